@@ -1,0 +1,51 @@
+"""What every command shares: settings, the database, and turning errors into clear messages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from hyposcore.settings import Settings, get_settings
+from storage.db import Database
+from storage.errors import InvalidInputError, NotFoundError
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def open_database(settings: Settings | None = None, *, upgrade: bool = True) -> Database:
+    """Open the configured database; on first use the embedded SQLite file is created."""
+    settings = settings or get_settings()
+    settings.ensure_data_dir()
+    database = Database(settings.resolved_database_url)
+    if upgrade:
+        database.upgrade()
+    return database
+
+
+def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Print known errors as one clear message and exit non-zero, without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except InvalidInputError as exc:
+            err_console.print(
+                f"[bold red]error:[/] {len(exc.problems)} problem(s); nothing written"
+            )
+            for problem in exc.problems:
+                err_console.print(f"  {problem}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        except NotFoundError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper

@@ -1,0 +1,142 @@
+"""The one settings class: every knob, read from ``HYPOSCORE_*`` environment variables.
+
+The defaults form the embedded setup (no servers): a data folder ``./var`` holding the SQLite
+database, the SQLite-backed Celery broker and the published pages. Pointing the URLs at
+PostgreSQL, Redis or RabbitMQ moves the same code onto servers.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@]*):(?P<pw>[^@/]+)@"
+)
+
+
+def mask_url(url: str) -> str:
+    """Hide the password inside a URL such as ``postgresql://u:secret@host/db``."""
+    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", url)
+
+
+class Settings(BaseSettings):
+    """Configuration for every room of hyposcore; see ``hyposcore settings`` for the live values."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HYPOSCORE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        Path("var"), description="Folder for the embedded database, broker and pages."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file hyposcore.db in the data folder."
+    )
+    broker_url: str | None = Field(
+        None,
+        description="Celery broker URL (redis://, amqp://); default: SQLite broker.db in data_dir.",
+    )
+    result_backend: str | None = Field(
+        None, description="Celery result store; default: Redis when the broker is Redis, else none."
+    )
+    pages_dir: Path | None = Field(
+        None, description="Folder of gene pages to publish into; default: data/pages."
+    )
+
+    # Debates
+    backend: str = Field(
+        "evidence", description="Default agent backend: evidence, openai or anthropic."
+    )
+    min_rounds: int = Field(2, ge=2, le=8)
+    max_rounds: int = Field(8, ge=2, le=8)
+    openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1."
+    )
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    anthropic_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str = "claude-sonnet-4-5"
+    llm_timeout_seconds: float = Field(60.0, gt=0)
+    llm_max_concurrency: int = Field(
+        8, ge=1, description="Provider-wide concurrent requests, all workers."
+    )
+    llm_requests_per_minute: int = Field(
+        600, ge=1, description="Provider-wide request rate, all workers."
+    )
+
+    # Ledger
+    lease_seconds: int = Field(
+        120, ge=5, description="A running evaluation's lease; heartbeats renew it."
+    )
+    max_attempts: int = Field(
+        3, ge=1, description="Deliveries of an evaluation before it fails for good."
+    )
+    visibility_timeout_seconds: int = Field(3600, ge=60)
+
+    # Scoring
+    market_liquidity: float = Field(100.0, gt=0, description="LMSR liquidity parameter b.")
+    interval_level: float = Field(0.8, gt=0, lt=1)
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    max_request_bytes: int = Field(1_000_000, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'hyposcore.db'}"
+
+    @property
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.data_dir.resolve() / 'broker.db'}"
+
+    @property
+    def resolved_result_backend(self) -> str | None:
+        if self.result_backend:
+            return self.result_backend
+        if self.resolved_broker_url.startswith(("redis://", "rediss://")):
+            return self.resolved_broker_url
+        return None
+
+    @property
+    def resolved_pages_dir(self) -> Path:
+        return self.pages_dir or self.data_dir / "pages"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.resolved_broker_url.startswith("sqla+")
+
+    def ensure_data_dir(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def masked(self) -> dict[str, Any]:
+        """Every setting with its effective value, secrets and URL passwords hidden."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                shown[name] = "***" if value.get_secret_value() else ""
+            elif isinstance(value, str):
+                shown[name] = mask_url(value)
+            else:
+                shown[name] = value
+        shown["database_url"] = mask_url(self.resolved_database_url)
+        shown["broker_url"] = mask_url(self.resolved_broker_url)
+        backend = self.resolved_result_backend
+        shown["result_backend"] = mask_url(backend) if backend else None
+        shown["pages_dir"] = str(self.resolved_pages_dir)
+        shown["data_dir"] = str(self.data_dir)
+        return shown
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; call ``get_settings.cache_clear()`` after changing the env."""
+    return Settings()

@@ -1,0 +1,42 @@
+"""Errors that callers (CLI, API, workers) turn into clear messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class StorageError(Exception):
+    """Base of every error storage raises on purpose."""
+
+
+class NotFoundError(StorageError):
+    """A named record does not exist."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the input allows."""
+
+    file: str
+    message: str
+    record: str | None = None
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.record is not None:
+            where += f": record {self.record}"
+        if self.field is not None:
+            where += f": field {self.field!r}"
+        return f"{where}: {self.message}"
+
+
+class InvalidInputError(StorageError):
+    """An import was refused; nothing was written. ``problems`` says what and where."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))

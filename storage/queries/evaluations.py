@@ -1,0 +1,401 @@
+"""The evaluation ledger: queueing with dedup, leases, heartbeats and the reaper's sweep.
+
+Every state change is a conditional UPDATE (compare-and-set on state and lease owner), so two
+workers holding the same redelivered message cannot both run an evaluation, and a worker whose
+lease was taken over cannot overwrite the new owner's result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import (
+    ACTIVE_STATES,
+    Evaluation,
+    EvaluationState,
+    Hypothesis,
+    utcnow,
+)
+
+_LIVE = [s.value for s in ACTIVE_STATES]
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """A stable hash of an evaluation configuration (key order does not matter)."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    evaluation: Evaluation
+    created: bool
+
+
+def enqueue_evaluation(
+    session: Session,
+    *,
+    hypothesis_id: str,
+    config: Mapping[str, Any],
+    max_attempts: int,
+    idempotency_key: str | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> Enqueued:
+    """Write a queued ledger row, or return the live one with the same configuration.
+
+    ``force`` queues a new evaluation even beside a live twin. An ``idempotency_key`` seen before
+    returns the evaluation it created, whatever its state.
+    """
+    if session.get(Hypothesis, hypothesis_id) is None:
+        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    if idempotency_key is not None:
+        known = session.scalar(
+            select(Evaluation).where(Evaluation.idempotency_key == idempotency_key)
+        )
+        if known is not None:
+            return Enqueued(known, created=False)
+    digest = config_hash(config)
+    if not force:
+        live = _live_twin(session, hypothesis_id=hypothesis_id, digest=digest)
+        if live is not None:
+            return Enqueued(live, created=False)
+    evaluation = Evaluation(
+        hypothesis_id=hypothesis_id,
+        config=dict(config),
+        config_hash=digest,
+        dedup_key=None if force else digest,
+        state=EvaluationState.QUEUED.value,
+        attempts=0,
+        max_attempts=max_attempts,
+        idempotency_key=idempotency_key,
+        progress={},
+        decisions=[],
+        created_at=now or utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(evaluation)
+    except IntegrityError:
+        # A concurrent request won the race for the live slot (or the idempotency key).
+        winner = None
+        if idempotency_key is not None:
+            winner = session.scalar(
+                select(Evaluation).where(Evaluation.idempotency_key == idempotency_key)
+            )
+        winner = winner or _live_twin(session, hypothesis_id=hypothesis_id, digest=digest)
+        if winner is None:
+            raise
+        return Enqueued(winner, created=False)
+    return Enqueued(evaluation, created=True)
+
+
+def _live_twin(session: Session, *, hypothesis_id: str, digest: str) -> Evaluation | None:
+    return session.scalar(
+        select(Evaluation)
+        .where(
+            Evaluation.hypothesis_id == hypothesis_id,
+            Evaluation.config_hash == digest,
+            Evaluation.state.in_(_LIVE),
+        )
+        .order_by(Evaluation.id)
+        .limit(1)
+    )
+
+
+def mark_enqueued(session: Session, *, evaluation_id: int, now: datetime | None = None) -> None:
+    """Record that a message for the evaluation was just handed to the broker."""
+    session.execute(
+        update(Evaluation).where(Evaluation.id == evaluation_id).values(enqueued_at=now or utcnow())
+    )
+
+
+def claim_evaluation(
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    lease_seconds: int,
+    now: datetime | None = None,
+) -> bool:
+    """Take the lease of a queued evaluation, or of a running one whose lease has expired.
+
+    Returns False when someone else holds a live lease, the evaluation is finished, or its
+    attempts are spent; the caller then drops its message.
+    """
+    now = now or utcnow()
+    result = session.execute(
+        update(Evaluation)
+        .where(
+            Evaluation.id == evaluation_id,
+            Evaluation.attempts < Evaluation.max_attempts,
+            or_(
+                Evaluation.state == EvaluationState.QUEUED.value,
+                (Evaluation.state == EvaluationState.RUNNING.value)
+                & (Evaluation.lease_expires_at < now),
+            ),
+        )
+        .values(
+            state=EvaluationState.RUNNING.value,
+            lease_owner=worker,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            heartbeat_at=now,
+            attempts=Evaluation.attempts + 1,
+            started_at=func.coalesce(Evaluation.started_at, now),
+            error=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def heartbeat(
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    lease_seconds: int,
+    progress: Mapping[str, Any] | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Renew the lease (and optionally record progress); False means the lease was lost."""
+    now = now or utcnow()
+    values: dict[str, Any] = {
+        "lease_expires_at": now + timedelta(seconds=lease_seconds),
+        "heartbeat_at": now,
+        "updated_at": now,
+    }
+    if progress is not None:
+        values["progress"] = dict(progress)
+    result = session.execute(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def record_decisions(
+    session: Session, *, evaluation_id: int, worker: str, decisions: Sequence[Mapping[str, Any]]
+) -> bool:
+    result = session.execute(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker))
+        .values(decisions=[dict(d) for d in decisions], updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def complete_evaluation(
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    quality: float | None = None,
+    now: datetime | None = None,
+) -> bool:
+    now = now or utcnow()
+    result = session.execute(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker))
+        .values(
+            state=EvaluationState.SUCCEEDED.value,
+            quality=quality,
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def release_evaluation(
+    session: Session, *, evaluation_id: int, worker: str, error: str, now: datetime | None = None
+) -> bool:
+    """Hand a running evaluation back to the queue after a retryable failure."""
+    now = now or utcnow()
+    result = session.execute(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker))
+        .values(
+            state=EvaluationState.QUEUED.value,
+            lease_owner=None,
+            lease_expires_at=None,
+            error=error,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def fail_evaluation(
+    session: Session,
+    *,
+    evaluation_id: int,
+    error: str,
+    worker: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Fail an evaluation for good; with ``worker``, only if that worker still holds the lease."""
+    now = now or utcnow()
+    conditions = (
+        list(_owned(evaluation_id, worker))
+        if worker is not None
+        else [Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE)]
+    )
+    result = session.execute(
+        update(Evaluation)
+        .where(*conditions)
+        .values(
+            state=EvaluationState.FAILED.value,
+            error=error,
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def cancel_evaluation(session: Session, *, evaluation_id: int, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    result = session.execute(
+        update(Evaluation)
+        .where(Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE))
+        .values(
+            state=EvaluationState.CANCELLED.value,
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What one reaper pass did: evaluations to re-send, and those it failed for good."""
+
+    requeue: list[int]
+    failed: list[int]
+
+
+def sweep_expired(
+    session: Session, *, resend_after_seconds: int, now: datetime | None = None
+) -> Sweep:
+    """Find evaluations a dead worker or a lost message left behind.
+
+    A running evaluation whose lease expired goes back to queued (or fails once its attempts are
+    spent, with the reason); a queued one whose last message is older than
+    ``resend_after_seconds`` is re-sent. Returns the ids whose message the caller must send.
+    """
+    now = now or utcnow()
+    expired = session.scalars(
+        select(Evaluation)
+        .where(
+            Evaluation.state == EvaluationState.RUNNING.value,
+            Evaluation.lease_expires_at < now,
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    requeue: list[int] = []
+    failed: list[int] = []
+    for evaluation in expired:
+        if evaluation.attempts >= evaluation.max_attempts:
+            fail_evaluation(
+                session,
+                evaluation_id=evaluation.id,
+                error=(
+                    f"lease expired after {evaluation.attempts} of {evaluation.max_attempts} "
+                    f"attempts (last worker: {evaluation.lease_owner}); giving up"
+                ),
+                now=now,
+            )
+            failed.append(evaluation.id)
+        else:
+            session.execute(
+                update(Evaluation)
+                .where(Evaluation.id == evaluation.id, Evaluation.state == "running")
+                .values(
+                    state=EvaluationState.QUEUED.value,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    error=f"lease of worker {evaluation.lease_owner} expired; re-queued",
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            requeue.append(evaluation.id)
+    stale = session.scalars(
+        select(Evaluation.id).where(
+            Evaluation.state == EvaluationState.QUEUED.value,
+            or_(
+                Evaluation.enqueued_at.is_(None),
+                Evaluation.enqueued_at < now - timedelta(seconds=resend_after_seconds),
+            ),
+        )
+    ).all()
+    requeue.extend(i for i in stale if i not in requeue)
+    return Sweep(requeue=sorted(requeue), failed=sorted(failed))
+
+
+def get_evaluation(session: Session, *, evaluation_id: int) -> Evaluation:
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise NotFoundError(f"evaluation {evaluation_id} does not exist")
+    return evaluation
+
+
+def list_evaluations(
+    session: Session,
+    *,
+    hypothesis_id: str | None = None,
+    states: Sequence[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Evaluation]:
+    query = select(Evaluation).order_by(Evaluation.id.desc()).limit(limit).offset(offset)
+    if hypothesis_id is not None:
+        query = query.where(Evaluation.hypothesis_id == hypothesis_id)
+    if states:
+        query = query.where(Evaluation.state.in_(list(states)))
+    return list(session.scalars(query))
+
+
+def count_by_state(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Evaluation.state, func.count()).group_by(Evaluation.state)).all()
+    counts = {state.value: 0 for state in EvaluationState}
+    counts.update({state: int(n) for state, n in rows})
+    return counts
+
+
+def _owned(evaluation_id: int, worker: str) -> tuple[Any, ...]:
+    return (
+        Evaluation.id == evaluation_id,
+        Evaluation.state == EvaluationState.RUNNING.value,
+        Evaluation.lease_owner == worker,
+    )
+
+
+def _one_row(result: Any) -> bool:
+    return bool(result.rowcount == 1)

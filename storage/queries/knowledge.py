@@ -1,0 +1,99 @@
+"""Genes, diseases, drugs and hypotheses: lookups and listings."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.errors import NotFoundError
+from storage.models import Disease, Gene, Hypothesis
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def disease_slug(name: str) -> str:
+    """Fold a disease's spellings to one key: "ALZHEIMER'S DISEASE" -> "alzheimers-disease"."""
+    return _NON_SLUG.sub("-", name.lower().replace("'", "")).strip("-")
+
+
+def get_gene(session: Session, *, symbol: str) -> Gene:
+    gene = find_gene(session, symbol=symbol)
+    if gene is None:
+        raise NotFoundError(f"gene {symbol!r} does not exist")
+    return gene
+
+
+def find_gene(session: Session, *, symbol: str) -> Gene | None:
+    return session.scalar(select(Gene).where(func.upper(Gene.symbol) == symbol.upper()))
+
+
+def list_genes(session: Session, *, limit: int = 1000, offset: int = 0) -> list[Gene]:
+    return list(session.scalars(select(Gene).order_by(Gene.symbol).limit(limit).offset(offset)))
+
+
+def find_disease(session: Session, *, name: str) -> Disease | None:
+    return session.scalar(select(Disease).where(Disease.slug == disease_slug(name)))
+
+
+def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
+    hypothesis = session.scalar(
+        select(Hypothesis)
+        .where(Hypothesis.id == hypothesis_id)
+        .options(
+            selectinload(Hypothesis.genes),
+            selectinload(Hypothesis.diseases),
+            selectinload(Hypothesis.evidence),
+        )
+    )
+    if hypothesis is None:
+        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    return hypothesis
+
+
+def list_hypotheses(
+    session: Session,
+    *,
+    gene: str | None = None,
+    disease: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Hypothesis]:
+    query = (
+        select(Hypothesis)
+        .options(selectinload(Hypothesis.genes), selectinload(Hypothesis.diseases))
+        .order_by(Hypothesis.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    if gene is not None:
+        query = query.where(Hypothesis.genes.any(func.upper(Gene.symbol) == gene.upper()))
+    if disease is not None:
+        query = query.where(Hypothesis.diseases.any(Disease.slug == disease_slug(disease)))
+    if status is not None:
+        query = query.where(Hypothesis.status == status)
+    return list(session.scalars(query))
+
+
+def count_rows(session: Session) -> dict[str, int]:
+    """Row counts of the main tables, for summaries and health checks."""
+    from storage.models import Base
+
+    counts: dict[str, int] = {}
+    for name in (
+        "genes",
+        "diseases",
+        "drugs",
+        "hypotheses",
+        "evidence_items",
+        "gene_pages",
+        "displayed_scores",
+        "evaluations",
+        "debate_turns",
+        "score_snapshots",
+    ):
+        table = Base.metadata.tables[name]
+        counts[name] = int(session.scalar(select(func.count()).select_from(table)) or 0)
+    return counts

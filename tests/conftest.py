@@ -1,0 +1,52 @@
+"""Shared fixtures: a migrated database on SQLite and on the machine's PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hyposcore.settings import get_settings
+from storage.db import Database
+from tests.servers import fresh_postgres_database
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own data folder and no settings from the developer's environment."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("HYPOSCORE_") and not key.startswith("HYPOSCORE_TEST_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HYPOSCORE_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One fresh PostgreSQL database for the whole session (tests empty it themselves)."""
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database migrated to head, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        database.upgrade()
+        yield database
+        database.dispose()
+        return
+    with fresh_postgres_database() as url:
+        database = Database(url)
+        database.upgrade()
+        yield database
+        database.dispose()

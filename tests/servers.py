@@ -1,0 +1,76 @@
+"""Finding this machine's servers for integration tests.
+
+Where a server is absent a test skips with a message saying which and how to start it, except
+under ``CI=true``, where an absent server is a failure: CI must never go green by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HYPOSCORE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("HYPOSCORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+AMQP_URL = os.environ.get("HYPOSCORE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_server(name: str, host: str, port: int) -> None:
+    """Skip (or, in CI, fail) unless something listens at host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return
+    except OSError as exc:
+        message = f"{name} is not reachable at {host}:{port} ({exc}); start it to run this test"
+        if in_ci():
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+
+
+def require_postgres() -> None:
+    url = make_url(POSTGRES_ADMIN_URL)
+    require_server("PostgreSQL", url.host or "127.0.0.1", url.port or 5432)
+
+
+def require_redis() -> None:
+    url = make_url(REDIS_URL.replace("redis://", "redis+x://", 1))
+    require_server("Redis", url.host or "127.0.0.1", url.port or 6379)
+
+
+def require_rabbitmq() -> None:
+    require_server("RabbitMQ", "127.0.0.1", 5672)
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """Create a uniquely named PostgreSQL database for one test run and drop it afterwards."""
+    require_postgres()
+    name = f"hyposcore_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

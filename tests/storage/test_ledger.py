@@ -1,0 +1,215 @@
+"""The evaluation ledger: dedup, leases, heartbeats and the reaper's sweep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage.db import Database
+from storage.errors import NotFoundError
+from storage.models import DebateTurn, Evaluation, Hypothesis, ScoringConfig
+from storage.queries import evaluations as ledger
+from storage.queries.snapshots import ensure_scoring_config, record_snapshot
+from storage.queries.turns import list_turns, save_turn
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+CONFIG = {"panel": ["theorist", "skeptic"], "max_rounds": 4, "backend": "evidence"}
+
+
+@pytest.fixture
+def hypothesis(db: Database) -> str:
+    with db.transaction() as session:
+        session.add(Hypothesis(id="h-test0001", title="A test hypothesis", statement="x"))
+    return "h-test0001"
+
+
+def _enqueue(db: Database, hypothesis_id: str, **kwargs: object) -> ledger.Enqueued:
+    with db.transaction() as session:
+        return ledger.enqueue_evaluation(
+            session,
+            hypothesis_id=hypothesis_id,
+            config=CONFIG,
+            max_attempts=2,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+def test_enqueue_dedups_live_evaluations_with_the_same_config(
+    db: Database, hypothesis: str
+) -> None:
+    first = _enqueue(db, hypothesis)
+    again = _enqueue(db, hypothesis)
+    assert first.created and not again.created
+    assert again.evaluation.id == first.evaluation.id
+    forced = _enqueue(db, hypothesis, force=True)
+    assert forced.created and forced.evaluation.id != first.evaluation.id
+
+
+def test_dedup_ignores_key_order_and_finished_evaluations(db: Database, hypothesis: str) -> None:
+    first = _enqueue(db, hypothesis)
+    with db.transaction() as session:
+        reordered = ledger.enqueue_evaluation(
+            session, hypothesis_id=hypothesis, config=dict(reversed(CONFIG.items())), max_attempts=2
+        )
+    assert reordered.evaluation.id == first.evaluation.id
+    with db.transaction() as session:
+        assert ledger.cancel_evaluation(session, evaluation_id=first.evaluation.id)
+    assert _enqueue(db, hypothesis).created
+
+
+def test_idempotency_key_returns_the_same_evaluation(db: Database, hypothesis: str) -> None:
+    first = _enqueue(db, hypothesis, idempotency_key="req-1", force=True)
+    second = _enqueue(db, hypothesis, idempotency_key="req-1", force=True)
+    assert not second.created and second.evaluation.id == first.evaluation.id
+
+
+def test_enqueue_unknown_hypothesis_is_refused(db: Database) -> None:
+    with pytest.raises(NotFoundError, match="h-nope"), db.transaction() as session:
+        ledger.enqueue_evaluation(session, hypothesis_id="h-nope", config=CONFIG, max_attempts=1)
+    with db.sessions() as session:
+        assert session.query(Evaluation).count() == 0
+
+
+def test_only_one_worker_wins_the_lease(db: Database, hypothesis: str) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w1", lease_seconds=60, now=T0
+        )
+    with db.transaction() as session:
+        assert not ledger.claim_evaluation(
+            session,
+            evaluation_id=eid,
+            worker="w2",
+            lease_seconds=60,
+            now=T0 + timedelta(seconds=30),
+        )
+        # A worker that does not hold the lease cannot heartbeat or complete it.
+        assert not ledger.heartbeat(session, evaluation_id=eid, worker="w2", lease_seconds=60)
+        assert not ledger.complete_evaluation(session, evaluation_id=eid, worker="w2")
+    with db.transaction() as session:
+        assert ledger.heartbeat(
+            session, evaluation_id=eid, worker="w1", lease_seconds=60, progress={"round": 1}, now=T0
+        )
+        assert ledger.complete_evaluation(session, evaluation_id=eid, worker="w1", quality=0.7)
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None
+        assert (row.state, row.attempts, row.quality, row.progress) == (
+            "succeeded",
+            1,
+            0.7,
+            {"round": 1},
+        )
+
+
+def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(
+    db: Database, hypothesis: str
+) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0
+        )
+    later = T0 + timedelta(seconds=11)
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w2", lease_seconds=10, now=later
+        )
+    with db.transaction() as session:
+        assert not ledger.complete_evaluation(session, evaluation_id=eid, worker="w1")
+        assert ledger.complete_evaluation(session, evaluation_id=eid, worker="w2")
+
+
+def test_reaper_requeues_then_fails_when_attempts_are_spent(db: Database, hypothesis: str) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    now = T0
+    for attempt in (1, 2):
+        with db.transaction() as session:
+            assert ledger.claim_evaluation(
+                session, evaluation_id=eid, worker=f"w{attempt}", lease_seconds=10, now=now
+            )
+        now += timedelta(seconds=20)
+        with db.transaction() as session:
+            sweep = ledger.sweep_expired(session, resend_after_seconds=3600, now=now)
+        if attempt == 1:
+            assert sweep.requeue == [eid] and sweep.failed == []
+    assert sweep.failed == [eid] and sweep.requeue == []
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and row.state == "failed"
+        assert row.error is not None and "2 of 2 attempts" in row.error and "w2" in row.error
+
+
+def test_reaper_resends_queued_evaluations_whose_message_is_old(
+    db: Database, hypothesis: str
+) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        ledger.mark_enqueued(session, evaluation_id=eid, now=T0)
+    with db.transaction() as session:
+        assert (
+            ledger.sweep_expired(
+                session, resend_after_seconds=60, now=T0 + timedelta(seconds=30)
+            ).requeue
+            == []
+        )
+    with db.transaction() as session:
+        assert ledger.sweep_expired(
+            session, resend_after_seconds=60, now=T0 + timedelta(seconds=90)
+        ).requeue == [eid]
+
+
+def test_turns_and_snapshots_are_written_once(db: Database, hypothesis: str) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    fields = {
+        "backend": "evidence",
+        "argument": "first",
+        "confidence": 0.5,
+        "probability": 0.4,
+        "verdict": "uncertain",
+    }
+    with db.transaction() as session:
+        _, created = save_turn(session, evaluation_id=eid, round=1, persona="theorist", **fields)
+        assert created
+        again, created = save_turn(
+            session,
+            evaluation_id=eid,
+            round=1,
+            persona="theorist",
+            **{**fields, "argument": "second"},
+        )
+        assert not created and again.argument == "first"
+    with db.transaction() as session:
+        assert [t.argument for t in list_turns(session, evaluation_id=eid)] == ["first"]
+        ensure_scoring_config(session, digest="abc", weights={"novelty": 1.0})
+        ensure_scoring_config(session, digest="abc", weights={"novelty": 1.0})
+        snap_fields = {
+            "composite": 0.6,
+            "composite_low": 0.5,
+            "composite_high": 0.7,
+            "coverage": 1.0,
+            "config_hash": "abc",
+        }
+        one, created_one = record_snapshot(
+            session, hypothesis_id=hypothesis, evaluation_id=eid, **snap_fields
+        )
+        two, created_two = record_snapshot(
+            session, hypothesis_id=hypothesis, evaluation_id=eid, **snap_fields
+        )
+        three, _ = record_snapshot(
+            session, hypothesis_id=hypothesis, evaluation_id=None, **snap_fields
+        )
+    assert created_one and not created_two and one.id == two.id
+    assert (one.version, three.version) == (1, 2)
+    with db.sessions() as session:
+        assert session.query(DebateTurn).count() == 1
+        assert session.query(ScoringConfig).count() == 1
+
+
+def test_timestamps_come_back_timezone_aware(db: Database, hypothesis: str) -> None:
+    eid = _enqueue(db, hypothesis, now=T0).evaluation.id
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and row.created_at == T0 and row.created_at.tzinfo is not None
