@@ -1,0 +1,108 @@
+"""The agent-backend seam: messages and an output schema in, a validated result with usage out.
+
+LLM backends read ``messages``; the offline ``evidence`` backend reads the structured
+``context`` instead and must give the same output for the same context, byte for byte.
+Backends raise the errors below so that workers can tell a retry from a wait from a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel
+
+from debates.case import Case
+
+OutputT = TypeVar("OutputT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cost_usd + other.cost_usd,
+        )
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Structured facts behind the messages, for backends that reason without a model.
+
+    ``task`` says what is asked: "turn" (a persona's debate turn) or "judge" (a pairwise
+    tournament verdict, with ``other`` the second hypothesis).
+    """
+
+    task: Literal["turn", "judge"]
+    case: Case
+    persona: str | None = None
+    round: int | None = None
+    transcript: Sequence[Any] = ()
+    other: Case | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BackendRequest(Generic[OutputT]):
+    messages: Sequence[Message]
+    output_schema: type[OutputT]
+    context: RequestContext
+
+
+@dataclass(frozen=True)
+class BackendResult(Generic[OutputT]):
+    output: OutputT
+    usage: Usage
+    model: str
+    raw: str = ""
+    latency_ms: float = 0.0
+
+
+@runtime_checkable
+class AgentBackend(Protocol):
+    """Anything that can answer a backend request; registered by ``name``."""
+
+    name: str
+
+    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]: ...
+
+
+class BackendError(Exception):
+    """Base of the errors a backend raises on purpose."""
+
+    retryable: bool = False
+
+
+class RetryableError(BackendError):
+    """Worth trying again after a backoff: timeouts, connection resets, 5xx."""
+
+    retryable = True
+
+
+class RateLimitedError(RetryableError):
+    """The provider said 429; wait ``retry_after`` seconds (if it said) before trying again."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalError(BackendError):
+    """Retrying cannot help: bad credentials, a malformed request, an unknown model."""
+
+
+class InvalidOutputError(FatalError):
+    """The model's reply did not fit the schema, even after the one repair attempt."""

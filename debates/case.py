@@ -1,0 +1,58 @@
+"""The case a debate argues over: a hypothesis with its evidence and its genes' facts.
+
+Plain frozen data, built from the database by the caller, so that debates never touch storage
+and the same case always gives the same debate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One cited finding; ``citation`` is the key agents cite: "PMID:123" or "DOI:10.x/y"."""
+
+    citation: str
+    claim: str
+    direction: str  # "supports" | "contradicts"
+    study_type: str  # storage.models.StudyType values: "rct", "animal-model", ...
+    organism: str | None = None
+    year: int | None = None
+    sample_size: int | None = None
+    replicated: bool | None = None
+
+
+@dataclass(frozen=True)
+class DrugFact:
+    name: str
+    mechanism: str | None = None
+    target_complex: str | None = None
+    approval_status: str | None = None
+    brain_penetrant: bool | None = None
+
+
+@dataclass(frozen=True)
+class GeneFacts:
+    symbol: str
+    full_name: str | None = None
+    # (target, function) rows of the gene page's Target/Function table.
+    functions: tuple[tuple[str, str], ...] = ()
+    drugs: tuple[DrugFact, ...] = ()
+    diseases: tuple[str, ...] = ()
+    kg_edges: int | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    hypothesis_id: str
+    title: str
+    statement: str
+    intervention_type: str | None = None
+    diseases: tuple[str, ...] = ()
+    genes: tuple[GeneFacts, ...] = ()
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def citations(self) -> frozenset[str]:
+        return frozenset(item.citation for item in self.evidence)
