@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFoundError
-from storage.models import Disease, Gene, Hypothesis
+from storage.models import Disease, Drug, Gene, Hypothesis
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -97,3 +98,43 @@ def count_rows(session: Session) -> dict[str, int]:
         table = Base.metadata.tables[name]
         counts[name] = int(session.scalar(select(func.count()).select_from(table)) or 0)
     return counts
+
+
+def upsert_gene(session: Session, *, symbol: str, **fields: Any) -> Gene:
+    """Create the gene, or update the given fields of the existing one (None leaves a field)."""
+    gene = find_gene(session, symbol=symbol)
+    if gene is None:
+        gene = Gene(symbol=symbol, infobox={}, functions=[], references=[])
+        session.add(gene)
+    for name, value in fields.items():
+        if value is not None and getattr(gene, name) != value:
+            setattr(gene, name, value)
+    session.flush()
+    return gene
+
+
+def ensure_disease(session: Session, *, name: str) -> Disease:
+    """The disease with this name's slug, created under ``name`` when new."""
+    disease = find_disease(session, name=name)
+    if disease is None:
+        disease = Disease(slug=disease_slug(name), name=name.strip())
+        session.add(disease)
+        session.flush()
+    return disease
+
+
+def find_drug(session: Session, *, name: str) -> Drug | None:
+    return session.scalar(select(Drug).where(func.lower(Drug.name) == name.strip().lower()))
+
+
+def upsert_drug(session: Session, *, name: str, **fields: Any) -> Drug:
+    """Create the drug, or fill in the given fields of the existing one (None leaves a field)."""
+    drug = find_drug(session, name=name)
+    if drug is None:
+        drug = Drug(name=name.strip())
+        session.add(drug)
+    for field_name, value in fields.items():
+        if value is not None and getattr(drug, field_name) != value:
+            setattr(drug, field_name, value)
+    session.flush()
+    return drug
