@@ -1,0 +1,179 @@
+"""The ``anthropic`` backend: the Anthropic Messages API through the official SDK.
+
+The Messages API has no JSON mode, so the system prompt carries the schema (``llm_common``
+adds it when the templates did not) and the reply's first text block is parsed, tolerating a
+```json fence. The SDK is an optional extra, imported when a backend is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import SecretStr
+
+from debates.backends.base import (
+    BackendError,
+    BackendRequest,
+    BackendResult,
+    FatalError,
+    Message,
+    OutputT,
+)
+from debates.backends.llm_common import (
+    RawReply,
+    complete_with_repair,
+    display_url,
+    load_sdk,
+    secret_value,
+)
+from debates.backends.llm_errors import connection_error, error_for_status, timeout_error
+from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
+from debates.backends.registry import register
+
+ANTHROPIC_API_URL = "https://api.anthropic.com"
+# A proxy or gateway on loopback may not check keys, but the SDK needs something to send.
+LOCAL_PLACEHOLDER_KEY = "not-needed"
+
+
+class AnthropicBackend:
+    """Asks the Messages API for JSON and validates it against the output schema."""
+
+    name = "anthropic"
+
+    def __init__(
+        self,
+        *,
+        client: Any,
+        sdk: Any,
+        model: str,
+        timeout: float,
+        prices: dict[str, ModelPrice],
+        endpoint: str,
+        max_tokens: int = 4096,
+    ) -> None:
+        self._client = client
+        self._sdk = sdk
+        self.model = model
+        self.timeout = timeout
+        self.prices = prices
+        self.endpoint = endpoint
+        self.max_tokens = max_tokens
+
+    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
+        return complete_with_repair(
+            request,
+            call=self._call,
+            model=self.model,
+            prices=self.prices,
+            provider=self.endpoint,
+        )
+
+    def _call(self, system: str, conversation: Sequence[Message]) -> RawReply:
+        # No sampling options: the 2.x SDK's Messages.create no longer takes temperature.
+        try:
+            response = self._client.messages.create(
+                model=self.model,
+                max_tokens=self.max_tokens,
+                system=system,
+                messages=alternating_turns(conversation),
+            )
+        except self._sdk.AnthropicError as exc:
+            raise self._translate(exc) from exc
+        return self._read(response)
+
+    def _translate(self, exc: Exception) -> BackendError:
+        sdk = self._sdk
+        if isinstance(exc, sdk.APITimeoutError):
+            return timeout_error(self.endpoint, self.timeout)
+        if isinstance(exc, sdk.APIConnectionError):
+            return connection_error(self.endpoint, str(exc.__cause__ or exc))
+        if isinstance(exc, sdk.APIStatusError):
+            return error_for_status(
+                exc.status_code,
+                _error_detail(exc),
+                provider=self.endpoint,
+                headers=dict(exc.response.headers),
+            )
+        return FatalError(f"{self.endpoint}: {type(exc).__name__}: {exc}")
+
+    def _read(self, response: Any) -> RawReply:
+        blocks = getattr(response, "content", None)
+        if not isinstance(blocks, list):
+            raise FatalError(
+                f"{self.endpoint} answered with something that is not a Messages API message "
+                "(is the base URL right?)"
+            )
+        text = next((block.text for block in blocks if getattr(block, "type", None) == "text"), "")
+        usage = getattr(response, "usage", None)
+        return RawReply(
+            text=text or "",
+            prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
+            model=getattr(response, "model", None) or None,
+            truncated=getattr(response, "stop_reason", None) == "max_tokens",
+        )
+
+
+def alternating_turns(conversation: Sequence[Message]) -> list[dict[str, str]]:
+    """Messages API turns: consecutive messages of one role are joined, never re-roled."""
+    turns: list[dict[str, str]] = []
+    for message in conversation:
+        if turns and turns[-1]["role"] == message.role:
+            turns[-1]["content"] += "\n\n" + message.content
+        else:
+            turns.append({"role": message.role, "content": message.content})
+    return turns
+
+
+def _error_detail(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return f"{error.get('type', 'error')}: {error['message']}"
+    return str(getattr(exc, "message", exc))
+
+
+@register("anthropic")
+def create_anthropic_backend(
+    *,
+    base_url: str | None = None,
+    api_key: str | SecretStr | None = None,
+    model: str = "claude-sonnet-4-5",
+    timeout: float = 60.0,
+    prices: PriceTable | None = None,
+    max_tokens: int = 4096,
+) -> AnthropicBackend:
+    """Build the backend. ``base_url`` None means api.anthropic.com, which needs ``api_key``;
+    another endpoint without a key gets a placeholder. Retries are left to the workers.
+    """
+    sdk = load_sdk("anthropic")
+    if timeout <= 0:
+        raise FatalError(f"anthropic backend: timeout must be positive, got {timeout!r}")
+    if max_tokens < 1:
+        raise FatalError(f"anthropic backend: max_tokens must be at least 1, got {max_tokens!r}")
+    key = secret_value(api_key)
+    if key is None:
+        if base_url is None:
+            raise FatalError(
+                "anthropic backend: no API key; set HYPOSCORE_ANTHROPIC_API_KEY, or set "
+                "HYPOSCORE_ANTHROPIC_BASE_URL to a gateway that needs none"
+            )
+        key = LOCAL_PLACEHOLDER_KEY
+    # Explicit, so that ANTHROPIC_BASE_URL or a credentials profile cannot redirect requests.
+    base_url = base_url or ANTHROPIC_API_URL
+    try:
+        prices_table = merged_prices(prices)
+        client = sdk.Anthropic(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
+    except (ValueError, sdk.AnthropicError) as exc:
+        raise FatalError(f"anthropic backend: {exc}") from exc
+    return AnthropicBackend(
+        client=client,
+        sdk=sdk,
+        model=model,
+        timeout=timeout,
+        prices=prices_table,
+        endpoint=f"Anthropic endpoint {display_url(base_url)}",
+        max_tokens=max_tokens,
+    )

@@ -1,0 +1,183 @@
+"""The ``openai`` backend: any OpenAI-compatible chat-completions endpoint through the official SDK.
+
+OpenAI itself, vLLM, Ollama and the llama.cpp server all speak this format; ``base_url`` picks
+the endpoint. The SDK is an optional extra, imported when a backend is created, never when this
+module is imported: the registry imports it just to list the name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import SecretStr
+
+from debates.backends.base import (
+    BackendError,
+    BackendRequest,
+    BackendResult,
+    FatalError,
+    Message,
+    OutputT,
+)
+from debates.backends.llm_common import (
+    RawReply,
+    complete_with_repair,
+    display_url,
+    excerpt,
+    load_sdk,
+    secret_value,
+)
+from debates.backends.llm_errors import connection_error, error_for_status, timeout_error
+from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
+from debates.backends.registry import register
+
+# Local servers (vLLM, Ollama, llama.cpp) ignore the key, but the SDK refuses to run without one.
+LOCAL_PLACEHOLDER_KEY = "not-needed"
+OPENAI_API_URL = "https://api.openai.com/v1"
+
+
+class OpenAIBackend:
+    """Asks a chat-completions endpoint for JSON and validates it against the output schema."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        client: Any,
+        sdk: Any,
+        model: str,
+        timeout: float,
+        prices: dict[str, ModelPrice],
+        endpoint: str,
+        json_mode: bool = True,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> None:
+        self._client = client
+        self._sdk = sdk
+        self.model = model
+        self.timeout = timeout
+        self.prices = prices
+        self.endpoint = endpoint
+        self.json_mode = json_mode
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+
+    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
+        return complete_with_repair(
+            request,
+            call=self._call,
+            model=self.model,
+            prices=self.prices,
+            provider=self.endpoint,
+        )
+
+    def _call(self, system: str, conversation: Sequence[Message]) -> RawReply:
+        messages = [{"role": "system", "content": system}]
+        messages += [{"role": turn.role, "content": turn.content} for turn in conversation]
+        options: dict[str, Any] = {}
+        if self.json_mode:
+            options["response_format"] = {"type": "json_object"}
+        if self.temperature is not None:
+            options["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            options["max_tokens"] = self.max_tokens
+        try:
+            response = self._client.chat.completions.create(
+                model=self.model, messages=messages, **options
+            )
+        except self._sdk.OpenAIError as exc:
+            raise self._translate(exc) from exc
+        return self._read(response)
+
+    def _translate(self, exc: Exception) -> BackendError:
+        sdk = self._sdk
+        if isinstance(exc, sdk.APITimeoutError):
+            return timeout_error(self.endpoint, self.timeout)
+        if isinstance(exc, sdk.APIConnectionError):
+            return connection_error(self.endpoint, str(exc.__cause__ or exc))
+        if isinstance(exc, sdk.APIStatusError):
+            return error_for_status(
+                exc.status_code,
+                _error_detail(exc),
+                provider=self.endpoint,
+                headers=dict(exc.response.headers),
+            )
+        return FatalError(f"{self.endpoint}: {type(exc).__name__}: {exc}")
+
+    def _read(self, response: Any) -> RawReply:
+        if isinstance(response, str):
+            # The SDK hands back the raw text when the body was not JSON: a web page or a proxy,
+            # not a chat-completions server. Retrying the same URL will not change that.
+            raise FatalError(
+                f"{self.endpoint} answered with a non-JSON body, not a chat completion "
+                f"(is the base URL right?): {excerpt(response, 200)!r}"
+            )
+        choices = getattr(response, "choices", None)
+        if choices is None:
+            raise FatalError(f"{self.endpoint} answered with JSON that is not a chat completion")
+        first = choices[0] if choices else None
+        text = (first.message.content or "") if first is not None else ""
+        usage = getattr(response, "usage", None)
+        return RawReply(
+            text=text,
+            prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+            completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            model=getattr(response, "model", None) or None,
+            truncated=first is not None and first.finish_reason == "length",
+        )
+
+
+def _error_detail(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return str(getattr(exc, "message", exc))
+
+
+@register("openai")
+def create_openai_backend(
+    *,
+    base_url: str | None = None,
+    api_key: str | SecretStr | None = None,
+    model: str = "gpt-4o-mini",
+    timeout: float = 60.0,
+    prices: PriceTable | None = None,
+    json_mode: bool = True,
+    temperature: float | None = None,
+    max_tokens: int | None = None,
+) -> OpenAIBackend:
+    """Build the backend. ``base_url`` None means api.openai.com, which needs ``api_key``;
+    a local endpoint without a key gets a placeholder key. Retries are left to the workers.
+    """
+    sdk = load_sdk("openai")
+    if timeout <= 0:
+        raise FatalError(f"openai backend: timeout must be positive, got {timeout!r}")
+    key = secret_value(api_key)
+    if key is None:
+        if base_url is None:
+            raise FatalError(
+                "openai backend: no API key; set HYPOSCORE_OPENAI_API_KEY, or set "
+                "HYPOSCORE_OPENAI_BASE_URL to a local OpenAI-compatible server"
+            )
+        key = LOCAL_PLACEHOLDER_KEY
+    # Explicit, so that a stray OPENAI_BASE_URL in the environment cannot redirect requests.
+    base_url = base_url or OPENAI_API_URL
+    try:
+        prices_table = merged_prices(prices)
+        client = sdk.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
+    except (ValueError, sdk.OpenAIError) as exc:
+        raise FatalError(f"openai backend: {exc}") from exc
+    return OpenAIBackend(
+        client=client,
+        sdk=sdk,
+        model=model,
+        timeout=timeout,
+        prices=prices_table,
+        endpoint=f"OpenAI-compatible endpoint {display_url(base_url)}",
+        json_mode=json_mode,
+        temperature=temperature,
+        max_tokens=max_tokens,
+    )
