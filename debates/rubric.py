@@ -1,0 +1,388 @@
+"""The written rubric of the offline ``evidence`` backend: scores from a Case alone.
+
+Pure functions, no I/O. Every number a persona gives comes from here, and docs/debate-rubric.md
+states the same rules in prose. A :class:`Lens` says how one persona weighs evidence (the
+Skeptic discounts small, unreplicated and animal-only support and takes contradictions at face
+value); the dimension scorers turn the weighed evidence and the genes' facts into scores in
+[0, 1]. Items are always visited in one canonical order, so sums, and therefore scores, do not
+depend on the order the evidence arrived in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from debates.case import Case, Evidence
+from debates.rubric_facts import (
+    best_readiness,
+    brain_reach,
+    connectivity,
+    disease_link,
+    drugs_of,
+    intervention_fit,
+    matched_functions,
+    readiness,
+)
+from debates.rubric_lenses import LENSES as LENSES
+from debates.rubric_lenses import NEUTRAL as NEUTRAL
+from debates.rubric_lenses import Lens as Lens
+from debates.rubric_lenses import lens_for as lens_for
+from scoring.dimensions import DEFAULT_WEIGHTS, Dimension
+
+D = Dimension
+
+# How much one study of each design can move belief, before any discount.
+STUDY_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "meta-analysis": 1.0,
+        "rct": 0.9,
+        "human-genetics": 0.7,
+        "human-cohort": 0.6,
+        "animal-model": 0.35,
+        "in-vitro": 0.2,
+        "computational": 0.15,
+        "review": 0.1,
+    }
+)
+DIRECTIONS = ("supports", "contradicts")
+HUMAN_STUDY_TYPES = frozenset({"meta-analysis", "rct", "human-cohort", "human-genetics"})
+TRIAL_STUDY_TYPES = frozenset({"meta-analysis", "rct"})
+# Designs that speak to how the mechanism works rather than to whether patients benefit.
+MECHANISTIC_STUDY_TYPES = frozenset({"in-vitro", "animal-model", "human-genetics", "computational"})
+
+FLOOR = 0.05  # no rubric score is exactly zero: absence of evidence is not proof of absence
+RECENT_YEAR = 2015  # a fixed year, never "now": the same case must score the same next year
+PRIOR_LOG_ODDS = -0.3  # most hypotheses are not validated; an empty case leans slightly against
+BALANCE_SLOPE = 1.0
+SUPPORT_BAND = 0.6  # probability at or above: support; at or below 1 - this: oppose
+DIGITS = 4  # scores are rounded to this many decimals so the JSON is short and stable
+
+
+def case_problems(case: Case) -> list[str]:
+    """What in ``case`` the rubric cannot read, each naming the evidence item and field."""
+    problems: list[str] = []
+    for index, item in enumerate(case.evidence):
+        where = f"evidence[{index}] ({item.citation or 'no citation'})"
+        if not item.citation.strip():
+            problems.append(f"{where}: field 'citation' is empty")
+        if item.study_type not in STUDY_WEIGHTS:
+            problems.append(
+                f"{where}: field 'study_type' is {item.study_type!r}; "
+                f"expected one of {', '.join(STUDY_WEIGHTS)}"
+            )
+        if item.direction not in DIRECTIONS:
+            problems.append(
+                f"{where}: field 'direction' is {item.direction!r}; "
+                "expected supports or contradicts"
+            )
+        if item.sample_size is not None and item.sample_size < 0:
+            problems.append(f"{where}: field 'sample_size' is negative ({item.sample_size})")
+    return problems
+
+
+# --- weighing single studies -----------------------------------------------------------------
+
+
+def canonical_order(items: Iterable[Evidence]) -> list[Evidence]:
+    """Items in an order fixed by their content alone, so float sums never depend on input order."""
+    return sorted(
+        items,
+        key=lambda e: (
+            e.citation,
+            e.direction,
+            e.study_type,
+            e.claim,
+            e.organism or "",
+            -1 if e.year is None else e.year,
+            -1 if e.sample_size is None else e.sample_size,
+            {None: 0, False: 1, True: 2}[e.replicated],
+        ),
+    )
+
+
+def is_human(item: Evidence) -> bool:
+    return item.study_type in HUMAN_STUDY_TYPES
+
+
+def sample_factor(sample_size: int | None, lens: Lens) -> float:
+    if sample_size is None:
+        return lens.unknown_sample
+    size = max(sample_size, 0)
+    return size / (size + lens.sample_half)
+
+
+def replication_factor(replicated: bool | None, lens: Lens) -> float:
+    if replicated is None:
+        return lens.unknown_replication
+    return 1.0 if replicated else lens.unreplicated
+
+
+def item_weight(item: Evidence, lens: Lens) -> float:
+    """How much ``item`` moves this persona's belief, for or against; always >= 0."""
+    weight = STUDY_WEIGHTS.get(item.study_type, 0.0) * lens.type_factors.get(item.study_type, 1.0)
+    contradicts = item.direction == "contradicts"
+    if not contradicts or lens.discount_contradictions:
+        weight *= sample_factor(item.sample_size, lens)
+        weight *= replication_factor(item.replicated, lens)
+    if contradicts:
+        weight *= lens.contradiction
+        if item.study_type in TRIAL_STUDY_TYPES:
+            weight *= lens.contradicting_trial
+    elif not is_human(item):
+        weight *= lens.nonhuman_support
+    return weight
+
+
+@dataclass(frozen=True)
+class Weighed:
+    item: Evidence
+    weight: float
+
+
+def weighed(items: Iterable[Evidence], lens: Lens) -> list[Weighed]:
+    """Items with their weights, strongest first; the citation breaks ties."""
+    pairs = [Weighed(item, item_weight(item, lens)) for item in canonical_order(items)]
+    return sorted(pairs, key=lambda w: (-w.weight, w.item.citation))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Summed weights of support and contradiction, split into human and other evidence."""
+
+    human_support: float = 0.0
+    human_against: float = 0.0
+    other_support: float = 0.0
+    other_against: float = 0.0
+
+    @property
+    def support(self) -> float:
+        return self.human_support + self.other_support
+
+    @property
+    def against(self) -> float:
+        return self.human_against + self.other_against
+
+    @property
+    def total(self) -> float:
+        return self.support + self.against
+
+
+def tally(items: Iterable[Evidence], lens: Lens) -> Tally:
+    sums = {"hs": 0.0, "ha": 0.0, "os": 0.0, "oa": 0.0}
+    for item in canonical_order(items):
+        key = ("h" if is_human(item) else "o") + ("a" if item.direction == "contradicts" else "s")
+        sums[key] += item_weight(item, lens)
+    return Tally(sums["hs"], sums["ha"], sums["os"], sums["oa"])
+
+
+def share(support: float, against: float, prior: float = 1.0) -> float:
+    """Support's share of all weight plus a prior mass: in [0, 1), rising with support alone."""
+    return support / (support + against + prior)
+
+
+def saturation(amount: float, half: float) -> float:
+    return amount / (amount + half)
+
+
+# --- the ten dimensions ----------------------------------------------------------------------
+
+
+def evidence_strength(case: Case, lens: Lens) -> float:
+    """The human evidence balance earns most of the score; animal-only support is capped low.
+
+    Human and other evidence are scored apart so that a contradicting human trial can only
+    lower the human part; dropping all human evidence therefore never raises the score.
+    """
+    t = tally(case.evidence, lens)
+    human = share(t.human_support, t.human_against)
+    other = share(t.other_support, t.other_against)
+    return FLOOR + lens.human_share * human + lens.other_share * other
+
+
+def mechanistic_plausibility(case: Case, lens: Lens) -> float:
+    mechanistic = [e for e in case.evidence if e.study_type in MECHANISTIC_STUDY_TYPES]
+    t = tally(mechanistic, lens)
+    pathway = min(1.0, len(matched_functions(case)) / 2)
+    return 0.15 + 0.35 * pathway + 0.1 * connectivity(case) + 0.4 * share(t.support, t.against)
+
+
+def novelty(case: Case, lens: Lens) -> float:
+    """Few and recent studies mean an open question; many old ones mean a well-trodden one."""
+    years = [e.year for e in canonical_order(case.evidence) if e.year is not None]
+    recency = sum(1 for y in years if y >= RECENT_YEAR) / len(years) if years else 0.5
+    crowded = saturation(len(case.evidence), 8)
+    return 0.2 + 0.45 * (1 - crowded) + 0.35 * recency
+
+
+def therapeutic_potential(case: Case, lens: Lens) -> float:
+    t = tally(case.evidence, lens)
+    human = share(t.human_support, t.human_against)
+    return 0.1 + 0.3 * disease_link(case) + 0.3 * human + 0.3 * best_readiness(case)
+
+
+def reproducibility(case: Case, lens: Lens) -> float:
+    """Weighted share of replicated findings, and whether the findings agree in direction."""
+    pairs = weighed(case.evidence, lens)
+    total = sum(p.weight for p in pairs)
+    if total <= 0:
+        return 0.1
+    replicated = sum(
+        p.weight * {True: 1.0, None: 0.5, False: 0.0}[p.item.replicated] for p in pairs
+    )
+    t = tally(case.evidence, lens)
+    consistency = abs(t.support - t.against) / total
+    amount = saturation(total, 1.0)
+    return 0.1 + amount * (0.5 * replicated / total + 0.4 * consistency)
+
+
+def data_availability(case: Case, lens: Lens) -> float:
+    t = tally(case.evidence, lens)
+    human_count = sum(1 for e in case.evidence if is_human(e))
+    return (
+        FLOOR
+        + 0.4 * saturation(t.total, 3.0)
+        + 0.25 * connectivity(case)
+        + 0.3 * saturation(human_count, 3.0)
+    )
+
+
+def feasibility(case: Case, lens: Lens) -> float:
+    t = tally(case.evidence, lens)
+    return (
+        0.1
+        + 0.3 * best_readiness(case)
+        + 0.15 * brain_reach(case)
+        + 0.15 * disease_link(case)
+        + 0.15 * intervention_fit(case)
+        + 0.15 * share(t.human_support, t.human_against)
+    )
+
+
+def druggability(case: Case, lens: Lens) -> float:
+    drugs = drugs_of(case)
+    return (
+        0.1
+        + 0.45 * best_readiness(case)
+        + 0.2 * saturation(len(drugs), 2.0)
+        + 0.25 * brain_reach(case)
+    )
+
+
+def safety_profile(case: Case, lens: Lens) -> float:
+    """Known human exposure (approved drugs) reassures; contradicting human studies worry."""
+    t = tally(case.evidence, lens)
+    harm = t.human_against / (t.human_support + t.human_against + 1.0)
+    return 0.1 + 0.3 * best_readiness(case) + 0.1 * brain_reach(case) + 0.35 * (1 - harm)
+
+
+def competitive_landscape(case: Case, lens: Lens) -> float:
+    """Room left to compete: fewer advanced drugs on the target and fewer studies score higher."""
+    advanced = sum(1 for d in drugs_of(case) if readiness(d) >= 0.7)
+    return (
+        0.3
+        + 0.5 * (1 - saturation(advanced, 2.0))
+        + 0.2 * (1 - saturation(len(case.evidence), 8.0))
+    )
+
+
+Scorer = Callable[[Case, Lens], float]
+SCORERS: Mapping[Dimension, Scorer] = MappingProxyType(
+    {
+        D.MECHANISTIC_PLAUSIBILITY: mechanistic_plausibility,
+        D.EVIDENCE_STRENGTH: evidence_strength,
+        D.NOVELTY: novelty,
+        D.FEASIBILITY: feasibility,
+        D.THERAPEUTIC_POTENTIAL: therapeutic_potential,
+        D.DRUGGABILITY: druggability,
+        D.SAFETY_PROFILE: safety_profile,
+        D.COMPETITIVE_LANDSCAPE: competitive_landscape,
+        D.DATA_AVAILABILITY: data_availability,
+        D.REPRODUCIBILITY: reproducibility,
+    }
+)
+
+# The evidence each dimension rests on, for choosing what an argument cites (None: all of it).
+DIMENSION_EVIDENCE: Mapping[Dimension, frozenset[str] | None] = MappingProxyType(
+    {
+        D.MECHANISTIC_PLAUSIBILITY: MECHANISTIC_STUDY_TYPES,
+        D.EVIDENCE_STRENGTH: None,
+        D.NOVELTY: None,
+        D.FEASIBILITY: HUMAN_STUDY_TYPES,
+        D.THERAPEUTIC_POTENTIAL: HUMAN_STUDY_TYPES,
+        D.DRUGGABILITY: TRIAL_STUDY_TYPES,
+        D.SAFETY_PROFILE: HUMAN_STUDY_TYPES,
+        D.COMPETITIVE_LANDSCAPE: TRIAL_STUDY_TYPES,
+        D.DATA_AVAILABILITY: None,
+        D.REPRODUCIBILITY: None,
+    }
+)
+
+
+def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    return min(high, max(low, value))
+
+
+def score(case: Case, dimension: Dimension, lens: Lens) -> float:
+    """One dimension's rubric score, clamped to [0, 1] and rounded to ``DIGITS`` decimals."""
+    return round(clamp(SCORERS[dimension](case, lens)), DIGITS)
+
+
+def scores(case: Case, dimensions: Iterable[Dimension], lens: Lens) -> dict[Dimension, float]:
+    return {d: score(case, d, lens) for d in dimensions}
+
+
+def basis(case: Case, dimension: Dimension, lens: Lens, limit: int = 3) -> list[Weighed]:
+    """The evidence a dimension's score rests on most, strongest first, then by citation."""
+    kinds = DIMENSION_EVIDENCE[dimension]
+    items = [e for e in case.evidence if kinds is None or e.study_type in kinds]
+    return [w for w in weighed(items, lens) if w.weight > 0][:limit]
+
+
+# --- belief: confidence, probability and verdict ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Belief:
+    confidence: float
+    probability: float
+    verdict: str  # "support" | "oppose" | "uncertain"
+
+
+def verdict_for(probability: float) -> str:
+    if probability >= SUPPORT_BAND:
+        return "support"
+    if probability <= 1 - SUPPORT_BAND:
+        return "oppose"
+    return "uncertain"
+
+
+def logistic(x: float) -> float:
+    return 1 / (1 + math.exp(-clamp(x, -30.0, 30.0)))
+
+
+def belief(case: Case, lens: Lens) -> Belief:
+    """Confidence grows with the amount and agreement of evidence; probability with its balance."""
+    t = tally(case.evidence, lens)
+    amount = saturation(t.total, 2.0)
+    consistency = abs(t.support - t.against) / t.total if t.total > 0 else 0.0
+    confidence = 0.1 + 0.8 * amount * (0.4 + 0.6 * consistency)
+    probability = logistic(PRIOR_LOG_ODDS + BALANCE_SLOPE * (t.support - t.against))
+    probability = round(probability, DIGITS)
+    return Belief(round(confidence, DIGITS), probability, verdict_for(probability))
+
+
+# --- the judge's yardstick -------------------------------------------------------------------
+
+
+def profile(case: Case) -> dict[Dimension, float]:
+    """All ten dimensions through the neutral lens: how the judge sees a hypothesis."""
+    return scores(case, tuple(Dimension), NEUTRAL)
+
+
+def composite(case: Case) -> float:
+    """Weighted sum of the neutral profile with the default dimension weights."""
+    values = profile(case)
+    return round(sum(DEFAULT_WEIGHTS[d] * values[d] for d in Dimension), DIGITS)
