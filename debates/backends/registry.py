@@ -50,6 +50,7 @@ def _load_builtin() -> None:
         "debates.backends.evidence",
         "debates.backends.openai_backend",
         "debates.backends.anthropic_backend",
+        "debates.backends.scripted",
     ):
         try:
             importlib.import_module(module)

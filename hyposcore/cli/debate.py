@@ -1,0 +1,220 @@
+"""``hyposcore debate``: run one debate in this process and show it, nothing written.
+
+No broker and no ledger: the case is read from the database, the debate runs here, and the
+transcript, scores, decisions and quality are printed. All text that came from the data or a
+model is printed as plain ``rich.text.Text``, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from debates.backends.base import BackendError
+from debates.case import Case
+from debates.personas import get_persona
+from debates.protocol import latest_by_persona
+from debates.quality import debate_quality
+from debates.runner import run_debate
+from debates.types import DebateConfig, DebateOutcome, TurnRecord
+from hyposcore.backends import backend_from_settings
+from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from hyposcore.settings import get_settings
+from scoring.dimensions import Dimension
+from workers.cases import load_case
+
+
+@friendly_errors
+def debate(
+    hypothesis_id: str = typer.Argument(..., help="The hypothesis to debate, e.g. h-51e7234f."),
+    backend: str | None = typer.Option(
+        None, "--backend", help="Agent backend (default: the configured one, e.g. evidence)."
+    ),
+    panel: str | None = typer.Option(
+        None, "--panel", help="Comma-separated persona keys, e.g. theorist,skeptic,synthesizer."
+    ),
+    max_rounds: int | None = typer.Option(None, "--max-rounds", help="At most N rounds (2-8)."),
+    min_rounds: int | None = typer.Option(None, "--min-rounds", help="At least N rounds (2-8)."),
+    model: str | None = typer.Option(None, "--model", help="Model name for LLM backends."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Run one debate in-process and print its transcript, scores, decisions and quality."""
+    settings = get_settings()
+    rounds_max = max_rounds if max_rounds is not None else settings.max_rounds
+    config = DebateConfig(
+        backend=backend or settings.backend,
+        panel=_panel(panel),
+        # A lower --max-rounds pulls the configured minimum down with it; only an explicit
+        # --min-rounds above it is an error.
+        min_rounds=min_rounds if min_rounds is not None else min(settings.min_rounds, rounds_max),
+        max_rounds=rounds_max,
+        model=model,
+    )
+    database = open_database(settings)
+    try:
+        with database.sessions() as session:
+            case = load_case(session, hypothesis_id=hypothesis_id)
+    finally:
+        database.dispose()
+    try:
+        agent = backend_from_settings(config.backend, settings, model=config.model)
+        outcome = run_debate(case, config=config, backend=agent)
+    except ValueError as exc:
+        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        raise typer.Exit(2) from None
+    except BackendError as exc:
+        err_console.print(Text.assemble(("backend error: ", "bold red"), str(exc)))
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(outcome_json(case, outcome), indent=2, sort_keys=True))
+        return
+    show_outcome(case, outcome)
+
+
+def _panel(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(key.strip() for key in text.split(",") if key.strip())
+
+
+def outcome_json(case: Case, outcome: DebateOutcome) -> dict[str, Any]:
+    report = debate_quality(outcome.turns, case)
+    return {
+        "hypothesis_id": case.hypothesis_id,
+        "panel": list(outcome.panel),
+        "rounds": outcome.rounds,
+        "quality": outcome.quality,
+        "quality_components": {
+            "density": report.density,
+            "supported": report.supported,
+            "engagement": report.engagement,
+            "specificity": report.specificity,
+        },
+        "turns": [_turn_json(turn) for turn in outcome.turns],
+        "decisions": [
+            {"round": d.round, "action": d.action, "reason": d.reason, "detail": d.detail}
+            for d in outcome.decisions
+        ],
+    }
+
+
+def _turn_json(turn: TurnRecord) -> dict[str, Any]:
+    return {
+        "round": turn.round,
+        "persona": turn.persona,
+        **turn.output.model_dump(mode="json"),
+        "unsupported_citations": list(turn.unsupported_citations),
+        "backend": turn.backend,
+        "model": turn.model,
+        "prompt_tokens": turn.usage.prompt_tokens,
+        "completion_tokens": turn.usage.completion_tokens,
+        "cost_usd": turn.usage.cost_usd,
+    }
+
+
+def show_outcome(case: Case, outcome: DebateOutcome) -> None:
+    console.print(Text.assemble(("Debate on ", "bold"), (case.hypothesis_id, "bold cyan")))
+    console.print(Text(case.title, style="italic"))
+    current = 0
+    for turn in outcome.turns:
+        if turn.round != current:
+            current = turn.round
+            console.rule(f"Round {current}")
+        console.print(turn_text(turn))
+    console.rule("Scores")
+    console.print(scores_table(outcome.turns, width=console.width))
+    console.rule("Decisions")
+    console.print(decisions_table(outcome))
+    report = debate_quality(outcome.turns, case)
+    console.print(
+        Text(
+            f"quality {outcome.quality:.3f} (citation density {report.density:.2f}, "
+            f"supported claims {report.supported:.2f}, engagement {report.engagement:.2f}, "
+            f"specificity {report.specificity:.2f}); {outcome.rounds} rounds",
+            style="bold",
+        )
+    )
+
+
+def turn_text(turn: TurnRecord) -> Text:
+    output = turn.output
+    text = Text()
+    text.append(f"{_title(turn.persona)}", style="bold magenta")
+    text.append(
+        f"  verdict {output.verdict.value}, probability {output.probability:.2f}, "
+        f"confidence {output.confidence:.2f}\n",
+        style="dim",
+    )
+    text.append(output.argument.strip() + "\n")
+    unsupported = set(turn.unsupported_citations)
+    for claim in output.claims:
+        text.append("  • ")
+        text.append(claim.text.strip())
+        for citation in claim.citations:
+            if citation in unsupported:
+                text.append(f" [{citation} unsupported]", style="bold red")
+            else:
+                text.append(f" [{citation}]", style="green")
+        text.append("\n")
+    return text
+
+
+SHORT_TITLES = {
+    "theorist": "Theo",
+    "skeptic": "Skep",
+    "domain_expert": "DomEx",
+    "synthesizer": "Synth",
+    "epidemiologist": "Epid",
+    "computational_biologist": "CompB",
+    "clinical_trialist": "ClinT",
+    "ethicist": "Ethic",
+    "medicinal_chemist": "MedCh",
+}
+WIDE_CONSOLE = 120
+
+
+def scores_table(turns: tuple[TurnRecord, ...], *, width: int = WIDE_CONSOLE) -> Table:
+    """Each persona's latest scores, dimension by persona, then verdicts and probabilities.
+
+    Below ``WIDE_CONSOLE`` columns the personas get short labels, explained in the caption.
+    """
+    latest = latest_by_persona(turns)
+    short = width < WIDE_CONSOLE
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
+    table.add_column("dimension", no_wrap=True)
+    for persona in latest:
+        label = SHORT_TITLES.get(persona, persona[:5]) if short else _title(persona)
+        table.add_column(label, justify="right", no_wrap=True)
+    if short:
+        table.caption = ", ".join(f"{SHORT_TITLES.get(p, p[:5])} = {_title(p)}" for p in latest)
+    for dimension in Dimension:
+        cells = [latest[p].output.scores.get(dimension) for p in latest]
+        table.add_row(dimension.value, *("" if s is None else f"{s:.2f}" for s in cells))
+    table.add_section()
+    verdicts = [t.output.verdict.value for t in latest.values()]
+    table.add_row("verdict", *(v[:3] if short else v for v in verdicts))
+    table.add_row("probability", *(f"{t.output.probability:.2f}" for t in latest.values()))
+    table.add_row("confidence", *(f"{t.output.confidence:.2f}" for t in latest.values()))
+    return table
+
+
+def decisions_table(outcome: DebateOutcome) -> Table:
+    table = Table()
+    table.add_column("round", justify="right", overflow="fold")
+    table.add_column("action")
+    table.add_column("reason")
+    for decision in outcome.decisions:
+        table.add_row(str(decision.round), decision.action, Text(decision.reason))
+    return table
+
+
+def _title(key: str) -> str:
+    try:
+        return get_persona(key).title
+    except ValueError:
+        return key

@@ -1,0 +1,118 @@
+"""``load_case``: ledger rows become the plain case a debate reads, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from debates.case import Case, DrugFact, Evidence, GeneFacts
+from storage.db import Database
+from storage.errors import NotFoundError
+from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis
+from workers.cases import load_case
+
+
+@pytest.fixture
+def stored(db: Database) -> Database:
+    with db.transaction() as session:
+        alzheimers = Disease(slug="alzheimers-disease", name="Alzheimer's disease")
+        cancer = Disease(slug="cancer", name="Cancer")
+        mtor = Gene(
+            symbol="MTOR",
+            full_name="mechanistic target of rapamycin kinase",
+            kg_edges=412,
+            infobox={},
+            functions=[{"target": "mTORC1", "function": "growth signalling"}, ["mTORC2", "AKT"]],
+            references=[],
+        )
+        mtor.diseases = [cancer, alzheimers]
+        mtor.drugs = [
+            Drug(name="Rapamycin", mechanism="allosteric inhibitor", brain_penetrant=False),
+            Drug(name="Everolimus", approval_status="approved", target_complex="mTORC1"),
+        ]
+        apoe = Gene(symbol="APOE", infobox={}, functions=[], references=[])
+        hypothesis = Hypothesis(
+            id="h-51e7234f",
+            title="APOE-Dependent Autophagy Restoration",
+            statement="Restoring autophagy rescues APOE4 neurons.",
+            intervention_type="small-molecule",
+            genes=[mtor, apoe],
+            diseases=[alzheimers],
+        )
+        hypothesis.evidence = [
+            EvidenceItem(
+                citation="PMID:2",
+                pmid="2",
+                claim="Rapamycin restores autophagy",
+                direction="supports",
+                study_type="animal-model",
+                organism="mouse",
+                year=2019,
+                sample_size=24,
+                replicated=True,
+            ),
+            EvidenceItem(
+                citation="DOI:10.1000/x.1",
+                doi="10.1000/x.1",
+                claim="No benefit at 12 months",
+                direction="contradicts",
+                study_type="in-vitro",
+            ),
+        ]
+        session.add(hypothesis)
+        session.add(Hypothesis(id="h-bare", title="Bare", statement=""))
+    return db
+
+
+def test_load_case_builds_the_whole_case(stored: Database) -> None:
+    with stored.sessions() as session:
+        case = load_case(session, hypothesis_id="h-51e7234f")
+    assert case == Case(
+        hypothesis_id="h-51e7234f",
+        title="APOE-Dependent Autophagy Restoration",
+        statement="Restoring autophagy rescues APOE4 neurons.",
+        intervention_type="small-molecule",
+        diseases=("Alzheimer's disease",),
+        genes=(
+            GeneFacts(symbol="APOE"),
+            GeneFacts(
+                symbol="MTOR",
+                full_name="mechanistic target of rapamycin kinase",
+                functions=(("mTORC1", "growth signalling"), ("mTORC2", "AKT")),
+                drugs=(
+                    DrugFact(
+                        name="Everolimus", target_complex="mTORC1", approval_status="approved"
+                    ),
+                    DrugFact(
+                        name="Rapamycin", mechanism="allosteric inhibitor", brain_penetrant=False
+                    ),
+                ),
+                diseases=("Alzheimer's disease", "Cancer"),
+                kg_edges=412,
+            ),
+        ),
+        evidence=(
+            Evidence(
+                "PMID:2",
+                "Rapamycin restores autophagy",
+                "supports",
+                "animal-model",
+                "mouse",
+                2019,
+                24,
+                True,
+            ),
+            Evidence("DOI:10.1000/x.1", "No benefit at 12 months", "contradicts", "in-vitro"),
+        ),
+    )
+    assert case.citations == {"PMID:2", "DOI:10.1000/x.1"}
+
+
+def test_a_hypothesis_without_genes_or_evidence_gives_an_empty_case(stored: Database) -> None:
+    with stored.sessions() as session:
+        case = load_case(session, hypothesis_id="h-bare")
+    assert (case.genes, case.evidence, case.diseases, case.intervention_type) == ((), (), (), None)
+
+
+def test_unknown_hypothesis_is_not_found(stored: Database) -> None:
+    with stored.sessions() as session, pytest.raises(NotFoundError, match="h-nope"):
+        load_case(session, hypothesis_id="h-nope")

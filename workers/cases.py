@@ -1,0 +1,74 @@
+"""Building a debate's :class:`~debates.case.Case` from the ledger's rows.
+
+The only place that turns ORM rows into the plain frozen data the debates read, so debates never
+touch storage and the same rows always give the same case (genes by symbol, diseases by name,
+evidence in the order it was imported).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from debates.case import Case, DrugFact, Evidence, GeneFacts
+from storage.models import Drug, EvidenceItem, Gene
+from storage.queries.knowledge import get_hypothesis
+
+
+def load_case(session: Session, *, hypothesis_id: str) -> Case:
+    """The case for ``hypothesis_id``; raises ``storage.errors.NotFoundError`` when unknown."""
+    hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
+    return Case(
+        hypothesis_id=hypothesis.id,
+        title=hypothesis.title,
+        statement=hypothesis.statement or "",
+        intervention_type=hypothesis.intervention_type,
+        diseases=tuple(disease.name for disease in hypothesis.diseases),
+        genes=tuple(gene_facts(gene) for gene in hypothesis.genes),
+        evidence=tuple(evidence(item) for item in hypothesis.evidence),
+    )
+
+
+def gene_facts(gene: Gene) -> GeneFacts:
+    return GeneFacts(
+        symbol=gene.symbol,
+        full_name=gene.full_name,
+        functions=tuple(_function_rows(gene.functions or [])),
+        drugs=tuple(drug_fact(drug) for drug in gene.drugs),
+        diseases=tuple(disease.name for disease in gene.diseases),
+        kg_edges=gene.kg_edges,
+    )
+
+
+def drug_fact(drug: Drug) -> DrugFact:
+    return DrugFact(
+        name=drug.name,
+        mechanism=drug.mechanism,
+        target_complex=drug.target_complex,
+        approval_status=drug.approval_status,
+        brain_penetrant=drug.brain_penetrant,
+    )
+
+
+def evidence(item: EvidenceItem) -> Evidence:
+    return Evidence(
+        citation=item.citation,
+        claim=item.claim,
+        direction=item.direction,
+        study_type=item.study_type,
+        organism=item.organism,
+        year=item.year,
+        sample_size=item.sample_size,
+        replicated=item.replicated,
+    )
+
+
+def _function_rows(rows: Iterable[Any]) -> Iterable[tuple[str, str]]:
+    # The importer stores {"target": .., "function": ..}; pairs are accepted for older rows.
+    for row in rows:
+        if isinstance(row, dict):
+            yield str(row.get("target", "")), str(row.get("function", ""))
+        elif isinstance(row, (list, tuple)) and len(row) == 2:
+            yield str(row[0]), str(row[1])
