@@ -1,0 +1,216 @@
+"""The hypothesis file format (version 1) as pydantic models: one model per kind of record.
+
+Records are validated one at a time (see ``storage.importing.validate``) so that a bad record
+can be named and, with ``--skip-invalid``, left out without losing its neighbours. Lengths
+follow the database columns, so a value that validates here always fits when it is written.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from hyposcore.citations import normalize_citation
+from storage.models import Direction, HypothesisStatus, StudyType
+from storage.queries.knowledge import disease_slug
+
+FORMAT_VERSION = 1
+HYPOTHESIS_ID = re.compile(r"^h-[0-9a-z]{4,32}$")
+SECTIONS = ("drugs", "genes", "hypotheses")
+MAX_EVIDENCE = 50
+
+# Non-empty text after trimming, at most as long as the column that stores it.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text120 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Symbol = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+Identifier = Symbol
+
+
+class ApprovalStatus(enum.StrEnum):
+    APPROVED = "approved"
+    INVESTIGATIONAL = "investigational"
+    WITHDRAWN = "withdrawn"
+    DISCONTINUED = "discontinued"
+    PRECLINICAL = "preclinical"
+
+
+class InterventionType(enum.StrEnum):
+    SMALL_MOLECULE = "small-molecule"
+    ANTIBODY = "antibody"
+    GENE_THERAPY = "gene-therapy"
+    ANTISENSE = "antisense"
+    CELL_THERAPY = "cell-therapy"
+    LIFESTYLE = "lifestyle"
+    OTHER = "other"
+
+
+class Record(BaseModel):
+    """Unknown fields are errors: a typo must not silently drop data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DrugRecord(Record):
+    name: Text200
+    mechanism: Text300 | None = None
+    target_complex: Text120 | None = None
+    approval_status: ApprovalStatus | None = None
+    brain_penetrant: bool | None = None
+
+
+class GeneFunction(Record):
+    target: Text120
+    function: Text300
+
+
+class GeneRecord(Record):
+    # Identifiers are often written unquoted in YAML (ncbi_gene_id: 2475) and arrive as numbers.
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    symbol: Symbol
+    full_name: Text300 | None = None
+    location: Text64 | None = None
+    ncbi_gene_id: Identifier | None = None
+    ensembl_id: Identifier | None = None
+    uniprot_id: Identifier | None = None
+    omim_id: Identifier | None = None
+    protein_length: int | None = Field(None, ge=1, le=100_000)
+    molecular_weight: Text64 | None = None
+    functions: list[GeneFunction] = Field(default_factory=list)
+    drugs: list[Text200] = Field(default_factory=list)
+    diseases: list[Text200] = Field(default_factory=list)
+
+    @field_validator("diseases")
+    @classmethod
+    def _diseases_have_a_name(cls, names: list[str]) -> list[str]:
+        return _check_disease_names(names)
+
+
+class EvidenceRecord(Record):
+    citation: str
+    claim: Text
+    direction: Direction
+    study_type: StudyType
+    organism: Text100 | None = None
+    year: int | None = Field(None, ge=1800)
+    sample_size: int | None = Field(None, ge=1)
+    replicated: bool | None = None
+
+    @field_validator("citation")
+    @classmethod
+    def _canonical_citation(cls, text: str) -> str:
+        key = normalize_citation(text)
+        if key is None:
+            raise ValueError(
+                f"{text!r} is neither a PMID (e.g. PMID:20460369) "
+                "nor a DOI (e.g. doi:10.1074/jbc.M110.133488)"
+            )
+        if len(key) > 255:
+            raise ValueError("a DOI may be at most 255 characters long")
+        return key
+
+    @field_validator("year")
+    @classmethod
+    def _not_in_the_future(cls, year: int | None) -> int | None:
+        if year is not None and year > datetime.now(UTC).year + 1:
+            raise ValueError(f"year {year} is in the future")
+        return year
+
+
+class Resolution(Record):
+    source: Text
+    date: date
+
+
+class HypothesisRecord(Record):
+    id: str
+    title: Text500
+    statement: Text
+    genes: list[Symbol] = Field(min_length=1)
+    diseases: list[Text200] = Field(default_factory=list)
+    intervention_type: InterventionType | None = None
+    status: HypothesisStatus = HypothesisStatus.OPEN
+    # Validated even when absent, so that a resolved status without one is caught.
+    resolution: Resolution | None = Field(None, validate_default=True)
+    # The curator's prior belief that the hypothesis holds. Validated; not yet stored (the
+    # hypotheses table has no column for it).
+    prior_score: float | None = Field(None, ge=0.0, le=1.0, allow_inf_nan=False)
+    evidence: list[EvidenceRecord] = Field(min_length=1, max_length=MAX_EVIDENCE)
+
+    @field_validator("id")
+    @classmethod
+    def _id_pattern(cls, value: str) -> str:
+        if not HYPOTHESIS_ID.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a hypothesis id: use 'h-' then 4 to 32 lowercase letters "
+                "or digits, e.g. h-51e7234f"
+            )
+        return value
+
+    @field_validator("genes")
+    @classmethod
+    def _genes_once(cls, symbols: list[str]) -> list[str]:
+        _check_unique(symbols, what="gene")
+        return symbols
+
+    @field_validator("diseases")
+    @classmethod
+    def _diseases_have_a_name(cls, names: list[str]) -> list[str]:
+        return _check_disease_names(names)
+
+    @field_validator("evidence")
+    @classmethod
+    def _citations_once(cls, items: list[EvidenceRecord]) -> list[EvidenceRecord]:
+        _check_unique([item.citation for item in items], what="citation")
+        return items
+
+    @field_validator("resolution")
+    @classmethod
+    def _resolution_matches_status(
+        cls, resolution: Resolution | None, info: ValidationInfo
+    ) -> Resolution | None:
+        status = info.data.get("status")
+        if status is None:  # the status itself was invalid and is reported on its own
+            return resolution
+        if status is HypothesisStatus.OPEN and resolution is not None:
+            raise ValueError("an open hypothesis has no resolution; remove it or set the status")
+        if status is not HypothesisStatus.OPEN and resolution is None:
+            raise ValueError(
+                f"status {status.value!r} needs a resolution: {{source: ..., date: ...}}"
+            )
+        return resolution
+
+
+def _check_unique(values: list[str], *, what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        key = value.upper()
+        if key in seen:
+            raise ValueError(f"{what} {value!r} is listed twice")
+        seen.add(key)
+
+
+def _check_disease_names(names: list[str]) -> list[str]:
+    for name in names:
+        slug = disease_slug(name)
+        if not slug:
+            raise ValueError(f"disease name {name!r} has no letters or digits")
+        if len(slug) > 120:
+            raise ValueError(f"disease name {name[:40]!r}... is too long")
+    return names
