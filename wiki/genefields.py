@@ -1,0 +1,221 @@
+"""What the infobox rows mean: gene facts, the Target/Function and drug sub-tables, diseases."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from wiki.errors import PageProblem
+from wiki.infobox import InfoboxTable, TableRow
+from wiki.markup import ANCHOR, MARKDOWN_LINK, read_markdown_text, visible_text
+
+# Normalised label -> field. Several spellings appear across wikis.
+FIELD_LABELS = {
+    "symbol": "symbol",
+    "gene symbol": "symbol",
+    "full name": "full_name",
+    "name": "full_name",
+    "chromosomal location": "location",
+    "location": "location",
+    "cytogenetic location": "location",
+    "ncbi gene id": "ncbi_gene_id",
+    "ncbi gene": "ncbi_gene_id",
+    "ncbi id": "ncbi_gene_id",
+    "entrez gene id": "ncbi_gene_id",
+    "ensembl id": "ensembl_id",
+    "ensembl": "ensembl_id",
+    "omim id": "omim_id",
+    "omim": "omim_id",
+    "uniprot id": "uniprot_id",
+    "uniprot": "uniprot_id",
+    "protein length": "protein_length",
+    "molecular weight": "molecular_weight",
+    "associated diseases": "diseases",
+    "diseases": "diseases",
+    "scidex hypotheses": "hypotheses",
+    "hypotheses": "hypotheses",
+    "kg connections": "kg_edges",
+    "knowledge graph": "kg_edges",
+}
+HYPOTHESES_LABEL = "SciDEX Hypotheses"
+_SUBTABLES = {
+    ("target", "function"): "functions",
+    ("drug", "mechanism"): "drug_mechanism",
+    ("drug", "target"): "drug_target",
+}
+# Identifier shapes: a value that does not fit is reported rather than stored.
+_ID_PATTERNS = {
+    "ncbi_gene_id": re.compile(r"^\d{1,12}$"),
+    "omim_id": re.compile(r"^\d{6}$"),
+    "ensembl_id": re.compile(r"^ENS[A-Z]*G\d{11}(?:\.\d+)?$"),
+    "uniprot_id": re.compile(
+        r"^(?:[OPQ][0-9][A-Z0-9]{3}[0-9]|[A-NR-Z][0-9](?:[A-Z][A-Z0-9]{2}[0-9]){1,2})(?:-\d+)?$"
+    ),
+}
+_INTEGER = re.compile(r"\d[\d,]*")
+_ALIAS = re.compile(r"^(?P<name>.*?\S)\s*\((?P<alias>[^()]+)\)\s*$")
+_GENE_SUFFIX = re.compile(r"\s+gene$", re.I)
+
+
+@dataclass(frozen=True)
+class InfoboxRow:
+    label: str
+    value: str
+    line: int
+    # The value cell's inner markup, for the editor.
+    value_span: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class FunctionRow:
+    target: str
+    function: str
+
+
+@dataclass(frozen=True)
+class DrugEntry:
+    """A drug from the Drug/Mechanism and Drug/Target sub-tables, merged by name or alias."""
+
+    name: str
+    aliases: tuple[str, ...]
+    mechanism: str | None = None
+    target_complex: str | None = None
+
+
+@dataclass
+class GeneFields:
+    header: str | None = None
+    rows: list[InfoboxRow] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+    protein_length: int | None = None
+    kg_edges: int | None = None
+    functions: list[FunctionRow] = field(default_factory=list)
+    drugs: list[DrugEntry] = field(default_factory=list)
+    diseases: list[str] = field(default_factory=list)
+    hypotheses_row: InfoboxRow | None = None
+    problems: list[PageProblem] = field(default_factory=list)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name)
+
+
+def normalise_label(label: str) -> str:
+    return " ".join(label.lower().rstrip(":").split())
+
+
+def read_fields(table: InfoboxTable) -> GeneFields:
+    """Interpret infobox rows; a label row such as Target|Function starts a sub-table that runs
+    until the next known field or sub-table header."""
+    fields = GeneFields()
+    subtable: str | None = None
+    for row in table.rows:
+        if len(row.cells) == 1 and row.cells[0].tag == "th":
+            fields.header = fields.header or row.cells[0].text
+            continue
+        if len(row.cells) != 2:
+            fields.problems.append(
+                PageProblem(row.line, f"infobox row with {len(row.cells)} cells ignored")
+            )
+            continue
+        label, value = row.cells[0].text, row.cells[1].text
+        info = InfoboxRow(label, value, row.line, row.cells[1].span)
+        fields.rows.append(info)
+        key = (normalise_label(label), normalise_label(value))
+        if key in _SUBTABLES:
+            subtable = _SUBTABLES[key]
+        elif normalise_label(label) in FIELD_LABELS:
+            subtable = None
+            _read_field(fields, FIELD_LABELS[normalise_label(label)], info, row)
+        elif subtable is not None:
+            _read_subtable_row(fields, subtable, info)
+    return fields
+
+
+def _read_field(fields: GeneFields, name: str, row: InfoboxRow, table_row: TableRow) -> None:
+    if name == "hypotheses":
+        fields.hypotheses_row = fields.hypotheses_row or row
+        return
+    if name == "diseases":
+        fields.diseases.extend(_list_items(table_row.cells[1].markup))
+        return
+    if name in fields.values:
+        if fields.values[name] != row.value:
+            fields.problems.append(
+                PageProblem(
+                    row.line,
+                    f"second {row.label!r} row ({row.value!r}) ignored; "
+                    f"the first said {fields.values[name]!r}",
+                )
+            )
+        return
+    if name in ("protein_length", "kg_edges"):
+        number = _INTEGER.search(row.value)
+        if number is None:
+            message = f"{row.label}: no number in {row.value!r}"
+            fields.problems.append(PageProblem(row.line, message))
+            return
+        setattr(fields, name, int(number.group(0).replace(",", "")))
+    elif name in _ID_PATTERNS and not _ID_PATTERNS[name].match(row.value):
+        fields.problems.append(
+            PageProblem(row.line, f"{row.label} {row.value!r} is not a valid identifier; ignored")
+        )
+        return
+    fields.values[name] = row.value
+
+
+def _read_subtable_row(fields: GeneFields, subtable: str, row: InfoboxRow) -> None:
+    if not row.label or not row.value:
+        fields.problems.append(PageProblem(row.line, "sub-table row with an empty cell ignored"))
+        return
+    if subtable == "functions":
+        fields.functions.append(FunctionRow(row.label, row.value))
+        return
+    name, aliases = _drug_names(row.label)
+    index = _find_drug(fields.drugs, aliases)
+    attribute = "mechanism" if subtable == "drug_mechanism" else "target_complex"
+    if index is None:
+        fields.drugs.append(DrugEntry(name, aliases, **{attribute: row.value}))
+        return
+    drug = fields.drugs[index]
+    known = getattr(drug, attribute)
+    if known is not None and known != row.value:
+        fields.problems.append(
+            PageProblem(row.line, f"{row.label}: second {attribute} {row.value!r} ignored")
+        )
+        return
+    merged = tuple(dict.fromkeys((*drug.aliases, *aliases)))
+    values = {"mechanism": drug.mechanism, "target_complex": drug.target_complex}
+    values[attribute] = row.value
+    fields.drugs[index] = DrugEntry(drug.name, merged, **values)
+
+
+def _drug_names(label: str) -> tuple[str, tuple[str, ...]]:
+    """ "Rapamycin (Sirolimus)" is Rapamycin, also known as Sirolimus."""
+    match = _ALIAS.match(label)
+    if match is None:
+        return label, (label,)
+    return match["name"], (match["name"], match["alias"].strip())
+
+
+def _find_drug(drugs: list[DrugEntry], aliases: tuple[str, ...]) -> int | None:
+    wanted = {a.casefold() for a in aliases}
+    for index, drug in enumerate(drugs):
+        if wanted & {a.casefold() for a in drug.aliases}:
+            return index
+    return None
+
+
+def _list_items(markup: str) -> list[str]:
+    """Names in a list cell: its links' texts, or its comma-separated parts."""
+    anchors = [visible_text(a["text"]) for a in ANCHOR.finditer(markup)]
+    links = [read_markdown_text(m["text"]) for m in MARKDOWN_LINK.finditer(markup)]
+    items = anchors + links or re.split(r"[,;]", visible_text(markup))
+    return [" ".join(item.split()) for item in items if item.strip()]
+
+
+def symbol_from_header(header: str | None) -> str | None:
+    """ "mtor gene" -> "MTOR": human gene symbols are upper case."""
+    if not header:
+        return None
+    symbol = _GENE_SUFFIX.sub("", header.strip()).strip()
+    return symbol.upper() if symbol and " " not in symbol else None

@@ -1,0 +1,235 @@
+"""Parse a gene page: text in, a ``GenePage`` description out. Pure: no files, no database.
+
+A page is a title line, an HTML infobox of label/value rows (with Target/Function and drug
+sub-tables), plain-text headings, Markdown links, and an Exchange list of scored hypotheses.
+Every score the page shows is kept with where it came from, its raw text and its character span,
+so the editor can rewrite exactly those characters. Messy parts are reported in ``problems``;
+a page that cannot be used at all raises ``PageError`` naming the file and line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.errors import Problem
+from storage.models import ScoreSource
+from wiki.errors import PageError, PageProblem, page_error
+from wiki.genefields import (
+    DrugEntry,
+    FunctionRow,
+    GeneFields,
+    InfoboxRow,
+    read_fields,
+    symbol_from_header,
+)
+from wiki.hypothesis_links import (
+    HypothesisLink,
+    find_badge_line,
+    find_exchange_heading,
+    read_exchange_lines,
+    read_infobox_links,
+)
+from wiki.infobox import InfoboxTable, find_infobox, infobox_opening_line
+from wiki.pagetext import LineIndex
+from wiki.sections import Reference, find_body, read_disease_list, read_references
+
+__all__ = [
+    "DrugEntry",
+    "FunctionRow",
+    "GenePage",
+    "HypothesisLink",
+    "InfoboxRow",
+    "Reference",
+    "parse_gene_page",
+]
+
+
+@dataclass(frozen=True)
+class GenePage:
+    """Everything hyposcore reads from one gene page. Offsets are ``str`` indices into the text
+    that was parsed (the whole file, preview included)."""
+
+    title: str
+    symbol: str
+    header: str | None
+    full_name: str | None
+    location: str | None
+    ncbi_gene_id: str | None
+    ensembl_id: str | None
+    omim_id: str | None
+    uniprot_id: str | None
+    protein_length: int | None
+    molecular_weight: str | None
+    kg_edges: int | None
+    infobox_rows: tuple[InfoboxRow, ...]
+    functions: tuple[FunctionRow, ...]
+    drugs: tuple[DrugEntry, ...]
+    diseases: tuple[str, ...]
+    references: tuple[Reference, ...]
+    links: tuple[HypothesisLink, ...]
+    problems: tuple[PageProblem, ...]
+    # Where the complete copy of the page starts (after a truncated preview, if any).
+    body_start: int
+    infobox_span: tuple[int, int]
+    infobox_close_at: int
+    hypotheses_row: InfoboxRow | None
+    exchange_heading: tuple[int, int] | None
+    badge_line: tuple[int, int] | None
+
+    @property
+    def displayed_scores(self) -> tuple[HypothesisLink, ...]:
+        """The links that show a readable score, infobox and Exchange alike."""
+        return tuple(link for link in self.links if link.score is not None)
+
+    @property
+    def hypothesis_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(link.hypothesis_id for link in self.links))
+
+    def ids(self) -> dict[str, str | None]:
+        return {
+            "ncbi_gene_id": self.ncbi_gene_id,
+            "ensembl_id": self.ensembl_id,
+            "uniprot_id": self.uniprot_id,
+            "omim_id": self.omim_id,
+        }
+
+
+def parse_gene_page(text: str, *, source: str = "<page>") -> GenePage:
+    """Read a gene page; ``source`` names it in errors (usually the file path)."""
+    if not text.strip():
+        raise page_error(source, "file is empty")
+    lines = LineIndex(text)
+    body = find_body(text, lines)
+    table = _infobox(text, body.start, lines, source)
+    fields = read_fields(table)
+    problems = [p for p in (body.problem,) if p] + list(table.problems) + fields.problems
+    symbol = _symbol(fields, table.line, source, problems)
+
+    links, errors = _read_links(text, body.start, fields.hypotheses_row, lines, source, problems)
+    if errors:
+        raise PageError(errors)
+    references, reference_problems = read_references(text, body.start, lines)
+    problems.extend(reference_problems)
+    problems.extend(_disagreements(links))
+    diseases = list(dict.fromkeys(fields.diseases + read_disease_list(text, body.start)))
+    return GenePage(
+        title=body.title,
+        symbol=symbol,
+        header=fields.header,
+        full_name=fields.get("full_name"),
+        location=fields.get("location"),
+        ncbi_gene_id=fields.get("ncbi_gene_id"),
+        ensembl_id=fields.get("ensembl_id"),
+        omim_id=fields.get("omim_id"),
+        uniprot_id=fields.get("uniprot_id"),
+        protein_length=fields.protein_length,
+        molecular_weight=fields.get("molecular_weight"),
+        kg_edges=fields.kg_edges,
+        infobox_rows=tuple(fields.rows),
+        functions=tuple(fields.functions),
+        drugs=tuple(fields.drugs),
+        diseases=tuple(_unique_casefold(diseases)),
+        references=tuple(references),
+        links=tuple(links),
+        problems=tuple(sorted(problems, key=lambda p: p.line or 0)),
+        body_start=body.start,
+        infobox_span=table.span,
+        infobox_close_at=table.close_at,
+        hypotheses_row=fields.hypotheses_row,
+        exchange_heading=find_exchange_heading(text, table.span[1]),
+        badge_line=find_badge_line(text, body.start),
+    )
+
+
+def _infobox(text: str, start: int, lines: LineIndex, source: str) -> InfoboxTable:
+    table = find_infobox(text, start=start, lines=lines)
+    if table is not None:
+        return table
+    opening = infobox_opening_line(text, start=start, lines=lines)
+    if opening is not None:
+        raise page_error(source, "the infobox table is never closed", line=opening)
+    raise page_error(
+        source, 'no infobox: expected a <table class="infobox ..."> of label/value rows'
+    )
+
+
+def _symbol(fields: GeneFields, line: int, source: str, problems: list[PageProblem]) -> str:
+    """The Symbol row's value, else the header's ("mtor gene" -> "MTOR")."""
+    header_symbol = symbol_from_header(fields.header)
+    symbol = fields.get("symbol") or header_symbol
+    if not symbol:
+        raise page_error(source, "the infobox has no Symbol row and no gene header", line=line)
+    if header_symbol and header_symbol.casefold() != symbol.casefold():
+        problems.append(
+            PageProblem(
+                line,
+                f"infobox header {fields.header!r} names another gene than "
+                f"the Symbol row ({symbol!r})",
+            )
+        )
+    return symbol
+
+
+def _read_links(
+    text: str,
+    start: int,
+    hypotheses_row: InfoboxRow | None,
+    lines: LineIndex,
+    source: str,
+    problems: list[PageProblem],
+) -> tuple[list[HypothesisLink], list[Problem]]:
+    readings = [read_exchange_lines(text, start, lines=lines, source=source)]
+    if hypotheses_row is not None:
+        readings.insert(
+            0, read_infobox_links(text, hypotheses_row.value_span, lines=lines, source=source)
+        )
+    links: list[HypothesisLink] = []
+    errors: list[Problem] = []
+    seen: set[tuple[str, ScoreSource]] = set()
+    for reading in readings:
+        problems.extend(reading.problems)
+        errors.extend(reading.errors)
+        for link in reading.links:
+            key = (link.hypothesis_id, link.source)
+            if key in seen:
+                problems.append(
+                    PageProblem(
+                        link.line,
+                        f"{link.hypothesis_id} is listed twice in the {link.source.value}; "
+                        "the first is kept",
+                    )
+                )
+                continue
+            seen.add(key)
+            links.append(link)
+    return links, errors
+
+
+def _disagreements(links: list[HypothesisLink]) -> list[PageProblem]:
+    """Name every hypothesis whose infobox and Exchange numbers differ; both are kept as shown."""
+    infobox = {
+        link.hypothesis_id: link
+        for link in links
+        if link.source is ScoreSource.INFOBOX and link.score is not None
+    }
+    problems = []
+    for link in links:
+        other = infobox.get(link.hypothesis_id)
+        if link.source is not ScoreSource.EXCHANGE or other is None or link.score is None:
+            continue
+        if other.score is not None and other.score != link.score:
+            problems.append(
+                PageProblem(
+                    other.line,
+                    f"{link.hypothesis_id} shows {other.score:.2f} in the infobox but "
+                    f"{link.score:.2f} in the Exchange list (line {link.line})",
+                )
+            )
+    return problems
+
+
+def _unique_casefold(names: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.casefold(), name)
+    return list(seen.values())

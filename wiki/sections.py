@@ -1,0 +1,112 @@
+"""The plain-text parts of a page: its title and preview, references and disease list."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hyposcore.citations import normalize_citation
+from wiki.errors import PageProblem
+from wiki.hypothesis_links import BADGE_MARKER
+from wiki.markup import MARKDOWN_LINK, read_markdown_text
+from wiki.pagetext import LineIndex, split_lines
+
+_REFERENCE_HEADINGS = frozenset({"key publications", "references", "bibliography"})
+_DISEASE_ITEM = re.compile(
+    r"^\s*[-*]\s+(?P<name>[^\[\]<>]+?)\s+(?:—|–|-{1,2})\s+(?:associated with|implicated in)\b",
+    re.I,
+)
+_DISEASE_HEADING = "associated diseases"
+_PREVIEW_BREAK = "..."
+
+
+@dataclass(frozen=True)
+class Reference:
+    citation: str
+    title: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"citation": self.citation, "title": self.title}
+
+
+@dataclass(frozen=True)
+class Body:
+    """Where the page's complete copy starts, after any truncated preview of itself."""
+
+    title: str
+    start: int
+    first_line: int
+    problem: PageProblem | None
+
+
+def find_body(text: str, lines: LineIndex) -> Body:
+    """Skip a truncated preview: a copy of the page's start, a line "...", then the full page.
+
+    The full copy is recognised by its first line repeating the page's title; the last such
+    copy wins, since a preview is always an incomplete copy of what follows.
+    """
+    rows = split_lines(text)
+    title = next((r.strip().lstrip("\ufeff").strip() for r in rows if r.strip()), "")
+    offset, start, first_line = 0, 0, 1
+    for index, row in enumerate(rows[:-1]):
+        offset += len(row)
+        if row.strip() == _PREVIEW_BREAK and rows[index + 1].strip() == title:
+            start, first_line = offset, index + 2
+    problem = None
+    if first_line > 1:
+        problem = PageProblem(
+            1,
+            f"lines 1-{first_line - 1} are a truncated preview of the page and were skipped; "
+            f"the complete copy starts at line {first_line}",
+        )
+    return Body(title=title, start=start, first_line=first_line, problem=problem)
+
+
+def read_references(
+    text: str, start: int, lines: LineIndex
+) -> tuple[list[Reference], list[PageProblem]]:
+    """DOI/PMID links in the Key Publications and References sections, canonical and unique.
+
+    A section is the run of link lines under its heading; its last line may run into the next
+    heading ("…(https://doi.org/…)See Also"), which is why links, not lines, are read.
+    """
+    references: dict[str, Reference] = {}
+    problems: list[PageProblem] = []
+    in_section = False
+    offset = start
+    for row in split_lines(text[start:]):
+        stripped = row.strip()
+        if stripped.lower().rstrip(":") in _REFERENCE_HEADINGS:
+            in_section = True
+        elif in_section and BADGE_MARKER in row:
+            pass  # the published badge may sit right under the last reference
+        elif in_section and stripped.startswith("["):
+            for link in MARKDOWN_LINK.finditer(row):
+                key = normalize_citation(link["url"])
+                if key is not None:
+                    references.setdefault(key, Reference(key, read_markdown_text(link["text"])))
+                elif link.start() == 0:
+                    problems.append(
+                        PageProblem(
+                            lines.line_of(offset),
+                            f"reference link is neither a DOI nor a PMID: {link['url']!r}",
+                        )
+                    )
+        elif in_section and stripped:
+            in_section = False
+        offset += len(row)
+    return list(references.values()), problems
+
+
+def read_disease_list(text: str, start: int) -> list[str]:
+    """Names in the "Associated Diseases" section: ``- Alzheimer's disease — associated with``."""
+    names: list[str] = []
+    in_section = False
+    for row in split_lines(text[start:]):
+        if row.strip().lower() == _DISEASE_HEADING:
+            in_section = True
+            continue
+        match = _DISEASE_ITEM.match(row) if in_section else None
+        if match:
+            names.append(" ".join(match["name"].split()))
+    return names
