@@ -1,0 +1,81 @@
+"""Dependencies every router shares: the database session, settings, auth and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.errors import ApiError
+from hyposcore.settings import Settings
+from storage.db import Database
+from storage.models import ApiToken
+from storage.queries.tokens import verify_token
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """A read session per request; endpoints that write open their own transaction."""
+    with database.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `hyposcore token create NAME`.")
+
+
+def require_token(
+    database: DatabaseDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiToken:
+    """The live API token the request carries; 401 when it is missing, unknown or revoked."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(
+            401,
+            "this endpoint needs a bearer token: Authorization: Bearer <token>",
+            headers=challenge,
+        )
+    with database.transaction() as session:
+        token = verify_token(session, plain=credentials.credentials)
+    if token is None:
+        raise ApiError(401, "the bearer token is unknown or revoked", headers=challenge)
+    return token
+
+
+TokenDep = Annotated[ApiToken, Depends(require_token)]
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def pagination(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Page:
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(pagination)]

@@ -1,0 +1,142 @@
+"""The one error format: ``{"error": {"code": ..., "message": ..., "details": ...}}``.
+
+Every failure the API answers (401, 404, 413, 422, 500, ...) goes through here, whether
+FastAPI, Starlette, storage or an endpoint raised it, so clients parse errors one way.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from storage.errors import InvalidInputError, NotFoundError
+
+log = logging.getLogger("hyposcore.api")
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An error an endpoint raises on purpose, with its status, code and optional details."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or _CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+def error_body(
+    status: int, message: str, *, code: str | None = None, details: Any = None
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "code": code or _CODES.get(status, "error"),
+            "message": message,
+            "details": jsonable_encoder(details),
+        }
+    }
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(
+        error_body(status, message, code=code, details=details), status_code=status, headers=headers
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Keep what says where and what; drop echoed input, which may be large or hostile.
+    return [
+        {
+            "location": [str(part) for part in err.get("loc", ())],
+            "message": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        for err in exc.errors()
+    ]
+
+
+async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(
+        exc.status, exc.message, code=exc.code, details=exc.details, headers=exc.headers
+    )
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, message, headers=headers)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = _validation_details(exc)
+    if any(d["type"] == "json_invalid" for d in details):
+        message = "the request body is not valid JSON"
+    else:
+        where = ", ".join(".".join(d["location"]) + ": " + d["message"] for d in details[:5])
+        message = f"invalid request: {where}"
+    return error_response(422, message, details=details)
+
+
+async def _on_not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return error_response(404, str(exc))
+
+
+async def _on_invalid_input(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidInputError)
+    return error_response(
+        422, str(exc), details=[{"message": str(problem)} for problem in exc.problems]
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal error; the server log has the details")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(NotFoundError, _on_not_found)
+    app.add_exception_handler(InvalidInputError, _on_invalid_input)
+    app.add_exception_handler(Exception, _on_unexpected)

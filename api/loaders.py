@@ -1,0 +1,107 @@
+"""Read what one response needs, shared by the JSON endpoints, the badges and the web views.
+
+The JSON API and the HTML pages call the same loaders, so a page and its API twin can never
+show different numbers for the same hypothesis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from api.ratings import exchange_rating
+from api.schemas import (
+    GeneOut,
+    GenePageInfo,
+    HypothesisDetail,
+    HypothesisSummary,
+    gene_out,
+    hypothesis_detail,
+    hypothesis_summary,
+)
+from storage.models import Evaluation, Gene, Hypothesis
+from storage.queries.knowledge import get_gene, get_hypothesis, list_hypotheses
+from storage.queries.views import (
+    LatestScores,
+    gene_page_for,
+    latest_evaluation,
+    latest_page_revision,
+    latest_scores,
+)
+from wiki.badges import BadgeScore, shorten
+
+GENE_HYPOTHESES_LIMIT = 500
+
+
+def badge_score(hypothesis: Hypothesis, scores: LatestScores | None) -> BadgeScore:
+    return BadgeScore(
+        label=shorten(hypothesis.title),
+        score=exchange_rating(scores.latest).score if scores else None,
+        previous=exchange_rating(scores.previous).score if scores and scores.previous else None,
+    )
+
+
+@dataclass(frozen=True)
+class HypothesisView:
+    hypothesis: Hypothesis
+    scores: LatestScores | None
+    evaluation: Evaluation | None
+    detail: HypothesisDetail
+
+    @property
+    def badge(self) -> BadgeScore:
+        return badge_score(self.hypothesis, self.scores)
+
+
+def load_hypothesis(session: Session, *, hypothesis_id: str) -> HypothesisView:
+    hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
+    scores = latest_scores(session, hypothesis_ids=[hypothesis.id]).get(hypothesis.id)
+    evaluation = latest_evaluation(session, hypothesis_id=hypothesis.id)
+    detail = hypothesis_detail(hypothesis, scores, evaluation.id if evaluation else None)
+    return HypothesisView(hypothesis, scores, evaluation, detail)
+
+
+def summaries(session: Session, hypotheses: list[Hypothesis]) -> list[HypothesisSummary]:
+    scores = latest_scores(session, hypothesis_ids=[h.id for h in hypotheses])
+    return [hypothesis_summary(h, scores.get(h.id)) for h in hypotheses]
+
+
+@dataclass(frozen=True)
+class GeneView:
+    gene: Gene
+    hypotheses: list[Hypothesis]
+    scores: dict[str, LatestScores]
+    out: GeneOut
+
+    @property
+    def badges(self) -> list[BadgeScore]:
+        return [badge_score(h, self.scores.get(h.id)) for h in self.hypotheses]
+
+
+def _by_score(hypotheses: list[Hypothesis], scores: dict[str, LatestScores]) -> list[Hypothesis]:
+    # Best-rated first; unscored hypotheses after the scored ones, by id for a stable order.
+    def key(h: Hypothesis) -> tuple[int, float, str]:
+        known = scores.get(h.id)
+        return (0, -exchange_rating(known.latest).score, h.id) if known else (1, 0.0, h.id)
+
+    return sorted(hypotheses, key=key)
+
+
+def load_gene(session: Session, *, symbol: str) -> GeneView:
+    gene = get_gene(session, symbol=symbol)
+    found = list_hypotheses(session, gene=gene.symbol, limit=GENE_HYPOTHESES_LIMIT)
+    scores = latest_scores(session, hypothesis_ids=[h.id for h in found])
+    ordered = _by_score(found, scores)
+    page_info = None
+    page = gene_page_for(session, gene_id=gene.id)
+    if page is not None:
+        revision = latest_page_revision(session, page_name=page.name)
+        page_info = GenePageInfo(
+            name=page.name,
+            imported_at=page.imported_at,
+            latest_revision=revision.revision if revision else None,
+            published_at=revision.created_at if revision else None,
+        )
+    out = gene_out(gene, [hypothesis_summary(h, scores.get(h.id)) for h in ordered], page_info)
+    return GeneView(gene, ordered, scores, out)

@@ -1,0 +1,107 @@
+"""Prometheus metrics computed at scrape time from the database.
+
+Workers run in many processes (and machines), so in-process counters would each see a slice;
+the ledger sees everything. Each scrape runs a handful of aggregate queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
+from sqlalchemy.orm import Session
+
+from storage.models import EvaluationState
+from storage.queries.evaluations import count_by_state
+from storage.queries.views import (
+    failed_evaluation_errors,
+    publish_counts,
+    turn_latency_histogram,
+)
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+TURN_LATENCY_BOUNDS_MS = (100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0)
+_ERROR_CLASS = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:")
+_LABEL_SAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def error_class(error: str) -> str:
+    """The exception class an error text starts with ("RateLimitError: ..." -> "RateLimitError").
+
+    Workers record failures as ``ClassName: message``; anything else counts as "other".
+    """
+    match = _ERROR_CLASS.match(error)
+    if not match:
+        return "other"
+    name = match.group(1).rsplit(".", 1)[-1]
+    return _LABEL_SAFE.sub("_", name)[:64] or "other"
+
+
+class _LedgerCollector:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def collect(self) -> Iterator[Any]:
+        counts = count_by_state(self.session)
+        by_state = GaugeMetricFamily(
+            "hyposcore_evaluations", "Evaluations in the ledger by state.", labels=["state"]
+        )
+        for state in EvaluationState:
+            by_state.add_metric([state.value], counts.get(state.value, 0))
+        yield by_state
+        yield GaugeMetricFamily(
+            "hyposcore_queue_depth",
+            "Evaluations queued in the ledger and not yet claimed by a worker.",
+            value=counts.get(EvaluationState.QUEUED.value, 0),
+        )
+        histogram = turn_latency_histogram(self.session, bounds_ms=TURN_LATENCY_BOUNDS_MS)
+        buckets = [
+            (_seconds(bound), count)
+            for bound, count in zip(histogram.bounds_ms, histogram.cumulative, strict=True)
+        ]
+        buckets.append(("+Inf", histogram.count))
+        yield HistogramMetricFamily(
+            "hyposcore_turn_latency_seconds",
+            "Latency of debate turns (agent backend calls) as recorded per turn.",
+            buckets=buckets,
+            sum_value=histogram.total_ms / 1000,
+        )
+        errors: Counter[str] = Counter()
+        for text, count in failed_evaluation_errors(self.session):
+            errors[error_class(text)] += count
+        provider = CounterMetricFamily(
+            "hyposcore_provider_errors",
+            "Failed evaluations by the error class their error text names.",
+            labels=["error_class"],
+        )
+        for name, count in sorted(errors.items()):
+            provider.add_metric([name], count)
+        yield provider
+        pages = publish_counts(self.session)
+        publishes = CounterMetricFamily(
+            "hyposcore_page_publishes",
+            "Published gene-page revisions by page.",
+            labels=["page"],
+        )
+        for page, count in sorted(pages.items()):
+            publishes.add_metric([page], count)
+        yield publishes
+
+
+def _seconds(bound_ms: float) -> str:
+    return f"{bound_ms / 1000:g}"
+
+
+def render_metrics(session: Session) -> bytes:
+    """The Prometheus text exposition of every hyposcore metric, read now from the database."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_LedgerCollector(session))
+    return bytes(generate_latest(registry))

@@ -1,0 +1,146 @@
+"""Evaluations: queue one (with a token), follow its state and progress, read its debate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
+from api.errors import ApiError
+from api.schemas import (
+    EvaluationOut,
+    EvaluationQueued,
+    EvaluationRequest,
+    Paginated,
+    Transcript,
+    evaluation_out,
+    turn_out,
+)
+from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
+from storage.queries.turns import list_turns
+from storage.queries.views import count_evaluations
+from workers.dispatch import debate_config, submit_evaluation
+
+log = logging.getLogger("hyposcore.api")
+
+router = APIRouter(prefix="/evaluations", tags=["evaluations"])
+
+SubmitFn = Callable[..., Any]
+
+
+def get_submit() -> SubmitFn:
+    """The function that queues an evaluation: writes the ledger row, then sends the message.
+
+    A dependency so that deployments (or tests) can route queueing elsewhere.
+    """
+    return submit_evaluation
+
+
+EvaluationId = Annotated[int, Path(ge=1, description="The evaluation's id.")]
+State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=EvaluationQueued,
+    responses={
+        200: {"model": EvaluationQueued, "description": "An equal evaluation already exists."},
+        401: {"description": "No token, or an unknown or revoked one."},
+    },
+)
+def queue(
+    request_body: EvaluationRequest,
+    token: TokenDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    submit: Annotated[SubmitFn, Depends(get_submit)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            description="Repeat a request safely: the same key returns the same evaluation.",
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Queue an evaluation: 202 with a Location when created, 200 with the existing one when an
+    equal evaluation is live (or the Idempotency-Key was seen before)."""
+    try:
+        config = debate_config(
+            settings,
+            backend=request_body.backend,
+            panel=request_body.panel,
+            min_rounds=request_body.min_rounds,
+            max_rounds=request_body.max_rounds,
+        )
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
+    enqueued: Enqueued = submit(
+        database,
+        settings,
+        hypothesis_id=request_body.hypothesis_id,
+        config=config,
+        force=request_body.force,
+        idempotency_key=idempotency_key,
+    )
+    out = evaluation_out(enqueued.evaluation)
+    log.info("token %s queued evaluation %s (created=%s)", token.name, out.id, enqueued.created)
+    if enqueued.created:
+        body = EvaluationQueued(
+            evaluation=out, created=True, deduplicated=False, message="evaluation queued"
+        )
+        return JSONResponse(
+            body.model_dump(mode="json"),
+            status_code=202,
+            headers={"Location": f"/evaluations/{out.id}"},
+        )
+    body = EvaluationQueued(
+        evaluation=out,
+        created=False,
+        deduplicated=True,
+        message=(f"deduplicated: evaluation {out.id} ({out.state}) already covers this request"),
+    )
+    return JSONResponse(
+        body.model_dump(mode="json"),
+        status_code=200,
+        headers={"Content-Location": f"/evaluations/{out.id}"},
+    )
+
+
+@router.get("", response_model=Paginated[EvaluationOut])
+def list_all(
+    session: SessionDep,
+    page: PageDep,
+    hypothesis_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    state: State | None = None,
+) -> Paginated[EvaluationOut]:
+    """Evaluations newest first, optionally of one hypothesis or in one state."""
+    states = [state] if state else None
+    rows = list_evaluations(
+        session, hypothesis_id=hypothesis_id, states=states, limit=page.limit, offset=page.offset
+    )
+    return Paginated(
+        items=[evaluation_out(e) for e in rows],
+        total=count_evaluations(session, hypothesis_id=hypothesis_id, states=states),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{evaluation_id}", response_model=EvaluationOut)
+def get_one(session: SessionDep, evaluation_id: EvaluationId) -> EvaluationOut:
+    """An evaluation's state, progress (round, turns done of total), decisions and error."""
+    return evaluation_out(get_evaluation(session, evaluation_id=evaluation_id))
+
+
+@router.get("/{evaluation_id}/transcript", response_model=Transcript)
+def transcript(session: SessionDep, evaluation_id: EvaluationId) -> Transcript:
+    """The debate: every turn by round, with claims and links to the papers they cite."""
+    evaluation = get_evaluation(session, evaluation_id=evaluation_id)
+    turns = list_turns(session, evaluation_id=evaluation_id)
+    return Transcript(evaluation=evaluation_out(evaluation), turns=[turn_out(t) for t in turns])

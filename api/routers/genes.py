@@ -1,0 +1,56 @@
+"""Genes: their hypotheses with live scores and badge links, and their published page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import PlainTextResponse
+
+from api.deps import PageDep, SessionDep
+from api.loaders import load_gene
+from api.schemas import GeneOut, Paginated, gene_links
+from storage.errors import NotFoundError
+from storage.queries.knowledge import list_genes
+from storage.queries.views import count_genes, latest_page_revision
+
+router = APIRouter(prefix="/genes", tags=["genes"])
+
+Symbol = Annotated[str, Path(min_length=1, max_length=32, description="e.g. MTOR")]
+
+
+@router.get("", response_model=Paginated[dict[str, str]])
+def list_all(session: SessionDep, page: PageDep) -> Paginated[dict[str, str]]:
+    """Genes by symbol, each with links to its API record, web page and badges."""
+    genes = list_genes(session, limit=page.limit, offset=page.offset)
+    return Paginated(
+        items=[{"symbol": g.symbol, **gene_links(g.symbol)} for g in genes],
+        total=count_genes(session),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{symbol}", response_model=GeneOut)
+def get_one(session: SessionDep, symbol: Symbol) -> GeneOut:
+    """A gene with its hypotheses (best-rated first), each with its live score and badge."""
+    return load_gene(session, symbol=symbol).out
+
+
+@router.get(
+    "/{symbol}/page",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def published_page(session: SessionDep, symbol: Symbol) -> PlainTextResponse:
+    """The gene page's newest published revision as text (its scores are the live ones)."""
+    view = load_gene(session, symbol=symbol)
+    if view.out.page is None:
+        raise NotFoundError(f"gene {view.gene.symbol!r} has no imported page")
+    revision = latest_page_revision(session, page_name=view.out.page.name)
+    if revision is None:
+        raise NotFoundError(f"page {view.out.page.name!r} has not been published yet")
+    return PlainTextResponse(
+        revision.content,
+        headers={"X-Page-Revision": str(revision.revision), "X-Content-Type-Options": "nosniff"},
+    )

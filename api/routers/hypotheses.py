@@ -1,0 +1,150 @@
+"""Hypotheses: listing with filters, one hypothesis, its score history and market prices."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from api.deps import PageDep, SessionDep
+from api.loaders import load_hypothesis, summaries
+from api.schemas import (
+    EvaluationOut,
+    HypothesisDetail,
+    HypothesisSummary,
+    Paginated,
+    SnapshotOut,
+    TradeOut,
+    evaluation_out,
+    snapshot_out,
+    trade_out,
+)
+from storage.queries.evaluations import list_evaluations
+from storage.queries.knowledge import get_hypothesis, list_hypotheses
+from storage.queries.snapshots import list_snapshots
+from storage.queries.views import (
+    count_evaluations,
+    count_hypotheses,
+    count_market_trades,
+    count_snapshots,
+    list_market_trades,
+)
+
+router = APIRouter(prefix="/hypotheses", tags=["hypotheses"])
+
+HypothesisId = Annotated[str, Path(min_length=1, max_length=64, description="e.g. h-51e7234f")]
+Status = Literal["open", "validated", "refuted"]
+
+HISTORY_CSV_COLUMNS = (
+    "version",
+    "created_at",
+    "evaluation_id",
+    "composite",
+    "composite_low",
+    "composite_high",
+    "coverage",
+    "market_price",
+    "rating",
+    "rating_low",
+    "rating_high",
+    "config_hash",
+)
+
+
+@router.get("", response_model=Paginated[HypothesisSummary])
+def list_all(
+    session: SessionDep,
+    page: PageDep,
+    gene: Annotated[str | None, Query(min_length=1, max_length=32, description="MTOR")] = None,
+    disease: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Alzheimer's disease")
+    ] = None,
+    status: Status | None = None,
+) -> Paginated[HypothesisSummary]:
+    """Hypotheses by id, optionally only those targeting a gene, about a disease or in a status."""
+    found = list_hypotheses(
+        session, gene=gene, disease=disease, status=status, limit=page.limit, offset=page.offset
+    )
+    total = count_hypotheses(session, gene=gene, disease=disease, status=status)
+    return Paginated(
+        items=summaries(session, found), total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/{hypothesis_id}", response_model=HypothesisDetail)
+def get_one(session: SessionDep, hypothesis_id: HypothesisId) -> HypothesisDetail:
+    """One hypothesis with its evidence, its newest snapshot and its latest evaluation's id."""
+    return load_hypothesis(session, hypothesis_id=hypothesis_id).detail
+
+
+@router.get("/{hypothesis_id}/history", response_model=Paginated[SnapshotOut])
+def history(
+    session: SessionDep, page: PageDep, hypothesis_id: HypothesisId
+) -> Paginated[SnapshotOut]:
+    """Every score snapshot of the hypothesis, oldest version first."""
+    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    rows = list_snapshots(
+        session, hypothesis_id=hypothesis_id, limit=page.limit, offset=page.offset
+    )
+    return Paginated(
+        items=[snapshot_out(s) for s in rows],
+        total=count_snapshots(session, hypothesis_id=hypothesis_id),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get(
+    "/{hypothesis_id}/history.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "One row per snapshot."}},
+)
+def history_csv(session: SessionDep, hypothesis_id: HypothesisId) -> Response:
+    """The whole score history as CSV, one row per snapshot version."""
+    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HISTORY_CSV_COLUMNS)
+    for snapshot in list_snapshots(session, hypothesis_id=hypothesis_id):
+        row = snapshot_out(snapshot).model_dump(mode="json")
+        writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_CSV_COLUMNS])
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="score-history.csv"'},
+    )
+
+
+@router.get("/{hypothesis_id}/market", response_model=Paginated[TradeOut])
+def market(session: SessionDep, page: PageDep, hypothesis_id: HypothesisId) -> Paginated[TradeOut]:
+    """The LMSR market's trades in order: each trade's price before and after."""
+    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    trades = list_market_trades(
+        session, hypothesis_id=hypothesis_id, limit=page.limit, offset=page.offset
+    )
+    return Paginated(
+        items=[trade_out(t) for t in trades],
+        total=count_market_trades(session, hypothesis_id=hypothesis_id),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.get("/{hypothesis_id}/evaluations", response_model=Paginated[EvaluationOut])
+def evaluations(
+    session: SessionDep, page: PageDep, hypothesis_id: HypothesisId
+) -> Paginated[EvaluationOut]:
+    """The hypothesis's evaluations, newest first."""
+    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    rows = list_evaluations(
+        session, hypothesis_id=hypothesis_id, limit=page.limit, offset=page.offset
+    )
+    return Paginated(
+        items=[evaluation_out(e) for e in rows],
+        total=count_evaluations(session, hypothesis_id=hypothesis_id),
+        limit=page.limit,
+        offset=page.offset,
+    )

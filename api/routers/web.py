@@ -1,0 +1,153 @@
+"""Server-rendered pages (Jinja2, autoescaped, no JavaScript): genes, hypotheses, leaderboard."""
+
+from __future__ import annotations
+
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
+from api.deps import SessionDep
+from api.loaders import load_gene, load_hypothesis
+from api.schemas import evaluation_out, leaderboard_entry, turn_out
+from scoring.dimensions import DEFAULT_WEIGHTS
+from storage.errors import NotFoundError
+from storage.models import ScoreSnapshot
+from storage.queries.knowledge import list_genes
+from storage.queries.snapshots import list_snapshots
+from storage.queries.tournament import leaderboard
+from storage.queries.turns import list_turns
+from storage.queries.views import count_ratings
+
+TEMPLATES_DIR = FilePath(__file__).resolve().parent.parent / "templates"
+PAGE_SIZE = 100
+
+# Autoescaping is on for every template (not only *.html): nothing typed by a user or imported
+# from a wiki reaches a page unescaped; charts are the one Markup input, built by api.charts.
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+)
+templates = Jinja2Templates(env=_environment)
+
+router = APIRouter(include_in_schema=False)
+
+# Pages need no script at all; the policy makes an escaping slip inert rather than exploitable.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self'; style-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, context, status_code=status, headers=_PAGE_HEADERS
+    )
+
+
+def _not_found(request: Request, exc: NotFoundError) -> HTMLResponse:
+    return _render(request, "error.html", {"status": 404, "message": str(exc)}, status=404)
+
+
+@router.get("/", response_class=HTMLResponse, name="web_index")
+def index(request: Request, session: SessionDep) -> HTMLResponse:
+    return _render(request, "index.html", {"genes": list_genes(session, limit=1000)})
+
+
+@router.get("/web/genes/{symbol}", response_class=HTMLResponse, name="web_gene")
+def gene_page(
+    request: Request, session: SessionDep, symbol: Annotated[str, Path(max_length=32)]
+) -> HTMLResponse:
+    try:
+        view = load_gene(session, symbol=symbol)
+    except NotFoundError as exc:
+        return _not_found(request, exc)
+    return _render(request, "gene.html", {"gene": view.out})
+
+
+def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
+    return [
+        HistoryPoint(
+            version=s.version,
+            composite=s.composite,
+            low=s.composite_low,
+            high=s.composite_high,
+            market_price=s.market_price,
+        )
+        for s in snapshots
+    ]
+
+
+def _dimension_rows(snapshot: ScoreSnapshot | None) -> list[DimensionBar]:
+    if snapshot is None:
+        return []
+    rows = []
+    # Heaviest-weighted dimensions first, the order the scoring documentation uses.
+    for dimension in DEFAULT_WEIGHTS:
+        entry = snapshot.dimensions.get(dimension.value)
+        if isinstance(entry, dict) and isinstance(entry.get("mean"), int | float):
+            rows.append(
+                DimensionBar(
+                    name=dimension.value,
+                    mean=float(entry["mean"]),
+                    low=_number(entry.get("low")),
+                    high=_number(entry.get("high")),
+                )
+            )
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+@router.get("/web/hypotheses/{hypothesis_id}", response_class=HTMLResponse, name="web_hypothesis")
+def hypothesis_page(
+    request: Request, session: SessionDep, hypothesis_id: Annotated[str, Path(max_length=64)]
+) -> HTMLResponse:
+    try:
+        view = load_hypothesis(session, hypothesis_id=hypothesis_id)
+    except NotFoundError as exc:
+        return _not_found(request, exc)
+    snapshots = list_snapshots(session, hypothesis_id=view.hypothesis.id)
+    turns = list_turns(session, evaluation_id=view.evaluation.id) if view.evaluation else []
+    context = {
+        "h": view.detail,
+        "badge": view.badge,
+        "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
+        "turns": [turn_out(t) for t in turns],
+        "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
+            history_chart(
+                _history_points(snapshots), title=f"Score history of {view.hypothesis.id}"
+            )
+        ),
+        "dimension_chart": Markup(  # noqa: S704 - as above
+            dimension_bars(_dimension_rows(view.scores.latest if view.scores else None))
+        ),
+    }
+    return _render(request, "hypothesis.html", context)
+
+
+@router.get("/web/leaderboard", response_class=HTMLResponse, name="web_leaderboard")
+def leaderboard_page(
+    request: Request, session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0
+) -> HTMLResponse:
+    rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
+    entries = [leaderboard_entry(row) for row in rows]
+    more = offset + PAGE_SIZE < count_ratings(session)
+    return _render(
+        request,
+        "leaderboard.html",
+        {"entries": entries, "next_offset": offset + PAGE_SIZE if more else None},
+    )

@@ -1,0 +1,399 @@
+"""Response and request bodies of the HTTP API, and their construction from stored rows.
+
+Every number a response carries is read from a stored row as is (snapshots, trades, ratings);
+nothing is recomputed here, so the API, the badges and the pages agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.ratings import exchange_rating
+from hyposcore.citations import citation_url
+from storage.models import (
+    DebateTurn,
+    Evaluation,
+    EvidenceItem,
+    Gene,
+    Hypothesis,
+    MarketTrade,
+    ScoreSnapshot,
+)
+from storage.queries.tournament import LeaderboardRow
+from storage.queries.views import LatestScores
+from wiki.badges import score_band
+
+T = TypeVar("T")
+
+
+class Paginated(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class ScoreSummary(BaseModel):
+    """What a badge and a published page show for a hypothesis, from its newest snapshot.
+
+    ``exchange_rating`` is the market price when the snapshot has one, else the composite
+    (``exchange_rating_label`` says which) - the publisher's rule, so pages and API agree.
+    """
+
+    version: int
+    exchange_rating: float
+    exchange_rating_label: str
+    previous_exchange_rating: float | None
+    composite: float
+    composite_low: float
+    composite_high: float
+    market_price: float | None
+    previous_composite: float | None
+    band: str
+    snapshot_at: datetime
+
+
+class HypothesisLinks(BaseModel):
+    self: str
+    page: str
+    badge_svg: str
+    badge_json: str
+    history: str
+
+
+class HypothesisSummary(BaseModel):
+    id: str
+    title: str
+    status: str
+    genes: list[str]
+    diseases: list[str]
+    score: ScoreSummary | None
+    links: HypothesisLinks
+
+
+class Citation(BaseModel):
+    key: str
+    url: str | None
+
+
+class EvidenceOut(BaseModel):
+    citation: Citation
+    claim: str
+    direction: str
+    study_type: str
+    organism: str | None
+    year: int | None
+    sample_size: int | None
+    replicated: bool | None
+
+
+class SnapshotOut(BaseModel):
+    version: int
+    evaluation_id: int | None
+    composite: float
+    composite_low: float
+    composite_high: float
+    coverage: float
+    market_price: float | None
+    rating: float | None
+    rating_low: float | None
+    rating_high: float | None
+    quality: float | None
+    config_hash: str
+    dimensions: dict[str, Any]
+    created_at: datetime
+
+
+class HypothesisDetail(HypothesisSummary):
+    statement: str
+    intervention_type: str | None
+    resolution_source: str | None
+    resolved_on: date | None
+    evidence: list[EvidenceOut]
+    latest_snapshot: SnapshotOut | None
+    latest_evaluation_id: int | None
+
+
+class EvaluationOut(BaseModel):
+    id: int
+    hypothesis_id: str
+    state: str
+    progress: dict[str, Any]
+    config: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    decisions: list[Any]
+    quality: float | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+_HYPOTHESIS_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+PersonaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class EvaluationRequest(BaseModel):
+    """A request to evaluate a hypothesis; omitted options take the server's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hypothesis_id: str = Field(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+    )
+    backend: Literal["evidence", "openai", "anthropic"] | None = None
+    panel: list[PersonaName] | None = Field(
+        None,
+        min_length=1,
+        max_length=12,
+        description="Persona names, e.g. theorist, skeptic, domain_expert, synthesizer.",
+    )
+    min_rounds: int | None = Field(None, ge=2, le=8)
+    max_rounds: int | None = Field(None, ge=2, le=8)
+    force: bool = Field(False, description="Queue even when an equal evaluation is live.")
+
+
+class EvaluationQueued(BaseModel):
+    evaluation: EvaluationOut
+    created: bool
+    deduplicated: bool
+    message: str
+
+
+class ClaimOut(BaseModel):
+    text: str
+    citations: list[Citation]
+
+
+class TurnOut(BaseModel):
+    round: int
+    persona: str
+    backend: str
+    model: str | None
+    argument: str
+    claims: list[ClaimOut]
+    scores: dict[str, Any]
+    confidence: float
+    probability: float
+    verdict: str
+    unsupported_citations: list[Any]
+    latency_ms: float
+    created_at: datetime
+
+
+class Transcript(BaseModel):
+    evaluation: EvaluationOut
+    turns: list[TurnOut]
+
+
+class TradeOut(BaseModel):
+    seq: int
+    persona: str
+    evaluation_id: int | None
+    target_probability: float
+    price_before: float
+    price_after: float
+    created_at: datetime
+
+
+class LeaderboardEntry(BaseModel):
+    rank: int
+    hypothesis_id: str
+    title: str
+    strength: float | None
+    strength_low: float | None
+    strength_high: float | None
+    elo: float
+    matches: int
+    fitted_at: datetime | None
+
+
+class GenePageInfo(BaseModel):
+    name: str
+    imported_at: datetime
+    latest_revision: int | None
+    published_at: datetime | None
+
+
+class GeneOut(BaseModel):
+    symbol: str
+    full_name: str | None
+    location: str | None
+    ncbi_gene_id: str | None
+    uniprot_id: str | None
+    diseases: list[str]
+    hypotheses: list[HypothesisSummary]
+    page: GenePageInfo | None
+    links: dict[str, str]
+
+
+# --- construction from rows ------------------------------------------------------------------
+
+
+def hypothesis_links(hypothesis_id: str) -> HypothesisLinks:
+    hypothesis_id = quote(hypothesis_id, safe="")
+    return HypothesisLinks(
+        self=f"/hypotheses/{hypothesis_id}",
+        page=f"/web/hypotheses/{hypothesis_id}",
+        badge_svg=f"/badges/hypotheses/{hypothesis_id}.svg",
+        badge_json=f"/badges/hypotheses/{hypothesis_id}.json",
+        history=f"/hypotheses/{hypothesis_id}/history",
+    )
+
+
+def score_summary(scores: LatestScores | None) -> ScoreSummary | None:
+    if scores is None:
+        return None
+    latest = scores.latest
+    shown = exchange_rating(latest)
+    return ScoreSummary(
+        version=latest.version,
+        exchange_rating=shown.score,
+        exchange_rating_label=shown.label,
+        previous_exchange_rating=exchange_rating(scores.previous).score
+        if scores.previous
+        else None,
+        composite=latest.composite,
+        composite_low=latest.composite_low,
+        composite_high=latest.composite_high,
+        market_price=latest.market_price,
+        previous_composite=scores.previous.composite if scores.previous else None,
+        band=score_band(shown.score).name,
+        snapshot_at=latest.created_at,
+    )
+
+
+def hypothesis_summary(hypothesis: Hypothesis, scores: LatestScores | None) -> HypothesisSummary:
+    return HypothesisSummary(
+        id=hypothesis.id,
+        title=hypothesis.title,
+        status=hypothesis.status,
+        genes=[gene.symbol for gene in hypothesis.genes],
+        diseases=[disease.name for disease in hypothesis.diseases],
+        score=score_summary(scores),
+        links=hypothesis_links(hypothesis.id),
+    )
+
+
+def citation(key: str) -> Citation:
+    return Citation(key=key, url=citation_url(key))
+
+
+def evidence_out(item: EvidenceItem) -> EvidenceOut:
+    return EvidenceOut(
+        citation=citation(item.citation),
+        claim=item.claim,
+        direction=item.direction,
+        study_type=item.study_type,
+        organism=item.organism,
+        year=item.year,
+        sample_size=item.sample_size,
+        replicated=item.replicated,
+    )
+
+
+def snapshot_out(snapshot: ScoreSnapshot) -> SnapshotOut:
+    return SnapshotOut.model_validate(snapshot, from_attributes=True)
+
+
+def hypothesis_detail(
+    hypothesis: Hypothesis, scores: LatestScores | None, latest_evaluation_id: int | None
+) -> HypothesisDetail:
+    summary = hypothesis_summary(hypothesis, scores)
+    return HypothesisDetail(
+        **summary.model_dump(),
+        statement=hypothesis.statement,
+        intervention_type=hypothesis.intervention_type,
+        resolution_source=hypothesis.resolution_source,
+        resolved_on=hypothesis.resolved_on,
+        evidence=[evidence_out(item) for item in hypothesis.evidence],
+        latest_snapshot=snapshot_out(scores.latest) if scores else None,
+        latest_evaluation_id=latest_evaluation_id,
+    )
+
+
+def evaluation_out(evaluation: Evaluation) -> EvaluationOut:
+    return EvaluationOut(
+        id=evaluation.id,
+        hypothesis_id=evaluation.hypothesis_id,
+        state=evaluation.state,
+        progress=dict(evaluation.progress or {}),
+        config=dict(evaluation.config or {}),
+        attempts=evaluation.attempts,
+        max_attempts=evaluation.max_attempts,
+        decisions=list(evaluation.decisions or []),
+        quality=evaluation.quality,
+        error=evaluation.error,
+        created_at=evaluation.created_at,
+        started_at=evaluation.started_at,
+        finished_at=evaluation.finished_at,
+        links={
+            "self": f"/evaluations/{evaluation.id}",
+            "transcript": f"/evaluations/{evaluation.id}/transcript",
+            "hypothesis": f"/hypotheses/{quote(evaluation.hypothesis_id, safe='')}",
+        },
+    )
+
+
+def _claim_out(raw: Any) -> ClaimOut:
+    # Claims are JSON written by the debates; tolerate a bare string from older rows.
+    if isinstance(raw, dict):
+        keys = [str(key) for key in raw.get("citations", []) or []]
+        return ClaimOut(text=str(raw.get("text", "")), citations=[citation(k) for k in keys])
+    return ClaimOut(text=str(raw), citations=[])
+
+
+def turn_out(turn: DebateTurn) -> TurnOut:
+    return TurnOut(
+        round=turn.round,
+        persona=turn.persona,
+        backend=turn.backend,
+        model=turn.model,
+        argument=turn.argument,
+        claims=[_claim_out(claim) for claim in turn.claims or []],
+        scores=dict(turn.scores or {}),
+        confidence=turn.confidence,
+        probability=turn.probability,
+        verdict=turn.verdict,
+        unsupported_citations=list(turn.unsupported_citations or []),
+        latency_ms=turn.latency_ms,
+        created_at=turn.created_at,
+    )
+
+
+def trade_out(trade: MarketTrade) -> TradeOut:
+    return TradeOut.model_validate(trade, from_attributes=True)
+
+
+def leaderboard_entry(row: LeaderboardRow) -> LeaderboardEntry:
+    return LeaderboardEntry.model_validate(row, from_attributes=True)
+
+
+def gene_links(symbol: str) -> dict[str, str]:
+    symbol = quote(symbol, safe="")
+    return {
+        "self": f"/genes/{symbol}",
+        "page": f"/web/genes/{symbol}",
+        "badge_svg": f"/badges/genes/{symbol}.svg",
+        "badge_json": f"/badges/genes/{symbol}.json",
+    }
+
+
+def gene_out(gene: Gene, hypotheses: list[HypothesisSummary], page: GenePageInfo | None) -> GeneOut:
+    return GeneOut(
+        symbol=gene.symbol,
+        full_name=gene.full_name,
+        location=gene.location,
+        ncbi_gene_id=gene.ncbi_gene_id,
+        uniprot_id=gene.uniprot_id,
+        diseases=[disease.name for disease in gene.diseases],
+        hypotheses=hypotheses,
+        page=page,
+        links=gene_links(gene.symbol),
+    )

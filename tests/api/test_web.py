@@ -1,0 +1,75 @@
+"""Server-rendered pages: gene page with live badges, hypothesis page with charts and debate."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from storage.db import Database
+from tests.api.seed import HYPOTHESIS, Seeded
+
+
+@pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    # Rendering is dialect-independent; the JSON API tests run the same queries on PostgreSQL.
+    return sqlite_db
+
+
+def test_gene_page_shows_live_badges_for_its_hypotheses(client: TestClient, seeded: Seeded) -> None:
+    response = client.get("/web/genes/mtor")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert "<h1>MTOR Gene</h1>" in html
+    assert f'src="/badges/hypotheses/{HYPOTHESIS}.svg"' in html
+    assert 'src="/badges/genes/MTOR.svg"' in html
+    assert f'href="/web/hypotheses/{HYPOTHESIS}"' in html
+    assert "0.65–0.80" in html  # the newest snapshot's interval, 0.73 -0.08/+0.07
+    assert "published revision 2" in html
+    # Every badge the page embeds answers with an SVG.
+    for src in re.findall(r'<img class="badge[^"]*" src="([^"]+)"', html):
+        assert client.get(src).headers["content-type"] == "image/svg+xml", src
+
+
+def test_hypothesis_page_has_charts_transcript_and_linked_citations(
+    client: TestClient, seeded: Seeded
+) -> None:
+    html = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart history-chart"' in html
+    assert 'class="interval"' in html and 'class="market"' in html
+    assert 'class="chart dimension-bars"' in html
+    assert html.count('class="bar"') == 3
+    assert "Exchange rating <strong>0.71</strong>" in html
+    assert f"Evaluation {seeded.evaluation_id}: <strong>succeeded</strong>" in html
+    assert "4 of 4 turns" in html and "scores converged" in html
+    assert "Round 1 · theorist" in html and "Round 1 · skeptic" in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/29103802/"' in html
+    assert 'href="https://doi.org/10.1002/mds.27334"' in html
+    assert "<script" not in html  # pages work without JavaScript
+    csp = client.get(f"/web/hypotheses/{HYPOTHESIS}").headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+
+
+def test_leaderboard_and_index_pages(client: TestClient, seeded: Seeded) -> None:
+    board = client.get("/web/leaderboard").text
+    assert board.index("APOE-Dependent Autophagy Restoration") < board.index(
+        "mTORC2 and Synaptic Plasticity"
+    )
+    assert "0.90–1.90" in board
+    index = client.get("/").text
+    assert 'href="http://testserver/web/genes/MTOR"' in index
+
+
+def test_unknown_pages_are_html_404s(client: TestClient, seeded: Seeded) -> None:
+    for path in ("/web/genes/NOPE", "/web/hypotheses/h-nope"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "does not exist" in response.text
+
+
+def test_pages_render_before_anything_is_scored(client: TestClient) -> None:
+    assert "No genes imported yet" in client.get("/").text
+    assert "No tournament matches yet" in client.get("/web/leaderboard").text

@@ -1,0 +1,120 @@
+"""Badges: text measurement, score bands, trend arrows, escaping and the shields.io JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.api.svg import SVG_NS, parse_svg
+from wiki.badges import (
+    BANDS,
+    BadgeScore,
+    gene_badge_svg,
+    gene_shields_endpoint,
+    html_snippet,
+    hypothesis_badge_svg,
+    score_band,
+    shields_endpoint,
+    shorten,
+    text_width,
+    trend_arrow,
+)
+
+
+def _width(svg: str) -> int:
+    return int(parse_svg(svg).attrib["width"])
+
+
+def test_wide_text_measures_wider_than_narrow_text_of_equal_length() -> None:
+    assert len("MMMMWWWW") == len("iiiillll")
+    assert text_width("MMMMWWWW") > 2 * text_width("iiiillll")
+    wide = hypothesis_badge_svg(BadgeScore("MMMMWWWW", 0.7))
+    narrow = hypothesis_badge_svg(BadgeScore("iiiillll", 0.7))
+    assert _width(wide) > _width(narrow)
+
+
+def test_unknown_characters_are_measured_as_wide_glyphs() -> None:
+    assert text_width("mTOR抑制") > text_width("mTORxx")
+
+
+def test_badge_is_well_formed_svg_with_label_message_and_band_colour() -> None:
+    svg = hypothesis_badge_svg(BadgeScore("APOE autophagy", 0.73, previous=0.70))
+    root = parse_svg(svg)
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert texts == ["APOE autophagy", "0.73 ↑"]
+    fills = [r.attrib.get("fill") for r in root.iter(f"{SVG_NS}rect")]
+    assert score_band(0.73).color in fills
+    assert root.find(f"{SVG_NS}title") is not None
+    assert root.find(f"{SVG_NS}title").text == "APOE autophagy: 0.73 ↑"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("score", "band"),
+    [(0.95, "strong"), (0.80, "strong"), (0.7999, "good"), (0.65, "good"), (0.5, "moderate"),
+     (0.35, "weak"), (0.349, "poor"), (0.0, "poor"), (None, "unscored")],
+)  # fmt: skip
+def test_score_bands_have_documented_floors(score: float | None, band: str) -> None:
+    assert score_band(score).name == band
+
+
+def test_bands_are_ordered_and_distinctly_coloured() -> None:
+    floors = [b.floor for b in BANDS]
+    assert floors == sorted(floors, reverse=True)
+    assert len({b.color for b in BANDS}) == len(BANDS)
+
+
+def test_trend_arrow_follows_the_change_since_the_previous_snapshot() -> None:
+    assert trend_arrow(0.73, 0.70) == "↑"
+    assert trend_arrow(0.60, 0.70) == "↓"
+    assert trend_arrow(0.702, 0.70) == "→"
+    assert trend_arrow(0.7, None) == ""
+    assert BadgeScore("x", 0.7).message == "0.70"
+    assert BadgeScore("x", None).message == "unscored"
+
+
+def test_hostile_text_is_escaped_in_svg() -> None:
+    payload = "<script>alert(1)</script>\"'&"
+    svg = hypothesis_badge_svg(BadgeScore(payload, 0.5))
+    assert "<script>" not in svg
+    root = parse_svg(svg)  # still well-formed XML
+    assert next(t.text for t in root.iter(f"{SVG_NS}text")) == payload
+    gene = gene_badge_svg("<b>G</b>", [BadgeScore(payload, 0.5)])
+    assert "<b>" not in gene and "<script>" not in gene
+    parse_svg(gene)
+
+
+def test_gene_badge_stacks_one_row_per_hypothesis() -> None:
+    rows = [BadgeScore("First hypothesis", 0.81), BadgeScore("Second", None)]
+    root = parse_svg(gene_badge_svg("MTOR", rows))
+    assert int(root.attrib["height"]) == 20 * 3
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert texts == ["MTOR", "2 hypotheses", "First hypothesis", "0.81", "Second", "unscored"]
+    empty = parse_svg(gene_badge_svg("TP53", []))
+    assert [t.text for t in empty.iter(f"{SVG_NS}text")] == ["TP53", "0 hypotheses"]
+
+
+def test_shields_endpoint_json() -> None:
+    doc = shields_endpoint(BadgeScore("APOE", 0.73, 0.80))
+    assert doc["schemaVersion"] == 1
+    assert (doc["label"], doc["message"]) == ("APOE", "0.73 ↓")
+    assert re.fullmatch(r"[0-9a-f]{6}", doc["color"])
+    gene = gene_shields_endpoint("MTOR", [BadgeScore("a", 0.4), BadgeScore("b", 0.82)])
+    assert gene["message"] == "2 hypotheses, best 0.82"
+    assert gene["color"] == score_band(0.82).color.lstrip("#")
+
+
+def test_html_snippet_escapes_every_attribute() -> None:
+    snippet = html_snippet(
+        image_url="https://x/b.svg?a=1&b=2", link_url='https://x/"onmouseover=', alt="<i>"
+    )
+    assert snippet == (
+        '<a href="https://x/&quot;onmouseover="><img src="https://x/b.svg?a=1&amp;b=2" '
+        'alt="&lt;i&gt;"></a>'
+    )
+
+
+def test_shorten_keeps_short_titles_and_cuts_long_ones() -> None:
+    assert shorten("  APOE   autophagy ") == "APOE autophagy"
+    long = shorten("x" * 100, 40)
+    assert len(long) == 40 and long.endswith("…")
