@@ -1,0 +1,11 @@
+"""Pure scoring math: no I/O, no framework imports (numpy only). See docs/scoring.md.
+
+- ``scoring.weights``: ``Weights.default()``, ``Weights.from_mapping(...)``, ``.hash``
+- ``scoring.blend``: ``blend(list[PersonaScores], weights, level) -> Blend``
+- ``scoring.priority``: ``exploration_priority(...)``, ``rank_for_reevaluation(...)``
+- ``scoring.lmsr``: ``MarketState``, ``trade_toward(...)``, ``replay(b, trades)``
+- ``scoring.exchange``: ``debate_trades(state, list[Stance], quality) -> list[Trade]``
+- ``scoring.tournament``: ``match_outcome``, ``fit_bradley_terry``, ``elo_update``,
+  ``choose_pairs``, ``kendall_tau``
+- ``scoring.calibration``: ``brier``, ``update_believability``
+"""

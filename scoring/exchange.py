@@ -1,0 +1,105 @@
+"""After a debate, each persona trades the hypothesis's market toward the probability it stated.
+
+A persona's budget is ``budget_fraction * b * believability``, so the personas whose forecasts
+have proved good move the price most. A debate whose quality is below the threshold does not
+trade at all.
+
+Trading each whole budget in one go would hand the price to whoever trades last. Instead every
+budget is split into ``rounds`` equal slices, and the personas take turns slice by slice, in
+persona-name order and then reversed ("snake" order), so no persona's place in the queue
+matters more than one slice. Each persona's slices are then recorded as one trade (the ledger
+keeps one row per persona and evaluation): its net shares and what it actually paid. Replaying
+those rows in order lands exactly on the final price; the prices in between are those of the
+net trades applied one after another.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from scoring.lmsr import MarketError, MarketState, Trade, trade_toward
+
+MIN_QUALITY = 0.3
+ROUNDS = 20
+# Budget per unit of believability, as a fraction of the liquidity b: a believability-1 persona
+# can spend 0.25 b, enough to move an even market to about 0.61 on its own.
+BUDGET_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class Stance:
+    """A persona's final word: the probability that the hypothesis is validated."""
+
+    persona: str
+    probability: float
+    believability: float
+
+
+def debate_trades(
+    state: MarketState,
+    stances: Sequence[Stance],
+    quality: float,
+    *,
+    min_quality: float = MIN_QUALITY,
+    budget_fraction: float = BUDGET_FRACTION,
+    rounds: int = ROUNDS,
+) -> list[Trade]:
+    """The trades one debate makes, in order; empty if the debate's quality is too low."""
+    if not (math.isfinite(quality) and 0.0 <= quality <= 1.0):
+        raise MarketError(f"debate quality must be in [0, 1], got {quality!r}")
+    seen: set[str] = set()
+    for stance in stances:
+        if stance.persona in seen:
+            raise MarketError(f"persona {stance.persona!r} has more than one stance")
+        seen.add(stance.persona)
+        if not (math.isfinite(stance.believability) and stance.believability >= 0):
+            raise MarketError(
+                f"persona {stance.persona!r}: believability must be finite and >= 0, "
+                f"got {stance.believability!r}"
+            )
+    if quality < min_quality:
+        return []
+    if rounds < 1:
+        raise MarketError(f"rounds must be >= 1, got {rounds}")
+    order = sorted(stances, key=lambda s: s.persona)
+    shares_yes = dict.fromkeys(seen, 0.0)
+    shares_no = dict.fromkeys(seen, 0.0)
+    spent = dict.fromkeys(seen, 0.0)
+    current = state
+    for turn in range(rounds):
+        for stance in order if turn % 2 == 0 else order[::-1]:
+            budget = budget_fraction * state.b * stance.believability / rounds
+            try:
+                step = trade_toward(current, stance.probability, budget, persona=stance.persona)
+            except MarketError as exc:
+                raise MarketError(f"persona {stance.persona!r}: {exc}") from None
+            shares_yes[stance.persona] += step.shares_yes
+            shares_no[stance.persona] += step.shares_no
+            spent[stance.persona] += step.cost
+            current = current.after(step.shares_yes, step.shares_no)
+    trades: list[Trade] = []
+    replayed = state
+    for stance in order:
+        before = replayed.price
+        replayed = replayed.after(shares_yes[stance.persona], shares_no[stance.persona])
+        trades.append(
+            Trade(
+                persona=stance.persona,
+                target_probability=float(stance.probability),
+                shares_yes=shares_yes[stance.persona],
+                shares_no=shares_no[stance.persona],
+                cost=spent[stance.persona],
+                price_before=before,
+                price_after=replayed.price,
+            )
+        )
+    return trades
+
+
+def final_state(state: MarketState, trades: Sequence[Trade]) -> MarketState:
+    """The market after applying ``trades`` to ``state``."""
+    for trade in trades:
+        state = state.after(trade.shares_yes, trade.shares_no)
+    return state

@@ -1,0 +1,156 @@
+"""Persona calibration: resolved forecasts in, believability and the calibration table out.
+
+A persona's forecasts are the probabilities its debate turns stated (``DebateTurn.probability``)
+about hypotheses that have since been validated or refuted. The scoring rule is passed in by the
+caller (``scoring.calibration``), since storage holds no math of its own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import (
+    DebateTurn,
+    Evaluation,
+    Hypothesis,
+    HypothesisStatus,
+    PersonaCalibration,
+    utcnow,
+)
+
+_RESOLVED = (HypothesisStatus.VALIDATED.value, HypothesisStatus.REFUTED.value)
+
+# brier(probabilities, outcome) -> score; believability(mean brier, resolved count) -> weight.
+BrierRule = Callable[[Sequence[float], bool], float]
+BelievabilityRule = Callable[[float, int], float]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    persona: str
+    hypothesis_id: str
+    probability: float
+    validated: bool
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    persona: str
+    believability: float
+    brier: float | None
+    resolved_count: int
+    updated_at: datetime
+
+
+def resolved_forecasts(
+    session: Session, *, personas: Sequence[str] | None = None
+) -> list[Forecast]:
+    """Every probability a persona stated about a hypothesis that is now resolved."""
+    query = (
+        select(DebateTurn.persona, Hypothesis.id, DebateTurn.probability, Hypothesis.status)
+        .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
+        .join(Hypothesis, Hypothesis.id == Evaluation.hypothesis_id)
+        .where(Hypothesis.status.in_(_RESOLVED))
+        .order_by(DebateTurn.persona, Hypothesis.id, DebateTurn.id)
+    )
+    if personas is not None:
+        query = query.where(DebateTurn.persona.in_(list(personas)))
+    return [
+        Forecast(
+            persona=persona,
+            hypothesis_id=hypothesis_id,
+            probability=float(probability),
+            validated=status == HypothesisStatus.VALIDATED.value,
+        )
+        for persona, hypothesis_id, probability, status in session.execute(query)
+    ]
+
+
+def recalibrate(
+    session: Session,
+    *,
+    hypothesis_id: str,
+    brier: BrierRule,
+    believability: BelievabilityRule,
+    now: datetime | None = None,
+) -> list[CalibrationRow]:
+    """Recompute the calibration of every persona that forecast ``hypothesis_id``.
+
+    Call when the hypothesis is resolved. Each persona's score is recomputed from its whole
+    resolved record (mean over hypotheses of the per-hypothesis Brier), so calling this twice,
+    or in any order across hypotheses, gives the same table. Returns the updated rows.
+    """
+    hypothesis = session.get(Hypothesis, hypothesis_id)
+    if hypothesis is None:
+        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    if hypothesis.status not in _RESOLVED:
+        raise ValueError(
+            f"hypothesis {hypothesis_id!r} is {hypothesis.status!r}; "
+            "only validated or refuted hypotheses can be scored"
+        )
+    personas = sorted(
+        set(
+            session.scalars(
+                select(DebateTurn.persona)
+                .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
+                .where(Evaluation.hypothesis_id == hypothesis_id)
+            )
+        )
+    )
+    grouped: dict[str, dict[tuple[str, bool], list[float]]] = defaultdict(lambda: defaultdict(list))
+    for forecast in resolved_forecasts(session, personas=personas):
+        key = (forecast.hypothesis_id, forecast.validated)
+        grouped[forecast.persona][key].append(forecast.probability)
+    now = now or utcnow()
+    updated: list[CalibrationRow] = []
+    for persona in personas:
+        per_hypothesis = [brier(ps, validated) for (_, validated), ps in grouped[persona].items()]
+        overall = sum(per_hypothesis) / len(per_hypothesis)
+        row = session.get(PersonaCalibration, persona)
+        if row is None:
+            row = PersonaCalibration(persona=persona)
+            session.add(row)
+        row.brier = overall
+        row.resolved_count = len(per_hypothesis)
+        row.believability = believability(overall, len(per_hypothesis))
+        row.updated_at = now
+        updated.append(_row(row))
+    session.flush()
+    return updated
+
+
+def persona_believability(session: Session) -> dict[str, float]:
+    """Every calibrated persona's believability; personas not listed count as 1.0."""
+    return {
+        persona: float(value)
+        for persona, value in session.execute(
+            select(PersonaCalibration.persona, PersonaCalibration.believability)
+        )
+    }
+
+
+def calibration_table(session: Session) -> list[CalibrationRow]:
+    """The per-persona calibration table, most believable first."""
+    rows = session.scalars(
+        select(PersonaCalibration).order_by(
+            PersonaCalibration.believability.desc(), PersonaCalibration.persona
+        )
+    )
+    return [_row(row) for row in rows]
+
+
+def _row(row: PersonaCalibration) -> CalibrationRow:
+    return CalibrationRow(
+        persona=row.persona,
+        believability=row.believability,
+        brier=row.brier,
+        resolved_count=row.resolved_count,
+        updated_at=row.updated_at,
+    )

@@ -1,0 +1,244 @@
+"""The tournament's records: the match log, eligible pairs, ratings and the leaderboard.
+
+The match log is the record; ratings of record are a Bradley–Terry fit of it (computed by
+``scoring.tournament``) saved with ``save_ratings``; the live Elo moves with each match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from storage.errors import NotFoundError
+from storage.models import (
+    Hypothesis,
+    HypothesisStatus,
+    MatchOutcome,
+    Rating,
+    TournamentMatch,
+    hypothesis_diseases,
+    hypothesis_genes,
+    utcnow,
+)
+
+DEFAULT_ELO = 1200.0
+
+
+class StrengthLike(Protocol):
+    """A fitted strength with its interval (``scoring.tournament.Strength`` fits)."""
+
+    @property
+    def value(self) -> float: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int
+    hypothesis_id: str
+    title: str
+    strength: float | None
+    strength_low: float | None
+    strength_high: float | None
+    elo: float
+    matches: int
+    fitted_at: datetime | None
+
+
+def record_match(
+    session: Session,
+    *,
+    hypothesis_a: str,
+    hypothesis_b: str,
+    outcome: str,
+    judge: str,
+    verdict_ab: str | None = None,
+    verdict_ba: str | None = None,
+    rationale: str | None = None,
+    elo_a: float | None = None,
+    elo_b: float | None = None,
+    now: datetime | None = None,
+) -> TournamentMatch:
+    """Append a judged match; a valid one also counts toward both ratings and sets the live Elo.
+
+    ``elo_a``/``elo_b`` are the ratings after the match (``scoring.tournament.elo_update``);
+    an invalid match is kept for the record but changes no rating.
+    """
+    value = MatchOutcome(outcome).value
+    if hypothesis_a == hypothesis_b:
+        raise ValueError(f"a hypothesis cannot play itself: {hypothesis_a!r}")
+    for hypothesis_id in (hypothesis_a, hypothesis_b):
+        if session.get(Hypothesis, hypothesis_id) is None:
+            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    match = TournamentMatch(
+        hypothesis_a=hypothesis_a,
+        hypothesis_b=hypothesis_b,
+        outcome=value,
+        verdict_ab=verdict_ab,
+        verdict_ba=verdict_ba,
+        judge=judge,
+        rationale=rationale,
+        created_at=now or utcnow(),
+    )
+    session.add(match)
+    if value != MatchOutcome.INVALID.value:
+        for hypothesis_id, elo in ((hypothesis_a, elo_a), (hypothesis_b, elo_b)):
+            rating = _rating(session, hypothesis_id)
+            rating.matches += 1
+            if elo is not None:
+                rating.elo = elo
+    session.flush()
+    return match
+
+
+def list_matches(
+    session: Session,
+    *,
+    hypothesis_id: str | None = None,
+    include_invalid: bool = True,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[TournamentMatch]:
+    """The match log in the order it was recorded."""
+    query = select(TournamentMatch).order_by(TournamentMatch.id).offset(offset)
+    if hypothesis_id is not None:
+        query = query.where(
+            or_(
+                TournamentMatch.hypothesis_a == hypothesis_id,
+                TournamentMatch.hypothesis_b == hypothesis_id,
+            )
+        )
+    if not include_invalid:
+        query = query.where(TournamentMatch.outcome != MatchOutcome.INVALID.value)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def eligible_pairs(session: Session, *, open_only: bool = True) -> list[tuple[str, str]]:
+    """Pairs (a < b) of hypotheses that share a gene or a disease: the ones worth comparing."""
+    pairs: set[tuple[str, str]] = set()
+    for link, column in (
+        (hypothesis_genes, hypothesis_genes.c.gene_id),
+        (hypothesis_diseases, hypothesis_diseases.c.disease_id),
+    ):
+        left, right = link.alias("left_link"), link.alias("right_link")
+        left_key = left.c[column.name]
+        right_key = right.c[column.name]
+        query = select(left.c.hypothesis_id, right.c.hypothesis_id).join(
+            right,
+            and_(left_key == right_key, left.c.hypothesis_id < right.c.hypothesis_id),
+        )
+        if open_only:
+            first, second = aliased(Hypothesis), aliased(Hypothesis)
+            query = (
+                query.join(first, first.id == left.c.hypothesis_id)
+                .join(second, second.id == right.c.hypothesis_id)
+                .where(
+                    first.status == HypothesisStatus.OPEN.value,
+                    second.status == HypothesisStatus.OPEN.value,
+                )
+            )
+        pairs.update((str(a), str(b)) for a, b in session.execute(query.distinct()))
+    return sorted(pairs)
+
+
+def get_ratings(
+    session: Session, *, hypothesis_ids: Iterable[str] | None = None
+) -> dict[str, Rating]:
+    query = select(Rating)
+    if hypothesis_ids is not None:
+        query = query.where(Rating.hypothesis_id.in_(list(hypothesis_ids)))
+    return {r.hypothesis_id: r for r in session.scalars(query)}
+
+
+def save_ratings(
+    session: Session,
+    *,
+    strengths: Mapping[str, StrengthLike],
+    fitted_at: datetime | None = None,
+) -> int:
+    """Store a Bradley–Terry fit as the ratings of record; returns how many rows it wrote.
+
+    Match counts are recomputed from the log at the same time, so the stored counts always
+    agree with the fit they sit beside.
+    """
+    fitted_at = fitted_at or utcnow()
+    counts = _valid_match_counts(session)
+    for hypothesis_id, strength in strengths.items():
+        rating = _rating(session, hypothesis_id)
+        rating.strength = strength.value
+        rating.strength_low = strength.low
+        rating.strength_high = strength.high
+        rating.matches = counts.get(hypothesis_id, 0)
+        rating.fitted_at = fitted_at
+    session.flush()
+    return len(strengths)
+
+
+def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[LeaderboardRow]:
+    """Rated hypotheses, strongest first: fitted strength, then live Elo for the unfitted."""
+    rows = session.execute(
+        select(Rating, Hypothesis.title)
+        .join(Hypothesis, Hypothesis.id == Rating.hypothesis_id)
+        .order_by(
+            Rating.strength.is_(None),
+            Rating.strength.desc(),
+            Rating.elo.desc(),
+            Rating.hypothesis_id,
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return [
+        LeaderboardRow(
+            rank=offset + i + 1,
+            hypothesis_id=rating.hypothesis_id,
+            title=title,
+            strength=rating.strength,
+            strength_low=rating.strength_low,
+            strength_high=rating.strength_high,
+            elo=rating.elo,
+            matches=rating.matches,
+            fitted_at=rating.fitted_at,
+        )
+        for i, (rating, title) in enumerate(rows)
+    ]
+
+
+def _rating(session: Session, hypothesis_id: str) -> Rating:
+    rating = session.get(Rating, hypothesis_id)
+    if rating is not None:
+        return rating
+    try:
+        with session.begin_nested():
+            rating = Rating(hypothesis_id=hypothesis_id, elo=DEFAULT_ELO, matches=0)
+            session.add(rating)
+    except IntegrityError:
+        # A concurrent writer created the row first; use theirs.
+        rating = session.get(Rating, hypothesis_id, populate_existing=True)
+        if rating is None:
+            raise
+    return rating
+
+
+def _valid_match_counts(session: Session) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    rows = session.execute(
+        select(TournamentMatch.hypothesis_a, TournamentMatch.hypothesis_b).where(
+            TournamentMatch.outcome != MatchOutcome.INVALID.value
+        )
+    )
+    for a, b in rows:
+        counts[a] = counts.get(a, 0) + 1
+        counts[b] = counts.get(b, 0) + 1
+    return counts

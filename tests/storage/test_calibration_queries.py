@@ -1,0 +1,95 @@
+"""Persona calibration from resolved hypotheses: Brier scores, believability, the table."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.calibration import brier, update_believability
+from storage.db import Database
+from storage.models import DebateTurn, Evaluation, Hypothesis
+from storage.queries import calibration
+
+# persona -> {hypothesis: [probabilities stated, over turns and evaluations]}
+FORECASTS = {
+    "theorist": {"h-val": [0.8, 0.6], "h-ref": [0.7]},
+    "skeptic": {"h-val": [0.3], "h-ref": [0.2, 0.1]},
+    "synthesizer": {"h-open": [0.5]},
+}
+
+
+@pytest.fixture
+def ledger(db: Database) -> None:
+    with db.transaction() as session:
+        for hid in ("h-val", "h-ref", "h-open"):
+            session.add(Hypothesis(id=hid, title=hid))
+        session.flush()
+        for persona, by_hypothesis in FORECASTS.items():
+            for hid, probabilities in by_hypothesis.items():
+                for i, p in enumerate(probabilities):
+                    evaluation = Evaluation(hypothesis_id=hid, config={}, config_hash="c")
+                    session.add(evaluation)
+                    session.flush()
+                    session.add(
+                        DebateTurn(
+                            evaluation_id=evaluation.id,
+                            round=i + 1,
+                            persona=persona,
+                            backend="evidence",
+                            argument="...",
+                            confidence=0.5,
+                            probability=p,
+                            verdict="uncertain",
+                        )
+                    )
+
+
+def _resolve(db: Database, hypothesis_id: str, status: str) -> list[calibration.CalibrationRow]:
+    with db.transaction() as session:
+        session.get(Hypothesis, hypothesis_id).status = status  # type: ignore[union-attr]
+        session.flush()
+        return calibration.recalibrate(
+            session, hypothesis_id=hypothesis_id, brier=brier, believability=update_believability
+        )
+
+
+def test_recalibrate_scores_each_persona_over_its_resolved_record(
+    db: Database, ledger: None
+) -> None:
+    first = _resolve(db, "h-val", "validated")
+    assert [row.persona for row in first] == ["skeptic", "theorist"]
+    theorist = next(row for row in first if row.persona == "theorist")
+    assert theorist.brier == pytest.approx((0.2**2 + 0.4**2) / 2)  # 0.1
+    assert theorist.believability == pytest.approx(1 + 0.6 * 1 / 11)
+    _resolve(db, "h-ref", "refuted")
+    with db.sessions() as session:
+        table = {row.persona: row for row in calibration.calibration_table(session)}
+        believability = calibration.persona_believability(session)
+    # theorist: mean of 0.1 (validated) and 0.49 (refuted at 0.7)
+    assert table["theorist"].brier == pytest.approx((0.1 + 0.49) / 2)
+    assert table["theorist"].resolved_count == 2
+    # skeptic: 0.49 on h-val, (0.04 + 0.01) / 2 on h-ref
+    assert table["skeptic"].brier == pytest.approx((0.49 + 0.025) / 2)
+    assert believability["skeptic"] == pytest.approx(update_believability(0.2575, 2))
+    assert "synthesizer" not in table  # its only hypothesis is still open
+    assert list(table) == sorted(table, key=lambda p: -table[p].believability)
+
+
+def test_recalibrating_twice_changes_nothing(db: Database, ledger: None) -> None:
+    once = _resolve(db, "h-val", "validated")
+    with db.transaction() as session:
+        twice = calibration.recalibrate(
+            session, hypothesis_id="h-val", brier=brier, believability=update_believability
+        )
+    assert [(r.persona, r.brier, r.believability, r.resolved_count) for r in once] == [
+        (r.persona, r.brier, r.believability, r.resolved_count) for r in twice
+    ]
+
+
+def test_open_hypotheses_cannot_be_scored(db: Database, ledger: None) -> None:
+    with pytest.raises(ValueError, match="'h-open' is 'open'"), db.transaction() as session:
+        calibration.recalibrate(
+            session, hypothesis_id="h-open", brier=brier, believability=update_believability
+        )
+    with db.sessions() as session:
+        forecasts = calibration.resolved_forecasts(session)
+        assert forecasts == [] and calibration.calibration_table(session) == []

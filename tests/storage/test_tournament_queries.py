@@ -1,0 +1,109 @@
+"""The tournament's storage: the match log, eligible pairs, ratings and the leaderboard."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.tournament import Match, elo_update, fit_bradley_terry
+from storage.db import Database
+from storage.models import Hypothesis, Rating
+from storage.queries import tournament
+from storage.queries.knowledge import ensure_disease, upsert_gene
+
+
+@pytest.fixture
+def hypotheses(db: Database) -> list[str]:
+    with db.transaction() as session:
+        mtor = upsert_gene(session, symbol="MTOR")
+        apoe = upsert_gene(session, symbol="APOE")
+        snca = upsert_gene(session, symbol="SNCA")
+        alzheimers = ensure_disease(session, name="Alzheimer's disease")
+        rows = {
+            "h-1": ([mtor], []),
+            "h-2": ([mtor, apoe], []),
+            "h-3": ([apoe], [alzheimers]),
+            "h-4": ([snca], [alzheimers]),
+            "h-5": ([snca], []),
+            "h-6": ([], []),
+        }
+        for hid, (genes, diseases) in rows.items():
+            h = Hypothesis(id=hid, title=f"Hypothesis {hid}", genes=genes, diseases=diseases)
+            session.add(h)
+        session.flush()
+        session.get(Hypothesis, "h-5").status = "refuted"  # type: ignore[union-attr]
+    return list(rows)
+
+
+def test_eligible_pairs_share_a_gene_or_a_disease(db: Database, hypotheses: list[str]) -> None:
+    with db.sessions() as session:
+        open_pairs = tournament.eligible_pairs(session)
+        everyone = tournament.eligible_pairs(session, open_only=False)
+    # MTOR: h-1/h-2; APOE: h-2/h-3; Alzheimer's: h-3/h-4; h-6 shares nothing
+    assert open_pairs == [("h-1", "h-2"), ("h-2", "h-3"), ("h-3", "h-4")]
+    # SNCA links h-4 and the refuted h-5, which only counts when closed ones are wanted
+    assert everyone == [*open_pairs, ("h-4", "h-5")]
+
+
+def test_matches_move_elo_and_invalid_ones_change_nothing(
+    db: Database, hypotheses: list[str]
+) -> None:
+    with db.transaction() as session:
+        elo_a, elo_b = elo_update(1200.0, 1200.0, "a")
+        tournament.record_match(
+            session,
+            hypothesis_a="h-1",
+            hypothesis_b="h-2",
+            outcome="a",
+            judge="judge",
+            verdict_ab="first",
+            verdict_ba="second",
+            elo_a=elo_a,
+            elo_b=elo_b,
+        )
+        tournament.record_match(
+            session,
+            hypothesis_a="h-2",
+            hypothesis_b="h-3",
+            outcome="invalid",
+            judge="judge",
+            verdict_ab="first",
+            verdict_ba="???",
+        )
+    with db.sessions() as session:
+        ratings = tournament.get_ratings(session)
+        assert (ratings["h-1"].elo, ratings["h-1"].matches) == (1216.0, 1)
+        assert (ratings["h-2"].elo, ratings["h-2"].matches) == (1184.0, 1)
+        assert "h-3" not in ratings
+        log = tournament.list_matches(session)
+        assert [m.outcome for m in log] == ["a", "invalid"]
+        assert [m.outcome for m in tournament.list_matches(session, include_invalid=False)] == ["a"]
+        assert len(tournament.list_matches(session, hypothesis_id="h-3")) == 1
+    with pytest.raises(ValueError, match="'draw' is not a valid"), db.transaction() as session:
+        tournament.record_match(
+            session, hypothesis_a="h-1", hypothesis_b="h-2", outcome="draw", judge="j"
+        )
+
+
+def test_saved_fit_drives_the_leaderboard(db: Database, hypotheses: list[str]) -> None:
+    played = [("h-1", "h-2", "a"), ("h-2", "h-3", "a"), ("h-1", "h-3", "a"), ("h-3", "h-4", "tie")]
+    with db.transaction() as session:
+        for a, b, outcome in played:
+            tournament.record_match(
+                session, hypothesis_a=a, hypothesis_b=b, outcome=outcome, judge="j"
+            )
+    with db.transaction() as session:
+        log = tournament.list_matches(session)
+        fit = fit_bradley_terry(Match(m.hypothesis_a, m.hypothesis_b, m.outcome) for m in log)
+        assert tournament.save_ratings(session, strengths=fit) == 4
+    with db.sessions() as session:
+        board = tournament.leaderboard(session, limit=10)
+        second_page = tournament.leaderboard(session, limit=2, offset=2)
+        stored = session.get(Rating, "h-1")
+    assert [row.hypothesis_id for row in board][:2] == ["h-1", "h-2"]
+    assert [row.rank for row in board] == [1, 2, 3, 4]
+    assert [row.rank for row in second_page] == [3, 4]
+    assert board[0].strength == pytest.approx(fit["h-1"].value)
+    assert board[0].strength_low == pytest.approx(fit["h-1"].low)
+    assert board[0].strength_high == pytest.approx(fit["h-1"].high)
+    assert board[0].matches == 2 and board[0].title == "Hypothesis h-1"
+    assert stored is not None and stored.fitted_at is not None
