@@ -32,8 +32,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url``; SQLite files get their folder created and safe pragmas."""
+def _sqlite_driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling starts transactions late and ends savepoints early
+    # (a savepoint released after only reads is committed for good); SQLAlchemy emits BEGIN
+    # itself instead, so savepoints and rollbacks mean what they say.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: a transaction that reads and then writes can
+    # never fail half-way because another process wrote in between (SQLITE_BUSY_SNAPSHOT).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, own_transactions: bool = True, **kwargs: Any) -> Engine:
+    """Create an engine for ``url``; SQLite files get their folder created and safe pragmas.
+
+    ``own_transactions=False`` leaves SQLite transactions to the driver, for a library (the
+    kombu broker transport) that issues its own BEGIN statements.
+    """
     url = _normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -41,6 +58,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         engine = create_engine(url, **kwargs)
+        if own_transactions:
+            event.listen(engine, "connect", _sqlite_driver_autocommit)
+            event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
