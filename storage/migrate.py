@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -19,10 +19,22 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises migrations.
+_MIGRATION_LOCK_KEY = 0x68797073
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema of ``engine``'s database to ``revision``."""
+    """Bring the schema of ``engine``'s database to ``revision``.
+
+    Many processes may start at once (an API, workers, beat); on PostgreSQL an advisory lock
+    makes them migrate one after another instead of racing to create the same tables.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

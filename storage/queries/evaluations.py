@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.models import (
     ACTIVE_STATES,
+    TERMINAL_STATES,
     Evaluation,
     EvaluationState,
     Hypothesis,
@@ -130,10 +131,23 @@ def claim_evaluation(
 ) -> bool:
     """Take the lease of a queued evaluation, or of a running one whose lease has expired.
 
+    ``worker`` is the lease owner token: one per task delivery, kept across that task's retries.
+
     Returns False when someone else holds a live lease, the evaluation is finished, or its
     attempts are spent; the caller then drops its message.
     """
     now = now or utcnow()
+    expires = now + timedelta(seconds=lease_seconds)
+    # A retry of the same task (same owner token) re-enters its own lease without spending an
+    # attempt: attempts count deliveries lost to dead workers, not provider back-offs.
+    renewed = session.execute(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker))
+        .values(lease_expires_at=expires, heartbeat_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if _one_row(renewed):
+        return True
     result = session.execute(
         update(Evaluation)
         .where(
@@ -148,7 +162,7 @@ def claim_evaluation(
         .values(
             state=EvaluationState.RUNNING.value,
             lease_owner=worker,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_expires_at=expires,
             heartbeat_at=now,
             attempts=Evaluation.attempts + 1,
             started_at=func.coalesce(Evaluation.started_at, now),
@@ -187,13 +201,19 @@ def heartbeat(
     return _one_row(result)
 
 
-def record_decisions(
-    session: Session, *, evaluation_id: int, worker: str, decisions: Sequence[Mapping[str, Any]]
+def record_debate(
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    decisions: Sequence[Mapping[str, Any]],
+    quality: float,
 ) -> bool:
+    """Store the debate's round-control decisions and its quality on the ledger row."""
     result = session.execute(
         update(Evaluation)
         .where(*_owned(evaluation_id, worker))
-        .values(decisions=[dict(d) for d in decisions], updated_at=utcnow())
+        .values(decisions=[dict(d) for d in decisions], quality=quality, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return _one_row(result)
@@ -207,41 +227,13 @@ def complete_evaluation(
     quality: float | None = None,
     now: datetime | None = None,
 ) -> bool:
-    now = now or utcnow()
-    result = session.execute(
-        update(Evaluation)
-        .where(*_owned(evaluation_id, worker))
-        .values(
-            state=EvaluationState.SUCCEEDED.value,
-            quality=quality,
-            lease_owner=None,
-            lease_expires_at=None,
-            finished_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    return _release(
+        session,
+        _owned(evaluation_id, worker),
+        state=EvaluationState.SUCCEEDED,
+        now=now,
+        quality=quality,
     )
-    return _one_row(result)
-
-
-def release_evaluation(
-    session: Session, *, evaluation_id: int, worker: str, error: str, now: datetime | None = None
-) -> bool:
-    """Hand a running evaluation back to the queue after a retryable failure."""
-    now = now or utcnow()
-    result = session.execute(
-        update(Evaluation)
-        .where(*_owned(evaluation_id, worker))
-        .values(
-            state=EvaluationState.QUEUED.value,
-            lease_owner=None,
-            lease_expires_at=None,
-            error=error,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(result)
 
 
 def fail_evaluation(
@@ -253,39 +245,36 @@ def fail_evaluation(
     now: datetime | None = None,
 ) -> bool:
     """Fail an evaluation for good; with ``worker``, only if that worker still holds the lease."""
-    now = now or utcnow()
     conditions = (
-        list(_owned(evaluation_id, worker))
+        _owned(evaluation_id, worker)
         if worker is not None
-        else [Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE)]
+        else (Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE))
     )
+    return _release(session, conditions, state=EvaluationState.FAILED, now=now, error=error)
+
+
+def cancel_evaluation(session: Session, *, evaluation_id: int, now: datetime | None = None) -> bool:
+    conditions = (Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE))
+    return _release(session, conditions, state=EvaluationState.CANCELLED, now=now)
+
+
+def _release(
+    session: Session,
+    conditions: tuple[Any, ...],
+    *,
+    state: EvaluationState,
+    now: datetime | None,
+    **values: Any,
+) -> bool:
+    """Move the matching evaluation to ``state`` and give up its lease (compare-and-set)."""
+    now = now or utcnow()
+    if state in TERMINAL_STATES:
+        values["finished_at"] = now
     result = session.execute(
         update(Evaluation)
         .where(*conditions)
         .values(
-            state=EvaluationState.FAILED.value,
-            error=error,
-            lease_owner=None,
-            lease_expires_at=None,
-            finished_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(result)
-
-
-def cancel_evaluation(session: Session, *, evaluation_id: int, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    result = session.execute(
-        update(Evaluation)
-        .where(Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE))
-        .values(
-            state=EvaluationState.CANCELLED.value,
-            lease_owner=None,
-            lease_expires_at=None,
-            finished_at=now,
-            updated_at=now,
+            state=state.value, lease_owner=None, lease_expires_at=None, updated_at=now, **values
         )
         .execution_options(synchronize_session=False)
     )
@@ -333,17 +322,12 @@ def sweep_expired(
             )
             failed.append(evaluation.id)
         else:
-            session.execute(
-                update(Evaluation)
-                .where(Evaluation.id == evaluation.id, Evaluation.state == "running")
-                .values(
-                    state=EvaluationState.QUEUED.value,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    error=f"lease of worker {evaluation.lease_owner} expired; re-queued",
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
+            _release(
+                session,
+                (Evaluation.id == evaluation.id, Evaluation.state == "running"),
+                state=EvaluationState.QUEUED,
+                now=now,
+                error=f"lease of worker {evaluation.lease_owner} expired; re-queued",
             )
             requeue.append(evaluation.id)
     stale = session.scalars(

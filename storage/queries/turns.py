@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from storage.models import DebateTurn
+from storage.models import DebateTurn, utcnow
+
+_KEY = ("evaluation_id", "round", "persona")
 
 
 def save_turn(
@@ -17,21 +20,34 @@ def save_turn(
     """Insert a turn unless that evaluation, round and persona already have one.
 
     Returns the stored turn and whether it was created now; a redelivered task that already
-    wrote its turn gets the first one back untouched.
+    wrote its turn gets the first one back untouched. INSERT ... ON CONFLICT DO NOTHING keeps
+    the common case to one statement on both SQLite and PostgreSQL.
     """
-    existing = get_turn(session, evaluation_id=evaluation_id, round=round, persona=persona)
-    if existing is not None:
-        return existing, False
-    turn = DebateTurn(evaluation_id=evaluation_id, round=round, persona=persona, **fields)
-    try:
-        with session.begin_nested():
-            session.add(turn)
-    except IntegrityError:
-        winner = get_turn(session, evaluation_id=evaluation_id, round=round, persona=persona)
-        if winner is None:
-            raise
-        return winner, False
-    return turn, True
+    values = {
+        "evaluation_id": evaluation_id,
+        "round": round,
+        "persona": persona,
+        "created_at": utcnow(),
+        **fields,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(DebateTurn)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=_KEY)
+        .returning(DebateTurn.id)
+    )
+    new_id = session.execute(statement).scalar()
+    created = new_id is not None
+    turn = (
+        session.get(DebateTurn, new_id)
+        if created
+        else get_turn(session, evaluation_id=evaluation_id, round=round, persona=persona)
+    )
+    if turn is None:
+        raise RuntimeError(f"turn {evaluation_id}/{round}/{persona} vanished after insert")
+    return turn, created
 
 
 def get_turn(

@@ -213,3 +213,17 @@ def test_timestamps_come_back_timezone_aware(db: Database, hypothesis: str) -> N
     with db.sessions() as session:
         row = session.get(Evaluation, eid)
         assert row is not None and row.created_at == T0 and row.created_at.tzinfo is not None
+
+
+def test_a_retry_of_the_same_owner_reenters_without_spending_an_attempt(
+    db: Database, hypothesis: str
+) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    for _ in range(3):
+        with db.transaction() as session:
+            assert ledger.claim_evaluation(
+                session, evaluation_id=eid, worker="w1", lease_seconds=60, now=T0
+            )
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and row.attempts == 1 and row.lease_owner == "w1"
