@@ -25,6 +25,8 @@ def backend_options(name: str, settings: Settings, *, model: str | None = None) 
             "model": model or settings.anthropic_model,
             "timeout": settings.llm_timeout_seconds,
         }
+    if name == "evidence" and settings.evidence_delay_seconds > 0:
+        return {"delay_seconds": settings.evidence_delay_seconds}
     return {}
 
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     result_backend: str | None = Field(
         None, description="Celery result store; default: Redis when the broker is Redis, else none."
     )
+    broker_key_prefix: str = Field(
+        "", description="Prefix for every Redis key of the broker, to share one Redis safely."
+    )
     pages_dir: Path | None = Field(
         None, description="Folder of gene pages to publish into; default: data/pages."
     )
@@ -62,8 +65,11 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
     anthropic_base_url: str | None = None
     anthropic_api_key: SecretStr | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-4-6"
     llm_timeout_seconds: float = Field(60.0, gt=0)
+    evidence_delay_seconds: float = Field(
+        0.0, ge=0, description="Simulated latency per offline turn, for drills and benchmarks."
+    )
     llm_max_concurrency: int = Field(
         8, ge=1, description="Provider-wide concurrent requests, all workers."
     )
@@ -79,6 +85,20 @@ class Settings(BaseSettings):
         3, ge=1, description="Deliveries of an evaluation before it fails for good."
     )
     visibility_timeout_seconds: int = Field(3600, ge=60)
+    resend_after_seconds: int = Field(
+        300, ge=1, description="Re-send a queued evaluation whose message is older than this."
+    )
+
+    # Schedule (celery beat)
+    reap_interval_seconds: int = Field(30, ge=1)
+    reevaluate_interval_seconds: int = Field(3600, ge=10)
+    reevaluate_batch: int = Field(5, ge=0, description="Evaluations the scheduler queues a run.")
+    stale_after_hours: float = Field(
+        24 * 7, gt=0, description="Re-evaluate scores older than this."
+    )
+    tournament_interval_seconds: int = Field(1800, ge=10)
+    tournament_pairs: int = Field(8, ge=1)
+    refit_interval_seconds: int = Field(900, ge=10)
 
     # Scoring
     market_liquidity: float = Field(100.0, gt=0, description="LMSR liquidity parameter b.")

@@ -74,3 +74,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def fresh_rabbitmq_vhost() -> Iterator[str]:
+    """A RabbitMQ virtual host of its own (guest may use it), deleted afterwards; yields its URL."""
+    import subprocess
+
+    require_rabbitmq()
+    vhost = f"hyposcore-t-{uuid.uuid4().hex[:12]}"
+    ctl = ["rabbitmqctl", "--quiet"]
+    subprocess.run([*ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    try:
+        subprocess.run(
+            [*ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        subprocess.run([*ctl, "delete_vhost", vhost], capture_output=True, timeout=60)

@@ -140,7 +140,7 @@ def create_anthropic_backend(
     *,
     base_url: str | None = None,
     api_key: str | SecretStr | None = None,
-    model: str = "claude-sonnet-4-5",
+    model: str = "claude-sonnet-4-6",
     timeout: float = 60.0,
     prices: PriceTable | None = None,
     max_tokens: int = 4096,

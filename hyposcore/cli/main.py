@@ -6,8 +6,13 @@ import json
 
 import typer
 
-from hyposcore.cli import db
+from hyposcore.cli import db, importing, workers
+from hyposcore.cli import publish as publish_cli
+from hyposcore.cli import token as token_cli
 from hyposcore.cli.common import console
+from hyposcore.cli.debate import debate as debate_command
+from hyposcore.cli.demo import demo as demo_command
+from hyposcore.cli.serve import serve as serve_command
 from hyposcore.settings import get_settings
 
 app = typer.Typer(
@@ -17,6 +22,17 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(token_cli.app, name="token")
+app.command("serve")(serve_command)
+app.add_typer(importing.app, name="import")
+app.command("debate")(debate_command)
+app.command("demo")(demo_command)
+app.command("queue")(workers.queue)
+app.command("status")(workers.status)
+app.command("worker")(workers.worker)
+app.command("beat")(workers.beat)
+app.command("publish")(publish_cli.publish)
+app.add_typer(publish_cli.pages_app, name="pages")
 
 
 @app.command("settings")

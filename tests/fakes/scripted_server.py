@@ -177,6 +177,10 @@ class ScriptedServer:
 def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; with Nagle's algorithm on, the body waits for
+        # the client's delayed ACK (~40 ms) on a kept-alive connection, which a real provider
+        # does not add.
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             self._answer()

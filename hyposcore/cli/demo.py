@@ -1,0 +1,186 @@
+"""``hyposcore demo``: the whole job on the embedded default, from import to published pages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from importlib.resources import as_file, files
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from hyposcore.cli.common import console, friendly_errors, open_database
+from hyposcore.cli.workers import follow
+from hyposcore.settings import Settings, get_settings
+from storage.db import Database
+from storage.importing import import_hypotheses
+from storage.queries.knowledge import count_rows, list_hypotheses
+from storage.queries.snapshots import latest_snapshot
+from storage.queries.tournament import leaderboard
+from wiki.importer import import_pages
+from workers import maintenance
+from workers.celery_app import get_app
+from workers.dispatch import debate_config, submit_evaluation
+
+WORKER_READY_SECONDS = 90.0
+
+
+@friendly_errors
+def demo(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the evaluations.")] = 900.0,
+    concurrency: Annotated[int, typer.Option(min=1, help="Worker threads.")] = 4,
+) -> None:
+    """Run the whole job on the embedded default: import, debate, score, publish, rank.
+
+    Imports the bundled MTOR gene page and curated hypotheses, debates and scores every
+    hypothesis with a real worker process, publishes the pages and badges, and prints the
+    leaderboard and where to look.
+    """
+    settings = get_settings()
+    database = open_database(settings)
+    console.rule("[bold]1. import")
+    _import_bundled(database)
+    _print_counts(database)
+
+    console.rule("[bold]2. queue and debate")
+    with _worker_process(settings, concurrency=concurrency):
+        with database.sessions() as session:
+            hypothesis_ids = [h.id for h in list_hypotheses(session, limit=10_000)]
+        app = get_app(settings)
+        config = debate_config(settings)
+        ids = [
+            submit_evaluation(
+                database, settings, hypothesis_id=h, config=config, app=app
+            ).evaluation.id
+            for h in hypothesis_ids
+        ]
+        console.print(f"queued {len(ids)} evaluations on {escape(settings.resolved_broker_url)}")
+        rows = follow(database, ids, timeout=timeout)
+    failed = [row.id for row in rows if row.state != "succeeded"]
+
+    console.rule("[bold]3. tournament and publish")
+    matches = maintenance.tournament_round(database, settings)
+    rated = maintenance.refit_ratings(database)
+    graded = maintenance.recalibrate_resolved(database)
+    console.print(f"tournament: {matches} pairs judged in both orders; {rated} ratings refitted")
+    console.print(f"calibration: personas graded on {graded} resolved hypotheses")
+    report = maintenance.publish_pages(database, settings)
+    console.print(f"pages: {escape(report.summary())}")
+
+    console.rule("[bold]4. leaderboard")
+    _print_leaderboard(database)
+    _print_where_to_look(settings)
+    if failed:
+        console.print(f"[red]evaluations that did not succeed: {failed}[/]")
+        raise typer.Exit(1)
+
+
+def _import_bundled(database: Database) -> None:
+    data = files("hyposcore.data")
+    with as_file(data / "pages" / "mtor.txt") as page, as_file(data / "hypotheses.yaml") as dataset:
+        pages = import_pages(database, [Path(page)])
+        hypotheses = import_hypotheses(database, Path(dataset))
+    tally = hypotheses.hypotheses
+    console.print(
+        f"gene pages: {len(pages.pages)} · hypotheses: {tally.created} new, "
+        f"{tally.updated} updated, {tally.unchanged} unchanged"
+    )
+
+
+def _print_counts(database: Database) -> None:
+    with database.sessions() as session:
+        counts = count_rows(session)
+    table = Table(title="the ledger")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, str(count))
+    console.print(table)
+
+
+class _worker_process:  # noqa: N801 - used as a context manager, named like one
+    """A real ``hyposcore worker`` process on the embedded broker, logging to the data folder."""
+
+    def __init__(self, settings: Settings, *, concurrency: int) -> None:
+        self.log_path = settings.data_dir / "worker.log"
+        self.argv = [
+            sys.executable,
+            "-m",
+            "hyposcore",
+            "worker",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "INFO",
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> _worker_process:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + WORKER_READY_SECONDS
+        while "ready." not in self.log_path.read_text(errors="replace"):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise typer.Exit(_fail(f"the worker did not start; see {self.log_path}"))
+            time.sleep(0.2)
+        console.print(f"worker process {self.process.pid} is up (log: {self.log_path})")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _fail(message: str) -> int:
+    console.print(f"[red]{escape(message)}[/]")
+    return 1
+
+
+def _print_leaderboard(database: Database) -> None:
+    table = Table(title="exchange ratings and tournament")
+    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "BT strength"):
+        table.add_column(column, overflow="fold")
+    with database.sessions() as session:
+        rated = {row.hypothesis_id: row for row in leaderboard(session, limit=10_000)}
+        rows = []
+        for hypothesis in list_hypotheses(session, limit=10_000):
+            snapshot = latest_snapshot(session, hypothesis_id=hypothesis.id)
+            if snapshot is not None:
+                rows.append((hypothesis, snapshot))
+    rows.sort(key=lambda pair: -(pair[1].market_price or pair[1].composite))
+    for rank, (hypothesis, snapshot) in enumerate(rows, start=1):
+        bt = rated.get(hypothesis.id)
+        table.add_row(
+            str(rank),
+            escape(hypothesis.id),
+            escape(hypothesis.title[:48]),
+            f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-",
+            f"{snapshot.composite:.2f} "
+            f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
+            f"{bt.strength:+.2f}" if bt and bt.strength is not None else "-",
+        )
+    console.print(table)
+
+
+def _print_where_to_look(settings: Settings) -> None:
+    pages = settings.resolved_pages_dir.resolve()
+    console.print(f"\nPublished gene pages and badges: [bold]{escape(str(pages))}[/]")
+    console.print("Score history, transcripts and badges over HTTP: [bold]hyposcore serve[/], then")
+    console.print(f"  http://{settings.api_host}:{settings.api_port}/genes/MTOR")
+    console.print(f"  http://{settings.api_host}:{settings.api_port}/hypotheses/h-51e7234f")
+    console.print("One evaluation's progress: [bold]hyposcore status[/]")

@@ -1,0 +1,146 @@
+"""One evaluation's debate phase: claim the lease, resume the debate, store each turn.
+
+The task that calls this is thin; this module holds the orchestration, and the debate logic
+itself lives in ``debates``. Every write is keyed so a redelivered message repeats nothing:
+turns are unique per (evaluation, round, persona), and a resumed debate skips stored turns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from debates.backends.base import AgentBackend
+from debates.runner import planned_rounds, run_debate
+from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
+from hyposcore.settings import Settings
+from storage.db import Database
+from storage.models import Evaluation
+from storage.queries import evaluations as ledger
+from storage.queries.calibration import persona_believability
+from storage.queries.turns import list_turns, save_turn
+from workers.cases import load_case
+from workers.lease import LeaseKeeper
+from workers.records import turn_fields, turn_record
+
+log = logging.getLogger(__name__)
+
+# Builds the agent backend an evaluation's configuration names.
+BackendFactory = Callable[[DebateConfig], AgentBackend]
+
+
+@dataclass(frozen=True)
+class DebatePhase:
+    """What the debate phase leaves for the scoring phase."""
+
+    evaluation_id: int
+    owner: str
+    outcome: DebateOutcome
+
+
+def config_from_ledger(config: dict[str, object]) -> DebateConfig:
+    panel = config.get("panel")
+    return DebateConfig(
+        backend=str(config.get("backend") or "evidence"),
+        panel=tuple(str(p) for p in panel) if isinstance(panel, list) and panel else None,
+        min_rounds=int(config.get("min_rounds") or 2),  # type: ignore[call-overload]
+        max_rounds=int(config.get("max_rounds") or 8),  # type: ignore[call-overload]
+        convergence_threshold=float(config.get("convergence_threshold") or 0.02),  # type: ignore[arg-type]
+        model=str(config["model"]) if config.get("model") else None,
+    )
+
+
+def run_debate_phase(
+    database: Database,
+    settings: Settings,
+    *,
+    evaluation_id: int,
+    owner: str,
+    backend_for: BackendFactory,
+) -> DebatePhase | None:
+    """Claim the evaluation and run (or resume) its debate; None if another worker has it."""
+    with database.transaction() as session:
+        claimed = ledger.claim_evaluation(
+            session,
+            evaluation_id=evaluation_id,
+            worker=owner,
+            lease_seconds=settings.lease_seconds,
+        )
+        if not claimed:
+            return None
+        evaluation = ledger.get_evaluation(session, evaluation_id=evaluation_id)
+        config = config_from_ledger(evaluation.config)
+        case = load_case(session, hypothesis_id=evaluation.hypothesis_id)
+        prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
+        believability = persona_believability(session)
+    backend = backend_for(config)
+    decisions: list[Decision] = []
+    turns_done = len(prior)
+    total_rounds = planned_rounds(config)
+
+    with LeaseKeeper(
+        database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
+    ) as lease:
+
+        def on_turn(record: TurnRecord) -> None:
+            nonlocal turns_done
+            with database.transaction() as session:
+                lease.beat(
+                    _progress("debate", record.round, total_rounds, turns_done + 1),
+                    session=session,
+                )
+                save_turn(
+                    session,
+                    evaluation_id=evaluation_id,
+                    round=record.round,
+                    persona=record.persona,
+                    **turn_fields(record),
+                )
+            turns_done += 1
+
+        def on_decision(decision: Decision) -> None:
+            decisions.append(decision)
+
+        outcome = run_debate(
+            case,
+            config=config,
+            backend=backend,
+            prior_turns=prior,
+            on_turn=on_turn,
+            on_decision=on_decision,
+            believability=believability,
+        )
+        lease.beat(_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns)))
+    with database.transaction() as session:
+        ledger.record_debate(
+            session,
+            evaluation_id=evaluation_id,
+            worker=owner,
+            decisions=[_decision_dict(d) for d in outcome.decisions],
+            quality=outcome.quality,
+        )
+    return DebatePhase(evaluation_id=evaluation_id, owner=owner, outcome=outcome)
+
+
+def _progress(phase: str, round_: int, rounds: int, turns_done: int) -> dict[str, object]:
+    return {
+        "phase": phase,
+        "round": round_,
+        "rounds": max(rounds, round_),
+        "turns_done": turns_done,
+    }
+
+
+def _decision_dict(decision: Decision) -> dict[str, object]:
+    return {
+        "round": decision.round,
+        "action": decision.action,
+        "reason": decision.reason,
+        "detail": decision.detail,
+    }
+
+
+def evaluation_state(database: Database, *, evaluation_id: int) -> Evaluation:
+    with database.sessions() as session:
+        return ledger.get_evaluation(session, evaluation_id=evaluation_id)

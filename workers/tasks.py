@@ -1,0 +1,207 @@
+"""Celery tasks. Thin on purpose: each claims its work in the ledger and calls one function.
+
+Messages carry ids only. Every task is safe to run twice: the ledger's lease decides who works,
+and every write is keyed (turns per round and persona, trades and snapshots per evaluation).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from celery import Task, shared_task
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from debates.backends.base import FatalError, RateLimitedError, RetryableError
+from hyposcore.logs import evaluation_context
+from storage.queries import evaluations as ledger
+from workers import maintenance, scoring_phase
+from workers.backends import backend_factory
+from workers.celery_app import PUBLISH_QUEUE, SCORING_QUEUE
+from workers.evaluation import run_debate_phase
+from workers.lease import LeaseLostError
+from workers.runtime import runtime_for
+
+log = logging.getLogger(__name__)
+
+MAX_PROVIDER_RETRIES = 6
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 120.0
+# Database hiccups (a dropped connection, a failover) are retried with the same owner token,
+# which re-enters its own lease; the evaluation's stored turns make the retry resume.
+DB_RETRY_SECONDS = 2
+DATABASE_HICCUPS = (OperationalError, InterfaceError)
+
+
+def backoff_seconds(retries: int) -> float:
+    """Exponential back-off with full jitter: uniform in [0.5, 1.5) of base·2^retries, capped."""
+    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0**retries) * (0.5 + random.random())
+
+
+def _owner(task: Task) -> str:
+    # One token per delivery, kept across retries (Celery keeps the task id when retrying).
+    return f"{task.request.hostname or 'local'}/{task.request.id}"
+
+
+@shared_task(
+    bind=True,
+    name="hyposcore.evaluate",
+    max_retries=None,
+    acks_late=True,
+    autoretry_for=DATABASE_HICCUPS,
+    retry_backoff=DB_RETRY_SECONDS,
+    retry_backoff_max=60,
+)
+def evaluate(self: Task, evaluation_id: int) -> None:
+    """Run (or resume) the debate of one evaluation, then hand it to the scoring queue."""
+    runtime = runtime_for(self.app)
+    owner = _owner(self)
+    with evaluation_context(evaluation_id):
+        try:
+            phase = run_debate_phase(
+                runtime.database,
+                runtime.settings,
+                evaluation_id=evaluation_id,
+                owner=owner,
+                backend_for=backend_factory(runtime.settings),
+            )
+        except LeaseLostError:
+            log.warning("lease lost to another worker; stopping")
+            return
+        except RateLimitedError as exc:
+            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0)
+            _retry_or_fail(self, runtime, evaluation_id, owner, exc, countdown=wait)
+            return
+        except RetryableError as exc:
+            _retry_or_fail(self, runtime, evaluation_id, owner, exc)
+            return
+        except FatalError as exc:
+            with runtime.database.transaction() as session:
+                ledger.fail_evaluation(
+                    session,
+                    evaluation_id=evaluation_id,
+                    worker=owner,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            log.error("failed for good: %s", exc)
+            return
+        if phase is None:
+            log.info("not claimed (finished, or another worker holds the lease); dropping")
+            return
+        self.app.send_task(
+            "hyposcore.score", args=[evaluation_id, owner], queue=SCORING_QUEUE, ignore_result=True
+        )
+
+
+def _retry_or_fail(
+    task: Task,
+    runtime: Any,
+    evaluation_id: int,
+    owner: str,
+    exc: Exception,
+    countdown: float | None = None,
+) -> None:
+    retries = int(task.request.retries or 0)
+    if retries >= MAX_PROVIDER_RETRIES:
+        with runtime.database.transaction() as session:
+            ledger.fail_evaluation(
+                session,
+                evaluation_id=evaluation_id,
+                worker=owner,
+                error=f"provider kept failing after {retries} retries: {exc}",
+            )
+        return
+    wait = countdown if countdown is not None else backoff_seconds(retries)
+    # Keep the lease through the wait so the reaper does not hand the run to someone else.
+    with runtime.database.transaction() as session:
+        ledger.heartbeat(
+            session,
+            evaluation_id=evaluation_id,
+            worker=owner,
+            lease_seconds=int(wait) + runtime.settings.lease_seconds,
+        )
+    log.warning("retryable provider error (%s); retry %d in %.1fs", exc, retries + 1, wait)
+    raise task.retry(exc=exc, countdown=wait)
+
+
+@shared_task(
+    bind=True,
+    name="hyposcore.score",
+    max_retries=10,
+    acks_late=True,
+    autoretry_for=DATABASE_HICCUPS,
+    retry_backoff=DB_RETRY_SECONDS,
+    retry_backoff_max=60,
+)
+def score(self: Task, evaluation_id: int, owner: str) -> None:
+    """Aggregate the debate, trade on the exchange, write the snapshot, finish the evaluation."""
+    runtime = runtime_for(self.app)
+    with evaluation_context(evaluation_id):
+        done = scoring_phase.score_evaluation(
+            runtime.database, runtime.settings, evaluation_id=evaluation_id, owner=owner
+        )
+        if done is None:
+            log.info("scoring skipped: the lease moved on or the evaluation already ended")
+            return
+        self.app.send_task(
+            "hyposcore.publish",
+            args=[list(done.gene_symbols)],
+            queue=PUBLISH_QUEUE,
+            ignore_result=True,
+        )
+
+
+@shared_task(
+    bind=True,
+    name="hyposcore.publish",
+    max_retries=10,
+    acks_late=True,
+    autoretry_for=DATABASE_HICCUPS,
+    retry_backoff=DB_RETRY_SECONDS,
+)
+def publish(self: Task, gene_symbols: list[str] | None = None) -> None:
+    """Write the latest scores back into the gene pages (all pages when none are named)."""
+    runtime = runtime_for(self.app)
+    maintenance.publish_pages(runtime.database, runtime.settings, gene_symbols=gene_symbols)
+
+
+@shared_task(bind=True, name="hyposcore.reap", acks_late=True)
+def reap(self: Task) -> dict[str, list[int]]:
+    """Re-send evaluations a dead worker or a lost message left behind; purge delivered rows."""
+    runtime = runtime_for(self.app)
+    return maintenance.reap(runtime.database, runtime.settings, self.app)
+
+
+@shared_task(bind=True, name="hyposcore.reevaluate", acks_late=True)
+def reevaluate(self: Task) -> list[int]:
+    """Queue re-evaluations of stale or promising hypotheses by exploration priority."""
+    runtime = runtime_for(self.app)
+    return maintenance.reevaluate(runtime.database, runtime.settings, self.app)
+
+
+@shared_task(bind=True, name="hyposcore.tournament_round", acks_late=True)
+def tournament_round(self: Task) -> int:
+    """Judge the most informative pairs of related hypotheses, in both orders."""
+    runtime = runtime_for(self.app)
+    return maintenance.tournament_round(runtime.database, runtime.settings)
+
+
+@shared_task(bind=True, name="hyposcore.refit_ratings", acks_late=True)
+def refit_ratings(self: Task) -> int:
+    """Refit the Bradley–Terry ratings of record from the whole match log."""
+    runtime = runtime_for(self.app)
+    return maintenance.refit_ratings(runtime.database)
+
+
+@shared_task(name="hyposcore.noop", ignore_result=True)
+def noop(counter_url: str, counter_key: str) -> None:
+    """Count one delivery in Redis and do nothing else: the broker-overhead yardstick of
+    bench/pipeline_throughput.py."""
+    import redis
+
+    client = redis.Redis.from_url(counter_url)
+    try:
+        client.incr(counter_key)
+    finally:
+        client.close()
