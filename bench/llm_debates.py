@@ -1,0 +1,143 @@
+"""LLM debates through the whole pipeline against a fake OpenAI-compatible server (200 ms/reply).
+
+(1) One debate's wall time, queue to succeeded, against its critical path (its turns are
+    sequential: each sees the ones before it), target within 1.2x.
+(2) 200 concurrent debates' throughput against the ideal for the configured concurrency
+    (concurrency / (turns per debate x 200 ms)), target at least 0.8x.
+
+    .venv/bin/python -m bench.llm_debates --debates 200 --concurrency 32 --repeats 3
+
+Runs on this machine's Redis and PostgreSQL with ``--workers`` worker processes that share the
+configured concurrency (a Python process is bound by one core; this machine has two); the fake
+server is on loopback. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from sqlalchemy import func, select
+
+from hyposcore.settings import Settings
+from storage.db import Database
+from storage.models import DebateTurn, Evaluation
+from storage.queries.knowledge import list_hypotheses
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.servers import REDIS_URL, fresh_postgres_database
+from tests.workers.harness import WorkerProcess, all_finished, hyposcore_env, wait_for
+from tests.workers.pipeline_helpers import prepared_database
+from workers.celery_app import create_app
+from workers.dispatch import debate_config, submit_evaluation
+
+REPLY_SECONDS = 0.2
+
+
+def queue_debates(database: Database, settings: Settings, count: int) -> list[int]:
+    app = create_app(settings)
+    with database.sessions() as session:
+        hypotheses = [h.id for h in list_hypotheses(session, limit=1000)]
+    config = debate_config(settings, backend="openai")
+    return [
+        submit_evaluation(
+            database,
+            settings,
+            hypothesis_id=hypotheses[i % len(hypotheses)],
+            config=config,
+            force=True,
+            app=app,
+        ).evaluation.id
+        for i in range(count)
+    ]
+
+
+def ledger_span(database: Database, ids: list[int], *, since: str) -> float:
+    """Seconds from the first evaluation's ``since`` time (created_at or started_at) to the
+    last one's finish, read from the ledger so the benchmark's own polling adds nothing."""
+    wait_for(lambda: all_finished(database, ids), 900, "the debates")
+    with database.sessions() as session:
+        rows = [row for row in (session.get(Evaluation, i) for i in ids) if row is not None]
+    begun = min(getattr(row, since) for row in rows)
+    finished = max(row.finished_at for row in rows if row.finished_at is not None)
+    return float((finished - begun).total_seconds())
+
+
+def turns_of(database: Database, ids: list[int]) -> list[int]:
+    with database.sessions() as session:
+        rows = dict(
+            session.execute(
+                select(DebateTurn.evaluation_id, func.count())
+                .where(DebateTurn.evaluation_id.in_(ids))
+                .group_by(DebateTurn.evaluation_id)
+            ).all()
+        )
+    return [int(rows.get(i, 0)) for i in ids]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--debates", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes sharing the concurrency"
+    )
+    args = parser.parse_args()
+    with (
+        FakeOpenAIServer(delay=REPLY_SECONDS) as server,
+        TemporaryDirectory() as tmp,
+        fresh_postgres_database() as database_url,
+    ):
+        values = {
+            "data_dir": str(Path(tmp) / "var"),
+            "database_url": database_url,
+            "broker_url": REDIS_URL,
+            "broker_key_prefix": f"bench-{uuid.uuid4().hex[:8]}:",
+            "openai_base_url": server.base_url,
+            "openai_model": "fake-model",
+            "llm_max_concurrency": str(args.concurrency),
+            "llm_requests_per_minute": "1000000",
+        }
+        settings = Settings(**values)  # type: ignore[arg-type]
+        database = prepared_database(settings)
+        single, many = [], []
+        for repeat in range(args.repeats):
+            # The batch is queued before the worker starts, so all debates are there at once
+            # and the measured span is the worker's, not the producer's.
+            batch = queue_debates(database, settings, args.debates)
+            workers = [
+                WorkerProcess(
+                    hyposcore_env(**values),
+                    Path(tmp) / f"worker{repeat}-{n}.log",
+                    concurrency=args.concurrency // args.workers,
+                    name=f"llm{n}",
+                ).start()
+                for n in range(args.workers)
+            ]
+            try:
+                span = ledger_span(database, batch, since="started_at")
+                turns_each = statistics.mean(turns_of(database, batch))
+                ideal = args.concurrency / (turns_each * REPLY_SECONDS)
+                many.append((args.debates / span) / ideal)
+                queue_debates(database, settings, 2)  # warm connection pools
+                time.sleep(3)
+                (one,) = queue_debates(database, settings, 1)
+                span = ledger_span(database, [one], since="created_at")
+                (turns,) = turns_of(database, [one])
+                single.append(span / (turns * REPLY_SECONDS))
+            finally:
+                for worker in workers:
+                    worker.stop()
+        database.dispose()
+    print(f"one debate, wall / critical path: {[round(x, 3) for x in single]} "
+          f"median {statistics.median(single):.3f} (target <= 1.2)")
+    print(f"{args.debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
+          f"median {statistics.median(many):.3f} (target >= 0.8)")
+
+
+if __name__ == "__main__":
+    main()
