@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from wiki.publish import PublishReport
-
 import logging
 from datetime import datetime, timedelta
 
@@ -37,6 +32,9 @@ from storage.queries.tournament import (
     record_match,
     save_ratings,
 )
+from wiki.publish import PublishReport
+from wiki.publish import publish_pages as publish
+from wiki.store import FolderPageStore
 from workers.broker import purge_delivered
 from workers.cases import load_case
 from workers.dispatch import debate_config, send_evaluate, submit_evaluation
@@ -148,9 +146,6 @@ def publish_pages(
     database: Database, settings: Settings, *, gene_symbols: list[str] | None = None
 ) -> PublishReport:
     """Write the latest snapshots back into the gene pages of the configured page store."""
-    from wiki.publish import publish_pages as publish  # TEMP until wiki.publish lands
-    from wiki.store import FolderPageStore
-
     store = FolderPageStore(settings.resolved_pages_dir)
     report = publish(database, store, gene_symbols=gene_symbols)
     log.info("publish: %s", report.summary())

@@ -1,0 +1,108 @@
+"""``hyposcore publish`` and ``hyposcore pages``: tables, summaries, exit codes and diffs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from hyposcore.cli.common import open_database
+from hyposcore.cli.main import app
+from hyposcore.settings import get_settings
+from storage.db import Database
+from tests.wiki.pages import page_text
+from tests.wiki.publishing import (
+    HYPOTHESIS,
+    SEED_NAME,
+    TITLE,
+    add_hypothesis,
+    add_snapshot,
+    import_seed,
+)
+
+runner = CliRunner()
+
+
+def _flat(output: str) -> str:
+    return " ".join(output.split())
+
+
+@pytest.fixture
+def database() -> Iterator[Database]:
+    """The configured (per-test) database with the seed page and one scored hypothesis."""
+    db = open_database()
+    import_seed(db)
+    add_hypothesis(db, HYPOTHESIS, TITLE, ["MTOR"])
+    add_snapshot(db, HYPOTHESIS, composite=0.68, market_price=0.74)
+    yield db
+    db.dispose()
+
+
+def test_publish_prints_the_changed_pages_and_a_summary(database: Database) -> None:
+    result = runner.invoke(app, ["publish"])
+    assert result.exit_code == 0, result.output
+    assert SEED_NAME in result.output and "changed" in result.output
+    assert "pages changed: 1, unchanged: 0, failed: 0" in _flat(result.output)
+    pages_dir = get_settings().resolved_pages_dir
+    assert (pages_dir / f"{SEED_NAME}.txt").is_file()
+    assert (pages_dir / "badges" / f"{SEED_NAME}.svg").is_file()
+
+    again = runner.invoke(app, ["publish"])
+    assert again.exit_code == 0
+    assert "pages changed: 0, unchanged: 1, failed: 0" in _flat(again.output)
+
+
+def test_publish_exits_1_when_a_page_fails(database: Database) -> None:
+    pages_dir = get_settings().resolved_pages_dir
+    pages_dir.mkdir(parents=True)
+    (pages_dir / "broken.txt").write_text(page_text("no_infobox.txt"), encoding="utf-8")
+
+    result = runner.invoke(app, ["publish"])
+
+    assert result.exit_code == 1
+    assert "failed: 1" in _flat(result.output) and "no infobox" in _flat(result.output)
+
+
+def test_publish_gene_filter(database: Database) -> None:
+    result = runner.invoke(app, ["publish", "--gene", "TFEB"])
+    assert result.exit_code == 0
+    assert "pages changed: 0, unchanged: 0, failed: 0" in _flat(result.output)
+
+
+def test_pages_revisions_and_diff_show_what_changed(database: Database) -> None:
+    runner.invoke(app, ["publish"])
+    add_snapshot(database, HYPOTHESIS, composite=0.5, market_price=0.52)
+    runner.invoke(app, ["publish"])
+
+    listed = runner.invoke(app, ["pages", "list"])
+    assert listed.exit_code == 0 and SEED_NAME in listed.output
+
+    history = runner.invoke(app, ["pages", "revisions", SEED_NAME])
+    assert history.exit_code == 0, history.output
+    cells = [line.split("│") for line in history.output.splitlines() if "│" in line]
+    assert [row[1].strip() for row in cells if row[1].strip().isdigit()] == ["0", "1", "2"]
+    assert "original" in history.output
+
+    full = runner.invoke(app, ["pages", "diff", SEED_NAME])
+    assert full.exit_code == 0, full.output
+    assert f"--- {SEED_NAME} revision 0" in full.output
+    assert f"+++ {SEED_NAME} revision 2" in full.output
+    assert '-<td><a href="/hypothesis/h-51e7234f" style="color:#ce93d8" title="Score: 0.80">' in (
+        full.output
+    )
+    assert ">0.52</span> · Target: MTOR" in full.output
+
+    last = runner.invoke(app, ["pages", "diff", SEED_NAME, "--from", "1", "--to", "2"])
+    assert last.exit_code == 0
+    changed = [line for line in last.output.splitlines() if line[:1] in "+-"]
+    assert len(changed) == 6  # two header lines, then the two score rows removed and re-added
+    assert any(">0.74</span>" in line for line in changed if line.startswith("-"))
+
+
+def test_pages_diff_of_an_unknown_page_or_revision_is_a_clear_error(database: Database) -> None:
+    missing = runner.invoke(app, ["pages", "diff", "nope"])
+    assert missing.exit_code == 2 and "page 'nope' has no revisions" in missing.output
+    runner.invoke(app, ["publish"])
+    bad = runner.invoke(app, ["pages", "diff", SEED_NAME, "--to", "9"])
+    assert bad.exit_code == 2 and f"page '{SEED_NAME}' has no revision 9" in bad.output

@@ -1,0 +1,356 @@
+"""Publish the latest scores into the gene pages of a page store, keeping every revision.
+
+For each page: read its current text from the store (seeding it from the imported original when
+the store lacks it), work out which hypotheses it shows, rewrite their numbers in place with
+``wiki.editor.rewrite_scores`` from one snapshot each, refresh its badge, and, if the text
+changed, write it atomically and record a ``PageRevision``. See docs/publishing.md.
+
+Pages go through in batches: a few bulk queries, then the edits, then the file writes, then one
+transaction for the batch's revisions. A page whose text is the newest recorded revision and
+whose snapshots have not moved is known to be current without parsing it, which is what makes
+republishing tens of thousands of pages fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+from storage.models import utcnow
+from storage.queries.pages import content_digest
+from storage.queries.publishing import (
+    ImportedPage,
+    LatestSnapshots,
+    gene_hypothesis_ids,
+    hypothesis_titles,
+    imported_page_content,
+    imported_pages,
+    latest_snapshot_facts,
+)
+from storage.queries.revisions import RevisionState, latest_revision_states, record_revision
+from wiki.editor import rewrite_scores
+from wiki.errors import PageEditError, PageError
+from wiki.genepage import parse_gene_page
+from wiki.publish_rows import (
+    badge_markdown,
+    is_current,
+    linked_hypothesis_ids,
+    page_badge_svg,
+    published_rows,
+    shown_snapshot_ids,
+)
+from wiki.store import PageNameError, PageStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class PagePublish:
+    """What publishing did to one page."""
+
+    name: str
+    gene_symbol: str | None
+    # A new revision was recorded: the page now differs from its previous revision.
+    changed: bool
+    # The store's file was written (a change, or the first copy of an imported page).
+    written: bool
+    # The page's newest revision after this publish; None when hyposcore never changed it.
+    revision: int | None
+    hypotheses: tuple[str, ...]
+    # Hypotheses linked on the page that have no score snapshot: left as the page shows them.
+    unscored: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    pages: tuple[PagePublish, ...]
+    badges_written: int = 0
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for page in self.pages if page.changed and not page.failed)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for page in self.pages if page.failed)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.pages) - self.changed - self.failed
+
+    def summary(self) -> str:
+        """One line for logs and the CLI, e.g. "pages changed: 1, unchanged: 16999, failed: 0"."""
+        return (
+            f"pages changed: {self.changed}, unchanged: {self.unchanged}, "
+            f"failed: {self.failed}; badges written: {self.badges_written}"
+        )
+
+
+@dataclass
+class _Work:
+    """One page on its way through a batch."""
+
+    name: str
+    text: str
+    symbol: str
+    seeded: bool
+    candidates: list[str]
+    on_page: set[str]
+    new_text: str | None = None
+    snapshot_ids: list[int] = field(default_factory=list)
+    revisions: list[tuple[int, str]] = field(default_factory=list)
+    result: PagePublish | None = None
+
+
+def publish_pages(
+    database: Database,
+    store: PageStore,
+    *,
+    gene_symbols: Sequence[str] | None = None,
+    now: datetime | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> PublishReport:
+    """Publish every page (or the pages of ``gene_symbols``) in ``store``; never raises for a
+    page: a page that cannot be read, parsed or written is reported failed and left as it is."""
+    now = now or utcnow()
+    wanted = None if gene_symbols is None else {symbol.upper() for symbol in gene_symbols}
+    with database.sessions() as session:
+        imported = {page.name: page for page in imported_pages(session)}
+        links = gene_hypothesis_ids(session, gene_symbols=gene_symbols)
+    names = _page_names(store, imported, wanted)
+    results: list[PagePublish] = []
+    badges = 0
+    for batch in _batches(names, batch_size):
+        done, written = _publish_batch(database, store, batch, imported, links, wanted, now)
+        results.extend(done)
+        badges += written
+    return PublishReport(pages=tuple(results), badges_written=badges)
+
+
+def _page_names(
+    store: PageStore, imported: Mapping[str, ImportedPage], wanted: set[str] | None
+) -> list[str]:
+    """Imported pages of the wanted genes, and every page only the store has (their gene is
+    known once they are read)."""
+    names = {
+        name
+        for name, page in imported.items()
+        if wanted is None or (page.gene_symbol or "").upper() in wanted or page.gene_symbol is None
+    }
+    names.update(name for name in store.names() if name not in imported)
+    return sorted(names)
+
+
+def _batches(names: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for start in range(0, len(names), max(1, size)):
+        yield names[start : start + size]
+
+
+def _publish_batch(
+    database: Database,
+    store: PageStore,
+    names: Sequence[str],
+    imported: Mapping[str, ImportedPage],
+    links: Mapping[str, list[str]],
+    wanted: set[str] | None,
+    now: datetime,
+) -> tuple[list[PagePublish], int]:
+    failed: list[PagePublish] = []
+    work: list[_Work] = []
+    with database.sessions() as session:
+        for name in names:
+            loaded = _load(session, store, name, imported.get(name), links, wanted)
+            if isinstance(loaded, PagePublish):
+                failed.append(loaded)
+            elif loaded is not None:
+                work.append(loaded)
+        needed = {hypothesis_id for item in work for hypothesis_id in item.candidates}
+        snapshots = latest_snapshot_facts(session, hypothesis_ids=needed)
+        scored = [h for h in needed if h in snapshots]
+        titles = hypothesis_titles(session, hypothesis_ids=scored)
+        states = latest_revision_states(session, page_names=[item.name for item in work])
+    for item in work:
+        _edit(item, store, snapshots, titles, states.get(item.name))
+    badges = _write_badges(store, work, snapshots, titles)
+    _write_pages(store, work)
+    _record_revisions(database, work, now)
+    return failed + [item.result for item in work if item.result is not None], badges
+
+
+def _load(
+    session: Session,
+    store: PageStore,
+    name: str,
+    page: ImportedPage | None,
+    links: Mapping[str, list[str]],
+    wanted: set[str] | None,
+) -> _Work | PagePublish | None:
+    """Read a page and decide its candidates; None for a store page of another gene."""
+    symbol = page.gene_symbol if page is not None else None
+    try:
+        seeded = not store.exists(name)
+        if seeded and page is not None:
+            text = imported_page_content(session, name=name)
+        else:
+            text = store.read(name)
+        if symbol is None:
+            if wanted is not None and not any(s.casefold() in text.casefold() for s in wanted):
+                return None
+            symbol = parse_gene_page(text, source=name).symbol
+    except PageError as exc:
+        return _failure(name, symbol, [str(problem) for problem in exc.problems])
+    except PageNameError as exc:  # an imported page whose name cannot be a file name
+        return _failure(name, symbol, [str(exc)])
+    if wanted is not None and symbol.upper() not in wanted:
+        return None
+    on_page = linked_hypothesis_ids(text)
+    candidates = sorted(on_page.union(links.get(symbol.upper(), ())))
+    return _Work(name, text, symbol, seeded, candidates, on_page)
+
+
+def _edit(
+    item: _Work,
+    store: PageStore,
+    snapshots: Mapping[str, LatestSnapshots],
+    titles: Mapping[str, str],
+    state: RevisionState | None,
+) -> None:
+    """Decide the page's new text and revisions; sets ``item.result`` (and ``new_text`` when
+    the store's file must be written)."""
+    rows = published_rows(item.candidates, snapshots, titles)
+    snapshot_ids = item.snapshot_ids = shown_snapshot_ids(item.candidates, snapshots)
+    unscored = tuple(h for h in item.candidates if h in item.on_page and h not in snapshots)
+    published = tuple(row.hypothesis_id for row in rows)
+    sha = content_digest(item.text)
+    if not rows or is_current(sha, state, snapshot_ids):
+        new_text = item.text
+    else:
+        try:
+            new_text = rewrite_scores(
+                item.text,
+                rows,
+                gene_symbol=item.symbol,
+                badge_markdown=badge_markdown(store.badge_link(item.name)),
+                source=item.name,
+            )
+        except (PageError, PageEditError) as exc:
+            problems = exc.problems if isinstance(exc, PageError) else [exc]
+            item.result = _failure(item.name, item.symbol, [str(p) for p in problems])
+            return
+    new_sha = sha if new_text is item.text else content_digest(new_text)
+    changed = bool(rows) and (state.content_sha256 != new_sha if state else new_text != item.text)
+    if changed:
+        # The first change also records the original as revision 0, so a diff of the first
+        # and the newest revision shows exactly what hyposcore changed.
+        if state is None:
+            item.revisions = [(0, item.text), (1, new_text)]
+        else:
+            item.revisions = [(state.revision + 1, new_text)]
+    if item.seeded or new_text != item.text:
+        item.new_text = new_text
+    latest = item.revisions[-1][0] if item.revisions else (state.revision if state else None)
+    item.result = PagePublish(
+        name=item.name,
+        gene_symbol=item.symbol,
+        changed=changed,
+        written=item.new_text is not None,
+        revision=latest,
+        hypotheses=published,
+        unscored=unscored,
+    )
+
+
+def _write_badges(
+    store: PageStore,
+    work: Sequence[_Work],
+    snapshots: Mapping[str, LatestSnapshots],
+    titles: Mapping[str, str],
+) -> int:
+    """Badges go first, so a page never links to an image that is not there yet."""
+    written = 0
+    for item in work:
+        if item.result is None or item.result.failed or not item.result.hypotheses:
+            continue
+        svg = page_badge_svg(item.symbol, item.candidates, snapshots, titles)
+        if store.read_badge(item.name) == svg:
+            continue
+        try:
+            store.write_badge(item.name, svg)
+            written += 1
+        except OSError as exc:
+            _fail(item, f"cannot write the badge; the page is left as it was: {exc}")
+    return written
+
+
+def _write_pages(store: PageStore, work: Sequence[_Work]) -> None:
+    for item in work:
+        if item.new_text is None or item.result is None or item.result.failed:
+            continue
+        try:
+            store.write(item.name, item.new_text)
+        except OSError as exc:
+            _fail(item, f"cannot write the page; it is left as it was: {exc}", written=False)
+
+
+def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) -> None:
+    recording = [item for item in work if item.revisions and item.result and not item.result.failed]
+    if not recording:
+        return
+    try:
+        with database.transaction() as session:
+            for item in recording:
+                for number, content in item.revisions:
+                    record_revision(
+                        session,
+                        page_name=item.name,
+                        content=content,
+                        snapshot_ids=item.snapshot_ids if number else [],
+                        revision=number,
+                        now=now,
+                    )
+    except IntegrityError:
+        log.warning("another publish recorded revisions of these pages first")
+        for item in recording:
+            _fail(
+                item,
+                "another publish recorded a revision at the same time; publish again",
+                written=item.new_text is not None,
+            )
+
+
+def _fail(item: _Work, message: str, *, written: bool = False) -> None:
+    assert item.result is not None
+    item.result = PagePublish(
+        name=item.name,
+        gene_symbol=item.symbol,
+        changed=False,
+        written=written,
+        revision=item.result.revision,
+        hypotheses=item.result.hypotheses,
+        unscored=item.result.unscored,
+        problems=(*item.result.problems, message),
+        failed=True,
+    )
+
+
+def _failure(name: str, symbol: str | None, problems: list[str]) -> PagePublish:
+    return PagePublish(
+        name=name,
+        gene_symbol=symbol,
+        changed=False,
+        written=False,
+        revision=None,
+        hypotheses=(),
+        problems=tuple(problems),
+        failed=True,
+    )

@@ -1,0 +1,130 @@
+"""What a published page shows, decided from plain values. Pure: no files, no database.
+
+* the number: a snapshot's exchange rating (its market price), or its composite when the
+  snapshot has no market price yet, with a label saying which and the snapshot's version;
+* which hypotheses a page carries: those linked anywhere on the page plus those linked to the
+  gene in the database, as far as they have a snapshot;
+* when a page can be skipped without parsing it: its text is the newest revision hyposcore
+  recorded, and the snapshots it would show are the ones that revision showed.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from storage.queries.publishing import LatestSnapshots, SnapshotFacts
+from storage.queries.revisions import RevisionState
+from wiki.badges import BadgeScore, gene_badge_svg, shorten
+from wiki.editor import PublishedScore
+from wiki.markup import read_url_segment
+
+# Finds every id any hypothesis link on a page can carry (HTML, Markdown, absolute URLs), and
+# maybe a few more: a superset is safe, because only ids with a snapshot become rows.
+_HYPOTHESIS_PATH = re.compile(r"/hypothesis/([^/?#\s\"'<>()\[\]]+)")
+BADGE_ALT = "Exchange ratings from hyposcore"
+
+
+@dataclass(frozen=True)
+class ShownNumber:
+    """The number a page shows for a snapshot, and what it is."""
+
+    score: float
+    label: str
+
+
+def shown_number(snapshot: SnapshotFacts) -> ShownNumber:
+    """Exchange rating (market price) when there is one, else the composite, labelled as such.
+
+    The label becomes the infobox tooltip "<Label>: 0.74 (snapshot v3)"; it has no colon, since
+    the page parser reads the number after the first one.
+    """
+    interval = f"{snapshot.composite_low:.2f}–{snapshot.composite_high:.2f}"
+    if snapshot.market_price is not None:
+        return ShownNumber(
+            snapshot.market_price,
+            f"exchange rating (composite {snapshot.composite:.2f}, interval {interval})",
+        )
+    return ShownNumber(
+        snapshot.composite, f"composite score, no market price yet (interval {interval})"
+    )
+
+
+def linked_hypothesis_ids(text: str) -> set[str]:
+    """Every hypothesis id the page links to, anywhere on it."""
+    found = {read_url_segment(m[1]) for m in _HYPOTHESIS_PATH.finditer(text)}
+    if "&" in text:  # an entity-escaped link, e.g. "&#47;hypothesis&#47;h-1"
+        found |= {read_url_segment(m[1]) for m in _HYPOTHESIS_PATH.finditer(html.unescape(text))}
+    return found
+
+
+def published_rows(
+    candidates: Sequence[str],
+    snapshots: Mapping[str, LatestSnapshots],
+    titles: Mapping[str, str],
+) -> list[PublishedScore]:
+    """One row per candidate with a snapshot, in candidate order."""
+    rows = []
+    for hypothesis_id in candidates:
+        known = snapshots.get(hypothesis_id)
+        if known is None:
+            continue
+        number = shown_number(known.latest)
+        rows.append(
+            PublishedScore(
+                hypothesis_id=hypothesis_id,
+                title=titles.get(hypothesis_id, hypothesis_id),
+                score=number.score,
+                label=number.label,
+                snapshot_version=known.latest.version,
+            )
+        )
+    return rows
+
+
+def shown_snapshot_ids(
+    candidates: Sequence[str], snapshots: Mapping[str, LatestSnapshots]
+) -> list[int]:
+    return sorted(snapshots[h].latest.id for h in candidates if h in snapshots)
+
+
+def is_current(text_sha256: str, state: RevisionState | None, snapshot_ids: Sequence[int]) -> bool:
+    """Whether publishing would leave the page as it is, known without parsing it.
+
+    True when the text is exactly the newest recorded revision and that revision showed exactly
+    these snapshots: the editor is idempotent, so the same rows on the same text change nothing.
+    """
+    return (
+        state is not None
+        and state.content_sha256 == text_sha256
+        and tuple(sorted(snapshot_ids)) == state.snapshot_ids
+    )
+
+
+def badge_markdown(link: str) -> str:
+    return f"![{BADGE_ALT}]({link})"
+
+
+def page_badge_svg(
+    symbol: str,
+    candidates: Sequence[str],
+    snapshots: Mapping[str, LatestSnapshots],
+    titles: Mapping[str, str],
+) -> str:
+    """The page's stacked badge: the gene, then each published hypothesis with its number."""
+    rows = []
+    for hypothesis_id in candidates:
+        known = snapshots.get(hypothesis_id)
+        if known is None:
+            continue
+        previous = shown_number(known.previous).score if known.previous else None
+        rows.append(
+            BadgeScore(
+                label=shorten(titles.get(hypothesis_id, hypothesis_id)),
+                score=shown_number(known.latest).score,
+                previous=previous,
+            )
+        )
+    return gene_badge_svg(symbol, rows)
