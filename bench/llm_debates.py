@@ -133,10 +133,14 @@ def main() -> None:
                 for worker in workers:
                     worker.stop()
         database.dispose()
-    print(f"one debate, wall / critical path: {[round(x, 3) for x in single]} "
-          f"median {statistics.median(single):.3f} (target <= 1.2)")
-    print(f"{args.debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
-          f"median {statistics.median(many):.3f} (target >= 0.8)")
+    print(
+        f"one debate, wall / critical path: {[round(x, 3) for x in single]} "
+        f"median {statistics.median(single):.3f} (target <= 1.2)"
+    )
+    print(
+        f"{args.debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
+        f"median {statistics.median(many):.3f} (target >= 0.8)"
+    )
 
 
 if __name__ == "__main__":

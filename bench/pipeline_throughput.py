@@ -57,9 +57,7 @@ def noops_per_second(settings: Settings, count: int) -> float:
     key = f"{settings.broker_key_prefix}bench-noop-{uuid.uuid4().hex}"
     started = time.perf_counter()
     for _ in range(count):
-        app.send_task(
-            "hyposcore.noop", args=[REDIS_URL, key], queue="debates", ignore_result=True
-        )
+        app.send_task("hyposcore.noop", args=[REDIS_URL, key], queue="debates", ignore_result=True)
     wait_for(lambda: int(counter.get(key) or 0) >= count, 600, "the no-op tasks")
     elapsed = time.perf_counter() - started
     counter.delete(key)

@@ -7,6 +7,7 @@ same case: one snapshot, one set of trades, the exact transcript.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from sqlalchemy import create_engine, text
 from hyposcore.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation
-from tests.servers import fresh_postgres_database, free_port, require_redis
+from tests.servers import free_port, fresh_postgres_database, require_redis
 from tests.workers.harness import (
     WorkerProcess,
     all_finished,
@@ -74,10 +75,9 @@ def _reap_until_finished(
         if time.monotonic() > deadline:
             states = [(e.id, e.state, e.error) for e in evaluations(database, ids)]
             raise AssertionError(f"evaluations still unfinished after {timeout}s: {states}")
-        try:
+        # The broker may still be coming back; the next pass retries.
+        with contextlib.suppress(Exception):
             maintenance.reap(database, settings, app)
-        except Exception:  # the broker may still be coming back; the next pass retries
-            pass
         time.sleep(1.0)
 
 
