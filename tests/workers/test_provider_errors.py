@@ -1,0 +1,73 @@
+"""A real worker meets a real (loopback) provider that rate-limits, fails and refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hyposcore.settings import Settings
+from storage.db import Database
+from storage.models import Evaluation
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.workers.harness import WorkerProcess, all_finished, hyposcore_env, wait_for
+from tests.workers.pipeline_helpers import prepared_database
+from workers.celery_app import create_app
+from workers.dispatch import debate_config, submit_evaluation
+
+pytestmark = pytest.mark.slow
+
+
+def _evaluate_with(tmp_path: Path, server: FakeOpenAIServer) -> tuple[Database, Evaluation, str]:
+    values = {
+        "data_dir": str(tmp_path / "var"),
+        "backend": "openai",
+        "openai_base_url": server.base_url,
+        "openai_model": "fake-model",
+        "llm_timeout_seconds": "5",
+    }
+    settings = Settings(**values)  # type: ignore[arg-type]
+    database = prepared_database(settings)
+    log = tmp_path / "worker.log"
+    with WorkerProcess(hyposcore_env(**values), log):
+        evaluation_id = submit_evaluation(
+            database,
+            settings,
+            hypothesis_id="h-51e7234f",
+            config=debate_config(settings),
+            app=create_app(settings),
+        ).evaluation.id
+        wait_for(lambda: all_finished(database, [evaluation_id]), 90, "the evaluation")
+    with database.sessions() as session:
+        row = session.get(Evaluation, evaluation_id)
+    assert row is not None
+    return database, row, log.read_text(errors="replace")
+
+
+def test_rate_limits_and_server_errors_are_waited_out(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(
+            server.error(429, "slow down", headers={"Retry-After": "1"}),
+            server.error(500, "boom"),
+        )
+        database, evaluation, log = _evaluate_with(tmp_path, server)
+        requests = len(server.requests)
+    assert evaluation.state == "succeeded", evaluation.error
+    assert "retry 1 in 1.0s" in log  # the 429's Retry-After was honoured
+    assert "retry 2 in" in log  # the 500 was retried with back-off
+    # The retried turn was asked again, never stored twice: the ledger has each turn once.
+    with database.sessions() as session:
+        row = session.get(Evaluation, evaluation.id)
+        assert row is not None
+        turns = [(t.round, t.persona) for t in row.turns]
+    assert len(turns) == len(set(turns)) == requests - 2
+    assert evaluation.attempts == 1
+
+
+def test_a_refused_key_fails_the_evaluation_with_a_clear_message(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        server.script(server.error(401, "Incorrect API key provided"))
+        _, evaluation, _ = _evaluate_with(tmp_path, server)
+    assert evaluation.state == "failed"
+    assert evaluation.error is not None
+    assert "FatalError" in evaluation.error and "401" in evaluation.error
