@@ -8,8 +8,11 @@ turns are unique per (evaluation, round, persona), and a resumed debate skips st
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from debates.backends.base import AgentBackend
 from debates.runner import planned_rounds, run_debate
@@ -25,6 +28,10 @@ from workers.lease import LeaseKeeper
 from workers.records import turn_fields, turn_record
 
 log = logging.getLogger(__name__)
+
+# Backends whose debate is recomputed byte for byte when it has to be run again.
+RECOMPUTABLE_BACKENDS = frozenset({"evidence"})
+FLUSH_SECONDS = 0.5
 
 # Builds the agent backend an evaluation's configuration names.
 BackendFactory = Callable[[DebateConfig], AgentBackend]
@@ -75,52 +82,90 @@ def run_debate_phase(
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
         believability = persona_believability(session)
     backend = backend_for(config)
-    decisions: list[Decision] = []
-    turns_done = len(prior)
-    total_rounds = planned_rounds(config)
-
     with LeaseKeeper(
         database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
     ) as lease:
-
-        def on_turn(record: TurnRecord) -> None:
-            nonlocal turns_done
-            with database.transaction() as session:
-                lease.beat(
-                    _progress("debate", record.round, total_rounds, turns_done + 1),
-                    session=session,
-                )
-                save_turn(
-                    session,
-                    evaluation_id=evaluation_id,
-                    round=record.round,
-                    persona=record.persona,
-                    **turn_fields(record),
-                )
-            turns_done += 1
-
-        def on_decision(decision: Decision) -> None:
-            decisions.append(decision)
-
+        writer = TurnWriter(
+            database,
+            lease,
+            evaluation_id=evaluation_id,
+            batched=config.backend in RECOMPUTABLE_BACKENDS,
+            rounds=planned_rounds(config),
+            turns_done=len(prior),
+        )
         outcome = run_debate(
             case,
             config=config,
             backend=backend,
             prior_turns=prior,
-            on_turn=on_turn,
-            on_decision=on_decision,
+            on_turn=writer.add,
             believability=believability,
         )
-        lease.beat(_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns)))
-    with database.transaction() as session:
-        ledger.record_debate(
-            session,
-            evaluation_id=evaluation_id,
-            worker=owner,
-            decisions=[_decision_dict(d) for d in outcome.decisions],
-            quality=outcome.quality,
-        )
+        writer.finish(outcome, owner=owner)
     return DebatePhase(evaluation_id=evaluation_id, owner=owner, outcome=outcome)
+
+
+class TurnWriter:
+    """Stores a debate's turns with the heartbeat that fences them, in one transaction.
+
+    A model's turns cost tokens, so each is stored as it comes. A deterministic offline
+    debate is recomputed exactly if it is lost, so its turns are stored in batches, at least
+    every FLUSH_SECONDS so that the progress shown in the ledger keeps moving.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        lease: LeaseKeeper,
+        *,
+        evaluation_id: int,
+        batched: bool,
+        rounds: int,
+        turns_done: int,
+    ) -> None:
+        self._database = database
+        self._lease = lease
+        self._evaluation_id = evaluation_id
+        self._batched = batched
+        self._rounds = rounds
+        self._turns_done = turns_done
+        self._pending: list[TurnRecord] = []
+        self._last_flush = time.monotonic()
+
+    def add(self, record: TurnRecord) -> None:
+        self._pending.append(record)
+        if self._batched and time.monotonic() - self._last_flush < FLUSH_SECONDS:
+            return
+        done = self._turns_done + len(self._pending)
+        with self._database.transaction() as session:
+            self._flush(session, _progress("debate", record.round, self._rounds, done))
+
+    def finish(self, outcome: DebateOutcome, *, owner: str) -> None:
+        """Store what is left, the decisions and the quality, and mark the debate scored next."""
+        progress = _progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
+        with self._database.transaction() as session:
+            self._flush(session, progress)
+            ledger.record_debate(
+                session,
+                evaluation_id=self._evaluation_id,
+                worker=owner,
+                decisions=[_decision_dict(d) for d in outcome.decisions],
+                quality=outcome.quality,
+            )
+
+    def _flush(self, session: Session, progress: dict[str, object]) -> None:
+        self._lease.beat(progress, session=session)
+        for record in self._pending:
+            save_turn(
+                session,
+                evaluation_id=self._evaluation_id,
+                round=record.round,
+                persona=record.persona,
+                **turn_fields(record),
+            )
+        self._turns_done += len(self._pending)
+        self._pending.clear()
+        self._last_flush = time.monotonic()
 
 
 def _progress(phase: str, round_: int, rounds: int, turns_done: int) -> dict[str, object]:
