@@ -7,9 +7,9 @@
 
     .venv/bin/python -m bench.llm_debates --debates 200 --concurrency 32 --repeats 3
 
-Runs on this machine's Redis and PostgreSQL with ``--workers`` worker processes that share the
-configured concurrency (a Python process is bound by one core; this machine has two); the fake
-server is on loopback. Nothing leaves the machine.
+Runs on this machine's Redis and PostgreSQL with the workers laid out as docker-compose.yml lays
+them out: ``--workers`` debates workers (threads) sharing the configured concurrency, and one
+scoring/publish worker. The fake server is on loopback; nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def queue_debates(database: Database, settings: Settings, count: int) -> list[in
 def ledger_span(database: Database, ids: list[int], *, since: str) -> float:
     """Seconds from the first evaluation's ``since`` time (created_at or started_at) to the
     last one's finish, read from the ledger so the benchmark's own polling adds nothing."""
-    wait_for(lambda: all_finished(database, ids), 900, "the debates")
+    # The fake provider shares this process: poll rarely so as not to slow its replies.
+    wait_for(lambda: all_finished(database, ids), 900, "the debates", interval=1.0)
     with database.sessions() as session:
         rows = [row for row in (session.get(Evaluation, i) for i in ids) if row is not None]
     begun = min(getattr(row, since) for row in rows)
@@ -84,7 +85,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
-        "--workers", type=int, default=2, help="worker processes sharing the concurrency"
+        "--workers", type=int, default=1, help="debates worker processes sharing the concurrency"
     )
     args = parser.parse_args()
     with (
@@ -109,15 +110,28 @@ def main() -> None:
             # The batch is queued before the worker starts, so all debates are there at once
             # and the measured span is the worker's, not the producer's.
             batch = queue_debates(database, settings, args.debates)
+            # As docker-compose.yml runs them: debates workers on their own queue, scoring and
+            # publishing on a separate worker, so short tasks never hold a debate's slot.
             workers = [
                 WorkerProcess(
                     hyposcore_env(**values),
                     Path(tmp) / f"worker{repeat}-{n}.log",
+                    queues="debates",
                     concurrency=args.concurrency // args.workers,
-                    name=f"llm{n}",
+                    name=f"debates{n}",
                 ).start()
                 for n in range(args.workers)
             ]
+            workers.append(
+                WorkerProcess(
+                    hyposcore_env(**values),
+                    Path(tmp) / f"worker{repeat}-scoring.log",
+                    queues="scoring,publish",
+                    pool="prefork",
+                    concurrency=2,
+                    name="scoring",
+                ).start()
+            )
             try:
                 span = ledger_span(database, batch, since="started_at")
                 turns_each = statistics.mean(turns_of(database, batch))

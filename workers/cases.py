@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.models import Drug, EvidenceItem, Gene
-from storage.queries.knowledge import get_hypothesis
+from storage.queries.knowledge import get_hypothesis_with_gene_facts
 
 
 def load_case(session: Session, *, hypothesis_id: str) -> Case:
     """The case for ``hypothesis_id``; raises ``storage.errors.NotFoundError`` when unknown."""
-    hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
+    hypothesis = get_hypothesis_with_gene_facts(session, hypothesis_id=hypothesis_id)
     return Case(
         hypothesis_id=hypothesis.id,
         title=hypothesis.title,

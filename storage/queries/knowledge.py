@@ -53,6 +53,23 @@ def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
     return hypothesis
 
 
+def get_hypothesis_with_gene_facts(session: Session, *, hypothesis_id: str) -> Hypothesis:
+    """The hypothesis with its evidence and its genes' drugs and diseases, in five queries."""
+    hypothesis = session.scalar(
+        select(Hypothesis)
+        .where(Hypothesis.id == hypothesis_id)
+        .options(
+            selectinload(Hypothesis.genes).selectinload(Gene.drugs),
+            selectinload(Hypothesis.genes).selectinload(Gene.diseases),
+            selectinload(Hypothesis.diseases),
+            selectinload(Hypothesis.evidence),
+        )
+    )
+    if hypothesis is None:
+        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    return hypothesis
+
+
 def list_hypotheses(
     session: Session,
     *,
