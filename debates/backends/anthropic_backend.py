@@ -24,16 +24,14 @@ from debates.backends.llm_common import (
     RawReply,
     complete_with_repair,
     display_url,
+    endpoint_and_key,
     load_sdk,
-    secret_value,
 )
 from debates.backends.llm_errors import connection_error, error_for_status, timeout_error
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 from debates.backends.registry import register
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
-# A proxy or gateway on loopback may not check keys, but the SDK needs something to send.
-LOCAL_PLACEHOLDER_KEY = "not-needed"
 
 
 class AnthropicBackend:
@@ -149,20 +147,16 @@ def create_anthropic_backend(
     another endpoint without a key gets a placeholder. Retries are left to the workers.
     """
     sdk = load_sdk("anthropic")
-    if timeout <= 0:
-        raise FatalError(f"anthropic backend: timeout must be positive, got {timeout!r}")
     if max_tokens < 1:
         raise FatalError(f"anthropic backend: max_tokens must be at least 1, got {max_tokens!r}")
-    key = secret_value(api_key)
-    if key is None:
-        if base_url is None:
-            raise FatalError(
-                "anthropic backend: no API key; set HYPOSCORE_ANTHROPIC_API_KEY, or set "
-                "HYPOSCORE_ANTHROPIC_BASE_URL to a gateway that needs none"
-            )
-        key = LOCAL_PLACEHOLDER_KEY
-    # Explicit, so that ANTHROPIC_BASE_URL or a credentials profile cannot redirect requests.
-    base_url = base_url or ANTHROPIC_API_URL
+    base_url, key = endpoint_and_key(
+        "anthropic",
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        default_url=ANTHROPIC_API_URL,
+        keyless_hint="set HYPOSCORE_ANTHROPIC_BASE_URL to a gateway that needs none",
+    )
     try:
         prices_table = merged_prices(prices)
         client = sdk.Anthropic(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)

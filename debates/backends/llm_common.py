@@ -266,3 +266,36 @@ def complete_with_repair(
         raw=reply.text,
         latency_ms=(time.perf_counter() - started) * 1000.0,
     )
+
+
+# Local servers (vLLM, Ollama, llama.cpp) ignore the key, but the SDKs refuse to run without one.
+LOCAL_PLACEHOLDER_KEY = "not-needed"
+
+
+def endpoint_and_key(
+    provider: str,
+    *,
+    base_url: str | None,
+    api_key: str | SecretStr | None,
+    timeout: float,
+    default_url: str,
+    keyless_hint: str,
+) -> tuple[str, str]:
+    """The URL and key a provider's client gets, checked, with errors naming the setting.
+
+    No ``base_url`` means the provider's own API, which needs a key; another endpoint without
+    a key (a local server, a gateway) gets a placeholder. The URL is always explicit, so a
+    stray ``OPENAI_BASE_URL`` or ``ANTHROPIC_BASE_URL`` in the environment cannot redirect
+    requests.
+    """
+    if timeout <= 0:
+        raise FatalError(f"{provider} backend: timeout must be positive, got {timeout!r}")
+    key = secret_value(api_key)
+    if key is None:
+        if base_url is None:
+            raise FatalError(
+                f"{provider} backend: no API key; set HYPOSCORE_{provider.upper()}_API_KEY, "
+                f"or {keyless_hint}"
+            )
+        key = LOCAL_PLACEHOLDER_KEY
+    return base_url or default_url, key

@@ -24,16 +24,14 @@ from debates.backends.llm_common import (
     RawReply,
     complete_with_repair,
     display_url,
+    endpoint_and_key,
     excerpt,
     load_sdk,
-    secret_value,
 )
 from debates.backends.llm_errors import connection_error, error_for_status, timeout_error
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 from debates.backends.registry import register
 
-# Local servers (vLLM, Ollama, llama.cpp) ignore the key, but the SDK refuses to run without one.
-LOCAL_PLACEHOLDER_KEY = "not-needed"
 OPENAI_API_URL = "https://api.openai.com/v1"
 
 
@@ -153,18 +151,14 @@ def create_openai_backend(
     a local endpoint without a key gets a placeholder key. Retries are left to the workers.
     """
     sdk = load_sdk("openai")
-    if timeout <= 0:
-        raise FatalError(f"openai backend: timeout must be positive, got {timeout!r}")
-    key = secret_value(api_key)
-    if key is None:
-        if base_url is None:
-            raise FatalError(
-                "openai backend: no API key; set HYPOSCORE_OPENAI_API_KEY, or set "
-                "HYPOSCORE_OPENAI_BASE_URL to a local OpenAI-compatible server"
-            )
-        key = LOCAL_PLACEHOLDER_KEY
-    # Explicit, so that a stray OPENAI_BASE_URL in the environment cannot redirect requests.
-    base_url = base_url or OPENAI_API_URL
+    base_url, key = endpoint_and_key(
+        "openai",
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout,
+        default_url=OPENAI_API_URL,
+        keyless_hint="set HYPOSCORE_OPENAI_BASE_URL to a local OpenAI-compatible server",
+    )
     try:
         prices_table = merged_prices(prices)
         client = sdk.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
