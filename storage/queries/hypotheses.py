@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import Drug, EvidenceItem, Gene, Hypothesis, utcnow
@@ -20,6 +20,7 @@ from storage.queries.knowledge import (
     ensure_disease,
     find_drug,
     find_gene,
+    find_hypothesis,
     upsert_drug,
     upsert_gene,
 )
@@ -173,15 +174,7 @@ def upsert_hypothesis(
     now = now or utcnow()
     genes = _unique_by_id(_require_gene(session, symbol) for symbol in gene_symbols)
     diseases = _unique_by_id(ensure_disease(session, name=name) for name in disease_names)
-    hypothesis = session.scalar(
-        select(Hypothesis)
-        .where(Hypothesis.id == hypothesis_id)
-        .options(
-            selectinload(Hypothesis.genes),
-            selectinload(Hypothesis.diseases),
-            selectinload(Hypothesis.evidence),
-        )
-    )
+    hypothesis = find_hypothesis(session, hypothesis_id=hypothesis_id)
     created = hypothesis is None
     if hypothesis is None:
         hypothesis = Hypothesis(id=hypothesis_id, created_at=now, updated_at=now)

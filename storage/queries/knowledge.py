@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import NotFoundError
 from storage.models import Disease, Drug, Gene, Hypothesis
+
+QueryT = TypeVar("QueryT", bound=Select[Any])
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -38,8 +40,9 @@ def find_disease(session: Session, *, name: str) -> Disease | None:
     return session.scalar(select(Disease).where(Disease.slug == disease_slug(name)))
 
 
-def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
-    hypothesis = session.scalar(
+def find_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis | None:
+    """The hypothesis with its genes, diseases and evidence loaded, or None."""
+    return session.scalar(
         select(Hypothesis)
         .where(Hypothesis.id == hypothesis_id)
         .options(
@@ -48,6 +51,10 @@ def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
             selectinload(Hypothesis.evidence),
         )
     )
+
+
+def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
+    hypothesis = find_hypothesis(session, hypothesis_id=hypothesis_id)
     if hypothesis is None:
         raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
     return hypothesis
@@ -70,6 +77,19 @@ def get_hypothesis_with_gene_facts(session: Session, *, hypothesis_id: str) -> H
     return hypothesis
 
 
+def hypothesis_filters(
+    query: QueryT, *, gene: str | None, disease: str | None, status: str | None
+) -> QueryT:
+    """Narrow a hypothesis query by target gene, disease (any spelling) and status."""
+    if gene is not None:
+        query = query.where(Hypothesis.genes.any(func.upper(Gene.symbol) == gene.upper()))
+    if disease is not None:
+        query = query.where(Hypothesis.diseases.any(Disease.slug == disease_slug(disease)))
+    if status is not None:
+        query = query.where(Hypothesis.status == status)
+    return query
+
+
 def list_hypotheses(
     session: Session,
     *,
@@ -86,13 +106,9 @@ def list_hypotheses(
         .limit(limit)
         .offset(offset)
     )
-    if gene is not None:
-        query = query.where(Hypothesis.genes.any(func.upper(Gene.symbol) == gene.upper()))
-    if disease is not None:
-        query = query.where(Hypothesis.diseases.any(Disease.slug == disease_slug(disease)))
-    if status is not None:
-        query = query.where(Hypothesis.status == status)
-    return list(session.scalars(query))
+    return list(
+        session.scalars(hypothesis_filters(query, gene=gene, disease=disease, status=status))
+    )
 
 
 def count_rows(session: Session) -> dict[str, int]:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
     DebateTurn,
-    Disease,
     Evaluation,
     EvaluationState,
     Gene,
@@ -26,21 +24,7 @@ from storage.models import (
     Rating,
     ScoreSnapshot,
 )
-from storage.queries.knowledge import disease_slug
-
-_Query = TypeVar("_Query", bound=Select[Any])
-
-
-def _hypothesis_filters(
-    query: _Query, *, gene: str | None, disease: str | None, status: str | None
-) -> _Query:
-    if gene is not None:
-        query = query.where(Hypothesis.genes.any(func.upper(Gene.symbol) == gene.upper()))
-    if disease is not None:
-        query = query.where(Hypothesis.diseases.any(Disease.slug == disease_slug(disease)))
-    if status is not None:
-        query = query.where(Hypothesis.status == status)
-    return query
+from storage.queries.knowledge import hypothesis_filters
 
 
 def count_hypotheses(
@@ -51,7 +35,7 @@ def count_hypotheses(
     status: str | None = None,
 ) -> int:
     """How many hypotheses ``storage.queries.knowledge.list_hypotheses`` would page through."""
-    query = _hypothesis_filters(
+    query = hypothesis_filters(
         select(func.count()).select_from(Hypothesis), gene=gene, disease=disease, status=status
     )
     return int(session.scalar(query) or 0)
