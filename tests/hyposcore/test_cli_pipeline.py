@@ -1,0 +1,90 @@
+"""The pipeline commands as a user runs them: queue, status, queue --wait, and the demo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hyposcore.cli.common import open_database
+from hyposcore.cli.main import app
+from hyposcore.settings import get_settings
+from storage.importing import import_hypotheses
+from tests.conftest import REPO_ROOT
+from tests.workers.harness import WorkerProcess, hyposcore_env
+from tests.workers.pipeline_helpers import dataset_path
+
+
+@pytest.fixture
+def imported() -> None:
+    import_hypotheses(open_database(), dataset_path())
+
+
+def test_queue_dedups_and_status_lists_the_evaluation(imported: None) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["queue", "h-51e7234f"])
+    again = runner.invoke(app, ["queue", "h-51e7234f"])
+    forced = runner.invoke(app, ["queue", "h-51e7234f", "--force"])
+    assert first.exit_code == again.exit_code == forced.exit_code == 0, first.output
+    assert "queued evaluation 1" in first.output
+    assert "already live as evaluation 1" in again.output
+    assert "queued evaluation 2" in forced.output
+    status = runner.invoke(app, ["status"], terminal_width=200)
+    assert status.exit_code == 0
+    assert "h-51e7234f" in status.output and "queued 2" in status.output
+
+
+def test_queue_refuses_unknown_hypotheses_and_bad_rounds(imported: None) -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(app, ["queue", "h-doesnotexist"])
+    assert unknown.exit_code == 2
+    assert "hypothesis 'h-doesnotexist' does not exist" in unknown.output
+    rounds = runner.invoke(app, ["queue", "h-51e7234f", "--max-rounds", "9"])
+    assert rounds.exit_code == 2 and "max-rounds" in rounds.output
+
+
+@pytest.mark.slow
+def test_queue_wait_follows_a_real_worker_to_the_end(imported: None, tmp_path: Path) -> None:
+    env = hyposcore_env(data_dir=str(get_settings().data_dir))
+    with WorkerProcess(env, tmp_path / "worker.log"):
+        done = subprocess.run(
+            [sys.executable, "-m", "hyposcore", "queue", "h-51e7234f", "--wait"],
+            env={**env, "COLUMNS": "150"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "evaluation 1" in done.stdout and "succeeded" in done.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPOSCORE_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "hyposcore", "demo"],
+        env={**env, "HYPOSCORE_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "160"},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "queued 21 evaluations" in done.stdout
+    assert "exchange ratings and tournament" in done.stdout
+    page = (tmp_path / "var" / "pages" / "mtor.txt").read_text()
+    assert "Score: 0.80" not in page  # the seed's stale, disagreeing numbers are gone
+    from wiki.genepage import parse_gene_page
+
+    shown: dict[str, set[float]] = {}
+    for link in parse_gene_page(page).links:
+        shown.setdefault(link.hypothesis_id, set()).add(link.score)
+    assert "h-51e7234f" in shown
+    assert all(len(numbers) == 1 for numbers in shown.values()), shown
+    assert (tmp_path / "var" / "pages" / "badges" / "mtor.svg").exists()
