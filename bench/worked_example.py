@@ -1,63 +1,129 @@
 """The worked example of docs/scoring.md: h-51e7234f, APOE-Dependent Autophagy Restoration.
 
-The persona scores below are illustrative, written by hand to be plausible for a hypothesis that
-targets MTOR (rapalogs exist, so druggability is high; chronic mTOR inhibition is
-immunosuppressive, so safety is low); they are not the output of a debate. Everything printed
-is computed by the scoring package.
+Everything printed is real output: the bundled dataset is imported into a throwaway SQLite
+database, the offline ``evidence`` backend debates h-51e7234f in-process (no server, no
+network), and each persona's last turn is blended and traded exactly as
+``workers.scoring_phase`` does on a fresh ledger (believability 1.0, an empty market with
+b = 100). The evidence backend is deterministic, so the output is the same on every run.
 
     .venv/bin/python -m bench.worked_example
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import as_file, files
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from debates.backends import registry
+from debates.case import Case
+from debates.runner import run_debate
+from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from scoring.blend import PersonaScores, blend
 from scoring.dimensions import Dimension
 from scoring.exchange import Stance, debate_trades
-from scoring.lmsr import MarketState
+from scoring.lmsr import DEFAULT_LIQUIDITY, MarketState
 from scoring.priority import exploration_priority
 from scoring.weights import Weights
+from storage.db import Database
+from storage.importing import import_hypotheses
+from workers.cases import load_case
 
 HYPOTHESIS = "h-51e7234f"
-# (persona, confidence, believability, probability, scores in dimension order below)
+BACKEND = "evidence"
+BELIEVABILITY = 1.0  # a fresh ledger: no persona has a calibration record yet
 ORDER = list(Dimension)  # the ten dimensions, in the order of the tables
-PANEL: list[tuple[str, float, float, float, list[float | None]]] = [
-    ("theorist", 0.70, 1.0, 0.62, [0.80, 0.65, 0.75, 0.60, 0.80, 0.75, 0.55, 0.60, 0.70, 0.60]),
-    ("skeptic", 0.80, 1.0, 0.35, [0.60, 0.45, 0.65, 0.45, 0.60, 0.70, 0.35, 0.50, 0.60, 0.40]),
-    (
-        "domain_expert",
-        0.75,
-        1.0,
-        0.50,
-        [0.72, 0.58, 0.70, 0.55, 0.72, 0.80, 0.45, 0.55, 0.65, 0.50],
-    ),
-    ("synthesizer", 0.70, 1.0, 0.50, [0.70, 0.55, 0.70, 0.55, 0.70, 0.75, 0.45, 0.55, 0.65, 0.50]),
-    # A specialist that scores only what it knows; the others stay unscored by it.
-    (
-        "pharmacologist",
-        0.80,
-        1.0,
-        0.45,
-        [None, None, None, None, None, 0.78, 0.40, None, None, None],
-    ),
-]
+# Column heads of the panel table, in ORDER.
+SHORT = ("mech", "evid", "nov", "feas", "ther", "drug", "safe", "comp", "data", "repr")
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One persona's last word: what the scoring phase reads from its latest turn."""
+
+    persona: str
+    round: int
+    confidence: float
+    probability: float
+    scores: dict[Dimension, float]
+
+
+def bundled_case(hypothesis_id: str = HYPOTHESIS) -> Case:
+    """The case for ``hypothesis_id``, from the bundled dataset in a temporary SQLite ledger."""
+    with (
+        TemporaryDirectory() as tmp,
+        as_file(files("hyposcore.data") / "hypotheses.yaml") as dataset,
+    ):
+        database = Database(f"sqlite:///{tmp}/x.db")
+        try:
+            database.upgrade()
+            import_hypotheses(database, Path(dataset))
+            with database.transaction() as session:
+                return load_case(session, hypothesis_id=hypothesis_id)
+        finally:
+            database.dispose()
+
+
+def latest_rows(turns: Sequence[TurnRecord]) -> list[PanelRow]:
+    """Each persona's turn in the highest round it spoke in, by persona name.
+
+    The same choice as ``workers.scoring_phase.latest_turns``; the runner returns the turns in
+    the order they were taken, which is the order of the stored turns' ids.
+    """
+    latest: dict[str, TurnRecord] = {}
+    for turn in sorted(turns, key=lambda t: t.round):  # stable: ties keep the debate's order
+        latest[turn.persona] = turn
+    return [
+        PanelRow(
+            persona=persona,
+            round=latest[persona].round,
+            confidence=latest[persona].output.confidence,
+            probability=latest[persona].output.probability,
+            scores={Dimension(d): float(s) for d, s in latest[persona].output.scores.items()},
+        )
+        for persona in sorted(latest)
+    ]
+
+
+def print_panel(outcome: DebateOutcome, rows: Sequence[PanelRow]) -> None:
+    print(
+        f"debate: backend {BACKEND}, panel {', '.join(outcome.panel)}, {outcome.rounds} rounds, "
+        f"{len(outcome.turns)} turns, quality {outcome.quality:.4f}\n"
+    )
+    print(f"Panel (all believability {BELIEVABILITY:.1f}), each persona's latest turn:\n")
+    heads = " | ".join(SHORT)
+    print(f"| persona | round | confidence | P(validated) | {heads} |")
+    print("| --- " * (4 + len(ORDER)) + "|")
+    for row in rows:
+        cells = " | ".join(
+            f"{row.scores[d]:.4f}".removeprefix("0") if d in row.scores else "–" for d in ORDER
+        )
+        print(
+            f"| {row.persona} | {row.round} | {row.confidence:.4f} | {row.probability:.4f} "
+            f"| {cells} |"
+        )
 
 
 def main() -> None:
+    case = bundled_case()
+    outcome = run_debate(case, config=DebateConfig(), backend=registry.create(BACKEND))
+    rows = latest_rows(outcome.turns)
+    print(f"## {HYPOTHESIS}: {case.title}\n")
+    print_panel(outcome, rows)
+
     weights = Weights.default()
-    scores = [
-        PersonaScores(
-            persona,
-            {d: s for d, s in zip(ORDER, values, strict=True) if s is not None},
-            confidence=confidence,
-            believability=believability,
-        )
-        for persona, confidence, believability, _, values in PANEL
-    ]
-    result = blend(scores, weights)
-    print(f"## {HYPOTHESIS}: weights hash {weights.hash[:16]}...\n")
+    result = blend(
+        [PersonaScores(r.persona, r.scores, r.confidence, BELIEVABILITY) for r in rows], weights
+    )
+    print(f"\nThe blend (weights hash {weights.hash[:16]}...):\n")
     print("| dimension | weight | n | mean | 80% interval |")
     print("| --- | --- | --- | --- | --- |")
     for d in ORDER:
+        if d not in result.dimensions:
+            print(f"| {d.value} | {weights[d]:.2f} | 0 | – | – |")
+            continue
         e = result.dimensions[d]
         print(f"| {d.value} | {weights[d]:.2f} | {e.n} | {e.mean:.4f} | {e.low:.4f}–{e.high:.4f} |")
     print(
@@ -65,16 +131,27 @@ def main() -> None:
         f"{result.composite_low:.4f}–{result.composite_high:.4f}, coverage {result.coverage:.2f}, "
         f"missing {[d.value for d in result.missing]}"
     )
-    novelty = result.dimensions[Dimension.NOVELTY].mean
-    potential = result.dimensions[Dimension.THERAPEUTIC_POTENTIAL].mean
+    novelty = result.dimensions.get(Dimension.NOVELTY)
+    potential = result.dimensions.get(Dimension.THERAPEUTIC_POTENTIAL)
     for n in (1, 4):
-        priority = exploration_priority(result.composite, novelty, potential, n)
+        priority = exploration_priority(
+            result.composite,
+            novelty.mean if novelty else None,
+            potential.mean if potential else None,
+            n,
+        )
         print(f"exploration priority after {n} evaluation(s): {priority:.4f}")
-    state = MarketState(100.0)
-    stances = [Stance(p, prob, bel) for p, _, bel, prob, _ in PANEL]
-    print("\n| persona | target | shares yes | shares no | cost | price before → after |")
+
+    state = MarketState(DEFAULT_LIQUIDITY)
+    stances = [Stance(r.persona, r.probability, BELIEVABILITY) for r in rows]
+    mean_probability = sum(r.probability for r in rows) / len(rows)
+    print(
+        f"\nThe market (b = {state.b:g}, empty, debate quality {outcome.quality:.4f}; "
+        f"stated probabilities average {mean_probability:.4f}):\n"
+    )
+    print("| persona | target | shares yes | shares no | cost | price before → after |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for trade in debate_trades(state, stances, quality=0.72):
+    for trade in debate_trades(state, stances, quality=outcome.quality):
         print(
             f"| {trade.persona} | {trade.target_probability:.2f} | {trade.shares_yes:.3f} | "
             f"{trade.shares_no:.3f} | {trade.cost:.3f} | "
