@@ -1,0 +1,77 @@
+"""SQLAlchemy models: the ledger and the single source of truth for every number hyposcore shows.
+
+One module per part of the schema; everything is re-exported here, so callers import from
+``storage.models``.
+"""
+
+from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from storage.models.enums import (
+    ACTIVE_STATES,
+    TERMINAL_STATES,
+    Direction,
+    EvaluationState,
+    HypothesisStatus,
+    MatchOutcome,
+    ScoreSource,
+    StudyType,
+)
+from storage.models.knowledge import (
+    Disease,
+    Drug,
+    EvidenceItem,
+    Gene,
+    Hypothesis,
+    gene_diseases,
+    gene_drugs,
+    hypothesis_diseases,
+    hypothesis_genes,
+)
+from storage.models.ledger import DebateTurn, Evaluation
+from storage.models.pages import DisplayedScore, GenePage, PageRevision
+from storage.models.scores import (
+    Market,
+    MarketTrade,
+    PersonaCalibration,
+    Rating,
+    ScoreSnapshot,
+    ScoringConfig,
+    TournamentMatch,
+)
+from storage.models.tokens import ApiToken
+
+__all__ = [
+    "ACTIVE_STATES",
+    "NAMING_CONVENTION",
+    "TERMINAL_STATES",
+    "ApiToken",
+    "Base",
+    "DebateTurn",
+    "Direction",
+    "Disease",
+    "DisplayedScore",
+    "Drug",
+    "Evaluation",
+    "EvaluationState",
+    "EvidenceItem",
+    "Gene",
+    "GenePage",
+    "Hypothesis",
+    "HypothesisStatus",
+    "Market",
+    "MarketTrade",
+    "MatchOutcome",
+    "PageRevision",
+    "PersonaCalibration",
+    "Rating",
+    "ScoreSnapshot",
+    "ScoreSource",
+    "ScoringConfig",
+    "StudyType",
+    "TournamentMatch",
+    "UTCDateTime",
+    "gene_diseases",
+    "gene_drugs",
+    "hypothesis_diseases",
+    "hypothesis_genes",
+    "utcnow",
+]

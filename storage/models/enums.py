@@ -1,0 +1,53 @@
+"""The fixed vocabularies of the schema."""
+
+from __future__ import annotations
+
+import enum
+
+
+class HypothesisStatus(enum.StrEnum):
+    OPEN = "open"
+    VALIDATED = "validated"
+    REFUTED = "refuted"
+
+
+class Direction(enum.StrEnum):
+    SUPPORTS = "supports"
+    CONTRADICTS = "contradicts"
+
+
+class StudyType(enum.StrEnum):
+    META_ANALYSIS = "meta-analysis"
+    RCT = "rct"
+    HUMAN_COHORT = "human-cohort"
+    HUMAN_GENETICS = "human-genetics"
+    ANIMAL_MODEL = "animal-model"
+    IN_VITRO = "in-vitro"
+    COMPUTATIONAL = "computational"
+    REVIEW = "review"
+
+
+class EvaluationState(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING)
+TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)
+
+
+class ScoreSource(enum.StrEnum):
+    """Where on a gene page a displayed score was read."""
+
+    INFOBOX = "infobox"
+    EXCHANGE = "exchange"
+
+
+class MatchOutcome(enum.StrEnum):
+    A = "a"
+    B = "b"
+    TIE = "tie"
+    INVALID = "invalid"

@@ -1,0 +1,104 @@
+"""The evaluation ledger and the debate turns it owns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base, check_in, utcnow
+from storage.models.enums import EvaluationState
+from storage.models.knowledge import Hypothesis
+
+
+class Evaluation(Base):
+    """The ledger row: the database, not the broker, knows what state an evaluation is in."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        check_in("state", EvaluationState, "state"),
+        # At most one live evaluation per hypothesis and configuration, enforced by the database
+        # so two concurrent queue requests cannot both win.
+        Index(
+            "uq_evaluations_live_config",
+            "hypothesis_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=text("state IN ('queued', 'running')"),
+            postgresql_where=text("state IN ('queued', 'running')"),
+        ),
+        Index("ix_evaluations_state_lease", "state", "lease_expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hypothesis_id: Mapped[str] = mapped_column(
+        ForeignKey("hypotheses.id", ondelete="CASCADE"), index=True
+    )
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    config_hash: Mapped[str] = mapped_column(String(64))
+    # Equal to config_hash, or NULL for a forced evaluation that may run beside a live twin:
+    # NULLs never collide in the unique index below.
+    dedup_key: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=EvaluationState.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Round-control decisions and panel choices, each with its reason.
+    decisions: Mapped[list[Any]] = mapped_column(default=list)
+    quality: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a message for this evaluation was last handed to the broker; the reaper re-sends
+    # for evaluations queued long ago whose message may have been lost.
+    enqueued_at: Mapped[datetime | None] = mapped_column()
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    hypothesis: Mapped[Hypothesis] = relationship()
+    turns: Mapped[list[DebateTurn]] = relationship(
+        back_populates="evaluation",
+        cascade="all, delete-orphan",
+        order_by=lambda: [DebateTurn.round, DebateTurn.id],
+    )
+
+
+class DebateTurn(Base):
+    __tablename__ = "debate_turns"
+    __table_args__ = (UniqueConstraint("evaluation_id", "round", "persona"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    persona: Mapped[str] = mapped_column(String(64))
+    backend: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(200))
+    argument: Mapped[str] = mapped_column(Text)
+    claims: Mapped[list[Any]] = mapped_column(default=list)
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    confidence: Mapped[float] = mapped_column(Float)
+    probability: Mapped[float] = mapped_column(Float)
+    verdict: Mapped[str] = mapped_column(String(16))
+    unsupported_citations: Mapped[list[Any]] = mapped_column(default=list)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    evaluation: Mapped[Evaluation] = relationship(back_populates="turns")
