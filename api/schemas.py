@@ -214,6 +214,16 @@ class LeaderboardEntry(BaseModel):
     fitted_at: datetime | None
 
 
+class CalibrationEntry(BaseModel):
+    """A persona's believability, from its Brier score on resolved hypotheses."""
+
+    persona: str
+    believability: float
+    brier: float | None
+    resolved_count: int
+    updated_at: datetime
+
+
 class GenePageInfo(BaseModel):
     name: str
     imported_at: datetime

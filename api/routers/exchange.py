@@ -1,11 +1,12 @@
-"""The tournament leaderboard."""
+"""The tournament leaderboard and the personas' calibration."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
 from api.deps import PageDep, SessionDep
-from api.schemas import LeaderboardEntry, Paginated, leaderboard_entry
+from api.schemas import CalibrationEntry, LeaderboardEntry, Paginated, leaderboard_entry
+from storage.queries.calibration import calibration_table
 from storage.queries.tournament import leaderboard
 from storage.queries.views import count_ratings
 
@@ -22,3 +23,13 @@ def get_leaderboard(session: SessionDep, page: PageDep) -> Paginated[Leaderboard
         limit=page.limit,
         offset=page.offset,
     )
+
+
+@router.get("/calibration", response_model=list[CalibrationEntry])
+def get_calibration(session: SessionDep) -> list[CalibrationEntry]:
+    """Each persona's believability and Brier score on resolved hypotheses, most believable
+    first; personas not listed have not forecast a resolved hypothesis and count as 1.0."""
+    return [
+        CalibrationEntry.model_validate(row, from_attributes=True)
+        for row in calibration_table(session)
+    ]
