@@ -101,7 +101,7 @@ def seed(db: Database) -> Seeded:
             state="succeeded",
             attempts=1,
             max_attempts=3,
-            progress={"round": 2, "rounds": 2, "turns_done": 4, "turns_total": 4},
+            progress={"phase": "scoring", "round": 2, "rounds": 2, "turns_done": 4},
             decisions=[{"round": 2, "action": "stop", "reason": "scores converged"}],
             created_at=T0,
             finished_at=T0 + timedelta(minutes=3),

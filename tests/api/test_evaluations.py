@@ -153,7 +153,12 @@ def test_oversized_bodies_are_413_declared_or_streamed(
 def test_evaluation_state_progress_and_transcript(client: TestClient, seeded: Seeded) -> None:
     evaluation = client.get(f"/evaluations/{seeded.evaluation_id}").json()
     assert evaluation["state"] == "succeeded"
-    assert evaluation["progress"] == {"round": 2, "rounds": 2, "turns_done": 4, "turns_total": 4}
+    assert evaluation["progress"] == {
+        "phase": "scoring",
+        "round": 2,
+        "rounds": 2,
+        "turns_done": 4,
+    }
     assert evaluation["decisions"][0]["reason"] == "scores converged"
 
     transcript = client.get(f"/evaluations/{seeded.evaluation_id}/transcript").json()

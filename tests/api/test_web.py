@@ -43,7 +43,7 @@ def test_hypothesis_page_has_charts_transcript_and_linked_citations(
     assert html.count('class="bar"') == 3
     assert "Exchange rating <strong>0.71</strong>" in html
     assert f"Evaluation {seeded.evaluation_id}: <strong>succeeded</strong>" in html
-    assert "4 of 4 turns" in html and "scores converged" in html
+    assert "round 2 (at most 2), 4 turns" in html and "scores converged" in html
     assert "Round 1 · theorist" in html and "Round 1 · skeptic" in html
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/29103802/"' in html
     assert 'href="https://doi.org/10.1002/mds.27334"' in html
