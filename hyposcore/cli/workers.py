@@ -129,7 +129,7 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     if phase == "scoring":
         return 0.95, "scoring"
     fraction = min(0.9, 0.9 * round_ / rounds) if row.state == "running" else 0.0
-    return fraction, f"{phase} · round {round_} of {rounds} · {turns} turns"
+    return fraction, f"{phase} · round {round_} (at most {rounds}) · {turns} turns"
 
 
 def _load(database: Database, evaluation_ids: list[int]) -> list[Evaluation]:
