@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from storage.models import ScoreSource
 from wiki.errors import PageEditError
 from wiki.genefields import HYPOTHESES_LABEL
-from wiki.genepage import GenePage, HypothesisLink, parse_gene_page
+from wiki.genepage import HypothesisLink, ScorePlaces, parse_score_places
 from wiki.hypothesis_links import BADGE_MARKER
 from wiki.markup import html_attribute, html_text, markdown_text, url_segment
 
@@ -71,7 +71,7 @@ def rewrite_scores(
     _check_rows(rows)
     if badge_markdown is not None and ("\n" in badge_markdown or "\r" in badge_markdown):
         raise PageEditError("badge_markdown must be a single line")
-    page = parse_gene_page(text, source=source)
+    page = parse_score_places(text, source=source)
     if page.symbol.casefold() != gene_symbol.casefold():
         raise PageEditError(f"{source} is the page of {page.symbol}, not of {gene_symbol}")
     newline = "\r\n" if "\r\n" in text else "\n"
@@ -99,12 +99,12 @@ def _check_rows(rows: Sequence[PublishedScore]) -> None:
             raise PageEditError(f"{where}: snapshot_version must be at least 1")
 
 
-def _links(page: GenePage, source: ScoreSource) -> dict[str, HypothesisLink]:
+def _links(page: ScorePlaces, source: ScoreSource) -> dict[str, HypothesisLink]:
     return {link.hypothesis_id: link for link in page.links if link.source is source}
 
 
 def _infobox_edits(
-    text: str, page: GenePage, rows: Sequence[PublishedScore], newline: str
+    text: str, page: ScorePlaces, rows: Sequence[PublishedScore], newline: str
 ) -> list[_Edit]:
     present = _links(page, ScoreSource.INFOBOX)
     edits = []
@@ -157,7 +157,7 @@ def _new_exchange_line(row: PublishedScore, gene_symbol: str) -> str:
 
 def _exchange_edits(
     text: str,
-    page: GenePage,
+    page: ScorePlaces,
     rows: Sequence[PublishedScore],
     gene_symbol: str,
     badge_markdown: str | None,
@@ -226,7 +226,7 @@ def _apply(text: str, edits: list[_Edit]) -> str:
 
 def _check_result(result: str, rows: Sequence[PublishedScore], source: str) -> None:
     """Re-read the rewritten page: both places must show each row's number."""
-    page = parse_gene_page(result, source=source)
+    page = parse_score_places(result, source=source)
     shown = {(link.hypothesis_id, link.source): link.score for link in page.links}
     for row in rows:
         expected = float(row.shown)

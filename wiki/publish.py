@@ -5,16 +5,18 @@ the store lacks it), work out which hypotheses it shows, rewrite their numbers i
 ``wiki.editor.rewrite_scores`` from one snapshot each, refresh its badge, and, if the text
 changed, write it atomically and record a ``PageRevision``. See docs/publishing.md.
 
-Pages go through in batches: a few bulk queries, then the edits, then the file writes, then one
-transaction for the batch's revisions. A page whose text is the newest recorded revision and
-whose snapshots have not moved is known to be current without parsing it, which is what makes
-republishing tens of thousands of pages fast.
+Pages go through in batches: a few bulk queries, then the edits, then the file writes (on a
+few threads, while the next batch is edited), then one transaction for the batch's revisions.
+A page whose text is the newest recorded revision and whose snapshots have not moved is known
+to be current without parsing it, which is what makes republishing tens of thousands of pages
+fast.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,10 +35,15 @@ from storage.queries.publishing import (
     imported_pages,
     latest_snapshot_facts,
 )
-from storage.queries.revisions import RevisionState, latest_revision_states, record_revision
+from storage.queries.revisions import (
+    NewRevision,
+    RevisionState,
+    latest_revision_states,
+    record_revisions,
+)
 from wiki.editor import rewrite_scores
 from wiki.errors import PageEditError, PageError
-from wiki.genepage import parse_gene_page
+from wiki.genepage import parse_score_places
 from wiki.publish_rows import (
     badge_markdown,
     is_current,
@@ -50,6 +57,9 @@ from wiki.store import PageNameError, PageStore
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
+# Threads writing files: each write waits mostly on fsync, not on the CPU, so a few at once
+# keep the disk busy while the next batch is edited. Every file is still written atomically.
+WRITE_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,17 @@ class _Work:
     snapshot_ids: list[int] = field(default_factory=list)
     revisions: list[tuple[int, str]] = field(default_factory=list)
     result: PagePublish | None = None
+    # The badge to write before the page, when its bytes change.
+    badge: str | None = None
+
+
+@dataclass
+class _Batch:
+    """A batch whose pages are edited and whose files are being written."""
+
+    failed: list[PagePublish]
+    work: list[_Work]
+    writes: list[tuple[_Work, Future[tuple[bool, str | None]]]] = field(default_factory=list)
 
 
 def publish_pages(
@@ -130,10 +151,17 @@ def publish_pages(
     names = _page_names(store, imported, wanted)
     results: list[PagePublish] = []
     badges = 0
-    for batch in _batches(names, batch_size):
-        done, written = _publish_batch(database, store, batch, imported, links, wanted, now)
-        results.extend(done)
-        badges += written
+    # A batch's files are written on other threads while the next batch is edited; its
+    # revisions are recorded once they are all written.
+    with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+        writing: _Batch | None = None
+        for names_batch in _batches(names, batch_size):
+            edited = _edit_batch(database, store, names_batch, imported, links, wanted)
+            if writing is not None:
+                badges += _finish_batch(database, writing, now, results)
+            writing = _start_writes(pool, store, edited)
+        if writing is not None:
+            badges += _finish_batch(database, writing, now, results)
     return PublishReport(pages=tuple(results), badges_written=badges)
 
 
@@ -156,15 +184,15 @@ def _batches(names: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield names[start : start + size]
 
 
-def _publish_batch(
+def _edit_batch(
     database: Database,
     store: PageStore,
     names: Sequence[str],
     imported: Mapping[str, ImportedPage],
     links: Mapping[str, list[str]],
     wanted: set[str] | None,
-    now: datetime,
-) -> tuple[list[PagePublish], int]:
+) -> _Batch:
+    """Read the batch's pages, edit them and render their badges (nothing is written)."""
     failed: list[PagePublish] = []
     work: list[_Work] = []
     with database.sessions() as session:
@@ -181,10 +209,35 @@ def _publish_batch(
         states = latest_revision_states(session, page_names=[item.name for item in work])
     for item in work:
         _edit(item, store, snapshots, titles, states.get(item.name))
-    badges = _write_badges(store, work, snapshots, titles)
-    _write_pages(store, work)
-    _record_revisions(database, work, now)
-    return failed + [item.result for item in work if item.result is not None], badges
+        _render_badge(item, store, snapshots, titles)
+    return _Batch(failed, work)
+
+
+def _start_writes(pool: ThreadPoolExecutor, store: PageStore, batch: _Batch) -> _Batch:
+    for item in batch.work:
+        page = None if item.result is None or item.result.failed else item.new_text
+        if item.badge is not None or page is not None:
+            batch.writes.append(
+                (item, pool.submit(_write_files, store, item.name, item.badge, page))
+            )
+    return batch
+
+
+def _finish_batch(
+    database: Database, batch: _Batch, now: datetime, results: list[PagePublish]
+) -> int:
+    """Wait for the batch's files, record its revisions, add its pages to ``results``; the
+    number of badges written."""
+    badges = 0
+    for item, future in batch.writes:
+        badge_written, problem = future.result()
+        badges += badge_written
+        if problem is not None:
+            _fail(item, problem)
+    _record_revisions(database, batch.work, now)
+    results.extend(batch.failed)
+    results.extend(item.result for item in batch.work if item.result is not None)
+    return badges
 
 
 def _load(
@@ -206,7 +259,7 @@ def _load(
         if symbol is None:
             if wanted is not None and not any(s.casefold() in text.casefold() for s in wanted):
                 return None
-            symbol = parse_gene_page(text, source=name).symbol
+            symbol = parse_score_places(text, source=name).symbol
     except PageError as exc:
         return _failure(name, symbol, [str(problem) for problem in exc.problems])
     except PageNameError as exc:  # an imported page whose name cannot be a file name
@@ -270,36 +323,36 @@ def _edit(
     )
 
 
-def _write_badges(
+def _render_badge(
+    item: _Work,
     store: PageStore,
-    work: Sequence[_Work],
     snapshots: Mapping[str, LatestSnapshots],
     titles: Mapping[str, str],
-) -> int:
-    """Badges go first, so a page never links to an image that is not there yet."""
-    written = 0
-    for item in work:
-        if item.result is None or item.result.failed or not item.result.hypotheses:
-            continue
-        svg = page_badge_svg(item.symbol, item.candidates, snapshots, titles)
-        if store.read_badge(item.name) == svg:
-            continue
-        try:
-            store.write_badge(item.name, svg)
-            written += 1
-        except OSError as exc:
-            _fail(item, f"cannot write the badge; the page is left as it was: {exc}")
-    return written
+) -> None:
+    """Set ``item.badge`` when the page publishes hypotheses and its badge's bytes change."""
+    if item.result is None or item.result.failed or not item.result.hypotheses:
+        return
+    svg = page_badge_svg(item.symbol, item.candidates, snapshots, titles)
+    if store.read_badge(item.name) != svg:
+        item.badge = svg
 
 
-def _write_pages(store: PageStore, work: Sequence[_Work]) -> None:
-    for item in work:
-        if item.new_text is None or item.result is None or item.result.failed:
-            continue
+def _write_files(
+    store: PageStore, name: str, badge: str | None, page: str | None
+) -> tuple[bool, str | None]:
+    """Write the page's badge, then the page, so a page never links to an image that is not
+    there yet; (whether the badge was written, the problem if a write failed)."""
+    if badge is not None:
         try:
-            store.write(item.name, item.new_text)
+            store.write_badge(name, badge)
         except OSError as exc:
-            _fail(item, f"cannot write the page; it is left as it was: {exc}", written=False)
+            return False, f"cannot write the badge; the page is left as it was: {exc}"
+    if page is not None:
+        try:
+            store.write(name, page)
+        except OSError as exc:
+            return badge is not None, f"cannot write the page; it is left as it was: {exc}"
+    return badge is not None, None
 
 
 def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) -> None:
@@ -308,16 +361,15 @@ def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) 
         return
     try:
         with database.transaction() as session:
-            for item in recording:
-                for number, content in item.revisions:
-                    record_revision(
-                        session,
-                        page_name=item.name,
-                        content=content,
-                        snapshot_ids=item.snapshot_ids if number else [],
-                        revision=number,
-                        now=now,
-                    )
+            record_revisions(
+                session,
+                revisions=[
+                    NewRevision(item.name, number, content, item.snapshot_ids if number else [])
+                    for item in recording
+                    for number, content in item.revisions
+                ],
+                now=now,
+            )
     except IntegrityError:
         log.warning("another publish recorded revisions of these pages first")
         for item in recording:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -66,7 +67,8 @@ class PageStore(Protocol):
         ...
 
     def write(self, name: str, text: str) -> None:
-        """Replace the page atomically."""
+        """Replace the page atomically. The publisher writes several pages (or several badges)
+        at once from a few threads, never one name from two threads."""
         ...
 
     def read_badge(self, name: str) -> str | None:
@@ -108,6 +110,7 @@ class FolderPageStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._writes = 0
+        self._count_lock = threading.Lock()
 
     @property
     def writes(self) -> int:
@@ -158,7 +161,8 @@ class FolderPageStore:
     def _write(self, path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text.encode("utf-8"))
-        self._writes += 1
+        with self._count_lock:
+            self._writes += 1
 
 
 # The registry of store kinds: ``hyposcore`` opens the configured one by name.

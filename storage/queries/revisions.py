@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -30,6 +30,16 @@ class RevisionState:
     content_sha256: str
     snapshot_ids: tuple[int, ...]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewRevision:
+    """A revision to record: the page, its number, its text and the snapshots it shows."""
+
+    page_name: str
+    revision: int
+    content: str
+    snapshot_ids: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,33 @@ def record_revision(
     )
     session.add(row)
     return row
+
+
+def record_revisions(
+    session: Session, *, revisions: Sequence[NewRevision], now: datetime | None = None
+) -> None:
+    """Append many revisions in one bulk INSERT, with numbers given (no ORM objects).
+
+    As with ``record_revision``, a number some publisher already recorded for the page fails
+    the transaction on the unique (page_name, revision) constraint.
+    """
+    if not revisions:
+        return
+    created_at = now or utcnow()
+    session.execute(
+        insert(PageRevision),
+        [
+            {
+                "page_name": new.page_name,
+                "revision": new.revision,
+                "content": new.content,
+                "content_sha256": content_digest(new.content),
+                "snapshot_ids": sorted(int(i) for i in new.snapshot_ids),
+                "created_at": created_at,
+            }
+            for new in revisions
+        ],
+    )
 
 
 def get_revision(session: Session, *, page_name: str, revision: int) -> PageRevision:
