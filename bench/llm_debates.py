@@ -15,7 +15,9 @@ scoring/publish worker. The fake server is on loopback; nothing leaves the machi
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -80,6 +82,9 @@ def turns_of(database: Database, ids: list[int]) -> list[int]:
 
 
 def main() -> None:
+    # A SIGTERM (from `timeout`, say) unwinds through the finally blocks, so the worker
+    # processes this benchmark started are stopped rather than left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--debates", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)

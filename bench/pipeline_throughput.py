@@ -12,7 +12,9 @@ own Redis key prefix.
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -66,6 +68,9 @@ def noops_per_second(settings: Settings, count: int) -> float:
 
 
 def main() -> None:
+    # A SIGTERM (from `timeout`, say) unwinds through the finally blocks, so the worker
+    # processes this benchmark started are stopped rather than left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evaluations", type=int, default=100)
     parser.add_argument("--noops", type=int, default=2000)
