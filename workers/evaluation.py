@@ -19,7 +19,6 @@ from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from hyposcore.settings import Settings
 from storage.db import Database
-from storage.models import Evaluation
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
 from storage.queries.turns import list_turns, save_turn
@@ -184,8 +183,3 @@ def _decision_dict(decision: Decision) -> dict[str, object]:
         "reason": decision.reason,
         "detail": decision.detail,
     }
-
-
-def evaluation_state(database: Database, *, evaluation_id: int) -> Evaluation:
-    with database.sessions() as session:
-        return ledger.get_evaluation(session, evaluation_id=evaluation_id)
