@@ -6,7 +6,10 @@ and the same case always gives the same debate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Hashable
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,18 @@ class Case:
     genes: tuple[GeneFacts, ...] = ()
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property
     def citations(self) -> frozenset[str]:
         return frozenset(item.citation for item in self.evidence)
+
+    @cached_property
+    def derived(self) -> dict[Hashable, Any]:
+        """Answers of pure functions of this case, kept by :mod:`debates.derived`.
+
+        Not a field: it takes no part in equality, hashing or repr, and a copy starts empty.
+        """
+        return {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Only the fields: cached values are recomputed by whoever holds the copy.
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from debates.case import Case
+from debates.derived import per_case
 from debates.schema import Claim, TurnOutput
 from hyposcore.citations import normalize_citation
 
 
+@lru_cache(maxsize=4096)  # a debate canonicalises the same few keys on every turn
 def canonical(citation: str) -> str:
     """The canonical key of ``citation``, or the stripped text when it is not a PMID or DOI."""
     return normalize_citation(citation) or citation.strip()
 
 
+@per_case
 def case_keys(case: Case) -> frozenset[str]:
     return frozenset(canonical(item.citation) for item in case.evidence)
 
@@ -37,10 +41,17 @@ def check_citations(output: TurnOutput, case: Case) -> CitationCheck:
     known = case_keys(case)
     claims: list[Claim] = []
     unsupported: list[str] = []
+    copied = False
     for claim in output.claims:
         keys = _dedupe(canonical(c) for c in claim.citations)
         unsupported.extend(k for k in keys if k not in known and k not in unsupported)
-        claims.append(claim.model_copy(update={"citations": keys}))
+        if keys == claim.citations and "citations" in claim.model_fields_set:
+            claims.append(claim)  # already canonical: a copy would be equal in every way
+        else:
+            claims.append(claim.model_copy(update={"citations": keys}))
+            copied = True
+    if not copied and "claims" in output.model_fields_set:
+        return CitationCheck(output, tuple(unsupported))
     return CitationCheck(output.model_copy(update={"claims": claims}), tuple(unsupported))
 
 

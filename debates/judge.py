@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from debates.backends.base import (
     AgentBackend,
     BackendRequest,
+    DeferredMessages,
     InvalidOutputError,
     Message,
     RequestContext,
@@ -40,6 +41,16 @@ def _schema_text() -> str:
 
 
 def build_judge_request(first: Case, second: Case) -> BackendRequest[JudgeOutput]:
+    """The request for one order of a pair; its messages are rendered when first read."""
+    return BackendRequest(
+        messages=DeferredMessages(partial(judge_messages, first, second)),
+        output_schema=JudgeOutput,
+        context=RequestContext(task="judge", case=first, other=second),
+    )
+
+
+def judge_messages(first: Case, second: Case) -> tuple[Message, Message]:
+    """The system and user messages of a judge request, both cases fenced as data."""
     first_text, second_text = render_case(first), render_case(second)
     fence = fence_for(first_text, second_text)
     system = (
@@ -52,11 +63,7 @@ def build_judge_request(first: Case, second: Case) -> BackendRequest[JudgeOutput
         .get_template("judge_user.j2")
         .render(first_block=fence.wrap(first_text), second_block=fence.wrap(second_text))
     )
-    return BackendRequest(
-        messages=(Message("system", system.strip()), Message("user", user.strip())),
-        output_schema=JudgeOutput,
-        context=RequestContext(task="judge", case=first, other=second),
-    )
+    return Message("system", system.strip()), Message("user", user.strip())
 
 
 def judge_pair(backend: AgentBackend, a: Case, b: Case) -> PairVerdicts:

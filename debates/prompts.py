@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from debates.backends.base import BackendRequest, Message, RequestContext
+from debates.backends.base import BackendRequest, DeferredMessages, Message, RequestContext
 from debates.case import Case
 from debates.fencing import Fence, fence_for
 from debates.personas import SYNTHESIZER, Persona, get_persona
@@ -32,6 +32,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # packaged templates do not change under a running process
     )
 
 
@@ -92,18 +93,28 @@ def build_turn_request(
     final: bool = False,
     believability: Mapping[str, float] | None = None,
 ) -> BackendRequest[TurnOutput]:
-    """The backend request for one turn: messages for models, structured context for the rest."""
+    """The backend request for one turn: messages for models, structured context for the rest.
+
+    The messages are rendered when a backend first reads them (the offline backend never
+    does), from copies of the arguments taken now.
+    """
     persona = get_persona(persona_key)
-    shown_believability = believability if persona.key == SYNTHESIZER else None
-    messages = render_turn_messages(
-        case,
-        persona,
-        round=round,
-        phase=phase,
-        transcript=transcript,
-        panel=panel,
-        final=final,
-        believability=shown_believability,
+    shown_believability = (
+        dict(believability) if believability and persona.key == SYNTHESIZER else None
+    )
+    transcript = tuple(transcript)
+    messages = DeferredMessages(
+        partial(
+            render_turn_messages,
+            case,
+            persona,
+            round=round,
+            phase=phase,
+            transcript=transcript,
+            panel=tuple(panel),
+            final=final,
+            believability=shown_believability,
+        )
     )
     extra: dict[str, object] = {
         "dimensions": [d.value for d in persona.dimensions],
@@ -122,7 +133,7 @@ def build_turn_request(
             case=case,
             persona=persona.key,
             round=round,
-            transcript=tuple(transcript),
+            transcript=transcript,
             extra=extra,
         ),
     )

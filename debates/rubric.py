@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from debates.case import Case, Evidence
+from debates.derived import per_case, per_case_and
 from debates.rubric_facts import (
     best_readiness,
     brain_reach,
@@ -63,6 +64,11 @@ DIGITS = 4  # scores are rounded to this many decimals so the JSON is short and 
 
 def case_problems(case: Case) -> list[str]:
     """What in ``case`` the rubric cannot read, each naming the evidence item and field."""
+    return list(_case_problems(case))
+
+
+@per_case
+def _case_problems(case: Case) -> tuple[str, ...]:
     problems: list[str] = []
     for index, item in enumerate(case.evidence):
         where = f"evidence[{index}] ({item.citation or 'no citation'})"
@@ -80,7 +86,7 @@ def case_problems(case: Case) -> list[str]:
             )
         if item.sample_size is not None and item.sample_size < 0:
             problems.append(f"{where}: field 'sample_size' is negative ({item.sample_size})")
-    return problems
+    return tuple(problems)
 
 
 # --- weighing single studies -----------------------------------------------------------------
@@ -144,7 +150,14 @@ class Weighed:
 
 def weighed(items: Iterable[Evidence], lens: Lens) -> list[Weighed]:
     """Items with their weights, strongest first; the citation breaks ties."""
-    pairs = [Weighed(item, item_weight(item, lens)) for item in canonical_order(items)]
+    return _strongest_first(_pairs(items, lens))
+
+
+def _pairs(items: Iterable[Evidence], lens: Lens) -> list[Weighed]:
+    return [Weighed(item, item_weight(item, lens)) for item in canonical_order(items)]
+
+
+def _strongest_first(pairs: Iterable[Weighed]) -> list[Weighed]:
     return sorted(pairs, key=lambda w: (-w.weight, w.item.citation))
 
 
@@ -171,11 +184,45 @@ class Tally:
 
 
 def tally(items: Iterable[Evidence], lens: Lens) -> Tally:
+    return _tally(_pairs(items, lens))
+
+
+def _tally(pairs: Iterable[Weighed]) -> Tally:
+    """The sums of ``pairs``' weights, added in the order given (canonical, for stable floats)."""
     sums = {"hs": 0.0, "ha": 0.0, "os": 0.0, "oa": 0.0}
-    for item in canonical_order(items):
+    for pair in pairs:
+        item = pair.item
         key = ("h" if is_human(item) else "o") + ("a" if item.direction == "contradicts" else "s")
-        sums[key] += item_weight(item, lens)
+        sums[key] += pair.weight
     return Tally(sums["hs"], sums["ha"], sums["os"], sums["oa"])
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A case's evidence as one lens weighs it, worked out once per case and lens.
+
+    ``weighed`` is ``weighed(case.evidence, lens)``; any subset of it, filtered in order, is
+    what ``weighed`` gives for that subset, and likewise the tallies, because both sorts are
+    stable over the one canonical order. ``scores`` and ``bases`` fill in as they are asked for.
+    """
+
+    weighed: tuple[Weighed, ...]
+    tally: Tally
+    mechanistic: Tally  # the tally of the MECHANISTIC_STUDY_TYPES items alone
+    scores: dict[Dimension, float] = field(default_factory=dict, compare=False, repr=False)
+    bases: dict[Dimension, tuple[Weighed, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+@per_case_and
+def reading(case: Case, lens: Lens) -> Reading:
+    pairs = _pairs(case.evidence, lens)
+    return Reading(
+        weighed=tuple(_strongest_first(pairs)),
+        tally=_tally(pairs),
+        mechanistic=_tally(p for p in pairs if p.item.study_type in MECHANISTIC_STUDY_TYPES),
+    )
 
 
 def share(support: float, against: float, prior: float = 1.0) -> float:
@@ -196,50 +243,49 @@ def evidence_strength(case: Case, lens: Lens) -> float:
     Human and other evidence are scored apart so that a contradicting human trial can only
     lower the human part; dropping all human evidence therefore never raises the score.
     """
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     human = share(t.human_support, t.human_against)
     other = share(t.other_support, t.other_against)
     return FLOOR + lens.human_share * human + lens.other_share * other
 
 
 def mechanistic_plausibility(case: Case, lens: Lens) -> float:
-    mechanistic = [e for e in case.evidence if e.study_type in MECHANISTIC_STUDY_TYPES]
-    t = tally(mechanistic, lens)
+    t = reading(case, lens).mechanistic
     pathway = min(1.0, len(matched_functions(case)) / 2)
     return 0.15 + 0.35 * pathway + 0.1 * connectivity(case) + 0.4 * share(t.support, t.against)
 
 
 def novelty(case: Case, lens: Lens) -> float:
     """Few and recent studies mean an open question; many old ones mean a well-trodden one."""
-    years = [e.year for e in canonical_order(case.evidence) if e.year is not None]
+    years = [e.year for e in case.evidence if e.year is not None]  # counted: order is moot
     recency = sum(1 for y in years if y >= RECENT_YEAR) / len(years) if years else 0.5
     crowded = saturation(len(case.evidence), 8)
     return 0.2 + 0.45 * (1 - crowded) + 0.35 * recency
 
 
 def therapeutic_potential(case: Case, lens: Lens) -> float:
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     human = share(t.human_support, t.human_against)
     return 0.1 + 0.3 * disease_link(case) + 0.3 * human + 0.3 * best_readiness(case)
 
 
 def reproducibility(case: Case, lens: Lens) -> float:
     """Weighted share of replicated findings, and whether the findings agree in direction."""
-    pairs = weighed(case.evidence, lens)
+    pairs = reading(case, lens).weighed
     total = sum(p.weight for p in pairs)
     if total <= 0:
         return 0.1
     replicated = sum(
         p.weight * {True: 1.0, None: 0.5, False: 0.0}[p.item.replicated] for p in pairs
     )
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     consistency = abs(t.support - t.against) / total
     amount = saturation(total, 1.0)
     return 0.1 + amount * (0.5 * replicated / total + 0.4 * consistency)
 
 
 def data_availability(case: Case, lens: Lens) -> float:
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     human_count = sum(1 for e in case.evidence if is_human(e))
     return (
         FLOOR
@@ -250,7 +296,7 @@ def data_availability(case: Case, lens: Lens) -> float:
 
 
 def feasibility(case: Case, lens: Lens) -> float:
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     return (
         0.1
         + 0.3 * best_readiness(case)
@@ -273,7 +319,7 @@ def druggability(case: Case, lens: Lens) -> float:
 
 def safety_profile(case: Case, lens: Lens) -> float:
     """Known human exposure (approved drugs) reassures; contradicting human studies worry."""
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     harm = t.human_against / (t.human_support + t.human_against + 1.0)
     return 0.1 + 0.3 * best_readiness(case) + 0.1 * brain_reach(case) + 0.35 * (1 - harm)
 
@@ -327,7 +373,11 @@ def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
 
 def score(case: Case, dimension: Dimension, lens: Lens) -> float:
     """One dimension's rubric score, clamped to [0, 1] and rounded to ``DIGITS`` decimals."""
-    return round(clamp(SCORERS[dimension](case, lens)), DIGITS)
+    known = reading(case, lens).scores
+    value = known.get(dimension)
+    if value is None:
+        value = known[dimension] = round(clamp(SCORERS[dimension](case, lens)), DIGITS)
+    return value
 
 
 def scores(case: Case, dimensions: Iterable[Dimension], lens: Lens) -> dict[Dimension, float]:
@@ -336,9 +386,16 @@ def scores(case: Case, dimensions: Iterable[Dimension], lens: Lens) -> dict[Dime
 
 def basis(case: Case, dimension: Dimension, lens: Lens, limit: int = 3) -> list[Weighed]:
     """The evidence a dimension's score rests on most, strongest first, then by citation."""
-    kinds = DIMENSION_EVIDENCE[dimension]
-    items = [e for e in case.evidence if kinds is None or e.study_type in kinds]
-    return [w for w in weighed(items, lens) if w.weight > 0][:limit]
+    known = reading(case, lens)
+    chosen = known.bases.get(dimension)
+    if chosen is None:
+        kinds = DIMENSION_EVIDENCE[dimension]
+        chosen = known.bases[dimension] = tuple(
+            w
+            for w in known.weighed
+            if w.weight > 0 and (kinds is None or w.item.study_type in kinds)
+        )
+    return list(chosen[:limit])
 
 
 # --- belief: confidence, probability and verdict ---------------------------------------------
@@ -363,9 +420,10 @@ def logistic(x: float) -> float:
     return 1 / (1 + math.exp(-clamp(x, -30.0, 30.0)))
 
 
+@per_case_and
 def belief(case: Case, lens: Lens) -> Belief:
     """Confidence grows with the amount and agreement of evidence; probability with its balance."""
-    t = tally(case.evidence, lens)
+    t = reading(case, lens).tally
     amount = saturation(t.total, 2.0)
     consistency = abs(t.support - t.against) / t.total if t.total > 0 else 0.0
     confidence = 0.1 + 0.8 * amount * (0.4 + 0.6 * consistency)

@@ -10,6 +10,7 @@ import math
 import re
 
 from debates.case import Case, DrugFact
+from debates.derived import per_case
 
 # --- facts about the genes -------------------------------------------------------------------
 
@@ -42,31 +43,41 @@ def readiness(drug: DrugFact) -> float:
 
 def drugs_of(case: Case) -> list[DrugFact]:
     """Every drug of every gene: most advanced first, brain-penetrant first, then by name."""
+    return list(_drugs(case))
+
+
+@per_case
+def _drugs(case: Case) -> tuple[DrugFact, ...]:
     unique = {
         (d.name, d.approval_status, d.brain_penetrant, d.mechanism): d
         for g in case.genes
         for d in g.drugs
     }
-    return sorted(
-        unique.values(),
-        key=lambda d: (-readiness(d), not d.brain_penetrant, d.name, d.approval_status or ""),
+    return tuple(
+        sorted(
+            unique.values(),
+            key=lambda d: (-readiness(d), not d.brain_penetrant, d.name, d.approval_status or ""),
+        )
     )
 
 
+@per_case
 def best_readiness(case: Case) -> float:
-    drugs = drugs_of(case)
+    drugs = _drugs(case)
     return readiness(drugs[0]) if drugs else 0.0
 
 
+@per_case
 def brain_reach(case: Case) -> float:
     """Readiness of the most advanced drug known to cross the blood-brain barrier."""
-    return max((readiness(d) for d in drugs_of(case) if d.brain_penetrant), default=0.0)
+    return max((readiness(d) for d in _drugs(case) if d.brain_penetrant), default=0.0)
 
 
 def _fold(text: str) -> str:
     return _NON_ALNUM.sub("", text.lower())
 
 
+@per_case
 def disease_link(case: Case) -> float:
     """Share of the hypothesis's diseases that its genes are known to be linked with."""
     gene_diseases = sorted({_fold(d) for g in case.genes for d in g.diseases} - {""})
@@ -79,21 +90,28 @@ def disease_link(case: Case) -> float:
 
 def matched_functions(case: Case) -> list[tuple[str, str]]:
     """Target/function rows whose words occur in the hypothesis's title or statement."""
+    return list(_matched_functions(case))
+
+
+@per_case
+def _matched_functions(case: Case) -> tuple[tuple[str, str], ...]:
     words = set(_WORD.findall(f"{case.title} {case.statement}".lower()))
     rows = sorted({row for g in case.genes for row in g.functions})
-    return [
+    return tuple(
         (target, function)
         for target, function in rows
         if words & set(_WORD.findall(f"{target} {function}".lower())) or target.lower() in words
-    ]
+    )
 
 
+@per_case
 def connectivity(case: Case) -> float:
     """Knowledge-graph connectivity of the best-connected gene, 0 to 1 on a log scale."""
     edges = max((g.kg_edges or 0 for g in case.genes), default=0)
     return min(1.0, math.log10(1 + max(edges, 0)) / 4)
 
 
+@per_case
 def intervention_fit(case: Case) -> float:
     """How directly the intervention type can be tried with existing tools."""
     kind = (case.intervention_type or "").lower()

@@ -1,15 +1,17 @@
 """The agent-backend seam: messages and an output schema in, a validated result with usage out.
 
 LLM backends read ``messages``; the offline ``evidence`` backend reads the structured
-``context`` instead and must give the same output for the same context, byte for byte.
+``context`` instead and must give the same output for the same context, byte for byte. So
+that it does not pay for prompts it never reads, requests may carry :class:`DeferredMessages`,
+rendered on first read.
 Backends raise the errors below so that workers can tell a retry from a wait from a failure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import Any, Generic, Literal, Protocol, TypeVar, overload, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -22,6 +24,54 @@ OutputT = TypeVar("OutputT", bound=BaseModel)
 class Message:
     role: Literal["system", "user", "assistant"]
     content: str
+
+
+class DeferredMessages(Sequence[Message]):
+    """Messages rendered by ``render`` the first time they are read, then kept.
+
+    ``render`` must depend only on values fixed when it was made, so that reading the messages
+    late gives what rendering them early would have given.
+    """
+
+    __slots__ = ("_messages", "_render")
+
+    def __init__(self, render: Callable[[], Sequence[Message]]) -> None:
+        self._render = render
+        self._messages: tuple[Message, ...] | None = None
+
+    def rendered(self) -> tuple[Message, ...]:
+        # Two threads reading at once may both render; they get equal messages.
+        if self._messages is None:
+            self._messages = tuple(self._render())
+        return self._messages
+
+    @overload
+    def __getitem__(self, index: int) -> Message: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Message]: ...
+
+    def __getitem__(self, index: int | slice) -> Message | Sequence[Message]:
+        return self.rendered()[index]
+
+    def __len__(self) -> int:
+        return len(self.rendered())
+
+    def __iter__(self) -> Iterator[Message]:
+        return iter(self.rendered())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DeferredMessages):
+            other = other.rendered()
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self.rendered() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.rendered())
+
+    def __repr__(self) -> str:
+        return f"DeferredMessages({self.rendered()!r})"
 
 
 @dataclass(frozen=True)

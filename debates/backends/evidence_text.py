@@ -13,20 +13,39 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from debates.rubric import Weighed
+from debates.case import Evidence
 
 _SPACE = re.compile(r"\s+")
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _ViewEnvironment(Environment):
+    """An environment that reads ``view.key`` from a plain dict by key straight away.
+
+    Jinja tries the attribute first and falls back to the key, so every lookup in a view
+    raises and catches an AttributeError. For a plain dict and a name that is not one of
+    dict's own attributes that first try can only fail: skipping it gives the same value.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(
+    return _ViewEnvironment(
         loader=PackageLoader("debates", "templates/evidence"),
-        autoescape=False,  # noqa: S701 - plain-text arguments, escaped where shown as HTML
+        autoescape=False,  # plain-text arguments, escaped where shown as HTML
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        auto_reload=False,  # packaged templates do not change under a running process
     )
 
 
@@ -43,12 +62,14 @@ def render(template: str, view: dict[str, Any]) -> str:
 
 def plain(text: str, limit: int) -> str:
     """``text`` on one line, without control characters, cut to ``limit`` characters."""
-    flat = _SPACE.sub(" ", "".join(c if c.isprintable() else " " for c in text)).strip()
+    if not text.isprintable():  # rare: walk the characters only when there is one to replace
+        text = "".join(c if c.isprintable() else " " for c in text)
+    flat = _SPACE.sub(" ", text).strip()
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def evidence_view(weighed: Weighed) -> dict[str, Any]:
-    item = weighed.item
+def item_view(item: Evidence) -> dict[str, str]:
+    """What an argument shows of one evidence item, whatever weight a lens gives it."""
     details = [item.study_type]
     if item.organism:
         details.append(plain(item.organism, 40))
@@ -63,5 +84,4 @@ def evidence_view(weighed: Weighed) -> dict[str, Any]:
         "direction": item.direction,
         "details": ", ".join(details),
         "claim": plain(item.claim, 200),
-        "weight": f"{weighed.weight:.2f}",
     }

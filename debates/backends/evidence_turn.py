@@ -16,8 +16,9 @@ from typing import Any
 from debates import rubric
 from debates import rubric_facts as facts
 from debates.backends.base import FatalError, RequestContext
-from debates.backends.evidence_text import evidence_view, plain, render
-from debates.case import Case
+from debates.backends.evidence_text import item_view, plain, render
+from debates.case import Case, Evidence
+from debates.derived import per_case, per_case_and
 from debates.personas import SYNTHESIZER, get_persona
 from debates.schema import Claim, TurnOutput, Verdict
 from scoring.dimensions import Dimension
@@ -70,9 +71,7 @@ def build_turn(context: RequestContext) -> TurnOutput:
         "phase": phase,
         "hypothesis": _hypothesis_view(case),
         "dimensions": _dimension_view(case, lens, stance, moved, integrated),
-        "evidence": [
-            evidence_view(w) for w in rubric.weighed(case.evidence, lens)[:SHOWN_EVIDENCE]
-        ],
+        "evidence": list(_evidence_view(case, lens)),
         "facts": _facts_view(case),
         "opponent": _opponent_view(opponent, case, moved) if phase == "rebuttal" else None,
         "belief": _belief_view(moved.belief),
@@ -270,8 +269,8 @@ def _claims(
 def _own_side(case: Case, lens: rubric.Lens, *, against: bool) -> list[str]:
     """The weightiest evidence for this persona's side: contradicting when it is the lower one."""
     direction = "contradicts" if against else "supports"
-    items = [e for e in case.evidence if e.direction == direction]
-    return list(dict.fromkeys(w.item.citation for w in rubric.weighed(items, lens)))[:2]
+    side = (w for w in rubric.reading(case, lens).weighed if w.item.direction == direction)
+    return list(dict.fromkeys(w.item.citation for w in side))[:2]
 
 
 def _opponent_citations(output: TurnOutput, case: Case) -> list[str]:
@@ -288,6 +287,23 @@ def _title(persona: str) -> str:
         return persona
 
 
+@per_case_and
+def _evidence_view(case: Case, lens: rubric.Lens) -> tuple[dict[str, Any], ...]:
+    """The lens's weightiest evidence as the templates show it, with the weights it gives."""
+    items = _item_views(case)
+    return tuple(
+        {**items[w.item], "weight": f"{w.weight:.2f}"}
+        for w in rubric.reading(case, lens).weighed[:SHOWN_EVIDENCE]
+    )
+
+
+@per_case
+def _item_views(case: Case) -> dict[Evidence, dict[str, str]]:
+    """Each item's text, flattened once per case rather than once per lens."""
+    return {item: item_view(item) for item in case.evidence}
+
+
+@per_case
 def _hypothesis_view(case: Case) -> dict[str, Any]:
     return {
         "id": plain(case.hypothesis_id, 80),
@@ -320,6 +336,7 @@ def _dimension_view(
     return rows
 
 
+@per_case
 def _facts_view(case: Case) -> dict[str, Any]:
     drugs = facts.drugs_of(case)
     best = drugs[0] if drugs else None

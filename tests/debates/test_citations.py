@@ -30,3 +30,18 @@ def test_unknown_and_malformed_citations_are_unsupported_once_each_in_order() ->
     )
     assert check.unsupported == ("PMID:424242", "Smith et al. 2020")
     assert check.output.claims[0].citations == ["PMID:424242", "Smith et al. 2020", SUPPORTING]
+
+
+def test_the_checked_output_is_a_new_one_and_the_given_one_is_left_alone() -> None:
+    given = _output("pmid: 011111", SUPPORTING)
+    check = check_citations(given, make_case())
+    assert check.output.claims[0].citations == [SUPPORTING]
+    assert given.claims[0].citations == ["pmid: 011111", SUPPORTING]
+
+
+def test_canonical_citations_come_back_unchanged() -> None:
+    given = _output(SUPPORTING, CONTRADICTING)
+    check = check_citations(given, make_case())
+    assert check.output == given and check.unsupported == ()
+    assert check.output.model_dump_json() == given.model_dump_json()
+    assert check.output.claims[0].model_fields_set == given.claims[0].model_fields_set

@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import Environment, StrictUndefined, UndefinedError
 
 from debates.backends.base import AgentBackend, BackendRequest, FatalError, RequestContext
 from debates.backends.evidence import MODEL_NAME, EvidenceBackend, create_evidence_backend
+from debates.backends.evidence_text import environment
 from debates.backends.evidence_turn import MAX_REBUTTAL_SHIFT
 from debates.backends.registry import create
 from debates.case import Case, Evidence
@@ -112,6 +114,28 @@ def test_delay_is_reported_as_simulated_latency() -> None:
 
 
 # --- one turn --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ v.label }}",
+        "{{ v.items is callable }} {{ v.get('label') }}",  # dict's own names stay attributes
+        "{{ v.nested.label }} {{ v['label'] }}",
+        "{{ v.missing }}",
+    ],
+)
+def test_the_view_environment_reads_views_as_jinja_does(source: str) -> None:
+    view = {"label": "x", "items": 3, "nested": {"label": "y"}}
+
+    def rendered(env: Environment) -> str:
+        try:
+            return env.from_string(source).render(v=view)
+        except UndefinedError as exc:
+            return f"undefined: {exc}"
+
+    plain_jinja = Environment(undefined=StrictUndefined)  # noqa: S701 - the reference lookups
+    assert rendered(environment()) == rendered(plain_jinja)
 
 
 def test_skeptic_turn_on_the_mtor_case_cites_its_evidence() -> None:

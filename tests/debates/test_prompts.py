@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 
-from debates.prompts import build_turn_request, output_schema_text
+import pytest
+
+from debates import prompts
+from debates.backends.base import DeferredMessages, Message
+from debates.backends.registry import create
+from debates.personas import get_persona
+from debates.prompts import build_turn_request, output_schema_text, render_turn_messages
 from debates.protocol import Phase
+from debates.runner import run_debate
 from debates.schema import TurnOutput
-from debates.types import TurnRecord
+from debates.types import DebateConfig, TurnRecord
 from tests.debates.protocol_helpers import CONTRADICTING, SUPPORTING, make_case, reply
 
 
@@ -98,3 +105,49 @@ def test_the_last_round_is_announced() -> None:
 
     assert user(True).endswith("This is the debate's last round.")
     assert "last round" not in user(False)
+
+
+def _earlier_turn() -> TurnRecord:
+    output = TurnOutput.model_validate(reply({"novelty": 0.7}, verdict="support"))
+    return TurnRecord(round=1, persona="theorist", output=output)
+
+
+def test_messages_are_rendered_when_read_from_the_arguments_as_they_were() -> None:
+    transcript = [_earlier_turn()]
+    panel = ["theorist", "synthesizer"]
+    believability = {"theorist": 0.5}
+    request = build_turn_request(
+        make_case(),
+        "synthesizer",
+        round=2,
+        phase="rebuttal",
+        transcript=transcript,
+        panel=panel,
+        believability=believability,
+    )
+    expected = render_turn_messages(
+        make_case(),
+        get_persona("synthesizer"),
+        round=2,
+        phase="rebuttal",
+        transcript=tuple(transcript),
+        panel=tuple(panel),
+        believability=dict(believability),
+    )
+    # Changes after the request was built must not reach its messages.
+    transcript.append(_earlier_turn())
+    panel.append("skeptic")
+    believability["theorist"] = 2.0
+    assert isinstance(request.messages, DeferredMessages)
+    assert tuple(request.messages) == expected
+    assert request.messages == expected and len(request.messages) == 2
+    assert request.messages[0] == expected[0] and request.messages[1:] == expected[1:]
+
+
+def test_an_offline_debate_never_renders_a_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> tuple[Message, Message]:
+        raise AssertionError("the evidence backend read the prompt")
+
+    monkeypatch.setattr(prompts, "render_turn_messages", refuse)
+    outcome = run_debate(make_case(), config=DebateConfig(), backend=create("evidence"))
+    assert outcome.turns

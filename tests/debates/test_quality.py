@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from debates import quality
 from debates.quality import debate_quality
 from debates.schema import TurnOutput
 from debates.types import TurnRecord
@@ -105,3 +107,32 @@ def test_citation_keys_are_not_counted_as_numbers() -> None:
 def test_quality_is_always_within_bounds(turns: list[tuple[str, str, list[str]]]) -> None:
     records = [_turn(p, text, ("c", cites)) for p, text, cites in turns]
     assert 0.0 <= debate_quality(records, make_case()).score <= 1.0
+
+
+def test_a_name_counts_where_it_stands_as_a_whole_word() -> None:
+    case = make_case()
+    glued = debate_quality([_turn("theorist", "MTORC and xMTOR only.")], case)
+    later = debate_quality([_turn("theorist", "MTORC first, then MTOR itself.")], case)
+    assert glued.specificity == 0.0
+    assert later.specificity == pytest.approx(1 / 3)
+
+
+# The plain spellings of the patterns quality.py spells for speed.
+PLAIN_CITATION = re.compile(r"(?:PMID\s*:?\s*\d+|DOI\s*:?\s*10\.\S+|10\.\d{4,9}/\S+)", re.I)
+PLAIN_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?%?")
+# Pieces of citation keys and numbers, letters with unusual case mappings (dotless i, dotted I,
+# long s, Kelvin) and digits of another script, strung together at random.
+PIECES = (
+    *("PMID", "PMıD", "pmİd", "PMID:", "PMID 7", "DOI", "doı", "Doi", "doi: 10."),
+    *("10.", "10.123/", "10.1234/", "10.1234567890/", "1234", "12", "3", "٣", "x.5"),
+    *(":", " ", "\n", "/", "%", ".", "a", "_", "ſ", "K"),
+)
+TEXTS = st.lists(st.sampled_from(PIECES), max_size=12).map("".join) | st.text(max_size=40)
+
+
+@given(TEXTS)
+def test_the_fast_patterns_match_their_plain_spellings(text: str) -> None:
+    without = quality._CITATION_TEXT.sub(" ", text)
+    assert without == PLAIN_CITATION.sub(" ", text)
+    assert quality._NUMBER.findall(text) == PLAIN_NUMBER.findall(text)
+    assert quality._NUMBER.findall(without) == PLAIN_NUMBER.findall(without)

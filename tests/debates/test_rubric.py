@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from dataclasses import replace
@@ -187,6 +188,37 @@ def test_more_support_never_lowers_the_probability(case: Case, sample_size: int 
     for lens in ALL_LENSES:
         more = with_evidence(case, (*case.evidence, extra))
         assert rubric.belief(more, lens).probability >= rubric.belief(case, lens).probability
+
+
+@settings(max_examples=60, deadline=None)
+@given(cases())
+def test_a_reading_gives_what_weighing_each_subset_afresh_gives(case: Case) -> None:
+    # Duplicated items too: the database forbids them, but the reading must not rely on that.
+    case = with_evidence(case, (*case.evidence, *case.evidence[:2]))
+    mechanistic = [e for e in case.evidence if e.study_type in rubric.MECHANISTIC_STUDY_TYPES]
+    for lens in ALL_LENSES:
+        reading = rubric.reading(case, lens)
+        assert list(reading.weighed) == rubric.weighed(case.evidence, lens)
+        assert reading.tally == rubric.tally(case.evidence, lens)
+        assert reading.mechanistic == rubric.tally(mechanistic, lens)
+        for dimension in Dimension:
+            kinds = rubric.DIMENSION_EVIDENCE[dimension]
+            items = [e for e in case.evidence if kinds is None or e.study_type in kinds]
+            fresh = [w for w in rubric.weighed(items, lens) if w.weight > 0]
+            assert rubric.basis(case, dimension, lens, limit=len(fresh) + 1) == fresh
+            assert rubric.basis(case, dimension, lens) == fresh[:3]
+
+
+@settings(max_examples=40, deadline=None)
+@given(cases())
+def test_remembered_scores_are_those_a_fresh_case_computes(case: Case) -> None:
+    dimensions = tuple(Dimension)
+    for lens in ALL_LENSES:
+        first = rubric.scores(case, dimensions, lens)
+        fresh = copy.copy(case)  # an equal case with nothing remembered yet
+        assert rubric.scores(fresh, dimensions[::-1], lens) == first
+        assert rubric.scores(case, dimensions[::-1], lens) == first
+        assert rubric.belief(fresh, lens) == rubric.belief(case, lens)
 
 
 def test_gene_facts_order_does_not_change_the_profile() -> None:
