@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scoring.lmsr import MarketError, MarketState, Trade, trade_toward
+from scoring.lmsr import MarketError, MarketState, Trade, check_target, step_toward
 
 MIN_QUALITY = 0.3
 ROUNDS = 20
@@ -64,21 +64,24 @@ def debate_trades(
     if rounds < 1:
         raise MarketError(f"rounds must be >= 1, got {rounds}")
     order = sorted(stances, key=lambda s: s.persona)
+    for stance in order:
+        try:
+            check_target(stance.probability)
+        except MarketError as exc:
+            raise MarketError(f"persona {stance.persona!r}: {exc}") from None
     shares_yes = dict.fromkeys(seen, 0.0)
     shares_no = dict.fromkeys(seen, 0.0)
     spent = dict.fromkeys(seen, 0.0)
-    current = state
+    # Bare floats rather than MarketStates: this loop is the hot spot of scoring a debate.
+    b, q_yes, q_no = state.b, state.q_yes, state.q_no
     for turn in range(rounds):
         for stance in order if turn % 2 == 0 else order[::-1]:
             budget = budget_fraction * state.b * stance.believability / rounds
-            try:
-                step = trade_toward(current, stance.probability, budget, persona=stance.persona)
-            except MarketError as exc:
-                raise MarketError(f"persona {stance.persona!r}: {exc}") from None
-            shares_yes[stance.persona] += step.shares_yes
-            shares_no[stance.persona] += step.shares_no
-            spent[stance.persona] += step.cost
-            current = current.after(step.shares_yes, step.shares_no)
+            yes, no, cost = step_toward(b, q_yes, q_no, stance.probability, budget)
+            shares_yes[stance.persona] += yes
+            shares_no[stance.persona] += no
+            spent[stance.persona] += cost
+            q_yes, q_no = q_yes + yes, q_no + no
     trades: list[Trade] = []
     replayed = state
     for stance in order:

@@ -87,31 +87,49 @@ def trade_toward(
     Below the target the trader buys YES, above it NO; with too little budget it stops where
     the budget runs out (closed form, no search).
     """
-    if not (math.isfinite(target_probability) and 0.0 <= target_probability <= 1.0):
-        raise MarketError(f"target probability must be in [0, 1], got {target_probability!r}")
+    check_target(target_probability)
     if not (math.isfinite(budget) and budget >= 0):
         raise MarketError(f"budget must be finite and >= 0, got {budget!r}")
-    target = min(1.0 - PRICE_EPSILON, max(PRICE_EPSILON, target_probability))
-    before = state.price
-    gap = _logit(target) - (state.q_yes - state.q_no) / state.b  # in units of b
-    shares_yes = shares_no = 0.0
-    if gap > 0:
-        # Buying x YES shares costs b * ln(1 - p + p * exp(x / b)); invert at the budget.
-        affordable = _affordable(budget / state.b, before)
-        shares_yes = state.b * min(gap, affordable)
-    elif gap < 0:
-        affordable = _affordable(budget / state.b, 1.0 - before)
-        shares_no = state.b * min(-gap, affordable)
-    after = state.after(shares_yes, shares_no)
+    shares_yes, shares_no, cost = step_toward(
+        state.b, state.q_yes, state.q_no, target_probability, budget
+    )
     return Trade(
         persona=persona,
         target_probability=float(target_probability),
         shares_yes=shares_yes,
         shares_no=shares_no,
-        cost=after.cost - state.cost,
-        price_before=before,
-        price_after=after.price,
+        cost=cost,
+        price_before=state.price,
+        price_after=state.after(shares_yes, shares_no).price,
     )
+
+
+def check_target(target_probability: float) -> None:
+    if not (math.isfinite(target_probability) and 0.0 <= target_probability <= 1.0):
+        raise MarketError(f"target probability must be in [0, 1], got {target_probability!r}")
+
+
+def step_toward(
+    b: float, q_yes: float, q_no: float, target_probability: float, budget: float
+) -> tuple[float, float, float]:
+    """``trade_toward`` on bare floats, for loops of many small trades: (yes, no, cost).
+
+    The arithmetic is the same as MarketState's, operation for operation, so either way of
+    trading gives the very same floats. Arguments are not checked.
+    """
+    target = min(1.0 - PRICE_EPSILON, max(PRICE_EPSILON, target_probability))
+    x = (q_yes - q_no) / b
+    gap = _logit(target) - x  # in units of b
+    shares_yes = shares_no = 0.0
+    if gap > 0:
+        # Buying x YES shares costs b * ln(1 - p + p * exp(x / b)); invert at the budget.
+        shares_yes = b * min(gap, _affordable(budget / b, _sigmoid(x)))
+    elif gap < 0:
+        shares_no = b * min(-gap, _affordable(budget / b, 1.0 - _sigmoid(x)))
+    cost = b * _logaddexp((q_yes + shares_yes) / b, (q_no + shares_no) / b) - b * _logaddexp(
+        q_yes / b, q_no / b
+    )
+    return shares_yes, shares_no, cost
 
 
 def replay_state(b: float, trades: Iterable[HasShares]) -> MarketState:
