@@ -61,6 +61,9 @@ class Evaluation(Base):
     # Round-control decisions and panel choices, each with its reason.
     decisions: Mapped[list[Any]] = mapped_column(default=list)
     quality: Mapped[float | None] = mapped_column(Float)
+    # The persona believabilities the debate weighed, fixed when it starts: a resumed debate
+    # goes on with the weights it began with, and any debate can be replayed exactly.
+    believability: Mapped[dict[str, Any] | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When a message for this evaluation was last handed to the broker; the reaper re-sends

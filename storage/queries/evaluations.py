@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -136,42 +136,61 @@ def claim_evaluation(
     Returns False when someone else holds a live lease, the evaluation is finished, or its
     attempts are spent; the caller then drops its message.
     """
-    now = now or utcnow()
-    expires = now + timedelta(seconds=lease_seconds)
-    # A retry of the same task (same owner token) re-enters its own lease without spending an
-    # attempt: attempts count deliveries lost to dead workers, not provider back-offs.
-    renewed = session.execute(
-        update(Evaluation)
-        .where(*_owned(evaluation_id, worker))
-        .values(lease_expires_at=expires, heartbeat_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = claim_evaluations(
+        session, evaluation_ids=[evaluation_id], worker=worker, lease_seconds=lease_seconds, now=now
     )
-    if _one_row(renewed):
-        return True
-    result = session.execute(
-        update(Evaluation)
-        .where(
-            Evaluation.id == evaluation_id,
-            Evaluation.attempts < Evaluation.max_attempts,
-            or_(
+    return bool(claimed)
+
+
+def claim_evaluations(
+    session: Session,
+    *,
+    evaluation_ids: Sequence[int],
+    worker: str,
+    lease_seconds: int,
+    backends: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """``claim_evaluation`` for several at once (only those of ``backends``, if given).
+
+    Returns the ids now leased to ``worker``, in id order.
+    """
+    now = now or utcnow()
+    # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
+    # statement. A retry of the same task (same owner token) re-enters its own lease without
+    # spending an attempt: attempts count deliveries lost to dead workers, not back-offs.
+    own = (Evaluation.state == EvaluationState.RUNNING.value) & (Evaluation.lease_owner == worker)
+    conditions = [
+        Evaluation.id.in_(list(evaluation_ids)),
+        or_(
+            own,
+            (Evaluation.attempts < Evaluation.max_attempts)
+            & or_(
                 Evaluation.state == EvaluationState.QUEUED.value,
                 (Evaluation.state == EvaluationState.RUNNING.value)
                 & (Evaluation.lease_expires_at < now),
             ),
-        )
+        ),
+    ]
+    if backends is not None:
+        conditions.append(Evaluation.config["backend"].as_string().in_(list(backends)))
+    claimed = session.scalars(
+        update(Evaluation)
+        .where(*conditions)
         .values(
             state=EvaluationState.RUNNING.value,
             lease_owner=worker,
-            lease_expires_at=expires,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
             heartbeat_at=now,
-            attempts=Evaluation.attempts + 1,
+            attempts=Evaluation.attempts + case((own, 0), else_=1),
             started_at=func.coalesce(Evaluation.started_at, now),
-            error=None,
+            error=case((own, Evaluation.error), else_=None),
             updated_at=now,
         )
+        .returning(Evaluation.id)
         .execution_options(synchronize_session=False)
-    )
-    return _one_row(result)
+    ).all()
+    return sorted(claimed)
 
 
 def heartbeat(
@@ -214,6 +233,19 @@ def record_debate(
         update(Evaluation)
         .where(*_owned(evaluation_id, worker))
         .values(decisions=[dict(d) for d in decisions], quality=quality, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return _one_row(result)
+
+
+def record_believability(
+    session: Session, *, evaluation_id: int, worker: str, believability: Mapping[str, float]
+) -> bool:
+    """Fix the persona believabilities the evaluation's debate weighs (once, at its start)."""
+    result = session.execute(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker), Evaluation.believability.is_(None))
+        .values(believability=dict(believability))
         .execution_options(synchronize_session=False)
     )
     return _one_row(result)

@@ -122,7 +122,7 @@ def record_trades(
     market = get_market(session, hypothesis_id=hypothesis_id, lock=True)
     if market is None:
         raise NotFoundError(f"hypothesis {hypothesis_id!r} has no market; open it first")
-    current = _price(market.liquidity, market.q_yes, market.q_no)
+    current = lmsr_price(market.liquidity, market.q_yes, market.q_no)
     if abs(trades[0].price_before - current) > PRICE_TOLERANCE:
         raise StaleMarketError(
             f"market of {hypothesis_id!r} is at {current:.12f}, but the trades were "
@@ -194,10 +194,10 @@ def price_history(session: Session, *, hypothesis_id: str) -> list[PricePoint]:
 def market_price(session: Session, *, hypothesis_id: str) -> float | None:
     """The current price (the exchange rating), or None if the hypothesis has no market."""
     market = get_market(session, hypothesis_id=hypothesis_id)
-    return None if market is None else _price(market.liquidity, market.q_yes, market.q_no)
+    return None if market is None else lmsr_price(market.liquidity, market.q_yes, market.q_no)
 
 
-def _price(b: float, q_yes: float, q_no: float) -> float:
+def lmsr_price(b: float, q_yes: float, q_no: float) -> float:
     # The LMSR price, restated here only to check staleness; scoring.lmsr is the definition.
     x = (q_yes - q_no) / b
     if x >= 0:

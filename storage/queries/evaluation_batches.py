@@ -1,0 +1,268 @@
+"""The ledger in batches: queueing many evaluations, claiming and finishing offline ones.
+
+An offline debate costs milliseconds, less than its per-evaluation ledger round trips and its
+own broker message would. Offline evaluations queued together are therefore sent as one message
+of ids; the worker that takes it claims each evaluation's lease as usual and finishes all of
+them in one transaction. Leases, attempts and the reaper work per evaluation exactly as for
+evaluations sent one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
+from storage.queries.evaluations import (
+    Enqueued,
+    claim_evaluations,
+    config_hash,
+    enqueue_evaluation,
+)
+
+_RUNNING = EvaluationState.RUNNING.value
+_QUEUED = EvaluationState.QUEUED.value
+_TABLE: Table = Evaluation.__table__  # type: ignore[assignment]
+_LIVE = [s.value for s in ACTIVE_STATES]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An evaluation whose lease this worker now holds."""
+
+    id: int
+    hypothesis_id: str
+    config: dict[str, Any]
+    # Fixed when the evaluation's debate first started; None before that.
+    believability: dict[str, float] | None = None
+
+
+def claim_batch(
+    session: Session,
+    *,
+    evaluation_ids: Sequence[int],
+    worker: str,
+    lease_seconds: int,
+    backends: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> list[Claimed]:
+    """Take the leases of those of ``evaluation_ids`` that are claimable (and of ``backends``).
+
+    What is claimable is what ``claim_evaluation`` would claim: queued, expired, or already this
+    worker's (a retried task takes its batch back without spending attempts). Returns them in id
+    order, with what their debates need.
+    """
+    claimed = claim_evaluations(
+        session,
+        evaluation_ids=evaluation_ids,
+        worker=worker,
+        lease_seconds=lease_seconds,
+        backends=backends,
+        now=now,
+    )
+    return _claimed(session, claimed)
+
+
+def _claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Evaluation.id, Evaluation.hypothesis_id, Evaluation.config, Evaluation.believability)
+        .where(Evaluation.id.in_(list(ids)))
+        .order_by(Evaluation.id)
+    ).all()
+    return [
+        Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b) for i, h, c, b in rows
+    ]
+
+
+def renew_batch(
+    session: Session,
+    *,
+    evaluation_ids: Sequence[int],
+    worker: str,
+    lease_seconds: int,
+    now: datetime | None = None,
+) -> set[int]:
+    """Renew this worker's leases on ``evaluation_ids``; returns those it still holds.
+
+    Inside the transaction that finishes the batch this also locks the rows, so no reaper can
+    hand them on before the transaction commits.
+    """
+    if not evaluation_ids:
+        return set()
+    now = now or utcnow()
+    held = session.scalars(
+        update(Evaluation)
+        .where(
+            Evaluation.id.in_(list(evaluation_ids)),
+            Evaluation.state == _RUNNING,
+            Evaluation.lease_owner == worker,
+        )
+        .values(
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            heartbeat_at=now,
+            updated_at=now,
+        )
+        .returning(Evaluation.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return set(held)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What a finished debate leaves on its ledger row."""
+
+    evaluation_id: int
+    decisions: Sequence[Mapping[str, Any]]
+    quality: float
+    progress: Mapping[str, Any]
+    believability: Mapping[str, float]
+
+
+def complete_batch(
+    session: Session, *, finished: Sequence[Finished], worker: str, now: datetime | None = None
+) -> None:
+    """Mark the batch succeeded with its decisions, quality and progress, and free the leases.
+
+    Call after ``renew_batch`` in the same transaction, with only the evaluations it returned.
+    """
+    if not finished:
+        return
+    now = now or utcnow()
+    statement = (
+        update(_TABLE)
+        .where(
+            _TABLE.c.id == bindparam("evaluation_id"),
+            _TABLE.c.state == _RUNNING,
+            _TABLE.c.lease_owner == bindparam("worker"),
+        )
+        .values(
+            state=EvaluationState.SUCCEEDED.value,
+            lease_owner=None,
+            lease_expires_at=None,
+            decisions=bindparam("decisions"),
+            quality=bindparam("quality"),
+            progress=bindparam("progress"),
+            believability=bindparam("believability"),
+            finished_at=now,
+            updated_at=now,
+        )
+    )
+    session.execute(
+        statement,
+        [
+            {
+                "evaluation_id": item.evaluation_id,
+                "worker": worker,
+                "decisions": [dict(d) for d in item.decisions],
+                "quality": item.quality,
+                "progress": dict(item.progress),
+                "believability": dict(item.believability),
+            }
+            for item in finished
+        ],
+    )
+
+
+def enqueue_many(
+    session: Session,
+    *,
+    hypothesis_ids: Sequence[str],
+    config: Mapping[str, Any],
+    max_attempts: int,
+    force: bool = False,
+    now: datetime | None = None,
+) -> list[Enqueued]:
+    """``enqueue_evaluation`` for many hypotheses under one configuration, in four statements.
+
+    Returns one entry per requested hypothesis, in order: a new queued row, or (unless
+    ``force``) the live twin, which a repeated hypothesis also gets. Raises NotFoundError naming
+    the first unknown hypothesis, before anything is written.
+    """
+    known = set(
+        session.scalars(select(Hypothesis.id).where(Hypothesis.id.in_(set(hypothesis_ids))))
+    )
+    for hypothesis_id in hypothesis_ids:
+        if hypothesis_id not in known:
+            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    digest = config_hash(config)
+    live: dict[str, Evaluation] = {}
+    if not force:
+        for evaluation in session.scalars(
+            select(Evaluation)
+            .where(
+                Evaluation.hypothesis_id.in_(set(hypothesis_ids)),
+                Evaluation.config_hash == digest,
+                Evaluation.state.in_(_LIVE),
+            )
+            .order_by(Evaluation.id.desc())
+        ):
+            live[evaluation.hypothesis_id] = evaluation  # the oldest wins, as in _live_twin
+    fresh = [h for h in dict.fromkeys(hypothesis_ids) if h not in live] if not force else []
+    new_rows = list(hypothesis_ids) if force else fresh
+    now = now or utcnow()
+    values: list[dict[str, Any]] = [
+        {
+            "hypothesis_id": h,
+            "config": dict(config),
+            "config_hash": digest,
+            "dedup_key": None if force else digest,
+            "state": _QUEUED,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "progress": {},
+            "decisions": [],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for h in new_rows
+    ]
+    try:
+        with session.begin_nested():
+            created = list(session.scalars(insert(Evaluation).returning(Evaluation), values))
+    except IntegrityError:
+        # A concurrent request took a live slot: fall back to one by one, which resolves races.
+        return [
+            enqueue_evaluation(
+                session,
+                hypothesis_id=h,
+                config=config,
+                max_attempts=max_attempts,
+                force=force,
+                now=now,
+            )
+            for h in hypothesis_ids
+        ]
+    if force:
+        return [Enqueued(evaluation, created=True) for evaluation in created]
+    by_hypothesis = {evaluation.hypothesis_id: evaluation for evaluation in created}
+    results: list[Enqueued] = []
+    for h in hypothesis_ids:
+        if h in by_hypothesis:
+            results.append(Enqueued(by_hypothesis.pop(h), created=True))
+            live[h] = results[-1].evaluation
+        else:
+            results.append(Enqueued(live[h], created=False))
+    return results
+
+
+def mark_many_enqueued(
+    session: Session, *, evaluation_ids: Sequence[int], now: datetime | None = None
+) -> None:
+    """Record that messages for these evaluations were just handed to the broker."""
+    if evaluation_ids:
+        session.execute(
+            update(Evaluation)
+            .where(Evaluation.id.in_(list(evaluation_ids)))
+            .values(enqueued_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,176 @@
+"""Writing a batch of scored evaluations: trades, market totals and snapshots in a few statements.
+
+The one-by-one functions (``exchange.record_trades``, ``snapshots.record_snapshot``) check and
+retry per evaluation; a batch instead locks its hypotheses' markets up front, in id order, so
+it alone appends to them until it commits, and then writes every row with one executemany per
+table. The unique keys (evaluation and persona for trades; evaluation, and hypothesis and
+version, for snapshots) still refuse anything written twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Market, MarketTrade, ScoreSnapshot, utcnow
+from storage.queries.exchange import PRICE_TOLERANCE, StaleMarketError, TradeLike, lmsr_price
+
+_MARKETS: Table = Market.__table__  # type: ignore[assignment]
+_TRADES: Table = MarketTrade.__table__  # type: ignore[assignment]
+_SNAPSHOTS: Table = ScoreSnapshot.__table__  # type: ignore[assignment]
+
+
+@dataclass
+class _Book:
+    liquidity: float
+    q_yes: float
+    q_no: float
+    next_seq: int
+    next_version: int
+    touched: bool = False
+
+
+class ScoreBatch:
+    """The locked markets of a batch's hypotheses, traded in memory and written by ``write``."""
+
+    def __init__(self, session: Session, *, hypothesis_ids: Sequence[str], liquidity: float):
+        if not (math.isfinite(liquidity) and liquidity > 0):
+            raise ValueError(f"market liquidity must be finite and > 0, got {liquidity!r}")
+        self._session = session
+        self._now = utcnow()
+        self._trades: list[dict[str, Any]] = []
+        self._snapshots: list[dict[str, Any]] = []
+        ids = sorted(set(hypothesis_ids))
+        self._books = self._lock(ids, liquidity) if ids else {}
+
+    def _lock(self, ids: list[str], liquidity: float) -> dict[str, _Book]:
+        session = self._session
+        dialect_insert = (
+            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        opening = dialect_insert(_MARKETS).on_conflict_do_nothing(index_elements=["hypothesis_id"])
+        session.execute(
+            opening,
+            [
+                {
+                    "hypothesis_id": i,
+                    "liquidity": liquidity,
+                    "q_yes": 0.0,
+                    "q_no": 0.0,
+                    "updated_at": self._now,
+                }
+                for i in ids
+            ],
+        )
+        markets = session.execute(
+            select(
+                _MARKETS.c.hypothesis_id, _MARKETS.c.liquidity, _MARKETS.c.q_yes, _MARKETS.c.q_no
+            )
+            .where(_MARKETS.c.hypothesis_id.in_(ids))
+            .order_by(_MARKETS.c.hypothesis_id)
+            .with_for_update()
+        ).all()
+        seqs = _last_by_hypothesis(session, _TRADES.c.seq, ids)
+        versions = _last_by_hypothesis(session, _SNAPSHOTS.c.version, ids)
+        return {
+            h: _Book(b, q_yes, q_no, seqs.get(h, 0) + 1, versions.get(h, 0) + 1)
+            for h, b, q_yes, q_no in markets
+        }
+
+    def market(self, hypothesis_id: str) -> tuple[float, float, float]:
+        """The market's (liquidity, q_yes, q_no) after the trades made so far in this batch."""
+        book = self._books[hypothesis_id]
+        return book.liquidity, book.q_yes, book.q_no
+
+    def price(self, hypothesis_id: str) -> float:
+        return lmsr_price(*self.market(hypothesis_id))
+
+    def trade(self, hypothesis_id: str, *, evaluation_id: int, trades: Sequence[TradeLike]) -> None:
+        """Append one evaluation's trades; they must start from the market's current price."""
+        if not trades:
+            return
+        book = self._books[hypothesis_id]
+        current = lmsr_price(book.liquidity, book.q_yes, book.q_no)
+        if abs(trades[0].price_before - current) > PRICE_TOLERANCE:
+            raise StaleMarketError(
+                f"market of {hypothesis_id!r} is at {current:.12f}, but the trades were "
+                f"computed at {trades[0].price_before:.12f}"
+            )
+        for offset, trade in enumerate(trades):
+            self._trades.append(
+                {
+                    "hypothesis_id": hypothesis_id,
+                    "evaluation_id": evaluation_id,
+                    "seq": book.next_seq + offset,
+                    "persona": trade.persona,
+                    "target_probability": trade.target_probability,
+                    "shares_yes": trade.shares_yes,
+                    "shares_no": trade.shares_no,
+                    "cost": trade.cost,
+                    "price_before": trade.price_before,
+                    "price_after": trade.price_after,
+                    "created_at": self._now,
+                }
+            )
+        book.next_seq += len(trades)
+        # Summed as record_trades sums them, so both paths reach the very same float.
+        book.q_yes += math.fsum(t.shares_yes for t in trades)
+        book.q_no += math.fsum(t.shares_no for t in trades)
+        book.touched = True
+
+    def snapshot(self, hypothesis_id: str, *, evaluation_id: int, **fields: Any) -> int:
+        """Stage the hypothesis's next snapshot; returns its version."""
+        book = self._books[hypothesis_id]
+        version = book.next_version
+        book.next_version += 1
+        self._snapshots.append(
+            {
+                "hypothesis_id": hypothesis_id,
+                "evaluation_id": evaluation_id,
+                "version": version,
+                "created_at": self._now,
+                **fields,
+            }
+        )
+        return version
+
+    def write(self) -> None:
+        """Insert the trades and snapshots and move the markets: one executemany each."""
+        session = self._session
+        if self._trades:
+            session.execute(insert(_TRADES), self._trades)
+        moved = [
+            {"hypothesis": h, "q_yes": b.q_yes, "q_no": b.q_no, "now": self._now}
+            for h, b in self._books.items()
+            if b.touched
+        ]
+        if moved:
+            session.execute(
+                update(_MARKETS)
+                .where(_MARKETS.c.hypothesis_id == bindparam("hypothesis"))
+                .values(
+                    q_yes=bindparam("q_yes"), q_no=bindparam("q_no"), updated_at=bindparam("now")
+                ),
+                moved,
+            )
+        if self._snapshots:
+            session.execute(insert(_SNAPSHOTS), self._snapshots)
+        self._trades.clear()
+        self._snapshots.clear()
+
+
+def _last_by_hypothesis(session: Session, column: Any, ids: list[str]) -> dict[str, int]:
+    table = column.table
+    rows = session.execute(
+        select(table.c.hypothesis_id, func.max(column))
+        .where(table.c.hypothesis_id.in_(ids))
+        .group_by(table.c.hypothesis_id)
+    ).all()
+    return {h: int(n or 0) for h, n in rows}
