@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -30,6 +30,10 @@ _RESOLVED = (HypothesisStatus.VALIDATED.value, HypothesisStatus.REFUTED.value)
 # brier(probabilities, outcome) -> score; believability(mean brier, resolved count) -> weight.
 BrierRule = Callable[[Sequence[float], bool], float]
 BelievabilityRule = Callable[[float, int], float]
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises recalibrations.
+_CALIBRATION_LOCK_KEY = 0x68796361
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,20 @@ def resolved_forecasts(
     session: Session, *, personas: Sequence[str] | None = None
 ) -> list[Forecast]:
     """Every probability a persona stated about a hypothesis that is now resolved."""
+    return [
+        Forecast(
+            persona=persona,
+            hypothesis_id=hypothesis_id,
+            probability=float(probability),
+            validated=status == HypothesisStatus.VALIDATED.value,
+        )
+        for persona, hypothesis_id, probability, status in session.execute(
+            _forecasts_query(personas)
+        )
+    ]
+
+
+def _forecasts_query(personas: Sequence[str] | None) -> Select[str, str, float, str]:
     query = (
         select(DebateTurn.persona, Hypothesis.id, DebateTurn.probability, Hypothesis.status)
         .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
@@ -62,15 +80,7 @@ def resolved_forecasts(
     )
     if personas is not None:
         query = query.where(DebateTurn.persona.in_(list(personas)))
-    return [
-        Forecast(
-            persona=persona,
-            hypothesis_id=hypothesis_id,
-            probability=float(probability),
-            validated=status == HypothesisStatus.VALIDATED.value,
-        )
-        for persona, hypothesis_id, probability, status in session.execute(query)
-    ]
+    return query
 
 
 def recalibrate(
@@ -87,27 +97,56 @@ def recalibrate(
     resolved record (mean over hypotheses of the per-hypothesis Brier), so calling this twice,
     or in any order across hypotheses, gives the same table. Returns the updated rows.
     """
-    hypothesis = session.get(Hypothesis, hypothesis_id)
-    if hypothesis is None:
-        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
-    if hypothesis.status not in _RESOLVED:
-        raise ValueError(
-            f"hypothesis {hypothesis_id!r} is {hypothesis.status!r}; "
-            "only validated or refuted hypotheses can be scored"
-        )
-    personas = sorted(
-        set(
-            session.scalars(
-                select(DebateTurn.persona)
-                .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
-                .where(Evaluation.hypothesis_id == hypothesis_id)
+    return recalibrate_many(
+        session,
+        hypothesis_ids=[hypothesis_id],
+        brier=brier,
+        believability=believability,
+        now=now,
+    )
+
+
+def recalibrate_many(
+    session: Session,
+    *,
+    hypothesis_ids: Sequence[str],
+    brier: BrierRule,
+    believability: BelievabilityRule,
+    now: datetime | None = None,
+) -> list[CalibrationRow]:
+    """``recalibrate`` for several resolved hypotheses at once, reading the record once.
+
+    On PostgreSQL recalibrations take turns (a transaction-scoped advisory lock): each then
+    reads the record as the previous one committed it, and two workers never both insert the
+    first row of a persona.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CALIBRATION_LOCK_KEY})
+    found = {
+        h.id: h.status
+        for h in session.scalars(select(Hypothesis).where(Hypothesis.id.in_(list(hypothesis_ids))))
+    }
+    for hypothesis_id in hypothesis_ids:
+        if hypothesis_id not in found:
+            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+        if found[hypothesis_id] not in _RESOLVED:
+            raise ValueError(
+                f"hypothesis {hypothesis_id!r} is {found[hypothesis_id]!r}; "
+                "only validated or refuted hypotheses can be scored"
             )
+    personas = sorted(
+        session.scalars(
+            select(DebateTurn.persona)
+            .distinct()
+            .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
+            .where(Evaluation.hypothesis_id.in_(list(hypothesis_ids)))
         )
     )
     grouped: dict[str, dict[tuple[str, bool], list[float]]] = defaultdict(lambda: defaultdict(list))
-    for forecast in resolved_forecasts(session, personas=personas):
-        key = (forecast.hypothesis_id, forecast.validated)
-        grouped[forecast.persona][key].append(forecast.probability)
+    # The whole resolved record is read on every recalibration, so it is read as bare rows.
+    validated = HypothesisStatus.VALIDATED.value
+    for persona, hypothesis_id, probability, status in session.execute(_forecasts_query(personas)):
+        grouped[persona][(hypothesis_id, status == validated)].append(float(probability))
     now = now or utcnow()
     updated: list[CalibrationRow] = []
     for persona in personas:
