@@ -29,7 +29,7 @@ from tests.servers import REDIS_URL, fresh_postgres_database
 from tests.workers.harness import WorkerProcess, all_finished, hyposcore_env, wait_for
 from tests.workers.pipeline_helpers import prepared_database
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluations
 
 
 def evaluations_per_second(database: Database, settings: Settings, count: int) -> float:
@@ -39,15 +39,15 @@ def evaluations_per_second(database: Database, settings: Settings, count: int) -
     config = debate_config(settings)
     started = time.perf_counter()
     ids = [
-        submit_evaluation(
+        e.evaluation.id
+        for e in submit_evaluations(
             database,
             settings,
-            hypothesis_id=hypotheses[i % len(hypotheses)],
+            hypothesis_ids=[hypotheses[i % len(hypotheses)] for i in range(count)],
             config=config,
             force=True,
             app=app,
-        ).evaluation.id
-        for i in range(count)
+        )
     ]
     wait_for(lambda: all_finished(database, ids), 600, "the evaluations")
     return count / (time.perf_counter() - started)

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
         600, ge=1, description="Provider-wide request rate, all workers."
     )
 
+    offline_batch_size: int = Field(
+        16,
+        ge=1,
+        le=64,
+        description=(
+            "Offline evaluations a worker claims and finishes in one transaction; 1 turns "
+            "batching off."
+        ),
+    )
+
     # Ledger
     lease_seconds: int = Field(
         120, ge=5, description="A running evaluation's lease; heartbeats renew it."

@@ -16,6 +16,19 @@ from workers.limits import LimitedBackend, LocalLimiter, ProviderLimiter, RedisL
 
 # The offline backend calls no provider, so it takes no slot.
 UNLIMITED_BACKENDS = frozenset({"evidence", "scripted"})
+# Backends whose whole debate costs milliseconds and is recomputed exactly if lost.
+INSTANT_BACKENDS = frozenset({"evidence"})
+
+
+def batchable_backends(settings: Settings) -> frozenset[str]:
+    """The backends whose evaluations a worker may claim and finish in batches.
+
+    An offline backend slowed down to simulate a provider (``evidence_delay_seconds``) is
+    treated like one: its evaluations run one by one, with their turns stored as they come.
+    """
+    if settings.offline_batch_size <= 1 or settings.evidence_delay_seconds > 0:
+        return frozenset()
+    return INSTANT_BACKENDS
 
 
 def limits_redis_url(settings: Settings) -> str | None:

@@ -7,19 +7,28 @@ evidence in the order it was imported).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from debates.case import Case, DrugFact, Evidence, GeneFacts
-from storage.models import Drug, EvidenceItem, Gene
-from storage.queries.knowledge import get_hypothesis_with_gene_facts
+from storage.models import Drug, EvidenceItem, Gene, Hypothesis
+from storage.queries.knowledge import get_hypotheses_with_gene_facts
 
 
 def load_case(session: Session, *, hypothesis_id: str) -> Case:
     """The case for ``hypothesis_id``; raises ``storage.errors.NotFoundError`` when unknown."""
-    hypothesis = get_hypothesis_with_gene_facts(session, hypothesis_id=hypothesis_id)
+    return load_cases(session, hypothesis_ids=[hypothesis_id])[hypothesis_id]
+
+
+def load_cases(session: Session, *, hypothesis_ids: Sequence[str]) -> dict[str, Case]:
+    """The cases of several hypotheses, read in the same six queries as one."""
+    found = get_hypotheses_with_gene_facts(session, hypothesis_ids=hypothesis_ids)
+    return {hypothesis_id: case_of(hypothesis) for hypothesis_id, hypothesis in found.items()}
+
+
+def case_of(hypothesis: Hypothesis) -> Case:
     return Case(
         hypothesis_id=hypothesis.id,
         title=hypothesis.title,

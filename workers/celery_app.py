@@ -24,6 +24,7 @@ QUEUES = (DEBATES_QUEUE, SCORING_QUEUE, PUBLISH_QUEUE)
 
 TASK_ROUTES = {
     "hyposcore.evaluate": {"queue": DEBATES_QUEUE},
+    "hyposcore.evaluate_batch": {"queue": DEBATES_QUEUE},
     "hyposcore.tournament_round": {"queue": DEBATES_QUEUE},
     "hyposcore.score": {"queue": SCORING_QUEUE},
     "hyposcore.reap": {"queue": SCORING_QUEUE},

@@ -17,6 +17,8 @@ from debates.types import DebateConfig
 from hyposcore.settings import Settings
 from storage.db import Database
 from storage.queries import evaluations as ledger
+from storage.queries.evaluation_batches import enqueue_many, mark_many_enqueued
+from workers.backends import batchable_backends
 from workers.celery_app import DEBATES_QUEUE, get_app
 
 log = logging.getLogger(__name__)
@@ -72,12 +74,68 @@ def submit_evaluation(
     return enqueued
 
 
+def submit_evaluations(
+    database: Database,
+    settings: Settings,
+    *,
+    hypothesis_ids: Sequence[str],
+    config: Mapping[str, Any],
+    force: bool = False,
+    app: Celery | None = None,
+) -> list[ledger.Enqueued]:
+    """``submit_evaluation`` for many hypotheses: one transaction for the rows, then the messages.
+
+    Offline evaluations go out as messages of up to ``offline_batch_size`` ids, each run by one
+    worker in one transaction; the others one message each. Returns one entry per hypothesis,
+    in order. An unknown hypothesis fails the whole call before anything is written or sent.
+    """
+    with database.transaction() as session:
+        enqueued = enqueue_many(
+            session,
+            hypothesis_ids=hypothesis_ids,
+            config=config,
+            max_attempts=settings.max_attempts,
+            force=force,
+        )
+    app = app or get_app(settings)
+    created = [e.evaluation for e in enqueued if e.created]
+    batchable = batchable_backends(settings)
+    singles = [e.id for e in created if e.config.get("backend") not in batchable]
+    grouped = [e.id for e in created if e.config.get("backend") in batchable]
+    sent = [i for i in singles if _send(app, evaluation_id=i)]
+    size = settings.offline_batch_size
+    for start in range(0, len(grouped), size):
+        group = grouped[start : start + size]
+        if _send_batch(app, evaluation_ids=group):
+            sent.extend(group)
+    with database.transaction() as session:
+        mark_many_enqueued(session, evaluation_ids=sent)
+    return enqueued
+
+
 def send_evaluate(database: Database, app: Celery, *, evaluation_id: int) -> bool:
     """Send the evaluate message; on failure leave it to the reaper and say so."""
+    if not _send(app, evaluation_id=evaluation_id):
+        return False
+    with database.transaction() as session:
+        ledger.mark_enqueued(session, evaluation_id=evaluation_id)
+    return True
+
+
+def _send(app: Celery, *, evaluation_id: int) -> bool:
+    return _send_task(app, "hyposcore.evaluate", evaluation_id, [evaluation_id])
+
+
+def _send_batch(app: Celery, *, evaluation_ids: Sequence[int]) -> bool:
+    """One message for several offline evaluations, which one worker runs together."""
+    return _send_task(app, "hyposcore.evaluate_batch", list(evaluation_ids), evaluation_ids)
+
+
+def _send_task(app: Celery, name: str, arg: object, evaluation_ids: Sequence[int]) -> bool:
     try:
         app.send_task(
-            "hyposcore.evaluate",
-            args=[evaluation_id],
+            name,
+            args=[arg],
             queue=DEBATES_QUEUE,
             # No result is awaited (the ledger has the outcome); subscribing to one would
             # make a dead result store stall the caller.
@@ -87,9 +145,9 @@ def send_evaluate(database: Database, app: Celery, *, evaluation_id: int) -> boo
         )
     except Exception as exc:  # the broker's many connection errors; the reaper re-sends
         log.warning(
-            "evaluation %s: message not sent (%s); the reaper will re-send it", evaluation_id, exc
+            "evaluations %s: message not sent (%s); the reaper will re-send it",
+            list(evaluation_ids),
+            exc,
         )
         return False
-    with database.transaction() as session:
-        ledger.mark_enqueued(session, evaluation_id=evaluation_id)
     return True

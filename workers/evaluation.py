@@ -79,7 +79,12 @@ def run_debate_phase(
         config = config_from_ledger(evaluation.config)
         case = load_case(session, hypothesis_id=evaluation.hypothesis_id)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
-        believability = persona_believability(session)
+        believability = evaluation.believability
+        if believability is None:
+            believability = persona_believability(session)
+            ledger.record_believability(
+                session, evaluation_id=evaluation_id, worker=owner, believability=believability
+            )
     backend = backend_for(config)
     with LeaseKeeper(
         database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
@@ -137,18 +142,18 @@ class TurnWriter:
             return
         done = self._turns_done + len(self._pending)
         with self._database.transaction() as session:
-            self._flush(session, _progress("debate", record.round, self._rounds, done))
+            self._flush(session, debate_progress("debate", record.round, self._rounds, done))
 
     def finish(self, outcome: DebateOutcome, *, owner: str) -> None:
         """Store what is left, the decisions and the quality, and mark the debate scored next."""
-        progress = _progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
+        progress = debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
         with self._database.transaction() as session:
             self._flush(session, progress)
             ledger.record_debate(
                 session,
                 evaluation_id=self._evaluation_id,
                 worker=owner,
-                decisions=[_decision_dict(d) for d in outcome.decisions],
+                decisions=[decision_dict(d) for d in outcome.decisions],
                 quality=outcome.quality,
             )
 
@@ -167,7 +172,7 @@ class TurnWriter:
         self._last_flush = time.monotonic()
 
 
-def _progress(phase: str, round_: int, rounds: int, turns_done: int) -> dict[str, object]:
+def debate_progress(phase: str, round_: int, rounds: int, turns_done: int) -> dict[str, object]:
     return {
         "phase": phase,
         "round": round_,
@@ -176,7 +181,7 @@ def _progress(phase: str, round_: int, rounds: int, turns_done: int) -> dict[str
     }
 
 
-def _decision_dict(decision: Decision) -> dict[str, object]:
+def decision_dict(decision: Decision) -> dict[str, object]:
     return {
         "round": decision.round,
         "action": decision.action,

@@ -37,7 +37,7 @@ from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
 from workers.broker import purge_delivered
 from workers.cases import load_case
-from workers.dispatch import debate_config, send_evaluate, submit_evaluation
+from workers.dispatch import debate_config, send_evaluate, submit_evaluations
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +74,12 @@ def reevaluate(
         if not r.live and (r.last_scored_at is None or r.last_scored_at < stale_before)
     ]
     chosen = rank_for_reevaluation(candidates, settings.reevaluate_batch)
-    queued = []
-    for hypothesis_id in chosen:
-        enqueued = submit_evaluation(
-            database, settings, hypothesis_id=hypothesis_id, config=debate_config(settings), app=app
+    queued = [
+        e.evaluation.id
+        for e in submit_evaluations(
+            database, settings, hypothesis_ids=chosen, config=debate_config(settings), app=app
         )
-        queued.append(enqueued.evaluation.id)
+    ]
     if queued:
         log.info("scheduler: queued re-evaluations %s of %s", queued, chosen)
     return queued

@@ -9,19 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
+from debates.types import TurnRecord
 from hyposcore.settings import Settings
 from scoring.blend import Blend, BlendError, PersonaScores, blend
 from scoring.calibration import brier, update_believability
 from scoring.dimensions import Dimension
 from scoring.exchange import Stance, debate_trades
-from scoring.lmsr import MarketState
+from scoring.lmsr import MarketState, Trade
 from scoring.weights import Weights
 from storage.db import Database
 from storage.models import DebateTurn, HypothesisStatus
 from storage.queries import evaluations as ledger
-from storage.queries.calibration import persona_believability, recalibrate
+from storage.queries.calibration import persona_believability, recalibrate, recalibrate_many
 from storage.queries.exchange import get_or_create_market, market_price, record_trades
 from storage.queries.knowledge import get_hypothesis
+from storage.queries.score_batches import ScoreBatch
 from storage.queries.snapshots import ensure_scoring_config, record_snapshot
 from storage.queries.tournament import get_ratings
 from storage.queries.turns import list_turns
@@ -36,31 +40,72 @@ class Scored:
     gene_symbols: tuple[str, ...]
 
 
-def latest_turns(turns: Sequence[DebateTurn]) -> list[DebateTurn]:
-    """Each persona's last word: its turn in the highest round it spoke in."""
-    latest: dict[str, DebateTurn] = {}
-    for turn in sorted(turns, key=lambda t: (t.round, t.id)):
+@dataclass(frozen=True)
+class TurnView:
+    """What scoring reads of a turn, whether it comes from the ledger or straight from a debate."""
+
+    persona: str
+    round: int
+    scores: Mapping[str, float]
+    confidence: float
+    probability: float
+
+    @classmethod
+    def of_row(cls, turn: DebateTurn) -> TurnView:
+        return cls(turn.persona, turn.round, turn.scores, turn.confidence, turn.probability)
+
+    @classmethod
+    def of_record(cls, record: TurnRecord) -> TurnView:
+        output = record.output
+        scores = {dimension.value: value for dimension, value in output.scores.items()}
+        return cls(record.persona, record.round, scores, output.confidence, output.probability)
+
+
+def latest_turns(turns: Sequence[TurnView]) -> list[TurnView]:
+    """Each persona's last word: its turn in the highest round it spoke in.
+
+    ``turns`` come in the order they were written; a stable sort keeps that order within a round.
+    """
+    latest: dict[str, TurnView] = {}
+    for turn in sorted(turns, key=lambda t: t.round):
         latest[turn.persona] = turn
     return [latest[persona] for persona in sorted(latest)]
 
 
-def blend_turns(
-    turns: Sequence[DebateTurn],
+@dataclass(frozen=True)
+class ScorePlan:
+    """Everything one evaluation's scoring writes, computed before anything is written."""
+
+    blend: Blend
+    trades: list[Trade]
+
+
+def plan_score(
+    turns: Sequence[TurnView],
     believability: Mapping[str, float],
     weights: Weights,
     *,
     level: float,
-) -> Blend:
-    scores = [
-        PersonaScores(
-            persona=turn.persona,
-            scores={Dimension(name): float(value) for name, value in turn.scores.items()},
-            confidence=turn.confidence,
-            believability=believability.get(turn.persona, 1.0),
-        )
-        for turn in latest_turns(turns)
-    ]
-    return blend(scores, weights, level=level)
+    market: MarketState,
+    quality: float,
+) -> ScorePlan:
+    """Blend the personas' last words and trade the market toward them; raises BlendError."""
+    latest = latest_turns(turns)
+    result = blend(
+        [
+            PersonaScores(
+                persona=turn.persona,
+                scores={Dimension(name): float(value) for name, value in turn.scores.items()},
+                confidence=turn.confidence,
+                believability=believability.get(turn.persona, 1.0),
+            )
+            for turn in latest
+        ],
+        weights,
+        level=level,
+    )
+    stances = [Stance(t.persona, t.probability, believability.get(t.persona, 1.0)) for t in latest]
+    return ScorePlan(blend=result, trades=debate_trades(market, stances, quality))
 
 
 def score_evaluation(
@@ -82,29 +127,35 @@ def score_evaluation(
         evaluation = ledger.get_evaluation(session, evaluation_id=evaluation_id)
         hypothesis = get_hypothesis(session, hypothesis_id=evaluation.hypothesis_id)
         turns = list_turns(session, evaluation_id=evaluation_id)
-        believability = persona_believability(session)
+        # Weighed as the debate was, with the believabilities fixed when it started.
+        believability = evaluation.believability
+        if believability is None:
+            believability = persona_believability(session)
+        quality = evaluation.quality if evaluation.quality is not None else 0.0
+        market = get_or_create_market(
+            session, hypothesis_id=hypothesis.id, liquidity=settings.market_liquidity
+        )
         try:
-            result = blend_turns(turns, believability, weights, level=settings.interval_level)
+            plan = plan_score(
+                [TurnView.of_row(turn) for turn in turns],
+                believability,
+                weights,
+                level=settings.interval_level,
+                market=MarketState(b=market.liquidity, q_yes=market.q_yes, q_no=market.q_no),
+                quality=quality,
+            )
         except BlendError as exc:
             ledger.fail_evaluation(
                 session, evaluation_id=evaluation_id, worker=owner, error=f"cannot score: {exc}"
             )
             return None
+        result = plan.blend
         ensure_scoring_config(session, digest=result.config_hash, weights=weights.as_dict())
-        quality = evaluation.quality if evaluation.quality is not None else 0.0
-        market = get_or_create_market(
-            session, hypothesis_id=hypothesis.id, liquidity=settings.market_liquidity
-        )
-        state = MarketState(b=market.liquidity, q_yes=market.q_yes, q_no=market.q_no)
-        stances = [
-            Stance(t.persona, t.probability, believability.get(t.persona, 1.0))
-            for t in latest_turns(turns)
-        ]
         record_trades(
             session,
             hypothesis_id=hypothesis.id,
             evaluation_id=evaluation_id,
-            trades=debate_trades(state, stances, quality),
+            trades=plan.trades,
         )
         rating = get_ratings(session, hypothesis_ids=[hypothesis.id]).get(hypothesis.id)
         snapshot, _ = record_snapshot(
@@ -134,3 +185,77 @@ def score_evaluation(
             version=snapshot.version,
             gene_symbols=tuple(gene.symbol for gene in hypothesis.genes),
         )
+
+
+@dataclass(frozen=True)
+class Debated:
+    """A debated evaluation of a batch, ready to score."""
+
+    evaluation_id: int
+    hypothesis_id: str
+    resolved: bool
+    turns: Sequence[TurnView]
+    quality: float
+    believability: Mapping[str, float]
+
+
+def score_batch(
+    session: Session,
+    settings: Settings,
+    debated: Sequence[Debated],
+    *,
+    weights: Weights,
+) -> tuple[list[int], dict[int, str]]:
+    """Trade and snapshot a batch of fenced evaluations in the caller's transaction.
+
+    Returns the evaluations scored and, for those that could not be, the reason. The markets
+    are locked in id order first, so evaluations of one hypothesis trade one after another, in
+    evaluation order, exactly as if they had been scored one by one.
+    """
+    batch = ScoreBatch(
+        session,
+        hypothesis_ids=[item.hypothesis_id for item in debated],
+        liquidity=settings.market_liquidity,
+    )
+    ratings = get_ratings(session, hypothesis_ids=[item.hypothesis_id for item in debated])
+    ensure_scoring_config(session, digest=weights.hash, weights=weights.as_dict())
+    scored: set[int] = set()
+    failed: dict[int, str] = {}
+    for item in debated:
+        h = item.hypothesis_id
+        b, q_yes, q_no = batch.market(h)
+        try:
+            plan = plan_score(
+                item.turns,
+                item.believability,
+                weights,
+                level=settings.interval_level,
+                market=MarketState(b=b, q_yes=q_yes, q_no=q_no),
+                quality=item.quality,
+            )
+        except BlendError as exc:
+            failed[item.evaluation_id] = f"cannot score: {exc}"
+            continue
+        batch.trade(h, evaluation_id=item.evaluation_id, trades=plan.trades)
+        rating = ratings.get(h)
+        batch.snapshot(
+            h,
+            evaluation_id=item.evaluation_id,
+            **plan.blend.snapshot_fields(),
+            market_price=batch.price(h),
+            rating=rating.strength if rating else None,
+            rating_low=rating.strength_low if rating else None,
+            rating_high=rating.strength_high if rating else None,
+            quality=item.quality,
+        )
+        scored.add(item.evaluation_id)
+    batch.write()
+    resolved = sorted(
+        {i.hypothesis_id for i in debated if i.resolved and i.evaluation_id in scored}
+    )
+    if resolved:
+        # Debates about settled questions are forecasts we can grade at once.
+        recalibrate_many(
+            session, hypothesis_ids=resolved, brier=brier, believability=update_believability
+        )
+    return sorted(scored), failed

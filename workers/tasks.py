@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Task, shared_task
@@ -16,9 +17,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from debates.backends.base import FatalError, RateLimitedError, RetryableError
 from hyposcore.logs import evaluation_context
 from storage.queries import evaluations as ledger
-from workers import maintenance, scoring_phase
-from workers.backends import backend_factory
+from storage.queries.evaluation_batches import Claimed
+from workers import maintenance, offline_batch, scoring_phase
+from workers.backends import backend_factory, batchable_backends
 from workers.celery_app import PUBLISH_QUEUE, SCORING_QUEUE
+from workers.dispatch import send_evaluate
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
 from workers.runtime import runtime_for
@@ -58,7 +61,17 @@ def evaluate(self: Task, evaluation_id: int) -> None:
     runtime = runtime_for(self.app)
     owner = _owner(self)
     with evaluation_context(evaluation_id):
+        claimed = offline_batch.claim(
+            runtime.database, runtime.settings, evaluation_ids=[evaluation_id], owner=owner
+        )
+        if not claimed:
+            log.info("not claimed (finished, or another worker holds the lease); dropping")
+            return
+        if offline_batch.is_batch(claimed, runtime.settings):
+            _run_batch(self, runtime, claimed, owner)
+            return
         try:
+            # The claim above is re-entered: the same owner keeps its lease.
             phase = run_debate_phase(
                 runtime.database,
                 runtime.settings,
@@ -92,6 +105,48 @@ def evaluate(self: Task, evaluation_id: int) -> None:
         self.app.send_task(
             "hyposcore.score", args=[evaluation_id, owner], queue=SCORING_QUEUE, ignore_result=True
         )
+
+
+@shared_task(
+    bind=True,
+    name="hyposcore.evaluate_batch",
+    acks_late=True,
+    max_retries=None,
+    autoretry_for=DATABASE_HICCUPS,
+    retry_backoff=DB_RETRY_SECONDS,
+    retry_backoff_max=60,
+)
+def evaluate_batch(self: Task, evaluation_ids: list[int]) -> None:
+    """Run several offline evaluations together: one claim, one transaction for the results."""
+    runtime = runtime_for(self.app)
+    if not batchable_backends(runtime.settings):
+        # This worker runs offline debates one by one (they are slowed down to drill faults).
+        for evaluation_id in evaluation_ids:
+            send_evaluate(runtime.database, self.app, evaluation_id=evaluation_id)
+        return
+    owner = _owner(self)
+    claimed = offline_batch.claim(
+        runtime.database,
+        runtime.settings,
+        evaluation_ids=evaluation_ids,
+        owner=owner,
+        batchable_only=True,
+    )
+    if len(claimed) < len(evaluation_ids):
+        log.info("batch: %d of %d claimable", len(claimed), len(evaluation_ids))
+    if claimed:
+        _run_batch(self, runtime, claimed, owner)
+
+
+def _run_batch(task: Task, runtime: Any, claimed: Sequence[Claimed], owner: str) -> None:
+    batch = offline_batch.run_batch(
+        runtime.database,
+        runtime.settings,
+        claimed,
+        owner=owner,
+        backend_for=backend_factory(runtime.settings),
+    )
+    _send_publish(task, batch.gene_symbols)
 
 
 def _retry_or_fail(
@@ -144,11 +199,13 @@ def score(self: Task, evaluation_id: int, owner: str) -> None:
         if done is None:
             log.info("scoring skipped: the lease moved on or the evaluation already ended")
             return
-        self.app.send_task(
-            "hyposcore.publish",
-            args=[list(done.gene_symbols)],
-            queue=PUBLISH_QUEUE,
-            ignore_result=True,
+        _send_publish(self, done.gene_symbols)
+
+
+def _send_publish(task: Task, gene_symbols: Sequence[str]) -> None:
+    if gene_symbols:
+        task.app.send_task(
+            "hyposcore.publish", args=[list(gene_symbols)], queue=PUBLISH_QUEUE, ignore_result=True
         )
 
 

@@ -26,7 +26,7 @@ from storage.queries.tournament import leaderboard
 from wiki.importer import import_pages
 from workers import maintenance
 from workers.celery_app import get_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluations
 
 WORKER_READY_SECONDS = 90.0
 
@@ -55,10 +55,10 @@ def demo(
         app = get_app(settings)
         config = debate_config(settings)
         ids = [
-            submit_evaluation(
-                database, settings, hypothesis_id=h, config=config, app=app
-            ).evaluation.id
-            for h in hypothesis_ids
+            e.evaluation.id
+            for e in submit_evaluations(
+                database, settings, hypothesis_ids=hypothesis_ids, config=config, app=app
+            )
         ]
         console.print(f"queued {len(ids)} evaluations on {escape(settings.resolved_broker_url)}")
         rows = follow(database, ids, timeout=timeout)

@@ -71,6 +71,7 @@ def assert_each_completed_exactly_once(database: Database, evaluation_ids: list[
                 load_case(session, hypothesis_id=evaluation.hypothesis_id),
                 config=config,
                 backend=create("evidence"),
+                believability=evaluation.believability,
             )
             assert sorted((t.round, t.persona, t.argument) for t in turns) == sorted(
                 (t.round, t.persona, t.output.argument) for t in expected.turns

@@ -14,7 +14,7 @@ from storage.models import Evaluation, Hypothesis
 from tests.servers import free_port
 from workers.broker import purge_delivered, queue_depths
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluation, submit_evaluations
 
 
 @pytest.fixture
@@ -101,3 +101,91 @@ def test_purge_removes_only_delivered_messages(embedded: tuple[Settings, Databas
     assert purge_delivered(settings.resolved_broker_url) == 1
     assert queue_depths(settings.resolved_broker_url) == {"debates": 1}
     assert len(_broker_payloads(settings)) == 1
+
+
+def _sent(settings: Settings) -> list[tuple[str, str]]:
+    """(task name, arguments) of every message on the embedded broker, in order."""
+    sent = []
+    for payload in _broker_payloads(settings):
+        headers = payload["headers"]
+        assert isinstance(headers, dict)
+        sent.append((str(headers["task"]), str(headers["argsrepr"])))
+    return sent
+
+
+def _add_hypotheses(database: Database, count: int) -> list[str]:
+    ids = [f"h-many{i:04d}" for i in range(count)]
+    with database.transaction() as session:
+        session.add_all(Hypothesis(id=i, title=f"Hypothesis {i}", statement="s") for i in ids)
+    return ids
+
+
+def test_offline_evaluations_queued_together_travel_in_batches(
+    embedded: tuple[Settings, Database],
+) -> None:
+    settings, database = embedded
+    settings = settings.model_copy(update={"offline_batch_size": 4})
+    hypotheses = _add_hypotheses(database, 10)
+    enqueued = submit_evaluations(
+        database,
+        settings,
+        hypothesis_ids=hypotheses,
+        config=debate_config(settings),
+        app=create_app(settings),
+    )
+    ids = [e.evaluation.id for e in enqueued]
+    assert all(e.created for e in enqueued) and len(set(ids)) == 10
+    assert _sent(settings) == [
+        ("hyposcore.evaluate_batch", f"[{ids[0:4]}]"),
+        ("hyposcore.evaluate_batch", f"[{ids[4:8]}]"),
+        ("hyposcore.evaluate_batch", f"[{ids[8:10]}]"),
+    ]
+    with database.sessions() as session:
+        assert all(session.get(Evaluation, i).enqueued_at is not None for i in ids)  # type: ignore[union-attr]
+
+
+def test_evaluations_of_a_model_or_a_slowed_backend_go_one_message_each(
+    embedded: tuple[Settings, Database],
+) -> None:
+    settings, database = embedded
+    hypotheses = _add_hypotheses(database, 2)
+    for config_settings, config in (
+        (settings, debate_config(settings, backend="openai")),
+        (settings.model_copy(update={"evidence_delay_seconds": 0.1}), debate_config(settings)),
+    ):
+        enqueued = submit_evaluations(
+            database,
+            config_settings,
+            hypothesis_ids=hypotheses,
+            config=config,
+            app=create_app(settings),
+        )
+        assert all(e.created for e in enqueued)
+    assert [task for task, _ in _sent(settings)] == ["hyposcore.evaluate"] * 4
+
+
+def test_a_worker_that_cannot_batch_sends_the_evaluations_on_one_by_one(
+    embedded: tuple[Settings, Database],
+) -> None:
+    settings, database = embedded
+    hypotheses = _add_hypotheses(database, 3)
+    ids = [
+        e.evaluation.id
+        for e in submit_evaluations(
+            database,
+            settings,
+            hypothesis_ids=hypotheses,
+            config=debate_config(settings),
+            app=create_app(settings),
+        )
+    ]
+    slowed = settings.model_copy(update={"evidence_delay_seconds": 0.1})
+    app = create_app(slowed)
+    app.tasks["hyposcore.evaluate_batch"].apply(args=[ids])
+    assert _sent(settings) == [
+        ("hyposcore.evaluate_batch", f"[{ids}]"),
+        *[("hyposcore.evaluate", f"[{i}]") for i in ids],
+    ]
+    with database.sessions() as session:
+        # Nothing was claimed on the way: each single message can take its evaluation.
+        assert {session.get(Evaluation, i).state for i in ids} == {"queued"}  # type: ignore[union-attr]

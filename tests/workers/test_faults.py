@@ -18,11 +18,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from hyposcore.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation
+from storage.queries.knowledge import list_hypotheses
 from tests.servers import free_port, fresh_postgres_database, require_redis
 from tests.workers.harness import (
     WorkerProcess,
@@ -38,7 +39,7 @@ from tests.workers.pipeline_helpers import (
 )
 from workers import maintenance
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluation, submit_evaluations
 
 pytestmark = pytest.mark.slow
 
@@ -110,6 +111,66 @@ def test_sigkill_of_a_worker_mid_debate_on_the_embedded_broker(tmp_path: Path) -
     assert_each_completed_exactly_once(database, ids)
     retried = {e.id: e.attempts for e in evaluations(database, ids)}
     assert all(retried[i] >= 2 for i in killed), retried
+
+
+def _any_running(database: Database, ids: list[int]) -> bool:
+    with database.sessions() as session:
+        return bool(
+            session.scalar(
+                select(func.count())
+                .select_from(Evaluation)
+                .where(Evaluation.id.in_(ids), Evaluation.state == "running")
+            )
+        )
+
+
+def test_sigkill_of_a_worker_mid_batch_on_the_embedded_broker(tmp_path: Path) -> None:
+    # Fast offline debates, many to a message: the batch's leases are taken, then the worker
+    # dies while it is still debating, before anything of the batch is written.
+    values = {
+        "data_dir": str(tmp_path / "var"),
+        "reap_interval_seconds": "1",
+        "lease_seconds": "5",
+        "resend_after_seconds": "4",
+        "offline_batch_size": "64",
+    }
+    settings = Settings(**values)  # type: ignore[arg-type]
+    database = prepared_database(settings)
+    env = hyposcore_env(**values)
+    first = WorkerProcess(env, tmp_path / "first.log", name="first").start()
+    with database.sessions() as session:
+        hypotheses = [h.id for h in list_hypotheses(session, limit=100)]
+    ids = [
+        e.evaluation.id
+        for e in submit_evaluations(
+            database,
+            settings,
+            hypothesis_ids=[hypotheses[i % len(hypotheses)] for i in range(64)],
+            config=debate_config(settings),
+            force=True,
+            app=create_app(settings),
+        )
+    ]
+    wait_for(lambda: _any_running(database, ids), 60, "the batch to be claimed", interval=0.002)
+    first.kill()
+    killed = [e.id for e in evaluations(database, ids) if e.state == "running"]
+    assert len(killed) == 64, "the kill should have caught the whole batch running"
+    beat_log = (tmp_path / "beat.log").open("ab")
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "hyposcore", "beat"],
+        env=env,
+        stdout=beat_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        with WorkerProcess(env, tmp_path / "second.log", name="second"):
+            wait_for(lambda: all_finished(database, ids), 120, "the evaluations to finish")
+    finally:
+        beat.terminate()
+        beat.wait(timeout=20)
+    assert_each_completed_exactly_once(database, ids)
+    assert all(e.attempts >= 2 for e in evaluations(database, ids))
 
 
 @contextmanager

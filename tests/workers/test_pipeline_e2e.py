@@ -21,7 +21,7 @@ from tests.workers.pipeline_helpers import (
     some_hypotheses,
 )
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluation, submit_evaluations
 
 pytestmark = pytest.mark.slow
 
@@ -31,12 +31,24 @@ def _run(tmp_path: Path, **overrides: str) -> None:
     settings = Settings(**values)  # type: ignore[arg-type]
     database = prepared_database(settings)
     app = create_app(settings)
+    hypotheses = some_hypotheses(database, 6)
     with WorkerProcess(hyposcore_env(**values), tmp_path / "worker.log"):
+        # Two queued one by one (a message each), four together (one message of ids).
         ids = [
             submit_evaluation(
                 database, settings, hypothesis_id=h, config=debate_config(settings), app=app
             ).evaluation.id
-            for h in some_hypotheses(database, 4)
+            for h in hypotheses[:2]
+        ]
+        ids += [
+            e.evaluation.id
+            for e in submit_evaluations(
+                database,
+                settings,
+                hypothesis_ids=hypotheses[2:],
+                config=debate_config(settings),
+                app=app,
+            )
         ]
         wait_for(lambda: all_finished(database, ids), 120, "the evaluations to finish")
     assert_each_completed_exactly_once(database, ids)

@@ -1,0 +1,191 @@
+"""Offline evaluations in batches write what one-by-one evaluation writes, and lose nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from hyposcore.settings import Settings
+from storage.db import Database
+from storage.models import (
+    DebateTurn,
+    Evaluation,
+    MarketTrade,
+    PersonaCalibration,
+    ScoreSnapshot,
+)
+from storage.queries.evaluation_batches import enqueue_many
+from tests.workers.pipeline_helpers import assert_each_completed_exactly_once, prepared_database
+from workers import offline_batch
+from workers.backends import backend_factory
+from workers.dispatch import debate_config
+from workers.evaluation import run_debate_phase
+from workers.scoring_phase import score_evaluation
+
+# Open and resolved hypotheses, two of them twice so one batch trades the same market twice.
+HYPOTHESES = [
+    "h-51e7234f",
+    "h-8c41d7a2",  # validated
+    "h-e19b6a37",
+    "h-51e7234f",
+    "h-4d0c7e58",  # refuted
+    "h-8c41d7a2",
+]
+
+
+def _prepared(tmp_path: Path, name: str) -> tuple[Settings, Database, list[int]]:
+    settings = Settings(data_dir=tmp_path / name)
+    database = prepared_database(settings)
+    with database.transaction() as session:
+        ids = [
+            e.evaluation.id
+            for e in enqueue_many(
+                session,
+                hypothesis_ids=HYPOTHESES,
+                config=debate_config(settings),
+                max_attempts=3,
+                force=True,
+            )
+        ]
+    return settings, database, ids
+
+
+def _ledger(database: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Everything scoring wrote, without ids and times."""
+    with database.sessions() as session:
+        return {
+            "snapshots": [
+                (
+                    s.hypothesis_id,
+                    s.evaluation_id,
+                    s.version,
+                    s.composite,
+                    s.composite_low,
+                    s.composite_high,
+                    s.market_price,
+                    s.quality,
+                    s.dimensions,
+                )
+                for s in session.scalars(select(ScoreSnapshot).order_by(ScoreSnapshot.id))
+            ],
+            "trades": [
+                (
+                    t.hypothesis_id,
+                    t.evaluation_id,
+                    t.seq,
+                    t.persona,
+                    t.shares_yes,
+                    t.shares_no,
+                    t.cost,
+                    t.price_before,
+                    t.price_after,
+                )
+                for t in session.scalars(select(MarketTrade).order_by(MarketTrade.id))
+            ],
+            "turns": [
+                (t.evaluation_id, t.round, t.persona, t.argument, t.scores, t.probability)
+                for t in session.scalars(
+                    select(DebateTurn).order_by(
+                        DebateTurn.evaluation_id, DebateTurn.round, DebateTurn.persona
+                    )
+                )
+            ],
+            "calibration": [
+                (c.persona, c.brier, c.resolved_count, c.believability)
+                for c in session.scalars(
+                    select(PersonaCalibration).order_by(PersonaCalibration.persona)
+                )
+            ],
+            "evaluations": [
+                (e.id, e.state, e.quality, e.decisions, e.believability, e.attempts)
+                for e in session.scalars(select(Evaluation).order_by(Evaluation.id))
+            ],
+        }
+
+
+def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> None:
+    settings, one_by_one, ids = _prepared(tmp_path, "one")
+    factory = backend_factory(settings)
+    # Debates first, then scoring, so every debate weighs the same (initial) believability.
+    for evaluation_id in ids:
+        run_debate_phase(
+            one_by_one, settings, evaluation_id=evaluation_id, owner="w", backend_for=factory
+        )
+    for evaluation_id in ids:
+        assert score_evaluation(one_by_one, settings, evaluation_id=evaluation_id, owner="w")
+
+    batch_settings, batched, batch_ids = _prepared(tmp_path, "batch")
+    assert batch_ids == ids
+    claimed = offline_batch.claim(batched, batch_settings, evaluation_ids=ids, owner="w")
+    result = offline_batch.run_batch(
+        batched, batch_settings, claimed, owner="w", backend_for=backend_factory(batch_settings)
+    )
+    assert result.succeeded == tuple(ids) and result.failed == ()
+    assert "MTOR" in result.gene_symbols
+
+    expected, got = _ledger(one_by_one), _ledger(batched)
+    assert got["calibration"], "resolved hypotheses were debated, so personas were graded"
+    for part in expected:
+        assert got[part] == expected[part], part
+    assert_each_completed_exactly_once(batched, ids)
+
+
+def test_a_batch_leaves_alone_an_evaluation_whose_lease_it_lost(tmp_path: Path) -> None:
+    settings, database, ids = _prepared(tmp_path, "lost")
+    claimed = offline_batch.claim(database, settings, evaluation_ids=ids, owner="me")
+    with database.transaction() as session:
+        # The lease of the second lapsed while the debates ran, and another worker took it.
+        session.execute(
+            update(Evaluation).where(Evaluation.id == ids[1]).values(lease_owner="other")
+        )
+    result = offline_batch.run_batch(
+        database, settings, claimed, owner="me", backend_for=backend_factory(settings)
+    )
+    assert ids[1] not in result.succeeded and len(result.succeeded) == len(ids) - 1
+    with database.sessions() as session:
+        taken = session.get(Evaluation, ids[1])
+        assert taken is not None and (taken.state, taken.lease_owner) == ("running", "other")
+        for model in (DebateTurn, MarketTrade, ScoreSnapshot):
+            rows = session.scalars(select(model).where(model.evaluation_id == ids[1])).all()
+            assert rows == [], model.__name__
+    assert_each_completed_exactly_once(database, [i for i in ids if i != ids[1]])
+
+
+def test_a_redelivered_batch_does_nothing_twice(tmp_path: Path) -> None:
+    settings, database, ids = _prepared(tmp_path, "again")
+    factory = backend_factory(settings)
+    for owner in ("first", "redelivered"):
+        claimed = offline_batch.claim(database, settings, evaluation_ids=ids, owner=owner)
+        if owner == "redelivered":
+            assert claimed == []
+        offline_batch.run_batch(database, settings, claimed, owner=owner, backend_for=factory)
+    assert_each_completed_exactly_once(database, ids)
+
+
+def test_a_batch_that_fails_to_commit_writes_nothing_and_its_retry_finishes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, database, ids = _prepared(tmp_path, "retry")
+    factory = backend_factory(settings)
+    claimed = offline_batch.claim(database, settings, evaluation_ids=ids, owner="task-1")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("connection dropped while finishing")
+
+    monkeypatch.setattr(offline_batch, "complete_batch", broken)
+    with pytest.raises(RuntimeError, match="connection dropped"):
+        offline_batch.run_batch(database, settings, claimed, owner="task-1", backend_for=factory)
+    with database.sessions() as session:
+        for model in (DebateTurn, MarketTrade, ScoreSnapshot):
+            assert session.scalars(select(model)).all() == [], model.__name__
+    monkeypatch.undo()
+    # The task's retry keeps its owner token and so takes its leases back, attempts unspent.
+    again = offline_batch.claim(database, settings, evaluation_ids=ids, owner="task-1")
+    assert [c.id for c in again] == ids
+    offline_batch.run_batch(database, settings, again, owner="task-1", backend_for=factory)
+    assert_each_completed_exactly_once(database, ids)
+    with database.sessions() as session:
+        assert {session.get(Evaluation, i).attempts for i in ids} == {1}  # type: ignore[union-attr]
