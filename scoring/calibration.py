@@ -46,6 +46,24 @@ def brier(probabilities: Sequence[float], outcome: bool) -> float:
     return math.fsum((p - target) ** 2 for p in probabilities) / len(probabilities)
 
 
+def brier_of_moments(count: int, total: float, total_of_squares: float, outcome: bool) -> float:
+    """``brier`` from the sums a database can keep: n, the sum of p and the sum of p squared.
+
+    mean((p - o)^2) = (sum p^2 - 2 o sum p + n o^2) / n, so a persona's whole record is read as
+    three numbers per hypothesis instead of every probability it ever stated. Agrees with
+    ``brier`` to rounding; clipped to [0, 1] so that rounding cannot leave the range.
+    """
+    if count < 1:
+        raise CalibrationError("no probabilities to score")
+    target = 1.0 if outcome else 0.0
+    if not (0.0 <= total <= count and 0.0 <= total_of_squares <= total + 1e-9 * count):
+        raise CalibrationError(
+            f"sums of {count} probabilities in [0, 1] cannot be {total!r} and {total_of_squares!r}"
+        )
+    mean = (total_of_squares - 2.0 * target * total + count * target * target) / count
+    return min(1.0, max(0.0, mean))
+
+
 def mean_brier(per_hypothesis: Iterable[float]) -> float:
     """A persona's overall Brier: the mean of its per-hypothesis scores."""
     scores = list(per_hypothesis)

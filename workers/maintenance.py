@@ -10,7 +10,7 @@ from celery import Celery
 from debates.judge import judge_pair
 from hyposcore.backends import backend_from_settings
 from hyposcore.settings import Settings
-from scoring.calibration import brier, update_believability
+from scoring.calibration import brier_of_moments, update_believability
 from scoring.priority import Candidate, rank_for_reevaluation
 from scoring.tournament import (
     ELO_START,
@@ -160,7 +160,7 @@ def recalibrate_resolved(database: Database) -> int:
             recalibrate(
                 session,
                 hypothesis_id=hypothesis_id,
-                brier=brier,
+                brier=brier_of_moments,
                 believability=update_believability,
             )
     return len(resolved)

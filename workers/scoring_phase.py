@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from debates.types import TurnRecord
 from hyposcore.settings import Settings
 from scoring.blend import Blend, BlendError, PersonaScores, blend
-from scoring.calibration import brier, update_believability
+from scoring.calibration import brier_of_moments, update_believability
 from scoring.dimensions import Dimension
 from scoring.exchange import Stance, debate_trades
 from scoring.lmsr import MarketState, Trade
@@ -174,7 +174,7 @@ def score_evaluation(
             recalibrate(
                 session,
                 hypothesis_id=hypothesis.id,
-                brier=brier,
+                brier=brier_of_moments,
                 believability=update_believability,
             )
         ledger.complete_evaluation(
@@ -256,6 +256,9 @@ def score_batch(
     if resolved:
         # Debates about settled questions are forecasts we can grade at once.
         recalibrate_many(
-            session, hypothesis_ids=resolved, brier=brier, believability=update_believability
+            session,
+            hypothesis_ids=resolved,
+            brier=brier_of_moments,
+            believability=update_believability,
         )
     return sorted(scored), failed

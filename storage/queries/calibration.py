@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -27,8 +27,9 @@ from storage.models import (
 
 _RESOLVED = (HypothesisStatus.VALIDATED.value, HypothesisStatus.REFUTED.value)
 
-# brier(probabilities, outcome) -> score; believability(mean brier, resolved count) -> weight.
-BrierRule = Callable[[Sequence[float], bool], float]
+# brier(count, sum of p, sum of p squared, outcome) -> score (a persona's forecasts of one
+# hypothesis, summed in SQL); believability(mean brier, resolved count) -> weight.
+BrierRule = Callable[[int, float, float, bool], float]
 BelievabilityRule = Callable[[float, int], float]
 
 
@@ -68,6 +69,24 @@ def resolved_forecasts(
             _forecasts_query(personas)
         )
     ]
+
+
+def _sums_query(personas: Sequence[str]) -> Select[str, int, float, float, str]:
+    probability = DebateTurn.probability
+    return (
+        select(
+            DebateTurn.persona,
+            func.count(),
+            func.sum(probability),
+            func.sum(probability * probability),
+            Hypothesis.status,
+        )
+        .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
+        .join(Hypothesis, Hypothesis.id == Evaluation.hypothesis_id)
+        .where(Hypothesis.status.in_(_RESOLVED), DebateTurn.persona.in_(list(personas)))
+        .group_by(DebateTurn.persona, Hypothesis.id, Hypothesis.status)
+        .order_by(DebateTurn.persona, Hypothesis.id)
+    )
 
 
 def _forecasts_query(personas: Sequence[str] | None) -> Select[str, str, float, str]:
@@ -142,15 +161,17 @@ def recalibrate_many(
             .where(Evaluation.hypothesis_id.in_(list(hypothesis_ids)))
         )
     )
-    grouped: dict[str, dict[tuple[str, bool], list[float]]] = defaultdict(lambda: defaultdict(list))
-    # The whole resolved record is read on every recalibration, so it is read as bare rows.
+    # The whole resolved record is graded each time, so SQL sums it per persona and hypothesis.
+    grouped: dict[str, list[float]] = defaultdict(list)
     validated = HypothesisStatus.VALIDATED.value
-    for persona, hypothesis_id, probability, status in session.execute(_forecasts_query(personas)):
-        grouped[persona][(hypothesis_id, status == validated)].append(float(probability))
+    for persona, count, total, total_of_squares, status in session.execute(_sums_query(personas)):
+        grouped[persona].append(
+            brier(int(count), float(total), float(total_of_squares), status == validated)
+        )
     now = now or utcnow()
     updated: list[CalibrationRow] = []
     for persona in personas:
-        per_hypothesis = [brier(ps, validated) for (_, validated), ps in grouped[persona].items()]
+        per_hypothesis = grouped[persona]
         overall = sum(per_hypothesis) / len(per_hypothesis)
         row = session.get(PersonaCalibration, persona)
         if row is None:

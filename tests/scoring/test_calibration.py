@@ -11,6 +11,7 @@ from scoring.calibration import (
     FLOOR,
     CalibrationError,
     brier,
+    brier_of_moments,
     mean_brier,
     update_believability,
 )
@@ -46,3 +47,24 @@ def test_believability_is_bounded_and_better_calibration_never_hurts(b: float, n
     value = update_believability(b, n)
     assert FLOOR <= value <= CEILING
     assert update_believability(b / 2, n) >= value
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=400), st.booleans())
+def test_brier_of_moments_agrees_with_brier(probabilities: list[float], outcome: bool) -> None:
+    moments = brier_of_moments(
+        len(probabilities),
+        sum(probabilities),
+        sum(p * p for p in probabilities),
+        outcome,
+    )
+    assert 0.0 <= moments <= 1.0
+    assert moments == pytest.approx(brier(probabilities, outcome), abs=1e-12)
+
+
+def test_brier_of_moments_refuses_sums_no_probabilities_have() -> None:
+    with pytest.raises(CalibrationError, match="no probabilities"):
+        brier_of_moments(0, 0.0, 0.0, True)
+    with pytest.raises(CalibrationError, match="sums of 2 probabilities"):
+        brier_of_moments(2, 2.5, 1.0, True)
+    with pytest.raises(CalibrationError, match="sums of 2 probabilities"):
+        brier_of_moments(2, 0.5, 0.9, False)  # sum of squares above the sum

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoring.calibration import brier, update_believability
+from scoring.calibration import brier_of_moments, update_believability
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, Hypothesis
 from storage.queries import calibration
@@ -48,7 +48,10 @@ def _resolve(db: Database, hypothesis_id: str, status: str) -> list[calibration.
         session.get(Hypothesis, hypothesis_id).status = status  # type: ignore[union-attr]
         session.flush()
         return calibration.recalibrate(
-            session, hypothesis_id=hypothesis_id, brier=brier, believability=update_believability
+            session,
+            hypothesis_id=hypothesis_id,
+            brier=brier_of_moments,
+            believability=update_believability,
         )
 
 
@@ -78,7 +81,10 @@ def test_recalibrating_twice_changes_nothing(db: Database, ledger: None) -> None
     once = _resolve(db, "h-val", "validated")
     with db.transaction() as session:
         twice = calibration.recalibrate(
-            session, hypothesis_id="h-val", brier=brier, believability=update_believability
+            session,
+            hypothesis_id="h-val",
+            brier=brier_of_moments,
+            believability=update_believability,
         )
     assert [(r.persona, r.brier, r.believability, r.resolved_count) for r in once] == [
         (r.persona, r.brier, r.believability, r.resolved_count) for r in twice
@@ -88,7 +94,10 @@ def test_recalibrating_twice_changes_nothing(db: Database, ledger: None) -> None
 def test_open_hypotheses_cannot_be_scored(db: Database, ledger: None) -> None:
     with pytest.raises(ValueError, match="'h-open' is 'open'"), db.transaction() as session:
         calibration.recalibrate(
-            session, hypothesis_id="h-open", brier=brier, believability=update_believability
+            session,
+            hypothesis_id="h-open",
+            brier=brier_of_moments,
+            believability=update_believability,
         )
     with db.sessions() as session:
         forecasts = calibration.resolved_forecasts(session)
