@@ -76,6 +76,9 @@ def main() -> None:
     parser.add_argument("--noops", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--batch-size", type=int, default=None, help="offline_batch_size (default: the setting's)"
+    )
     args = parser.parse_args()
     with TemporaryDirectory() as tmp, fresh_postgres_database() as database_url:
         values = {
@@ -84,6 +87,8 @@ def main() -> None:
             "broker_url": REDIS_URL,
             "broker_key_prefix": f"bench-{uuid.uuid4().hex[:8]}:",
         }
+        if args.batch_size is not None:
+            values["offline_batch_size"] = str(args.batch_size)
         settings = Settings(**values)  # type: ignore[arg-type]
         database = prepared_database(settings)
         env = hyposcore_env(**values)

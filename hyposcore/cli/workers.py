@@ -15,8 +15,9 @@ from hyposcore.settings import get_settings
 from storage.db import Database
 from storage.models import TERMINAL_STATES, Evaluation
 from storage.queries import evaluations as ledger
+from storage.queries.knowledge import list_hypotheses
 from workers.celery_app import QUEUES, get_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluations
 
 _TERMINAL = {state.value for state in TERMINAL_STATES}
 _STATE_STYLE = {
@@ -57,7 +58,13 @@ def beat(loglevel: Annotated[str, typer.Option("--loglevel", "-l")] = "INFO") ->
 
 @friendly_errors
 def queue(
-    hypothesis_id: Annotated[str, typer.Argument(help="e.g. h-51e7234f")],
+    hypothesis_ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="One or more, e.g. h-51e7234f h-8c41d7a2.", show_default=False),
+    ] = None,
+    all_hypotheses: Annotated[
+        bool, typer.Option("--all", help="Queue every hypothesis in the database.")
+    ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Follow progress until it ends.")] = False,
     force: Annotated[bool, typer.Option(help="Queue even if the same run is live.")] = False,
     backend: Annotated[str | None, typer.Option(help="evidence, openai or anthropic.")] = None,
@@ -65,7 +72,10 @@ def queue(
     max_rounds: Annotated[int | None, typer.Option(min=2, max=8)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 3600.0,
 ) -> None:
-    """Queue an evaluation of HYPOTHESIS_ID (the same live run is returned, unless --force)."""
+    """Queue evaluations of HYPOTHESIS_IDS (a live run with the same settings is returned,
+    unless --force). Offline evaluations queued together are debated as one batch."""
+    if bool(hypothesis_ids) == all_hypotheses:
+        raise typer.BadParameter("name one or more hypotheses, or pass --all (not both)")
     settings = get_settings()
     database = open_database(settings)
     config = debate_config(
@@ -74,14 +84,20 @@ def queue(
         panel=[p.strip() for p in panel.split(",")] if panel else None,
         max_rounds=max_rounds,
     )
-    enqueued = submit_evaluation(
-        database, settings, hypothesis_id=hypothesis_id, config=config, force=force
+    if all_hypotheses:
+        with database.sessions() as session:
+            hypothesis_ids = [h.id for h in list_hypotheses(session, limit=1_000_000)]
+    enqueued = submit_evaluations(
+        database, settings, hypothesis_ids=hypothesis_ids or [], config=config, force=force
     )
-    evaluation = enqueued.evaluation
-    verb = "queued" if enqueued.created else "already live as"
-    console.print(f"{hypothesis_id}: {verb} evaluation [bold]{evaluation.id}[/]", highlight=False)
+    for hypothesis_id, entry in zip(hypothesis_ids or [], enqueued, strict=True):
+        verb = "queued" if entry.created else "already live as"
+        console.print(
+            f"{escape(hypothesis_id)}: {verb} evaluation [bold]{entry.evaluation.id}[/]",
+            highlight=False,
+        )
     if wait:
-        final = follow(database, [evaluation.id], timeout=timeout)
+        final = follow(database, [e.evaluation.id for e in enqueued], timeout=timeout)
         if any(e.state != "succeeded" for e in final):
             raise typer.Exit(1)
 

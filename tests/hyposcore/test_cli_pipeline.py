@@ -88,3 +88,19 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     assert "h-51e7234f" in shown
     assert all(len(numbers) == 1 for numbers in shown.values()), shown
     assert (tmp_path / "var" / "pages" / "badges" / "mtor.svg").exists()
+
+
+def test_queue_takes_several_hypotheses_or_all_of_them(imported: None) -> None:
+    runner = CliRunner()
+    several = runner.invoke(app, ["queue", "h-51e7234f", "h-8c41d7a2"])
+    assert several.exit_code == 0, several.output
+    assert "h-51e7234f: queued evaluation 1" in several.output
+    assert "h-8c41d7a2: queued evaluation 2" in several.output
+    everything = runner.invoke(app, ["queue", "--all"])
+    assert everything.exit_code == 0, everything.output
+    assert "h-51e7234f: already live as evaluation 1" in everything.output
+    assert everything.output.count(": queued evaluation") == 19  # the other bundled ones
+    neither = runner.invoke(app, ["queue"])
+    both = runner.invoke(app, ["queue", "h-51e7234f", "--all"])
+    assert neither.exit_code == both.exit_code == 2
+    assert "name one or more hypotheses, or pass --all" in neither.output
