@@ -188,6 +188,8 @@ def enqueue_many(
     ``force``) the live twin, which a repeated hypothesis also gets. Raises NotFoundError naming
     the first unknown hypothesis, before anything is written.
     """
+    if not hypothesis_ids:
+        return []
     known = set(
         session.scalars(select(Hypothesis.id).where(Hypothesis.id.in_(set(hypothesis_ids))))
     )
@@ -228,7 +230,11 @@ def enqueue_many(
     ]
     try:
         with session.begin_nested():
-            created = list(session.scalars(insert(Evaluation).returning(Evaluation), values))
+            created = (
+                list(session.scalars(insert(Evaluation).returning(Evaluation), values))
+                if values
+                else []
+            )
     except IntegrityError:
         # A concurrent request took a live slot: fall back to one by one, which resolves races.
         return [

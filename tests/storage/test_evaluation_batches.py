@@ -223,3 +223,13 @@ def test_save_turns_writes_each_turn_once(db: Database, hypotheses: list[str]) -
         ]
         assert [t.argument for t in grouped[b]] == ["x"]
         assert session.scalar(select(func.count()).select_from(DebateTurn)) == 3
+
+
+def test_enqueue_many_of_nothing_or_only_live_twins_writes_nothing(
+    db: Database, hypotheses: list[str]
+) -> None:
+    assert _enqueue_many(db, []) == []
+    first = _enqueue_many(db, hypotheses)
+    again = _enqueue_many(db, hypotheses)
+    assert [e.evaluation.id for e in again] == [e.evaluation.id for e in first]
+    assert not any(e.created for e in again) and _count(db) == 3
