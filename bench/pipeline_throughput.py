@@ -49,7 +49,7 @@ def evaluations_per_second(database: Database, settings: Settings, count: int) -
             app=app,
         )
     ]
-    wait_for(lambda: all_finished(database, ids), 600, "the evaluations")
+    wait_for(lambda: all_finished(database, ids), 600, "the evaluations", interval=0.02)
     return count / (time.perf_counter() - started)
 
 
@@ -60,7 +60,7 @@ def noops_per_second(settings: Settings, count: int) -> float:
     started = time.perf_counter()
     for _ in range(count):
         app.send_task("hyposcore.noop", args=[REDIS_URL, key], queue="debates", ignore_result=True)
-    wait_for(lambda: int(counter.get(key) or 0) >= count, 600, "the no-op tasks")
+    wait_for(lambda: int(counter.get(key) or 0) >= count, 600, "the no-op tasks", interval=0.02)
     elapsed = time.perf_counter() - started
     counter.delete(key)
     counter.close()

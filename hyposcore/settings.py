@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     )
 
     offline_batch_size: int = Field(
-        16,
+        64,
         ge=1,
         le=64,
         description=(
