@@ -17,8 +17,19 @@ from typing import Any, Protocol
 
 from debates.backends.base import AgentBackend, BackendRequest, BackendResult, OutputT
 
+# KEYS: concurrency zset, released list. ARGV: holder, max_concurrency.
+# Frees the slot and leaves one wake-up token for a worker waiting for a slot.
+_RELEASE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('RPUSH', KEYS[2], 1)
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+redis.call('PEXPIRE', KEYS[2], 60000)
+return 0
+"""
+
 # KEYS: concurrency zset, rate zset. ARGV: now_ms, holder, max_concurrency, per_minute, ttl_ms.
-# Returns 0 when a slot was taken, else how many ms to wait before asking again.
+# Returns 0 when a slot was taken; else how many ms to wait before asking again, negated when
+# every slot is taken (then a release wakes the waiter sooner).
 _ACQUIRE = """
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[5])
@@ -26,7 +37,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(10, math.min(250, tonumber(first[2]) - now))
+  return -math.max(10, math.min(1000, tonumber(first[2]) - now))
 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
@@ -86,6 +97,7 @@ class RedisLimiter:
     ) -> None:
         self._client = client
         self._script = client.register_script(_ACQUIRE)
+        self._release = client.register_script(_RELEASE)
         self._max_concurrency = max_concurrency
         self._per_minute = per_minute
         self._prefix = prefix
@@ -95,6 +107,7 @@ class RedisLimiter:
     def slot(self, provider: str) -> Iterator[None]:
         holder = uuid.uuid4().hex
         keys = [f"{self._prefix}:{provider}:active", f"{self._prefix}:{provider}:rate"]
+        released = f"{self._prefix}:{provider}:released"
         while True:
             now_ms = int(time.time() * 1000)
             wait_ms = int(
@@ -105,11 +118,16 @@ class RedisLimiter:
             )
             if wait_ms == 0:
                 break
-            time.sleep(wait_ms / 1000)
+            if wait_ms < 0:
+                # Every slot is taken: block until a holder releases one (it leaves a token),
+                # rather than sleeping while a freed slot sits idle.
+                self._client.blpop([released], timeout=-wait_ms / 1000)
+            else:
+                time.sleep(wait_ms / 1000)
         try:
             yield
         finally:
-            self._client.zrem(keys[0], holder)
+            self._release(keys=[keys[0], released], args=[holder, self._max_concurrency])
 
 
 class LimitedBackend:

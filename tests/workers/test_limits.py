@@ -107,3 +107,41 @@ def test_real_redis_limiter_caps_concurrency() -> None:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
         client.close()
+
+
+def _wait_for_freed_slot(client: redis.Redis) -> float:
+    """Seconds a waiter needs to get the only slot once its holder lets go."""
+    prefix = f"hyposcore-test-{uuid.uuid4().hex}"
+    # Slots live long, so a waiter that missed the release would wait its full second.
+    limiter = RedisLimiter(
+        client, max_concurrency=1, per_minute=1000, prefix=prefix, slot_ttl_seconds=60
+    )
+    taken = threading.Event()
+    got_it: list[float] = []
+
+    def waiter() -> None:
+        taken.wait()
+        with limiter.slot("openai"):
+            got_it.append(time.monotonic())
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    with limiter.slot("openai"):
+        taken.set()
+        time.sleep(0.2)  # the waiter is blocked by now
+        released = time.monotonic()
+    thread.join(timeout=5)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+    return got_it[0] - released
+
+
+def test_a_released_slot_wakes_a_waiter_at_once() -> None:
+    require_redis()
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        # Not polled: the release leaves a token the waiter blocks on. Without it the waiter
+        # would sleep out its 1 s back-off.
+        assert _wait_for_freed_slot(client) < 0.5
+    finally:
+        client.close()
