@@ -15,6 +15,7 @@ scoring/publish worker. The fake server is on loopback; nothing leaves the machi
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import statistics
 import sys
@@ -37,6 +38,11 @@ from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation
 
 REPLY_SECONDS = 0.2
+# Debates in progress per provider slot. Between its turns a debate stores the last one and
+# builds the next prompt; with a few more debates than slots, another debate's request takes
+# the slot meanwhile. The shared limiter keeps requests in flight at the configured concurrency,
+# as docker-compose.yml runs 32 debate threads against a provider limit of 8.
+DEBATES_PER_SLOT = 1.25
 
 
 def queue_debates(database: Database, settings: Settings, count: int) -> list[int]:
@@ -122,7 +128,7 @@ def main() -> None:
                     hyposcore_env(**values),
                     Path(tmp) / f"worker{repeat}-{n}.log",
                     queues="debates",
-                    concurrency=args.concurrency // args.workers,
+                    concurrency=math.ceil(DEBATES_PER_SLOT * args.concurrency / args.workers),
                     name=f"debates{n}",
                 ).start()
                 for n in range(args.workers)

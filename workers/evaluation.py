@@ -21,7 +21,7 @@ from hyposcore.settings import Settings
 from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
-from storage.queries.turns import list_turns, save_turn
+from storage.queries.turns import list_turns, save_turns
 from workers.cases import load_case
 from workers.lease import LeaseKeeper
 from workers.records import turn_fields, turn_record
@@ -159,14 +159,18 @@ class TurnWriter:
 
     def _flush(self, session: Session, progress: dict[str, object]) -> None:
         self._lease.beat(progress, session=session)
-        for record in self._pending:
-            save_turn(
-                session,
-                evaluation_id=self._evaluation_id,
-                round=record.round,
-                persona=record.persona,
-                **turn_fields(record),
-            )
+        save_turns(
+            session,
+            turns=[
+                {
+                    "evaluation_id": self._evaluation_id,
+                    "round": record.round,
+                    "persona": record.persona,
+                    **turn_fields(record),
+                }
+                for record in self._pending
+            ],
+        )
         self._turns_done += len(self._pending)
         self._pending.clear()
         self._last_flush = time.monotonic()
