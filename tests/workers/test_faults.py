@@ -82,18 +82,11 @@ def _reap_until_finished(
         time.sleep(1.0)
 
 
-def test_sigkill_of_a_worker_mid_debate_on_the_embedded_broker(tmp_path: Path) -> None:
-    values = {"data_dir": str(tmp_path / "var"), "reap_interval_seconds": "1", **DRILL_SETTINGS}
-    settings = Settings(**values)  # type: ignore[arg-type]
-    database = prepared_database(settings)
-    env = hyposcore_env(**values)
-    first = WorkerProcess(env, tmp_path / "first.log", name="first").start()
-    ids = _queue(database, settings, 4)
-    wait_for(lambda: _some_debate_under_way(database, ids), 60, "a debate to be under way")
-    first.kill()
-    killed = [e.id for e in evaluations(database, ids) if e.state == "running"]
-    assert killed, "the kill should have caught at least one evaluation running"
-    # The schedule's reaper (a real beat process) finds the expired leases.
+def _recover_with_beat_and_a_new_worker(
+    env: dict[str, str], tmp_path: Path, database: Database, ids: list[int]
+) -> None:
+    """The schedule's reaper (a real beat process) finds the expired leases; a second worker
+    runs what it re-sends."""
     beat_log = (tmp_path / "beat.log").open("ab")
     beat = subprocess.Popen(
         [sys.executable, "-m", "hyposcore", "beat"],
@@ -108,6 +101,20 @@ def test_sigkill_of_a_worker_mid_debate_on_the_embedded_broker(tmp_path: Path) -
     finally:
         beat.terminate()
         beat.wait(timeout=20)
+
+
+def test_sigkill_of_a_worker_mid_debate_on_the_embedded_broker(tmp_path: Path) -> None:
+    values = {"data_dir": str(tmp_path / "var"), "reap_interval_seconds": "1", **DRILL_SETTINGS}
+    settings = Settings(**values)  # type: ignore[arg-type]
+    database = prepared_database(settings)
+    env = hyposcore_env(**values)
+    first = WorkerProcess(env, tmp_path / "first.log", name="first").start()
+    ids = _queue(database, settings, 4)
+    wait_for(lambda: _some_debate_under_way(database, ids), 60, "a debate to be under way")
+    first.kill()
+    killed = [e.id for e in evaluations(database, ids) if e.state == "running"]
+    assert killed, "the kill should have caught at least one evaluation running"
+    _recover_with_beat_and_a_new_worker(env, tmp_path, database, ids)
     assert_each_completed_exactly_once(database, ids)
     retried = {e.id: e.attempts for e in evaluations(database, ids)}
     assert all(retried[i] >= 2 for i in killed), retried
@@ -155,20 +162,7 @@ def test_sigkill_of_a_worker_mid_batch_on_the_embedded_broker(tmp_path: Path) ->
     first.kill()
     killed = [e.id for e in evaluations(database, ids) if e.state == "running"]
     assert len(killed) == 64, "the kill should have caught the whole batch running"
-    beat_log = (tmp_path / "beat.log").open("ab")
-    beat = subprocess.Popen(
-        [sys.executable, "-m", "hyposcore", "beat"],
-        env=env,
-        stdout=beat_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        with WorkerProcess(env, tmp_path / "second.log", name="second"):
-            wait_for(lambda: all_finished(database, ids), 120, "the evaluations to finish")
-    finally:
-        beat.terminate()
-        beat.wait(timeout=20)
+    _recover_with_beat_and_a_new_worker(env, tmp_path, database, ids)
     assert_each_completed_exactly_once(database, ids)
     assert all(e.attempts >= 2 for e in evaluations(database, ids))
 
