@@ -29,7 +29,6 @@ from storage.queries.knowledge import list_hypotheses
 from tests.workers.pipeline_helpers import prepared_database
 from workers.cases import load_case
 from workers.dispatch import debate_config
-from workers.evaluation import config_from_ledger
 
 
 def bundled_cases(data_dir: Path) -> list[Case]:
@@ -55,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     with TemporaryDirectory() as tmp:
         cases = bundled_cases(Path(tmp))
-    config = config_from_ledger(debate_config(Settings()))
+    config = DebateConfig.from_dict(debate_config(Settings()))
     debate_all(copy.deepcopy(cases), config)  # warm up imports and template compilation
     per_debate = [
         debate_all(copy.deepcopy(cases), config) / len(cases) for _ in range(args.repeats)

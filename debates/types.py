@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from debates.backends.base import Usage
 from debates.schema import TurnOutput
@@ -29,6 +32,12 @@ class DebateConfig:
             "convergence_threshold": self.convergence_threshold,
             "model": self.model,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DebateConfig:
+        """The configuration stored by ``as_dict``, checked: a bad value raises a pydantic
+        ValidationError naming the field; keys it does not know are ignored."""
+        return _CONFIG.validate_python(dict(data))
 
 
 @dataclass(frozen=True)
@@ -62,3 +71,6 @@ class DebateOutcome:
     panel: tuple[str, ...]
     rounds: int
     quality: float
+
+
+_CONFIG: TypeAdapter[DebateConfig] = TypeAdapter(DebateConfig)

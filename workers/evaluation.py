@@ -45,18 +45,6 @@ class DebatePhase:
     outcome: DebateOutcome
 
 
-def config_from_ledger(config: dict[str, object]) -> DebateConfig:
-    panel = config.get("panel")
-    return DebateConfig(
-        backend=str(config.get("backend") or "evidence"),
-        panel=tuple(str(p) for p in panel) if isinstance(panel, list) and panel else None,
-        min_rounds=int(config.get("min_rounds") or 2),  # type: ignore[call-overload]
-        max_rounds=int(config.get("max_rounds") or 8),  # type: ignore[call-overload]
-        convergence_threshold=float(config.get("convergence_threshold") or 0.02),  # type: ignore[arg-type]
-        model=str(config["model"]) if config.get("model") else None,
-    )
-
-
 def run_debate_phase(
     database: Database,
     settings: Settings,
@@ -76,7 +64,7 @@ def run_debate_phase(
         if not claimed:
             return None
         evaluation = ledger.get_evaluation(session, evaluation_id=evaluation_id)
-        config = config_from_ledger(evaluation.config)
+        config = DebateConfig.from_dict(evaluation.config)
         case = load_case(session, hypothesis_id=evaluation.hypothesis_id)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
         believability = evaluation.believability

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from debates.backends.base import FatalError
 from debates.runner import run_debate
-from debates.types import DebateOutcome
+from debates.types import DebateConfig, DebateOutcome
 from hyposcore.logs import evaluation_context
 from hyposcore.settings import Settings
 from scoring.weights import Weights
@@ -37,7 +37,6 @@ from workers.backends import batchable_backends
 from workers.cases import case_of
 from workers.evaluation import (
     BackendFactory,
-    config_from_ledger,
     debate_progress,
     decision_dict,
 )
@@ -108,7 +107,7 @@ def run_batch(
     debates: list[_Debate] = []
     failed: dict[int, str] = {}
     for item in claimed:
-        config = config_from_ledger(item.config)
+        config = DebateConfig.from_dict(item.config)
         believability = item.believability if item.believability is not None else current
         with evaluation_context(item.id):
             try:

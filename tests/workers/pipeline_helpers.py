@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from debates.backends.registry import create
 from debates.runner import run_debate
+from debates.types import DebateConfig
 from hyposcore.settings import Settings
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import DebateTurn, Evaluation, MarketTrade, ScoreSnapshot
 from workers.cases import load_case
-from workers.evaluation import config_from_ledger
 
 # Four hypotheses over three genes, resolved and open, with and without human evidence.
 HYPOTHESES = ("h-51e7234f",)
@@ -66,7 +66,7 @@ def assert_each_completed_exactly_once(database: Database, evaluation_ids: list[
                     .order_by(DebateTurn.round, DebateTurn.persona)
                 )
             )
-            config = config_from_ledger(evaluation.config)
+            config = DebateConfig.from_dict(evaluation.config)
             expected = run_debate(
                 load_case(session, hypothesis_id=evaluation.hypothesis_id),
                 config=config,
