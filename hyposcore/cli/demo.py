@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +14,7 @@ from rich.table import Table
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.workers import follow
 from hyposcore.settings import Settings, get_settings
+from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.knowledge import count_rows, list_hypotheses
@@ -49,7 +46,13 @@ def demo(
     _print_counts(database)
 
     console.rule("[bold]2. queue and debate")
-    with _worker_process(settings, concurrency=concurrency):
+    worker = WorkerProcess(os.environ, settings.data_dir / "worker.log", concurrency=concurrency)
+    try:
+        worker.start(ready_timeout=WORKER_READY_SECONDS)
+    except WorkerStartError as exc:
+        raise typer.Exit(_fail(str(exc))) from None
+    console.print(f"worker process {worker.pid} is up (log: {worker.log_path})")
+    try:
         with database.sessions() as session:
             hypothesis_ids = [h.id for h in list_hypotheses(session, limit=10_000)]
         app = get_app(settings)
@@ -62,6 +65,8 @@ def demo(
         ]
         console.print(f"queued {len(ids)} evaluations on {escape(settings.resolved_broker_url)}")
         rows = follow(database, ids, timeout=timeout)
+    finally:
+        worker.stop()
     failed = [row.id for row in rows if row.state != "succeeded"]
 
     console.rule("[bold]3. tournament and publish")
@@ -102,48 +107,6 @@ def _print_counts(database: Database) -> None:
     for name, count in counts.items():
         table.add_row(name, str(count))
     console.print(table)
-
-
-class _worker_process:  # noqa: N801 - used as a context manager, named like one
-    """A real ``hyposcore worker`` process on the embedded broker, logging to the data folder."""
-
-    def __init__(self, settings: Settings, *, concurrency: int) -> None:
-        self.log_path = settings.data_dir / "worker.log"
-        self.argv = [
-            sys.executable,
-            "-m",
-            "hyposcore",
-            "worker",
-            "--pool",
-            "threads",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-        ]
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> _worker_process:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + WORKER_READY_SECONDS
-        while "ready." not in self.log_path.read_text(errors="replace"):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise typer.Exit(_fail(f"the worker did not start; see {self.log_path}"))
-            time.sleep(0.2)
-        console.print(f"worker process {self.process.pid} is up (log: {self.log_path})")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def _fail(message: str) -> int:
