@@ -15,9 +15,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from debates.backends.base import FatalError
+from debates.case import Case
 from debates.runner import run_debate
-from debates.types import DebateConfig, DebateOutcome
+from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from hyposcore.logs import evaluation_context
 from hyposcore.settings import Settings
 from scoring.weights import Weights
@@ -83,6 +86,17 @@ class _Debate:
     believability: dict[str, float]
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What the batch's debates read from the ledger, in its first (short) transaction."""
+
+    cases: dict[str, Case]
+    prior: dict[int, list[TurnRecord]]
+    believability: dict[str, float]
+    genes: dict[str, tuple[str, ...]]
+    resolved: set[str]
+
+
 def run_batch(
     database: Database,
     settings: Settings,
@@ -93,36 +107,8 @@ def run_batch(
     weights: Weights | None = None,
 ) -> BatchResult:
     """Debate and score a claimed batch; evaluations whose lease moved on are left alone."""
-    weights = weights or Weights.default()
-    with database.transaction() as session:
-        hypotheses = get_hypotheses_with_gene_facts(
-            session, hypothesis_ids=[item.hypothesis_id for item in claimed]
-        )
-        stored = list_turns_of(session, evaluation_ids=[item.id for item in claimed])
-        current = persona_believability(session)
-        cases = {h.id: case_of(h) for h in hypotheses.values()}
-        prior = {i: [turn_record(row) for row in rows] for i, rows in stored.items()}
-        genes = {h.id: tuple(gene.symbol for gene in h.genes) for h in hypotheses.values()}
-        resolved = {h.id for h in hypotheses.values() if h.status in RESOLVED}
-    debates: list[_Debate] = []
-    failed: dict[int, str] = {}
-    for item in claimed:
-        config = DebateConfig.from_dict(item.config)
-        believability = item.believability if item.believability is not None else current
-        with evaluation_context(item.id):
-            try:
-                outcome = run_debate(
-                    cases[item.hypothesis_id],
-                    config=config,
-                    backend=backend_for(config),
-                    prior_turns=prior[item.id],
-                    believability=believability,
-                )
-            except FatalError as exc:
-                log.error("failed for good: %s", exc)
-                failed[item.id] = f"{type(exc).__name__}: {exc}"
-                continue
-        debates.append(_Debate(item, outcome, believability))
+    inputs = _read_inputs(database, claimed)
+    debates, failed = _debate_all(claimed, inputs, backend_for)
     with database.transaction() as session:
         held = renew_batch(
             session,
@@ -131,56 +117,113 @@ def run_batch(
             lease_seconds=settings.lease_seconds,
         )
         debates = [d for d in debates if d.claimed.id in held]
-        save_turns(
-            session,
-            turns=[
-                {
-                    "evaluation_id": d.claimed.id,
-                    "round": record.round,
-                    "persona": record.persona,
-                    **turn_fields(record),
-                }
-                for d in debates
-                for record in d.outcome.turns
-            ],
-        )
-        scored, unscorable = score_batch(
-            session,
-            settings,
-            [
-                Debated(
-                    evaluation_id=d.claimed.id,
-                    hypothesis_id=d.claimed.hypothesis_id,
-                    resolved=d.claimed.hypothesis_id in resolved,
-                    turns=[TurnView.of_record(t) for t in d.outcome.turns],
-                    quality=d.outcome.quality,
-                    believability=d.believability,
-                )
-                for d in debates
-            ],
-            weights=weights,
-        )
-        failed.update(unscorable)
-        done = set(scored)
+        failed = {i: error for i, error in failed.items() if i in held}
+        done = _store_and_score(session, settings, debates, inputs, weights or Weights.default())
+        failed.update({i: e for i, e in done.items() if e is not None})
+        succeeded = sorted(i for i, e in done.items() if e is None)
         complete_batch(
             session,
-            finished=[_finished(d) for d in debates if d.claimed.id in done],
+            finished=[_finished(d) for d in debates if d.claimed.id in succeeded],
             worker=owner,
         )
         for evaluation_id, error in failed.items():
-            if evaluation_id in held:
-                ledger.fail_evaluation(
-                    session, evaluation_id=evaluation_id, worker=owner, error=error
-                )
-    symbols = sorted(
-        {s for d in debates if d.claimed.id in done for s in genes[d.claimed.hypothesis_id]}
-    )
-    log.info("batch of %d: %d succeeded, %d failed", len(claimed), len(done), len(failed))
+            ledger.fail_evaluation(session, evaluation_id=evaluation_id, worker=owner, error=error)
+    symbols = {
+        s
+        for d in debates
+        if d.claimed.id in succeeded
+        for s in inputs.genes[d.claimed.hypothesis_id]
+    }
+    log.info("batch of %d: %d succeeded, %d failed", len(claimed), len(succeeded), len(failed))
     return BatchResult(
-        succeeded=tuple(sorted(done)),
-        failed=tuple(sorted(i for i in failed if i in held)),
-        gene_symbols=tuple(symbols),
+        succeeded=tuple(succeeded),
+        failed=tuple(sorted(failed)),
+        gene_symbols=tuple(sorted(symbols)),
     )
+
+
+def _read_inputs(database: Database, claimed: Sequence[Claimed]) -> _Inputs:
+    with database.transaction() as session:
+        hypotheses = get_hypotheses_with_gene_facts(
+            session, hypothesis_ids=[item.hypothesis_id for item in claimed]
+        )
+        stored = list_turns_of(session, evaluation_ids=[item.id for item in claimed])
+        return _Inputs(
+            cases={h.id: case_of(h) for h in hypotheses.values()},
+            prior={i: [turn_record(row) for row in rows] for i, rows in stored.items()},
+            believability=persona_believability(session),
+            genes={h.id: tuple(gene.symbol for gene in h.genes) for h in hypotheses.values()},
+            resolved={h.id for h in hypotheses.values() if h.status in RESOLVED},
+        )
+
+
+def _debate_all(
+    claimed: Sequence[Claimed], inputs: _Inputs, backend_for: BackendFactory
+) -> tuple[list[_Debate], dict[int, str]]:
+    """Every debate of the batch, in memory; a fatal backend error fails only its evaluation."""
+    debates: list[_Debate] = []
+    failed: dict[int, str] = {}
+    for item in claimed:
+        config = DebateConfig.from_dict(item.config)
+        # A resumed evaluation goes on with the weights its debate began with.
+        believability = (
+            item.believability if item.believability is not None else inputs.believability
+        )
+        with evaluation_context(item.id):
+            try:
+                outcome = run_debate(
+                    inputs.cases[item.hypothesis_id],
+                    config=config,
+                    backend=backend_for(config),
+                    prior_turns=inputs.prior[item.id],
+                    believability=believability,
+                )
+            except FatalError as exc:
+                log.error("failed for good: %s", exc)
+                failed[item.id] = f"{type(exc).__name__}: {exc}"
+                continue
+        debates.append(_Debate(item, outcome, believability))
+    return debates, failed
+
+
+def _store_and_score(
+    session: Session,
+    settings: Settings,
+    debates: Sequence[_Debate],
+    inputs: _Inputs,
+    weights: Weights,
+) -> dict[int, str | None]:
+    """Store the turns and score the debates; each evaluation's error, or None if scored."""
+    save_turns(
+        session,
+        turns=[
+            {
+                "evaluation_id": d.claimed.id,
+                "round": record.round,
+                "persona": record.persona,
+                **turn_fields(record),
+            }
+            for d in debates
+            for record in d.outcome.turns
+        ],
+    )
+    scored, unscorable = score_batch(
+        session,
+        settings,
+        [
+            Debated(
+                evaluation_id=d.claimed.id,
+                hypothesis_id=d.claimed.hypothesis_id,
+                resolved=d.claimed.hypothesis_id in inputs.resolved,
+                turns=[TurnView.of_record(t) for t in d.outcome.turns],
+                quality=d.outcome.quality,
+                believability=d.believability,
+            )
+            for d in debates
+        ],
+        weights=weights,
+    )
+    return {**dict.fromkeys(scored), **unscorable}
 
 
 def _finished(debate: _Debate) -> Finished:
