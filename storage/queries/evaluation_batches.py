@@ -190,27 +190,10 @@ def enqueue_many(
     """
     if not hypothesis_ids:
         return []
-    known = set(
-        session.scalars(select(Hypothesis.id).where(Hypothesis.id.in_(set(hypothesis_ids))))
-    )
-    for hypothesis_id in hypothesis_ids:
-        if hypothesis_id not in known:
-            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    _check_known(session, hypothesis_ids)
     digest = config_hash(config)
-    live: dict[str, Evaluation] = {}
-    if not force:
-        for evaluation in session.scalars(
-            select(Evaluation)
-            .where(
-                Evaluation.hypothesis_id.in_(set(hypothesis_ids)),
-                Evaluation.config_hash == digest,
-                Evaluation.state.in_(_LIVE),
-            )
-            .order_by(Evaluation.id.desc())
-        ):
-            live[evaluation.hypothesis_id] = evaluation  # the oldest wins, as in _live_twin
-    fresh = [h for h in dict.fromkeys(hypothesis_ids) if h not in live] if not force else []
-    new_rows = list(hypothesis_ids) if force else fresh
+    live = {} if force else _live_twins(session, hypothesis_ids, digest)
+    wanted = list(hypothesis_ids) if force else list(dict.fromkeys(hypothesis_ids))
     now = now or utcnow()
     values: list[dict[str, Any]] = [
         {
@@ -226,7 +209,8 @@ def enqueue_many(
             "created_at": now,
             "updated_at": now,
         }
-        for h in new_rows
+        for h in wanted
+        if h not in live
     ]
     try:
         with session.begin_nested():
@@ -239,26 +223,48 @@ def enqueue_many(
         # A concurrent request took a live slot: fall back to one by one, which resolves races.
         return [
             enqueue_evaluation(
-                session,
-                hypothesis_id=h,
-                config=config,
-                max_attempts=max_attempts,
-                force=force,
-                now=now,
+                session, hypothesis_id=h, config=config, max_attempts=max_attempts, force=force
             )
             for h in hypothesis_ids
         ]
     if force:
         return [Enqueued(evaluation, created=True) for evaluation in created]
-    by_hypothesis = {evaluation.hypothesis_id: evaluation for evaluation in created}
+    fresh = {evaluation.hypothesis_id: evaluation for evaluation in created}
     results: list[Enqueued] = []
     for h in hypothesis_ids:
-        if h in by_hypothesis:
-            results.append(Enqueued(by_hypothesis.pop(h), created=True))
-            live[h] = results[-1].evaluation
+        if h in fresh:
+            live[h] = fresh.pop(h)  # named again, it gets this new row as its live twin
+            results.append(Enqueued(live[h], created=True))
         else:
             results.append(Enqueued(live[h], created=False))
     return results
+
+
+def _check_known(session: Session, hypothesis_ids: Sequence[str]) -> None:
+    known = set(
+        session.scalars(select(Hypothesis.id).where(Hypothesis.id.in_(set(hypothesis_ids))))
+    )
+    for hypothesis_id in hypothesis_ids:
+        if hypothesis_id not in known:
+            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+
+
+def _live_twins(
+    session: Session, hypothesis_ids: Sequence[str], digest: str
+) -> dict[str, Evaluation]:
+    """Each hypothesis's oldest queued or running evaluation with this configuration."""
+    live: dict[str, Evaluation] = {}
+    for evaluation in session.scalars(
+        select(Evaluation)
+        .where(
+            Evaluation.hypothesis_id.in_(set(hypothesis_ids)),
+            Evaluation.config_hash == digest,
+            Evaluation.state.in_(_LIVE),
+        )
+        .order_by(Evaluation.id.desc())
+    ):
+        live[evaluation.hypothesis_id] = evaluation  # ids descending: the oldest is kept
+    return live
 
 
 def mark_many_enqueued(
