@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from itertools import repeat
 from typing import Any
 
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
@@ -44,7 +45,7 @@ _FALLBACK_WIDTH = _VERDANA_11["m"]
 
 def text_width(text: str) -> float:
     """Rendered width in pixels of ``text`` in Verdana 11px."""
-    return sum(_VERDANA_11.get(char, _FALLBACK_WIDTH) for char in text)
+    return sum(map(_VERDANA_11.get, text, repeat(_FALLBACK_WIDTH)))
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from wiki.errors import PageProblem
-from wiki.infobox import InfoboxTable, TableRow
+from wiki.infobox import InfoboxTable, TableBounds, TableRow, row_cells, table_rows
 from wiki.markup import ANCHOR, MARKDOWN_LINK, read_markdown_text, visible_text
+from wiki.pagetext import LineIndex
 
 # Normalised label -> field. Several spellings appear across wikis.
 FIELD_LABELS = {
@@ -99,8 +101,62 @@ class GeneFields:
         return self.values.get(name)
 
 
+@dataclass(frozen=True)
+class KeyFields:
+    """The infobox rows that say where a page shows scores, as ``read_fields`` reads them."""
+
+    header: str | None
+    symbol: str | None
+    hypotheses_row: InfoboxRow | None
+
+
 def normalise_label(label: str) -> str:
     return " ".join(label.lower().rstrip(":").split())
+
+
+@lru_cache(maxsize=1024)
+def _row_kind(body: str) -> str | None:
+    """What ``read_fields`` makes of a row with this inner markup: "header" for a lone header
+    cell, the field of a label/value row with a known label, else None.
+
+    Pages repeat their template's rows, and the editor reads every page twice, so most rows
+    are read once and then looked up.
+    """
+    cells = row_cells(body)
+    if len(cells) == 1 and cells[0]["tag"].lower() == "th":
+        return "header"
+    if len(cells) == 2:
+        return FIELD_LABELS.get(normalise_label(visible_text(cells[0]["markup"])))
+    return None
+
+
+def read_key_fields(text: str, bounds: TableBounds, lines: LineIndex) -> KeyFields:
+    """The header, the Symbol row's value and the hypotheses row, each exactly as
+    ``read_fields`` would take it, reading no other value and reporting no problem.
+
+    ``read_fields`` takes a row with a known label as that field whatever sub-table it
+    follows (no sub-table header has such a label), so sub-tables need no tracking here.
+    """
+    header: str | None = None
+    symbol: str | None = None
+    hypotheses: InfoboxRow | None = None
+    for row in table_rows(text, bounds):
+        kind = _row_kind(row["body"])
+        if kind == "header" and not header:
+            header = visible_text(row_cells(row["body"])[0]["markup"])
+        elif kind == "symbol" and symbol is None:
+            symbol = visible_text(row_cells(row["body"])[1]["markup"])
+        elif kind == "hypotheses" and hypotheses is None:
+            label, value = row_cells(text, row.start("body"), row.end("body"))
+            hypotheses = InfoboxRow(
+                visible_text(label["markup"]),
+                visible_text(value["markup"]),
+                lines.line_of(row.start()),
+                value.span("markup"),
+            )
+        if header and symbol is not None and hypotheses is not None:
+            break  # later rows cannot change any of them
+    return KeyFields(header, symbol, hypotheses)
 
 
 def read_fields(table: InfoboxTable) -> GeneFields:

@@ -20,6 +20,7 @@ from wiki.genefields import (
     GeneFields,
     InfoboxRow,
     read_fields,
+    read_key_fields,
     symbol_from_header,
 )
 from wiki.hypothesis_links import (
@@ -29,9 +30,15 @@ from wiki.hypothesis_links import (
     read_exchange_lines,
     read_infobox_links,
 )
-from wiki.infobox import InfoboxTable, find_infobox, infobox_opening_line
+from wiki.infobox import (
+    InfoboxTable,
+    TableBounds,
+    find_infobox_bounds,
+    infobox_opening_line,
+    read_table,
+)
 from wiki.pagetext import LineIndex
-from wiki.sections import Reference, find_body, read_disease_list, read_references
+from wiki.sections import Body, Reference, find_body, read_disease_list, read_references
 
 __all__ = [
     "DrugEntry",
@@ -163,41 +170,52 @@ def parse_gene_page(text: str, *, source: str = "<page>") -> GenePage:
 
 
 def parse_score_places(text: str, *, source: str = "<page>") -> ScorePlaces:
-    """Read only where the page shows scores, skipping its references and disease lists.
+    """Read only where the page shows scores: its infobox's key rows and its hypothesis links.
 
     Raises exactly when ``parse_gene_page`` raises, and agrees with it on every field it has;
-    it is about a third cheaper, which counts when publishing rewrites thousands of pages.
+    it skips the references, the disease lists and every other infobox value, which makes it
+    several times cheaper: the editor reads each page it rewrites twice.
     """
-    core = _read_core(text, source)
+    lines, body = _frame(text, source)
+    bounds = _infobox(text, body.start, lines, source)
+    fields = read_key_fields(text, bounds, lines)
+    symbol = _symbol(fields.header, fields.symbol, lines.line_of(bounds.start), source, [])
+    links, errors = _read_links(text, body.start, fields.hypotheses_row, lines, source, [])
+    if errors:
+        raise PageError(errors)
     return ScorePlaces(
-        symbol=core.symbol,
-        links=tuple(core.links),
-        infobox_close_at=core.table.close_at,
-        hypotheses_row=core.fields.hypotheses_row,
-        exchange_heading=find_exchange_heading(text, core.table.span[1]),
-        badge_line=find_badge_line(text, core.body_start),
+        symbol=symbol,
+        links=tuple(links),
+        infobox_close_at=bounds.close[0],
+        hypotheses_row=fields.hypotheses_row,
+        exchange_heading=find_exchange_heading(text, bounds.close[1]),
+        badge_line=find_badge_line(text, body.start),
     )
 
 
 def _read_core(text: str, source: str) -> _Core:
-    if not text.strip():
-        raise page_error(source, "file is empty")
-    lines = LineIndex(text)
-    body = find_body(text, lines)
-    table = _infobox(text, body.start, lines, source)
+    lines, body = _frame(text, source)
+    table = read_table(text, _infobox(text, body.start, lines, source), lines)
     fields = read_fields(table)
     problems = [p for p in (body.problem,) if p] + list(table.problems) + fields.problems
-    symbol = _symbol(fields, table.line, source, problems)
+    symbol = _symbol(fields.header, fields.get("symbol"), table.line, source, problems)
     links, errors = _read_links(text, body.start, fields.hypotheses_row, lines, source, problems)
     if errors:
         raise PageError(errors)
     return _Core(lines, body.start, body.title, table, fields, symbol, links, problems)
 
 
-def _infobox(text: str, start: int, lines: LineIndex, source: str) -> InfoboxTable:
-    table = find_infobox(text, start=start, lines=lines)
-    if table is not None:
-        return table
+def _frame(text: str, source: str) -> tuple[LineIndex, Body]:
+    if not text.strip():
+        raise page_error(source, "file is empty")
+    lines = LineIndex(text)
+    return lines, find_body(text, lines)
+
+
+def _infobox(text: str, start: int, lines: LineIndex, source: str) -> TableBounds:
+    bounds = find_infobox_bounds(text, start=start)
+    if bounds is not None:
+        return bounds
     opening = infobox_opening_line(text, start=start, lines=lines)
     if opening is not None:
         raise page_error(source, "the infobox table is never closed", line=opening)
@@ -206,18 +224,19 @@ def _infobox(text: str, start: int, lines: LineIndex, source: str) -> InfoboxTab
     )
 
 
-def _symbol(fields: GeneFields, line: int, source: str, problems: list[PageProblem]) -> str:
+def _symbol(
+    header: str | None, symbol: str | None, line: int, source: str, problems: list[PageProblem]
+) -> str:
     """The Symbol row's value, else the header's ("mtor gene" -> "MTOR")."""
-    header_symbol = symbol_from_header(fields.header)
-    symbol = fields.get("symbol") or header_symbol
+    header_symbol = symbol_from_header(header)
+    symbol = symbol or header_symbol
     if not symbol:
         raise page_error(source, "the infobox has no Symbol row and no gene header", line=line)
     if header_symbol and header_symbol.casefold() != symbol.casefold():
         problems.append(
             PageProblem(
                 line,
-                f"infobox header {fields.header!r} names another gene than "
-                f"the Symbol row ({symbol!r})",
+                f"infobox header {header!r} names another gene than the Symbol row ({symbol!r})",
             )
         )
     return symbol

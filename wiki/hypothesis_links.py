@@ -20,13 +20,15 @@ from wiki.markup import (
     read_url_segment,
     visible_text,
 )
-from wiki.pagetext import LineIndex, split_lines
+from wiki.pagetext import LineIndex
 
 _HYPOTHESIS_URL = re.compile(r"^(?:https?://[^/\s]+)?/hypothesis/(?P<id>[^/?#\s]+)/?$")
 # "Score: 0.80", and what the editor writes: "Exchange rating: 0.74 (snapshot v3)".
 _LABELLED_NUMBER = re.compile(r"^\s*(?P<label>[^:]{1,80}):\s*(?P<number>\S+?)(?=[\s(]|$)")
 _NUMBER = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _EXCHANGE_CANDIDATE = re.compile(r"^\s*[-*]\s+\[.*\]\(\s*(?:https?://[^/\s]+)?/hypothesis/", re.I)
+# Every Exchange line has one; searching for it is much faster than trying each line.
+_HYPOTHESIS_PATH = re.compile(r"/hypothesis/", re.I)
 _EXCHANGE_LINE = re.compile(
     r"^(?P<lead>\s*[-*]\s+)\[(?P<title>(?:\\.|[^\]\\])*)\]\((?P<url>[^()\s]+)\)"
     r"\s*(?:—|–|-{1,2})\s*"
@@ -168,7 +170,8 @@ def _add_infobox_link(
 def read_exchange_lines(text: str, start: int, *, lines: LineIndex, source: str) -> ScoreReading:
     """Exchange list lines ``- [title](/hypothesis/ID) — <span …>0.73</span> · Target: X``."""
     reading = ScoreReading([], [], [])
-    for line_start, line_text in _lines_from(text, start):
+    rest = text[start:]  # the first line starts at ``start``
+    for line_start, line_text in _lines_with(rest, _HYPOTHESIS_PATH, start):
         if not _EXCHANGE_CANDIDATE.match(line_text):
             continue
         line = lines.line_of(line_start)
@@ -235,25 +238,38 @@ def _read_score(
     return value
 
 
-def _lines_from(text: str, start: int) -> Iterator[tuple[int, str]]:
-    """(offset, line without its line ending) for every line starting at or after ``start``."""
-    offset = start
-    for piece in split_lines(text[start:]):
-        yield offset, piece.rstrip("\r\n")
-        offset += len(piece)
+def _line_at(text: str, at: int, offset: int) -> tuple[int, str]:
+    """(offset, text without its line ending) of the line of ``text`` holding ``at``, with
+    ``offset`` added to positions; the first line of ``text`` starts at 0."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line_text = text[line_start : len(text) if line_end < 0 else line_end].rstrip("\r")
+    return offset + line_start, line_text
+
+
+def _lines_with(text: str, pattern: re.Pattern[str], offset: int) -> Iterator[tuple[int, str]]:
+    """``_line_at`` of each line of ``text`` in which ``pattern`` matches, in order."""
+    at = 0
+    while (found := pattern.search(text, at)) is not None:
+        yield _line_at(text, found.start(), offset)
+        at = text.find("\n", found.start()) + 1
+        if not at:
+            return
 
 
 def find_exchange_heading(text: str, start: int) -> tuple[int, int] | None:
     """Span (without line ending) of the line introducing the Exchange list."""
+    rest = text[start:]  # the first line starts at ``start``
     for heading in _EXCHANGE_HEADINGS:
-        for offset, line_text in _lines_from(text, start):
-            if heading.search(line_text) and BADGE_MARKER not in line_text:
-                return offset, offset + len(line_text)
+        for line_start, line_text in _lines_with(rest, heading, start):
+            if BADGE_MARKER not in line_text:
+                return line_start, line_start + len(line_text)
     return None
 
 
 def find_badge_line(text: str, start: int) -> tuple[int, int] | None:
-    for offset, line_text in _lines_from(text, start):
-        if BADGE_MARKER in line_text:
-            return offset, offset + len(line_text)
-    return None
+    at = text.find(BADGE_MARKER, start)
+    if at < 0:
+        return None
+    line_start, line_text = _line_at(text[start:], at - start, start)
+    return line_start, line_start + len(line_text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wiki.errors import PageProblem
@@ -13,14 +14,23 @@ _INFOBOX_OPEN = re.compile(
     r"<table\b[^>]*\bclass\s*=\s*(['\"])[^'\"]*\binfobox\b[^'\"]*\1[^>]*>", re.I
 )
 _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.I)
-_ROW = re.compile(r"<tr\b[^>]*>(?P<body>.*?)</tr\s*>", re.I | re.S)
-_CELL = re.compile(r"<(?P<tag>t[dh])\b(?P<attrs>[^>]*)>(?P<markup>.*?)</(?P=tag)\s*>", re.I | re.S)
+# A row runs to its first "</tr>", a cell to its first closing tag; spelled as "no '<' that
+# starts the closing tag" rather than ".*?", which takes the regex engine twice as long.
+_ROW = re.compile(r"<tr\b[^>]*>(?P<body>[^<]*+(?:<(?!/tr\s*>)[^<]*+)*+)</tr\s*>", re.I)
+_CELL = re.compile(
+    r"<(?P<tag>t[dh])\b(?P<attrs>[^>]*)>"
+    r"(?P<markup>[^<]*+(?:<(?!/(?P=tag)\s*>)[^<]*+)*+)</(?P=tag)\s*>",
+    re.I,
+)
 # Diagrams are shown as code; a table-looking string inside one is not the infobox.
 _DIAGRAM = re.compile(
     r"<div\b[^>]*\bclass\s*=\s*['\"][^'\"]*\bmermaid\b[^'\"]*['\"][^>]*>.*?</div\s*>"
     r"|^```.*?^```",
     re.I | re.S | re.M,
 )
+# Where a diagram can start (and a few places where it cannot): a fast scan, unlike _DIAGRAM's.
+_DIV = re.compile(r"<div\b", re.I)
+_FENCE = "```"
 _LABEL_CLASS = re.compile(r"\bclass\s*=\s*['\"][^'\"]*\blabel\b", re.I)
 
 
@@ -42,6 +52,15 @@ class TableRow:
 
 
 @dataclass(frozen=True)
+class TableBounds:
+    start: int
+    # Where the opening tag ends and the rows begin.
+    body_start: int
+    # The closing "</table>" tag.
+    close: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class InfoboxTable:
     span: tuple[int, int]
     # Offset of "</table>", where rows can be added.
@@ -51,30 +70,60 @@ class InfoboxTable:
     problems: tuple[PageProblem, ...]
 
 
-def diagram_spans(text: str, start: int) -> list[tuple[int, int]]:
-    return [m.span() for m in _DIAGRAM.finditer(text, start)]
+def _openings(text: str, start: int) -> Iterator[re.Match[str]]:
+    """Infobox openings at or after ``start`` that are not inside a diagram, in order.
 
-
-def find_infobox(text: str, *, start: int, lines: LineIndex) -> InfoboxTable | None:
-    """The first infobox table at or after ``start`` that is not inside a diagram."""
-    hidden = diagram_spans(text, start)
+    Diagrams are matched exactly as ``_DIAGRAM.finditer`` would find them, but only those starting
+    before the opening in question, so a page is not scanned to its end for diagrams.
+    """
+    resume = start  # where the next diagram may start
+    last: tuple[int, int] | None = None  # the last diagram found
     for opening in _INFOBOX_OPEN.finditer(text, start):
-        if any(a <= opening.start() < b for a, b in hidden):
-            continue
+        while resume <= opening.start():
+            candidate = _diagram_start(text, resume)
+            if candidate is None or candidate > opening.start():
+                break
+            diagram = _DIAGRAM.match(text, candidate)
+            if diagram is None:
+                resume = candidate + 1
+            else:
+                last, resume = diagram.span(), diagram.end()
+        if last is None or not last[0] <= opening.start() < last[1]:
+            yield opening
+
+
+def _diagram_start(text: str, at: int) -> int | None:
+    """The first offset from ``at`` where ``_DIAGRAM`` might match."""
+    div = _DIV.search(text, at)
+    fence = text.find(_FENCE, at)
+    found = [offset for offset in (div.start() if div else -1, fence) if offset >= 0]
+    return min(found, default=None)
+
+
+def find_infobox_bounds(text: str, *, start: int) -> TableBounds | None:
+    """Where the first infobox at or after ``start`` that is not inside a diagram stands."""
+    for opening in _openings(text, start):
         close = _closing_tag(text, opening.end())
-        if close is None:
-            return None
-        return _read_table(text, opening.start(), opening.end(), close, lines)
+        return None if close is None else TableBounds(opening.start(), opening.end(), close)
     return None
 
 
 def infobox_opening_line(text: str, *, start: int, lines: LineIndex) -> int | None:
     """Line of an infobox that opens but never closes (for the error message)."""
-    hidden = diagram_spans(text, start)
-    for opening in _INFOBOX_OPEN.finditer(text, start):
-        if not any(a <= opening.start() < b for a, b in hidden):
-            return lines.line_of(opening.start())
+    for opening in _openings(text, start):
+        return lines.line_of(opening.start())
     return None
+
+
+def table_rows(text: str, bounds: TableBounds) -> Iterator[re.Match[str]]:
+    """The rows ``read_table`` reads; group ``body`` is a row's inner markup."""
+    return _ROW.finditer(text, bounds.body_start, bounds.close[0])
+
+
+def row_cells(text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+    """The cells ``read_table`` reads in the row markup ``text[start:end]``; group ``markup``
+    is a cell's inner markup, group ``tag`` its tag."""
+    return list(_CELL.finditer(text, start, len(text) if end is None else end))
 
 
 def _closing_tag(text: str, after: int) -> tuple[int, int] | None:
@@ -86,13 +135,13 @@ def _closing_tag(text: str, after: int) -> tuple[int, int] | None:
     return None
 
 
-def _read_table(
-    text: str, start: int, body_start: int, close: tuple[int, int], lines: LineIndex
-) -> InfoboxTable:
+def read_table(text: str, bounds: TableBounds, lines: LineIndex) -> InfoboxTable:
+    """Every row and cell of the table, with what a reader would not see reported."""
+    start, close = bounds.start, bounds.close
     problems: list[PageProblem] = []
     rows: list[TableRow] = []
-    cursor = body_start
-    for row in _ROW.finditer(text, body_start, close[0]):
+    cursor = bounds.body_start
+    for row in _ROW.finditer(text, bounds.body_start, close[0]):
         _report_stray(text, cursor, row.start(), "between table rows", lines, problems)
         rows.append(_read_row(text, row, lines, problems))
         cursor = row.end()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 # "<sup>[@lipton2021]</sup>" or a bare "[@lipton2021]" / "[@a; @b]": keys of a bibliography the
@@ -21,6 +22,8 @@ ANCHOR = re.compile(r"<a\b(?P<attrs>[^>]*)>(?P<text>.*?)</a\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>", re.I)
 _MD_ESCAPE = re.compile(r"\\(.)")
+# Every piece of markup ``visible_text`` removes or decodes starts with one of these.
+_MARKUP_STARTS = "<[&"
 # Markdown punctuation as numeric entities: inert in Markdown and shown as itself in HTML, so
 # one escaping serves link text and HTML cells (which the wiki also runs through Markdown).
 _MD_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "\\`*_[]"}
@@ -28,8 +31,14 @@ _MD_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "\\`*_[]"}
 
 def attribute(attrs: str, name: str) -> re.Match[str] | None:
     """The match of ``name="value"`` inside a tag's attribute text; group ``value`` is raw."""
-    pattern = rf"(?<![\w-]){re.escape(name)}\s*=\s*(?P<q>['\"])(?P<value>.*?)(?P=q)"
-    return re.search(pattern, attrs, re.I | re.S)
+    return _attribute_pattern(name).search(attrs)
+
+
+@lru_cache(maxsize=64)
+def _attribute_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\w-]){re.escape(name)}\s*=\s*(?P<q>['\"])(?P<value>.*?)(?P=q)", re.I | re.S
+    )
 
 
 def markdown_unescape(text: str) -> str:
@@ -38,6 +47,8 @@ def markdown_unescape(text: str) -> str:
 
 def visible_text(markup: str) -> str:
     """The text a reader sees in a piece of page markup, whitespace collapsed."""
+    if not any(char in markup for char in _MARKUP_STARTS):
+        return " ".join(markup.split())
     text = CITATION_KEY.sub("", markup)
     text = MARKDOWN_LINK.sub(lambda m: markdown_unescape(m["text"]), text)
     text = _BREAK.sub(" ", text)

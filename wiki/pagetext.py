@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-
 from wiki.errors import page_error
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
-
-_NEWLINE = re.compile(r"\n")
 
 
 def decode_page(data: bytes, *, source: str) -> str:
@@ -40,20 +35,31 @@ def decode_page(data: bytes, *, source: str) -> str:
 
 
 class LineIndex:
-    """Maps character offsets of one text to 1-based line numbers."""
+    """Maps character offsets of one text to 1-based line numbers.
+
+    Readers ask about offsets mostly in ascending order, so each answer counts the newlines
+    since the previous one instead of indexing every line of the page up front.
+    """
 
     def __init__(self, text: str) -> None:
-        self._starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+        self._text = text
+        self._offset = 0
+        self._line = 1
 
     def line_of(self, offset: int) -> int:
-        return bisect_right(self._starts, offset)
+        if offset < 0:
+            return 0
+        if offset < self._offset:
+            self._offset, self._line = 0, 1
+        self._line += self._text.count("\n", self._offset, offset)
+        self._offset = offset
+        return self._line
 
     def start_of(self, line: int) -> int:
-        return self._starts[line - 1]
-
-    @property
-    def count(self) -> int:
-        return len(self._starts)
+        at = 0
+        for _ in range(line - 1):
+            at = self._text.index("\n", at) + 1
+        return at
 
 
 def split_lines(text: str) -> list[str]:

@@ -5,8 +5,11 @@ the store lacks it), work out which hypotheses it shows, rewrite their numbers i
 ``wiki.editor.rewrite_scores`` from one snapshot each, refresh its badge, and, if the text
 changed, write it atomically and record a ``PageRevision``. See docs/publishing.md.
 
-Pages go through in batches: a few bulk queries, then the edits, then the file writes (on a
-few threads, while the next batch is edited), then one transaction for the batch's revisions.
+Pages go through in batches: the batch's files are read, a few bulk queries, the edits, then
+the file writes (on a few threads, while the next batch is edited), then one transaction for the
+batch's revisions. A batch's files are read while no file is being written: each read gives
+up the interpreter lock, and getting it back from eight busy writer threads made reads taken
+during the writes ten times as slow.
 A page whose text is the newest recorded revision and whose snapshots have not moved is known
 to be current without parsing it, which is what makes republishing tens of thousands of pages
 fast.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,6 +47,7 @@ from storage.queries.revisions import (
 from wiki.editor import rewrite_scores
 from wiki.errors import PageEditError, PageError
 from wiki.genepage import parse_score_places
+from wiki.publish_files import WRITE_THREADS, FileWrite, PendingWrites
 from wiki.publish_rows import (
     badge_markdown,
     is_current,
@@ -57,9 +61,6 @@ from wiki.store import PageNameError, PageStore
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
-# Threads writing files: each write waits mostly on fsync, not on the CPU, so a few at once
-# keep the disk busy while the next batch is edited. Every file is still written atomically.
-WRITE_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -112,25 +113,32 @@ class _Work:
 
     name: str
     text: str
+    # The text's sha256, taken while reading: hashing gives up the interpreter lock, and
+    # taking it back while the writer threads run costs more than the hash.
+    sha: str
     symbol: str
     seeded: bool
     candidates: list[str]
     on_page: set[str]
     new_text: str | None = None
     snapshot_ids: list[int] = field(default_factory=list)
-    revisions: list[tuple[int, str]] = field(default_factory=list)
+    # (number, text, its sha256) of each revision to record.
+    revisions: list[tuple[int, str, str]] = field(default_factory=list)
     result: PagePublish | None = None
-    # The badge to write before the page, when its bytes change.
+    # The badge file as it is, and the badge to write before the page when its bytes change.
+    old_badge: str | None = None
     badge: str | None = None
 
 
 @dataclass
 class _Batch:
-    """A batch whose pages are edited and whose files are being written."""
+    """A batch of pages on its way: read, edited, then its files written."""
 
     failed: list[PagePublish]
     work: list[_Work]
-    writes: list[tuple[_Work, Future[tuple[bool, str | None]]]] = field(default_factory=list)
+    # The pages whose files are being written, and those writes.
+    writing: list[_Work] = field(default_factory=list)
+    writes: PendingWrites | None = None
 
 
 def publish_pages(
@@ -148,18 +156,26 @@ def publish_pages(
     with database.sessions() as session:
         imported = {page.name: page for page in imported_pages(session)}
         links = gene_hypothesis_ids(session, gene_symbols=gene_symbols)
-    names = _page_names(store, imported, wanted)
+    batches = list(_batches(_page_names(store, imported, wanted), batch_size))
+
+    def read(names: Sequence[str]) -> _Batch:
+        return _read_batch(database, store, names, imported, links, wanted)
+
     results: list[PagePublish] = []
     badges = 0
     # A batch's files are written on other threads while the next batch is edited; its
     # revisions are recorded once they are all written.
     with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
         writing: _Batch | None = None
-        for names_batch in _batches(names, batch_size):
-            edited = _edit_batch(database, store, names_batch, imported, links, wanted)
+        batch = read(batches[0]) if batches else None
+        for index in range(1, len(batches) + 1):
+            assert batch is not None
+            _edit_batch(database, store, batch)
             if writing is not None:
                 badges += _finish_batch(database, writing, now, results)
-            writing = _start_writes(pool, store, edited)
+            # No file is being written now: read the next batch before writing this one.
+            writing, batch = batch, read(batches[index]) if index < len(batches) else None
+            _start_writes(pool, store, writing)
         if writing is not None:
             badges += _finish_batch(database, writing, now, results)
     return PublishReport(pages=tuple(results), badges_written=badges)
@@ -184,7 +200,7 @@ def _batches(names: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield names[start : start + size]
 
 
-def _edit_batch(
+def _read_batch(
     database: Database,
     store: PageStore,
     names: Sequence[str],
@@ -192,7 +208,7 @@ def _edit_batch(
     links: Mapping[str, list[str]],
     wanted: set[str] | None,
 ) -> _Batch:
-    """Read the batch's pages, edit them and render their badges (nothing is written)."""
+    """Read the batch's pages and badges."""
     failed: list[PagePublish] = []
     work: list[_Work] = []
     with database.sessions() as session:
@@ -202,25 +218,35 @@ def _edit_batch(
                 failed.append(loaded)
             elif loaded is not None:
                 work.append(loaded)
-        needed = {hypothesis_id for item in work for hypothesis_id in item.candidates}
-        snapshots = latest_snapshot_facts(session, hypothesis_ids=needed)
-        scored = [h for h in needed if h in snapshots]
-        titles = hypothesis_titles(session, hypothesis_ids=scored)
-        states = latest_revision_states(session, page_names=[item.name for item in work])
-    for item in work:
-        _edit(item, store, snapshots, titles, states.get(item.name))
-        _render_badge(item, store, snapshots, titles)
+                if loaded.candidates:
+                    loaded.old_badge = store.read_badge(name)
     return _Batch(failed, work)
 
 
-def _start_writes(pool: ThreadPoolExecutor, store: PageStore, batch: _Batch) -> _Batch:
+def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:
+    """Edit the batch's pages and render their badges (nothing is written)."""
+    with database.sessions() as session:
+        needed = {hypothesis_id for item in batch.work for hypothesis_id in item.candidates}
+        snapshots = latest_snapshot_facts(session, hypothesis_ids=needed)
+        scored = [h for h in needed if h in snapshots]
+        titles = hypothesis_titles(session, hypothesis_ids=scored)
+        states = latest_revision_states(session, page_names=[item.name for item in batch.work])
     for item in batch.work:
-        page = None if item.result is None or item.result.failed else item.new_text
-        if item.badge is not None or page is not None:
-            batch.writes.append(
-                (item, pool.submit(_write_files, store, item.name, item.badge, page))
-            )
-    return batch
+        _edit(item, store, snapshots, titles, states.get(item.name))
+        _render_badge(item, snapshots, titles)
+
+
+def _start_writes(pool: ThreadPoolExecutor, store: PageStore, batch: _Batch) -> None:
+    batch.writing = [
+        item for item in batch.work if item.badge is not None or _page_text(item) is not None
+    ]
+    writes = [FileWrite(item.name, item.badge, _page_text(item)) for item in batch.writing]
+    batch.writes = PendingWrites(pool, store, writes)
+
+
+def _page_text(item: _Work) -> str | None:
+    """The text to write to the page's file, if any."""
+    return None if item.result is None or item.result.failed else item.new_text
 
 
 def _finish_batch(
@@ -229,11 +255,11 @@ def _finish_batch(
     """Wait for the batch's files, record its revisions, add its pages to ``results``; the
     number of badges written."""
     badges = 0
-    for item, future in batch.writes:
-        badge_written, problem = future.result()
-        badges += badge_written
-        if problem is not None:
-            _fail(item, problem)
+    outcomes = batch.writes.wait() if batch.writes is not None else []
+    for item, outcome in zip(batch.writing, outcomes, strict=True):
+        badges += outcome.badge_written
+        if outcome.problem is not None:
+            _fail(item, outcome.problem)
     _record_revisions(database, batch.work, now)
     results.extend(batch.failed)
     results.extend(item.result for item in batch.work if item.result is not None)
@@ -268,7 +294,7 @@ def _load(
         return None
     on_page = linked_hypothesis_ids(text)
     candidates = sorted(on_page.union(links.get(symbol.upper(), ())))
-    return _Work(name, text, symbol, seeded, candidates, on_page)
+    return _Work(name, text, content_digest(text), symbol, seeded, candidates, on_page)
 
 
 def _edit(
@@ -284,7 +310,7 @@ def _edit(
     snapshot_ids = item.snapshot_ids = shown_snapshot_ids(item.candidates, snapshots)
     unscored = tuple(h for h in item.candidates if h in item.on_page and h not in snapshots)
     published = tuple(row.hypothesis_id for row in rows)
-    sha = content_digest(item.text)
+    sha = item.sha
     if not rows or is_current(sha, state, snapshot_ids):
         new_text = item.text
     else:
@@ -306,9 +332,9 @@ def _edit(
         # The first change also records the original as revision 0, so a diff of the first
         # and the newest revision shows exactly what hyposcore changed.
         if state is None:
-            item.revisions = [(0, item.text), (1, new_text)]
+            item.revisions = [(0, item.text, sha), (1, new_text, new_sha)]
         else:
-            item.revisions = [(state.revision + 1, new_text)]
+            item.revisions = [(state.revision + 1, new_text, new_sha)]
     if item.seeded or new_text != item.text:
         item.new_text = new_text
     latest = item.revisions[-1][0] if item.revisions else (state.revision if state else None)
@@ -324,35 +350,14 @@ def _edit(
 
 
 def _render_badge(
-    item: _Work,
-    store: PageStore,
-    snapshots: Mapping[str, LatestSnapshots],
-    titles: Mapping[str, str],
+    item: _Work, snapshots: Mapping[str, LatestSnapshots], titles: Mapping[str, str]
 ) -> None:
     """Set ``item.badge`` when the page publishes hypotheses and its badge's bytes change."""
     if item.result is None or item.result.failed or not item.result.hypotheses:
         return
     svg = page_badge_svg(item.symbol, item.candidates, snapshots, titles)
-    if store.read_badge(item.name) != svg:
+    if item.old_badge != svg:
         item.badge = svg
-
-
-def _write_files(
-    store: PageStore, name: str, badge: str | None, page: str | None
-) -> tuple[bool, str | None]:
-    """Write the page's badge, then the page, so a page never links to an image that is not
-    there yet; (whether the badge was written, the problem if a write failed)."""
-    if badge is not None:
-        try:
-            store.write_badge(name, badge)
-        except OSError as exc:
-            return False, f"cannot write the badge; the page is left as it was: {exc}"
-    if page is not None:
-        try:
-            store.write(name, page)
-        except OSError as exc:
-            return badge is not None, f"cannot write the page; it is left as it was: {exc}"
-    return badge is not None, None
 
 
 def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) -> None:
@@ -364,9 +369,11 @@ def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) 
             record_revisions(
                 session,
                 revisions=[
-                    NewRevision(item.name, number, content, item.snapshot_ids if number else [])
+                    NewRevision(
+                        item.name, number, content, item.snapshot_ids if number else [], sha
+                    )
                     for item in recording
-                    for number, content in item.revisions
+                    for number, content, sha in item.revisions
                 ],
                 now=now,
             )

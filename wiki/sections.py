@@ -35,7 +35,6 @@ class Body:
 
     title: str
     start: int
-    first_line: int
     problem: PageProblem | None
 
 
@@ -43,23 +42,48 @@ def find_body(text: str, lines: LineIndex) -> Body:
     """Skip a truncated preview: a copy of the page's start, a line "...", then the full page.
 
     The full copy is recognised by its first line repeating the page's title; the last such
-    copy wins, since a preview is always an incomplete copy of what follows.
+    copy wins, since a preview is always an incomplete copy of what follows. Only the lines
+    holding "..." are looked at, so a page without a preview costs one search.
     """
-    rows = split_lines(text)
-    title = next((r.strip().lstrip("\ufeff").strip() for r in rows if r.strip()), "")
-    offset, start, first_line = 0, 0, 1
-    for index, row in enumerate(rows[:-1]):
-        offset += len(row)
-        if row.strip() == _PREVIEW_BREAK and rows[index + 1].strip() == title:
-            start, first_line = offset, index + 2
+    title = _title(text)
+    start = 0
+    at = text.find(_PREVIEW_BREAK)
+    while at >= 0:
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", at)
+        if line_end < 0:
+            break  # the last line: no copy follows it
+        next_end = text.find("\n", line_end + 1)
+        following = text[line_end + 1 : len(text) if next_end < 0 else next_end]
+        if (
+            line_end + 1 < len(text)
+            and text[line_start:line_end].strip() == _PREVIEW_BREAK
+            and following.strip() == title
+        ):
+            start = line_end + 1
+        at = text.find(_PREVIEW_BREAK, line_end)
     problem = None
-    if first_line > 1:
+    if start:
+        first_line = lines.line_of(start)
         problem = PageProblem(
             1,
             f"lines 1-{first_line - 1} are a truncated preview of the page and were skipped; "
             f"the complete copy starts at line {first_line}",
         )
-    return Body(title=title, start=start, first_line=first_line, problem=problem)
+    return Body(title=title, start=start, problem=problem)
+
+
+def _title(text: str) -> str:
+    """The first line that is not blank, stripped (and without a byte order mark)."""
+    line_start = 0
+    while line_start < len(text):
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[line_start:line_end].strip()
+        if line:
+            return line.lstrip("\ufeff").strip()
+        line_start = line_end + 1
+    return ""
 
 
 def read_references(

@@ -87,16 +87,24 @@ class PageStore(Protocol):
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never a mix.
 
-    On any failure the temp file is removed and the old file is left as it was.
+    On any failure the temp file is removed and the old file is left as it was. The publisher
+    writes tens of thousands of files from a few threads, and each system call here hands the
+    interpreter lock back and forth, so there are no more of them than the guarantee needs.
     """
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
         os.replace(temp_name, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -159,8 +167,15 @@ class FolderPageStore:
         return f"{BADGE_FOLDER}/{url_segment(check_page_name(name))}{BADGE_SUFFIX}"
 
     def _write(self, path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode("utf-8"))
+        data = text.encode("utf-8")
+        try:
+            atomic_write(path, data)
+        except FileNotFoundError:
+            if path.parent.is_dir():
+                raise
+            # The first write into a new store or badge folder creates it.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data)
         with self._count_lock:
             self._writes += 1
 

@@ -40,6 +40,8 @@ class NewRevision:
     revision: int
     content: str
     snapshot_ids: Sequence[int]
+    # The content's sha256 when the caller has it already: no need to hash the page again.
+    content_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def record_revisions(
                 "page_name": new.page_name,
                 "revision": new.revision,
                 "content": new.content,
-                "content_sha256": content_digest(new.content),
+                "content_sha256": new.content_sha256 or content_digest(new.content),
                 "snapshot_ids": sorted(int(i) for i in new.snapshot_ids),
                 "created_at": created_at,
             }
