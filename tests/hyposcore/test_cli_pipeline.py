@@ -82,7 +82,7 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     assert "Score: 0.80" not in page  # the seed's stale, disagreeing numbers are gone
     from wiki.genepage import parse_gene_page
 
-    shown: dict[str, set[float]] = {}
+    shown: dict[str, set[float | None]] = {}
     for link in parse_gene_page(page).links:
         shown.setdefault(link.hypothesis_id, set()).add(link.score)
     assert "h-51e7234f" in shown

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from storage.models import ScoreSource
-from tests.wiki.pages import PAGES, page_text
+from tests.wiki.pages import PAGES, assert_score_places_agree_with_the_full_parse, page_text
 from wiki.errors import PageError
-from wiki.genepage import GenePage, ScorePlaces, parse_gene_page, parse_score_places
+from wiki.genepage import GenePage, parse_gene_page
 
 
 def _parse(name: str) -> GenePage:
@@ -171,23 +171,4 @@ def test_crlf_page_reads_like_lf() -> None:
 def test_score_places_agree_with_the_full_parse(name: str) -> None:
     """The editor's cheaper reading raises exactly when the full parse does, and agrees."""
     text = page_text(name)
-    full_error = places_error = None
-    try:
-        page = parse_gene_page(text, source=name)
-    except PageError as exc:
-        full_error = str(exc)
-    try:
-        places = parse_score_places(text, source=name)
-    except PageError as exc:
-        places_error = str(exc)
-    assert places_error == full_error
-    if full_error is not None:
-        return
-    assert places == ScorePlaces(
-        symbol=page.symbol,
-        links=page.links,
-        infobox_close_at=page.infobox_close_at,
-        hypotheses_row=page.hypotheses_row,
-        exchange_heading=page.exchange_heading,
-        badge_line=page.badge_line,
-    )
+    assert_score_places_agree_with_the_full_parse(text, name)

@@ -14,10 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.wiki.pages import PAGES, SEED, page_text
+from tests.wiki.pages import (
+    PAGES,
+    SEED,
+    assert_score_places_agree_with_the_full_parse,
+    page_text,
+)
 from wiki import infobox
-from wiki.errors import PageError
-from wiki.genepage import ScorePlaces, parse_gene_page, parse_score_places
+from wiki.genepage import parse_gene_page, parse_score_places
 from wiki.hypothesis_links import (
     _EXCHANGE_CANDIDATE,
     BADGE_MARKER,
@@ -216,26 +220,7 @@ def test_score_places_agree_with_the_full_parse_on_damaged_pages(
     for where, piece, cut in edits:
         at = int(where * len(text))
         text = text[:at] + piece + text[at + cut :]
-    full_error = places_error = None
-    try:
-        page = parse_gene_page(text, source=name)
-    except PageError as exc:
-        full_error = str(exc)
-    try:
-        places = parse_score_places(text, source=name)
-    except PageError as exc:
-        places_error = str(exc)
-    assert places_error == full_error
-    if full_error is not None:
-        return
-    assert places == ScorePlaces(
-        symbol=page.symbol,
-        links=page.links,
-        infobox_close_at=page.infobox_close_at,
-        hypotheses_row=page.hypotheses_row,
-        exchange_heading=page.exchange_heading,
-        badge_line=page.badge_line,
-    )
+    assert_score_places_agree_with_the_full_parse(text, name)
 
 
 @pytest.mark.parametrize(
