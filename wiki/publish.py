@@ -48,6 +48,8 @@ from wiki.editor import rewrite_scores
 from wiki.errors import PageEditError, PageError
 from wiki.genepage import parse_score_places
 from wiki.publish_files import WRITE_THREADS, FileWrite, PendingWrites
+from wiki.publish_report import PagePublish as PagePublish
+from wiki.publish_report import PublishReport as PublishReport
 from wiki.publish_rows import (
     badge_markdown,
     is_current,
@@ -61,50 +63,6 @@ from wiki.store import PageNameError, PageStore
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 500
-
-
-@dataclass(frozen=True)
-class PagePublish:
-    """What publishing did to one page."""
-
-    name: str
-    gene_symbol: str | None
-    # A new revision was recorded: the page now differs from its previous revision.
-    changed: bool
-    # The store's file was written (a change, or the first copy of an imported page).
-    written: bool
-    # The page's newest revision after this publish; None when hyposcore never changed it.
-    revision: int | None
-    hypotheses: tuple[str, ...]
-    # Hypotheses linked on the page that have no score snapshot: left as the page shows them.
-    unscored: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-    failed: bool = False
-
-
-@dataclass(frozen=True)
-class PublishReport:
-    pages: tuple[PagePublish, ...]
-    badges_written: int = 0
-
-    @property
-    def changed(self) -> int:
-        return sum(1 for page in self.pages if page.changed and not page.failed)
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for page in self.pages if page.failed)
-
-    @property
-    def unchanged(self) -> int:
-        return len(self.pages) - self.changed - self.failed
-
-    def summary(self) -> str:
-        """One line for logs and the CLI, e.g. "pages changed: 1, unchanged: 16999, failed: 0"."""
-        return (
-            f"pages changed: {self.changed}, unchanged: {self.unchanged}, "
-            f"failed: {self.failed}; badges written: {self.badges_written}"
-        )
 
 
 @dataclass
