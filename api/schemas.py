@@ -136,17 +136,15 @@ class EvaluationOut(BaseModel):
 
 
 _HYPOTHESIS_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+MAX_BATCH = 1000
 PersonaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-class EvaluationRequest(BaseModel):
-    """A request to evaluate a hypothesis; omitted options take the server's defaults."""
+class DebateOptions(BaseModel):
+    """How to debate; omitted options take the server's defaults."""
 
     model_config = ConfigDict(extra="forbid")
 
-    hypothesis_id: str = Field(
-        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
-    )
     backend: Literal["evidence", "openai", "anthropic"] | None = None
     panel: list[PersonaName] | None = Field(
         None,
@@ -159,11 +157,31 @@ class EvaluationRequest(BaseModel):
     force: bool = Field(False, description="Queue even when an equal evaluation is live.")
 
 
+class EvaluationRequest(DebateOptions):
+    """A request to evaluate a hypothesis."""
+
+    hypothesis_id: str = Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID)
+
+
+class EvaluationBatchRequest(DebateOptions):
+    """A request to evaluate several hypotheses with the same options, queued together."""
+
+    hypothesis_ids: list[
+        Annotated[str, Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID)]
+    ] = Field(min_length=1, max_length=MAX_BATCH, description="Each id once or more; up to 1,000.")
+
+
 class EvaluationQueued(BaseModel):
     evaluation: EvaluationOut
     created: bool
     deduplicated: bool
     message: str
+
+
+class EvaluationsQueued(BaseModel):
+    evaluations: list[EvaluationQueued]
+    created: int
+    deduplicated: int
 
 
 class ClaimOut(BaseModel):

@@ -1,4 +1,4 @@
-"""Evaluations: queue one (with a token), follow its state and progress, read its debate."""
+"""Evaluations: queue one or many (with a token), follow state and progress, read debates."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from fastapi.responses import JSONResponse
 from api.deps import DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
 from api.errors import ApiError
 from api.schemas import (
+    DebateOptions,
+    EvaluationBatchRequest,
     EvaluationOut,
     EvaluationQueued,
     EvaluationRequest,
+    EvaluationsQueued,
     Paginated,
     Transcript,
     evaluation_out,
@@ -23,7 +26,7 @@ from api.schemas import (
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
 from storage.queries.turns import list_turns
 from storage.queries.views import count_evaluations
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluation, submit_evaluations
 
 log = logging.getLogger("hyposcore.api")
 
@@ -70,16 +73,7 @@ def queue(
 ) -> JSONResponse:
     """Queue an evaluation: 202 with a Location when created, 200 with the existing one when an
     equal evaluation is live (or the Idempotency-Key was seen before)."""
-    try:
-        config = debate_config(
-            settings,
-            backend=request_body.backend,
-            panel=request_body.panel,
-            min_rounds=request_body.min_rounds,
-            max_rounds=request_body.max_rounds,
-        )
-    except ValueError as exc:
-        raise ApiError(422, str(exc)) from None
+    config = _config(settings, request_body)
     enqueued: Enqueued = submit(
         database,
         settings,
@@ -110,6 +104,70 @@ def queue(
         status_code=200,
         headers={"Content-Location": f"/evaluations/{out.id}"},
     )
+
+
+def get_submit_many() -> SubmitFn:
+    """The function that queues many evaluations at once (offline ones travel as batches)."""
+    return submit_evaluations
+
+
+@router.post(
+    "/batch",
+    status_code=202,
+    response_model=EvaluationsQueued,
+    responses={
+        200: {"model": EvaluationsQueued, "description": "Every one already exists."},
+        401: {"description": "No token, or an unknown or revoked one."},
+        404: {"description": "A hypothesis does not exist; nothing was queued."},
+    },
+)
+def queue_many(
+    request_body: EvaluationBatchRequest,
+    token: TokenDep,
+    database: DatabaseDep,
+    settings: SettingsDep,
+    submit_many: Annotated[SubmitFn, Depends(get_submit_many)],
+) -> JSONResponse:
+    """Queue evaluations of several hypotheses with the same options, in one transaction.
+
+    Offline evaluations queued together are debated as batches, far cheaper than one by one.
+    202 when at least one was created, 200 when every one was already live; an unknown
+    hypothesis is a 404 and queues nothing.
+    """
+    config = _config(settings, request_body)
+    enqueued: list[Enqueued] = submit_many(
+        database,
+        settings,
+        hypothesis_ids=request_body.hypothesis_ids,
+        config=config,
+        force=request_body.force,
+    )
+    items = [
+        EvaluationQueued(
+            evaluation=evaluation_out(e.evaluation),
+            created=e.created,
+            deduplicated=not e.created,
+            message="evaluation queued" if e.created else "deduplicated",
+        )
+        for e in enqueued
+    ]
+    created = sum(1 for e in enqueued if e.created)
+    log.info("token %s queued %d evaluations (%d new)", token.name, len(items), created)
+    body = EvaluationsQueued(evaluations=items, created=created, deduplicated=len(items) - created)
+    return JSONResponse(body.model_dump(mode="json"), status_code=202 if created else 200)
+
+
+def _config(settings: Any, options: DebateOptions) -> dict[str, Any]:
+    try:
+        return debate_config(
+            settings,
+            backend=options.backend,
+            panel=options.panel,
+            min_rounds=options.min_rounds,
+            max_rounds=options.max_rounds,
+        )
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
 
 
 @router.get("", response_model=Paginated[EvaluationOut])

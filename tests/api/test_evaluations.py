@@ -189,3 +189,71 @@ def test_list_evaluations_filters_by_state_and_hypothesis(
     assert client.get("/evaluations", params={"state": "done"}).status_code == 422
     by_hypothesis = client.get(f"/hypotheses/{HYPOTHESIS}/evaluations").json()
     assert by_hypothesis["total"] == 1
+
+
+BATCH = {"hypothesis_ids": [UNSCORED, HYPOTHESIS, UNSCORED], "backend": "evidence"}
+
+
+def test_batch_queueing_needs_a_valid_token(client: TestClient, db: Database) -> None:
+    missing = client.post("/evaluations/batch", json=BATCH)
+    _assert_unauthorized(missing.status_code, missing.json())
+    with db.sessions() as session:
+        assert session.query(Evaluation).count() == 0
+
+
+def test_batch_queues_together_then_dedups(
+    client: TestClient, seeded: Seeded, token: str, settings: Settings
+) -> None:
+    before = set(_live_ids(client))
+    created = client.post("/evaluations/batch", json=BATCH, headers=auth(token))
+    assert created.status_code == 202, created.json()
+    body = created.json()
+    items = body["evaluations"]
+    assert [i["evaluation"]["hypothesis_id"] for i in items] == BATCH["hypothesis_ids"]
+    # Named twice, a hypothesis gets one evaluation; the seeded live one may already cover
+    # the other.
+    assert items[0]["created"] and items[2]["evaluation"]["id"] == items[0]["evaluation"]["id"]
+    assert not items[2]["created"] and items[2]["deduplicated"]
+    assert body["created"] == sum(i["created"] for i in items)
+    assert body["created"] + body["deduplicated"] == 3
+    # Offline evaluations queued together are one message of ids.
+    assert queue_depths(settings.resolved_broker_url) == {"debates": 1}
+    again = client.post("/evaluations/batch", json=BATCH, headers=auth(token))
+    assert again.status_code == 200
+    assert again.json()["created"] == 0 and again.json()["deduplicated"] == 3
+    assert set(_live_ids(client)) - before == {i["evaluation"]["id"] for i in items if i["created"]}
+
+
+def _live_ids(client: TestClient) -> list[int]:
+    listed = client.get("/evaluations", params={"state": "queued", "limit": 100}).json()
+    return [item["id"] for item in listed["items"]]
+
+
+def test_batch_with_an_unknown_hypothesis_is_404_and_queues_nothing(
+    client: TestClient, db: Database, seeded: Seeded, token: str
+) -> None:
+    with db.sessions() as session:
+        before = session.query(Evaluation).count()
+    response = client.post(
+        "/evaluations/batch",
+        json={"hypothesis_ids": [UNSCORED, "h-nope"]},
+        headers=auth(token),
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "hypothesis 'h-nope' does not exist"
+    with db.sessions() as session:
+        assert session.query(Evaluation).count() == before
+
+
+def test_bad_batch_bodies_are_422_naming_the_field(
+    client: TestClient, seeded: Seeded, token: str
+) -> None:
+    for body, named in (
+        ({"hypothesis_ids": []}, "hypothesis_ids"),
+        ({"hypothesis_ids": ["<script>"]}, "hypothesis_ids"),
+        ({"hypothesis_ids": [UNSCORED], "rounds": 3}, "rounds"),
+        ({"hypothesis_ids": [UNSCORED], "min_rounds": 6, "max_rounds": 3}, "min_rounds=6"),
+    ):
+        response = client.post("/evaluations/batch", json=body, headers=auth(token))
+        assert response.status_code == 422, (body, response.json())
+        assert named in response.json()["error"]["message"], (named, response.json())
