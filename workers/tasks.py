@@ -24,7 +24,7 @@ from workers.celery_app import PUBLISH_QUEUE, SCORING_QUEUE
 from workers.dispatch import send_evaluate
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
-from workers.runtime import runtime_for
+from workers.runtime import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def evaluate_batch(self: Task, evaluation_ids: list[int]) -> None:
         _run_batch(self, runtime, claimed, owner)
 
 
-def _run_batch(task: Task, runtime: Any, claimed: Sequence[Claimed], owner: str) -> None:
+def _run_batch(task: Task, runtime: Runtime, claimed: Sequence[Claimed], owner: str) -> None:
     batch = offline_batch.run_batch(
         runtime.database,
         runtime.settings,
