@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import Market, MarketTrade, ScoreSnapshot, utcnow
 from storage.queries.exchange import PRICE_TOLERANCE, StaleMarketError, TradeLike, lmsr_price
+from storage.queries.inserts import insert_new_only
 
 _MARKETS: Table = Market.__table__  # type: ignore[assignment]
 _TRADES: Table = MarketTrade.__table__  # type: ignore[assignment]
@@ -52,10 +51,7 @@ class ScoreBatch:
 
     def _lock(self, ids: list[str], liquidity: float) -> dict[str, _Book]:
         session = self._session
-        dialect_insert = (
-            postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
-        opening = dialect_insert(_MARKETS).on_conflict_do_nothing(index_elements=["hypothesis_id"])
+        opening = insert_new_only(session, _MARKETS, key=["hypothesis_id"])
         session.execute(
             opening,
             [

@@ -6,50 +6,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, utcnow
+from storage.queries.inserts import insert_new_only
 
 _KEY = ("evaluation_id", "round", "persona")
 _TABLE: Table = DebateTurn.__table__  # type: ignore[assignment]
-
-
-def save_turn(
-    session: Session, *, evaluation_id: int, round: int, persona: str, **fields: Any
-) -> tuple[DebateTurn, bool]:
-    """Insert a turn unless that evaluation, round and persona already have one.
-
-    Returns the stored turn and whether it was created now; a redelivered task that already
-    wrote its turn gets the first one back untouched. INSERT ... ON CONFLICT DO NOTHING keeps
-    the common case to one statement on both SQLite and PostgreSQL.
-    """
-    values = {
-        "evaluation_id": evaluation_id,
-        "round": round,
-        "persona": persona,
-        "created_at": utcnow(),
-        **fields,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(DebateTurn)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=_KEY)
-        .returning(DebateTurn.id)
-    )
-    new_id = session.execute(statement).scalar()
-    created = new_id is not None
-    turn = (
-        session.get(DebateTurn, new_id)
-        if created
-        else get_turn(session, evaluation_id=evaluation_id, round=round, persona=persona)
-    )
-    if turn is None:
-        raise RuntimeError(f"turn {evaluation_id}/{round}/{persona} vanished after insert")
-    return turn, created
 
 
 def save_turns(session: Session, *, turns: Sequence[Mapping[str, Any]]) -> None:
@@ -60,10 +23,9 @@ def save_turns(session: Session, *, turns: Sequence[Mapping[str, Any]]) -> None:
     if not turns:
         return
     now = utcnow()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(_TABLE).on_conflict_do_nothing(index_elements=_KEY)
-    session.execute(statement, [{"created_at": now, **turn} for turn in turns])
+    session.execute(
+        insert_new_only(session, _TABLE, key=_KEY), [{"created_at": now, **turn} for turn in turns]
+    )
 
 
 def list_turns_of(
@@ -80,18 +42,6 @@ def list_turns_of(
     ):
         grouped[turn.evaluation_id].append(turn)
     return grouped
-
-
-def get_turn(
-    session: Session, *, evaluation_id: int, round: int, persona: str
-) -> DebateTurn | None:
-    return session.scalar(
-        select(DebateTurn).where(
-            DebateTurn.evaluation_id == evaluation_id,
-            DebateTurn.round == round,
-            DebateTurn.persona == persona,
-        )
-    )
 
 
 def list_turns(session: Session, *, evaluation_id: int) -> list[DebateTurn]:

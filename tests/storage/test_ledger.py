@@ -11,7 +11,7 @@ from storage.errors import NotFoundError
 from storage.models import DebateTurn, Evaluation, Hypothesis, ScoringConfig
 from storage.queries import evaluations as ledger
 from storage.queries.snapshots import ensure_scoring_config, record_snapshot
-from storage.queries.turns import list_turns, save_turn
+from storage.queries.turns import list_turns, save_turns
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 CONFIG = {"panel": ["theorist", "skeptic"], "max_rounds": 4, "backend": "evidence"}
@@ -170,17 +170,10 @@ def test_turns_and_snapshots_are_written_once(db: Database, hypothesis: str) -> 
         "probability": 0.4,
         "verdict": "uncertain",
     }
+    key = {"evaluation_id": eid, "round": 1, "persona": "theorist"}
     with db.transaction() as session:
-        _, created = save_turn(session, evaluation_id=eid, round=1, persona="theorist", **fields)
-        assert created
-        again, created = save_turn(
-            session,
-            evaluation_id=eid,
-            round=1,
-            persona="theorist",
-            **{**fields, "argument": "second"},
-        )
-        assert not created and again.argument == "first"
+        save_turns(session, turns=[{**key, **fields}])
+        save_turns(session, turns=[{**key, **fields, "argument": "second"}])
     with db.transaction() as session:
         assert [t.argument for t in list_turns(session, evaluation_id=eid)] == ["first"]
         ensure_scoring_config(session, digest="abc", weights={"novelty": 1.0})

@@ -1,0 +1,22 @@
+"""INSERT ... ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+
+def insert_new_only(session: Session, table: Table, *, key: Sequence[str]) -> Insert:
+    """An INSERT into ``table`` that skips rows whose ``key`` columns are already stored.
+
+    The statement that makes a redelivered write a no-op, in one round trip, on either database.
+    """
+    dialect_insert = (
+        postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
