@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -122,12 +122,7 @@ def record_trades(
     market = get_market(session, hypothesis_id=hypothesis_id, lock=True)
     if market is None:
         raise NotFoundError(f"hypothesis {hypothesis_id!r} has no market; open it first")
-    current = lmsr_price(market.liquidity, market.q_yes, market.q_no)
-    if abs(trades[0].price_before - current) > PRICE_TOLERANCE:
-        raise StaleMarketError(
-            f"market of {hypothesis_id!r} is at {current:.12f}, but the trades were "
-            f"computed at {trades[0].price_before:.12f}"
-        )
+    check_fresh(hypothesis_id, market.liquidity, market.q_yes, market.q_no, trades)
     now = now or utcnow()
     seq = 1 + (
         session.scalar(
@@ -135,27 +130,17 @@ def record_trades(
         )
         or 0
     )
-    rows = [
-        MarketTrade(
-            hypothesis_id=hypothesis_id,
-            evaluation_id=evaluation_id,
-            seq=seq + offset,
-            persona=trade.persona,
-            target_probability=trade.target_probability,
-            shares_yes=trade.shares_yes,
-            shares_no=trade.shares_no,
-            cost=trade.cost,
-            price_before=trade.price_before,
-            price_after=trade.price_after,
-            created_at=now,
-        )
-        for offset, trade in enumerate(trades)
-    ]
+    rows = trade_rows(
+        hypothesis_id=hypothesis_id,
+        evaluation_id=evaluation_id,
+        first_seq=seq,
+        trades=trades,
+        now=now,
+    )
     try:
         with session.begin_nested():
-            session.add_all(rows)
-            market.q_yes += math.fsum(t.shares_yes for t in trades)
-            market.q_no += math.fsum(t.shares_no for t in trades)
+            session.add_all(MarketTrade(**row) for row in rows)
+            market.q_yes, market.q_no = moved(market.q_yes, market.q_no, trades)
             market.updated_at = now
     except IntegrityError:
         # A concurrent delivery of the same evaluation won (unique evaluation_id, persona).
@@ -164,6 +149,52 @@ def record_trades(
             return False
         raise
     return True
+
+
+def check_fresh(
+    hypothesis_id: str, b: float, q_yes: float, q_no: float, trades: Sequence[TradeLike]
+) -> None:
+    """Raise StaleMarketError unless ``trades`` start from the market's current price."""
+    current = lmsr_price(b, q_yes, q_no)
+    if abs(trades[0].price_before - current) > PRICE_TOLERANCE:
+        raise StaleMarketError(
+            f"market of {hypothesis_id!r} is at {current:.12f}, but the trades were "
+            f"computed at {trades[0].price_before:.12f}"
+        )
+
+
+def trade_rows(
+    *,
+    hypothesis_id: str,
+    evaluation_id: int | None,
+    first_seq: int,
+    trades: Sequence[TradeLike],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The MarketTrade rows of one evaluation's trades, numbered from ``first_seq``."""
+    return [
+        {
+            "hypothesis_id": hypothesis_id,
+            "evaluation_id": evaluation_id,
+            "seq": first_seq + offset,
+            "persona": trade.persona,
+            "target_probability": trade.target_probability,
+            "shares_yes": trade.shares_yes,
+            "shares_no": trade.shares_no,
+            "cost": trade.cost,
+            "price_before": trade.price_before,
+            "price_after": trade.price_after,
+            "created_at": now,
+        }
+        for offset, trade in enumerate(trades)
+    ]
+
+
+def moved(q_yes: float, q_no: float, trades: Sequence[TradeLike]) -> tuple[float, float]:
+    """The market's q's after ``trades``; every writer sums them this way, to the same float."""
+    yes = math.fsum(t.shares_yes for t in trades)
+    no = math.fsum(t.shares_no for t in trades)
+    return q_yes + yes, q_no + no
 
 
 def list_trades(session: Session, *, hypothesis_id: str) -> list[MarketTrade]:

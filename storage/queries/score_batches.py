@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Market, MarketTrade, ScoreSnapshot, utcnow
-from storage.queries.exchange import PRICE_TOLERANCE, StaleMarketError, TradeLike, lmsr_price
+from storage.queries.exchange import TradeLike, check_fresh, lmsr_price, moved, trade_rows
 from storage.queries.inserts import insert_new_only
 
 _MARKETS: Table = Market.__table__  # type: ignore[assignment]
@@ -93,32 +93,16 @@ class ScoreBatch:
         if not trades:
             return
         book = self._books[hypothesis_id]
-        current = lmsr_price(book.liquidity, book.q_yes, book.q_no)
-        if abs(trades[0].price_before - current) > PRICE_TOLERANCE:
-            raise StaleMarketError(
-                f"market of {hypothesis_id!r} is at {current:.12f}, but the trades were "
-                f"computed at {trades[0].price_before:.12f}"
-            )
-        for offset, trade in enumerate(trades):
-            self._trades.append(
-                {
-                    "hypothesis_id": hypothesis_id,
-                    "evaluation_id": evaluation_id,
-                    "seq": book.next_seq + offset,
-                    "persona": trade.persona,
-                    "target_probability": trade.target_probability,
-                    "shares_yes": trade.shares_yes,
-                    "shares_no": trade.shares_no,
-                    "cost": trade.cost,
-                    "price_before": trade.price_before,
-                    "price_after": trade.price_after,
-                    "created_at": self._now,
-                }
-            )
+        check_fresh(hypothesis_id, book.liquidity, book.q_yes, book.q_no, trades)
+        self._trades += trade_rows(
+            hypothesis_id=hypothesis_id,
+            evaluation_id=evaluation_id,
+            first_seq=book.next_seq,
+            trades=trades,
+            now=self._now,
+        )
         book.next_seq += len(trades)
-        # Summed as record_trades sums them, so both paths reach the very same float.
-        book.q_yes += math.fsum(t.shares_yes for t in trades)
-        book.q_no += math.fsum(t.shares_no for t in trades)
+        book.q_yes, book.q_no = moved(book.q_yes, book.q_no, trades)
         book.touched = True
 
     def snapshot(self, hypothesis_id: str, *, evaluation_id: int, **fields: Any) -> int:
