@@ -20,7 +20,7 @@ from scoring.exchange import Stance, debate_trades
 from scoring.lmsr import MarketState, Trade
 from scoring.weights import Weights
 from storage.db import Database
-from storage.models import DebateTurn, HypothesisStatus
+from storage.models import DebateTurn, HypothesisStatus, Rating
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability, recalibrate, recalibrate_many
 from storage.queries.exchange import get_or_create_market, market_price, record_trades
@@ -108,6 +108,15 @@ def plan_score(
     return ScorePlan(blend=result, trades=debate_trades(market, stances, quality))
 
 
+def rating_fields(rating: Rating | None) -> dict[str, float | None]:
+    """The tournament rating a snapshot carries: strength and its interval, if rated."""
+    return {
+        "rating": rating.strength if rating else None,
+        "rating_low": rating.strength_low if rating else None,
+        "rating_high": rating.strength_high if rating else None,
+    }
+
+
 def score_evaluation(
     database: Database,
     settings: Settings,
@@ -163,10 +172,8 @@ def score_evaluation(
             hypothesis_id=hypothesis.id,
             evaluation_id=evaluation_id,
             **result.snapshot_fields(),
+            **rating_fields(rating),
             market_price=market_price(session, hypothesis_id=hypothesis.id),
-            rating=rating.strength if rating else None,
-            rating_low=rating.strength_low if rating else None,
-            rating_high=rating.strength_high if rating else None,
             quality=quality,
         )
         if hypothesis.status in RESOLVED:
@@ -237,15 +244,12 @@ def score_batch(
             failed[item.evaluation_id] = f"cannot score: {exc}"
             continue
         batch.trade(h, evaluation_id=item.evaluation_id, trades=plan.trades)
-        rating = ratings.get(h)
         batch.snapshot(
             h,
             evaluation_id=item.evaluation_id,
             **plan.blend.snapshot_fields(),
+            **rating_fields(ratings.get(h)),
             market_price=batch.price(h),
-            rating=rating.strength if rating else None,
-            rating_low=rating.strength_low if rating else None,
-            rating_high=rating.strength_high if rating else None,
             quality=item.quality,
         )
         scored.add(item.evaluation_id)
