@@ -17,7 +17,7 @@ from debates.types import DebateConfig
 from hyposcore.settings import Settings
 from storage.db import Database
 from storage.queries import evaluations as ledger
-from storage.queries.evaluation_batches import enqueue_many, mark_many_enqueued
+from storage.queries.evaluation_batches import enqueue_many
 from workers.backends import batchable_backends
 from workers.celery_app import DEBATES_QUEUE, get_app
 
@@ -109,7 +109,7 @@ def submit_evaluations(
         if _send_batch(app, evaluation_ids=group):
             sent.extend(group)
     with database.transaction() as session:
-        mark_many_enqueued(session, evaluation_ids=sent)
+        ledger.mark_enqueued(session, evaluation_ids=sent)
     return enqueued
 
 
@@ -118,7 +118,7 @@ def send_evaluate(database: Database, app: Celery, *, evaluation_id: int) -> boo
     if not _send(app, evaluation_id=evaluation_id):
         return False
     with database.transaction() as session:
-        ledger.mark_enqueued(session, evaluation_id=evaluation_id)
+        ledger.mark_enqueued(session, evaluation_ids=[evaluation_id])
     return True
 
 

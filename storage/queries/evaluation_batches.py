@@ -265,16 +265,3 @@ def _live_twins(
     ):
         live[evaluation.hypothesis_id] = evaluation  # ids descending: the oldest is kept
     return live
-
-
-def mark_many_enqueued(
-    session: Session, *, evaluation_ids: Sequence[int], now: datetime | None = None
-) -> None:
-    """Record that messages for these evaluations were just handed to the broker."""
-    if evaluation_ids:
-        session.execute(
-            update(Evaluation)
-            .where(Evaluation.id.in_(list(evaluation_ids)))
-            .values(enqueued_at=now or utcnow())
-            .execution_options(synchronize_session=False)
-        )

@@ -114,11 +114,17 @@ def _live_twin(session: Session, *, hypothesis_id: str, digest: str) -> Evaluati
     )
 
 
-def mark_enqueued(session: Session, *, evaluation_id: int, now: datetime | None = None) -> None:
-    """Record that a message for the evaluation was just handed to the broker."""
-    session.execute(
-        update(Evaluation).where(Evaluation.id == evaluation_id).values(enqueued_at=now or utcnow())
-    )
+def mark_enqueued(
+    session: Session, *, evaluation_ids: Sequence[int], now: datetime | None = None
+) -> None:
+    """Record that messages for these evaluations were just handed to the broker."""
+    if evaluation_ids:
+        session.execute(
+            update(Evaluation)
+            .where(Evaluation.id.in_(list(evaluation_ids)))
+            .values(enqueued_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def claim_evaluation(

@@ -16,7 +16,6 @@ from storage.queries.evaluation_batches import (
     claim_batch,
     complete_batch,
     enqueue_many,
-    mark_many_enqueued,
     renew_batch,
 )
 from storage.queries.turns import list_turns_of, save_turns
@@ -82,10 +81,10 @@ def test_enqueue_many_with_an_unknown_hypothesis_writes_nothing(
     assert _count(db) == 0
 
 
-def test_mark_many_enqueued_stamps_only_the_named_rows(db: Database, hypotheses: list[str]) -> None:
+def test_mark_enqueued_stamps_only_the_named_rows(db: Database, hypotheses: list[str]) -> None:
     ids = [e.evaluation.id for e in _enqueue_many(db, hypotheses)]
     with db.transaction() as session:
-        mark_many_enqueued(session, evaluation_ids=ids[:2], now=T0)
+        ledger.mark_enqueued(session, evaluation_ids=ids[:2], now=T0)
     with db.sessions() as session:
         stamps = [session.get(Evaluation, i).enqueued_at for i in ids]  # type: ignore[union-attr]
     assert stamps[0] is not None and stamps[1] is not None and stamps[2] is None

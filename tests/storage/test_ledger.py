@@ -147,7 +147,7 @@ def test_reaper_resends_queued_evaluations_whose_message_is_old(
 ) -> None:
     eid = _enqueue(db, hypothesis).evaluation.id
     with db.transaction() as session:
-        ledger.mark_enqueued(session, evaluation_id=eid, now=T0)
+        ledger.mark_enqueued(session, evaluation_ids=[eid], now=T0)
     with db.transaction() as session:
         assert (
             ledger.sweep_expired(
