@@ -3,6 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HYPOSCORE_DATA_DIR=/data
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY common ./common
 COPY hyposcore ./hyposcore
 COPY storage ./storage
 COPY scoring ./scoring

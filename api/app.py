@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
 from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
-from hyposcore.logs import configure_logging
-from hyposcore.settings import Settings, get_settings
+from common.logs import configure_logging
+from common.settings import Settings, get_settings
 from storage.db import Database
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import ApiToken
 from storage.queries.tokens import verify_token

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.ratings import exchange_rating
-from hyposcore.citations import citation_url
+from common.citations import citation_url
 from storage.models import (
     DebateTurn,
     Evaluation,

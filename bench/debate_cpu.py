@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from common.settings import Settings
 from debates.backends.registry import create
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig
-from hyposcore.settings import Settings
 from storage.queries.knowledge import list_hypotheses
 from tests.workers.pipeline_helpers import prepared_database
 from workers.cases import load_case

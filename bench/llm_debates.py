@@ -26,7 +26,7 @@ from tempfile import TemporaryDirectory
 
 from sqlalchemy import func, select
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation
 from storage.queries.knowledge import list_hypotheses

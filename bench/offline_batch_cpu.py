@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from tempfile import TemporaryDirectory
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.queries.evaluation_batches import enqueue_many
 from storage.queries.knowledge import list_hypotheses

@@ -22,7 +22,7 @@ from tempfile import TemporaryDirectory
 
 import redis
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.queries.knowledge import list_hypotheses
 from tests.servers import REDIS_URL, fresh_postgres_database

@@ -1,6 +1,6 @@
 """Checking a turn's citations against the hypothesis's evidence.
 
-Citations are compared in canonical form (``hyposcore.citations.normalize_citation``), so
+Citations are compared in canonical form (``common.citations.normalize_citation``), so
 "pmid: 0123", "https://pubmed.ncbi.nlm.nih.gov/123/" and "PMID:123" are the same paper. A
 citation that is not in the case's evidence, or is neither a PMID nor a DOI, is unsupported.
 """
@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from common.citations import normalize_citation
 from debates.case import Case
 from debates.derived import per_case
 from debates.schema import Claim, TurnOutput
-from hyposcore.citations import normalize_citation
 
 
 @lru_cache(maxsize=4096)  # a debate canonicalises the same few keys on every turn

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from common.settings import Settings
 from debates.backends.base import AgentBackend
 from debates.backends.registry import create
-from hyposcore.settings import Settings
 
 
 def backend_options(name: str, settings: Settings, *, model: str | None = None) -> dict[str, Any]:

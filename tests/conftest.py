@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hyposcore.settings import get_settings
+from common.settings import get_settings
 from storage.db import Database
 from tests.servers import fresh_postgres_database
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.servers import REDIS_URL, free_port, fresh_postgres_database, require_redis
 from tests.workers.harness import wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hyposcore.citations import normalize_citation
+from common.citations import normalize_citation
 from wiki.errors import PageProblem
 from wiki.hypothesis_links import BADGE_MARKER
 from wiki.markup import MARKDOWN_LINK, read_markdown_text

@@ -8,10 +8,10 @@ from functools import lru_cache
 
 import redis
 
+from common.settings import Settings
 from debates.backends.base import AgentBackend
 from debates.types import DebateConfig
 from hyposcore.backends import backend_from_settings
-from hyposcore.settings import Settings
 from workers.limits import LimitedBackend, LocalLimiter, ProviderLimiter, RedisLimiter
 
 # The offline backend calls no provider, so it takes no slot.

@@ -8,8 +8,8 @@ from datetime import timedelta
 from celery import Celery
 from celery.signals import setup_logging
 
-from hyposcore.logs import configure_logging
-from hyposcore.settings import Settings, get_settings
+from common.logs import configure_logging
+from common.settings import Settings, get_settings
 from workers.broker import (
     EMBEDDED_TRANSPORT,
     embedded_database_url,

@@ -13,8 +13,8 @@ from typing import Any
 
 from celery import Celery
 
+from common.settings import Settings
 from debates.types import DebateConfig
-from hyposcore.settings import Settings
 from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import enqueue_many

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from common.settings import Settings
 from debates.backends.base import AgentBackend
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
-from hyposcore.settings import Settings
 from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability

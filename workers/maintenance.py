@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from celery import Celery
 
+from common.settings import Settings
 from debates.judge import judge_pair
 from hyposcore.backends import backend_from_settings
-from hyposcore.settings import Settings
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.priority import Candidate, rank_for_reevaluation
 from scoring.tournament import (

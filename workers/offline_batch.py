@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from common.logs import evaluation_context
+from common.settings import Settings
 from debates.backends.base import FatalError
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
-from hyposcore.logs import evaluation_context
-from hyposcore.settings import Settings
 from scoring.weights import Weights
 from storage.db import Database
 from storage.queries import evaluations as ledger

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 
-from hyposcore.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from storage.db import Database
 
 

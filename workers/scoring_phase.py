@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from common.settings import Settings
 from debates.types import TurnRecord
-from hyposcore.settings import Settings
 from scoring.blend import Blend, BlendError, PersonaScores, blend
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.dimensions import Dimension

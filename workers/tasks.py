@@ -14,8 +14,8 @@ from typing import Any
 from celery import Task, shared_task
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from common.logs import evaluation_context
 from debates.backends.base import FatalError, RateLimitedError, RetryableError
-from hyposcore.logs import evaluation_context
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import Claimed
 from workers import maintenance, offline_batch, scoring_phase

@@ -47,7 +47,7 @@ def _load_builtin() -> None:
     import importlib
 
     for module in (
-        "debates.backends.evidence",
+        "debates.backends.evidence.backend",
         "debates.backends.openai_backend",
         "debates.backends.anthropic_backend",
         "debates.backends.scripted",

@@ -9,7 +9,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from hyposcore.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from storage.db import Database
 from storage.errors import InvalidInputError, NotFoundError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from common.settings import mask_url
 from hyposcore.cli.common import console, open_database
-from hyposcore.settings import mask_url
 from storage.migrate import current_revision
 
 app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)

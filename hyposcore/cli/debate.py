@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from common.settings import get_settings
 from debates.backends.base import BackendError
 from debates.case import Case
 from debates.personas import get_persona
@@ -24,7 +25,6 @@ from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from hyposcore.backends import backend_from_settings
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
-from hyposcore.settings import get_settings
 from scoring.dimensions import Dimension
 from workers.cases import load_case
 

@@ -11,9 +11,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from common.settings import Settings, get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.workers import follow
-from hyposcore.settings import Settings, get_settings
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from storage.db import Database
 from storage.importing import import_hypotheses

@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from common.settings import get_settings
 from hyposcore.cli import db, importing, workers
 from hyposcore.cli import publish as publish_cli
 from hyposcore.cli import token as token_cli
@@ -13,7 +14,6 @@ from hyposcore.cli.common import console
 from hyposcore.cli.debate import debate as debate_command
 from hyposcore.cli.demo import demo as demo_command
 from hyposcore.cli.serve import serve as serve_command
-from hyposcore.settings import get_settings
 
 app = typer.Typer(
     name="hyposcore",

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from common.settings import get_settings
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
-from hyposcore.settings import get_settings
 from storage.errors import NotFoundError
 from storage.queries.revisions import (
     first_revision,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from common.settings import get_settings
 from hyposcore.cli.common import console, open_database
-from hyposcore.settings import get_settings
 
 
 def serve(

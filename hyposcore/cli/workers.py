@@ -10,8 +10,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from common.settings import get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.settings import get_settings
 from storage.db import Database
 from storage.models import TERMINAL_STATES, Evaluation
 from storage.queries import evaluations as ledger

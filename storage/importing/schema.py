@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from hyposcore.citations import normalize_citation
+from common.citations import normalize_citation
 from storage.models import Direction, HypothesisStatus, StudyType
 from storage.queries.knowledge import disease_slug
 

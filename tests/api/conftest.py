@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.queries.tokens import create_token
 from tests.api.seed import Seeded, seed

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from tests.api.seed import HYPOTHESIS, seed
 from tests.conftest import REPO_ROOT

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation
 from storage.queries.tokens import revoke_token

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from api.app import create_app
 from api.metrics import error_class
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation
 from tests.api.seed import UNSCORED, Seeded

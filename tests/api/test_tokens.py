@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from hyposcore.cli.main import app as cli
-from hyposcore.settings import get_settings
 from storage.db import Database
 from storage.errors import InvalidInputError, NotFoundError
 from storage.models import ApiToken

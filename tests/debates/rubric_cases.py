@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from debates.backends.evidence.rubric import HUMAN_STUDY_TYPES, STUDY_WEIGHTS
 from debates.case import Case, DrugFact, Evidence, GeneFacts
-from debates.rubric import HUMAN_STUDY_TYPES, STUDY_WEIGHTS
 
 MTOR = GeneFacts(
     symbol="MTOR",

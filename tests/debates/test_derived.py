@@ -6,7 +6,7 @@ import copy
 import pickle
 from dataclasses import replace
 
-from debates import rubric
+from debates.backends.evidence import rubric
 from debates.case import Case
 from debates.derived import per_case, per_case_and
 from tests.debates.protocol_helpers import make_case

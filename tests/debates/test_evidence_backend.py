@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from jinja2 import Environment, StrictUndefined, UndefinedError
 
 from debates.backends.base import AgentBackend, BackendRequest, FatalError, RequestContext
-from debates.backends.evidence import MODEL_NAME, EvidenceBackend, create_evidence_backend
-from debates.backends.evidence_text import environment
-from debates.backends.evidence_turn import MAX_REBUTTAL_SHIFT
+from debates.backends.evidence.backend import MODEL_NAME, EvidenceBackend, create_evidence_backend
+from debates.backends.evidence.text import environment
+from debates.backends.evidence.turn import MAX_REBUTTAL_SHIFT
 from debates.backends.registry import create
 from debates.case import Case, Evidence
 from debates.personas import all_personas, get_persona
@@ -311,7 +311,7 @@ def test_the_skeptics_turn_never_rises_with_a_contradicting_rct(case: Case) -> N
 
 
 DEBATE_SCRIPT = """
-from debates.backends.evidence import EvidenceBackend
+from debates.backends.evidence.backend import EvidenceBackend
 from tests.debates.rubric_cases import APOE_AUTOPHAGY, contradicting_rct, with_evidence
 from tests.debates.test_evidence_backend import debate
 raws = []

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from hypothesis import assume, given, settings
 
-from debates import rubric
 from debates.backends.base import BackendRequest, FatalError, RequestContext
-from debates.backends.evidence import EvidenceBackend
+from debates.backends.evidence import rubric
+from debates.backends.evidence.backend import EvidenceBackend
 from debates.case import Case, Evidence
 from debates.schema import JudgeChoice, JudgeOutput, TurnOutput
 from tests.debates.rubric_cases import APOE_AUTOPHAGY, cases, contradicting_rct, with_evidence

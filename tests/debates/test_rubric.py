@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from debates import rubric
+from debates.backends.evidence import rubric
+from debates.backends.evidence.rubric_facts import disease_link, matched_functions, readiness
 from debates.case import Case, DrugFact, Evidence, GeneFacts
-from debates.rubric_facts import disease_link, matched_functions, readiness
 from scoring.dimensions import Dimension
 from tests.debates.rubric_cases import (
     APOE_AUTOPHAGY,

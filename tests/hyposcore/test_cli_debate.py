@@ -8,10 +8,10 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from common.settings import Settings
 from hyposcore.backends import backend_from_settings, backend_options
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from hyposcore.settings import Settings
 from storage.models import Evaluation, EvidenceItem, Hypothesis
 
 runner = CliRunner()

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from hyposcore.settings import get_settings
 from storage.importing import import_hypotheses
 from tests.conftest import REPO_ROOT
 from tests.workers.harness import WorkerProcess, hyposcore_env

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from hyposcore.settings import get_settings
 from storage.db import Database
 from tests.wiki.pages import page_text
 from tests.wiki.publishing import (

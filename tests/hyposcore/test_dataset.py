@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hyposcore.citations import normalize_citation
+from common.citations import normalize_citation
 from tests.conftest import FIXTURES, REPO_ROOT
 
 SEED_ID = "h-51e7234f"

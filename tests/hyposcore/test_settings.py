@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import Settings, get_settings, mask_url
 from hyposcore.cli.main import app
-from hyposcore.settings import Settings, get_settings, mask_url
 
 
 def test_the_defaults_are_the_embedded_setup(tmp_path: Path) -> None:

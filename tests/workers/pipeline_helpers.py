@@ -7,10 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from common.settings import Settings
 from debates.backends.registry import create
 from debates.runner import run_debate
 from debates.types import DebateConfig
-from hyposcore.settings import Settings
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import DebateTurn, Evaluation, MarketTrade, ScoreSnapshot

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation, Hypothesis
 from tests.servers import free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from hyposcore.settings import Settings, get_settings
+from common.settings import Settings, get_settings
 from scoring.tournament import match_outcome
 from storage.db import Database
 from storage.importing import import_hypotheses

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import (
     DebateTurn,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from tests.servers import (
     REDIS_URL,
     fresh_postgres_database,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hyposcore.settings import Settings
+from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation
 from tests.fakes.openai_server import FakeOpenAIServer

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from debates import rubric
-from debates.backends.evidence_text import plain, render
+from debates.backends.evidence import rubric
+from debates.backends.evidence.text import plain, render
 from debates.case import Case
 from debates.schema import JudgeChoice, JudgeOutput
 from scoring.dimensions import DEFAULT_WEIGHTS, Dimension

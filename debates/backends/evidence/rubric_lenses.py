@@ -1,6 +1,7 @@
 """How each persona weighs a study: the lenses of the written rubric.
 
-A lens holds only numbers; :mod:`debates.rubric` applies them. Personas without a lens of their
+A lens holds only numbers; :mod:`debates.backends.evidence.rubric` applies them. Personas
+without a lens of their
 own (Domain Expert, Synthesizer, Ethicist, Medicinal Chemist) see evidence through ``NEUTRAL``;
 their differences lie in the dimensions they score, not in how they weigh a study.
 """

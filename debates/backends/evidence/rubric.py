@@ -15,9 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from debates.case import Case
-from debates.derived import per_case, per_case_and
-from debates.rubric_facts import (
+from debates.backends.evidence.rubric_facts import (
     best_readiness,
     brain_reach,
     connectivity,
@@ -27,28 +25,32 @@ from debates.rubric_facts import (
     matched_functions,
     readiness,
 )
-from debates.rubric_lenses import LENSES as LENSES
-from debates.rubric_lenses import NEUTRAL as NEUTRAL
-from debates.rubric_lenses import Lens as Lens
-from debates.rubric_lenses import lens_for as lens_for
-from debates.rubric_weighing import DIRECTIONS as DIRECTIONS
-from debates.rubric_weighing import HUMAN_STUDY_TYPES as HUMAN_STUDY_TYPES
-from debates.rubric_weighing import MECHANISTIC_STUDY_TYPES as MECHANISTIC_STUDY_TYPES
-from debates.rubric_weighing import STUDY_WEIGHTS as STUDY_WEIGHTS
-from debates.rubric_weighing import TRIAL_STUDY_TYPES as TRIAL_STUDY_TYPES
-from debates.rubric_weighing import Reading as Reading
-from debates.rubric_weighing import Tally as Tally
-from debates.rubric_weighing import Weighed as Weighed
-from debates.rubric_weighing import canonical_order as canonical_order
-from debates.rubric_weighing import is_human as is_human
-from debates.rubric_weighing import item_weight as item_weight
-from debates.rubric_weighing import reading as reading
-from debates.rubric_weighing import replication_factor as replication_factor
-from debates.rubric_weighing import sample_factor as sample_factor
-from debates.rubric_weighing import saturation as saturation
-from debates.rubric_weighing import share as share
-from debates.rubric_weighing import tally as tally
-from debates.rubric_weighing import weighed as weighed
+from debates.backends.evidence.rubric_lenses import LENSES as LENSES
+from debates.backends.evidence.rubric_lenses import NEUTRAL as NEUTRAL
+from debates.backends.evidence.rubric_lenses import Lens as Lens
+from debates.backends.evidence.rubric_lenses import lens_for as lens_for
+from debates.backends.evidence.rubric_weighing import DIRECTIONS as DIRECTIONS
+from debates.backends.evidence.rubric_weighing import HUMAN_STUDY_TYPES as HUMAN_STUDY_TYPES
+from debates.backends.evidence.rubric_weighing import (
+    MECHANISTIC_STUDY_TYPES as MECHANISTIC_STUDY_TYPES,
+)
+from debates.backends.evidence.rubric_weighing import STUDY_WEIGHTS as STUDY_WEIGHTS
+from debates.backends.evidence.rubric_weighing import TRIAL_STUDY_TYPES as TRIAL_STUDY_TYPES
+from debates.backends.evidence.rubric_weighing import Reading as Reading
+from debates.backends.evidence.rubric_weighing import Tally as Tally
+from debates.backends.evidence.rubric_weighing import Weighed as Weighed
+from debates.backends.evidence.rubric_weighing import canonical_order as canonical_order
+from debates.backends.evidence.rubric_weighing import is_human as is_human
+from debates.backends.evidence.rubric_weighing import item_weight as item_weight
+from debates.backends.evidence.rubric_weighing import reading as reading
+from debates.backends.evidence.rubric_weighing import replication_factor as replication_factor
+from debates.backends.evidence.rubric_weighing import sample_factor as sample_factor
+from debates.backends.evidence.rubric_weighing import saturation as saturation
+from debates.backends.evidence.rubric_weighing import share as share
+from debates.backends.evidence.rubric_weighing import tally as tally
+from debates.backends.evidence.rubric_weighing import weighed as weighed
+from debates.case import Case
+from debates.derived import per_case, per_case_and
 from scoring.dimensions import DEFAULT_WEIGHTS, Dimension
 
 D = Dimension

@@ -1,6 +1,7 @@
 """Weighing evidence: how much one study moves one persona's belief, and the sums of a case.
 
-Part of the offline backend's rubric (``debates.rubric`` scores the dimensions from these
+Part of the offline backend's rubric (``debates.backends.evidence.rubric`` scores the
+dimensions from these
 weights). Pure functions, no I/O. Items are always visited in one canonical order, so sums,
 and therefore scores, do not depend on the order the evidence arrived in.
 """
@@ -11,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from debates.backends.evidence.rubric_lenses import Lens
 from debates.case import Case, Evidence
 from debates.derived import per_case_and
-from debates.rubric_lenses import Lens
 from scoring.dimensions import Dimension
 
 # How much one study of each design can move belief, before any discount.

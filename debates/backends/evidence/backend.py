@@ -1,8 +1,9 @@
 """The ``evidence`` backend, the default: offline, deterministic, free.
 
 It ignores the messages and reads the request's structured context. A turn is scored by the
-written rubric (:mod:`debates.rubric`, docs/debate-rubric.md) through the persona's lens and
-argued from the templates in ``debates/templates/evidence/``; a judge request compares two
+written rubric (:mod:`debates.backends.evidence.rubric`, docs/debate-rubric.md) through the
+persona's lens and
+argued from the templates in ``debates/backends/evidence/templates/``; a judge request compares two
 hypotheses' rubric composites. The same context gives the same output and the same ``raw``
 JSON, byte for byte: nothing here reads the clock, draws random numbers or iterates an
 unordered set.
@@ -17,7 +18,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from debates import rubric
 from debates.backends.base import (
     BackendRequest,
     BackendResult,
@@ -27,8 +27,9 @@ from debates.backends.base import (
     RequestContext,
     Usage,
 )
-from debates.backends.evidence_judge import judge
-from debates.backends.evidence_turn import build_turn
+from debates.backends.evidence import rubric
+from debates.backends.evidence.judge import judge
+from debates.backends.evidence.turn import build_turn
 from debates.backends.registry import register
 
 MODEL_NAME = "evidence-rubric-v1"

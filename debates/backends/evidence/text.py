@@ -39,7 +39,7 @@ class _ViewEnvironment(Environment):
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     return _ViewEnvironment(
-        loader=PackageLoader("debates", "templates/evidence"),
+        loader=PackageLoader("debates.backends.evidence", "templates"),
         autoescape=False,  # plain-text arguments, escaped where shown as HTML
         undefined=StrictUndefined,
         trim_blocks=True,

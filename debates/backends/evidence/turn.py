@@ -1,6 +1,7 @@
 """One offline debate turn: rubric scores, the answer to the strongest opposing turn, the text.
 
-The persona's own view comes from :mod:`debates.rubric` through its lens. The Synthesizer
+The persona's own view comes from :mod:`debates.backends.evidence.rubric` through its lens.
+The Synthesizer
 instead integrates the panel's latest scores. In a rebuttal a persona names the turn that
 disagrees with it most and moves towards it, but never by more than ``MAX_REBUTTAL_SHIFT`` per
 number, which is below the protocol's default convergence threshold (0.02): an offline debate
@@ -13,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from debates import rubric
-from debates import rubric_facts as facts
 from debates.backends.base import FatalError, RequestContext
-from debates.backends.evidence_text import item_view, plain, render
+from debates.backends.evidence import rubric
+from debates.backends.evidence import rubric_facts as facts
+from debates.backends.evidence.text import item_view, plain, render
 from debates.case import Case, Evidence
 from debates.derived import per_case, per_case_and
 from debates.personas import SYNTHESIZER, get_persona
