@@ -27,7 +27,13 @@ from debates.backends.llm_common import (
     endpoint_and_key,
     load_sdk,
 )
-from debates.backends.llm_errors import connection_error, error_for_status, timeout_error
+from debates.backends.llm_errors import (
+    connection_error,
+    error_for_status,
+    failure_of_call,
+    timeout_error,
+    unreadable_body,
+)
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 from debates.backends.registry import register
 
@@ -78,6 +84,8 @@ class AnthropicBackend:
             )
         except self._sdk.AnthropicError as exc:
             raise self._translate(exc) from exc
+        except Exception as exc:  # decode and transport failures outside the SDK's classes
+            raise failure_of_call(self.endpoint, exc) from exc
         return self._read(response)
 
     def _translate(self, exc: Exception) -> BackendError:
@@ -98,10 +106,7 @@ class AnthropicBackend:
     def _read(self, response: Any) -> RawReply:
         blocks = getattr(response, "content", None)
         if not isinstance(blocks, list):
-            raise FatalError(
-                f"{self.endpoint} answered with something that is not a Messages API message "
-                "(is the base URL right?)"
-            )
+            raise unreadable_body(self.endpoint, "not a Messages API message")
         text = next((block.text for block in blocks if getattr(block, "type", None) == "text"), "")
         usage = getattr(response, "usage", None)
         return RawReply(

@@ -6,6 +6,12 @@
 * fatal — everything else in 4xx (bad key, malformed request, unknown model): retrying
   cannot help, so the evaluation fails with the provider's own words.
 
+A call can also fail outside the SDK's own error classes: a 200 whose body is cut off raises a
+JSON decode error, a reset mid-body a transport error, an HTML page from a proxy comes back as a
+string. ``failure_of_call`` sorts those too, so no exception from a provider call reaches the
+worker unclassified: unreadable bodies and broken connections are retryable (the worker's retry
+budget bounds them), anything else is fatal and names its type.
+
 Both SDK backends map their exception classes onto these helpers, so the rules live here once.
 """
 
@@ -86,3 +92,30 @@ def timeout_error(provider: str, timeout: float) -> RetryableError:
 
 def connection_error(provider: str, detail: str) -> RetryableError:
     return RetryableError(f"could not reach {provider}: {detail}")
+
+
+def unreadable_body(provider: str, detail: str) -> RetryableError:
+    return RetryableError(
+        f"{provider} sent a body that could not be read as a reply ({detail}); "
+        "a proxy or a cut-off transfer is the usual cause (if it persists, is the base URL right?)"
+    )
+
+
+def failure_of_call(provider: str, exc: Exception) -> BackendError:
+    """The backend error for an exception the provider's SDK raised outside its own classes."""
+    if isinstance(exc, BackendError):
+        return exc
+    if isinstance(exc, ValueError | UnicodeDecodeError):  # json.JSONDecodeError is a ValueError
+        return unreadable_body(provider, f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, OSError) or _is_transport_error(exc):
+        return connection_error(provider, f"{type(exc).__name__}: {exc}")
+    return FatalError(f"{provider}: unexpected {type(exc).__name__}: {exc}")
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    # httpx (under both SDKs) is an optional dependency here, so it is recognised by name.
+    return any(
+        cls.__name__ in ("TransportError", "HTTPError")
+        and cls.__module__.split(".")[0] in ("httpx", "httpcore")
+        for cls in type(exc).__mro__
+    )

@@ -28,7 +28,13 @@ from debates.backends.llm_common import (
     excerpt,
     load_sdk,
 )
-from debates.backends.llm_errors import connection_error, error_for_status, timeout_error
+from debates.backends.llm_errors import (
+    connection_error,
+    error_for_status,
+    failure_of_call,
+    timeout_error,
+    unreadable_body,
+)
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 from debates.backends.registry import register
 
@@ -88,6 +94,8 @@ class OpenAIBackend:
             )
         except self._sdk.OpenAIError as exc:
             raise self._translate(exc) from exc
+        except Exception as exc:  # decode and transport failures outside the SDK's classes
+            raise failure_of_call(self.endpoint, exc) from exc
         return self._read(response)
 
     def _translate(self, exc: Exception) -> BackendError:
@@ -107,11 +115,11 @@ class OpenAIBackend:
 
     def _read(self, response: Any) -> RawReply:
         if isinstance(response, str):
-            # The SDK hands back the raw text when the body was not JSON: a web page or a proxy,
-            # not a chat-completions server. Retrying the same URL will not change that.
-            raise FatalError(
-                f"{self.endpoint} answered with a non-JSON body, not a chat completion "
-                f"(is the base URL right?): {excerpt(response, 200)!r}"
+            # The SDK hands back the raw text when the body was not JSON: usually a proxy's
+            # error page. Retryable, within the worker's budget: a wrong base URL still fails,
+            # with this message, once the budget is spent.
+            raise unreadable_body(
+                self.endpoint, f"a non-JSON body, not a chat completion: {excerpt(response, 200)!r}"
             )
         choices = getattr(response, "choices", None)
         if choices is None:

@@ -9,13 +9,24 @@ thread, serves requests concurrently (one thread each) and never contacts anythi
 from __future__ import annotations
 
 import json
+import random
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
+
+# How a reply can misbehave on the wire, the ways real providers and proxies have been seen to:
+# * ``cut_body``: status 200 and a JSON body cut off mid-string, with a Content-Length that
+#   matches what is sent (a proxy that truncated the body);
+# * ``reset``: headers promising a body, half of it, then a TCP reset;
+# * ``html``: status 200 with an HTML error page from something that is not the provider.
+Fault = Literal["cut_body", "reset", "html"]
+FAULTS: tuple[Fault, ...] = ("cut_body", "reset", "html")
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,7 @@ class ScriptedReply:
     body: Mapping[str, Any] | str | bytes = ""
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    fault: Fault | None = None
 
     def encoded(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -209,16 +221,54 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, reply: ScriptedReply) -> None:
             payload, content_type = reply.encoded()
+            if reply.fault == "html":
+                payload = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+                content_type = "text/html; charset=utf-8"
+            elif reply.fault == "cut_body":
+                payload = payload[: max(1, len(payload) // 2)]
             self.send_response(reply.status)
             headers = {"content-type": content_type}
             headers.update((name.lower(), value) for name, value in reply.headers.items())
             for name, value in headers.items():
                 self.send_header(name, value)
+            if reply.fault == "reset":
+                self.send_header("Content-Length", str(len(payload) + 100))
+                self.end_headers()
+                self.wfile.write(payload[: len(payload) // 2])
+                self.wfile.flush()
+                self._reset_connection()
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def _reset_connection(self) -> None:
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
 
         def log_message(self, format: str, *args: Any) -> None:
             """Stay quiet: test output is for assertions, not access logs."""
 
     return Handler
+
+
+def with_faults(responder: Responder, *, rate: float, seed: int) -> Responder:
+    """``responder``, except that each fault in FAULTS strikes a share ``rate`` of the replies.
+
+    Seeded, so a test or a benchmark sees the same faults in the same order on every run.
+    """
+    if not 0.0 <= rate * len(FAULTS) <= 1.0:
+        raise ValueError(f"rate {rate} for {len(FAULTS)} faults exceeds 1")
+    rng = random.Random(seed)
+    lock = threading.Lock()
+
+    def answer(request: RecordedRequest) -> ScriptedReply:
+        reply = responder(request)
+        with lock:
+            draw = rng.random()
+        index = int(draw / rate) if rate > 0 else len(FAULTS)
+        return replace(reply, fault=FAULTS[index]) if index < len(FAULTS) else reply
+
+    return answer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from debates.backends.base import FatalError, InvalidOutputError
+from debates.backends.base import InvalidOutputError, RetryableError
 from tests.debates.backends.conftest import Harness, turn_request
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.replies import VALID_TURN_JSON
@@ -39,9 +39,12 @@ def test_the_reported_model_is_recorded(openai_harness: Harness) -> None:
     assert result.usage.cost_usd == pytest.approx(0.15)  # the default table's gpt-4o-mini input
 
 
-def test_a_web_page_instead_of_an_api_is_fatal(openai_harness: Harness) -> None:
+def test_a_web_page_instead_of_an_api_is_retryable_and_names_the_base_url(
+    openai_harness: Harness,
+) -> None:
+    # A proxy's error page is usually a glitch; the worker's retry budget bounds a wrong URL.
     openai_harness.server.script(ScriptedReply(body="<html><body>Welcome to nginx</body></html>"))
-    with pytest.raises(FatalError, match=r"non-JSON body.*base URL"):
+    with pytest.raises(RetryableError, match=r"non-JSON body.*nginx.*base URL"):
         openai_harness.backend.complete(turn_request())
 
 
