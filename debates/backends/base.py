@@ -131,9 +131,14 @@ class AgentBackend(Protocol):
 
 
 class BackendError(Exception):
-    """Base of the errors a backend raises on purpose."""
+    """Base of the errors a backend raises on purpose.
+
+    ``usage`` is what the provider billed for the failed request's calls that did answer (the
+    first call of a failed repair, say), so the ledger can record every billed token.
+    """
 
     retryable: bool = False
+    usage: Usage = Usage()
 
 
 class RetryableError(BackendError):

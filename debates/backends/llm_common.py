@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from debates.backends.base import (
+    BackendError,
     BackendRequest,
     BackendResult,
     FatalError,
@@ -246,7 +247,11 @@ def complete_with_repair(
     try:
         output = validate_reply(reply, schema)
     except UnusableReplyError as problem:
-        repaired = call(system, repair_conversation(turns, reply.text, str(problem)))
+        try:
+            repaired = call(system, repair_conversation(turns, reply.text, str(problem)))
+        except BackendError as failed:
+            failed.usage = failed.usage + usage  # the first call was billed all the same
+            raise
         usage = usage + usage_of(repaired, model=model, prices=prices)
         try:
             output = validate_reply(repaired, schema)

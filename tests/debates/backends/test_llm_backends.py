@@ -147,6 +147,20 @@ def test_a_reply_that_is_not_json_is_repaired_once_then_fails_clearly(harness: H
     assert harness.user_texts_of(repair)[0] == harness.user_texts_of(harness.sent(0))[0]
 
 
+def test_a_repair_call_that_fails_carries_the_usage_of_the_first_call(harness: Harness) -> None:
+    # The first call was billed; losing its tokens because the repair failed undercounts spend.
+    harness.server.script(
+        harness.success("no JSON here", tokens_in=120, tokens_out=30),
+        harness.error(500),
+    )
+    with pytest.raises(RetryableError) as caught:
+        harness.backend.complete(turn_request())
+
+    assert caught.value.usage.prompt_tokens == 120
+    assert caught.value.usage.completion_tokens == 30
+    assert len(harness.server.requests) == 2
+
+
 def test_one_bad_reply_then_a_good_one_succeeds_with_both_calls_counted(harness: Harness) -> None:
     harness.server.script(
         harness.success("{not json", tokens_in=100, tokens_out=20),
