@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.errors import Problem
-from storage.models import ScoreSource
+from common.page_scores import ScoreSource
+from common.problems import Problem
 from wiki.errors import PageError, PageProblem, page_error
 from wiki.genefields import (
     DrugEntry,

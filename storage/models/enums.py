@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import enum
 
+# The page parser shares this vocabulary, so it lives in common; the schema re-exports it.
+from common.page_scores import ScoreSource as ScoreSource
+
 
 class HypothesisStatus(enum.StrEnum):
     OPEN = "open"
@@ -37,13 +40,6 @@ class EvaluationState(enum.StrEnum):
 
 ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING)
 TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)
-
-
-class ScoreSource(enum.StrEnum):
-    """Where on a gene page a displayed score was read."""
-
-    INFOBOX = "infobox"
-    EXCHANGE = "exchange"
 
 
 class MatchOutcome(enum.StrEnum):
