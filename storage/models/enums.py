@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 
-# The page parser shares this vocabulary, so it lives in common; the schema re-exports it.
+# The page parser and the tournament maths own these vocabularies; the schema re-exports them.
 from common.page_scores import ScoreSource as ScoreSource
+from scoring.tournament import MatchOutcome as MatchOutcome
 
 
 class HypothesisStatus(enum.StrEnum):
@@ -40,10 +41,3 @@ class EvaluationState(enum.StrEnum):
 
 ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING)
 TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)
-
-
-class MatchOutcome(enum.StrEnum):
-    A = "a"
-    B = "b"
-    TIE = "tie"
-    INVALID = "invalid"
