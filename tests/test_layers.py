@@ -122,3 +122,20 @@ def test_every_wiki_module_but_importer_and_publish_is_held_pure() -> None:
     pure = set(CONTRACTS["wiki-page-format-pure"]["source_modules"])
 
     assert pure == modules - WIKI_LEDGER_MODULES
+
+
+def test_importing_the_pure_wiki_modules_loads_no_database_code() -> None:
+    """The contract reads import statements; this also catches an import made at run time."""
+    pure = CONTRACTS["wiki-page-format-pure"]["source_modules"]
+    forbidden = ("storage", "sqlalchemy")
+    script = (
+        "import importlib, sys\n"
+        f"for name in {pure!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {forbidden!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert result.stdout.strip() == "[]"
