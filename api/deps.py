@@ -25,7 +25,9 @@ def get_database(request: Request) -> Database:
     return database
 
 
-def get_settings(request: Request) -> Settings:
+def app_settings(request: Request) -> Settings:
+    """The settings this app was created with (``common.settings.get_settings`` reads the
+    environment; an app built for a test may carry others)."""
     settings: Settings = request.app.state.settings
     return settings
 
@@ -38,7 +40,7 @@ def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterato
 
 SessionDep = Annotated[Session, Depends(get_session)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `hyposcore token create NAME`.")
 

@@ -36,7 +36,8 @@ _BLOCK_SLOTS = 4_000_000
 
 
 class MatchOutcome(StrEnum):
-    """Same values as ``storage.models.MatchOutcome``."""
+    """A match judged in both orders; the ledger stores these values (``storage.models``
+    re-exports this enum)."""
 
     A = "a"
     B = "b"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from common.problems import Problem
+
+# Problem lives in common (the page parser reports with it too); storage's callers keep
+# importing it from here with the errors it travels in.
+__all__ = ["InvalidInputError", "NotFoundError", "Problem", "StorageError"]
 
 
 class StorageError(Exception):
@@ -11,27 +15,6 @@ class StorageError(Exception):
 
 class NotFoundError(StorageError):
     """A named record does not exist."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an input, located as precisely as the input allows."""
-
-    file: str
-    message: str
-    record: str | None = None
-    field: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f":{self.line}"
-        if self.record is not None:
-            where += f": record {self.record}"
-        if self.field is not None:
-            where += f": field {self.field!r}"
-        return f"{where}: {self.message}"
 
 
 class InvalidInputError(StorageError):

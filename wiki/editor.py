@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage.models import ScoreSource
+from common.page_scores import ScoreSource
 from wiki.errors import PageEditError
 from wiki.genefields import HYPOTHESES_LABEL
 from wiki.genepage import HypothesisLink, ScorePlaces, parse_score_places

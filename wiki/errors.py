@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from storage.errors import Problem
+from common.problems import Problem
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Parse a gene page: text in, a ``GenePage`` description out. Pure: no files, no database.
+"""Parse a gene page: text in, a ``ParsedGenePage`` out. Pure: no files, no database.
 
 A page is a title line, an HTML infobox of label/value rows (with Target/Function and drug
 sub-tables), plain-text headings, Markdown links, and an Exchange list of scored hypotheses.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.errors import Problem
-from storage.models import ScoreSource
+from common.page_scores import ScoreSource
+from common.problems import Problem
 from wiki.errors import PageError, PageProblem, page_error
 from wiki.genefields import (
     DrugEntry,
@@ -43,9 +43,9 @@ from wiki.sections import Body, Reference, find_body, read_disease_list, read_re
 __all__ = [
     "DrugEntry",
     "FunctionRow",
-    "GenePage",
     "HypothesisLink",
     "InfoboxRow",
+    "ParsedGenePage",
     "Reference",
     "ScorePlaces",
     "parse_gene_page",
@@ -54,7 +54,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class GenePage:
+class ParsedGenePage:
     """Everything hyposcore reads from one gene page. Offsets are ``str`` indices into the text
     that was parsed (the whole file, preview included)."""
 
@@ -105,8 +105,8 @@ class GenePage:
 
 @dataclass(frozen=True)
 class ScorePlaces:
-    """Where a page shows its scores: the part of ``GenePage`` the editor needs. Offsets are
-    ``str`` indices into the text that was read."""
+    """Where a page shows its scores: the part of ``ParsedGenePage`` the editor needs.
+    Offsets are ``str`` indices into the text that was read."""
 
     symbol: str
     links: tuple[HypothesisLink, ...]
@@ -130,7 +130,7 @@ class _Core:
     problems: list[PageProblem]
 
 
-def parse_gene_page(text: str, *, source: str = "<page>") -> GenePage:
+def parse_gene_page(text: str, *, source: str = "<page>") -> ParsedGenePage:
     """Read a gene page; ``source`` names it in errors (usually the file path)."""
     core = _read_core(text, source)
     lines, table, fields, symbol = core.lines, core.table, core.fields, core.symbol
@@ -140,7 +140,7 @@ def parse_gene_page(text: str, *, source: str = "<page>") -> GenePage:
     problems.extend(reference_problems)
     problems.extend(_disagreements(links))
     diseases = list(dict.fromkeys(fields.diseases + read_disease_list(text, body_start)))
-    return GenePage(
+    return ParsedGenePage(
         title=core.title,
         symbol=symbol,
         header=fields.header,

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from storage.errors import Problem
-from storage.models import ScoreSource
+from common.page_scores import ScoreSource
+from common.problems import Problem
 from wiki.errors import PageProblem
 from wiki.markup import (
     ANCHOR,

@@ -34,8 +34,7 @@ from storage.queries.pages import (
     sync_displayed_scores,
 )
 from wiki.errors import PageError, PageProblem, page_error
-from wiki.genepage import GenePage as ParsedPage
-from wiki.genepage import parse_gene_page
+from wiki.genepage import ParsedGenePage, parse_gene_page
 from wiki.pagetext import MAX_PAGE_BYTES, decode_page
 
 _ID_FIELDS = {
@@ -53,7 +52,7 @@ class LoadedPage:
     path: Path
     name: str
     content: str
-    page: ParsedPage
+    page: ParsedGenePage
 
     @property
     def source(self) -> str:
@@ -193,7 +192,7 @@ def write_page(session: Session, item: LoadedPage) -> PageSummary:
     )
 
 
-def _write_gene(session: Session, page: ParsedPage) -> Gene:
+def _write_gene(session: Session, page: ParsedGenePage) -> Gene:
     """The gene with its facts, diseases and drugs; values the page lacks are left alone."""
     gene = upsert_gene(
         session,
@@ -219,7 +218,7 @@ def _write_gene(session: Session, page: ParsedPage) -> Gene:
     return gene
 
 
-def infobox_json(page: ParsedPage) -> dict[str, Any]:
+def infobox_json(page: ParsedGenePage) -> dict[str, Any]:
     """The infobox as the page shows it: its header and every label/value row, in order."""
     return {"header": page.header, "rows": [[row.label, row.value] for row in page.infobox_rows]}
 

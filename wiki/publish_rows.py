@@ -14,9 +14,8 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from storage.queries.publishing import LatestSnapshots, SnapshotFacts
-from storage.queries.revisions import RevisionState
 from wiki.badges import BadgeScore, gene_badge_svg, shorten
 from wiki.editor import PublishedScore
 from wiki.markup import read_url_segment
@@ -27,6 +26,42 @@ _HYPOTHESIS_PATH = re.compile(r"/hypothesis/([^/?#\s\"'<>()\[\]]+)")
 BADGE_ALT = "Exchange ratings from hyposcore"
 
 
+class SnapshotNumbers(Protocol):
+    """What a page shows of a score snapshot (``storage.queries.publishing.SnapshotFacts``
+    fits, so the publisher passes its rows as they are)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def composite(self) -> float: ...
+    @property
+    def composite_low(self) -> float: ...
+    @property
+    def composite_high(self) -> float: ...
+    @property
+    def market_price(self) -> float | None: ...
+
+
+class SnapshotPair(Protocol):
+    """A hypothesis's newest snapshot and the one before it (``LatestSnapshots`` fits)."""
+
+    @property
+    def latest(self) -> SnapshotNumbers: ...
+    @property
+    def previous(self) -> SnapshotNumbers | None: ...
+
+
+class RecordedRevision(Protocol):
+    """A page's newest recorded revision, without its text (``RevisionState`` fits)."""
+
+    @property
+    def content_sha256(self) -> str: ...
+    @property
+    def snapshot_ids(self) -> tuple[int, ...]: ...
+
+
 @dataclass(frozen=True)
 class ShownNumber:
     """The number a page shows for a snapshot, and what it is."""
@@ -35,7 +70,7 @@ class ShownNumber:
     label: str
 
 
-def shown_number(snapshot: SnapshotFacts) -> ShownNumber:
+def shown_number(snapshot: SnapshotNumbers) -> ShownNumber:
     """Exchange rating (market price) when there is one, else the composite, labelled as such.
 
     The label becomes the infobox tooltip "<Label>: 0.74 (snapshot v3)"; it has no colon, since
@@ -62,7 +97,7 @@ def linked_hypothesis_ids(text: str) -> set[str]:
 
 def published_rows(
     candidates: Sequence[str],
-    snapshots: Mapping[str, LatestSnapshots],
+    snapshots: Mapping[str, SnapshotPair],
     titles: Mapping[str, str],
 ) -> list[PublishedScore]:
     """One row per candidate with a snapshot, in candidate order."""
@@ -85,12 +120,14 @@ def published_rows(
 
 
 def shown_snapshot_ids(
-    candidates: Sequence[str], snapshots: Mapping[str, LatestSnapshots]
+    candidates: Sequence[str], snapshots: Mapping[str, SnapshotPair]
 ) -> list[int]:
     return sorted(snapshots[h].latest.id for h in candidates if h in snapshots)
 
 
-def is_current(text_sha256: str, state: RevisionState | None, snapshot_ids: Sequence[int]) -> bool:
+def is_current(
+    text_sha256: str, state: RecordedRevision | None, snapshot_ids: Sequence[int]
+) -> bool:
     """Whether publishing would leave the page as it is, known without parsing it.
 
     True when the text is exactly the newest recorded revision and that revision showed exactly
@@ -110,7 +147,7 @@ def badge_markdown(link: str) -> str:
 def page_badge_svg(
     symbol: str,
     candidates: Sequence[str],
-    snapshots: Mapping[str, LatestSnapshots],
+    snapshots: Mapping[str, SnapshotPair],
     titles: Mapping[str, str],
 ) -> str:
     """The page's stacked badge: the gene, then each published hypothesis with its number."""

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import enum
 
+# The page parser and the tournament maths own these vocabularies; the schema re-exports them.
+from common.page_scores import ScoreSource as ScoreSource
+from scoring.tournament import MatchOutcome as MatchOutcome
+
 
 class HypothesisStatus(enum.StrEnum):
     OPEN = "open"
@@ -37,17 +41,3 @@ class EvaluationState(enum.StrEnum):
 
 ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING)
 TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)
-
-
-class ScoreSource(enum.StrEnum):
-    """Where on a gene page a displayed score was read."""
-
-    INFOBOX = "infobox"
-    EXCHANGE = "exchange"
-
-
-class MatchOutcome(enum.StrEnum):
-    A = "a"
-    B = "b"
-    TIE = "tie"
-    INVALID = "invalid"

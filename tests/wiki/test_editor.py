@@ -12,7 +12,7 @@ from storage.models import ScoreSource
 from tests.wiki.pages import SEED, page_text
 from wiki.editor import PublishedScore, rewrite_scores
 from wiki.errors import PageEditError, PageError
-from wiki.genepage import GenePage, parse_gene_page
+from wiki.genepage import ParsedGenePage, parse_gene_page
 from wiki.hypothesis_links import BADGE_MARKER
 
 APOE = PublishedScore(
@@ -27,7 +27,7 @@ SEED_TEXT = page_text(SEED.name)
 XSS_TITLES = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "a](javascript:x) [b"]
 
 
-def _shown(page: GenePage) -> dict[tuple[str, ScoreSource], float | None]:
+def _shown(page: ParsedGenePage) -> dict[tuple[str, ScoreSource], float | None]:
     return {(link.hypothesis_id, link.source): link.score for link in page.links}
 
 

@@ -7,14 +7,14 @@ import pytest
 from storage.models import ScoreSource
 from tests.wiki.pages import PAGES, assert_score_places_agree_with_the_full_parse, page_text
 from wiki.errors import PageError
-from wiki.genepage import GenePage, parse_gene_page
+from wiki.genepage import ParsedGenePage, parse_gene_page
 
 
-def _parse(name: str) -> GenePage:
+def _parse(name: str) -> ParsedGenePage:
     return parse_gene_page(page_text(name), source=name)
 
 
-def _messages(page: GenePage) -> list[str]:
+def _messages(page: ParsedGenePage) -> list[str]:
     return [str(p) for p in page.problems]
 
 

@@ -6,15 +6,15 @@ import pytest
 
 from storage.models import ScoreSource
 from tests.wiki.pages import SEED, page_text
-from wiki.genepage import GenePage, parse_gene_page
+from wiki.genepage import ParsedGenePage, parse_gene_page
 
 
 @pytest.fixture(scope="module")
-def seed() -> GenePage:
+def seed() -> ParsedGenePage:
     return parse_gene_page(page_text(SEED.name), source=str(SEED))
 
 
-def test_gene_facts(seed: GenePage) -> None:
+def test_gene_facts(seed: ParsedGenePage) -> None:
     assert seed.title == "MTOR Gene"
     assert seed.symbol == "MTOR"
     assert seed.full_name == "Mechanistic Target of Rapamycin"
@@ -30,7 +30,7 @@ def test_gene_facts(seed: GenePage) -> None:
     assert seed.kg_edges == 4198
 
 
-def test_the_complete_copy_after_the_preview_is_read(seed: GenePage) -> None:
+def test_the_complete_copy_after_the_preview_is_read(seed: ParsedGenePage) -> None:
     text = page_text(SEED.name)
     assert text.count("MTOR Gene\n<table") == 2
     assert seed.body_start == text.index("\n...\n") + len("\n...\n")
@@ -41,7 +41,7 @@ def test_the_complete_copy_after_the_preview_is_read(seed: GenePage) -> None:
     assert any("truncated preview" in p.message and p.line == 1 for p in seed.problems)
 
 
-def test_target_function_rows(seed: GenePage) -> None:
+def test_target_function_rows(seed: ParsedGenePage) -> None:
     assert [(f.target, f.function) for f in seed.functions] == [
         ("S6K1", "Protein synthesis"),
         ("4E-BP1", "Translation initiation"),
@@ -51,7 +51,7 @@ def test_target_function_rows(seed: GenePage) -> None:
     ]
 
 
-def test_drug_tables_merge_by_name_and_alias(seed: GenePage) -> None:
+def test_drug_tables_merge_by_name_and_alias(seed: ParsedGenePage) -> None:
     drugs = {d.name: d for d in seed.drugs}
     assert list(drugs) == ["Rapamycin", "Everolimus", "Temsirolimus", "Torin 1", "AZD8055"]
     assert drugs["Rapamycin"].mechanism == "Allosteric mTORC1 inhibitor"
@@ -65,14 +65,14 @@ def test_drug_tables_merge_by_name_and_alias(seed: GenePage) -> None:
     assert drugs["AZD8055"].target_complex == "mTORC1/2"
 
 
-def test_diseases_from_infobox_and_disease_section(seed: GenePage) -> None:
+def test_diseases_from_infobox_and_disease_section(seed: ParsedGenePage) -> None:
     assert seed.diseases[:5] == ("AD", "ADH", "ALS", "ALZHEIMER", "ALZHEIMER DISEASE")
     assert "Frontotemporal dementia" in seed.diseases
     folded = [d.casefold() for d in seed.diseases]
     assert len(folded) == len(set(folded))
 
 
-def test_references_are_canonical_and_unique(seed: GenePage) -> None:
+def test_references_are_canonical_and_unique(seed: ParsedGenePage) -> None:
     keys = [r.citation for r in seed.references]
     assert len(keys) == len(set(keys)) == 12
     assert keys[0] == "DOI:10.1016/j.neuron.2021.07.025"
@@ -82,7 +82,7 @@ def test_references_are_canonical_and_unique(seed: GenePage) -> None:
     assert takei.title.startswith("Takei N")
 
 
-def test_both_displayed_scores_are_recorded_with_source_raw_and_span(seed: GenePage) -> None:
+def test_both_displayed_scores_are_recorded_with_source_raw_and_span(seed: ParsedGenePage) -> None:
     text = page_text(SEED.name)
     by_source = {link.source: link for link in seed.displayed_scores}
     assert set(by_source) == {ScoreSource.INFOBOX, ScoreSource.EXCHANGE}
@@ -99,12 +99,12 @@ def test_both_displayed_scores_are_recorded_with_source_raw_and_span(seed: GeneP
     assert exchange.title == "APOE-Dependent Autophagy Restoration"
 
 
-def test_the_disagreement_is_reported_not_reconciled(seed: GenePage) -> None:
+def test_the_disagreement_is_reported_not_reconciled(seed: ParsedGenePage) -> None:
     messages = [p.message for p in seed.problems]
     assert any("h-51e7234f shows 0.80 in the infobox but 0.73" in m for m in messages)
 
 
-def test_infobox_rows_are_kept_as_shown(seed: GenePage) -> None:
+def test_infobox_rows_are_kept_as_shown(seed: ParsedGenePage) -> None:
     rows = [(row.label, row.value) for row in seed.infobox_rows]
     assert rows[0] == ("Symbol", "MTOR")
     assert ("Target", "Function") in rows
