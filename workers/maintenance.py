@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from celery import Celery
 
 from common.settings import Settings
+from debates.backends import registry
 from debates.judge import judge_pair
-from hyposcore.backends import backend_from_settings
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.priority import Candidate, rank_for_reevaluation
 from scoring.tournament import (
@@ -99,7 +99,7 @@ def tournament_round(database: Database, settings: Settings) -> int:
         key = frozenset((match.a, match.b))
         played[key] = played.get(key, 0) + 1
     chosen = choose_pairs(strengths, pairs, settings.tournament_pairs, played=played)
-    judge = backend_from_settings(settings.backend, settings)
+    judge = registry.create_from_settings(settings.backend)
     for a, b in chosen:
         with database.sessions() as session:
             case_a = load_case(session, hypothesis_id=a)
