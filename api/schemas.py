@@ -144,6 +144,11 @@ PersonaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z]
 
 BACKEND_NAMES: list[JsonValue] = list(available())
 ROUNDS_RANGE = f"{MIN_ROUNDS} to {MAX_ROUNDS}"
+# Listed from the registry for the OpenAPI document; whether a name is known is checked with
+# the rest of the configuration, so the message and the status are the same as for a persona.
+BackendName = Annotated[
+    str, Field(min_length=1, max_length=64, json_schema_extra={"enum": BACKEND_NAMES})
+]
 
 
 class DebateOptions(BaseModel):
@@ -156,11 +161,8 @@ class DebateOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: str | None = Field(
-        None,
-        max_length=64,
-        description="An agent backend; the server's default when omitted.",
-        json_schema_extra={"enum": BACKEND_NAMES},
+    backend: BackendName | None = Field(
+        None, description="An agent backend; the server's default when omitted."
     )
     panel: list[PersonaName] | None = Field(
         None,

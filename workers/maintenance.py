@@ -63,7 +63,12 @@ def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[
 def reevaluate(
     database: Database, settings: Settings, app: Celery, *, now: datetime | None = None
 ) -> list[int]:
-    """Queue the stale or never-scored hypotheses with the highest exploration priority."""
+    """Queue the stale or never-scored hypotheses with the highest exploration priority.
+
+    The configured debate settings are checked first: a ConfigError naming the wrong setting,
+    and nothing queued.
+    """
+    config = debate_config(settings)
     now = now or utcnow()
     stale_before = now - timedelta(hours=settings.stale_after_hours)
     with database.sessions() as session:
@@ -77,7 +82,7 @@ def reevaluate(
     queued = [
         e.evaluation.id
         for e in submit_evaluations(
-            database, settings, hypothesis_ids=chosen, config=debate_config(settings), app=app
+            database, settings, hypothesis_ids=chosen, config=config, app=app
         )
     ]
     if queued:
