@@ -7,13 +7,15 @@ nothing is recomputed here, so the API, the badges and the pages agree.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.ratings import exchange_rating
 from common.citations import citation_url
+from debates.backends.registry import available
+from debates.config import MAX_ROUNDS, MIN_ROUNDS
 from storage.models import (
     DebateTurn,
     Evaluation,
@@ -140,20 +142,40 @@ MAX_BATCH = 1000
 PersonaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
+BACKEND_NAMES: list[JsonValue] = list(available())
+ROUNDS_RANGE = f"{MIN_ROUNDS} to {MAX_ROUNDS}"
+# Listed from the registry for the OpenAPI document; whether a name is known is checked with
+# the rest of the configuration, so the message and the status are the same as for a persona.
+BackendName = Annotated[
+    str, Field(min_length=1, max_length=64, json_schema_extra={"enum": BACKEND_NAMES})
+]
+
+
 class DebateOptions(BaseModel):
-    """How to debate; omitted options take the server's defaults."""
+    """How to debate; omitted options take the server's defaults.
+
+    Only the shape is checked here; whether the options can be debated (known backend and
+    personas, rounds in bounds) is :func:`debates.config.validate_config`'s to say, as for
+    every other way in.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["evidence", "openai", "anthropic"] | None = None
+    backend: BackendName | None = Field(
+        None, description="An agent backend; the server's default when omitted."
+    )
     panel: list[PersonaName] | None = Field(
         None,
         min_length=1,
         max_length=12,
         description="Persona names, e.g. theorist, skeptic, domain_expert, synthesizer.",
     )
-    min_rounds: int | None = Field(None, ge=2, le=8)
-    max_rounds: int | None = Field(None, ge=2, le=8)
+    min_rounds: int | None = Field(
+        None, description=f"At least N rounds ({MIN_ROUNDS}-{MAX_ROUNDS})."
+    )
+    max_rounds: int | None = Field(
+        None, description=f"At most N rounds ({MIN_ROUNDS}-{MAX_ROUNDS})."
+    )
     force: bool = Field(False, description="Queue even when an equal evaluation is live.")
 
 

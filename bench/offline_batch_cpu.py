@@ -27,7 +27,7 @@ from storage.queries.knowledge import list_hypotheses
 from tests.servers import fresh_postgres_database
 from tests.workers.pipeline_helpers import prepared_database
 from workers import offline_batch
-from workers.backends import backend_factory
+from workers.agents import backend_factory
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
 from workers.scoring_phase import score_evaluation

@@ -8,6 +8,7 @@ PostgreSQL, Redis or RabbitMQ moves the same code onto servers.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +24,19 @@ _URL_PASSWORD = re.compile(
 def mask_url(url: str) -> str:
     """Hide the password inside a URL such as ``postgresql://u:secret@host/db``."""
     return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", url)
+
+
+def masked_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` fit to print: secrets as ``***`` (or "" when empty), URL passwords hidden."""
+    shown: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, SecretStr):
+            shown[name] = "***" if value.get_secret_value() else ""
+        elif isinstance(value, str):
+            shown[name] = mask_url(value)
+        else:
+            shown[name] = value
+    return shown
 
 
 class Settings(BaseSettings):
@@ -54,22 +68,14 @@ class Settings(BaseSettings):
 
     # Debates
     backend: str = Field(
-        "evidence", description="Default agent backend: evidence, openai or anthropic."
+        "evidence",
+        description=(
+            "Default agent backend: evidence, openai, anthropic or an installed one. Each "
+            "backend reads its own options from HYPOSCORE_<BACKEND>_* (docs/llm-backends.md)."
+        ),
     )
     min_rounds: int = Field(2, ge=2, le=8)
     max_rounds: int = Field(8, ge=2, le=8)
-    openai_base_url: str | None = Field(
-        None, description="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1."
-    )
-    openai_api_key: SecretStr | None = None
-    openai_model: str = "gpt-4o-mini"
-    anthropic_base_url: str | None = None
-    anthropic_api_key: SecretStr | None = None
-    anthropic_model: str = "claude-sonnet-4-6"
-    llm_timeout_seconds: float = Field(60.0, gt=0)
-    evidence_delay_seconds: float = Field(
-        0.0, ge=0, description="Simulated latency per offline turn, for drills and benchmarks."
-    )
     llm_max_concurrency: int = Field(
         8, ge=1, description="Provider-wide concurrent requests, all workers."
     )
@@ -149,14 +155,7 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, Any]:
         """Every setting with its effective value, secrets and URL passwords hidden."""
-        shown: dict[str, Any] = {}
-        for name, value in self.model_dump().items():
-            if isinstance(value, SecretStr):
-                shown[name] = "***" if value.get_secret_value() else ""
-            elif isinstance(value, str):
-                shown[name] = mask_url(value)
-            else:
-                shown[name] = value
+        shown = masked_values(dict(self))
         shown["database_url"] = mask_url(self.resolved_database_url)
         shown["broker_url"] = mask_url(self.resolved_broker_url)
         backend = self.resolved_result_backend

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from debates.case import Case
+from debates.config import validate_panel
 from debates.personas import (
     CORE_KEYS,
     SYNTHESIZER,
@@ -85,15 +86,8 @@ def choose_panel(case: Case, requested: Sequence[str] | None) -> PanelChoice:
 
 
 def _configured(requested: Sequence[str]) -> PanelChoice:
-    keys = [key.strip() for key in requested if key.strip()]
-    if not keys:
-        raise ValueError("panel: the configured panel is empty")
-    seen: set[str] = set()
-    for key in keys:
-        get_persona(key)  # raises, naming the unknown persona and the known ones
-        if key in seen:
-            raise ValueError(f"panel: persona {key!r} is listed twice")
-        seen.add(key)
+    keys = list(validate_panel(requested))
+    seen = set(keys)
     reason = "panel as configured"
     if SYNTHESIZER not in seen:
         keys.append(SYNTHESIZER)

@@ -1,18 +1,25 @@
 """The debate's voices: who argues, from which angle, and which dimensions each one scores.
 
-A persona is plain data plus a Jinja2 template (``templates/personas/<key>.j2``) holding its
-role and its per-round task. New personas register here; the protocol and the panel picker only
-read the registry, so adding a specialist needs no change elsewhere.
+A persona is plain data plus two Jinja2 templates: ``templates/personas/<key>.j2`` holds its
+role and per-round task for model backends, and ``backends/evidence/templates/<key>.j2`` words
+its arguments for the offline ``evidence`` backend, the default. New personas register here,
+and registration refuses one whose templates are missing; the protocol, the panel picker and
+the offline lenses only read the registry. docs/adding-a-persona.md walks through it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from scoring.dimensions import Dimension
 
 D = Dimension
+
+_HERE = Path(__file__).resolve().parent
+PROMPT_TEMPLATES = _HERE / "templates"
+OFFLINE_TEMPLATES = _HERE / "backends" / "evidence" / "templates"
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,13 @@ class Persona:
 
     @property
     def template_name(self) -> str:
+        """The prompt template for model backends, under ``debates/templates/``."""
         return self.template or f"personas/{self.key}.j2"
+
+    @property
+    def offline_template_name(self) -> str:
+        """The offline backend's wording, under ``debates/backends/evidence/templates/``."""
+        return f"{self.key}.j2"
 
 
 _REGISTRY: dict[str, Persona] = {}
@@ -55,6 +68,15 @@ def register(persona: Persona) -> Persona:
         raise ValueError(f"persona {persona.key!r} is registered twice")
     if not persona.dimensions:
         raise ValueError(f"persona {persona.key!r} scores no dimension")
+    for folder, name, used_by in (
+        (PROMPT_TEMPLATES, persona.template_name, "the model backends' prompt"),
+        (OFFLINE_TEMPLATES, persona.offline_template_name, "the offline evidence backend"),
+    ):
+        if not (folder / name).is_file():
+            raise ValueError(
+                f"persona {persona.key!r} has no template {folder / name} ({used_by}); "
+                "see docs/adding-a-persona.md"
+            )
     _REGISTRY[persona.key] = persona
     return persona
 

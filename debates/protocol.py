@@ -24,29 +24,9 @@ from debates.schema import Verdict
 from debates.types import DebateConfig, TurnRecord
 from scoring.dimensions import Dimension
 
-MIN_ROUNDS_LIMIT = 2
-MAX_ROUNDS_LIMIT = 8
 SPLIT_ROUNDS_BEFORE_ESCALATION = 2
 
 Phase = Literal["opening", "rebuttal"]
-
-
-def validate_config(config: DebateConfig) -> None:
-    """Raise ValueError naming the field when the configuration cannot be debated."""
-    if not MIN_ROUNDS_LIMIT <= config.min_rounds <= MAX_ROUNDS_LIMIT:
-        raise ValueError(
-            f"min_rounds: {config.min_rounds} is outside [{MIN_ROUNDS_LIMIT}, {MAX_ROUNDS_LIMIT}]"
-        )
-    if not MIN_ROUNDS_LIMIT <= config.max_rounds <= MAX_ROUNDS_LIMIT:
-        raise ValueError(
-            f"max_rounds: {config.max_rounds} is outside [{MIN_ROUNDS_LIMIT}, {MAX_ROUNDS_LIMIT}]"
-        )
-    if config.min_rounds > config.max_rounds:
-        raise ValueError(
-            f"min_rounds: {config.min_rounds} is greater than max_rounds {config.max_rounds}"
-        )
-    if not 0.0 <= config.convergence_threshold <= 1.0:
-        raise ValueError(f"convergence_threshold: {config.convergence_threshold} is outside [0, 1]")
 
 
 def planned_rounds(config: DebateConfig) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from debates.backends.base import AgentBackend, InvalidOutputError
 from debates.case import Case
 from debates.citations import check_citations
+from debates.config import validate_config
 from debates.panel import choose_panel, escalation_candidate, ordered
 from debates.personas import SYNTHESIZER, get_persona
 from debates.prompts import build_turn_request
@@ -29,7 +30,6 @@ from debates.protocol import (
     running_synthesis,
     speakers,
     synthesizer_verdicts,
-    validate_config,
 )
 from debates.quality import debate_quality
 from debates.schema import TurnOutput
@@ -57,7 +57,7 @@ def run_debate(
     ``on_decision`` for every decision in order, replayed rounds included, so the list it
     sees is always the debate's complete decision list. Backend errors propagate unchanged.
     """
-    validate_config(config)
+    config = validate_config(config)
     choice = choose_panel(case, config.panel)
     debate = _Debate(
         case=case,

@@ -14,11 +14,12 @@ from typing import Any
 from celery import Celery
 
 from common.settings import Settings
+from debates.config import validate_config
 from debates.types import DebateConfig
 from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import enqueue_many
-from workers.backends import batchable_backends
+from workers.agents import batchable_backends
 from workers.celery_app import DEBATES_QUEUE, get_app
 
 log = logging.getLogger(__name__)
@@ -33,20 +34,19 @@ def debate_config(
     max_rounds: int | None = None,
     model: str | None = None,
 ) -> dict[str, Any]:
-    """The full configuration of an evaluation, defaults filled in, so equal requests hash equal."""
+    """The full configuration of an evaluation, defaults filled in, so equal requests hash equal.
+
+    Checked here, where every request enters (API, CLI, scheduler): a ConfigError names the
+    wrong field, and nothing is queued.
+    """
     config = DebateConfig(
         backend=backend or settings.backend,
         panel=tuple(panel) if panel else None,
-        min_rounds=min_rounds or settings.min_rounds,
-        max_rounds=max_rounds or settings.max_rounds,
+        min_rounds=settings.min_rounds if min_rounds is None else min_rounds,
+        max_rounds=settings.max_rounds if max_rounds is None else max_rounds,
         model=model,
     )
-    if not 2 <= config.min_rounds <= config.max_rounds <= 8:
-        raise ValueError(
-            f"rounds must satisfy 2 <= min_rounds <= max_rounds <= 8, "
-            f"got min_rounds={config.min_rounds}, max_rounds={config.max_rounds}"
-        )
-    return config.as_dict()
+    return validate_config(config).as_dict()
 
 
 def submit_evaluation(

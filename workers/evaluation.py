@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from common.settings import Settings
+from debates.backends import registry
 from debates.backends.base import AgentBackend
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
@@ -28,8 +29,6 @@ from workers.records import turn_fields, turn_record
 
 log = logging.getLogger(__name__)
 
-# Backends whose debate is recomputed byte for byte when it has to be run again.
-RECOMPUTABLE_BACKENDS = frozenset({"evidence"})
 FLUSH_SECONDS = 0.5
 
 # Builds the agent backend an evaluation's configuration names.
@@ -81,7 +80,7 @@ def run_debate_phase(
             database,
             lease,
             evaluation_id=evaluation_id,
-            batched=config.backend in RECOMPUTABLE_BACKENDS,
+            batched=registry.capabilities(config.backend).recomputable,
             rounds=planned_rounds(config),
             turns_done=len(prior),
         )

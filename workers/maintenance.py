@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from celery import Celery
 
 from common.settings import Settings
+from debates.backends import registry
 from debates.judge import judge_pair
-from hyposcore.backends import backend_from_settings
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.priority import Candidate, rank_for_reevaluation
 from scoring.tournament import (
@@ -63,7 +63,12 @@ def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[
 def reevaluate(
     database: Database, settings: Settings, app: Celery, *, now: datetime | None = None
 ) -> list[int]:
-    """Queue the stale or never-scored hypotheses with the highest exploration priority."""
+    """Queue the stale or never-scored hypotheses with the highest exploration priority.
+
+    The configured debate settings are checked first: a ConfigError naming the wrong setting,
+    and nothing queued.
+    """
+    config = debate_config(settings)
     now = now or utcnow()
     stale_before = now - timedelta(hours=settings.stale_after_hours)
     with database.sessions() as session:
@@ -77,7 +82,7 @@ def reevaluate(
     queued = [
         e.evaluation.id
         for e in submit_evaluations(
-            database, settings, hypothesis_ids=chosen, config=debate_config(settings), app=app
+            database, settings, hypothesis_ids=chosen, config=config, app=app
         )
     ]
     if queued:
@@ -99,7 +104,7 @@ def tournament_round(database: Database, settings: Settings) -> int:
         key = frozenset((match.a, match.b))
         played[key] = played.get(key, 0) + 1
     chosen = choose_pairs(strengths, pairs, settings.tournament_pairs, played=played)
-    judge = backend_from_settings(settings.backend, settings)
+    judge = registry.create_from_settings(settings.backend)
     for a, b in chosen:
         with database.sessions() as session:
             case_a = load_case(session, hypothesis_id=a)

@@ -36,7 +36,7 @@ from storage.queries.evaluation_batches import (
 )
 from storage.queries.knowledge import get_hypotheses_with_gene_facts
 from storage.queries.turns import list_turns_of, save_turns
-from workers.backends import batchable_backends
+from workers.agents import batchable_backends
 from workers.cases import case_of
 from workers.evaluation import (
     BackendFactory,

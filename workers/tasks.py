@@ -19,7 +19,7 @@ from debates.backends.base import FatalError, RateLimitedError, RetryableError
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import Claimed
 from workers import maintenance, offline_batch, scoring_phase
-from workers.backends import backend_factory, batchable_backends
+from workers.agents import backend_factory, batchable_backends
 from workers.celery_app import PUBLISH_QUEUE, SCORING_QUEUE
 from workers.dispatch import send_evaluate
 from workers.evaluation import run_debate_phase

@@ -23,6 +23,7 @@ from api.schemas import (
     evaluation_out,
     turn_out,
 )
+from debates.config import ConfigError
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
 from storage.queries.turns import list_turns
 from storage.queries.views import count_evaluations
@@ -166,8 +167,9 @@ def _config(settings: Any, options: DebateOptions) -> dict[str, Any]:
             min_rounds=options.min_rounds,
             max_rounds=options.max_rounds,
         )
-    except ValueError as exc:
-        raise ApiError(422, str(exc)) from None
+    except ConfigError as exc:
+        detail = {"location": ["body", exc.field], "message": exc.problem, "type": "invalid_config"}
+        raise ApiError(422, str(exc), details=[detail]) from None
 
 
 @router.get("", response_model=Paginated[EvaluationOut])

@@ -8,14 +8,17 @@ adds it when the templates did not) and the reply's first text block is parsed, 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from debates.backends.base import (
     BackendError,
     BackendRequest,
     BackendResult,
+    BackendSettings,
+    Capabilities,
     FatalError,
     Message,
     OutputT,
@@ -35,15 +38,41 @@ from debates.backends.llm_errors import (
     unreadable_body,
 )
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
-from debates.backends.registry import register
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
+
+
+class AnthropicSettings(BackendSettings):
+    """``HYPOSCORE_ANTHROPIC_BASE_URL``, ``_API_KEY``, ``_MODEL`` and ``_TIMEOUT``.
+
+    ``HYPOSCORE_LLM_TIMEOUT_SECONDS``, the timeout every model backend shares, still works.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HYPOSCORE_ANTHROPIC_", populate_by_name=True)
+
+    base_url: str | None = Field(None, description="Endpoint; default: the provider's own API.")
+    api_key: SecretStr | None = None
+    model: str = "claude-sonnet-4-6"
+    timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds per request.",
+        validation_alias=AliasChoices(
+            "HYPOSCORE_ANTHROPIC_TIMEOUT", "HYPOSCORE_LLM_TIMEOUT_SECONDS"
+        ),
+    )
 
 
 class AnthropicBackend:
     """Asks the Messages API for JSON and validates it against the output schema."""
 
     name = "anthropic"
+    capabilities: ClassVar[Capabilities] = Capabilities(rate_limited=True, reports_usage=True)
+    settings_model: ClassVar[type[BackendSettings]] = AnthropicSettings
+
+    @classmethod
+    def create(cls, **options: Any) -> AnthropicBackend:
+        return create_anthropic_backend(**options)
 
     def __init__(
         self,
@@ -138,7 +167,6 @@ def _error_detail(exc: Any) -> str:
     return str(getattr(exc, "message", exc))
 
 
-@register("anthropic")
 def create_anthropic_backend(
     *,
     base_url: str | None = None,

@@ -5,15 +5,30 @@ LLM backends read ``messages``; the offline ``evidence`` backend reads the struc
 that it does not pay for prompts it never reads, requests may carry :class:`DeferredMessages`,
 rendered on first read.
 Backends raise the errors below so that workers can tell a retry from a wait from a failure.
+
+A backend is a class registered by name (see :mod:`debates.backends.registry`): it declares
+what it can do (:class:`Capabilities`), which options it reads from the environment (its own
+:class:`BackendSettings`) and how it is built from them (``create``); see
+docs/adding-a-backend.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, Protocol, TypeVar, overload, runtime_checkable
+from typing import (
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    overload,
+    runtime_checkable,
+)
 
 from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from debates.case import Case
 
@@ -128,6 +143,55 @@ class AgentBackend(Protocol):
     name: str
 
     def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]: ...
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, declared on its class; the workers read this, never a list of names.
+
+    ``batchable``: a whole debate costs milliseconds, so a worker may claim many evaluations and
+    finish them in one transaction. ``recomputable``: the same request gives the same answer,
+    byte for byte, so turns may be buffered and a lost one is simply asked again.
+    ``rate_limited``: every request goes to a provider, so it takes a slot of the provider-wide
+    limits. ``streaming``: it can stream a reply. ``reports_usage``: its results carry real
+    token counts and costs.
+    """
+
+    batchable: bool = False
+    recomputable: bool = False
+    rate_limited: bool = True
+    streaming: bool = False
+    reports_usage: bool = False
+
+
+class BackendSettings(BaseSettings):
+    """A backend's own options, read from ``HYPOSCORE_<NAME>_*`` environment variables.
+
+    Subclass it with ``env_prefix="HYPOSCORE_<NAME>_"`` and one field per keyword option of the
+    backend's ``create``; :meth:`options` hands them over. Override :meth:`capabilities` when an
+    option changes what the backend can do.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    def options(self) -> dict[str, Any]:
+        """The keyword options for the backend's ``create``."""
+        return dict(self)
+
+    def capabilities(self, declared: Capabilities) -> Capabilities:
+        """What the backend can do with these options; by default what its class declares."""
+        return declared
+
+
+class BackendClass(Protocol):
+    """What the registry needs of a backend class (a class object, not an instance)."""
+
+    name: str
+    capabilities: ClassVar[Capabilities]
+    settings_model: ClassVar[type[BackendSettings]]
+
+    @classmethod
+    def create(cls, **options: Any) -> AgentBackend: ...
 
 
 class BackendError(Exception):

@@ -8,14 +8,17 @@ module is imported: the registry imports it just to list the name.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import SecretStr
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from debates.backends.base import (
     BackendError,
     BackendRequest,
     BackendResult,
+    BackendSettings,
+    Capabilities,
     FatalError,
     Message,
     OutputT,
@@ -36,15 +39,39 @@ from debates.backends.llm_errors import (
     unreadable_body,
 )
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
-from debates.backends.registry import register
 
 OPENAI_API_URL = "https://api.openai.com/v1"
+
+
+class OpenAISettings(BackendSettings):
+    """``HYPOSCORE_OPENAI_BASE_URL``, ``_API_KEY``, ``_MODEL`` and ``_TIMEOUT``.
+
+    ``HYPOSCORE_LLM_TIMEOUT_SECONDS``, the timeout every model backend shares, still works.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="HYPOSCORE_OPENAI_", populate_by_name=True)
+
+    base_url: str | None = Field(None, description="Endpoint; default: the provider's own API.")
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds per request.",
+        validation_alias=AliasChoices("HYPOSCORE_OPENAI_TIMEOUT", "HYPOSCORE_LLM_TIMEOUT_SECONDS"),
+    )
 
 
 class OpenAIBackend:
     """Asks a chat-completions endpoint for JSON and validates it against the output schema."""
 
     name = "openai"
+    capabilities: ClassVar[Capabilities] = Capabilities(rate_limited=True, reports_usage=True)
+    settings_model: ClassVar[type[BackendSettings]] = OpenAISettings
+
+    @classmethod
+    def create(cls, **options: Any) -> OpenAIBackend:
+        return create_openai_backend(**options)
 
     def __init__(
         self,
@@ -143,7 +170,6 @@ def _error_detail(exc: Any) -> str:
     return str(getattr(exc, "message", exc))
 
 
-@register("openai")
 def create_openai_backend(
     *,
     base_url: str | None = None,

@@ -17,30 +17,48 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any, ClassVar, Union
 
 from pydantic import BaseModel, ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from debates.backends.base import (
     BackendError,
     BackendRequest,
     BackendResult,
+    BackendSettings,
+    Capabilities,
     FatalError,
     InvalidOutputError,
     OutputT,
     Usage,
 )
-from debates.backends.registry import register
 from debates.case import Case
 
 Reply = Union[BaseModel, Mapping[str, Any], str, BackendError, Callable[..., Any]]  # noqa: UP007
 Script = Union[Sequence[Reply], Mapping[Any, Reply], Callable[..., Any], None]  # noqa: UP007
 
 
+class ScriptedSettings(BackendSettings):
+    """``HYPOSCORE_SCRIPTED_MODEL``: the model name its results report."""
+
+    model_config = SettingsConfigDict(env_prefix="HYPOSCORE_SCRIPTED_")
+
+    model: str = "scripted"
+
+
 class ScriptedBackend:
     """An :class:`~debates.backends.base.AgentBackend` that replies from a script."""
 
     name = "scripted"
+    capabilities: ClassVar[Capabilities] = Capabilities(rate_limited=False)
+    settings_model: ClassVar[type[BackendSettings]] = ScriptedSettings
+
+    @classmethod
+    def create(
+        cls, *, script: Script = None, strict: bool = False, model: str = "scripted"
+    ) -> ScriptedBackend:
+        return cls(script, strict=strict, model=model)
 
     def __init__(self, script: Script = None, *, strict: bool = False, model: str = "scripted"):
         self.script = script
@@ -153,10 +171,3 @@ def _panel_means(transcript: Sequence[Any], dimensions: Sequence[str]) -> dict[s
         values = [s[dimension] for s in latest.values() if dimension in s]
         means[dimension] = round(sum(values) / len(values), 4) if values else 0.5
     return means
-
-
-@register("scripted")
-def create_scripted_backend(
-    *, script: Script = None, strict: bool = False, model: str = "scripted"
-) -> ScriptedBackend:
-    return ScriptedBackend(script, strict=strict, model=model)

@@ -8,8 +8,10 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from common.settings import Settings, get_settings
+from debates.config import ConfigError
 from storage.db import Database
 from storage.errors import InvalidInputError, NotFoundError
 
@@ -43,6 +45,11 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             )
             for problem in exc.problems:
                 err_console.print(f"  {problem}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        except ConfigError as exc:
+            # The API's message, plus the option that sets the field.
+            option = "--" + exc.field.replace("_", "-")
+            err_console.print(Text.assemble(("error: ", "bold red"), f"{exc} ({option})"))
             raise typer.Exit(2) from None
         except NotFoundError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False)

@@ -16,14 +16,15 @@ from rich.table import Table
 from rich.text import Text
 
 from common.settings import get_settings
+from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
+from debates.config import validate_config
 from debates.personas import get_persona
 from debates.protocol import latest_by_persona
 from debates.quality import debate_quality
 from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
-from hyposcore.backends import backend_from_settings
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
 from scoring.dimensions import Dimension
 from workers.cases import load_case
@@ -46,14 +47,18 @@ def debate(
     """Run one debate in-process and print its transcript, scores, decisions and quality."""
     settings = get_settings()
     rounds_max = max_rounds if max_rounds is not None else settings.max_rounds
-    config = DebateConfig(
-        backend=backend or settings.backend,
-        panel=_panel(panel),
-        # A lower --max-rounds pulls the configured minimum down with it; only an explicit
-        # --min-rounds above it is an error.
-        min_rounds=min_rounds if min_rounds is not None else min(settings.min_rounds, rounds_max),
-        max_rounds=rounds_max,
-        model=model,
+    config = validate_config(
+        DebateConfig(
+            backend=backend or settings.backend,
+            panel=_panel(panel),
+            # A lower --max-rounds pulls the configured minimum down with it; only an explicit
+            # --min-rounds above it is an error.
+            min_rounds=min_rounds
+            if min_rounds is not None
+            else min(settings.min_rounds, rounds_max),
+            max_rounds=rounds_max,
+            model=model,
+        )
     )
     database = open_database(settings)
     try:
@@ -62,7 +67,7 @@ def debate(
     finally:
         database.dispose()
     try:
-        agent = backend_from_settings(config.backend, settings, model=config.model)
+        agent = registry.create_from_settings(config.backend, model=config.model)
         outcome = run_debate(case, config=config, backend=agent)
     except ValueError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
-from common.settings import get_settings
+from common.settings import get_settings, masked_values
+from debates.backends import registry
 from hyposcore.cli import db, importing, workers
 from hyposcore.cli import publish as publish_cli
 from hyposcore.cli import token as token_cli
@@ -37,13 +39,26 @@ app.add_typer(publish_cli.pages_app, name="pages")
 
 @app.command("settings")
 def show_settings(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Print the effective settings, secrets masked."""
-    shown = get_settings().masked()
+    """Print the effective settings, each backend's own ones included, secrets masked."""
+    shown = {**get_settings().masked(), **backend_settings_shown()}
     if as_json:
         console.print_json(json.dumps(shown, default=str))
         return
     for name, value in shown.items():
         console.print(f"[bold]{name}[/] = {value}", highlight=False)
+
+
+def backend_settings_shown() -> dict[str, Any]:
+    """Every backend's options as ``<backend>_<option>`` (the env var without HYPOSCORE_)."""
+    shown: dict[str, Any] = {}
+    for name in registry.available():
+        try:
+            values = dict(registry.backend_settings(name))
+        except (ImportError, ValueError) as exc:  # a broken plug-in or a bad value, named
+            shown[f"{name}_unavailable"] = f"{type(exc).__name__}: {exc}"
+            continue
+        shown.update({f"{name}_{key}": v for key, v in masked_values(values).items()})
+    return shown
 
 
 if __name__ == "__main__":

@@ -67,9 +67,11 @@ def queue(
     ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Follow progress until it ends.")] = False,
     force: Annotated[bool, typer.Option(help="Queue even if the same run is live.")] = False,
-    backend: Annotated[str | None, typer.Option(help="evidence, openai or anthropic.")] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="A backend name, e.g. evidence, openai or anthropic.")
+    ] = None,
     panel: Annotated[str | None, typer.Option(help="Comma-separated persona keys.")] = None,
-    max_rounds: Annotated[int | None, typer.Option(min=2, max=8)] = None,
+    max_rounds: Annotated[int | None, typer.Option(help="At most N rounds (2-8).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 3600.0,
 ) -> None:
     """Queue evaluations of HYPOTHESIS_IDS (a live run with the same settings is returned,

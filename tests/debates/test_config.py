@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from pydantic import ValidationError
 
+from debates.config import ConfigError, validate_config
 from debates.types import DebateConfig
 
 
@@ -25,3 +27,28 @@ def test_a_damaged_configuration_names_the_field() -> None:
         DebateConfig.from_dict({"max_rounds": "many"})
     with pytest.raises(ValidationError, match="panel"):
         DebateConfig.from_dict({"panel": "theorist"})
+
+
+@pytest.mark.parametrize(
+    ("config", "field", "message"),
+    [
+        (DebateConfig(backend="gpt9"), "backend", "unknown backend 'gpt9'; available: anthropic"),
+        (DebateConfig(panel=("oracle",)), "panel", "unknown persona 'oracle'; known personas"),
+        (DebateConfig(panel=(" ", "")), "panel", "the configured panel is empty"),
+        (DebateConfig(max_rounds=9, min_rounds=1), "max_rounds", "9 is outside [2, 8]"),
+        (DebateConfig(min_rounds=4, max_rounds=3), "min_rounds", "min_rounds=4, max_rounds=3"),
+    ],
+)
+def test_validate_config_names_the_field(config: DebateConfig, field: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as refused:
+        validate_config(config)
+    assert refused.value.field == field
+    assert str(refused.value).startswith(f"{field}: ")
+
+
+def test_a_valid_configuration_comes_back_with_its_panel_trimmed() -> None:
+    config = DebateConfig(backend="scripted", panel=(" theorist", "skeptic "), max_rounds=3)
+    assert validate_config(config) == DebateConfig(
+        backend="scripted", panel=("theorist", "skeptic"), max_rounds=3
+    )
+    assert validate_config(DebateConfig()) == DebateConfig()

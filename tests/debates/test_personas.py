@@ -66,3 +66,28 @@ def test_registering_a_different_persona_under_a_taken_key_fails() -> None:
     with pytest.raises(ValueError, match="registered twice"):
         register(impostor)
     assert register(get_persona("skeptic")) is get_persona("skeptic")
+
+
+def test_a_persona_without_its_templates_is_refused_at_registration() -> None:
+    newcomer = Persona(
+        key="toxicologist",
+        title="Toxicologist",
+        role="weighs dose, exposure and off-target harm",
+        dimensions=(Dimension.SAFETY_PROFILE,),
+        stage=3,
+        core=False,
+    )
+    with pytest.raises(
+        ValueError, match=r"persona 'toxicologist' has no template .*personas/"
+    ) as e:
+        register(newcomer)
+    assert "docs/adding-a-persona.md" in str(e.value)
+    # With a prompt template but no offline wording the default backend could not speak for it.
+    prompted = Persona(**{**newcomer.__dict__, "key": "theorist_v2", "template": THEORIST_PROMPT})
+    with pytest.raises(ValueError, match=r"theorist_v2\.j2 \(the offline evidence backend\)"):
+        register(prompted)
+    assert "toxicologist" not in {p.key for p in all_personas()}
+    assert "theorist_v2" not in {p.key for p in all_personas()}
+
+
+THEORIST_PROMPT = "personas/theorist.j2"

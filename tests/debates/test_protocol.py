@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from debates.config import validate_config
 from debates.protocol import (
     is_split,
     movement,
     opening_plan,
     running_synthesis,
     speakers,
-    validate_config,
 )
 from debates.schema import TurnOutput
 from debates.types import DebateConfig, TurnRecord

@@ -8,8 +8,7 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from common.settings import Settings
-from hyposcore.backends import backend_from_settings, backend_options
+from debates.backends.registry import backend_settings, create_from_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.models import Evaluation, EvidenceItem, Hypothesis
@@ -107,26 +106,27 @@ def test_bad_input_is_a_clear_error(hypothesis: str, args: list[str], message: s
     assert message in " ".join(result.stderr.split())
 
 
-def test_llm_backends_get_their_settings() -> None:
-    settings = Settings(
-        openai_base_url="http://127.0.0.1:9/v1",
-        openai_api_key=SecretStr("sk-test"),
-        openai_model="local-model",
-        anthropic_model="claude-test",
-        llm_timeout_seconds=7.5,
-    )
-    openai = backend_options("openai", settings)
+def test_llm_backends_get_their_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Today's variable names: each backend's HYPOSCORE_<NAME>_* and the shared LLM timeout.
+    monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "local-model")
+    monkeypatch.setenv("HYPOSCORE_ANTHROPIC_MODEL", "claude-test")
+    monkeypatch.setenv("HYPOSCORE_LLM_TIMEOUT_SECONDS", "7.5")
+    openai = backend_settings("openai").options()
     assert openai == {
         "base_url": "http://127.0.0.1:9/v1",
         "api_key": SecretStr("sk-test"),
         "model": "local-model",
         "timeout": 7.5,
     }
-    anthropic = backend_options("anthropic", settings, model="override")
+    anthropic = backend_settings("anthropic").options()
     assert (anthropic["model"], anthropic["timeout"], anthropic["base_url"]) == (
-        "override",
+        "claude-test",
         7.5,
         None,
     )
-    assert backend_options("evidence", settings) == {}
-    assert backend_from_settings("scripted", settings).name == "scripted"
+    monkeypatch.setenv("HYPOSCORE_ANTHROPIC_TIMEOUT", "3")  # the backend's own name wins
+    assert backend_settings("anthropic").options()["timeout"] == 3.0
+    assert backend_settings("evidence").options() == {"delay_seconds": 0.0}
+    assert create_from_settings("scripted", model="override").model == "override"  # type: ignore[attr-defined]

@@ -145,17 +145,18 @@ def test_offline_evaluations_queued_together_travel_in_batches(
 
 
 def test_evaluations_of_a_model_or_a_slowed_backend_go_one_message_each(
-    embedded: tuple[Settings, Database],
+    embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings, database = embedded
     hypotheses = _add_hypotheses(database, 2)
-    for config_settings, config in (
-        (settings, debate_config(settings, backend="openai")),
-        (settings.model_copy(update={"evidence_delay_seconds": 0.1}), debate_config(settings)),
+    for evidence_delay, config in (
+        ("0", debate_config(settings, backend="openai")),
+        ("0.1", debate_config(settings)),
     ):
+        monkeypatch.setenv("HYPOSCORE_EVIDENCE_DELAY_SECONDS", evidence_delay)
         enqueued = submit_evaluations(
             database,
-            config_settings,
+            settings,
             hypothesis_ids=hypotheses,
             config=config,
             app=create_app(settings),
@@ -165,7 +166,7 @@ def test_evaluations_of_a_model_or_a_slowed_backend_go_one_message_each(
 
 
 def test_a_worker_that_cannot_batch_sends_the_evaluations_on_one_by_one(
-    embedded: tuple[Settings, Database],
+    embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings, database = embedded
     hypotheses = _add_hypotheses(database, 3)
@@ -179,8 +180,8 @@ def test_a_worker_that_cannot_batch_sends_the_evaluations_on_one_by_one(
             app=create_app(settings),
         )
     ]
-    slowed = settings.model_copy(update={"evidence_delay_seconds": 0.1})
-    app = create_app(slowed)
+    monkeypatch.setenv("HYPOSCORE_EVIDENCE_DELAY_SECONDS", "0.1")  # this worker's backend is slow
+    app = create_app(settings)
     app.tasks["hyposcore.evaluate_batch"].apply(args=[ids])
     assert _sent(settings) == [
         ("hyposcore.evaluate_batch", f"[{ids}]"),

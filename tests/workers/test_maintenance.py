@@ -20,7 +20,7 @@ from storage.queries.knowledge import list_hypotheses
 from storage.queries.tournament import eligible_pairs, leaderboard
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance
-from workers.backends import backend_factory
+from workers.agents import backend_factory
 from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation
 from workers.evaluation import run_debate_phase

@@ -20,7 +20,7 @@ from storage.models import (
 from storage.queries.evaluation_batches import enqueue_many
 from tests.workers.pipeline_helpers import assert_each_completed_exactly_once, prepared_database
 from workers import offline_batch
-from workers.backends import backend_factory
+from workers.agents import backend_factory
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
 from workers.scoring_phase import score_evaluation

@@ -14,13 +14,17 @@ from __future__ import annotations
 import json
 import math
 import time
-from typing import Any
+from dataclasses import replace
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from debates.backends.base import (
     BackendRequest,
     BackendResult,
+    BackendSettings,
+    Capabilities,
     FatalError,
     InvalidOutputError,
     OutputT,
@@ -30,15 +34,39 @@ from debates.backends.base import (
 from debates.backends.evidence import rubric
 from debates.backends.evidence.judge import judge
 from debates.backends.evidence.turn import build_turn
-from debates.backends.registry import register
 
 MODEL_NAME = "evidence-rubric-v1"
+
+
+class EvidenceSettings(BackendSettings):
+    """``HYPOSCORE_EVIDENCE_DELAY_SECONDS``: simulated latency per request, for drills."""
+
+    model_config = SettingsConfigDict(env_prefix="HYPOSCORE_EVIDENCE_")
+
+    delay_seconds: float = Field(
+        0.0, ge=0, description="Simulated latency per offline turn, for drills and benchmarks."
+    )
+
+    def capabilities(self, declared: Capabilities) -> Capabilities:
+        # Slowed down to stand in for a provider, it is run like one: evaluations one by one.
+        # Its answers stay the same, so it stays recomputable.
+        if self.delay_seconds > 0:
+            return replace(declared, batchable=False)
+        return declared
 
 
 class EvidenceBackend:
     """Answers "turn" and "judge" requests from the rubric; see the module docstring."""
 
     name = "evidence"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        batchable=True, recomputable=True, rate_limited=False
+    )
+    settings_model: ClassVar[type[BackendSettings]] = EvidenceSettings
+
+    @classmethod
+    def create(cls, **options: Any) -> EvidenceBackend:
+        return create_evidence_backend(**options)
 
     def __init__(self, *, delay_seconds: float = 0.0) -> None:
         # Simulated latency only: fault tests and worker benchmarks use it to stand in for a slow
@@ -94,7 +122,6 @@ def to_raw(output: BaseModel) -> str:
     return json.dumps(output.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
 
 
-@register("evidence")
 def create_evidence_backend(**options: Any) -> EvidenceBackend:
     """Build the backend; the only option is ``delay_seconds`` (simulated latency, default 0).
 

@@ -78,7 +78,7 @@ def build_turn(context: RequestContext) -> TurnOutput:
         "belief": _belief_view(moved.belief),
     }
     return TurnOutput(
-        argument=render(f"{persona_key}.j2", view),
+        argument=render(persona.offline_template_name, view),
         claims=_claims(case, lens, moved, rebutted),
         scores=moved.scores,
         confidence=moved.belief.confidence,

@@ -1,4 +1,5 @@
-"""Building an evaluation's agent backend inside a worker, behind the provider-wide limits."""
+"""An evaluation's agent backend inside a worker: built once per process, behind the
+provider-wide limits when it calls a provider; and which backends a worker may batch."""
 
 from __future__ import annotations
 
@@ -9,26 +10,21 @@ from functools import lru_cache
 import redis
 
 from common.settings import Settings
+from debates.backends import registry
 from debates.backends.base import AgentBackend
 from debates.types import DebateConfig
-from hyposcore.backends import backend_from_settings
 from workers.limits import LimitedBackend, LocalLimiter, ProviderLimiter, RedisLimiter
-
-# The offline backend calls no provider, so it takes no slot.
-UNLIMITED_BACKENDS = frozenset({"evidence", "scripted"})
-# Backends whose whole debate costs milliseconds and is recomputed exactly if lost.
-INSTANT_BACKENDS = frozenset({"evidence"})
 
 
 def batchable_backends(settings: Settings) -> frozenset[str]:
     """The backends whose evaluations a worker may claim and finish in batches.
 
-    An offline backend slowed down to simulate a provider (``evidence_delay_seconds``) is
-    treated like one: its evaluations run one by one, with their turns stored as they come.
+    Each backend says so itself (``Capabilities.batchable``, given its configured options: the
+    offline backend slowed down to simulate a provider is run like one, one by one).
     """
-    if settings.offline_batch_size <= 1 or settings.evidence_delay_seconds > 0:
+    if settings.offline_batch_size <= 1:
         return frozenset()
-    return INSTANT_BACKENDS
+    return frozenset(name for name, can in registry.all_capabilities().items() if can.batchable)
 
 
 def limits_redis_url(settings: Settings) -> str | None:
@@ -76,9 +72,8 @@ def backend_factory(settings: Settings) -> Callable[[DebateConfig], AgentBackend
 
 
 def _build(settings: Settings, config: DebateConfig) -> AgentBackend:
-    overrides = {"model": config.model} if config.model else {}
-    backend = backend_from_settings(config.backend, settings, **overrides)
-    if config.backend in UNLIMITED_BACKENDS:
+    backend = registry.create_from_settings(config.backend, model=config.model or None)
+    if not registry.capabilities(config.backend).rate_limited:
         return backend
     limiter = _limiter(
         limits_redis_url(settings),
