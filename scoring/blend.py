@@ -198,29 +198,51 @@ def composite_variance(
     estimates: Mapping[Dimension, DimensionEstimate],
     effective: Mapping[Dimension, float],
 ) -> tuple[float, float]:
-    """The composite's variance under the stated model, and its Satterthwaite degrees of freedom.
+    """The composite's error as Student's t: its squared scale and degrees of freedom.
 
     Persona i adds w'_d a_id sigma_d to dimension d's error (a_id its share of d's weight);
-    its terms correlate at PERSONA_CORRELATION across dimensions, different personas not at all.
+    its terms correlate at PERSONA_CORRELATION across dimensions, different personas' not at
+    all. Each sigma_d is uncertain (its posterior is scaled-inverse-chi-square with df_d) and
+    the dimensions' sigmas are independent, so the sum is closer to normal than any one term:
+    the variance takes E[sigma_d^2] and E[sigma_d] E[sigma_d'], and the degrees of freedom are
+    Satterthwaite's.
     """
     rho = PERSONA_CORRELATION
-    loads: dict[str, dict[Dimension, float]] = {}
+    loads: dict[str, dict[Dimension, float]] = {}  # persona -> dimension -> w'_d a_id
     for d, column in columns.items():
         if d not in estimates:
             continue
         total = math.fsum(w for _, _, w in column)
         for persona, _, w in column:
-            term = effective[d] * (w / total) * estimates[d].sd
-            loads.setdefault(persona, {})[d] = loads.get(persona, {}).get(d, 0.0) + term
+            row = loads.setdefault(persona, {})
+            row[d] = row.get(d, 0.0) + effective[d] * w / total
+    mean_sd = {d: e.sd * _mean_sd_factor(e.df) for d, e in estimates.items()}
+    square_sd = {d: e.sd**2 * _square_sd_factor(e.df) for d, e in estimates.items()}
     shares = dict.fromkeys(estimates, 0.0)  # each dimension's part of the variance
-    for terms in loads.values():
-        together = math.fsum(terms.values())
-        for d, term in terms.items():
-            shares[d] += term * ((1 - rho) * term + rho * together)
+    for row in loads.values():
+        together = math.fsum(c * mean_sd[d] for d, c in row.items())
+        for d, c in row.items():
+            # Its own term with E[sigma_d^2]; cross terms with E[sigma_d] E[sigma_d'].
+            alone = c * mean_sd[d]
+            shares[d] += c * c * square_sd[d] + rho * alone * (together - alone)
     variance = math.fsum(shares.values())
     spread = math.fsum(shares[d] ** 2 / estimates[d].df for d in estimates)
-    df = variance**2 / spread if spread > 0 else math.inf
-    return variance, max(df, PRIOR_DF)
+    df = max(variance**2 / spread if spread > 0 else math.inf, PRIOR_DF)
+    # A t variable with df degrees of freedom and scale s has variance s^2 df / (df - 2).
+    scale2 = variance * (df - 2.0) / df if math.isfinite(df) else variance
+    return scale2, df
+
+
+def _square_sd_factor(df: float) -> float:
+    """E[sigma^2] / sd^2 when sigma^2 is scaled-inverse-chi-square(df, sd^2)."""
+    return df / (df - 2.0) if math.isfinite(df) else 1.0
+
+
+def _mean_sd_factor(df: float) -> float:
+    """E[sigma] / sd for the same distribution."""
+    if not math.isfinite(df):
+        return 1.0
+    return math.sqrt(df / 2.0) * math.exp(math.lgamma((df - 1.0) / 2.0) - math.lgamma(df / 2.0))
 
 
 def _persona_weight(entry: PersonaScores) -> float:

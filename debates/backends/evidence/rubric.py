@@ -140,9 +140,13 @@ def mechanistic_plausibility(case: Case, lens: Lens) -> float:
 
 
 def novelty(case: Case, lens: Lens) -> float:
-    """Few and recent studies mean an open question; many old ones mean a well-trodden one."""
+    """Few and recent studies mean an open question; many old ones mean a well-trodden one.
+
+    With no dated study the question counts as entirely recent, so that no study can make an
+    idea look newer than having none at all.
+    """
     years = [e.year for e in case.evidence if e.year is not None]  # counted: order is moot
-    recency = sum(1 for y in years if y >= RECENT_YEAR) / len(years) if years else 0.5
+    recency = sum(1 for y in years if y >= RECENT_YEAR) / len(years) if years else 1.0
     crowded = saturation(len(case.evidence), 8)
     return 0.2 + 0.45 * (1 - crowded) + 0.35 * recency
 
