@@ -61,9 +61,9 @@ def draw_panel(
     theta = rng.uniform(0.3, 0.7, size=len(DIMENSIONS))
     shared = rng.standard_normal(personas)
     own = rng.standard_normal((personas, len(DIMENSIONS)))
-    errors = math.sqrt(PERSONA_CORRELATION) * shared[:, None] + math.sqrt(
-        1 - PERSONA_CORRELATION
-    ) * own
+    errors = (
+        math.sqrt(PERSONA_CORRELATION) * shared[:, None] + math.sqrt(1 - PERSONA_CORRELATION) * own
+    )
     scores = theta[None, :] + sigma[None, :] * errors
     confidence = rng.uniform(0.2, 0.9, size=personas)
     panel = [
@@ -126,8 +126,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     print(f"nominal level {DEFAULT_LEVEL:.0%}; {args.trials} trials per row, seed {args.seed}\n")
-    print("| personas | synthesizer | dimension coverage | composite coverage | "
-          "mean dimension width | mean composite width |")
+    print(
+        "| personas | synthesizer | dimension coverage | composite coverage | "
+        "mean dimension width | mean composite width |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for personas in PANEL_SIZES:
         for synthesizer in (False, True):

@@ -212,7 +212,7 @@ def druggability(case: Case, lens: Lens) -> float:
 
 
 def safety_profile(case: Case, lens: Lens) -> float:
-    """Known human exposure (approved, brain-reaching drugs) sets the prior; human studies move it."""
+    """Known human exposure (approved, brain-reaching drugs) sets the prior; human data move it."""
     t = reading(case, lens).tally
     facts = 0.75 * best_readiness(case) + 0.25 * brain_reach(case)
     return directed(facts, t.human_support, t.human_against)
