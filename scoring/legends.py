@@ -1,4 +1,4 @@
-"""The one-line legends of hyposcore's numbers: the single wording every view, badge and --help uses.
+"""The one-line legends of hyposcore's numbers: one wording for every view, badge and --help.
 
 docs/scoring.md ("What the numbers mean") gives the long form. The legends contain no colon, so
 they can follow a "Label: value" tooltip without confusing a page parser that reads the number

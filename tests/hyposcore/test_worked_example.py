@@ -26,8 +26,7 @@ def test_the_doc_quotes_the_computed_worked_example() -> None:
         row = f"| {dimension.value} | {Weights.default()[dimension]:.2f} | {estimate.n} | "
         assert f"{row}{estimate.mean:.4f} | {estimate.low:.4f}–{estimate.high:.4f} |" in text
     for row in rows:
-        assert f"| {row.persona} | {row.round} | {row.confidence:.4f} | {row.probability:.4f} |" in (
-            text
-        )
+        cells = f"| {row.persona} | {row.round} | {row.confidence:.4f} | {row.probability:.4f} |"
+        assert cells in text
     assert Weights.default().hash in text
     assert outcome.quality == 1.0
