@@ -56,7 +56,6 @@ def debate(
     score it would record: the exchange rating it would trade to, then the composite with its
     interval. Nothing is written.
 
-    \b
     {legends}
     """
     settings = get_settings()
@@ -102,7 +101,7 @@ def debate(
 
 
 debate.__doc__ = (debate.__doc__ or "").format(
-    legends="\n    ".join(f"{line}." for line in (EXCHANGE_RATING, COMPOSITE, INTERVAL))
+    legends="\n\n    ".join(f"{line}." for line in (EXCHANGE_RATING, COMPOSITE, INTERVAL))
 )
 
 
