@@ -12,8 +12,10 @@ The model is the one docs/scoring.md (section 2) states and ``scoring.blend`` as
 Optionally a Synthesizer joins, whose scores are the weighted means of the others' (what the
 offline backend's Synthesizer says): marked as an aggregate, it must not narrow anything.
 
-For 1, 2, 3 and 6 personas the bench counts how often theta_d falls in a dimension's interval
-and how often the weighted sum of the theta_d falls in the composite's.
+For 1, 2, 3 and 6 personas scoring every dimension, and for the core panel's layout (three
+members, each scoring only its own dimensions, plus the Synthesizer), the bench counts how
+often theta_d falls in a dimension's interval and how often the weighted sum of the theta_d
+falls in the composite's.
 
     .venv/bin/python -m bench.interval_coverage [--trials 4000] [--seed 7]
 """
@@ -53,10 +55,30 @@ class Coverage:
     composite_width: float
 
 
+# The core panel's layout (debates.personas): each member scores only its own dimensions.
+CORE_LAYOUT: tuple[tuple[Dimension, ...], ...] = (
+    (Dimension.MECHANISTIC_PLAUSIBILITY, Dimension.NOVELTY, Dimension.THERAPEUTIC_POTENTIAL),
+    (Dimension.EVIDENCE_STRENGTH, Dimension.REPRODUCIBILITY, Dimension.DATA_AVAILABILITY),
+    (
+        Dimension.FEASIBILITY,
+        Dimension.DRUGGABILITY,
+        Dimension.SAFETY_PROFILE,
+        Dimension.COMPETITIVE_LANDSCAPE,
+    ),
+)
+
+
 def draw_panel(
-    rng: np.random.Generator, personas: int, *, synthesizer: bool
+    rng: np.random.Generator,
+    personas: int,
+    *,
+    synthesizer: bool,
+    layout: tuple[tuple[Dimension, ...], ...] | None = None,
 ) -> tuple[list[PersonaScores], dict[Dimension, float]]:
-    """One trial's truth and the panel's scores, drawn from the stated model."""
+    """One trial's truth and the panel's scores, drawn from the stated model.
+
+    With a ``layout``, persona i scores only ``layout[i]`` (``personas`` is then its length).
+    """
     sigma = PRIOR_SD * np.sqrt(PRIOR_DF / rng.chisquare(PRIOR_DF, size=len(DIMENSIONS)))
     theta = rng.uniform(0.3, 0.7, size=len(DIMENSIONS))
     shared = rng.standard_normal(personas)
@@ -66,16 +88,20 @@ def draw_panel(
     )
     scores = theta[None, :] + sigma[None, :] * errors
     confidence = rng.uniform(0.2, 0.9, size=personas)
+    covers = np.ones((personas, len(DIMENSIONS)))
+    if layout is not None:
+        covers = np.array([[d in own for d in DIMENSIONS] for own in layout], dtype=float)
     panel = [
         PersonaScores(
             f"persona{i}",
-            {d: float(scores[i, j]) for j, d in enumerate(DIMENSIONS)},
+            {d: float(scores[i, j]) for j, d in enumerate(DIMENSIONS) if covers[i, j]},
             confidence=float(confidence[i]),
         )
         for i in range(personas)
     ]
     if synthesizer:
-        means = (confidence[:, None] * scores).sum(axis=0) / confidence.sum()
+        counted = confidence[:, None] * covers
+        means = (counted * scores).sum(axis=0) / counted.sum(axis=0)
         panel.append(
             PersonaScores(
                 "synthesizer",
@@ -94,13 +120,16 @@ def simulate(
     seed: int,
     synthesizer: bool = False,
     level: float = DEFAULT_LEVEL,
+    layout: tuple[tuple[Dimension, ...], ...] | None = None,
 ) -> Coverage:
-    rng = np.random.default_rng([seed, personas, int(synthesizer)])
+    if layout is not None:
+        personas = len(layout)
+    rng = np.random.default_rng([seed, personas, int(synthesizer), int(layout is not None)])
     weights = Weights.default()
     held = composite_held = 0
     width = composite_width = 0.0
     for _ in range(trials):
-        panel, truth = draw_panel(rng, personas, synthesizer=synthesizer)
+        panel, truth = draw_panel(rng, personas, synthesizer=synthesizer, layout=layout)
         result = blend_columns(columns_of(panel), weights, level)
         for d, estimate in result.dimensions.items():
             held += estimate.low <= truth[d] <= estimate.high
@@ -138,6 +167,11 @@ def main() -> None:
                 f"| {c.personas} | {'yes' if c.synthesizer else 'no'} | {c.dimension:.1%} | "
                 f"{c.composite:.1%} | {c.dimension_width:.3f} | {c.composite_width:.3f} |"
             )
+    core = simulate(3, trials=args.trials, seed=args.seed, synthesizer=True, layout=CORE_LAYOUT)
+    print(
+        f"| core panel (3, one per dimension) | yes | {core.dimension:.1%} | "
+        f"{core.composite:.1%} | {core.dimension_width:.3f} | {core.composite_width:.3f} |"
+    )
 
 
 if __name__ == "__main__":
