@@ -1,10 +1,12 @@
 """The worked example of docs/scoring.md: h-51e7234f, APOE-Dependent Autophagy Restoration.
 
-Everything printed is real output: the bundled dataset is imported into a throwaway SQLite
-database, the offline ``evidence`` backend debates h-51e7234f in-process (no server, no
-network), and each persona's last turn is blended and traded exactly as
-``workers.scoring_phase`` does on a fresh ledger (believability 1.0, an empty market with
-b = 100). The evidence backend is deterministic, so the output is the same on every run.
+Everything printed is real output: the bundled MTOR gene page and hypotheses are imported into a
+throwaway SQLite database exactly as ``hyposcore demo`` imports them, the offline ``evidence``
+backend debates h-51e7234f in-process (no server, no network), and each persona's last turn is
+blended and traded by ``workers.scoring_phase.plan_score``, the function the workers use, on a
+fresh ledger (believability 1.0, an empty market with b = 100). The evidence backend is
+deterministic, so the output is the same on every run and is the number ``make demo`` publishes;
+tests/hyposcore/test_worked_example.py checks that docs/scoring.md quotes it.
 
     .venv/bin/python -m bench.worked_example
 """
@@ -21,19 +23,19 @@ from debates.backends import registry
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
-from scoring.blend import PersonaScores, blend
 from scoring.dimensions import Dimension
-from scoring.exchange import Stance, debate_trades
 from scoring.lmsr import DEFAULT_LIQUIDITY, MarketState
 from scoring.priority import exploration_priority
 from scoring.weights import Weights
 from storage.db import Database
 from storage.importing import import_hypotheses
+from wiki.importer import import_pages
 from workers.cases import load_case
+from workers.scoring_phase import ScorePlan, TurnView, plan_score
 
 HYPOTHESIS = "h-51e7234f"
 BACKEND = "evidence"
-BELIEVABILITY = 1.0  # a fresh ledger: no persona has a calibration record yet
+BELIEVABILITY = 1.0  # a fresh ledger: no persona has a calibration record yet (shown only)
 ORDER = list(Dimension)  # the ten dimensions, in the order of the tables
 # Column heads of the panel table, in ORDER.
 SHORT = ("mech", "evid", "nov", "feas", "ther", "drug", "safe", "comp", "data", "repr")
@@ -51,14 +53,17 @@ class PanelRow:
 
 
 def bundled_case(hypothesis_id: str = HYPOTHESIS) -> Case:
-    """The case for ``hypothesis_id``, from the bundled dataset in a temporary SQLite ledger."""
+    """The case for ``hypothesis_id`` as ``hyposcore demo`` builds it: page, then dataset."""
+    data = files("hyposcore.data")
     with (
         TemporaryDirectory() as tmp,
-        as_file(files("hyposcore.data") / "hypotheses.yaml") as dataset,
+        as_file(data / "pages" / "mtor.txt") as page,
+        as_file(data / "hypotheses.yaml") as dataset,
     ):
         database = Database(f"sqlite:///{tmp}/x.db")
         try:
             database.upgrade()
+            import_pages(database, [Path(page)])
             import_hypotheses(database, Path(dataset))
             with database.transaction() as session:
                 return load_case(session, hypothesis_id=hypothesis_id)
@@ -106,17 +111,28 @@ def print_panel(outcome: DebateOutcome, rows: Sequence[PanelRow]) -> None:
         )
 
 
-def main() -> None:
+def worked_example() -> tuple[Case, DebateOutcome, list[PanelRow], ScorePlan]:
+    """The case, its debate, each persona's last word, and what the scoring phase records."""
     case = bundled_case()
     outcome = run_debate(case, config=DebateConfig(), backend=registry.create(BACKEND))
-    rows = latest_rows(outcome.turns)
+    plan = plan_score(
+        [TurnView.of_record(turn) for turn in outcome.turns],
+        {},  # a fresh ledger: every persona at believability 1.0
+        Weights.default(),
+        level=0.8,
+        market=MarketState(DEFAULT_LIQUIDITY),
+        quality=outcome.quality,
+    )
+    return case, outcome, latest_rows(outcome.turns), plan
+
+
+def main() -> None:
+    case, outcome, rows, plan = worked_example()
     print(f"## {HYPOTHESIS}: {case.title}\n")
     print_panel(outcome, rows)
 
     weights = Weights.default()
-    result = blend(
-        [PersonaScores(r.persona, r.scores, r.confidence, BELIEVABILITY) for r in rows], weights
-    )
+    result = plan.blend
     print(f"\nThe blend (weights hash {weights.hash[:16]}...):\n")
     print("| dimension | weight | n | mean | 80% interval |")
     print("| --- | --- | --- | --- | --- |")
@@ -143,7 +159,6 @@ def main() -> None:
         print(f"exploration priority after {n} evaluation(s): {priority:.4f}")
 
     state = MarketState(DEFAULT_LIQUIDITY)
-    stances = [Stance(r.persona, r.probability, BELIEVABILITY) for r in rows]
     mean_probability = sum(r.probability for r in rows) / len(rows)
     print(
         f"\nThe market (b = {state.b:g}, empty, debate quality {outcome.quality:.4f}; "
@@ -151,7 +166,7 @@ def main() -> None:
     )
     print("| persona | target | shares yes | shares no | cost | price before → after |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for trade in debate_trades(state, stances, quality=outcome.quality):
+    for trade in plan.trades:
         print(
             f"| {trade.persona} | {trade.target_probability:.2f} | {trade.shares_yes:.3f} | "
             f"{trade.shares_no:.3f} | {trade.cost:.3f} | "

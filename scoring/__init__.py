@@ -8,4 +8,6 @@
 - ``scoring.tournament``: ``match_outcome``, ``fit_bradley_terry``, ``elo_update``,
   ``choose_pairs``, ``kendall_tau``
 - ``scoring.calibration``: ``brier``, ``update_believability``
+- ``scoring.student``: ``t_value(level, df)``, Student's t quantiles for the blend's intervals
+- ``scoring.legends``: the one-line legends of the exchange rating, composite and interval
 """

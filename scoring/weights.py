@@ -17,6 +17,10 @@ from scoring.dimensions import DEFAULT_WEIGHTS, Dimension
 
 # Weights read from YAML or JSON carry rounding noise; anything closer to 1 than this is 1.
 SUM_TOLERANCE = 1e-6
+# The version of the blend's rules (scoring.blend: interval model, who counts as evidence).
+# It is part of the hash, so snapshots blended under other rules carry another config hash
+# and history is never rewritten. Bump it whenever scoring.blend changes what it computes.
+SCORING_RULES = "blend-2: t intervals, prior df 6, persona correlation 0.5, aggregates fill in"
 
 
 class WeightsError(ValueError):
@@ -68,7 +72,8 @@ class Weights(Mapping[Dimension, float]):
 
     @property
     def hash(self) -> str:
-        """SHA-256 (hex) of the canonical JSON form; equal weights give equal hashes."""
+        """SHA-256 (hex) of the canonical JSON form with the rules' version; equal weights under
+        the same rules give equal hashes."""
         return self._hash
 
     def as_dict(self) -> dict[str, float]:
@@ -98,6 +103,8 @@ def _digest(values: Mapping[Dimension, float]) -> str:
     # repr() of a float round-trips exactly, so the canonical form loses nothing; sorting the
     # keys makes it independent of the order the weights were written in.
     canonical = json.dumps(
-        {d.value: repr(w) for d, w in values.items()}, sort_keys=True, separators=(",", ":")
+        {"rules": SCORING_RULES, **{d.value: repr(w) for d, w in values.items()}},
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -17,6 +17,8 @@ from html import escape
 from itertools import repeat
 from typing import Any
 
+from scoring.legends import EXCHANGE_RATING
+
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
 FONT_SIZE_PX = 11
 HEIGHT = 20
@@ -157,9 +159,13 @@ def _assemble(rows: Sequence[tuple[str, str, str]], title: str) -> str:
 
 
 def hypothesis_badge_svg(badge: BadgeScore) -> str:
-    """A two-part badge: the label, then the rating with its trend arrow in the band's colour."""
+    """A two-part badge: the label, then the rating with its trend arrow in the band's colour.
+
+    Its tooltip says what the number is, in the legend every view uses.
+    """
     return _assemble(
-        [(badge.label, badge.message, badge.band.color)], f"{badge.label}: {badge.message}"
+        [(badge.label, badge.message, badge.band.color)],
+        f"{badge.label}: {badge.message}. {EXCHANGE_RATING}.",
     )
 
 
@@ -169,7 +175,8 @@ def gene_badge_svg(symbol: str, hypotheses: Sequence[BadgeScore]) -> str:
     header = (symbol, f"{count} hypothes{'is' if count == 1 else 'es'}", LABEL_COLOR)
     rows = [header] + [(shorten(h.label), h.message, h.band.color) for h in hypotheses]
     summary = "; ".join(f"{h.label}: {h.message}" for h in hypotheses)
-    return _assemble(rows, f"{symbol}: {summary}" if summary else f"{symbol}: no hypotheses")
+    title = f"{symbol}: {summary}. {EXCHANGE_RATING}." if summary else f"{symbol}: no hypotheses"
+    return _assemble(rows, title)
 
 
 def shields_endpoint(badge: BadgeScore, *, cache_seconds: int = 300) -> dict[str, Any]:

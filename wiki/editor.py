@@ -1,18 +1,21 @@
 """Write published scores into a gene page in place. Pure: text in, text out.
 
 Only the characters that show a score change: each infobox hypothesis link's title attribute,
-each Exchange line's number, and one marked badge line. Links and lines for hypotheses the page
-lacks are added; everything else stays byte-identical, and rewriting twice gives the same text.
-Both places show the same ``PublishedScore``, so they cannot disagree.
+each Exchange line's number and its colour (the badge's band, ``wiki.badges.score_band``, when
+the number wears hyposcore's own style), and one marked badge line. Links and lines for
+hypotheses the page lacks are added; everything else stays byte-identical, and rewriting twice
+gives the same text. Both places show the same ``PublishedScore``, so they cannot disagree.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from common.page_scores import ScoreSource
+from wiki.badges import score_band
 from wiki.errors import PageEditError
 from wiki.genefields import HYPOTHESES_LABEL
 from wiki.genepage import HypothesisLink, ScorePlaces, parse_score_places
@@ -21,7 +24,14 @@ from wiki.markup import html_attribute, html_text, markdown_text, url_segment
 
 EXCHANGE_HEADING = "From the [SciDEX Exchange](/exchange) — scored by multi-agent debate"
 _LINK_STYLE = "color:#ce93d8"
-_NUMBER_STYLE = "color:#81c784;font-weight:600"
+# The number's style: the colour of its band, the same function the badge is painted by.
+_NUMBER_STYLE = "color:{color};font-weight:600"
+# A number span in the style hyposcore writes; only such spans are recoloured on republishing.
+_OWN_NUMBER_SPAN = re.compile(r'<span style="color:#[0-9a-fA-F]{6};font-weight:600">$')
+
+
+def number_style(score: float) -> str:
+    return _NUMBER_STYLE.format(color=score_band(score).color)
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,8 @@ def _new_anchor(row: PublishedScore) -> str:
 def _new_exchange_line(row: PublishedScore, gene_symbol: str) -> str:
     return (
         f"- [{markdown_text(row.title)}](/hypothesis/{url_segment(row.hypothesis_id)}) — "
-        f'<span style="{_NUMBER_STYLE}">{row.shown}</span> · Target: {markdown_text(gene_symbol)}'
+        f'<span style="{number_style(row.score)}">{row.shown}</span> · '
+        f"Target: {markdown_text(gene_symbol)}"
     )
 
 
@@ -169,6 +180,11 @@ def _exchange_edits(
         link = present.get(row.hypothesis_id)
         if link is not None and link.value_span is not None:
             edits.append(_Edit(link.value_span[0], link.value_span[1], 0, row.shown))
+            own = _OWN_NUMBER_SPAN.search(text, link.span[0], link.value_span[0])
+            if own is not None:
+                edits.append(
+                    _Edit(own.start(), own.end(), 0, f'<span style="{number_style(row.score)}">')
+                )
     new_lines = [
         _new_exchange_line(row, gene_symbol) for row in rows if row.hypothesis_id not in present
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from common.settings import Settings
+from debates.personas import SYNTHESIZER
 from debates.types import TurnRecord
 from scoring.blend import Blend, BlendError, PersonaScores, blend
 from scoring.calibration import brier_of_moments, update_believability
@@ -98,6 +99,8 @@ def plan_score(
                 scores={Dimension(name): float(value) for name, value in turn.scores.items()},
                 confidence=turn.confidence,
                 believability=believability.get(turn.persona, 1.0),
+                # The Synthesizer summarises the others: not one more independent opinion.
+                aggregate=turn.persona == SYNTHESIZER,
             )
             for turn in latest
         ],

@@ -1,8 +1,10 @@
 """``hyposcore debate``: run one debate in this process and show it, nothing written.
 
-No broker and no ledger: the case is read from the database, the debate runs here, and the
-transcript, scores, decisions and quality are printed. All text that came from the data or a
-model is printed as plain ``rich.text.Text``, never parsed as markup.
+No broker and no ledger writes: the case, the personas' believabilities and the hypothesis's
+market are read from the database, the debate runs here, and the transcript, scores, decisions,
+quality and the score the workers would record (composite, its interval, and the exchange
+rating the debate's trades would move the market to) are printed. All text that came from the
+data or a model is printed as plain ``rich.text.Text``, never parsed as markup.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from common.settings import get_settings
+from common.settings import Settings, get_settings
 from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
@@ -26,8 +28,15 @@ from debates.quality import debate_quality
 from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from scoring.blend import BlendError
 from scoring.dimensions import Dimension
+from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
+from scoring.lmsr import MarketState
+from scoring.weights import Weights
+from storage.queries.calibration import persona_believability
+from storage.queries.exchange import get_market
 from workers.cases import load_case
+from workers.scoring_phase import ScorePlan, TurnView, plan_score
 
 
 @friendly_errors
@@ -44,7 +53,12 @@ def debate(
     model: str | None = typer.Option(None, "--model", help="Model name for LLM backends."),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
-    """Run one debate in-process and print its transcript, scores, decisions and quality."""
+    """Run one debate in-process and print its transcript, scores, decisions, quality and the
+    score it would record: the exchange rating it would trade to, then the composite with its
+    interval. Nothing is written.
+
+    {legends}
+    """
     settings = get_settings()
     rounds_max = max_rounds if max_rounds is not None else settings.max_rounds
     config = validate_config(
@@ -64,6 +78,13 @@ def debate(
     try:
         with database.sessions() as session:
             case = load_case(session, hypothesis_id=hypothesis_id)
+            believability = persona_believability(session)
+            stored = get_market(session, hypothesis_id=hypothesis_id)
+            market = (
+                MarketState(stored.liquidity, stored.q_yes, stored.q_no)
+                if stored is not None
+                else MarketState(settings.market_liquidity)
+            )
     finally:
         database.dispose()
     try:
@@ -75,10 +96,84 @@ def debate(
     except BackendError as exc:
         err_console.print(Text.assemble(("backend error: ", "bold red"), str(exc)))
         raise typer.Exit(1) from None
+    score = would_score(outcome, believability, market, settings)
     if as_json:
-        typer.echo(json.dumps(outcome_json(case, outcome), indent=2, sort_keys=True))
+        document = {**outcome_json(case, outcome), "score": score_json(score, market)}
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
         return
     show_outcome(case, outcome)
+    show_score(score, market)
+
+
+debate.__doc__ = (debate.__doc__ or "").format(
+    legends="\n\n    ".join(f"{line}." for line in (EXCHANGE_RATING, COMPOSITE, INTERVAL))
+)
+
+
+def would_score(
+    outcome: DebateOutcome,
+    believability: dict[str, float],
+    market: MarketState,
+    settings: Settings,
+) -> ScorePlan | None:
+    """What the scoring phase would record for this debate; None when nothing can be blended."""
+    try:
+        return plan_score(
+            [TurnView.of_record(turn) for turn in outcome.turns],
+            believability,
+            Weights.default(),
+            level=settings.interval_level,
+            market=market,
+            quality=outcome.quality,
+        )
+    except BlendError:
+        return None
+
+
+def traded_price(plan: ScorePlan, market: MarketState) -> float:
+    return plan.trades[-1].price_after if plan.trades else market.price
+
+
+def score_json(plan: ScorePlan | None, market: MarketState) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    result = plan.blend
+    return {
+        "exchange_rating_before": market.price,
+        "exchange_rating": traded_price(plan, market),
+        "traded": bool(plan.trades),
+        "composite": result.composite,
+        "composite_low": result.composite_low,
+        "composite_high": result.composite_high,
+        "level": result.level,
+        "dimensions": {d.value: e.as_dict() for d, e in result.dimensions.items()},
+        "missing": [d.value for d in result.missing],
+        "config_hash": result.config_hash,
+        "legends": {
+            "exchange_rating": EXCHANGE_RATING,
+            "composite": COMPOSITE,
+            "interval": INTERVAL,
+        },
+    }
+
+
+def show_score(plan: ScorePlan | None, market: MarketState) -> None:
+    console.rule("Score")
+    if plan is None:
+        console.print(Text("no score: no dimension was scored with a positive weight"))
+        return
+    result = plan.blend
+    after = traded_price(plan, market)
+    move = f"{market.price:.2f} → {after:.2f}" if plan.trades else f"{after:.2f} (no trade)"
+    console.print(Text(f"exchange rating {move}", style="bold"))
+    console.print(
+        Text(
+            f"composite {result.composite:.2f} "
+            f"({result.level:.0%} interval {result.composite_low:.2f}–{result.composite_high:.2f})"
+        )
+    )
+    for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
+        console.print(Text(f"{legend}.", style="dim"))
 
 
 def _panel(text: str | None) -> tuple[str, ...] | None:

@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from common.settings import Settings, get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.workers import follow
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
+from scoring.legends import legend_text
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.knowledge import count_rows, list_hypotheses
@@ -38,6 +40,8 @@ def demo(
     Imports the bundled MTOR gene page and curated hypotheses, debates and scores every
     hypothesis with a real worker process, publishes the pages and badges, and prints the
     leaderboard and where to look.
+
+    {legends}
     """
     settings = get_settings()
     database = open_database(settings)
@@ -80,10 +84,14 @@ def demo(
 
     console.rule("[bold]4. leaderboard")
     _print_leaderboard(database)
+    console.print(Text(legend_text(), style="dim"))
     _print_where_to_look(settings)
     if failed:
         console.print(f"[red]evaluations that did not succeed: {failed}[/]")
         raise typer.Exit(1)
+
+
+demo.__doc__ = (demo.__doc__ or "").format(legends=legend_text("\n\n    "))
 
 
 def _import_bundled(database: Database) -> None:

@@ -11,7 +11,11 @@ from typer.testing import CliRunner
 from debates.backends.registry import backend_settings, create_from_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
+from scoring.legends import COMPOSITE, EXCHANGE_RATING
+from scoring.lmsr import MarketState
+from scoring.weights import Weights
 from storage.models import Evaluation, EvidenceItem, Hypothesis
+from workers.scoring_phase import TurnView, plan_score
 
 runner = CliRunner()
 MARKUP = "[bold red]APOE[/] autophagy"
@@ -80,6 +84,48 @@ def test_readable_output_prints_data_as_text_not_markup(hypothesis: str) -> None
         assert heading in result.stdout
     assert "[PMID:11111]" in result.stdout
     assert "mechanistic_plausibility" in result.stdout and "quality" in result.stdout
+
+
+def test_json_and_text_give_the_score_the_workers_would_record(hypothesis: str) -> None:
+    result = runner.invoke(app, ["debate", hypothesis, "--backend", "evidence", "--json"])
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)
+    score = outcome["score"]
+    turns = [
+        TurnView(t["persona"], t["round"], t["scores"], t["confidence"], t["probability"])
+        for t in outcome["turns"]
+    ]
+    expected = plan_score(
+        turns,
+        {},
+        Weights.default(),
+        level=0.8,
+        market=MarketState(100.0),
+        quality=outcome["quality"],
+    )
+    assert score["composite"] == pytest.approx(expected.blend.composite)
+    assert score["composite_low"] < score["composite"] < score["composite_high"]
+    assert score["composite_low"] == pytest.approx(expected.blend.composite_low)
+    assert score["exchange_rating_before"] == 0.5
+    assert score["exchange_rating"] == pytest.approx(expected.trades[-1].price_after)
+    assert score["exchange_rating"] != 0.5 and score["traded"] is True
+    assert score["legends"]["exchange_rating"] == EXCHANGE_RATING
+    text = runner.invoke(app, ["debate", hypothesis, "--backend", "evidence"])
+    assert text.exit_code == 0, text.output
+    assert f"exchange rating 0.50 → {score['exchange_rating']:.2f}" in text.stdout
+    assert (
+        f"composite {score['composite']:.2f} (80% interval "
+        f"{score['composite_low']:.2f}–{score['composite_high']:.2f})"
+    ) in text.stdout
+    assert "probability (0-1) that the hypothesis will be" in " ".join(text.stdout.split())
+
+
+def test_help_gives_the_legends() -> None:
+    result = runner.invoke(app, ["debate", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    flat = " ".join(result.stdout.split())
+    for legend in (EXCHANGE_RATING, COMPOSITE):
+        assert " ".join(legend.split()) in flat
 
 
 def test_max_rounds_below_the_opening_still_ends_with_the_synthesizer(hypothesis: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -14,6 +15,7 @@ from scoring.weights import Weights
 
 NOVELTY = Dimension.NOVELTY
 EVIDENCE = Dimension.EVIDENCE_STRENGTH
+SAFETY = Dimension.SAFETY_PROFILE
 
 
 def test_z_value_matches_the_normal_table() -> None:
@@ -22,14 +24,17 @@ def test_z_value_matches_the_normal_table() -> None:
 
 
 def test_two_equal_personas_known_answer() -> None:
-    # mean 0.7; spread 0.01; n_eff 2; variance (0.15^2 + 2 * 0.01) / 3; se = sqrt(var / 2)
+    # mean 0.7; spread 0.01; n_eff 2, so 1 observed degree of freedom on top of the prior's 6;
+    # variance (6 * 0.15^2 + 2 * 0.01) / 7; se = sqrt(var / 2); Student's t with 7 df.
     estimate = estimate_dimension([0.6, 0.8], [1.0, 1.0], level=0.8)
-    se = math.sqrt((0.0225 + 0.02) / 3 / 2)
+    se = math.sqrt((6 * 0.0225 + 0.02) / 7 / 2)
+    t7 = 1.4149239  # two-sided 80% quantile of Student's t with 7 degrees of freedom
     assert estimate.mean == pytest.approx(0.7)
     assert estimate.se == pytest.approx(se)
-    assert estimate.low == pytest.approx(0.7 - 1.2815516 * se, abs=1e-6)
-    assert estimate.high == pytest.approx(0.7 + 1.2815516 * se, abs=1e-6)
-    assert estimate.low == pytest.approx(0.592141, abs=1e-6)
+    assert estimate.df == 7
+    assert estimate.low == pytest.approx(0.7 - t7 * se, abs=1e-6)
+    assert estimate.high == pytest.approx(0.7 + t7 * se, abs=1e-6)
+    assert estimate.low == pytest.approx(0.551120, abs=1e-6)
 
 
 def test_weights_are_believability_times_confidence() -> None:
@@ -63,10 +68,28 @@ def test_unscored_dimensions_are_missing_and_weights_renormalise() -> None:
 def test_one_persona_alone_still_has_a_prior_width_interval() -> None:
     result = blend([PersonaScores("theorist", {NOVELTY: 0.5}, confidence=1.0)], Weights.default())
     estimate = result.dimensions[NOVELTY]
-    # no spread observed: variance = (1 * 0.15^2 + 1 * 0) / (1 + 1), over n_eff = 1
-    assert estimate.se == pytest.approx(math.sqrt(0.0225 / 2))
-    assert estimate.high - estimate.low == pytest.approx(
-        2 * 1.2815516 * math.sqrt(0.0225 / 2), abs=1e-6
+    # no spread can be observed with one persona: the prior's sd 0.15 and its 6 df stand alone
+    assert estimate.se == pytest.approx(0.15)
+    assert estimate.high - estimate.low == pytest.approx(2 * 1.4397557 * 0.15, abs=1e-6)
+
+
+def test_the_synthesizers_summary_is_not_one_more_independent_persona() -> None:
+    members = [
+        PersonaScores("skeptic", {NOVELTY: 0.4, EVIDENCE: 0.3}, confidence=0.6),
+        PersonaScores("theorist", {NOVELTY: 0.7}, confidence=0.3),
+    ]
+    summary = PersonaScores(
+        "synthesizer", {NOVELTY: 0.5, EVIDENCE: 0.3, SAFETY: 0.8}, confidence=0.9, aggregate=True
+    )
+    alone = blend(members, Weights.default())
+    joined = blend([*members, summary], Weights.default())
+    for dimension in (NOVELTY, EVIDENCE):
+        assert joined.dimensions[dimension] == alone.dimensions[dimension]
+    # where nobody else scored, its score is all there is, and it is used
+    assert joined.dimensions[SAFETY].mean == 0.8 and SAFETY in alone.missing
+    counted = blend([*members, replace(summary, aggregate=False)], Weights.default())
+    assert counted.dimensions[NOVELTY].high - counted.dimensions[NOVELTY].low < (
+        alone.dimensions[NOVELTY].high - alone.dimensions[NOVELTY].low
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import scoring.weights as weights_module
 from scoring.dimensions import DEFAULT_WEIGHTS, Dimension
 from scoring.weights import Weights, WeightsError
 
@@ -64,3 +65,11 @@ def test_any_normalised_weights_are_accepted_and_stay_in_range(raw: list[float])
     assert all(0.0 <= w <= 1.0 for w in weights.values())
     assert math.isclose(sum(weights.values()), 1.0, abs_tol=1e-9)
     assert Weights.from_mapping(weights.as_dict()).hash == weights.hash
+
+
+def test_the_rules_version_is_part_of_the_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A change of blending rules must show as a new hash in the history, never rewrite it.
+    current = Weights.default().hash
+    assert current != "bcbc7f0721fbd632390d427bb69f8df3b8979effcb0955698134d25190673f0f"
+    monkeypatch.setattr(weights_module, "SCORING_RULES", "blend-3: something else")
+    assert Weights.default().hash != current

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from scoring.legends import EXCHANGE_RATING
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import (
     BANDS,
@@ -46,7 +47,10 @@ def test_badge_is_well_formed_svg_with_label_message_and_band_colour() -> None:
     fills = [r.attrib.get("fill") for r in root.iter(f"{SVG_NS}rect")]
     assert score_band(0.73).color in fills
     assert root.find(f"{SVG_NS}title") is not None
-    assert root.find(f"{SVG_NS}title").text == "APOE autophagy: 0.73 ↑"  # type: ignore[union-attr]
+    # the tooltip: the number, then what it is (scoring/legends.py)
+    assert root.find(f"{SVG_NS}title").text == (  # type: ignore[union-attr]
+        f"APOE autophagy: 0.73 ↑. {EXCHANGE_RATING}."
+    )
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,8 @@ def test_seed_rewrite_touches_only_score_bearing_lines() -> None:
         [
             removed[0].replace("Score: 0.80", "Exchange rating: 0.74 (snapshot v3)"),
             badge_line,
-            removed[1].replace(">0.73<", ">0.74<"),
+            # the number and its colour, now its band's (0.74 is "good"), as on the badge
+            removed[1].replace(">0.73<", ">0.74<").replace("#81c784", "#4c9a2a"),
         ]
     )
     # The badge sits right under the Exchange heading line.
@@ -120,7 +121,8 @@ def test_anchor_attributes_and_text_are_kept() -> None:
         '<a href="/hypothesis/h-51e7234f" style="color:#ce93d8" '
         'title="Exchange rating: 0.74 (snapshot v3)">APOE-Dependent Autophagy Restoration...</a>'
     ) in after
-    assert '<span style="color:#81c784;font-weight:600">0.74</span> · Target: MTOR' in after
+    # the number's colour is its band's, as on the badge: 0.74 is "good"
+    assert '<span style="color:#4c9a2a;font-weight:600">0.74</span> · Target: MTOR' in after
 
 
 @pytest.mark.parametrize("title", XSS_TITLES)
@@ -149,7 +151,7 @@ def test_pages_without_hypothesis_row_exchange_heading_or_list_get_them() -> Non
         "From the [SciDEX Exchange](/exchange) — scored by multi-agent debate\n"
         f"{BADGE} {BADGE_MARKER}\n"
         "- [ULK1 Activation in Motor Neurons](/hypothesis/h-cc000003) — "
-        '<span style="color:#81c784;font-weight:600">0.61</span> · Target: ULK1\n'
+        '<span style="color:#b58900;font-weight:600">0.61</span> · Target: ULK1\n'
     )
     assert rewrite_scores(after, [row], gene_symbol="ULK1", badge_markdown=BADGE) == after
 

@@ -35,7 +35,8 @@ from debates.backends.evidence import rubric
 from debates.backends.evidence.judge import judge
 from debates.backends.evidence.turn import build_turn
 
-MODEL_NAME = "evidence-rubric-v1"
+# The rubric's version: every stored turn records it, so a change of rules shows in the ledger.
+MODEL_NAME = "evidence-rubric-v2"
 
 
 class EvidenceSettings(BackendSettings):

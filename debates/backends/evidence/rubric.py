@@ -61,6 +61,32 @@ PRIOR_LOG_ODDS = -0.3  # most hypotheses are not validated; an empty case leans 
 BALANCE_SLOPE = 1.0
 SUPPORT_BAND = 0.6  # probability at or above: support; at or below 1 - this: oppose
 DIGITS = 4  # scores are rounded to this many decimals so the JSON is short and stable
+# A dimension that reads evidence starts from a prior set by the genes' and drugs' facts and is
+# moved by the evidence: score = LOW + SPAN * (PRIOR_MASS * prior + for) / (PRIOR_MASS + for +
+# against), with prior = PRIOR_LOW + PRIOR_SPAN * facts. Facts alone never reach the score that
+# strong evidence does, so a well-supported idea on a poorly drugged gene beats a weakly
+# supported one on a well-drugged gene; and the score rises with support and falls with
+# contradiction whatever the facts are.
+DIRECTED_LOW = 0.1
+DIRECTED_SPAN = 0.85
+PRIOR_LOW = 0.15
+PRIOR_SPAN = 0.4
+PRIOR_MASS = 1.0
+# How much of a supporting study's weight counts as replicated support.
+REPLICATION_CREDIT: Mapping[bool | None, float] = MappingProxyType(
+    {True: 1.0, None: 0.5, False: 0.0}
+)
+
+
+def directed(facts: float, support: float, against: float) -> float:
+    """A score with a prior from ``facts`` (in [0, 1]) that evidence for and against moves.
+
+    Rises with ``support``, falls with ``against`` (both >= 0), and equals the prior when
+    there is no evidence; see the constants above.
+    """
+    prior = PRIOR_LOW + PRIOR_SPAN * clamp(facts)
+    moved = (PRIOR_MASS * prior + support) / (PRIOR_MASS + support + against)
+    return DIRECTED_LOW + DIRECTED_SPAN * moved
 
 
 def case_problems(case: Case) -> list[str]:
@@ -106,61 +132,73 @@ def evidence_strength(case: Case, lens: Lens) -> float:
 
 
 def mechanistic_plausibility(case: Case, lens: Lens) -> float:
-    t = reading(case, lens).mechanistic
+    """The genes' pathways set the prior; the mechanistic studies for and against move it."""
     pathway = min(1.0, len(matched_functions(case)) / 2)
-    return 0.15 + 0.35 * pathway + 0.1 * connectivity(case) + 0.4 * share(t.support, t.against)
+    facts = min(1.0, 0.7 * pathway + 0.3 * connectivity(case))
+    t = reading(case, lens).mechanistic
+    return directed(facts, t.support, t.against)
 
 
 def novelty(case: Case, lens: Lens) -> float:
-    """Few and recent studies mean an open question; many old ones mean a well-trodden one."""
+    """Few and recent studies mean an open question; many old ones mean a well-trodden one.
+
+    With no dated study the question counts as entirely recent, so that no study can make an
+    idea look newer than having none at all.
+    """
     years = [e.year for e in case.evidence if e.year is not None]  # counted: order is moot
-    recency = sum(1 for y in years if y >= RECENT_YEAR) / len(years) if years else 0.5
+    recency = sum(1 for y in years if y >= RECENT_YEAR) / len(years) if years else 1.0
     crowded = saturation(len(case.evidence), 8)
     return 0.2 + 0.45 * (1 - crowded) + 0.35 * recency
 
 
 def therapeutic_potential(case: Case, lens: Lens) -> float:
+    """Disease link and drug readiness set the prior; the human evidence balance moves it."""
     t = reading(case, lens).tally
-    human = share(t.human_support, t.human_against)
-    return 0.1 + 0.3 * disease_link(case) + 0.3 * human + 0.3 * best_readiness(case)
+    facts = 0.5 * disease_link(case) + 0.5 * best_readiness(case)
+    return directed(facts, t.human_support, t.human_against)
 
 
 def reproducibility(case: Case, lens: Lens) -> float:
-    """Weighted share of replicated findings, and whether the findings agree in direction."""
-    pairs = reading(case, lens).weighed
-    total = sum(p.weight for p in pairs)
-    if total <= 0:
-        return 0.1
-    replicated = sum(
-        p.weight * {True: 1.0, None: 0.5, False: 0.0}[p.item.replicated] for p in pairs
-    )
+    """How much of the support is replicated, against everything that contradicts it.
+
+    Only replicated support counts in full (not reported: half; not replicated: nothing), so
+    replicating a supporting study raises the score and replicating, enlarging or adding a
+    contradicting one lowers it. No study at all leaves the prior.
+    """
     t = reading(case, lens).tally
-    consistency = abs(t.support - t.against) / total
-    amount = saturation(total, 1.0)
-    return 0.1 + amount * (0.5 * replicated / total + 0.4 * consistency)
+    replicated = sum(
+        p.weight * REPLICATION_CREDIT[p.item.replicated]
+        for p in reading(case, lens).weighed
+        if p.item.direction == "supports"
+    )
+    return directed(0.0, replicated, t.against)
 
 
 def data_availability(case: Case, lens: Lens) -> float:
-    t = reading(case, lens).tally
+    """How much has been studied, not which way it came out: counts of studies, not weights.
+
+    Counting items keeps this dimension unmoved when a study is flipped, enlarged or
+    replicated; the genes' knowledge-graph links add what is known beyond the case.
+    """
     human_count = sum(1 for e in case.evidence if is_human(e))
     return (
         FLOOR
-        + 0.4 * saturation(t.total, 3.0)
+        + 0.4 * saturation(len(case.evidence), 3.0)
         + 0.25 * connectivity(case)
         + 0.3 * saturation(human_count, 3.0)
     )
 
 
 def feasibility(case: Case, lens: Lens) -> float:
+    """Drugs, brain reach, disease link and intervention type set the prior; human data move it."""
     t = reading(case, lens).tally
-    return (
-        0.1
-        + 0.3 * best_readiness(case)
-        + 0.15 * brain_reach(case)
-        + 0.15 * disease_link(case)
-        + 0.15 * intervention_fit(case)
-        + 0.15 * share(t.human_support, t.human_against)
+    facts = (
+        0.4 * best_readiness(case)
+        + 0.2 * brain_reach(case)
+        + 0.2 * disease_link(case)
+        + 0.2 * intervention_fit(case)
     )
+    return directed(facts, t.human_support, t.human_against)
 
 
 def druggability(case: Case, lens: Lens) -> float:
@@ -174,10 +212,10 @@ def druggability(case: Case, lens: Lens) -> float:
 
 
 def safety_profile(case: Case, lens: Lens) -> float:
-    """Known human exposure (approved drugs) reassures; contradicting human studies worry."""
+    """Known human exposure (approved, brain-reaching drugs) sets the prior; human data move it."""
     t = reading(case, lens).tally
-    harm = t.human_against / (t.human_support + t.human_against + 1.0)
-    return 0.1 + 0.3 * best_readiness(case) + 0.1 * brain_reach(case) + 0.35 * (1 - harm)
+    facts = 0.75 * best_readiness(case) + 0.25 * brain_reach(case)
+    return directed(facts, t.human_support, t.human_against)
 
 
 def competitive_landscape(case: Case, lens: Lens) -> float:
@@ -278,10 +316,16 @@ def logistic(x: float) -> float:
 
 @per_case_and
 def belief(case: Case, lens: Lens) -> Belief:
-    """Confidence grows with the amount and agreement of evidence; probability with its balance."""
+    """Confidence grows with the amount and agreement of evidence; probability with its balance.
+
+    Confidence is read through the neutral lens, the same for every persona: it weighs the
+    personas in the blend, and weights that shifted with each lens's reading could move the
+    blended mean of scores that each fall with a contradiction the other way.
+    """
     t = reading(case, lens).tally
-    amount = saturation(t.total, 2.0)
-    consistency = abs(t.support - t.against) / t.total if t.total > 0 else 0.0
+    seen = reading(case, NEUTRAL).tally
+    amount = saturation(seen.total, 2.0)
+    consistency = abs(seen.support - seen.against) / seen.total if seen.total > 0 else 0.0
     confidence = 0.1 + 0.8 * amount * (0.4 + 0.6 * consistency)
     probability = logistic(PRIOR_LOG_ODDS + BALANCE_SLOPE * (t.support - t.against))
     probability = round(probability, DIGITS)

@@ -57,7 +57,11 @@ def build_turn(context: RequestContext) -> TurnOutput:
     phase = requested_phase(context.extra)
     case = context.case
     lens = rubric.lens_for(persona_key)
-    stance = Stance(rubric.scores(case, dimensions, lens), rubric.belief(case, lens))
+    # Every persona measures a dimension by the one rule (the neutral lens); its own lens shapes
+    # its forecast and what its argument shows. Scores that differed by lens would let the mere
+    # arrival of an escalated specialist move a blended dimension against the evidence.
+    scores = rubric.scores(case, dimensions, rubric.NEUTRAL)
+    stance = Stance(scores, rubric.belief(case, lens))
     panel = latest_turns(context.transcript, exclude=persona_key)
     integrated: dict[Dimension, list[str]] = {}
     if persona_key == SYNTHESIZER:

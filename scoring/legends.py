@@ -1,0 +1,43 @@
+"""The one-line legends of hyposcore's numbers: one wording for every view, badge and --help.
+
+docs/scoring.md ("What the numbers mean") gives the long form. The legends contain no colon, so
+they can follow a "Label: value" tooltip without confusing a page parser that reads the number
+after the first colon.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+# The headline: what a badge shows, and what comes first wherever both numbers are shown.
+EXCHANGE_RATING = (
+    "Exchange rating = the market's probability (0-1) that the hypothesis will be validated, "
+    "traded by the debating personas and weighted by their forecasting record"
+)
+COMPOSITE = (
+    "Composite = the quality score (0-1), a weighted mean of ten dimensions scored by the "
+    "panel (mechanism, evidence, novelty, feasibility, therapeutic potential, druggability, "
+    "safety, competition, data, reproducibility)"
+)
+INTERVAL = (
+    "Interval = the 80% range for the composite or a dimension, wider when few personas "
+    "scored it or they disagree"
+)
+WHY_THEY_DIFFER = (
+    "The two answer different questions, so they can differ; a druggable, well-argued idea can "
+    "score high on quality while the evidence so far makes validation unlikely"
+)
+
+LEGENDS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "exchange_rating": EXCHANGE_RATING,
+        "composite": COMPOSITE,
+        "interval": INTERVAL,
+        "why_they_differ": WHY_THEY_DIFFER,
+    }
+)
+
+
+def legend_text(separator: str = "\n") -> str:
+    """Every legend, headline first, joined by ``separator`` (each ends with a full stop)."""
+    return separator.join(f"{line}." for line in LEGENDS.values())
