@@ -22,8 +22,8 @@ from scoring.tournament import (
 )
 from storage.db import Database
 from storage.models import TournamentMatch, utcnow
-from storage.queries import evaluations as ledger
 from storage.queries.calibration import recalibrate, resolved_forecasts
+from storage.queries.reaper import sweep_expired
 from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
     eligible_pairs,
@@ -37,27 +37,32 @@ from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
 from workers.broker import purge_delivered
 from workers.cases import load_case
-from workers.dispatch import debate_config, send_evaluate, submit_evaluations
+from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
 
 log = logging.getLogger(__name__)
 
 
 def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[int]]:
     """Re-queue evaluations whose lease expired (or fail them when out of attempts), re-send
-    queued ones whose message is old, and purge the embedded broker's delivered rows."""
+    queued ones whose message is old and the score message of debated ones whose message is
+    old, and purge the embedded broker's delivered rows."""
     with database.transaction() as session:
-        sweep = ledger.sweep_expired(session, resend_after_seconds=settings.resend_after_seconds)
+        sweep = sweep_expired(session, resend_after_seconds=settings.resend_after_seconds)
     for evaluation_id in sweep.requeue:
         send_evaluate(database, app, evaluation_id=evaluation_id)
+    for evaluation_id in sweep.rescore:
+        send_score(app, database, evaluation_id=evaluation_id)
     purged = purge_delivered(settings.resolved_broker_url)
-    if sweep.requeue or sweep.failed or purged:
+    if sweep.requeue or sweep.failed or sweep.rescore or purged:
         log.info(
-            "reaper: re-sent %s, failed %s, purged %d delivered broker rows",
+            "reaper: re-sent %s, re-sent for scoring %s, failed %s, purged %d delivered "
+            "broker rows",
             sweep.requeue,
+            sweep.rescore,
             sweep.failed,
             purged,
         )
-    return {"requeued": sweep.requeue, "failed": sweep.failed}
+    return {"requeued": sweep.requeue, "rescored": sweep.rescore, "failed": sweep.failed}
 
 
 def reevaluate(

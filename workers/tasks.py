@@ -12,16 +12,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import Retry
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from common.logs import evaluation_context
 from debates.backends.base import FatalError, RateLimitedError, RetryableError
 from storage.queries import evaluations as ledger
+from storage.queries.debated import scoring_failed
 from storage.queries.evaluation_batches import Claimed
 from workers import maintenance, offline_batch, scoring_phase
 from workers.backends import backend_factory, batchable_backends
-from workers.celery_app import PUBLISH_QUEUE, SCORING_QUEUE
-from workers.dispatch import send_evaluate
+from workers.celery_app import PUBLISH_QUEUE
+from workers.dispatch import send_evaluate, send_score
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
 from workers.runtime import Runtime, runtime_for
@@ -47,6 +49,19 @@ def _owner(task: Task) -> str:
     return f"{task.request.hostname or 'local'}/{task.request.id}"
 
 
+def _redelivered(task: Task) -> bool:
+    """True when the broker gave this message back because the worker running it died.
+
+    The token is the same as the dead delivery's, so only this flag tells a crash (which
+    spends an attempt) from a retry (which does not).
+    """
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+def _failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 @shared_task(
     bind=True,
     name="hyposcore.evaluate",
@@ -57,12 +72,16 @@ def _owner(task: Task) -> str:
     retry_backoff_max=60,
 )
 def evaluate(self: Task, evaluation_id: int) -> None:
-    """Run (or resume) the debate of one evaluation, then hand it to the scoring queue."""
+    """Claim one evaluation and run (or resume) its debate; hand a model's debate to scoring."""
     runtime = runtime_for(self.app)
     owner = _owner(self)
     with evaluation_context(evaluation_id):
         claimed = offline_batch.claim(
-            runtime.database, runtime.settings, evaluation_ids=[evaluation_id], owner=owner
+            runtime.database,
+            runtime.settings,
+            evaluation_ids=[evaluation_id],
+            owner=owner,
+            redelivered=_redelivered(self),
         )
         if not claimed:
             log.info("not claimed (finished, or another worker holds the lease); dropping")
@@ -71,11 +90,10 @@ def evaluate(self: Task, evaluation_id: int) -> None:
             _run_batch(self, runtime, claimed, owner)
             return
         try:
-            # The claim above is re-entered: the same owner keeps its lease.
-            phase = run_debate_phase(
+            run_debate_phase(
                 runtime.database,
                 runtime.settings,
-                evaluation_id=evaluation_id,
+                claimed[0],
                 owner=owner,
                 backend_for=backend_factory(runtime.settings),
             )
@@ -92,19 +110,16 @@ def evaluate(self: Task, evaluation_id: int) -> None:
         except FatalError as exc:
             with runtime.database.transaction() as session:
                 ledger.fail_evaluation(
-                    session,
-                    evaluation_id=evaluation_id,
-                    worker=owner,
-                    error=f"{type(exc).__name__}: {exc}",
+                    session, evaluation_id=evaluation_id, worker=owner, error=_failure(exc)
                 )
             log.error("failed for good: %s", exc)
             return
-        if phase is None:
-            log.info("not claimed (finished, or another worker holds the lease); dropping")
+        except (*DATABASE_HICCUPS, Retry):
+            raise
+        except Exception as exc:
+            _release_after(self, runtime, [evaluation_id], owner, exc)
             return
-        self.app.send_task(
-            "hyposcore.score", args=[evaluation_id, owner], queue=SCORING_QUEUE, ignore_result=True
-        )
+        send_score(self.app, runtime.database, evaluation_id=evaluation_id)
 
 
 @shared_task(
@@ -131,6 +146,7 @@ def evaluate_batch(self: Task, evaluation_ids: list[int]) -> None:
         evaluation_ids=evaluation_ids,
         owner=owner,
         batchable_only=True,
+        redelivered=_redelivered(self),
     )
     if len(claimed) < len(evaluation_ids):
         log.info("batch: %d of %d claimable", len(claimed), len(evaluation_ids))
@@ -139,14 +155,43 @@ def evaluate_batch(self: Task, evaluation_ids: list[int]) -> None:
 
 
 def _run_batch(task: Task, runtime: Runtime, claimed: Sequence[Claimed], owner: str) -> None:
-    batch = offline_batch.run_batch(
-        runtime.database,
-        runtime.settings,
-        claimed,
-        owner=owner,
-        backend_for=backend_factory(runtime.settings),
-    )
+    try:
+        batch = offline_batch.run_batch(
+            runtime.database,
+            runtime.settings,
+            claimed,
+            owner=owner,
+            backend_for=backend_factory(runtime.settings),
+        )
+    except DATABASE_HICCUPS:
+        raise
+    except Exception as exc:
+        # Each evaluation's own errors are caught inside; this is the batch as a whole.
+        _release_after(task, runtime, [item.id for item in claimed], owner, exc)
+        return
     _send_publish(task, batch.gene_symbols)
+
+
+def _release_after(
+    task: Task, runtime: Runtime, evaluation_ids: Sequence[int], owner: str, exc: Exception
+) -> None:
+    """End this delivery at once after an exception nobody expected, never waiting out a lease.
+
+    Each evaluation goes back to queued with the error (its next claim spends an attempt) and
+    its message is sent again after a back-off, or it fails for good once its attempts are spent.
+    """
+    log.error("unexpected %s; ending this delivery", _failure(exc), exc_info=exc)
+    with runtime.database.transaction() as session:
+        states = {
+            evaluation_id: ledger.release_for_retry(
+                session, evaluation_id=evaluation_id, worker=owner, error=_failure(exc)
+            )
+            for evaluation_id in evaluation_ids
+        }
+    for evaluation_id, state in states.items():
+        if state == "queued":
+            wait = backoff_seconds(0)
+            send_evaluate(runtime.database, task.app, evaluation_id=evaluation_id, countdown=wait)
 
 
 def _retry_or_fail(
@@ -183,21 +228,40 @@ def _retry_or_fail(
 @shared_task(
     bind=True,
     name="hyposcore.score",
-    max_retries=10,
+    max_retries=None,
     acks_late=True,
     autoretry_for=DATABASE_HICCUPS,
     retry_backoff=DB_RETRY_SECONDS,
     retry_backoff_max=60,
 )
-def score(self: Task, evaluation_id: int, owner: str) -> None:
-    """Aggregate the debate, trade on the exchange, write the snapshot, finish the evaluation."""
+def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
+    """Score a debated evaluation: a batch of one through the batches' scoring code.
+
+    ``owner`` is accepted from messages sent before the debated state existed, and ignored:
+    a debated evaluation holds no lease, and this task claims it by its state alone.
+    """
     runtime = runtime_for(self.app)
     with evaluation_context(evaluation_id):
-        done = scoring_phase.score_evaluation(
-            runtime.database, runtime.settings, evaluation_id=evaluation_id, owner=owner
-        )
-        if done is None:
-            log.info("scoring skipped: the lease moved on or the evaluation already ended")
+        try:
+            done = scoring_phase.score_debated(
+                runtime.database, runtime.settings, evaluation_ids=[evaluation_id]
+            )
+        except DATABASE_HICCUPS:
+            raise
+        except Exception as exc:
+            log.error("unexpected %s while scoring", _failure(exc), exc_info=exc)
+            with runtime.database.transaction() as session:
+                state = scoring_failed(session, evaluation_id=evaluation_id, error=_failure(exc))
+            if state == "debated":
+                send_score(
+                    self.app,
+                    runtime.database,
+                    evaluation_id=evaluation_id,
+                    countdown=backoff_seconds(0),
+                )
+            return
+        if not done.succeeded and not done.failed:
+            log.info("scoring skipped: not debated (already scored, or cancelled)")
             return
         _send_publish(self, done.gene_symbols)
 

@@ -19,9 +19,9 @@ from common.settings import get_settings
 from debates.backends.base import BackendError
 from debates.case import Case
 from debates.personas import get_persona
-from debates.protocol import latest_by_persona
 from debates.quality import debate_quality
 from debates.runner import run_debate
+from debates.transcript import latest_by_persona
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from hyposcore.backends import backend_from_settings
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database

@@ -23,6 +23,7 @@ _TERMINAL = {state.value for state in TERMINAL_STATES}
 _STATE_STYLE = {
     "queued": "yellow",
     "running": "cyan",
+    "debated": "blue",
     "succeeded": "green",
     "failed": "red",
     "cancelled": "dim",
@@ -142,6 +143,8 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     rounds = max(int(progress.get("rounds", 0)), 1)
     turns = int(progress.get("turns_done", 0))
     phase = progress.get("phase", row.state)
+    if row.state == "debated":
+        return 0.95, "debated · waiting for scoring"
     if phase == "scoring":
         return 0.95, "scoring"
     fraction = min(0.9, 0.9 * round_ / rounds) if row.state == "running" else 0.0

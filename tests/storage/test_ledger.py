@@ -10,6 +10,7 @@ from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import DebateTurn, Evaluation, Hypothesis, ScoringConfig
 from storage.queries import evaluations as ledger
+from storage.queries import reaper
 from storage.queries.snapshots import ensure_scoring_config, record_snapshot
 from storage.queries.turns import list_turns, save_turns
 
@@ -132,7 +133,7 @@ def test_reaper_requeues_then_fails_when_attempts_are_spent(db: Database, hypoth
             )
         now += timedelta(seconds=20)
         with db.transaction() as session:
-            sweep = ledger.sweep_expired(session, resend_after_seconds=3600, now=now)
+            sweep = reaper.sweep_expired(session, resend_after_seconds=3600, now=now)
         if attempt == 1:
             assert sweep.requeue == [eid] and sweep.failed == []
     assert sweep.failed == [eid] and sweep.requeue == []
@@ -150,13 +151,13 @@ def test_reaper_resends_queued_evaluations_whose_message_is_old(
         ledger.mark_enqueued(session, evaluation_ids=[eid], now=T0)
     with db.transaction() as session:
         assert (
-            ledger.sweep_expired(
+            reaper.sweep_expired(
                 session, resend_after_seconds=60, now=T0 + timedelta(seconds=30)
             ).requeue
             == []
         )
     with db.transaction() as session:
-        assert ledger.sweep_expired(
+        assert reaper.sweep_expired(
             session, resend_after_seconds=60, now=T0 + timedelta(seconds=90)
         ).requeue == [eid]
 

@@ -23,7 +23,7 @@ from workers import offline_batch
 from workers.backends import backend_factory
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
-from workers.scoring_phase import score_evaluation
+from workers.scoring_phase import score_debated
 
 # Open and resolved hypotheses, two of them twice so one batch trades the same market twice.
 HYPOTHESES = [
@@ -111,11 +111,12 @@ def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> Non
     factory = backend_factory(settings)
     # Debates first, then scoring, so every debate weighs the same (initial) believability.
     for evaluation_id in ids:
-        run_debate_phase(
-            one_by_one, settings, evaluation_id=evaluation_id, owner="w", backend_for=factory
+        [claimed] = offline_batch.claim(
+            one_by_one, settings, evaluation_ids=[evaluation_id], owner="w"
         )
+        run_debate_phase(one_by_one, settings, claimed, owner="w", backend_for=factory)
     for evaluation_id in ids:
-        assert score_evaluation(one_by_one, settings, evaluation_id=evaluation_id, owner="w")
+        assert score_debated(one_by_one, settings, evaluation_ids=[evaluation_id]).succeeded
 
     batch_settings, batched, batch_ids = _prepared(tmp_path, "batch")
     assert batch_ids == ids
