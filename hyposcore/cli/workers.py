@@ -188,3 +188,6 @@ def status(
             escape((row.error or "")[:120]),
         )
     console.print(table)
+    if evaluation_id is not None and rows[0].error:
+        # One evaluation asked for: its whole error, unfolded, whatever the terminal's width.
+        console.print(f"[red]error:[/] {escape(rows[0].error)}", highlight=False, soft_wrap=True)
