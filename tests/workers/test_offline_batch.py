@@ -190,3 +190,31 @@ def test_a_batch_that_fails_to_commit_writes_nothing_and_its_retry_finishes_it(
     assert_each_completed_exactly_once(database, ids)
     with database.sessions() as session:
         assert {session.get(Evaluation, i).attempts for i in ids} == {1}  # type: ignore[union-attr]
+
+
+def test_an_exception_in_one_debate_of_a_batch_fails_that_evaluation_alone(
+    tmp_path: Path,
+) -> None:
+    settings, database, ids = _prepared(tmp_path, "mixed")
+    # A configuration the worker cannot debate (an unknown persona), as issue 10 found one
+    # reaching a worker: its debate raises a bare ValueError.
+    poisoned = {**debate_config(settings), "panel": ["nosuchpersona"]}
+    with database.transaction() as session:
+        [bad] = enqueue_many(
+            session, hypothesis_ids=["h-e19b6a37"], config=poisoned, max_attempts=3, force=True
+        )
+    batch = sorted([*ids, bad.evaluation.id])
+    claimed = offline_batch.claim(database, settings, evaluation_ids=batch, owner="w")
+    result = offline_batch.run_batch(
+        database, settings, claimed, owner="w", backend_for=backend_factory(settings)
+    )
+    assert result.failed == (bad.evaluation.id,) and result.succeeded == tuple(ids)
+    assert_each_completed_exactly_once(database, ids)
+    with database.sessions() as session:
+        row = session.get(Evaluation, bad.evaluation.id)
+        assert row is not None and (row.state, row.attempts) == ("failed", 1)
+        assert row.error is not None and row.error.startswith("ValueError: ")
+        assert "nosuchpersona" in row.error
+        for model in (DebateTurn, MarketTrade, ScoreSnapshot):
+            written = session.scalars(select(model).where(model.evaluation_id == row.id)).all()
+            assert written == [], model.__name__
