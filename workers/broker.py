@@ -120,3 +120,18 @@ def transport_options(
             options["global_keyprefix"] = key_prefix
         return options
     return {}
+
+
+def broker_queue_depth(app: Any, queue: str) -> int | None:
+    """Messages waiting in ``queue`` on any broker; None if the broker cannot say."""
+    try:
+        with app.connection_for_read() as connection:
+            channel = connection.default_channel
+            # kombu's virtual transports (Redis, the embedded one) count a queue without
+            # needing it declared on this connection; AMQP answers a passive declare.
+            size = getattr(channel, "_size", None)
+            if size is not None:
+                return int(size(queue))
+            return int(channel.queue_declare(queue=queue, passive=True).message_count)
+    except Exception:
+        return None

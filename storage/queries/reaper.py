@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, utcnow
@@ -95,4 +95,37 @@ def _stale(session: Session, state: EvaluationState, sent_before: datetime) -> l
                 or_(Evaluation.enqueued_at.is_(None), Evaluation.enqueued_at < sent_before),
             )
         )
+    )
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Evaluations taken from each queue per second lately: debates started, debates scored."""
+
+    started_per_second: float
+    scored_per_second: float
+
+
+def recent_throughput(
+    session: Session, *, window_seconds: int = 300, now: datetime | None = None
+) -> Throughput:
+    """How fast the workers have lately been taking evaluate and score messages."""
+    now = now or utcnow()
+    since = now - timedelta(seconds=window_seconds)
+    started = session.scalar(
+        select(func.count()).select_from(Evaluation).where(Evaluation.started_at >= since)
+    )
+    # Offline batches succeed without the scoring queue, so this can overstate its drain:
+    # the reaper then errs towards re-sending, which costs a duplicate, never a loss.
+    scored = session.scalar(
+        select(func.count())
+        .select_from(Evaluation)
+        .where(
+            Evaluation.finished_at >= since,
+            Evaluation.state == EvaluationState.SUCCEEDED.value,
+        )
+    )
+    return Throughput(
+        started_per_second=int(started or 0) / window_seconds,
+        scored_per_second=int(scored or 0) / window_seconds,
     )
