@@ -20,17 +20,18 @@ from debates.backends.base import FatalError, RateLimitedError, RetryableError
 from storage.queries import evaluations as ledger
 from storage.queries.debated import scoring_failed
 from storage.queries.evaluation_batches import Claimed
+from storage.queries.turns import count_turns
 from workers import maintenance, offline_batch, scoring_phase
 from workers.backends import backend_factory, batchable_backends
 from workers.celery_app import PUBLISH_QUEUE
 from workers.dispatch import send_evaluate, send_score
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
+from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
 
-MAX_PROVIDER_RETRIES = 6
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 120.0
 # Database hiccups (a dropped connection, a failover) are retried with the same owner token,
@@ -71,8 +72,12 @@ def _failure(exc: BaseException) -> str:
     retry_backoff=DB_RETRY_SECONDS,
     retry_backoff_max=60,
 )
-def evaluate(self: Task, evaluation_id: int) -> None:
-    """Claim one evaluation and run (or resume) its debate; hand a model's debate to scoring."""
+def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None = None) -> None:
+    """Claim one evaluation and run (or resume) its debate; hand a model's debate to scoring.
+
+    ``retry_budget`` is what earlier deliveries spent on provider errors (see
+    ``workers.retry_budget``); a retry message carries it.
+    """
     runtime = runtime_for(self.app)
     owner = _owner(self)
     with evaluation_context(evaluation_id):
@@ -100,12 +105,9 @@ def evaluate(self: Task, evaluation_id: int) -> None:
         except LeaseLostError:
             log.warning("lease lost to another worker; stopping")
             return
-        except RateLimitedError as exc:
-            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0)
-            _retry_or_fail(self, runtime, evaluation_id, owner, exc, countdown=wait)
-            return
         except RetryableError as exc:
-            _retry_or_fail(self, runtime, evaluation_id, owner, exc)
+            budget = RetryBudget.from_message(retry_budget)
+            _retry_or_fail(self, runtime, evaluation_id, owner, exc, budget)
             return
         except FatalError as exc:
             with runtime.database.transaction() as session:
@@ -196,23 +198,30 @@ def _release_after(
 
 def _retry_or_fail(
     task: Task,
-    runtime: Any,
+    runtime: Runtime,
     evaluation_id: int,
     owner: str,
-    exc: Exception,
-    countdown: float | None = None,
+    exc: RetryableError,
+    budget: RetryBudget,
 ) -> None:
-    retries = int(task.request.retries or 0)
-    if retries >= MAX_PROVIDER_RETRIES:
+    """Retry the debate after a back-off (or the provider's Retry-After), keeping the lease;
+    fail the evaluation once the request's retries or the rate-limit waits are spent."""
+    try:
+        if isinstance(exc, RateLimitedError):
+            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0)
+            budget = budget.after_rate_limit(wait, exc)
+        else:
+            with runtime.database.sessions() as session:
+                turns_done = count_turns(session, evaluation_id=evaluation_id)
+            budget = budget.after_failure(turns_done, exc)
+            wait = backoff_seconds(budget.failures - 1)
+    except BudgetSpentError as spent:
         with runtime.database.transaction() as session:
             ledger.fail_evaluation(
-                session,
-                evaluation_id=evaluation_id,
-                worker=owner,
-                error=f"provider kept failing after {retries} retries: {exc}",
+                session, evaluation_id=evaluation_id, worker=owner, error=str(spent)
             )
+        log.error("failed for good: %s", spent)
         return
-    wait = countdown if countdown is not None else backoff_seconds(retries)
     # Keep the lease through the wait so the reaper does not hand the run to someone else.
     with runtime.database.transaction() as session:
         ledger.heartbeat(
@@ -221,8 +230,9 @@ def _retry_or_fail(
             worker=owner,
             lease_seconds=int(wait) + runtime.settings.lease_seconds,
         )
+    retries = int(task.request.retries or 0)
     log.warning("retryable provider error (%s); retry %d in %.1fs", exc, retries + 1, wait)
-    raise task.retry(exc=exc, countdown=wait)
+    raise task.retry(exc=exc, countdown=wait, kwargs={"retry_budget": budget.as_message()})
 
 
 @shared_task(
