@@ -94,34 +94,45 @@ def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None
         if offline_batch.is_batch(claimed, runtime.settings):
             _run_batch(self, runtime, claimed, owner)
             return
-        try:
-            run_debate_phase(
-                runtime.database,
-                runtime.settings,
-                claimed[0],
-                owner=owner,
-                backend_for=backend_factory(runtime.settings),
+        budget = RetryBudget.from_message(retry_budget)
+        if _debate(self, runtime, claimed[0], owner, budget):
+            send_score(self.app, runtime.database, evaluation_id=evaluation_id)
+
+
+def _debate(
+    task: Task, runtime: Runtime, claimed: Claimed, owner: str, budget: RetryBudget
+) -> bool:
+    """The debate phase of one claimed evaluation; True when it was handed to scoring.
+
+    Every way it can end is decided here, at once: a retry (the lease kept), a failure for
+    good, or a release for a retry after an exception nobody expected. Only a database
+    hiccup escapes, for Celery's own retry (which re-enters the lease).
+    """
+    try:
+        run_debate_phase(
+            runtime.database,
+            runtime.settings,
+            claimed,
+            owner=owner,
+            backend_for=backend_factory(runtime.settings),
+        )
+    except LeaseLostError:
+        log.warning("lease lost to another worker; stopping")
+    except RetryableError as exc:
+        _retry_or_fail(task, runtime, claimed.id, owner, exc, budget)
+    except FatalError as exc:
+        with runtime.database.transaction() as session:
+            ledger.fail_evaluation(
+                session, evaluation_id=claimed.id, worker=owner, error=_failure(exc)
             )
-        except LeaseLostError:
-            log.warning("lease lost to another worker; stopping")
-            return
-        except RetryableError as exc:
-            budget = RetryBudget.from_message(retry_budget)
-            _retry_or_fail(self, runtime, evaluation_id, owner, exc, budget)
-            return
-        except FatalError as exc:
-            with runtime.database.transaction() as session:
-                ledger.fail_evaluation(
-                    session, evaluation_id=evaluation_id, worker=owner, error=_failure(exc)
-                )
-            log.error("failed for good: %s", exc)
-            return
-        except (*DATABASE_HICCUPS, Retry):
-            raise
-        except Exception as exc:
-            _release_after(self, runtime, [evaluation_id], owner, exc)
-            return
-        send_score(self.app, runtime.database, evaluation_id=evaluation_id)
+        log.error("failed for good: %s", exc)
+    except (*DATABASE_HICCUPS, Retry):
+        raise
+    except Exception as exc:
+        _release_after(task, runtime, [claimed.id], owner, exc)
+    else:
+        return True
+    return False
 
 
 @shared_task(
