@@ -40,13 +40,6 @@ RESOLVED = (HypothesisStatus.VALIDATED.value, HypothesisStatus.REFUTED.value)
 
 
 @dataclass(frozen=True)
-class Scored:
-    snapshot_id: int
-    version: int
-    gene_symbols: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class TurnView:
     """What scoring reads of a turn, whether it comes from the ledger or straight from a debate."""
 
