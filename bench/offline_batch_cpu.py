@@ -6,7 +6,7 @@ Each mode gets a fresh database with the bundled hypotheses and the same evaluat
 it then runs them in this process as a worker would and reports the CPU time of this process
 (``time.process_time``, so PostgreSQL's own work is not counted) per evaluation:
 
-- ``one-by-one``: the model path, ``run_debate_phase`` then ``score_evaluation`` per
+- ``one-by-one``: the model path, ``run_debate_phase`` then ``score_debated`` per
   evaluation (turns stored as they come, ~50 statements each);
 - ``batch N``: ``workers.offline_batch`` claims N evaluations at a time and finishes them in
   one transaction, as ``hyposcore.evaluate_batch`` does.
@@ -30,7 +30,7 @@ from workers import offline_batch
 from workers.agents import backend_factory
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
-from workers.scoring_phase import score_evaluation
+from workers.scoring_phase import score_debated
 
 Runner = Callable[[Database, Settings, list[int]], None]
 
@@ -38,10 +38,11 @@ Runner = Callable[[Database, Settings, list[int]], None]
 def one_by_one(database: Database, settings: Settings, ids: list[int]) -> None:
     factory = backend_factory(settings)
     for evaluation_id in ids:
-        run_debate_phase(
-            database, settings, evaluation_id=evaluation_id, owner="bench", backend_for=factory
+        [claimed] = offline_batch.claim(
+            database, settings, evaluation_ids=[evaluation_id], owner="bench"
         )
-        score_evaluation(database, settings, evaluation_id=evaluation_id, owner="bench")
+        run_debate_phase(database, settings, claimed, owner="bench", backend_for=factory)
+        score_debated(database, settings, evaluation_ids=[evaluation_id])
 
 
 def in_batches(size: int) -> Runner:

@@ -22,6 +22,7 @@ from tempfile import TemporaryDirectory
 from debates.backends import registry
 from debates.case import Case
 from debates.runner import run_debate
+from debates.transcript import latest_by_persona
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from scoring.dimensions import Dimension
 from scoring.lmsr import DEFAULT_LIQUIDITY, MarketState
@@ -72,14 +73,8 @@ def bundled_case(hypothesis_id: str = HYPOTHESIS) -> Case:
 
 
 def latest_rows(turns: Sequence[TurnRecord]) -> list[PanelRow]:
-    """Each persona's turn in the highest round it spoke in, by persona name.
-
-    The same choice as ``workers.scoring_phase.latest_turns``; the runner returns the turns in
-    the order they were taken, which is the order of the stored turns' ids.
-    """
-    latest: dict[str, TurnRecord] = {}
-    for turn in sorted(turns, key=lambda t: t.round):  # stable: ties keep the debate's order
-        latest[turn.persona] = turn
+    """Each persona's turn in the highest round it spoke in (``debates.transcript``), by name."""
+    latest = latest_by_persona(turns)
     return [
         PanelRow(
             persona=persona,

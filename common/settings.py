@@ -102,7 +102,12 @@ class Settings(BaseSettings):
     )
     visibility_timeout_seconds: int = Field(3600, ge=60)
     resend_after_seconds: int = Field(
-        300, ge=1, description="Re-send a queued evaluation whose message is older than this."
+        300,
+        ge=1,
+        description=(
+            "Re-send the message of a queued (or debated) evaluation older than this; "
+            "the reaper waits longer while the queue is deep."
+        ),
     )
 
     # Schedule (celery beat)

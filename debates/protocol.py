@@ -21,6 +21,7 @@ from typing import Literal
 
 from debates.personas import SYNTHESIZER, get_persona
 from debates.schema import Verdict
+from debates.transcript import latest_by_persona
 from debates.types import DebateConfig, TurnRecord
 from scoring.dimensions import Dimension
 
@@ -84,13 +85,6 @@ def speakers(
             chosen.append(key)
     chosen.sort(key=lambda key: key == SYNTHESIZER)  # stable: keeps panel order otherwise
     return RoundSpeakers(tuple(chosen), "opening")
-
-
-def latest_by_persona(turns: Sequence[TurnRecord]) -> dict[str, TurnRecord]:
-    latest: dict[str, TurnRecord] = {}
-    for turn in turns:
-        latest[turn.persona] = turn
-    return latest
 
 
 def is_split(turns: Sequence[TurnRecord]) -> bool:

@@ -116,6 +116,12 @@ def test_compose_declares_the_services_the_design_names() -> None:
         assert set(SERVICES[name]["environment"]) <= fields, name
 
 
+def test_a_worker_that_exits_is_started_again() -> None:
+    # A worker whose pool cannot start exits; its supervisor (here compose) must restart it.
+    for name in ("worker-debates", "worker-scoring", "beat", "api"):
+        assert SERVICES[name].get("restart") == "unless-stopped", name
+
+
 def test_every_service_command_comes_up(tmp_path: Path) -> None:
     require_redis()
     prefix = f"hyposcore-compose-{uuid.uuid4().hex[:8]}:"

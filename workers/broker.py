@@ -120,3 +120,20 @@ def transport_options(
             options["global_keyprefix"] = key_prefix
         return options
     return {}
+
+
+def broker_queue_depth(app: Any, queue: str) -> int | None:
+    """Messages waiting in ``queue`` on any broker; None if the broker cannot say."""
+    try:
+        with app.connection_for_read() as connection:
+            # One try: a reaper must not hang on a broker that is down (it answers None).
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=5)
+            channel = connection.default_channel
+            # kombu's virtual transports (Redis, the embedded one) count a queue without
+            # needing it declared on this connection; AMQP answers a passive declare.
+            size = getattr(channel, "_size", None)
+            if size is not None:
+                return int(size(queue))
+            return int(channel.queue_declare(queue=queue, passive=True).message_count)
+    except Exception:
+        return None

@@ -20,7 +20,7 @@ from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import enqueue_many
 from workers.agents import batchable_backends
-from workers.celery_app import DEBATES_QUEUE, get_app
+from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE, get_app
 
 log = logging.getLogger(__name__)
 
@@ -113,30 +113,62 @@ def submit_evaluations(
     return enqueued
 
 
-def send_evaluate(database: Database, app: Celery, *, evaluation_id: int) -> bool:
-    """Send the evaluate message; on failure leave it to the reaper and say so."""
-    if not _send(app, evaluation_id=evaluation_id):
+def send_evaluate(
+    database: Database, app: Celery, *, evaluation_id: int, countdown: float | None = None
+) -> bool:
+    """Send the evaluate message (after ``countdown`` seconds); on failure leave it to the
+    reaper and say so."""
+    if not _send(app, evaluation_id=evaluation_id, countdown=countdown):
         return False
     with database.transaction() as session:
         ledger.mark_enqueued(session, evaluation_ids=[evaluation_id])
     return True
 
 
-def _send(app: Celery, *, evaluation_id: int) -> bool:
-    return _send_task(app, "hyposcore.evaluate", evaluation_id, [evaluation_id])
+def send_score(
+    app: Celery, database: Database, *, evaluation_id: int, countdown: float | None = None
+) -> bool:
+    """Hand a debated evaluation to the scoring queue.
+
+    The evaluation holds no lease while it waits, so a failed send costs nothing but time: the
+    reaper re-sends the message once it is old. Sending retries the broker a few times first.
+    """
+    if not _send_task(
+        app, "hyposcore.score", evaluation_id, [evaluation_id], SCORING_QUEUE, countdown
+    ):
+        return False
+    with database.transaction() as session:
+        ledger.mark_enqueued(session, evaluation_ids=[evaluation_id])
+    return True
+
+
+def _send(app: Celery, *, evaluation_id: int, countdown: float | None = None) -> bool:
+    return _send_task(
+        app, "hyposcore.evaluate", evaluation_id, [evaluation_id], DEBATES_QUEUE, countdown
+    )
 
 
 def _send_batch(app: Celery, *, evaluation_ids: Sequence[int]) -> bool:
     """One message for several offline evaluations, which one worker runs together."""
-    return _send_task(app, "hyposcore.evaluate_batch", list(evaluation_ids), evaluation_ids)
+    return _send_task(
+        app, "hyposcore.evaluate_batch", list(evaluation_ids), evaluation_ids, DEBATES_QUEUE
+    )
 
 
-def _send_task(app: Celery, name: str, arg: object, evaluation_ids: Sequence[int]) -> bool:
+def _send_task(
+    app: Celery,
+    name: str,
+    arg: object,
+    evaluation_ids: Sequence[int],
+    queue: str,
+    countdown: float | None = None,
+) -> bool:
     try:
         app.send_task(
             name,
             args=[arg],
-            queue=DEBATES_QUEUE,
+            queue=queue,
+            countdown=countdown,
             # No result is awaited (the ledger has the outcome); subscribing to one would
             # make a dead result store stall the caller.
             ignore_result=True,

@@ -1,8 +1,10 @@
-"""One evaluation's debate phase: claim the lease, resume the debate, store each turn.
+"""A model-backed evaluation's debate phase: resume the debate, store each turn as it comes.
 
-The task that calls this is thin; this module holds the orchestration, and the debate logic
-itself lives in ``debates``. Every write is keyed so a redelivered message repeats nothing:
-turns are unique per (evaluation, round, persona), and a resumed debate skips stored turns.
+The task claims the evaluation (once per delivery) and hands the claim here; this module holds
+the orchestration, and the debate logic itself lives in ``debates``. Every write is keyed so a
+redelivered message repeats nothing: turns are unique per (evaluation, round, persona), and a
+resumed debate skips stored turns. The phase ends by moving the evaluation to ``debated`` in
+the transaction that stores its last turns, giving up its lease: scoring is the score task's.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
+from storage.queries.debated import mark_debated
+from storage.queries.evaluation_batches import Claimed
 from storage.queries.turns import list_turns, save_turns
 from workers.cases import load_case
-from workers.lease import LeaseKeeper
+from workers.lease import LeaseKeeper, LeaseLostError
 from workers.records import turn_fields, turn_record
 
 log = logging.getLogger(__name__)
@@ -47,26 +51,21 @@ class DebatePhase:
 def run_debate_phase(
     database: Database,
     settings: Settings,
+    claimed: Claimed,
     *,
-    evaluation_id: int,
     owner: str,
     backend_for: BackendFactory,
-) -> DebatePhase | None:
-    """Claim the evaluation and run (or resume) its debate; None if another worker has it."""
+) -> DebatePhase:
+    """Run (or resume) the debate of an evaluation ``owner`` has claimed; leave it debated.
+
+    Raises LeaseLostError when another worker took the evaluation over meanwhile.
+    """
+    evaluation_id = claimed.id
+    config = DebateConfig.from_dict(claimed.config)
     with database.transaction() as session:
-        claimed = ledger.claim_evaluation(
-            session,
-            evaluation_id=evaluation_id,
-            worker=owner,
-            lease_seconds=settings.lease_seconds,
-        )
-        if not claimed:
-            return None
-        evaluation = ledger.get_evaluation(session, evaluation_id=evaluation_id)
-        config = DebateConfig.from_dict(evaluation.config)
-        case = load_case(session, hypothesis_id=evaluation.hypothesis_id)
+        case = load_case(session, hypothesis_id=claimed.hypothesis_id)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
-        believability = evaluation.believability
+        believability = claimed.believability
         if believability is None:
             believability = persona_believability(session)
             ledger.record_believability(
@@ -132,17 +131,20 @@ class TurnWriter:
             self._flush(session, debate_progress("debate", record.round, self._rounds, done))
 
     def finish(self, outcome: DebateOutcome, *, owner: str) -> None:
-        """Store what is left, the decisions and the quality, and mark the debate scored next."""
+        """Store what is left, the decisions and the quality, and hand the debate to scoring."""
         progress = debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
         with self._database.transaction() as session:
             self._flush(session, progress)
-            ledger.record_debate(
+            handed_over = mark_debated(
                 session,
                 evaluation_id=self._evaluation_id,
                 worker=owner,
                 decisions=[decision_dict(d) for d in outcome.decisions],
                 quality=outcome.quality,
+                progress=progress,
             )
+            if not handed_over:
+                raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {owner}")
 
     def _flush(self, session: Session, progress: dict[str, object]) -> None:
         self._lease.beat(progress, session=session)

@@ -22,8 +22,8 @@ from scoring.tournament import (
 )
 from storage.db import Database
 from storage.models import TournamentMatch, utcnow
-from storage.queries import evaluations as ledger
 from storage.queries.calibration import recalibrate, resolved_forecasts
+from storage.queries.reaper import recent_throughput, sweep_expired
 from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
     eligible_pairs,
@@ -35,29 +35,47 @@ from storage.queries.tournament import (
 from wiki.publish import PublishReport
 from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
-from workers.broker import purge_delivered
+from workers.broker import broker_queue_depth, purge_delivered
 from workers.cases import load_case
-from workers.dispatch import debate_config, send_evaluate, submit_evaluations
+from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
+from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
 
 log = logging.getLogger(__name__)
 
 
 def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[int]]:
     """Re-queue evaluations whose lease expired (or fail them when out of attempts), re-send
-    queued ones whose message is old, and purge the embedded broker's delivered rows."""
+    queued ones whose message is old and the score message of debated ones whose message is
+    old, and purge the embedded broker's delivered rows."""
+    debates_depth = broker_queue_depth(app, DEBATES_QUEUE)
+    scoring_depth = broker_queue_depth(app, SCORING_QUEUE)
+    base = settings.resend_after_seconds
     with database.transaction() as session:
-        sweep = ledger.sweep_expired(session, resend_after_seconds=settings.resend_after_seconds)
+        rate = recent_throughput(session)
+        sweep = sweep_expired(
+            session,
+            resend_after_seconds=resend_patience(
+                base, depth=debates_depth, per_second=rate.started_per_second
+            ),
+            rescore_after_seconds=resend_patience(
+                base, depth=scoring_depth, per_second=rate.scored_per_second
+            ),
+        )
     for evaluation_id in sweep.requeue:
         send_evaluate(database, app, evaluation_id=evaluation_id)
+    for evaluation_id in sweep.rescore:
+        send_score(app, database, evaluation_id=evaluation_id)
     purged = purge_delivered(settings.resolved_broker_url)
-    if sweep.requeue or sweep.failed or purged:
+    if sweep.requeue or sweep.failed or sweep.rescore or purged:
         log.info(
-            "reaper: re-sent %s, failed %s, purged %d delivered broker rows",
+            "reaper: re-sent %s, re-sent for scoring %s, failed %s, purged %d delivered "
+            "broker rows",
             sweep.requeue,
+            sweep.rescore,
             sweep.failed,
             purged,
         )
-    return {"requeued": sweep.requeue, "failed": sweep.failed}
+    return {"requeued": sweep.requeue, "rescored": sweep.rescore, "failed": sweep.failed}
 
 
 def reevaluate(
@@ -169,3 +187,24 @@ def recalibrate_resolved(database: Database) -> int:
                 believability=update_believability,
             )
     return len(resolved)
+
+
+# However deep the queue, a message older than this many re-send intervals is presumed lost.
+MAX_PATIENCE_FACTOR = 12
+
+
+def resend_patience(base_seconds: int, *, depth: int | None, per_second: float) -> int:
+    """How old a message must be before the reaper presumes it lost and sends it again.
+
+    A message behind ``depth`` others waits about depth / per_second seconds even when nothing
+    is wrong, so re-sending it sooner only duplicates it. The patience grows with that wait
+    (twice it, for slack), from ``base_seconds`` for an empty queue up to a cap, which it also
+    takes when messages wait but none have been taken lately (nobody consumes; re-sending
+    would not help either). An unknown depth keeps the base.
+    """
+    cap = base_seconds * MAX_PATIENCE_FACTOR
+    if not depth:
+        return base_seconds
+    if per_second <= 0:
+        return cap
+    return min(cap, base_seconds + int(2 * depth / per_second))

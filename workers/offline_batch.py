@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from common.logs import evaluation_context
 from common.settings import Settings
-from debates.backends.base import FatalError
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
@@ -34,6 +33,7 @@ from storage.queries.evaluation_batches import (
     complete_batch,
     renew_batch,
 )
+from storage.queries.evaluations import fail_lost_deliveries
 from storage.queries.knowledge import get_hypotheses_with_gene_facts
 from storage.queries.turns import list_turns_of, save_turns
 from workers.agents import batchable_backends
@@ -56,16 +56,30 @@ def claim(
     evaluation_ids: Sequence[int],
     owner: str,
     batchable_only: bool = False,
+    redelivered: bool = False,
 ) -> list[Claimed]:
-    """Claim what is claimable of ``evaluation_ids`` (of a batchable backend, if so asked)."""
+    """Claim what is claimable of ``evaluation_ids`` (of a batchable backend, if so asked).
+
+    A ``redelivered`` message (its previous worker died) spends an attempt even on leases it
+    already holds, and fails for good those whose attempts it finds spent.
+    """
     with database.transaction() as session:
-        return claim_batch(
+        claimed = claim_batch(
             session,
             evaluation_ids=evaluation_ids,
             worker=owner,
             lease_seconds=settings.lease_seconds,
             backends=batchable_backends(settings) if batchable_only else None,
+            redelivered=redelivered,
         )
+        if redelivered:
+            taken = {item.id for item in claimed}
+            lost = fail_lost_deliveries(
+                session, evaluation_ids=[i for i in evaluation_ids if i not in taken], worker=owner
+            )
+            if lost:
+                log.error("failed for good, their worker died on every delivery: %s", lost)
+        return claimed
 
 
 def is_batch(claimed: Sequence[Claimed], settings: Settings) -> bool:
@@ -160,17 +174,21 @@ def _read_inputs(database: Database, claimed: Sequence[Claimed]) -> _Inputs:
 def _debate_all(
     claimed: Sequence[Claimed], inputs: _Inputs, backend_for: BackendFactory
 ) -> tuple[list[_Debate], dict[int, str]]:
-    """Every debate of the batch, in memory; a fatal backend error fails only its evaluation."""
+    """Every debate of the batch, in memory; any error fails only its own evaluation.
+
+    The debates are deterministic, so an exception here would recur on every retry: the
+    evaluation fails for good at once, with the exception's type and message.
+    """
     debates: list[_Debate] = []
     failed: dict[int, str] = {}
     for item in claimed:
-        config = DebateConfig.from_dict(item.config)
         # A resumed evaluation goes on with the weights its debate began with.
         believability = (
             item.believability if item.believability is not None else inputs.believability
         )
         with evaluation_context(item.id):
             try:
+                config = DebateConfig.from_dict(item.config)
                 outcome = run_debate(
                     inputs.cases[item.hypothesis_id],
                     config=config,
@@ -178,8 +196,8 @@ def _debate_all(
                     prior_turns=inputs.prior[item.id],
                     believability=believability,
                 )
-            except FatalError as exc:
-                log.error("failed for good: %s", exc)
+            except Exception as exc:
+                log.error("failed for good: %s: %s", type(exc).__name__, exc, exc_info=True)
                 failed[item.id] = f"{type(exc).__name__}: {exc}"
                 continue
         debates.append(_Debate(item, outcome, believability))

@@ -1,11 +1,16 @@
-"""One evaluation's scoring phase: blend, trade, snapshot and finish — in one transaction.
+"""The scoring phase: blend, trade, snapshot and finish — one way for one evaluation or many.
 
-Either all of it is written (trades, the snapshot, the succeeded state) or none of it, and each
-part is keyed by the evaluation, so a redelivered message can neither half-score nor score twice.
+``score_batch`` scores debated evaluations in the caller's transaction: an offline batch calls
+it in the transaction that stores its debates, and the score task (``score_debated``) in the
+transaction that claims debated evaluations from the ledger — for a model-backed evaluation, a
+batch of one. Either all of it is written (trades, the snapshot, the succeeded state) or none
+of it, and each part is keyed by the evaluation, so a redelivered message can neither
+half-score nor score twice.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -13,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.settings import Settings
 from debates.personas import SYNTHESIZER
+from debates.transcript import latest_by_persona
 from debates.types import TurnRecord
 from scoring.blend import Blend, BlendError, PersonaScores, blend
 from scoring.calibration import brier_of_moments, update_believability
@@ -22,23 +28,16 @@ from scoring.lmsr import MarketState, Trade
 from scoring.weights import Weights
 from storage.db import Database
 from storage.models import DebateTurn, HypothesisStatus, Rating
-from storage.queries import evaluations as ledger
-from storage.queries.calibration import persona_believability, recalibrate, recalibrate_many
-from storage.queries.exchange import get_or_create_market, market_price, record_trades
-from storage.queries.knowledge import get_hypothesis
+from storage.queries.calibration import persona_believability, recalibrate_many
+from storage.queries.debated import claim_debated, complete_debated, debated_rows, fail_debated
 from storage.queries.score_batches import ScoreBatch
-from storage.queries.snapshots import ensure_scoring_config, record_snapshot
+from storage.queries.snapshots import ensure_scoring_config
 from storage.queries.tournament import get_ratings
-from storage.queries.turns import list_turns
+from storage.queries.turns import list_turns_of
+
+log = logging.getLogger(__name__)
 
 RESOLVED = (HypothesisStatus.VALIDATED.value, HypothesisStatus.REFUTED.value)
-
-
-@dataclass(frozen=True)
-class Scored:
-    snapshot_id: int
-    version: int
-    gene_symbols: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -63,13 +62,8 @@ class TurnView:
 
 
 def latest_turns(turns: Sequence[TurnView]) -> list[TurnView]:
-    """Each persona's last word: its turn in the highest round it spoke in.
-
-    ``turns`` come in the order they were written; a stable sort keeps that order within a round.
-    """
-    latest: dict[str, TurnView] = {}
-    for turn in sorted(turns, key=lambda t: t.round):
-        latest[turn.persona] = turn
+    """Each persona's last word (the ``debates.transcript`` rule), by persona name."""
+    latest = latest_by_persona(turns)
     return [latest[persona] for persona in sorted(latest)]
 
 
@@ -120,81 +114,55 @@ def rating_fields(rating: Rating | None) -> dict[str, float | None]:
     }
 
 
-def score_evaluation(
+@dataclass(frozen=True)
+class ScoredBatch:
+    """What a score delivery did: evaluations succeeded and failed, genes to publish."""
+
+    succeeded: tuple[int, ...]
+    failed: tuple[int, ...]
+    gene_symbols: tuple[str, ...]
+
+
+def score_debated(
     database: Database,
     settings: Settings,
     *,
-    evaluation_id: int,
-    owner: str,
+    evaluation_ids: Sequence[int],
     weights: Weights | None = None,
-) -> Scored | None:
-    """Score a debated evaluation; None when its lease moved on or it already finished."""
-    weights = weights or Weights.default()
+) -> ScoredBatch:
+    """Claim the debated ones of ``evaluation_ids`` and score them in one transaction.
+
+    Those no longer debated (scored by a duplicate message, cancelled) are skipped.
+    """
     with database.transaction() as session:
-        # Fencing: only the holder of the lease may finish the evaluation.
-        if not ledger.heartbeat(
-            session, evaluation_id=evaluation_id, worker=owner, lease_seconds=settings.lease_seconds
-        ):
-            return None
-        evaluation = ledger.get_evaluation(session, evaluation_id=evaluation_id)
-        hypothesis = get_hypothesis(session, hypothesis_id=evaluation.hypothesis_id)
-        turns = list_turns(session, evaluation_id=evaluation_id)
-        # Weighed as the debate was, with the believabilities fixed when it started.
-        believability = evaluation.believability
-        if believability is None:
-            believability = persona_believability(session)
-        quality = evaluation.quality if evaluation.quality is not None else 0.0
-        market = get_or_create_market(
-            session, hypothesis_id=hypothesis.id, liquidity=settings.market_liquidity
-        )
-        try:
-            plan = plan_score(
-                [TurnView.of_row(turn) for turn in turns],
-                believability,
-                weights,
-                level=settings.interval_level,
-                market=MarketState(b=market.liquidity, q_yes=market.q_yes, q_no=market.q_no),
-                quality=quality,
-            )
-        except BlendError as exc:
-            ledger.fail_evaluation(
-                session, evaluation_id=evaluation_id, worker=owner, error=f"cannot score: {exc}"
-            )
-            return None
-        result = plan.blend
-        ensure_scoring_config(session, digest=result.config_hash, weights=weights.as_dict())
-        record_trades(
+        claimed = claim_debated(session, evaluation_ids=evaluation_ids)
+        rows = debated_rows(session, evaluation_ids=claimed)
+        turns = list_turns_of(session, evaluation_ids=claimed)
+        unfixed = any(row.believability is None for row in rows)
+        fallback = persona_believability(session) if unfixed else {}
+        scored, failed = score_batch(
             session,
-            hypothesis_id=hypothesis.id,
-            evaluation_id=evaluation_id,
-            trades=plan.trades,
+            settings,
+            [
+                Debated(
+                    evaluation_id=row.id,
+                    hypothesis_id=row.hypothesis_id,
+                    resolved=row.hypothesis.status in RESOLVED,
+                    turns=[TurnView.of_row(turn) for turn in turns[row.id]],
+                    quality=row.quality if row.quality is not None else 0.0,
+                    # Weighed as the debate was, with the believabilities fixed when it started.
+                    believability=row.believability if row.believability is not None else fallback,
+                )
+                for row in rows
+            ],
+            weights=weights or Weights.default(),
         )
-        rating = get_ratings(session, hypothesis_ids=[hypothesis.id]).get(hypothesis.id)
-        snapshot, _ = record_snapshot(
-            session,
-            hypothesis_id=hypothesis.id,
-            evaluation_id=evaluation_id,
-            **result.snapshot_fields(),
-            **rating_fields(rating),
-            market_price=market_price(session, hypothesis_id=hypothesis.id),
-            quality=quality,
-        )
-        if hypothesis.status in RESOLVED:
-            # A debate about a settled question is a forecast we can grade at once.
-            recalibrate(
-                session,
-                hypothesis_id=hypothesis.id,
-                brier=brier_of_moments,
-                believability=update_believability,
-            )
-        ledger.complete_evaluation(
-            session, evaluation_id=evaluation_id, worker=owner, quality=quality
-        )
-        return Scored(
-            snapshot_id=snapshot.id,
-            version=snapshot.version,
-            gene_symbols=tuple(gene.symbol for gene in hypothesis.genes),
-        )
+        complete_debated(session, evaluation_ids=scored)
+        fail_debated(session, failures=failed)
+        symbols = {gene.symbol for row in rows if row.id in scored for gene in row.hypothesis.genes}
+    return ScoredBatch(
+        succeeded=tuple(scored), failed=tuple(sorted(failed)), gene_symbols=tuple(sorted(symbols))
+    )
 
 
 @dataclass(frozen=True)
@@ -245,6 +213,10 @@ def score_batch(
             )
         except BlendError as exc:
             failed[item.evaluation_id] = f"cannot score: {exc}"
+            continue
+        except Exception as exc:
+            log.exception("evaluation %s: scoring failed", item.evaluation_id)
+            failed[item.evaluation_id] = f"cannot score: {type(exc).__name__}: {exc}"
             continue
         batch.trade(h, evaluation_id=item.evaluation_id, trades=plan.trades)
         batch.snapshot(

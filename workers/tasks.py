@@ -12,23 +12,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import Retry
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from common.logs import evaluation_context
 from debates.backends.base import FatalError, RateLimitedError, RetryableError
 from storage.queries import evaluations as ledger
+from storage.queries.debated import scoring_failed
 from storage.queries.evaluation_batches import Claimed
+from storage.queries.turns import count_turns
 from workers import maintenance, offline_batch, scoring_phase
 from workers.agents import backend_factory, batchable_backends
-from workers.celery_app import PUBLISH_QUEUE, SCORING_QUEUE
-from workers.dispatch import send_evaluate
+from workers.celery_app import PUBLISH_QUEUE
+from workers.dispatch import send_evaluate, send_score
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
+from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
 
-MAX_PROVIDER_RETRIES = 6
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 120.0
 # Database hiccups (a dropped connection, a failover) are retried with the same owner token,
@@ -47,6 +50,19 @@ def _owner(task: Task) -> str:
     return f"{task.request.hostname or 'local'}/{task.request.id}"
 
 
+def _redelivered(task: Task) -> bool:
+    """True when the broker gave this message back because the worker running it died.
+
+    The token is the same as the dead delivery's, so only this flag tells a crash (which
+    spends an attempt) from a retry (which does not).
+    """
+    return bool((task.request.delivery_info or {}).get("redelivered"))
+
+
+def _failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
 @shared_task(
     bind=True,
     name="hyposcore.evaluate",
@@ -56,13 +72,21 @@ def _owner(task: Task) -> str:
     retry_backoff=DB_RETRY_SECONDS,
     retry_backoff_max=60,
 )
-def evaluate(self: Task, evaluation_id: int) -> None:
-    """Run (or resume) the debate of one evaluation, then hand it to the scoring queue."""
+def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None = None) -> None:
+    """Claim one evaluation and run (or resume) its debate; hand a model's debate to scoring.
+
+    ``retry_budget`` is what earlier deliveries spent on provider errors (see
+    ``workers.retry_budget``); a retry message carries it.
+    """
     runtime = runtime_for(self.app)
     owner = _owner(self)
     with evaluation_context(evaluation_id):
         claimed = offline_batch.claim(
-            runtime.database, runtime.settings, evaluation_ids=[evaluation_id], owner=owner
+            runtime.database,
+            runtime.settings,
+            evaluation_ids=[evaluation_id],
+            owner=owner,
+            redelivered=_redelivered(self),
         )
         if not claimed:
             log.info("not claimed (finished, or another worker holds the lease); dropping")
@@ -70,41 +94,45 @@ def evaluate(self: Task, evaluation_id: int) -> None:
         if offline_batch.is_batch(claimed, runtime.settings):
             _run_batch(self, runtime, claimed, owner)
             return
-        try:
-            # The claim above is re-entered: the same owner keeps its lease.
-            phase = run_debate_phase(
-                runtime.database,
-                runtime.settings,
-                evaluation_id=evaluation_id,
-                owner=owner,
-                backend_for=backend_factory(runtime.settings),
-            )
-        except LeaseLostError:
-            log.warning("lease lost to another worker; stopping")
-            return
-        except RateLimitedError as exc:
-            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0)
-            _retry_or_fail(self, runtime, evaluation_id, owner, exc, countdown=wait)
-            return
-        except RetryableError as exc:
-            _retry_or_fail(self, runtime, evaluation_id, owner, exc)
-            return
-        except FatalError as exc:
-            with runtime.database.transaction() as session:
-                ledger.fail_evaluation(
-                    session,
-                    evaluation_id=evaluation_id,
-                    worker=owner,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-            log.error("failed for good: %s", exc)
-            return
-        if phase is None:
-            log.info("not claimed (finished, or another worker holds the lease); dropping")
-            return
-        self.app.send_task(
-            "hyposcore.score", args=[evaluation_id, owner], queue=SCORING_QUEUE, ignore_result=True
+        budget = RetryBudget.from_message(retry_budget)
+        if _debate(self, runtime, claimed[0], owner, budget):
+            send_score(self.app, runtime.database, evaluation_id=evaluation_id)
+
+
+def _debate(
+    task: Task, runtime: Runtime, claimed: Claimed, owner: str, budget: RetryBudget
+) -> bool:
+    """The debate phase of one claimed evaluation; True when it was handed to scoring.
+
+    Every way it can end is decided here, at once: a retry (the lease kept), a failure for
+    good, or a release for a retry after an exception nobody expected. Only a database
+    hiccup escapes, for Celery's own retry (which re-enters the lease).
+    """
+    try:
+        run_debate_phase(
+            runtime.database,
+            runtime.settings,
+            claimed,
+            owner=owner,
+            backend_for=backend_factory(runtime.settings),
         )
+    except LeaseLostError:
+        log.warning("lease lost to another worker; stopping")
+    except RetryableError as exc:
+        _retry_or_fail(task, runtime, claimed.id, owner, exc, budget)
+    except FatalError as exc:
+        with runtime.database.transaction() as session:
+            ledger.fail_evaluation(
+                session, evaluation_id=claimed.id, worker=owner, error=_failure(exc)
+            )
+        log.error("failed for good: %s", exc)
+    except (*DATABASE_HICCUPS, Retry):
+        raise
+    except Exception as exc:
+        _release_after(task, runtime, [claimed.id], owner, exc)
+    else:
+        return True
+    return False
 
 
 @shared_task(
@@ -131,6 +159,7 @@ def evaluate_batch(self: Task, evaluation_ids: list[int]) -> None:
         evaluation_ids=evaluation_ids,
         owner=owner,
         batchable_only=True,
+        redelivered=_redelivered(self),
     )
     if len(claimed) < len(evaluation_ids):
         log.info("batch: %d of %d claimable", len(claimed), len(evaluation_ids))
@@ -139,35 +168,71 @@ def evaluate_batch(self: Task, evaluation_ids: list[int]) -> None:
 
 
 def _run_batch(task: Task, runtime: Runtime, claimed: Sequence[Claimed], owner: str) -> None:
-    batch = offline_batch.run_batch(
-        runtime.database,
-        runtime.settings,
-        claimed,
-        owner=owner,
-        backend_for=backend_factory(runtime.settings),
-    )
+    try:
+        batch = offline_batch.run_batch(
+            runtime.database,
+            runtime.settings,
+            claimed,
+            owner=owner,
+            backend_for=backend_factory(runtime.settings),
+        )
+    except DATABASE_HICCUPS:
+        raise
+    except Exception as exc:
+        # Each evaluation's own errors are caught inside; this is the batch as a whole.
+        _release_after(task, runtime, [item.id for item in claimed], owner, exc)
+        return
     _send_publish(task, batch.gene_symbols)
+
+
+def _release_after(
+    task: Task, runtime: Runtime, evaluation_ids: Sequence[int], owner: str, exc: Exception
+) -> None:
+    """End this delivery at once after an exception nobody expected, never waiting out a lease.
+
+    Each evaluation goes back to queued with the error (its next claim spends an attempt) and
+    its message is sent again after a back-off, or it fails for good once its attempts are spent.
+    """
+    log.error("unexpected %s; ending this delivery", _failure(exc), exc_info=exc)
+    with runtime.database.transaction() as session:
+        states = {
+            evaluation_id: ledger.release_for_retry(
+                session, evaluation_id=evaluation_id, worker=owner, error=_failure(exc)
+            )
+            for evaluation_id in evaluation_ids
+        }
+    for evaluation_id, state in states.items():
+        if state == "queued":
+            wait = backoff_seconds(0)
+            send_evaluate(runtime.database, task.app, evaluation_id=evaluation_id, countdown=wait)
 
 
 def _retry_or_fail(
     task: Task,
-    runtime: Any,
+    runtime: Runtime,
     evaluation_id: int,
     owner: str,
-    exc: Exception,
-    countdown: float | None = None,
+    exc: RetryableError,
+    budget: RetryBudget,
 ) -> None:
-    retries = int(task.request.retries or 0)
-    if retries >= MAX_PROVIDER_RETRIES:
+    """Retry the debate after a back-off (or the provider's Retry-After), keeping the lease;
+    fail the evaluation once the request's retries or the rate-limit waits are spent."""
+    try:
+        if isinstance(exc, RateLimitedError):
+            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0)
+            budget = budget.after_rate_limit(wait, exc)
+        else:
+            with runtime.database.sessions() as session:
+                turns_done = count_turns(session, evaluation_id=evaluation_id)
+            budget = budget.after_failure(turns_done, exc)
+            wait = backoff_seconds(budget.failures - 1)
+    except BudgetSpentError as spent:
         with runtime.database.transaction() as session:
             ledger.fail_evaluation(
-                session,
-                evaluation_id=evaluation_id,
-                worker=owner,
-                error=f"provider kept failing after {retries} retries: {exc}",
+                session, evaluation_id=evaluation_id, worker=owner, error=str(spent)
             )
+        log.error("failed for good: %s", spent)
         return
-    wait = countdown if countdown is not None else backoff_seconds(retries)
     # Keep the lease through the wait so the reaper does not hand the run to someone else.
     with runtime.database.transaction() as session:
         ledger.heartbeat(
@@ -176,28 +241,48 @@ def _retry_or_fail(
             worker=owner,
             lease_seconds=int(wait) + runtime.settings.lease_seconds,
         )
+    retries = int(task.request.retries or 0)
     log.warning("retryable provider error (%s); retry %d in %.1fs", exc, retries + 1, wait)
-    raise task.retry(exc=exc, countdown=wait)
+    raise task.retry(exc=exc, countdown=wait, kwargs={"retry_budget": budget.as_message()})
 
 
 @shared_task(
     bind=True,
     name="hyposcore.score",
-    max_retries=10,
+    max_retries=None,
     acks_late=True,
     autoretry_for=DATABASE_HICCUPS,
     retry_backoff=DB_RETRY_SECONDS,
     retry_backoff_max=60,
 )
-def score(self: Task, evaluation_id: int, owner: str) -> None:
-    """Aggregate the debate, trade on the exchange, write the snapshot, finish the evaluation."""
+def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
+    """Score a debated evaluation: a batch of one through the batches' scoring code.
+
+    ``owner`` is accepted from messages sent before the debated state existed, and ignored:
+    a debated evaluation holds no lease, and this task claims it by its state alone.
+    """
     runtime = runtime_for(self.app)
     with evaluation_context(evaluation_id):
-        done = scoring_phase.score_evaluation(
-            runtime.database, runtime.settings, evaluation_id=evaluation_id, owner=owner
-        )
-        if done is None:
-            log.info("scoring skipped: the lease moved on or the evaluation already ended")
+        try:
+            done = scoring_phase.score_debated(
+                runtime.database, runtime.settings, evaluation_ids=[evaluation_id]
+            )
+        except DATABASE_HICCUPS:
+            raise
+        except Exception as exc:
+            log.error("unexpected %s while scoring", _failure(exc), exc_info=exc)
+            with runtime.database.transaction() as session:
+                state = scoring_failed(session, evaluation_id=evaluation_id, error=_failure(exc))
+            if state == "debated":
+                send_score(
+                    self.app,
+                    runtime.database,
+                    evaluation_id=evaluation_id,
+                    countdown=backoff_seconds(0),
+                )
+            return
+        if not done.succeeded and not done.failed:
+            log.info("scoring skipped: not debated (already scored, or cancelled)")
             return
         _send_publish(self, done.gene_symbols)
 

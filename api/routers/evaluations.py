@@ -45,7 +45,7 @@ def get_submit() -> SubmitFn:
 
 
 EvaluationId = Annotated[int, Path(ge=1, description="The evaluation's id.")]
-State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+State = Literal["queued", "running", "debated", "succeeded", "failed", "cancelled"]
 
 
 @router.post(

@@ -23,9 +23,9 @@ from debates.backends.base import BackendError
 from debates.case import Case
 from debates.config import validate_config
 from debates.personas import get_persona
-from debates.protocol import latest_by_persona
 from debates.quality import debate_quality
 from debates.runner import run_debate
+from debates.transcript import latest_by_persona
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
 from scoring.blend import BlendError

@@ -23,6 +23,7 @@ _TERMINAL = {state.value for state in TERMINAL_STATES}
 _STATE_STYLE = {
     "queued": "yellow",
     "running": "cyan",
+    "debated": "blue",
     "succeeded": "green",
     "failed": "red",
     "cancelled": "dim",
@@ -144,6 +145,8 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     rounds = max(int(progress.get("rounds", 0)), 1)
     turns = int(progress.get("turns_done", 0))
     phase = progress.get("phase", row.state)
+    if row.state == "debated":
+        return 0.95, "debated · waiting for scoring"
     if phase == "scoring":
         return 0.95, "scoring"
     fraction = min(0.9, 0.9 * round_ / rounds) if row.state == "running" else 0.0
@@ -187,3 +190,6 @@ def status(
             escape((row.error or "")[:120]),
         )
     console.print(table)
+    if evaluation_id is not None and rows[0].error:
+        # One evaluation asked for: its whole error, unfolded, whatever the terminal's width.
+        console.print(f"[red]error:[/] {escape(rows[0].error)}", highlight=False, soft_wrap=True)

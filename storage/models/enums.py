@@ -34,10 +34,13 @@ class StudyType(enum.StrEnum):
 class EvaluationState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    # The debate is stored and the evaluation waits for the scoring queue; it holds no lease,
+    # so a backlog of score messages can never expire it (the reaper re-sends its message).
+    DEBATED = "debated"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
-ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING)
+ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING, EvaluationState.DEBATED)
 TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)

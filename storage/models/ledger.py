@@ -18,8 +18,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, check_in, utcnow
-from storage.models.enums import EvaluationState
+from storage.models.enums import ACTIVE_STATES, EvaluationState
 from storage.models.knowledge import Hypothesis
+
+_LIVE_VALUES = ", ".join(f"'{state.value}'" for state in ACTIVE_STATES)
+# The states in which an evaluation still counts as live for dedup (one per configuration).
+LIVE_STATES_SQL = f"state IN ({_LIVE_VALUES})"
 
 
 class Evaluation(Base):
@@ -35,8 +39,8 @@ class Evaluation(Base):
             "hypothesis_id",
             "dedup_key",
             unique=True,
-            sqlite_where=text("state IN ('queued', 'running')"),
-            postgresql_where=text("state IN ('queued', 'running')"),
+            sqlite_where=text(LIVE_STATES_SQL),
+            postgresql_where=text(LIVE_STATES_SQL),
         ),
         Index("ix_evaluations_state_lease", "state", "lease_expires_at"),
     )

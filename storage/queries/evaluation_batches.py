@@ -51,6 +51,7 @@ def claim_batch(
     worker: str,
     lease_seconds: int,
     backends: Collection[str] | None = None,
+    redelivered: bool = False,
     now: datetime | None = None,
 ) -> list[Claimed]:
     """Take the leases of those of ``evaluation_ids`` that are claimable (and of ``backends``).
@@ -65,6 +66,7 @@ def claim_batch(
         worker=worker,
         lease_seconds=lease_seconds,
         backends=backends,
+        redelivered=redelivered,
         now=now,
     )
     return _claimed(session, claimed)

@@ -133,6 +133,7 @@ def claim_evaluation(
     evaluation_id: int,
     worker: str,
     lease_seconds: int,
+    redelivered: bool = False,
     now: datetime | None = None,
 ) -> bool:
     """Take the lease of a queued evaluation, or of a running one whose lease has expired.
@@ -143,7 +144,12 @@ def claim_evaluation(
     attempts are spent; the caller then drops its message.
     """
     claimed = claim_evaluations(
-        session, evaluation_ids=[evaluation_id], worker=worker, lease_seconds=lease_seconds, now=now
+        session,
+        evaluation_ids=[evaluation_id],
+        worker=worker,
+        lease_seconds=lease_seconds,
+        redelivered=redelivered,
+        now=now,
     )
     return bool(claimed)
 
@@ -155,29 +161,35 @@ def claim_evaluations(
     worker: str,
     lease_seconds: int,
     backends: Collection[str] | None = None,
+    redelivered: bool = False,
     now: datetime | None = None,
 ) -> list[int]:
     """``claim_evaluation`` for several at once (only those of ``backends``, if given).
 
-    Returns the ids now leased to ``worker``, in id order.
+    A retry of the same task (same owner token) re-enters its own lease without spending an
+    attempt: attempts count deliveries, not back-offs. A ``redelivered`` message (the broker
+    gave it back because the worker running it died) is a new delivery even under the same
+    token, so re-entering spends an attempt, and is refused once they are spent (see
+    ``fail_lost_deliveries``). Returns the ids now leased to ``worker``, in id order.
     """
     now = now or utcnow()
     # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
-    # statement. A retry of the same task (same owner token) re-enters its own lease without
-    # spending an attempt: attempts count deliveries lost to dead workers, not back-offs.
+    # statement.
     own = (Evaluation.state == EvaluationState.RUNNING.value) & (Evaluation.lease_owner == worker)
-    conditions = [
-        Evaluation.id.in_(list(evaluation_ids)),
-        or_(
-            own,
-            (Evaluation.attempts < Evaluation.max_attempts)
-            & or_(
-                Evaluation.state == EvaluationState.QUEUED.value,
-                (Evaluation.state == EvaluationState.RUNNING.value)
-                & (Evaluation.lease_expires_at < now),
-            ),
-        ),
-    ]
+    fresh = or_(
+        Evaluation.state == EvaluationState.QUEUED.value,
+        (Evaluation.state == EvaluationState.RUNNING.value) & (Evaluation.lease_expires_at < now),
+    )
+    spent = Evaluation.attempts >= Evaluation.max_attempts
+    if redelivered:
+        claimable: Any = ~spent & or_(own, fresh)
+        attempts: Any = Evaluation.attempts + 1
+        error: Any = case((own, _LOST_WORKER), else_=None)
+    else:
+        claimable = or_(own, ~spent & fresh)
+        attempts = Evaluation.attempts + case((own, 0), else_=1)
+        error = case((own, Evaluation.error), else_=None)
+    conditions = [Evaluation.id.in_(list(evaluation_ids)), claimable]
     if backends is not None:
         conditions.append(Evaluation.config["backend"].as_string().in_(list(backends)))
     claimed = session.scalars(
@@ -188,15 +200,87 @@ def claim_evaluations(
             lease_owner=worker,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             heartbeat_at=now,
-            attempts=Evaluation.attempts + case((own, 0), else_=1),
+            attempts=attempts,
             started_at=func.coalesce(Evaluation.started_at, now),
-            error=case((own, Evaluation.error), else_=None),
+            error=error,
             updated_at=now,
         )
         .returning(Evaluation.id)
         .execution_options(synchronize_session=False)
     ).all()
     return sorted(claimed)
+
+
+_LOST_WORKER = "the worker running the previous delivery died (killed, out of memory or a crash)"
+
+
+def fail_lost_deliveries(
+    session: Session, *, evaluation_ids: Sequence[int], worker: str, now: datetime | None = None
+) -> list[int]:
+    """Fail those of ``evaluation_ids`` whose redelivered message finds every attempt spent.
+
+    Such an evaluation kills the worker that runs it every time (a poison evaluation): its
+    message keeps coming back under the same owner token, and only counting deliveries
+    ends the loop. Returns the ids failed.
+    """
+    if not evaluation_ids:
+        return []
+    now = now or utcnow()
+    failed = session.scalars(
+        update(Evaluation)
+        .where(
+            Evaluation.id.in_(list(evaluation_ids)),
+            Evaluation.state == EvaluationState.RUNNING.value,
+            Evaluation.lease_owner == worker,
+            Evaluation.attempts >= Evaluation.max_attempts,
+        )
+        .values(
+            state=EvaluationState.FAILED.value,
+            lease_owner=None,
+            lease_expires_at=None,
+            error=f"{_LOST_WORKER} on every delivery; all attempts spent",
+            finished_at=now,
+            updated_at=now,
+        )
+        .returning(Evaluation.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(failed)
+
+
+def release_for_retry(
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    error: str,
+    now: datetime | None = None,
+) -> str | None:
+    """End a delivery that failed unexpectedly: back to queued, or failed once attempts are spent.
+
+    The error is kept on the row either way, so ``hyposcore status`` and the API show why.
+    Returns the new state, or None when ``worker`` no longer holds the lease.
+    """
+    now = now or utcnow()
+    spent = Evaluation.attempts >= Evaluation.max_attempts
+    state = case((spent, EvaluationState.FAILED.value), else_=EvaluationState.QUEUED.value)
+    released = session.scalars(
+        update(Evaluation)
+        .where(*_owned(evaluation_id, worker))
+        .values(
+            state=state,
+            lease_owner=None,
+            lease_expires_at=None,
+            # No message is out for it now: the caller re-sends, or else the reaper does.
+            enqueued_at=None,
+            error=error,
+            finished_at=case((spent, now), else_=None),
+            updated_at=now,
+        )
+        .returning(Evaluation.state)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return released[0] if released else None
 
 
 def heartbeat(
@@ -226,24 +310,6 @@ def heartbeat(
     return _one_row(result)
 
 
-def record_debate(
-    session: Session,
-    *,
-    evaluation_id: int,
-    worker: str,
-    decisions: Sequence[Mapping[str, Any]],
-    quality: float,
-) -> bool:
-    """Store the debate's round-control decisions and its quality on the ledger row."""
-    result = session.execute(
-        update(Evaluation)
-        .where(*_owned(evaluation_id, worker))
-        .values(decisions=[dict(d) for d in decisions], quality=quality, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return _one_row(result)
-
-
 def record_believability(
     session: Session, *, evaluation_id: int, worker: str, believability: Mapping[str, float]
 ) -> bool:
@@ -265,7 +331,7 @@ def complete_evaluation(
     quality: float | None = None,
     now: datetime | None = None,
 ) -> bool:
-    return _release(
+    return release(
         session,
         _owned(evaluation_id, worker),
         state=EvaluationState.SUCCEEDED,
@@ -288,15 +354,15 @@ def fail_evaluation(
         if worker is not None
         else (Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE))
     )
-    return _release(session, conditions, state=EvaluationState.FAILED, now=now, error=error)
+    return release(session, conditions, state=EvaluationState.FAILED, now=now, error=error)
 
 
 def cancel_evaluation(session: Session, *, evaluation_id: int, now: datetime | None = None) -> bool:
     conditions = (Evaluation.id == evaluation_id, Evaluation.state.in_(_LIVE))
-    return _release(session, conditions, state=EvaluationState.CANCELLED, now=now)
+    return release(session, conditions, state=EvaluationState.CANCELLED, now=now)
 
 
-def _release(
+def release(
     session: Session,
     conditions: tuple[Any, ...],
     *,
@@ -317,68 +383,6 @@ def _release(
         .execution_options(synchronize_session=False)
     )
     return _one_row(result)
-
-
-@dataclass(frozen=True)
-class Sweep:
-    """What one reaper pass did: evaluations to re-send, and those it failed for good."""
-
-    requeue: list[int]
-    failed: list[int]
-
-
-def sweep_expired(
-    session: Session, *, resend_after_seconds: int, now: datetime | None = None
-) -> Sweep:
-    """Find evaluations a dead worker or a lost message left behind.
-
-    A running evaluation whose lease expired goes back to queued (or fails once its attempts are
-    spent, with the reason); a queued one whose last message is older than
-    ``resend_after_seconds`` is re-sent. Returns the ids whose message the caller must send.
-    """
-    now = now or utcnow()
-    expired = session.scalars(
-        select(Evaluation)
-        .where(
-            Evaluation.state == EvaluationState.RUNNING.value,
-            Evaluation.lease_expires_at < now,
-        )
-        .with_for_update(skip_locked=True)
-    ).all()
-    requeue: list[int] = []
-    failed: list[int] = []
-    for evaluation in expired:
-        if evaluation.attempts >= evaluation.max_attempts:
-            fail_evaluation(
-                session,
-                evaluation_id=evaluation.id,
-                error=(
-                    f"lease expired after {evaluation.attempts} of {evaluation.max_attempts} "
-                    f"attempts (last worker: {evaluation.lease_owner}); giving up"
-                ),
-                now=now,
-            )
-            failed.append(evaluation.id)
-        else:
-            _release(
-                session,
-                (Evaluation.id == evaluation.id, Evaluation.state == "running"),
-                state=EvaluationState.QUEUED,
-                now=now,
-                error=f"lease of worker {evaluation.lease_owner} expired; re-queued",
-            )
-            requeue.append(evaluation.id)
-    stale = session.scalars(
-        select(Evaluation.id).where(
-            Evaluation.state == EvaluationState.QUEUED.value,
-            or_(
-                Evaluation.enqueued_at.is_(None),
-                Evaluation.enqueued_at < now - timedelta(seconds=resend_after_seconds),
-            ),
-        )
-    ).all()
-    requeue.extend(i for i in stale if i not in requeue)
-    return Sweep(requeue=sorted(requeue), failed=sorted(failed))
 
 
 def get_evaluation(session: Session, *, evaluation_id: int) -> Evaluation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, utcnow
@@ -51,4 +51,16 @@ def list_turns(session: Session, *, evaluation_id: int) -> list[DebateTurn]:
             .where(DebateTurn.evaluation_id == evaluation_id)
             .order_by(DebateTurn.round, DebateTurn.id)
         )
+    )
+
+
+def count_turns(session: Session, *, evaluation_id: int) -> int:
+    """How many turns of the evaluation are stored: how far its debate has got."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(DebateTurn)
+            .where(DebateTurn.evaluation_id == evaluation_id)
+        )
+        or 0
     )

@@ -9,6 +9,7 @@ import pytest
 from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import DebateTurn, Evaluation, Hypothesis, ScoringConfig
+from storage.queries import debated, reaper
 from storage.queries import evaluations as ledger
 from storage.queries.snapshots import ensure_scoring_config, record_snapshot
 from storage.queries.turns import list_turns, save_turns
@@ -132,7 +133,7 @@ def test_reaper_requeues_then_fails_when_attempts_are_spent(db: Database, hypoth
             )
         now += timedelta(seconds=20)
         with db.transaction() as session:
-            sweep = ledger.sweep_expired(session, resend_after_seconds=3600, now=now)
+            sweep = reaper.sweep_expired(session, resend_after_seconds=3600, now=now)
         if attempt == 1:
             assert sweep.requeue == [eid] and sweep.failed == []
     assert sweep.failed == [eid] and sweep.requeue == []
@@ -150,13 +151,13 @@ def test_reaper_resends_queued_evaluations_whose_message_is_old(
         ledger.mark_enqueued(session, evaluation_ids=[eid], now=T0)
     with db.transaction() as session:
         assert (
-            ledger.sweep_expired(
+            reaper.sweep_expired(
                 session, resend_after_seconds=60, now=T0 + timedelta(seconds=30)
             ).requeue
             == []
         )
     with db.transaction() as session:
-        assert ledger.sweep_expired(
+        assert reaper.sweep_expired(
             session, resend_after_seconds=60, now=T0 + timedelta(seconds=90)
         ).requeue == [eid]
 
@@ -220,3 +221,111 @@ def test_a_retry_of_the_same_owner_reenters_without_spending_an_attempt(
     with db.sessions() as session:
         row = session.get(Evaluation, eid)
         assert row is not None and row.attempts == 1 and row.lease_owner == "w1"
+
+
+def test_a_redelivered_message_spends_an_attempt_and_ends_a_poison_evaluation(
+    db: Database, hypothesis: str
+) -> None:
+    # The worker running the delivery died; the broker gives the same message (same owner
+    # token) back. Counting deliveries, not owners, ends what would loop for ever.
+    eid = _enqueue(db, hypothesis).evaluation.id  # max_attempts=2
+    for attempts in (1, 2):
+        with db.transaction() as session:
+            assert ledger.claim_evaluation(
+                session, evaluation_id=eid, worker="w1", lease_seconds=60, redelivered=True, now=T0
+            )
+        with db.sessions() as session:
+            row = session.get(Evaluation, eid)
+            assert row is not None and row.attempts == attempts
+    with db.transaction() as session:
+        assert not ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w1", lease_seconds=60, redelivered=True, now=T0
+        )
+        assert ledger.fail_lost_deliveries(session, evaluation_ids=[eid], worker="other") == []
+        assert ledger.fail_lost_deliveries(session, evaluation_ids=[eid], worker="w1") == [eid]
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and (row.state, row.attempts) == ("failed", 2)
+        assert row.error is not None and "died" in row.error and "attempts spent" in row.error
+
+
+def test_release_for_retry_keeps_the_error_and_fails_when_attempts_are_spent(
+    db: Database, hypothesis: str
+) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id  # max_attempts=2
+    for attempt, expected in ((1, "queued"), (2, "failed")):
+        with db.transaction() as session:
+            assert ledger.claim_evaluation(
+                session, evaluation_id=eid, worker=f"w{attempt}", lease_seconds=60
+            )
+            assert (
+                ledger.release_for_retry(
+                    session, evaluation_id=eid, worker="nobody", error="ValueError: x"
+                )
+                is None
+            )
+            state = ledger.release_for_retry(
+                session, evaluation_id=eid, worker=f"w{attempt}", error="ValueError: x"
+            )
+        assert state == expected
+        with db.sessions() as session:
+            row = session.get(Evaluation, eid)
+            assert row is not None and (row.state, row.attempts) == (expected, attempt)
+            assert row.error == "ValueError: x" and row.lease_owner is None
+            assert row.enqueued_at is None and (row.finished_at is not None) == (attempt == 2)
+
+
+def test_a_debated_evaluation_holds_no_lease_and_the_reaper_only_resends_its_message(
+    db: Database, hypothesis: str
+) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0
+        )
+        assert not debated.mark_debated(
+            session, evaluation_id=eid, worker="w2", decisions=[], quality=0.5, progress={}, now=T0
+        )
+        assert debated.mark_debated(
+            session, evaluation_id=eid, worker="w1", decisions=[], quality=0.5, progress={}, now=T0
+        )
+    # Far beyond any lease, and beyond every attempt's worth of leases: nothing expires.
+    later = T0 + timedelta(hours=5)
+    with db.transaction() as session:
+        sweep = reaper.sweep_expired(session, resend_after_seconds=60, now=later)
+        assert (sweep.requeue, sweep.failed, sweep.rescore) == ([], [], [eid])
+        # The evaluation stays live for dedup while it waits.
+        again = ledger.enqueue_evaluation(
+            session, hypothesis_id=hypothesis, config=CONFIG, max_attempts=2
+        )
+        assert not again.created and again.evaluation.id == eid
+    with db.transaction() as session:
+        assert debated.claim_debated(session, evaluation_ids=[eid]) == [eid]
+        debated.complete_debated(session, evaluation_ids=[eid])
+    with db.transaction() as session:
+        assert debated.claim_debated(session, evaluation_ids=[eid]) == []
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and (row.state, row.attempts, row.quality) == ("succeeded", 1, 0.5)
+
+
+def test_a_scoring_error_counts_an_attempt_and_fails_when_they_are_spent(
+    db: Database, hypothesis: str
+) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id  # max_attempts=2
+    with db.transaction() as session:
+        ledger.claim_evaluation(session, evaluation_id=eid, worker="w1", lease_seconds=10)
+        debated.mark_debated(
+            session, evaluation_id=eid, worker="w1", decisions=[], quality=0.5, progress={}
+        )
+        assert debated.scoring_failed(session, evaluation_id=eid, error="KeyError: 'x'") == (
+            "failed"
+        )
+        assert debated.scoring_failed(session, evaluation_id=eid, error="again") is None
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and (row.state, row.attempts, row.error) == (
+            "failed",
+            2,
+            "KeyError: 'x'",
+        )

@@ -19,12 +19,12 @@ from storage.models import (
 from storage.queries.knowledge import list_hypotheses
 from storage.queries.tournament import eligible_pairs, leaderboard
 from tests.workers.pipeline_helpers import dataset_path
-from workers import maintenance
+from workers import maintenance, offline_batch
 from workers.agents import backend_factory
 from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation
 from workers.evaluation import run_debate_phase
-from workers.scoring_phase import score_evaluation
+from workers.scoring_phase import score_debated
 
 
 @pytest.fixture
@@ -91,16 +91,13 @@ def test_scoring_a_resolved_hypothesis_grades_the_personas(loaded: Database) -> 
         config=debate_config(settings),
         app=create_app(settings),
     ).evaluation.id
+    [claimed] = offline_batch.claim(loaded, settings, evaluation_ids=[evaluation_id], owner="test")
     phase = run_debate_phase(
-        loaded,
-        settings,
-        evaluation_id=evaluation_id,
-        owner="test",
-        backend_for=backend_factory(settings),
+        loaded, settings, claimed, owner="test", backend_for=backend_factory(settings)
     )
     assert phase is not None
-    scored = score_evaluation(loaded, settings, evaluation_id=evaluation_id, owner="test")
-    assert scored is not None
+    scored = score_debated(loaded, settings, evaluation_ids=[evaluation_id])
+    assert scored.succeeded == (evaluation_id,)
     with loaded.sessions() as session:
         rows = {r.persona: r for r in session.scalars(select(PersonaCalibration))}
     assert set(rows) == {turn.persona for turn in phase.outcome.turns}

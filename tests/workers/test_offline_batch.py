@@ -23,7 +23,7 @@ from workers import offline_batch
 from workers.agents import backend_factory
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
-from workers.scoring_phase import score_evaluation
+from workers.scoring_phase import score_debated
 
 # Open and resolved hypotheses, two of them twice so one batch trades the same market twice.
 HYPOTHESES = [
@@ -111,11 +111,12 @@ def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> Non
     factory = backend_factory(settings)
     # Debates first, then scoring, so every debate weighs the same (initial) believability.
     for evaluation_id in ids:
-        run_debate_phase(
-            one_by_one, settings, evaluation_id=evaluation_id, owner="w", backend_for=factory
+        [claimed] = offline_batch.claim(
+            one_by_one, settings, evaluation_ids=[evaluation_id], owner="w"
         )
+        run_debate_phase(one_by_one, settings, claimed, owner="w", backend_for=factory)
     for evaluation_id in ids:
-        assert score_evaluation(one_by_one, settings, evaluation_id=evaluation_id, owner="w")
+        assert score_debated(one_by_one, settings, evaluation_ids=[evaluation_id]).succeeded
 
     batch_settings, batched, batch_ids = _prepared(tmp_path, "batch")
     assert batch_ids == ids
@@ -189,3 +190,31 @@ def test_a_batch_that_fails_to_commit_writes_nothing_and_its_retry_finishes_it(
     assert_each_completed_exactly_once(database, ids)
     with database.sessions() as session:
         assert {session.get(Evaluation, i).attempts for i in ids} == {1}  # type: ignore[union-attr]
+
+
+def test_an_exception_in_one_debate_of_a_batch_fails_that_evaluation_alone(
+    tmp_path: Path,
+) -> None:
+    settings, database, ids = _prepared(tmp_path, "mixed")
+    # A configuration the worker cannot debate (an unknown persona), as issue 10 found one
+    # reaching a worker: its debate raises a bare ValueError.
+    poisoned = {**debate_config(settings), "panel": ["nosuchpersona"]}
+    with database.transaction() as session:
+        [bad] = enqueue_many(
+            session, hypothesis_ids=["h-e19b6a37"], config=poisoned, max_attempts=3, force=True
+        )
+    batch = sorted([*ids, bad.evaluation.id])
+    claimed = offline_batch.claim(database, settings, evaluation_ids=batch, owner="w")
+    result = offline_batch.run_batch(
+        database, settings, claimed, owner="w", backend_for=backend_factory(settings)
+    )
+    assert result.failed == (bad.evaluation.id,) and result.succeeded == tuple(ids)
+    assert_each_completed_exactly_once(database, ids)
+    with database.sessions() as session:
+        row = session.get(Evaluation, bad.evaluation.id)
+        assert row is not None and (row.state, row.attempts) == ("failed", 1)
+        assert row.error is not None and row.error.startswith("ValueError: ")
+        assert "nosuchpersona" in row.error
+        for model in (DebateTurn, MarketTrade, ScoreSnapshot):
+            written = session.scalars(select(model).where(model.evaluation_id == row.id)).all()
+            assert written == [], model.__name__

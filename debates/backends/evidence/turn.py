@@ -22,6 +22,7 @@ from debates.case import Case, Evidence
 from debates.derived import per_case, per_case_and
 from debates.personas import SYNTHESIZER, get_persona
 from debates.schema import Claim, TurnOutput, Verdict
+from debates.transcript import latest_by_persona
 from scoring.dimensions import Dimension
 
 MAX_REBUTTAL_SHIFT = 0.01
@@ -124,8 +125,8 @@ def requested_dimensions(
 
 
 def latest_turns(transcript: Sequence[Any], *, exclude: str) -> dict[str, PanelTurn]:
-    """Each other persona's latest turn; a later one in the same round replaces an earlier one."""
-    latest: dict[str, PanelTurn] = {}
+    """Each other persona's latest turn (``debates.transcript`` rule), by persona name."""
+    panel: list[PanelTurn] = []
     for index, record in enumerate(transcript):
         persona = getattr(record, "persona", None)
         output = getattr(record, "output", None)
@@ -134,12 +135,9 @@ def latest_turns(transcript: Sequence[Any], *, exclude: str) -> dict[str, PanelT
             raise FatalError(f"evidence backend: transcript[{index}] is not a TurnRecord")
         if not isinstance(round_, int):
             raise FatalError(f"evidence backend: transcript[{index}] has no integer round")
-        if persona == exclude:
-            continue
-        known = latest.get(persona)
-        if known is None or round_ >= known.round:
-            latest[persona] = PanelTurn(persona, round_, output)
-    return dict(sorted(latest.items()))
+        if persona != exclude:
+            panel.append(PanelTurn(persona, round_, output))
+    return dict(sorted(latest_by_persona(panel).items()))
 
 
 def integrate(

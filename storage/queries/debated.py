@@ -1,0 +1,158 @@
+"""Evaluations between their debate and their scoring: handed over without a lease.
+
+A debate ends by storing its last turns and moving its evaluation from running to debated in
+one transaction fenced by its lease. From then on nobody holds a lease on it, so however long
+the score message waits in its queue the reaper never takes the debate back. The score task
+claims debated evaluations with a conditional UPDATE inside the one transaction that scores
+them (the row stays locked until it commits, so a duplicate message finds nothing to do), and
+finishes them there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Evaluation, EvaluationState, Hypothesis, utcnow
+
+_DEBATED = EvaluationState.DEBATED.value
+_RUNNING = EvaluationState.RUNNING.value
+
+
+def mark_debated(
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    decisions: Sequence[Mapping[str, Any]],
+    quality: float,
+    progress: Mapping[str, Any],
+    now: datetime | None = None,
+) -> bool:
+    """Hand a debated evaluation on to scoring and give up its lease (compare-and-set).
+
+    ``enqueued_at`` is set as the score message is about to be sent, so if sending fails the
+    reaper re-sends it. False when ``worker`` no longer holds the lease.
+    """
+    now = now or utcnow()
+    result = session.execute(
+        update(Evaluation)
+        .where(
+            Evaluation.id == evaluation_id,
+            Evaluation.state == _RUNNING,
+            Evaluation.lease_owner == worker,
+        )
+        .values(
+            state=_DEBATED,
+            lease_owner=None,
+            lease_expires_at=None,
+            decisions=[dict(d) for d in decisions],
+            quality=quality,
+            progress=dict(progress),
+            enqueued_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def claim_debated(
+    session: Session, *, evaluation_ids: Sequence[int], now: datetime | None = None
+) -> list[int]:
+    """Lock those of ``evaluation_ids`` still waiting to be scored; returns them in id order.
+
+    Call inside the transaction that scores them: the row locks it takes make a concurrent
+    claim of the same evaluations wait, then find them no longer debated.
+    """
+    if not evaluation_ids:
+        return []
+    now = now or utcnow()
+    claimed = session.scalars(
+        update(Evaluation)
+        .where(Evaluation.id.in_(list(evaluation_ids)), Evaluation.state == _DEBATED)
+        .values(updated_at=now)
+        .returning(Evaluation.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed)
+
+
+def complete_debated(
+    session: Session, *, evaluation_ids: Sequence[int], now: datetime | None = None
+) -> None:
+    """Mark claimed debated evaluations succeeded (their debate fields are stored already)."""
+    if not evaluation_ids:
+        return
+    now = now or utcnow()
+    session.execute(
+        update(Evaluation)
+        .where(Evaluation.id.in_(list(evaluation_ids)), Evaluation.state == _DEBATED)
+        .values(state=EvaluationState.SUCCEEDED.value, finished_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def fail_debated(
+    session: Session, *, failures: Mapping[int, str], now: datetime | None = None
+) -> None:
+    """Fail claimed debated evaluations for good, each with its reason."""
+    now = now or utcnow()
+    for evaluation_id, error in failures.items():
+        session.execute(
+            update(Evaluation)
+            .where(Evaluation.id == evaluation_id, Evaluation.state == _DEBATED)
+            .values(
+                state=EvaluationState.FAILED.value,
+                error=error,
+                finished_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def scoring_failed(
+    session: Session, *, evaluation_id: int, error: str, now: datetime | None = None
+) -> str | None:
+    """Count a scoring delivery that failed unexpectedly: one attempt more, the error kept.
+
+    The evaluation stays debated, with no message out (the caller re-sends, or the reaper
+    does), or fails for good once its attempts are spent. Returns its new state, or None if
+    it was no longer debated.
+    """
+    now = now or utcnow()
+    spent = Evaluation.attempts + 1 >= Evaluation.max_attempts
+    states = session.scalars(
+        update(Evaluation)
+        .where(Evaluation.id == evaluation_id, Evaluation.state == _DEBATED)
+        .values(
+            state=case((spent, EvaluationState.FAILED.value), else_=_DEBATED),
+            attempts=Evaluation.attempts + 1,
+            error=error,
+            enqueued_at=None,
+            finished_at=case((spent, now), else_=None),
+            updated_at=now,
+        )
+        .returning(Evaluation.state)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return states[0] if states else None
+
+
+def debated_rows(session: Session, *, evaluation_ids: Sequence[int]) -> list[Evaluation]:
+    """The claimed evaluations with their hypotheses and genes, in id order (two queries)."""
+    if not evaluation_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Evaluation)
+            .where(Evaluation.id.in_(list(evaluation_ids)))
+            .options(selectinload(Evaluation.hypothesis).selectinload(Hypothesis.genes))
+            .order_by(Evaluation.id)
+        )
+    )
