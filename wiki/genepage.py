@@ -211,7 +211,7 @@ def _read_core(text: str, source: str) -> _Core:
     bounds = _infobox(text, body.start, lines, source)
     table = read_table(text, bounds, lines)
     fields = read_fields(table)
-    problems = [p for p in body.problems] + list(table.problems) + fields.problems
+    problems = list(body.problems) + list(table.problems) + fields.problems
     named = _Names(
         fields.header, fields.get("symbol"), fields.get("gene"), _is_protein(text, bounds.start)
     )

@@ -20,7 +20,6 @@ from storage.importing.reading import MAX_FILE_BYTES, Document, read_document
 from storage.importing.schema import GeneRecord, HypothesisRecord
 from storage.importing.validate import CheckedFile, Entry, check_document
 from storage.models import Disease
-from storage.queries.knowledge import find_gene
 from storage.queries.hypotheses import (
     EvidenceFields,
     Outcome,
@@ -30,6 +29,7 @@ from storage.queries.hypotheses import (
     upsert_gene_record,
     upsert_hypothesis,
 )
+from storage.queries.knowledge import find_gene
 
 
 @dataclass
