@@ -19,7 +19,7 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import BeforeValidator
 
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -94,9 +94,16 @@ def check_text(text: str) -> str:
     return text
 
 
-# A pydantic type for free text that follows the policy: a refused character answers 422 (API)
-# or a problem naming the field (importers).
-PolicyText = Annotated[str, AfterValidator(check_text)]
+def _check_if_text(value: object) -> object:
+    return check_text(value) if isinstance(value, str) else value
+
+
+# For pydantic models and FastAPI parameters: a refused character answers 422 (API) or a problem
+# naming the field (importers). ``PolicyText`` is a string type; ``POLICY`` checks the value as
+# given, before any other constraint (trimming, a pattern) sees it, so its message is the one
+# shown and its positions count in what the client sent.
+POLICY = BeforeValidator(_check_if_text)
+PolicyText = Annotated[str, POLICY]
 
 
 def neutralise(text: str, replacement: str = REPLACEMENT) -> str:

@@ -23,6 +23,7 @@ from storage.queries.snapshots import list_snapshots
 from storage.queries.tournament import leaderboard
 from storage.queries.turns import list_turns
 from storage.queries.views import count_ratings
+from wiki.markup import url_segment
 
 TEMPLATES_DIR = FilePath(__file__).resolve().parent.parent / "templates"
 PAGE_SIZE = 100
@@ -33,6 +34,9 @@ _environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+# Links to genes and hypotheses are built from path segments encoded here: ``url_for`` refuses
+# (with a 500) a value holding "/", and a link must never depend on what an identifier holds.
+_environment.filters["segment"] = url_segment
 templates = Jinja2Templates(env=_environment)
 
 router = APIRouter(include_in_schema=False)

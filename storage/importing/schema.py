@@ -14,7 +14,6 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -32,7 +31,7 @@ from common.limits import (
     MAX_STATEMENT_CHARS,
     MAX_TITLE_CHARS,
 )
-from common.text import check_text
+from common.text import POLICY
 from storage.models import Direction, HypothesisStatus, StudyType
 from storage.queries.knowledge import disease_slug
 
@@ -41,18 +40,14 @@ SECTIONS = ("drugs", "genes", "hypotheses")
 MAX_EVIDENCE = 50
 
 
-def _policy(value: object) -> object:
-    """The text policy, on the text as the file gives it (before trimming), so positions match."""
-    return check_text(value) if isinstance(value, str) else value
-
-
 def _text(max_length: int | None = None) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
 
 
 # Non-empty text after trimming, at most as long as the column that stores it, and free of the
 # characters docs/text-policy.md refuses.
-_Policy = BeforeValidator(_policy)
+# The policy sees the text as the file gives it (before trimming), so positions match the file.
+_Policy = POLICY
 Text64 = Annotated[str, _Policy, _text(64)]
 Text100 = Annotated[str, _Policy, _text(100)]
 Text120 = Annotated[str, _Policy, _text(120)]
