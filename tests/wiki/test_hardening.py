@@ -203,7 +203,9 @@ def test_a_title_stored_before_the_policy_cannot_poison_its_page(
 ) -> None:
     """Defect 2: a NUL in a title made every later publish of the page fail."""
     import_seed(db)
-    add_hypothesis(db, "h-feed0003", "Poisoned\x00\x1b[2J\u202eTitle", ["MTOR"])
+    # PostgreSQL cannot store a NUL at all; SQLite could, and did.
+    nul = "\x00" if db.engine.dialect.name == "sqlite" else "\x01"
+    add_hypothesis(db, "h-feed0003", f"Poisoned{nul}\x1b[2J\u202eTitle", ["MTOR"])
     add_snapshot(db, "h-feed0003", composite=0.5, market_price=0.45)
     first = publish_pages(db, store, now=T0)
     assert first.failed == 0
