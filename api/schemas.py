@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.ratings import exchange_rating
 from common.citations import citation_url
+from common.text import POLICY
 from debates.backends.registry import available
 from debates.config import MAX_ROUNDS, MIN_ROUNDS
 from storage.models import (
@@ -182,14 +183,16 @@ class DebateOptions(BaseModel):
 class EvaluationRequest(DebateOptions):
     """A request to evaluate a hypothesis."""
 
-    hypothesis_id: str = Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID)
+    hypothesis_id: Annotated[str, POLICY] = Field(
+        min_length=1, max_length=64, pattern=_HYPOTHESIS_ID
+    )
 
 
 class EvaluationBatchRequest(DebateOptions):
     """A request to evaluate several hypotheses with the same options, queued together."""
 
     hypothesis_ids: list[
-        Annotated[str, Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID)]
+        Annotated[str, POLICY, Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID)]
     ] = Field(min_length=1, max_length=MAX_BATCH, description="Each id once or more; up to 1,000.")
 
 

@@ -17,6 +17,7 @@ from html import escape
 from itertools import repeat
 from typing import Any
 
+from common.text import neutralise
 from scoring.legends import EXCHANGE_RATING
 
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
@@ -43,6 +44,12 @@ _VERDANA_11: dict[str, float] = {
 # Characters outside the table (other scripts, symbols) are measured as a wide glyph so a badge
 # is never too narrow for them.
 _FALLBACK_WIDTH = _VERDANA_11["m"]
+
+
+def xml_text(text: str) -> str:
+    """Text for an SVG element or attribute: characters XML 1.0 forbids (controls) and
+    bidirectional overrides replaced, then markup escaped; the badge stays well-formed XML."""
+    return escape(neutralise(text), quote=True)
 
 
 def text_width(text: str) -> float:
@@ -132,9 +139,9 @@ def _row(label: str, message: str, color: str, *, y: int, label_w: int, message_
         f'<rect y="{y}" width="{label_w}" height="{HEIGHT}" fill="{LABEL_COLOR}"/>'
         f'<rect x="{label_w}" y="{y}" width="{message_w}" height="{HEIGHT}" fill="{color}"/>'
         f'<text x="{label_x}" y="{(y + 14) * 10}" transform="scale(.1)" '
-        f'textLength="{math.ceil(text_width(label)) * 10}">{escape(label)}</text>'
+        f'textLength="{math.ceil(text_width(label)) * 10}">{xml_text(label)}</text>'
         f'<text x="{message_x:.0f}" y="{(y + 14) * 10}" transform="scale(.1)" '
-        f'textLength="{math.ceil(text_width(message)) * 10}">{escape(message)}</text>'
+        f'textLength="{math.ceil(text_width(message)) * 10}">{xml_text(message)}</text>'
     )
 
 
@@ -148,7 +155,7 @@ def _assemble(rows: Sequence[tuple[str, str, str]], title: str) -> str:
         )
     body = "".join(shapes)
     width, height = label_w + message_w, HEIGHT * len(rows)
-    safe_title = escape(title)
+    safe_title = xml_text(title)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'role="img" aria-label="{safe_title}"><title>{safe_title}</title>'
@@ -183,7 +190,7 @@ def shields_endpoint(badge: BadgeScore, *, cache_seconds: int = 300) -> dict[str
     """The JSON document shields.io's endpoint badge reads (schemaVersion 1)."""
     return {
         "schemaVersion": 1,
-        "label": badge.label,
+        "label": neutralise(badge.label),
         "message": badge.message,
         "color": badge.band.color.lstrip("#"),
         "labelColor": LABEL_COLOR.lstrip("#"),
@@ -202,7 +209,7 @@ def gene_shields_endpoint(
     message = f"{noun}, best {best.score:.2f}" if best and best.score is not None else noun
     return {
         "schemaVersion": 1,
-        "label": symbol,
+        "label": neutralise(symbol),
         "message": message,
         "color": score_band(best.score if best else None).color.lstrip("#"),
         "labelColor": LABEL_COLOR.lstrip("#"),
@@ -213,6 +220,6 @@ def gene_shields_endpoint(
 def html_snippet(*, image_url: str, link_url: str, alt: str) -> str:
     """An ``<a><img></a>`` to paste into a page; every value is escaped for an attribute."""
     return (
-        f'<a href="{escape(link_url, quote=True)}">'
-        f'<img src="{escape(image_url, quote=True)}" alt="{escape(alt, quote=True)}"></a>'
+        f'<a href="{xml_text(link_url)}">'
+        f'<img src="{xml_text(image_url)}" alt="{xml_text(alt)}"></a>'
     )

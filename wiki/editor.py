@@ -212,7 +212,7 @@ def _exchange_edits(
         edits.append(_line_after(text, anchor_end, new_lines, newline, order=2))
         return edits
     block = [EXCHANGE_HEADING, *([badge] if badge else []), *new_lines]
-    edits.append(_line_after(text, len(text), block, newline, order=2))
+    edits.append(_line_after(text, page.content_end, block, newline, order=2))
     return edits
 
 

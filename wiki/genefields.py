@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from common.limits import MAX_KG_EDGES, MAX_PROTEIN_LENGTH
 from wiki.errors import PageProblem
 from wiki.infobox import InfoboxTable, TableBounds, TableRow, row_cells, table_rows
 from wiki.markup import ANCHOR, MARKDOWN_LINK, read_markdown_text, visible_text
@@ -15,11 +16,20 @@ from wiki.pagetext import LineIndex
 FIELD_LABELS = {
     "symbol": "symbol",
     "gene symbol": "symbol",
+    # Protein pages name their gene in a Gene row; their header names the protein.
+    "gene": "gene",
     "full name": "full_name",
     "name": "full_name",
     "chromosomal location": "location",
     "location": "location",
     "cytogenetic location": "location",
+    "chromosome": "chromosome",
+    "aliases": "aliases",
+    "alias": "aliases",
+    "alias symbols": "aliases",
+    "also known as": "aliases",
+    "synonyms": "aliases",
+    "other names": "aliases",
     "ncbi gene id": "ncbi_gene_id",
     "ncbi gene": "ncbi_gene_id",
     "ncbi id": "ncbi_gene_id",
@@ -31,7 +41,11 @@ FIELD_LABELS = {
     "uniprot id": "uniprot_id",
     "uniprot": "uniprot_id",
     "protein length": "protein_length",
+    "length": "protein_length",
+    "sequence length": "protein_length",
     "molecular weight": "molecular_weight",
+    "molecular mass": "molecular_weight",
+    "mass": "molecular_weight",
     "associated diseases": "diseases",
     "diseases": "diseases",
     "scidex hypotheses": "hypotheses",
@@ -55,6 +69,10 @@ _ID_PATTERNS = {
     ),
 }
 _INTEGER = re.compile(r"\d[\d,]*")
+_BOUNDS = {"protein_length": MAX_PROTEIN_LENGTH, "kg_edges": MAX_KG_EDGES}
+# A length in base pairs is the gene's, not the protein's: reported, not stored as one.
+_BASE_PAIRS = re.compile(r"\d\s*(?:bp|kb|mb|base)", re.I)
+_CHROMOSOME = re.compile(r"^(?:chr(?:omosome)?\s*)?(?P<name>[0-9]{1,2}|[XYxy]|MT|mt)$")
 _ALIAS = re.compile(r"^(?P<name>.*?\S)\s*\((?P<alias>[^()]+)\)\s*$")
 _GENE_SUFFIX = re.compile(r"\s+gene$", re.I)
 
@@ -94,6 +112,8 @@ class GeneFields:
     functions: list[FunctionRow] = field(default_factory=list)
     drugs: list[DrugEntry] = field(default_factory=list)
     diseases: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    chromosome_line: int | None = None
     hypotheses_row: InfoboxRow | None = None
     problems: list[PageProblem] = field(default_factory=list)
 
@@ -107,6 +127,7 @@ class KeyFields:
 
     header: str | None
     symbol: str | None
+    gene: str | None
     hypotheses_row: InfoboxRow | None
 
 
@@ -139,6 +160,7 @@ def read_key_fields(text: str, bounds: TableBounds, lines: LineIndex) -> KeyFiel
     """
     header: str | None = None
     symbol: str | None = None
+    gene: str | None = None
     hypotheses: InfoboxRow | None = None
     for row in table_rows(text, bounds):
         kind = _row_kind(row["body"])
@@ -146,6 +168,8 @@ def read_key_fields(text: str, bounds: TableBounds, lines: LineIndex) -> KeyFiel
             header = visible_text(row_cells(row["body"])[0]["markup"])
         elif kind == "symbol" and symbol is None:
             symbol = visible_text(row_cells(row["body"])[1]["markup"])
+        elif kind == "gene" and gene is None:
+            gene = visible_text(row_cells(row["body"])[1]["markup"])
         elif kind == "hypotheses" and hypotheses is None:
             label, value = row_cells(text, row.start("body"), row.end("body"))
             hypotheses = InfoboxRow(
@@ -154,9 +178,9 @@ def read_key_fields(text: str, bounds: TableBounds, lines: LineIndex) -> KeyFiel
                 lines.line_of(row.start()),
                 value.span("markup"),
             )
-        if header and symbol is not None and hypotheses is not None:
+        if header and symbol is not None and gene is not None and hypotheses is not None:
             break  # later rows cannot change any of them
-    return KeyFields(header, symbol, hypotheses)
+    return KeyFields(header, symbol, gene, hypotheses)
 
 
 def read_fields(table: InfoboxTable) -> GeneFields:
@@ -184,7 +208,25 @@ def read_fields(table: InfoboxTable) -> GeneFields:
             _read_field(fields, FIELD_LABELS[normalise_label(label)], info, row)
         elif subtable is not None:
             _read_subtable_row(fields, subtable, info)
+        else:
+            # Kept in the infobox as shown, but no fact is read from it: say so.
+            fields.problems.append(PageProblem(row.line, f"unrecognised row: {label[:60]}"))
+    _settle_location(fields)
     return fields
+
+
+def _settle_location(fields: GeneFields) -> None:
+    """A Chromosome row gives the location when no finer one is given, and must agree with it."""
+    chromosome = fields.values.pop("chromosome", None)
+    if chromosome is None:
+        return
+    location = fields.values.get("location")
+    if location is None:
+        fields.values["location"] = chromosome
+    elif not re.match(rf"{re.escape(chromosome)}(?![0-9])", location):
+        line = fields.chromosome_line
+        message = f"Chromosome {chromosome!r} disagrees with the location {location!r}; ignored"
+        fields.problems.append(PageProblem(line, message))
 
 
 def _read_field(fields: GeneFields, name: str, row: InfoboxRow, table_row: TableRow) -> None:
@@ -193,6 +235,16 @@ def _read_field(fields: GeneFields, name: str, row: InfoboxRow, table_row: Table
         return
     if name == "diseases":
         fields.diseases.extend(_list_items(table_row.cells[1].markup))
+        return
+    if name == "aliases":
+        known = {alias.casefold() for alias in fields.aliases}
+        for alias in _list_items(table_row.cells[1].markup):
+            if alias.casefold() not in known:
+                known.add(alias.casefold())
+                fields.aliases.append(alias)
+        return
+    if name == "chromosome":
+        _read_chromosome(fields, row)
         return
     if name in fields.values:
         if fields.values[name] != row.value:
@@ -204,19 +256,45 @@ def _read_field(fields: GeneFields, name: str, row: InfoboxRow, table_row: Table
                 )
             )
         return
-    if name in ("protein_length", "kg_edges"):
-        number = _INTEGER.search(row.value)
-        if number is None:
-            message = f"{row.label}: no number in {row.value!r}"
-            fields.problems.append(PageProblem(row.line, message))
-            return
-        setattr(fields, name, int(number.group(0).replace(",", "")))
-    elif name in _ID_PATTERNS and not _ID_PATTERNS[name].match(row.value):
+    if name in _BOUNDS and not _read_integer(fields, name, row):
+        return
+    if name in _ID_PATTERNS and not _ID_PATTERNS[name].match(row.value):
         fields.problems.append(
             PageProblem(row.line, f"{row.label} {row.value!r} is not a valid identifier; ignored")
         )
         return
     fields.values[name] = row.value
+
+
+def _read_integer(fields: GeneFields, name: str, row: InfoboxRow) -> bool:
+    """The first integer of the row, within what the database stores and the field allows;
+    False (and a problem) when there is none."""
+    number = _INTEGER.search(row.value)
+    if number is None:
+        fields.problems.append(PageProblem(row.line, f"{row.label}: no number in {row.value!r}"))
+        return False
+    if name == "protein_length" and _BASE_PAIRS.search(row.value):
+        message = f"{row.label} {row.value!r} is a length in base pairs, not the protein's; ignored"
+        fields.problems.append(PageProblem(row.line, message))
+        return False
+    digits = number.group(0).replace(",", "")
+    # Compared as text first: a thousand-digit number must not reach int().
+    if len(digits.lstrip("0")) > len(str(_BOUNDS[name])) or int(digits) > _BOUNDS[name]:
+        message = f"{row.label}: {digits[:20]} is out of range (at most {_BOUNDS[name]:,}); ignored"
+        fields.problems.append(PageProblem(row.line, message))
+        return False
+    setattr(fields, name, int(digits))
+    return True
+
+
+def _read_chromosome(fields: GeneFields, row: InfoboxRow) -> None:
+    match = _CHROMOSOME.match(row.value.strip())
+    if match is None:
+        message = f"{row.label} {row.value!r} is not a chromosome (1-22, X, Y, MT); ignored"
+        fields.problems.append(PageProblem(row.line, message))
+        return
+    fields.values.setdefault("chromosome", match["name"].upper())
+    fields.chromosome_line = fields.chromosome_line or row.line
 
 
 def _read_subtable_row(fields: GeneFields, subtable: str, row: InfoboxRow) -> None:

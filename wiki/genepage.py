@@ -9,6 +9,7 @@ a page that cannot be used at all raises ``PageError`` naming the file and line.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from common.page_scores import ScoreSource
@@ -40,6 +41,8 @@ from wiki.infobox import (
 from wiki.pagetext import LineIndex
 from wiki.sections import Body, Reference, find_body, read_disease_list, read_references
 
+_PROTEIN_INFOBOX = re.compile(r"\binfobox-protein\b", re.I)
+
 __all__ = [
     "DrugEntry",
     "FunctionRow",
@@ -61,6 +64,7 @@ class ParsedGenePage:
     title: str
     symbol: str
     header: str | None
+    aliases: tuple[str, ...]
     full_name: str | None
     location: str | None
     ncbi_gene_id: str | None
@@ -77,8 +81,10 @@ class ParsedGenePage:
     references: tuple[Reference, ...]
     links: tuple[HypothesisLink, ...]
     problems: tuple[PageProblem, ...]
-    # Where the complete copy of the page starts (after a truncated preview, if any).
+    # Where the complete copy of the page starts (after a truncated preview, if any), and where
+    # its content ends (before the export's trailing "..." line, if any).
     body_start: int
+    content_end: int
     infobox_span: tuple[int, int]
     infobox_close_at: int
     hypotheses_row: InfoboxRow | None
@@ -110,6 +116,8 @@ class ScorePlaces:
 
     symbol: str
     links: tuple[HypothesisLink, ...]
+    # Where the page's content ends: new lines at the end go here, before an export marker.
+    content_end: int
     infobox_close_at: int
     hypotheses_row: InfoboxRow | None
     exchange_heading: tuple[int, int] | None
@@ -122,6 +130,7 @@ class _Core:
 
     lines: LineIndex
     body_start: int
+    content_end: int
     title: str
     table: InfoboxTable
     fields: GeneFields
@@ -144,6 +153,7 @@ def parse_gene_page(text: str, *, source: str = "<page>") -> ParsedGenePage:
         title=core.title,
         symbol=symbol,
         header=fields.header,
+        aliases=tuple(fields.aliases),
         full_name=fields.get("full_name"),
         location=fields.get("location"),
         ncbi_gene_id=fields.get("ncbi_gene_id"),
@@ -161,6 +171,7 @@ def parse_gene_page(text: str, *, source: str = "<page>") -> ParsedGenePage:
         links=tuple(links),
         problems=tuple(sorted(problems, key=lambda p: p.line or 0)),
         body_start=body_start,
+        content_end=core.content_end,
         infobox_span=table.span,
         infobox_close_at=table.close_at,
         hypotheses_row=fields.hypotheses_row,
@@ -179,13 +190,15 @@ def parse_score_places(text: str, *, source: str = "<page>") -> ScorePlaces:
     lines, body = _frame(text, source)
     bounds = _infobox(text, body.start, lines, source)
     fields = read_key_fields(text, bounds, lines)
-    symbol = _symbol(fields.header, fields.symbol, lines.line_of(bounds.start), source, [])
+    named = _Names(fields.header, fields.symbol, fields.gene, _is_protein(text, bounds.start))
+    symbol = _symbol(named, lines.line_of(bounds.start), source, [])
     links, errors = _read_links(text, body.start, fields.hypotheses_row, lines, source, [])
     if errors:
         raise PageError(errors)
     return ScorePlaces(
         symbol=symbol,
         links=tuple(links),
+        content_end=body.content_end,
         infobox_close_at=bounds.close[0],
         hypotheses_row=fields.hypotheses_row,
         exchange_heading=find_exchange_heading(text, bounds.close[1]),
@@ -195,14 +208,20 @@ def parse_score_places(text: str, *, source: str = "<page>") -> ScorePlaces:
 
 def _read_core(text: str, source: str) -> _Core:
     lines, body = _frame(text, source)
-    table = read_table(text, _infobox(text, body.start, lines, source), lines)
+    bounds = _infobox(text, body.start, lines, source)
+    table = read_table(text, bounds, lines)
     fields = read_fields(table)
-    problems = [p for p in (body.problem,) if p] + list(table.problems) + fields.problems
-    symbol = _symbol(fields.header, fields.get("symbol"), table.line, source, problems)
+    problems = list(body.problems) + list(table.problems) + fields.problems
+    named = _Names(
+        fields.header, fields.get("symbol"), fields.get("gene"), _is_protein(text, bounds.start)
+    )
+    symbol = _symbol(named, table.line, source, problems)
     links, errors = _read_links(text, body.start, fields.hypotheses_row, lines, source, problems)
     if errors:
         raise PageError(errors)
-    return _Core(lines, body.start, body.title, table, fields, symbol, links, problems)
+    return _Core(
+        lines, body.start, body.content_end, body.title, table, fields, symbol, links, problems
+    )
 
 
 def _frame(text: str, source: str) -> tuple[LineIndex, Body]:
@@ -224,19 +243,41 @@ def _infobox(text: str, start: int, lines: LineIndex, source: str) -> TableBound
     )
 
 
-def _symbol(
-    header: str | None, symbol: str | None, line: int, source: str, problems: list[PageProblem]
-) -> str:
-    """The Symbol row's value, else the header's ("mtor gene" -> "MTOR")."""
-    header_symbol = symbol_from_header(header)
-    symbol = symbol or header_symbol
+@dataclass(frozen=True)
+class _Names:
+    """What an infobox says about which gene the page is about."""
+
+    header: str | None
+    symbol_row: str | None
+    gene_row: str | None
+    # A protein infobox's header names the protein ("Kinase"), never the gene.
+    protein: bool
+
+
+def _is_protein(text: str, table_start: int) -> bool:
+    opening = text[table_start : text.find(">", table_start) + 1]
+    return _PROTEIN_INFOBOX.search(opening) is not None
+
+
+def _symbol(names: _Names, line: int, source: str, problems: list[PageProblem]) -> str:
+    """The Symbol row's value, else the Gene row's, else the header's ("mtor gene" -> "MTOR");
+    a protein infobox's header is never read as a symbol."""
+    header_symbol = None if names.protein else symbol_from_header(names.header)
+    symbol = names.symbol_row or names.gene_row or header_symbol
     if not symbol:
-        raise page_error(source, "the infobox has no Symbol row and no gene header", line=line)
+        raise page_error(
+            source, "the infobox has no Symbol or Gene row and no gene header", line=line
+        )
+    if names.gene_row and names.gene_row.casefold() != symbol.casefold():
+        problems.append(
+            PageProblem(line, f"Gene row {names.gene_row!r} names another gene than {symbol!r}")
+        )
     if header_symbol and header_symbol.casefold() != symbol.casefold():
         problems.append(
             PageProblem(
                 line,
-                f"infobox header {header!r} names another gene than the Symbol row ({symbol!r})",
+                f"infobox header {names.header!r} names another gene than the Symbol row "
+                f"({symbol!r})",
             )
         )
     return symbol

@@ -16,6 +16,12 @@ from typing import Any
 from sqlalchemy import Column
 from sqlalchemy.orm import Session
 
+from common.identifiers import (
+    GENE_ID_FIELDS,
+    gene_symbol_problem,
+    hypothesis_id_problem,
+    id_conflict_message,
+)
 from storage.db import Database
 from storage.errors import InvalidInputError, Problem
 from storage.models import Disease, DisplayedScore, Drug, Gene, GenePage
@@ -35,14 +41,9 @@ from storage.queries.pages import (
 )
 from wiki.errors import PageError, PageProblem, page_error
 from wiki.genepage import ParsedGenePage, parse_gene_page
-from wiki.pagetext import MAX_PAGE_BYTES, decode_page
+from wiki.pagetext import MAX_PAGE_BYTES, check_page_text, decode_page
 
-_ID_FIELDS = {
-    "ncbi_gene_id": "NCBI Gene ID",
-    "ensembl_id": "Ensembl ID",
-    "uniprot_id": "UniProt ID",
-    "omim_id": "OMIM ID",
-}
+_ID_FIELDS = GENE_ID_FIELDS
 
 
 @dataclass(frozen=True)
@@ -135,31 +136,63 @@ def _check_batch(
 ) -> tuple[list[LoadedPage], list[Problem]]:
     """Split pages into those that can be written and the problems of the others.
 
-    Identifiers are checked against the database and against the pages accepted before them in
-    the same batch, as if those were already written.
+    One rule for every importer (docs/gene-pages.md, "Identifiers"): a stored identifier is
+    never changed, so a page contradicting one is refused. Pages of one gene in one import that
+    disagree on an identifier nothing stores yet are all refused: which one is right is unknown,
+    and the outcome must not depend on the order of the files.
     """
-    accepted: list[LoadedPage] = []
     problems: list[Problem] = []
-    known: dict[str, dict[str, str | None]] = {}
+    stored: dict[str, dict[str, str | None]] = {}
+    checked: list[LoadedPage] = []
     for item in loaded:
         key = item.page.symbol.casefold()
-        if key not in known:
+        if key not in stored:
             gene = find_gene(session, symbol=item.page.symbol)
-            known[key] = {field: getattr(gene, field, None) for field in _ID_FIELDS}
-        found = _length_problems(item) + _id_conflicts(item, item.page.symbol, known[key])
+            stored[key] = {field: getattr(gene, field, None) for field in _ID_FIELDS}
+        found = page_problems(item) + _id_conflicts(item, item.page.symbol, stored[key])
         if found:
             problems.extend(found)
-            continue
-        accepted.append(item)
+        else:
+            checked.append(item)
+    disputed = _disagreements(checked)
+    problems.extend(problem for item in checked for problem in disputed.get(item.source, []))
+    return [item for item in checked if item.source not in disputed], problems
+
+
+def _disagreements(items: Sequence[LoadedPage]) -> dict[str, list[Problem]]:
+    """Problems of pages whose identifiers disagree with another page of the same gene."""
+    values: dict[tuple[str, str], dict[str, list[LoadedPage]]] = {}
+    for item in items:
         for field, value in item.page.ids().items():
-            known[key][field] = known[key][field] or value
-    return accepted, problems
+            if value is not None:
+                by_value = values.setdefault((item.page.symbol.casefold(), field), {})
+                by_value.setdefault(value, []).append(item)
+    found: dict[str, list[Problem]] = {}
+    for (_, field), by_value in values.items():
+        if len(by_value) < 2:
+            continue
+        for value, pages in by_value.items():
+            others = ", ".join(
+                f"{other} on {page.source}"
+                for other, with_other in by_value.items()
+                if other != value
+                for page in with_other
+            )
+            for item in pages:
+                message = (
+                    f"{_ID_FIELDS[field]} {value} disagrees with {others}; pages of one gene "
+                    "that disagree on an identifier are all refused"
+                )
+                found.setdefault(item.source, []).append(
+                    Problem(item.source, message, record=item.page.symbol, field=field)
+                )
+    return found
 
 
 def write_page(session: Session, item: LoadedPage) -> PageSummary:
     """Write one parsed page; raises ``InvalidInputError`` (before writing) when it is refused."""
     page = item.page
-    problems = _length_problems(item)
+    problems = page_problems(item)
     existing = find_gene(session, symbol=page.symbol)
     if existing is not None:
         stored_ids = {field: getattr(existing, field) for field in _ID_FIELDS}
@@ -167,19 +200,16 @@ def write_page(session: Session, item: LoadedPage) -> PageSummary:
     if problems:
         raise InvalidInputError(problems)
     gene = _write_gene(session, page)
+    shown, ignored = _displayed_scores(page)
+    problems_shown = (*page.problems, *ignored)
     stored_page, page_changed = save_gene_page(
         session,
         name=item.name,
         gene_id=gene.id,
         source_path=str(item.path.resolve()),
         content=item.content,
-        problems=[problem.as_json() for problem in page.problems],
+        problems=[problem.as_json() for problem in problems_shown],
     )
-    shown = [
-        ShownScore(link.hypothesis_id, link.source.value, link.title, link.score, link.raw)
-        for link in page.displayed_scores
-        if link.score is not None
-    ]
     scores_changed = sync_displayed_scores(session, page_id=stored_page.id, scores=shown)
     return PageSummary(
         file=item.source,
@@ -187,9 +217,27 @@ def write_page(session: Session, item: LoadedPage) -> PageSummary:
         gene=gene.symbol,
         hypotheses=len(page.hypothesis_ids),
         displayed_scores=len(shown),
-        problems=page.problems,
+        problems=problems_shown,
         changed=page_changed or scores_changed,
     )
+
+
+def _displayed_scores(page: ParsedGenePage) -> tuple[list[ShownScore], list[PageProblem]]:
+    """The scores to store, and a problem for each link whose id is not a hypothesis id (such
+    a score could never be matched to a hypothesis, nor linked to safely)."""
+    shown: list[ShownScore] = []
+    ignored: list[PageProblem] = []
+    for link in page.displayed_scores:
+        if link.score is None:
+            continue
+        problem = hypothesis_id_problem(link.hypothesis_id)
+        if problem is not None:
+            ignored.append(PageProblem(link.line, f"{problem}; its score is not stored"))
+            continue
+        shown.append(
+            ShownScore(link.hypothesis_id, link.source.value, link.title, link.score, link.raw)
+        )
+    return shown, ignored
 
 
 def _write_gene(session: Session, page: ParsedGenePage) -> Gene:
@@ -202,6 +250,7 @@ def _write_gene(session: Session, page: ParsedGenePage) -> Gene:
         protein_length=page.protein_length,
         molecular_weight=page.molecular_weight,
         kg_edges=page.kg_edges,
+        aliases=list(page.aliases) or None,
         infobox=infobox_json(page),
         functions=[{"target": f.target, "function": f.function} for f in page.functions],
         references=[reference.as_json() for reference in page.references],
@@ -227,19 +276,26 @@ def _id_conflicts(
     item: LoadedPage, symbol: str, stored_ids: dict[str, str | None]
 ) -> list[Problem]:
     problems = []
-    for field, label in _ID_FIELDS.items():
+    for field in _ID_FIELDS:
         ours, stored = item.page.ids()[field], stored_ids.get(field)
         if ours is not None and stored is not None and ours != stored:
             problems.append(
                 Problem(
                     item.source,
-                    f"{label} {ours} contradicts {stored} already stored for gene "
-                    f"{symbol}; page refused",
+                    id_conflict_message(field, ours, stored, symbol) + "; page refused",
                     record=item.page.symbol,
                     field=field,
                 )
             )
     return problems
+
+
+def page_problems(item: LoadedPage) -> list[Problem]:
+    """Why the page cannot be imported, whatever the database holds: its symbol's shape and
+    values longer than their columns."""
+    problem = gene_symbol_problem(item.page.symbol)
+    found = [] if problem is None else [Problem(item.source, problem, field="symbol")]
+    return found + _length_problems(item)
 
 
 def _length_problems(item: LoadedPage) -> list[Problem]:
@@ -282,3 +338,20 @@ def _length_problems(item: LoadedPage) -> list[Problem]:
 
 def _max_length(column: Column[Any]) -> int:
     return int(getattr(column.type, "length", None) or 10**9)
+
+
+def refusal(session: Session, *, name: str, text: str) -> list[Problem]:
+    """Why ``import page`` would refuse this page text, or nothing: what the publisher asks
+    before it edits a page that was never imported, so that a refused page is never edited."""
+    source = name
+    try:
+        page = parse_gene_page(check_page_text(text, source=source), source=source)
+    except PageError as exc:
+        return list(exc.problems)
+    item = LoadedPage(Path(name), name, text, page)
+    problems = page_problems(item)
+    existing = find_gene(session, symbol=page.symbol)
+    if existing is not None:
+        stored_ids = {field: getattr(existing, field) for field in _ID_FIELDS}
+        problems.extend(_id_conflicts(item, existing.symbol, stored_ids))
+    return problems

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
+from common.text import neutralise
+
 # "<sup>[@lipton2021]</sup>" or a bare "[@lipton2021]" / "[@a; @b]": keys of a bibliography the
 # page does not carry, so they cannot be resolved to a DOI or PMID.
 CITATION_KEY = re.compile(r"(?:<sup>\s*)?\[@[^\]\n]*\](?:\s*</sup>)?", re.I)
@@ -57,8 +59,10 @@ def visible_text(markup: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Newlines would end a list item or split a tag; titles are shown on one line."""
-    return " ".join(text.split())
+    """Newlines would end a list item or split a tag; titles are shown on one line. Characters
+    the text policy refuses (controls, bidirectional overrides) become U+FFFD: a page must
+    neither break nor read differently because of a title stored before the policy."""
+    return " ".join(neutralise(text).split())
 
 
 def html_text(text: str) -> str:

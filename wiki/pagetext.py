@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from common.text import first_refused, text_problem
 from wiki.errors import page_error
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
@@ -24,7 +25,7 @@ def decode_page(data: bytes, *, source: str) -> str:
         line = data.count(b"\n", 0, nul) + 1
         raise page_error(source, f"binary file: NUL byte at offset {nul}", line=line)
     try:
-        return data.decode("utf-8", errors="strict")
+        text = data.decode("utf-8", errors="strict")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise page_error(
@@ -32,6 +33,17 @@ def decode_page(data: bytes, *, source: str) -> str:
             f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason})",
             line=line,
         ) from None
+    return check_page_text(text, source=source)
+
+
+def check_page_text(text: str, *, source: str) -> str:
+    """``text`` when it follows the text policy (docs/text-policy.md), else a ``PageError``
+    naming the character, its line and column; the same check for an import and a publish."""
+    at = first_refused(text)
+    if at is None:
+        return text
+    line = text.count("\n", 0, at) + 1
+    raise page_error(source, str(text_problem(text)), line=line)
 
 
 class LineIndex:

@@ -47,6 +47,8 @@ from storage.queries.revisions import (
 from wiki.editor import rewrite_scores
 from wiki.errors import PageEditError, PageError
 from wiki.genepage import parse_score_places
+from wiki.importer import refusal
+from wiki.pagetext import check_page_text
 from wiki.publish_files import WRITE_THREADS, FileWrite, PendingWrites
 from wiki.publish_report import PagePublish as PagePublish
 from wiki.publish_report import PublishReport as PublishReport
@@ -237,13 +239,17 @@ def _load(
     try:
         seeded = not store.exists(name)
         if seeded and page is not None:
-            text = imported_page_content(session, name=name)
+            text = check_page_text(imported_page_content(session, name=name), source=name)
         else:
             text = store.read(name)
         if symbol is None:
             if wanted is not None and not any(s.casefold() in text.casefold() for s in wanted):
                 return None
             symbol = parse_score_places(text, source=name).symbol
+            # Never imported: edited only if ``import page`` would have accepted it.
+            refused = refusal(session, name=name, text=text)
+            if refused:
+                return _failure(name, symbol, [f"refused: {p}" for p in refused], refused=True)
     except PageError as exc:
         return _failure(name, symbol, [str(problem) for problem in exc.problems])
     except PageNameError as exc:  # an imported page whose name cannot be a file name
@@ -360,7 +366,9 @@ def _fail(item: _Work, message: str, *, written: bool = False) -> None:
     )
 
 
-def _failure(name: str, symbol: str | None, problems: list[str]) -> PagePublish:
+def _failure(
+    name: str, symbol: str | None, problems: list[str], *, refused: bool = False
+) -> PagePublish:
     return PagePublish(
         name=name,
         gene_symbol=symbol,
@@ -370,4 +378,5 @@ def _failure(name: str, symbol: str | None, problems: list[str]) -> PagePublish:
         hypotheses=(),
         problems=tuple(problems),
         failed=True,
+        refused=refused,
     )

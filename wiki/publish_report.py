@@ -22,6 +22,9 @@ class PagePublish:
     unscored: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     failed: bool = False
+    # Failed because ``import page`` would refuse the page (e.g. its ids contradict the stored
+    # gene's): such a page is never edited.
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,17 @@ class PublishReport:
         return sum(1 for page in self.pages if page.failed)
 
     @property
+    def refused(self) -> int:
+        return sum(1 for page in self.pages if page.refused)
+
+    @property
     def unchanged(self) -> int:
         return len(self.pages) - self.changed - self.failed
 
     def summary(self) -> str:
         """One line for logs and the CLI, e.g. "pages changed: 1, unchanged: 16999, failed: 0"."""
+        refused = f" (refused: {self.refused})" if self.refused else ""
         return (
             f"pages changed: {self.changed}, unchanged: {self.unchanged}, "
-            f"failed: {self.failed}; badges written: {self.badges_written}"
+            f"failed: {self.failed}{refused}; badges written: {self.badges_written}"
         )

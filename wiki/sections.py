@@ -31,11 +31,13 @@ class Reference:
 
 @dataclass(frozen=True)
 class Body:
-    """Where the page's complete copy starts, after any truncated preview of itself."""
+    """Where the page's complete copy starts, after any truncated preview of itself, and where
+    its content ends, before the export's own trailing "..." line if there is one."""
 
     title: str
     start: int
-    problem: PageProblem | None
+    content_end: int
+    problems: tuple[PageProblem, ...]
 
 
 def find_body(text: str, lines: LineIndex) -> Body:
@@ -62,15 +64,41 @@ def find_body(text: str, lines: LineIndex) -> Body:
         ):
             start = line_end + 1
         at = text.find(_PREVIEW_BREAK, line_end)
-    problem = None
+    problems = []
     if start:
         first_line = lines.line_of(start)
-        problem = PageProblem(
-            1,
-            f"lines 1-{first_line - 1} are a truncated preview of the page and were skipped; "
-            f"the complete copy starts at line {first_line}",
+        problems.append(
+            PageProblem(
+                1,
+                f"lines 1-{first_line - 1} are a truncated preview of the page and were skipped; "
+                f"the complete copy starts at line {first_line}",
+            )
         )
-    return Body(title=title, start=start, problem=problem)
+    content_end = len(text)
+    marker = _trailing_marker(text, start)
+    if marker is not None:
+        content_end = marker
+        problems.append(
+            PageProblem(
+                lines.line_of(marker) + 1,
+                "the last line '...' is the export's marker, not page content; "
+                "nothing is added after it",
+            )
+        )
+    return Body(title=title, start=start, content_end=content_end, problems=tuple(problems))
+
+
+def _trailing_marker(text: str, start: int) -> int | None:
+    """Where the line ending before a last non-blank line "..." ends, if the page ends so."""
+    stripped = text.rstrip()
+    if not stripped.endswith(_PREVIEW_BREAK):
+        return None
+    line_start = stripped.rfind("\n") + 1
+    if line_start <= start or stripped[line_start:].strip() != _PREVIEW_BREAK:
+        return None
+    # The end of the line before it (before its "\r\n" or "\n"), where lines are appended.
+    before = line_start - 1
+    return before - 1 if text[before - 1 : before] == "\r" else before
 
 
 def _title(text: str) -> str:

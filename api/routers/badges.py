@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import SessionDep
 from api.loaders import badge_score, load_gene
+from common.text import POLICY
 from storage.queries.knowledge import get_hypothesis
 from storage.queries.views import latest_scores
 from wiki.badges import (
@@ -38,7 +39,9 @@ _SVG_HEADERS = {
 HypothesisId = Annotated[str, Path(min_length=1, max_length=64)]
 Symbol = Annotated[str, Path(min_length=1, max_length=32)]
 Label = Annotated[
-    str | None, Query(min_length=1, max_length=60, description="Text instead of the title.")
+    str | None,
+    Query(min_length=1, max_length=60, description="Text instead of the title."),
+    POLICY,
 ]
 
 

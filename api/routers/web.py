@@ -15,6 +15,7 @@ from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.loaders import load_gene, load_hypothesis
 from api.schemas import evaluation_out, leaderboard_entry, turn_out
+from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import ScoreSnapshot
@@ -23,17 +24,33 @@ from storage.queries.snapshots import list_snapshots
 from storage.queries.tournament import leaderboard
 from storage.queries.turns import list_turns
 from storage.queries.views import count_ratings
+from wiki.markup import url_segment
 
 TEMPLATES_DIR = FilePath(__file__).resolve().parent.parent / "templates"
 PAGE_SIZE = 100
+
+
+def _neutralised(value: Any) -> Any:
+    """Every text a template prints, with controls and bidirectional overrides replaced (the
+    text policy's second line, for rows stored before it): a title must not reverse the id
+    printed after it. Markup (the charts) is built and escaped by api.charts."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return neutralise(value)
+    return value
+
 
 # Autoescaping is on for every template (not only *.html): nothing typed by a user or imported
 # from a wiki reaches a page unescaped; charts are the one Markup input, built by api.charts.
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(default=True, default_for_string=True),
+    finalize=_neutralised,
 )
+# Links to genes and hypotheses are built from path segments encoded here: ``url_for`` refuses
+# (with a 500) a value holding "/", and a link must never depend on what an identifier holds.
+_environment.filters["segment"] = url_segment
 templates = Jinja2Templates(env=_environment)
+
 
 router = APIRouter(include_in_schema=False)
 

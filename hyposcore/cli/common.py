@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from common.settings import Settings, get_settings
+from common.text import terminal_safe, text_problem
 from debates.config import ConfigError
 from storage.db import Database
 from storage.errors import InvalidInputError, NotFoundError
@@ -20,6 +21,7 @@ err_console = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 def open_database(settings: Settings | None = None, *, upgrade: bool = True) -> Database:
@@ -44,7 +46,7 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
                 f"[bold red]error:[/] {len(exc.problems)} problem(s); nothing written"
             )
             for problem in exc.problems:
-                err_console.print(f"  {problem}", markup=False, highlight=False)
+                err_console.print(f"  {terminal_safe(str(problem))}", markup=False, highlight=False)
             raise typer.Exit(2) from None
         except ConfigError as exc:
             # The API's message, plus the option that sets the field.
@@ -52,7 +54,19 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
             err_console.print(Text.assemble(("error: ", "bold red"), f"{exc} ({option})"))
             raise typer.Exit(2) from None
         except NotFoundError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print("[bold red]error:[/] ", end="")
+            err_console.print(terminal_safe(str(exc)), markup=False, highlight=False)
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+def policy_checked(value: T) -> T:
+    """A typer callback: refuse an argument the text policy refuses (exit code 2, naming the
+    argument and the position), since arguments reach outputs and the database."""
+    values = value if isinstance(value, list | tuple) else [value]
+    for item in values:
+        problem = None if item is None else text_problem(str(item))
+        if problem is not None:
+            raise typer.BadParameter(problem)
+    return value

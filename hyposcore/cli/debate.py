@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from common.settings import Settings, get_settings
+from common.text import terminal_safe
 from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
@@ -27,7 +28,13 @@ from debates.quality import debate_quality
 from debates.runner import run_debate
 from debates.transcript import latest_by_persona
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
-from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from hyposcore.cli.common import (
+    console,
+    err_console,
+    friendly_errors,
+    open_database,
+    policy_checked,
+)
 from scoring.blend import BlendError
 from scoring.dimensions import Dimension
 from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
@@ -41,16 +48,26 @@ from workers.scoring_phase import ScorePlan, TurnView, plan_score
 
 @friendly_errors
 def debate(
-    hypothesis_id: str = typer.Argument(..., help="The hypothesis to debate, e.g. h-51e7234f."),
+    hypothesis_id: str = typer.Argument(
+        ..., help="The hypothesis to debate, e.g. h-51e7234f.", callback=policy_checked
+    ),
     backend: str | None = typer.Option(
-        None, "--backend", help="Agent backend (default: the configured one, e.g. evidence)."
+        None,
+        "--backend",
+        help="Agent backend (default: the configured one, e.g. evidence).",
+        callback=policy_checked,
     ),
     panel: str | None = typer.Option(
-        None, "--panel", help="Comma-separated persona keys, e.g. theorist,skeptic,synthesizer."
+        None,
+        "--panel",
+        help="Comma-separated persona keys, e.g. theorist,skeptic,synthesizer.",
+        callback=policy_checked,
     ),
     max_rounds: int | None = typer.Option(None, "--max-rounds", help="At most N rounds (2-8)."),
     min_rounds: int | None = typer.Option(None, "--min-rounds", help="At least N rounds (2-8)."),
-    model: str | None = typer.Option(None, "--model", help="Model name for LLM backends."),
+    model: str | None = typer.Option(
+        None, "--model", help="Model name for LLM backends.", callback=policy_checked
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Run one debate in-process and print its transcript, scores, decisions, quality and the
@@ -91,10 +108,10 @@ def debate(
         agent = registry.create_from_settings(config.backend, model=config.model)
         outcome = run_debate(case, config=config, backend=agent)
     except ValueError as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), str(exc)))
+        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(2) from None
     except BackendError as exc:
-        err_console.print(Text.assemble(("backend error: ", "bold red"), str(exc)))
+        err_console.print(Text.assemble(("backend error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(1) from None
     score = would_score(outcome, believability, market, settings)
     if as_json:
@@ -218,8 +235,10 @@ def _turn_json(turn: TurnRecord) -> dict[str, Any]:
 
 
 def show_outcome(case: Case, outcome: DebateOutcome) -> None:
-    console.print(Text.assemble(("Debate on ", "bold"), (case.hypothesis_id, "bold cyan")))
-    console.print(Text(case.title, style="italic"))
+    console.print(
+        Text.assemble(("Debate on ", "bold"), (terminal_safe(case.hypothesis_id), "bold cyan"))
+    )
+    console.print(Text(terminal_safe(case.title), style="italic"))
     current = 0
     for turn in outcome.turns:
         if turn.round != current:
@@ -250,16 +269,18 @@ def turn_text(turn: TurnRecord) -> Text:
         f"confidence {output.confidence:.2f}\n",
         style="dim",
     )
-    text.append(output.argument.strip() + "\n")
+    # Model output and imported text: shown, never interpreted by the terminal (ESC, bidi).
+    text.append(terminal_safe(output.argument.strip()) + "\n")
     unsupported = set(turn.unsupported_citations)
     for claim in output.claims:
         text.append("  • ")
-        text.append(claim.text.strip())
+        text.append(terminal_safe(claim.text.strip()))
         for citation in claim.citations:
+            shown = terminal_safe(citation)
             if citation in unsupported:
-                text.append(f" [{citation} unsupported]", style="bold red")
+                text.append(f" [{shown} unsupported]", style="bold red")
             else:
-                text.append(f" [{citation}]", style="green")
+                text.append(f" [{shown}]", style="green")
         text.append("\n")
     return text
 
@@ -309,7 +330,7 @@ def decisions_table(outcome: DebateOutcome) -> Table:
     table.add_column("action")
     table.add_column("reason")
     for decision in outcome.decisions:
-        table.add_row(str(decision.round), decision.action, Text(decision.reason))
+        table.add_row(str(decision.round), decision.action, Text(terminal_safe(decision.reason)))
     return table
 
 

@@ -11,13 +11,22 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from common.text import terminal_safe
+from hyposcore.cli.common import (
+    console,
+    err_console,
+    friendly_errors,
+    open_database,
+    policy_checked,
+)
 from storage.importing import ImportReport, import_hypotheses
 
 
 @friendly_errors
 def hypotheses(
-    file: Path = typer.Argument(..., help="A hypothesis file, YAML or JSON (format version 1)."),
+    file: Path = typer.Argument(
+        ..., help="A hypothesis file, YAML or JSON (format version 1).", callback=policy_checked
+    ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Write the valid records and report the invalid ones."
     ),
@@ -39,13 +48,15 @@ def hypotheses(
             f"[bold yellow]skipped {len(report.skipped_records)} invalid record(s):[/]"
         )
         for problem in report.problems:
-            err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(
+                f"  {terminal_safe(str(problem))}", markup=False, highlight=False, soft_wrap=True
+            )
         raise typer.Exit(1)
 
 
 def hypotheses_summary(report: ImportReport) -> Table:
     """The counts of one import; the file name is shown verbatim, never read as markup."""
-    table = Table(title=Text(f"imported {report.file}"), title_justify="left")
+    table = Table(title=Text(f"imported {terminal_safe(report.file)}"), title_justify="left")
     for column in ("records", "created", "updated", "unchanged", "removed"):
         table.add_column(column, justify="left" if column == "records" else "right")
     for name, tally in (

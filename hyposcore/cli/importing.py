@@ -8,7 +8,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from common.text import terminal_safe
+from hyposcore.cli.common import (
+    console,
+    err_console,
+    friendly_errors,
+    open_database,
+    policy_checked,
+)
 from hyposcore.cli.import_hypotheses import hypotheses
 from wiki.importer import ImportReport, import_pages
 
@@ -20,7 +27,10 @@ app.command("hypotheses")(hypotheses)
 @friendly_errors
 def page(
     files: list[Path] = typer.Argument(
-        ..., metavar="FILE", help="Gene page files, e.g. pages/mtor.txt."
+        ...,
+        metavar="FILE",
+        help="Gene page files, e.g. pages/mtor.txt.",
+        callback=policy_checked,
     ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Write the valid files and report the invalid ones."
@@ -50,9 +60,9 @@ def _print_report(report: ImportReport) -> None:
         )
     for summary in report.pages:
         table.add_row(
-            Text(Path(summary.file).name),
-            Text(summary.page_name),
-            Text(summary.gene),
+            Text(terminal_safe(Path(summary.file).name)),
+            Text(terminal_safe(summary.page_name)),
+            Text(terminal_safe(summary.gene)),
             str(summary.hypotheses),
             str(summary.displayed_scores),
             str(len(summary.problems)),
@@ -62,9 +72,14 @@ def _print_report(report: ImportReport) -> None:
     for summary in report.pages:
         for problem in summary.problems:
             console.print(
-                f"{summary.file}: {problem}", markup=False, highlight=False, soft_wrap=True
+                terminal_safe(f"{summary.file}: {problem}"),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
     if report.refused:
         err_console.print(f"[bold red]skipped:[/] {len(report.refused)} problem(s)")
         for refused in report.refused:
-            err_console.print(f"  {refused}", markup=False, highlight=False, soft_wrap=True)
+            err_console.print(
+                f"  {terminal_safe(str(refused))}", markup=False, highlight=False, soft_wrap=True
+            )

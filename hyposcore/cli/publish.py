@@ -9,7 +9,14 @@ from rich.table import Table
 from rich.text import Text
 
 from common.settings import get_settings
-from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from common.text import terminal_safe
+from hyposcore.cli.common import (
+    console,
+    err_console,
+    friendly_errors,
+    open_database,
+    policy_checked,
+)
 from storage.errors import NotFoundError
 from storage.queries.revisions import (
     first_revision,
@@ -31,7 +38,11 @@ _DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green")
 @friendly_errors
 def publish(
     genes: list[str] = typer.Option(
-        [], "--gene", "-g", help="Publish only this gene's pages (repeatable)."
+        [],
+        "--gene",
+        "-g",
+        help="Publish only this gene's pages (repeatable).",
+        callback=policy_checked,
     ),
     show_all: bool = typer.Option(
         False, "--all", help="List every page, not only the first changed and failed ones."
@@ -73,12 +84,12 @@ def _print_report(report: PublishReport, *, show_all: bool) -> None:
         )
     for page in shown:
         table.add_row(
-            Text(page.name),
-            Text(page.gene_symbol or "?"),
+            Text(terminal_safe(page.name)),
+            Text(terminal_safe(page.gene_symbol or "?")),
             _result(page),
             "" if page.revision is None else str(page.revision),
             str(len(page.hypotheses)),
-            Text("; ".join(page.problems) or _unscored(page)),
+            Text(terminal_safe("; ".join(page.problems) or _unscored(page))),
         )
     console.print(table)
     if len(listed) > len(shown):
@@ -86,6 +97,8 @@ def _print_report(report: PublishReport, *, show_all: bool) -> None:
 
 
 def _result(page: PagePublish) -> Text:
+    if page.refused:
+        return Text("refused", style="bold red")
     if page.failed:
         return Text("failed", style="bold red")
     return Text("changed", style="green") if page.changed else Text("unchanged")

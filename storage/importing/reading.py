@@ -187,6 +187,8 @@ def _parse_yaml(text: str, *, file: str) -> tuple[Any, LineFinder]:
         raise _refuse(file, f"malformed YAML: {exc}") from None
     except RecursionError:
         raise _refuse(file, _TOO_DEEP) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise _refuse(file, f"malformed YAML: a value cannot be read: {exc}") from None
 
     def line_of(path: Path_) -> int | None:
         return None if root is None else _yaml_line(root, path)

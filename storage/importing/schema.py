@@ -8,11 +8,11 @@ follow the database columns, so a value that validates here always fits when it 
 from __future__ import annotations
 
 import enum
-import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,24 +22,43 @@ from pydantic import (
 )
 
 from common.citations import normalize_citation
+from common.identifiers import HYPOTHESIS_ID_RULE, check_gene_symbol, hypothesis_id_problem
+from common.limits import (
+    MAX_CLAIM_CHARS,
+    MAX_PROTEIN_LENGTH,
+    MAX_RESOLUTION_SOURCE_CHARS,
+    MAX_SAMPLE_SIZE,
+    MAX_STATEMENT_CHARS,
+    MAX_TITLE_CHARS,
+)
+from common.text import POLICY
 from storage.models import Direction, HypothesisStatus, StudyType
 from storage.queries.knowledge import disease_slug
 
 FORMAT_VERSION = 1
-HYPOTHESIS_ID = re.compile(r"^h-[0-9a-z]{4,32}$")
 SECTIONS = ("drugs", "genes", "hypotheses")
 MAX_EVIDENCE = 50
 
-# Non-empty text after trimming, at most as long as the column that stores it.
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Text64 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text120 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Symbol = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Identifier = Symbol
+
+def _text(max_length: int | None = None) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+# Non-empty text after trimming, at most as long as the column that stores it, and free of the
+# characters docs/text-policy.md refuses.
+# The policy sees the text as the file gives it (before trimming), so positions match the file.
+_Policy = POLICY
+Text64 = Annotated[str, _Policy, _text(64)]
+Text100 = Annotated[str, _Policy, _text(100)]
+Text120 = Annotated[str, _Policy, _text(120)]
+Text200 = Annotated[str, _Policy, _text(200)]
+Text300 = Annotated[str, _Policy, _text(300)]
+Title = Annotated[str, _Policy, _text(MAX_TITLE_CHARS)]
+Statement = Annotated[str, _Policy, _text(MAX_STATEMENT_CHARS)]
+Claim = Annotated[str, _Policy, _text(MAX_CLAIM_CHARS)]
+Source = Annotated[str, _Policy, _text(MAX_RESOLUTION_SOURCE_CHARS)]
+Symbol = Annotated[str, _Policy, _text(32), AfterValidator(check_gene_symbol)]
+Identifier = Annotated[str, _Policy, _text(32)]
 
 
 class ApprovalStatus(enum.StrEnum):
@@ -90,7 +109,7 @@ class GeneRecord(Record):
     ensembl_id: Identifier | None = None
     uniprot_id: Identifier | None = None
     omim_id: Identifier | None = None
-    protein_length: int | None = Field(None, ge=1, le=100_000)
+    protein_length: int | None = Field(None, ge=1, le=MAX_PROTEIN_LENGTH)
     molecular_weight: Text64 | None = None
     functions: list[GeneFunction] = Field(default_factory=list)
     drugs: list[Text200] = Field(default_factory=list)
@@ -103,13 +122,13 @@ class GeneRecord(Record):
 
 
 class EvidenceRecord(Record):
-    citation: str
-    claim: Text
+    citation: Annotated[str, _Policy]
+    claim: Claim
     direction: Direction
     study_type: StudyType
     organism: Text100 | None = None
     year: int | None = Field(None, ge=1800)
-    sample_size: int | None = Field(None, ge=1)
+    sample_size: int | None = Field(None, ge=1, le=MAX_SAMPLE_SIZE)
     replicated: bool | None = None
 
     @field_validator("citation")
@@ -134,14 +153,14 @@ class EvidenceRecord(Record):
 
 
 class Resolution(Record):
-    source: Text
+    source: Source
     date: date
 
 
 class HypothesisRecord(Record):
-    id: str
-    title: Text500
-    statement: Text
+    id: Annotated[str, _Policy]
+    title: Title
+    statement: Statement
     genes: list[Symbol] = Field(min_length=1)
     diseases: list[Text200] = Field(default_factory=list)
     intervention_type: InterventionType | None = None
@@ -156,11 +175,8 @@ class HypothesisRecord(Record):
     @field_validator("id")
     @classmethod
     def _id_pattern(cls, value: str) -> str:
-        if not HYPOTHESIS_ID.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not a hypothesis id: use 'h-' then 4 to 32 lowercase letters "
-                "or digits, e.g. h-51e7234f"
-            )
+        if hypothesis_id_problem(value) is not None:
+            raise ValueError(f"{value!r} is not a hypothesis id: use {HYPOTHESIS_ID_RULE}")
         return value
 
     @field_validator("genes")

@@ -104,7 +104,7 @@ def _check_envelope(document: Document) -> dict[str, list[Any]]:
                 file=file,
                 field="version",
                 line=document.line_of(("version",)),
-                message=f"unsupported version {version!r}; this hyposcore reads version "
+                message=f"unsupported version {repr(version)[:40]}; this hyposcore reads version "
                 f"{FORMAT_VERSION}",
             )
         )

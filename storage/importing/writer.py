@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from common.identifiers import GENE_ID_FIELDS, id_conflict_message
 from storage.db import Database
 from storage.errors import InvalidInputError, Problem
 from storage.importing.problems import did_you_mean
@@ -28,6 +29,7 @@ from storage.queries.hypotheses import (
     upsert_gene_record,
     upsert_hypothesis,
 )
+from storage.queries.knowledge import find_gene
 
 
 @dataclass
@@ -114,6 +116,7 @@ def _check_references(session: Session, checked: CheckedFile) -> None:
         for entry in checked.genes
         if _all_known(checked, entry, "drugs", entry.record.drugs, drugs, what="drug")
     ]
+    checked.genes = [entry for entry in checked.genes if _keeps_stored_ids(session, checked, entry)]
     genes = {e.record.symbol.upper(): e.record.symbol for e in checked.genes}
     genes.update({symbol.upper(): symbol for symbol in known_gene_symbols(session)})
     checked.hypotheses = [
@@ -121,6 +124,29 @@ def _check_references(session: Session, checked: CheckedFile) -> None:
         for entry in checked.hypotheses
         if _all_known(checked, entry, "genes", entry.record.genes, genes, what="gene")
     ]
+
+
+def _keeps_stored_ids(session: Session, checked: CheckedFile, entry: Entry[GeneRecord]) -> bool:
+    """A gene record may add identifiers but never change a stored one (the pages' rule too)."""
+    stored = find_gene(session, symbol=entry.record.symbol)
+    if stored is None:
+        return True
+    ok = True
+    for field_name in GENE_ID_FIELDS:
+        given, known = getattr(entry.record, field_name), getattr(stored, field_name)
+        if given is None or known is None or given == known:
+            continue
+        ok = False
+        checked.reject(
+            Problem(
+                file=checked.document.file,
+                record=entry.label,
+                field=field_name,
+                line=checked.document.line_of((*entry.path, field_name)),
+                message=id_conflict_message(field_name, given, known, stored.symbol),
+            )
+        )
+    return ok
 
 
 def _all_known(

@@ -73,6 +73,8 @@ class Gene(Base):
     infobox: Mapped[dict[str, Any]] = mapped_column(default=dict)
     functions: Mapped[list[Any]] = mapped_column(default=list)
     references: Mapped[list[Any]] = mapped_column(default=list)
+    # Other symbols and names of the gene, from a page's Aliases row.
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

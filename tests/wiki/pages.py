@@ -38,6 +38,7 @@ def assert_score_places_agree_with_the_full_parse(text: str, name: str) -> None:
     assert places == ScorePlaces(
         symbol=page.symbol,
         links=page.links,
+        content_end=page.content_end,
         infobox_close_at=page.infobox_close_at,
         hypotheses_row=page.hypotheses_row,
         exchange_heading=page.exchange_heading,

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.text import first_refused
 from storage.models import ScoreSource
 from tests.wiki.pages import SEED, page_text
 from wiki.editor import PublishedScore, rewrite_scores
@@ -207,7 +208,8 @@ def test_crlf_page_keeps_its_line_endings() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    title=st.text(min_size=1, max_size=60),
+    # Any title the text policy lets in (docs/text-policy.md); the others are neutralised, below.
+    title=st.text(min_size=1, max_size=60).filter(lambda text: first_refused(text) is None),
     hypothesis_id=st.text(min_size=1, max_size=20).filter(str.strip),
     score=st.floats(min_value=0.0, max_value=1.0),
 )
@@ -221,3 +223,14 @@ def test_any_title_and_id_round_trip_and_agree(
     assert {link.source for link in links} == set(ScoreSource)
     assert {link.score for link in links} == {float(f"{score:.2f}")}
     assert all(link.title == " ".join(title.split()) for link in links)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x85", "\u202e", "\u2066", "\u200f"])
+def test_refused_characters_in_a_title_are_neutralised_on_the_page(char: str) -> None:
+    """Issue 11, defects 2-4: a title stored before the text policy cannot poison the page."""
+    title = f"Evil{char}Title"
+    row = PublishedScore("h-dd000009", title, 0.45, "exchange rating", 1)
+    page = rewrite_scores(SEED_TEXT, [row], gene_symbol="MTOR", badge_markdown=BADGE)
+    assert char not in page
+    assert "Evil\ufffdTitle" in page
+    assert rewrite_scores(page, [row], gene_symbol="MTOR", badge_markdown=BADGE) == page

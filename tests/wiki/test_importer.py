@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.errors import InvalidInputError
-from storage.models import Base, Gene, GenePage, ScoreSource
+from storage.models import Base, Gene, ScoreSource
 from storage.queries.knowledge import get_gene
 from storage.queries.pages import get_gene_page, list_displayed_scores, list_gene_pages
 from tests.wiki.pages import SEED, page_path
@@ -174,17 +174,25 @@ def test_contradicting_ids_are_refused_and_stored_ids_kept(db: Database) -> None
     assert _contents(db) == before
 
 
-def test_contradiction_inside_one_batch(db: Database) -> None:
+@pytest.mark.parametrize("seed_first", [True, False])
+def test_contradiction_inside_one_batch_refuses_both_pages_in_any_order(
+    db: Database, seed_first: bool
+) -> None:
+    """Issue 11, defect 9: which page wins must not depend on the order of the files; the
+    pages disagree and nothing stores the id yet, so neither is believed, and both are named."""
     other = page_path("mtor_other_wiki.txt")
-    with pytest.raises(InvalidInputError, match="NCBI Gene ID 2476 contradicts 2475"):
-        import_pages(db, [SEED, other])
+    files = [SEED, other] if seed_first else [other, SEED]
+    with pytest.raises(InvalidInputError, match="NCBI Gene ID 2476 disagrees with 2475") as caught:
+        import_pages(db, files)
+    assert {p.file for p in caught.value.problems} == {str(SEED), str(other)}
     assert all(rows == [] for rows in _contents(db).values())
-    report = import_pages(db, [SEED, other], skip_invalid=True)
-    assert [p.page_name for p in report.pages] == ["mtor_seed"]
-    assert [p.field for p in report.refused] == ["ncbi_gene_id"]
+    report = import_pages(db, files, skip_invalid=True)
+    assert report.pages == ()
+    assert sorted((p.file, p.field) for p in report.refused) == sorted(
+        [(str(SEED), "ncbi_gene_id"), (str(other), "ncbi_gene_id")]
+    )
     with db.sessions() as session:
-        assert session.scalar(select(Gene.ncbi_gene_id)) == "2475"
-        assert session.scalar(select(GenePage.name)) == "mtor_seed"
+        assert session.scalar(select(Gene.ncbi_gene_id)) is None
 
 
 def test_two_files_with_one_page_name_are_refused(db: Database, tmp_path: Path) -> None:

@@ -1,0 +1,123 @@
+"""The text policy (docs/text-policy.md): which characters hyposcore accepts, everywhere.
+
+Every boundary (hypothesis files, gene pages, API bodies, CLI arguments) checks text with
+``text_problem``/``check_text`` and refuses what it finds, naming the field and the position.
+Every output then neutralises what may still be in older data, for its own medium, with
+``neutralise`` (pages, badges) or ``terminal_safe`` (the console).
+
+Refused: NUL and the other C0 controls except tab and newline (a carriage return only as part
+of a CRLF line ending), DEL, the C1 controls, the bidirectional formatting characters
+(embeddings, overrides, isolates and the LRM/RLM/ALM marks), lone surrogates and the
+noncharacters U+FFFE/U+FFFF. Each of them either cannot be stored or written (NUL, surrogates),
+breaks an output format (controls in XML), drives a terminal (ESC), or can make displayed text
+read differently from what it is (bidirectional overrides).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Every character the policy refuses, except CR, which is allowed before LF (see _CR_ALONE).
+_REFUSED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufffe\uffff]"
+    "|\r(?!\n)"
+)
+_NAMES = {
+    "\x00": "NUL",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+    "\r": "carriage return",
+    "\u061c": "ARABIC LETTER MARK",
+    "\u200e": "LEFT-TO-RIGHT MARK",
+    "\u200f": "RIGHT-TO-LEFT MARK",
+}
+REPLACEMENT = "\ufffd"
+
+
+def describe(char: str) -> str:
+    """``U+001B (ESC)``: a refused character as a reader can find it."""
+    name = _NAMES.get(char) or unicodedata.name(char, "")
+    if not name:
+        name = "control character" if _is_control(char) else "not a character"
+    return f"U+{ord(char):04X} ({name})"
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F
+
+
+def _kind(char: str) -> str:
+    if char in BIDI_CONTROLS:
+        return "bidirectional formatting character"
+    if _is_control(char):
+        return "control character"
+    return "invalid character"
+
+
+def first_refused(text: str) -> int | None:
+    """The index of the first character the policy refuses, or None."""
+    match = _REFUSED.search(text)
+    return None if match is None else match.start()
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` is refused, naming the character and its position, or None when it is fine.
+
+    Positions count characters from 1; for text of several lines, the line and column too.
+    """
+    at = first_refused(text)
+    if at is None:
+        return None
+    char = text[at]
+    where = f"character {at + 1}"
+    if "\n" in text:
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        where += f" (line {line}, column {column})"
+    return f"{_kind(char)} {describe(char)} at {where} is not allowed (see docs/text-policy.md)"
+
+
+def check_text(text: str) -> str:
+    """``text`` unchanged, or ``ValueError`` saying which character is refused and where."""
+    problem = text_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+def _check_if_text(value: object) -> object:
+    return check_text(value) if isinstance(value, str) else value
+
+
+# For pydantic models and FastAPI parameters: a refused character answers 422 (API) or a problem
+# naming the field (importers). ``PolicyText`` is a string type; ``POLICY`` checks the value as
+# given, before any other constraint (trimming, a pattern) sees it, so its message is the one
+# shown and its positions count in what the client sent.
+POLICY = BeforeValidator(_check_if_text)
+PolicyText = Annotated[str, POLICY]
+
+
+def neutralise(text: str, replacement: str = REPLACEMENT) -> str:
+    """``text`` with every refused character replaced: what outputs do with data that predates
+    the policy (a page, a badge), so it can neither break the format nor reorder the text."""
+    return _REFUSED.sub(replacement, text)
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` for a terminal: every refused character shown as an escape (``\\x1b``), so
+    nothing printed can move the cursor, change colours or reorder a line."""
+    return _REFUSED.sub(lambda m: _escape(m.group(0)), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
