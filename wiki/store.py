@@ -171,9 +171,9 @@ class FolderPageStore:
         try:
             atomic_write(path, data)
         except FileNotFoundError:
-            if path.parent.is_dir():
-                raise
-            # The first write into a new store or badge folder creates it.
+            # The first write into a new store or badge folder creates it. Writer threads race
+            # here: another may create the folder between our failure and a check, so no check;
+            # if the folder was not the cause, the second write fails the same way.
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
         with self._count_lock:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,22 @@ def test_replacing_keeps_the_files_permissions(store: FolderPageStore) -> None:
     assert store.path("mtor").stat().st_mode & 0o777 == 0o640
     store.write("tfeb", "v1\n")
     assert store.path("tfeb").stat().st_mode & 0o777 == 0o644
+
+
+def test_threads_writing_the_first_badges_of_a_new_store_all_succeed(tmp_path: Path) -> None:
+    # Several writer threads meet a missing badge folder at once; each must create it or use
+    # the one another thread just created, never fail because it appeared under it.
+    for attempt in range(20):
+        store = FolderPageStore(tmp_path / f"store{attempt}")
+        barrier = threading.Barrier(8)
+
+        def write(
+            index: int, store: FolderPageStore = store, barrier: threading.Barrier = barrier
+        ) -> None:
+            barrier.wait()
+            store.write_badge(f"page{index}", "<svg/>")
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(write, range(8)))
+        assert store.writes == 8
+        assert all(store.read_badge(f"page{i}") == "<svg/>" for i in range(8))
