@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from common.citations import normalize_citation
+from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT
 from storage.models import Direction, HypothesisStatus, StudyType
 from storage.queries.knowledge import disease_slug
 
@@ -39,6 +40,16 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Symbol = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+# Text columns without a length of their own, bounded so that every prompt stays bounded.
+Statement = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_STATEMENT)
+]
+ClaimText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_CLAIM)
+]
+SourceText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_RESOLUTION_SOURCE)
+]
 Identifier = Symbol
 
 
@@ -104,7 +115,7 @@ class GeneRecord(Record):
 
 class EvidenceRecord(Record):
     citation: str
-    claim: Text
+    claim: ClaimText
     direction: Direction
     study_type: StudyType
     organism: Text100 | None = None
@@ -134,14 +145,14 @@ class EvidenceRecord(Record):
 
 
 class Resolution(Record):
-    source: Text
+    source: SourceText
     date: date
 
 
 class HypothesisRecord(Record):
     id: str
     title: Text500
-    statement: Text
+    statement: Statement
     genes: list[Symbol] = Field(min_length=1)
     diseases: list[Text200] = Field(default_factory=list)
     intervention_type: InterventionType | None = None
