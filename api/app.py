@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
 from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
+from api.security import SecurityHeaders, TrustedHosts
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from storage.db import Database
@@ -52,9 +53,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (hypotheses, evaluations, exchange, genes, badges, ops, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost first: the log sees every request, including those the size limit refuses.
+    # Innermost first: the log sees every request, including those the host check and the
+    # size limit refuse, and every response leaves with the security headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(TrustedHosts, allowed=settings.resolved_allowed_hosts)
     app.add_middleware(RequestLog)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

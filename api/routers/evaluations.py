@@ -23,6 +23,7 @@ from api.schemas import (
     evaluation_out,
     turn_out,
 )
+from common.limits import MAX_INT32
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
 from storage.queries.turns import list_turns
 from storage.queries.views import count_evaluations
@@ -43,7 +44,9 @@ def get_submit() -> SubmitFn:
     return submit_evaluation
 
 
-EvaluationId = Annotated[int, Path(ge=1, description="The evaluation's id.")]
+EvaluationId = Annotated[
+    int, Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key).")
+]
 State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
@@ -190,13 +193,15 @@ def list_all(
     )
 
 
-@router.get("/{evaluation_id}", response_model=EvaluationOut)
+# ":int" so that a word (GET /evaluations/batch) is no evaluation id: the path then matches
+# only the POST route, and the answer is 405, not a 422 about the id.
+@router.get("/{evaluation_id:int}", response_model=EvaluationOut)
 def get_one(session: SessionDep, evaluation_id: EvaluationId) -> EvaluationOut:
     """An evaluation's state, progress (round, turns done of total), decisions and error."""
     return evaluation_out(get_evaluation(session, evaluation_id=evaluation_id))
 
 
-@router.get("/{evaluation_id}/transcript", response_model=Transcript)
+@router.get("/{evaluation_id:int}/transcript", response_model=Transcript)
 def transcript(session: SessionDep, evaluation_id: EvaluationId) -> Transcript:
     """The debate: every turn by round, with claims and links to the papers they cite."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
