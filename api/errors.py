@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
-from storage.errors import InvalidInputError, NotFoundError
+from storage.errors import IdempotencyConflictError, InvalidInputError, NotFoundError
 
 log = logging.getLogger("hyposcore.api")
 
@@ -157,6 +157,16 @@ async def _on_invalid_input(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_idempotency_conflict(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IdempotencyConflictError)
+    return error_response(
+        422,
+        str(exc),
+        code="idempotency_key_reused",
+        details={"idempotency_key": exc.key, "evaluation_id": exc.evaluation_id},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal error; the server log has the details")
@@ -168,4 +178,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(NotFoundError, _on_not_found)
     app.add_exception_handler(InvalidInputError, _on_invalid_input)
+    app.add_exception_handler(IdempotencyConflictError, _on_idempotency_conflict)
     app.add_exception_handler(Exception, _on_unexpected)
