@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
+from api.openapi import install_openapi
 from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
 from api.security import SecurityHeaders, TrustedHosts
 from common.logs import configure_logging
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     install_error_handlers(app)
+    install_openapi(app)
     for module in (hypotheses, evaluations, exchange, genes, badges, ops, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

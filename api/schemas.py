@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.ratings import exchange_rating
 from common.citations import citation_url
@@ -140,10 +140,26 @@ MAX_BATCH = 1000
 PersonaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-class DebateOptions(BaseModel):
-    """How to debate; omitted options take the server's defaults."""
+# Rules between fields, which JSON Schema cannot state: published in the schema under
+# "x-constraints" so that clients and the API fuzzing know a request breaking one gets 422.
+ROUNDS_CONSTRAINT: dict[str, JsonValue] = {
+    "rule": "min_rounds <= max_rounds",
+    "description": (
+        "min_rounds may not exceed max_rounds; an omitted bound takes the server's default "
+        "(HYPOSCORE_MIN_ROUNDS, HYPOSCORE_MAX_ROUNDS). Broken: 422 naming both."
+    ),
+}
 
-    model_config = ConfigDict(extra="forbid")
+
+class DebateOptions(BaseModel):
+    """How to debate; omitted options take the server's defaults.
+
+    Cross-field rule: min_rounds <= max_rounds (see x-constraints); a request breaking it is
+    answered 422."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"x-constraints": [ROUNDS_CONSTRAINT]}
+    )
 
     backend: Literal["evidence", "openai", "anthropic"] | None = None
     panel: list[PersonaName] | None = Field(

@@ -70,6 +70,7 @@ State = Literal["queued", "running", "succeeded", "failed", "cancelled"]
     responses={
         200: {"model": EvaluationQueued, "description": "An equal evaluation already exists."},
         401: {"description": "No token, or an unknown or revoked one."},
+        404: {"description": "The hypothesis does not exist; nothing was queued."},
     },
 )
 def queue(
