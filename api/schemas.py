@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.ratings import exchange_rating
 from common.citations import citation_url
+from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
 from storage.models import (
     DebateTurn,
     Evaluation,
@@ -65,9 +66,15 @@ class HypothesisLinks(BaseModel):
     history: str
 
 
+def _at_most(limit: int) -> Any:
+    # Documented, not enforced on the way out: a row stored before the limits existed must
+    # still be readable; imports and prompts enforce them (common.limits).
+    return Field(json_schema_extra={"maxLength": limit})
+
+
 class HypothesisSummary(BaseModel):
     id: str
-    title: str
+    title: str = _at_most(MAX_TITLE)
     status: str
     genes: list[str]
     diseases: list[str]
@@ -82,7 +89,7 @@ class Citation(BaseModel):
 
 class EvidenceOut(BaseModel):
     citation: Citation
-    claim: str
+    claim: str = _at_most(MAX_CLAIM)
     direction: str
     study_type: str
     organism: str | None
@@ -109,9 +116,9 @@ class SnapshotOut(BaseModel):
 
 
 class HypothesisDetail(HypothesisSummary):
-    statement: str
+    statement: str = _at_most(MAX_STATEMENT)
     intervention_type: str | None
-    resolution_source: str | None
+    resolution_source: str | None = _at_most(MAX_RESOLUTION_SOURCE)
     resolved_on: date | None
     evidence: list[EvidenceOut]
     latest_snapshot: SnapshotOut | None
