@@ -44,6 +44,9 @@ _ANSWERS = {
 }
 
 
+_UNPARSEABLE = " Or the body could not be parsed at all (bytes that are not a JSON document)."
+
+
 def _error_answer(status: str, existing: dict[str, Any] | None) -> dict[str, Any]:
     description = (existing or {}).get("description") or _ANSWERS[status]
     if description in {"Validation Error", "Successful Response"}:
@@ -75,6 +78,8 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for status in _statuses(path, operation):
                 responses[status] = _error_answer(status, responses.get(status))
+            if "requestBody" in operation:
+                responses["400"]["description"] += _UNPARSEABLE
             for status, answer in responses.items():
                 if status.isdigit() and int(status) >= 400:
                     answer["content"] = {"application/json": {"schema": ERROR_REF}}
