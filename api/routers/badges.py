@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import SessionDep, SettingsDep
 from api.loaders import badge_score, load_gene
+from common.limits import MAX_BADGE_LABEL, MAX_HYPOTHESIS_ID, MAX_SYMBOL
 from storage.queries.knowledge import get_hypothesis
 from storage.queries.views import latest_scores
 from wiki.badges import (
@@ -35,10 +36,11 @@ _SVG_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-HypothesisId = Annotated[str, Path(min_length=1, max_length=64)]
-Symbol = Annotated[str, Path(min_length=1, max_length=32)]
+HypothesisId = Annotated[str, Path(min_length=1, max_length=MAX_HYPOTHESIS_ID)]
+Symbol = Annotated[str, Path(min_length=1, max_length=MAX_SYMBOL)]
 Label = Annotated[
-    str | None, Query(min_length=1, max_length=60, description="Text instead of the title.")
+    str | None,
+    Query(min_length=1, max_length=MAX_BADGE_LABEL, description="Text instead of the title."),
 ]
 
 
