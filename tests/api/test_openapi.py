@@ -48,15 +48,27 @@ def test_every_operation_documents_its_error_answers(client: TestClient, db: Dat
                 assert answer["description"], (path, status)
 
 
-def test_integers_are_bounded_in_the_document(client: TestClient, db: Database) -> None:
+def _unbounded_integers(schema: dict[str, Any], where: str) -> list[str]:
+    options = schema.get("anyOf", [schema])
+    found = [where for o in options if o.get("type") == "integer" and "maximum" not in o]
+    for name, inner in schema.get("properties", {}).items():
+        found += _unbounded_integers(inner, f"{where}.{name}")
+    return found
+
+
+def test_every_request_integer_is_bounded_in_the_document(client: TestClient, db: Database) -> None:
     document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    unbounded = []
     for method, path, operation in _operations(document):
         for parameter in operation.get("parameters", []):
-            schema = parameter["schema"]
-            options = schema.get("anyOf", [schema])
-            for option in options:
-                if option.get("type") == "integer":
-                    assert "maximum" in option, (method, path, parameter["name"])
+            where = f"{method} {path} {parameter['name']}"
+            unbounded += _unbounded_integers(parameter["schema"], where)
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+        if body:
+            name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+            unbounded += _unbounded_integers(schemas[name], f"{method} {path} body")
+    assert unbounded == []
 
 
 def test_cross_field_constraints_are_stated(client: TestClient, db: Database) -> None:
