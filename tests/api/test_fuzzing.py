@@ -29,7 +29,7 @@ from tests.api.seed import HYPOTHESIS, seed
 
 # Examples per operation and mode: enough to reach every documented status in a few seconds.
 MAX_EXAMPLES = 12
-ROUND_DEFAULTS = {"min_rounds": 2, "max_rounds": 8}  # the Settings the app below runs with
+ROUND_DEFAULTS = {"min_rounds": 2, "max_rounds": 8}
 _RULE = re.compile(r"^(\w+) <= (\w+)$")
 
 
@@ -82,7 +82,17 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, 
     seed(database)
     with database.transaction() as session:
         token = create_token(session, name="fuzz").plain
-    app_settings = Settings(data_dir=folder / "var", max_request_bytes=65_536)
+    # Explicit, not from the environment: a module fixture is built before the autouse
+    # fixture that clears HYPOSCORE_* variables runs.
+    app_settings = Settings(
+        data_dir=folder / "var",
+        max_request_bytes=65_536,
+        backend="evidence",
+        allowed_hosts="testserver",
+        broker_url=None,
+        public_url=None,
+        **ROUND_DEFAULTS,
+    )
     app_settings.ensure_data_dir()
     yield create_app(app_settings, database), token
     database.dispose()
