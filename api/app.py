@@ -14,7 +14,9 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
+from api.openapi import install_openapi
 from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
+from api.security import SecurityHeaders, TrustedHosts
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from storage.db import Database
@@ -49,12 +51,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     install_error_handlers(app)
+    install_openapi(app)
     for module in (hypotheses, evaluations, exchange, genes, badges, ops, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    # Outermost first: the log sees every request, including those the size limit refuses.
+    # Innermost first: the log sees every request, including those the host check and the
+    # size limit refuse, and every response leaves with the security headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(TrustedHosts, allowed=settings.resolved_allowed_hosts)
     app.add_middleware(RequestLog)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

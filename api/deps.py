@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from common.limits import MAX_INT64
 from common.settings import Settings
 from storage.db import Database
 from storage.models import ApiToken
@@ -75,7 +76,9 @@ class Page:
 
 def pagination(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_INT64, description="Items to skip (at most 2^63 - 1).")
+    ] = 0,
 ) -> Page:
     return Page(limit=limit, offset=offset)
 

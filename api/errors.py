@@ -13,10 +13,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
-from storage.errors import InvalidInputError, NotFoundError
+from storage.errors import IdempotencyConflictError, InvalidInputError, NotFoundError
 
 log = logging.getLogger("hyposcore.api")
 
@@ -75,6 +76,8 @@ def error_response(
     details: Any = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    # Set here too, not only by the middleware: a 500 is answered outside the middleware stack.
+    headers = {"X-Content-Type-Options": "nosniff", **(headers or {})}
     return JSONResponse(
         error_body(status, message, code=code, details=details), status_code=status, headers=headers
     )
@@ -99,10 +102,36 @@ async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (OPTIONS always), for the Allow header.
+
+    Starlette's 405 names only the methods of the first route that matched the path, so a path
+    served by two routes (GET and POST /evaluations) would advertise only one of them.
+    """
+    methods = {"OPTIONS"}
+    for route in request.app.router.routes:
+        if isinstance(route, Mount):  # static files answer their own methods
+            continue
+        for method in _METHODS:
+            match, _ = route.matches({**request.scope, "method": method})
+            if match == Match.FULL:
+                methods.add(method)
+    return sorted(methods)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": allow})
+        headers = {**(headers or {}), "Allow": allow}
+        message = f"{request.method} is not allowed here; allowed: {allow}"
     return error_response(exc.status_code, message, headers=headers)
 
 
@@ -128,6 +157,16 @@ async def _on_invalid_input(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_idempotency_conflict(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IdempotencyConflictError)
+    return error_response(
+        422,
+        str(exc),
+        code="idempotency_key_reused",
+        details={"idempotency_key": exc.key, "evaluation_id": exc.evaluation_id},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal error; the server log has the details")
@@ -139,4 +178,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(NotFoundError, _on_not_found)
     app.add_exception_handler(InvalidInputError, _on_invalid_input)
+    app.add_exception_handler(IdempotencyConflictError, _on_idempotency_conflict)
     app.add_exception_handler(Exception, _on_unexpected)

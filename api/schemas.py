@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.ratings import exchange_rating
 from common.citations import citation_url
+from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
 from common.text import POLICY
 from debates.backends.registry import available
 from debates.config import MAX_ROUNDS, MIN_ROUNDS
+from debates.personas import all_personas
 from storage.models import (
     DebateTurn,
     Evaluation,
@@ -68,9 +70,15 @@ class HypothesisLinks(BaseModel):
     history: str
 
 
+def _at_most(limit: int) -> Any:
+    # Documented, not enforced on the way out: a row stored before the limits existed must
+    # still be readable; imports and prompts enforce them (common.limits).
+    return Field(json_schema_extra={"maxLength": limit})
+
+
 class HypothesisSummary(BaseModel):
     id: str
-    title: str
+    title: str = _at_most(MAX_TITLE)
     status: str
     genes: list[str]
     diseases: list[str]
@@ -85,7 +93,7 @@ class Citation(BaseModel):
 
 class EvidenceOut(BaseModel):
     citation: Citation
-    claim: str
+    claim: str = _at_most(MAX_CLAIM)
     direction: str
     study_type: str
     organism: str | None
@@ -112,9 +120,9 @@ class SnapshotOut(BaseModel):
 
 
 class HypothesisDetail(HypothesisSummary):
-    statement: str
+    statement: str = _at_most(MAX_STATEMENT)
     intervention_type: str | None
-    resolution_source: str | None
+    resolution_source: str | None = _at_most(MAX_RESOLUTION_SOURCE)
     resolved_on: date | None
     evidence: list[EvidenceOut]
     latest_snapshot: SnapshotOut | None
@@ -140,7 +148,19 @@ class EvaluationOut(BaseModel):
 
 _HYPOTHESIS_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
 MAX_BATCH = 1000
-PersonaName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+# The registries' names and the round bounds are published in the schema (as with the backend
+# names below) but checked only by debates.config.validate_config, the one place that decides.
+PERSONA_NAMES: list[JsonValue] = [persona.key for persona in all_personas()]
+PersonaName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        json_schema_extra={"enum": PERSONA_NAMES},
+    ),
+]
+ROUNDS_BOUNDS: dict[str, JsonValue] = {"minimum": MIN_ROUNDS, "maximum": MAX_ROUNDS}
 
 
 BACKEND_NAMES: list[JsonValue] = list(available())
@@ -151,16 +171,26 @@ BackendName = Annotated[
     str, Field(min_length=1, max_length=64, json_schema_extra={"enum": BACKEND_NAMES})
 ]
 
+# Rules between fields, which JSON Schema cannot state: published in the schema under
+# "x-constraints" so that clients and the API fuzzing know a request breaking one gets 422.
+ROUNDS_CONSTRAINT: dict[str, JsonValue] = {
+    "rule": "min_rounds <= max_rounds",
+    "description": (
+        "min_rounds may not exceed max_rounds; an omitted bound takes the server's default "
+        "(HYPOSCORE_MIN_ROUNDS, HYPOSCORE_MAX_ROUNDS). Broken: 422 naming both."
+    ),
+}
+
 
 class DebateOptions(BaseModel):
     """How to debate; omitted options take the server's defaults.
 
-    Only the shape is checked here; whether the options can be debated (known backend and
-    personas, rounds in bounds) is :func:`debates.config.validate_config`'s to say, as for
-    every other way in.
-    """
+    Cross-field rule: min_rounds <= max_rounds (see x-constraints); a request breaking it is
+    answered 422."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"x-constraints": [ROUNDS_CONSTRAINT]}
+    )
 
     backend: BackendName | None = Field(
         None, description="An agent backend; the server's default when omitted."
@@ -172,10 +202,14 @@ class DebateOptions(BaseModel):
         description="Persona names, e.g. theorist, skeptic, domain_expert, synthesizer.",
     )
     min_rounds: int | None = Field(
-        None, description=f"At least N rounds ({MIN_ROUNDS}-{MAX_ROUNDS})."
+        None,
+        description=f"At least N rounds ({MIN_ROUNDS}-{MAX_ROUNDS}).",
+        json_schema_extra=ROUNDS_BOUNDS,
     )
     max_rounds: int | None = Field(
-        None, description=f"At most N rounds ({MIN_ROUNDS}-{MAX_ROUNDS})."
+        None,
+        description=f"At most N rounds ({MIN_ROUNDS}-{MAX_ROUNDS}).",
+        json_schema_extra=ROUNDS_BOUNDS,
     )
     force: bool = Field(False, description="Queue even when an equal evaluation is live.")
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -129,6 +130,23 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     max_request_bytes: int = Field(1_000_000, ge=1024)
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description=(
+            "The API's public base URL (e.g. https://scores.example.org), used for absolute "
+            "links such as badge snippets; without it those links are relative. The request's "
+            "Host header is never used."
+        ),
+    )
+    allowed_hosts: str = Field(
+        "localhost,127.0.0.1,::1,testserver",
+        description=(
+            "Comma-separated host names the API answers to (a leading '*.' matches "
+            "subdomains, '*' any host); the public URL's host is always allowed. Requests "
+            "for other hosts get 400."
+        ),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
@@ -146,6 +164,18 @@ class Settings(BaseSettings):
         if self.resolved_broker_url.startswith(("redis://", "rediss://")):
             return self.resolved_broker_url
         return None
+
+    @property
+    def resolved_allowed_hosts(self) -> list[str]:
+        hosts = [host.strip() for host in self.allowed_hosts.split(",") if host.strip()]
+        if self.public_url:
+            hosts.append(urlsplit(self.public_url).hostname or "")
+        return list(dict.fromkeys(host for host in hosts if host))
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The public base URL without a trailing slash; empty when links are relative."""
+        return (self.public_url or "").rstrip("/")
 
     @property
     def resolved_pages_dir(self) -> Path:

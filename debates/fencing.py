@@ -7,21 +7,39 @@ writer cannot know the closing marker in advance; if the token happens to occur 
 anyway, it is re-derived until it does not. Look-alike markers inside the content are defused
 too, so the model never sees two plausible fences. The system prompt tells the model that
 everything between the markers is data, never instructions.
+
+Defusing first drops invisible format characters (Unicode category Cf: zero-width spaces and
+joiners, soft hyphens, bidirectional controls), which a model reads past but a pattern does
+not, and then breaks every run of three ``<``: real markers are the only ``<<<`` a model sees.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 TOKEN_LENGTH = 16
-_LOOKALIKE = re.compile(r"<<<(?=\s*(?:END[-_ ]?)?DATA)", re.IGNORECASE)
+# Each "<" that starts a "<<<" gets a space after it, so no run of three survives.
+_TRIPLE_OPEN = re.compile(r"<(?=<<)")
+# The compatibility forms of "<" (fullwidth, small) read as "<" to a model.
+_LESS_THAN_FORMS = str.maketrans({"\uff1c": "<", "\ufe64": "<"})
+
+
+def normalize_lookalikes(text: str) -> str:
+    """``text`` without Unicode format (Cf) characters, which render as nothing, and with the
+    compatibility forms of ``<`` written as ``<``."""
+    if text.isascii():
+        return text
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return visible.translate(_LESS_THAN_FORMS)
 
 
 def defuse(text: str) -> str:
-    """Break any ``<<<DATA``/``<<<END-DATA`` look-alike so it cannot pass for a real marker."""
-    return _LOOKALIKE.sub("<< <", text)
+    """Break any ``<<<`` (``<<<DATA``, ``<<<END-DATA`` or any other look-alike, however hidden
+    by invisible characters) so that nothing inside the fence can pass for a real marker."""
+    return _TRIPLE_OPEN.sub("< ", normalize_lookalikes(text))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from debates.backends.base import (
 )
 from debates.case import Case
 from debates.fencing import fence_for
-from debates.prompts import environment, render_case
+from debates.prompts import check_prompt_size, environment, render_case
 from debates.schema import JudgeOutput
 
 
@@ -63,7 +63,15 @@ def judge_messages(first: Case, second: Case) -> tuple[Message, Message]:
         .get_template("judge_user.j2")
         .render(first_block=fence.wrap(first_text), second_block=fence.wrap(second_text))
     )
-    return Message("system", system.strip()), Message("user", user.strip())
+    messages = (Message("system", system.strip()), Message("user", user.strip()))
+    check_prompt_size(
+        messages,
+        parts={
+            f"case {first.hypothesis_id}": first_text,
+            f"case {second.hypothesis_id}": second_text,
+        },
+    )
+    return messages
 
 
 def judge_pair(backend: AgentBackend, a: Case, b: Case) -> PairVerdicts:

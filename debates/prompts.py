@@ -14,7 +14,14 @@ from functools import lru_cache, partial
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from debates.backends.base import BackendRequest, DeferredMessages, Message, RequestContext
+from common.limits import MAX_CLAIM, MAX_PROMPT_CHARS, MAX_STATEMENT, MAX_TITLE
+from debates.backends.base import (
+    BackendRequest,
+    DeferredMessages,
+    FatalError,
+    Message,
+    RequestContext,
+)
 from debates.case import Case
 from debates.fencing import Fence, fence_for
 from debates.personas import SYNTHESIZER, Persona, get_persona
@@ -41,7 +48,49 @@ def output_schema_text() -> str:
     return json.dumps(TurnOutput.model_json_schema(), indent=2, sort_keys=True)
 
 
+class PromptTooLargeError(FatalError):
+    """A prompt (or the field that makes it so) is past its limit; it is never sent."""
+
+    def __init__(self, field: str, length: int, limit: int) -> None:
+        super().__init__(
+            f"{field} is {length:,} characters long, past the limit of {limit:,}; "
+            "the prompt was not sent"
+        )
+        self.field = field
+        self.length = length
+        self.limit = limit
+
+
+def check_case_size(case: Case) -> None:
+    """Refuse a case whose text could not have passed an import (rows stored before the limits
+    existed, or cases built elsewhere), naming the field."""
+    where = f"hypothesis {case.hypothesis_id}"
+    fields = [(f"{where}: title", case.title, MAX_TITLE)]
+    fields.append((f"{where}: statement", case.statement, MAX_STATEMENT))
+    fields += [
+        (f"{where}: claim of evidence {item.citation}", item.claim, MAX_CLAIM)
+        for item in case.evidence
+    ]
+    for name, text, limit in fields:
+        if len(text) > limit:
+            raise PromptTooLargeError(name, len(text), limit)
+
+
+def check_prompt_size(messages: Sequence[Message], *, parts: Mapping[str, str]) -> None:
+    """Refuse messages longer than ``MAX_PROMPT_CHARS`` together, naming the longest of the
+    ``parts`` (the case, the transcript, ...) that went into them."""
+    total = sum(len(message.content) for message in messages)
+    if total > MAX_PROMPT_CHARS:
+        longest = max(parts, key=lambda name: len(parts[name]))
+        raise PromptTooLargeError(
+            f"the prompt (largest part: {longest}, {len(parts[longest]):,} characters)",
+            total,
+            MAX_PROMPT_CHARS,
+        )
+
+
 def render_case(case: Case) -> str:
+    check_case_size(case)
     return environment().get_template("case.j2").render(case=case).strip()
 
 
@@ -79,7 +128,9 @@ def render_turn_messages(
             final=final,
         )
     )
-    return Message("system", system.strip()), Message("user", user.strip())
+    messages = (Message("system", system.strip()), Message("user", user.strip()))
+    check_prompt_size(messages, parts={"case": case_text, "transcript": transcript_text})
+    return messages
 
 
 def build_turn_request(

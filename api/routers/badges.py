@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.loaders import badge_score, load_gene
+from common.limits import MAX_BADGE_LABEL, MAX_HYPOTHESIS_ID, MAX_SYMBOL
 from common.text import POLICY
 from storage.queries.knowledge import get_hypothesis
 from storage.queries.views import latest_scores
@@ -36,11 +37,11 @@ _SVG_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-HypothesisId = Annotated[str, Path(min_length=1, max_length=64)]
-Symbol = Annotated[str, Path(min_length=1, max_length=32)]
+HypothesisId = Annotated[str, Path(min_length=1, max_length=MAX_HYPOTHESIS_ID)]
+Symbol = Annotated[str, Path(min_length=1, max_length=MAX_SYMBOL)]
 Label = Annotated[
     str | None,
-    Query(min_length=1, max_length=60, description="Text instead of the title."),
+    Query(min_length=1, max_length=MAX_BADGE_LABEL, description="Text instead of the title."),
     POLICY,
 ]
 
@@ -78,12 +79,15 @@ def hypothesis_json(
 
 @router.get("/hypotheses/{hypothesis_id}.html", response_class=PlainTextResponse)
 def hypothesis_snippet(
-    request: Request, session: SessionDep, hypothesis_id: HypothesisId
+    settings: SettingsDep, session: SessionDep, hypothesis_id: HypothesisId
 ) -> PlainTextResponse:
-    """An HTML snippet to paste into a page: the badge image linking to the hypothesis page."""
+    """An HTML snippet to paste into a page: the badge image linking to the hypothesis page.
+
+    Links are absolute under ``HYPOSCORE_PUBLIC_URL`` when it is set, else relative; the
+    request's Host header never shapes them."""
     badge = _hypothesis_badge(session, hypothesis_id, None)
     quoted = quote(hypothesis_id, safe="")
-    base = str(request.base_url).rstrip("/")
+    base = settings.resolved_public_url
     return PlainTextResponse(
         html_snippet(
             image_url=f"{base}/badges/hypotheses/{quoted}.svg",
@@ -108,11 +112,11 @@ def gene_json(session: SessionDep, symbol: Symbol) -> dict[str, Any]:
 
 
 @router.get("/genes/{symbol}.html", response_class=PlainTextResponse)
-def gene_snippet(request: Request, session: SessionDep, symbol: Symbol) -> PlainTextResponse:
-    """An HTML snippet: the gene's stacked badge linking to its page."""
+def gene_snippet(settings: SettingsDep, session: SessionDep, symbol: Symbol) -> PlainTextResponse:
+    """An HTML snippet: the gene's stacked badge linking to its page (links as above)."""
     view = load_gene(session, symbol=symbol)
     quoted = quote(view.gene.symbol, safe="")
-    base = str(request.base_url).rstrip("/")
+    base = settings.resolved_public_url
     return PlainTextResponse(
         html_snippet(
             image_url=f"{base}/badges/genes/{quoted}.svg",

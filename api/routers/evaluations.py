@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.deps import DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
 from api.errors import ApiError
@@ -23,6 +24,7 @@ from api.schemas import (
     evaluation_out,
     turn_out,
 )
+from common.limits import MAX_IDEMPOTENCY_KEY, MAX_INT32
 from debates.config import ConfigError
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
 from storage.queries.turns import list_turns
@@ -44,7 +46,21 @@ def get_submit() -> SubmitFn:
     return submit_evaluation
 
 
-EvaluationId = Annotated[int, Path(ge=1, description="The evaluation's id.")]
+class _EvaluationRef(StringConvertor):
+    """A path segment that may be an evaluation id: anything but the sibling route "batch".
+
+    So GET /evaluations/batch matches only POST /evaluations/batch and is answered 405 with
+    the methods the path has, while any other word still gets a 422 naming the id.
+    """
+
+    regex = r"(?!batch(?:/|$))[^/]+"
+
+
+register_url_convertor("evaluation_ref", _EvaluationRef())
+
+EvaluationId = Annotated[
+    int, Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key).")
+]
 State = Literal["queued", "running", "debated", "succeeded", "failed", "cancelled"]
 
 
@@ -55,6 +71,7 @@ State = Literal["queued", "running", "debated", "succeeded", "failed", "cancelle
     responses={
         200: {"model": EvaluationQueued, "description": "An equal evaluation already exists."},
         401: {"description": "No token, or an unknown or revoked one."},
+        404: {"description": "The hypothesis does not exist; nothing was queued."},
     },
 )
 def queue(
@@ -67,8 +84,11 @@ def queue(
         str | None,
         Header(
             min_length=1,
-            max_length=200,
-            description="Repeat a request safely: the same key returns the same evaluation.",
+            max_length=MAX_IDEMPOTENCY_KEY,
+            description=(
+                "Repeat a request safely: the same key with the same request returns the same "
+                "evaluation; the same key with a different request is refused with 422."
+            ),
         ),
     ] = None,
 ) -> JSONResponse:
@@ -192,13 +212,13 @@ def list_all(
     )
 
 
-@router.get("/{evaluation_id}", response_model=EvaluationOut)
+@router.get("/{evaluation_id:evaluation_ref}", response_model=EvaluationOut)
 def get_one(session: SessionDep, evaluation_id: EvaluationId) -> EvaluationOut:
     """An evaluation's state, progress (round, turns done of total), decisions and error."""
     return evaluation_out(get_evaluation(session, evaluation_id=evaluation_id))
 
 
-@router.get("/{evaluation_id}/transcript", response_model=Transcript)
+@router.get("/{evaluation_id:evaluation_ref}/transcript", response_model=Transcript)
 def transcript(session: SessionDep, evaluation_id: EvaluationId) -> Transcript:
     """The debate: every turn by round, with claims and links to the papers they cite."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)

@@ -10,13 +10,14 @@ from fastapi.responses import PlainTextResponse
 from api.deps import PageDep, SessionDep
 from api.loaders import load_gene
 from api.schemas import GeneOut, Paginated, gene_links
+from common.limits import MAX_SYMBOL
 from storage.errors import NotFoundError
 from storage.queries.knowledge import list_genes
 from storage.queries.views import count_genes, latest_page_revision
 
 router = APIRouter(prefix="/genes", tags=["genes"])
 
-Symbol = Annotated[str, Path(min_length=1, max_length=32, description="e.g. MTOR")]
+Symbol = Annotated[str, Path(min_length=1, max_length=MAX_SYMBOL, description="e.g. MTOR")]
 
 
 @router.get("", response_model=Paginated[dict[str, str]])

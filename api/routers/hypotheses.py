@@ -22,6 +22,7 @@ from api.schemas import (
     snapshot_out,
     trade_out,
 )
+from common.limits import MAX_HYPOTHESIS_ID, MAX_NAME, MAX_SYMBOL
 from storage.queries.evaluations import list_evaluations
 from storage.queries.knowledge import get_hypothesis, list_hypotheses
 from storage.queries.snapshots import list_snapshots
@@ -35,7 +36,9 @@ from storage.queries.views import (
 
 router = APIRouter(prefix="/hypotheses", tags=["hypotheses"])
 
-HypothesisId = Annotated[str, Path(min_length=1, max_length=64, description="e.g. h-51e7234f")]
+HypothesisId = Annotated[
+    str, Path(min_length=1, max_length=MAX_HYPOTHESIS_ID, description="e.g. h-51e7234f")
+]
 Status = Literal["open", "validated", "refuted"]
 
 HISTORY_CSV_COLUMNS = (
@@ -58,9 +61,11 @@ HISTORY_CSV_COLUMNS = (
 def list_all(
     session: SessionDep,
     page: PageDep,
-    gene: Annotated[str | None, Query(min_length=1, max_length=32, description="MTOR")] = None,
+    gene: Annotated[
+        str | None, Query(min_length=1, max_length=MAX_SYMBOL, description="MTOR")
+    ] = None,
     disease: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Alzheimer's disease")
+        str | None, Query(min_length=1, max_length=MAX_NAME, description="Alzheimer's disease")
     ] = None,
     status: Status | None = None,
 ) -> Paginated[HypothesisSummary]:

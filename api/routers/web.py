@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
 from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.loaders import load_gene, load_hypothesis
 from api.schemas import evaluation_out, leaderboard_entry, turn_out
+from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
@@ -51,6 +52,16 @@ _environment = Environment(
 _environment.filters["segment"] = url_segment
 templates = Jinja2Templates(env=_environment)
 
+
+@pass_context
+def _relative_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
+    # Links are paths, never absolute URLs built from the request's Host header: a page must
+    # not carry links to whatever host a client (or a poisoned cache) named.
+    request: Request = context["request"]
+    return request.url_for(name, **path_params).path
+
+
+_environment.globals["url_for"] = _relative_url_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -158,7 +169,7 @@ def hypothesis_page(
 
 @router.get("/web/leaderboard", response_class=HTMLResponse, name="web_leaderboard")
 def leaderboard_page(
-    request: Request, session: SessionDep, offset: Annotated[int, Query(ge=0)] = 0
+    request: Request, session: SessionDep, offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0
 ) -> HTMLResponse:
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     entries = [leaderboard_entry(row) for row in rows]

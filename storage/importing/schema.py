@@ -24,12 +24,12 @@ from pydantic import (
 from common.citations import normalize_citation
 from common.identifiers import HYPOTHESIS_ID_RULE, check_gene_symbol, hypothesis_id_problem
 from common.limits import (
-    MAX_CLAIM_CHARS,
+    MAX_CLAIM,
     MAX_PROTEIN_LENGTH,
-    MAX_RESOLUTION_SOURCE_CHARS,
+    MAX_RESOLUTION_SOURCE,
     MAX_SAMPLE_SIZE,
-    MAX_STATEMENT_CHARS,
-    MAX_TITLE_CHARS,
+    MAX_STATEMENT,
+    MAX_TITLE,
 )
 from common.text import POLICY
 from storage.models import Direction, HypothesisStatus, StudyType
@@ -53,10 +53,10 @@ Text100 = Annotated[str, _Policy, _text(100)]
 Text120 = Annotated[str, _Policy, _text(120)]
 Text200 = Annotated[str, _Policy, _text(200)]
 Text300 = Annotated[str, _Policy, _text(300)]
-Title = Annotated[str, _Policy, _text(MAX_TITLE_CHARS)]
-Statement = Annotated[str, _Policy, _text(MAX_STATEMENT_CHARS)]
-Claim = Annotated[str, _Policy, _text(MAX_CLAIM_CHARS)]
-Source = Annotated[str, _Policy, _text(MAX_RESOLUTION_SOURCE_CHARS)]
+Title = Annotated[str, _Policy, _text(MAX_TITLE)]
+Statement = Annotated[str, _Policy, _text(MAX_STATEMENT)]
+Claim = Annotated[str, _Policy, _text(MAX_CLAIM)]
+Source = Annotated[str, _Policy, _text(MAX_RESOLUTION_SOURCE)]
 Symbol = Annotated[str, _Policy, _text(32), AfterValidator(check_gene_symbol)]
 Identifier = Annotated[str, _Policy, _text(32)]
 

@@ -15,6 +15,7 @@ from storage.models.enums import (
     ScoreSource,
     StudyType,
 )
+from storage.models.idempotency import IdempotencyKey
 from storage.models.knowledge import (
     Disease,
     Drug,
@@ -57,6 +58,7 @@ __all__ = [
     "GenePage",
     "Hypothesis",
     "HypothesisStatus",
+    "IdempotencyKey",
     "Market",
     "MarketTrade",
     "MatchOutcome",

@@ -27,6 +27,7 @@ from storage.models import (
     Hypothesis,
     utcnow,
 )
+from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
 
 _LIVE = [s.value for s in ACTIVE_STATES]
 
@@ -55,18 +56,51 @@ def enqueue_evaluation(
 ) -> Enqueued:
     """Write a queued ledger row, or return the live one with the same configuration.
 
-    ``force`` queues a new evaluation even beside a live twin. An ``idempotency_key`` seen before
-    returns the evaluation it created, whatever its state.
+    ``force`` queues a new evaluation even beside a live twin. An ``idempotency_key`` seen
+    before with the same request returns the evaluation it stood for, whatever its state; seen
+    with another request it raises ``IdempotencyConflictError`` (see storage.queries.idempotency).
     """
     if session.get(Hypothesis, hypothesis_id) is None:
         raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    digest = config_hash(config)
+    fingerprint = request_fingerprint(
+        hypothesis_id=hypothesis_id, config_digest=digest, force=force
+    )
     if idempotency_key is not None:
-        known = session.scalar(
-            select(Evaluation).where(Evaluation.idempotency_key == idempotency_key)
-        )
+        known = evaluation_for_key(session, key=idempotency_key, fingerprint=fingerprint)
         if known is not None:
             return Enqueued(known, created=False)
-    digest = config_hash(config)
+    enqueued = _enqueue_new(
+        session,
+        hypothesis_id=hypothesis_id,
+        config=config,
+        digest=digest,
+        max_attempts=max_attempts,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        force=force,
+        now=now,
+    )
+    if idempotency_key is None:
+        return enqueued
+    bound = bind_key(
+        session, key=idempotency_key, fingerprint=fingerprint, evaluation=enqueued.evaluation
+    )
+    return enqueued if bound is enqueued.evaluation else Enqueued(bound, created=False)
+
+
+def _enqueue_new(
+    session: Session,
+    *,
+    hypothesis_id: str,
+    config: Mapping[str, Any],
+    digest: str,
+    max_attempts: int,
+    idempotency_key: str | None,
+    fingerprint: str,
+    force: bool,
+    now: datetime | None,
+) -> Enqueued:
     if not force:
         live = _live_twin(session, hypothesis_id=hypothesis_id, digest=digest)
         if live is not None:
@@ -91,9 +125,7 @@ def enqueue_evaluation(
         # A concurrent request won the race for the live slot (or the idempotency key).
         winner = None
         if idempotency_key is not None:
-            winner = session.scalar(
-                select(Evaluation).where(Evaluation.idempotency_key == idempotency_key)
-            )
+            winner = evaluation_for_key(session, key=idempotency_key, fingerprint=fingerprint)
         winner = winner or _live_twin(session, hypothesis_id=hypothesis_id, digest=digest)
         if winner is None:
             raise

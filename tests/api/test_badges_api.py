@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from common.settings import Settings
 from storage.db import Database
 from tests.api.seed import HYPOTHESIS, MARKET_PRICES, UNSCORED, Seeded
 from tests.api.svg import SVG_NS, parse_svg
@@ -15,6 +16,12 @@ from wiki.badges import score_band
 def db(sqlite_db: Database) -> Database:
     # Rendering is dialect-independent; the JSON API tests run the same queries on PostgreSQL.
     return sqlite_db
+
+
+@pytest.fixture
+def settings() -> Settings:
+    # Snippets are pasted into other sites, so their links are absolute under the public URL.
+    return Settings(max_request_bytes=4096, public_url="http://testserver")
 
 
 def _texts(svg: str) -> list[str | None]:

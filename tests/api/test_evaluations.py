@@ -257,3 +257,42 @@ def test_bad_batch_bodies_are_422_naming_the_field(
         response = client.post("/evaluations/batch", json=body, headers=auth(token))
         assert response.status_code == 422, (body, response.json())
         assert named in response.json()["error"]["message"], (named, response.json())
+
+
+def test_a_reused_idempotency_key_with_another_request_is_refused(
+    client: TestClient, db: Database, seeded: Seeded, token: str
+) -> None:
+    headers = {**auth(token), "Idempotency-Key": "req-43"}
+    first = client.post("/evaluations", json=BODY, headers=headers)
+    assert first.status_code == 202
+    first_id = first.json()["evaluation"]["id"]
+    for other in (
+        {**BODY, "hypothesis_id": HYPOTHESIS},
+        {**BODY, "panel": ["theorist"]},
+        {**BODY, "force": True},
+    ):
+        refused = client.post("/evaluations", json=other, headers=headers)
+        assert refused.status_code == 422, other
+        error = refused.json()["error"]
+        assert error["code"] == "idempotency_key_reused"
+        assert "req-43" in error["message"] and "different request" in error["message"]
+        assert error["details"] == {"idempotency_key": "req-43", "evaluation_id": first_id}
+    # The same request, spelt with the server's defaults written out, is the same request.
+    again = client.post("/evaluations", json={**BODY, "force": False}, headers=headers)
+    assert again.status_code == 200 and again.json()["evaluation"]["id"] == first_id
+    with db.sessions() as session:
+        assert session.query(Evaluation).count() == 2  # the seeded one and the first request's
+
+
+def test_a_key_answered_with_a_live_twin_is_bound_too(
+    client: TestClient, seeded: Seeded, token: str
+) -> None:
+    twin = client.post("/evaluations", json=BODY, headers=auth(token))
+    assert twin.status_code == 202
+    keyed = {**auth(token), "Idempotency-Key": "req-44"}
+    deduplicated = client.post("/evaluations", json=BODY, headers=keyed)
+    assert deduplicated.status_code == 200
+    assert deduplicated.json()["evaluation"]["id"] == twin.json()["evaluation"]["id"]
+    other = client.post("/evaluations", json={**BODY, "hypothesis_id": HYPOTHESIS}, headers=keyed)
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
