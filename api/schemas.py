@@ -199,6 +199,7 @@ class DebateOptions(BaseModel):
         None,
         min_length=1,
         max_length=12,
+        json_schema_extra={"uniqueItems": True},
         description="Persona names, e.g. theorist, skeptic, domain_expert, synthesizer.",
     )
     min_rounds: int | None = Field(
@@ -226,7 +227,8 @@ class EvaluationBatchRequest(DebateOptions):
     """A request to evaluate several hypotheses with the same options, queued together."""
 
     hypothesis_ids: list[
-        Annotated[str, POLICY, Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID)]
+        # POLICY after Field: the id pattern, the stricter of the two, is the one published.
+        Annotated[str, Field(min_length=1, max_length=64, pattern=_HYPOTHESIS_ID), POLICY]
     ] = Field(min_length=1, max_length=MAX_BATCH, description="Each id once or more; up to 1,000.")
 
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -98,11 +100,40 @@ def _check_if_text(value: object) -> object:
     return check_text(value) if isinstance(value, str) else value
 
 
+# The policy as a JSON Schema pattern (ECMA-262 syntax), so that an API schema says what it
+# refuses: any character but the refused ones, and CR only in a CRLF line ending.
+SCHEMA_PATTERN = (
+    r"^(?:[^\x00-\x08\x0B\x0C\x0D\x0E-\x1F\x7F-\x9F"
+    r"\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\uFFFE\uFFFF]|\r\n)*$"
+)
+
+
+class _Policy:
+    """Checks text against the policy and publishes it as a pattern in the JSON schema.
+
+    The check runs on the value as given, before any other constraint (trimming, a pattern)
+    sees it, so its message is the one shown and its positions count in what the client sent.
+    The pattern is only documentation (pydantic's own regex engine is not asked to apply it).
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(_check_if_text, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        for member in [json_schema, *json_schema.get("anyOf", ())]:
+            if member.get("type") == "string":
+                member.setdefault("pattern", SCHEMA_PATTERN)
+        return json_schema
+
+
 # For pydantic models and FastAPI parameters: a refused character answers 422 (API) or a problem
-# naming the field (importers). ``PolicyText`` is a string type; ``POLICY`` checks the value as
-# given, before any other constraint (trimming, a pattern) sees it, so its message is the one
-# shown and its positions count in what the client sent.
-POLICY = BeforeValidator(_check_if_text)
+# naming the field (importers). ``PolicyText`` is a string type.
+POLICY = _Policy()
 PolicyText = Annotated[str, POLICY]
 
 
