@@ -17,6 +17,8 @@ from html import escape
 from itertools import repeat
 from typing import Any
 
+from common.text import shorten_title
+
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
 FONT_SIZE_PX = 11
 HEIGHT = 20
@@ -112,12 +114,6 @@ class BadgeScore:
         return score_band(self.score)
 
 
-def shorten(text: str, limit: int = 40) -> str:
-    """Cut a long title to ``limit`` characters with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _segment_width(text: str) -> int:
     return math.ceil(text_width(text)) + 2 * PADDING
 
@@ -167,7 +163,7 @@ def gene_badge_svg(symbol: str, hypotheses: Sequence[BadgeScore]) -> str:
     """A stacked badge: a header row for the gene, then one row per hypothesis."""
     count = len(hypotheses)
     header = (symbol, f"{count} hypothes{'is' if count == 1 else 'es'}", LABEL_COLOR)
-    rows = [header] + [(shorten(h.label), h.message, h.band.color) for h in hypotheses]
+    rows = [header] + [(shorten_title(h.label), h.message, h.band.color) for h in hypotheses]
     summary = "; ".join(f"{h.label}: {h.message}" for h in hypotheses)
     return _assemble(rows, f"{symbol}: {summary}" if summary else f"{symbol}: no hypotheses")
 

@@ -15,9 +15,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from common.text import shorten_title
 from storage.queries.publishing import LatestSnapshots, SnapshotFacts
 from storage.queries.revisions import RevisionState
-from wiki.badges import BadgeScore, gene_badge_svg, shorten
+from wiki.badges import BadgeScore, gene_badge_svg
 from wiki.editor import PublishedScore
 from wiki.markup import read_url_segment
 
@@ -122,7 +123,7 @@ def page_badge_svg(
         previous = shown_number(known.previous).score if known.previous else None
         rows.append(
             BadgeScore(
-                label=shorten(titles.get(hypothesis_id, hypothesis_id)),
+                label=shorten_title(titles.get(hypothesis_id, hypothesis_id)),
                 score=shown_number(known.latest).score,
                 previous=previous,
             )

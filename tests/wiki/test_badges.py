@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from common.text import shorten_title as shorten
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import (
     BANDS,
@@ -16,7 +17,6 @@ from wiki.badges import (
     hypothesis_badge_svg,
     score_band,
     shields_endpoint,
-    shorten,
     text_width,
     trend_arrow,
 )
