@@ -7,10 +7,12 @@ above JSON gets the redirect, so every client that does not ask for HTML keeps J
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-SEE_THE_VIEW = {
+SEE_THE_VIEW: dict[int | str, dict[str, Any]] = {
     303: {
         "description": (
             "Sent instead of JSON when the request's Accept header prefers text/html (a "
