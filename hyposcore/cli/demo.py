@@ -15,7 +15,7 @@ from rich.table import Table
 from common.settings import Settings, get_settings
 from common.text import shorten_title
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.cli.workers import follow
+from hyposcore.cli.follow import follow
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from storage.db import Database
 from storage.importing import import_hypotheses
@@ -73,7 +73,7 @@ def demo(
             )
         ]
         console.print(f"queued {len(ids)} evaluations on {escape(settings.resolved_broker_url)}")
-        rows = follow(database, ids, timeout=timeout)
+        rows = follow(database, ids, timeout=timeout).rows
     finally:
         worker.stop()
     failed = [row.id for row in rows if row.state != "succeeded"]
