@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.docs import install_offline_docs
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
 from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
@@ -43,7 +44,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="hyposcore",
         version="0.1.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        # /docs and /redoc are served from local assets by install_offline_docs.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (hypotheses, evaluations, exchange, genes, badges, ops, web):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_offline_docs(app)
     # Outermost first: the log sees every request, including those the size limit refuses.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLog)
