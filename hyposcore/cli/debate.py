@@ -31,7 +31,9 @@ from workers.cases import load_case
 
 @friendly_errors
 def debate(
-    hypothesis_id: str = typer.Argument(..., help="The hypothesis to debate, e.g. h-51e7234f."),
+    hypothesis_id: str = typer.Argument(
+        ..., help="The hypothesis to debate, e.g. h-51e7234f.", metavar="HYPOTHESIS_ID"
+    ),
     backend: str | None = typer.Option(
         None, "--backend", help="Agent backend (default: the configured one, e.g. evidence)."
     ),

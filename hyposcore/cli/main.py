@@ -7,7 +7,7 @@ import json
 import typer
 
 from common.settings import get_settings
-from hyposcore.cli import db, importing, workers
+from hyposcore.cli import db, help, importing, workers
 from hyposcore.cli import publish as publish_cli
 from hyposcore.cli import status as status_cli
 from hyposcore.cli import token as token_cli
@@ -16,6 +16,7 @@ from hyposcore.cli.debate import debate as debate_command
 from hyposcore.cli.demo import demo as demo_command
 from hyposcore.cli.serve import serve as serve_command
 
+help.install()
 app = typer.Typer(
     name="hyposcore",
     help="Score hypotheses by multi-agent debate and publish the scores into gene pages.",

@@ -10,7 +10,9 @@ from rich.text import Text
 
 from common.settings import get_settings
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from storage.db import Database
 from storage.errors import NotFoundError
+from storage.queries.knowledge import find_gene
 from storage.queries.revisions import (
     first_revision,
     get_revision,
@@ -18,6 +20,7 @@ from storage.queries.revisions import (
     list_published_pages,
     list_revisions,
 )
+from storage.queries.views import gene_page_for
 from wiki.pagediff import page_diff
 from wiki.publish import PagePublish, PublishReport, publish_pages
 from wiki.store import open_page_store
@@ -46,6 +49,7 @@ def publish(
     store = open_page_store(settings.resolved_pages_dir)
     database = open_database(settings)
     try:
+        _check_genes_have_pages(database, genes)
         report = publish_pages(database, store, gene_symbols=genes or None)
     finally:
         database.dispose()
@@ -55,6 +59,24 @@ def publish(
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+def _check_genes_have_pages(database: Database, symbols: list[str]) -> None:
+    """Refuse a --gene that names no known gene (exit code 2); note one without a page."""
+    with database.sessions() as session:
+        for symbol in symbols:
+            gene = find_gene(session, symbol=symbol)
+            if gene is None:
+                raise NotFoundError(
+                    f"--gene {symbol!r}: no such gene (genes come from `hyposcore import`)"
+                )
+            if gene_page_for(session, gene_id=gene.id) is None:
+                err_console.print(
+                    f"note: gene {gene.symbol} has no imported page to publish into "
+                    "(hyposcore import page FILE)",
+                    highlight=False,
+                    markup=False,
+                )
 
 
 def _print_report(report: PublishReport, *, show_all: bool) -> None:

@@ -46,7 +46,11 @@ def beat(loglevel: Annotated[str, typer.Option("--loglevel", "-l")] = "INFO") ->
 def queue(
     hypothesis_ids: Annotated[
         list[str] | None,
-        typer.Argument(help="One or more, e.g. h-51e7234f h-8c41d7a2.", show_default=False),
+        typer.Argument(
+            help="One or more, e.g. h-51e7234f h-8c41d7a2.",
+            show_default=False,
+            metavar="HYPOTHESIS_ID",
+        ),
     ] = None,
     all_hypotheses: Annotated[
         bool, typer.Option("--all", help="Queue every hypothesis in the database.")

@@ -65,6 +65,8 @@ def test_publish_exits_1_when_a_page_fails(database: Database) -> None:
 
 
 def test_publish_gene_filter(database: Database) -> None:
+    # A known gene (since --gene refuses unknown ones) that has no page of its own.
+    add_hypothesis(database, "h-0000tfeb", "TFEB activation", ["TFEB"])
     result = runner.invoke(app, ["publish", "--gene", "TFEB"])
     assert result.exit_code == 0
     assert "pages changed: 0, unchanged: 0, failed: 0" in _flat(result.output)
@@ -106,3 +108,10 @@ def test_pages_diff_of_an_unknown_page_or_revision_is_a_clear_error(database: Da
     runner.invoke(app, ["publish"])
     bad = runner.invoke(app, ["pages", "diff", SEED_NAME, "--to", "9"])
     assert bad.exit_code == 2 and f"page '{SEED_NAME}' has no revision 9" in bad.output
+
+
+def test_publish_an_unknown_gene_is_an_error(database: Database) -> None:
+    result = runner.invoke(app, ["publish", "--gene", "NOSUCHGENE"])
+    assert result.exit_code == 2
+    assert "--gene 'NOSUCHGENE': no such gene" in _flat(result.output)
+    assert not (get_settings().resolved_pages_dir / f"{SEED_NAME}.txt").exists()
