@@ -24,7 +24,7 @@ def readable_type(param: typer.core.TyperOption | typer.core.TyperArgument) -> s
         return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
     if desc.is_path or desc.is_file:
         return "PATH"
-    annotation = desc.annotation
+    annotation: Any = desc.annotation
     if get_origin(annotation) is list:
         (annotation,) = get_args(annotation)
     if annotation is bool:
