@@ -42,8 +42,13 @@ def publish(
 ) -> None:
     """Write the latest scores into the gene pages of the pages folder.
 
-    Pages whose numbers did not move are left alone (no write, no revision). Exit code 1 when
-    any page failed; the failed pages are left exactly as they were.
+    A page is rewritten (a write and a new revision) only when something a reader sees
+    changes: a hypothesis's shown score (its exchange rating, or its composite before it has a
+    market price), the composite or 80% interval in a tooltip, a hypothesis title, or which
+    hypotheses are listed; numbers are compared as shown, to two decimals. A newer snapshot
+    with the same shown numbers leaves the page untouched, though the tooltips' "(snapshot vN)"
+    then names the older snapshot. Exit code 1 when any page failed; failed pages are left
+    exactly as they were.
     """
     settings = get_settings()
     store = open_page_store(settings.resolved_pages_dir)

@@ -115,3 +115,29 @@ def test_publish_an_unknown_gene_is_an_error(database: Database) -> None:
     assert result.exit_code == 2
     assert "--gene 'NOSUCHGENE': no such gene" in _flat(result.output)
     assert not (get_settings().resolved_pages_dir / f"{SEED_NAME}.txt").exists()
+
+
+def test_a_new_snapshot_with_the_same_shown_numbers_leaves_the_page_untouched(
+    database: Database,
+) -> None:
+    assert runner.invoke(app, ["publish"]).exit_code == 0
+    page = get_settings().resolved_pages_dir / f"{SEED_NAME}.txt"
+    before = page.read_bytes()
+    add_snapshot(database, HYPOTHESIS, composite=0.681, market_price=0.739)  # shows 0.68, 0.74
+
+    again = runner.invoke(app, ["publish"])
+
+    assert again.exit_code == 0
+    assert "pages changed: 0, unchanged: 1, failed: 0" in _flat(again.output)
+    assert page.read_bytes() == before
+    add_snapshot(database, HYPOTHESIS, composite=0.70, market_price=0.74)  # the composite moves
+    moved = runner.invoke(app, ["publish"])
+    assert "pages changed: 1" in _flat(moved.output)
+    assert "composite 0.70" in page.read_text(encoding="utf-8")
+
+
+def test_publish_help_says_which_changes_rewrite_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    said = _flat(runner.invoke(app, ["publish", "--help"]).output)
+    for what in ("shown score", "80% interval", "hypothesis title", "two decimals", "snapshot vN"):
+        assert what in said
