@@ -160,7 +160,14 @@ def hypothesis_badge_svg(badge: BadgeScore) -> str:
 
 
 def gene_badge_svg(symbol: str, hypotheses: Sequence[BadgeScore]) -> str:
-    """A stacked badge: a header row for the gene, then one row per hypothesis."""
+    """A stacked badge: a header row for the gene, then one row per hypothesis.
+
+    Rows are ordered here, best score first (unscored last, ties by label), so the badge the
+    API serves and the one ``publish`` writes are the same bytes whatever order callers use.
+    """
+    hypotheses = sorted(
+        hypotheses, key=lambda h: (h.score is None, -(h.score or 0.0), h.label, h.message)
+    )
     count = len(hypotheses)
     header = (symbol, f"{count} hypothes{'is' if count == 1 else 'es'}", LABEL_COLOR)
     rows = [header] + [(shorten_title(h.label), h.message, h.band.color) for h in hypotheses]

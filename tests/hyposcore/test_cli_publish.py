@@ -141,3 +141,23 @@ def test_publish_help_says_which_changes_rewrite_a_page(monkeypatch: pytest.Monk
     said = _flat(runner.invoke(app, ["publish", "--help"]).output)
     for what in ("shown score", "80% interval", "hypothesis title", "two decimals", "snapshot vN"):
         assert what in said
+
+
+def test_the_served_and_the_published_gene_badge_are_the_same_bytes(database: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    # Ids in the opposite order of their scores: the page lists by id, the API by score.
+    add_hypothesis(database, "h-0000000a", "Low scorer targeting MTOR", ["MTOR"])
+    add_snapshot(database, "h-0000000a", composite=0.30, market_price=0.31)
+    add_hypothesis(database, "h-ffffffff", "High scorer targeting MTOR", ["MTOR"])
+    add_snapshot(database, "h-ffffffff", composite=0.90, market_price=0.91)
+    assert runner.invoke(app, ["publish"]).exit_code == 0
+    published = (get_settings().resolved_pages_dir / "badges" / f"{SEED_NAME}.svg").read_bytes()
+    with TestClient(create_app(get_settings(), database)) as client:
+        served = client.get("/badges/genes/MTOR.svg")
+    assert served.status_code == 200
+    assert served.content == published
+    text = published.decode()
+    assert text.index("High scorer") < text.index("Low scorer")
