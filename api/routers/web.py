@@ -84,6 +84,8 @@ def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
             low=s.composite_low,
             high=s.composite_high,
             market_price=s.market_price,
+            at=s.created_at,
+            config_hash=s.config_hash,
         )
         for s in snapshots
     ]
