@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from api.docs import install_offline_docs
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
-from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
+from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web, web_ops
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
 from storage.db import Database
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     install_error_handlers(app)
-    for module in (hypotheses, evaluations, exchange, genes, badges, ops, web):
+    for module in (hypotheses, evaluations, exchange, genes, badges, ops, web, web_ops):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_offline_docs(app)

@@ -35,9 +35,13 @@ def _key(name: str) -> str:
     return _POSSESSIVE_DISEASE.sub("", _display(name)).strip().lower()
 
 
+def _canonical(name: str) -> str | None:
+    return _SYNONYMS.get(_POSSESSIVE_DISEASE.sub("", " ".join(name.split())).strip().lower())
+
+
 def _display(name: str) -> str:
     flat = " ".join(name.split())
-    canonical = _SYNONYMS.get(_POSSESSIVE_DISEASE.sub("", flat).strip().lower())
+    canonical = _canonical(flat)
     if canonical:
         return canonical
     if flat.isupper() and len(flat) > 4:
@@ -54,9 +58,11 @@ def shown_diseases(names: Iterable[str]) -> list[ShownDisease]:
         if key not in groups:
             groups[key] = (_display(name), [])
         groups[key][1].append(name)
-    # A stored mixed-case spelling ("Alzheimer's disease") is preferred to a made-up one.
+    # A known full name wins; else the longest stored mixed-case spelling; else the display.
     shown = []
     for display, stored in groups.values():
-        written = [s for s in stored if not s.isupper() and _key(s) == _key(display)]
-        shown.append(ShownDisease(max(written, key=len) if written else display, tuple(stored)))
+        named = next((_display(s) for s in stored if _canonical(s)), None)
+        written = [s for s in stored if not s.isupper()]
+        chosen = named or (max(written, key=len) if written else display)
+        shown.append(ShownDisease(chosen, tuple(stored)))
     return shown

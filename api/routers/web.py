@@ -13,12 +13,15 @@ from markupsafe import Markup
 
 from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
+from api.diseases import shown_diseases
+from api.front_page import load_front_page
+from api.legends import computed, legend
 from api.loaders import load_gene, load_hypothesis
+from api.prose import transcript_html
 from api.schemas import evaluation_out, leaderboard_entry, turn_out
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import ScoreSnapshot
-from storage.queries.knowledge import list_genes
 from storage.queries.snapshots import list_snapshots
 from storage.queries.tournament import leaderboard
 from storage.queries.turns import list_turns
@@ -33,6 +36,9 @@ _environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
+# The one place the views get a number's meaning, its formatting and the display helpers.
+_environment.globals.update(legend=legend, computed=computed, shown_diseases=shown_diseases)
+_environment.filters["transcript"] = transcript_html
 templates = Jinja2Templates(env=_environment)
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +54,7 @@ _PAGE_HEADERS = {
 }
 
 
-def _render(
+def render_page(
     request: Request, name: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     return templates.TemplateResponse(
@@ -56,13 +62,14 @@ def _render(
     )
 
 
-def _not_found(request: Request, exc: NotFoundError) -> HTMLResponse:
-    return _render(request, "error.html", {"status": 404, "message": str(exc)}, status=404)
+def not_found_page(request: Request, exc: NotFoundError) -> HTMLResponse:
+    return render_page(request, "error.html", {"status": 404, "message": str(exc)}, status=404)
 
 
 @router.get("/", response_class=HTMLResponse, name="web_index")
 def index(request: Request, session: SessionDep) -> HTMLResponse:
-    return _render(request, "index.html", {"genes": list_genes(session, limit=1000)})
+    """The front page: the top hypotheses, recent evaluations, genes with their best one."""
+    return render_page(request, "index.html", {"front": load_front_page(session)})
 
 
 @router.get("/web/genes/{symbol}", response_class=HTMLResponse, name="web_gene")
@@ -72,8 +79,12 @@ def gene_page(
     try:
         view = load_gene(session, symbol=symbol)
     except NotFoundError as exc:
-        return _not_found(request, exc)
-    return _render(request, "gene.html", {"gene": view.out})
+        return not_found_page(request, exc)
+    computed_at = {
+        hypothesis_id: (scores.latest.created_at, scores.latest.version)
+        for hypothesis_id, scores in view.scores.items()
+    }
+    return render_page(request, "gene.html", {"gene": view.out, "computed_at": computed_at})
 
 
 def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
@@ -121,13 +132,14 @@ def hypothesis_page(
     try:
         view = load_hypothesis(session, hypothesis_id=hypothesis_id)
     except NotFoundError as exc:
-        return _not_found(request, exc)
+        return not_found_page(request, exc)
     snapshots = list_snapshots(session, hypothesis_id=view.hypothesis.id)
     turns = list_turns(session, evaluation_id=view.evaluation.id) if view.evaluation else []
     context = {
         "h": view.detail,
         "badge": view.badge,
         "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
+        "computed_at": view.scores.latest.created_at if view.scores else None,
         "turns": [turn_out(t) for t in turns],
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(
@@ -138,7 +150,7 @@ def hypothesis_page(
             dimension_bars(_dimension_rows(view.scores.latest if view.scores else None))
         ),
     }
-    return _render(request, "hypothesis.html", context)
+    return render_page(request, "hypothesis.html", context)
 
 
 @router.get("/web/leaderboard", response_class=HTMLResponse, name="web_leaderboard")
@@ -148,7 +160,7 @@ def leaderboard_page(
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     entries = [leaderboard_entry(row) for row in rows]
     more = offset + PAGE_SIZE < count_ratings(session)
-    return _render(
+    return render_page(
         request,
         "leaderboard.html",
         {"entries": entries, "next_offset": offset + PAGE_SIZE if more else None},
