@@ -45,3 +45,13 @@ def test_swagger_ui_does_not_call_the_online_validator(web: TestClient) -> None:
 def test_the_doc_pages_stay_out_of_the_openapi_document(web: TestClient) -> None:
     paths = web.get("/openapi.json").json()["paths"]
     assert not {"/docs", "/redoc", "/docs/oauth2-redirect"} & set(paths)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_doc_pages_may_fetch_from_this_server_only(web: TestClient, page: str) -> None:
+    # ReDoc's sidebar loads a logo from cdn.redoc.ly; the page's policy stops that request.
+    policy = web.get(page).headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'self'" and directives["img-src"] == "'self' data:"
+    for name in ("script-src", "style-src", "connect-src", "worker-src"):
+        assert "http" not in directives[name] and "*" not in directives[name]
