@@ -18,7 +18,15 @@ class Legend:
     interval: str | None = None
 
     def text(self) -> str:
-        return f"{self.name}: {self.meaning}" + (f" {self.interval}" if self.interval else "")
+        return f"{self.name}: {self.explanation()}"
+
+    def explanation(self) -> str:
+        """The meaning and interval without the name, for a list that names it already."""
+        return (
+            self.meaning[:1].upper()
+            + self.meaning[1:]
+            + (f" {self.interval}" if self.interval else "")
+        )
 
 
 LEGENDS: dict[str, Legend] = {
@@ -76,6 +84,11 @@ LEGENDS: dict[str, Legend] = {
 def legend(key: str) -> str:
     """The full legend text for ``key`` (a KeyError names a number the views forgot to explain)."""
     return LEGENDS[key].text()
+
+
+def explain(key: str) -> str:
+    """The legend for ``key`` without its name (beside a heading or term that gives it)."""
+    return LEGENDS[key].explanation()
 
 
 def computed(at: datetime | None, version: int | None = None) -> str:

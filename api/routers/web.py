@@ -15,7 +15,7 @@ from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.diseases import shown_diseases
 from api.front_page import load_front_page
-from api.legends import computed, legend
+from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
 from api.prose import transcript_html
 from api.schemas import evaluation_out, leaderboard_entry, turn_out
@@ -37,7 +37,9 @@ _environment = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
 )
 # The one place the views get a number's meaning, its formatting and the display helpers.
-_environment.globals.update(legend=legend, computed=computed, shown_diseases=shown_diseases)
+_environment.globals.update(
+    legend=legend, explain=explain, computed=computed, shown_diseases=shown_diseases
+)
 _environment.filters["transcript"] = transcript_html
 templates = Jinja2Templates(env=_environment)
 

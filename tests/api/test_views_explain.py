@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.diseases import shown_diseases
-from api.legends import LEGENDS, legend
+from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
 from storage.models import Disease, Evaluation, Gene
@@ -33,7 +33,7 @@ def test_every_number_on_the_gene_page_has_its_legend_and_time(
     page = client.get("/web/genes/MTOR").text
     said = _text(page)
     for key in ("exchange_rating", "composite", "market_price"):
-        assert legend(key) in said
+        assert explain(key) in said
     assert "computed 2026-03-04 00:00 UTC (snapshot v3)" in said
     headers = re.findall(r'<th scope="col">([^<]+)</th>', page)
     assert len(headers) == len(set(headers))
@@ -91,7 +91,7 @@ def test_the_front_page_shows_top_hypotheses_recent_evaluations_and_genes(
     assert f'href="http://testserver/web/evaluations/{seeded.evaluation_id}"' in page
     genes = page[page.index("<h2>Genes</h2>") :]
     assert "APOE-Dependent Autophagy Restoration" in genes  # MTOR's best hypothesis
-    assert legend("exchange_rating") in said
+    assert explain("exchange_rating") in said
     assert "<script" not in page
 
 
@@ -110,7 +110,7 @@ def test_the_evaluation_page_shows_rounds_turns_scores_and_errors(
     assert "Composite 0.73 (0.65–0.80)" in said and "market price 0.71" in said
     assert "RateLimitError: 429 from provider" in said
     assert "round 2: stop — scores converged" in said
-    assert legend("quality") in said
+    assert explain("quality") in said
     missing = client.get("/web/evaluations/999999")
     assert missing.status_code == 404 and "does not exist" in missing.text
 
