@@ -18,7 +18,7 @@ class Legend:
     interval: str | None = None
 
     def text(self) -> str:
-        return f"{self.name}: {self.explanation()}"
+        return f"{self.name}: {self.meaning}" + (f" {self.interval}" if self.interval else "")
 
     def explanation(self) -> str:
         """The meaning and interval without the name, for a list that names it already."""
