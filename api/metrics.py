@@ -27,7 +27,6 @@ from storage.queries.views import (
     turn_latency_histogram,
 )
 from storage.queries.workers import list_workers
-from workers.celery_app import QUEUES
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 TURN_LATENCY_BOUNDS_MS = (100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0)
@@ -124,7 +123,8 @@ class _LedgerCollector:
             "Live workers consuming each queue (0: work queued there waits).",
             labels=["queue"],
         )
-        for queue in sorted(set(QUEUES) | set(consumers)):
+        # Every queue any worker ever announced, so a queue whose workers are gone reads 0.
+        for queue in sorted({q for worker in workers for q in worker.queues}):
             by_queue.add_metric([queue], consumers.get(queue, 0))
         yield by_queue
 
