@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.cli.follow import STATE_STYLE, describe_progress, round_bound
+from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
 from storage.queries import evaluations as ledger
@@ -113,7 +113,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
     _, detail = describe_progress(row)
     console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
     facts = {
-        "state": f"{_styled_state(row.state)} · {detail}",
+        "state": _styled_state(row.state) + ("" if row.state in TERMINAL else f" · {detail}"),
         "backend": escape(str((row.config or {}).get("backend", "?"))),
         "rounds": _rounds_text(row, turns_rounds=[t.round for t in turns]),
         "attempts": f"{row.attempts} of at most {row.max_attempts}",
