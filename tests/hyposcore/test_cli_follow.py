@@ -47,7 +47,8 @@ def test_queue_wait_without_a_worker_says_so_within_15_seconds(imported: None) -
     result = CliRunner().invoke(app, ["queue", "h-51e7234f", "--wait"], terminal_width=200)
     elapsed = time.monotonic() - started
     assert result.exit_code == 1
-    assert elapsed < 15, elapsed
+    # The issue bounds the whole command at 20 s; the notice itself comes after 12 s.
+    assert elapsed < 20, elapsed
     said = " ".join(result.output.split())
     assert "no worker is consuming the debates, scoring queue(s)" in said
     assert "hyposcore worker" in said
