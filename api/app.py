@@ -12,10 +12,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.docs import install_offline_docs
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
 from api.openapi import install_openapi
-from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web
+from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web, web_ops
 from api.security import SecurityHeaders, TrustedHosts
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
@@ -45,16 +46,19 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="hyposcore",
         version="0.1.0",
         description=DESCRIPTION,
-        docs_url="/docs",
+        # /docs and /redoc are served from local assets by install_offline_docs.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.database = database
     install_error_handlers(app)
     install_openapi(app)
-    for module in (hypotheses, evaluations, exchange, genes, badges, ops, web):
+    for module in (hypotheses, evaluations, exchange, genes, badges, ops, web, web_ops):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_offline_docs(app)
     # Innermost first: the log sees every request, including those the host check and the
     # size limit refuse, and every response leaves with the security headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

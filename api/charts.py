@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 COMPOSITE_COLOR = "#1565c0"
@@ -15,17 +16,26 @@ BAND_COLOR = "#90caf9"
 MARKET_COLOR = "#ef6c00"
 GRID_COLOR = "#e0e0e0"
 TEXT_COLOR = "#424242"
+RULE_COLOR = "#6a1b9a"
+# Above this many snapshots, per-point version labels would overlap.
+MAX_VERSION_LABELS = 12
 
 
 @dataclass(frozen=True)
 class HistoryPoint:
-    """One snapshot on the history chart; scores are in [0, 1]."""
+    """One snapshot on the history chart; scores are in [0, 1].
+
+    With ``at`` on every point the x axis is time; ``config_hash`` (the scoring weights' hash)
+    marks where the scoring rule changed between two snapshots.
+    """
 
     version: int
     composite: float
     low: float
     high: float
     market_price: float | None = None
+    at: datetime | None = None
+    config_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,79 +55,168 @@ def _polyline(points: Sequence[tuple[float, float]]) -> str:
 
 
 def history_chart(
-    points: Sequence[HistoryPoint], *, width: int = 640, height: int = 240, title: str = ""
+    points: Sequence[HistoryPoint], *, width: int = 640, height: int = 260, title: str = ""
 ) -> str:
-    """Composite score by snapshot version with its interval band, and the market price."""
-    left, right, top, bottom = 40, 16, 16, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
-    ordered = sorted(points, key=lambda p: p.version)
+    """Composite score over time (or by version, without times) with its interval band, the
+    market price, and a marker wherever the scoring rule (weights hash) changed."""
+    frame = _Frame(width, height, sorted(points, key=lambda p: p.version))
     label = title or "Score history"
-
-    def x_at(index: int) -> float:
-        if len(ordered) == 1:
-            return left + plot_w / 2
-        return left + plot_w * index / (len(ordered) - 1)
-
-    def y_at(value: float) -> float:
-        return top + plot_h * (1 - _clamp(value))
-
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart history-chart" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
         f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
     ]
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = y_at(tick)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-            f'stroke="{GRID_COLOR}"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="11" '
-            f'text-anchor="end" fill="{TEXT_COLOR}">{tick:.2f}</text>'
-        )
-    if not ordered:
+    parts += _grid(frame)
+    if not frame.points:
         parts.append(
             f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" '
             f'fill="{TEXT_COLOR}">no snapshots yet</text></svg>'
         )
         return "".join(parts)
-    upper = [(x_at(i), y_at(p.high)) for i, p in enumerate(ordered)]
-    lower = [(x_at(i), y_at(p.low)) for i, p in enumerate(ordered)]
-    parts.append(
+    parts += _rule_changes(frame)
+    parts += _series(frame)
+    parts += _x_labels(frame)
+    parts.append(_history_legend(frame))
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    width: int
+    height: int
+    points: Sequence[HistoryPoint]
+    left: int = 40
+    right: int = 16
+    top: int = 16
+    bottom: int = 52
+
+    @property
+    def plot_w(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_h(self) -> int:
+        return self.height - self.top - self.bottom
+
+    @property
+    def timed(self) -> bool:
+        return bool(self.points) and all(p.at is not None for p in self.points)
+
+    def x(self, index: int) -> float:
+        if len(self.points) == 1:
+            return self.left + self.plot_w / 2
+        if self.timed:
+            first, last = self._seconds(0), self._seconds(len(self.points) - 1)
+            if last > first:
+                return self.left + self.plot_w * (self._seconds(index) - first) / (last - first)
+        return self.left + self.plot_w * index / (len(self.points) - 1)
+
+    def y(self, value: float) -> float:
+        return self.top + self.plot_h * (1 - _clamp(value))
+
+    def _seconds(self, index: int) -> float:
+        at = self.points[index].at
+        return at.timestamp() if at is not None else 0.0
+
+
+def _grid(frame: _Frame) -> list[str]:
+    parts = []
+    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = frame.y(tick)
+        parts.append(
+            f'<line x1="{frame.left}" y1="{y:.1f}" x2="{frame.width - frame.right}" '
+            f'y2="{y:.1f}" stroke="{GRID_COLOR}"/><text x="{frame.left - 6}" y="{y + 4:.1f}" '
+            f'font-size="11" text-anchor="end" fill="{TEXT_COLOR}">{tick:.2f}</text>'
+        )
+    return parts
+
+
+def _series(frame: _Frame) -> list[str]:
+    pts = frame.points
+    upper = [(frame.x(i), frame.y(p.high)) for i, p in enumerate(pts)]
+    lower = [(frame.x(i), frame.y(p.low)) for i, p in enumerate(pts)]
+    composite = [(frame.x(i), frame.y(p.composite)) for i, p in enumerate(pts)]
+    parts = [
         f'<polygon class="interval" points="{_polyline(upper + lower[::-1])}" '
-        f'fill="{BAND_COLOR}" fill-opacity="0.5" stroke="none"/>'
-    )
-    composite = [(x_at(i), y_at(p.composite)) for i, p in enumerate(ordered)]
-    parts.append(
+        f'fill="{BAND_COLOR}" fill-opacity="0.5" stroke="none"/>',
         f'<polyline class="composite" points="{_polyline(composite)}" fill="none" '
-        f'stroke="{COMPOSITE_COLOR}" stroke-width="2"/>'
-    )
-    for x, y in composite:
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COMPOSITE_COLOR}"/>')
+        f'stroke="{COMPOSITE_COLOR}" stroke-width="2"/>',
+    ]
+    parts += [
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COMPOSITE_COLOR}"/>' for x, y in composite
+    ]
     market = [
-        (x_at(i), y_at(p.market_price)) for i, p in enumerate(ordered) if p.market_price is not None
+        (frame.x(i), frame.y(p.market_price))
+        for i, p in enumerate(pts)
+        if p.market_price is not None
     ]
     if market:
         parts.append(
             f'<polyline class="market" points="{_polyline(market)}" fill="none" '
             f'stroke="{MARKET_COLOR}" stroke-width="2" stroke-dasharray="6 3"/>'
         )
-    for i, point in enumerate(ordered):
+    return parts
+
+
+def _rule_changes(frame: _Frame) -> list[str]:
+    """A vertical marker before each snapshot scored under other weights than the one before."""
+    parts = []
+    for index in range(1, len(frame.points)):
+        before, after = frame.points[index - 1].config_hash, frame.points[index].config_hash
+        if before is None or after is None or before == after:
+            continue
+        x = (frame.x(index - 1) + frame.x(index)) / 2
         parts.append(
-            f'<text x="{x_at(i):.1f}" y="{height - bottom + 16}" font-size="11" '
-            f'text-anchor="middle" fill="{TEXT_COLOR}">v{point.version}</text>'
+            f'<g class="rule-change"><title>scoring rule changed: weights {escape(before[:8])} '
+            f"→ {escape(after[:8])}</title>"
+            f'<line x1="{x:.1f}" y1="{frame.top}" x2="{x:.1f}" y2="{frame.top + frame.plot_h}" '
+            f'stroke="{RULE_COLOR}" stroke-width="1.5" stroke-dasharray="3 3"/>'
+            f'<text x="{x + 3:.1f}" y="{frame.top + 10}" font-size="10" fill="{RULE_COLOR}">'
+            f"new weights</text></g>"
         )
-    legend_y = height - 6
-    parts.append(
+    return parts
+
+
+def _x_labels(frame: _Frame) -> list[str]:
+    parts = []
+    base = frame.height - frame.bottom
+    if len(frame.points) <= MAX_VERSION_LABELS:
+        parts += [
+            f'<text x="{frame.x(i):.1f}" y="{base + 14}" font-size="10" text-anchor="middle" '
+            f'fill="{TEXT_COLOR}">v{p.version}</text>'
+            for i, p in enumerate(frame.points)
+        ]
+    if frame.timed:
+        ends = sorted({0, len(frame.points) - 1})
+        for index in ends:
+            at = frame.points[index].at
+            anchor = "start" if index == 0 and len(ends) > 1 else "end" if index else "middle"
+            if at is not None:
+                parts.append(
+                    f'<text class="time" x="{frame.x(index):.1f}" y="{base + 28}" font-size="10" '
+                    f'text-anchor="{anchor}" fill="{TEXT_COLOR}">'
+                    f"{at.strftime('%Y-%m-%d %H:%M')} UTC</text>"
+                )
+    return parts
+
+
+def _history_legend(frame: _Frame) -> str:
+    left, legend_y = frame.left, frame.height - 6
+    return (
         f'<rect x="{left}" y="{legend_y - 9}" width="14" height="8" fill="{BAND_COLOR}"/>'
         f'<line x1="{left}" y1="{legend_y - 5}" x2="{left + 14}" y2="{legend_y - 5}" '
         f'stroke="{COMPOSITE_COLOR}" stroke-width="2"/>'
         f'<text x="{left + 18}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
-        f"composite (interval band)</text>"
-        f'<line x1="{left + 190}" y1="{legend_y - 5}" x2="{left + 204}" y2="{legend_y - 5}" '
+        f"composite (80% interval band)</text>"
+        f'<line x1="{left + 200}" y1="{legend_y - 5}" x2="{left + 214}" y2="{legend_y - 5}" '
         f'stroke="{MARKET_COLOR}" stroke-width="2" stroke-dasharray="6 3"/>'
-        f'<text x="{left + 208}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
-        f"market price</text></svg>"
+        f'<text x="{left + 218}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
+        f"market price</text>"
+        f'<line x1="{left + 310}" y1="{legend_y - 9}" x2="{left + 310}" y2="{legend_y + 1}" '
+        f'stroke="{RULE_COLOR}" stroke-width="1.5" stroke-dasharray="3 3"/>'
+        f'<text x="{left + 316}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
+        f"scoring rule changed</text></svg>"
     )
-    return "".join(parts)
 
 
 def dimension_bars(bars: Sequence[DimensionBar], *, width: int = 640) -> str:

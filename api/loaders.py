@@ -20,6 +20,7 @@ from api.schemas import (
     hypothesis_detail,
     hypothesis_summary,
 )
+from common.text import shorten_title
 from storage.models import Evaluation, Gene, Hypothesis
 from storage.queries.knowledge import get_gene, get_hypothesis, list_hypotheses
 from storage.queries.views import (
@@ -29,14 +30,14 @@ from storage.queries.views import (
     latest_page_revision,
     latest_scores,
 )
-from wiki.badges import BadgeScore, shorten
+from wiki.badges import BadgeScore
 
 GENE_HYPOTHESES_LIMIT = 500
 
 
 def badge_score(hypothesis: Hypothesis, scores: LatestScores | None) -> BadgeScore:
     return BadgeScore(
-        label=shorten(hypothesis.title),
+        label=shorten_title(hypothesis.title),
         score=exchange_rating(scores.latest).score if scores else None,
         previous=exchange_rating(scores.previous).score if scores and scores.previous else None,
     )

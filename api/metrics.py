@@ -26,6 +26,7 @@ from storage.queries.views import (
     publish_counts,
     turn_latency_histogram,
 )
+from storage.queries.workers import list_workers
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 TURN_LATENCY_BOUNDS_MS = (100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0, 30000.0, 60000.0)
@@ -94,6 +95,38 @@ class _LedgerCollector:
         for page, count in sorted(pages.items()):
             publishes.add_metric([page], count)
         yield publishes
+        yield from self._workers()
+
+    def _workers(self) -> Iterator[Any]:
+        workers = list_workers(self.session)
+        alive = GaugeMetricFamily(
+            "hyposcore_worker_up",
+            "1 for a worker whose heartbeat in the ledger is fresh, 0 for a stopped or silent one.",
+            labels=["worker", "host"],
+        )
+        last_beat = GaugeMetricFamily(
+            "hyposcore_worker_last_beat_timestamp_seconds",
+            "When each worker last recorded a heartbeat (Unix time).",
+            labels=["worker", "host"],
+        )
+        consumers: Counter[str] = Counter()
+        for worker in workers:
+            labels = [worker.name, worker.host]
+            alive.add_metric(labels, 1 if worker.alive else 0)
+            last_beat.add_metric(labels, worker.last_beat_at.timestamp())
+            if worker.alive:
+                consumers.update(worker.queues)
+        yield alive
+        yield last_beat
+        by_queue = GaugeMetricFamily(
+            "hyposcore_queue_consumers",
+            "Live workers consuming each queue (0: work queued there waits).",
+            labels=["queue"],
+        )
+        # Every queue any worker ever announced, so a queue whose workers are gone reads 0.
+        for queue in sorted({q for worker in workers for q in worker.queues}):
+            by_queue.add_metric([queue], consumers.get(queue, 0))
+        yield by_queue
 
 
 def _seconds(bound_ms: float) -> str:

@@ -17,7 +17,7 @@ from html import escape
 from itertools import repeat
 from typing import Any
 
-from common.text import neutralise
+from common.text import neutralise, shorten_title
 from scoring.legends import EXCHANGE_RATING
 
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
@@ -121,12 +121,6 @@ class BadgeScore:
         return score_band(self.score)
 
 
-def shorten(text: str, limit: int = 40) -> str:
-    """Cut a long title to ``limit`` characters with an ellipsis."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _segment_width(text: str) -> int:
     return math.ceil(text_width(text)) + 2 * PADDING
 
@@ -177,10 +171,17 @@ def hypothesis_badge_svg(badge: BadgeScore) -> str:
 
 
 def gene_badge_svg(symbol: str, hypotheses: Sequence[BadgeScore]) -> str:
-    """A stacked badge: a header row for the gene, then one row per hypothesis."""
+    """A stacked badge: a header row for the gene, then one row per hypothesis.
+
+    Rows are ordered here, best score first (unscored last, ties by label), so the badge the
+    API serves and the one ``publish`` writes are the same bytes whatever order callers use.
+    """
+    hypotheses = sorted(
+        hypotheses, key=lambda h: (h.score is None, -(h.score or 0.0), h.label, h.message)
+    )
     count = len(hypotheses)
     header = (symbol, f"{count} hypothes{'is' if count == 1 else 'es'}", LABEL_COLOR)
-    rows = [header] + [(shorten(h.label), h.message, h.band.color) for h in hypotheses]
+    rows = [header] + [(shorten_title(h.label), h.message, h.band.color) for h in hypotheses]
     summary = "; ".join(f"{h.label}: {h.message}" for h in hypotheses)
     title = f"{symbol}: {summary}. {EXCHANGE_RATING}." if summary else f"{symbol}: no hypotheses"
     return _assemble(rows, title)

@@ -56,6 +56,16 @@ class PublishedScore:
         return f"{label[:1].upper()}{label[1:]}: {self.shown} (snapshot v{self.snapshot_version})"
 
 
+# The snapshot number in a tooltip says which snapshot a number came from; it is not itself
+# something a reader looks up, so a page whose other text is unchanged is not rewritten for it.
+_SNAPSHOT_LABEL = re.compile(r" \(snapshot v\d+\)")
+
+
+def same_for_readers(old: str, new: str) -> bool:
+    """Whether ``new`` differs from ``old`` at most in the tooltips' snapshot numbers."""
+    return old == new or _SNAPSHOT_LABEL.sub("", old) == _SNAPSHOT_LABEL.sub("", new)
+
+
 @dataclass(frozen=True, order=True)
 class _Edit:
     start: int

@@ -28,8 +28,8 @@ from storage.models import Disease, DisplayedScore, Drug, Gene, GenePage
 from storage.queries.knowledge import (
     disease_slug,
     ensure_disease,
+    fill_drug,
     find_gene,
-    upsert_drug,
     upsert_gene,
 )
 from storage.queries.pages import (
@@ -260,7 +260,7 @@ def _write_gene(session: Session, page: ParsedGenePage) -> Gene:
         if disease_slug(name):
             link_gene_disease(session, gene=gene, disease=ensure_disease(session, name=name))
     for drug in page.drugs:
-        stored = upsert_drug(
+        stored = fill_drug(
             session, name=drug.name, mechanism=drug.mechanism, target_complex=drug.target_complex
         )
         link_gene_drug(session, gene=gene, drug=stored)

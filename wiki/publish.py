@@ -44,7 +44,7 @@ from storage.queries.revisions import (
     latest_revision_states,
     record_revisions,
 )
-from wiki.editor import rewrite_scores
+from wiki.editor import rewrite_scores, same_for_readers
 from wiki.errors import PageEditError, PageError
 from wiki.genepage import parse_score_places
 from wiki.importer import refusal
@@ -290,6 +290,8 @@ def _edit(
             problems = exc.problems if isinstance(exc, PageError) else [exc]
             item.result = _failure(item.name, item.symbol, [str(p) for p in problems])
             return
+        if same_for_readers(item.text, new_text):
+            new_text = item.text
     new_sha = sha if new_text is item.text else content_digest(new_text)
     changed = bool(rows) and (state.content_sha256 != new_sha if state else new_text != item.text)
     if changed:

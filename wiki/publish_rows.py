@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from wiki.badges import BadgeScore, gene_badge_svg, shorten
+from common.text import shorten_title
+from wiki.badges import BadgeScore, gene_badge_svg
 from wiki.editor import PublishedScore
 from wiki.markup import read_url_segment
 
@@ -159,7 +160,7 @@ def page_badge_svg(
         previous = shown_number(known.previous).score if known.previous else None
         rows.append(
             BadgeScore(
-                label=shorten(titles.get(hypothesis_id, hypothesis_id)),
+                label=shorten_title(titles.get(hypothesis_id, hypothesis_id)),
                 score=shown_number(known.latest).score,
                 previous=previous,
             )

@@ -16,6 +16,7 @@ from workers.broker import (
     is_embedded,
     transport_options,
 )
+from workers.heartbeats import HeartbeatStep
 
 DEBATES_QUEUE = "debates"
 SCORING_QUEUE = "scoring"
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     app.conf.update(conf)
     app.conf.hyposcore_settings = settings
     app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
+    app.steps["consumer"].add(HeartbeatStep)
     return app
 
 

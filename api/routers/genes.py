@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import PageDep, SessionDep
 from api.loaders import load_gene
+from api.negotiation import SEE_THE_VIEW, view_redirect
 from api.schemas import GeneOut, Paginated, gene_links
 from common.limits import MAX_SYMBOL
 from storage.errors import NotFoundError
@@ -32,10 +33,13 @@ def list_all(session: SessionDep, page: PageDep) -> Paginated[dict[str, str]]:
     )
 
 
-@router.get("/{symbol}", response_model=GeneOut)
-def get_one(session: SessionDep, symbol: Symbol) -> GeneOut:
-    """A gene with its hypotheses (best-rated first), each with its live score and badge."""
-    return load_gene(session, symbol=symbol).out
+@router.get("/{symbol}", response_model=GeneOut, responses=SEE_THE_VIEW)
+def get_one(request: Request, session: SessionDep, symbol: Symbol) -> GeneOut | Response:
+    """A gene with its hypotheses (best-rated first), each with its live score and badge.
+
+    A browser (Accept preferring text/html) is redirected to the web view instead."""
+    gene = load_gene(session, symbol=symbol).out
+    return view_redirect(request, gene.links["page"]) or gene
 
 
 @router.get(

@@ -6,11 +6,12 @@ import csv
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import PageDep, SessionDep
 from api.loaders import load_hypothesis, summaries
+from api.negotiation import SEE_THE_VIEW, view_redirect
 from api.schemas import (
     EvaluationOut,
     HypothesisDetail,
@@ -79,10 +80,15 @@ def list_all(
     )
 
 
-@router.get("/{hypothesis_id}", response_model=HypothesisDetail)
-def get_one(session: SessionDep, hypothesis_id: HypothesisId) -> HypothesisDetail:
-    """One hypothesis with its evidence, its newest snapshot and its latest evaluation's id."""
-    return load_hypothesis(session, hypothesis_id=hypothesis_id).detail
+@router.get("/{hypothesis_id}", response_model=HypothesisDetail, responses=SEE_THE_VIEW)
+def get_one(
+    request: Request, session: SessionDep, hypothesis_id: HypothesisId
+) -> HypothesisDetail | Response:
+    """One hypothesis with its evidence, its newest snapshot and its latest evaluation's id.
+
+    A browser (Accept preferring text/html) is redirected to the web view instead."""
+    detail = load_hypothesis(session, hypothesis_id=hypothesis_id).detail
+    return view_redirect(request, detail.links.page) or detail
 
 
 @router.get("/{hypothesis_id}/history", response_model=Paginated[SnapshotOut])

@@ -13,14 +13,17 @@ from markupsafe import Markup
 
 from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
+from api.diseases import shown_diseases
+from api.front_page import load_front_page
+from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
+from api.prose import transcript_html
 from api.schemas import evaluation_out, leaderboard_entry, turn_out
 from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import ScoreSnapshot
-from storage.queries.knowledge import list_genes
 from storage.queries.snapshots import list_snapshots
 from storage.queries.tournament import leaderboard
 from storage.queries.turns import list_turns
@@ -50,6 +53,11 @@ _environment = Environment(
 # Links to genes and hypotheses are built from path segments encoded here: ``url_for`` refuses
 # (with a 500) a value holding "/", and a link must never depend on what an identifier holds.
 _environment.filters["segment"] = url_segment
+# The one place the views get a number's meaning, its formatting and the display helpers.
+_environment.globals.update(
+    legend=legend, explain=explain, computed=computed, shown_diseases=shown_diseases
+)
+_environment.filters["transcript"] = transcript_html
 templates = Jinja2Templates(env=_environment)
 
 
@@ -76,7 +84,7 @@ _PAGE_HEADERS = {
 }
 
 
-def _render(
+def render_page(
     request: Request, name: str, context: dict[str, Any], status: int = 200
 ) -> HTMLResponse:
     return templates.TemplateResponse(
@@ -84,13 +92,14 @@ def _render(
     )
 
 
-def _not_found(request: Request, exc: NotFoundError) -> HTMLResponse:
-    return _render(request, "error.html", {"status": 404, "message": str(exc)}, status=404)
+def not_found_page(request: Request, exc: NotFoundError) -> HTMLResponse:
+    return render_page(request, "error.html", {"status": 404, "message": str(exc)}, status=404)
 
 
 @router.get("/", response_class=HTMLResponse, name="web_index")
 def index(request: Request, session: SessionDep) -> HTMLResponse:
-    return _render(request, "index.html", {"genes": list_genes(session, limit=1000)})
+    """The front page: the top hypotheses, recent evaluations, genes with their best one."""
+    return render_page(request, "index.html", {"front": load_front_page(session)})
 
 
 @router.get("/web/genes/{symbol}", response_class=HTMLResponse, name="web_gene")
@@ -100,8 +109,12 @@ def gene_page(
     try:
         view = load_gene(session, symbol=symbol)
     except NotFoundError as exc:
-        return _not_found(request, exc)
-    return _render(request, "gene.html", {"gene": view.out})
+        return not_found_page(request, exc)
+    computed_at = {
+        hypothesis_id: (scores.latest.created_at, scores.latest.version)
+        for hypothesis_id, scores in view.scores.items()
+    }
+    return render_page(request, "gene.html", {"gene": view.out, "computed_at": computed_at})
 
 
 def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
@@ -112,6 +125,8 @@ def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
             low=s.composite_low,
             high=s.composite_high,
             market_price=s.market_price,
+            at=s.created_at,
+            config_hash=s.config_hash,
         )
         for s in snapshots
     ]
@@ -147,13 +162,14 @@ def hypothesis_page(
     try:
         view = load_hypothesis(session, hypothesis_id=hypothesis_id)
     except NotFoundError as exc:
-        return _not_found(request, exc)
+        return not_found_page(request, exc)
     snapshots = list_snapshots(session, hypothesis_id=view.hypothesis.id)
     turns = list_turns(session, evaluation_id=view.evaluation.id) if view.evaluation else []
     context = {
         "h": view.detail,
         "badge": view.badge,
         "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
+        "computed_at": view.scores.latest.created_at if view.scores else None,
         "turns": [turn_out(t) for t in turns],
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(
@@ -164,7 +180,7 @@ def hypothesis_page(
             dimension_bars(_dimension_rows(view.scores.latest if view.scores else None))
         ),
     }
-    return _render(request, "hypothesis.html", context)
+    return render_page(request, "hypothesis.html", context)
 
 
 @router.get("/web/leaderboard", response_class=HTMLResponse, name="web_leaderboard")
@@ -174,7 +190,7 @@ def leaderboard_page(
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     entries = [leaderboard_entry(row) for row in rows]
     more = offset + PAGE_SIZE < count_ratings(session)
-    return _render(
+    return render_page(
         request,
         "leaderboard.html",
         {"entries": entries, "next_offset": offset + PAGE_SIZE if more else None},

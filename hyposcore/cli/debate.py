@@ -49,7 +49,10 @@ from workers.scoring_phase import ScorePlan, TurnView, plan_score
 @friendly_errors
 def debate(
     hypothesis_id: str = typer.Argument(
-        ..., help="The hypothesis to debate, e.g. h-51e7234f.", callback=policy_checked
+        ...,
+        help="The hypothesis to debate, e.g. h-51e7234f.",
+        metavar="HYPOTHESIS_ID",
+        callback=policy_checked,
     ),
     backend: str | None = typer.Option(
         None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Annotated
@@ -13,21 +14,28 @@ from rich.table import Table
 from rich.text import Text
 
 from common.settings import Settings, get_settings
+from common.text import shorten_title
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.cli.workers import follow
+from hyposcore.cli.follow import follow
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from scoring.legends import legend_text
 from storage.db import Database
 from storage.importing import import_hypotheses
+from storage.models import utcnow
 from storage.queries.knowledge import count_rows, list_hypotheses
+from storage.queries.revisions import revisions_published_since
 from storage.queries.snapshots import latest_snapshot
 from storage.queries.tournament import leaderboard
 from wiki.importer import import_pages
+from wiki.store import FolderPageStore
 from workers import maintenance
 from workers.celery_app import get_app
 from workers.dispatch import debate_config, submit_evaluations
 
 WORKER_READY_SECONDS = 90.0
+DEMO_GENE = "MTOR"
+DEMO_HYPOTHESIS = "h-51e7234f"
+TITLE_WIDTH = 48
 
 
 @friendly_errors
@@ -45,6 +53,7 @@ def demo(
     """
     settings = get_settings()
     database = open_database(settings)
+    started = utcnow()
     console.rule("[bold]1. import")
     _import_bundled(database)
     _print_counts(database)
@@ -68,7 +77,7 @@ def demo(
             )
         ]
         console.print(f"queued {len(ids)} evaluations on {escape(settings.resolved_broker_url)}")
-        rows = follow(database, ids, timeout=timeout)
+        rows = follow(database, ids, timeout=timeout).rows
     finally:
         worker.stop()
     failed = [row.id for row in rows if row.state != "succeeded"]
@@ -79,8 +88,8 @@ def demo(
     graded = maintenance.recalibrate_resolved(database)
     console.print(f"tournament: {matches} pairs judged in both orders; {rated} ratings refitted")
     console.print(f"calibration: personas graded on {graded} resolved hypotheses")
-    report = maintenance.publish_pages(database, settings)
-    console.print(f"pages: {escape(report.summary())}")
+    maintenance.publish_pages(database, settings)
+    _print_published(database, settings, since=started)
 
     console.rule("[bold]4. leaderboard")
     _print_leaderboard(database)
@@ -122,10 +131,32 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _print_published(database: Database, settings: Settings, *, since: datetime) -> None:
+    """What was published since the demo started, counted from the ledger.
+
+    The worker publishes after its scoring and this command publishes once more, so its own
+    publish report alone would say "0 changed" for pages the worker already wrote.
+    """
+    with database.sessions() as session:
+        revisions = revisions_published_since(session, since=since)
+    store = FolderPageStore(settings.resolved_pages_dir)
+    badges = sum(1 for name in revisions if store.read_badge(name) is not None)
+    console.print(
+        f"published since the demo started (worker and demo alike): {len(revisions)} "
+        f"gene page(s) in {sum(revisions.values())} revision(s), {badges} badge(s)"
+    )
+
+
 def _print_leaderboard(database: Database) -> None:
-    table = Table(title="exchange ratings and tournament")
-    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "BT strength"):
-        table.add_column(column, overflow="fold")
+    table = Table(
+        title="exchange ratings and tournament",
+        caption="BT: Bradley-Terry strength from the tournament (- before a first match)",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("hypothesis", no_wrap=True)
+    table.add_column("title", min_width=20)
+    for column in ("exchange", "composite (80%)", "BT"):
+        table.add_column(column)
     with database.sessions() as session:
         rated = {row.hypothesis_id: row for row in leaderboard(session, limit=10_000)}
         rows = []
@@ -139,7 +170,7 @@ def _print_leaderboard(database: Database) -> None:
         table.add_row(
             str(rank),
             escape(hypothesis.id),
-            escape(hypothesis.title[:48]),
+            escape(shorten_title(hypothesis.title, TITLE_WIDTH)),
             f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-",
             f"{snapshot.composite:.2f} "
             f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
@@ -151,7 +182,9 @@ def _print_leaderboard(database: Database) -> None:
 def _print_where_to_look(settings: Settings) -> None:
     pages = settings.resolved_pages_dir.resolve()
     console.print(f"\nPublished gene pages and badges: [bold]{escape(str(pages))}[/]")
-    console.print("Score history, transcripts and badges over HTTP: [bold]hyposcore serve[/], then")
-    console.print(f"  http://{settings.api_host}:{settings.api_port}/genes/MTOR")
-    console.print(f"  http://{settings.api_host}:{settings.api_port}/hypotheses/h-51e7234f")
-    console.print("One evaluation's progress: [bold]hyposcore status[/]")
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    console.print("Score history, transcripts and badges in a browser: serve them with")
+    console.print("  [bold].venv/bin/hyposcore serve[/]\nthen open", highlight=False)
+    for path in ("/", f"/web/genes/{DEMO_GENE}", f"/web/hypotheses/{DEMO_HYPOTHESIS}"):
+        console.print(f"  {base}{path}", highlight=False, soft_wrap=True)
+    console.print("One evaluation in detail: [bold]hyposcore status ID[/]")

@@ -9,14 +9,16 @@ import typer
 
 from common.settings import get_settings, masked_values
 from debates.backends import registry
-from hyposcore.cli import db, importing, workers
+from hyposcore.cli import db, help, importing, workers
 from hyposcore.cli import publish as publish_cli
+from hyposcore.cli import status as status_cli
 from hyposcore.cli import token as token_cli
 from hyposcore.cli.common import console
 from hyposcore.cli.debate import debate as debate_command
 from hyposcore.cli.demo import demo as demo_command
 from hyposcore.cli.serve import serve as serve_command
 
+help.install()
 app = typer.Typer(
     name="hyposcore",
     help="Score hypotheses by multi-agent debate and publish the scores into gene pages.",
@@ -30,7 +32,7 @@ app.add_typer(importing.app, name="import")
 app.command("debate")(debate_command)
 app.command("demo")(demo_command)
 app.command("queue")(workers.queue)
-app.command("status")(workers.status)
+app.command("status")(status_cli.status)
 app.command("worker")(workers.worker)
 app.command("beat")(workers.beat)
 app.command("publish")(publish_cli.publish)

@@ -17,7 +17,9 @@ from hyposcore.cli.common import (
     open_database,
     policy_checked,
 )
+from storage.db import Database
 from storage.errors import NotFoundError
+from storage.queries.knowledge import find_gene
 from storage.queries.revisions import (
     first_revision,
     get_revision,
@@ -25,6 +27,7 @@ from storage.queries.revisions import (
     list_published_pages,
     list_revisions,
 )
+from storage.queries.views import gene_page_for
 from wiki.pagediff import page_diff
 from wiki.publish import PagePublish, PublishReport, publish_pages
 from wiki.store import open_page_store
@@ -50,13 +53,19 @@ def publish(
 ) -> None:
     """Write the latest scores into the gene pages of the pages folder.
 
-    Pages whose numbers did not move are left alone (no write, no revision). Exit code 1 when
-    any page failed; the failed pages are left exactly as they were.
+    A page is rewritten (a write and a new revision) only when something a reader sees
+    changes: a hypothesis's shown score (its exchange rating, or its composite before it has a
+    market price), the composite or 80% interval in a tooltip, a hypothesis title, or which
+    hypotheses are listed; numbers are compared as shown, to two decimals. A newer snapshot
+    with the same shown numbers leaves the page untouched, though the tooltips' "(snapshot vN)"
+    then names the older snapshot. Exit code 1 when any page failed; failed pages are left
+    exactly as they were.
     """
     settings = get_settings()
     store = open_page_store(settings.resolved_pages_dir)
     database = open_database(settings)
     try:
+        _check_genes_have_pages(database, genes)
         report = publish_pages(database, store, gene_symbols=genes or None)
     finally:
         database.dispose()
@@ -66,6 +75,24 @@ def publish(
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+def _check_genes_have_pages(database: Database, symbols: list[str]) -> None:
+    """Refuse a --gene that names no known gene (exit code 2); note one without a page."""
+    with database.sessions() as session:
+        for symbol in symbols:
+            gene = find_gene(session, symbol=symbol)
+            if gene is None:
+                raise NotFoundError(
+                    f"--gene {symbol!r}: no such gene (genes come from `hyposcore import`)"
+                )
+            if gene_page_for(session, gene_id=gene.id) is None:
+                err_console.print(
+                    f"note: gene {gene.symbol} has no imported page to publish into "
+                    "(hyposcore import page FILE)",
+                    highlight=False,
+                    markup=False,
+                )
 
 
 def _print_report(report: PublishReport, *, show_all: bool) -> None:

@@ -39,6 +39,7 @@ from storage.models.scores import (
     TournamentMatch,
 )
 from storage.models.tokens import ApiToken
+from storage.models.workers import WorkerHeartbeat
 
 __all__ = [
     "ACTIVE_STATES",
@@ -71,6 +72,7 @@ __all__ = [
     "StudyType",
     "TournamentMatch",
     "UTCDateTime",
+    "WorkerHeartbeat",
     "gene_diseases",
     "gene_drugs",
     "hypothesis_diseases",

@@ -175,6 +175,24 @@ def find_drug(session: Session, *, name: str) -> Drug | None:
     return session.scalar(select(Drug).where(func.lower(Drug.name) == name.strip().lower()))
 
 
+def fill_drug(session: Session, *, name: str, **fields: Any) -> Drug:
+    """Create the drug, or set only those of the given fields the stored drug still lacks.
+
+    How gene pages record drugs: the curated hypothesis file (``upsert_drug``) is the source
+    that corrects a drug's facts, and a page only fills gaps. Were both to overwrite, each
+    re-import of either unchanged file would flip the other's wording back.
+    """
+    drug = find_drug(session, name=name)
+    if drug is None:
+        drug = Drug(name=name.strip())
+        session.add(drug)
+    for field_name, value in fields.items():
+        if value is not None and getattr(drug, field_name) is None:
+            setattr(drug, field_name, value)
+    session.flush()
+    return drug
+
+
 def upsert_drug(session: Session, *, name: str, **fields: Any) -> Drug:
     """Create the drug, or fill in the given fields of the existing one (None leaves a field)."""
     drug = find_drug(session, name=name)

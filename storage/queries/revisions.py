@@ -225,3 +225,17 @@ def _chunks(values: Sequence[str] | None) -> list[list[str] | None]:
         return [None]
     unique = sorted(set(values))
     return [unique[i : i + IN_CHUNK] for i in range(0, len(unique), IN_CHUNK)]
+
+
+def revisions_published_since(session: Session, *, since: datetime) -> dict[str, int]:
+    """Revisions published at or after ``since``, per page name, by any process.
+
+    Revision 0 (the page as it was before hyposcore's first change) is a record of the
+    original, not a publish, so it is not counted.
+    """
+    rows = session.execute(
+        select(PageRevision.page_name, func.count())
+        .where(PageRevision.created_at >= since, PageRevision.revision > 0)
+        .group_by(PageRevision.page_name)
+    ).all()
+    return {name: int(n) for name, n in rows}

@@ -85,3 +85,10 @@ def list_snapshots(
             .offset(offset)
         )
     )
+
+
+def snapshot_of_evaluation(session: Session, *, evaluation_id: int) -> ScoreSnapshot | None:
+    """The snapshot an evaluation's scoring recorded, if it got that far."""
+    return session.scalar(
+        select(ScoreSnapshot).where(ScoreSnapshot.evaluation_id == evaluation_id).limit(1)
+    )

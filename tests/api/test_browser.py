@@ -1,6 +1,8 @@
-"""Real headless Chromium opens the gene page and a hypothesis page; screenshots are kept.
+"""Real headless Chromium (Debian's, /usr/bin/chromium) opens every view; screenshots are kept.
 
-Screenshots land in test-artifacts/ (git-ignored) for CI to upload.
+Screenshots land in test-artifacts/ and test-artifacts/screenshots/ (git-ignored) for CI to
+upload. Every request a page makes must stay on the loopback test server, and every view
+passes an axe-core accessibility audit (no serious or critical violations).
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import uvicorn
 from api.app import create_app
 from common.settings import Settings
 from storage.db import Database
-from tests.api.seed import HYPOTHESIS, seed
+from storage.queries.workers import record_beat
+from tests.api.seed import HYPOTHESIS, Seeded, seed
 from tests.conftest import REPO_ROOT
 from tests.servers import free_port, in_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+BLOCKING_IMPACTS = {"serious", "critical"}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -45,10 +50,27 @@ def _require_chromium() -> None:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def seeded_db(tmp_path: Path) -> Iterator[tuple[Database, Seeded]]:
     database = Database(f"sqlite:///{tmp_path / 'browser.db'}")
     database.upgrade()
-    seed(database)
+    seeded = seed(database)
+    with database.transaction() as session:
+        record_beat(
+            session,
+            name="debater@lab",
+            host="lab",
+            pid=4242,
+            queues=["debates", "scoring"],
+            backend="evidence",
+            broker="embedded sqlite",
+        )
+    yield database, seeded
+    database.dispose()
+
+
+@pytest.fixture
+def server(seeded_db: tuple[Database, Seeded]) -> Iterator[str]:
+    database, _ = seeded_db
     port = free_port()
     config = uvicorn.Config(
         create_app(Settings(), database), host="127.0.0.1", port=port, log_level="warning"
@@ -66,7 +88,6 @@ def server(tmp_path: Path) -> Iterator[str]:
     finally:
         uv.should_exit = True
         thread.join(timeout=10)
-        database.dispose()
 
 
 def test_gene_and_hypothesis_pages_show_badges_and_chart(server: str) -> None:
@@ -107,3 +128,74 @@ def test_gene_and_hypothesis_pages_show_badges_and_chart(server: str) -> None:
             browser.close()
     assert (ARTIFACTS / "gene-page-MTOR.png").stat().st_size > 0
     assert os.path.getsize(ARTIFACTS / f"hypothesis-page-{HYPOTHESIS}.png") > 0
+
+
+def _views(seeded: Seeded) -> list[tuple[str, str]]:
+    return [
+        ("front-page", "/"),
+        ("gene-MTOR", "/web/genes/MTOR"),
+        (f"hypothesis-{HYPOTHESIS}", f"/web/hypotheses/{HYPOTHESIS}"),
+        ("leaderboard", "/web/leaderboard"),
+        (f"evaluation-{seeded.evaluation_id}", f"/web/evaluations/{seeded.evaluation_id}"),
+        ("workers", "/web/workers"),
+    ]
+
+
+def test_every_view_renders_offline_and_passes_an_accessibility_audit(
+    server: str, seeded_db: tuple[Database, Seeded]
+) -> None:
+    _require_chromium()
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Route, sync_playwright
+
+    _, seeded = seeded_db
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    requested: list[str] = []
+    findings: list[str] = []
+
+    def stay_local(route: Route) -> None:
+        # Every request the browser sends passes here (one the page's CSP blocks never does);
+        # anything not for the loopback server is recorded, and refused.
+        requested.append(route.request.url)
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            # The views' CSP forbids scripts; the audit's own script is injected regardless.
+            context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+            context.route("**/*", stay_local)
+            page = context.new_page()
+            for name, path in _views(seeded):
+                response = page.goto(f"{server}{path}", wait_until="networkidle")
+                assert response is not None and response.status == 200, path
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+                results = Axe().run(page)
+                for violation in results.response["violations"]:
+                    if violation["impact"] in BLOCKING_IMPACTS:
+                        targets = [n["target"] for n in violation["nodes"]][:3]
+                        findings.append(
+                            f"{path}: {violation['id']} ({violation['impact']}) {targets}"
+                        )
+            # The doc pages keep their own CSP, which is what keeps them on this server.
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.route("**/*", stay_local)
+            for name, path, ready in (
+                ("api-docs", "/docs", ".swagger-ui .info .title"),
+                ("api-redoc", "/redoc", "redoc-wrap, .api-content, h1"),
+            ):
+                page.goto(f"{server}{path}", wait_until="networkidle")
+                page.wait_for_selector(ready, timeout=20_000)
+                assert "hyposcore" in page.inner_text("body"), path
+                page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+        finally:
+            browser.close()
+    outside = [url for url in requested if not url.startswith(server)]
+    assert outside == [], f"requests left the loopback server: {outside}"
+    assert requested, "no requests were seen"
+    assert findings == [], "accessibility violations:\n" + "\n".join(findings)
+    for name, _ in _views(seeded):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5000, name

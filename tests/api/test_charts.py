@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from tests.api.svg import SVG_NS, parse_svg
 
@@ -43,3 +45,26 @@ def test_dimension_bars_scale_with_the_mean_and_escape_names() -> None:
     widths = [float(bar.attrib["width"]) for bar in bars]
     assert widths[1] == 4 * widths[0]
     assert "&lt;b&gt;" in svg
+
+
+def test_history_is_plotted_against_time_with_scoring_rule_changes_marked() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    points = [
+        HistoryPoint(1, 0.5, 0.4, 0.6, None, at=t0, config_hash="a" * 64),
+        HistoryPoint(2, 0.6, 0.5, 0.7, None, at=t0 + timedelta(days=1), config_hash="a" * 64),
+        HistoryPoint(3, 0.7, 0.6, 0.8, None, at=t0 + timedelta(days=10), config_hash="b" * 64),
+    ]
+    root = parse_svg(history_chart(points))
+    line = next(p for p in root.iter(f"{SVG_NS}polyline") if p.attrib["class"] == "composite")
+    xs = [x for x, _ in _points(line.attrib["points"])]
+    # Spacing follows the dates (1 day, then 9 days), not the version numbers.
+    assert (xs[2] - xs[1]) == pytest.approx(9 * (xs[1] - xs[0]))
+    markers = [g for g in root.iter(f"{SVG_NS}g") if g.attrib.get("class") == "rule-change"]
+    assert len(markers) == 1
+    marker_x = float(markers[0].find(f"{SVG_NS}line").attrib["x1"])  # type: ignore[union-attr]
+    assert xs[1] < marker_x < xs[2]
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert "2026-03-01 00:00 UTC" in texts and "2026-03-11 00:00 UTC" in texts
+    assert "scoring rule changed" in texts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from api.app import create_app
 from api.metrics import error_class
 from common.settings import Settings
 from storage.db import Database
-from storage.models import Evaluation
+from storage.models import Evaluation, utcnow
+from storage.queries.workers import record_beat
 from tests.api.seed import UNSCORED, Seeded
 
 
@@ -29,7 +31,7 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_healthz_checks_the_database(client: TestClient, db: Database) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": db.dialect}
+    assert response.json() == {"status": "ok", "database": db.dialect, "workers": []}
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
@@ -129,3 +131,33 @@ def test_unexpected_errors_are_500_in_the_error_format(app: FastAPI) -> None:
         wrong_method = client.delete("/healthz")
         assert wrong_method.status_code == 405
         assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_healthz_and_metrics_list_the_workers_from_their_heartbeats(
+    client: TestClient, db: Database
+) -> None:
+    now = utcnow()
+    with db.transaction() as session:
+        for name, queues, beat in (
+            ("fresh@lab", ("debates", "scoring"), now),
+            ("silent@lab", ("publish",), now - timedelta(minutes=5)),
+        ):
+            record_beat(
+                session,
+                name=name,
+                host="lab",
+                pid=42,
+                queues=queues,
+                backend="evidence",
+                broker="redis",
+                now=beat,
+            )
+    [listed] = client.get("/healthz").json()["workers"]
+    assert listed["name"] == "fresh@lab" and listed["pid"] == 42
+    assert listed["queues"] == ["debates", "scoring"] and listed["broker"] == "redis"
+    assert listed["current_evaluations"] == []
+    samples = _samples(client.get("/metrics").text)
+    assert samples[("hyposcore_worker_up", (("host", "lab"), ("worker", "fresh@lab")))] == 1
+    assert samples[("hyposcore_worker_up", (("host", "lab"), ("worker", "silent@lab")))] == 0
+    assert samples[("hyposcore_queue_consumers", (("queue", "debates"),))] == 1
+    assert samples[("hyposcore_queue_consumers", (("queue", "publish"),))] == 0

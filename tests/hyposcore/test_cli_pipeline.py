@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
+from storage.db import Database
 from storage.importing import import_hypotheses
+from storage.queries.revisions import list_revisions
 from tests.conftest import REPO_ROOT
 from tests.workers.harness import WorkerProcess, hyposcore_env
 from tests.workers.pipeline_helpers import dataset_path
@@ -88,6 +90,18 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     assert "h-51e7234f" in shown
     assert all(len(numbers) == 1 for numbers in shown.values()), shown
     assert (tmp_path / "var" / "pages" / "badges" / "mtor.svg").exists()
+    # The counts are the ledger's, whoever published: here the worker, before the demo did.
+    database = Database(f"sqlite:///{tmp_path / 'var' / 'hyposcore.db'}")
+    with database.sessions() as session:
+        published = sum(1 for r in list_revisions(session, page_name="mtor") if r.revision > 0)
+    database.dispose()
+    assert published >= 1
+    said = " ".join(done.stdout.split())
+    assert f"1 gene page(s) in {published} revision(s), 1 badge(s)" in said
+    assert "hyposcore serve" in said
+    assert "http://127.0.0.1:8000/web/genes/MTOR" in said
+    assert "http://127.0.0.1:8000/web/hypotheses/h-51e7234f" in said
+    assert "…" in said and "Alzhei…" not in said  # titles cut at word boundaries
 
 
 def test_queue_takes_several_hypotheses_or_all_of_them(imported: None) -> None:

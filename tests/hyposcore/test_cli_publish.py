@@ -65,6 +65,8 @@ def test_publish_exits_1_when_a_page_fails(database: Database) -> None:
 
 
 def test_publish_gene_filter(database: Database) -> None:
+    # A known gene (since --gene refuses unknown ones) that has no page of its own.
+    add_hypothesis(database, "h-0000tfeb", "TFEB activation", ["TFEB"])
     result = runner.invoke(app, ["publish", "--gene", "TFEB"])
     assert result.exit_code == 0
     assert "pages changed: 0, unchanged: 0, failed: 0" in _flat(result.output)
@@ -106,3 +108,56 @@ def test_pages_diff_of_an_unknown_page_or_revision_is_a_clear_error(database: Da
     runner.invoke(app, ["publish"])
     bad = runner.invoke(app, ["pages", "diff", SEED_NAME, "--to", "9"])
     assert bad.exit_code == 2 and f"page '{SEED_NAME}' has no revision 9" in bad.output
+
+
+def test_publish_an_unknown_gene_is_an_error(database: Database) -> None:
+    result = runner.invoke(app, ["publish", "--gene", "NOSUCHGENE"])
+    assert result.exit_code == 2
+    assert "--gene 'NOSUCHGENE': no such gene" in _flat(result.output)
+    assert not (get_settings().resolved_pages_dir / f"{SEED_NAME}.txt").exists()
+
+
+def test_a_new_snapshot_with_the_same_shown_numbers_leaves_the_page_untouched(
+    database: Database,
+) -> None:
+    assert runner.invoke(app, ["publish"]).exit_code == 0
+    page = get_settings().resolved_pages_dir / f"{SEED_NAME}.txt"
+    before = page.read_bytes()
+    add_snapshot(database, HYPOTHESIS, composite=0.681, market_price=0.739)  # shows 0.68, 0.74
+
+    again = runner.invoke(app, ["publish"])
+
+    assert again.exit_code == 0
+    assert "pages changed: 0, unchanged: 1, failed: 0" in _flat(again.output)
+    assert page.read_bytes() == before
+    add_snapshot(database, HYPOTHESIS, composite=0.70, market_price=0.74)  # the composite moves
+    moved = runner.invoke(app, ["publish"])
+    assert "pages changed: 1" in _flat(moved.output)
+    assert "composite 0.70" in page.read_text(encoding="utf-8")
+
+
+def test_publish_help_says_which_changes_rewrite_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    said = _flat(runner.invoke(app, ["publish", "--help"]).output)
+    for what in ("shown score", "80% interval", "hypothesis title", "two decimals", "snapshot vN"):
+        assert what in said
+
+
+def test_the_served_and_the_published_gene_badge_are_the_same_bytes(database: Database) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    # Ids in the opposite order of their scores: the page lists by id, the API by score.
+    add_hypothesis(database, "h-0000000a", "Low scorer targeting MTOR", ["MTOR"])
+    add_snapshot(database, "h-0000000a", composite=0.30, market_price=0.31)
+    add_hypothesis(database, "h-ffffffff", "High scorer targeting MTOR", ["MTOR"])
+    add_snapshot(database, "h-ffffffff", composite=0.90, market_price=0.91)
+    assert runner.invoke(app, ["publish"]).exit_code == 0
+    published = (get_settings().resolved_pages_dir / "badges" / f"{SEED_NAME}.svg").read_bytes()
+    with TestClient(create_app(get_settings(), database)) as client:
+        served = client.get("/badges/genes/MTOR.svg")
+    assert served.status_code == 200
+    assert served.content == published
+    text = published.decode()
+    assert text.index("High scorer") < text.index("Low scorer")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from common.text import shorten_title as shorten
 from scoring.legends import EXCHANGE_RATING
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import (
@@ -17,7 +18,6 @@ from wiki.badges import (
     hypothesis_badge_svg,
     score_band,
     shields_endpoint,
-    shorten,
     text_width,
     trend_arrow,
 )

@@ -6,6 +6,7 @@ import copy
 from datetime import date
 from pathlib import Path
 
+import yaml
 from sqlalchemy import select
 
 from storage.db import Database
@@ -221,3 +222,12 @@ def test_hypotheses_missing_from_a_later_file_are_left_alone(db: Database, tmp_p
 def test_a_file_without_a_known_suffix_is_sniffed(db: Database, tmp_path: Path) -> None:
     as_json = write_json(tmp_path, base_document(), name="hypotheses.txt")
     assert import_hypotheses(db, as_json).hypotheses.created == 2
+
+
+def test_the_documented_example_has_ids_of_its_own() -> None:
+    # Importing the example next to the bundled data must not overwrite a bundled hypothesis.
+    def ids(path: Path) -> set[str]:
+        return {h["id"] for h in yaml.safe_load(path.read_text(encoding="utf-8"))["hypotheses"]}
+
+    bundled = Path(__file__).resolve().parents[3] / "hyposcore" / "data" / "hypotheses.yaml"
+    assert ids(EXAMPLE) and not ids(EXAMPLE) & ids(bundled)

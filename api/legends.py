@@ -1,0 +1,99 @@
+"""What each number on the web views means: every legend's wording, in one place.
+
+The views never phrase a number's meaning themselves; they look it up here, so rewording a
+legend (what a score is, its interval, its scale) is one edit. ``computed`` adds when the
+number was computed and from which snapshot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Legend:
+    name: str
+    meaning: str
+    interval: str | None = None
+
+    def text(self) -> str:
+        return f"{self.name}: {self.meaning}" + (f" {self.interval}" if self.interval else "")
+
+    def explanation(self) -> str:
+        """The meaning and interval without the name, for a list that names it already."""
+        return (
+            self.meaning[:1].upper()
+            + self.meaning[1:]
+            + (f" {self.interval}" if self.interval else "")
+        )
+
+
+LEGENDS: dict[str, Legend] = {
+    "exchange_rating": Legend(
+        "Exchange rating",
+        "the number the badges and gene pages show, from 0 to 1: the market price when the "
+        "hypothesis's market has one, otherwise the composite.",
+    ),
+    "composite": Legend(
+        "Composite",
+        "the debate's ten dimension scores combined with their weights and each persona's "
+        "believability, from 0 (no support) to 1 (strong support).",
+        "The range beside it is its 80% interval: the composite ± 1.28 standard errors of "
+        "the personas' weighted scores, clipped to [0, 1] (docs/scoring.md).",
+    ),
+    "market_price": Legend(
+        "Market price",
+        "the probability the personas' trades settled on in the hypothesis's LMSR market, "
+        "from 0 to 1.",
+    ),
+    "dimension": Legend(
+        "Dimension scores",
+        "each bar is one dimension's weighted mean over the personas, from 0 to 1.",
+        "The whisker is its 80% interval.",
+    ),
+    "history": Legend(
+        "History",
+        "one point per score snapshot, placed at the time it was computed; the band is the "
+        "composite's 80% interval, the dashed line the market price.",
+        "A vertical mark shows where the scoring weights changed.",
+    ),
+    "probability": Legend(
+        "p",
+        "the persona's own probability, from 0 to 1, that the hypothesis holds.",
+    ),
+    "confidence": Legend(
+        "confidence",
+        "how sure the persona said it was of its scores, from 0 to 1.",
+    ),
+    "quality": Legend(
+        "Debate quality",
+        "from 0 to 1; a debate below 0.3 does not trade in the market (docs/scoring.md).",
+    ),
+    "strength": Legend(
+        "Strength",
+        "the Bradley–Terry strength fitted to the tournament's pairwise judgements "
+        "(0 is average; each +1 multiplies the odds of winning a match by e).",
+        "The range beside it is its 80% percentile-bootstrap interval.",
+    ),
+    "elo": Legend("Elo", "the same tournament results on the familiar Elo scale (1500 average)."),
+    "attempts": Legend("Attempts", "deliveries of the evaluation so far, of the most allowed."),
+}
+
+
+def legend(key: str) -> str:
+    """The full legend text for ``key`` (a KeyError names a number the views forgot to explain)."""
+    return LEGENDS[key].text()
+
+
+def explain(key: str) -> str:
+    """The legend for ``key`` without its name (beside a heading or term that gives it)."""
+    return LEGENDS[key].explanation()
+
+
+def computed(at: datetime | None, version: int | None = None) -> str:
+    """ "computed 2026-03-01 09:00 UTC (snapshot v3)", or "not computed yet"."""
+    if at is None:
+        return "not computed yet"
+    snapshot = f" (snapshot v{version})" if version is not None else ""
+    return f"computed {at.strftime('%Y-%m-%d %H:%M')} UTC{snapshot}"

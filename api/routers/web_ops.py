@@ -1,0 +1,51 @@
+"""Server-rendered pages about the pipeline: one evaluation in detail, and the workers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse
+
+from api.deps import SessionDep
+from api.routers.web import not_found_page, render_page
+from api.schemas import evaluation_out, turn_out
+from storage.errors import NotFoundError
+from storage.models import utcnow
+from storage.queries.evaluations import get_evaluation
+from storage.queries.knowledge import get_hypothesis
+from storage.queries.snapshots import snapshot_of_evaluation
+from storage.queries.turns import list_turns
+from storage.queries.workers import list_workers
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/web/evaluations/{evaluation_id}", response_class=HTMLResponse, name="web_evaluation")
+def evaluation_page(
+    request: Request,
+    session: SessionDep,
+    evaluation_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+) -> HTMLResponse:
+    """An evaluation's state, rounds and decisions, every turn, its scores and its error."""
+    try:
+        evaluation = get_evaluation(session, evaluation_id=evaluation_id)
+    except NotFoundError as exc:
+        return not_found_page(request, exc)
+    hypothesis = get_hypothesis(session, hypothesis_id=evaluation.hypothesis_id)
+    turns = list_turns(session, evaluation_id=evaluation.id)
+    rounds = sorted({turn.round for turn in turns})
+    context = {
+        "evaluation": evaluation_out(evaluation),
+        "hypothesis": hypothesis,
+        "rounds": [(r, [turn_out(t) for t in turns if t.round == r]) for r in rounds],
+        "snapshot": snapshot_of_evaluation(session, evaluation_id=evaluation.id),
+    }
+    return render_page(request, "evaluation.html", context)
+
+
+@router.get("/web/workers", response_class=HTMLResponse, name="web_workers")
+def workers_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """The workers the ledger has heard from, live ones first, from their heartbeats."""
+    workers = sorted(list_workers(session), key=lambda w: (not w.alive, w.name))
+    return render_page(request, "workers.html", {"workers": workers, "now": utcnow()})

@@ -1,0 +1,49 @@
+"""Readable value names in ``--help``: INTEGER, PATH, a|b, and nothing for on/off flags.
+
+Typer (0.29) labels every value with its Python annotation (``<bool>``, ``<list[Path]>``,
+``<int range>``), which reads as an implementation detail; these are the names a
+command-line user expects (the ones click has always shown).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, get_args, get_origin
+
+import typer.core
+
+_NAMES: dict[Any, str] = {int: "INTEGER", float: "NUMBER", str: "TEXT", datetime: "DATETIME"}
+
+
+def readable_type(param: typer.core.TyperOption | typer.core.TyperArgument) -> str | None:
+    """The label of ``param``'s value: None for an on/off flag."""
+    if isinstance(param, typer.core.TyperOption) and param.is_flag:
+        return None
+    desc = param.type_descriptor
+    if desc.is_choice:
+        return "|".join(str(getattr(c, "value", c)) for c in desc.choices or ())
+    if desc.is_path or desc.is_file:
+        return "PATH"
+    annotation: Any = desc.annotation
+    if get_origin(annotation) is list:
+        (annotation,) = get_args(annotation)
+    if annotation is bool:
+        return None
+    name = getattr(annotation, "__name__", str(annotation))
+    return _NAMES.get(annotation, name.upper())
+
+
+def _option_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    return readable_type(self)
+
+
+def _argument_type(self: typer.core.TyperArgument, ctx: Any) -> str | None:
+    # An argument's name (FILE..., ID) already says what it is; only numbers get a label.
+    label = readable_type(self)
+    return None if label in ("TEXT", "PATH") else label
+
+
+def install() -> None:
+    """Use readable labels in every command's help (idempotent)."""
+    typer.core.TyperOption.display_type = _option_type  # type: ignore[method-assign,assignment]
+    typer.core.TyperArgument.display_type = _argument_type  # type: ignore[method-assign,assignment]

@@ -1,0 +1,168 @@
+"""``hyposcore status``: the evaluations, one evaluation in detail, and the running workers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from hyposcore.cli.common import console, friendly_errors, open_database
+from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
+from storage.db import Database
+from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
+from storage.queries import evaluations as ledger
+from storage.queries.snapshots import snapshot_of_evaluation
+from storage.queries.turns import list_turns
+from storage.queries.workers import list_workers
+
+STATES = tuple(state.value for state in EvaluationState)
+
+
+def _known_state(value: str | None) -> str | None:
+    if value is not None and value not in STATES:
+        raise typer.BadParameter(f"{value!r} is not a state; one of: {', '.join(STATES)}")
+    return value
+
+
+@friendly_errors
+def status(
+    evaluation_id: Annotated[
+        int | None,
+        typer.Argument(
+            help="One evaluation in detail: rounds, turns, scores, error.", metavar="ID"
+        ),
+    ] = None,
+    hypothesis: Annotated[
+        str | None, typer.Option(help="Only this hypothesis.", metavar="HYPOTHESIS_ID")
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Only this state: {', '.join(STATES)}.", metavar="STATE", callback=_known_state
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, metavar="N")] = 20,
+) -> None:
+    """Show evaluations (their state, progress, attempts and errors) and the running workers;
+    with an ID, that evaluation in detail."""
+    database = open_database()
+    if evaluation_id is not None:
+        show_evaluation(database, evaluation_id)
+        return
+    with database.sessions() as session:
+        rows = ledger.list_evaluations(
+            session, hypothesis_id=hypothesis, states=[state] if state else None, limit=limit
+        )
+        counts = ledger.count_by_state(session)
+    table = Table(title="evaluations", caption=" · ".join(f"{k} {v}" for k, v in counts.items()))
+    for column in ("id", "hypothesis", "state", "progress", "attempts", "updated", "error"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "hypothesis"))
+    for row in rows:
+        _, detail = describe_progress(row)
+        table.add_row(
+            str(row.id),
+            escape(row.hypothesis_id),
+            _styled_state(row.state),
+            detail,
+            f"{row.attempts}/{row.max_attempts}",
+            _when(row.updated_at),
+            escape((row.error or "")[:120]),
+        )
+    console.print(table)
+    show_workers(database)
+
+
+def show_workers(database: Database) -> None:
+    """The workers the ledger has heard from: live ones first, then stopped or silent ones."""
+    with database.sessions() as session:
+        workers = list_workers(session)
+    if not workers:
+        console.print("workers: none has ever sent a heartbeat; start one with: hyposcore worker")
+        return
+    now = utcnow()
+    table = Table(title="workers (from their heartbeats in the ledger)")
+    for column in ("worker", "host", "pid", "queues", "backend", "broker", "last beat", "doing"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("worker", "pid"))
+    for worker in sorted(workers, key=lambda w: (not w.alive, w.name)):
+        if worker.alive:
+            doing = ", ".join(f"evaluation {i}" for i in worker.current_evaluations) or "idle"
+        else:
+            doing = "[dim]stopped[/]" if worker.stopped_at else "[red]silent (gone?)[/]"
+        table.add_row(
+            escape(worker.name),
+            escape(worker.host),
+            str(worker.pid),
+            escape(",".join(worker.queues)),
+            escape(worker.backend),
+            escape(worker.broker),
+            f"{(now - worker.last_beat_at).total_seconds():.0f} s ago",
+            doing,
+        )
+    console.print(table)
+
+
+def show_evaluation(database: Database, evaluation_id: int) -> None:
+    """One evaluation: its state and timing, each turn's scores, its snapshot, its error."""
+    with database.sessions() as session:
+        row = ledger.get_evaluation(session, evaluation_id=evaluation_id)
+        turns = list_turns(session, evaluation_id=evaluation_id)
+        snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation_id)
+    _, detail = describe_progress(row)
+    console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
+    facts = {
+        "state": _styled_state(row.state) + ("" if row.state in TERMINAL else f" · {detail}"),
+        "backend": escape(str((row.config or {}).get("backend", "?"))),
+        "rounds": _rounds_text(row, turns_rounds=[t.round for t in turns]),
+        "attempts": f"{row.attempts} of at most {row.max_attempts}",
+        "queued": _when(row.created_at),
+        "started": _when(row.started_at),
+        "finished": _when(row.finished_at),
+        "debate quality": f"{row.quality:.2f}" if row.quality is not None else "-",
+    }
+    for name, value in facts.items():
+        console.print(f"  {name:>14}: {value}", highlight=False)
+    if row.error:
+        console.print(f"  {'error':>14}: [red]{escape(row.error)}[/]", highlight=False)
+    if snapshot is not None:
+        console.print(
+            f"  {'scores':>14}: composite {snapshot.composite:.2f} (80% interval "
+            f"{snapshot.composite_low:.2f}–{snapshot.composite_high:.2f}), market price "
+            + (f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-")
+            + f"; snapshot v{snapshot.version}",
+            highlight=False,
+        )
+    if turns:
+        _print_turns(turns)
+
+
+def _print_turns(turns: list[DebateTurn]) -> None:
+    table = Table(title="turns")
+    for column in ("round", "persona", "verdict", "confidence", "probability", "latency"):
+        table.add_column(column, justify="right" if column != "persona" else "left")
+    for turn in turns:
+        table.add_row(
+            str(turn.round),
+            escape(turn.persona),
+            escape(turn.verdict),
+            f"{turn.confidence:.2f}",
+            f"{turn.probability:.2f}",
+            f"{turn.latency_ms:.0f} ms",
+        )
+    console.print(table)
+
+
+def _rounds_text(row: Evaluation, *, turns_rounds: list[int]) -> str:
+    bound = round_bound(row)
+    done = max(turns_rounds, default=0)
+    return f"{done} debated" + (f" of at most {bound}" if bound else "")
+
+
+def _styled_state(state: str) -> str:
+    return f"[{STATE_STYLE.get(state, 'white')}]{state}[/]"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"

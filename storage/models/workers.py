@@ -1,0 +1,33 @@
+"""Worker heartbeats: which workers are running, where, on which queues, seen when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, utcnow
+
+
+class WorkerHeartbeat(Base):
+    """One worker (a Celery node name) and its latest beat.
+
+    Kept in the ledger rather than asked of the broker, so ``hyposcore status``, the API and
+    the views list workers on every broker, the embedded one included, where Celery's
+    broadcast commands (``inspect``, Flower's worker list) get no answer.
+    """
+
+    __tablename__ = "worker_heartbeats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[list[Any]] = mapped_column(default=list)
+    backend: Mapped[str] = mapped_column(String(32))
+    broker: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    stopped_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,118 @@
+"""Worker heartbeats: recording beats and listing the workers with what they are doing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Evaluation, EvaluationState, WorkerHeartbeat, utcnow
+
+# A worker that has not beaten for this long is taken for gone (it beats every few seconds).
+STALE_AFTER = timedelta(seconds=15)
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    """A worker as the ledger last saw it, and the evaluations it holds the lease of now."""
+
+    name: str
+    host: str
+    pid: int
+    queues: tuple[str, ...]
+    backend: str
+    broker: str
+    started_at: datetime
+    last_beat_at: datetime
+    stopped_at: datetime | None
+    alive: bool
+    current_evaluations: tuple[int, ...]
+
+
+def record_beat(
+    session: Session,
+    *,
+    name: str,
+    host: str,
+    pid: int,
+    queues: Sequence[str],
+    backend: str,
+    broker: str,
+    now: datetime | None = None,
+) -> None:
+    """Record that worker ``name`` is alive; a restarted worker of the same name starts anew."""
+    now = now or utcnow()
+    row = session.scalar(select(WorkerHeartbeat).where(WorkerHeartbeat.name == name))
+    if row is None:
+        session.add(
+            WorkerHeartbeat(
+                name=name,
+                host=host,
+                pid=pid,
+                queues=list(queues),
+                backend=backend,
+                broker=broker,
+                started_at=now,
+                last_beat_at=now,
+            )
+        )
+        return
+    if row.pid != pid or row.stopped_at is not None:
+        row.started_at = now
+    row.host, row.pid, row.queues = host, pid, list(queues)
+    row.backend, row.broker = backend, broker
+    row.last_beat_at, row.stopped_at = now, None
+
+
+def mark_stopped(session: Session, *, name: str, pid: int, now: datetime | None = None) -> None:
+    """Record a clean shutdown (only for the same process: a successor may own the name)."""
+    session.execute(
+        update(WorkerHeartbeat)
+        .where(WorkerHeartbeat.name == name, WorkerHeartbeat.pid == pid)
+        .values(stopped_at=now or utcnow())
+    )
+
+
+def list_workers(
+    session: Session, *, now: datetime | None = None, include_gone: bool = True
+) -> list[WorkerStatus]:
+    """Workers by name: live ones, and (unless ``include_gone`` is false) stopped or silent."""
+    now = now or utcnow()
+    holding: dict[str, list[int]] = {}
+    running = session.execute(
+        select(Evaluation.id, Evaluation.lease_owner).where(
+            Evaluation.state == EvaluationState.RUNNING.value
+        )
+    ).all()
+    for evaluation_id, owner in running:
+        # Lease owners are "<worker name>/<task id>" (workers.tasks).
+        holding.setdefault((owner or "").rpartition("/")[0], []).append(int(evaluation_id))
+    statuses = []
+    for row in session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.name)):
+        alive = row.stopped_at is None and now - row.last_beat_at <= STALE_AFTER
+        if not alive and not include_gone:
+            continue
+        statuses.append(
+            WorkerStatus(
+                name=row.name,
+                host=row.host,
+                pid=row.pid,
+                queues=tuple(str(q) for q in row.queues),
+                backend=row.backend,
+                broker=row.broker,
+                started_at=row.started_at,
+                last_beat_at=row.last_beat_at,
+                stopped_at=row.stopped_at,
+                alive=alive,
+                current_evaluations=tuple(sorted(holding.get(row.name, []))) if alive else (),
+            )
+        )
+    return statuses
+
+
+def consumed_queues(session: Session, *, now: datetime | None = None) -> set[str]:
+    """The queues at least one live worker consumes."""
+    return {q for w in list_workers(session, now=now, include_gone=False) for q in w.queues}

@@ -1,0 +1,144 @@
+"""Views that explain themselves: legends, structure, de-duplicated diseases, a front page,
+an evaluation page and a workers page, all without JavaScript."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.diseases import shown_diseases
+from api.legends import LEGENDS, explain
+from api.prose import transcript_html
+from storage.db import Database
+from storage.models import Disease, Evaluation, Gene
+from storage.queries.workers import record_beat
+from tests.api.seed import HYPOTHESIS, Seeded
+
+
+@pytest.fixture
+def db(sqlite_db: Database) -> Database:
+    return sqlite_db
+
+
+def _text(html: str) -> str:
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_every_number_on_the_gene_page_has_its_legend_and_time(
+    client: TestClient, seeded: Seeded
+) -> None:
+    page = client.get("/web/genes/MTOR").text
+    said = _text(page)
+    for key in ("exchange_rating", "composite", "market_price"):
+        assert explain(key) in said
+    assert "computed 2026-03-04 00:00 UTC (snapshot v3)" in said
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', page)
+    assert len(headers) == len(set(headers))
+    assert "Market price" not in headers  # it was always the exchange rating's number
+    assert "Exchange rating" in headers and "Composite (80% interval)" in headers
+
+
+def test_diseases_are_shown_once_each_and_keep_their_stored_spellings(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    with db.transaction() as session:
+        gene = session.query(Gene).filter_by(symbol="MTOR").one()
+        for slug, name in (("ad", "AD"), ("alzheimer-upper", "ALZHEIMER DISEASE")):
+            gene.diseases.append(Disease(slug=slug, name=name))
+    page = client.get("/web/genes/MTOR").text
+    cell = re.search(r'<td class="diseases">(.*?)</td>', page, re.S)
+    assert cell is not None
+    shown = _text(cell.group(1)).split(", ")
+    assert shown.count("Alzheimer's disease") == 1
+    assert "AD" not in shown and "ALZHEIMER DISEASE" not in shown
+    assert "stored as: " in html_lib.unescape(cell.group(1)) and "ALZHEIMER DISEASE" in cell.group(
+        1
+    )
+
+
+def test_shown_diseases_merge_spellings_and_keep_unknown_acronyms() -> None:
+    names = ["AD", "ALZHEIMER", "Alzheimer's disease", "ADH", "DEMENTIA", "Parkinson"]
+    shown = {d.name: d.stored for d in shown_diseases(names)}
+    assert shown["Alzheimer's disease"] == ("AD", "ALZHEIMER", "Alzheimer's disease")
+    assert shown["ADH"] == ("ADH",) and shown["Dementia"] == ("DEMENTIA",)
+    assert "Parkinson's disease" in shown
+
+
+def test_a_transcript_keeps_paragraphs_lists_and_linked_citations() -> None:
+    argument = (
+        "Skeptic, round 2\nI weigh the trials.\nScores:\n"
+        "- evidence strength: 0.32; rests on DOI:10.1056/nejmoa0901281, PMID:29365294.\n"
+        "- novelty <b>0.5</b>\n\nIn short: weak."
+    )
+    out = str(transcript_html(argument))
+    assert out.startswith("<p>Skeptic, round 2<br>I weigh the trials.<br>Scores:</p><ul><li>")
+    assert out.count("<li>") == 2 and out.endswith("<p>In short: weak.</p>")
+    assert '<a class="citation" href="https://doi.org/10.1056/nejmoa0901281"' in out
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/29365294/"' in out
+    assert "<b>" not in out and "&lt;b&gt;" in out
+
+
+def test_the_front_page_shows_top_hypotheses_recent_evaluations_and_genes(
+    client: TestClient, seeded: Seeded
+) -> None:
+    page = client.get("/").text
+    said = _text(page)
+    assert "Top hypotheses" in said and "Recent evaluations" in said and "Genes" in said
+    assert f'href="http://testserver/web/hypotheses/{HYPOTHESIS}"' in page
+    assert f'href="http://testserver/web/evaluations/{seeded.evaluation_id}"' in page
+    genes = page[page.index("<h2>Genes</h2>") :]
+    assert "APOE-Dependent Autophagy Restoration" in genes  # MTOR's best hypothesis
+    assert explain("exchange_rating") in said
+    assert "<script" not in page
+
+
+def test_the_evaluation_page_shows_rounds_turns_scores_and_errors(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    with db.transaction() as session:
+        row = session.get(Evaluation, seeded.evaluation_id)
+        assert row is not None
+        row.error = "RateLimitError: 429 from provider"
+    response = client.get(f"/web/evaluations/{seeded.evaluation_id}")
+    assert response.status_code == 200
+    said = _text(response.text)
+    assert "1 debated of at most 2" in said
+    assert "Round 1 · theorist" in said and "Round 1 · skeptic" in said
+    assert "Composite 0.73 (0.65–0.80)" in said and "market price 0.71" in said
+    assert "RateLimitError: 429 from provider" in said
+    assert "round 2: stop — scores converged" in said
+    assert explain("quality") in said
+    missing = client.get("/web/evaluations/999999")
+    assert missing.status_code == 404 and "does not exist" in missing.text
+
+
+def test_the_workers_page_lists_heartbeats(client: TestClient, db: Database) -> None:
+    assert "No worker has sent a heartbeat yet" in client.get("/web/workers").text
+    with db.transaction() as session:
+        record_beat(
+            session,
+            name="debater@lab-7",
+            host="lab-7",
+            pid=4242,
+            queues=["debates"],
+            backend="evidence",
+            broker="embedded sqlite",
+        )
+    said = _text(client.get("/web/workers").text)
+    assert "debater@lab-7 lab-7 4242 debates evidence embedded sqlite" in said
+    assert "idle" in said
+
+
+def test_ids_never_wrap(client: TestClient, seeded: Seeded) -> None:
+    css = client.get("/static/style.css").text
+    rule = re.search(r"([^{}]*)\{\s*white-space:\s*nowrap;?\s*\}", css)
+    assert rule is not None and ".id" in rule.group(1)
+    page = client.get("/web/genes/MTOR").text
+    assert f'<span class="id">{HYPOTHESIS}</span>' in page
+
+
+def test_every_legend_is_worded_in_the_legends_module() -> None:
+    assert all(text.meaning.endswith(".") for text in LEGENDS.values())

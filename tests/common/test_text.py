@@ -1,0 +1,50 @@
+"""Titles are shortened at word boundaries, never mid-word."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.text import shorten_title
+
+
+def test_a_short_title_is_kept_with_its_whitespace_collapsed() -> None:
+    assert shorten_title("APOE-Dependent  Autophagy\nRestoration", 48) == (
+        "APOE-Dependent Autophagy Restoration"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "limit", "expected"),
+    [
+        (
+            "Lecanemab Slows Clinical Decline in Early Symptomatic Alzheimer's Disease",
+            48,
+            "Lecanemab Slows Clinical Decline in Early…",
+        ),
+        (
+            "Gamma-Secretase Inhibition Slows Alzheimer's Disease Progression",
+            40,
+            "Gamma-Secretase Inhibition Slows…",
+        ),
+    ],
+)
+def test_a_long_title_is_cut_at_the_last_word_boundary(
+    title: str, limit: int, expected: str
+) -> None:
+    shortened = shorten_title(title, limit)
+    assert shortened == expected
+    assert len(shortened) <= limit
+    assert title.startswith(shortened.removesuffix("…"))
+
+
+def test_every_cut_ends_on_a_whole_word() -> None:
+    title = "Antisense Lowering of SOD1 Slows SOD1-Associated ALS Progression"
+    for limit in range(12, len(title)):
+        shortened = shorten_title(title, limit)
+        kept = shortened.removesuffix("…")
+        assert len(shortened) <= limit
+        assert title[len(kept)] in " " or kept == title, (limit, shortened)
+
+
+def test_one_word_longer_than_the_limit_is_cut_inside_it() -> None:
+    assert shorten_title("Supercalifragilistic", 10) == "Supercali…"

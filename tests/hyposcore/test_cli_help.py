@@ -1,0 +1,51 @@
+"""Every command's --help names values as a command-line user reads them, not as Python types."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from hyposcore.cli.main import app
+
+_PYTHON_TYPE = re.compile(r"<(bool|int|float|str|path|list\[[^\]]*\]|int range|float range)>")
+
+
+def _command_paths() -> list[list[str]]:
+    root = get_command(app)
+    paths: list[list[str]] = []
+
+    def walk(command: object, path: list[str]) -> None:
+        children = getattr(command, "commands", None)
+        if children:
+            for name, child in children.items():
+                walk(child, [*path, name])
+        else:
+            paths.append(path)
+
+    walk(root, [])
+    return paths
+
+
+def test_every_command_is_found() -> None:
+    names = {" ".join(p) for p in _command_paths()}
+    assert {"queue", "status", "publish", "import page", "import hypotheses", "demo"} <= names
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p))
+def test_help_shows_no_python_types(path: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert not _PYTHON_TYPE.search(result.output), result.output
+
+
+def test_values_are_named_and_flags_are_bare(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    output = CliRunner().invoke(app, ["queue", "--help"]).output
+    assert re.search(r"--max-rounds\s+INTEGER \[2<=x<=8\]", output)
+    assert re.search(r"--timeout\s+NUMBER", output)
+    assert re.search(r"--wait\s+Follow progress", output)
+    assert "HYPOTHESIS_ID" in output

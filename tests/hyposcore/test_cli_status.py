@@ -1,0 +1,56 @@
+"""`hyposcore status`: mistakes are errors, and one evaluation is shown in detail."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from hyposcore.cli.common import open_database
+from hyposcore.cli.main import app
+from storage.models import Evaluation
+from tests.api.seed import HYPOTHESIS, seed
+
+
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_an_unknown_state_is_an_error_naming_the_states() -> None:
+    result = CliRunner().invoke(app, ["status", "--state", "bogus"])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "'bogus' is not a state" in said and "queued, running, succeeded" in said
+
+
+def test_an_unknown_evaluation_is_an_error() -> None:
+    open_database()
+    result = CliRunner().invoke(app, ["status", "9999"])
+    assert result.exit_code == 2
+    assert "9999" in result.output
+
+
+def test_status_id_shows_rounds_turns_scores_and_the_error() -> None:
+    database = open_database()
+    seeded = seed(database)
+    with database.transaction() as session:
+        session.get(Evaluation, seeded.evaluation_id).error = "provider said: rate limited"  # type: ignore[union-attr]
+    result = CliRunner().invoke(app, ["status", str(seeded.evaluation_id)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"evaluation {seeded.evaluation_id} of {HYPOTHESIS}" in said
+    assert "rounds: 1 debated of at most 2" in said
+    assert "error: provider said: rate limited" in said
+    assert "composite 0.73 (80% interval 0.65–0.80), market price 0.71; snapshot v3" in said
+    for persona, verdict in (("theorist", "support"), ("skeptic", "oppose")):
+        assert persona in said and verdict in said
+    assert "2400 ms" in said
+
+
+def test_the_evaluation_list_offers_the_worker_command_when_none_beat() -> None:
+    open_database()
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0
+    assert "none has ever sent a heartbeat; start one with: hyposcore worker" in " ".join(
+        result.output.split()
+    )
