@@ -160,7 +160,7 @@ PersonaName = Annotated[
         json_schema_extra={"enum": PERSONA_NAMES},
     ),
 ]
-ROUNDS_BOUNDS: dict[str, JsonValue] = {"minimum": MIN_ROUNDS, "maximum": MAX_ROUNDS}
+RoundCount = Annotated[int, Field(json_schema_extra={"minimum": MIN_ROUNDS, "maximum": MAX_ROUNDS})]
 
 
 BACKEND_NAMES: list[JsonValue] = list(available())
@@ -202,15 +202,13 @@ class DebateOptions(BaseModel):
         json_schema_extra={"uniqueItems": True},
         description="Persona names, e.g. theorist, skeptic, domain_expert, synthesizer.",
     )
-    min_rounds: int | None = Field(
+    min_rounds: RoundCount | None = Field(
         None,
         description=f"At least N rounds ({MIN_ROUNDS}-{MAX_ROUNDS}).",
-        json_schema_extra=ROUNDS_BOUNDS,
     )
-    max_rounds: int | None = Field(
+    max_rounds: RoundCount | None = Field(
         None,
         description=f"At most N rounds ({MIN_ROUNDS}-{MAX_ROUNDS}).",
-        json_schema_extra=ROUNDS_BOUNDS,
     )
     force: bool = Field(False, description="Queue even when an equal evaluation is live.")
 

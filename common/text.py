@@ -15,11 +15,12 @@ read differently from what it is (bidirectional overrides).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BeforeValidator, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -108,18 +109,14 @@ SCHEMA_PATTERN = (
 )
 
 
-class _Policy:
+@dataclasses.dataclass(frozen=True)
+class _Policy(BeforeValidator):
     """Checks text against the policy and publishes it as a pattern in the JSON schema.
 
     The check runs on the value as given, before any other constraint (trimming, a pattern)
     sees it, so its message is the one shown and its positions count in what the client sent.
     The pattern is only documentation (pydantic's own regex engine is not asked to apply it).
     """
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_before_validator_function(_check_if_text, handler(source))
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
@@ -133,7 +130,7 @@ class _Policy:
 
 # For pydantic models and FastAPI parameters: a refused character answers 422 (API) or a problem
 # naming the field (importers). ``PolicyText`` is a string type.
-POLICY = _Policy()
+POLICY = _Policy(_check_if_text)
 PolicyText = Annotated[str, POLICY]
 
 

@@ -65,8 +65,12 @@ templates = Jinja2Templates(env=_environment)
 def _relative_url_for(context: dict[str, Any], name: str, /, **path_params: Any) -> str:
     # Links are paths, never absolute URLs built from the request's Host header: a page must
     # not carry links to whatever host a client (or a poisoned cache) named.
+    # Text parameters are encoded as path segments first: Starlette refuses (with a 500) a value
+    # holding "/", and a link must never depend on what an identifier holds.
     request: Request = context["request"]
-    return request.url_for(name, **path_params).path
+    encoded = {k: url_segment(v) if isinstance(v, str) else v for k, v in path_params.items()}
+    root = str(request.scope.get("root_path", ""))
+    return root + str(request.app.url_path_for(name, **encoded))
 
 
 _environment.globals["url_for"] = _relative_url_for

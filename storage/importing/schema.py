@@ -48,17 +48,17 @@ def _text(max_length: int | None = None) -> StringConstraints:
 # characters docs/text-policy.md refuses.
 # The policy sees the text as the file gives it (before trimming), so positions match the file.
 _Policy = POLICY
-Text64 = Annotated[str, _Policy, _text(64)]
-Text100 = Annotated[str, _Policy, _text(100)]
-Text120 = Annotated[str, _Policy, _text(120)]
-Text200 = Annotated[str, _Policy, _text(200)]
-Text300 = Annotated[str, _Policy, _text(300)]
-Title = Annotated[str, _Policy, _text(MAX_TITLE)]
-Statement = Annotated[str, _Policy, _text(MAX_STATEMENT)]
-Claim = Annotated[str, _Policy, _text(MAX_CLAIM)]
-Source = Annotated[str, _Policy, _text(MAX_RESOLUTION_SOURCE)]
-Symbol = Annotated[str, _Policy, _text(32), AfterValidator(check_gene_symbol)]
-Identifier = Annotated[str, _Policy, _text(32)]
+Text64 = Annotated[str, _text(64), _Policy]
+Text100 = Annotated[str, _text(100), _Policy]
+Text120 = Annotated[str, _text(120), _Policy]
+Text200 = Annotated[str, _text(200), _Policy]
+Text300 = Annotated[str, _text(300), _Policy]
+Title = Annotated[str, _text(MAX_TITLE), _Policy]
+Statement = Annotated[str, _text(MAX_STATEMENT), _Policy]
+Claim = Annotated[str, _text(MAX_CLAIM), _Policy]
+Source = Annotated[str, _text(MAX_RESOLUTION_SOURCE), _Policy]
+Symbol = Annotated[str, _text(32), AfterValidator(check_gene_symbol), _Policy]
+Identifier = Annotated[str, _text(32), _Policy]
 
 
 class ApprovalStatus(enum.StrEnum):

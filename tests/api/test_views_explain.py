@@ -87,8 +87,8 @@ def test_the_front_page_shows_top_hypotheses_recent_evaluations_and_genes(
     page = client.get("/").text
     said = _text(page)
     assert "Top hypotheses" in said and "Recent evaluations" in said and "Genes" in said
-    assert f'href="http://testserver/web/hypotheses/{HYPOTHESIS}"' in page
-    assert f'href="http://testserver/web/evaluations/{seeded.evaluation_id}"' in page
+    assert f'href="/web/hypotheses/{HYPOTHESIS}"' in page
+    assert f'href="/web/evaluations/{seeded.evaluation_id}"' in page
     genes = page[page.index("<h2>Genes</h2>") :]
     assert "APOE-Dependent Autophagy Restoration" in genes  # MTOR's best hypothesis
     assert explain("exchange_rating") in said
