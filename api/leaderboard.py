@@ -73,6 +73,17 @@ def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
     )
 
 
+def tournament_cell(row: LeaderboardRow) -> str:
+    """One cell for a table ordered by something else: strength, interval, group, matches."""
+    played = f"{row.matches} match{'es' if row.matches != 1 else ''}"
+    if not row.rated:
+        return f"unrated · {played} ({row.decided} decided)"
+    return (
+        f"{leaderboard_line(row).strength} ({interval_text(row.strength_low, row.strength_high)})"
+        f" · group {row.component or 1}, #{row.rank} · {played}"
+    )
+
+
 def sections(lines: list[LeaderboardLine]) -> list[tuple[str, list[LeaderboardLine]]]:
     """Consecutive lines of the same section, in the leaderboard's order."""
     grouped: list[tuple[str, list[LeaderboardLine]]] = []

@@ -42,16 +42,10 @@ def choose_pairs(
     if top_k is not None and not 0 < top_k < len(posterior.ids):
         raise ValueError(f"top_k must be between 1 and {len(posterior.ids) - 1}, got {top_k}")
     index = {name: i for i, name in enumerate(posterior.ids)}
-    candidates = sorted(
-        {
-            (min(index[a], index[b]), max(index[a], index[b]))
-            for a, b in eligible
-            if a in index and b in index and a != b
-        }
-    )
-    if not candidates:
+    known = [(index[a], index[b]) for a, b in eligible if a in index and b in index and a != b]
+    if not known:
         return []
-    pairs = np.array(candidates, dtype=np.int64)
+    pairs = np.unique(np.sort(np.array(known, dtype=np.int64), axis=1), axis=0)
     chosen = _bridges(pairs, np.asarray(component, dtype=np.int64), count)
     cov = posterior.cov.copy()
     for i, j in chosen:
@@ -76,7 +70,8 @@ def _bridges(pairs: IntArray, component: IntArray, count: int) -> list[tuple[int
             c = parent[c]
         return c
 
-    across = [(int(i), int(j)) for i, j in pairs if component[i] != component[j]]
+    crossing = pairs[component[pairs[:, 0]] != component[pairs[:, 1]]]
+    across = [(int(i), int(j)) for i, j in crossing]
     across.sort(
         key=lambda p: (
             min(size[int(component[p[0]])], size[int(component[p[1]])]),
@@ -107,24 +102,31 @@ def _observe(cov: FloatArray, mean: FloatArray, i: int, j: int) -> None:
 def _pair_value(
     mean: FloatArray, cov: FloatArray, pairs: IntArray, top_k: int | None
 ) -> FloatArray:
-    """How much one more game on each pair is worth: the chance the pair is mis-ordered now,
-    times the share of the variance of its difference one game removes; in top-k mode, also
-    times how uncertain it is that either side belongs in the top k."""
+    """How much one more game on each pair is worth.
+
+    ``gain`` is the share of the variance of the pair's difference that one game removes
+    (largest for close, uncertain pairs). Rank mode weighs it by how many other hypotheses each
+    side may be mis-ordered against (the sum of its mis-order probabilities), so calls go to
+    hypotheses whose place is unsettled. Top-k mode weighs it by the chance that this pair is
+    mis-ordered times how uncertain it is that either side belongs in the top k.
+    """
     i, j = pairs[:, 0], pairs[:, 1]
-    gap = mean[i] - mean[j]
-    variance = np.maximum(cov[i, i] + cov[j, j] - 2.0 * cov[i, j], 1e-12)
-    p = 1.0 / (1.0 + np.exp(-gap))
-    information = variance * p * (1.0 - p)
+    spread = np.diag(cov)
+    variance = np.maximum(spread[:, None] + spread[None, :] - 2.0 * cov, 1e-12)
+    gap = mean[:, None] - mean[None, :]
     misorder = _normal_cdf(-np.abs(gap) / np.sqrt(variance))
-    value = misorder * information / (1.0 + information)
-    if top_k is not None:
-        ranked = np.sort(mean)[::-1]
-        threshold = (ranked[top_k - 1] + ranked[top_k]) / 2.0
-        sd = np.sqrt(np.maximum(np.diag(cov), 1e-12))
-        inside = _normal_cdf((mean - threshold) / sd)
-        doubt = inside * (1.0 - inside)
-        value = value * (doubt[i] + doubt[j])
-    return np.asarray(value, dtype=np.float64)
+    p = 1.0 / (1.0 + np.exp(-gap[i, j]))
+    information = variance[i, j] * p * (1.0 - p)
+    gain = information / (1.0 + information)
+    if top_k is None:
+        np.fill_diagonal(misorder, 0.0)
+        unsettled = misorder.sum(axis=1)
+        return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
+    ranked = np.sort(mean)[::-1]
+    threshold = (ranked[top_k - 1] + ranked[top_k]) / 2.0
+    inside = _normal_cdf((mean - threshold) / np.sqrt(np.maximum(spread, 1e-12)))
+    doubt = inside * (1.0 - inside)
+    return np.asarray(misorder[i, j] * gain * (doubt[i] + doubt[j]), dtype=np.float64)
 
 
 def _normal_cdf(x: FloatArray) -> FloatArray:

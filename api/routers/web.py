@@ -13,8 +13,8 @@ from markupsafe import Markup
 
 from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
-from api.loaders import load_gene, load_hypothesis
 from api.leaderboard import TOURNAMENT_LEGEND, leaderboard_line, sections, summary_text
+from api.loaders import load_gene, load_hypothesis
 from api.schemas import evaluation_out, turn_out
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from api.leaderboard import TOURNAMENT_LEGEND, tournament_cell
 from common.settings import Settings, get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.workers import follow
@@ -26,6 +27,8 @@ from workers.celery_app import get_app
 from workers.dispatch import debate_config, submit_evaluations
 
 WORKER_READY_SECONDS = 90.0
+# Enough rounds that most hypotheses reach the decided matches a rating needs.
+DEMO_TOURNAMENT_ROUNDS = 8
 
 
 @friendly_errors
@@ -70,10 +73,12 @@ def demo(
     failed = [row.id for row in rows if row.state != "succeeded"]
 
     console.rule("[bold]3. tournament and publish")
-    matches = maintenance.tournament_round(database, settings)
+    matches = sum(
+        maintenance.tournament_round(database, settings) for _ in range(DEMO_TOURNAMENT_ROUNDS)
+    )
     rated = maintenance.refit_ratings(database)
     graded = maintenance.recalibrate_resolved(database)
-    console.print(f"tournament: {matches} pairs judged in both orders; {rated} ratings refitted")
+    console.print(f"tournament: {matches} matches, one judge call each; {rated} hypotheses rated")
     console.print(f"calibration: personas graded on {graded} resolved hypotheses")
     report = maintenance.publish_pages(database, settings)
     console.print(f"pages: {escape(report.summary())}")
@@ -116,7 +121,7 @@ def _fail(message: str) -> int:
 
 def _print_leaderboard(database: Database) -> None:
     table = Table(title="exchange ratings and tournament")
-    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "BT strength"):
+    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "tournament"):
         table.add_column(column, overflow="fold")
     with database.sessions() as session:
         rated = {row.hypothesis_id: row for row in leaderboard(session, limit=10_000)}
@@ -135,9 +140,10 @@ def _print_leaderboard(database: Database) -> None:
             f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-",
             f"{snapshot.composite:.2f} "
             f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
-            f"{bt.strength:+.2f}" if bt and bt.strength is not None else "-",
+            escape(tournament_cell(bt)) if bt else "unrated · 0 matches",
         )
     console.print(table)
+    console.print(escape(f"tournament: {TOURNAMENT_LEGEND}"), style="dim")
 
 
 def _print_where_to_look(settings: Settings) -> None:

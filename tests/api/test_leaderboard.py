@@ -27,7 +27,9 @@ def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
     assert interval_text(None, 0.5) == "—"
 
 
-def _row(hid: str, rank: int | None, strength: float | None, component: int | None) -> LeaderboardRow:
+def _row(
+    hid: str, rank: int | None, strength: float | None, component: int | None
+) -> LeaderboardRow:
     low = None if strength is None else strength - 0.5
     high = None if strength is None else strength + 0.5
     return LeaderboardRow(

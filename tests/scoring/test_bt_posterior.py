@@ -1,4 +1,4 @@
-"""The ratings of record: Bayesian Bradley–Terry with position bias, components, unrated, coverage."""
+"""Ratings of record: Bayesian Bradley–Terry, position bias, components, unrated, coverage."""
 
 from __future__ import annotations
 
@@ -137,9 +137,7 @@ def test_ratings_are_the_same_for_any_order_of_the_same_matches(
     rnd.shuffle(shuffled)
     # a both-orders match may be written with its sides swapped; a one-call match may not
     swapped = [
-        m
-        if m.positioned
-        else Match(m.b, m.a, {"a": "b", "b": "a"}.get(str(m.outcome), m.outcome))
+        m if m.positioned else Match(m.b, m.a, {"a": "b", "b": "a"}.get(str(m.outcome), m.outcome))
         for m in shuffled
     ]
     fit = rate(matches)
