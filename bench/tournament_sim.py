@@ -99,7 +99,7 @@ class Log:
             played=per_entrant.astype(np.int64),
         )
         # Warm-started after a few more matches, one or two Newton steps suffice for a ranking.
-        posterior = fit_posterior(counts, start=self.start, tol=1e-2)
+        posterior = fit_posterior(counts, start=self.start, tol=1e-4)
         self.start = np.append(posterior.mean, posterior.bias)
         return posterior, counts
 
