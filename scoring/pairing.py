@@ -122,11 +122,23 @@ def _pair_value(
         np.fill_diagonal(misorder, 0.0)
         unsettled = misorder.sum(axis=1)
         return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
-    ranked = np.sort(mean)[::-1]
-    threshold = (ranked[top_k - 1] + ranked[top_k]) / 2.0
-    inside = _normal_cdf((mean - threshold) / np.sqrt(np.maximum(spread, 1e-12)))
-    doubt = inside * (1.0 - inside)
+    doubt = _boundary_doubt(mean, gap, variance, top_k)
     return np.asarray(misorder[i, j] * gain * (doubt[i] + doubt[j]), dtype=np.float64)
+
+
+def _boundary_doubt(
+    mean: FloatArray, gap: FloatArray, variance: FloatArray, top_k: int
+) -> FloatArray:
+    """Each entrant's chance of being on the wrong side of the top-k line: against the k+1-th
+    for those now inside, against the k-th for those now outside (contrast, not marginal,
+    uncertainty: the common level of all strengths does not matter)."""
+    order = np.argsort(-mean, kind="stable")
+    inside = np.zeros(len(mean), dtype=bool)
+    inside[order[:top_k]] = True
+    rival = np.where(inside, order[top_k], order[top_k - 1])
+    entrants = np.arange(len(mean))
+    z = np.abs(gap[entrants, rival]) / np.sqrt(variance[entrants, rival])
+    return _normal_cdf(-z)
 
 
 def _normal_cdf(x: FloatArray) -> FloatArray:
