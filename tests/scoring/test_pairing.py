@@ -23,9 +23,7 @@ def test_pairs_joining_components_come_first_and_stay_eligible() -> None:
     matches = [Match("a", "b", "a", True)] * 3 + [Match("c", "d", "a", True)] * 3
     counts = tally(matches, ["e"])
     eligible = [("a", "b"), ("a", "c"), ("b", "d"), ("d", "e"), ("c", "d")]
-    chosen = choose_pairs(
-        fit_posterior(counts), eligible, 2, component=components(counts).tolist()
-    )
+    chosen = choose_pairs(fit_posterior(counts), eligible, 2, component=components(counts).tolist())
     # the lone entrant joins first, then the two pairs are joined to each other
     assert chosen[0] == ("d", "e")
     assert chosen[1] in {("a", "c"), ("b", "d")}
