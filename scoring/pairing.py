@@ -107,23 +107,25 @@ def _pair_value(
     ``gain`` is the share of the variance of the pair's difference that one game removes
     (largest for close, uncertain pairs). Rank mode weighs it by how many other hypotheses each
     side may be mis-ordered against (the sum of its mis-order probabilities), so calls go to
-    hypotheses whose place is unsettled. Top-k mode weighs it by the chance that this pair is
-    mis-ordered times how uncertain it is that either side belongs in the top k.
+    hypotheses whose place is unsettled. Top-k mode weighs it by each side's chance of being
+    on the wrong side of the top-k line.
     """
     i, j = pairs[:, 0], pairs[:, 1]
     spread = np.diag(cov)
     variance = np.maximum(spread[:, None] + spread[None, :] - 2.0 * cov, 1e-12)
     gap = mean[:, None] - mean[None, :]
-    misorder = _normal_cdf(-np.abs(gap) / np.sqrt(variance))
     p = 1.0 / (1.0 + np.exp(-gap[i, j]))
     information = variance[i, j] * p * (1.0 - p)
     gain = information / (1.0 + information)
     if top_k is None:
+        misorder = _normal_cdf(-np.abs(gap) / np.sqrt(variance))
         np.fill_diagonal(misorder, 0.0)
         unsettled = misorder.sum(axis=1)
         return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
+    # No mis-order factor here: it kept calls on one near-tied pair at the line while a
+    # hypothesis misplaced far from it waited (BENCHMARKS.md, top-k).
     doubt = _boundary_doubt(mean, gap, variance, top_k)
-    return np.asarray(misorder[i, j] * gain * (doubt[i] + doubt[j]), dtype=np.float64)
+    return np.asarray(gain * (doubt[i] + doubt[j]), dtype=np.float64)
 
 
 def _boundary_doubt(
