@@ -280,14 +280,21 @@ class TradeOut(BaseModel):
 
 
 class LeaderboardEntry(BaseModel):
-    rank: int
+    """A tournament rating. ``rank`` and ``strength`` hold only within ``component``; both are
+    null for an unrated hypothesis (too few decided matches)."""
+
+    rank: int | None
     hypothesis_id: str
     title: str
+    rated: bool
     strength: float | None
     strength_low: float | None
     strength_high: float | None
     elo: float
     matches: int
+    decided: int
+    component: int | None
+    component_size: int | None
     fitted_at: datetime | None
 
 

@@ -1,19 +1,25 @@
-"""How many judge calls does each tournament design need to rank 64 hypotheses?
+"""Judge calls (one per match) each pairing needs to rank 64 hypotheses, or to find the 8 best.
 
-64 hypotheses get planted log-strengths; a simulated judge picks the first-shown hypothesis with
-the Bradley–Terry probability sigmoid(theta_first - theta_second), and the strengths are scaled
-so that the judge names the truly stronger one 75% of the time on average over all pairs.
+64 hypotheses get planted log-strengths drawn from a normal distribution, scaled so that the
+simulated judge names the truly stronger of a pair 75% of the time on average over all pairs.
+The judge sees one pair in one order and picks the first-shown with probability
+sigmoid(theta_first - theta_second + POSITION_BIAS): it leans towards whatever it reads first.
 
-- active: hyposcore's design. Each round picks pairs with ``choose_pairs`` from the current
-  Bradley–Terry fit, has each judged in both orders (two calls; disagreement is a tie), and
-  refits. Every call counts.
-- elo: the usual baseline. Uniformly random pairs, one call each (random presentation order),
-  Elo with K = 32 from 1200.
+Every design pays one call per match, randomises who is shown first, and fits the same model
+(``scoring.bt_posterior``: Bradley–Terry with a position-bias term, weak prior, Newton fit).
+Only the pairing differs:
 
-For each seed we count the calls until Kendall's tau between the ratings and the planted
-strengths first reaches the target, and report the median over seeds.
+- random: uniformly random pairs;
+- active: ``scoring.pairing.choose_pairs`` from the current posterior (rank mode);
+- active top-k: the same in top-k mode (k = 8).
 
-    .venv/bin/python -m bench.tournament_sim --seeds 7
+The fit is refreshed after every batch of ``--batch`` matches. For each seed we count the calls
+until Kendall's tau between fitted and planted strengths reaches 0.9, and until the fitted top 8
+hold at least 90% of the true top 8 (that is, all 8). "held" counts from the check where the
+goal starts to hold at every check up to 1.25 times as many calls; "first" from the first check
+where it holds at all, which a noisy fit can pass by luck. Medians over seeds.
+
+    .venv/bin/python -m bench.tournament_sim --seeds 15
 """
 
 from __future__ import annotations
@@ -21,35 +27,36 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from scoring.tournament import (
-    ELO_START,
-    Match,
-    Strength,
-    choose_pairs,
-    elo_update,
-    fit_bradley_terry,
-    kendall_tau,
-    match_outcome,
-)
+from scoring.bt_posterior import Posterior, Tally, components, fit_posterior
+from scoring.pairing import choose_pairs
+from scoring.tournament import kendall_tau
 
 N_HYPOTHESES = 64
 TARGET_ACCURACY = 0.75
+POSITION_BIAS = 0.4
 TARGET_TAU = 0.9
+TOP_K = 8
+TARGET_PRECISION = 0.9
 
 
-@dataclass(frozen=True)
+@dataclass
 class World:
     ids: list[str]
     theta: np.ndarray
     rng: np.random.Generator
+    calls: int = 0
 
-    def judge(self, first: int, second: int) -> str:
-        p_first = 1.0 / (1.0 + np.exp(self.theta[second] - self.theta[first]))
-        return "first" if self.rng.random() < p_first else "second"
+    def judge(self, first: int, second: int) -> bool:
+        """One call: True when the first-shown wins."""
+        self.calls += 1
+        margin = self.theta[first] - self.theta[second] + POSITION_BIAS
+        return bool(self.rng.random() < 1.0 / (1.0 + np.exp(-margin)))
 
 
 def mean_accuracy(theta: np.ndarray) -> float:
@@ -68,88 +75,141 @@ def planted_world(seed: int) -> World:
     return World(ids=ids, theta=raw * (low + high) / 2, rng=np.random.default_rng(seed + 1))
 
 
-def active_bradley_terry(world: World, *, batch: int, max_calls: int) -> int | None:
-    ids = world.ids
-    index = {name: i for i, name in enumerate(ids)}
-    eligible = list(itertools.combinations(ids, 2))
-    matches: list[Match] = []
-    played: dict[frozenset[str], int] = {}
-    ratings: dict[str, Strength] = {}  # nobody rated yet: every entrant is new
-    calls = 0
-    while calls < max_calls:
-        for a, b in choose_pairs(ratings, eligible, batch, played=played):
-            ab = world.judge(index[a], index[b])
-            ba = world.judge(index[b], index[a])
-            calls += 2
-            matches.append(Match(a, b, match_outcome(ab, ba)))
-            key = frozenset((a, b))
-            played[key] = played.get(key, 0) + 1
-        ratings = fit_bradley_terry(matches, entrants=ids, bootstrap=100)
-        fitted = np.array([ratings[name].value for name in ids])
-        if kendall_tau(fitted, world.theta) >= TARGET_TAU:
-            return calls
-    return None
+class Log:
+    """The match log as a games / first-wins matrix, so a refit costs the same at any length."""
+
+    def __init__(self, n: int) -> None:
+        self.games = np.zeros((n, n))
+        self.wins = np.zeros((n, n))
+        self.start: np.ndarray | None = None
+
+    def add(self, first: int, second: int, first_won: bool) -> None:
+        self.games[first, second] += 1.0
+        self.wins[first, second] += float(first_won)
+
+    def fit(self, ids: list[str]) -> tuple[Posterior, Tally]:
+        first, second = np.nonzero(self.games)
+        per_entrant = self.games.sum(axis=0) + self.games.sum(axis=1)
+        counts = Tally(
+            ids=ids,
+            first=first.astype(np.int64),
+            second=second.astype(np.int64),
+            positioned=np.ones(len(first)),
+            games=self.games[first, second],
+            first_points=self.wins[first, second],
+            decided=per_entrant.astype(np.int64),
+            played=per_entrant.astype(np.int64),
+        )
+        # Warm-started after a few more matches, one or two Newton steps suffice for a ranking.
+        posterior = fit_posterior(counts, start=self.start, tol=1e-4)
+        self.start = np.append(posterior.mean, posterior.bias)
+        return posterior, counts
 
 
-def random_bradley_terry(world: World, *, batch: int, max_calls: int) -> int | None:
-    """Ablation: the same judging and fit as ``active``, but pairs drawn at random."""
-    ids, n = world.ids, len(world.ids)
-    matches: list[Match] = []
-    calls = 0
-    while calls < max_calls:
-        for _ in range(batch):
-            a, b = (int(x) for x in world.rng.choice(n, size=2, replace=False))
-            outcome = match_outcome(world.judge(a, b), world.judge(b, a))
-            calls += 2
-            matches.append(Match(ids[a], ids[b], outcome))
-        ratings = fit_bradley_terry(matches, entrants=ids, bootstrap=0)
-        fitted = np.array([ratings[name].value for name in ids])
-        if kendall_tau(fitted, world.theta) >= TARGET_TAU:
-            return calls
-    return None
+Goal = Callable[[np.ndarray, np.ndarray], bool]
 
 
-def random_elo(world: World, *, check_every: int, max_calls: int) -> tuple[int | None, float]:
-    """Calls until tau first reaches the target (None: never), and tau at the end."""
+def tau_reached(fitted: np.ndarray, truth: np.ndarray) -> bool:
+    return kendall_tau(fitted, truth) >= TARGET_TAU
+
+
+def top_k_found(fitted: np.ndarray, truth: np.ndarray) -> bool:
+    chosen = set(np.argsort(-fitted)[:TOP_K].tolist())
+    best = set(np.argsort(-truth)[:TOP_K].tolist())
+    return len(chosen & best) / TOP_K >= TARGET_PRECISION
+
+
+@dataclass(frozen=True)
+class Reached:
+    """Calls when the goal first held (``first``), and when it began to hold at every check
+    until at least SUSTAIN times as many calls (``held``); None: not within --max-calls."""
+
+    first: int | None
+    held: int | None
+
+
+SUSTAIN = 1.25
+
+
+def run(world: World, goal: Goal, *, mode: str, batch: int, max_calls: int) -> Reached:
     n = len(world.ids)
-    elo = np.full(n, ELO_START)
-    for calls in range(1, max_calls + 1):
-        a, b = world.rng.choice(n, size=2, replace=False)
-        verdict = world.judge(int(a), int(b))
-        outcome = "a" if verdict == "first" else "b"
-        elo[a], elo[b] = elo_update(float(elo[a]), float(elo[b]), outcome)
-        if calls % check_every == 0 and kendall_tau(elo, world.theta) >= TARGET_TAU:
-            return calls, kendall_tau(elo, world.theta)
-    return None, kendall_tau(elo, world.theta)
+    log = Log(n)
+    every_pair = list(itertools.combinations(world.ids, 2))
+    index = {name: i for i, name in enumerate(world.ids)}
+    posterior, counts = log.fit(world.ids)
+    first: int | None = None
+    streak: int | None = None  # calls at the start of the current unbroken run of successes
+    while world.calls < max_calls:
+        if mode == "random":
+            pairs = [tuple(world.rng.choice(n, size=2, replace=False)) for _ in range(batch)]
+        else:
+            named = choose_pairs(
+                posterior,
+                every_pair,
+                batch,
+                component=components(counts).tolist(),
+                top_k=TOP_K if mode == "top-k" else None,
+            )
+            pairs = [(index[a], index[b]) for a, b in named]
+        for a, b in pairs:
+            first_shown, second = (a, b) if world.rng.random() < 0.5 else (b, a)
+            won = world.judge(int(first_shown), int(second))
+            log.add(int(first_shown), int(second), won)
+        posterior, counts = log.fit(world.ids)
+        if goal(posterior.mean, world.theta):
+            first = world.calls if first is None else first
+            streak = world.calls if streak is None else streak
+            if world.calls >= SUSTAIN * streak:
+                return Reached(first, streak)
+        else:
+            streak = None
+    return Reached(first, None)
+
+
+def _median(values: list[int | None]) -> float:
+    return statistics.median(float("inf") if v is None else float(v) for v in values)
+
+
+def _cell(reached: Reached) -> str:
+    return f"{reached.held!s} ({reached.first!s})"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=7)
-    parser.add_argument("--batch", type=int, default=16, help="pairs per active round")
-    parser.add_argument("--max-calls", type=int, default=100_000)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=15)
+    parser.add_argument("--batch", type=int, default=8, help="matches between refits")
+    parser.add_argument("--max-calls", type=int, default=40_000)
     args = parser.parse_args()
-    active_calls: list[float] = []
-    elo_calls: list[float] = []
-    print("seed  accuracy  active_bt_calls  random_bt_calls  random_elo_calls  elo_tau_at_stop")
+    began = time.perf_counter()
+    columns = {
+        "tau: random": ("random", tau_reached),
+        "tau: active": ("active", tau_reached),
+        "top8: random": ("random", top_k_found),
+        "top8: active top-k": ("top-k", top_k_found),
+    }
+    results: dict[str, list[Reached]] = {name: [] for name in columns}
+    print("held (first) calls; seed  " + "  ".join(f"{name:>22}" for name in columns))
     for seed in range(args.seeds):
-        world = planted_world(seed)
-        accuracy = mean_accuracy(world.theta)
-        active = active_bradley_terry(world, batch=args.batch, max_calls=args.max_calls)
-        plain = random_bradley_terry(
-            planted_world(seed), batch=args.batch, max_calls=min(args.max_calls, 40_000)
-        )
-        elo, elo_tau = random_elo(planted_world(seed), check_every=16, max_calls=args.max_calls)
-        active_calls.append(float(active) if active is not None else float("inf"))
-        elo_calls.append(float(elo) if elo is not None else float("inf"))
+        row = []
+        for name, (mode, goal) in columns.items():
+            reached = run(
+                planted_world(seed), goal, mode=mode, batch=args.batch, max_calls=args.max_calls
+            )
+            results[name].append(reached)
+            row.append(f"{_cell(reached):>22}")
+        print(f"{seed:4d}  " + "  ".join(row), flush=True)
+    held = {name: _median([r.held for r in rs]) for name, rs in results.items()}
+    first = {name: _median([r.first for r in rs]) for name, rs in results.items()}
+    print("median " + "  ".join(f"{held[n]:>13g} ({first[n]:g})" for n in columns))
+    for label, medians in (("held", held), ("first", first)):
+        tau_ratio = medians["tau: active"] / medians["tau: random"]
+        top_ratio = medians["top8: active top-k"] / medians["top8: random"]
         print(
-            f"{seed:4d}  {accuracy:8.3f}  {active!s:>15}  {plain!s:>15}  {elo!s:>16}"
-            f"  {elo_tau:15.3f}"
+            f"{label}: calls to tau >= {TARGET_TAU}, active / random = {tau_ratio:.3f} "
+            f"(target <= 0.5); to top-{TOP_K} precision >= {TARGET_PRECISION}, "
+            f"top-k / random = {top_ratio:.3f} (target <= 0.3)"
         )
-    med_active = statistics.median(active_calls)
-    med_elo = statistics.median(elo_calls)
-    print(f"median judge calls to tau >= {TARGET_TAU}: active BT {med_active:g}, Elo {med_elo:g}")
-    print(f"ratio active / Elo: {med_active / med_elo:.3f} (None: not reached by --max-calls)")
+    print(f"{time.perf_counter() - began:.0f} s")
 
 
 if __name__ == "__main__":

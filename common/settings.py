@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     )
     tournament_interval_seconds: int = Field(1800, ge=10)
     tournament_pairs: int = Field(8, ge=1)
+    tournament_top_k: int = Field(
+        0, ge=0, description="Spend judge calls on finding the k best hypotheses; 0 ranks all."
+    )
     refit_interval_seconds: int = Field(900, ge=10)
 
     # Scoring

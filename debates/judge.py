@@ -1,4 +1,5 @@
-"""The tournament judge: one pair of hypotheses, asked in both orders through any backend.
+"""The tournament judge: one pair of hypotheses, asked once (``judge_once``, what the tournament
+does; the order is the caller's seeded coin) or in both orders (``judge_pair``) through any backend.
 
 The judge itself is whatever backend the tournament uses (the offline ``evidence`` backend
 decides by its rubric); this module builds the fenced request and reads the verdicts. A verdict
@@ -74,25 +75,35 @@ def judge_messages(first: Case, second: Case) -> tuple[Message, Message]:
     return messages
 
 
-def judge_pair(backend: AgentBackend, a: Case, b: Case) -> PairVerdicts:
-    """Ask the judge with ``a`` first, then with ``b`` first.
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's choice ("first"/"second", None if unreadable) with ``first`` shown first."""
+
+    verdict: str | None
+    rationale: str
+    judge: str
+
+
+def judge_once(backend: AgentBackend, first: Case, second: Case) -> Verdict:
+    """One judge call with ``first`` shown first.
 
     Provider errors other than an unreadable reply propagate, so the caller can retry.
     """
-    verdicts: list[str | None] = []
-    rationales: list[str] = []
-    for first, second in ((a, b), (b, a)):
-        try:
-            result = backend.complete(build_judge_request(first, second))
-        except InvalidOutputError as exc:
-            verdicts.append(None)
-            rationales.append(f"unreadable verdict: {exc}")
-            continue
-        verdicts.append(result.output.winner.value)
-        rationales.append(result.output.rationale)
+    try:
+        result = backend.complete(build_judge_request(first, second))
+    except InvalidOutputError as exc:
+        return Verdict(verdict=None, rationale=f"unreadable verdict: {exc}", judge=backend.name)
+    return Verdict(
+        verdict=result.output.winner.value, rationale=result.output.rationale, judge=backend.name
+    )
+
+
+def judge_pair(backend: AgentBackend, a: Case, b: Case) -> PairVerdicts:
+    """Ask the judge with ``a`` first, then with ``b`` first (two calls)."""
+    ab, ba = judge_once(backend, a, b), judge_once(backend, b, a)
     return PairVerdicts(
-        verdict_ab=verdicts[0],
-        verdict_ba=verdicts[1],
-        rationale=" | ".join(rationales),
+        verdict_ab=ab.verdict,
+        verdict_ba=ba.verdict,
+        rationale=" | ".join((ab.rationale, ba.rationale)),
         judge=backend.name,
     )

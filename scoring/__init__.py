@@ -5,8 +5,12 @@
 - ``scoring.priority``: ``exploration_priority(...)``, ``rank_for_reevaluation(...)``
 - ``scoring.lmsr``: ``MarketState``, ``trade_toward(...)``, ``replay(b, trades)``
 - ``scoring.exchange``: ``debate_trades(state, list[Stance], quality) -> list[Trade]``
-- ``scoring.tournament``: ``match_outcome``, ``fit_bradley_terry``, ``elo_update``,
-  ``choose_pairs``, ``kendall_tau``
+- ``scoring.tournament``: ``match_outcome``, ``single_outcome``, ``fit_bradley_terry``,
+  ``elo_update``, ``choose_pairs``, ``kendall_tau``
+- ``scoring.bt_posterior``: ``rate(matches) -> RatingFit`` (ratings of record: by component,
+  unrated below ``MIN_DECIDED``, with the judge's position bias), ``tally``, ``fit_posterior``
+- ``scoring.pairing``: ``choose_pairs(posterior, eligible, k, component=..., top_k=...)``,
+  ``shown_first``
 - ``scoring.calibration``: ``brier``, ``update_believability``
 - ``scoring.student``: ``t_value(level, df)``, Student's t quantiles for the blend's intervals
 - ``scoring.legends``: the one-line legends of the exchange rating, composite and interval

@@ -47,9 +47,13 @@ class MatchOutcome(StrEnum):
 
 @dataclass(frozen=True)
 class Match:
+    """A judged pair. ``positioned``: judged once, with ``a`` shown first (the position-bias
+    term of ``scoring.bt_posterior`` applies); otherwise judged in both orders."""
+
     a: str
     b: str
     outcome: MatchOutcome | str
+    positioned: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,18 @@ def match_outcome(verdict_ab: object, verdict_ba: object) -> MatchOutcome:
     if not a_won_ab and not a_won_ba:
         return MatchOutcome.B
     return MatchOutcome.TIE
+
+
+def single_outcome(verdict: object) -> MatchOutcome:
+    """The outcome of a match judged once with ``a`` shown first: "first" means ``a`` won.
+
+    An unreadable verdict makes the match INVALID. The judge's lean towards the first-shown is
+    not corrected here but estimated by ``scoring.bt_posterior`` from the whole log.
+    """
+    read = _read(verdict)
+    if read is None:
+        return MatchOutcome.INVALID
+    return MatchOutcome.A if read == "first" else MatchOutcome.B
 
 
 def _score_of(outcome: MatchOutcome | str) -> float | None:

@@ -9,17 +9,13 @@ from celery import Celery
 
 from common.settings import Settings
 from debates.backends import registry
-from debates.judge import judge_pair
+from debates.backends.base import AgentBackend
+from debates.judge import judge_once
+from scoring.bt_posterior import components, fit_posterior, rate, tally
 from scoring.calibration import brier_of_moments, update_believability
+from scoring.pairing import choose_pairs, shown_first
 from scoring.priority import Candidate, rank_for_reevaluation
-from scoring.tournament import (
-    ELO_START,
-    Match,
-    choose_pairs,
-    elo_update,
-    fit_bradley_terry,
-    match_outcome,
-)
+from scoring.tournament import ELO_START, Match, elo_update, single_outcome
 from storage.db import Database
 from storage.models import TournamentMatch, utcnow
 from storage.queries.calibration import recalibrate, resolved_forecasts
@@ -109,60 +105,74 @@ def reevaluate(
 
 
 def tournament_round(database: Database, settings: Settings) -> int:
-    """Judge the most informative eligible pairs in both orders; returns matches recorded."""
+    """Judge the pairs that tell the ranking most, one call each; returns matches recorded.
+
+    Pairs joining separate components come first. Who is shown first is a coin seeded by the
+    length of the log, so replaying the same log replays the same orders.
+    """
     with database.sessions() as session:
         pairs = eligible_pairs(session)
-        log_matches = [_match(m) for m in list_matches(session, include_invalid=False)]
-        entrants = {h for pair in pairs for h in pair}
+        recorded = list_matches(session)
     if not pairs:
         return 0
-    strengths = fit_bradley_terry(log_matches, entrants=entrants, bootstrap=50)
-    played: dict[frozenset[str], int] = {}
-    for match in log_matches:
-        key = frozenset((match.a, match.b))
-        played[key] = played.get(key, 0) + 1
-    chosen = choose_pairs(strengths, pairs, settings.tournament_pairs, played=played)
+    counts = tally([_match(m) for m in recorded], {h for pair in pairs for h in pair})
+    top_k = settings.tournament_top_k if 0 < settings.tournament_top_k < len(counts.ids) else None
+    chosen = choose_pairs(
+        fit_posterior(counts),
+        pairs,
+        settings.tournament_pairs,
+        component=components(counts).tolist(),
+        top_k=top_k,
+    )
     judge = registry.create_from_settings(settings.backend)
-    for a, b in chosen:
-        with database.sessions() as session:
-            case_a = load_case(session, hypothesis_id=a)
-            case_b = load_case(session, hypothesis_id=b)
-        verdicts = judge_pair(judge, case_a, case_b)
-        outcome = match_outcome(verdicts.verdict_ab, verdicts.verdict_ba)
-        with database.transaction() as session:
-            ratings = get_ratings(session, hypothesis_ids=[a, b])
-            elo_a, elo_b = elo_update(
-                ratings[a].elo if a in ratings else ELO_START,
-                ratings[b].elo if b in ratings else ELO_START,
-                outcome,
-            )
-            record_match(
-                session,
-                hypothesis_a=a,
-                hypothesis_b=b,
-                outcome=outcome.value,
-                judge=verdicts.judge,
-                verdict_ab=verdicts.verdict_ab,
-                verdict_ba=verdicts.verdict_ba,
-                rationale=verdicts.rationale[:4000],
-                elo_a=elo_a,
-                elo_b=elo_b,
-            )
-    log.info("tournament: judged %d pairs", len(chosen))
+    for pair in chosen:
+        _judge_and_record(database, judge, *shown_first(*pair, seed=str(len(recorded))))
+    log.info("tournament: judged %d pairs, one call each", len(chosen))
     return len(chosen)
 
 
+def _judge_and_record(database: Database, judge: AgentBackend, first: str, second: str) -> None:
+    with database.sessions() as session:
+        case_first = load_case(session, hypothesis_id=first)
+        case_second = load_case(session, hypothesis_id=second)
+    verdict = judge_once(judge, case_first, case_second)
+    outcome = single_outcome(verdict.verdict)
+    with database.transaction() as session:
+        ratings = get_ratings(session, hypothesis_ids=[first, second])
+        elo_first, elo_second = elo_update(
+            ratings[first].elo if first in ratings else ELO_START,
+            ratings[second].elo if second in ratings else ELO_START,
+            outcome,
+        )
+        record_match(
+            session,
+            hypothesis_a=first,
+            hypothesis_b=second,
+            outcome=outcome.value,
+            judge=verdict.judge,
+            verdict_ab=verdict.verdict,
+            verdict_ba=None,
+            rationale=verdict.rationale[:4000],
+            elo_a=elo_first,
+            elo_b=elo_second,
+        )
+
+
 def refit_ratings(database: Database) -> int:
-    """Refit the ratings of record from the whole match log (replayable, order-independent)."""
+    """Refit the ratings of record from the whole match log (replayable, order-independent);
+    returns how many hypotheses are rated."""
     with database.transaction() as session:
         matches = [_match(m) for m in list_matches(session, include_invalid=False)]
         entrants = {h for pair in eligible_pairs(session) for h in pair}
-        strengths = fit_bradley_terry(matches, entrants=entrants)
-        return save_ratings(session, strengths=strengths)
+        fit = rate(matches, entrants=entrants)
+        save_ratings(session, strengths=fit.ratings, position_bias=fit.position_bias)
+        return sum(rating.rated for rating in fit.ratings.values())
 
 
 def _match(row: TournamentMatch) -> Match:
-    return Match(row.hypothesis_a, row.hypothesis_b, row.outcome)
+    # A match judged once (since migration 0007) showed A first and has no verdict_ba.
+    once = row.verdict_ab is not None and row.verdict_ba is None
+    return Match(row.hypothesis_a, row.hypothesis_b, row.outcome, positioned=once)
 
 
 def publish_pages(

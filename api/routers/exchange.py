@@ -7,19 +7,20 @@ from fastapi import APIRouter
 from api.deps import PageDep, SessionDep
 from api.schemas import CalibrationEntry, LeaderboardEntry, Paginated, leaderboard_entry
 from storage.queries.calibration import calibration_table
-from storage.queries.tournament import leaderboard
-from storage.queries.views import count_ratings
+from storage.queries.tournament import count_leaderboard, leaderboard
 
 router = APIRouter(tags=["exchange"])
 
 
 @router.get("/leaderboard", response_model=Paginated[LeaderboardEntry])
 def get_leaderboard(session: SessionDep, page: PageDep) -> Paginated[LeaderboardEntry]:
-    """Hypotheses by tournament strength (Bradley–Terry, with its interval), then Elo."""
+    """Every hypothesis, group by group (components of the comparison graph, largest first),
+    strongest first within a group, then the unrated. ``rank`` counts within ``component``
+    only (null when unrated); strengths of different components are not comparable."""
     rows = leaderboard(session, limit=page.limit, offset=page.offset)
     return Paginated(
         items=[leaderboard_entry(row) for row in rows],
-        total=count_ratings(session),
+        total=count_leaderboard(session),
         limit=page.limit,
         offset=page.offset,
     )

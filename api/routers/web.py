@@ -15,19 +15,19 @@ from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.diseases import shown_diseases
 from api.front_page import load_front_page
+from api.leaderboard import TOURNAMENT_LEGEND, leaderboard_line, sections, summary_text
 from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
 from api.prose import transcript_html
-from api.schemas import evaluation_out, leaderboard_entry, turn_out
+from api.schemas import evaluation_out, turn_out
 from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import ScoreSnapshot
 from storage.queries.snapshots import list_snapshots
-from storage.queries.tournament import leaderboard
+from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
 from storage.queries.turns import list_turns
-from storage.queries.views import count_ratings
 from wiki.markup import url_segment
 
 TEMPLATES_DIR = FilePath(__file__).resolve().parent.parent / "templates"
@@ -192,10 +192,13 @@ def leaderboard_page(
     request: Request, session: SessionDep, offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0
 ) -> HTMLResponse:
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
-    entries = [leaderboard_entry(row) for row in rows]
-    more = offset + PAGE_SIZE < count_ratings(session)
-    return render_page(
-        request,
-        "leaderboard.html",
-        {"entries": entries, "next_offset": offset + PAGE_SIZE if more else None},
-    )
+    summary = fit_summary(session)
+    more = offset + PAGE_SIZE < count_leaderboard(session)
+    context = {
+        "sections": sections([leaderboard_line(row) for row in rows]),
+        "legend": TOURNAMENT_LEGEND,
+        "summary": summary_text(summary),
+        "summary_matches": summary.matches,
+        "next_offset": offset + PAGE_SIZE if more else None,
+    }
+    return render_page(request, "leaderboard.html", context)

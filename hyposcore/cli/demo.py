@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from api.leaderboard import TOURNAMENT_LEGEND, tournament_cell
 from common.settings import Settings, get_settings
 from common.text import shorten_title
 from hyposcore.cli.common import console, friendly_errors, open_database
@@ -36,6 +37,8 @@ WORKER_READY_SECONDS = 90.0
 DEMO_GENE = "MTOR"
 DEMO_HYPOTHESIS = "h-51e7234f"
 TITLE_WIDTH = 48
+# Enough rounds that most hypotheses reach the decided matches a rating needs.
+DEMO_TOURNAMENT_ROUNDS = 8
 
 
 @friendly_errors
@@ -83,10 +86,12 @@ def demo(
     failed = [row.id for row in rows if row.state != "succeeded"]
 
     console.rule("[bold]3. tournament and publish")
-    matches = maintenance.tournament_round(database, settings)
+    matches = sum(
+        maintenance.tournament_round(database, settings) for _ in range(DEMO_TOURNAMENT_ROUNDS)
+    )
     rated = maintenance.refit_ratings(database)
     graded = maintenance.recalibrate_resolved(database)
-    console.print(f"tournament: {matches} pairs judged in both orders; {rated} ratings refitted")
+    console.print(f"tournament: {matches} matches, one judge call each; {rated} hypotheses rated")
     console.print(f"calibration: personas graded on {graded} resolved hypotheses")
     maintenance.publish_pages(database, settings)
     _print_published(database, settings, since=started)
@@ -148,15 +153,10 @@ def _print_published(database: Database, settings: Settings, *, since: datetime)
 
 
 def _print_leaderboard(database: Database) -> None:
-    table = Table(
-        title="exchange ratings and tournament",
-        caption="BT: Bradley-Terry strength from the tournament (- before a first match)",
-    )
-    table.add_column("#", justify="right")
-    table.add_column("hypothesis", no_wrap=True)
-    table.add_column("title", min_width=20)
-    for column in ("exchange", "composite (80%)", "BT"):
-        table.add_column(column)
+    table = Table(title="exchange ratings and tournament")
+    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "tournament"):
+        # Ids never wrap; the rest folds to the terminal's width.
+        table.add_column(column, overflow="fold", no_wrap=column == "hypothesis")
     with database.sessions() as session:
         rated = {row.hypothesis_id: row for row in leaderboard(session, limit=10_000)}
         rows = []
@@ -174,9 +174,10 @@ def _print_leaderboard(database: Database) -> None:
             f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-",
             f"{snapshot.composite:.2f} "
             f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
-            f"{bt.strength:+.2f}" if bt and bt.strength is not None else "-",
+            escape(tournament_cell(bt)) if bt else "unrated · 0 matches",
         )
     console.print(table)
+    console.print(escape(f"tournament: {TOURNAMENT_LEGEND}"), style="dim")
 
 
 def _print_where_to_look(settings: Settings) -> None:

@@ -106,7 +106,8 @@ class TournamentMatch(Base):
     hypothesis_a: Mapped[str] = mapped_column(ForeignKey("hypotheses.id", ondelete="CASCADE"))
     hypothesis_b: Mapped[str] = mapped_column(ForeignKey("hypotheses.id", ondelete="CASCADE"))
     outcome: Mapped[str] = mapped_column(String(16))
-    # The judge's verdicts with A shown first and with B shown first, as read.
+    # The judge's verdicts with A shown first and with B shown first, as read. A match judged
+    # once (the default since 0007) shows A first and leaves verdict_ba NULL.
     verdict_ab: Mapped[str | None] = mapped_column(String(32))
     verdict_ba: Mapped[str | None] = mapped_column(String(32))
     judge: Mapped[str] = mapped_column(String(64))
@@ -115,7 +116,7 @@ class TournamentMatch(Base):
 
 
 class Rating(Base):
-    """The tournament rating of record (Bradley–Terry) and the live Elo between fits."""
+    """The tournament rating of record (Bradley–Terry, by component) and the live Elo."""
 
     __tablename__ = "ratings"
 
@@ -127,6 +128,13 @@ class Rating(Base):
     strength_high: Mapped[float | None] = mapped_column(Float)
     elo: Mapped[float] = mapped_column(Float, default=1200.0)
     matches: Mapped[int] = mapped_column(Integer, default=0)
+    # Won or lost (not tied) matches; below MIN_DECIDED the entrant is unrated (strength NULL).
+    decided: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Connected component of the comparison graph (1 = largest); strengths order only within it.
+    component: Mapped[int | None] = mapped_column(Integer)
+    component_size: Mapped[int | None] = mapped_column(Integer)
+    # The judge's fitted pull towards the first-shown hypothesis (the same for the whole fit).
+    position_bias: Mapped[float | None] = mapped_column(Float)
     fitted_at: Mapped[datetime | None] = mapped_column()
 
 

@@ -1,7 +1,9 @@
 """The tournament's records: the match log, eligible pairs, ratings and the leaderboard.
 
 The match log is the record; ratings of record are a Bradley–Terry fit of it (computed by
-``scoring.tournament``) saved with ``save_ratings``; the live Elo moves with each match.
+``scoring.bt_posterior``) saved with ``save_ratings``; the live Elo moves with each match.
+Strengths order hypotheses only inside one component of the comparison graph, so the leaderboard
+ranks within components and gives unrated hypotheses no rank at all.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -31,19 +33,33 @@ DEFAULT_ELO = 1200.0
 
 
 class StrengthLike(Protocol):
-    """A fitted strength with its interval (``scoring.tournament.Strength`` fits)."""
+    """A fitted strength with its interval, None when unrated (``scoring.bt_posterior``'s
+    ``TournamentRating`` and ``scoring.tournament.Strength`` both fit)."""
 
     @property
-    def value(self) -> float: ...
+    def value(self) -> float | None: ...
     @property
-    def low(self) -> float: ...
+    def low(self) -> float | None: ...
     @property
-    def high(self) -> float: ...
+    def high(self) -> float | None: ...
+
+
+@runtime_checkable
+class GroupedLike(Protocol):
+    """A strength that also says which component of the comparison graph it belongs to."""
+
+    @property
+    def component(self) -> int: ...
+    @property
+    def component_size(self) -> int: ...
 
 
 @dataclass(frozen=True)
 class LeaderboardRow:
-    rank: int
+    """One hypothesis on the leaderboard. ``rank`` counts only within ``component`` and is
+    None for an unrated hypothesis (no strength: too few decided matches, or never played)."""
+
+    rank: int | None
     hypothesis_id: str
     title: str
     strength: float | None
@@ -51,7 +67,27 @@ class LeaderboardRow:
     strength_high: float | None
     elo: float
     matches: int
+    decided: int
+    component: int | None
+    component_size: int | None
     fitted_at: datetime | None
+
+    @property
+    def rated(self) -> bool:
+        return self.strength is not None
+
+
+@dataclass(frozen=True)
+class FitSummary:
+    """What a reader needs to read the leaderboard: when it was fitted, the judge's position
+    bias, and how many separate groups (components with rated hypotheses) it holds."""
+
+    fitted_at: datetime | None
+    position_bias: float | None
+    groups: int
+    rated: int
+    hypotheses: int
+    matches: int
 
 
 def record_match(
@@ -165,54 +201,107 @@ def save_ratings(
     session: Session,
     *,
     strengths: Mapping[str, StrengthLike],
+    position_bias: float | None = None,
     fitted_at: datetime | None = None,
 ) -> int:
-    """Store a Bradley–Terry fit as the ratings of record; returns how many rows it wrote.
+    """Store a fit as the ratings of record; returns how many rows it wrote.
 
-    Match counts are recomputed from the log at the same time, so the stored counts always
-    agree with the fit they sit beside.
+    Match and decided counts are recomputed from the log at the same time, so the stored counts
+    always agree with the fit they sit beside.
     """
     fitted_at = fitted_at or utcnow()
-    counts = _valid_match_counts(session)
+    played, decided = _valid_match_counts(session)
     for hypothesis_id, strength in strengths.items():
         rating = _rating(session, hypothesis_id)
         rating.strength = strength.value
         rating.strength_low = strength.low
         rating.strength_high = strength.high
-        rating.matches = counts.get(hypothesis_id, 0)
+        rating.matches = played.get(hypothesis_id, 0)
+        rating.decided = decided.get(hypothesis_id, 0)
+        if isinstance(strength, GroupedLike):
+            rating.component = strength.component
+            rating.component_size = strength.component_size
+        rating.position_bias = position_bias
         rating.fitted_at = fitted_at
     session.flush()
     return len(strengths)
 
 
 def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[LeaderboardRow]:
-    """Rated hypotheses, strongest first: fitted strength, then live Elo for the unfitted."""
+    """Every hypothesis: the rated ones group by group (largest group first), strongest first
+    within a group; then the unrated, most-played first."""
+    unrated = Rating.strength.is_(None)
+    rank = func.rank().over(
+        partition_by=(Rating.component, unrated), order_by=Rating.strength.desc()
+    )
     rows = session.execute(
-        select(Rating, Hypothesis.title)
-        .join(Hypothesis, Hypothesis.id == Rating.hypothesis_id)
+        select(Hypothesis.id, Hypothesis.title, Rating, rank.label("rank"))
+        .outerjoin(Rating, Rating.hypothesis_id == Hypothesis.id)
         .order_by(
-            Rating.strength.is_(None),
+            func.coalesce(unrated, True),
+            Rating.component,
             Rating.strength.desc(),
-            Rating.elo.desc(),
-            Rating.hypothesis_id,
+            func.coalesce(Rating.matches, 0).desc(),
+            Hypothesis.id,
         )
         .limit(limit)
         .offset(offset)
     ).all()
-    return [
-        LeaderboardRow(
-            rank=offset + i + 1,
-            hypothesis_id=rating.hypothesis_id,
-            title=title,
-            strength=rating.strength,
-            strength_low=rating.strength_low,
-            strength_high=rating.strength_high,
-            elo=rating.elo,
-            matches=rating.matches,
-            fitted_at=rating.fitted_at,
+    return [_row(str(hid), str(title), rating, position) for hid, title, rating, position in rows]
+
+
+def _row(hypothesis_id: str, title: str, rating: Rating | None, rank: int | None) -> LeaderboardRow:
+    if rating is None:
+        return LeaderboardRow(
+            None, hypothesis_id, title, None, None, None, DEFAULT_ELO, 0, 0, None, None, None
         )
-        for i, (rating, title) in enumerate(rows)
-    ]
+    return LeaderboardRow(
+        rank=int(rank) if rank is not None and rating.strength is not None else None,
+        hypothesis_id=hypothesis_id,
+        title=title,
+        strength=rating.strength,
+        strength_low=rating.strength_low,
+        strength_high=rating.strength_high,
+        elo=rating.elo,
+        matches=rating.matches,
+        decided=rating.decided,
+        component=rating.component,
+        component_size=rating.component_size,
+        fitted_at=rating.fitted_at,
+    )
+
+
+def count_leaderboard(session: Session) -> int:
+    """How many rows ``leaderboard`` pages through: every hypothesis."""
+    return int(session.scalar(select(func.count()).select_from(Hypothesis)) or 0)
+
+
+def fit_summary(session: Session) -> FitSummary:
+    latest = session.execute(
+        select(Rating.fitted_at, Rating.position_bias)
+        .where(Rating.fitted_at.is_not(None))
+        .order_by(Rating.fitted_at.desc())
+        .limit(1)
+    ).first()
+    groups = session.scalar(
+        select(func.count(func.distinct(func.coalesce(Rating.component, 0)))).where(
+            Rating.strength.is_not(None)
+        )
+    )
+    rated = session.scalar(select(func.count()).where(Rating.strength.is_not(None)))
+    return FitSummary(
+        fitted_at=latest[0] if latest else None,
+        position_bias=latest[1] if latest else None,
+        groups=int(groups or 0),
+        rated=int(rated or 0),
+        hypotheses=count_leaderboard(session),
+        matches=int(
+            session.scalar(
+                select(func.count()).where(TournamentMatch.outcome != MatchOutcome.INVALID.value)
+            )
+            or 0
+        ),
+    )
 
 
 def _rating(session: Session, hypothesis_id: str) -> Rating:
@@ -231,14 +320,18 @@ def _rating(session: Session, hypothesis_id: str) -> Rating:
     return rating
 
 
-def _valid_match_counts(session: Session) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def _valid_match_counts(session: Session) -> tuple[dict[str, int], dict[str, int]]:
+    """Per hypothesis: valid matches, and decided (won or lost, not tied) ones."""
+    played: dict[str, int] = {}
+    decided: dict[str, int] = {}
     rows = session.execute(
-        select(TournamentMatch.hypothesis_a, TournamentMatch.hypothesis_b).where(
-            TournamentMatch.outcome != MatchOutcome.INVALID.value
-        )
+        select(
+            TournamentMatch.hypothesis_a, TournamentMatch.hypothesis_b, TournamentMatch.outcome
+        ).where(TournamentMatch.outcome != MatchOutcome.INVALID.value)
     )
-    for a, b in rows:
-        counts[a] = counts.get(a, 0) + 1
-        counts[b] = counts.get(b, 0) + 1
-    return counts
+    for a, b, outcome in rows:
+        for hypothesis_id in (a, b):
+            played[hypothesis_id] = played.get(hypothesis_id, 0) + 1
+            if outcome != MatchOutcome.TIE.value:
+                decided[hypothesis_id] = decided.get(hypothesis_id, 0) + 1
+    return played, decided

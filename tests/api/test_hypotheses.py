@@ -135,8 +135,11 @@ def test_leaderboard_orders_by_strength_with_intervals(client: TestClient, seede
     first, second = board["items"]
     assert (first["rank"], first["hypothesis_id"]) == (1, HYPOTHESIS)
     assert (first["strength_low"], first["strength"], first["strength_high"]) == (0.9, 1.4, 1.9)
-    assert (second["rank"], second["strength"], second["elo"]) == (2, None, 1180.0)
-    assert client.get("/leaderboard", params={"offset": 1}).json()["items"][0]["rank"] == 2
+    assert first["rated"] is True and first["matches"] == 6
+    # Unrated: listed with its match count, but no strength and no rank.
+    assert (second["rank"], second["strength"], second["elo"]) == (None, None, 1180.0)
+    assert (second["rated"], second["matches"]) == (False, 3)
+    assert client.get("/leaderboard", params={"offset": 1}).json()["items"][0]["rated"] is False
 
 
 def test_genes_list_and_gene_with_live_scores(client: TestClient, seeded: Seeded) -> None:

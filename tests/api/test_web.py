@@ -57,7 +57,11 @@ def test_leaderboard_and_index_pages(client: TestClient, seeded: Seeded) -> None
     assert board.index("APOE-Dependent Autophagy Restoration") < board.index(
         "mTORC2 and Synaptic Plasticity"
     )
-    assert "0.90–1.90" in board
+    assert "+0.90 to +1.90" in board
+    # the unscored hypothesis is listed too, unrated with its match count; no order is claimed
+    # across groups, and the legend says so
+    assert board.count("<td>unrated</td>") == 2 and "<td>3 (0)</td>" in board
+    assert "no order is claimed between groups" in board and "Unrated" in board
     index = client.get("/").text
     # Relative: a page never repeats the request's Host header back (issue 16).
     assert 'href="/web/genes/MTOR"' in index

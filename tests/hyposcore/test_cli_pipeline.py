@@ -80,6 +80,11 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "queued 21 evaluations" in done.stdout
     assert "exchange ratings and tournament" in done.stdout
+    assert "one judge call each" in done.stdout
+    # every hypothesis's tournament cell states its match count, rated or not
+    rows = [line for line in done.stdout.splitlines() if "│ h-" in line]
+    assert len(rows) == 21 and all(" match" in row for row in rows), rows
+    assert "no order is claimed between groups" in " ".join(done.stdout.split())  # wrapped
     page = (tmp_path / "var" / "pages" / "mtor.txt").read_text()
     assert "Score: 0.80" not in page  # the seed's stale, disagreeing numbers are gone
     from wiki.genepage import parse_gene_page

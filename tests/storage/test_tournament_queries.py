@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.bt_posterior import rate
 from scoring.tournament import Match, elo_update, fit_bradley_terry
 from storage.db import Database
 from storage.models import Hypothesis, Rating
@@ -100,10 +101,55 @@ def test_saved_fit_drives_the_leaderboard(db: Database, hypotheses: list[str]) -
         second_page = tournament.leaderboard(session, limit=2, offset=2)
         stored = session.get(Rating, "h-1")
     assert [row.hypothesis_id for row in board][:2] == ["h-1", "h-2"]
-    assert [row.rank for row in board] == [1, 2, 3, 4]
+    # Every hypothesis is listed; the two that never played come last, unrated and unranked.
+    assert [row.rank for row in board] == [1, 2, 3, 4, None, None]
+    assert [(row.hypothesis_id, row.matches, row.rated) for row in board[4:]] == [
+        ("h-5", 0, False),
+        ("h-6", 0, False),
+    ]
     assert [row.rank for row in second_page] == [3, 4]
     assert board[0].strength == pytest.approx(fit["h-1"].value)
     assert board[0].strength_low == pytest.approx(fit["h-1"].low)
     assert board[0].strength_high == pytest.approx(fit["h-1"].high)
     assert board[0].matches == 2 and board[0].title == "Hypothesis h-1"
     assert stored is not None and stored.fitted_at is not None
+
+
+def test_ratings_rank_within_components_and_unrated_are_null(
+    db: Database, hypotheses: list[str]
+) -> None:
+    # Two groups that never met: h-1/h-2/h-3 and h-4/h-6; h-5 plays once and stays unrated.
+    played = [("h-1", "h-2", "a"), ("h-2", "h-3", "a"), ("h-1", "h-3", "a")] * 2
+    played += [("h-4", "h-6", "a"), ("h-6", "h-4", "b"), ("h-4", "h-6", "b"), ("h-4", "h-5", "a")]
+    with db.transaction() as session:
+        for a, b, outcome in played:
+            tournament.record_match(
+                session,
+                hypothesis_a=a,
+                hypothesis_b=b,
+                outcome=outcome,
+                judge="j",
+                verdict_ab="first" if outcome == "a" else "second",
+            )
+    with db.transaction() as session:
+        log = [
+            Match(m.hypothesis_a, m.hypothesis_b, m.outcome, positioned=True)
+            for m in tournament.list_matches(session)
+        ]
+        fit = rate(log, entrants=hypotheses)
+        tournament.save_ratings(session, strengths=fit.ratings, position_bias=fit.position_bias)
+    with db.sessions() as session:
+        board = tournament.leaderboard(session, limit=10)
+        summary = tournament.fit_summary(session)
+    by_id = {row.hypothesis_id: row for row in board}
+    assert [row.hypothesis_id for row in board[:3]] == ["h-1", "h-2", "h-3"]
+    assert [row.rank for row in board[:3]] == [1, 2, 3]
+    assert {row.component for row in board[:3]} == {1}
+    # The second group ranks from 1 again: no position is claimed across groups.
+    assert (by_id["h-4"].rank, by_id["h-6"].rank) in {(1, 2), (2, 1)}
+    assert by_id["h-4"].component == by_id["h-6"].component == 2
+    assert by_id["h-5"].strength is None and by_id["h-5"].rank is None
+    assert (by_id["h-5"].matches, by_id["h-5"].decided) == (1, 1)
+    assert by_id["h-4"].decided == 4
+    assert summary.groups == 2 and summary.rated == 5 and summary.matches == 10
+    assert summary.position_bias == pytest.approx(fit.position_bias)

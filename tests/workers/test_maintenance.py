@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from common.settings import Settings, get_settings
-from scoring.tournament import match_outcome
+from scoring.bt_posterior import MIN_DECIDED
+from scoring.tournament import single_outcome
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import (
@@ -54,27 +55,60 @@ def test_reevaluate_queues_the_highest_priority_unscored_hypotheses_once(
     assert [queued[i] for i in second] == sorted(open_ids)[3:6]
 
 
-def test_a_tournament_round_judges_pairs_in_both_orders_and_refits(loaded: Database) -> None:
-    settings = _settings(tournament_pairs=4)
+def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
+    loaded: Database,
+) -> None:
+    settings = _settings(tournament_pairs=8)
     with loaded.sessions() as session:
-        eligible = set(eligible_pairs(session))
-    assert maintenance.tournament_round(loaded, settings) == 4
+        eligible = {frozenset(pair) for pair in eligible_pairs(session)}
+        hypotheses = len(list_hypotheses(session, limit=1000))
+    rounds = 5
+    assert [maintenance.tournament_round(loaded, settings) for _ in range(rounds)] == [8] * rounds
     with loaded.sessions() as session:
-        matches = list(session.scalars(select(TournamentMatch)))
-    assert len(matches) == 4
+        matches = list(session.scalars(select(TournamentMatch).order_by(TournamentMatch.id)))
+    assert len(matches) == 8 * rounds
     for match in matches:
-        assert (match.hypothesis_a, match.hypothesis_b) in eligible
-        assert {match.verdict_ab, match.verdict_ba} <= {"first", "second"}
-        assert match.outcome == match_outcome(match.verdict_ab, match.verdict_ba).value
+        assert frozenset((match.hypothesis_a, match.hypothesis_b)) in eligible
+        # one call: the verdict with A shown first, none for the other order
+        assert match.verdict_ab in {"first", "second"} and match.verdict_ba is None
+        assert match.outcome == single_outcome(match.verdict_ab).value
         assert match.judge == "evidence"
+    # who is shown first is a coin, not the pair's sorted order
+    assert any(m.hypothesis_a > m.hypothesis_b for m in matches)
+    assert any(m.hypothesis_a < m.hypothesis_b for m in matches)
+    # the first round only joins separate components: its pairs form a forest (no cycle)
+    group = {h: h for pair in eligible for h in pair}
+    for match in matches[:8]:
+        a, b = group[match.hypothesis_a], group[match.hypothesis_b]
+        assert a != b
+        group = {h: (a if g == b else g) for h, g in group.items()}
+
     rated = maintenance.refit_ratings(loaded)
     with loaded.sessions() as session:
-        board = leaderboard(session, limit=100)
-        fitted = session.scalars(select(Rating).where(Rating.strength.is_not(None))).all()
+        board = leaderboard(session, limit=1000)
+        stored = {r.hypothesis_id: r for r in session.scalars(select(Rating))}
+        fitted = [r for r in stored.values() if r.strength is not None]
     assert rated == len(fitted) > 0
-    assert [row.rank for row in board] == list(range(1, len(board) + 1))
-    strengths = [row.strength for row in board if row.strength is not None]
-    assert strengths == sorted(strengths, reverse=True)
+    assert len(board) == hypotheses  # every hypothesis is listed
+    for group in {row.component for row in board if row.rated}:
+        rows = [row for row in board if row.rated and row.component == group]
+        assert [row.rank for row in rows] == list(range(1, len(rows) + 1))
+        strengths = [row.strength for row in rows]
+        assert strengths == sorted(strengths, reverse=True)  # type: ignore[type-var]
+    for row in board:
+        assert row.rated == (row.rank is not None)
+        assert row.rated or row.decided < MIN_DECIDED or row.component_size == 1
+    # refitting the same log reproduces the stored ratings exactly
+    before = {
+        k: (r.strength, r.strength_low, r.strength_high, r.component) for k, r in stored.items()
+    }
+    assert maintenance.refit_ratings(loaded) == rated
+    with loaded.sessions() as session:
+        after = {
+            r.hypothesis_id: (r.strength, r.strength_low, r.strength_high, r.component)
+            for r in session.scalars(select(Rating))
+        }
+    assert after == before
 
 
 def test_scoring_a_resolved_hypothesis_grades_the_personas(loaded: Database) -> None:

@@ -1,0 +1,108 @@
+"""The tournament leaderboard as a reader sees it: groups, legible numbers and the legend.
+
+Strengths order hypotheses only inside one component of the comparison graph (a "group"), so
+the page shows one table per group and the unrated last, each with its match count. Numbers
+carry an explicit sign and a true minus (never "-0.00"), and intervals read "low to high".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.bt_posterior import INTERVAL_LEVEL, MIN_DECIDED
+from storage.queries.tournament import FitSummary, LeaderboardRow
+
+TOURNAMENT_LEGEND = (
+    "Strength: Bradley–Terry log-strength from pairwise judge verdicts (one call per match, "
+    "who is shown first decided by a seeded coin, the judge's lean towards the first-shown "
+    "estimated and removed). 0 is the average rated hypothesis of its group; +1 beats it about "
+    f"73% of the time. Interval: {INTERVAL_LEVEL:.0%} posterior interval. Strengths compare "
+    "only within a group: hypotheses in different groups were never compared, directly or "
+    "through others, so no order is claimed between groups. Unrated: fewer than "
+    f"{MIN_DECIDED} decided (won or lost) matches, or nothing rated to compare with."
+)
+
+
+def signed(value: float) -> str:
+    """Two decimals with an explicit sign and a true minus; a value that rounds to zero is 0.00."""
+    text = f"{abs(value):.2f}"
+    if text == "0.00":
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
+def interval_text(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "—"
+    return f"{signed(low)} to {signed(high)}"
+
+
+@dataclass(frozen=True)
+class LeaderboardLine:
+    """One row of the leaderboard page or the demo's table."""
+
+    section: str
+    rank: str
+    hypothesis_id: str
+    title: str
+    strength: str
+    interval: str
+    matches: int
+    decided: int
+    elo: str
+
+
+def section_of(row: LeaderboardRow) -> str:
+    if not row.rated:
+        return "Unrated"
+    size = f" ({row.component_size} hypotheses compared)" if row.component_size else ""
+    return f"Group {row.component or 1}{size}"
+
+
+def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
+    return LeaderboardLine(
+        section=section_of(row),
+        rank=str(row.rank) if row.rank is not None else "unrated",
+        hypothesis_id=row.hypothesis_id,
+        title=row.title,
+        strength=signed(row.strength) if row.strength is not None else "unrated",
+        interval=interval_text(row.strength_low, row.strength_high),
+        matches=row.matches,
+        decided=row.decided,
+        elo=f"{row.elo:.0f}",
+    )
+
+
+def tournament_cell(row: LeaderboardRow) -> str:
+    """One cell for a table ordered by something else: strength, interval, group, matches."""
+    played = f"{row.matches} match{'es' if row.matches != 1 else ''}"
+    if not row.rated:
+        return f"unrated · {played} ({row.decided} decided)"
+    return (
+        f"{leaderboard_line(row).strength} ({interval_text(row.strength_low, row.strength_high)})"
+        f" · group {row.component or 1}, #{row.rank} · {played}"
+    )
+
+
+def sections(lines: list[LeaderboardLine]) -> list[tuple[str, list[LeaderboardLine]]]:
+    """Consecutive lines of the same section, in the leaderboard's order."""
+    grouped: list[tuple[str, list[LeaderboardLine]]] = []
+    for line in lines:
+        if not grouped or grouped[-1][0] != line.section:
+            grouped.append((line.section, []))
+        grouped[-1][1].append(line)
+    return grouped
+
+
+def summary_text(summary: FitSummary) -> str:
+    """One sentence on the fit: how many rated, in how many groups, and the judge's lean."""
+    if summary.fitted_at is None:
+        return f"No fit yet: all {summary.hypotheses} hypotheses are unrated."
+    matches = f"{summary.matches} matches judged. "
+    groups = "one group" if summary.groups == 1 else f"{summary.groups} separate groups"
+    bias = (
+        f" The judge's fitted lean towards the first-shown: {signed(summary.position_bias)}."
+        if summary.position_bias is not None
+        else ""
+    )
+    return f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}.{bias}"

@@ -1,0 +1,59 @@
+"""The leaderboard's numbers read cleanly: signs, true minus, no "-0.00", sections in order."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.leaderboard import interval_text, leaderboard_line, sections, signed
+from storage.queries.tournament import LeaderboardRow
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "0.00"),
+        (-0.0001, "0.00"),  # would print as "-0.00"
+        (0.004, "0.00"),
+        (1.234, "+1.23"),
+        (-1.0149, "\u22121.01"),
+    ],
+)
+def test_signed_numbers_never_show_minus_zero(value: float, text: str) -> None:
+    assert signed(value) == text
+
+
+def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
+    assert interval_text(-1.01, -0.0001) == "\u22121.01 to 0.00"
+    assert interval_text(None, 0.5) == "—"
+
+
+def _row(
+    hid: str, rank: int | None, strength: float | None, component: int | None
+) -> LeaderboardRow:
+    low = None if strength is None else strength - 0.5
+    high = None if strength is None else strength + 0.5
+    return LeaderboardRow(
+        rank, hid, f"T {hid}", strength, low, high, 1200.0, 4, 4, component, 3, None
+    )
+
+
+def test_rows_group_by_component_in_leaderboard_order() -> None:
+    rows = [
+        _row("a", 1, 0.7, 1),
+        _row("b", 2, -0.7, 1),
+        _row("c", 1, 0.2, 2),
+        _row("d", None, None, 2),
+    ]
+    grouped = sections([leaderboard_line(r) for r in rows])
+    assert [(name, [line.hypothesis_id for line in lines]) for name, lines in grouped] == [
+        ("Group 1 (3 hypotheses compared)", ["a", "b"]),
+        ("Group 2 (3 hypotheses compared)", ["c"]),
+        ("Unrated", ["d"]),
+    ]
+    unrated = grouped[-1][1][0]
+    assert (unrated.rank, unrated.strength, unrated.interval, unrated.matches) == (
+        "unrated",
+        "unrated",
+        "—",
+        4,
+    )
