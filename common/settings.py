@@ -102,6 +102,15 @@ class Settings(BaseSettings):
         3, ge=1, description="Deliveries of an evaluation before it fails for good."
     )
     visibility_timeout_seconds: int = Field(3600, ge=60)
+    retry_backoff_seconds: float = Field(
+        2.0,
+        gt=0,
+        le=60,
+        description=(
+            "Base of the back-off after a provider failure: the n-th retry of one request "
+            "waits base·2^(n-1), jittered by ±50%, at most 120 s."
+        ),
+    )
     resend_after_seconds: int = Field(
         300,
         ge=1,

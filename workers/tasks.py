@@ -32,6 +32,7 @@ from workers.runtime import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
 
+# The default; HYPOSCORE_RETRY_BACKOFF_SECONDS sets it per deployment.
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 120.0
 # Database hiccups (a dropped connection, a failover) are retried with the same owner token,
@@ -40,9 +41,9 @@ DB_RETRY_SECONDS = 2
 DATABASE_HICCUPS = (OperationalError, InterfaceError)
 
 
-def backoff_seconds(retries: int) -> float:
+def backoff_seconds(retries: int, base: float = BACKOFF_BASE_SECONDS) -> float:
     """Exponential back-off with full jitter: uniform in [0.5, 1.5) of base·2^retries, capped."""
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0**retries) * (0.5 + random.random())
+    return min(BACKOFF_CAP_SECONDS, base * 2.0**retries) * (0.5 + random.random())
 
 
 def _owner(task: Task) -> str:
@@ -203,7 +204,7 @@ def _release_after(
         }
     for evaluation_id, state in states.items():
         if state == "queued":
-            wait = backoff_seconds(0)
+            wait = backoff_seconds(0, runtime.settings.retry_backoff_seconds)
             send_evaluate(runtime.database, task.app, evaluation_id=evaluation_id, countdown=wait)
 
 
@@ -217,15 +218,16 @@ def _retry_or_fail(
 ) -> None:
     """Retry the debate after a back-off (or the provider's Retry-After), keeping the lease;
     fail the evaluation once the request's retries or the rate-limit waits are spent."""
+    base = runtime.settings.retry_backoff_seconds
     try:
         if isinstance(exc, RateLimitedError):
-            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0)
+            wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(0, base)
             budget = budget.after_rate_limit(wait, exc)
         else:
             with runtime.database.sessions() as session:
                 turns_done = count_turns(session, evaluation_id=evaluation_id)
             budget = budget.after_failure(turns_done, exc)
-            wait = backoff_seconds(budget.failures - 1)
+            wait = backoff_seconds(budget.failures - 1, base)
     except BudgetSpentError as spent:
         with runtime.database.transaction() as session:
             ledger.fail_evaluation(
@@ -278,7 +280,7 @@ def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
                     self.app,
                     runtime.database,
                     evaluation_id=evaluation_id,
-                    countdown=backoff_seconds(0),
+                    countdown=backoff_seconds(0, runtime.settings.retry_backoff_seconds),
                 )
             return
         if not done.succeeded and not done.failed:
