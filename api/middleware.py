@@ -18,26 +18,38 @@ from api.errors import error_body
 log = logging.getLogger("hyposcore.api.requests")
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(
-        error_body(
-            413,
-            f"request body is larger than the limit of {limit} bytes",
-            details={"max_bytes": limit},
-        )
-    ).encode()
+async def send_error(
+    send: Send,
+    status: int,
+    message: str,
+    *,
+    details: dict[str, Any],
+    headers: tuple[tuple[bytes, bytes], ...] = (),
+) -> None:
+    """Answer with the API's error body from plain ASGI middleware, before any endpoint runs."""
+    body = json.dumps(error_body(status, message, details=details)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
+                *headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    await send_error(
+        send,
+        413,
+        f"request body is larger than the limit of {limit} bytes",
+        details={"max_bytes": limit},
+        headers=((b"connection", b"close"),),
+    )
 
 
 class BodySizeLimit:

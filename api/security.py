@@ -8,12 +8,11 @@ so a browser never reads JSON, CSV or text as a script or a page.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import error_body
+from api.middleware import send_error
 
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 
@@ -53,26 +52,14 @@ class TrustedHosts:
         if name is not None and host_allowed(name, self.allowed):
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            error_body(
-                400,
-                "the Host header names a host this server does not answer to; "
-                "see HYPOSCORE_ALLOWED_HOSTS",
-                details={"host": name},
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 400,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    NOSNIFF,
-                ],
-            }
+        await send_error(
+            send,
+            400,
+            "the Host header names a host this server does not answer to; "
+            "see HYPOSCORE_ALLOWED_HOSTS",
+            details={"host": name},
+            headers=(NOSNIFF,),
         )
-        await send({"type": "http.response.body", "body": body})
 
 
 class SecurityHeaders:
