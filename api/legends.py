@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
+
+
+def _sentence(definition: str) -> str:
+    """A scoring legend ("Name = what it is") as a sentence without its name."""
+    return definition.split(" = ", 1)[-1] + "."
+
 
 @dataclass(frozen=True)
 class Legend:
@@ -30,18 +37,14 @@ class Legend:
 
 
 LEGENDS: dict[str, Legend] = {
+    # The headline pair takes its wording from scoring.legends, the one definition that the
+    # badges, docs/scoring.md and --help share.
     "exchange_rating": Legend(
         "Exchange rating",
-        "the number the badges and gene pages show, from 0 to 1: the market price when the "
-        "hypothesis's market has one, otherwise the composite.",
+        _sentence(EXCHANGE_RATING)
+        + " Until the hypothesis's market has traded, the composite stands in, labelled so.",
     ),
-    "composite": Legend(
-        "Composite",
-        "the debate's ten dimension scores combined with their weights and each persona's "
-        "believability, from 0 (no support) to 1 (strong support).",
-        "The range beside it is its 80% interval: the composite ± 1.28 standard errors of "
-        "the personas' weighted scores, clipped to [0, 1] (docs/scoring.md).",
-    ),
+    "composite": Legend("Composite", _sentence(COMPOSITE), "Interval: " + _sentence(INTERVAL)),
     "market_price": Legend(
         "Market price",
         "the probability the personas' trades settled on in the hypothesis's LMSR market, "
@@ -72,11 +75,12 @@ LEGENDS: dict[str, Legend] = {
     ),
     "strength": Legend(
         "Strength",
-        "the Bradley–Terry strength fitted to the tournament's pairwise judgements "
-        "(0 is average; each +1 multiplies the odds of winning a match by e).",
-        "The range beside it is its 80% percentile-bootstrap interval.",
+        "the Bradley–Terry strength fitted to the tournament's pairwise judgements, within its "
+        "group of connected hypotheses (0 is the group's average; each +1 multiplies the odds "
+        "of winning a match by e); no order is claimed across groups.",
+        "The range beside it is its 80% interval (docs/scoring.md, the tournament).",
     ),
-    "elo": Legend("Elo", "the same tournament results on the familiar Elo scale (1500 average)."),
+    "elo": Legend("Elo", "the same tournament results on the familiar Elo scale (1200 at start)."),
     "attempts": Legend("Attempts", "deliveries of the evaluation so far, of the most allowed."),
 }
 
