@@ -197,7 +197,8 @@ def test_an_exception_in_one_debate_of_a_batch_fails_that_evaluation_alone(
 ) -> None:
     settings, database, ids = _prepared(tmp_path, "mixed")
     # A configuration the worker cannot debate (an unknown persona), as issue 10 found one
-    # reaching a worker: its debate raises a bare ValueError.
+    # reaching a worker: the runner's check of the configuration raises ConfigError (a
+    # ValueError that no backend classifies).
     poisoned = {**debate_config(settings), "panel": ["nosuchpersona"]}
     with database.transaction() as session:
         [bad] = enqueue_many(
@@ -213,7 +214,7 @@ def test_an_exception_in_one_debate_of_a_batch_fails_that_evaluation_alone(
     with database.sessions() as session:
         row = session.get(Evaluation, bad.evaluation.id)
         assert row is not None and (row.state, row.attempts) == ("failed", 1)
-        assert row.error is not None and row.error.startswith("ValueError: ")
+        assert row.error is not None and row.error.startswith("ConfigError: ")
         assert "nosuchpersona" in row.error
         for model in (DebateTurn, MarketTrade, ScoreSnapshot):
             written = session.scalars(select(model).where(model.evaluation_id == row.id)).all()

@@ -121,7 +121,7 @@ def test_an_exception_in_one_evaluation_of_a_batch_fails_it_alone(
         app = create_app(settings)
         hypotheses = some_hypotheses(database, 5)
         # Written straight into the ledger, as an evaluation queued before configurations were
-        # checked where they enter would be: its debate raises a bare ValueError.
+        # checked where they enter would be: the runner's check raises ConfigError.
         poisoned = {**debate_config(settings), "panel": ["nosuchpersona"]}
         with database.transaction() as session:
             good = enqueue_many(
@@ -146,7 +146,7 @@ def test_an_exception_in_one_evaluation_of_a_batch_fails_it_alone(
         assert_each_completed_exactly_once(database, good_ids)
         [(_, state, attempts, error)] = _states(database, [bad_id])
         assert (state, attempts) == ("failed", 1)
-        assert error is not None and error.startswith("ValueError: ") and "nosuchpersona" in error
+        assert error is not None and error.startswith("ConfigError: ") and "nosuchpersona" in error
         database.dispose()
 
 

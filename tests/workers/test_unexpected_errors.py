@@ -91,7 +91,7 @@ def test_each_delivery_ends_at_once_and_spends_one_attempt(
     app.tasks["hyposcore.evaluate"].apply(args=[evaluation_id])
     assert _row(database, evaluation_id).attempts == settings.max_attempts
 
-    status = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], terminal_width=220)
+    status = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "220"})
     assert status.exit_code == 0, status.output
     assert "failed" in status.output and f"error: {expected}" in status.output
     with TestClient(create_api(settings, database)) as client:
