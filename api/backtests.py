@@ -42,6 +42,18 @@ class ForecasterOut(BaseModel):
     reliability: list[ReliabilityBinOut]
 
 
+class ComparisonOut(BaseModel):
+    """A rating's Brier score minus a baseline's on the same hypotheses; below 0 is better.
+    The interval is the paired bootstrap interval of the difference."""
+
+    forecaster: str
+    baseline: str
+    n: int
+    brier_difference: float
+    brier_difference_low: float
+    brier_difference_high: float
+
+
 class BacktestHypothesisOut(BaseModel):
     """One resolved hypothesis as the backtest saw it, as of ``as_of``."""
 
@@ -84,6 +96,7 @@ class BacktestReportOut(BaseModel):
     refuted: int
     settings: BacktestSettingsOut
     forecasters: list[ForecasterOut]
+    comparisons: list[ComparisonOut]
     hypotheses: list[BacktestHypothesisOut]
     links: dict[str, str]
 

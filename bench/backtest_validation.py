@@ -65,6 +65,19 @@ def main_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def comparisons_table(report: dict[str, Any]) -> str:
+    lines = [
+        "| forecaster | baseline | n | Brier difference [90%, paired] |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    for c in report["comparisons"]:
+        lines.append(
+            f"| {c['forecaster']} | {c['baseline']} | {c['n']} | {c['brier_difference']:+.3f} "
+            f"[{c['brier_difference_low']:+.3f}, {c['brier_difference_high']:+.3f}] |"
+        )
+    return "\n".join(lines)
+
+
 def _parts() -> dict[str, Callable[[Case], float]]:
     """Each rubric part as a number per blind case, through the neutral lens."""
 
@@ -146,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         database.dispose()
     print(f"n = {report['n']} ({report['validated']} validated, {report['refuted']} refuted)\n")
     print(main_table(report), end="\n\n")
+    print(comparisons_table(report), end="\n\n")
     print(ablation_table(cases, outcomes))
     if args.svg is not None:
         charted = [f for f in report["forecasters"] if f["name"] in CHARTED]

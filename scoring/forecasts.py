@@ -114,19 +114,66 @@ def bootstrap_interval(
     same hypotheses, so their intervals are paired.
     """
     probabilities, outcomes = _arrays(p, y)
+    return _percentile_interval(
+        probabilities.size,
+        lambda row: metric(probabilities[row], outcomes[row]),
+        seed=seed,
+        resamples=resamples,
+        level=level,
+    )
+
+
+def _percentile_interval(
+    size: int,
+    statistic: Callable[[npt.NDArray[np.int64]], float | None],
+    *,
+    seed: int,
+    resamples: int,
+    level: float,
+) -> tuple[float, float] | None:
     if resamples < 1:
         raise ForecastError(f"resamples must be >= 1, got {resamples}")
     if not 0.0 < level < 1.0:
         raise ForecastError(f"level must be strictly between 0 and 1, got {level!r}")
     rng = np.random.default_rng(seed)
-    rows = rng.integers(0, probabilities.size, size=(resamples, probabilities.size))
-    values = [metric(probabilities[row], outcomes[row]) for row in rows]
+    rows = rng.integers(0, size, size=(resamples, size))
+    values = [statistic(row) for row in rows]
     defined = np.asarray([v for v in values if v is not None], dtype=np.float64)
     if defined.size == 0:
         return None
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(defined, [tail, 1.0 - tail])
     return float(low), float(high)
+
+
+def paired_difference(
+    p: Sequence[float],
+    q: Sequence[float],
+    y: Sequence[bool],
+    *,
+    seed: int,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+) -> tuple[float, tuple[float, float]]:
+    """Brier of ``p`` minus Brier of ``q`` on the same hypotheses, with its paired interval.
+
+    Each resample grades both forecasters on the same hypotheses (the resamples of
+    ``bootstrap_interval`` with the same seed), so the interval is of the difference itself:
+    much narrower than the two separate intervals suggest when the forecasts move together.
+    Below 0, ``p`` is the better forecaster.
+    """
+    first, outcomes = _arrays(p, y)
+    second, _ = _arrays(q, y)
+    losses = (first - outcomes) ** 2 - (second - outcomes) ** 2
+    interval = _percentile_interval(
+        losses.size,
+        lambda row: float(losses[row].mean()),
+        seed=seed,
+        resamples=resamples,
+        level=level,
+    )
+    assert interval is not None  # a mean is defined on every resample
+    return float(losses.mean()), interval
 
 
 @dataclass(frozen=True)

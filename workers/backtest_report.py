@@ -18,7 +18,14 @@ from typing import Any
 from debates.transcript import latest_by_persona
 from debates.types import DebateConfig
 from scoring.blend import BlendError
-from scoring.forecasts import Graded, grade, loo_base_rate, loo_believability, reliability
+from scoring.forecasts import (
+    Graded,
+    grade,
+    loo_base_rate,
+    loo_believability,
+    paired_difference,
+    reliability,
+)
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.models import utcnow
@@ -108,6 +115,11 @@ def build_report(
             _forecaster(name, kind, forecasts, outcomes, options)
             for name, (kind, forecasts) in series.items()
         ],
+        "comparisons": [
+            _comparison(name, baseline, series, outcomes, options)
+            for name in (EXCHANGE_RATING, COMPOSITE)
+            for baseline in (ALWAYS_HALF, BASE_RATE)
+        ],
         "hypotheses": [
             _hypothesis(item, blind[item.hypothesis_id], base_rates, finals, folds)
             for item in items
@@ -166,6 +178,34 @@ def _forecaster(
             }
             for b in reliability(p, y, bins=options.bins)
         ],
+    }
+
+
+def _comparison(
+    name: str,
+    baseline: str,
+    series: Mapping[str, tuple[str, Mapping[str, float]]],
+    outcomes: Mapping[str, bool],
+    options: ReportOptions,
+) -> dict[str, Any]:
+    """``name``'s Brier minus ``baseline``'s on the hypotheses both forecast, paired."""
+    forecasts, reference = series[name][1], series[baseline][1]
+    ids = [h for h in forecasts if h in reference]
+    difference, (low, high) = paired_difference(
+        [forecasts[h] for h in ids],
+        [reference[h] for h in ids],
+        [outcomes[h] for h in ids],
+        seed=options.seed,
+        resamples=options.resamples,
+        level=options.level,
+    )
+    return {
+        "forecaster": name,
+        "baseline": baseline,
+        "n": len(ids),
+        "brier_difference": difference,
+        "brier_difference_low": low,
+        "brier_difference_high": high,
     }
 
 

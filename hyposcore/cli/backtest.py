@@ -214,8 +214,31 @@ def _first_persona(report: dict[str, Any]) -> int:
     return kinds.index("persona") if "persona" in kinds else -1
 
 
+def comparisons_table(report: dict[str, Any]) -> Table:
+    level = report["settings"]["level"]
+    table = Table(
+        title="Brier against the baselines",
+        caption=f"Paired bootstrap {level:.0%} interval of the difference; below 0: better "
+        "than the baseline.",
+    )
+    table.add_column("forecaster")
+    table.add_column("baseline")
+    table.add_column("n", justify="right")
+    table.add_column(f"Brier difference [{level:.0%}]", justify="right", no_wrap=True)
+    for row in report["comparisons"]:
+        table.add_row(
+            row["forecaster"],
+            row["baseline"],
+            str(row["n"]),
+            f"{row['brier_difference']:+.3f} [{row['brier_difference_low']:+.3f}, "
+            f"{row['brier_difference_high']:+.3f}]",
+        )
+    return table
+
+
 def show_report(report: dict[str, Any]) -> None:
     console.print(report_table(report))
+    console.print(comparisons_table(report))
     console.print(Text(f"as-of rule: {report['settings']['as_of_rule']}", style="dim"))
 
 

@@ -32,6 +32,7 @@ def test_the_list_and_a_report_serve_the_stored_numbers(client: TestClient, db: 
     assert body["name"] == "baseline"
     assert body["n"] == first["n"] == 5
     assert body["forecasters"] == first["forecasters"]
+    assert body["comparisons"] == first["comparisons"]
     assert [h["hypothesis_id"] for h in body["hypotheses"]] == [
         h["hypothesis_id"] for h in first["hypotheses"]
     ]
@@ -70,6 +71,8 @@ def test_the_view_shows_the_grades_and_an_accessible_diagram(
     html = page.text
     for forecaster in report["forecasters"]:
         assert f"{forecaster['brier']:.3f} [{forecaster['brier_low']:.3f}" in html
+    for c in report["comparisons"]:
+        assert f"{c['brier_difference']:+.3f} [{c['brier_difference_low']:+.3f}" in html
     # Titles are escaped like any stored text.
     assert "Hypothesis &lt;h-bt000001&gt;" in html
     svg_text = re.search(r"<svg[^>]*reliability-chart.*?</svg>", html, re.S)

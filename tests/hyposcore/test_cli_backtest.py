@@ -67,6 +67,12 @@ def test_the_table_shows_every_forecaster_with_intervals(bundled: None) -> None:
         assert label in result.stdout
     assert "Brier [90%]" in result.stdout
     assert "[low, high]: bootstrap 90% interval" in result.stdout
+    assert "Brier against the baselines" in result.stdout
+    report = _json(FAST)
+    difference = report["comparisons"][0]
+    assert f"{difference['brier_difference']:+.3f} [{difference['brier_difference_low']:+.3f}" in (
+        result.stdout
+    )
 
 
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:

@@ -174,3 +174,31 @@ def test_a_hypothesis_never_weighs_its_own_forecasts() -> None:
 def test_a_persona_without_another_record_keeps_the_prior() -> None:
     folds = loo_believability({"h1": {"a": [0.9]}, "h2": {"b": [0.2]}}, {"h1": True, "h2": False})
     assert folds["h1"] == {"a": 1.0, "b": update_believability(0.04, 1)}
+
+
+def test_paired_difference_by_hand_and_against_separate_resamples() -> None:
+    import numpy as np
+
+    from scoring.forecasts import paired_difference
+
+    p = [0.9, 0.2, 0.6, 0.4, 0.7, 0.1]
+    q = [0.5] * 6
+    y = [True, False, True, False, False, True]
+    difference, (low, high) = paired_difference(p, q, y, seed=4, resamples=400)
+    assert difference == pytest.approx(brier_score(p, y) - 0.25)
+    # The same resamples, drawn by hand, each graded twice.
+    rows = np.random.default_rng(4).integers(0, 6, size=(400, 6)).tolist()
+    target = [1.0 if o else 0.0 for o in y]
+    diffs = sorted(
+        sum((p[i] - target[i]) ** 2 - (q[i] - target[i]) ** 2 for i in row) / 6 for row in rows
+    )
+    assert low == pytest.approx(float(np.quantile(diffs, 0.05)))
+    assert high == pytest.approx(float(np.quantile(diffs, 0.95)))
+    assert low <= difference <= high
+
+
+def test_paired_difference_of_identical_forecasters_is_exactly_zero() -> None:
+    from scoring.forecasts import paired_difference
+
+    p = [0.3, 0.8, 0.55]
+    assert paired_difference(p, p, [True, False, True], seed=0) == (0.0, (0.0, 0.0))

@@ -169,6 +169,18 @@ def test_report_grades_every_forecaster_against_its_rows() -> None:
     assert report["hypotheses"][0]["personas"]["theorist"] == theorist
     assert graded["theorist"]["kind"] == "persona" and graded["theorist"]["n"] == 5
     assert sum(b["count"] for b in graded["composite"]["reliability"]) == 5
+    pairs = {(c["forecaster"], c["baseline"]): c for c in report["comparisons"]}
+    assert set(pairs) == {
+        (rating, baseline)
+        for rating in ("exchange rating", "composite")
+        for baseline in ("always 0.5", "base rate (training folds)")
+    }
+    against_half = pairs[("exchange rating", "always 0.5")]
+    assert against_half["brier_difference"] == pytest.approx(
+        graded["exchange rating"]["brier"] - 0.25
+    )
+    assert against_half["brier_difference_low"] <= against_half["brier_difference"]
+    assert against_half["brier_difference"] <= against_half["brier_difference_high"]
 
 
 def test_a_leaked_answer_about_the_held_out_hypothesis_moves_none_of_its_weights() -> None:
