@@ -31,6 +31,7 @@ Name = Annotated[
 
 # The series the diagram draws: the blind exchange rating and the composite.
 CHARTED = ("exchange rating", "composite")
+PAGE_SIZE = 100
 
 
 @router.get("", response_model=Paginated[BacktestSummaryOut])
@@ -51,6 +52,13 @@ def get_one(session: SessionDep, name: Name) -> BacktestReportOut:
     """A stored backtest: every forecaster's Brier score, log loss and AUC with bootstrap
     intervals, its reliability bins, and each hypothesis as it was forecast."""
     return report_out(get_report(session, name=name))
+
+
+@web_router.get("/web/backtests", response_class=HTMLResponse, name="web_backtests")
+def backtests_page(request: Request, session: SessionDep) -> HTMLResponse:
+    """The stored backtests, newest first, with the blind exchange rating's Brier score."""
+    reports = [summary_out(row) for row in list_reports(session, limit=PAGE_SIZE)]
+    return render_page(request, "backtests.html", {"reports": reports})
 
 
 @web_router.get("/web/backtests/{name}", response_class=HTMLResponse, name="web_backtest")

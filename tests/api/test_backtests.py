@@ -92,3 +92,14 @@ def test_the_view_shows_the_grades_and_an_accessible_diagram(
     for name in ("exchange rating", "composite"):
         row = next(f for f in report["forecasters"] if f["name"] == name)
         assert dots[name] == sum(1 for b in row["reliability"] if b["count"])
+
+
+def test_the_list_view_links_every_stored_report(client: TestClient, db: Database) -> None:
+    empty = client.get("/web/backtests")
+    assert empty.status_code == 200
+    assert "No backtest has been saved yet" in empty.text
+    report = seed_report(db, "baseline")
+    html = client.get("/web/backtests").text
+    assert 'href="/web/backtests/baseline"' in html
+    assert f"{report['forecasters'][0]['brier']:.3f}" in html
+    assert 'href="/web/backtests"' in client.get("/").text  # the site's navigation

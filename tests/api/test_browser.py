@@ -141,6 +141,7 @@ def _views(seeded: Seeded) -> list[tuple[str, str]]:
         ("leaderboard", "/web/leaderboard"),
         (f"evaluation-{seeded.evaluation_id}", f"/web/evaluations/{seeded.evaluation_id}"),
         ("workers", "/web/workers"),
+        ("backtests", "/web/backtests"),
         (f"backtest-{BACKTEST}", f"/web/backtests/{BACKTEST}"),
     ]
 

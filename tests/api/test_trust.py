@@ -103,6 +103,7 @@ def _every_route(
         "/web/genes/MTOR",
         f"/web/hypotheses/{HYPOTHESIS}",
         "/web/leaderboard",
+        "/web/backtests",
         f"/web/backtests/{BACKTEST}",
         "/static/style.css",
         # Errors: 404 (JSON and HTML), 405, 422.
