@@ -16,7 +16,17 @@ from api.docs import install_offline_docs
 from api.errors import install_error_handlers
 from api.middleware import BodySizeLimit, RequestLog
 from api.openapi import install_openapi
-from api.routers import badges, evaluations, exchange, genes, hypotheses, ops, web, web_ops
+from api.routers import (
+    backtests,
+    badges,
+    evaluations,
+    exchange,
+    genes,
+    hypotheses,
+    ops,
+    web,
+    web_ops,
+)
 from api.security import SecurityHeaders, TrustedHosts
 from common.logs import configure_logging
 from common.settings import Settings, get_settings
@@ -57,6 +67,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_openapi(app)
     for module in (hypotheses, evaluations, exchange, genes, badges, ops, web, web_ops):
         app.include_router(module.router)
+    app.include_router(backtests.router)
+    app.include_router(backtests.web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_offline_docs(app)
     # Innermost first: the log sees every request, including those the host check and the

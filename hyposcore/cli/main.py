@@ -13,6 +13,7 @@ from hyposcore.cli import db, help, importing, workers
 from hyposcore.cli import publish as publish_cli
 from hyposcore.cli import status as status_cli
 from hyposcore.cli import token as token_cli
+from hyposcore.cli.backtest import backtest as backtest_command
 from hyposcore.cli.common import console
 from hyposcore.cli.debate import debate as debate_command
 from hyposcore.cli.demo import demo as demo_command
@@ -30,6 +31,7 @@ app.add_typer(token_cli.app, name="token")
 app.command("serve")(serve_command)
 app.add_typer(importing.app, name="import")
 app.command("debate")(debate_command)
+app.command("backtest")(backtest_command)
 app.command("demo")(demo_command)
 app.command("queue")(workers.queue)
 app.command("status")(status_cli.status)

@@ -4,6 +4,7 @@ One module per part of the schema; everything is re-exported here, so callers im
 ``storage.models``.
 """
 
+from storage.models.backtests import BacktestReport
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from storage.models.enums import (
     ACTIVE_STATES,
@@ -46,6 +47,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "TERMINAL_STATES",
     "ApiToken",
+    "BacktestReport",
     "Base",
     "DebateTurn",
     "Direction",

@@ -23,11 +23,13 @@ from storage.queries.workers import record_beat
 from tests.api.seed import HYPOTHESIS, Seeded, seed
 from tests.conftest import REPO_ROOT
 from tests.servers import free_port, in_ci
+from tests.workers.backtest_items import seed_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 BLOCKING_IMPACTS = {"serious", "critical"}
+BACKTEST = "bundled-day-before"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -64,6 +66,7 @@ def seeded_db(tmp_path: Path) -> Iterator[tuple[Database, Seeded]]:
             backend="evidence",
             broker="embedded sqlite",
         )
+    seed_report(database, BACKTEST)
     yield database, seeded
     database.dispose()
 
@@ -138,6 +141,8 @@ def _views(seeded: Seeded) -> list[tuple[str, str]]:
         ("leaderboard", "/web/leaderboard"),
         (f"evaluation-{seeded.evaluation_id}", f"/web/evaluations/{seeded.evaluation_id}"),
         ("workers", "/web/workers"),
+        ("backtests", "/web/backtests"),
+        (f"backtest-{BACKTEST}", f"/web/backtests/{BACKTEST}"),
     ]
 
 
@@ -172,6 +177,10 @@ def test_every_view_renders_offline_and_passes_an_accessibility_audit(
             for name, path in _views(seeded):
                 response = page.goto(f"{server}{path}", wait_until="networkidle")
                 assert response is not None and response.status == 200, path
+                if path.startswith("/web/backtests/"):
+                    # The reliability diagram is drawn, not just present in the markup.
+                    box = page.locator("svg.reliability-chart").bounding_box()
+                    assert box is not None and box["width"] > 300 and box["height"] > 300
                 page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
                 results = Axe().run(page)
                 for violation in results.response["violations"]:

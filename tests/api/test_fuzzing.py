@@ -26,9 +26,11 @@ from common.settings import Settings
 from storage.db import Database
 from storage.queries.tokens import create_token
 from tests.api.seed import HYPOTHESIS, seed
+from tests.workers.backtest_items import seed_report
 
 # Examples per operation and mode: enough to reach every documented status in a few seconds.
 MAX_EXAMPLES = 12
+BACKTEST = "fuzzed-report"  # a stored backtest report, so that its answer meets the schema too
 ROUND_DEFAULTS = {"min_rounds": 2, "max_rounds": 8}
 _RULE = re.compile(r"^(\w+) <= (\w+)$")
 
@@ -80,6 +82,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, 
     database = Database(f"sqlite:///{folder / 'fuzz.db'}")
     database.upgrade()
     seed(database)
+    seed_report(database, BACKTEST)
     with database.transaction() as session:
         token = create_token(session, name="fuzz").plain
     # Explicit, not from the environment: a module fixture is built before the autouse
@@ -155,7 +158,7 @@ def _fuzz(
 
 def _failures(app: FastAPI, headers: dict[str, str]) -> list[str]:
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    stored = {"hypothesis_id": HYPOTHESIS, "symbol": "MTOR", "evaluation_id": 1}
+    stored = {"hypothesis_id": HYPOTHESIS, "symbol": "MTOR", "evaluation_id": 1, "name": BACKTEST}
     found: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()

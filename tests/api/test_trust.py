@@ -17,8 +17,10 @@ from common.settings import Settings
 from storage.db import Database
 from tests.api.conftest import auth
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded
+from tests.workers.backtest_items import seed_report
 
 EVIL = "evil.example"
+BACKTEST = "trusted-report"
 SNIPPETS = [f"/badges/hypotheses/{HYPOTHESIS}.html", "/badges/genes/MTOR.html"]
 
 
@@ -88,6 +90,7 @@ def _every_route(
         "hypothesis_id": HYPOTHESIS,
         "symbol": "MTOR",
         "evaluation_id": str(seeded.evaluation_id),
+        "name": BACKTEST,
     }
     for template, item in document["paths"].items():
         path = re.sub(r"\{(\w+)\}", lambda m: known[m.group(1)], template)
@@ -100,6 +103,8 @@ def _every_route(
         "/web/genes/MTOR",
         f"/web/hypotheses/{HYPOTHESIS}",
         "/web/leaderboard",
+        "/web/backtests",
+        f"/web/backtests/{BACKTEST}",
         "/static/style.css",
         # Errors: 404 (JSON and HTML), 405, 422.
         "/hypotheses/h-nope",
@@ -116,8 +121,9 @@ def _every_route(
 
 
 def test_every_response_carries_nosniff_and_documents_carry_a_csp(
-    client: TestClient, seeded: Seeded, token: str
+    client: TestClient, seeded: Seeded, token: str, db: Database
 ) -> None:
+    seed_report(db, BACKTEST)
     statuses = set()
     document = client.get("/openapi.json").json()
     for method, path, options in _every_route(document, seeded):

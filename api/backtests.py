@@ -1,0 +1,139 @@
+"""The backtest reports the API and the views serve: schemas, and a stored report as one.
+
+A stored report is the JSON document ``workers.backtest_report`` computed; it is validated
+into these models as is, nothing recomputed, so ``hyposcore backtest --json``, the API and the
+web view show the same numbers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, JsonValue
+
+from storage.queries.backtests import StoredReport
+
+
+class ReliabilityBinOut(BaseModel):
+    low: float
+    high: float
+    count: int
+    mean_forecast: float | None = Field(description="Mean forecast in the bin; null if empty.")
+    observed: float | None = Field(description="Share validated in the bin; null if empty.")
+
+
+class ForecasterOut(BaseModel):
+    """One forecaster's grades; ``*_low``/``*_high`` bound the bootstrap interval (null when
+    undefined, as for an AUC with one outcome only)."""
+
+    name: str
+    kind: Literal["rating", "baseline", "persona"]
+    n: int
+    brier: float
+    brier_low: float | None
+    brier_high: float | None
+    log_loss: float
+    log_loss_low: float | None
+    log_loss_high: float | None
+    auc: float | None
+    auc_low: float | None
+    auc_high: float | None
+    reliability: list[ReliabilityBinOut]
+
+
+class ComparisonOut(BaseModel):
+    """A rating's Brier score minus a baseline's on the same hypotheses; below 0 is better.
+    The interval is the paired bootstrap interval of the difference."""
+
+    forecaster: str
+    baseline: str
+    n: int
+    brier_difference: float
+    brier_difference_low: float
+    brier_difference_high: float
+
+
+class BacktestHypothesisOut(BaseModel):
+    """One resolved hypothesis as the backtest saw it, as of ``as_of``."""
+
+    hypothesis_id: str
+    title: str
+    validated: bool
+    resolved_on: date
+    as_of: date
+    evidence_kept: int
+    evidence_total: int
+    quality: float
+    exchange_rating: float
+    composite: float | None
+    base_rate: float
+    personas: dict[str, float] = Field(description="Each persona's final probability.")
+    believability: dict[str, float] = Field(
+        description="The weights learned from the other hypotheses (leave-one-out)."
+    )
+
+
+class BacktestSettingsOut(BaseModel):
+    horizon_days: int
+    as_of_rule: str
+    believability: str
+    debate: dict[str, JsonValue]
+    weights_hash: str
+    market_liquidity: float
+    seed: int
+    resamples: int
+    level: float = Field(description="Level of every bootstrap interval, e.g. 0.9.")
+    bins: int
+
+
+class BacktestReportOut(BaseModel):
+    name: str
+    created_at: datetime
+    version: int
+    n: int
+    validated: int
+    refuted: int
+    settings: BacktestSettingsOut
+    forecasters: list[ForecasterOut]
+    comparisons: list[ComparisonOut]
+    hypotheses: list[BacktestHypothesisOut]
+    links: dict[str, str]
+
+
+class BacktestSummaryOut(BaseModel):
+    name: str
+    created_at: datetime
+    horizon_days: int
+    n: int
+    exchange_rating_brier: float | None
+    base_rate_brier: float | None
+    links: dict[str, str]
+
+
+def report_links(name: str) -> dict[str, str]:
+    return {"self": f"/backtests/{name}", "page": f"/web/backtests/{name}"}
+
+
+def report_out(stored: StoredReport) -> BacktestReportOut:
+    return BacktestReportOut.model_validate(
+        {
+            **stored.report,
+            "name": stored.name,
+            "created_at": stored.created_at,
+            "links": report_links(stored.name),
+        }
+    )
+
+
+def summary_out(stored: StoredReport) -> BacktestSummaryOut:
+    brier = {row["name"]: row["brier"] for row in stored.report.get("forecasters", [])}
+    return BacktestSummaryOut(
+        name=stored.name,
+        created_at=stored.created_at,
+        horizon_days=stored.horizon_days,
+        n=stored.n,
+        exchange_rating_brier=brier.get("exchange rating"),
+        base_rate_brier=brier.get("base rate (training folds)"),
+        links=report_links(stored.name),
+    )

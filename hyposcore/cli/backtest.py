@@ -1,0 +1,302 @@
+"""``hyposcore backtest``: how well the ratings forecast resolved hypotheses, without hindsight.
+
+Every resolved hypothesis is debated as of ``--horizon-days`` before its resolution, in this
+process (``--local``, the only mode so far: the worker-pipeline path is not built yet), its
+personas weighed leave-one-out, and the exchange rating, the composite, each persona and two
+baselines are graded (``workers.backtest_report``). ``--save NAME`` stores the report, and
+``--compare A B`` sets two stored reports side by side.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from common.settings import get_settings
+from common.text import terminal_safe
+from debates.backends import registry
+from debates.config import validate_config
+from debates.types import DebateConfig
+from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from scoring.forecasts import DEFAULT_BINS, DEFAULT_RESAMPLES
+from storage.queries.backtests import (
+    ReportNameError,
+    check_name_free,
+    check_report_name,
+    get_report,
+    save_report,
+)
+from workers.backtest import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS, BacktestError, run_local
+from workers.backtest_report import ReportOptions, build_report
+
+
+@friendly_errors
+def backtest(
+    horizon_days: int = typer.Option(
+        DEFAULT_HORIZON_DAYS,
+        "--horizon-days",
+        min=1,
+        max=MAX_HORIZON_DAYS,
+        help="Debate each hypothesis as of this many days before its resolution date.",
+    ),
+    local: bool = typer.Option(
+        True,
+        "--local/--pipeline",
+        help="Debate in this process (the default; the worker-pipeline path is not built yet).",
+    ),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap resampling."),
+    resamples: int = typer.Option(
+        DEFAULT_RESAMPLES, "--resamples", min=1, max=100_000, help="Bootstrap resamples."
+    ),
+    bins: int = typer.Option(
+        DEFAULT_BINS, "--bins", min=1, max=20, help="Bins of the reliability diagram."
+    ),
+    save: str | None = typer.Option(None, "--save", help="Store the report under this name."),
+    replace: bool = typer.Option(False, "--replace", help="With --save: replace a stored one."),
+    compare: tuple[str, str] | None = typer.Option(
+        None, "--compare", help="Compare two stored reports, A then B; nothing is run."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Grade the exchange rating, the composite and every persona on the resolved hypotheses,
+    each debated blind as of a horizon before its resolution, with believability learned
+    leave-one-out; Brier, log loss and AUC with bootstrap 90% intervals, against always-0.5
+    and the training folds' base rate."""
+    if compare is not None:
+        compare_reports(*compare, as_json=as_json)
+        return
+    if not local:
+        err_console.print(
+            Text("error: the worker-pipeline backtest is not built yet; use --local (--pipeline)")
+        )
+        raise typer.Exit(2)
+    if save is not None:
+        _check_name(save, "--save", replace=replace)
+    report = run_backtest(
+        horizon_days=horizon_days, seed=seed, resamples=resamples, bins=bins, quiet=as_json
+    )
+    if save is not None:
+        _store(save, report, replace=replace)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+        return
+    show_report(report)
+    if save is not None:
+        console.print(Text(f"saved as {save!r}"))
+
+
+def run_backtest(
+    *, horizon_days: int, seed: int, resamples: int, bins: int, quiet: bool
+) -> dict[str, Any]:
+    settings = get_settings()
+    config = validate_config(
+        DebateConfig(
+            backend=settings.backend,
+            min_rounds=settings.min_rounds,
+            max_rounds=settings.max_rounds,
+        )
+    )
+    agent = registry.create_from_settings(config.backend, model=config.model)
+    database = open_database(settings)
+    progress = Progress(
+        TextColumn("debating as of"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    )
+    task = progress.add_task("", total=None)
+    try:
+        with progress:
+            items = run_local(
+                database,
+                horizon_days=horizon_days,
+                config=config,
+                backend=agent,
+                on_start=lambda total: progress.update(task, total=total),
+                on_done=lambda h: progress.update(task, advance=1, description=h),
+            )
+    except BacktestError as exc:
+        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+    options = ReportOptions(
+        horizon_days=horizon_days,
+        seed=seed,
+        resamples=resamples,
+        bins=bins,
+        liquidity=settings.market_liquidity,
+        interval_level=settings.interval_level,
+    )
+    return build_report(items, config, options)
+
+
+def _check_name(name: str, option: str, *, replace: bool) -> None:
+    """Refuse a bad or taken name before the run rather than after it."""
+    try:
+        check_report_name(name, field=option)
+        if not replace:
+            database = open_database()
+            try:
+                with database.sessions() as session:
+                    check_name_free(session, name=name, field=option)
+            finally:
+                database.dispose()
+    except ReportNameError as exc:
+        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
+        raise typer.Exit(2) from None
+
+
+def _store(name: str, report: dict[str, Any], *, replace: bool) -> None:
+    database = open_database()
+    try:
+        with database.transaction() as session:
+            save_report(
+                session,
+                name=name,
+                report=report,
+                horizon_days=report["settings"]["horizon_days"],
+                replace=replace,
+            )
+    except ReportNameError as exc:
+        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
+        raise typer.Exit(2) from None
+    finally:
+        database.dispose()
+
+
+def _cell(value: float | None, low: float | None = None, high: float | None = None) -> str:
+    if value is None:
+        return "—"
+    if low is None or high is None:
+        return f"{value:.3f}"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def report_table(report: dict[str, Any]) -> Table:
+    level = report["settings"]["level"]
+    table = Table(
+        title=f"Backtest: n = {report['n']} ({report['validated']} validated, "
+        f"{report['refuted']} refuted), as of {report['settings']['horizon_days']} day(s) "
+        "before each resolution",
+        caption=f"\\[low, high]: bootstrap {level:.0%} interval over hypotheses. Lower Brier "
+        "and log loss are better; AUC 0.5 is chance.",
+    )
+    table.add_column("forecaster")
+    table.add_column("n", justify="right")
+    table.add_column(f"Brier [{level:.0%}]", justify="right", no_wrap=True)
+    table.add_column("log loss", justify="right")
+    table.add_column(f"AUC [{level:.0%}]", justify="right", no_wrap=True)
+    first_persona = _first_persona(report)
+    for index, row in enumerate(report["forecasters"]):
+        if index == first_persona:
+            table.add_section()
+        table.add_row(
+            Text(terminal_safe(row["name"])),
+            str(row["n"]),
+            _cell(row["brier"], row["brier_low"], row["brier_high"]),
+            _cell(row["log_loss"]),
+            _cell(row["auc"], row["auc_low"], row["auc_high"]),
+        )
+    return table
+
+
+def _first_persona(report: dict[str, Any]) -> int:
+    kinds = [row["kind"] for row in report["forecasters"]]
+    return kinds.index("persona") if "persona" in kinds else -1
+
+
+def comparisons_table(report: dict[str, Any]) -> Table:
+    level = report["settings"]["level"]
+    table = Table(
+        title="Brier against the baselines",
+        caption=f"Paired bootstrap {level:.0%} interval of the difference; below 0: better "
+        "than the baseline.",
+    )
+    table.add_column("forecaster")
+    table.add_column("baseline")
+    table.add_column("n", justify="right")
+    table.add_column(f"Brier difference [{level:.0%}]", justify="right", no_wrap=True)
+    for row in report["comparisons"]:
+        table.add_row(
+            row["forecaster"],
+            row["baseline"],
+            str(row["n"]),
+            f"{row['brier_difference']:+.3f} [{row['brier_difference_low']:+.3f}, "
+            f"{row['brier_difference_high']:+.3f}]",
+        )
+    return table
+
+
+def show_report(report: dict[str, Any]) -> None:
+    console.print(report_table(report))
+    console.print(comparisons_table(report))
+    console.print(Text(f"as-of rule: {report['settings']['as_of_rule']}", style="dim"))
+
+
+def compare_reports(first: str, second: str, *, as_json: bool) -> None:
+    """Two stored reports side by side: each forecaster's Brier in A, in B, and B - A."""
+    database = open_database()
+    try:
+        with database.sessions() as session:
+            a = get_report(session, name=first)
+            b = get_report(session, name=second)
+    finally:
+        database.dispose()
+    rows = compared_rows(a.report, b.report)
+    if as_json:
+        typer.echo(json.dumps({"a": first, "b": second, "forecasters": rows}, indent=2))
+        return
+    table = Table(title=f"Backtest {first!r} (A) against {second!r} (B)")
+    table.add_column("forecaster")
+    for label in ("A", "B"):
+        table.add_column(f"n {label}", justify="right")
+        table.add_column(f"Brier {label} [90%]", justify="right", no_wrap=True)
+    table.add_column("B − A", justify="right")
+    for row in rows:
+        cells = []
+        for side in ("a", "b"):
+            graded = row[side]
+            cells += (
+                ["", "—"]
+                if graded is None
+                else [
+                    str(graded["n"]),
+                    _cell(graded["brier"], graded["brier_low"], graded["brier_high"]),
+                ]
+            )
+        diff = row["brier_difference"]
+        table.add_row(Text(terminal_safe(row["name"])), *cells, _signed(diff))
+    console.print(table)
+
+
+def compared_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every forecaster of either report, A's order first; the Brier difference where both."""
+    by_a = {row["name"]: row for row in a["forecasters"]}
+    by_b = {row["name"]: row for row in b["forecasters"]}
+    names = list(by_a) + [name for name in by_b if name not in by_a]
+    keys = ("n", "brier", "brier_low", "brier_high", "log_loss", "auc")
+    rows = []
+    for name in names:
+        left, right = by_a.get(name), by_b.get(name)
+        rows.append(
+            {
+                "name": name,
+                "a": {k: left[k] for k in keys} if left else None,
+                "b": {k: right[k] for k in keys} if right else None,
+                "brier_difference": right["brier"] - left["brier"] if left and right else None,
+            }
+        )
+    return rows
+
+
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.3f}"

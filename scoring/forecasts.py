@@ -1,0 +1,287 @@
+"""Grading forecasts of resolved hypotheses: the backtest's scoring rules, intervals and folds.
+
+Everything here is a pure function of probabilities ``p`` (in [0, 1]) and outcomes ``y``
+(True = validated):
+
+- ``brier_score``: mean (p - y)^2; 0.25 for always saying 0.5.
+- ``log_loss``: mean -log of the probability given to what happened, with p clipped to
+  [EPS, 1 - EPS] so that one confident miss costs a large but finite amount.
+- ``auc``: the chance that a validated hypothesis got a higher p than a refuted one, ties
+  counting half (the Mann-Whitney statistic from mid-ranks); None without both outcomes.
+- ``bootstrap_interval``: a percentile interval from resampling hypotheses with replacement,
+  drawn from a seeded numpy Generator so a report is reproducible.
+- ``reliability``: equal-width bins of p with the observed frequency in each.
+- ``loo_base_rate`` and ``loo_believability``: what a forecaster could have known about a
+  held-out hypothesis from the *other* resolved hypotheses only (leave-one-out), so no
+  hypothesis is graded with anything learned from its own outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from scoring.calibration import PRIOR, brier, mean_brier, update_believability
+
+# Clip for the log loss: -log(1e-6) = 13.8 is the most one forecast can cost.
+EPS = 1e-6
+DEFAULT_LEVEL = 0.9
+DEFAULT_RESAMPLES = 2000
+DEFAULT_BINS = 5
+
+Array = npt.NDArray[np.float64]
+Metric = Callable[[Array, Array], float | None]
+
+
+class ForecastError(ValueError):
+    """Forecasts that cannot be graded: a bad probability, lengths that differ, nothing at all."""
+
+
+def _arrays(p: Sequence[float], y: Sequence[bool]) -> tuple[Array, Array]:
+    if len(p) != len(y):
+        raise ForecastError(f"{len(p)} probabilities but {len(y)} outcomes")
+    if not p:
+        raise ForecastError("no forecasts to grade")
+    probabilities = np.asarray(p, dtype=np.float64)
+    bad = np.flatnonzero(
+        ~(np.isfinite(probabilities) & (probabilities >= 0) & (probabilities <= 1))
+    )
+    if bad.size:
+        i = int(bad[0])
+        raise ForecastError(f"probability #{i} must be in [0, 1], got {p[i]!r}")
+    return probabilities, np.asarray(y, dtype=np.float64)
+
+
+def brier_score(p: Sequence[float], y: Sequence[bool]) -> float:
+    probabilities, outcomes = _arrays(p, y)
+    return _brier(probabilities, outcomes)
+
+
+def log_loss(p: Sequence[float], y: Sequence[bool], *, eps: float = EPS) -> float:
+    probabilities, outcomes = _arrays(p, y)
+    return _log_loss(probabilities, outcomes, eps)
+
+
+def auc(p: Sequence[float], y: Sequence[bool]) -> float | None:
+    probabilities, outcomes = _arrays(p, y)
+    return _auc(probabilities, outcomes)
+
+
+def _brier(p: Array, y: Array) -> float:
+    return float(np.mean((p - y) ** 2))
+
+
+def _log_loss(p: Array, y: Array, eps: float = EPS) -> float:
+    clipped = np.clip(p, eps, 1.0 - eps)
+    return float(-np.mean(y * np.log(clipped) + (1.0 - y) * np.log(1.0 - clipped)))
+
+
+def mid_ranks(values: Array) -> Array:
+    """1-based ranks, tied values sharing the mean of the ranks they span."""
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    first = np.cumsum(counts) - counts + 1.0
+    return (first + (counts - 1.0) / 2.0)[inverse]
+
+
+def _auc(p: Array, y: Array) -> float | None:
+    positives = float(y.sum())
+    negatives = float(y.size - positives)
+    if positives == 0 or negatives == 0:
+        return None
+    rank_sum = float(mid_ranks(p)[y == 1].sum())
+    return (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives)
+
+
+METRICS: dict[str, Metric] = {"brier": _brier, "log_loss": _log_loss, "auc": _auc}
+
+
+def bootstrap_interval(
+    p: Sequence[float],
+    y: Sequence[bool],
+    metric: Metric,
+    *,
+    seed: int,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+) -> tuple[float, float] | None:
+    """The central ``level`` percentile interval of ``metric`` over resampled hypotheses.
+
+    Resamples where the metric is undefined (an AUC with one outcome only) are left out; None
+    when none is defined. The same seed draws the same resamples for every forecaster of the
+    same hypotheses, so their intervals are paired.
+    """
+    probabilities, outcomes = _arrays(p, y)
+    return _percentile_interval(
+        probabilities.size,
+        lambda row: metric(probabilities[row], outcomes[row]),
+        seed=seed,
+        resamples=resamples,
+        level=level,
+    )
+
+
+def _percentile_interval(
+    size: int,
+    statistic: Callable[[npt.NDArray[np.int64]], float | None],
+    *,
+    seed: int,
+    resamples: int,
+    level: float,
+) -> tuple[float, float] | None:
+    if resamples < 1:
+        raise ForecastError(f"resamples must be >= 1, got {resamples}")
+    if not 0.0 < level < 1.0:
+        raise ForecastError(f"level must be strictly between 0 and 1, got {level!r}")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, size, size=(resamples, size))
+    values = [statistic(row) for row in rows]
+    defined = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    if defined.size == 0:
+        return None
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(defined, [tail, 1.0 - tail])
+    return float(low), float(high)
+
+
+def paired_difference(
+    p: Sequence[float],
+    q: Sequence[float],
+    y: Sequence[bool],
+    *,
+    seed: int,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+) -> tuple[float, tuple[float, float]]:
+    """Brier of ``p`` minus Brier of ``q`` on the same hypotheses, with its paired interval.
+
+    Each resample grades both forecasters on the same hypotheses (the resamples of
+    ``bootstrap_interval`` with the same seed), so the interval is of the difference itself:
+    much narrower than the two separate intervals suggest when the forecasts move together.
+    Below 0, ``p`` is the better forecaster.
+    """
+    first, outcomes = _arrays(p, y)
+    second, _ = _arrays(q, y)
+    losses = (first - outcomes) ** 2 - (second - outcomes) ** 2
+    interval = _percentile_interval(
+        losses.size,
+        lambda row: float(losses[row].mean()),
+        seed=seed,
+        resamples=resamples,
+        level=level,
+    )
+    assert interval is not None  # a mean is defined on every resample
+    return float(losses.mean()), interval
+
+
+@dataclass(frozen=True)
+class Graded:
+    """One forecaster's grades over ``n`` hypotheses, each with its bootstrap interval."""
+
+    n: int
+    brier: float
+    brier_interval: tuple[float, float] | None
+    log_loss: float
+    log_loss_interval: tuple[float, float] | None
+    auc: float | None
+    auc_interval: tuple[float, float] | None
+
+
+def grade(
+    p: Sequence[float],
+    y: Sequence[bool],
+    *,
+    seed: int,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+) -> Graded:
+    """Brier, log loss and AUC of ``p`` with their intervals (one seed for all three)."""
+    probabilities, outcomes = _arrays(p, y)
+
+    def interval(metric: Metric) -> tuple[float, float] | None:
+        return bootstrap_interval(p, y, metric, seed=seed, resamples=resamples, level=level)
+
+    return Graded(
+        n=probabilities.size,
+        brier=_brier(probabilities, outcomes),
+        brier_interval=interval(_brier),
+        log_loss=_log_loss(probabilities, outcomes),
+        log_loss_interval=interval(_log_loss),
+        auc=_auc(probabilities, outcomes),
+        auc_interval=interval(_auc),
+    )
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    low: float
+    high: float
+    count: int
+    mean_forecast: float | None  # None for an empty bin
+    observed: float | None  # share validated among the bin's hypotheses
+
+
+def reliability(
+    p: Sequence[float], y: Sequence[bool], *, bins: int = DEFAULT_BINS
+) -> list[ReliabilityBin]:
+    """Equal-width bins over [0, 1]; the last one includes 1."""
+    probabilities, outcomes = _arrays(p, y)
+    if bins < 1:
+        raise ForecastError(f"bins must be >= 1, got {bins}")
+    index = np.minimum((probabilities * bins).astype(np.int64), bins - 1)
+    result = []
+    for b in range(bins):
+        members = index == b
+        count = int(members.sum())
+        result.append(
+            ReliabilityBin(
+                low=b / bins,
+                high=(b + 1) / bins,
+                count=count,
+                mean_forecast=float(probabilities[members].mean()) if count else None,
+                observed=float(outcomes[members].mean()) if count else None,
+            )
+        )
+    return result
+
+
+def loo_base_rate(y: Sequence[bool]) -> list[float]:
+    """For each hypothesis, the share validated among the others (its training folds)."""
+    if len(y) < 2:
+        raise ForecastError("a leave-one-out base rate needs at least two outcomes")
+    total = sum(1 for outcome in y if outcome)
+    return [(total - (1 if outcome else 0)) / (len(y) - 1) for outcome in y]
+
+
+def loo_believability(
+    stated: Mapping[str, Mapping[str, Sequence[float]]],
+    outcomes: Mapping[str, bool],
+) -> dict[str, dict[str, float]]:
+    """Each held-out hypothesis's believabilities, learned from the other hypotheses only.
+
+    ``stated[hypothesis][persona]`` are the probabilities the persona stated about it. The rule
+    is the ledger's (``scoring.calibration``): per-hypothesis Brier, its mean over the
+    persona's record, ``update_believability``. A persona with no record outside the held-out
+    hypothesis keeps the prior, as an uncalibrated persona does in production.
+    """
+    per_hypothesis = {
+        h: {persona: brier(list(ps), outcomes[h]) for persona, ps in by_persona.items() if ps}
+        for h, by_persona in stated.items()
+    }
+    personas = sorted({persona for scores in per_hypothesis.values() for persona in scores})
+    folds: dict[str, dict[str, float]] = {}
+    for held_out in per_hypothesis:
+        weights: dict[str, float] = {}
+        for persona in personas:
+            record = [
+                scores[persona]
+                for h, scores in per_hypothesis.items()
+                if h != held_out and persona in scores
+            ]
+            weights[persona] = (
+                update_believability(mean_brier(record), len(record)) if record else PRIOR
+            )
+        folds[held_out] = weights
+    return folds

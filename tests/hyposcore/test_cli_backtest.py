@@ -1,0 +1,130 @@
+"""``hyposcore backtest``: the bundled resolved set graded blind, as JSON and as a table;
+reports stored by name and compared side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hyposcore.cli.common import open_database
+from hyposcore.cli.main import app
+from scoring.forecasts import auc, brier_score
+from storage.importing import import_hypotheses
+from storage.queries.backtests import get_report
+
+runner = CliRunner()
+BUNDLED = Path(__file__).resolve().parents[2] / "hyposcore" / "data" / "hypotheses.yaml"
+FAST = ["--resamples", "200"]
+
+
+@pytest.fixture
+def bundled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    database = open_database()
+    import_hypotheses(database, BUNDLED)
+    database.dispose()
+
+
+def _json(args: list[str]) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["backtest", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_json_grades_the_resolved_set_from_its_own_rows(bundled: None) -> None:
+    report = _json(FAST)
+    rows = report["hypotheses"]
+    assert report["n"] == len(rows) >= 7
+    assert 0 < report["validated"] < report["n"]
+    graded = {f["name"]: f for f in report["forecasters"]}
+    y = [row["validated"] for row in rows]
+    price = [row["exchange_rating"] for row in rows]
+    assert graded["exchange rating"]["brier"] == pytest.approx(brier_score(price, y))
+    assert graded["exchange rating"]["auc"] == pytest.approx(auc(price, y))
+    assert graded["always 0.5"]["brier"] == pytest.approx(0.25)
+    assert {"composite", "base rate (training folds)", "theorist", "skeptic"} <= set(graded)
+    for row in rows:
+        assert row["as_of"] < row["resolved_on"]
+        assert row["evidence_kept"] <= row["evidence_total"]
+    assert any(row["evidence_kept"] < row["evidence_total"] for row in rows)
+    assert report["settings"]["horizon_days"] == 1
+
+
+def test_the_same_seed_gives_the_same_report(bundled: None) -> None:
+    first, second = _json(FAST), _json(FAST)
+    assert first["forecasters"] == second["forecasters"]
+    other = _json([*FAST, "--seed", "5"])
+    assert other["forecasters"][0]["brier"] == first["forecasters"][0]["brier"]
+    assert other["forecasters"][0]["brier_low"] != first["forecasters"][0]["brier_low"]
+
+
+def test_the_table_shows_every_forecaster_with_intervals(bundled: None) -> None:
+    result = runner.invoke(app, ["backtest", *FAST])
+    assert result.exit_code == 0, result.output
+    for label in ("exchange rating", "composite", "always 0.5", "base rate", "theorist"):
+        assert label in result.stdout
+    assert "Brier [90%]" in result.stdout
+    assert "[low, high]: bootstrap 90% interval" in result.stdout
+    assert "Brier against the baselines" in result.stdout
+    report = _json(FAST)
+    difference = report["comparisons"][0]
+    assert f"{difference['brier_difference']:+.3f} [{difference['brier_difference_low']:+.3f}" in (
+        result.stdout
+    )
+
+
+def test_saved_reports_are_stored_and_compared(bundled: None) -> None:
+    saved = runner.invoke(app, ["backtest", *FAST, "--save", "day-before"])
+    assert saved.exit_code == 0, saved.output
+    assert "saved as 'day-before'" in saved.stdout
+    far = runner.invoke(app, ["backtest", *FAST, "--horizon-days", "1500", "--save", "far"])
+    assert far.exit_code == 0, far.output
+    database = open_database()
+    with database.sessions() as session:
+        near_report = get_report(session, name="day-before").report
+        far_report = get_report(session, name="far").report
+    database.dispose()
+    assert far_report["settings"]["horizon_days"] == 1500
+
+    compared = _json(["--compare", "day-before", "far"])
+    assert compared["a"] == "day-before" and compared["b"] == "far"
+    rows = {row["name"]: row for row in compared["forecasters"]}
+    near_price = near_report["forecasters"][0]
+    far_price = far_report["forecasters"][0]
+    assert rows["exchange rating"]["a"]["brier"] == near_price["brier"]
+    assert rows["exchange rating"]["brier_difference"] == pytest.approx(
+        far_price["brier"] - near_price["brier"]
+    )
+    table = runner.invoke(app, ["backtest", "--compare", "day-before", "far"])
+    assert table.exit_code == 0, table.output
+    assert "'day-before' (A) against 'far' (B)" in table.stdout
+    assert f"{far_price['brier'] - near_price['brier']:+.3f}" in table.stdout
+
+
+def test_a_taken_or_bad_name_is_refused_before_anything_runs(bundled: None) -> None:
+    assert runner.invoke(app, ["backtest", *FAST, "--save", "once"]).exit_code == 0
+    again = runner.invoke(app, ["backtest", *FAST, "--save", "once"])
+    assert again.exit_code == 2
+    assert "--save: a backtest report named 'once' exists" in again.output
+    assert runner.invoke(app, ["backtest", *FAST, "--save", "once", "--replace"]).exit_code == 0
+    bad = runner.invoke(app, ["backtest", "--save", "no spaces"])
+    assert bad.exit_code == 2
+    assert "--save: 'no spaces' is not a report name" in bad.output
+    missing = runner.invoke(app, ["backtest", "--compare", "once", "nowhere"])
+    assert missing.exit_code == 2
+    assert "backtest report 'nowhere' does not exist" in missing.output
+
+
+def test_without_resolved_hypotheses_it_says_so() -> None:
+    result = runner.invoke(app, ["backtest"])
+    assert result.exit_code == 2
+    assert "a backtest needs validated and refuted hypotheses" in result.output
+
+
+def test_the_pipeline_mode_is_not_built_and_says_so(bundled: None) -> None:
+    result = runner.invoke(app, ["backtest", "--pipeline"])
+    assert result.exit_code == 2
+    assert "not built yet; use --local" in result.output

@@ -1,0 +1,204 @@
+"""The backtest's grading rules against hand-computed values and independent implementations."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+
+from scoring.calibration import update_believability
+from scoring.forecasts import (
+    EPS,
+    ForecastError,
+    auc,
+    bootstrap_interval,
+    brier_score,
+    grade,
+    log_loss,
+    loo_base_rate,
+    loo_believability,
+    mid_ranks,
+    reliability,
+)
+
+
+def pairwise_auc(p: list[float], y: list[bool]) -> float:
+    """Count every (validated, refuted) pair: 1 if ordered right, 1/2 if tied."""
+    wins = 0.0
+    pairs = 0
+    for (pi, yi), (pj, yj) in itertools.product(zip(p, y, strict=True), repeat=2):
+        if yi and not yj:
+            pairs += 1
+            wins += 1.0 if pi > pj else 0.5 if pi == pj else 0.0
+    return wins / pairs
+
+
+def test_brier_by_hand() -> None:
+    # (0.8-1)^2 + (0.3-0)^2 + (0.5-1)^2 = 0.04 + 0.09 + 0.25 = 0.38, over 3
+    assert brier_score([0.8, 0.3, 0.5], [True, False, True]) == pytest.approx(0.38 / 3)
+    assert brier_score([0.5] * 4, [True, False, False, True]) == pytest.approx(0.25)
+
+
+def test_log_loss_by_hand_and_clipped() -> None:
+    expected = -(math.log(0.8) + math.log(0.7)) / 2
+    assert log_loss([0.8, 0.3], [True, False]) == pytest.approx(expected)
+    # A certain miss costs -log(EPS), not infinity.
+    assert log_loss([0.0], [True]) == pytest.approx(-math.log(EPS))
+    assert log_loss([1.0], [True]) == pytest.approx(-math.log(1 - EPS))
+
+
+def test_auc_by_hand_with_a_tie() -> None:
+    # positives 0.9, 0.4; negatives 0.4, 0.1: pairs (0.9>0.4) (0.9>0.1) (0.4=0.4 half) (0.4>0.1)
+    assert auc([0.9, 0.4, 0.4, 0.1], [True, True, False, False]) == pytest.approx(3.5 / 4)
+    assert auc([0.2, 0.8], [True, False]) == 0.0
+    assert auc([0.5, 0.5, 0.5], [True, False, True]) == 0.5
+
+
+def test_auc_is_undefined_with_one_outcome() -> None:
+    assert auc([0.1, 0.9], [True, True]) is None
+
+
+def test_mid_ranks_share_tied_ranks() -> None:
+    import numpy as np
+
+    assert mid_ranks(np.array([0.3, 0.1, 0.3, 0.7])).tolist() == [2.5, 1.0, 2.5, 4.0]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_rank_sum_auc_agrees_with_pairwise_count(seed: int) -> None:
+    rng = random.Random(seed)
+    n = rng.randint(2, 30)
+    # Coarse values so that ties are common.
+    p = [rng.randint(0, 6) / 6 for _ in range(n)]
+    y = [rng.random() < 0.5 for _ in range(n)]
+    y[0], y[-1] = True, False
+    assert auc(p, y) == pytest.approx(pairwise_auc(p, y))
+
+
+def test_bad_input_is_named() -> None:
+    with pytest.raises(ForecastError, match=r"probability #1 must be in \[0, 1\]"):
+        brier_score([0.2, 1.5], [True, False])
+    with pytest.raises(ForecastError, match="2 probabilities but 1 outcomes"):
+        brier_score([0.2, 0.5], [True])
+    with pytest.raises(ForecastError, match="no forecasts"):
+        log_loss([], [])
+
+
+def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
+    rng = random.Random(1)
+    y = [rng.random() < 0.4 for _ in range(40)]
+    p = [min(1.0, max(0.0, (0.7 if o else 0.3) + rng.gauss(0, 0.2))) for o in y]
+    first = bootstrap_interval(p, y, lambda a, b: float(((a - b) ** 2).mean()), seed=7)
+    again = bootstrap_interval(p, y, lambda a, b: float(((a - b) ** 2).mean()), seed=7)
+    other = bootstrap_interval(p, y, lambda a, b: float(((a - b) ** 2).mean()), seed=8)
+    assert first == again
+    assert first != other
+    assert first is not None
+    assert first[0] < brier_score(p, y) < first[1]
+
+
+def test_bootstrap_interval_matches_a_plain_python_resampler() -> None:
+    """The same resamples drawn by hand give the same percentile interval."""
+    import numpy as np
+
+    p = [0.9, 0.2, 0.6, 0.4, 0.7, 0.1]
+    y = [True, False, True, False, False, True]
+    resamples = 500
+    rows = np.random.default_rng(3).integers(0, len(p), size=(resamples, len(p)))
+    values = sorted(
+        sum((p[i] - (1.0 if y[i] else 0.0)) ** 2 for i in row) / len(row) for row in rows.tolist()
+    )
+    interval = bootstrap_interval(
+        p, y, lambda a, b: float(((a - b) ** 2).mean()), seed=3, resamples=resamples
+    )
+    assert interval is not None
+    # numpy's default quantile interpolates linearly between order statistics.
+    position = 0.05 * (resamples - 1)
+    below = values[int(position)]
+    expected_low = below + (values[int(position) + 1] - below) * (position - int(position))
+    assert interval[0] == pytest.approx(expected_low)
+
+
+def test_auc_interval_skips_resamples_with_one_outcome() -> None:
+    graded = grade([0.9, 0.1], [True, False], seed=0, resamples=200)
+    # Half the resamples hold one outcome only; the rest order the pair correctly.
+    assert graded.auc == 1.0
+    assert graded.auc_interval == (1.0, 1.0)
+    assert graded.n == 2
+
+
+def test_reliability_bins() -> None:
+    bins = reliability([0.05, 0.15, 0.55, 0.59, 1.0], [False, True, True, False, True], bins=5)
+    assert [b.count for b in bins] == [2, 0, 2, 0, 1]
+    assert bins[0].mean_forecast == pytest.approx(0.1)
+    assert bins[0].observed == pytest.approx(0.5)
+    assert bins[1].mean_forecast is None and bins[1].observed is None
+    assert bins[4].low == pytest.approx(0.8) and bins[4].observed == 1.0
+
+
+def test_loo_base_rate_leaves_each_outcome_out() -> None:
+    assert loo_base_rate([True, True, False, False]) == pytest.approx([1 / 3, 1 / 3, 2 / 3, 2 / 3])
+    with pytest.raises(ForecastError):
+        loo_base_rate([True])
+
+
+def test_loo_believability_by_hand() -> None:
+    stated = {
+        "h1": {"skeptic": [0.2, 0.4], "theorist": [0.9]},
+        "h2": {"skeptic": [0.5], "theorist": [0.6]},
+        "h3": {"theorist": [0.1]},
+    }
+    outcomes = {"h1": False, "h2": True, "h3": False}
+    folds = loo_believability(stated, outcomes)
+    # h1 held out: skeptic graded on h2 only, (0.5-1)^2 = 0.25; theorist on h2 and h3:
+    # mean of (0.6-1)^2 = 0.16 and 0.1^2 = 0.01.
+    assert folds["h1"]["skeptic"] == pytest.approx(update_believability(0.25, 1))
+    assert folds["h1"]["theorist"] == pytest.approx(update_believability(0.085, 2))
+    # h3 held out: skeptic's record is h1 (mean of 0.04 and 0.16) and h2.
+    assert folds["h3"]["skeptic"] == pytest.approx(update_believability((0.1 + 0.25) / 2, 2))
+    # h2 held out: the skeptic's only other record is h1.
+    assert folds["h2"]["skeptic"] == pytest.approx(update_believability(0.1, 1))
+
+
+def test_a_hypothesis_never_weighs_its_own_forecasts() -> None:
+    """Changing what was said about the held-out hypothesis cannot change its weights."""
+    outcomes = {"h1": True, "h2": False, "h3": True}
+    base = {"h1": {"a": [0.3]}, "h2": {"a": [0.4]}, "h3": {"a": [0.8]}}
+    leaked = {**base, "h1": {"a": [1.0]}}
+    assert loo_believability(base, outcomes)["h1"] == loo_believability(leaked, outcomes)["h1"]
+    assert loo_believability(base, outcomes)["h2"] != loo_believability(leaked, outcomes)["h2"]
+
+
+def test_a_persona_without_another_record_keeps_the_prior() -> None:
+    folds = loo_believability({"h1": {"a": [0.9]}, "h2": {"b": [0.2]}}, {"h1": True, "h2": False})
+    assert folds["h1"] == {"a": 1.0, "b": update_believability(0.04, 1)}
+
+
+def test_paired_difference_by_hand_and_against_separate_resamples() -> None:
+    import numpy as np
+
+    from scoring.forecasts import paired_difference
+
+    p = [0.9, 0.2, 0.6, 0.4, 0.7, 0.1]
+    q = [0.5] * 6
+    y = [True, False, True, False, False, True]
+    difference, (low, high) = paired_difference(p, q, y, seed=4, resamples=400)
+    assert difference == pytest.approx(brier_score(p, y) - 0.25)
+    # The same resamples, drawn by hand, each graded twice.
+    rows = np.random.default_rng(4).integers(0, 6, size=(400, 6)).tolist()
+    target = [1.0 if o else 0.0 for o in y]
+    diffs = sorted(
+        sum((p[i] - target[i]) ** 2 - (q[i] - target[i]) ** 2 for i in row) / 6 for row in rows
+    )
+    assert low == pytest.approx(float(np.quantile(diffs, 0.05)))
+    assert high == pytest.approx(float(np.quantile(diffs, 0.95)))
+    assert low <= difference <= high
+
+
+def test_paired_difference_of_identical_forecasters_is_exactly_zero() -> None:
+    from scoring.forecasts import paired_difference
+
+    p = [0.3, 0.8, 0.55]
+    assert paired_difference(p, p, [True, False, True], seed=0) == (0.0, (0.0, 0.0))

@@ -1,0 +1,195 @@
+"""The backtest's blind debates and its report: nothing from after the as-of date, nothing from
+the held-out hypothesis's own outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from debates.backends.base import BackendRequest, BackendResult, OutputT
+from debates.backends.registry import create_from_settings
+from debates.case import Case, Evidence
+from debates.types import DebateConfig
+from scoring.calibration import update_believability
+from scoring.forecasts import brier_score, loo_believability
+from scoring.lmsr import MarketState
+from scoring.weights import Weights
+from storage.db import Database
+from storage.importing import import_hypotheses
+from storage.queries.backtests import resolved_hypotheses
+from tests.workers.backtest_items import OPTIONS, forecasted_items
+from workers.backtest import BacktestError, case_as_of, run_local
+from workers.backtest_report import build_report
+from workers.cases import load_cases
+from workers.scoring_phase import plan_score
+
+BUNDLED = Path(__file__).resolve().parents[2] / "hyposcore" / "data" / "hypotheses.yaml"
+
+
+def _evidence(citation: str, year: int | None) -> Evidence:
+    return Evidence(citation=citation, claim="c", direction="supports", study_type="rct", year=year)
+
+
+def test_case_as_of_keeps_only_evidence_from_earlier_years() -> None:
+    case = Case(
+        hypothesis_id="h-1",
+        title="t",
+        statement="s",
+        evidence=(
+            _evidence("PMID:1", 2015),
+            _evidence("PMID:2", 2016),  # the as-of year: it may postdate the as-of day
+            _evidence("PMID:3", 2017),
+            _evidence("PMID:4", None),  # undated: cannot be shown to precede it
+        ),
+    )
+    blind = case_as_of(case, date(2016, 10, 28))
+    assert [item.citation for item in blind.evidence] == ["PMID:1"]
+    assert case_as_of(case, date(2018, 1, 1)).citations == {"PMID:1", "PMID:2", "PMID:3"}
+    assert blind.title == case.title and blind.hypothesis_id == case.hypothesis_id
+
+
+@pytest.fixture
+def bundled(sqlite_db: Database) -> Database:
+    import_hypotheses(sqlite_db, BUNDLED)
+    return sqlite_db
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'bt.db'}")
+    database.upgrade()
+    return database
+
+
+class Recording:
+    """The offline backend, noting the evidence each debate's requests carried."""
+
+    def __init__(self) -> None:
+        self.inner = create_from_settings("evidence")
+        self.name = self.inner.name
+        self.seen: dict[str, set[Evidence]] = {}
+
+    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
+        case = request.context.case
+        self.seen.setdefault(case.hypothesis_id, set()).update(case.evidence)
+        return self.inner.complete(request)
+
+
+def test_the_resolving_years_evidence_never_reaches_a_blind_debate(bundled: Database) -> None:
+    backend = Recording()
+    with bundled.sessions() as session:
+        resolved = {r.hypothesis_id: r for r in resolved_hypotheses(session)}
+        full = load_cases(session, hypothesis_ids=list(resolved))
+    items = run_local(bundled, horizon_days=1, config=DebateConfig(), backend=backend)
+    assert {item.hypothesis_id for item in items} == set(resolved)
+    for item in items:
+        resolved_on = resolved[item.hypothesis_id].resolved_on
+        assert item.as_of == resolved_on - timedelta(days=1)
+        seen = backend.seen[item.hypothesis_id]
+        assert len(seen) == item.evidence_kept <= item.evidence_total
+        assert seen <= set(full[item.hypothesis_id].evidence)
+        # Whatever the dating rule, nothing published after the as-of year is argued over.
+        assert all(e.year is not None and e.year <= item.as_of.year for e in seen)
+    # The bundled cases cite the publications that settled them, so the cut bites.
+    assert any(item.evidence_kept < item.evidence_total for item in items)
+
+
+def test_a_longer_horizon_keeps_no_more_evidence(bundled: Database) -> None:
+    evidence = create_from_settings("evidence")
+    near = run_local(bundled, horizon_days=1, config=DebateConfig(), backend=evidence)
+    far = run_local(bundled, horizon_days=3 * 365, config=DebateConfig(), backend=evidence)
+    kept_near = {i.hypothesis_id: i.evidence_kept for i in near}
+    kept_far = {i.hypothesis_id: i.evidence_kept for i in far}
+    assert all(kept_far[h] <= kept_near[h] for h in kept_near)
+    assert sum(kept_far.values()) < sum(kept_near.values())
+
+
+def test_a_bad_horizon_and_an_empty_set_are_refused(sqlite_db: Database) -> None:
+    evidence = create_from_settings("evidence")
+    with pytest.raises(BacktestError, match="horizon_days must be between 1 and"):
+        run_local(sqlite_db, horizon_days=0, config=DebateConfig(), backend=evidence)
+    with pytest.raises(BacktestError, match="found 0 resolved"):
+        run_local(sqlite_db, horizon_days=1, config=DebateConfig(), backend=evidence)
+
+
+def test_report_weighs_each_hypothesis_with_the_others_record_only() -> None:
+    items = forecasted_items()
+    report = build_report(items, DebateConfig(), OPTIONS)
+    outcomes = {i.hypothesis_id: i.validated for i in items}
+    stated = {
+        i.hypothesis_id: {
+            p: [t.probability for t in i.turns if t.persona == p] for p in ("skeptic", "theorist")
+        }
+        for i in items
+    }
+    folds = loo_believability(stated, outcomes)
+    rows = {h["hypothesis_id"]: h for h in report["hypotheses"]}
+    for item in items:
+        expected = plan_score(
+            item.turns,
+            folds[item.hypothesis_id],
+            Weights.default(),
+            level=0.8,
+            market=MarketState(100.0),
+            quality=item.quality,
+        )
+        row = rows[item.hypothesis_id]
+        assert row["composite"] == pytest.approx(expected.blend.composite)
+        assert row["exchange_rating"] == pytest.approx(expected.trades[-1].price_after)
+        assert row["believability"] == pytest.approx(folds[item.hypothesis_id])
+    # h-bt000001 held out: the skeptic's record is the other four hypotheses.
+    others = [
+        brier_score(stated[h]["skeptic"], [outcomes[h]] * 2) for h in outcomes if h != "h-bt000001"
+    ]
+    assert rows["h-bt000001"]["believability"]["skeptic"] == pytest.approx(
+        update_believability(sum(others) / 4, 4)
+    )
+
+
+def test_report_grades_every_forecaster_against_its_rows() -> None:
+    items = forecasted_items()
+    report = build_report(items, DebateConfig(), OPTIONS)
+    graded = {f["name"]: f for f in report["forecasters"]}
+    assert report["n"] == 5 and report["validated"] == 2 and report["refuted"] == 3
+    y = [h["validated"] for h in report["hypotheses"]]
+    for name, key in (("exchange rating", "exchange_rating"), ("composite", "composite")):
+        p = [h[key] for h in report["hypotheses"]]
+        assert graded[name]["brier"] == pytest.approx(brier_score(p, y))
+        assert graded[name]["brier_low"] <= graded[name]["brier"] <= graded[name]["brier_high"]
+    assert graded["always 0.5"]["brier"] == pytest.approx(0.25)
+    # Base rate of the training folds: a validated one sees 1 of 4 validated, a refuted 2 of 4.
+    assert [h["base_rate"] for h in report["hypotheses"]] == pytest.approx(
+        [0.25, 0.5, 0.25, 0.5, 0.5]
+    )
+    theorist = [t for t in items[0].turns if t.persona == "theorist"][-1].probability
+    assert report["hypotheses"][0]["personas"]["theorist"] == theorist
+    assert graded["theorist"]["kind"] == "persona" and graded["theorist"]["n"] == 5
+    assert sum(b["count"] for b in graded["composite"]["reliability"]) == 5
+    pairs = {(c["forecaster"], c["baseline"]): c for c in report["comparisons"]}
+    assert set(pairs) == {
+        (rating, baseline)
+        for rating in ("exchange rating", "composite")
+        for baseline in ("always 0.5", "base rate (training folds)")
+    }
+    against_half = pairs[("exchange rating", "always 0.5")]
+    assert against_half["brier_difference"] == pytest.approx(
+        graded["exchange rating"]["brier"] - 0.25
+    )
+    assert against_half["brier_difference_low"] <= against_half["brier_difference"]
+    assert against_half["brier_difference"] <= against_half["brier_difference_high"]
+
+
+def test_a_leaked_answer_about_the_held_out_hypothesis_moves_none_of_its_weights() -> None:
+    items = forecasted_items()
+    leaked = list(items)
+    # The first hypothesis was validated; its personas now "know" it.
+    leaked[0] = dataclasses.replace(
+        items[0], turns=tuple(dataclasses.replace(t, probability=1.0) for t in items[0].turns)
+    )
+    honest = build_report(items, DebateConfig(), OPTIONS)["hypotheses"][0]["believability"]
+    knowing = build_report(leaked, DebateConfig(), OPTIONS)
+    assert knowing["hypotheses"][0]["believability"] == honest
+    assert knowing["hypotheses"][1]["believability"] != honest

@@ -1,0 +1,249 @@
+"""The backtest report: blind debates weighed leave-one-out, graded, as one JSON document.
+
+For each held-out hypothesis the personas' believabilities are learned from the other
+hypotheses' blind debates only (``scoring.forecasts.loo_believability``), and its composite
+and exchange rating are recomputed with them by the scoring phase's own rule (``plan_score``),
+trading a fresh market: the stored market holds trades made with hindsight. The base-rate
+baseline is likewise each hypothesis's training folds' share validated.
+
+The document is what ``--json`` prints, what ``--save`` stores and what the API serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from debates.transcript import latest_by_persona
+from debates.types import DebateConfig
+from scoring.blend import BlendError
+from scoring.forecasts import (
+    Graded,
+    grade,
+    loo_base_rate,
+    loo_believability,
+    paired_difference,
+    reliability,
+)
+from scoring.lmsr import MarketState
+from scoring.weights import Weights
+from storage.models import utcnow
+from workers.backtest import Forecasted
+from workers.scoring_phase import plan_score
+
+REPORT_VERSION = 1
+EXCHANGE_RATING = "exchange rating"
+COMPOSITE = "composite"
+ALWAYS_HALF = "always 0.5"
+BASE_RATE = "base rate (training folds)"
+# The interim as-of rule, stated in every report until dated evidence lands.
+AS_OF_RULE = "evidence dated to a year before the as-of date's year; undated evidence dropped"
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    horizon_days: int
+    seed: int
+    resamples: int
+    bins: int
+    liquidity: float
+    interval_level: float  # the composite's interval, as the workers blend it
+    level: float = 0.9  # the bootstrap interval of every grade
+
+
+@dataclass(frozen=True)
+class Blind:
+    """A held-out hypothesis's scores under weights learned from the other hypotheses."""
+
+    exchange_rating: float
+    composite: float | None  # None when no dimension could be blended
+
+
+def blind_scores(
+    item: Forecasted, believability: Mapping[str, float], options: ReportOptions
+) -> Blind:
+    market = MarketState(options.liquidity)
+    try:
+        plan = plan_score(
+            item.turns,
+            believability,
+            Weights.default(),
+            level=options.interval_level,
+            market=market,
+            quality=item.quality,
+        )
+    except BlendError:
+        return Blind(exchange_rating=market.price, composite=None)
+    price = plan.trades[-1].price_after if plan.trades else market.price
+    return Blind(exchange_rating=price, composite=plan.blend.composite)
+
+
+def build_report(
+    items: Sequence[Forecasted], config: DebateConfig, options: ReportOptions
+) -> dict[str, Any]:
+    """Weigh, score and grade ``items``; every number of the report comes from here."""
+    outcomes = {item.hypothesis_id: item.validated for item in items}
+    # Every turn counts, as the ledger's calibration grades a persona.
+    stated = {item.hypothesis_id: _stated_by_persona(item) for item in items}
+    folds = loo_believability(stated, outcomes)
+    blind = {h: blind_scores(item, folds[h], options) for h, item in _by_id(items).items()}
+    base_rates = dict(zip(outcomes, loo_base_rate(list(outcomes.values())), strict=True))
+    finals = {
+        item.hypothesis_id: {p: t.probability for p, t in latest_by_persona(item.turns).items()}
+        for item in items
+    }
+    series: dict[str, tuple[str, dict[str, float]]] = {
+        EXCHANGE_RATING: ("rating", {h: b.exchange_rating for h, b in blind.items()}),
+        COMPOSITE: (
+            "rating",
+            {h: b.composite for h, b in blind.items() if b.composite is not None},
+        ),
+        ALWAYS_HALF: ("baseline", dict.fromkeys(outcomes, 0.5)),
+        BASE_RATE: ("baseline", base_rates),
+    }
+    for persona in sorted({p for said in finals.values() for p in said}):
+        series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
+    return {
+        "version": REPORT_VERSION,
+        "created_at": utcnow().isoformat(),
+        "settings": _settings(config, options),
+        "n": len(items),
+        "validated": sum(outcomes.values()),
+        "refuted": len(items) - sum(outcomes.values()),
+        "forecasters": [
+            _forecaster(name, kind, forecasts, outcomes, options)
+            for name, (kind, forecasts) in series.items()
+        ],
+        "comparisons": [
+            _comparison(name, baseline, series, outcomes, options)
+            for name in (EXCHANGE_RATING, COMPOSITE)
+            for baseline in (ALWAYS_HALF, BASE_RATE)
+        ],
+        "hypotheses": [
+            _hypothesis(item, blind[item.hypothesis_id], base_rates, finals, folds)
+            for item in items
+        ],
+    }
+
+
+def _by_id(items: Sequence[Forecasted]) -> dict[str, Forecasted]:
+    return {item.hypothesis_id: item for item in items}
+
+
+def _stated_by_persona(item: Forecasted) -> dict[str, list[float]]:
+    stated: dict[str, list[float]] = {}
+    for turn in item.turns:
+        stated.setdefault(turn.persona, []).append(turn.probability)
+    return stated
+
+
+def _settings(config: DebateConfig, options: ReportOptions) -> dict[str, Any]:
+    return {
+        "horizon_days": options.horizon_days,
+        "as_of_rule": AS_OF_RULE,
+        "believability": "leave-one-out over the other resolved hypotheses' blind debates",
+        "debate": config.as_dict(),
+        "weights_hash": Weights.default().hash,
+        "market_liquidity": options.liquidity,
+        "seed": options.seed,
+        "resamples": options.resamples,
+        "level": options.level,
+        "bins": options.bins,
+    }
+
+
+def _forecaster(
+    name: str,
+    kind: str,
+    forecasts: Mapping[str, float],
+    outcomes: Mapping[str, bool],
+    options: ReportOptions,
+) -> dict[str, Any]:
+    ids = list(forecasts)
+    p = [forecasts[h] for h in ids]
+    y = [outcomes[h] for h in ids]
+    graded = grade(p, y, seed=options.seed, resamples=options.resamples, level=options.level)
+    return {
+        "name": name,
+        "kind": kind,
+        **_grades(graded),
+        "reliability": [
+            {
+                "low": b.low,
+                "high": b.high,
+                "count": b.count,
+                "mean_forecast": b.mean_forecast,
+                "observed": b.observed,
+            }
+            for b in reliability(p, y, bins=options.bins)
+        ],
+    }
+
+
+def _comparison(
+    name: str,
+    baseline: str,
+    series: Mapping[str, tuple[str, Mapping[str, float]]],
+    outcomes: Mapping[str, bool],
+    options: ReportOptions,
+) -> dict[str, Any]:
+    """``name``'s Brier minus ``baseline``'s on the hypotheses both forecast, paired."""
+    forecasts, reference = series[name][1], series[baseline][1]
+    ids = [h for h in forecasts if h in reference]
+    difference, (low, high) = paired_difference(
+        [forecasts[h] for h in ids],
+        [reference[h] for h in ids],
+        [outcomes[h] for h in ids],
+        seed=options.seed,
+        resamples=options.resamples,
+        level=options.level,
+    )
+    return {
+        "forecaster": name,
+        "baseline": baseline,
+        "n": len(ids),
+        "brier_difference": difference,
+        "brier_difference_low": low,
+        "brier_difference_high": high,
+    }
+
+
+def _grades(graded: Graded) -> dict[str, Any]:
+    def bounds(name: str, interval: tuple[float, float] | None) -> dict[str, float | None]:
+        low, high = interval if interval is not None else (None, None)
+        return {f"{name}_low": low, f"{name}_high": high}
+
+    return {
+        "n": graded.n,
+        "brier": graded.brier,
+        **bounds("brier", graded.brier_interval),
+        "log_loss": graded.log_loss,
+        **bounds("log_loss", graded.log_loss_interval),
+        "auc": graded.auc,
+        **bounds("auc", graded.auc_interval),
+    }
+
+
+def _hypothesis(
+    item: Forecasted,
+    blind: Blind,
+    base_rates: Mapping[str, float],
+    finals: Mapping[str, Mapping[str, float]],
+    folds: Mapping[str, Mapping[str, float]],
+) -> dict[str, Any]:
+    return {
+        "hypothesis_id": item.hypothesis_id,
+        "title": item.title,
+        "validated": item.validated,
+        "resolved_on": item.resolved_on.isoformat(),
+        "as_of": item.as_of.isoformat(),
+        "evidence_kept": item.evidence_kept,
+        "evidence_total": item.evidence_total,
+        "quality": item.quality,
+        "exchange_rating": blind.exchange_rating,
+        "composite": blind.composite,
+        "base_rate": base_rates[item.hypothesis_id],
+        "personas": dict(sorted(finals[item.hypothesis_id].items())),
+        "believability": dict(sorted(folds[item.hypothesis_id].items())),
+    }
