@@ -140,6 +140,13 @@ class EvaluationOut(BaseModel):
     decisions: list[Any]
     quality: float | None
     error: str | None
+    paused_reason: str | None = Field(
+        None,
+        description=(
+            "Why a spend limit paused the evaluation (state paused); it resumes by itself "
+            "once the limits allow its next turn."
+        ),
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -424,6 +431,7 @@ def evaluation_out(evaluation: Evaluation) -> EvaluationOut:
         decisions=list(evaluation.decisions or []),
         quality=evaluation.quality,
         error=evaluation.error,
+        paused_reason=evaluation.paused_reason,
         created_at=evaluation.created_at,
         started_at=evaluation.started_at,
         finished_at=evaluation.finished_at,

@@ -84,6 +84,24 @@ class Settings(BaseSettings):
         600, ge=1, description="Provider-wide request rate, all workers."
     )
 
+    # Spend limits (USD, from the providers' billed usage and the price table)
+    max_cost_per_evaluation: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Pause an evaluation at a turn boundary before its next turn would take its "
+            "billed cost past this; unset means no limit."
+        ),
+    )
+    daily_budget: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Billed cost all workers may spend per UTC day; an evaluation whose next turn "
+            "would pass it pauses until the next day. Unset means no limit."
+        ),
+    )
+
     offline_batch_size: int = Field(
         64,
         ge=1,

@@ -38,6 +38,9 @@ from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 __all__ = ["planned_rounds", "progress", "run_debate"]
 
 TurnCallback = Callable[[TurnRecord], None]
+# Called with (round, persona) before a turn is asked of the backend; raising stops the debate
+# there, at a turn boundary (a spend limit does this).
+BeforeTurnCallback = Callable[[int, str], None]
 DecisionCallback = Callable[[Decision], None]
 
 
@@ -50,10 +53,12 @@ def run_debate(
     on_turn: TurnCallback | None = None,
     on_decision: DecisionCallback | None = None,
     believability: Mapping[str, float] | None = None,
+    before_turn: BeforeTurnCallback | None = None,
 ) -> DebateOutcome:
     """Debate ``case`` and return its turns, decisions, final panel, rounds held and quality.
 
-    ``on_turn`` is called after each turn asked in this run (not for replayed ones);
+    ``before_turn`` is called before, and ``on_turn`` after, each turn asked in this run (not
+    for replayed ones);
     ``on_decision`` for every decision in order, replayed rounds included, so the list it
     sees is always the debate's complete decision list. Backend errors propagate unchanged.
     """
@@ -69,6 +74,7 @@ def run_debate(
         prior={(t.round, t.persona): t for t in prior_turns},
         on_turn=on_turn,
         on_decision=on_decision,
+        before_turn=before_turn,
     )
     debate.decide(choice.decision)
     round_number = 0
@@ -97,6 +103,7 @@ class _Debate:
     prior: dict[tuple[int, str], TurnRecord]
     on_turn: TurnCallback | None
     on_decision: DecisionCallback | None
+    before_turn: BeforeTurnCallback | None = None
     turns: list[TurnRecord] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     split_streak: int = 0
@@ -115,6 +122,8 @@ class _Debate:
             if replayed is not None:
                 self.turns.append(replayed)
                 continue
+            if self.before_turn is not None:
+                self.before_turn(round_number, persona)
             record = self.ask(persona, round_number, plan.phase, final=final)
             self.turns.append(record)
             if self.on_turn is not None:

@@ -22,6 +22,7 @@ from debates.backends.base import AgentBackend
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from storage.db import Database
+from storage.models import utcnow
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
 from storage.queries.debated import mark_debated
@@ -30,6 +31,7 @@ from storage.queries.turns import list_turns, save_turns
 from workers.cases import load_case
 from workers.lease import LeaseKeeper, LeaseLostError
 from workers.records import turn_fields, turn_record
+from workers.spending import SpendLimitError, SpendLimits, check_spend
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +60,15 @@ def run_debate_phase(
 ) -> DebatePhase:
     """Run (or resume) the debate of an evaluation ``owner`` has claimed; leave it debated.
 
-    Raises LeaseLostError when another worker took the evaluation over meanwhile.
+    Raises LeaseLostError when another worker took the evaluation over meanwhile, and
+    SpendLimitError at the turn boundary where a spend limit stops it (every turn asked so
+    far is stored).
     """
     evaluation_id = claimed.id
     config = DebateConfig.from_dict(claimed.config)
+    limits = SpendLimits.from_settings(settings)
+    if not (limits.any and registry.capabilities(config.backend).reports_usage):
+        limits = SpendLimits(None, None)
     with database.transaction() as session:
         case = load_case(session, hypothesis_id=claimed.hypothesis_id)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
@@ -90,9 +97,29 @@ def run_debate_phase(
             prior_turns=prior,
             on_turn=writer.add,
             believability=believability,
+            before_turn=spend_guard(database, limits, evaluation_id=evaluation_id),
         )
         writer.finish(outcome, owner=owner)
     return DebatePhase(evaluation_id=evaluation_id, owner=owner, outcome=outcome)
+
+
+def spend_guard(
+    database: Database, limits: SpendLimits, *, evaluation_id: int
+) -> Callable[[int, str], None] | None:
+    """The check before each turn: raises SpendLimitError when the turn could pass a limit.
+
+    Turns a model answered are stored as they come, so the ledger already holds every cost.
+    """
+    if not limits.any:
+        return None
+
+    def before_turn(round_: int, persona: str) -> None:
+        with database.sessions() as session:
+            reason = check_spend(session, limits, evaluation_id=evaluation_id, now=utcnow())
+        if reason is not None:
+            raise SpendLimitError(f"before round {round_}, {persona}: {reason}")
+
+    return before_turn
 
 
 class TurnWriter:

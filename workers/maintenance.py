@@ -35,6 +35,7 @@ from workers.broker import broker_queue_depth, purge_delivered
 from workers.cases import load_case
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
 from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
+from workers.spending import resumable
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ log = logging.getLogger(__name__)
 def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[int]]:
     """Re-queue evaluations whose lease expired (or fail them when out of attempts), re-send
     queued ones whose message is old and the score message of debated ones whose message is
-    old, and purge the embedded broker's delivered rows."""
+    old, resume paused ones that the spend limits now allow, and purge the embedded broker's
+    delivered rows."""
     debates_depth = broker_queue_depth(app, DEBATES_QUEUE)
     scoring_depth = broker_queue_depth(app, SCORING_QUEUE)
     base = settings.resend_after_seconds
@@ -57,21 +59,28 @@ def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[
                 base, depth=scoring_depth, per_second=rate.scored_per_second
             ),
         )
-    for evaluation_id in sweep.requeue:
+    resumed = resumable(database, settings, now=utcnow())
+    for evaluation_id in [*sweep.requeue, *resumed]:
         send_evaluate(database, app, evaluation_id=evaluation_id)
     for evaluation_id in sweep.rescore:
         send_score(app, database, evaluation_id=evaluation_id)
     purged = purge_delivered(settings.resolved_broker_url)
-    if sweep.requeue or sweep.failed or sweep.rescore or purged:
+    if sweep.requeue or sweep.failed or sweep.rescore or resumed or purged:
         log.info(
-            "reaper: re-sent %s, re-sent for scoring %s, failed %s, purged %d delivered "
-            "broker rows",
+            "reaper: re-sent %s, re-sent for scoring %s, failed %s, resumed after a spend "
+            "limit %s, purged %d delivered broker rows",
             sweep.requeue,
             sweep.rescore,
             sweep.failed,
+            resumed,
             purged,
         )
-    return {"requeued": sweep.requeue, "rescored": sweep.rescore, "failed": sweep.failed}
+    return {
+        "requeued": sweep.requeue,
+        "rescored": sweep.rescore,
+        "failed": sweep.failed,
+        "resumed": resumed,
+    }
 
 
 def reevaluate(

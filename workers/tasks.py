@@ -21,7 +21,7 @@ from storage.queries import evaluations as ledger
 from storage.queries.debated import scoring_failed
 from storage.queries.evaluation_batches import Claimed
 from storage.queries.turns import count_turns
-from workers import maintenance, offline_batch, scoring_phase
+from workers import maintenance, offline_batch, scoring_phase, spending
 from workers.agents import backend_factory, batchable_backends
 from workers.celery_app import PUBLISH_QUEUE
 from workers.dispatch import send_evaluate, send_score
@@ -29,6 +29,7 @@ from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
 from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
+from workers.spending import SpendLimitError
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,9 @@ def _debate(
         )
     except LeaseLostError:
         log.warning("lease lost to another worker; stopping")
+    except SpendLimitError as exc:
+        spending.pause(runtime.database, evaluation_id=claimed.id, owner=owner, stop=exc)
+        log.warning("paused: %s", exc)
     except RetryableError as exc:
         _retry_or_fail(task, runtime, claimed.id, owner, exc, budget)
     except FatalError as exc:

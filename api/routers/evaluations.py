@@ -61,7 +61,7 @@ register_url_convertor("evaluation_ref", _EvaluationRef())
 EvaluationId = Annotated[
     int, Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key).")
 ]
-State = Literal["queued", "running", "debated", "succeeded", "failed", "cancelled"]
+State = Literal["queued", "running", "debated", "paused", "succeeded", "failed", "cancelled"]
 
 
 @router.post(

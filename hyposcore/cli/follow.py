@@ -36,10 +36,13 @@ POLL_SECONDS = 0.5
 START_WORKER = "hyposcore worker"
 
 TERMINAL = {state.value for state in TERMINAL_STATES}
+# Following stops at these too: a paused evaluation waits for a spend limit (maybe a day).
+SETTLED = TERMINAL | {"paused"}
 STATE_STYLE = {
     "queued": "yellow",
     "running": "cyan",
     "debated": "blue",
+    "paused": "magenta",
     "succeeded": "green",
     "failed": "red",
     "cancelled": "dim",
@@ -81,7 +84,7 @@ def follow(
             for row in rows:
                 fraction, detail = describe_progress(row)
                 progress.update(bars[row.id], completed=fraction, detail=detail)
-            if all(row.state in TERMINAL for row in rows):
+            if all(row.state in SETTLED for row in rows):
                 break
             now = time.monotonic()
             missing = _unserved_queues(database)
@@ -104,7 +107,12 @@ def report_ending(followed: Followed, *, timeout: float) -> None:
     for row in followed.rows:
         if row.state == "failed":
             console.print(f"[red]evaluation {row.id} failed:[/] {escape(row.error or '')}")
-    unfinished = [row for row in followed.rows if row.state not in TERMINAL]
+        elif row.state == "paused":
+            console.print(
+                f"[magenta]evaluation {row.id} paused:[/] {escape(row.paused_reason or '')}",
+                highlight=False,
+            )
+    unfinished = [row for row in followed.rows if row.state not in SETTLED]
     if followed.ending == "no worker":
         queues = ", ".join(followed.missing_queues)
         console.print(
@@ -145,6 +153,8 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     round_ = int(progress.get("round", 0))
     turns = int(progress.get("turns_done", 0))
     phase = progress.get("phase", row.state)
+    if row.state == "paused":
+        return 0.0, f"paused by a spend limit · {round_} rounds, {turns} turns kept"
     if row.state == "debated":
         return 0.95, f"debated · waiting for scoring · {round_} rounds, {turns} turns"
     if phase == "scoring":

@@ -69,7 +69,7 @@ def status(
             detail,
             f"{row.attempts}/{row.max_attempts}",
             _when(row.updated_at),
-            escape((row.error or "")[:120]),
+            escape((row.error or row.paused_reason or "")[:120]),
         )
     console.print(table)
     show_workers(database)
@@ -126,6 +126,8 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         console.print(f"  {name:>14}: {value}", highlight=False)
     if row.error:
         console.print(f"  {'error':>14}: [red]{escape(row.error)}[/]", highlight=False)
+    if row.paused_reason:
+        console.print(f"  {'paused':>14}: [yellow]{escape(row.paused_reason)}[/]", highlight=False)
     if snapshot is not None:
         console.print(
             f"  {'scores':>14}: composite {snapshot.composite:.2f} (80% interval "

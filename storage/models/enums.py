@@ -37,10 +37,18 @@ class EvaluationState(enum.StrEnum):
     # The debate is stored and the evaluation waits for the scoring queue; it holds no lease,
     # so a backlog of score messages can never expire it (the reaper re-sends its message).
     DEBATED = "debated"
+    # Stopped at a turn boundary by a spend limit, its turns stored and no lease held; the
+    # reaper resumes it (back to queued) once the limits allow its next turn.
+    PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
-ACTIVE_STATES = (EvaluationState.QUEUED, EvaluationState.RUNNING, EvaluationState.DEBATED)
+ACTIVE_STATES = (
+    EvaluationState.QUEUED,
+    EvaluationState.RUNNING,
+    EvaluationState.DEBATED,
+    EvaluationState.PAUSED,
+)
 TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)

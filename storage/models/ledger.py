@@ -69,6 +69,8 @@ class Evaluation(Base):
     # goes on with the weights it began with, and any debate can be replayed exactly.
     believability: Mapped[dict[str, Any] | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(Text)
+    # Why a spend limit paused the evaluation (state "paused"); cleared when it resumes.
+    paused_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When a message for this evaluation was last handed to the broker; the reaper re-sends
     # for evaluations queued long ago whose message may have been lost.
