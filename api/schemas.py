@@ -6,6 +6,7 @@ nothing is recomputed here, so the API, the badges and the pages agree.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from storage.models import (
     MarketTrade,
     ScoreSnapshot,
 )
+from storage.queries.spending import BilledUsage
 from storage.queries.tournament import LeaderboardRow
 from storage.queries.views import LatestScores
 from wiki.badges import score_band
@@ -129,6 +131,18 @@ class HypothesisDetail(HypothesisSummary):
     latest_evaluation_id: int | None
 
 
+class BilledOut(BaseModel):
+    """Everything the provider billed for an evaluation, including calls that stored no turn."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    unanswered_calls: int = Field(
+        description="Billed calls that produced no stored turn (an unrepairable reply, say)."
+    )
+    unanswered_cost_usd: float
+
+
 class EvaluationOut(BaseModel):
     id: int
     hypothesis_id: str
@@ -151,6 +165,9 @@ class EvaluationOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     links: dict[str, str]
+    billed: BilledOut | None = Field(
+        None, description="What the provider billed; given by GET /evaluations/{id}."
+    )
 
 
 _HYPOTHESIS_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
@@ -419,8 +436,9 @@ def hypothesis_detail(
     )
 
 
-def evaluation_out(evaluation: Evaluation) -> EvaluationOut:
+def evaluation_out(evaluation: Evaluation, billed: BilledUsage | None = None) -> EvaluationOut:
     return EvaluationOut(
+        billed=BilledOut(**dataclasses.asdict(billed)) if billed is not None else None,
         id=evaluation.id,
         hypothesis_id=evaluation.hypothesis_id,
         state=evaluation.state,

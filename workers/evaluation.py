@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from common.settings import Settings
 from debates.backends import registry
-from debates.backends.base import AgentBackend
+from debates.backends.base import AgentBackend, Usage
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from storage.db import Database
@@ -27,6 +27,7 @@ from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
 from storage.queries.debated import mark_debated
 from storage.queries.evaluation_batches import Claimed
+from storage.queries.spending import record_unanswered_call
 from storage.queries.turns import list_turns, save_turns
 from workers.cases import load_case
 from workers.lease import LeaseKeeper, LeaseLostError
@@ -90,36 +91,67 @@ def run_debate_phase(
             rounds=planned_rounds(config),
             turns_done=len(prior),
         )
-        outcome = run_debate(
-            case,
-            config=config,
-            backend=backend,
-            prior_turns=prior,
-            on_turn=writer.add,
-            believability=believability,
-            before_turn=spend_guard(database, limits, evaluation_id=evaluation_id),
-        )
+        guard = TurnGuard(database, limits, evaluation_id=evaluation_id)
+        try:
+            outcome = run_debate(
+                case,
+                config=config,
+                backend=backend,
+                prior_turns=prior,
+                on_turn=writer.add,
+                believability=believability,
+                before_turn=guard.before_turn,
+            )
+        except Exception as exc:
+            guard.record_billed(exc)
+            raise
         writer.finish(outcome, owner=owner)
     return DebatePhase(evaluation_id=evaluation_id, owner=owner, outcome=outcome)
 
 
-def spend_guard(
-    database: Database, limits: SpendLimits, *, evaluation_id: int
-) -> Callable[[int, str], None] | None:
-    """The check before each turn: raises SpendLimitError when the turn could pass a limit.
+class TurnGuard:
+    """Knows which turn is being asked: checks the spend limits before it, and records what a
+    provider billed for it when it fails (the turn is then never stored, its tokens are)."""
 
-    Turns a model answered are stored as they come, so the ledger already holds every cost.
-    """
-    if not limits.any:
-        return None
+    def __init__(self, database: Database, limits: SpendLimits, *, evaluation_id: int) -> None:
+        self._database = database
+        self._limits = limits
+        self._evaluation_id = evaluation_id
+        self._asking: tuple[int, str] | None = None
 
-    def before_turn(round_: int, persona: str) -> None:
-        with database.sessions() as session:
-            reason = check_spend(session, limits, evaluation_id=evaluation_id, now=utcnow())
+    def before_turn(self, round_: int, persona: str) -> None:
+        """Raises SpendLimitError when the turn could pass a limit. Turns a model answered
+        are stored as they come, so the ledger already holds every cost."""
+        self._asking = (round_, persona)
+        if not self._limits.any:
+            return
+        with self._database.sessions() as session:
+            reason = check_spend(
+                session, self._limits, evaluation_id=self._evaluation_id, now=utcnow()
+            )
         if reason is not None:
             raise SpendLimitError(f"before round {round_}, {persona}: {reason}")
 
-    return before_turn
+    def record_billed(self, failure: BaseException) -> None:
+        """Store the usage a failed turn's error carries (``BackendError.usage``, an
+        unrepairable reply's), in its own transaction: the delivery fails, the bill stays."""
+        usage = getattr(failure, "usage", None)
+        if self._asking is None or not isinstance(usage, Usage):
+            return
+        if not (usage.prompt_tokens or usage.completion_tokens or usage.cost_usd):
+            return
+        round_, persona = self._asking
+        with self._database.transaction() as session:
+            record_unanswered_call(
+                session,
+                evaluation_id=self._evaluation_id,
+                round_=round_,
+                persona=persona,
+                error=type(failure).__name__,
+                prompt_tokens=usage.prompt_tokens,
+                completion_tokens=usage.completion_tokens,
+                cost_usd=usage.cost_usd,
+            )
 
 
 class TurnWriter:

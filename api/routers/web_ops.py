@@ -15,6 +15,7 @@ from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
 from storage.queries.knowledge import get_hypothesis
 from storage.queries.snapshots import snapshot_of_evaluation
+from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
 from storage.queries.workers import list_workers
 
@@ -36,7 +37,9 @@ def evaluation_page(
     turns = list_turns(session, evaluation_id=evaluation.id)
     rounds = sorted({turn.round for turn in turns})
     context = {
-        "evaluation": evaluation_out(evaluation),
+        "evaluation": evaluation_out(
+            evaluation, billed_usage(session, evaluation_id=evaluation.id)
+        ),
         "hypothesis": hypothesis,
         "rounds": [(r, [turn_out(t) for t in turns if t.round == r]) for r in rounds],
         "snapshot": snapshot_of_evaluation(session, evaluation_id=evaluation.id),

@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
 from storage.queries import evaluations as ledger
 from storage.queries.snapshots import snapshot_of_evaluation
+from storage.queries.spending import BilledUsage, billed_usage
 from storage.queries.turns import list_turns
 from storage.queries.workers import list_workers
 
@@ -110,6 +111,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         row = ledger.get_evaluation(session, evaluation_id=evaluation_id)
         turns = list_turns(session, evaluation_id=evaluation_id)
         snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation_id)
+        billed = billed_usage(session, evaluation_id=evaluation_id)
     _, detail = describe_progress(row)
     console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
     facts = {
@@ -121,6 +123,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         "started": _when(row.started_at),
         "finished": _when(row.finished_at),
         "debate quality": f"{row.quality:.2f}" if row.quality is not None else "-",
+        "billed": _billed_text(billed),
     }
     for name, value in facts.items():
         console.print(f"  {name:>14}: {value}", highlight=False)
@@ -168,3 +171,17 @@ def _styled_state(state: str) -> str:
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def _billed_text(billed: BilledUsage) -> str:
+    """Tokens and cost the provider billed, naming the part that stored no turn."""
+    text = (
+        f"{billed.prompt_tokens} prompt + {billed.completion_tokens} completion tokens, "
+        f"${billed.cost_usd:.4f}"
+    )
+    if billed.unanswered_calls:
+        text += (
+            f" (of which {billed.unanswered_calls} call(s) that stored no turn: "
+            f"${billed.unanswered_cost_usd:.4f})"
+        )
+    return text

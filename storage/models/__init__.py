@@ -28,7 +28,7 @@ from storage.models.knowledge import (
     hypothesis_diseases,
     hypothesis_genes,
 )
-from storage.models.ledger import DebateTurn, Evaluation
+from storage.models.ledger import DebateTurn, Evaluation, UnansweredCall
 from storage.models.pages import DisplayedScore, GenePage, PageRevision
 from storage.models.scores import (
     Market,
@@ -74,6 +74,7 @@ __all__ = [
     "StudyType",
     "TournamentMatch",
     "UTCDateTime",
+    "UnansweredCall",
     "WorkerHeartbeat",
     "gene_diseases",
     "gene_drugs",

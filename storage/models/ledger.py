@@ -111,3 +111,23 @@ class DebateTurn(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     evaluation: Mapped[Evaluation] = relationship(back_populates="turns")
+
+
+class UnansweredCall(Base):
+    """Tokens a provider billed for a turn that was never stored: a reply that stayed invalid
+    after its repair, a repair call that failed, an error after a billed call. With the turns,
+    these make the ledger's usage equal to what the provider billed, whatever the outcome."""
+
+    __tablename__ = "unanswered_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(
+        ForeignKey("evaluations.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer)
+    persona: Mapped[str] = mapped_column(String(64))
+    error: Mapped[str] = mapped_column(String(200))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
+from storage.models import DebateTurn, Evaluation, EvaluationState, UnansweredCall, utcnow
 
 
 @dataclass(frozen=True)
@@ -26,24 +26,92 @@ class Spend:
     largest_turn: float
 
 
-def _spend(session: Session, *conditions: Any) -> Spend:
+def _spend(session: Session, turns: Any, unanswered: Any) -> Spend:
     total, largest = session.execute(
         select(
             func.coalesce(func.sum(DebateTurn.cost_usd), 0.0),
             func.coalesce(func.max(DebateTurn.cost_usd), 0.0),
-        ).where(*conditions)
+        ).where(turns)
     ).one()
-    return Spend(total=float(total), largest_turn=float(largest))
+    lost = session.scalar(
+        select(func.coalesce(func.sum(UnansweredCall.cost_usd), 0.0)).where(unanswered)
+    )
+    return Spend(total=float(total) + float(lost or 0.0), largest_turn=float(largest))
 
 
 def evaluation_spend(session: Session, *, evaluation_id: int) -> Spend:
-    """What an evaluation's stored turns cost."""
-    return _spend(session, DebateTurn.evaluation_id == evaluation_id)
+    """What an evaluation cost: its stored turns and its billed calls that stored none."""
+    return _spend(
+        session,
+        DebateTurn.evaluation_id == evaluation_id,
+        UnansweredCall.evaluation_id == evaluation_id,
+    )
 
 
 def spend_since(session: Session, *, since: datetime) -> Spend:
-    """What every turn stored at or after ``since`` cost, all evaluations and workers."""
-    return _spend(session, DebateTurn.created_at >= since)
+    """What every billed call since ``since`` cost, all evaluations and workers."""
+    return _spend(session, DebateTurn.created_at >= since, UnansweredCall.created_at >= since)
+
+
+@dataclass(frozen=True)
+class BilledUsage:
+    """Everything a provider billed for an evaluation, and the part that stored no turn."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    unanswered_calls: int
+    unanswered_cost_usd: float
+
+
+def billed_usage(session: Session, *, evaluation_id: int) -> BilledUsage:
+    turns = session.execute(
+        select(
+            func.coalesce(func.sum(DebateTurn.prompt_tokens), 0),
+            func.coalesce(func.sum(DebateTurn.completion_tokens), 0),
+            func.coalesce(func.sum(DebateTurn.cost_usd), 0.0),
+        ).where(DebateTurn.evaluation_id == evaluation_id)
+    ).one()
+    lost = session.execute(
+        select(
+            func.coalesce(func.sum(UnansweredCall.prompt_tokens), 0),
+            func.coalesce(func.sum(UnansweredCall.completion_tokens), 0),
+            func.coalesce(func.sum(UnansweredCall.cost_usd), 0.0),
+            func.count(UnansweredCall.id),
+        ).where(UnansweredCall.evaluation_id == evaluation_id)
+    ).one()
+    return BilledUsage(
+        prompt_tokens=int(turns[0]) + int(lost[0]),
+        completion_tokens=int(turns[1]) + int(lost[1]),
+        cost_usd=float(turns[2]) + float(lost[2]),
+        unanswered_calls=int(lost[3]),
+        unanswered_cost_usd=float(lost[2]),
+    )
+
+
+def record_unanswered_call(
+    session: Session,
+    *,
+    evaluation_id: int,
+    round_: int,
+    persona: str,
+    error: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cost_usd: float,
+) -> None:
+    session.add(
+        UnansweredCall(
+            evaluation_id=evaluation_id,
+            round=round_,
+            persona=persona,
+            error=error[:200],
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost_usd,
+            created_at=utcnow(),
+        )
+    )
 
 
 def pause_evaluation(

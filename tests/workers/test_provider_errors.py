@@ -9,6 +9,7 @@ import pytest
 from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation
+from storage.queries.spending import billed_usage
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.harness import WorkerProcess, all_finished, hyposcore_env, wait_for
 from tests.workers.pipeline_helpers import prepared_database
@@ -71,3 +72,23 @@ def test_a_refused_key_fails_the_evaluation_with_a_clear_message(tmp_path: Path)
     assert evaluation.state == "failed"
     assert evaluation.error is not None
     assert "FatalError" in evaluation.error and "401" in evaluation.error
+
+
+def test_a_failed_evaluation_records_every_token_the_provider_billed(tmp_path: Path) -> None:
+    """Issue 11, defect 14: the ledger's tokens equal the tokens served, whatever the outcome."""
+    with FakeOpenAIServer() as server:
+        server.script(
+            server.success(server.default_content),
+            server.success(server.default_content),
+            server.success("not the JSON asked for"),
+            server.success("still not it"),
+        )
+        database, evaluation, _ = _evaluate_with(tmp_path, server)
+        # Each of the four scripted answers bills 100 prompt and 50 completion tokens.
+        assert len(server.requests) == 4
+        served = 4 * (100 + 50)
+    assert evaluation.state == "failed", evaluation.state
+    with database.sessions() as session:
+        billed = billed_usage(session, evaluation_id=evaluation.id)
+    assert billed.prompt_tokens + billed.completion_tokens == served
+    assert billed.unanswered_calls == 1

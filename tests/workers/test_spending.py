@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from common.settings import Settings, get_settings
-from debates.backends.base import AgentBackend
+from debates.backends.base import AgentBackend, InvalidOutputError, RetryableError
 from debates.backends.llm_prices import DEFAULT_PRICES
 from debates.backends.registry import create
 from debates.types import DebateConfig
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import DebateTurn, Evaluation
+from storage.queries.spending import billed_usage, evaluation_spend
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.pipeline_helpers import dataset_path
 from workers import offline_batch
@@ -168,3 +169,43 @@ def test_offline_debates_ignore_spend_limits(loaded: Database) -> None:
         loaded, settings, claimed, owner="w", backend_for=lambda c: create("evidence")
     )
     assert phase.outcome.turns
+
+
+def test_every_billed_token_is_recorded_when_a_reply_stays_invalid_after_its_repair(
+    loaded: Database, server: FakeOpenAIServer
+) -> None:
+    """Defect 14 of issue 11: an unrepairable reply's usage was never stored."""
+    server.script(
+        server.success(server.default_content),  # turn one, stored
+        server.success("this is not the JSON asked for"),
+        server.success("still not JSON"),  # the repair fails too: no turn is stored
+    )
+    settings = _settings()
+    evaluation_id = _queue(loaded, settings, "h-51e7234f")
+    with pytest.raises(InvalidOutputError):
+        _debate(loaded, settings, server, evaluation_id)
+    with loaded.sessions() as session:
+        billed = billed_usage(session, evaluation_id=evaluation_id)
+    _, turns = _row(loaded, evaluation_id)
+    assert len(turns) == 1 and len(server.requests) == 3
+    # The fake billed 100 prompt and 50 completion tokens for each of its three answers.
+    assert (billed.prompt_tokens, billed.completion_tokens) == (300, 150)
+    assert billed.unanswered_calls == 1
+    assert billed.unanswered_cost_usd == pytest.approx(2 * TURN_COST)
+    assert billed.cost_usd == pytest.approx(3 * TURN_COST)
+
+
+def test_the_first_call_is_recorded_when_the_repair_call_itself_fails(
+    loaded: Database, server: FakeOpenAIServer
+) -> None:
+    server.script(server.success("not JSON"), server.error(500, "the repair call broke"))
+    settings = _settings()
+    evaluation_id = _queue(loaded, settings, "h-51e7234f")
+    with pytest.raises(RetryableError):
+        _debate(loaded, settings, server, evaluation_id)
+    with loaded.sessions() as session:
+        billed = billed_usage(session, evaluation_id=evaluation_id)
+        spent = evaluation_spend(session, evaluation_id=evaluation_id)
+    assert (billed.prompt_tokens, billed.completion_tokens, billed.unanswered_calls) == (100, 50, 1)
+    # What failed calls cost counts against the spend limits too.
+    assert spent.total == pytest.approx(TURN_COST)
