@@ -7,6 +7,7 @@ nothing is recomputed here, so the API, the badges and the pages agree.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_T
 from common.text import POLICY
 from debates.backends.registry import available
 from debates.config import MAX_ROUNDS, MIN_ROUNDS
+from debates.consistency import flag_reasons
 from debates.personas import all_personas
 from storage.models import (
     DebateTurn,
@@ -286,6 +288,11 @@ class TurnOut(BaseModel):
     unsupported_citations: list[Any]
     latency_ms: float
     created_at: datetime
+    flagged: str | None = Field(
+        None,
+        description="Why this turn's scores were left out of the composite and the market: "
+        "they contradict the case's evidence (docs/scoring.md). Null when they count.",
+    )
 
 
 class Transcript(BaseModel):
@@ -469,7 +476,13 @@ def _claim_out(raw: Any) -> ClaimOut:
     return ClaimOut(text=str(raw), citations=[])
 
 
-def turn_out(turn: DebateTurn) -> TurnOut:
+def turn_outs(evaluation: Evaluation, turns: Iterable[DebateTurn]) -> list[TurnOut]:
+    """An evaluation's turns, each marked with why it was flagged, if it was."""
+    flags = flag_reasons(evaluation.decisions or [])
+    return [turn_out(turn, flags.get((turn.round, turn.persona))) for turn in turns]
+
+
+def turn_out(turn: DebateTurn, flagged: str | None = None) -> TurnOut:
     return TurnOut(
         round=turn.round,
         persona=turn.persona,
@@ -484,6 +497,7 @@ def turn_out(turn: DebateTurn) -> TurnOut:
         unsupported_citations=list(turn.unsupported_citations or []),
         latency_ms=turn.latency_ms,
         created_at=turn.created_at,
+        flagged=flagged,
     )
 
 

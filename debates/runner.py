@@ -15,6 +15,7 @@ from debates.backends.base import AgentBackend, InvalidOutputError
 from debates.case import Case
 from debates.citations import check_citations
 from debates.config import validate_config
+from debates.consistency import contradiction_flags
 from debates.panel import choose_panel, escalation_candidate, ordered
 from debates.personas import SYNTHESIZER, get_persona
 from debates.prompts import build_turn_request
@@ -57,6 +58,9 @@ def run_debate(
 ) -> DebateOutcome:
     """Debate ``case`` and return its turns, decisions, final panel, rounds held and quality.
 
+    The last decisions flag the turns whose scores contradict the case's evidence
+    (``debates.consistency``); scoring leaves those out.
+
     ``before_turn`` is called before, and ``on_turn`` after, each turn asked in this run (not
     for replayed ones);
     ``on_decision`` for every decision in order, replayed rounds included, so the list it
@@ -83,6 +87,8 @@ def run_debate(
         debate.hold_round(round_number)
         if debate.close_round(round_number):
             break
+    for flag in contradiction_flags(debate.turns, case):
+        debate.decide(flag)
     return DebateOutcome(
         turns=tuple(debate.turns),
         decisions=tuple(debate.decisions),

@@ -20,7 +20,7 @@ from debates.types import DebateConfig
 from storage.db import Database
 from storage.queries.backtests import ResolvedHypothesis, resolved_hypotheses
 from workers.cases import load_cases
-from workers.scoring_phase import TurnView
+from workers.scoring_phase import TurnView, outcome_views
 
 DEFAULT_HORIZON_DAYS = 1
 MAX_HORIZON_DAYS = 36500
@@ -81,7 +81,7 @@ def forecast(
         as_of=as_of,
         evidence_total=len(case.evidence),
         evidence_kept=len(blind.evidence),
-        turns=tuple(TurnView.of_record(turn) for turn in outcome.turns),
+        turns=tuple(outcome_views(outcome)),
         quality=outcome.quality,
     )
 

@@ -44,7 +44,7 @@ from workers.evaluation import (
     decision_dict,
 )
 from workers.records import turn_fields, turn_record
-from workers.scoring_phase import RESOLVED, Debated, TurnView, score_batch
+from workers.scoring_phase import RESOLVED, Debated, outcome_views, score_batch
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ def _store_and_score(
                 evaluation_id=d.claimed.id,
                 hypothesis_id=d.claimed.hypothesis_id,
                 resolved=d.claimed.hypothesis_id in inputs.resolved,
-                turns=[TurnView.of_record(t) for t in d.outcome.turns],
+                turns=outcome_views(d.outcome),
                 quality=d.outcome.quality,
                 believability=d.believability,
             )

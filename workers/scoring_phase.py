@@ -11,15 +11,16 @@ half-score nor score twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from common.settings import Settings
+from debates.consistency import flagged_turns
 from debates.personas import SYNTHESIZER
 from debates.transcript import latest_by_persona
-from debates.types import TurnRecord
+from debates.types import DebateOutcome, TurnRecord
 from scoring.blend import Blend, BlendError, PersonaScores, blend
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.dimensions import Dimension
@@ -49,16 +50,37 @@ class TurnView:
     scores: Mapping[str, float]
     confidence: float
     probability: float
+    flagged: bool = False  # its scores contradict the evidence (debates.consistency)
 
     @classmethod
-    def of_row(cls, turn: DebateTurn) -> TurnView:
-        return cls(turn.persona, turn.round, turn.scores, turn.confidence, turn.probability)
+    def of_row(cls, turn: DebateTurn, flagged: Set[tuple[int, str]] = frozenset()) -> TurnView:
+        return cls(
+            turn.persona,
+            turn.round,
+            turn.scores,
+            turn.confidence,
+            turn.probability,
+            (turn.round, turn.persona) in flagged,
+        )
 
     @classmethod
-    def of_record(cls, record: TurnRecord) -> TurnView:
+    def of_record(cls, record: TurnRecord, flagged: Set[tuple[int, str]] = frozenset()) -> TurnView:
         output = record.output
         scores = {dimension.value: value for dimension, value in output.scores.items()}
-        return cls(record.persona, record.round, scores, output.confidence, output.probability)
+        return cls(
+            record.persona,
+            record.round,
+            scores,
+            output.confidence,
+            output.probability,
+            (record.round, record.persona) in flagged,
+        )
+
+
+def outcome_views(outcome: DebateOutcome) -> list[TurnView]:
+    """A finished debate's turns as scoring reads them, with its flags applied."""
+    flagged = flagged_turns(outcome.decisions)
+    return [TurnView.of_record(record, flagged) for record in outcome.turns]
 
 
 def latest_turns(turns: Sequence[TurnView]) -> list[TurnView]:
@@ -84,13 +106,29 @@ def plan_score(
     market: MarketState,
     quality: float,
 ) -> ScorePlan:
-    """Blend the personas' last words and trade the market toward them; raises BlendError."""
-    latest = latest_turns(turns)
+    """Blend the personas' last words and trade the market toward them; raises BlendError.
+
+    A persona whose last word was flagged as contradicting the evidence is left out of both,
+    and so is the Synthesizer's summary of the dimensions it scored: that summary inherits
+    the contradiction it averages in.
+    """
+    spoken = latest_turns(turns)
+    latest = [turn for turn in spoken if not turn.flagged]
+    if spoken and not latest:
+        raise BlendError(
+            "every persona's last turn was flagged as contradicting the case's evidence "
+            f"({', '.join(t.persona for t in spoken)}); there is nothing left to blend"
+        )
+    tainted = {name for turn in spoken if turn.flagged for name in turn.scores}
     result = blend(
         [
             PersonaScores(
                 persona=turn.persona,
-                scores={Dimension(name): float(value) for name, value in turn.scores.items()},
+                scores={
+                    Dimension(name): float(value)
+                    for name, value in turn.scores.items()
+                    if turn.persona != SYNTHESIZER or name not in tainted
+                },
                 confidence=turn.confidence,
                 believability=believability.get(turn.persona, 1.0),
                 # The Synthesizer summarises the others: not one more independent opinion.
@@ -148,7 +186,10 @@ def score_debated(
                     evaluation_id=row.id,
                     hypothesis_id=row.hypothesis_id,
                     resolved=row.hypothesis.status in RESOLVED,
-                    turns=[TurnView.of_row(turn) for turn in turns[row.id]],
+                    turns=[
+                        TurnView.of_row(turn, flagged_turns(row.decisions or []))
+                        for turn in turns[row.id]
+                    ],
                     quality=row.quality if row.quality is not None else 0.0,
                     # Weighed as the debate was, with the believabilities fixed when it started.
                     believability=row.believability if row.believability is not None else fallback,

@@ -22,7 +22,7 @@ from api.schemas import (
     Paginated,
     Transcript,
     evaluation_out,
-    turn_out,
+    turn_outs,
 )
 from common.limits import MAX_IDEMPOTENCY_KEY, MAX_INT32
 from debates.config import ConfigError
@@ -225,4 +225,4 @@ def transcript(session: SessionDep, evaluation_id: EvaluationId) -> Transcript:
     """The debate: every turn by round, with claims and links to the papers they cite."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     turns = list_turns(session, evaluation_id=evaluation_id)
-    return Transcript(evaluation=evaluation_out(evaluation), turns=[turn_out(t) for t in turns])
+    return Transcript(evaluation=evaluation_out(evaluation), turns=turn_outs(evaluation, turns))

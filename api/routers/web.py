@@ -19,7 +19,7 @@ from api.leaderboard import TOURNAMENT_LEGEND, leaderboard_line, sections, summa
 from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
 from api.prose import transcript_html
-from api.schemas import evaluation_out, turn_out
+from api.schemas import evaluation_out, turn_outs
 from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
@@ -174,7 +174,7 @@ def hypothesis_page(
         "badge": view.badge,
         "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
         "computed_at": view.scores.latest.created_at if view.scores else None,
-        "turns": [turn_out(t) for t in turns],
+        "turns": turn_outs(view.evaluation, turns) if view.evaluation else [],
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(
                 _history_points(snapshots), title=f"Score history of {view.hypothesis.id}"

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.routers.web import not_found_page, render_page
-from api.schemas import evaluation_out, turn_out
+from api.schemas import evaluation_out, turn_outs
 from storage.errors import NotFoundError
 from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
@@ -36,12 +36,13 @@ def evaluation_page(
     hypothesis = get_hypothesis(session, hypothesis_id=evaluation.hypothesis_id)
     turns = list_turns(session, evaluation_id=evaluation.id)
     rounds = sorted({turn.round for turn in turns})
+    shown = turn_outs(evaluation, turns)
     context = {
         "evaluation": evaluation_out(
             evaluation, billed_usage(session, evaluation_id=evaluation.id)
         ),
         "hypothesis": hypothesis,
-        "rounds": [(r, [turn_out(t) for t in turns if t.round == r]) for r in rounds],
+        "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
         "snapshot": snapshot_of_evaluation(session, evaluation_id=evaluation.id),
     }
     return render_page(request, "evaluation.html", context)

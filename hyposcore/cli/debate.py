@@ -10,6 +10,7 @@ data or a model is printed as plain ``rich.text.Text``, never parsed as markup.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import typer
@@ -23,6 +24,7 @@ from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
 from debates.config import validate_config
+from debates.consistency import flag_reasons
 from debates.personas import get_persona
 from debates.quality import debate_quality
 from debates.runner import run_debate
@@ -43,7 +45,7 @@ from scoring.weights import Weights
 from storage.queries.calibration import persona_believability
 from storage.queries.exchange import get_market
 from workers.cases import load_case
-from workers.scoring_phase import ScorePlan, TurnView, plan_score
+from workers.scoring_phase import ScorePlan, outcome_views, plan_score
 
 
 @friendly_errors
@@ -139,7 +141,7 @@ def would_score(
     """What the scoring phase would record for this debate; None when nothing can be blended."""
     try:
         return plan_score(
-            [TurnView.of_record(turn) for turn in outcome.turns],
+            outcome_views(outcome),
             believability,
             Weights.default(),
             level=settings.interval_level,
@@ -204,6 +206,7 @@ def _panel(text: str | None) -> tuple[str, ...] | None:
 
 def outcome_json(case: Case, outcome: DebateOutcome) -> dict[str, Any]:
     report = debate_quality(outcome.turns, case)
+    flags = flag_reasons(outcome.decisions)
     return {
         "hypothesis_id": case.hypothesis_id,
         "panel": list(outcome.panel),
@@ -215,7 +218,7 @@ def outcome_json(case: Case, outcome: DebateOutcome) -> dict[str, Any]:
             "engagement": report.engagement,
             "specificity": report.specificity,
         },
-        "turns": [_turn_json(turn) for turn in outcome.turns],
+        "turns": [_turn_json(turn, flags) for turn in outcome.turns],
         "decisions": [
             {"round": d.round, "action": d.action, "reason": d.reason, "detail": d.detail}
             for d in outcome.decisions
@@ -223,7 +226,7 @@ def outcome_json(case: Case, outcome: DebateOutcome) -> dict[str, Any]:
     }
 
 
-def _turn_json(turn: TurnRecord) -> dict[str, Any]:
+def _turn_json(turn: TurnRecord, flags: Mapping[tuple[int, str], str]) -> dict[str, Any]:
     return {
         "round": turn.round,
         "persona": turn.persona,
@@ -234,6 +237,8 @@ def _turn_json(turn: TurnRecord) -> dict[str, Any]:
         "prompt_tokens": turn.usage.prompt_tokens,
         "completion_tokens": turn.usage.completion_tokens,
         "cost_usd": turn.usage.cost_usd,
+        # Why the turn is left out of the composite and the market, or None when it counts.
+        "flagged": flags.get((turn.round, turn.persona)),
     }
 
 
@@ -243,11 +248,12 @@ def show_outcome(case: Case, outcome: DebateOutcome) -> None:
     )
     console.print(Text(terminal_safe(case.title), style="italic"))
     current = 0
+    flags = flag_reasons(outcome.decisions)
     for turn in outcome.turns:
         if turn.round != current:
             current = turn.round
             console.rule(f"Round {current}")
-        console.print(turn_text(turn))
+        console.print(turn_text(turn, flags.get((turn.round, turn.persona))))
     console.rule("Scores")
     console.print(scores_table(outcome.turns, width=console.width))
     console.rule("Decisions")
@@ -263,16 +269,20 @@ def show_outcome(case: Case, outcome: DebateOutcome) -> None:
     )
 
 
-def turn_text(turn: TurnRecord) -> Text:
+def turn_text(turn: TurnRecord, flagged: str | None = None) -> Text:
     output = turn.output
     text = Text()
     text.append(f"{_title(turn.persona)}", style="bold magenta")
+    if flagged:
+        text.append("  FLAGGED, not counted", style="bold red")
     text.append(
         f"  verdict {output.verdict.value}, probability {output.probability:.2f}, "
         f"confidence {output.confidence:.2f}\n",
         style="dim",
     )
     # Model output and imported text: shown, never interpreted by the terminal (ESC, bidi).
+    if flagged:
+        text.append(terminal_safe(flagged) + "\n", style="red")
     text.append(terminal_safe(output.argument.strip()) + "\n")
     unsupported = set(turn.unsupported_citations)
     for claim in output.claims:

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
 from storage.db import Database
@@ -139,18 +140,22 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
             + f"; snapshot v{snapshot.version}",
             highlight=False,
         )
+    flags = flag_reasons(row.decisions or [])
+    for reason in flags.values():
+        console.print(f"  {'flagged':>14}: [red]{escape(reason)}[/]", highlight=False)
     if turns:
-        _print_turns(turns)
+        _print_turns(turns, flagged=set(flags))
 
 
-def _print_turns(turns: list[DebateTurn]) -> None:
+def _print_turns(turns: list[DebateTurn], *, flagged: set[tuple[int, str]]) -> None:
     table = Table(title="turns")
     for column in ("round", "persona", "verdict", "confidence", "probability", "latency"):
         table.add_column(column, justify="right" if column != "persona" else "left")
     for turn in turns:
+        mark = " [red](flagged)[/]" if (turn.round, turn.persona) in flagged else ""
         table.add_row(
             str(turn.round),
-            escape(turn.persona),
+            escape(turn.persona) + mark,
             escape(turn.verdict),
             f"{turn.confidence:.2f}",
             f"{turn.probability:.2f}",

@@ -28,7 +28,7 @@ from storage.importing import import_hypotheses
 from storage.queries.knowledge import list_hypotheses
 from wiki.importer import import_pages
 from workers.cases import load_cases
-from workers.scoring_phase import TurnView, plan_score
+from workers.scoring_phase import outcome_views, plan_score
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +61,7 @@ def debate_score(case: Case) -> Scored:
     outcome = run_debate(case, config=DebateConfig(), backend=registry.create("evidence"))
     market = MarketState(DEFAULT_LIQUIDITY)
     plan = plan_score(
-        [TurnView.of_record(turn) for turn in outcome.turns],
+        outcome_views(outcome),
         {},
         Weights.default(),
         level=0.8,

@@ -8,8 +8,9 @@ import pytest
 
 from debates.backends.base import BackendRequest, RateLimitedError
 from debates.backends.scripted import ScriptedBackend
+from debates.consistency import FLAG_ACTION
 from debates.runner import planned_rounds, progress, run_debate
-from debates.types import DebateConfig, Decision, TurnRecord
+from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from tests.debates.protocol_helpers import (
     CONTRADICTING,
     SUPPORTING,
@@ -26,6 +27,11 @@ def _config(**overrides: Any) -> DebateConfig:
     return DebateConfig(**{"panel": CORE, **overrides})
 
 
+def _last_control(outcome: DebateOutcome) -> Decision:
+    """The last round-control decision (the flags of contradicting turns come after it)."""
+    return [d for d in outcome.decisions if d.action != FLAG_ACTION][-1]
+
+
 def _speakers(turns: tuple[TurnRecord, ...]) -> list[tuple[int, str]]:
     return [(t.round, t.persona) for t in turns]
 
@@ -39,7 +45,7 @@ def test_core_panel_speaks_in_protocol_order_and_converges_after_four_rounds() -
         (4, "synthesizer"),
     ]
     assert outcome.rounds == 4
-    last = outcome.decisions[-1]
+    last = _last_control(outcome)
     assert (last.round, last.action) == (4, "stop")
     assert last.reason.startswith("converged")
     assert [d.action for d in outcome.decisions[1:4]] == ["continue"] * 3
@@ -57,9 +63,9 @@ def test_moving_scores_run_rebuttals_until_max_rounds() -> None:
         (5, "synthesizer"),
     ]
     assert outcome.turns[-1].persona == "synthesizer"
-    stop = outcome.decisions[-1]
+    stop = _last_control(outcome)
     assert (stop.action, stop.reason) == ("stop", "reached max_rounds (6)")
-    assert all(d.action != "stop" for d in outcome.decisions[:-1])
+    assert [d.action for d in outcome.decisions].count("stop") == 1
 
 
 def test_rebuttal_turns_are_told_their_phase() -> None:
@@ -82,7 +88,7 @@ def test_min_rounds_is_respected_even_when_scores_have_converged() -> None:
     assert outcome.rounds == 6
     reasons = [d.reason for d in outcome.decisions if d.round in (4, 5)]
     assert reasons == ["min_rounds (6) not reached"] * 2
-    assert outcome.decisions[-1].reason.startswith("converged")
+    assert _last_control(outcome).reason.startswith("converged")
 
 
 def test_a_changed_verdict_keeps_the_debate_going() -> None:
@@ -115,7 +121,7 @@ def test_fewer_rounds_than_stages_fold_into_the_last_round_and_the_synthesizer_c
     )
     assert _speakers(outcome.turns) == expected
     assert outcome.rounds == max_rounds
-    assert outcome.decisions[-1].action == "stop"
+    assert _last_control(outcome).action == "stop"
 
 
 def test_two_split_rounds_add_a_specialist_who_speaks_before_the_synthesizer() -> None:
