@@ -145,6 +145,17 @@ class BilledOut(BaseModel):
     unanswered_cost_usd: float
 
 
+class ForecastOut(BaseModel):
+    as_of: date
+    composite: float
+    composite_low: float
+    composite_high: float
+    level: float
+    exchange_rating: float = Field(
+        description="The price a fresh market reaches on this debate alone (0.5 if untraded)."
+    )
+
+
 class EvaluationOut(BaseModel):
     id: int
     hypothesis_id: str
@@ -169,6 +180,16 @@ class EvaluationOut(BaseModel):
     links: dict[str, str]
     billed: BilledOut | None = Field(
         None, description="What the provider billed; given by GET /evaluations/{id}."
+    )
+    as_of: date | None = Field(
+        None,
+        description="The date the debate was run as of: it saw only evidence published "
+        "before it. Null: now.",
+    )
+    forecast: ForecastOut | None = Field(
+        None,
+        description="An as-of evaluation's blind forecast. It never enters the hypothesis's "
+        "score history or its market.",
     )
 
 
@@ -207,6 +228,11 @@ ROUNDS_CONSTRAINT: dict[str, JsonValue] = {
     ),
 }
 
+AS_OF_CONSTRAINT: dict[str, JsonValue] = {
+    "rule": "as_of <= today",
+    "description": "as_of may not be in the future (UTC); omitted, it is now. Broken: 422.",
+}
+
 
 class DebateOptions(BaseModel):
     """How to debate; omitted options take the server's defaults.
@@ -215,7 +241,7 @@ class DebateOptions(BaseModel):
     answered 422."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"x-constraints": [ROUNDS_CONSTRAINT]}
+        extra="forbid", json_schema_extra={"x-constraints": [ROUNDS_CONSTRAINT, AS_OF_CONSTRAINT]}
     )
 
     backend: BackendName | None = Field(
@@ -237,6 +263,12 @@ class DebateOptions(BaseModel):
         description=f"At most N rounds ({MIN_ROUNDS}-{MAX_ROUNDS}).",
     )
     force: bool = Field(False, description="Queue even when an equal evaluation is live.")
+    as_of: date | None = Field(
+        None,
+        description="Debate as of this date (YYYY-MM-DD, not in the future): only evidence "
+        "published before it, never the publication that resolved the hypothesis. The "
+        "result is a blind forecast, kept off the score history and the market. Default: now.",
+    )
 
 
 class EvaluationRequest(DebateOptions):
@@ -457,6 +489,8 @@ def evaluation_out(evaluation: Evaluation, billed: BilledUsage | None = None) ->
         quality=evaluation.quality,
         error=evaluation.error,
         paused_reason=evaluation.paused_reason,
+        as_of=evaluation.as_of,
+        forecast=ForecastOut.model_validate(evaluation.forecast) if evaluation.forecast else None,
         created_at=evaluation.created_at,
         started_at=evaluation.started_at,
         finished_at=evaluation.finished_at,

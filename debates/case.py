@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field, fields
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -24,6 +25,9 @@ class Evidence:
     year: int | None = None
     sample_size: int | None = None
     replicated: bool | None = None
+    # The month and day it was published, where known (``year`` is the year).
+    month: int | None = None
+    day: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ class Case:
     diseases: tuple[str, ...] = ()
     genes: tuple[GeneFacts, ...] = ()
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    # How the hypothesis was settled, if it was: never shown to a debate, but an as-of debate
+    # (debates.asof) uses them to keep the settling publication out of its evidence.
+    resolved_on: date | None = None
+    resolving_citation: str | None = None
 
     @cached_property
     def citations(self) -> frozenset[str]:

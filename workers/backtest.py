@@ -8,11 +8,11 @@ persona said is kept; ``workers.backtest_report`` then weighs it leave-one-out a
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from debates.asof import case_as_of
 from debates.backends.base import AgentBackend
 from debates.case import Case
 from debates.runner import run_debate
@@ -28,19 +28,6 @@ MAX_HORIZON_DAYS = 36500
 
 class BacktestError(ValueError):
     """A backtest that cannot run: nothing resolved, a bad horizon, one outcome only."""
-
-
-def case_as_of(case: Case, as_of: date) -> Case:
-    """The case as it stood on ``as_of``: evidence published before that year only.
-
-    TEMPORARY, until branch ``asof`` merges: swap this body for
-    ``debates.asof.case_as_of(case, as_of)``, which knows months and days and the resolution.
-    Today evidence carries a year at most, so an item counts as known on ``as_of`` only if its
-    year is before ``as_of``'s year (same-year items might postdate it); undated items are
-    dropped. ``Case`` carries no resolution yet, so there is none to hide.
-    """
-    kept = tuple(item for item in case.evidence if item.year is not None and item.year < as_of.year)
-    return dataclasses.replace(case, evidence=kept)
 
 
 @dataclass(frozen=True)

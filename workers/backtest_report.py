@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from debates.asof import RULE
 from debates.transcript import latest_by_persona
 from debates.types import DebateConfig
 from scoring.blend import BlendError
@@ -38,7 +39,7 @@ COMPOSITE = "composite"
 ALWAYS_HALF = "always 0.5"
 BASE_RATE = "base rate (training folds)"
 # The interim as-of rule, stated in every report until dated evidence lands.
-AS_OF_RULE = "evidence dated to a year before the as-of date's year; undated evidence dropped"
+AS_OF_RULE = RULE
 
 
 @dataclass(frozen=True)

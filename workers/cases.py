@@ -37,6 +37,8 @@ def case_of(hypothesis: Hypothesis) -> Case:
         diseases=tuple(disease.name for disease in hypothesis.diseases),
         genes=tuple(gene_facts(gene) for gene in hypothesis.genes),
         evidence=tuple(evidence(item) for item in hypothesis.evidence),
+        resolved_on=hypothesis.resolved_on,
+        resolving_citation=hypothesis.resolution_citation,
     )
 
 
@@ -71,6 +73,8 @@ def evidence(item: EvidenceItem) -> Evidence:
         year=item.year,
         sample_size=item.sample_size,
         replicated=item.replicated,
+        month=item.month,
+        day=item.day,
     )
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from celery import Celery
 
 from common.settings import Settings
-from debates.config import validate_config
+from debates.config import ConfigError, validate_config
 from debates.types import DebateConfig
 from storage.db import Database
 from storage.queries import evaluations as ledger
@@ -33,12 +34,16 @@ def debate_config(
     min_rounds: int | None = None,
     max_rounds: int | None = None,
     model: str | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """The full configuration of an evaluation, defaults filled in, so equal requests hash equal.
 
     Checked here, where every request enters (API, CLI, scheduler): a ConfigError names the
-    wrong field, and nothing is queued.
+    wrong field, and nothing is queued. ``as_of`` makes it a blind forecast: the debate sees
+    only what was published before that date (``debates.asof``); None is "now".
     """
+    if as_of is not None and as_of > datetime.now(UTC).date():
+        raise ConfigError("as_of", f"{as_of.isoformat()} is in the future; the default is now")
     config = DebateConfig(
         backend=backend or settings.backend,
         panel=tuple(panel) if panel else None,
@@ -46,7 +51,8 @@ def debate_config(
         max_rounds=settings.max_rounds if max_rounds is None else max_rounds,
         model=model,
     )
-    return validate_config(config).as_dict()
+    checked = validate_config(config).as_dict()
+    return checked if as_of is None else {**checked, "as_of": as_of.isoformat()}
 
 
 def submit_evaluation(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from common.settings import Settings
+from debates.asof import case_as_of
 from debates.backends import registry
 from debates.backends.base import AgentBackend, Usage
 from debates.runner import planned_rounds, run_debate
@@ -70,12 +71,17 @@ def run_debate_phase(
     limits = SpendLimits.from_settings(settings)
     if not (limits.any and registry.capabilities(config.backend).reports_usage):
         limits = SpendLimits(None, None)
+    as_of = ledger.as_of_of(claimed.config)
     with database.transaction() as session:
         case = load_case(session, hypothesis_id=claimed.hypothesis_id)
+        if as_of is not None:
+            case = case_as_of(case, as_of)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
         believability = claimed.believability
         if believability is None:
-            believability = persona_believability(session)
+            # A blind forecast weighs every persona at the prior: believability is learned
+            # from outcomes, which may postdate the as-of date.
+            believability = {} if as_of else persona_believability(session)
             ledger.record_believability(
                 session, evaluation_id=evaluation_id, worker=owner, believability=believability
             )

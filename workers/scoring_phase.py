@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -30,7 +32,13 @@ from scoring.weights import Weights
 from storage.db import Database
 from storage.models import DebateTurn, HypothesisStatus, Rating
 from storage.queries.calibration import persona_believability, recalibrate_many
-from storage.queries.debated import claim_debated, complete_debated, debated_rows, fail_debated
+from storage.queries.debated import (
+    claim_debated,
+    complete_debated,
+    debated_rows,
+    fail_debated,
+    record_forecasts,
+)
 from storage.queries.score_batches import ScoreBatch
 from storage.queries.snapshots import ensure_scoring_config
 from storage.queries.tournament import get_ratings
@@ -143,6 +151,22 @@ def plan_score(
     return ScorePlan(blend=result, trades=debate_trades(market, stances, quality))
 
 
+def forecast_fields(plan: ScorePlan, *, as_of: date, start: MarketState) -> dict[str, Any]:
+    """What an as-of evaluation forecast: its composite and interval, and the exchange rating
+    its debate gives a fresh market (the price it starts from if the debate did not trade)."""
+    return {
+        "as_of": as_of.isoformat(),
+        "composite": plan.blend.composite,
+        "composite_low": plan.blend.composite_low,
+        "composite_high": plan.blend.composite_high,
+        "level": plan.blend.level,
+        "coverage": plan.blend.coverage,
+        "exchange_rating": plan.trades[-1].price_after if plan.trades else start.price,
+        "traded": bool(plan.trades),
+        "config_hash": plan.blend.config_hash,
+    }
+
+
 def rating_fields(rating: Rating | None) -> dict[str, float | None]:
     """The tournament rating a snapshot carries: strength and its interval, if rated."""
     return {
@@ -193,6 +217,7 @@ def score_debated(
                     quality=row.quality if row.quality is not None else 0.0,
                     # Weighed as the debate was, with the believabilities fixed when it started.
                     believability=row.believability if row.believability is not None else fallback,
+                    as_of=row.as_of,
                 )
                 for row in rows
             ],
@@ -216,6 +241,7 @@ class Debated:
     turns: Sequence[TurnView]
     quality: float
     believability: Mapping[str, float]
+    as_of: date | None = None  # a blind forecast: scored on its own market, kept off the live one
 
 
 def score_batch(
@@ -240,16 +266,22 @@ def score_batch(
     ensure_scoring_config(session, digest=weights.hash, weights=weights.as_dict())
     scored: set[int] = set()
     failed: dict[int, str] = {}
+    forecasts: dict[int, dict[str, Any]] = {}
     for item in debated:
         h = item.hypothesis_id
-        b, q_yes, q_no = batch.market(h)
+        # A blind forecast trades a fresh market of its own, never the live one.
+        market = (
+            MarketState(b=settings.market_liquidity)
+            if item.as_of is not None
+            else MarketState(*batch.market(h))
+        )
         try:
             plan = plan_score(
                 item.turns,
                 item.believability,
                 weights,
                 level=settings.interval_level,
-                market=MarketState(b=b, q_yes=q_yes, q_no=q_no),
+                market=market,
                 quality=item.quality,
             )
         except BlendError as exc:
@@ -259,16 +291,20 @@ def score_batch(
             log.exception("evaluation %s: scoring failed", item.evaluation_id)
             failed[item.evaluation_id] = f"cannot score: {type(exc).__name__}: {exc}"
             continue
-        batch.trade(h, evaluation_id=item.evaluation_id, trades=plan.trades)
-        batch.snapshot(
-            h,
-            evaluation_id=item.evaluation_id,
-            **plan.blend.snapshot_fields(),
-            **rating_fields(ratings.get(h)),
-            market_price=batch.price(h),
-            quality=item.quality,
-        )
+        if item.as_of is not None:
+            forecasts[item.evaluation_id] = forecast_fields(plan, as_of=item.as_of, start=market)
+        else:
+            batch.trade(h, evaluation_id=item.evaluation_id, trades=plan.trades)
+            batch.snapshot(
+                h,
+                evaluation_id=item.evaluation_id,
+                **plan.blend.snapshot_fields(),
+                **rating_fields(ratings.get(h)),
+                market_price=batch.price(h),
+                quality=item.quality,
+            )
         scored.add(item.evaluation_id)
+    record_forecasts(session, forecasts=forecasts)
     batch.write()
     resolved = sorted(
         {i.hypothesis_id for i in debated if i.resolved and i.evaluation_id in scored}

@@ -187,6 +187,7 @@ def _config(settings: Any, options: DebateOptions) -> dict[str, Any]:
             panel=options.panel,
             min_rounds=options.min_rounds,
             max_rounds=options.max_rounds,
+            as_of=options.as_of,
         )
     except ConfigError as exc:
         detail = {"location": ["body", exc.field], "message": exc.problem, "type": "invalid_config"}

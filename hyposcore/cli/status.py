@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -123,6 +123,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         "queued": _when(row.created_at),
         "started": _when(row.started_at),
         "finished": _when(row.finished_at),
+        "as of": row.as_of.isoformat() + " (blind forecast)" if row.as_of else "now",
         "debate quality": f"{row.quality:.2f}" if row.quality is not None else "-",
         "billed": _billed_text(billed),
     }
@@ -132,6 +133,8 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         console.print(f"  {'error':>14}: [red]{escape(row.error)}[/]", highlight=False)
     if row.paused_reason:
         console.print(f"  {'paused':>14}: [yellow]{escape(row.paused_reason)}[/]", highlight=False)
+    if row.forecast:
+        console.print(f"  {'forecast':>14}: {_forecast_text(row.forecast)}", highlight=False)
     if snapshot is not None:
         console.print(
             f"  {'scores':>14}: composite {snapshot.composite:.2f} (80% interval "
@@ -176,6 +179,15 @@ def _styled_state(state: str) -> str:
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def _forecast_text(forecast: dict[str, Any]) -> str:
+    """A blind forecast's numbers: it is not in the score history, so it is shown here."""
+    return (
+        f"composite {forecast['composite']:.2f} ({forecast['level']:.0%} interval "
+        f"{forecast['composite_low']:.2f}–{forecast['composite_high']:.2f}), exchange rating "
+        f"{forecast['exchange_rating']:.2f} on a fresh market; as of {forecast['as_of']}"
+    )
 
 
 def _billed_text(billed: BilledUsage) -> str:

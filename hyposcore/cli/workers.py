@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -62,6 +63,17 @@ def queue(
     ] = None,
     panel: Annotated[str | None, typer.Option(help="Comma-separated persona keys.")] = None,
     max_rounds: Annotated[int | None, typer.Option(help="At most N rounds (2-8).")] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Debate as of this date (YYYY-MM-DD): only evidence published before it. "
+            "A blind forecast, kept off the score history and market. Default: now.",
+            show_default=False,
+        ),
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 3600.0,
 ) -> None:
     """Queue evaluations of HYPOTHESIS_IDS (a live run with the same settings is returned,
@@ -75,6 +87,7 @@ def queue(
         backend=backend,
         panel=[p.strip() for p in panel.split(",")] if panel else None,
         max_rounds=max_rounds,
+        as_of=as_of.date() if as_of else None,
     )
     if all_hypotheses:
         with database.sessions() as session:

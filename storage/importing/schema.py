@@ -14,14 +14,17 @@ from typing import Annotated
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from common.citations import normalize_citation
+from common.dates import EARLIEST_YEAR, PartialDate, parse_partial_date
 from common.identifiers import HYPOTHESIS_ID_RULE, check_gene_symbol, hypothesis_id_problem
 from common.limits import (
     MAX_CLAIM,
@@ -121,28 +124,50 @@ class GeneRecord(Record):
         return _check_disease_names(names)
 
 
+def _citation_key(text: str) -> str:
+    key = normalize_citation(text)
+    if key is None:
+        raise ValueError(
+            f"{text!r} is neither a PMID (e.g. PMID:20460369) "
+            "nor a DOI (e.g. doi:10.1074/jbc.M110.133488)"
+        )
+    if len(key) > 255:
+        raise ValueError("a DOI may be at most 255 characters long")
+    return key
+
+
 class EvidenceRecord(Record):
     citation: Annotated[str, _Policy]
     claim: Claim
     direction: Direction
     study_type: StudyType
     organism: Text100 | None = None
-    year: int | None = Field(None, ge=1800)
+    # When it was published: ``published`` (YYYY, YYYY-MM or YYYY-MM-DD), or the older ``year``.
+    year: int | None = Field(None, ge=EARLIEST_YEAR)
+    published: Published | None = None
     sample_size: int | None = Field(None, ge=1, le=MAX_SAMPLE_SIZE)
     replicated: bool | None = None
+
+    @property
+    def date(self) -> PartialDate | None:
+        """The publication date, however it was written."""
+        if self.published is not None:
+            return self.published
+        return PartialDate(self.year) if self.year is not None else None
+
+    @model_validator(mode="after")
+    def _one_date(self) -> EvidenceRecord:
+        known = self.published
+        if known is not None and self.year is not None and known.year != self.year:
+            raise ValueError(
+                f"year {self.year} and published {self.published} disagree; give only published"
+            )
+        return self
 
     @field_validator("citation")
     @classmethod
     def _canonical_citation(cls, text: str) -> str:
-        key = normalize_citation(text)
-        if key is None:
-            raise ValueError(
-                f"{text!r} is neither a PMID (e.g. PMID:20460369) "
-                "nor a DOI (e.g. doi:10.1074/jbc.M110.133488)"
-            )
-        if len(key) > 255:
-            raise ValueError("a DOI may be at most 255 characters long")
-        return key
+        return _citation_key(text)
 
     @field_validator("year")
     @classmethod
@@ -152,9 +177,26 @@ class EvidenceRecord(Record):
         return year
 
 
+def _parsed_date(value: object) -> PartialDate:
+    parsed = parse_partial_date(value)
+    if parsed.earliest > datetime.now(UTC).date():
+        raise ValueError(f"{parsed} is in the future")
+    return parsed
+
+
+Published = Annotated[PartialDate, BeforeValidator(_parsed_date)]
+
+
 class Resolution(Record):
     source: Source
     date: date
+    # The publication that settled it. An as-of debate never sees it, whatever its date.
+    citation: Annotated[str, _Policy] | None = None
+
+    @field_validator("citation")
+    @classmethod
+    def _canonical_citation(cls, text: str | None) -> str | None:
+        return None if text is None else _citation_key(text)
 
 
 class HypothesisRecord(Record):

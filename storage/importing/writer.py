@@ -217,6 +217,7 @@ def _write_hypothesis(session: Session, record: HypothesisRecord, report: Import
         status=record.status.value,
         resolution_source=record.resolution.source if record.resolution else None,
         resolved_on=record.resolution.date if record.resolution else None,
+        resolution_citation=record.resolution.citation if record.resolution else None,
         evidence=[
             EvidenceFields(
                 citation=item.citation,
@@ -224,7 +225,9 @@ def _write_hypothesis(session: Session, record: HypothesisRecord, report: Import
                 direction=item.direction.value,
                 study_type=item.study_type.value,
                 organism=item.organism,
-                year=item.year,
+                year=item.date.year if item.date else None,
+                month=item.date.month if item.date else None,
+                day=item.date.day if item.date else None,
                 sample_size=item.sample_size,
                 replicated=item.replicated,
             )

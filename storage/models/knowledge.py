@@ -116,6 +116,8 @@ class Hypothesis(Base):
     status: Mapped[str] = mapped_column(String(16), default=HypothesisStatus.OPEN.value)
     resolution_source: Mapped[str | None] = mapped_column(Text)
     resolved_on: Mapped[date | None] = mapped_column(Date)
+    # The publication that settled it, "PMID:..." or "DOI:..."; an as-of debate never sees it.
+    resolution_citation: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -147,7 +149,10 @@ class EvidenceItem(Base):
     direction: Mapped[str] = mapped_column(String(16))
     study_type: Mapped[str] = mapped_column(String(32))
     organism: Mapped[str | None] = mapped_column(String(100))
+    # When it was published: a year at least, the month and day where known.
     year: Mapped[int | None] = mapped_column(Integer)
+    month: Mapped[int | None] = mapped_column(Integer)
+    day: Mapped[int | None] = mapped_column(Integer)
     sample_size: Mapped[int | None] = mapped_column(Integer)
     replicated: Mapped[bool | None] = mapped_column()
 

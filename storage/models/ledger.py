@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -51,6 +52,11 @@ class Evaluation(Base):
     )
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     config_hash: Mapped[str] = mapped_column(String(64))
+    # The date the debate was run as of (config["as_of"], copied for queries); NULL is "now".
+    as_of: Mapped[date | None] = mapped_column(Date)
+    # An as-of evaluation's blind forecast (composite, interval, exchange rating on a fresh
+    # market): kept here, never in the live score history or market.
+    forecast: Mapped[dict[str, Any] | None] = mapped_column()
     # Equal to config_hash, or NULL for a forced evaluation that may run beside a live twin:
     # NULLs never collide in the unique index below.
     dedup_key: Mapped[str | None] = mapped_column(String(64))

@@ -1,8 +1,11 @@
 """Persona calibration: resolved forecasts in, believability and the calibration table out.
 
 A persona's forecasts are the probabilities its debate turns stated (``DebateTurn.probability``)
-about hypotheses that have since been validated or refuted. The scoring rule is passed in by the
-caller (``scoring.calibration``), since storage holds no math of its own.
+about hypotheses that have since been validated or refuted, in *blind* evaluations only: run
+as of a date before the resolution (``Evaluation.as_of < Hypothesis.resolved_on``), whose
+debate therefore never saw the resolving publication (``debates.asof``). A debate held after
+the answer was published is hindsight, and never moves a believability. The scoring rule is
+passed in by the caller (``scoring.calibration``), since storage holds no math of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -71,6 +74,11 @@ def resolved_forecasts(
     ]
 
 
+def _blind() -> ColumnElement[bool]:
+    """The evaluation was run as of a date before its hypothesis was resolved."""
+    return and_(Evaluation.as_of.is_not(None), Evaluation.as_of < Hypothesis.resolved_on)
+
+
 def _sums_query(personas: Sequence[str]) -> Select[str, int, float, float, str]:
     probability = DebateTurn.probability
     return (
@@ -83,7 +91,7 @@ def _sums_query(personas: Sequence[str]) -> Select[str, int, float, float, str]:
         )
         .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
         .join(Hypothesis, Hypothesis.id == Evaluation.hypothesis_id)
-        .where(Hypothesis.status.in_(_RESOLVED), DebateTurn.persona.in_(list(personas)))
+        .where(Hypothesis.status.in_(_RESOLVED), DebateTurn.persona.in_(list(personas)), _blind())
         .group_by(DebateTurn.persona, Hypothesis.id, Hypothesis.status)
         .order_by(DebateTurn.persona, Hypothesis.id)
     )
@@ -94,7 +102,7 @@ def _forecasts_query(personas: Sequence[str] | None) -> Select[str, str, float, 
         select(DebateTurn.persona, Hypothesis.id, DebateTurn.probability, Hypothesis.status)
         .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
         .join(Hypothesis, Hypothesis.id == Evaluation.hypothesis_id)
-        .where(Hypothesis.status.in_(_RESOLVED))
+        .where(Hypothesis.status.in_(_RESOLVED), _blind())
         .order_by(DebateTurn.persona, Hypothesis.id, DebateTurn.id)
     )
     if personas is not None:
@@ -158,7 +166,8 @@ def recalibrate_many(
             select(DebateTurn.persona)
             .distinct()
             .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
-            .where(Evaluation.hypothesis_id.in_(list(hypothesis_ids)))
+            .join(Hypothesis, Hypothesis.id == Evaluation.hypothesis_id)
+            .where(Evaluation.hypothesis_id.in_(list(hypothesis_ids)), _blind())
         )
     )
     # The whole resolved record is graded each time, so SQL sums it per persona and hypothesis.

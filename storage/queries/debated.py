@@ -156,3 +156,14 @@ def debated_rows(session: Session, *, evaluation_ids: Sequence[int]) -> list[Eva
             .order_by(Evaluation.id)
         )
     )
+
+
+def record_forecasts(session: Session, *, forecasts: Mapping[int, Mapping[str, Any]]) -> None:
+    """Store the blind forecasts of as-of evaluations, by evaluation id."""
+    for evaluation_id, forecast in forecasts.items():
+        session.execute(
+            update(Evaluation)
+            .where(Evaluation.id == evaluation_id)
+            .values(forecast=dict(forecast))
+            .execution_options(synchronize_session=False)
+        )

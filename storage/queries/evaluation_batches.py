@@ -22,6 +22,7 @@ from storage.errors import NotFoundError
 from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
 from storage.queries.evaluations import (
     Enqueued,
+    as_of_of,
     claim_evaluations,
     config_hash,
     enqueue_evaluation,
@@ -202,6 +203,7 @@ def enqueue_many(
             "hypothesis_id": h,
             "config": dict(config),
             "config_hash": digest,
+            "as_of": as_of_of(config),
             "dedup_key": None if force else digest,
             "state": _QUEUED,
             "attempts": 0,

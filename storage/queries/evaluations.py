@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
@@ -36,6 +36,12 @@ def config_hash(config: Mapping[str, Any]) -> str:
     """A stable hash of an evaluation configuration (key order does not matter)."""
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def as_of_of(config: Mapping[str, Any]) -> date | None:
+    """The date a configuration debates as of (its ``as_of``, ISO), or None for "now"."""
+    value = config.get("as_of")
+    return date.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ def _enqueue_new(
         hypothesis_id=hypothesis_id,
         config=dict(config),
         config_hash=digest,
+        as_of=as_of_of(config),
         dedup_key=None if force else digest,
         state=EvaluationState.QUEUED.value,
         attempts=0,

@@ -45,6 +45,8 @@ _EVIDENCE_COLUMNS = (
     "study_type",
     "organism",
     "year",
+    "month",
+    "day",
     "sample_size",
     "replicated",
 )
@@ -60,6 +62,8 @@ class EvidenceFields:
     study_type: str
     organism: str | None = None
     year: int | None = None
+    month: int | None = None
+    day: int | None = None
     sample_size: int | None = None
     replicated: bool | None = None
 
@@ -163,6 +167,7 @@ def upsert_hypothesis(
     status: str = "open",
     resolution_source: str | None = None,
     resolved_on: date | None = None,
+    resolution_citation: str | None = None,
     now: datetime | None = None,
 ) -> HypothesisChange:
     """Make the stored hypothesis exactly this one: fields, genes, diseases and evidence.
@@ -186,6 +191,7 @@ def upsert_hypothesis(
         "status": status,
         "resolution_source": resolution_source,
         "resolved_on": resolved_on,
+        "resolution_citation": resolution_citation,
     }
     changed = _assign(hypothesis, columns)
     if {g.id for g in hypothesis.genes} != {g.id for g in genes}:

@@ -200,7 +200,7 @@ def test_claims_are_single_sentences_and_statements_two_to_four(
             assert _sentences(item["claim"]) == 1, (hypothesis["id"], item["citation"])
 
 
-def test_resolved_hypotheses_carry_a_source_and_date_and_open_ones_none(
+def test_resolved_hypotheses_carry_a_source_date_and_citation_and_open_ones_none(
     hypotheses: list[dict[str, Any]],
 ) -> None:
     statuses = Counter(h["status"] for h in hypotheses)
@@ -212,7 +212,9 @@ def test_resolved_hypotheses_carry_a_source_and_date_and_open_ones_none(
             assert resolution is None, hypothesis["id"]
             continue
         assert resolution is not None, f"{hypothesis['id']} is resolved but has no source"
-        assert set(resolution) == {"source", "date"}, hypothesis["id"]
+        assert set(resolution) == {"source", "date", "citation"}, hypothesis["id"]
+        # The resolving publication's key is the one its source text names.
+        assert resolution["citation"].lower() in resolution["source"].lower(), hypothesis["id"]
         assert isinstance(resolution["date"], dt.date), hypothesis["id"]
         assert resolution["date"] <= dt.datetime.now(dt.UTC).date()
 

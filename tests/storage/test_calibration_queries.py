@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from scoring.calibration import brier_of_moments, update_believability
@@ -16,6 +18,9 @@ FORECASTS = {
     "synthesizer": {"h-open": [0.5]},
 }
 
+# The fixture's forecasts are blind: made as of a date before the resolution.
+BEFORE, RESOLVED_ON = date(2020, 1, 1), date(2021, 6, 1)
+
 
 @pytest.fixture
 def ledger(db: Database) -> None:
@@ -26,7 +31,9 @@ def ledger(db: Database) -> None:
         for persona, by_hypothesis in FORECASTS.items():
             for hid, probabilities in by_hypothesis.items():
                 for i, p in enumerate(probabilities):
-                    evaluation = Evaluation(hypothesis_id=hid, config={}, config_hash="c")
+                    evaluation = Evaluation(
+                        hypothesis_id=hid, config={}, config_hash="c", as_of=BEFORE
+                    )
                     session.add(evaluation)
                     session.flush()
                     session.add(
@@ -45,7 +52,9 @@ def ledger(db: Database) -> None:
 
 def _resolve(db: Database, hypothesis_id: str, status: str) -> list[calibration.CalibrationRow]:
     with db.transaction() as session:
-        session.get(Hypothesis, hypothesis_id).status = status  # type: ignore[union-attr]
+        hypothesis = session.get(Hypothesis, hypothesis_id)
+        assert hypothesis is not None
+        hypothesis.status, hypothesis.resolved_on = status, RESOLVED_ON
         session.flush()
         return calibration.recalibrate(
             session,
@@ -102,3 +111,39 @@ def test_open_hypotheses_cannot_be_scored(db: Database, ledger: None) -> None:
     with db.sessions() as session:
         forecasts = calibration.resolved_forecasts(session)
         assert forecasts == [] and calibration.calibration_table(session) == []
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [None, RESOLVED_ON, date(2022, 1, 1)],
+    ids=["live", "on-the-day", "after"],
+)
+def test_forecasts_not_made_before_the_resolution_never_move_believability(
+    db: Database, ledger: None, as_of: date | None
+) -> None:
+    before = _resolve(db, "h-val", "validated")
+    with db.transaction() as session:
+        # A debate that could have read the answer: perfectly "right", and worth nothing.
+        evaluation = Evaluation(hypothesis_id="h-val", config={}, config_hash="h", as_of=as_of)
+        session.add(evaluation)
+        session.flush()
+        for persona in ("theorist", "skeptic"):
+            session.add(
+                DebateTurn(
+                    evaluation_id=evaluation.id,
+                    round=1,
+                    persona=persona,
+                    backend="evidence",
+                    argument="...",
+                    confidence=0.9,
+                    probability=1.0,
+                    verdict="support",
+                )
+            )
+    after = _resolve(db, "h-val", "validated")
+    assert [(r.persona, r.brier, r.believability) for r in after] == [
+        (r.persona, r.brier, r.believability) for r in before
+    ]
+    with db.sessions() as session:
+        counted = calibration.resolved_forecasts(session, personas=["theorist"])
+    assert sorted(f.probability for f in counted if f.hypothesis_id == "h-val") == [0.6, 0.8]

@@ -4,14 +4,14 @@ the held-out hypothesis's own outcome."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from debates.backends.base import BackendRequest, BackendResult, OutputT
 from debates.backends.registry import create_from_settings
-from debates.case import Case, Evidence
+from debates.case import Evidence
 from debates.types import DebateConfig
 from scoring.calibration import update_believability
 from scoring.forecasts import brier_score, loo_believability
@@ -21,34 +21,12 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.backtests import resolved_hypotheses
 from tests.workers.backtest_items import OPTIONS, forecasted_items
-from workers.backtest import BacktestError, case_as_of, run_local
+from workers.backtest import BacktestError, run_local
 from workers.backtest_report import build_report
 from workers.cases import load_cases
 from workers.scoring_phase import plan_score
 
 BUNDLED = Path(__file__).resolve().parents[2] / "hyposcore" / "data" / "hypotheses.yaml"
-
-
-def _evidence(citation: str, year: int | None) -> Evidence:
-    return Evidence(citation=citation, claim="c", direction="supports", study_type="rct", year=year)
-
-
-def test_case_as_of_keeps_only_evidence_from_earlier_years() -> None:
-    case = Case(
-        hypothesis_id="h-1",
-        title="t",
-        statement="s",
-        evidence=(
-            _evidence("PMID:1", 2015),
-            _evidence("PMID:2", 2016),  # the as-of year: it may postdate the as-of day
-            _evidence("PMID:3", 2017),
-            _evidence("PMID:4", None),  # undated: cannot be shown to precede it
-        ),
-    )
-    blind = case_as_of(case, date(2016, 10, 28))
-    assert [item.citation for item in blind.evidence] == ["PMID:1"]
-    assert case_as_of(case, date(2018, 1, 1)).citations == {"PMID:1", "PMID:2", "PMID:3"}
-    assert blind.title == case.title and blind.hypothesis_id == case.hypothesis_id
 
 
 @pytest.fixture

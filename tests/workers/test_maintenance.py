@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -115,14 +117,16 @@ def test_scoring_a_resolved_hypothesis_grades_the_personas(loaded: Database) -> 
     settings = _settings()
     with loaded.sessions() as session:
         resolved = session.scalars(
-            select(Hypothesis.id).where(Hypothesis.status != "open").order_by(Hypothesis.id)
+            select(Hypothesis).where(Hypothesis.status != "open").order_by(Hypothesis.id)
         ).first()
-    assert resolved is not None
+        assert resolved is not None and resolved.resolved_on is not None
+        resolved_id, day_before = resolved.id, resolved.resolved_on - timedelta(days=1)
+    # A blind forecast, as of the day before the resolution: only such forecasts are graded.
     evaluation_id = submit_evaluation(
         loaded,
         settings,
-        hypothesis_id=resolved,
-        config=debate_config(settings),
+        hypothesis_id=resolved_id,
+        config=debate_config(settings, as_of=day_before),
         app=create_app(settings),
     ).evaluation.id
     [claimed] = offline_batch.claim(loaded, settings, evaluation_ids=[evaluation_id], owner="test")

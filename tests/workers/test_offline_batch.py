@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +35,28 @@ HYPOTHESES = [
     "h-4d0c7e58",  # refuted
     "h-8c41d7a2",
 ]
+# Before both resolutions (2016 and 2018), after some of their evidence.
+AS_OF = date(2012, 6, 30)
 
 
 def _prepared(tmp_path: Path, name: str) -> tuple[Settings, Database, list[int]]:
     settings = Settings(data_dir=tmp_path / name)
     database = prepared_database(settings)
+    return settings, database, _queue(settings, database)
+
+
+def _queue(settings: Settings, database: Database, as_of: date | None = None) -> list[int]:
     with database.transaction() as session:
-        ids = [
+        return [
             e.evaluation.id
             for e in enqueue_many(
                 session,
                 hypothesis_ids=HYPOTHESES,
-                config=debate_config(settings),
+                config=debate_config(settings, as_of=as_of),
                 max_attempts=3,
                 force=True,
             )
         ]
-    return settings, database, ids
 
 
 def _ledger(database: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -100,14 +106,25 @@ def _ledger(database: Database) -> dict[str, list[tuple[Any, ...]]]:
                 )
             ],
             "evaluations": [
-                (e.id, e.state, e.quality, e.decisions, e.believability, e.attempts)
+                (
+                    e.id,
+                    e.state,
+                    e.quality,
+                    e.decisions,
+                    e.believability,
+                    e.attempts,
+                    e.as_of,
+                    e.forecast,
+                )
                 for e in session.scalars(select(Evaluation).order_by(Evaluation.id))
             ],
         }
 
 
 def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> None:
-    settings, one_by_one, ids = _prepared(tmp_path, "one")
+    settings, one_by_one, live = _prepared(tmp_path, "one")
+    # Blind forecasts too: only they grade personas, and they write no snapshot or trade.
+    ids = live + _queue(settings, one_by_one, as_of=AS_OF)
     factory = backend_factory(settings)
     # Debates first, then scoring, so every debate weighs the same (initial) believability.
     for evaluation_id in ids:
@@ -119,6 +136,7 @@ def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> Non
         assert score_debated(one_by_one, settings, evaluation_ids=[evaluation_id]).succeeded
 
     batch_settings, batched, batch_ids = _prepared(tmp_path, "batch")
+    batch_ids += _queue(batch_settings, batched, as_of=AS_OF)
     assert batch_ids == ids
     claimed = offline_batch.claim(batched, batch_settings, evaluation_ids=ids, owner="w")
     result = offline_batch.run_batch(
@@ -131,7 +149,10 @@ def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> Non
     assert got["calibration"], "resolved hypotheses were debated, so personas were graded"
     for part in expected:
         assert got[part] == expected[part], part
-    assert_each_completed_exactly_once(batched, ids)
+    assert_each_completed_exactly_once(batched, live)
+    blind = [e for e in got["evaluations"] if e[0] not in live]
+    assert blind and all(e[1] == "succeeded" and e[7]["as_of"] == "2012-06-30" for e in blind)
+    assert {s[1] for s in got["snapshots"]} == set(live)
 
 
 def test_a_batch_leaves_alone_an_evaluation_whose_lease_it_lost(tmp_path: Path) -> None:

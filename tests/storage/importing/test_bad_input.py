@@ -123,6 +123,47 @@ CASES: dict[str, Bad] = {
         H1,
         "evidence[0].citation",
     ),
+    "published on a day that does not exist": Bad(
+        broken(set_in((*EV0, "published"), "2016-02-30")),
+        "day 30 does not exist in 2016-02 (it has 29 days)",
+        H1,
+        "evidence[0].published",
+    ),
+    "published in month 13": Bad(
+        broken(set_in((*EV0, "published"), "2016-13")),
+        "month 13 is not between 1 and 12",
+        H1,
+        "evidence[0].published",
+    ),
+    "published written another way": Bad(
+        broken(set_in((*EV0, "published"), "03/2016")),
+        "'03/2016' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD",
+        H1,
+        "evidence[0].published",
+    ),
+    "published in the future": Bad(
+        broken(set_in((*EV0, "published"), "2999-01")),
+        "2999-01 is in the future",
+        H1,
+        "evidence[0].published",
+    ),
+    "year and published disagree": Bad(
+        broken(set_in((*EV0, "published"), "1999-05")),
+        "and published 1999-05 disagree; give only published",
+        H1,
+        "evidence[0]",
+    ),
+    "resolving citation neither PMID nor DOI": Bad(
+        broken(
+            set_in(
+                ("hypotheses", 1, "resolution"),
+                {"source": "s", "date": "2016-10-29", "citation": "PMC1"},
+            )
+        ),
+        "'PMC1' is neither a PMID",
+        H1,
+        "resolution.citation",
+    ),
     "prior score above 1": Bad(
         broken(set_in(("hypotheses", 1, "prior_score"), 1.5)),
         "Input should be less than or equal to 1 (got 1.5)",

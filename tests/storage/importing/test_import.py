@@ -231,3 +231,27 @@ def test_the_documented_example_has_ids_of_its_own() -> None:
 
     bundled = Path(__file__).resolve().parents[3] / "hyposcore" / "data" / "hypotheses.yaml"
     assert ids(EXAMPLE) and not ids(EXAMPLE) & ids(bundled)
+
+
+def test_publication_dates_and_the_resolving_citation_are_stored(
+    db: Database, tmp_path: Path
+) -> None:
+    document = base_document()
+    hypothesis = document["hypotheses"][0]
+    hypothesis["evidence"][0].pop("year", None)
+    hypothesis["evidence"][0]["published"] = "2010-04-07"
+    hypothesis["evidence"][1].pop("year", None)
+    hypothesis["evidence"][1]["published"] = "2014-06"
+    hypothesis["status"] = "validated"
+    hypothesis["resolution"] = {
+        "source": "a trial (doi:10.1523/JNEUROSCI.0777-14.2014)",
+        "date": date(2015, 1, 2),
+        "citation": "doi:10.1523/JNEUROSCI.0777-14.2014",
+    }
+    import_hypotheses(db, write_yaml(tmp_path, document))
+    with db.sessions() as session:
+        stored = get_hypothesis(session, hypothesis_id=hypothesis["id"])
+        dates = [(e.year, e.month, e.day) for e in stored.evidence]
+        resolving = stored.resolution_citation
+    assert dates == [(2010, 4, 7), (2014, 6, None)]
+    assert resolving == "DOI:10.1523/jneurosci.0777-14.2014"

@@ -1,0 +1,45 @@
+"""A case as it stood on a date: what an as-of debate may see, and nothing later.
+
+An item of evidence is kept only if it was certainly published before the as-of date: one
+dated to a year counts from that year's last day, one dated to a month from that month's last
+day, and an undated one is left out, since nothing shows it was known. The publication that
+resolved the hypothesis is left out whatever its date, and so is the resolution itself, which
+a debate never sees. Pure: the same case and date always give the same blind case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from common.dates import PartialDate
+from debates.case import Case, Evidence
+
+# The rule in one line, as reports state it.
+RULE = (
+    "evidence certainly published before the as-of date (a year or month counts from its last "
+    "day); undated evidence and the resolving publication left out"
+)
+
+
+def published(item: Evidence) -> PartialDate | None:
+    """When ``item`` was published, as precisely as it is known; None if undated."""
+    if item.year is None:
+        return None
+    return PartialDate(item.year, item.month, item.day if item.month is not None else None)
+
+
+def known_on(item: Evidence, as_of: date) -> bool:
+    """Whether ``item`` was certainly published before ``as_of``."""
+    when = published(item)
+    return when is not None and when.known_before(as_of)
+
+
+def case_as_of(case: Case, as_of: date) -> Case:
+    """``case`` cut back to what was published before ``as_of``, without its resolution."""
+    kept = tuple(
+        item
+        for item in case.evidence
+        if known_on(item, as_of) and item.citation != case.resolving_citation
+    )
+    return dataclasses.replace(case, evidence=kept, resolved_on=None, resolving_citation=None)

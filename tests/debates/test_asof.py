@@ -1,0 +1,117 @@
+"""An as-of case keeps only what was certainly published before its date, never the answer."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from common.dates import PartialDate, parse_partial_date
+from debates.asof import case_as_of, known_on
+from debates.case import Case, Evidence
+from tests.debates.bundled import bundled_cases
+
+
+def item(
+    citation: str, year: int | None, month: int | None = None, day: int | None = None
+) -> Evidence:
+    return Evidence(
+        citation=citation,
+        claim="c",
+        direction="supports",
+        study_type="rct",
+        year=year,
+        month=month,
+        day=day,
+    )
+
+
+def case(*evidence: Evidence, resolving: str | None = None) -> Case:
+    return Case(
+        hypothesis_id="h-1",
+        title="t",
+        statement="s",
+        evidence=evidence,
+        resolved_on=date(2016, 10, 29) if resolving else None,
+        resolving_citation=resolving,
+    )
+
+
+def test_a_date_counts_from_its_last_possible_day() -> None:
+    as_of = date(2016, 10, 28)
+    assert known_on(item("PMID:1", 2015), as_of)
+    assert not known_on(item("PMID:2", 2016), as_of)  # may be December 2016
+    assert known_on(item("PMID:3", 2016, 9), as_of)
+    assert not known_on(item("PMID:4", 2016, 10), as_of)  # may be 31 October
+    assert known_on(item("PMID:5", 2016, 10, 27), as_of)
+    assert not known_on(item("PMID:6", 2016, 10, 28), as_of)  # the day itself is not before
+    assert not known_on(item("PMID:7", None), as_of)  # undated: nothing shows it was known
+
+
+def test_the_resolving_publication_is_left_out_whatever_its_date() -> None:
+    # Even dated (wrongly) long before, the paper that settled the question is the answer.
+    full = case(item("PMID:1", 2010), item("PMID:27613521", 2009), resolving="PMID:27613521")
+    blind = case_as_of(full, date(2016, 10, 28))
+    assert blind.citations == {"PMID:1"}
+    assert blind.resolving_citation is None and blind.resolved_on is None
+    assert (blind.title, blind.hypothesis_id) == (full.title, full.hypothesis_id)
+
+
+dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2030, 12, 31))
+items = st.builds(
+    lambda n, d, precision: item(
+        f"PMID:{n}",
+        d.year,
+        d.month if precision > 0 else None,
+        d.day if precision > 1 else None,
+    ),
+    st.integers(1, 10**8),
+    dates,
+    st.integers(0, 2),
+)
+
+
+@given(st.lists(items, max_size=12, unique_by=lambda e: e.citation), dates)
+def test_nothing_on_or_after_the_as_of_date_survives(evidence: list[Evidence], as_of: date) -> None:
+    blind = case_as_of(case(*evidence), as_of)
+    for kept in blind.evidence:
+        assert kept.year is not None
+        assert PartialDate(kept.year, kept.month, kept.day).latest < as_of
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("2016-13", "month 13 is not between 1 and 12"),
+        ("2016-02-30", "day 30 does not exist in 2016-02"),
+        ("16-02-03", "is not a date"),
+        ("1700", "before 1800"),
+        ("2016/02/03", "is not a date"),
+    ],
+)
+def test_a_bad_date_says_what_is_wrong(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_partial_date(text)
+
+
+def test_dates_read_as_written() -> None:
+    assert str(parse_partial_date("2016")) == "2016"
+    assert str(parse_partial_date("2016-3")) == "2016-03"
+    assert str(parse_partial_date(date(2016, 10, 29))) == "2016-10-29"
+    assert parse_partial_date(2016) == PartialDate(2016)
+    assert PartialDate(2016, 2).latest == date(2016, 2, 29)
+
+
+def test_every_bundled_resolution_postdates_what_its_as_of_run_keeps() -> None:
+    resolved = [c for c in bundled_cases().values() if c.resolved_on is not None]
+    assert len(resolved) >= 7
+    for full in resolved:
+        assert full.resolved_on is not None and full.resolving_citation is not None
+        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+        assert blind.evidence, f"{full.hypothesis_id}: nothing was known before it resolved"
+        assert full.resolving_citation not in blind.citations
+        for kept in blind.evidence:
+            assert kept.year is not None
+            assert PartialDate(kept.year, kept.month, kept.day).latest < full.resolved_on
