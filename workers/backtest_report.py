@@ -51,6 +51,7 @@ class ReportOptions:
     liquidity: float
     interval_level: float  # the composite's interval, as the workers blend it
     level: float = 0.9  # the bootstrap interval of every grade
+    mode: str = "local"  # debated in-process ("local") or by the workers ("pipeline")
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ def _stated_by_persona(item: Forecasted) -> dict[str, list[float]]:
 def _settings(config: DebateConfig, options: ReportOptions) -> dict[str, Any]:
     return {
         "horizon_days": options.horizon_days,
+        "mode": options.mode,
         "as_of_rule": AS_OF_RULE,
         "believability": "leave-one-out over the other resolved hypotheses' blind debates",
         "debate": config.as_dict(),

@@ -1,10 +1,11 @@
 """``hyposcore backtest``: how well the ratings forecast resolved hypotheses, without hindsight.
 
-Every resolved hypothesis is debated as of ``--horizon-days`` before its resolution, in this
-process (``--local``, the only mode so far: the worker-pipeline path is not built yet), its
-personas weighed leave-one-out, and the exchange rating, the composite, each persona and two
-baselines are graded (``workers.backtest_report``). ``--save NAME`` stores the report, and
-``--compare A B`` sets two stored reports side by side.
+Every resolved hypothesis is debated as of ``--horizon-days`` before its resolution: in this
+process (``--local``, the default), or queued to the workers as as-of evaluations
+(``--pipeline``, see ``hyposcore.cli.backtest_pipeline``). Its personas are weighed
+leave-one-out, and the exchange rating, the composite, each persona and two baselines are
+graded (``workers.backtest_report``). ``--save NAME`` stores the report, and ``--compare A B``
+sets two stored reports side by side.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from common.text import terminal_safe
 from debates.backends import registry
 from debates.config import validate_config
 from debates.types import DebateConfig
+from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
 from scoring.forecasts import DEFAULT_BINS, DEFAULT_RESAMPLES
 from storage.queries.backtests import (
@@ -31,7 +33,13 @@ from storage.queries.backtests import (
     get_report,
     save_report,
 )
-from workers.backtest import DEFAULT_HORIZON_DAYS, MAX_HORIZON_DAYS, BacktestError, run_local
+from workers.backtest import (
+    DEFAULT_HORIZON_DAYS,
+    MAX_HORIZON_DAYS,
+    BacktestError,
+    Forecasted,
+    run_local,
+)
 from workers.backtest_report import ReportOptions, build_report
 
 
@@ -47,7 +55,11 @@ def backtest(
     local: bool = typer.Option(
         True,
         "--local/--pipeline",
-        help="Debate in this process (the default; the worker-pipeline path is not built yet).",
+        help="Debate in this process (the default), or queue as-of evaluations to the "
+        "workers and wait for them (--pipeline; start workers with hyposcore worker).",
+    ),
+    timeout: float = typer.Option(
+        3600.0, "--timeout", min=1.0, help="With --pipeline: seconds to wait for the workers."
     ),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap resampling."),
     resamples: int = typer.Option(
@@ -70,16 +82,28 @@ def backtest(
     if compare is not None:
         compare_reports(*compare, as_json=as_json)
         return
-    if not local:
-        err_console.print(
-            Text("error: the worker-pipeline backtest is not built yet; use --local (--pipeline)")
-        )
-        raise typer.Exit(2)
     if save is not None:
         _check_name(save, "--save", replace=replace)
-    report = run_backtest(
-        horizon_days=horizon_days, seed=seed, resamples=resamples, bins=bins, quiet=as_json
+    options = ReportOptions(
+        horizon_days=horizon_days,
+        seed=seed,
+        resamples=resamples,
+        bins=bins,
+        liquidity=get_settings().market_liquidity,
+        interval_level=get_settings().interval_level,
+        mode="local" if local else "pipeline",
     )
+    try:
+        if local:
+            items, config = run_in_process(horizon_days=horizon_days, quiet=as_json)
+        else:
+            items, config = run_on_workers(
+                horizon_days=horizon_days, timeout=timeout, quiet=as_json
+            )
+    except BacktestError as exc:
+        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
+        raise typer.Exit(2) from None
+    report = build_report(items, config, options)
     if save is not None:
         _store(save, report, replace=replace)
     if as_json:
@@ -90,9 +114,7 @@ def backtest(
         console.print(Text(f"saved as {save!r}"))
 
 
-def run_backtest(
-    *, horizon_days: int, seed: int, resamples: int, bins: int, quiet: bool
-) -> dict[str, Any]:
+def run_in_process(*, horizon_days: int, quiet: bool) -> tuple[list[Forecasted], DebateConfig]:
     settings = get_settings()
     config = validate_config(
         DebateConfig(
@@ -123,20 +145,9 @@ def run_backtest(
                 on_start=lambda total: progress.update(task, total=total),
                 on_done=lambda h: progress.update(task, advance=1, description=h),
             )
-    except BacktestError as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
-        raise typer.Exit(2) from None
     finally:
         database.dispose()
-    options = ReportOptions(
-        horizon_days=horizon_days,
-        seed=seed,
-        resamples=resamples,
-        bins=bins,
-        liquidity=settings.market_liquidity,
-        interval_level=settings.interval_level,
-    )
-    return build_report(items, config, options)
+    return items, config
 
 
 def _check_name(name: str, option: str, *, replace: bool) -> None:

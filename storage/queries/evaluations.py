@@ -464,3 +464,24 @@ def _owned(evaluation_id: int, worker: str) -> tuple[Any, ...]:
 
 def _one_row(result: Any) -> bool:
     return bool(result.rowcount == 1)
+
+
+def get_evaluations(session: Session, *, evaluation_ids: Sequence[int]) -> dict[int, Evaluation]:
+    """The evaluations with these ids (those that exist), by id, in one query."""
+    rows = session.scalars(select(Evaluation).where(Evaluation.id.in_(list(evaluation_ids))))
+    return {row.id: row for row in rows}
+
+
+def count_finished(session: Session, *, evaluation_ids: Sequence[int]) -> int:
+    """How many of these evaluations have ended (succeeded, failed or cancelled)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Evaluation)
+            .where(
+                Evaluation.id.in_(list(evaluation_ids)),
+                Evaluation.state.in_([s.value for s in TERMINAL_STATES]),
+            )
+        )
+        or 0
+    )

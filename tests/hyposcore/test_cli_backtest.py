@@ -4,16 +4,21 @@ reports stored by name and compared side by side."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from scoring.forecasts import auc, brier_score
 from storage.importing import import_hypotheses
+from storage.models import Evaluation, ScoreSnapshot
 from storage.queries.backtests import get_report
+from tests.workers.harness import WorkerProcess, hyposcore_env
 
 runner = CliRunner()
 BUNDLED = Path(__file__).resolve().parents[2] / "hyposcore" / "data" / "hypotheses.yaml"
@@ -124,7 +129,45 @@ def test_without_resolved_hypotheses_it_says_so() -> None:
     assert "a backtest needs validated and refuted hypotheses" in result.output
 
 
-def test_the_pipeline_mode_is_not_built_and_says_so(bundled: None) -> None:
-    result = runner.invoke(app, ["backtest", "--pipeline"])
-    assert result.exit_code == 2
-    assert "not built yet; use --local" in result.output
+def test_the_pipeline_without_a_worker_says_so_and_leaves_the_evaluations_queued(
+    bundled: None,
+) -> None:
+    result = runner.invoke(app, ["backtest", "--pipeline", "--timeout", "1"])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "0 of 7 as-of evaluations ended within 1s" in said and "hyposcore worker" in said
+    database = open_database()
+    with database.sessions() as session:
+        queued = session.query(Evaluation).all()
+    database.dispose()
+    assert len(queued) == 7 and {e.state for e in queued} == {"queued"}
+    assert all(e.as_of is not None and e.config["as_of"] == e.as_of.isoformat() for e in queued)
+
+
+@pytest.mark.slow
+def test_the_pipeline_gives_the_report_the_in_process_backtest_gives(
+    bundled: None, tmp_path: Path
+) -> None:
+    local = _json(FAST)
+    env = hyposcore_env(data_dir=str(get_settings().data_dir))
+    with WorkerProcess(env, tmp_path / "worker.log"):
+        done = subprocess.run(
+            [sys.executable, "-m", "hyposcore", "backtest", "--pipeline", "--json", *FAST],
+            env={**env, "COLUMNS": "150"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    pipeline = json.loads(done.stdout)
+    assert (local["settings"]["mode"], pipeline["settings"]["mode"]) == ("local", "pipeline")
+    assert pipeline["hypotheses"] == local["hypotheses"]
+    assert pipeline["forecasters"] == local["forecasters"]
+    database = open_database()
+    with database.sessions() as session:
+        blind = session.query(Evaluation).filter(Evaluation.as_of.is_not(None)).all()
+        snapshots = session.query(ScoreSnapshot).count()
+    database.dispose()
+    assert len(blind) == local["n"] and all(e.state == "succeeded" and e.forecast for e in blind)
+    assert snapshots == 0  # blind forecasts never enter the live score history

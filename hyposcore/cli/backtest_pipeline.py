@@ -1,0 +1,69 @@
+"""``hyposcore backtest --pipeline``: the backtest's debates queued to the workers, then waited for.
+
+The as-of evaluations go through the same queue, workers and ledger as any other, so a
+backtest with a model backend is debated by as many workers as are running, and its turns stay
+in the ledger. This module queues them, shows their progress and hands what they said to the
+same report as ``--local``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.text import Text
+
+from common.settings import get_settings
+from debates.types import DebateConfig
+from hyposcore.cli.common import err_console, open_database
+from workers.backtest import Forecasted
+from workers.backtest_pipeline import collect, finished, queue_forecasts
+from workers.dispatch import debate_config
+
+POLL_SECONDS = 0.5
+
+
+def run_on_workers(
+    *, horizon_days: int, timeout: float, quiet: bool
+) -> tuple[list[Forecasted], DebateConfig]:
+    """Queue every resolved hypothesis as of its horizon and wait for the workers to end them.
+
+    Raises BacktestError if one failed; exits 1 if they are not all done within ``timeout``
+    (they stay queued, and a later run reuses any still live).
+    """
+    settings = get_settings()
+    config = debate_config(settings)
+    database = open_database(settings)
+    try:
+        queued = queue_forecasts(database, settings, horizon_days=horizon_days, config=config)
+        progress = Progress(
+            TextColumn("workers debating as of"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+            disable=quiet,
+        )
+        deadline = time.monotonic() + timeout
+        with progress:
+            task = progress.add_task("", total=len(queued))
+            while (done := finished(database, queued)) < len(queued):
+                progress.update(task, completed=done)
+                if time.monotonic() > deadline:
+                    _timed_out(done, len(queued), timeout)
+                time.sleep(POLL_SECONDS)
+        return collect(database, queued), DebateConfig.from_dict(config)
+    finally:
+        database.dispose()
+
+
+def _timed_out(done: int, total: int, timeout: float) -> None:
+    err_console.print(
+        Text.assemble(
+            ("error: ", "bold red"),
+            f"{done} of {total} as-of evaluations ended within {timeout:.0f}s. Is a worker "
+            "running (hyposcore worker)? They stay queued; `hyposcore status` follows them.",
+        )
+    )
+    raise typer.Exit(1)

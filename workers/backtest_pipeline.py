@@ -1,0 +1,131 @@
+"""The backtest on the worker pipeline: every resolved hypothesis queued as an as-of evaluation.
+
+``queue_forecasts`` writes one as-of evaluation per resolved hypothesis (as of ``horizon_days``
+before its resolution) and sends it to the workers, like any queued evaluation; the workers
+debate it blind (``debates.asof``) and store its turns and forecast in the ledger. Once they
+have all ended, ``collect`` reads back what each persona said, and ``workers.backtest_report``
+grades it exactly as it grades the in-process backtest: with the same backend and settings,
+both give the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+
+from common.settings import Settings
+from debates.asof import case_as_of
+from debates.consistency import flagged_turns
+from storage.db import Database
+from storage.models import EvaluationState
+from storage.queries.backtests import ResolvedHypothesis, resolved_hypotheses
+from storage.queries.evaluations import count_finished, get_evaluations
+from storage.queries.turns import list_turns_of
+from workers.backtest import (
+    MAX_HORIZON_DAYS,
+    BacktestError,
+    Forecasted,
+    check_outcomes,
+)
+from workers.cases import load_cases
+from workers.dispatch import submit_evaluation
+from workers.scoring_phase import TurnView
+
+
+@dataclass(frozen=True)
+class QueuedForecast:
+    """One resolved hypothesis's as-of evaluation, and what its blind case kept."""
+
+    resolved: ResolvedHypothesis
+    evaluation_id: int
+    title: str
+    evidence_total: int
+    evidence_kept: int
+
+
+def queue_forecasts(
+    database: Database,
+    settings: Settings,
+    *,
+    horizon_days: int,
+    config: Mapping[str, Any],
+    app: Celery | None = None,
+) -> list[QueuedForecast]:
+    """Queue an as-of evaluation of every resolved hypothesis, in id order.
+
+    ``config`` is a debate configuration from ``workers.dispatch.debate_config``; each
+    evaluation gets it with its own ``as_of``. A live twin (the same backtest already queued)
+    is reused, not queued twice.
+    """
+    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+        raise BacktestError(
+            f"horizon_days must be between 1 and {MAX_HORIZON_DAYS}, got {horizon_days}"
+        )
+    with database.sessions() as session:
+        resolved = resolved_hypotheses(session)
+        cases = load_cases(session, hypothesis_ids=[r.hypothesis_id for r in resolved])
+    check_outcomes(resolved)
+    queued = []
+    for item in resolved:
+        as_of = item.resolved_on - timedelta(days=horizon_days)
+        enqueued = submit_evaluation(
+            database,
+            settings,
+            hypothesis_id=item.hypothesis_id,
+            config={**config, "as_of": as_of.isoformat()},
+            app=app,
+        )
+        case = cases[item.hypothesis_id]
+        queued.append(
+            QueuedForecast(
+                resolved=item,
+                evaluation_id=enqueued.evaluation.id,
+                title=case.title,
+                evidence_total=len(case.evidence),
+                evidence_kept=len(case_as_of(case, as_of).evidence),
+            )
+        )
+    return queued
+
+
+def finished(database: Database, queued: Sequence[QueuedForecast]) -> int:
+    """How many of the queued evaluations have ended."""
+    with database.sessions() as session:
+        return count_finished(session, evaluation_ids=[q.evaluation_id for q in queued])
+
+
+def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Forecasted]:
+    """What each persona said in each ended evaluation; BacktestError names any that failed."""
+    ids = [q.evaluation_id for q in queued]
+    with database.sessions() as session:
+        rows = get_evaluations(session, evaluation_ids=ids)
+        turns = list_turns_of(session, evaluation_ids=ids)
+        unfinished = [
+            f"evaluation {q.evaluation_id} of {q.resolved.hypothesis_id} is "
+            f"{rows[q.evaluation_id].state}"
+            + (f": {rows[q.evaluation_id].error}" if rows[q.evaluation_id].error else "")
+            for q in queued
+            if rows[q.evaluation_id].state != EvaluationState.SUCCEEDED.value
+        ]
+        if unfinished:
+            raise BacktestError("; ".join(unfinished))
+        return [_forecasted(q, rows[q.evaluation_id], turns[q.evaluation_id]) for q in queued]
+
+
+def _forecasted(queued: QueuedForecast, row: Any, turns: Sequence[Any]) -> Forecasted:
+    flagged = flagged_turns(row.decisions or [])
+    return Forecasted(
+        hypothesis_id=queued.resolved.hypothesis_id,
+        title=queued.title,
+        validated=queued.resolved.validated,
+        resolved_on=queued.resolved.resolved_on,
+        as_of=row.as_of,
+        evidence_total=queued.evidence_total,
+        evidence_kept=queued.evidence_kept,
+        turns=tuple(TurnView.of_row(turn, flagged) for turn in turns),
+        quality=row.quality if row.quality is not None else 0.0,
+    )
