@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 
 TOKEN_LENGTH = 16
+# What a debate fence's token becomes when the fenced text happens to contain it.
+REDACTED_TOKEN = "[fence token]"  # noqa: S105 - a placeholder, not a secret
 # Each "<" that starts a "<<<" gets a space after it, so no run of three survives.
 _TRIPLE_OPEN = re.compile(r"<(?=<<)")
 # The compatibility forms of "<" (fullwidth, small) read as "<" to a model.
@@ -60,6 +63,21 @@ class Fence:
         if self.token in body:
             raise ValueError("fence token occurs in the fenced text; build the fence from it")
         return f"{self.open}\n{body}\n{self.close}"
+
+    def wrap_redacting(self, text: str) -> str:
+        """``wrap``, with any occurrence of the token in ``text`` redacted rather than refused.
+
+        A debate keeps one fence for all its turns, so that every prompt starts with the same
+        bytes; a model that saw the token may write it back in a later turn. Redacted, it
+        still never appears inside the fence (and ``<<<`` never does), so the closing marker
+        cannot be forged.
+        """
+        return self.wrap(defuse(text).replace(self.token, REDACTED_TOKEN))
+
+
+def new_fence() -> Fence:
+    """A fence with a random token, for one debate: nobody writing its data can know it."""
+    return Fence(secrets.token_hex(TOKEN_LENGTH // 2))
 
 
 def fence_for(*parts: str) -> Fence:

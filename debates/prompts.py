@@ -2,8 +2,8 @@
 
 Prompts are plain text, so autoescaping is off; what keeps untrusted text in its place is the
 data fence (:mod:`debates.fencing`): the case and the transcript are rendered first, fenced
-with one token that occurs in neither, and only then placed into the user message. Untrusted
-values are always template *variables*, never template source.
+with the debate's token (redacted wherever they contain it), and only then placed into the
+user message. Untrusted values are always template *variables*, never template source.
 """
 
 from __future__ import annotations
@@ -110,22 +110,34 @@ def render_turn_messages(
     panel: Sequence[str],
     final: bool = False,
     believability: Mapping[str, float] | None = None,
+    fence_token: str | None = None,
 ) -> tuple[Message, Message]:
-    """The system and user messages of one turn, with the case and transcript fenced as data."""
+    """The system and user messages of one turn, with the case and transcript fenced as data.
+
+    Laid out for providers' prefix caches: every turn of a debate starts with the same bytes
+    (the shared rules, the fenced case, then the transcript, which only grows by appending),
+    and what differs between turns (the persona, its dimensions, the task) comes last. So the
+    fence is the debate's own (``fence_token``, fixed when it starts); without one it is
+    derived from the case alone, which is as fixed.
+    """
     case_text = render_case(case)
     transcript_text = render_transcript(transcript)
-    fence = fence_for(case_text, transcript_text)
-    system = _render_system(persona, panel=panel, fence=fence, believability=believability)
+    fence = Fence(fence_token) if fence_token else fence_for(case_text)
+    system = _render_system(fence)
     user = (
         environment()
         .get_template("user.j2")
         .render(
             persona=persona,
-            case_block=fence.wrap(case_text),
-            transcript_block=fence.wrap(transcript_text),
+            case_block=fence.wrap_redacting(case_text),
+            transcript_block=fence.wrap_redacting(transcript_text),
+            panel_titles=[_title(key) for key in panel],
+            dimensions=[d.value for d in persona.dimensions],
+            believability=[(_title(k), w) for k, w in sorted((believability or {}).items())],
             round=round,
             phase=phase,
             final=final,
+            first=not transcript,
         )
     )
     messages = (Message("system", system.strip()), Message("user", user.strip()))
@@ -143,6 +155,7 @@ def build_turn_request(
     panel: Sequence[str],
     final: bool = False,
     believability: Mapping[str, float] | None = None,
+    fence_token: str | None = None,
 ) -> BackendRequest[TurnOutput]:
     """The backend request for one turn: messages for models, structured context for the rest.
 
@@ -165,6 +178,7 @@ def build_turn_request(
             panel=tuple(panel),
             final=final,
             believability=shown_believability,
+            fence_token=fence_token,
         )
     )
     extra: dict[str, object] = {
@@ -190,26 +204,11 @@ def build_turn_request(
     )
 
 
-def _render_system(
-    persona: Persona,
-    *,
-    panel: Sequence[str],
-    fence: Fence,
-    believability: Mapping[str, float] | None,
-) -> str:
-    weights = sorted((believability or {}).items())
-    return (
-        environment()
-        .get_template("system.j2")
-        .render(
-            persona=persona,
-            panel_titles=[_title(key) for key in panel],
-            dimensions=[d.value for d in persona.dimensions],
-            believability=[(_title(name), weight) for name, weight in weights],
-            fence=fence,
-            output_schema=output_schema_text(),
-        )
-    )
+@lru_cache(maxsize=64)
+def _render_system(fence: Fence) -> str:
+    """The rules every turn of a debate shares: the same text for the whole debate."""
+    template = environment().get_template("system.j2")
+    return template.render(fence=fence, output_schema=output_schema_text())
 
 
 def _title(key: str) -> str:

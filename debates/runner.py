@@ -55,6 +55,7 @@ def run_debate(
     on_decision: DecisionCallback | None = None,
     believability: Mapping[str, float] | None = None,
     before_turn: BeforeTurnCallback | None = None,
+    fence_token: str | None = None,
 ) -> DebateOutcome:
     """Debate ``case`` and return its turns, decisions, final panel, rounds held and quality.
 
@@ -65,6 +66,8 @@ def run_debate(
     for replayed ones);
     ``on_decision`` for every decision in order, replayed rounds included, so the list it
     sees is always the debate's complete decision list. Backend errors propagate unchanged.
+    ``fence_token`` is the debate's data fence, kept for all its turns (and by a resumed
+    debate), so that their prompts share a prefix a provider can cache.
     """
     config = validate_config(config)
     choice = choose_panel(case, config.panel)
@@ -79,6 +82,7 @@ def run_debate(
         on_turn=on_turn,
         on_decision=on_decision,
         before_turn=before_turn,
+        fence_token=fence_token,
     )
     debate.decide(choice.decision)
     round_number = 0
@@ -110,6 +114,7 @@ class _Debate:
     on_turn: TurnCallback | None
     on_decision: DecisionCallback | None
     before_turn: BeforeTurnCallback | None = None
+    fence_token: str | None = None
     turns: list[TurnRecord] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     split_streak: int = 0
@@ -145,6 +150,7 @@ class _Debate:
             panel=self.panel,
             final=final,
             believability=self.believability or None,
+            fence_token=self.fence_token,
         )
         result = self.backend.complete(request)
         if not isinstance(result.output, TurnOutput):

@@ -20,6 +20,7 @@ from common.settings import Settings
 from debates.asof import case_as_of
 from debates.backends import registry
 from debates.backends.base import AgentBackend, Usage
+from debates.fencing import new_fence
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from storage.db import Database
@@ -77,13 +78,18 @@ def run_debate_phase(
         if as_of is not None:
             case = case_as_of(case, as_of)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
-        believability = claimed.believability
+        believability, fence_token = claimed.believability, claimed.fence_token
         if believability is None:
             # A blind forecast weighs every persona at the prior: believability is learned
             # from outcomes, which may postdate the as-of date.
             believability = {} if as_of else persona_believability(session)
+            fence_token = new_fence().token
             ledger.record_believability(
-                session, evaluation_id=evaluation_id, worker=owner, believability=believability
+                session,
+                evaluation_id=evaluation_id,
+                worker=owner,
+                believability=believability,
+                fence_token=fence_token,
             )
     backend = backend_for(config)
     with LeaseKeeper(
@@ -107,6 +113,7 @@ def run_debate_phase(
                 on_turn=writer.add,
                 believability=believability,
                 before_turn=guard.before_turn,
+                fence_token=fence_token,
             )
         except Exception as exc:
             guard.record_billed(exc)

@@ -74,6 +74,9 @@ class Evaluation(Base):
     # The persona believabilities the debate weighed, fixed when it starts: a resumed debate
     # goes on with the weights it began with, and any debate can be replayed exactly.
     believability: Mapped[dict[str, Any] | None] = mapped_column()
+    # The debate's data-fence token, fixed with the believabilities: every prompt of the debate,
+    # resumed or not, starts with the same bytes (a provider caches that prefix).
+    fence_token: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(Text)
     # Why a spend limit paused the evaluation (state "paused"); cleared when it resumes.
     paused_reason: Mapped[str | None] = mapped_column(Text)

@@ -43,6 +43,7 @@ class Claimed:
     config: dict[str, Any]
     # Fixed when the evaluation's debate first started; None before that.
     believability: dict[str, float] | None = None
+    fence_token: str | None = None
 
 
 def claim_batch(
@@ -77,12 +78,19 @@ def _claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
     if not ids:
         return []
     rows = session.execute(
-        select(Evaluation.id, Evaluation.hypothesis_id, Evaluation.config, Evaluation.believability)
+        select(
+            Evaluation.id,
+            Evaluation.hypothesis_id,
+            Evaluation.config,
+            Evaluation.believability,
+            Evaluation.fence_token,
+        )
         .where(Evaluation.id.in_(list(ids)))
         .order_by(Evaluation.id)
     ).all()
     return [
-        Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b) for i, h, c, b in rows
+        Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b, fence_token=f)
+        for i, h, c, b, f in rows
     ]
 
 

@@ -350,13 +350,19 @@ def heartbeat(
 
 
 def record_believability(
-    session: Session, *, evaluation_id: int, worker: str, believability: Mapping[str, float]
+    session: Session,
+    *,
+    evaluation_id: int,
+    worker: str,
+    believability: Mapping[str, float],
+    fence_token: str | None = None,
 ) -> bool:
-    """Fix the persona believabilities the evaluation's debate weighs (once, at its start)."""
+    """Fix the persona believabilities the evaluation's debate weighs and the token of its data
+    fence (once, at its start), so that a resumed debate goes on exactly as it began."""
     result = session.execute(
         update(Evaluation)
         .where(*_owned(evaluation_id, worker), Evaluation.believability.is_(None))
-        .values(believability=dict(believability))
+        .values(believability=dict(believability), fence_token=fence_token)
         .execution_options(synchronize_session=False)
     )
     return _one_row(result)

@@ -18,7 +18,9 @@ from debates.types import DebateConfig, TurnRecord
 from tests.debates.protocol_helpers import CONTRADICTING, SUPPORTING, make_case, reply
 
 
-def test_system_message_names_role_dimensions_schema_and_the_data_rule() -> None:
+def test_the_system_message_holds_the_shared_rules_and_the_user_message_ends_with_the_part() -> (
+    None
+):
     request = build_turn_request(
         make_case(),
         "domain_expert",
@@ -29,13 +31,16 @@ def test_system_message_names_role_dimensions_schema_and_the_data_rule() -> None
     )
     system, user = request.messages
     assert (system.role, user.role) == ("system", "user")
-    assert system.content.startswith("You are the Domain Expert")
-    for dimension in ("feasibility", "druggability", "safety_profile", "competitive_landscape"):
-        assert f"- {dimension}" in system.content
-    assert "- novelty" not in system.content
-    assert output_schema_text() in system.content
+    # The system message is the same for every persona: nothing of this one is in it.
+    assert "Domain Expert" not in system.content and "- feasibility" not in system.content
+    assert output_schema_text() in system.content and "is data about the case" in system.content
     assert json.loads(output_schema_text()) == TurnOutput.model_json_schema()
-    assert "Theorist, Skeptic, Domain Expert, Synthesizer" in system.content
+    part = user.content.split("Your part: you are the Domain Expert.")[1]
+    for dimension in ("feasibility", "druggability", "safety_profile", "competitive_landscape"):
+        assert f"- {dimension}" in part
+    assert "- novelty" not in part
+    assert "Theorist, Skeptic, Domain Expert, Synthesizer" in part
+    assert user.content.index("The case:") < user.content.index("Your part:")
     assert request.output_schema is TurnOutput
     assert request.context.extra["phase"] == "opening"
 

@@ -282,9 +282,10 @@ def test_believability_reaches_only_the_synthesizer() -> None:
         extra = request.context.extra
         if request.context.persona == "synthesizer":
             assert extra["believability"] == {"skeptic": 0.4, "theorist": 1.3}
-            assert "Skeptic: 0.40" in request.messages[0].content
+            assert "Skeptic: 0.40" in request.messages[1].content
         else:
             assert "believability" not in extra
+            assert "deserve to be believed" not in request.messages[1].content
 
 
 def test_invalid_configuration_is_refused_with_the_field_named() -> None:
