@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import EvaluationState
 from storage.queries.evaluations import count_by_state
+from storage.queries.spending import spend_by_model
 from storage.queries.views import (
     failed_evaluation_errors,
     publish_counts,
@@ -95,7 +96,33 @@ class _LedgerCollector:
         for page, count in sorted(pages.items()):
             publishes.add_metric([page], count)
         yield publishes
+        yield from self._spend()
         yield from self._workers()
+
+    def _spend(self) -> Iterator[Any]:
+        tokens = CounterMetricFamily(
+            "hyposcore_billed_tokens",
+            "Tokens billed for stored debate turns, by backend, model and kind: plain input, "
+            "input read from or written to the provider's prompt cache, and output.",
+            labels=["backend", "model", "kind"],
+        )
+        cost = CounterMetricFamily(
+            "hyposcore_billed_cost_usd",
+            "US dollars billed for stored debate turns, by backend and model.",
+            labels=["backend", "model"],
+        )
+        for row in spend_by_model(self.session):
+            plain = row.prompt_tokens - row.cached_read_tokens - row.cache_write_tokens
+            for kind, value in (
+                ("input", plain),
+                ("cached_read", row.cached_read_tokens),
+                ("cache_write", row.cache_write_tokens),
+                ("output", row.completion_tokens),
+            ):
+                tokens.add_metric([row.backend, row.model, kind], value)
+            cost.add_metric([row.backend, row.model], row.cost_usd)
+        yield tokens
+        yield cost
 
     def _workers(self) -> Iterator[Any]:
         workers = list_workers(self.session)

@@ -143,6 +143,12 @@ class BilledOut(BaseModel):
         description="Billed calls that produced no stored turn (an unrepairable reply, say)."
     )
     unanswered_cost_usd: float
+    cached_read_tokens: int = Field(
+        0, description="Of prompt_tokens: read from the provider's prompt cache (cheaper)."
+    )
+    cache_write_tokens: int = Field(
+        0, description="Of prompt_tokens: written to the provider's prompt cache."
+    )
 
 
 class ForecastOut(BaseModel):

@@ -23,6 +23,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from api.reliability_chart import reliability_chart
+from debates.asof import case_as_of
 from debates.backends import registry
 from debates.backends.evidence import rubric
 from debates.case import Case
@@ -34,7 +35,7 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.backtests import resolved_hypotheses
 from wiki.importer import import_pages
-from workers.backtest import case_as_of, run_local
+from workers.backtest import run_local
 from workers.backtest_report import ReportOptions, build_report
 from workers.cases import load_cases
 

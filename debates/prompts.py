@@ -140,9 +140,23 @@ def render_turn_messages(
             first=not transcript,
         )
     )
-    messages = (Message("system", system.strip()), Message("user", user.strip()))
+    user = user.strip()
+    messages = (
+        Message("system", system.strip()),
+        Message("user", user, cache_marks=repeated_marks(user, fence)),
+    )
     check_prompt_size(messages, parts={"case": case_text, "transcript": transcript_text})
     return messages
+
+
+def repeated_marks(user: str, fence: Fence) -> tuple[int, ...]:
+    """Where the text every later turn repeats ends: after the case, and after each transcript
+    entry (the last one is the end of what the next turn repeats)."""
+    transcript_open = user.index(fence.open, user.index(fence.close))
+    start = transcript_open + len(fence.open) + 1  # after the marker's line
+    end = user.index(fence.close, start) - 1  # before the newline that ends the transcript
+    entries = (i for i in range(start, end) if user.startswith("\n\nRound ", i))
+    return tuple(sorted({start, *entries, max(start, end)}))
 
 
 def build_turn_request(
@@ -200,6 +214,7 @@ def build_turn_request(
             round=round,
             transcript=transcript,
             extra=extra,
+            cache_key=fence_token or f"hyposcore:{case.hypothesis_id}",
         ),
     )
 

@@ -26,6 +26,8 @@ def turn_fields(record: TurnRecord) -> dict[str, Any]:
         "prompt_tokens": record.usage.prompt_tokens,
         "completion_tokens": record.usage.completion_tokens,
         "cost_usd": record.usage.cost_usd,
+        "cached_read_tokens": record.usage.cached_read_tokens,
+        "cache_write_tokens": record.usage.cache_write_tokens,
         "latency_ms": record.latency_ms,
     }
 
@@ -49,6 +51,12 @@ def turn_record(row: DebateTurn) -> TurnRecord:
         unsupported_citations=tuple(row.unsupported_citations),
         backend=row.backend,
         model=row.model,
-        usage=Usage(row.prompt_tokens, row.completion_tokens, row.cost_usd),
+        usage=Usage(
+            row.prompt_tokens,
+            row.completion_tokens,
+            row.cost_usd,
+            row.cached_read_tokens,
+            row.cache_write_tokens,
+        ),
         latency_ms=row.latency_ms,
     )

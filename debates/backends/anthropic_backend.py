@@ -7,6 +7,7 @@ adds it when the templates did not) and the reply's first text block is parsed, 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -102,13 +103,17 @@ class AnthropicBackend:
             provider=self.endpoint,
         )
 
-    def _call(self, system: str, conversation: Sequence[Message]) -> RawReply:
+    def _call(
+        self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
+    ) -> RawReply:
         # No sampling options: the 2.x SDK's Messages.create no longer takes temperature.
+        # Anthropic caches only up to breakpoints: one after the shared rules, one after the
+        # part of the user message every later turn repeats (cache_key is OpenAI's way).
         try:
             response = self._client.messages.create(
                 model=self.model,
                 max_tokens=self.max_tokens,
-                system=system,
+                system=[{"type": "text", "text": system, "cache_control": EPHEMERAL}],
                 messages=alternating_turns(conversation),
             )
         except self._sdk.AnthropicError as exc:
@@ -138,24 +143,63 @@ class AnthropicBackend:
             raise unreadable_body(self.endpoint, "not a Messages API message")
         text = next((block.text for block in blocks if getattr(block, "type", None) == "text"), "")
         usage = getattr(response, "usage", None)
+        read = int(getattr(usage, "cache_read_input_tokens", 0) or 0)
+        written = int(getattr(usage, "cache_creation_input_tokens", 0) or 0)
         return RawReply(
             text=text or "",
-            prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0),
+            # Anthropic's input_tokens leaves out what the cache served or stored.
+            prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0) + read + written,
             completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
             model=getattr(response, "model", None) or None,
             truncated=getattr(response, "stop_reason", None) == "max_tokens",
+            cached_read_tokens=read,
+            cache_write_tokens=written,
         )
 
 
-def alternating_turns(conversation: Sequence[Message]) -> list[dict[str, str]]:
-    """Messages API turns: consecutive messages of one role are joined, never re-roled."""
-    turns: list[dict[str, str]] = []
+EPHEMERAL = {"type": "ephemeral"}
+
+
+def alternating_turns(conversation: Sequence[Message]) -> list[dict[str, Any]]:
+    """Messages API turns: consecutive messages of one role are joined, never re-roled. A
+    message with a cached prefix becomes two text blocks, the first ending in a breakpoint."""
+    turns: list[dict[str, Any]] = []
     for message in conversation:
+        content = _content(message)
         if turns and turns[-1]["role"] == message.role:
-            turns[-1]["content"] += "\n\n" + message.content
+            turns[-1]["content"] = _joined(turns[-1]["content"], content)
         else:
-            turns.append({"role": message.role, "content": message.content})
+            turns.append({"role": message.role, "content": content})
     return turns
+
+
+def _content(message: Message) -> str | list[dict[str, Any]]:
+    """The message as text blocks split where later turns stop repeating it, with breakpoints
+    after the case and after the transcript: the next turn finds this turn's cache entry at
+    one of its block boundaries."""
+    text = message.content
+    marks = [m for m in message.cache_marks if 0 < m < len(text)]
+    if not marks:
+        return text
+    cuts = [0, *marks, len(text)]
+    blocks: list[dict[str, Any]] = [
+        {"type": "text", "text": text[a:b]} for a, b in itertools.pairwise(cuts) if b > a
+    ]
+    for index in {0, len(marks) - 1}:  # two breakpoints: the case, and all that repeats
+        blocks[index]["cache_control"] = EPHEMERAL
+    return blocks
+
+
+def _joined(
+    first: str | list[dict[str, Any]], second: str | list[dict[str, Any]]
+) -> str | list[dict[str, Any]]:
+    if isinstance(first, str) and isinstance(second, str):
+        return f"{first}\n\n{second}"
+    return [*_as_blocks(first), *_as_blocks(second)]
+
+
+def _as_blocks(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"type": "text", "text": content}] if isinstance(content, str) else content
 
 
 def _error_detail(exc: Any) -> str:

@@ -39,6 +39,10 @@ OutputT = TypeVar("OutputT", bound=BaseModel)
 class Message:
     role: Literal["system", "user", "assistant"]
     content: str
+    # Offsets into ``content``, ascending, up to which every later turn of the debate repeats
+    # it (the case's end, then each transcript entry's): where a backend whose provider caches
+    # by breakpoints and block boundaries (Anthropic) splits the text. Empty: nothing repeats.
+    cache_marks: tuple[int, ...] = ()
 
 
 class DeferredMessages(Sequence[Message]):
@@ -91,15 +95,23 @@ class DeferredMessages(Sequence[Message]):
 
 @dataclass(frozen=True)
 class Usage:
+    """What a call used. ``prompt_tokens`` counts every input token; of those,
+    ``cached_read_tokens`` came from the provider's prompt cache and ``cache_write_tokens``
+    were written to it (each priced apart, see ``llm_prices``)."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    cached_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             self.cost_usd + other.cost_usd,
+            self.cached_read_tokens + other.cached_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
         )
 
 
@@ -118,6 +130,8 @@ class RequestContext:
     transcript: Sequence[Any] = ()
     other: Case | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Names the prompts that share a prefix (one debate), for providers that route by it.
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True)

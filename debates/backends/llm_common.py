@@ -63,16 +63,21 @@ class RawReply:
     """One provider answer, before validation."""
 
     text: str
-    prompt_tokens: int = 0
+    prompt_tokens: int = 0  # every input token, cached or not
     completion_tokens: int = 0
     model: str | None = None
     truncated: bool = False  # the provider stopped at its token limit
+    cached_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 class ChatCall(Protocol):
-    """Send a system prompt and the conversation (user/assistant turns) to the provider."""
+    """Send a system prompt and the conversation (user/assistant turns) to the provider;
+    ``cache_key`` names the debate whose prompts share a prefix (``RequestContext``)."""
 
-    def __call__(self, system: str, conversation: Sequence[Message]) -> RawReply: ...
+    def __call__(
+        self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
+    ) -> RawReply: ...
 
 
 def load_sdk(module: str) -> Any:
@@ -221,8 +226,12 @@ def usage_of(reply: RawReply, *, model: str, prices: Mapping[str, ModelPrice]) -
             model,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
+            cached_read_tokens=reply.cached_read_tokens,
+            cache_write_tokens=reply.cache_write_tokens,
             table=prices,
         ),
+        cached_read_tokens=reply.cached_read_tokens,
+        cache_write_tokens=reply.cache_write_tokens,
     )
 
 
@@ -242,13 +251,16 @@ def complete_with_repair(
     system = system_prompt(request.messages, schema)
     turns = conversation(request.messages)
     started = time.perf_counter()
-    reply = call(system, turns)
+    cache_key = request.context.cache_key
+    reply = call(system, turns, cache_key=cache_key)
     usage = usage_of(reply, model=model, prices=prices)
     try:
         output = validate_reply(reply, schema)
     except UnusableReplyError as problem:
         try:
-            repaired = call(system, repair_conversation(turns, reply.text, str(problem)))
+            repaired = call(
+                system, repair_conversation(turns, reply.text, str(problem)), cache_key=cache_key
+            )
         except BackendError as failed:
             failed.usage = failed.usage + usage  # the first call was billed all the same
             raise

@@ -105,10 +105,16 @@ class OpenAIBackend:
             provider=self.endpoint,
         )
 
-    def _call(self, system: str, conversation: Sequence[Message]) -> RawReply:
+    def _call(
+        self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
+    ) -> RawReply:
         messages = [{"role": "system", "content": system}]
         messages += [{"role": turn.role, "content": turn.content} for turn in conversation]
         options: dict[str, Any] = {}
+        if cache_key is not None:
+            # OpenAI caches prompt prefixes by itself; the key routes one debate's prompts
+            # to the same cache.
+            options["prompt_cache_key"] = cache_key
         if self.json_mode:
             options["response_format"] = {"type": "json_object"}
         if self.temperature is not None:
@@ -154,12 +160,15 @@ class OpenAIBackend:
         first = choices[0] if choices else None
         text = (first.message.content or "") if first is not None else ""
         usage = getattr(response, "usage", None)
+        details = getattr(usage, "prompt_tokens_details", None)
         return RawReply(
             text=text,
             prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
             completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
             model=getattr(response, "model", None) or None,
             truncated=first is not None and first.finish_reason == "length",
+            # Part of prompt_tokens; OpenAI charges no cache writes.
+            cached_read_tokens=int(getattr(details, "cached_tokens", 0) or 0),
         )
 
 

@@ -196,6 +196,10 @@ def _billed_text(billed: BilledUsage) -> str:
         f"{billed.prompt_tokens} prompt + {billed.completion_tokens} completion tokens, "
         f"${billed.cost_usd:.4f}"
     )
+    if billed.cached_read_tokens or billed.cache_write_tokens:
+        text += (
+            f"; prompt cache: {billed.cached_read_tokens} read, {billed.cache_write_tokens} written"
+        )
     if billed.unanswered_calls:
         text += (
             f" (of which {billed.unanswered_calls} call(s) that stored no turn: "

@@ -62,6 +62,9 @@ class BilledUsage:
     cost_usd: float
     unanswered_calls: int
     unanswered_cost_usd: float
+    # Of prompt_tokens (stored turns only): read from and written to the prompt cache.
+    cached_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
 
 def billed_usage(session: Session, *, evaluation_id: int) -> BilledUsage:
@@ -70,6 +73,8 @@ def billed_usage(session: Session, *, evaluation_id: int) -> BilledUsage:
             func.coalesce(func.sum(DebateTurn.prompt_tokens), 0),
             func.coalesce(func.sum(DebateTurn.completion_tokens), 0),
             func.coalesce(func.sum(DebateTurn.cost_usd), 0.0),
+            func.coalesce(func.sum(DebateTurn.cached_read_tokens), 0),
+            func.coalesce(func.sum(DebateTurn.cache_write_tokens), 0),
         ).where(DebateTurn.evaluation_id == evaluation_id)
     ).one()
     lost = session.execute(
@@ -86,6 +91,8 @@ def billed_usage(session: Session, *, evaluation_id: int) -> BilledUsage:
         cost_usd=float(turns[2]) + float(lost[2]),
         unanswered_calls=int(lost[3]),
         unanswered_cost_usd=float(lost[2]),
+        cached_read_tokens=int(turns[3]),
+        cache_write_tokens=int(turns[4]),
     )
 
 
@@ -180,3 +187,39 @@ def resume_evaluations(
         .execution_options(synchronize_session=False)
     )
     return sorted(moved)
+
+
+@dataclass(frozen=True)
+class ModelSpend:
+    """What one backend and model have been billed over every stored turn."""
+
+    backend: str
+    model: str
+    prompt_tokens: int
+    cached_read_tokens: int
+    cache_write_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+def spend_by_model(session: Session) -> list[ModelSpend]:
+    """Billed tokens and cost of every stored turn, by backend and model (offline ones too)."""
+    rows = session.execute(
+        select(
+            DebateTurn.backend,
+            DebateTurn.model,
+            func.sum(DebateTurn.prompt_tokens),
+            func.sum(DebateTurn.cached_read_tokens),
+            func.sum(DebateTurn.cache_write_tokens),
+            func.sum(DebateTurn.completion_tokens),
+            func.sum(DebateTurn.cost_usd),
+        )
+        .group_by(DebateTurn.backend, DebateTurn.model)
+        .order_by(DebateTurn.backend, DebateTurn.model)
+    )
+    return [
+        ModelSpend(
+            b, m or "", int(p or 0), int(r or 0), int(w or 0), int(c or 0), float(cost or 0.0)
+        )
+        for b, m, p, r, w, c, cost in rows
+    ]

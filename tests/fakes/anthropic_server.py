@@ -5,7 +5,7 @@ Point the ``anthropic`` SDK at ``server.url`` (the SDK adds ``/v1/messages`` its
     with FakeAnthropicServer() as server:
         server.script(server.success('{"winner": "second", ...}'))
         ...
-        server.requests[0].json()["system"]
+        text_of(server.requests[0].json()["system"])
 
 Without a script it answers every request with ``default_content`` (a valid debate turn).
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from tests.fakes.prompt_cache import AnthropicCache
 from tests.fakes.replies import VALID_TURN_JSON
 from tests.fakes.scripted_server import RecordedRequest, Responder, ScriptedReply, ScriptedServer
 
@@ -38,6 +39,8 @@ def message_body(
     input_tokens: int = 120,
     output_tokens: int = 60,
     stop_reason: str = "end_turn",
+    cache_read_input_tokens: int = 0,
+    cache_creation_input_tokens: int = 0,
 ) -> dict[str, Any]:
     """A Messages API ``message`` whose first (only) content block is ``text``."""
     return {
@@ -48,8 +51,20 @@ def message_body(
         "content": [{"type": "text", "text": text}],
         "stop_reason": stop_reason,
         "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        "usage": {
+            "input_tokens": input_tokens,
+            "output_tokens": output_tokens,
+            "cache_read_input_tokens": cache_read_input_tokens,
+            "cache_creation_input_tokens": cache_creation_input_tokens,
+        },
     }
+
+
+def text_of(content: Any) -> str:
+    """The text of a ``system`` or message ``content``: a string, or text blocks joined."""
+    if isinstance(content, str):
+        return content
+    return "".join(block.get("text", "") for block in content or [])
 
 
 def anthropic_error_body(status: int, message: str) -> dict[str, Any]:
@@ -69,9 +84,12 @@ class FakeAnthropicServer(ScriptedServer):
         default_content: str = VALID_TURN_JSON,
         model: str = "fake-claude",
         default_reply: ScriptedReply | Responder | None = None,
+        caching: bool = False,
     ) -> None:
         self.model = model
         self.default_content = default_content
+        # With caching, default replies count their input against Anthropic's prompt cache.
+        self.cache = AnthropicCache() if caching else None
         super().__init__(delay=delay, default_reply=default_reply or self._default)
 
     @property
@@ -106,4 +124,14 @@ class FakeAnthropicServer(ScriptedServer):
         return self.error(404, f"Not found: {path}")
 
     def _default(self, request: RecordedRequest) -> ScriptedReply:
-        return self.success(self.default_content)
+        if self.cache is None:
+            return self.success(self.default_content)
+        usage = self.cache.usage(request.json())
+        body = message_body(
+            self.default_content,
+            model=self.model,
+            input_tokens=usage.input_tokens,
+            cache_read_input_tokens=usage.cache_read_input_tokens,
+            cache_creation_input_tokens=usage.cache_creation_input_tokens,
+        )
+        return ScriptedReply(body=body)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from tests.fakes.prompt_cache import OpenAICache
 from tests.fakes.replies import VALID_TURN_JSON
 from tests.fakes.scripted_server import RecordedRequest, Responder, ScriptedReply, ScriptedServer
 
@@ -37,6 +38,7 @@ def chat_completion_body(
     prompt_tokens: int = 100,
     completion_tokens: int = 50,
     finish_reason: str = "stop",
+    cached_tokens: int = 0,
 ) -> dict[str, Any]:
     """A ``chat.completion`` object with one choice whose message text is ``content``."""
     return {
@@ -56,6 +58,7 @@ def chat_completion_body(
             "prompt_tokens": prompt_tokens,
             "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens},
         },
     }
 
@@ -77,9 +80,12 @@ class FakeOpenAIServer(ScriptedServer):
         default_content: str = VALID_TURN_JSON,
         model: str = "fake-model",
         default_reply: ScriptedReply | Responder | None = None,
+        caching: bool = False,
     ) -> None:
         self.model = model
         self.default_content = default_content
+        # With caching, default replies report the prefix OpenAI's cache would have served.
+        self.cache = OpenAICache() if caching else None
         super().__init__(delay=delay, default_reply=default_reply or self._default)
 
     @property
@@ -114,4 +120,13 @@ class FakeOpenAIServer(ScriptedServer):
         return self.error(404, f"Unknown request URL: POST {path}")
 
     def _default(self, request: RecordedRequest) -> ScriptedReply:
-        return self.success(self.default_content)
+        if self.cache is None:
+            return self.success(self.default_content)
+        prompt_tokens, cached = self.cache.cached_tokens(request.json())
+        body = chat_completion_body(
+            self.default_content,
+            model=self.model,
+            prompt_tokens=prompt_tokens,
+            cached_tokens=cached,
+        )
+        return ScriptedReply(body=body)

@@ -13,7 +13,7 @@ from debates.backends.base import AgentBackend, BackendRequest, Message, Request
 from debates.backends.openai_backend import create_openai_backend
 from debates.case import Case, Evidence
 from debates.schema import TurnOutput
-from tests.fakes.anthropic_server import FakeAnthropicServer
+from tests.fakes.anthropic_server import FakeAnthropicServer, text_of
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.scripted_server import RecordedRequest, ScriptedReply, ScriptedServer
 
@@ -88,8 +88,10 @@ def _anthropic_harness(server: FakeAnthropicServer) -> Harness:
         provider="anthropic",
         server=server,
         make_backend=make,
-        system_of=lambda body: str(body.get("system", "")),
-        user_texts_of=lambda body: [m["content"] for m in body["messages"] if m["role"] == "user"],
+        system_of=lambda body: text_of(body.get("system", "")),
+        user_texts_of=lambda body: [
+            text_of(m["content"]) for m in body["messages"] if m["role"] == "user"
+        ],
         roles_of=lambda body: ["system", *(m["role"] for m in body["messages"])],
     )
 

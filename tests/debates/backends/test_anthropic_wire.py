@@ -5,7 +5,7 @@ from __future__ import annotations
 from debates.backends.base import BackendRequest, Message, RequestContext
 from debates.schema import TurnOutput
 from tests.debates.backends.conftest import Harness, mtor_case, turn_request
-from tests.fakes.anthropic_server import FakeAnthropicServer, message_body
+from tests.fakes.anthropic_server import FakeAnthropicServer, message_body, text_of
 from tests.fakes.replies import VALID_TURN_JSON
 from tests.fakes.scripted_server import ScriptedReply
 
@@ -15,7 +15,9 @@ def test_the_system_prompt_is_a_top_level_field_not_a_message(anthropic_harness:
     anthropic_harness.make_backend(max_tokens=900).complete(turn_request())
     sent = anthropic_harness.sent()
     assert anthropic_harness.server.requests[0].path == "/v1/messages"
-    assert sent["system"].startswith("You are the Skeptic.")
+    assert text_of(sent["system"]).startswith("You are the Skeptic.")
+    # The shared rules end in a cache breakpoint.
+    assert sent["system"][-1]["cache_control"] == {"type": "ephemeral"}
     assert sent["messages"] == [{"role": "user", "content": "Score it."}]
     assert sent["max_tokens"] == 900 and "temperature" not in sent
 

@@ -19,7 +19,13 @@ from debates.backends.llm_common import (
     validate_reply,
 )
 from debates.backends.llm_errors import error_for_status, retry_after_seconds
-from debates.backends.llm_prices import DEFAULT_PRICES, cost_usd, merged_prices, price_for
+from debates.backends.llm_prices import (
+    DEFAULT_PRICES,
+    ModelPrice,
+    cost_usd,
+    merged_prices,
+    price_for,
+)
 from debates.schema import JudgeOutput, TurnOutput
 from tests.fakes.replies import VALID_JUDGE_JSON, VALID_TURN
 
@@ -145,10 +151,32 @@ def test_prices_match_exactly_then_by_longest_prefix_and_unknown_costs_nothing()
 
 
 def test_price_overrides_replace_defaults_and_bad_ones_are_refused() -> None:
-    assert merged_prices({"gpt-4o": (0.0, 0.0)})["gpt-4o"] == (0.0, 0.0)
-    for bad in ("12", (1.0,), (1.0, -2.0), (float("nan"), 1.0), ("a", "b")):
+    assert merged_prices({"gpt-4o": (0.0, 0.0)})["gpt-4o"] == ModelPrice(0.0, 0.0)
+    assert merged_prices({"m": (1, 2, 0.1, 1.25)})["m"] == ModelPrice(1.0, 2.0, 0.1, 1.25)
+    for bad in ("12", (1.0,), (1.0, -2.0), (float("nan"), 1.0), ("a", "b"), (1.0, 2.0, 0.1)):
         with pytest.raises(ValueError, match=r"prices\['m'\]"):
             merged_prices({"m": bad})  # type: ignore[dict-item]
+
+
+def test_cached_input_is_priced_at_the_providers_cache_rates() -> None:
+    table = merged_prices(None)
+    claude = DEFAULT_PRICES["claude-sonnet-4-5"]
+    assert (claude.cached_read, claude.cache_write) == pytest.approx((0.3, 3.75))
+    # 1M input tokens: 600k read from the cache, 100k written to it, 300k plain.
+    cost = cost_usd(
+        "claude-sonnet-4-5",
+        prompt_tokens=10**6,
+        completion_tokens=0,
+        cached_read_tokens=600_000,
+        cache_write_tokens=100_000,
+        table=table,
+    )
+    assert cost == pytest.approx(0.6 * 0.3 + 0.1 * 3.75 + 0.3 * 3.0)
+    # A model priced without cache rates charges cached input as plain input.
+    house = merged_prices({"house": (1.0, 2.0)})
+    assert cost_usd(
+        "house", prompt_tokens=10**6, completion_tokens=0, cached_read_tokens=10**6, table=house
+    ) == pytest.approx(1.0)
 
 
 def test_urls_in_error_messages_hide_credentials() -> None:
