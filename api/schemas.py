@@ -151,6 +151,26 @@ class BilledOut(BaseModel):
     )
 
 
+class DaySpendOut(BaseModel):
+    day: date
+    prompt_tokens: int = Field(description="Every input token, cached or not.")
+    cached_read_tokens: int
+    cache_write_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+class HypothesisSpend(BaseModel):
+    """What model providers billed for a hypothesis's evaluations, by UTC day, and in all."""
+
+    hypothesis_id: str
+    days: list[DaySpendOut]
+    cost_usd: float
+    prompt_tokens: int
+    cached_read_tokens: int
+    completion_tokens: int
+
+
 class ForecastOut(BaseModel):
     as_of: date
     composite: float

@@ -13,8 +13,10 @@ from api.deps import PageDep, SessionDep
 from api.loaders import load_hypothesis, summaries
 from api.negotiation import SEE_THE_VIEW, view_redirect
 from api.schemas import (
+    DaySpendOut,
     EvaluationOut,
     HypothesisDetail,
+    HypothesisSpend,
     HypothesisSummary,
     Paginated,
     SnapshotOut,
@@ -27,6 +29,7 @@ from common.limits import MAX_HYPOTHESIS_ID, MAX_NAME, MAX_SYMBOL
 from storage.queries.evaluations import list_evaluations
 from storage.queries.knowledge import get_hypothesis, list_hypotheses
 from storage.queries.snapshots import list_snapshots
+from storage.queries.spending import hypothesis_spend_by_day
 from storage.queries.views import (
     count_evaluations,
     count_hypotheses,
@@ -141,6 +144,22 @@ def market(session: SessionDep, page: PageDep, hypothesis_id: HypothesisId) -> P
         total=count_market_trades(session, hypothesis_id=hypothesis_id),
         limit=page.limit,
         offset=page.offset,
+    )
+
+
+@router.get("/{hypothesis_id}/spend", response_model=HypothesisSpend)
+def spend(session: SessionDep, hypothesis_id: HypothesisId) -> HypothesisSpend:
+    """What model providers billed for this hypothesis's evaluations, by UTC day: tokens
+    (of the input, how much came from the prompt cache) and US dollars."""
+    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    days = hypothesis_spend_by_day(session, hypothesis_id=hypothesis_id)
+    return HypothesisSpend(
+        hypothesis_id=hypothesis_id,
+        days=[DaySpendOut.model_validate(d, from_attributes=True) for d in days],
+        cost_usd=sum(d.cost_usd for d in days),
+        prompt_tokens=sum(d.prompt_tokens for d in days),
+        cached_read_tokens=sum(d.cached_read_tokens for d in days),
+        completion_tokens=sum(d.completion_tokens for d in days),
     )
 
 

@@ -26,6 +26,7 @@ from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import ScoreSnapshot
 from storage.queries.snapshots import list_snapshots
+from storage.queries.spending import hypothesis_spend_by_day
 from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
 from storage.queries.turns import list_turns
 from wiki.markup import url_segment
@@ -175,6 +176,7 @@ def hypothesis_page(
         "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
         "computed_at": view.scores.latest.created_at if view.scores else None,
         "turns": turn_outs(view.evaluation, turns) if view.evaluation else [],
+        "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(
                 _history_points(snapshots), title=f"Score history of {view.hypothesis.id}"

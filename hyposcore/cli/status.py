@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
 from storage.queries import evaluations as ledger
 from storage.queries.snapshots import snapshot_of_evaluation
-from storage.queries.spending import BilledUsage, billed_usage
+from storage.queries.spending import BilledUsage, billed_usage, hypothesis_spend_by_day
 from storage.queries.turns import list_turns
 from storage.queries.workers import list_workers
 
@@ -74,7 +74,29 @@ def status(
             escape((row.error or row.paused_reason or "")[:120]),
         )
     console.print(table)
+    if hypothesis is not None:
+        show_spend(database, hypothesis)
     show_workers(database)
+
+
+def show_spend(database: Database, hypothesis_id: str) -> None:
+    """What providers billed for a hypothesis's evaluations, day by day (nothing if nothing)."""
+    with database.sessions() as session:
+        days = hypothesis_spend_by_day(session, hypothesis_id=hypothesis_id)
+    if not days:
+        return
+    table = Table(title=f"billed for {escape(hypothesis_id)}, by day (UTC)")
+    for column in ("day", "input tokens", "from cache", "output tokens", "US$"):
+        table.add_column(column, justify="left" if column == "day" else "right")
+    for day in days:
+        table.add_row(
+            day.day.isoformat(),
+            str(day.prompt_tokens),
+            str(day.cached_read_tokens),
+            str(day.completion_tokens),
+            f"{day.cost_usd:.4f}",
+        )
+    console.print(table)
 
 
 def show_workers(database: Database) -> None:

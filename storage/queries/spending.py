@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, Evaluation, EvaluationState, UnansweredCall, utcnow
@@ -222,4 +222,58 @@ def spend_by_model(session: Session) -> list[ModelSpend]:
             b, m or "", int(p or 0), int(r or 0), int(w or 0), int(c or 0), float(cost or 0.0)
         )
         for b, m, p, r, w, c, cost in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DaySpend:
+    """What one hypothesis's evaluations were billed on one UTC day (turns and unanswered calls)."""
+
+    day: date
+    prompt_tokens: int
+    cached_read_tokens: int
+    cache_write_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+def hypothesis_spend_by_day(session: Session, *, hypothesis_id: str) -> list[DaySpend]:
+    """Every day a hypothesis's evaluations were billed anything, oldest first."""
+    by_day: dict[date, list[float]] = {}
+    turns = session.execute(
+        select(
+            func.date(DebateTurn.created_at),
+            func.sum(DebateTurn.prompt_tokens),
+            func.sum(DebateTurn.cached_read_tokens),
+            func.sum(DebateTurn.cache_write_tokens),
+            func.sum(DebateTurn.completion_tokens),
+            func.sum(DebateTurn.cost_usd),
+        )
+        .join(Evaluation, Evaluation.id == DebateTurn.evaluation_id)
+        .where(Evaluation.hypothesis_id == hypothesis_id)
+        .group_by(func.date(DebateTurn.created_at))
+    )
+    lost = session.execute(
+        select(
+            func.date(UnansweredCall.created_at),
+            func.sum(UnansweredCall.prompt_tokens),
+            literal(0),
+            literal(0),
+            func.sum(UnansweredCall.completion_tokens),
+            func.sum(UnansweredCall.cost_usd),
+        )
+        .join(Evaluation, Evaluation.id == UnansweredCall.evaluation_id)
+        .where(Evaluation.hypothesis_id == hypothesis_id)
+        .group_by(func.date(UnansweredCall.created_at))
+    )
+    for day, *values in [*turns, *lost]:
+        # SQLite's date() is text, PostgreSQL's a date.
+        key = day if isinstance(day, date) else date.fromisoformat(str(day))
+        known = by_day.setdefault(key, [0, 0, 0, 0, 0.0])
+        for index, value in enumerate(values):
+            known[index] += value or 0
+    return [
+        DaySpend(day, int(v[0]), int(v[1]), int(v[2]), int(v[3]), float(v[4]))
+        for day, v in sorted(by_day.items())
+        if any(v)
     ]

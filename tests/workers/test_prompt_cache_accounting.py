@@ -108,6 +108,18 @@ def test_a_resumed_debate_reads_its_prefix_from_the_cache_and_every_count_is_sho
     with TestClient(create_api(get_settings(), db)) as client:
         billed = client.get(f"/evaluations/{evaluation_id}").json()["billed"]
         metrics = client.get("/metrics").text
+        spend = client.get("/hypotheses/h-51e7234f/spend").json()
+        page = client.get("/web/hypotheses/h-51e7234f").text
+    # Per hypothesis over time: today, everything this evaluation was billed.
+    [today] = spend["days"]
+    assert today["day"] == datetime.now(UTC).date().isoformat()
+    assert (today["cached_read_tokens"], spend["cached_read_tokens"]) == (read, read)
+    assert spend["cost_usd"] == pytest.approx(sum(turn.cost_usd for turn in turns))
+    assert "Billed by model providers, by day" in page
+    by_day = CliRunner().invoke(
+        cli_app, ["status", "--hypothesis", "h-51e7234f"], env={"COLUMNS": "250"}
+    )
+    assert by_day.exit_code == 0 and "billed for h-51e7234f, by day" in by_day.output
     assert (billed["cached_read_tokens"], billed["cache_write_tokens"]) == (read, written)
     line = (
         f'hyposcore_billed_tokens_total{{backend="anthropic",kind="cached_read",'
