@@ -41,6 +41,8 @@ def test_the_system_message_holds_the_shared_rules_and_the_user_message_ends_wit
     assert "- novelty" not in part
     assert "Theorist, Skeptic, Domain Expert, Synthesizer" in part
     assert user.content.index("The case:") < user.content.index("Your part:")
+    # Nobody has spoken: said outside the fence, on the part's first line.
+    assert "Domain Expert. No one has spoken yet: you speak first.\nYour role:" in user.content
     assert request.output_schema is TurnOutput
     assert request.context.extra["phase"] == "opening"
 
