@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -20,6 +21,7 @@ from rich.text import Text
 
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
+from debates.asof import case_as_of
 from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
@@ -73,6 +75,15 @@ def debate(
     model: str | None = typer.Option(
         None, "--model", help="Model name for LLM backends.", callback=policy_checked
     ),
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="Debate blind, as of this date: only evidence published before it, every persona "
+        "at believability 1.0, on a fresh market.",
+        show_default=False,
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Run one debate in-process and print its transcript, scores, decisions, quality and the
@@ -96,6 +107,8 @@ def debate(
             model=model,
         )
     )
+    if as_of is not None and as_of.date() > datetime.now(UTC).date():
+        raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
     database = open_database(settings)
     try:
         with database.sessions() as session:
@@ -109,6 +122,10 @@ def debate(
             )
     finally:
         database.dispose()
+    if as_of is not None:
+        # A blind forecast, as an as-of evaluation makes it (workers.evaluation).
+        case = case_as_of(case, as_of.date())
+        believability, market = {}, MarketState(settings.market_liquidity)
     try:
         agent = registry.create_from_settings(config.backend, model=config.model)
         outcome = run_debate(case, config=config, backend=agent)
@@ -121,8 +138,13 @@ def debate(
     score = would_score(outcome, believability, market, settings)
     if as_json:
         document = {**outcome_json(case, outcome), "score": score_json(score, market)}
+        document["as_of"] = as_of.date().isoformat() if as_of else None
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
         return
+    if as_of is not None:
+        console.print(
+            Text(f"as of {as_of.date()}: only evidence published before it", style="bold")
+        )
     show_outcome(case, outcome)
     show_score(score, market)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from pydantic import SecretStr
@@ -176,3 +177,58 @@ def test_llm_backends_get_their_settings(monkeypatch: pytest.MonkeyPatch) -> Non
     assert backend_settings("anthropic").options()["timeout"] == 3.0
     assert backend_settings("evidence").options() == {"delay_seconds": 0.0}
     assert create_from_settings("scripted", model="override").model == "override"  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def dated() -> str:
+    """A resolved hypothesis whose evidence is dated to the day, one item after the other."""
+    database = open_database()
+    with database.transaction() as session:
+        session.add(
+            Hypothesis(
+                id="h-cli00002",
+                title="Dated",
+                statement="A claim settled by a trial.",
+                status="validated",
+                resolved_on=date(2020, 6, 1),
+                resolution_citation="PMID:33333",
+                evidence=[
+                    EvidenceItem(
+                        citation=f"PMID:{n}",
+                        pmid=str(n),
+                        claim="A finding",
+                        direction="supports",
+                        study_type="rct",
+                        year=year,
+                        month=month,
+                        day=day,
+                    )
+                    for n, (year, month, day) in {
+                        11111: (2019, 3, 2),
+                        22222: (2020, 5, 30),
+                        33333: (2020, 6, 1),  # the resolving trial
+                    }.items()
+                ],
+            )
+        )
+    database.dispose()
+    return "h-cli00002"
+
+
+def test_as_of_debates_only_what_was_published_before_the_date(dated: str) -> None:
+    args = ["debate", dated, "--backend", "evidence", "--json", "--as-of", "2020-05-30"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)
+    assert outcome["as_of"] == "2020-05-30"
+    cited = {c for t in outcome["turns"] for claim in t["claims"] for c in claim["citations"]}
+    assert cited == {"PMID:11111"}  # not the item of that very day, nor the answer
+    assert outcome["score"]["exchange_rating_before"] == 0.5  # a fresh market
+    live = json.loads(runner.invoke(app, ["debate", dated, "--json"]).stdout)
+    assert "PMID:33333" in {c for t in live["turns"] for k in t["claims"] for c in k["citations"]}
+
+
+def test_an_as_of_date_in_the_future_is_refused(dated: str) -> None:
+    result = runner.invoke(app, ["debate", dated, "--as-of", "2999-01-01"])
+    assert result.exit_code == 2
+    assert "is in the future" in result.output and "--as-of" in result.output
