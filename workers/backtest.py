@@ -86,14 +86,7 @@ def run_local(
 
     ``on_start`` hears how many there are, ``on_done`` each hypothesis id as it finishes.
     """
-    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
-        raise BacktestError(
-            f"horizon_days must be between 1 and {MAX_HORIZON_DAYS}, got {horizon_days}"
-        )
-    with database.sessions() as session:
-        resolved = resolved_hypotheses(session)
-        cases = load_cases(session, hypothesis_ids=[r.hypothesis_id for r in resolved])
-    check_outcomes(resolved)
+    resolved, cases = resolved_cases(database, horizon_days=horizon_days)
     if on_start is not None:
         on_start(len(resolved))
     results = []
@@ -110,6 +103,22 @@ def run_local(
         if on_done is not None:
             on_done(item.hypothesis_id)
     return results
+
+
+def resolved_cases(
+    database: Database, *, horizon_days: int
+) -> tuple[list[ResolvedHypothesis], dict[str, Case]]:
+    """Every resolved hypothesis (in id order) and its full case, once the horizon and the
+    outcomes are checked; BacktestError says what is wrong."""
+    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
+        raise BacktestError(
+            f"horizon_days must be between 1 and {MAX_HORIZON_DAYS}, got {horizon_days}"
+        )
+    with database.sessions() as session:
+        resolved = resolved_hypotheses(session)
+        cases = load_cases(session, hypothesis_ids=[r.hypothesis_id for r in resolved])
+    check_outcomes(resolved)
+    return resolved, cases
 
 
 def check_outcomes(resolved: Sequence[ResolvedHypothesis]) -> None:

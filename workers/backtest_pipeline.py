@@ -22,16 +22,10 @@ from debates.asof import case_as_of
 from debates.consistency import flagged_turns
 from storage.db import Database
 from storage.models import EvaluationState
-from storage.queries.backtests import ResolvedHypothesis, resolved_hypotheses
+from storage.queries.backtests import ResolvedHypothesis
 from storage.queries.evaluations import count_finished, get_evaluations
 from storage.queries.turns import list_turns_of
-from workers.backtest import (
-    MAX_HORIZON_DAYS,
-    BacktestError,
-    Forecasted,
-    check_outcomes,
-)
-from workers.cases import load_cases
+from workers.backtest import BacktestError, Forecasted, resolved_cases
 from workers.dispatch import submit_evaluation
 from workers.scoring_phase import TurnView
 
@@ -61,14 +55,7 @@ def queue_forecasts(
     evaluation gets it with its own ``as_of``. A live twin (the same backtest already queued)
     is reused, not queued twice.
     """
-    if not 1 <= horizon_days <= MAX_HORIZON_DAYS:
-        raise BacktestError(
-            f"horizon_days must be between 1 and {MAX_HORIZON_DAYS}, got {horizon_days}"
-        )
-    with database.sessions() as session:
-        resolved = resolved_hypotheses(session)
-        cases = load_cases(session, hypothesis_ids=[r.hypothesis_id for r in resolved])
-    check_outcomes(resolved)
+    resolved, cases = resolved_cases(database, horizon_days=horizon_days)
     queued = []
     for item in resolved:
         as_of = item.resolved_on - timedelta(days=horizon_days)
