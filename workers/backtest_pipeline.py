@@ -19,7 +19,6 @@ from celery import Celery
 
 from common.settings import Settings
 from debates.asof import case_as_of
-from debates.consistency import flagged_turns
 from storage.db import Database
 from storage.models import EvaluationState
 from storage.queries.backtests import ResolvedHypothesis
@@ -27,7 +26,7 @@ from storage.queries.evaluations import count_finished, get_evaluations
 from storage.queries.turns import list_turns_of
 from workers.backtest import BacktestError, Forecasted, resolved_cases
 from workers.dispatch import submit_evaluation
-from workers.scoring_phase import TurnView
+from workers.scoring_phase import row_views
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,6 @@ def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Foreca
 
 
 def _forecasted(queued: QueuedForecast, row: Any, turns: Sequence[Any]) -> Forecasted:
-    flagged = flagged_turns(row.decisions or [])
     return Forecasted(
         hypothesis_id=queued.resolved.hypothesis_id,
         title=queued.title,
@@ -113,6 +111,6 @@ def _forecasted(queued: QueuedForecast, row: Any, turns: Sequence[Any]) -> Forec
         as_of=row.as_of,
         evidence_total=queued.evidence_total,
         evidence_kept=queued.evidence_kept,
-        turns=tuple(TurnView.of_row(turn, flagged) for turn in turns),
+        turns=tuple(row_views(row, turns)),
         quality=row.quality if row.quality is not None else 0.0,
     )

@@ -30,7 +30,7 @@ from scoring.exchange import Stance, debate_trades
 from scoring.lmsr import MarketState, Trade
 from scoring.weights import Weights
 from storage.db import Database
-from storage.models import DebateTurn, HypothesisStatus, Rating
+from storage.models import DebateTurn, Evaluation, HypothesisStatus, Rating
 from storage.queries.calibration import persona_believability, recalibrate_many
 from storage.queries.debated import (
     claim_debated,
@@ -89,6 +89,12 @@ def outcome_views(outcome: DebateOutcome) -> list[TurnView]:
     """A finished debate's turns as scoring reads them, with its flags applied."""
     flagged = flagged_turns(outcome.decisions)
     return [TurnView.of_record(record, flagged) for record in outcome.turns]
+
+
+def row_views(row: Evaluation, turns: Sequence[DebateTurn]) -> list[TurnView]:
+    """A stored debate's turns as scoring reads them, with the flags its decisions record."""
+    flagged = flagged_turns(row.decisions or [])
+    return [TurnView.of_row(turn, flagged) for turn in turns]
 
 
 def latest_turns(turns: Sequence[TurnView]) -> list[TurnView]:
@@ -210,10 +216,7 @@ def score_debated(
                     evaluation_id=row.id,
                     hypothesis_id=row.hypothesis_id,
                     resolved=row.hypothesis.status in RESOLVED,
-                    turns=[
-                        TurnView.of_row(turn, flagged_turns(row.decisions or []))
-                        for turn in turns[row.id]
-                    ],
+                    turns=row_views(row, turns[row.id]),
                     quality=row.quality if row.quality is not None else 0.0,
                     # Weighed as the debate was, with the believabilities fixed when it started.
                     believability=row.believability if row.believability is not None else fallback,
