@@ -124,9 +124,11 @@ def count_evaluations(
 
 
 def latest_evaluation(session: Session, *, hypothesis_id: str) -> Evaluation | None:
+    """The hypothesis's newest evaluation of "now": a blind as-of forecast is not its current
+    debate, and never what its scores come from."""
     return session.scalar(
         select(Evaluation)
-        .where(Evaluation.hypothesis_id == hypothesis_id)
+        .where(Evaluation.hypothesis_id == hypothesis_id, Evaluation.as_of.is_(None))
         .order_by(Evaluation.id.desc())
         .limit(1)
     )

@@ -108,6 +108,11 @@ def test_a_blind_forecast_never_sees_the_answer_and_alone_grades_the_personas(
         run(app, blind_id)
         shown = client.get(f"/evaluations/{blind_id}").json()
         page = client.get(f"/web/evaluations/{blind_id}").text
+        detail = client.get(f"/hypotheses/{RESOLVED}").json()
+        listed = client.get(f"/hypotheses/{RESOLVED}/evaluations").json()["items"]
+    # Not the hypothesis's current debate, but listed among its evaluations with its date.
+    assert detail["latest_evaluation_id"] != blind_id
+    assert [(e["id"], e["as_of"]) for e in listed] == [(blind_id, AS_OF.isoformat())]
     assert prompts, "the debate asked the model"
     for prompt in prompts:
         assert RESOLVING not in prompt
