@@ -12,18 +12,18 @@ from starlette.convertors import StringConvertor, register_url_convertor
 
 from api.deps import DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
 from api.errors import ApiError
-from api.schemas import (
+from api.evaluation_schemas import (
     DebateOptions,
     EvaluationBatchRequest,
     EvaluationOut,
     EvaluationQueued,
     EvaluationRequest,
     EvaluationsQueued,
-    Paginated,
     Transcript,
     evaluation_out,
     turn_outs,
 )
+from api.schemas import Paginated
 from common.limits import MAX_IDEMPOTENCY_KEY, MAX_INT32
 from debates.config import ConfigError
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations

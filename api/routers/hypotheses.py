@@ -10,18 +10,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.deps import PageDep, SessionDep
+from api.evaluation_schemas import EvaluationOut, evaluation_out
 from api.loaders import load_hypothesis, summaries
 from api.negotiation import SEE_THE_VIEW, view_redirect
 from api.schemas import (
     DaySpendOut,
-    EvaluationOut,
     HypothesisDetail,
     HypothesisSpend,
     HypothesisSummary,
     Paginated,
     SnapshotOut,
     TradeOut,
-    evaluation_out,
     snapshot_out,
     trade_out,
 )

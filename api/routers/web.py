@@ -14,12 +14,12 @@ from markupsafe import Markup
 from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.diseases import shown_diseases
+from api.evaluation_schemas import evaluation_out, turn_outs
 from api.front_page import load_front_page
 from api.leaderboard import TOURNAMENT_LEGEND, leaderboard_line, sections, summary_text
 from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
 from api.prose import transcript_html
-from api.schemas import evaluation_out, turn_outs
 from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
+from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
-from api.schemas import evaluation_out, turn_outs
 from storage.errors import NotFoundError
 from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
