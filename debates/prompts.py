@@ -149,13 +149,21 @@ def render_turn_messages(
     return messages
 
 
+# Where one transcript entry ends and the next begins (templates/transcript.j2).
+ENTRY_BREAK = "\n\nRound "
+
+
 def repeated_marks(user: str, fence: Fence) -> tuple[int, ...]:
     """Where the text every later turn repeats ends: after the case, and after each transcript
     entry (the last one is the end of what the next turn repeats)."""
     transcript_open = user.index(fence.open, user.index(fence.close))
     start = transcript_open + len(fence.open) + 1  # after the marker's line
     end = user.index(fence.close, start) - 1  # before the newline that ends the transcript
-    entries = (i for i in range(start, end) if user.startswith("\n\nRound ", i))
+    entries = []
+    at = user.find(ENTRY_BREAK, start, end)
+    while at != -1:
+        entries.append(at)
+        at = user.find(ENTRY_BREAK, at + 1, end)
     return tuple(sorted({start, *entries, max(start, end)}))
 
 
