@@ -69,11 +69,14 @@ def rubric_reading(case: Case, turn: TurnRecord) -> dict[str, float]:
     return values
 
 
-def peer_reading(turn: TurnRecord, latest: Mapping[str, TurnRecord]) -> dict[str, float]:
-    """The median of the other personas' last words, for each coordinate ``turn`` gave."""
-    others = [reading(t) for persona, t in latest.items() if persona != turn.persona]
+def peer_reading(
+    persona: str, values: Mapping[str, float], latest: Mapping[str, Mapping[str, float]]
+) -> dict[str, float]:
+    """The median of the other personas' last words (``latest``: each persona's reading), for
+    each coordinate in ``values``, what ``persona`` gave."""
+    others = [given for speaker, given in latest.items() if speaker != persona]
     medians: dict[str, float] = {}
-    for name in reading(turn):
+    for name in values:
         given = [values[name] for values in others if name in values]
         if given:
             medians[name] = float(median(given))
@@ -91,12 +94,12 @@ def distance(values: Mapping[str, float], reference: Mapping[str, float]) -> Dis
 
 def contradiction_flags(turns: Sequence[TurnRecord], case: Case) -> list[Decision]:
     """A flag decision for each turn too far from the rubric or from its peers, in turn order."""
-    latest = latest_by_persona(turns)
+    latest = {persona: reading(t) for persona, t in latest_by_persona(turns).items()}
     flags = []
     for turn in turns:
         values = reading(turn)
         from_rubric = distance(values, rubric_reading(case, turn))
-        from_peers = distance(values, peer_reading(turn, latest))
+        from_peers = distance(values, peer_reading(turn.persona, values, latest))
         reasons = []
         if from_rubric.value > RUBRIC_TOLERANCE:
             reasons.append(

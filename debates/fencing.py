@@ -62,7 +62,7 @@ class Fence:
         body = defuse(text)
         if self.token in body:
             raise ValueError("fence token occurs in the fenced text; build the fence from it")
-        return f"{self.open}\n{body}\n{self.close}"
+        return self._enclose(body)
 
     def wrap_redacting(self, text: str) -> str:
         """``wrap``, with any occurrence of the token in ``text`` redacted rather than refused.
@@ -72,7 +72,10 @@ class Fence:
         still never appears inside the fence (and ``<<<`` never does), so the closing marker
         cannot be forged.
         """
-        return self.wrap(defuse(text).replace(self.token, REDACTED_TOKEN))
+        return self._enclose(defuse(text).replace(self.token, REDACTED_TOKEN))
+
+    def _enclose(self, body: str) -> str:
+        return f"{self.open}\n{body}\n{self.close}"
 
 
 def new_fence() -> Fence:
