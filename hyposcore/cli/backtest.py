@@ -18,10 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from common.settings import get_settings
+from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry
-from debates.config import validate_config
 from debates.types import DebateConfig
 from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
@@ -41,6 +40,7 @@ from workers.backtest import (
     run_local,
 )
 from workers.backtest_report import ReportOptions, build_report
+from workers.dispatch import debate_config
 
 
 @friendly_errors
@@ -84,26 +84,31 @@ def backtest(
         return
     if save is not None:
         _check_name(save, "--save", replace=replace)
+    settings = get_settings()
     options = ReportOptions(
         horizon_days=horizon_days,
         seed=seed,
         resamples=resamples,
         bins=bins,
-        liquidity=get_settings().market_liquidity,
-        interval_level=get_settings().interval_level,
+        liquidity=settings.market_liquidity,
+        interval_level=settings.interval_level,
         mode="local" if local else "pipeline",
     )
+    # The configured debate, the same for both modes: what the workers would queue.
+    config = debate_config(settings)
     try:
         if local:
-            items, config = run_in_process(horizon_days=horizon_days, quiet=as_json)
+            items = run_in_process(
+                settings, DebateConfig.from_dict(config), horizon_days=horizon_days, quiet=as_json
+            )
         else:
-            items, config = run_on_workers(
-                horizon_days=horizon_days, timeout=timeout, quiet=as_json
+            items = run_on_workers(
+                settings, config, horizon_days=horizon_days, timeout=timeout, quiet=as_json
             )
     except BacktestError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(2) from None
-    report = build_report(items, config, options)
+    report = build_report(items, DebateConfig.from_dict(config), options)
     if save is not None:
         _store(save, report, replace=replace)
     if as_json:
@@ -114,15 +119,10 @@ def backtest(
         console.print(Text(f"saved as {save!r}"))
 
 
-def run_in_process(*, horizon_days: int, quiet: bool) -> tuple[list[Forecasted], DebateConfig]:
-    settings = get_settings()
-    config = validate_config(
-        DebateConfig(
-            backend=settings.backend,
-            min_rounds=settings.min_rounds,
-            max_rounds=settings.max_rounds,
-        )
-    )
+def run_in_process(
+    settings: Settings, config: DebateConfig, *, horizon_days: int, quiet: bool
+) -> list[Forecasted]:
+    """Debate every resolved hypothesis as of its horizon in this process, with progress."""
     agent = registry.create_from_settings(config.backend, model=config.model)
     database = open_database(settings)
     progress = Progress(
@@ -147,7 +147,7 @@ def run_in_process(*, horizon_days: int, quiet: bool) -> tuple[list[Forecasted],
             )
     finally:
         database.dispose()
-    return items, config
+    return items
 
 
 def _check_name(name: str, option: str, *, replace: bool) -> None:

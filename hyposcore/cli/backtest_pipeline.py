@@ -9,31 +9,35 @@ same report as ``--local``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
-from common.settings import get_settings
-from debates.types import DebateConfig
+from common.settings import Settings
 from hyposcore.cli.common import err_console, open_database
 from workers.backtest import Forecasted
 from workers.backtest_pipeline import collect, finished, queue_forecasts
-from workers.dispatch import debate_config
 
 POLL_SECONDS = 0.5
 
 
 def run_on_workers(
-    *, horizon_days: int, timeout: float, quiet: bool
-) -> tuple[list[Forecasted], DebateConfig]:
+    settings: Settings,
+    config: Mapping[str, Any],
+    *,
+    horizon_days: int,
+    timeout: float,
+    quiet: bool,
+) -> list[Forecasted]:
     """Queue every resolved hypothesis as of its horizon and wait for the workers to end them.
 
-    Raises BacktestError if one failed; exits 1 if they are not all done within ``timeout``
-    (they stay queued, and a later run reuses any still live).
+    ``config`` is a queued evaluation's (``workers.dispatch.debate_config``). Raises
+    BacktestError if one failed; exits 1 if they are not all done within ``timeout`` (they
+    stay queued, and a later run reuses any still live).
     """
-    settings = get_settings()
-    config = debate_config(settings)
     database = open_database(settings)
     try:
         queued = queue_forecasts(database, settings, horizon_days=horizon_days, config=config)
@@ -53,7 +57,7 @@ def run_on_workers(
                 if time.monotonic() > deadline:
                     _timed_out(done, len(queued), timeout)
                 time.sleep(POLL_SECONDS)
-        return collect(database, queued), DebateConfig.from_dict(config)
+        return collect(database, queued)
     finally:
         database.dispose()
 
