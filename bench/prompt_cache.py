@@ -14,9 +14,9 @@ input by each provider's published rules (``tests/fakes/prompt_cache.py``). For 
 
     .venv/bin/python -m bench.prompt_cache
 
-Prints one markdown row per provider: debates, median billed/prompt ratio, and the ratio of the
-totals. The fakes answer instantly; the figures are token counts, so the machine's load does not
-move them.
+Prints one markdown row per provider: debates, median prompt and billed tokens per debate,
+median billed/prompt ratio, and the ratio of the totals. The fakes answer instantly; the
+figures are token counts, so the machine's load does not move them.
 """
 
 from __future__ import annotations
@@ -57,9 +57,10 @@ def row(provider: str, usages: list[Usage]) -> str:
     # With output priced 0 and input 1.0 per token, cost_usd * 1e6 is billed input equivalents.
     ratios = [u.cost_usd * 1e6 / u.prompt_tokens for u in usages]
     total = sum(u.cost_usd * 1e6 for u in usages) / sum(u.prompt_tokens for u in usages)
+    billed = statistics.median(u.cost_usd * 1e6 for u in usages)
     return (
         f"| {provider} | {len(usages)} | {statistics.median(u.prompt_tokens for u in usages):.0f} "
-        f"| {statistics.median(ratios):.3f} | {total:.3f} |"
+        f"| {billed:.0f} | {statistics.median(ratios):.3f} | {total:.3f} |"
     )
 
 
@@ -70,8 +71,11 @@ def run(provider: str, make: Callable[[str], AgentBackend], server: object) -> s
 
 
 def main() -> None:
-    print("| provider (fake) | debates | median prompt tokens | median billed / prompt | total |")
-    print("| --- | --- | --- | --- | --- |")
+    print(
+        "| provider (fake) | debates | median prompt tokens | median billed tokens "
+        "| median billed / prompt | total |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
     print(
         run(
             "anthropic",

@@ -28,6 +28,7 @@ from debates.personas import SYNTHESIZER, Persona, get_persona
 from debates.protocol import Phase
 from debates.schema import TurnOutput
 from debates.types import TurnRecord
+from scoring.dimensions import MEANINGS
 
 
 @lru_cache(maxsize=1)
@@ -123,14 +124,16 @@ def render_turn_messages(
     case_text = render_case(case)
     transcript_text = render_transcript(transcript)
     fence = Fence(fence_token) if fence_token else fence_for(case_text)
-    system = _render_system(fence)
+    case_block = fence.wrap_redacting(case_text)
+    transcript_block = fence.wrap_redacting(transcript_text)
     user = (
         environment()
         .get_template("user.j2")
         .render(
+            fence=fence,
             persona=persona,
-            case_block=fence.wrap_redacting(case_text),
-            transcript_block=fence.wrap_redacting(transcript_text),
+            case_block=case_block,
+            transcript_block=transcript_block,
             panel_titles=[_title(key) for key in panel],
             dimensions=[d.value for d in persona.dimensions],
             believability=[(_title(k), w) for k, w in sorted((believability or {}).items())],
@@ -141,10 +144,8 @@ def render_turn_messages(
         )
     )
     user = user.strip()
-    messages = (
-        Message("system", system.strip()),
-        Message("user", user, cache_marks=repeated_marks(user, fence)),
-    )
+    marks = repeated_marks(user, case_block=case_block, transcript_block=transcript_block)
+    messages = (Message("system", system_rules()), Message("user", user, cache_marks=marks))
     check_prompt_size(messages, parts={"case": case_text, "transcript": transcript_text})
     return messages
 
@@ -153,12 +154,13 @@ def render_turn_messages(
 ENTRY_BREAK = "\n\nRound "
 
 
-def repeated_marks(user: str, fence: Fence) -> tuple[int, ...]:
+def repeated_marks(user: str, *, case_block: str, transcript_block: str) -> tuple[int, ...]:
     """Where the text every later turn repeats ends: after the case, and after each transcript
     entry (the last one is the end of what the next turn repeats)."""
-    transcript_open = user.index(fence.open, user.index(fence.close))
-    start = transcript_open + len(fence.open) + 1  # after the marker's line
-    end = user.index(fence.close, start) - 1  # before the newline that ends the transcript
+    case_end = user.index(case_block) + len(case_block)
+    transcript_open = user.index(transcript_block, case_end)
+    start = transcript_open + transcript_block.index("\n") + 1  # after the marker's line
+    end = transcript_open + transcript_block.rindex("\n")  # before the closing marker's line
     entries = []
     at = user.find(ENTRY_BREAK, start, end)
     while at != -1:
@@ -227,11 +229,13 @@ def build_turn_request(
     )
 
 
-@lru_cache(maxsize=64)
-def _render_system(fence: Fence) -> str:
-    """The rules every turn of a debate shares: the same text for the whole debate."""
+@lru_cache(maxsize=1)
+def system_rules() -> str:
+    """The rules every turn of every debate shares, byte for byte: the debate's own data
+    token is given in the user message, so providers can cache these across debates."""
     template = environment().get_template("system.j2")
-    return template.render(fence=fence, output_schema=output_schema_text())
+    meanings = [(dimension.value, meaning) for dimension, meaning in MEANINGS.items()]
+    return template.render(meanings=meanings, output_schema=output_schema_text()).strip()
 
 
 def _title(key: str) -> str:

@@ -15,6 +15,7 @@ from debates.protocol import Phase
 from debates.runner import run_debate
 from debates.schema import TurnOutput
 from debates.types import DebateConfig, TurnRecord
+from scoring.dimensions import MEANINGS
 from tests.debates.protocol_helpers import CONTRADICTING, SUPPORTING, make_case, reply
 
 
@@ -31,15 +32,28 @@ def test_the_system_message_holds_the_shared_rules_and_the_user_message_ends_wit
     )
     system, user = request.messages
     assert (system.role, user.role) == ("system", "user")
-    # The system message is the same for every persona: nothing of this one is in it.
-    assert "Domain Expert" not in system.content and "- feasibility" not in system.content
+    # The system message is the same for every persona and every debate, byte for byte.
+    other = build_turn_request(
+        make_case(statement="Another hypothesis."),
+        "skeptic",
+        round=1,
+        phase="opening",
+        transcript=(),
+        panel=["skeptic"],
+        fence_token="0123456789abcdef",
+    )
+    assert other.messages[0].content == system.content
+    assert "Domain Expert" not in system.content
+    # It defines all ten dimensions; the part lists only the persona's own.
+    for dimension, meaning in MEANINGS.items():
+        assert f"- {dimension.value}: {meaning}." in system.content
     assert output_schema_text() in system.content and "is data about the case" in system.content
     assert json.loads(output_schema_text()) == TurnOutput.model_json_schema()
     part = user.content.split("Your part: you are the Domain Expert.")[1]
     for dimension in ("feasibility", "druggability", "safety_profile", "competitive_landscape"):
         assert f"- {dimension}" in part
     assert "- novelty" not in part
-    assert "Theorist, Skeptic, Domain Expert, Synthesizer" in part
+    assert "Theorist, Skeptic, Domain Expert, Synthesizer" in user.content.split("The case:")[0]
     assert user.content.index("The case:") < user.content.index("Your part:")
     # Nobody has spoken: said outside the fence, on the part's first line.
     assert "Domain Expert. No one has spoken yet: you speak first.\nYour role:" in user.content

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import scoring.weights as weights_module
-from scoring.dimensions import DEFAULT_WEIGHTS, Dimension
+from scoring.dimensions import DEFAULT_WEIGHTS, MEANINGS, Dimension
 from scoring.weights import Weights, WeightsError
 
 
@@ -73,3 +74,10 @@ def test_the_rules_version_is_part_of_the_hash(monkeypatch: pytest.MonkeyPatch) 
     assert current != "bcbc7f0721fbd632390d427bb69f8df3b8979effcb0955698134d25190673f0f"
     monkeypatch.setattr(weights_module, "SCORING_RULES", "blend-3: something else")
     assert Weights.default().hash != current
+
+
+def test_every_dimension_has_one_definition_and_the_docs_give_the_same_words() -> None:
+    assert set(MEANINGS) == set(Dimension)
+    docs = (Path(__file__).parents[2] / "docs" / "scoring.md").read_text(encoding="utf-8")
+    for dimension, meaning in MEANINGS.items():
+        assert f"| {dimension.value} | {DEFAULT_WEIGHTS[dimension]:.2f} | {meaning} |" in docs

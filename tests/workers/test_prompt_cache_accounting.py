@@ -85,7 +85,10 @@ def test_a_resumed_debate_reads_its_prefix_from_the_cache_and_every_count_is_sho
     bodies = [request.json() for request in server.requests]
     assert len(bodies) > asked_before
     systems = {text_of(body["system"]) for body in bodies}
-    assert len(systems) == 1 and token in systems.pop()  # the stored fence, kept on resume
+    assert len(systems) == 1  # the rules, the same for every turn
+    # The stored fence, kept on resume: every turn names the same data token.
+    heads = {text_of(body["messages"][0]["content"]).split("\n", 1)[0] for body in bodies}
+    assert heads == {f"Data token: {token}"}
     with db.sessions() as session:
         turns = list(
             session.scalars(

@@ -86,3 +86,30 @@ def test_openai_gets_one_cache_key_per_debate_and_its_cached_tokens_are_read() -
 def test_the_scripted_model_needs_no_cache_key_to_debate() -> None:
     outcome = debate(ScriptedBackend(), new_fence().token)
     assert total(outcome).cached_read_tokens == 0
+
+
+def test_a_new_debate_reads_the_shared_rules_another_debate_cached() -> None:
+    """The rules (with the dimension definitions and the reply schema) are the same bytes in
+    every debate, the debate's data token being given in the user message, so the first turn
+    of a second debate, on another hypothesis, already reads them from the cache."""
+    other_case = bundled_cases()["h-94d3a6e8"]
+    with FakeAnthropicServer(caching=True, model="house") as server:
+        backend = create_anthropic_backend(
+            base_url=server.base_url, model="house", timeout=5.0, prices=PRICES
+        )
+        debate(backend, new_fence().token)
+        second = run_debate(
+            other_case, config=CONFIG, backend=backend, fence_token=new_fence().token
+        )
+    opening = second.turns[0].usage
+    assert opening.cached_read_tokens >= 1024  # the rules, past the provider's minimum
+    assert opening.cache_write_tokens > 0  # and the new case is written after them
+    with FakeOpenAIServer(caching=True, model="house") as server:
+        backend = create_openai_backend(
+            base_url=server.base_url, model="house", timeout=5.0, prices=PRICES
+        )
+        debate(backend, new_fence().token)
+        second = run_debate(
+            other_case, config=CONFIG, backend=backend, fence_token=new_fence().token
+        )
+    assert second.turns[0].usage.cached_read_tokens >= 1024
