@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import socket
 import struct
 import threading
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self
+from urllib.parse import urlsplit
 
 # How a reply can misbehave on the wire, the ways real providers and proxies have been seen to:
 # * ``cut_body``: status 200 and a JSON body cut off mid-string, with a Content-Length that
@@ -61,6 +63,8 @@ class RecordedRequest:
 
 
 Responder = Callable[[RecordedRequest], ScriptedReply]
+# A routed endpoint's handler; the match carries the pattern's named groups (ids in the path).
+RouteHandler = Callable[[RecordedRequest, re.Match[str]], ScriptedReply]
 
 
 class ScriptedServer:
@@ -69,6 +73,10 @@ class ScriptedServer:
     ``delay`` is added to every reply that does not set its own; it is how benchmarks model a
     slow provider. Requests to paths outside ``paths`` get a 404 from the subclass's
     ``not_found`` body, the way a provider answers an unknown route.
+
+    A subclass can also ``route`` a method and path pattern to a handler of its own (the batch
+    endpoints do); routed requests are recorded like any other but never take a scripted reply,
+    so a test's script stays aimed at the live calls it was written for.
     """
 
     paths: tuple[str, ...] = ()
@@ -84,6 +92,7 @@ class ScriptedServer:
         self.requests: list[RecordedRequest] = []
         self.max_in_flight = 0
         self._script: deque[ScriptedReply] = deque()
+        self._routes: list[tuple[str, re.Pattern[str], RouteHandler]] = []
         self._lock = threading.Lock()
         self._in_flight = 0
         self._stopping = threading.Event()
@@ -100,6 +109,18 @@ class ScriptedServer:
     def pending(self) -> int:
         with self._lock:
             return len(self._script)
+
+    def route(self, method: str, pattern: str, handler: RouteHandler) -> None:
+        """Answer ``method`` requests whose whole path (query dropped) matches ``pattern``."""
+        self._routes.append((method.upper(), re.compile(pattern), handler))
+
+    def default_answer(self, request: RecordedRequest) -> ScriptedReply:
+        """What an unscripted live request gets: ``default_reply``, called if it is callable."""
+        if callable(self.default_reply):
+            return self.default_reply(request)
+        if self.default_reply is not None:
+            return self.default_reply
+        return ScriptedReply(status=500, body={"error": {"message": "the script ran out"}})
 
     def success(self, content: str) -> ScriptedReply:
         """A successful reply whose model text is ``content``; subclasses define the shape."""
@@ -158,18 +179,26 @@ class ScriptedServer:
     # -- serving ---------------------------------------------------------------------------
 
     def _next_reply(self, request: RecordedRequest) -> ScriptedReply:
+        routed = self._routed(request)
         with self._lock:
             self.requests.append(request)
-            scripted = self._script.popleft() if self._script else None
+            scripted = self._script.popleft() if self._script and routed is None else None
+        if routed is not None:
+            handler, match = routed
+            return handler(request, match)
         if not any(request.path.rstrip("/").endswith(path) for path in self.paths):
             return self.not_found(request.path)
         if scripted is not None:
             return scripted
-        if callable(self.default_reply):
-            return self.default_reply(request)
-        if self.default_reply is not None:
-            return self.default_reply
-        return ScriptedReply(status=500, body={"error": {"message": "the script ran out"}})
+        return self.default_answer(request)
+
+    def _routed(self, request: RecordedRequest) -> tuple[RouteHandler, re.Match[str]] | None:
+        path = urlsplit(request.path).path.rstrip("/")
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(path)
+            if match is not None and method == request.method:
+                return handler, match
+        return None
 
     def _enter(self) -> None:
         with self._lock:
