@@ -138,6 +138,11 @@ class LimitedBackend:
         self._limiter = limiter
         self.name = backend.name
 
+    @property
+    def inner(self) -> AgentBackend:
+        """The backend behind the limits (its batch API is not rate-limited per request)."""
+        return self._backend
+
     def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
         with self._limiter.slot(self.name):
             return self._backend.complete(request)

@@ -8,12 +8,13 @@ adds it when the templates did not) and the reply's first text block is parsed, 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from debates.backends import anthropic_batches
 from debates.backends.base import (
     BackendError,
     BackendRequest,
@@ -24,23 +25,27 @@ from debates.backends.base import (
     Message,
     OutputT,
 )
+from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.llm_common import (
     RawReply,
     complete_with_repair,
     display_url,
     endpoint_and_key,
+    guarded,
     load_sdk,
+    prompt_parts,
+    with_batches,
 )
 from debates.backends.llm_errors import (
     connection_error,
     error_for_status,
-    failure_of_call,
     timeout_error,
     unreadable_body,
 )
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
+T = TypeVar("T")
 
 
 class AnthropicSettings(BackendSettings):
@@ -62,6 +67,21 @@ class AnthropicSettings(BackendSettings):
             "HYPOSCORE_ANTHROPIC_TIMEOUT", "HYPOSCORE_LLM_TIMEOUT_SECONDS"
         ),
     )
+    batches: bool | None = Field(
+        None,
+        description=(
+            "Send work that can wait through Message Batches at half price; default: only "
+            "when the endpoint is Anthropic's own."
+        ),
+    )
+
+    def capabilities(self, declared: Capabilities) -> Capabilities:
+        return with_batches(declared, batches=self.batches, base_url=self.base_url)
+
+    def options(self) -> dict[str, Any]:
+        # ``batches`` says what the backend can do (read through capabilities), not how to
+        # build it.
+        return {name: value for name, value in dict(self).items() if name != "batches"}
 
 
 class AnthropicBackend:
@@ -106,21 +126,59 @@ class AnthropicBackend:
     def _call(
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
     ) -> RawReply:
-        # No sampling options: the 2.x SDK's Messages.create no longer takes temperature.
-        # Anthropic caches only up to breakpoints: one after the shared rules, one after the
-        # part of the user message every later turn repeats (cache_key is OpenAI's way).
-        try:
-            response = self._client.messages.create(
-                model=self.model,
-                max_tokens=self.max_tokens,
-                system=[{"type": "text", "text": system, "cache_control": EPHEMERAL}],
-                messages=alternating_turns(conversation),
-            )
-        except self._sdk.AnthropicError as exc:
-            raise self._translate(exc) from exc
-        except Exception as exc:  # decode and transport failures outside the SDK's classes
-            raise failure_of_call(self.endpoint, exc) from exc
-        return self._read(response)
+        params = self.message_params(system, conversation)
+        return self._read(self._guarded(lambda: self._client.messages.create(**params)))
+
+    def message_params(self, system: str, conversation: Sequence[Message]) -> dict[str, Any]:
+        """The Messages request, the same for a live call and a batch request.
+
+        No sampling options: the 2.x SDK's Messages.create no longer takes temperature.
+        Anthropic caches only up to breakpoints: one after the shared rules, one after the
+        part of the user message every later turn repeats (a cache key is OpenAI's way).
+        """
+        return {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "system": [{"type": "text", "text": system, "cache_control": EPHEMERAL}],
+            "messages": alternating_turns(conversation),
+        }
+
+    # -- Message Batches (debates.backends.batching) -------------------------------------------
+
+    def submit_batch(self, items: Sequence[BatchItem]) -> str:
+        def params_for(item: BatchItem) -> dict[str, Any]:
+            system, turns, _ = prompt_parts(item.request)
+            return self.message_params(system, turns)
+
+        return self._guarded(lambda: anthropic_batches.submit(self._client, items, params_for))
+
+    def batch_state(self, batch_id: str) -> BatchState:
+        return self._guarded(lambda: anthropic_batches.state(self._client, batch_id))
+
+    def batch_results(self, batch_id: str) -> Mapping[str, BatchAnswer]:
+        return self._guarded(
+            lambda: anthropic_batches.results(self._client, batch_id, read=self._read)
+        )
+
+    def complete_from(
+        self, request: BackendRequest[OutputT], reply: RawReply
+    ) -> BackendResult[OutputT]:
+        return complete_with_repair(
+            request,
+            call=self._call,
+            model=self.model,
+            prices=self.prices,
+            provider=self.endpoint,
+            first=reply,
+        )
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        return guarded(
+            action,
+            sdk_error=self._sdk.AnthropicError,
+            translate=self._translate,
+            endpoint=self.endpoint,
+        )
 
     def _translate(self, exc: Exception) -> BackendError:
         sdk = self._sdk

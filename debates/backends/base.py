@@ -168,7 +168,8 @@ class Capabilities:
     byte for byte, so turns may be buffered and a lost one is simply asked again.
     ``rate_limited``: every request goes to a provider, so it takes a slot of the provider-wide
     limits. ``streaming``: it can stream a reply. ``reports_usage``: its results carry real
-    token counts and costs.
+    token counts and costs. ``provider_batches``: it can send work that can wait through the
+    provider's batch API (``debates.backends.batching``).
     """
 
     batchable: bool = False
@@ -176,6 +177,7 @@ class Capabilities:
     rate_limited: bool = True
     streaming: bool = False
     reports_usage: bool = False
+    provider_batches: bool = False
 
 
 class BackendSettings(BaseSettings):

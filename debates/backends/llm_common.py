@@ -12,9 +12,9 @@ import importlib
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
@@ -22,13 +22,15 @@ from debates.backends.base import (
     BackendError,
     BackendRequest,
     BackendResult,
+    Capabilities,
     FatalError,
     InvalidOutputError,
     Message,
     OutputT,
     Usage,
 )
-from debates.backends.llm_prices import ModelPrice, cost_usd
+from debates.backends.llm_errors import failure_of_call
+from debates.backends.llm_prices import BATCH_PRICE_FACTOR, ModelPrice, cost_usd
 
 # Defence in depth: the protocol already fences case text as data in the user messages; the
 # backend restates the rule in the one place a model weighs most, whatever the templates say.
@@ -71,6 +73,27 @@ class RawReply:
     cache_write_tokens: int = 0
 
 
+T = TypeVar("T")
+
+
+def guarded(
+    action: Callable[[], T],
+    *,
+    sdk_error: type[Exception],
+    translate: Callable[[Exception], BackendError],
+    endpoint: str,
+) -> T:
+    """``action()`` (a provider SDK call), its failures as the backend errors workers know."""
+    try:
+        return action()
+    except BackendError:
+        raise
+    except sdk_error as exc:
+        raise translate(exc) from exc
+    except Exception as exc:  # decode and transport failures outside the SDK's classes
+        raise failure_of_call(endpoint, exc) from exc
+
+
 class ChatCall(Protocol):
     """Send a system prompt and the conversation (user/assistant turns) to the provider;
     ``cache_key`` names the debate whose prompts share a prefix (``RequestContext``)."""
@@ -78,6 +101,14 @@ class ChatCall(Protocol):
     def __call__(
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
     ) -> RawReply: ...
+
+
+def with_batches(
+    declared: Capabilities, *, batches: bool | None, base_url: str | None
+) -> Capabilities:
+    """``declared`` with ``provider_batches`` set from the backend's ``batches`` option: when
+    unset, only a provider's own API (no ``base_url``) is assumed to have a batch API."""
+    return replace(declared, provider_batches=base_url is None if batches is None else batches)
 
 
 def load_sdk(module: str) -> Any:
@@ -124,6 +155,13 @@ def system_prompt(messages: Sequence[Message], schema: type[BaseModel]) -> str:
         parts.append(schema_instruction(schema))
     parts.append(DATA_FENCE_NOTICE)
     return "\n\n".join(part for part in parts if part.strip())
+
+
+def prompt_parts(request: BackendRequest[Any]) -> tuple[str, list[Message], str | None]:
+    """What a provider is sent for ``request``: the system prompt, the conversation and the
+    cache key; live calls and batch items alike."""
+    system = system_prompt(request.messages, request.output_schema)
+    return system, conversation(request.messages), request.context.cache_key
 
 
 def conversation(messages: Sequence[Message]) -> list[Message]:
@@ -218,11 +256,15 @@ def validate_reply(reply: RawReply, schema: type[OutputT]) -> OutputT:
 # -- the whole exchange ----------------------------------------------------------------------
 
 
-def usage_of(reply: RawReply, *, model: str, prices: Mapping[str, ModelPrice]) -> Usage:
+def usage_of(
+    reply: RawReply, *, model: str, prices: Mapping[str, ModelPrice], price_factor: float = 1.0
+) -> Usage:
+    """What ``reply`` used and cost; ``price_factor`` scales every price (a batch's discount)."""
     return Usage(
         prompt_tokens=reply.prompt_tokens,
         completion_tokens=reply.completion_tokens,
-        cost_usd=cost_usd(
+        cost_usd=price_factor
+        * cost_usd(
             model,
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
@@ -242,18 +284,20 @@ def complete_with_repair(
     model: str,
     prices: Mapping[str, ModelPrice],
     provider: str,
+    first: RawReply | None = None,
 ) -> BackendResult[OutputT]:
     """Ask once; if the reply does not validate, ask once more with the problem stated.
 
     Usage of both calls is summed. Provider errors (``BackendError``) pass straight through.
+    ``first`` is a reply already received through a provider batch: it is not asked again,
+    and it is priced at the batch discount; a repair is a live call, at the live price.
     """
     schema = request.output_schema
-    system = system_prompt(request.messages, schema)
-    turns = conversation(request.messages)
+    system, turns, cache_key = prompt_parts(request)
     started = time.perf_counter()
-    cache_key = request.context.cache_key
-    reply = call(system, turns, cache_key=cache_key)
-    usage = usage_of(reply, model=model, prices=prices)
+    reply = first if first is not None else call(system, turns, cache_key=cache_key)
+    factor = BATCH_PRICE_FACTOR if first is not None else 1.0
+    usage = usage_of(reply, model=model, prices=prices, price_factor=factor)
     try:
         output = validate_reply(reply, schema)
     except UnusableReplyError as problem:

@@ -120,3 +120,8 @@ def cost_usd(
         + cache_write_tokens * price.cache_write
         + completion_tokens * price.output_per_million
     ) / 1_000_000
+
+
+# Both providers' batch APIs (OpenAI Batch, Anthropic Message Batches) bill every token kind,
+# cache reads and writes included, at half the live price.
+BATCH_PRICE_FACTOR = 0.5

@@ -7,12 +7,13 @@ module is imported: the registry imports it just to list the name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from debates.backends import openai_batches
 from debates.backends.base import (
     BackendError,
     BackendRequest,
@@ -23,24 +24,28 @@ from debates.backends.base import (
     Message,
     OutputT,
 )
+from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.llm_common import (
     RawReply,
     complete_with_repair,
     display_url,
     endpoint_and_key,
     excerpt,
+    guarded,
     load_sdk,
+    prompt_parts,
+    with_batches,
 )
 from debates.backends.llm_errors import (
     connection_error,
     error_for_status,
-    failure_of_call,
     timeout_error,
     unreadable_body,
 )
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 
 OPENAI_API_URL = "https://api.openai.com/v1"
+T = TypeVar("T")
 
 
 class OpenAISettings(BackendSettings):
@@ -54,12 +59,27 @@ class OpenAISettings(BackendSettings):
     base_url: str | None = Field(None, description="Endpoint; default: the provider's own API.")
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
+    batches: bool | None = Field(
+        None,
+        description=(
+            "Send work that can wait through the Batch API at half price; default: only "
+            "when the endpoint is OpenAI's own (local servers have no Batch API)."
+        ),
+    )
     timeout: float = Field(
         60.0,
         gt=0,
         description="Seconds per request.",
         validation_alias=AliasChoices("HYPOSCORE_OPENAI_TIMEOUT", "HYPOSCORE_LLM_TIMEOUT_SECONDS"),
     )
+
+    def capabilities(self, declared: Capabilities) -> Capabilities:
+        return with_batches(declared, batches=self.batches, base_url=self.base_url)
+
+    def options(self) -> dict[str, Any]:
+        # ``batches`` says what the backend can do (read through capabilities), not how to
+        # build it.
+        return {name: value for name, value in dict(self).items() if name != "batches"}
 
 
 class OpenAIBackend:
@@ -108,28 +128,68 @@ class OpenAIBackend:
     def _call(
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
     ) -> RawReply:
+        body = self.chat_body(system, conversation, cache_key=cache_key)
+        return self._read(self._guarded(lambda: self._client.chat.completions.create(**body)))
+
+    def chat_body(
+        self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
+    ) -> dict[str, Any]:
+        """The chat-completions request body, the same for a live call and a batch line."""
         messages = [{"role": "system", "content": system}]
         messages += [{"role": turn.role, "content": turn.content} for turn in conversation]
-        options: dict[str, Any] = {}
+        body: dict[str, Any] = {"model": self.model, "messages": messages}
         if cache_key is not None:
             # OpenAI caches prompt prefixes by itself; the key routes one debate's prompts
             # to the same cache.
-            options["prompt_cache_key"] = cache_key
+            body["prompt_cache_key"] = cache_key
         if self.json_mode:
-            options["response_format"] = {"type": "json_object"}
+            body["response_format"] = {"type": "json_object"}
         if self.temperature is not None:
-            options["temperature"] = self.temperature
+            body["temperature"] = self.temperature
         if self.max_tokens is not None:
-            options["max_tokens"] = self.max_tokens
-        try:
-            response = self._client.chat.completions.create(
-                model=self.model, messages=messages, **options
-            )
-        except self._sdk.OpenAIError as exc:
-            raise self._translate(exc) from exc
-        except Exception as exc:  # decode and transport failures outside the SDK's classes
-            raise failure_of_call(self.endpoint, exc) from exc
-        return self._read(response)
+            body["max_tokens"] = self.max_tokens
+        return body
+
+    # -- the Batch API (debates.backends.batching) ---------------------------------------------
+
+    def submit_batch(self, items: Sequence[BatchItem]) -> str:
+        def body_for(item: BatchItem) -> dict[str, Any]:
+            system, turns, cache_key = prompt_parts(item.request)
+            return self.chat_body(system, turns, cache_key=cache_key)
+
+        data = openai_batches.input_file(items, body_for)
+        return self._guarded(lambda: openai_batches.submit(self._client, data))
+
+    def batch_state(self, batch_id: str) -> BatchState:
+        return self._guarded(lambda: openai_batches.state(self._client, batch_id))
+
+    def batch_results(self, batch_id: str) -> Mapping[str, BatchAnswer]:
+        completion = self._sdk.types.chat.ChatCompletion
+
+        def read(body: Mapping[str, Any]) -> RawReply:
+            return self._read(completion.model_validate(dict(body)))
+
+        return self._guarded(lambda: openai_batches.results(self._client, batch_id, read=read))
+
+    def complete_from(
+        self, request: BackendRequest[OutputT], reply: RawReply
+    ) -> BackendResult[OutputT]:
+        return complete_with_repair(
+            request,
+            call=self._call,
+            model=self.model,
+            prices=self.prices,
+            provider=self.endpoint,
+            first=reply,
+        )
+
+    def _guarded(self, action: Callable[[], T]) -> T:
+        return guarded(
+            action,
+            sdk_error=self._sdk.OpenAIError,
+            translate=self._translate,
+            endpoint=self.endpoint,
+        )
 
     def _translate(self, exc: Exception) -> BackendError:
         sdk = self._sdk
