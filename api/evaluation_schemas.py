@@ -163,6 +163,12 @@ class DebateOptions(BaseModel):
         "published before it, never the publication that resolved the hypothesis. The "
         "result is a blind forecast, kept off the score history and the market. Default: now.",
     )
+    now: bool = Field(
+        False,
+        description="Ask every turn live. Without it, a backend with a provider batch API "
+        "(when the server enables them) debates through batches at half the price, with "
+        "answers within 24 hours.",
+    )
 
 
 class EvaluationRequest(DebateOptions):

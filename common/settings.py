@@ -102,6 +102,29 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Provider batch APIs (half price, answers within 24 hours)
+    provider_batches: bool = Field(
+        True,
+        description=(
+            "Send work that can wait (scheduled re-evaluations, backtests, and queue "
+            "requests without --now) through the provider's batch API, when its backend has "
+            "one; each round of the waiting debates is one batch."
+        ),
+    )
+    provider_batch_poll_seconds: int = Field(
+        60, ge=1, description="How often beat polls open provider batches and submits new ones."
+    )
+    provider_batch_max_items: int = Field(
+        1000, ge=1, le=50_000, description="Turns one provider batch holds at most."
+    )
+    provider_batch_retry_live: bool = Field(
+        True,
+        description=(
+            "Ask a turn live when its batch item expired or failed with an error a retry may "
+            "pass; otherwise the evaluation fails with the item's reason."
+        ),
+    )
+
     offline_batch_size: int = Field(
         64,
         ge=1,

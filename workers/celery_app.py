@@ -27,6 +27,8 @@ TASK_ROUTES = {
     "hyposcore.evaluate": {"queue": DEBATES_QUEUE},
     "hyposcore.evaluate_batch": {"queue": DEBATES_QUEUE},
     "hyposcore.tournament_round": {"queue": DEBATES_QUEUE},
+    # It replays debates and calls the provider, as a debate delivery does.
+    "hyposcore.provider_batches": {"queue": DEBATES_QUEUE},
     "hyposcore.score": {"queue": SCORING_QUEUE},
     "hyposcore.reap": {"queue": SCORING_QUEUE},
     "hyposcore.reevaluate": {"queue": SCORING_QUEUE},
@@ -48,6 +50,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
         "tournament-round": {
             "task": "hyposcore.tournament_round",
             "schedule": timedelta(seconds=settings.tournament_interval_seconds),
+        },
+        "provider-batches": {
+            "task": "hyposcore.provider_batches",
+            "schedule": timedelta(seconds=settings.provider_batch_poll_seconds),
         },
         "refit-ratings": {
             "task": "hyposcore.refit_ratings",

@@ -15,6 +15,7 @@ from typing import Any
 from celery import Celery
 
 from common.settings import Settings
+from debates.backends import registry
 from debates.config import ConfigError, validate_config
 from debates.types import DebateConfig
 from storage.db import Database
@@ -35,12 +36,15 @@ def debate_config(
     max_rounds: int | None = None,
     model: str | None = None,
     as_of: date | None = None,
+    urgent: bool = True,
 ) -> dict[str, Any]:
     """The full configuration of an evaluation, defaults filled in, so equal requests hash equal.
 
     Checked here, where every request enters (API, CLI, scheduler): a ConfigError names the
     wrong field, and nothing is queued. ``as_of`` makes it a blind forecast: the debate sees
-    only what was published before that date (``debates.asof``); None is "now".
+    only what was published before that date (``debates.asof``); None is "now". Work that is
+    not ``urgent`` goes through the provider's batch API at half price, when the backend has
+    one and ``provider_batches`` is on (``delivery: "batch"``; live work has no such key).
     """
     if as_of is not None and as_of > datetime.now(UTC).date():
         raise ConfigError("as_of", f"{as_of.isoformat()} is in the future; the default is now")
@@ -52,7 +56,12 @@ def debate_config(
         model=model,
     )
     checked = validate_config(config).as_dict()
-    return checked if as_of is None else {**checked, "as_of": as_of.isoformat()}
+    if as_of is not None:
+        checked["as_of"] = as_of.isoformat()
+    batches = settings.provider_batches and registry.capabilities(config.backend).provider_batches
+    if batches and not urgent:
+        checked["delivery"] = ledger.BATCH_DELIVERY
+    return checked
 
 
 def submit_evaluation(
@@ -75,9 +84,14 @@ def submit_evaluation(
             idempotency_key=idempotency_key,
             force=force,
         )
-    if enqueued.created:
+    if enqueued.created and not _batch_delivered(enqueued):
         send_evaluate(database, app or get_app(settings), evaluation_id=enqueued.evaluation.id)
     return enqueued
+
+
+def _batch_delivered(enqueued: ledger.Enqueued) -> bool:
+    """Batch-delivery work needs no message: beat's batch pass finds it in the ledger."""
+    return ledger.delivery_of(enqueued.evaluation.config) == ledger.BATCH_DELIVERY
 
 
 def submit_evaluations(
@@ -104,7 +118,7 @@ def submit_evaluations(
             force=force,
         )
     app = app or get_app(settings)
-    created = [e.evaluation for e in enqueued if e.created]
+    created = [e.evaluation for e in enqueued if e.created and not _batch_delivered(e)]
     batchable = batchable_backends(settings)
     singles = [e.id for e in created if e.config.get("backend") not in batchable]
     grouped = [e.id for e in created if e.config.get("backend") in batchable]

@@ -19,7 +19,7 @@ from scoring.tournament import ELO_START, Match, elo_update, single_outcome
 from storage.db import Database
 from storage.models import TournamentMatch, utcnow
 from storage.queries.calibration import recalibrate, resolved_forecasts
-from storage.queries.reaper import recent_throughput, sweep_expired
+from storage.queries.reaper import live_delivered, recent_throughput, sweep_expired
 from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
     eligible_pairs,
@@ -60,7 +60,9 @@ def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[
             ),
         )
     resumed = resumable(database, settings, now=utcnow())
-    for evaluation_id in [*sweep.requeue, *resumed]:
+    with database.sessions() as session:
+        to_send = [*sweep.requeue, *live_delivered(session, resumed)]
+    for evaluation_id in to_send:
         send_evaluate(database, app, evaluation_id=evaluation_id)
     for evaluation_id in sweep.rescore:
         send_score(app, database, evaluation_id=evaluation_id)
@@ -91,7 +93,7 @@ def reevaluate(
     The configured debate settings are checked first: a ConfigError naming the wrong setting,
     and nothing queued.
     """
-    config = debate_config(settings)
+    config = debate_config(settings, urgent=False)  # it can wait: batches where offered
     now = now or utcnow()
     stale_before = now - timedelta(hours=settings.stale_after_hours)
     with database.sessions() as session:

@@ -27,6 +27,7 @@ from workers.celery_app import PUBLISH_QUEUE
 from workers.dispatch import send_evaluate, send_score
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
+from workers.provider_batches import BatchRunner
 from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
 from workers.spending import SpendLimitError
@@ -326,6 +327,27 @@ def reevaluate(self: Task) -> list[int]:
     """Queue re-evaluations of stale or promising hypotheses by exploration priority."""
     runtime = runtime_for(self.app)
     return maintenance.reevaluate(runtime.database, runtime.settings, self.app)
+
+
+@shared_task(bind=True, name="hyposcore.provider_batches", acks_late=True)
+def provider_batches(self: Task) -> dict[str, list[int]]:
+    """Collect ended provider batches and send the next round of waiting debates as one."""
+    runtime = runtime_for(self.app)
+    owner = _owner(self)
+    done = BatchRunner(
+        runtime.database,
+        runtime.settings,
+        backend_for=backend_factory(runtime.settings),
+        owner=owner,
+    ).run_pass()
+    for evaluation_id in done.debated:
+        send_score(self.app, runtime.database, evaluation_id=evaluation_id)
+    return {
+        "collected": done.collected,
+        "submitted": done.submitted,
+        "debated": done.debated,
+        "failed": done.failed,
+    }
 
 
 @shared_task(bind=True, name="hyposcore.tournament_round", acks_late=True)

@@ -62,7 +62,9 @@ register_url_convertor("evaluation_ref", _EvaluationRef())
 EvaluationId = Annotated[
     int, Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key).")
 ]
-State = Literal["queued", "running", "debated", "paused", "succeeded", "failed", "cancelled"]
+State = Literal[
+    "queued", "running", "debated", "paused", "batched", "succeeded", "failed", "cancelled"
+]
 
 
 @router.post(
@@ -188,6 +190,7 @@ def _config(settings: Any, options: DebateOptions) -> dict[str, Any]:
             min_rounds=options.min_rounds,
             max_rounds=options.max_rounds,
             as_of=options.as_of,
+            urgent=options.now,
         )
     except ConfigError as exc:
         detail = {"location": ["body", exc.field], "message": exc.problem, "type": "invalid_config"}

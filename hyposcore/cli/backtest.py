@@ -95,7 +95,7 @@ def backtest(
         mode="local" if local else "pipeline",
     )
     # The configured debate, the same for both modes: what the workers would queue.
-    config = debate_config(settings)
+    config = debate_config(settings, urgent=local)  # on the workers it can wait for batches
     try:
         if local:
             items = run_in_process(

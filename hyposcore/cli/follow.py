@@ -36,13 +36,15 @@ POLL_SECONDS = 0.5
 START_WORKER = "hyposcore worker"
 
 TERMINAL = {state.value for state in TERMINAL_STATES}
-# Following stops at these too: a paused evaluation waits for a spend limit (maybe a day).
-SETTLED = TERMINAL | {"paused"}
+# Following stops at these too: a paused evaluation waits for a spend limit (maybe a day), a
+# batched one for its provider batch (up to 24 hours).
+SETTLED = TERMINAL | {"paused", "batched"}
 STATE_STYLE = {
     "queued": "yellow",
     "running": "cyan",
     "debated": "blue",
     "paused": "magenta",
+    "batched": "blue",
     "succeeded": "green",
     "failed": "red",
     "cancelled": "dim",
@@ -112,6 +114,12 @@ def report_ending(followed: Followed, *, timeout: float) -> None:
                 f"[magenta]evaluation {row.id} paused:[/] {escape(row.paused_reason or '')}",
                 highlight=False,
             )
+        elif row.state == "batched":
+            console.print(
+                f"[blue]evaluation {row.id} is in a provider batch[/]: its answers come within "
+                "24 hours, at half the price; `hyposcore queue --now` asks every turn live.",
+                highlight=False,
+            )
     unfinished = [row for row in followed.rows if row.state not in SETTLED]
     if followed.ending == "no worker":
         queues = ", ".join(followed.missing_queues)
@@ -155,6 +163,8 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     phase = progress.get("phase", row.state)
     if row.state == "paused":
         return 0.0, f"paused by a spend limit · {round_} rounds, {turns} turns kept"
+    if row.state == "batched":
+        return 0.0, f"in a provider batch · round {round_}, {turns} turns kept"
     if row.state == "debated":
         return 0.95, f"debated · waiting for scoring · {round_} rounds, {turns} turns"
     if phase == "scoring":

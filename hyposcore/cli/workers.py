@@ -74,6 +74,15 @@ def queue(
             show_default=False,
         ),
     ] = None,
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now",
+            help="Ask every turn live. Without it, a backend with a provider batch API "
+            "debates through batches at half the price, answers within 24 hours "
+            "(HYPOSCORE_PROVIDER_BATCHES=false turns batches off).",
+        ),
+    ] = False,
     timeout: Annotated[float, typer.Option(help="Seconds --wait waits at most.")] = 3600.0,
 ) -> None:
     """Queue evaluations of HYPOTHESIS_IDS (a live run with the same settings is returned,
@@ -88,6 +97,7 @@ def queue(
         panel=[p.strip() for p in panel.split(",")] if panel else None,
         max_rounds=max_rounds,
         as_of=as_of.date() if as_of else None,
+        urgent=now,
     )
     if all_hypotheses:
         with database.sessions() as session:

@@ -6,13 +6,16 @@ One module per part of the schema; everything is re-exported here, so callers im
 
 from storage.models.backtests import BacktestReport
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from storage.models.batches import ProviderBatch, ProviderBatchItem
 from storage.models.enums import (
     ACTIVE_STATES,
     TERMINAL_STATES,
+    BatchItemState,
     Direction,
     EvaluationState,
     HypothesisStatus,
     MatchOutcome,
+    ProviderBatchState,
     ScoreSource,
     StudyType,
 )
@@ -49,6 +52,7 @@ __all__ = [
     "ApiToken",
     "BacktestReport",
     "Base",
+    "BatchItemState",
     "DebateTurn",
     "Direction",
     "Disease",
@@ -67,6 +71,9 @@ __all__ = [
     "MatchOutcome",
     "PageRevision",
     "PersonaCalibration",
+    "ProviderBatch",
+    "ProviderBatchItem",
+    "ProviderBatchState",
     "Rating",
     "ScoreSnapshot",
     "ScoreSource",

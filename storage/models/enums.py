@@ -40,6 +40,9 @@ class EvaluationState(enum.StrEnum):
     # Stopped at a turn boundary by a spend limit, its turns stored and no lease held; the
     # reaper resumes it (back to queued) once the limits allow its next turn.
     PAUSED = "paused"
+    # Its next turn is in a provider batch (work that can wait, at half price); it holds no
+    # lease: the ledger's batch row says what it waits for, and beat collects the answer.
+    BATCHED = "batched"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -50,5 +53,23 @@ ACTIVE_STATES = (
     EvaluationState.RUNNING,
     EvaluationState.DEBATED,
     EvaluationState.PAUSED,
+    EvaluationState.BATCHED,
 )
 TERMINAL_STATES = (EvaluationState.SUCCEEDED, EvaluationState.FAILED, EvaluationState.CANCELLED)
+
+
+class ProviderBatchState(enum.StrEnum):
+    # Recorded with its items before it is sent, so a crash mid-send leaves a trace to clear.
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    # Its answers are stored on its items and its evaluations are queued again.
+    COLLECTED = "collected"
+    FAILED = "failed"
+
+
+class BatchItemState(enum.StrEnum):
+    WAITING = "waiting"
+    ANSWERED = "answered"
+    ERRORED = "errored"
+    EXPIRED = "expired"
+    CANCELED = "canceled"

@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, utcnow
-from storage.queries.evaluations import fail_evaluation, release
+from storage.queries.evaluations import fail_evaluation, is_batch_delivery, release
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ def sweep_expired(
     requeue, failed = _expired_leases(session, now)
     stale = _stale(session, EvaluationState.QUEUED, now - timedelta(seconds=resend_after_seconds))
     requeue.extend(i for i in stale if i not in requeue)
+    # Batch-delivery work is found in the ledger by beat's batch pass; it needs no message.
+    requeue = live_delivered(session, requeue)
     rescore_after = resend_after_seconds if rescore_after_seconds is None else rescore_after_seconds
     rescore = _stale(session, EvaluationState.DEBATED, now - timedelta(seconds=rescore_after))
     return Sweep(requeue=sorted(requeue), failed=sorted(failed), rescore=sorted(rescore))
@@ -84,6 +86,18 @@ def _expired_leases(session: Session, now: datetime) -> tuple[list[int], list[in
             )
             requeue.append(evaluation.id)
     return requeue, failed
+
+
+def live_delivered(session: Session, evaluation_ids: list[int]) -> list[int]:
+    """Those of ``evaluation_ids`` whose turns are asked live, so whose message must be sent."""
+    if not evaluation_ids:
+        return evaluation_ids
+    batch = set(
+        session.scalars(
+            select(Evaluation.id).where(Evaluation.id.in_(evaluation_ids), is_batch_delivery())
+        )
+    )
+    return [i for i in evaluation_ids if i not in batch]
 
 
 def _stale(session: Session, state: EvaluationState, sent_before: datetime) -> list[int]:

@@ -21,7 +21,7 @@ def test_an_unknown_state_is_an_error_naming_the_states() -> None:
     assert result.exit_code == 2
     said = " ".join(result.output.split())
     assert "'bogus' is not a state" in said
-    assert "queued, running, debated, paused, succeeded" in said
+    assert "queued, running, debated, paused, batched, succeeded" in said
 
 
 def test_an_unknown_evaluation_is_an_error() -> None:

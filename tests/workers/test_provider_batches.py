@@ -1,0 +1,258 @@
+"""Debates through provider batch APIs, against the loopback fakes' batch endpoints.
+
+Each pass of ``BatchRunner`` collects the batches that ended and sends the next turn of every
+waiting debate as one batch; the ledger records each batch and its items before the provider
+hears of them. Answers are validated and stored exactly as live turns, at the batch price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from common.settings import Settings, get_settings
+from debates.backends.base import AgentBackend
+from debates.backends.llm_prices import DEFAULT_PRICES
+from debates.backends.registry import create
+from debates.types import DebateConfig
+from storage.db import Database
+from storage.models import DebateTurn, Evaluation, ProviderBatch, ProviderBatchItem
+from storage.queries import evaluations as ledger
+from storage.queries.reaper import sweep_expired
+from tests.fakes.anthropic_server import FakeAnthropicServer
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.workers.pipeline_helpers import prepared_database
+from workers.dispatch import debate_config, submit_evaluation
+from workers.provider_batches import BatchRunner, Pass
+
+MODEL = "claude-sonnet-4-5"
+CONFIG = {
+    **DebateConfig(backend="anthropic", model=MODEL, min_rounds=2, max_rounds=2).as_dict(),
+    "delivery": "batch",
+}
+HYPOTHESES = ("h-51e7234f", "h-94d3a6e8")
+
+
+def settings(**overrides: object) -> Settings:
+    return get_settings().model_copy(update={"backend": "anthropic", **overrides})
+
+
+@pytest.fixture
+def database() -> Database:
+    return prepared_database(get_settings())
+
+
+def factory(server: FakeAnthropicServer | FakeOpenAIServer, backend: str, model: str) -> Any:
+    def backend_for(config: DebateConfig) -> AgentBackend:
+        return create(backend, base_url=server.base_url, model=model, api_key="k")
+
+    return backend_for
+
+
+def runner(database: Database, server: FakeAnthropicServer, **overrides: object) -> BatchRunner:
+    return BatchRunner(
+        database,
+        settings(**overrides),
+        backend_for=factory(server, "anthropic", MODEL),
+        owner="beat-worker",
+    )
+
+
+def queue(database: Database, hypothesis_id: str, config: dict[str, Any] = CONFIG) -> int:
+    with database.transaction() as session:
+        enqueued = ledger.enqueue_evaluation(
+            session, hypothesis_id=hypothesis_id, config=config, max_attempts=3
+        )
+        return enqueued.evaluation.id
+
+
+def states(database: Database) -> dict[int, str]:
+    with database.sessions() as session:
+        rows = session.execute(select(Evaluation.id, Evaluation.state)).all()
+    return dict(rows)
+
+
+def turns(database: Database, evaluation_id: int) -> list[DebateTurn]:
+    with database.sessions() as session:
+        return list(
+            session.scalars(
+                select(DebateTurn)
+                .where(DebateTurn.evaluation_id == evaluation_id)
+                .order_by(DebateTurn.id)
+            )
+        )
+
+
+def run_until_debated(batch_runner: BatchRunner, limit: int = 40) -> list[Pass]:
+    """Passes (a beat's) until no evaluation waits for a batch or for its next one."""
+    passes = []
+    for _ in range(limit):
+        passes.append(batch_runner.run_pass())
+        if not {"queued", "batched", "running"} & set(states(batch_runner.database).values()):
+            return passes
+    raise AssertionError("the debates never ended")
+
+
+@pytest.fixture
+def anthropic() -> Iterator[FakeAnthropicServer]:
+    with FakeAnthropicServer(model=MODEL, batch_polls=0) as fake:
+        yield fake
+
+
+def test_waiting_debates_go_one_round_per_batch_and_are_billed_at_half_price(
+    database: Database, anthropic: FakeAnthropicServer
+) -> None:
+    ids = [queue(database, h) for h in HYPOTHESES]
+    passes = run_until_debated(runner(database, anthropic))
+    assert states(database) == dict.fromkeys(ids, "debated")
+    assert sorted(i for p in passes for i in p.debated) == ids
+    stored = {i: turns(database, i) for i in ids}
+    # Every turn came from a batch, each holding one turn of each waiting debate.
+    live_calls = [r for r in anthropic.requests if r.path.rstrip("/").endswith("/v1/messages")]
+    assert live_calls == []
+    with database.sessions() as session:
+        batch_sizes = session.scalars(select(ProviderBatch.item_count)).all()
+        items = session.scalar(select(func.count()).select_from(ProviderBatchItem))
+    assert sum(batch_sizes) == items == sum(len(t) for t in stored.values())
+    assert max(batch_sizes) == 2  # the two debates' turns shared their batches
+    price = DEFAULT_PRICES[MODEL]
+    for turn in stored[ids[0]]:
+        full = (
+            turn.prompt_tokens * price.input_per_million
+            + turn.completion_tokens * price.output_per_million
+        ) / 1e6
+        assert turn.cost_usd == pytest.approx(full / 2)
+
+
+def test_a_batch_that_partly_fails_and_partly_expires_asks_those_turns_live(
+    database: Database,
+) -> None:
+    first, second = (queue(database, h) for h in HYPOTHESES)
+
+    def faults(custom_id: str) -> str | None:
+        if custom_id.startswith(f"e{first}-r1-"):
+            return "error"
+        if custom_id.startswith(f"e{second}-r1-"):
+            return "expire"
+        return None
+
+    with FakeAnthropicServer(model=MODEL, batch_polls=0, batch_faults=faults) as server:
+        batch_runner = runner(database, server)
+        batch_runner.run_pass()  # sends round 1's first turns
+        batch_runner.run_pass()  # collects them: one errored, one expired; both asked live
+        live_calls = [r for r in server.requests if r.path.rstrip("/").endswith("/v1/messages")]
+        run_until_debated(batch_runner)
+    assert len(live_calls) == 2
+    assert states(database) == {first: "debated", second: "debated"}
+    with database.sessions() as session:
+        rows = session.execute(
+            select(ProviderBatchItem.evaluation_id, ProviderBatchItem.state).where(
+                ProviderBatchItem.state != "answered"
+            )
+        ).all()
+    failed_items = dict(rows)
+    assert failed_items == {first: "errored", second: "expired"}
+
+
+def test_without_live_retries_a_failed_item_fails_its_evaluation_with_the_reason(
+    database: Database,
+) -> None:
+    first, second = (queue(database, h) for h in HYPOTHESES)
+
+    def faults(custom_id: str) -> str | None:
+        return "expire" if custom_id.startswith(f"e{first}-") else None
+
+    with FakeAnthropicServer(model=MODEL, batch_polls=0, batch_faults=faults) as server:
+        batch_runner = runner(database, server, provider_batch_retry_live=False)
+        batch_runner.run_pass()
+        done = batch_runner.run_pass()
+    assert done.failed == [first]
+    with database.sessions() as session:
+        failed = session.get(Evaluation, first)
+        assert failed is not None and failed.state == "failed"
+        assert "provider batch item expired" in (failed.error or "")
+    assert states(database)[second] == "batched"  # its next turn is in the next batch
+
+
+def test_results_read_twice_are_stored_once(
+    database: Database, anthropic: FakeAnthropicServer
+) -> None:
+    evaluation_id = queue(database, HYPOTHESES[0])
+    batch_runner = runner(database, anthropic)
+    batch_runner.run_pass()
+    with database.sessions() as session:
+        batch = session.scalars(select(ProviderBatch)).one()
+        assert batch.provider_batch_id is not None
+        provider_batch_id, batch_id = batch.provider_batch_id, batch.id
+    provider = batch_runner._provider("anthropic", MODEL)
+    first, again = Pass(), Pass()
+    # The same results, delivered to two passes (a redelivered beat task, two beats at once).
+    batch_runner._collect_one(batch_id, provider_batch_id, provider, first)
+    batch_runner._collect_one(batch_id, provider_batch_id, provider, again)
+    assert (first.collected, again.collected) == ([batch_id], [])
+    batch_runner.submit(Pass())
+    batch_runner.submit(Pass())
+    stored = turns(database, evaluation_id)
+    assert len(stored) == 1
+    with database.sessions() as session:
+        billed = session.scalar(
+            select(func.sum(DebateTurn.cost_usd)).where(DebateTurn.evaluation_id == evaluation_id)
+        )
+    assert billed == pytest.approx(stored[0].cost_usd)
+
+
+def test_the_openai_batch_api_carries_a_debate_to_its_end(database: Database) -> None:
+    config = {**CONFIG, "backend": "openai", "model": "gpt-4o-mini"}
+    evaluation_id = queue(database, HYPOTHESES[0], config)
+    with FakeOpenAIServer(model="gpt-4o-mini", batch_polls=1) as server:
+        batch_runner = BatchRunner(
+            database,
+            settings(backend="openai"),
+            backend_for=factory(server, "openai", "gpt-4o-mini"),
+            owner="beat-worker",
+        )
+        run_until_debated(batch_runner)
+        chat_calls = [r for r in server.requests if r.path.endswith("/chat/completions")]
+    assert chat_calls == []
+    assert states(database) == {evaluation_id: "debated"}
+    assert len(turns(database, evaluation_id)) >= 4
+
+
+def test_urgent_work_stays_live_and_batch_work_needs_no_message(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No base URL: the provider's own API, which has a batch API.
+    monkeypatch.delenv("HYPOSCORE_ANTHROPIC_BASE_URL", raising=False)
+    current = settings()
+    assert "delivery" not in debate_config(current, urgent=True)
+    assert debate_config(current, urgent=False)["delivery"] == "batch"
+    off = settings(provider_batches=False)
+    assert "delivery" not in debate_config(off, urgent=False)
+    sent: list[str] = []
+
+    class RecordingApp:
+        def send_task(self, name: str, **options: object) -> None:
+            sent.append(name)
+
+    send: Callable[..., Any] = submit_evaluation
+    waiting = send(
+        database,
+        current,
+        hypothesis_id=HYPOTHESES[0],
+        config=debate_config(current, urgent=False),
+        app=RecordingApp(),
+    ).evaluation.id
+    send(
+        database,
+        current,
+        hypothesis_id=HYPOTHESES[1],
+        config=debate_config(current, urgent=True),
+        app=RecordingApp(),
+    )
+    assert sent == ["hyposcore.evaluate"]  # only the urgent one
+    with database.transaction() as session:
+        sweep = sweep_expired(session, resend_after_seconds=0)
+    assert waiting not in sweep.requeue  # the reaper leaves batch work to the batch pass
