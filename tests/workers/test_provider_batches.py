@@ -8,6 +8,7 @@ hears of them. Answers are validated and stored exactly as live turns, at the ba
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,9 @@ from storage.queries import evaluations as ledger
 from storage.queries.reaper import sweep_expired
 from tests.fakes.anthropic_server import FakeAnthropicServer
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.workers.harness import WorkerProcess, hyposcore_env, wait_for
 from tests.workers.pipeline_helpers import prepared_database
+from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation
 from workers.provider_batches import BatchRunner, Pass
 
@@ -256,3 +259,43 @@ def test_urgent_work_stays_live_and_batch_work_needs_no_message(
     with database.transaction() as session:
         sweep = sweep_expired(session, resend_after_seconds=0)
     assert waiting not in sweep.requeue  # the reaper leaves batch work to the batch pass
+
+
+@pytest.mark.slow
+def test_a_real_worker_debates_and_scores_through_batches_that_beat_polls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wiring: a queue request without --now, a worker process, and the beat task (sent
+    here as beat sends it) carry an evaluation from queued through batches to succeeded."""
+    with FakeAnthropicServer(model=MODEL, batch_polls=1) as server:
+        values = {
+            "data_dir": str(tmp_path / "var"),
+            "backend": "anthropic",
+            "anthropic_base_url": server.base_url,
+            "anthropic_api_key": "k",
+            "anthropic_model": MODEL,
+            "anthropic_batches": "true",
+            "min_rounds": "2",
+            "max_rounds": "2",
+        }
+        for name, value in values.items():
+            monkeypatch.setenv(f"HYPOSCORE_{name.upper()}", value)
+        current = Settings(data_dir=tmp_path / "var", backend="anthropic")
+        database = prepared_database(current)
+        app = create_app(current)
+        config = debate_config(current, urgent=False)
+        assert config["delivery"] == "batch"
+        evaluation_id = submit_evaluation(
+            database, current, hypothesis_id=HYPOTHESES[0], config=config, app=app
+        ).evaluation.id
+        with WorkerProcess(hyposcore_env(**values), tmp_path / "worker.log"):
+
+            def succeeded() -> bool:
+                app.send_task("hyposcore.provider_batches", queue="debates")
+                return states(database)[evaluation_id] == "succeeded"
+
+            wait_for(succeeded, 120, "the batched evaluation to succeed", interval=1.0)
+        live_calls = [r for r in server.requests if r.path.rstrip("/").endswith("/v1/messages")]
+        assert live_calls == []
+        assert len(server.batches) == len(turns(database, evaluation_id)) >= 4
+    database.dispose()
