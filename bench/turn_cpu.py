@@ -1,0 +1,77 @@
+"""The worker's CPU per model turn: the debate phase against an instant loopback OpenAI fake.
+
+Every bundled hypothesis is queued ``--repeats`` times (default configuration, ``openai``
+backend, a fresh SQLite ledger) and each evaluation's debate phase is run in this thread, as a
+worker thread runs it: load the case, render each prompt, the SDK call, validation, the turn's
+transaction with its lease heartbeat. The fake answers instantly from its own threads, so the
+CPU time of *this* thread (``time.thread_time``) is the worker's share alone. Prints the median
+over ``--runs`` runs of CPU milliseconds per stored turn.
+
+    .venv/bin/python -m bench.turn_cpu [--repeats 3] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from common.settings import Settings
+from debates.backends.registry import create
+from debates.types import DebateConfig
+from storage.models import DebateTurn
+from storage.queries import evaluations as ledger
+from storage.queries.knowledge import list_hypotheses
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.workers.pipeline_helpers import prepared_database
+from workers import offline_batch
+from workers.evaluation import run_debate_phase
+
+MODEL = "gpt-4o-mini"
+
+
+def cpu_per_turn(repeats: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp, FakeOpenAIServer(model=MODEL) as server:
+        settings = Settings(data_dir=Path(tmp), database_url=None, backend="openai")
+        database = prepared_database(settings)
+        config = DebateConfig(backend="openai", model=MODEL).as_dict()
+        with database.transaction() as session:
+            hypotheses = [h.id for h in list_hypotheses(session, limit=1000)]
+            ids = [
+                ledger.enqueue_evaluation(
+                    session, hypothesis_id=h, config=config, max_attempts=3, force=True
+                ).evaluation.id
+                for h in hypotheses * repeats
+            ]
+        backend = create("openai", base_url=server.base_url, model=MODEL, api_key="k")
+        started = time.thread_time()
+        for evaluation_id in ids:
+            [claimed] = offline_batch.claim(
+                database, settings, evaluation_ids=[evaluation_id], owner="bench"
+            )
+            run_debate_phase(
+                database, settings, claimed, owner="bench", backend_for=lambda _: backend
+            )
+        spent = time.thread_time() - started
+        with database.sessions() as session:
+            turns = session.scalar(select(func.count()).select_from(DebateTurn)) or 1
+        database.dispose()
+    return 1000 * spent / turns
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="evaluations per hypothesis")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    runs = [cpu_per_turn(args.repeats) for _ in range(args.runs)]
+    shown = ", ".join(f"{r:.2f}" for r in runs)
+    print(f"worker CPU per model turn (ms): {shown} -> median {statistics.median(runs):.2f}")
+
+
+if __name__ == "__main__":
+    main()
