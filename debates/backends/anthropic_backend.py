@@ -17,18 +17,15 @@ from pydantic_settings import SettingsConfigDict
 from debates.backends import anthropic_batches
 from debates.backends.base import (
     BackendError,
-    BackendRequest,
-    BackendResult,
     BackendSettings,
     Capabilities,
     FatalError,
     Message,
-    OutputT,
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.llm_common import (
     RawReply,
-    complete_with_repair,
+    RepairingChat,
     display_url,
     endpoint_and_key,
     guarded,
@@ -84,7 +81,7 @@ class AnthropicSettings(BackendSettings):
         return {name: value for name, value in dict(self).items() if name != "batches"}
 
 
-class AnthropicBackend:
+class AnthropicBackend(RepairingChat):
     """Asks the Messages API for JSON and validates it against the output schema."""
 
     name = "anthropic"
@@ -113,15 +110,6 @@ class AnthropicBackend:
         self.prices = prices
         self.endpoint = endpoint
         self.max_tokens = max_tokens
-
-    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
-        return complete_with_repair(
-            request,
-            call=self._call,
-            model=self.model,
-            prices=self.prices,
-            provider=self.endpoint,
-        )
 
     def _call(
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
@@ -158,18 +146,6 @@ class AnthropicBackend:
     def batch_results(self, batch_id: str) -> Mapping[str, BatchAnswer]:
         return self._guarded(
             lambda: anthropic_batches.results(self._client, batch_id, read=self._read)
-        )
-
-    def complete_from(
-        self, request: BackendRequest[OutputT], reply: RawReply
-    ) -> BackendResult[OutputT]:
-        return complete_with_repair(
-            request,
-            call=self._call,
-            model=self.model,
-            prices=self.prices,
-            provider=self.endpoint,
-            first=reply,
         )
 
     def _guarded(self, action: Callable[[], T]) -> T:

@@ -329,6 +329,37 @@ def complete_with_repair(
     )
 
 
+class RepairingChat:
+    """``complete`` and ``complete_from`` for a backend that has ``_call`` (one provider call),
+    ``model``, ``prices`` and ``endpoint``: ask, validate, repair once."""
+
+    model: str
+    prices: dict[str, ModelPrice]
+    endpoint: str
+
+    def _call(
+        self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
+    ) -> RawReply:
+        raise NotImplementedError
+
+    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
+        return self.complete_from(request, None)
+
+    def complete_from(
+        self, request: BackendRequest[OutputT], reply: RawReply | None
+    ) -> BackendResult[OutputT]:
+        """``reply`` (a provider batch's answer to ``request``) validated, or, with None, a
+        live call's."""
+        return complete_with_repair(
+            request,
+            call=self._call,
+            model=self.model,
+            prices=self.prices,
+            provider=self.endpoint,
+            first=reply,
+        )
+
+
 # Local servers (vLLM, Ollama, llama.cpp) ignore the key, but the SDKs refuse to run without one.
 LOCAL_PLACEHOLDER_KEY = "not-needed"
 

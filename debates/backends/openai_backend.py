@@ -16,18 +16,15 @@ from pydantic_settings import SettingsConfigDict
 from debates.backends import openai_batches
 from debates.backends.base import (
     BackendError,
-    BackendRequest,
-    BackendResult,
     BackendSettings,
     Capabilities,
     FatalError,
     Message,
-    OutputT,
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.llm_common import (
     RawReply,
-    complete_with_repair,
+    RepairingChat,
     display_url,
     endpoint_and_key,
     excerpt,
@@ -82,7 +79,7 @@ class OpenAISettings(BackendSettings):
         return {name: value for name, value in dict(self).items() if name != "batches"}
 
 
-class OpenAIBackend:
+class OpenAIBackend(RepairingChat):
     """Asks a chat-completions endpoint for JSON and validates it against the output schema."""
 
     name = "openai"
@@ -115,15 +112,6 @@ class OpenAIBackend:
         self.json_mode = json_mode
         self.temperature = temperature
         self.max_tokens = max_tokens
-
-    def complete(self, request: BackendRequest[OutputT]) -> BackendResult[OutputT]:
-        return complete_with_repair(
-            request,
-            call=self._call,
-            model=self.model,
-            prices=self.prices,
-            provider=self.endpoint,
-        )
 
     def _call(
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
@@ -170,18 +158,6 @@ class OpenAIBackend:
             return self._read(completion.model_validate(dict(body)))
 
         return self._guarded(lambda: openai_batches.results(self._client, batch_id, read=read))
-
-    def complete_from(
-        self, request: BackendRequest[OutputT], reply: RawReply
-    ) -> BackendResult[OutputT]:
-        return complete_with_repair(
-            request,
-            call=self._call,
-            model=self.model,
-            prices=self.prices,
-            provider=self.endpoint,
-            first=reply,
-        )
 
     def _guarded(self, action: Callable[[], T]) -> T:
         return guarded(
