@@ -18,6 +18,7 @@ from debates.config import MAX_ROUNDS, MIN_ROUNDS
 from debates.consistency import flag_reasons
 from debates.personas import all_personas
 from storage.models import DebateTurn, Evaluation
+from storage.queries.provider_batches import BatchOfEvaluation
 from storage.queries.spending import BilledUsage
 
 
@@ -48,6 +49,22 @@ class ForecastOut(BaseModel):
     exchange_rating: float = Field(
         description="The price a fresh market reaches on this debate alone (0.5 if untraded)."
     )
+
+
+class ProviderBatchOut(BaseModel):
+    """The latest provider batch that held one of the evaluation's turns."""
+
+    id: int
+    backend: str
+    provider_batch_id: str | None = Field(description="The provider's id; null until sent.")
+    state: str = Field(description="submitting, submitted, collected or failed.")
+    status: str | None = Field(description="The provider's own word at the last poll.")
+    created_at: datetime
+    polled_at: datetime | None
+    round: int
+    persona: str
+    item_state: str = Field(description="waiting, answered, errored, expired or canceled.")
+    error: str | None
 
 
 class EvaluationOut(BaseModel):
@@ -84,6 +101,11 @@ class EvaluationOut(BaseModel):
         None,
         description="An as-of evaluation's blind forecast. It never enters the hypothesis's "
         "score history or its market.",
+    )
+    provider_batch: ProviderBatchOut | None = Field(
+        None,
+        description='For work delivered through provider batches (config delivery "batch"), '
+        "the latest batch that held one of its turns; given by GET /evaluations/{id}.",
     )
 
 
@@ -232,8 +254,13 @@ class Transcript(BaseModel):
     turns: list[TurnOut]
 
 
-def evaluation_out(evaluation: Evaluation, billed: BilledUsage | None = None) -> EvaluationOut:
+def evaluation_out(
+    evaluation: Evaluation,
+    billed: BilledUsage | None = None,
+    batch: BatchOfEvaluation | None = None,
+) -> EvaluationOut:
     return EvaluationOut(
+        provider_batch=ProviderBatchOut(**dataclasses.asdict(batch)) if batch else None,
         billed=BilledOut(**dataclasses.asdict(billed)) if billed is not None else None,
         id=evaluation.id,
         hypothesis_id=evaluation.hypothesis_id,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import EvaluationState
 from storage.queries.evaluations import count_by_state
+from storage.queries.provider_batches import batch_counts
 from storage.queries.spending import spend_by_model
 from storage.queries.views import (
     failed_evaluation_errors,
@@ -98,6 +99,27 @@ class _LedgerCollector:
         yield publishes
         yield from self._spend()
         yield from self._workers()
+        yield from self._provider_batches()
+
+    def _provider_batches(self) -> Iterator[Any]:
+        batches = GaugeMetricFamily(
+            "hyposcore_provider_batches",
+            "Provider batches by backend and ledger state (submitting, submitted, collected, "
+            "failed).",
+            labels=["backend", "state"],
+        )
+        items = CounterMetricFamily(
+            "hyposcore_provider_batch_items",
+            "Debate turns sent in provider batches, by backend and what became of them.",
+            labels=["backend", "state"],
+        )
+        by_batch, by_item = batch_counts(self.session)
+        for backend, state, count in by_batch:
+            batches.add_metric([backend, state], count)
+        for backend, state, count in by_item:
+            items.add_metric([backend, state], count)
+        yield batches
+        yield items
 
     def _spend(self) -> Iterator[Any]:
         tokens = CounterMetricFamily(

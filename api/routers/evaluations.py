@@ -27,6 +27,7 @@ from api.schemas import Paginated
 from common.limits import MAX_IDEMPOTENCY_KEY, MAX_INT32
 from debates.config import ConfigError
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
+from storage.queries.provider_batches import latest_batch_of
 from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
 from storage.queries.views import count_evaluations
@@ -221,7 +222,8 @@ def list_all(
 def get_one(session: SessionDep, evaluation_id: EvaluationId) -> EvaluationOut:
     """An evaluation's state, progress (round, turns done of total), decisions and error."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
-    return evaluation_out(evaluation, billed_usage(session, evaluation_id=evaluation_id))
+    billed = billed_usage(session, evaluation_id=evaluation_id)
+    return evaluation_out(evaluation, billed, latest_batch_of(session, evaluation_id=evaluation_id))
 
 
 @router.get("/{evaluation_id:evaluation_ref}/transcript", response_model=Transcript)

@@ -15,6 +15,7 @@ from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
 from storage.queries import evaluations as ledger
+from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import BilledUsage, billed_usage, hypothesis_spend_by_day
 from storage.queries.turns import list_turns
@@ -135,6 +136,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         turns = list_turns(session, evaluation_id=evaluation_id)
         snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation_id)
         billed = billed_usage(session, evaluation_id=evaluation_id)
+        batch = latest_batch_of(session, evaluation_id=evaluation_id)
     _, detail = describe_progress(row)
     console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
     facts = {
@@ -148,6 +150,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         "as of": row.as_of.isoformat() + " (blind forecast)" if row.as_of else "now",
         "debate quality": f"{row.quality:.2f}" if row.quality is not None else "-",
         "billed": _billed_text(billed),
+        "delivery": _delivery_text(row, batch),
     }
     for name, value in facts.items():
         console.print(f"  {name:>14}: {value}", highlight=False)
@@ -209,6 +212,22 @@ def _forecast_text(forecast: dict[str, Any]) -> str:
         f"composite {forecast['composite']:.2f} ({forecast['level']:.0%} interval "
         f"{forecast['composite_low']:.2f}–{forecast['composite_high']:.2f}), exchange rating "
         f"{forecast['exchange_rating']:.2f} on a fresh market; as of {forecast['as_of']}"
+    )
+
+
+def _delivery_text(row: Evaluation, batch: BatchOfEvaluation | None) -> str:
+    """Live, or through provider batches: the latest batch that held one of its turns."""
+    if ledger.delivery_of(row.config or {}) != ledger.BATCH_DELIVERY:
+        return "live"
+    if batch is None:
+        return "provider batches · no turn sent yet"
+    sent = batch.provider_batch_id or "not sent yet"
+    said = f", provider says {batch.status}" if batch.status else ""
+    return escape(
+        f"provider batches · round {batch.round}, {batch.persona} in {batch.backend} batch "
+        f"{sent} ({batch.state}{said}; this turn {batch.item_state}"
+        + (f": {batch.error}" if batch.error else "")
+        + f"), sent {_when(batch.created_at)}"
     )
 
 

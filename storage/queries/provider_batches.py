@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -318,3 +318,61 @@ def _requeue(session: Session, *, batch_id: int, now: datetime) -> list[int]:
             .execution_options(synchronize_session=False)
         )
     )
+
+
+@dataclass(frozen=True)
+class BatchOfEvaluation:
+    """The latest provider batch that held a turn of an evaluation, and what became of it."""
+
+    id: int
+    backend: str
+    provider_batch_id: str | None
+    state: str
+    status: str | None
+    created_at: datetime
+    polled_at: datetime | None
+    round: int
+    persona: str
+    item_state: str
+    error: str | None
+
+
+def latest_batch_of(session: Session, *, evaluation_id: int) -> BatchOfEvaluation | None:
+    row = session.execute(
+        select(
+            ProviderBatch.id,
+            ProviderBatch.backend,
+            ProviderBatch.provider_batch_id,
+            ProviderBatch.state,
+            ProviderBatch.status,
+            ProviderBatch.created_at,
+            ProviderBatch.polled_at,
+            ProviderBatchItem.round,
+            ProviderBatchItem.persona,
+            ProviderBatchItem.state,
+            ProviderBatchItem.error,
+        )
+        .join(ProviderBatchItem, ProviderBatchItem.batch_id == ProviderBatch.id)
+        .where(ProviderBatchItem.evaluation_id == evaluation_id)
+        .order_by(ProviderBatchItem.id.desc())
+        .limit(1)
+    ).first()
+    return BatchOfEvaluation(*row) if row is not None else None
+
+
+def batch_counts(
+    session: Session,
+) -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+    """For /metrics: (backend, batch state, batches) and (backend, item state, items)."""
+    batches = session.execute(
+        select(ProviderBatch.backend, ProviderBatch.state, func.count())
+        .group_by(ProviderBatch.backend, ProviderBatch.state)
+        .order_by(ProviderBatch.backend, ProviderBatch.state)
+    ).all()
+    items = session.execute(
+        select(ProviderBatch.backend, ProviderBatchItem.state, func.count())
+        .join(ProviderBatchItem, ProviderBatchItem.batch_id == ProviderBatch.id)
+        .group_by(ProviderBatch.backend, ProviderBatchItem.state)
+        .order_by(ProviderBatch.backend, ProviderBatchItem.state)
+    ).all()
+    return [(b, s, n) for b, s, n in batches], [(b, s, n) for b, s, n in items]

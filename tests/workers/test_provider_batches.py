@@ -12,13 +12,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from api.app import create_app as create_api
 from common.settings import Settings, get_settings
 from debates.backends.base import AgentBackend
 from debates.backends.llm_prices import DEFAULT_PRICES
 from debates.backends.registry import create
 from debates.types import DebateConfig
+from hyposcore.cli.main import app as cli_app
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, ProviderBatch, ProviderBatchItem
 from storage.queries import evaluations as ledger
@@ -299,3 +303,36 @@ def test_a_real_worker_debates_and_scores_through_batches_that_beat_polls(
         assert live_calls == []
         assert len(server.batches) == len(turns(database, evaluation_id)) >= 4
     database.dispose()
+
+
+def test_status_and_the_api_name_the_batch_that_holds_a_turn(
+    database: Database, anthropic: FakeAnthropicServer
+) -> None:
+    evaluation_id = queue(database, HYPOTHESES[0])
+    live_id = queue(database, HYPOTHESES[1], {**CONFIG, "delivery": "live"})
+    runner(database, anthropic).run_pass()
+    [sent] = anthropic.batches
+    status = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "250"})
+    assert status.exit_code == 0, status.output
+    said = " ".join(status.output.split())
+    assert "state: batched" in said
+    assert f"delivery: provider batches · round 1, theorist in anthropic batch {sent.id}" in said
+    assert "(submitted; this turn waiting)" in said
+    live = CliRunner().invoke(cli_app, ["status", str(live_id)], env={"COLUMNS": "250"})
+    assert "delivery: live" in " ".join(live.output.split())
+    with TestClient(create_api(get_settings(), database)) as client:
+        shown = client.get(f"/evaluations/{evaluation_id}").json()
+        metrics = client.get("/metrics").text
+    assert 'hyposcore_provider_batches{backend="anthropic",state="submitted"} 1.0' in metrics
+    assert (
+        'hyposcore_provider_batch_items_total{backend="anthropic",state="waiting"} 1.0' in metrics
+    )
+    assert 'hyposcore_evaluations{state="batched"} 1.0' in metrics
+    assert shown["state"] == "batched" and shown["config"]["delivery"] == "batch"
+    batch = shown["provider_batch"]
+    assert (batch["provider_batch_id"], batch["state"], batch["item_state"]) == (
+        sent.id,
+        "submitted",
+        "waiting",
+    )
+    assert (batch["round"], batch["persona"]) == (1, "theorist")
