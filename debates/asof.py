@@ -10,6 +10,7 @@ a debate never sees. Pure: the same case and date always give the same blind cas
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import date
 
 from common.dates import PartialDate
@@ -43,3 +44,13 @@ def case_as_of(case: Case, as_of: date) -> Case:
         if known_on(item, as_of) and item.citation != case.resolving_citation
     )
     return dataclasses.replace(case, evidence=kept, resolved_on=None, resolving_citation=None)
+
+
+def debate_inputs(
+    case: Case, believability: Mapping[str, float], as_of: date | None
+) -> tuple[Case, dict[str, float]]:
+    """What a debate sees and weighs: as of ``as_of`` (None: now), the case cut back and every
+    persona at the prior believability, which is learned from outcomes that may postdate it."""
+    if as_of is None:
+        return case, dict(believability)
+    return case_as_of(case, as_of), {}

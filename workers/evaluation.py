@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from common.settings import Settings
-from debates.asof import case_as_of
+from debates.asof import debate_inputs
 from debates.backends import registry
 from debates.backends.base import AgentBackend, Usage
 from debates.fencing import new_fence
@@ -74,15 +74,15 @@ def run_debate_phase(
         limits = SpendLimits(None, None)
     as_of = ledger.as_of_of(claimed.config)
     with database.transaction() as session:
-        case = load_case(session, hypothesis_id=claimed.hypothesis_id)
-        if as_of is not None:
-            case = case_as_of(case, as_of)
         prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
         believability, fence_token = claimed.believability, claimed.fence_token
+        # A resumed debate goes on with the weights it began with.
+        current = persona_believability(session) if believability is None and not as_of else {}
+        case, starting = debate_inputs(
+            load_case(session, hypothesis_id=claimed.hypothesis_id), current, as_of
+        )
         if believability is None:
-            # A blind forecast weighs every persona at the prior: believability is learned
-            # from outcomes, which may postdate the as-of date.
-            believability = {} if as_of else persona_believability(session)
+            believability = starting
             fence_token = new_fence().token
             ledger.record_believability(
                 session,

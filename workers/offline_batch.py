@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from common.logs import evaluation_context
 from common.settings import Settings
-from debates.asof import case_as_of
+from debates.asof import debate_inputs
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
@@ -183,18 +183,17 @@ def _debate_all(
     debates: list[_Debate] = []
     failed: dict[int, str] = {}
     for item in claimed:
-        as_of = ledger.as_of_of(item.config)
-        case = inputs.cases[item.hypothesis_id]
-        # A resumed evaluation goes on with the weights its debate began with; a blind
-        # forecast starts at the prior (believability is learned from later outcomes).
-        believability = item.believability
-        if believability is None:
-            believability = {} if as_of else inputs.believability
+        # A resumed evaluation goes on with the weights its debate began with.
+        case, believability = debate_inputs(
+            inputs.cases[item.hypothesis_id], inputs.believability, ledger.as_of_of(item.config)
+        )
+        if item.believability is not None:
+            believability = item.believability
         with evaluation_context(item.id):
             try:
                 config = DebateConfig.from_dict(item.config)
                 outcome = run_debate(
-                    case if as_of is None else case_as_of(case, as_of),
+                    case,
                     config=config,
                     backend=backend_for(config),
                     prior_turns=inputs.prior[item.id],

@@ -21,7 +21,7 @@ from rich.text import Text
 
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
-from debates.asof import case_as_of
+from debates.asof import debate_inputs
 from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
@@ -122,10 +122,10 @@ def debate(
             )
     finally:
         database.dispose()
+    # A blind forecast, as an as-of evaluation makes it (workers.evaluation).
+    case, believability = debate_inputs(case, believability, as_of.date() if as_of else None)
     if as_of is not None:
-        # A blind forecast, as an as-of evaluation makes it (workers.evaluation).
-        case = case_as_of(case, as_of.date())
-        believability, market = {}, MarketState(settings.market_liquidity)
+        market = MarketState(settings.market_liquidity)
     try:
         agent = registry.create_from_settings(config.backend, model=config.model)
         outcome = run_debate(case, config=config, backend=agent)
