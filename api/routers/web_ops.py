@@ -14,6 +14,7 @@ from storage.errors import NotFoundError
 from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
 from storage.queries.knowledge import get_hypothesis
+from storage.queries.provider_batches import latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
@@ -39,7 +40,9 @@ def evaluation_page(
     shown = turn_outs(evaluation, turns)
     context = {
         "evaluation": evaluation_out(
-            evaluation, billed_usage(session, evaluation_id=evaluation.id)
+            evaluation,
+            billed_usage(session, evaluation_id=evaluation.id),
+            latest_batch_of(session, evaluation_id=evaluation.id),
         ),
         "hypothesis": hypothesis,
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],

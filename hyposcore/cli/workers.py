@@ -111,6 +111,12 @@ def queue(
             f"{escape(hypothesis_id)}: {verb} evaluation [bold]{entry.evaluation.id}[/]",
             highlight=False,
         )
+    if config.get("delivery") == "batch":
+        console.print(
+            "through the provider's batch API: half the price, answers within 24 hours, one "
+            "batch per round that beat sends and collects; --now asks every turn live",
+            highlight=False,
+        )
     if wait:
         followed = follow(database, [e.evaluation.id for e in enqueued], timeout=timeout)
         if any(row.state != "succeeded" for row in followed.rows):

@@ -323,6 +323,7 @@ def test_status_and_the_api_name_the_batch_that_holds_a_turn(
     with TestClient(create_api(get_settings(), database)) as client:
         shown = client.get(f"/evaluations/{evaluation_id}").json()
         metrics = client.get("/metrics").text
+        page = client.get(f"/web/evaluations/{evaluation_id}").text
     assert 'hyposcore_provider_batches{backend="anthropic",state="submitted"} 1.0' in metrics
     assert (
         'hyposcore_provider_batch_items_total{backend="anthropic",state="waiting"} 1.0' in metrics
@@ -336,3 +337,28 @@ def test_status_and_the_api_name_the_batch_that_holds_a_turn(
         "waiting",
     )
     assert (batch["round"], batch["persona"]) == (1, "theorist")
+    assert "provider batches (half price, answers within 24 hours)" in page
+    assert f"sent in anthropic batch <code>{sent.id}</code>" in page
+
+
+def test_queue_without_now_says_the_work_goes_through_batches(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYPOSCORE_BACKEND", "anthropic")
+    monkeypatch.setenv("HYPOSCORE_ANTHROPIC_BATCHES", "true")
+    monkeypatch.setenv("HYPOSCORE_ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    get_settings.cache_clear()
+    try:
+        waiting = CliRunner().invoke(cli_app, ["queue", HYPOTHESES[0]], env={"COLUMNS": "250"})
+        urgent = CliRunner().invoke(
+            cli_app, ["queue", HYPOTHESES[1], "--now"], env={"COLUMNS": "250"}
+        )
+    finally:
+        get_settings.cache_clear()
+    assert waiting.exit_code == 0, waiting.output
+    assert "through the provider's batch API" in waiting.output
+    assert urgent.exit_code == 0 and "batch API" not in urgent.output
+    with database.sessions() as session:
+        configs = {e.hypothesis_id: e.config for e in session.scalars(select(Evaluation))}
+    assert configs[HYPOTHESES[0]]["delivery"] == "batch"
+    assert "delivery" not in configs[HYPOTHESES[1]]
