@@ -283,13 +283,13 @@ class BatchRunner:
             for item in items
         ]
         with self.database.transaction() as session:
-            batch_id = batches.record_batch(
+            recorded = batches.record_batch(
                 session, backend=backend, model=model, items=rows, worker=self.owner
             )
-        if batch_id is None:
+        if recorded is None:
             return
-        with self.database.sessions() as session:  # only the parked evaluations have items
-            kept = {row.custom_id for row in batches.batch_items(session, batch_id=batch_id)}
+        batch_id, parked = recorded
+        kept = {row.custom_id for row in parked}  # only the parked evaluations have items
         provider = self._provider(backend, model)
         try:
             provider_batch_id = provider.submit_batch([i for i in items if i.custom_id in kept])

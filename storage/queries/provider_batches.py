@@ -90,11 +90,11 @@ def record_batch(
     items: Sequence[NewItem],
     worker: str,
     now: datetime | None = None,
-) -> int | None:
+) -> tuple[int, list[NewItem]] | None:
     """Write a batch (not yet sent) and its items, and park their evaluations as batched.
 
-    Only the evaluations whose lease ``worker`` still holds are parked and get an item; None
-    when there is none left.
+    Only the evaluations whose lease ``worker`` still holds are parked and get an item. Returns
+    the batch's id and the items kept; None when there is none left.
     """
     now = now or utcnow()
     parked = set(
@@ -143,21 +143,7 @@ def record_batch(
         )
         for item in kept
     )
-    return batch.id
-
-
-def batch_items(session: Session, *, batch_id: int) -> list[NewItem]:
-    rows = session.execute(
-        select(
-            ProviderBatchItem.evaluation_id,
-            ProviderBatchItem.round,
-            ProviderBatchItem.persona,
-            ProviderBatchItem.custom_id,
-        )
-        .where(ProviderBatchItem.batch_id == batch_id)
-        .order_by(ProviderBatchItem.id)
-    ).all()
-    return [NewItem(*row) for row in rows]
+    return batch.id, kept
 
 
 def mark_submitted(
