@@ -58,8 +58,9 @@ def debate_config(
     checked = validate_config(config).as_dict()
     if as_of is not None:
         checked["as_of"] = as_of.isoformat()
-    batches = settings.provider_batches and registry.capabilities(config.backend).provider_batches
-    if batches and not urgent:
+    # Short-circuits: urgent work never reads the backend's settings.
+    wait = not urgent and settings.provider_batches
+    if wait and registry.capabilities(config.backend).provider_batches:
         checked["delivery"] = ledger.BATCH_DELIVERY
     return checked
 
