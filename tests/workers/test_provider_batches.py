@@ -105,7 +105,7 @@ def run_until_debated(batch_runner: BatchRunner, limit: int = 40) -> list[Pass]:
 
 @pytest.fixture
 def anthropic() -> Iterator[FakeAnthropicServer]:
-    with FakeAnthropicServer(model=MODEL, batch_polls=0) as fake:
+    with FakeAnthropicServer(model=MODEL, batch_polls=0, caching=True) as fake:
         yield fake
 
 
@@ -127,11 +127,17 @@ def test_waiting_debates_go_one_round_per_batch_and_are_billed_at_half_price(
     assert max(batch_sizes) == 2  # the two debates' turns shared their batches
     price = DEFAULT_PRICES[MODEL]
     for turn in stored[ids[0]]:
+        read, written = turn.cached_read_tokens, turn.cache_write_tokens
+        plain = turn.prompt_tokens - read - written
         full = (
-            turn.prompt_tokens * price.input_per_million
+            plain * price.input_per_million
+            + read * price.cached_read
+            + written * price.cache_write
             + turn.completion_tokens * price.output_per_million
         ) / 1e6
-        assert turn.cost_usd == pytest.approx(full / 2)
+        assert full > 0 and turn.cost_usd == pytest.approx(full / 2)
+    # Batch answers report the prompt cache as live replies do, and it is billed as such.
+    assert all(turn.cached_read_tokens > 0 for turn in stored[ids[0]][1:])
 
 
 def test_a_batch_that_partly_fails_and_partly_expires_asks_those_turns_live(
