@@ -35,6 +35,7 @@ from debates.backends.registry import create
 from debates.types import DebateConfig
 from storage.db import Database
 from storage.models import DebateTurn
+from storage.queries import delivery
 from storage.queries import evaluations as ledger
 from storage.queries.knowledge import list_hypotheses
 from tests.fakes.anthropic_server import FakeAnthropicServer
@@ -56,7 +57,7 @@ def ledger_with(backend: str, repeats: int, *, batch: bool) -> Iterator[tuple[Da
         database = prepared_database(settings)
         config: dict[str, Any] = DebateConfig(backend=backend, model=PROVIDERS[backend]).as_dict()
         if batch:
-            config["delivery"] = ledger.BATCH_DELIVERY
+            config["delivery"] = delivery.BATCH_DELIVERY
         with database.transaction() as session:
             hypotheses = [h.id for h in list_hypotheses(session, limit=1000)]
             for _ in range(repeats):

@@ -19,6 +19,7 @@ from debates.backends import registry
 from debates.config import ConfigError, validate_config
 from debates.types import DebateConfig
 from storage.db import Database
+from storage.queries import delivery
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import enqueue_many
 from workers.agents import batchable_backends
@@ -61,7 +62,7 @@ def debate_config(
     # Short-circuits: urgent work never reads the backend's settings.
     wait = not urgent and settings.provider_batches
     if wait and registry.capabilities(config.backend).provider_batches:
-        checked["delivery"] = ledger.BATCH_DELIVERY
+        checked["delivery"] = delivery.BATCH_DELIVERY
     return checked
 
 
@@ -92,7 +93,7 @@ def submit_evaluation(
 
 def _batch_delivered(enqueued: ledger.Enqueued) -> bool:
     """Batch-delivery work needs no message: beat's batch pass finds it in the ledger."""
-    return ledger.delivery_of(enqueued.evaluation.config) == ledger.BATCH_DELIVERY
+    return delivery.delivery_of(enqueued.evaluation.config) == delivery.BATCH_DELIVERY
 
 
 def submit_evaluations(

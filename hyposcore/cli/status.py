@@ -14,6 +14,7 @@ from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
+from storage.queries import delivery
 from storage.queries import evaluations as ledger
 from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
@@ -217,7 +218,7 @@ def _forecast_text(forecast: dict[str, Any]) -> str:
 
 def _delivery_text(row: Evaluation, batch: BatchOfEvaluation | None) -> str:
     """Live, or through provider batches: the latest batch that held one of its turns."""
-    if ledger.delivery_of(row.config or {}) != ledger.BATCH_DELIVERY:
+    if delivery.delivery_of(row.config or {}) != delivery.BATCH_DELIVERY:
         return "live"
     if batch is None:
         return "provider batches · no turn sent yet"

@@ -44,20 +44,6 @@ def as_of_of(config: Mapping[str, Any]) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-# config["delivery"] of work that can wait: its turns go through the provider's batch API.
-BATCH_DELIVERY = "batch"
-
-
-def delivery_of(config: Mapping[str, Any]) -> str:
-    """How an evaluation's turns are asked: "batch" (a provider batch) or "live"."""
-    return str(config.get("delivery") or "live")
-
-
-def is_batch_delivery() -> Any:
-    """A SQL condition: the evaluation's configuration asks for batch delivery."""
-    return func.coalesce(Evaluation.config["delivery"].as_string(), "live") == BATCH_DELIVERY
-
-
 @dataclass(frozen=True)
 class Enqueued:
     evaluation: Evaluation

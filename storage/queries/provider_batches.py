@@ -26,7 +26,7 @@ from storage.models import (
     ProviderBatchState,
     utcnow,
 )
-from storage.queries.evaluations import is_batch_delivery
+from storage.queries.delivery import is_batch_delivery
 
 _WAITING = BatchItemState.WAITING.value
 _OPEN = (ProviderBatchState.SUBMITTING.value, ProviderBatchState.SUBMITTED.value)

@@ -14,7 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, utcnow
-from storage.queries.evaluations import fail_evaluation, is_batch_delivery, release
+from storage.queries.delivery import is_batch_delivery
+from storage.queries.evaluations import fail_evaluation, release
 
 
 @dataclass(frozen=True)
