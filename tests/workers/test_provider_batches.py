@@ -18,22 +18,26 @@ from typer.testing import CliRunner
 
 from api.app import create_app as create_api
 from common.settings import Settings, get_settings
-from debates.backends.base import AgentBackend
+from debates.backends.base import AgentBackend, FatalError
 from debates.backends.llm_prices import DEFAULT_PRICES
 from debates.backends.registry import create
+from debates.backends.scripted import ScriptedBackend
+from debates.prompts import build_turn_request
 from debates.types import DebateConfig
 from hyposcore.cli.main import app as cli_app
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, ProviderBatch, ProviderBatchItem
 from storage.queries import evaluations as ledger
+from storage.queries.provider_batches import ItemAnswer
 from storage.queries.reaper import sweep_expired
+from tests.debates.protocol_helpers import make_case
 from tests.fakes.anthropic_server import FakeAnthropicServer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.harness import WorkerProcess, hyposcore_env, wait_for
 from tests.workers.pipeline_helpers import prepared_database
 from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation
-from workers.provider_batches import BatchRunner, Pass
+from workers.provider_batches import BatchRunner, BatchTurnBackend, Pass
 
 MODEL = "claude-sonnet-4-5"
 CONFIG = {
@@ -368,3 +372,30 @@ def test_queue_without_now_says_the_work_goes_through_batches(
         configs = {e.hypothesis_id: e.config for e in session.scalars(select(Evaluation))}
     assert configs[HYPOTHESES[0]]["delivery"] == "batch"
     assert "delivery" not in configs[HYPOTHESES[1]]
+
+
+REFUSED = ItemAnswer("errored", error="HTTP 400: prompt too long", retryable=False)
+EXPIRED = ItemAnswer("expired", error="the window ended")
+
+
+@pytest.mark.parametrize(
+    ("answer", "retry_live", "asked_live"),
+    [(REFUSED, True, False), (EXPIRED, True, True), (EXPIRED, False, False)],
+)
+def test_a_failed_item_is_asked_live_only_when_a_retry_may_pass_and_retries_are_on(
+    answer: ItemAnswer, retry_live: bool, asked_live: bool
+) -> None:
+    live = ScriptedBackend()
+    backend = BatchTurnBackend(
+        live, provider=None, answer_for=lambda round_, persona: answer, retry_live=retry_live
+    )
+    request = build_turn_request(
+        make_case(), "theorist", round=1, phase="opening", transcript=(), panel=["theorist"]
+    )
+    if asked_live:
+        assert backend.complete(request).output is not None
+        assert len(live.requests) == 1
+    else:
+        with pytest.raises(FatalError, match="round 1, theorist: the provider batch item"):
+            backend.complete(request)
+        assert live.requests == []
