@@ -206,13 +206,13 @@ class BatchRunner:
                 worker=self.owner,
                 lease_seconds=self.settings.lease_seconds,
             )
-        deferred: dict[tuple[str, str], list[BatchItem]] = defaultdict(list)
+        deferred: dict[tuple[str, str], list[tuple[int, BatchItem]]] = defaultdict(list)
         for evaluation in claimed:
             request = self._replay(evaluation, done)
             if request is not None:
                 config = DebateConfig.from_dict(evaluation.config)
                 item = BatchItem(custom_id(evaluation.id, request), request)
-                deferred[(config.backend, config.model or "")].append(item)
+                deferred[(config.backend, config.model or "")].append((evaluation.id, item))
         for (backend, model), items in deferred.items():
             self._send(backend, model, items, done)
 
@@ -251,9 +251,7 @@ class BatchRunner:
     def _replaying(self, evaluation_id: int) -> BackendFactory:
         def build(config: DebateConfig) -> AgentBackend:
             live = self.backend_for(config)
-            provider = batching(live)
-            if provider is None:
-                raise FatalError(f"backend {config.backend!r} has no provider batch API")
+            provider = batching_of(live, config.backend)
 
             def answer_for(round_: int, persona: str) -> ItemAnswer | None:
                 with self.database.sessions() as session:
@@ -270,17 +268,19 @@ class BatchRunner:
 
         return build
 
-    def _send(self, backend: str, model: str, items: Sequence[BatchItem], done: Pass) -> None:
+    def _send(
+        self, backend: str, model: str, items: Sequence[tuple[int, BatchItem]], done: Pass
+    ) -> None:
         """Record the batch and park its evaluations, then send it: the ledger knows of a
         batch before the provider does, so a crash in between leaves a row to clear."""
         rows = [
             NewItem(
-                evaluation_id=evaluation_id_of(item.custom_id),
+                evaluation_id=evaluation_id,
                 round=item.request.context.round or 0,
                 persona=item.request.context.persona or "",
                 custom_id=item.custom_id,
             )
-            for item in items
+            for evaluation_id, item in items
         ]
         with self.database.transaction() as session:
             recorded = batches.record_batch(
@@ -292,7 +292,9 @@ class BatchRunner:
         kept = {row.custom_id for row in parked}  # only the parked evaluations have items
         provider = self._provider(backend, model)
         try:
-            provider_batch_id = provider.submit_batch([i for i in items if i.custom_id in kept])
+            provider_batch_id = provider.submit_batch(
+                [item for _, item in items if item.custom_id in kept]
+            )
         except BackendError as exc:
             with self.database.transaction() as session:
                 batches.fail_batch(session, batch_id=batch_id, error=f"not sent: {exc}")
@@ -304,11 +306,16 @@ class BatchRunner:
         log.info("sent %d turns as provider batch %s", len(kept), provider_batch_id)
 
     def _provider(self, backend: str, model: str) -> BatchingBackend:
-        built = self.backend_for(DebateConfig(backend=backend, model=model or None))
-        provider = batching(built)
-        if provider is None:
-            raise FatalError(f"backend {backend!r} has no provider batch API")
-        return provider
+        return batching_of(
+            self.backend_for(DebateConfig(backend=backend, model=model or None)), backend
+        )
+
+
+def batching_of(backend: AgentBackend, name: str) -> BatchingBackend:
+    provider = batching(backend)
+    if provider is None:
+        raise FatalError(f"backend {name!r} has no provider batch API")
+    return provider
 
 
 def custom_id(evaluation_id: int, request: BackendRequest[Any]) -> str:
@@ -316,7 +323,3 @@ def custom_id(evaluation_id: int, request: BackendRequest[Any]) -> str:
     characters and length both providers accept."""
     context = request.context
     return f"e{evaluation_id}-r{context.round}-{context.persona}"[:64]
-
-
-def evaluation_id_of(item_id: str) -> int:
-    return int(item_id.split("-", 1)[0][1:])

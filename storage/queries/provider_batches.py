@@ -9,6 +9,7 @@ stores each answer once and re-queues each evaluation once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,7 +68,7 @@ class ItemAnswer:
     retryable: bool = True
 
     def fields(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dataclasses.asdict(self)
 
 
 def waiting_for_batch(session: Session, *, limit: int) -> list[int]:
@@ -274,18 +275,7 @@ def answer_for(
     ).first()
     if row is None:
         return None
-    return ItemAnswer(
-        state=row.state,
-        reply=row.reply,
-        model=row.model,
-        truncated=row.truncated,
-        prompt_tokens=row.prompt_tokens,
-        completion_tokens=row.completion_tokens,
-        cached_read_tokens=row.cached_read_tokens,
-        cache_write_tokens=row.cache_write_tokens,
-        error=row.error,
-        retryable=row.retryable,
-    )
+    return ItemAnswer(**{f.name: getattr(row, f.name) for f in dataclasses.fields(ItemAnswer)})
 
 
 def _requeue(session: Session, *, batch_id: int, now: datetime) -> list[int]:
