@@ -26,8 +26,10 @@ from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.llm_common import (
     RawReply,
     RepairingChat,
+    count,
     display_url,
     endpoint_and_key,
+    fields,
     guarded,
     load_sdk,
     prompt_parts,
@@ -115,7 +117,10 @@ class AnthropicBackend(RepairingChat):
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
     ) -> RawReply:
         params = self.message_params(system, conversation)
-        return self._read(self._guarded(lambda: self._client.messages.create(**params)))
+        # As the openai backend does: the client's ``post`` without the typed layers.
+        return self._read(
+            self._guarded(lambda: self._client.post("/v1/messages", body=params, cast_to=object))
+        )
 
     def message_params(self, system: str, conversation: Sequence[Message]) -> dict[str, Any]:
         """The Messages request, the same for a live call and a batch request.
@@ -171,21 +176,23 @@ class AnthropicBackend(RepairingChat):
             )
         return FatalError(f"{self.endpoint}: {type(exc).__name__}: {exc}")
 
-    def _read(self, response: Any) -> RawReply:
-        blocks = getattr(response, "content", None)
+    def _read(self, message: Any) -> RawReply:
+        """A Messages API message's JSON, live or from a batch's results."""
+        blocks = message.get("content") if isinstance(message, Mapping) else None
         if not isinstance(blocks, list):
             raise unreadable_body(self.endpoint, "not a Messages API message")
-        text = next((block.text for block in blocks if getattr(block, "type", None) == "text"), "")
-        usage = getattr(response, "usage", None)
-        read = int(getattr(usage, "cache_read_input_tokens", 0) or 0)
-        written = int(getattr(usage, "cache_creation_input_tokens", 0) or 0)
+        texts = (fields(block) for block in blocks)
+        text = next((str(b.get("text") or "") for b in texts if b.get("type") == "text"), "")
+        usage = fields(message.get("usage"))
+        read = count(usage.get("cache_read_input_tokens"))
+        written = count(usage.get("cache_creation_input_tokens"))
         return RawReply(
-            text=text or "",
+            text=text,
             # Anthropic's input_tokens leaves out what the cache served or stored.
-            prompt_tokens=int(getattr(usage, "input_tokens", 0) or 0) + read + written,
-            completion_tokens=int(getattr(usage, "output_tokens", 0) or 0),
-            model=getattr(response, "model", None) or None,
-            truncated=getattr(response, "stop_reason", None) == "max_tokens",
+            prompt_tokens=count(usage.get("input_tokens")) + read + written,
+            completion_tokens=count(usage.get("output_tokens")),
+            model=str(message.get("model") or "") or None,
+            truncated=message.get("stop_reason") == "max_tokens",
             cached_read_tokens=read,
             cache_write_tokens=written,
         )

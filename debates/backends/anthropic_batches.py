@@ -46,7 +46,8 @@ def results(
 def _answer(result: Any, read: Callable[[Any], RawReply]) -> BatchAnswer:
     kind = getattr(result, "type", None)
     if kind == "succeeded":
-        return read(result.message)
+        # The live reader reads JSON; the SDK has already parsed this line into models.
+        return read(result.message.model_dump(mode="json"))
     if kind == "errored":
         error = getattr(getattr(result, "error", None), "error", None)
         error_type = str(getattr(error, "type", "error"))

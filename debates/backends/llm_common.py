@@ -193,6 +193,17 @@ def excerpt(text: str, limit: int = _EXCERPT_CHARS) -> str:
     return flat if len(flat) <= limit else f"{flat[:limit]}… ({len(flat)} chars)"
 
 
+def fields(value: object) -> Mapping[str, Any]:
+    """A JSON object of a provider's reply, or no fields when the reply put something else
+    there: readers then fall back to their defaults instead of failing on a type."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def count(value: object) -> int:
+    """A token count from a provider's JSON; absent or not a whole number counts 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def parse_json_object(text: str) -> dict[str, Any]:
     """The JSON object in a reply, tolerating a ```json fence or prose around one object."""
     stripped = text.strip()

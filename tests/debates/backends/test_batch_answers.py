@@ -62,10 +62,23 @@ def test_an_openai_expired_line_is_expired() -> None:
 
 
 def test_anthropic_results_map_to_replies_and_failures() -> None:
-    message = SimpleNamespace(text="{}")
+    anthropic = pytest.importorskip("anthropic")
+    message = anthropic.types.Message.model_validate(
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude",
+            "content": [{"type": "text", "text": "{}"}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": 3, "output_tokens": 1},
+        }
+    )
 
     def read(found: Any) -> RawReply:
-        return RawReply(text=found.text)
+        # The backend's reader reads JSON: the parsed message arrives as plain data.
+        [block] = found["content"]
+        return RawReply(text=block["text"])
 
     def errored(kind: str) -> Any:
         return SimpleNamespace(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
 
 from debates.backends.base import (
+    BackendError,
     BackendRequest,
     FatalError,
     InvalidOutputError,
@@ -278,3 +281,23 @@ def test_a_tournament_judge_request_gets_a_judge_output(harness: Harness) -> Non
     result = harness.backend.complete(request)
     assert result.output == JudgeOutput.model_validate_json(VALID_JUDGE_JSON)
     assert '"winner"' in harness.system_of(harness.sent())  # the judge schema was added
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"error": "gone"}, {"choices": "x", "content": "x"}])
+def test_json_of_another_shape_is_refused_with_the_endpoint_named(
+    harness: Harness, body: Any
+) -> None:
+    # The replies are read from their JSON, not from the SDKs' models: a body of another
+    # shape is an error naming the endpoint, never a turn with empty text.
+    harness.server.script(ScriptedReply(body=body))
+    with pytest.raises(BackendError, match=r"127\.0\.0\.1"):
+        harness.backend.complete(turn_request())
+
+
+def test_usage_fields_of_the_wrong_type_count_as_zero_not_as_a_crash(harness: Harness) -> None:
+    reply = harness.success(VALID_TURN_JSON)
+    body = dict(reply.body) if isinstance(reply.body, Mapping) else {}
+    body["usage"] = {"prompt_tokens": "many", "input_tokens": None, "output_tokens": True}
+    harness.server.script(ScriptedReply(body=body))
+    result = harness.backend.complete(turn_request())
+    assert result.usage.prompt_tokens == 0 and result.usage.completion_tokens == 0
