@@ -23,6 +23,7 @@ from debates.backends.base import (
     RequestContext,
 )
 from debates.case import Case
+from debates.derived import per_case
 from debates.fencing import Fence, fence_for
 from debates.personas import SYNTHESIZER, Persona, get_persona
 from debates.protocol import Phase
@@ -90,6 +91,7 @@ def check_prompt_size(messages: Sequence[Message], *, parts: Mapping[str, str]) 
         )
 
 
+@per_case  # every turn of a debate shows the same case
 def render_case(case: Case) -> str:
     check_case_size(case)
     return environment().get_template("case.j2").render(case=case).strip()
