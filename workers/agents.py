@@ -27,6 +27,18 @@ def batchable_backends(settings: Settings) -> frozenset[str]:
     return frozenset(name for name, can in registry.all_capabilities().items() if can.batchable)
 
 
+def is_batchable(settings: Settings, backend: str) -> bool:
+    """Whether ``backend``'s evaluations are run in batches: ``batchable_backends`` asked of
+    one backend, so a worker's every claim does not read every backend's settings. A backend
+    that cannot load is not batchable, as there; running it one by one reports why."""
+    if settings.offline_batch_size <= 1:
+        return False
+    try:
+        return registry.capabilities(backend).batchable
+    except Exception:  # a third party's import or settings error, any kind
+        return False
+
+
 def limits_redis_url(settings: Settings) -> str | None:
     """Where the shared limits live: Redis when the broker or result store is Redis."""
     for url in (settings.resolved_broker_url, settings.resolved_result_backend or ""):

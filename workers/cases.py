@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from debates.case import Case, DrugFact, Evidence, GeneFacts
-from storage.models import Drug, EvidenceItem, Gene, Hypothesis
-from storage.queries.knowledge import get_hypotheses_with_gene_facts
+from storage.queries.case_rows import CaseRows, read_case_rows
 
 
 def load_case(session: Session, *, hypothesis_id: str) -> Case:
@@ -24,36 +23,40 @@ def load_case(session: Session, *, hypothesis_id: str) -> Case:
 
 def load_cases(session: Session, *, hypothesis_ids: Sequence[str]) -> dict[str, Case]:
     """The cases of several hypotheses, read in the same six queries as one."""
-    found = get_hypotheses_with_gene_facts(session, hypothesis_ids=hypothesis_ids)
-    return {hypothesis_id: case_of(hypothesis) for hypothesis_id, hypothesis in found.items()}
+    return cases_of(read_case_rows(session, hypothesis_ids=hypothesis_ids))
 
 
-def case_of(hypothesis: Hypothesis) -> Case:
+def cases_of(rows: CaseRows) -> dict[str, Case]:
+    return {hypothesis_id: case_of(rows, hypothesis_id) for hypothesis_id in rows.hypotheses}
+
+
+def case_of(rows: CaseRows, hypothesis_id: str) -> Case:
+    hypothesis = rows.hypotheses[hypothesis_id]
     return Case(
         hypothesis_id=hypothesis.id,
         title=hypothesis.title,
         statement=hypothesis.statement or "",
         intervention_type=hypothesis.intervention_type,
-        diseases=tuple(disease.name for disease in hypothesis.diseases),
-        genes=tuple(gene_facts(gene) for gene in hypothesis.genes),
-        evidence=tuple(evidence(item) for item in hypothesis.evidence),
+        diseases=tuple(rows.diseases.get(hypothesis_id, ())),
+        genes=tuple(gene_facts(rows, gene) for gene in rows.genes.get(hypothesis_id, ())),
+        evidence=tuple(evidence(item) for item in rows.evidence.get(hypothesis_id, ())),
         resolved_on=hypothesis.resolved_on,
         resolving_citation=hypothesis.resolution_citation,
     )
 
 
-def gene_facts(gene: Gene) -> GeneFacts:
+def gene_facts(rows: CaseRows, gene: Any) -> GeneFacts:
     return GeneFacts(
         symbol=gene.symbol,
         full_name=gene.full_name,
         functions=tuple(_function_rows(gene.functions or [])),
-        drugs=tuple(drug_fact(drug) for drug in gene.drugs),
-        diseases=tuple(disease.name for disease in gene.diseases),
+        drugs=tuple(drug_fact(drug) for drug in rows.gene_drugs.get(gene.id, ())),
+        diseases=tuple(rows.gene_diseases.get(gene.id, ())),
         kg_edges=gene.kg_edges,
     )
 
 
-def drug_fact(drug: Drug) -> DrugFact:
+def drug_fact(drug: Any) -> DrugFact:
     return DrugFact(
         name=drug.name,
         mechanism=drug.mechanism,
@@ -63,7 +66,7 @@ def drug_fact(drug: Drug) -> DrugFact:
     )
 
 
-def evidence(item: EvidenceItem) -> Evidence:
+def evidence(item: Any) -> Evidence:
     return Evidence(
         citation=item.citation,
         claim=item.claim,

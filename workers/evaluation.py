@@ -69,8 +69,9 @@ def run_debate_phase(
     """
     evaluation_id = claimed.id
     config = DebateConfig.from_dict(claimed.config)
+    can = registry.capabilities(config.backend)
     limits = SpendLimits.from_settings(settings)
-    if not (limits.any and registry.capabilities(config.backend).reports_usage):
+    if not (limits.any and can.reports_usage):
         limits = SpendLimits(None, None)
     as_of = ledger.as_of_of(claimed.config)
     with database.transaction() as session:
@@ -99,7 +100,7 @@ def run_debate_phase(
             database,
             lease,
             evaluation_id=evaluation_id,
-            batched=registry.capabilities(config.backend).recomputable,
+            batched=can.recomputable,
             rounds=planned_rounds(config),
             turns_done=len(prior),
         )

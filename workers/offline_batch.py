@@ -27,6 +27,7 @@ from scoring.weights import Weights
 from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
+from storage.queries.case_rows import read_case_rows
 from storage.queries.evaluation_batches import (
     Claimed,
     Finished,
@@ -35,10 +36,9 @@ from storage.queries.evaluation_batches import (
     renew_batch,
 )
 from storage.queries.evaluations import fail_lost_deliveries
-from storage.queries.knowledge import get_hypotheses_with_gene_facts
 from storage.queries.turns import list_turns_of, save_turns
-from workers.agents import batchable_backends
-from workers.cases import case_of
+from workers.agents import batchable_backends, is_batchable
+from workers.cases import cases_of
 from workers.evaluation import (
     BackendFactory,
     debate_progress,
@@ -84,7 +84,7 @@ def claim(
 
 
 def is_batch(claimed: Sequence[Claimed], settings: Settings) -> bool:
-    return bool(claimed) and claimed[0].config.get("backend") in batchable_backends(settings)
+    return bool(claimed) and is_batchable(settings, str(claimed[0].config.get("backend")))
 
 
 @dataclass(frozen=True)
@@ -159,16 +159,14 @@ def run_batch(
 
 def _read_inputs(database: Database, claimed: Sequence[Claimed]) -> _Inputs:
     with database.transaction() as session:
-        hypotheses = get_hypotheses_with_gene_facts(
-            session, hypothesis_ids=[item.hypothesis_id for item in claimed]
-        )
+        rows = read_case_rows(session, hypothesis_ids=[item.hypothesis_id for item in claimed])
         stored = list_turns_of(session, evaluation_ids=[item.id for item in claimed])
         return _Inputs(
-            cases={h.id: case_of(h) for h in hypotheses.values()},
-            prior={i: [turn_record(row) for row in rows] for i, rows in stored.items()},
+            cases=cases_of(rows),
+            prior={i: [turn_record(row) for row in found] for i, found in stored.items()},
             believability=persona_believability(session),
-            genes={h.id: tuple(gene.symbol for gene in h.genes) for h in hypotheses.values()},
-            resolved={h.id for h in hypotheses.values() if h.status in RESOLVED},
+            genes={h: tuple(g.symbol for g in rows.genes.get(h, ())) for h in rows.hypotheses},
+            resolved={h.id for h in rows.hypotheses.values() if h.status in RESOLVED},
         )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
@@ -59,37 +58,6 @@ def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
     if hypothesis is None:
         raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
     return hypothesis
-
-
-def get_hypothesis_with_gene_facts(session: Session, *, hypothesis_id: str) -> Hypothesis:
-    """The hypothesis with its evidence and its genes' drugs and diseases, in six queries."""
-    return get_hypotheses_with_gene_facts(session, hypothesis_ids=[hypothesis_id])[hypothesis_id]
-
-
-def get_hypotheses_with_gene_facts(
-    session: Session, *, hypothesis_ids: Sequence[str]
-) -> dict[str, Hypothesis]:
-    """Several hypotheses with their evidence and genes' facts, in six queries however many.
-
-    Raises NotFoundError naming the first id that does not exist.
-    """
-    found = {
-        h.id: h
-        for h in session.scalars(
-            select(Hypothesis)
-            .where(Hypothesis.id.in_(list(set(hypothesis_ids))))
-            .options(
-                selectinload(Hypothesis.genes).selectinload(Gene.drugs),
-                selectinload(Hypothesis.genes).selectinload(Gene.diseases),
-                selectinload(Hypothesis.diseases),
-                selectinload(Hypothesis.evidence),
-            )
-        )
-    }
-    for hypothesis_id in hypothesis_ids:
-        if hypothesis_id not in found:
-            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
-    return found
 
 
 def hypothesis_filters(

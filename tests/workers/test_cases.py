@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import event, select
 
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis
-from workers.cases import load_case
+from workers.cases import load_case, load_cases
 
 
 @pytest.fixture
@@ -116,3 +119,25 @@ def test_a_hypothesis_without_genes_or_evidence_gives_an_empty_case(stored: Data
 def test_unknown_hypothesis_is_not_found(stored: Database) -> None:
     with stored.sessions() as session, pytest.raises(NotFoundError, match="h-nope"):
         load_case(session, hypothesis_id="h-nope")
+
+
+def test_many_cases_sharing_a_gene_are_read_in_six_queries(stored: Database) -> None:
+    with stored.transaction() as session:
+        mtor = session.scalars(select(Gene).where(Gene.symbol == "MTOR")).one()
+        session.add(Hypothesis(id="h-second", title="Second", statement="", genes=[mtor]))
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    with stored.sessions() as session:
+        event.listen(stored.engine, "before_cursor_execute", count)
+        try:
+            cases = load_cases(session, hypothesis_ids=["h-second", "h-51e7234f", "h-bare"])
+        finally:
+            event.remove(stored.engine, "before_cursor_execute", count)
+    assert len([s for s in statements if s.startswith("SELECT")]) == 6
+    assert set(cases) == {"h-51e7234f", "h-bare", "h-second"}
+    [shared] = cases["h-second"].genes
+    assert shared == cases["h-51e7234f"].genes[1]
+    assert [d.name for d in shared.drugs] == ["Everolimus", "Rapamycin"]

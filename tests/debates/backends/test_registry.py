@@ -14,7 +14,7 @@ from debates.backends import registry
 from debates.backends.base import BackendSettings
 from debates.backends.evidence.backend import EvidenceBackend
 from debates.types import DebateConfig
-from workers.agents import backend_factory, batchable_backends
+from workers.agents import backend_factory, batchable_backends, is_batchable
 from workers.limits import LimitedBackend
 
 
@@ -35,8 +35,13 @@ def test_a_slowed_offline_backend_runs_one_by_one_but_stays_recomputable(
 ) -> None:
     assert batchable_backends(Settings()) == {"evidence"}
     assert batchable_backends(Settings(offline_batch_size=1)) == frozenset()
+    assert [n for n in registry.available() if is_batchable(Settings(), n)] == ["evidence"]
+    assert not is_batchable(Settings(offline_batch_size=1), "evidence")
+    # A claim naming a backend that cannot load is run one by one, which reports why.
+    assert not is_batchable(Settings(), "gpt9")
     monkeypatch.setenv("HYPOSCORE_EVIDENCE_DELAY_SECONDS", "0.25")
     assert batchable_backends(Settings()) == frozenset()
+    assert not is_batchable(Settings(), "evidence")
     assert registry.capabilities("evidence").recomputable
     slowed = registry.create_from_settings("evidence")
     assert isinstance(slowed, EvidenceBackend) and slowed.delay_seconds == 0.25
