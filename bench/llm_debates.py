@@ -109,6 +109,8 @@ def main() -> None:
             "database_url": database_url,
             "broker_url": REDIS_URL,
             "broker_key_prefix": f"bench-{uuid.uuid4().hex[:8]}:",
+            # The default backend, as an LLM deployment sets it: workers build it at start.
+            "backend": "openai",
             "openai_base_url": server.base_url,
             "openai_model": "fake-model",
             "llm_max_concurrency": str(args.concurrency),

@@ -17,6 +17,7 @@ from workers.broker import (
     transport_options,
 )
 from workers.heartbeats import HeartbeatStep
+from workers.warmup import BackendWarmup
 
 DEBATES_QUEUE = "debates"
 SCORING_QUEUE = "scoring"
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     app.conf.hyposcore_settings = settings
     app.autodiscover_tasks(["workers"], related_name="tasks", force=True)
     app.steps["consumer"].add(HeartbeatStep)
+    app.steps["consumer"].add(BackendWarmup)
     return app
 
 

@@ -54,6 +54,8 @@ def test_rate_limits_and_server_errors_are_waited_out(tmp_path: Path) -> None:
         database, evaluation, log = _evaluate_with(tmp_path, server)
         requests = len(server.requests)
     assert evaluation.state == "succeeded", evaluation.error
+    # The worker built its default backend at start, before its first debate asked anything.
+    assert log.index("backend 'openai' built in") < log.index("retry 1 in 1.0s")
     assert "retry 1 in 1.0s" in log  # the 429's Retry-After was honoured
     assert "retry 2 in" in log  # the 500 was retried with back-off
     # The retried turn was asked again, never stored twice: the ledger has each turn once.

@@ -1,0 +1,54 @@
+"""Build the default agent backend when a debates worker starts, not in its first debate.
+
+A provider SDK takes a second or more of CPU to import. Paid lazily, it fell in the first
+debate, while every other debate thread of the worker waited on the same import: the worker's
+first second of work was lost, each time it started. Built here, before the consumer takes its
+first message, the backend then sits in ``workers.agents``'s per-process cache, and the first
+debate finds it there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from celery import bootsteps
+
+from common.settings import Settings
+from debates.types import DebateConfig
+from workers.agents import backend_factory
+from workers.runtime import runtime_for
+
+log = logging.getLogger("hyposcore.workers")
+
+
+def warm_default_backend(settings: Settings) -> bool:
+    """Build the backend new evaluations get by default (``HYPOSCORE_BACKEND``).
+
+    False, with a warning, when it cannot be built (a missing key, say): the worker still
+    starts, and each debate that needs the backend fails with the reason, as it would have.
+    """
+    started = time.perf_counter()
+    try:
+        backend_factory(settings)(DebateConfig(backend=settings.backend))
+    except Exception as exc:  # a backend's own settings or import error, any kind
+        log.warning(
+            "backend %r not built at start: %s: %s", settings.backend, type(exc).__name__, exc
+        )
+        return False
+    log.info("backend %r built in %.2f s", settings.backend, time.perf_counter() - started)
+    return True
+
+
+class BackendWarmup(bootsteps.StartStopStep):  # type: ignore[misc]
+    """Runs once the consumer knows its queues and before it takes a message; only a worker
+    that runs debates builds a backend."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, parent: Any) -> None:
+        from workers.celery_app import DEBATES_QUEUE  # the app module registers this step
+
+        if DEBATES_QUEUE in {queue.name for queue in parent.task_consumer.queues}:
+            warm_default_backend(runtime_for(parent.app).settings)
