@@ -35,7 +35,7 @@ from tests.servers import REDIS_URL, fresh_postgres_database
 from tests.workers.harness import WorkerProcess, all_finished, hyposcore_env, wait_for
 from tests.workers.pipeline_helpers import prepared_database
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, submit_evaluations
 
 REPLY_SECONDS = 0.2
 # Debates in progress per provider slot. Between its turns a debate stores the last one and
@@ -46,21 +46,19 @@ DEBATES_PER_SLOT = 1.25
 
 
 def queue_debates(database: Database, settings: Settings, count: int) -> list[int]:
-    app = create_app(settings)
+    """``count`` debates over the bundled hypotheses, in one submission (one transaction, then
+    the messages), so they reach the running workers together."""
     with database.sessions() as session:
         hypotheses = [h.id for h in list_hypotheses(session, limit=1000)]
-    config = debate_config(settings, backend="openai")
-    return [
-        submit_evaluation(
-            database,
-            settings,
-            hypothesis_id=hypotheses[i % len(hypotheses)],
-            config=config,
-            force=True,
-            app=app,
-        ).evaluation.id
-        for i in range(count)
-    ]
+    enqueued = submit_evaluations(
+        database,
+        settings,
+        hypothesis_ids=[hypotheses[i % len(hypotheses)] for i in range(count)],
+        config=debate_config(settings, backend="openai"),
+        force=True,
+        app=create_app(settings),
+    )
+    return [e.evaluation.id for e in enqueued]
 
 
 def ledger_span(database: Database, ids: list[int], *, since: str) -> float:
@@ -120,9 +118,6 @@ def main() -> None:
         database = prepared_database(settings)
         single, many = [], []
         for repeat in range(args.repeats):
-            # The batch is queued before the worker starts, so all debates are there at once
-            # and the measured span is the worker's, not the producer's.
-            batch = queue_debates(database, settings, args.debates)
             # As docker-compose.yml runs them: debates workers on their own queue, scoring and
             # publishing on a separate worker, so short tasks never hold a debate's slot.
             workers = [
@@ -146,6 +141,10 @@ def main() -> None:
                 ).start()
             )
             try:
+                # Every worker is ready (its start-up imports done, its backend built) before
+                # the debates are queued, so no worker's start-up shares the measured span's
+                # two cores; the span runs from the first claim to the last finish.
+                batch = queue_debates(database, settings, args.debates)
                 span = ledger_span(database, batch, since="started_at")
                 turns_each = statistics.mean(turns_of(database, batch))
                 ideal = args.concurrency / (turns_each * REPLY_SECONDS)

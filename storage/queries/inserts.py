@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -15,8 +16,13 @@ def insert_new_only(session: Session, table: Table, *, key: Sequence[str]) -> In
     """An INSERT into ``table`` that skips rows whose ``key`` columns are already stored.
 
     The statement that makes a redelivered write a no-op, in one round trip, on either database.
+    Built once per database kind: every stored turn runs it, and statements are immutable, so
+    the threads of a worker share one.
     """
-    dialect_insert = (
-        postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    )
+    return _built(session.get_bind().dialect.name, table, tuple(key))
+
+
+@lru_cache(maxsize=32)
+def _built(dialect: str, table: Table, key: tuple[str, ...]) -> Insert:
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(key))
