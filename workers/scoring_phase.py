@@ -37,6 +37,7 @@ from storage.queries.debated import (
     complete_debated,
     debated_rows,
     fail_debated,
+    gene_symbols_of,
     record_forecasts,
 )
 from storage.queries.score_batches import ScoreBatch
@@ -228,7 +229,9 @@ def score_debated(
         )
         complete_debated(session, evaluation_ids=scored)
         fail_debated(session, failures=failed)
-        symbols = {gene.symbol for row in rows if row.id in scored for gene in row.hypothesis.genes}
+        published = [row.hypothesis_id for row in rows if row.id in scored]
+        genes = gene_symbols_of(session, hypothesis_ids=published)
+        symbols = {symbol for hypothesis_id in published for symbol in genes.get(hypothesis_id, ())}
     return ScoredBatch(
         succeeded=tuple(scored), failed=tuple(sorted(failed)), gene_symbols=tuple(sorted(symbols))
     )

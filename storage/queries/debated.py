@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Evaluation, EvaluationState, Hypothesis, utcnow
+from storage.models import Evaluation, EvaluationState, Gene, utcnow
+from storage.models.knowledge import hypothesis_genes
 
 _DEBATED = EvaluationState.DEBATED.value
 _RUNNING = EvaluationState.RUNNING.value
@@ -145,17 +146,33 @@ def scoring_failed(
 
 
 def debated_rows(session: Session, *, evaluation_ids: Sequence[int]) -> list[Evaluation]:
-    """The claimed evaluations with their hypotheses and genes, in id order (two queries)."""
+    """The claimed evaluations with their hypotheses, in id order (two queries)."""
     if not evaluation_ids:
         return []
     return list(
         session.scalars(
             select(Evaluation)
             .where(Evaluation.id.in_(list(evaluation_ids)))
-            .options(selectinload(Evaluation.hypothesis).selectinload(Hypothesis.genes))
+            .options(selectinload(Evaluation.hypothesis))
             .order_by(Evaluation.id)
         )
     )
+
+
+def gene_symbols_of(session: Session, *, hypothesis_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The symbols of the genes each hypothesis targets, in one query of those two columns:
+    scoring needs them to know which pages to publish, not the genes' page content."""
+    symbols: dict[str, list[str]] = {}
+    if not hypothesis_ids:
+        return symbols
+    for hypothesis_id, symbol in session.execute(
+        select(hypothesis_genes.c.hypothesis_id, Gene.symbol)
+        .join(Gene, Gene.id == hypothesis_genes.c.gene_id)
+        .where(hypothesis_genes.c.hypothesis_id.in_(sorted(set(hypothesis_ids))))
+        .order_by(Gene.symbol)
+    ):
+        symbols.setdefault(hypothesis_id, []).append(symbol)
+    return symbols
 
 
 def record_forecasts(session: Session, *, forecasts: Mapping[int, Mapping[str, Any]]) -> None:

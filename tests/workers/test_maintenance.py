@@ -14,10 +14,12 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import (
     Evaluation,
+    Gene,
     Hypothesis,
     PersonaCalibration,
     Rating,
     TournamentMatch,
+    hypothesis_genes,
 )
 from storage.queries.knowledge import list_hypotheses
 from storage.queries.tournament import eligible_pairs, leaderboard
@@ -136,6 +138,14 @@ def test_scoring_a_resolved_hypothesis_grades_the_personas(loaded: Database) -> 
     assert phase is not None
     scored = score_debated(loaded, settings, evaluation_ids=[evaluation_id])
     assert scored.succeeded == (evaluation_id,)
+    # The pages to publish next are those of the scored hypothesis's genes.
+    with loaded.sessions() as session:
+        targets = session.scalars(
+            select(Gene.symbol)
+            .join(hypothesis_genes, hypothesis_genes.c.gene_id == Gene.id)
+            .where(hypothesis_genes.c.hypothesis_id == resolved_id)
+        )
+        assert scored.gene_symbols == tuple(sorted(targets)) != ()
     with loaded.sessions() as session:
         rows = {r.persona: r for r in session.scalars(select(PersonaCalibration))}
     assert set(rows) == {turn.persona for turn in phase.outcome.turns}
