@@ -1,8 +1,8 @@
 """Building a debate's :class:`~debates.case.Case` from the ledger's rows.
 
-The only place that turns ORM rows into the plain frozen data the debates read, so debates never
-touch storage and the same rows always give the same case (genes by symbol, diseases by name,
-evidence in the order it was imported).
+The only place that turns the ledger's rows (``storage.queries.case_rows``) into the plain
+frozen data the debates read, so debates never touch storage and the same rows always give the
+same case (genes by symbol, diseases by name, evidence in the order it was imported).
 """
 
 from __future__ import annotations
