@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.queries import evaluations as ledger
+from storage.queries import leases
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class LeaseKeeper:
             self._renew_in(session)
 
     def _renew_in(self, session: Session) -> None:
-        alive = ledger.heartbeat(
+        alive = leases.heartbeat(
             session,
             evaluation_id=self._evaluation_id,
             worker=self._owner,

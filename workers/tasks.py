@@ -18,6 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from common.logs import evaluation_context
 from debates.backends.base import FatalError, RateLimitedError, RetryableError
 from storage.queries import evaluations as ledger
+from storage.queries import leases
 from storage.queries.debated import scoring_failed
 from storage.queries.evaluation_batches import Claimed
 from storage.queries.turns import count_turns
@@ -242,7 +243,7 @@ def _retry_or_fail(
         return
     # Keep the lease through the wait so the reaper does not hand the run to someone else.
     with runtime.database.transaction() as session:
-        ledger.heartbeat(
+        leases.heartbeat(
             session,
             evaluation_id=evaluation_id,
             worker=owner,

@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Table, Update, bindparam, case, select, update
+from sqlalchemy import Table, Update, bindparam, case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Evaluation, EvaluationState, Gene, utcnow
 from storage.models.knowledge import hypothesis_genes
+from storage.queries.prebuilt import column_param
 
 _DEBATED = EvaluationState.DEBATED.value
 _RUNNING = EvaluationState.RUNNING.value
@@ -26,10 +27,6 @@ _RUNNING = EvaluationState.RUNNING.value
 
 def _mark_debated_statement() -> Update:
     table: Table = Evaluation.__table__  # type: ignore[assignment]
-
-    def typed(name: str, column: str) -> BindParameter[Any]:
-        return bindparam(name, type_=table.c[column].type)
-
     return (
         update(table)
         .where(
@@ -41,18 +38,16 @@ def _mark_debated_statement() -> Update:
             state=_DEBATED,
             lease_owner=None,
             lease_expires_at=None,
-            decisions=typed("decisions", "decisions"),
-            quality=typed("quality", "quality"),
-            progress=typed("progress", "progress"),
-            enqueued_at=typed("now", "enqueued_at"),
-            updated_at=typed("now", "updated_at"),
+            decisions=column_param(table, "decisions"),
+            quality=column_param(table, "quality"),
+            progress=column_param(table, "progress"),
+            enqueued_at=column_param(table, "enqueued_at", "now"),
+            updated_at=column_param(table, "updated_at", "now"),
         )
     )
 
 
-# Built once and run on the session's connection, as the heartbeat is (storage.queries.
-# evaluations): every debate ends with it, and the ORM statement cost more CPU to rebuild and
-# execute than the UPDATE itself.
+# Every debate ends with it (storage.queries.prebuilt says why built once).
 _MARK_DEBATED = _mark_debated_statement()
 
 

@@ -1,4 +1,6 @@
-"""The evaluation ledger: queueing with dedup, leases, heartbeats and the reaper's sweep.
+"""The evaluation ledger: queueing with dedup, claims and releases of leases, and failures.
+
+A lease's heartbeat is in ``storage.queries.leases``.
 
 Every state change is a conditional UPDATE (compare-and-set on state and lease owner), so two
 workers holding the same redelivered message cannot both run an evaluation, and a worker whose
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -320,54 +322,6 @@ def release_for_retry(
         .execution_options(synchronize_session=False)
     ).all()
     return released[0] if released else None
-
-
-def heartbeat(
-    session: Session,
-    *,
-    evaluation_id: int,
-    worker: str,
-    lease_seconds: int,
-    progress: Mapping[str, Any] | None = None,
-    now: datetime | None = None,
-) -> bool:
-    """Renew the lease (and optionally record progress); False means the lease was lost."""
-    now = now or utcnow()
-    params: dict[str, Any] = {
-        "evaluation_id": evaluation_id,
-        "worker": worker,
-        "expires": now + timedelta(seconds=lease_seconds),
-        "now": now,
-    }
-    if progress is not None:
-        params["progress"] = dict(progress)
-    statement = _HEARTBEATS[progress is not None]
-    return _one_row(session.connection().execute(statement, params))
-
-
-def _heartbeat_statement(*, with_progress: bool) -> Update:
-    table: Table = Evaluation.__table__  # type: ignore[assignment]
-    values = {
-        "lease_expires_at": bindparam("expires", type_=table.c.lease_expires_at.type),
-        "heartbeat_at": bindparam("now", type_=table.c.heartbeat_at.type),
-        "updated_at": bindparam("now", type_=table.c.updated_at.type),
-    }
-    if with_progress:
-        values["progress"] = bindparam("progress", type_=table.c.progress.type)
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("evaluation_id"),
-            table.c.state == EvaluationState.RUNNING.value,
-            table.c.lease_owner == bindparam("worker"),
-        )
-        .values(values)
-    )
-
-
-# Built once, run on the session's connection: every stored turn is fenced by a heartbeat,
-# and building the ORM statement anew each time was most of the heartbeat's CPU.
-_HEARTBEATS = {flag: _heartbeat_statement(with_progress=flag) for flag in (False, True)}
 
 
 def record_believability(

@@ -9,7 +9,7 @@ import pytest
 from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import DebateTurn, Evaluation, Hypothesis, ScoringConfig
-from storage.queries import debated, reaper
+from storage.queries import debated, leases, reaper
 from storage.queries import evaluations as ledger
 from storage.queries.snapshots import ensure_scoring_config, record_snapshot
 from storage.queries.turns import list_turns, save_turns
@@ -87,10 +87,10 @@ def test_only_one_worker_wins_the_lease(db: Database, hypothesis: str) -> None:
             now=T0 + timedelta(seconds=30),
         )
         # A worker that does not hold the lease cannot heartbeat or complete it.
-        assert not ledger.heartbeat(session, evaluation_id=eid, worker="w2", lease_seconds=60)
+        assert not leases.heartbeat(session, evaluation_id=eid, worker="w2", lease_seconds=60)
         assert not ledger.complete_evaluation(session, evaluation_id=eid, worker="w2")
     with db.transaction() as session:
-        assert ledger.heartbeat(
+        assert leases.heartbeat(
             session, evaluation_id=eid, worker="w1", lease_seconds=60, progress={"round": 1}, now=T0
         )
         assert ledger.complete_evaluation(session, evaluation_id=eid, worker="w1", quality=0.7)
