@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, case, select, update
+from sqlalchemy import Update, case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Evaluation, EvaluationState, Gene, utcnow
 from storage.models.knowledge import hypothesis_genes
+from storage.queries.leases import EVALUATIONS, update_held
 from storage.queries.prebuilt import column_param
 
 _DEBATED = EvaluationState.DEBATED.value
@@ -26,24 +27,16 @@ _RUNNING = EvaluationState.RUNNING.value
 
 
 def _mark_debated_statement() -> Update:
-    table: Table = Evaluation.__table__  # type: ignore[assignment]
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("evaluation_id"),
-            table.c.state == _RUNNING,
-            table.c.lease_owner == bindparam("worker"),
-        )
-        .values(
-            state=_DEBATED,
-            lease_owner=None,
-            lease_expires_at=None,
-            decisions=column_param(table, "decisions"),
-            quality=column_param(table, "quality"),
-            progress=column_param(table, "progress"),
-            enqueued_at=column_param(table, "enqueued_at", "now"),
-            updated_at=column_param(table, "updated_at", "now"),
-        )
+    table = EVALUATIONS
+    return update_held().values(
+        state=_DEBATED,
+        lease_owner=None,
+        lease_expires_at=None,
+        decisions=column_param(table, "decisions"),
+        quality=column_param(table, "quality"),
+        progress=column_param(table, "progress"),
+        enqueued_at=column_param(table, "enqueued_at", "now"),
+        updated_at=column_param(table, "updated_at", "now"),
     )
 
 

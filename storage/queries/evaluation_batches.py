@@ -27,6 +27,7 @@ from storage.queries.evaluations import (
     config_hash,
     enqueue_evaluation,
 )
+from storage.queries.leases import update_held
 
 _RUNNING = EvaluationState.RUNNING.value
 _QUEUED = EvaluationState.QUEUED.value
@@ -149,24 +150,16 @@ def complete_batch(
     if not finished:
         return
     now = now or utcnow()
-    statement = (
-        update(_TABLE)
-        .where(
-            _TABLE.c.id == bindparam("evaluation_id"),
-            _TABLE.c.state == _RUNNING,
-            _TABLE.c.lease_owner == bindparam("worker"),
-        )
-        .values(
-            state=EvaluationState.SUCCEEDED.value,
-            lease_owner=None,
-            lease_expires_at=None,
-            decisions=bindparam("decisions"),
-            quality=bindparam("quality"),
-            progress=bindparam("progress"),
-            believability=bindparam("believability"),
-            finished_at=now,
-            updated_at=now,
-        )
+    statement = update_held().values(
+        state=EvaluationState.SUCCEEDED.value,
+        lease_owner=None,
+        lease_expires_at=None,
+        decisions=bindparam("decisions"),
+        quality=bindparam("quality"),
+        progress=bindparam("progress"),
+        believability=bindparam("believability"),
+        finished_at=now,
+        updated_at=now,
     )
     session.execute(
         statement,

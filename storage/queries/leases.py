@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from storage.models import Evaluation, EvaluationState, utcnow
 from storage.queries.prebuilt import column_param
 
+EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
+
 
 def heartbeat(
     session: Session,
@@ -40,8 +42,19 @@ def heartbeat(
     return bool(result.rowcount == 1)
 
 
+def update_held() -> Update:
+    """An UPDATE of the evaluation ``:evaluation_id`` while ``:worker`` holds its running lease:
+    the compare-and-set every write by a lease holder makes, with named parameters so that the
+    statement can be built once and run for many evaluations."""
+    return update(EVALUATIONS).where(
+        EVALUATIONS.c.id == bindparam("evaluation_id"),
+        EVALUATIONS.c.state == EvaluationState.RUNNING.value,
+        EVALUATIONS.c.lease_owner == bindparam("worker"),
+    )
+
+
 def _heartbeat_statement(*, with_progress: bool) -> Update:
-    table: Table = Evaluation.__table__  # type: ignore[assignment]
+    table = EVALUATIONS
     values = {
         "lease_expires_at": column_param(table, "lease_expires_at", "expires"),
         "heartbeat_at": column_param(table, "heartbeat_at", "now"),
@@ -49,15 +62,7 @@ def _heartbeat_statement(*, with_progress: bool) -> Update:
     }
     if with_progress:
         values["progress"] = column_param(table, "progress")
-    return (
-        update(table)
-        .where(
-            table.c.id == bindparam("evaluation_id"),
-            table.c.state == EvaluationState.RUNNING.value,
-            table.c.lease_owner == bindparam("worker"),
-        )
-        .values(values)
-    )
+    return update_held().values(values)
 
 
 # Every stored turn is fenced by a heartbeat (storage.queries.prebuilt says why built once).
