@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, select
@@ -35,11 +35,11 @@ class CaseRows:
     """The rows of several hypotheses' cases; lists are keyed by hypothesis id or gene id."""
 
     hypotheses: dict[str, AnyRow]
-    genes: dict[str, list[AnyRow]] = field(default_factory=dict)
-    diseases: dict[str, list[str]] = field(default_factory=dict)
-    evidence: dict[str, list[AnyRow]] = field(default_factory=dict)
-    gene_drugs: dict[int, list[AnyRow]] = field(default_factory=dict)
-    gene_diseases: dict[int, list[str]] = field(default_factory=dict)
+    genes: dict[str, list[AnyRow]]
+    diseases: dict[str, list[str]]
+    evidence: dict[str, list[AnyRow]]
+    gene_drugs: dict[int, list[AnyRow]]
+    gene_diseases: dict[int, list[str]]
 
 
 def read_case_rows(session: Session, *, hypothesis_ids: Sequence[str]) -> CaseRows:

@@ -23,7 +23,6 @@ from storage.queries.leases import EVALUATIONS, update_held
 from storage.queries.prebuilt import column_param
 
 _DEBATED = EvaluationState.DEBATED.value
-_RUNNING = EvaluationState.RUNNING.value
 
 
 def _mark_debated_statement() -> Update:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,6 @@ from storage.queries.leases import update_held
 
 _RUNNING = EvaluationState.RUNNING.value
 _QUEUED = EvaluationState.QUEUED.value
-_TABLE: Table = Evaluation.__table__  # type: ignore[assignment]
 _LIVE = [s.value for s in ACTIVE_STATES]
 
 
