@@ -18,6 +18,7 @@ from common.settings import Settings, get_settings
 from common.text import shorten_title
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
+from hyposcore.data import hypothesis_files
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from scoring.legends import legend_text
 from storage.db import Database
@@ -109,14 +110,16 @@ demo.__doc__ = (demo.__doc__ or "").format(legends=legend_text("\n\n    "))
 
 
 def _import_bundled(database: Database) -> None:
-    data = files("hyposcore.data")
-    with as_file(data / "pages" / "mtor.txt") as page, as_file(data / "hypotheses.yaml") as dataset:
+    with as_file(files("hyposcore.data") / "pages" / "mtor.txt") as page, hypothesis_files() as hs:
         pages = import_pages(database, [Path(page)])
-        hypotheses = import_hypotheses(database, Path(dataset))
-    tally = hypotheses.hypotheses
+        tallies = [import_hypotheses(database, path).hypotheses for path in hs]
+    created, updated, unchanged = (
+        sum(getattr(tally, field) for tally in tallies)
+        for field in ("created", "updated", "unchanged")
+    )
     console.print(
-        f"gene pages: {len(pages.pages)} · hypotheses: {tally.created} new, "
-        f"{tally.updated} updated, {tally.unchanged} unchanged"
+        f"gene pages: {len(pages.pages)} · hypotheses: {created} new, "
+        f"{updated} updated, {unchanged} unchanged"
     )
 
 

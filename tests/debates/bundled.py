@@ -1,7 +1,7 @@
 """The bundled dataset's cases, and one offline debate scored the way the workers score it.
 
-The cases are built as ``hyposcore demo`` builds them: the bundled MTOR gene page and the
-curated hypotheses imported into a throwaway SQLite ledger, then read back with
+The cases are built as ``hyposcore demo`` builds them: the bundled MTOR gene page and both
+curated hypothesis files imported into a throwaway SQLite ledger, then read back with
 ``workers.cases``. ``debate_score`` runs the real offline debate (the ``evidence`` backend, the
 default configuration) and the real scoring step (``workers.scoring_phase.plan_score``: blend
 and trades on an empty market), so a property checked here holds for what ``make demo``
@@ -20,6 +20,7 @@ from debates.backends import registry
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig
+from hyposcore.data import hypothesis_files
 from scoring.blend import Blend
 from scoring.lmsr import DEFAULT_LIQUIDITY, MarketState, replay_state
 from scoring.weights import Weights
@@ -37,13 +38,14 @@ def bundled_cases() -> dict[str, Case]:
     with (
         TemporaryDirectory() as tmp,
         as_file(data / "pages" / "mtor.txt") as page,
-        as_file(data / "hypotheses.yaml") as dataset,
+        hypothesis_files() as datasets,
     ):
         database = Database(f"sqlite:///{tmp}/bundled.db")
         try:
             database.upgrade()
             import_pages(database, [Path(page)])
-            import_hypotheses(database, Path(dataset))
+            for dataset in datasets:
+                import_hypotheses(database, dataset)
             with database.transaction() as session:
                 ids = [h.id for h in list_hypotheses(session, limit=10_000)]
                 return dict(sorted(load_cases(session, hypothesis_ids=ids).items()))
@@ -55,6 +57,7 @@ def bundled_cases() -> dict[str, Case]:
 class Scored:
     blend: Blend
     price: float  # the exchange rating after this one debate on an empty market
+    panel: tuple[str, ...]  # who was asked, escalated specialists included
 
 
 def debate_score(case: Case) -> Scored:
@@ -68,4 +71,4 @@ def debate_score(case: Case) -> Scored:
         market=market,
         quality=outcome.quality,
     )
-    return Scored(plan.blend, replay_state(market.b, plan.trades).price)
+    return Scored(plan.blend, replay_state(market.b, plan.trades).price, outcome.panel)

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
+from hyposcore.data import hypothesis_files
 from scoring.forecasts import auc, brier_score
 from storage.importing import import_hypotheses
 from storage.models import Evaluation, ScoreSnapshot
@@ -56,6 +57,21 @@ def test_json_grades_the_resolved_set_from_its_own_rows(bundled: None) -> None:
         assert row["evidence_kept"] <= row["evidence_total"]
     assert any(row["evidence_kept"] < row["evidence_total"] for row in rows)
     assert report["settings"]["horizon_days"] == 1
+
+
+def test_after_importing_what_the_demo_imports_it_grades_the_whole_resolved_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    database = open_database()
+    with hypothesis_files() as paths:
+        for path in paths:
+            import_hypotheses(database, path)
+    database.dispose()
+    report = _json(FAST)
+    assert report["n"] >= 40
+    assert min(report["validated"], report["refuted"]) >= 5
+    assert all(row["evidence_kept"] >= 1 for row in report["hypotheses"])
 
 
 def test_the_same_seed_gives_the_same_report(bundled: None) -> None:

@@ -8,17 +8,24 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
+from hyposcore.data import hypothesis_files
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.revisions import list_revisions
 from tests.conftest import REPO_ROOT
 from tests.workers.harness import WorkerProcess, hyposcore_env
 from tests.workers.pipeline_helpers import dataset_path
+
+
+def bundled_hypothesis_count() -> int:
+    with hypothesis_files() as paths:
+        return sum(len(yaml.safe_load(path.read_text("utf-8"))["hypotheses"]) for path in paths)
 
 
 @pytest.fixture
@@ -78,12 +85,13 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
         check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "queued 21 evaluations" in done.stdout
+    bundled = bundled_hypothesis_count()
+    assert f"queued {bundled} evaluations" in done.stdout
     assert "exchange ratings and tournament" in done.stdout
     assert "one judge call each" in done.stdout
     # every hypothesis's tournament cell states its match count, rated or not
     rows = [line for line in done.stdout.splitlines() if "│ h-" in line]
-    assert len(rows) == 21 and all(" match" in row for row in rows), rows
+    assert len(rows) == bundled and all(" match" in row for row in rows), rows
     assert "no order is claimed between groups" in " ".join(done.stdout.split())  # wrapped
     page = (tmp_path / "var" / "pages" / "mtor.txt").read_text()
     assert "Score: 0.80" not in page  # the seed's stale, disagreeing numbers are gone

@@ -1,8 +1,10 @@
 """The curated dataset shipped in the package: its own invariants, read straight from the YAML.
 
-Whether the importer accepts the file is tested with the importer; these tests pin down what
-the curation promises (docs/dataset.md): coverage, canonical citations, consistent names,
-resolved hypotheses with their sources, and a documented source for every citation.
+The dataset is two files imported in order (``hyposcore.data.HYPOTHESIS_FILES``): the curated
+hypotheses, and the resolved set the backtest grades. Whether the importer accepts them is
+tested with the importer; these tests pin down what the curation promises (docs/dataset.md):
+coverage, canonical citations, consistent names, resolved hypotheses with their sources and
+earlier evidence, and a documented source for every citation.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 import yaml
 
 from common.citations import normalize_citation
+from hyposcore.data import HYPOTHESIS_FILES
 from tests.conftest import FIXTURES, REPO_ROOT
 
 SEED_ID = "h-51e7234f"
@@ -28,6 +31,9 @@ DISEASES = {
     "Amyotrophic lateral sclerosis",
     "Frontotemporal dementia",
     "Tuberous sclerosis complex",
+    "Huntington's disease",
+    "Spinal muscular atrophy",
+    "Progressive supranuclear palsy",
 }
 # The values of the format (docs/hypotheses-format.md), spelled out so a typo fails here.
 DIRECTIONS = {"supports", "contradicts"}
@@ -90,21 +96,45 @@ EVIDENCE_FIELDS = {
     "sample_size",
     "replicated",
 }
+SECTIONS = ("drugs", "genes", "hypotheses")
+RESOLVED_AT_LEAST = 40
+GENES_OF_RESOLVED_AT_LEAST = 10
 CITATION_IN_TEXT = re.compile(r"(PMID:\d+|DOI:10\.\d{4,9}/[^\s,;]+)", re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
-@pytest.fixture(scope="module")
-def dataset() -> dict[str, Any]:
-    text = resources.files("hyposcore.data").joinpath("hypotheses.yaml").read_text("utf-8")
+def _load(name: str) -> dict[str, Any]:
+    text = resources.files("hyposcore.data").joinpath(name).read_text("utf-8")
     data = yaml.safe_load(text)
     assert isinstance(data, dict)
     return data
 
 
 @pytest.fixture(scope="module")
-def hypotheses(dataset: dict[str, Any]) -> list[dict[str, Any]]:
-    return list(dataset["hypotheses"])
+def files() -> dict[str, dict[str, Any]]:
+    return {name: _load(name) for name in HYPOTHESIS_FILES}
+
+
+@pytest.fixture(scope="module")
+def dataset(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The first file: the curated hypotheses the demo's pages and examples are built on."""
+    return files[HYPOTHESIS_FILES[0]]
+
+
+@pytest.fixture(scope="module")
+def resolved_set(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return files["resolved.yaml"]
+
+
+@pytest.fixture(scope="module")
+def combined(files: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Every file's sections joined, as the database holds them after importing both."""
+    return {section: [r for data in files.values() for r in data[section]] for section in SECTIONS}
+
+
+@pytest.fixture(scope="module")
+def hypotheses(combined: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return combined["hypotheses"]
 
 
 def _by_id(hypotheses: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -127,28 +157,48 @@ def _keys_in(text: str) -> set[str]:
     return keys
 
 
-def test_the_file_ships_as_package_data_in_format_version_1(dataset: dict[str, Any]) -> None:
-    assert dataset["version"] == 1
-    assert set(dataset) == {"version", "drugs", "genes", "hypotheses"}
+def test_the_files_ship_as_package_data_in_format_version_1(
+    files: dict[str, dict[str, Any]],
+) -> None:
+    for data in files.values():
+        assert data["version"] == 1
+        assert set(data) == {"version", *SECTIONS}
 
 
-def test_records_use_only_the_fields_of_the_format(dataset: dict[str, Any]) -> None:
+def test_records_use_only_the_fields_of_the_format(
+    combined: dict[str, list[dict[str, Any]]],
+) -> None:
     for section, allowed in SECTION_FIELDS.items():
-        for record in dataset[section]:
+        for record in combined[section]:
             assert set(record) <= allowed, (section, record.get("name") or record.get("symbol"))
-    for hypothesis in dataset["hypotheses"]:
+    for hypothesis in combined["hypotheses"]:
         for item in hypothesis["evidence"]:
             assert set(item) <= EVIDENCE_FIELDS, (hypothesis["id"], item["citation"])
             assert {"citation", "claim", "direction", "study_type"} <= set(item)
 
 
-def test_counts_and_gene_coverage(hypotheses: list[dict[str, Any]]) -> None:
-    assert SEED_ID in _by_id(hypotheses)
-    assert len(hypotheses) >= 16
-    covered = {symbol for h in hypotheses for symbol in h["genes"]}
+def test_counts_and_gene_coverage(
+    dataset: dict[str, Any], hypotheses: list[dict[str, Any]]
+) -> None:
+    curated = dataset["hypotheses"]
+    assert SEED_ID in _by_id(curated)
+    assert len(curated) >= 16
+    covered = {symbol for h in curated for symbol in h["genes"]}
     assert covered >= REQUIRED_GENES
     for hypothesis in hypotheses:
         assert 3 <= len(hypothesis["evidence"]) <= 10, hypothesis["id"]
+
+
+def test_the_resolved_set_is_large_and_mixed_enough_to_grade(
+    resolved_set: dict[str, Any], hypotheses: list[dict[str, Any]]
+) -> None:
+    assert all(h["status"] != "open" for h in resolved_set["hypotheses"])
+    resolved = [h for h in hypotheses if h["status"] != "open"]
+    outcomes = Counter(h["status"] for h in resolved)
+    genes = {symbol for h in resolved for symbol in h["genes"]}
+    assert len(resolved) >= RESOLVED_AT_LEAST, outcomes
+    assert len(genes) >= GENES_OF_RESOLVED_AT_LEAST, sorted(genes)
+    assert min(outcomes["validated"], outcomes["refuted"]) >= 5, outcomes
 
 
 def test_ids_are_unique_and_well_formed(hypotheses: list[dict[str, Any]]) -> None:
@@ -304,32 +354,36 @@ def test_mtor_facts_match_the_values_on_its_page(dataset: dict[str, Any]) -> Non
 
 
 def test_genes_and_drugs_are_defined_once_and_every_reference_resolves(
-    dataset: dict[str, Any],
+    dataset: dict[str, Any], combined: dict[str, list[dict[str, Any]]]
 ) -> None:
-    drugs = [d["name"] for d in dataset["drugs"]]
-    symbols = [g["symbol"] for g in dataset["genes"]]
+    drugs = [d["name"] for d in combined["drugs"]]
+    symbols = [g["symbol"] for g in combined["genes"]]
     assert len({d.lower() for d in drugs}) == len(drugs)
     assert len({s.upper() for s in symbols}) == len(symbols)
-    for drug in dataset["drugs"]:
+    for drug in combined["drugs"]:
         assert drug["approval_status"] in APPROVAL, drug["name"]
         assert isinstance(drug.get("brain_penetrant", False), bool), drug["name"]
-    for gene in dataset["genes"]:
+    # The curated file's genes carry every identifier; a later file's only those it could verify.
+    assert all({"ncbi_gene_id", "omim_id", "ensembl_id"} <= set(g) for g in dataset["genes"])
+    for gene in combined["genes"]:
         assert set(gene.get("drugs", [])) <= set(drugs), gene["symbol"]
         # Quoted in the file so that YAML keeps them as text, like the other identifiers.
-        assert isinstance(gene["ncbi_gene_id"], str) and gene["ncbi_gene_id"].isdigit()
-        assert isinstance(gene["omim_id"], str) and gene["omim_id"].isdigit()
-        assert re.fullmatch(r"ENSG\d{11}", gene["ensembl_id"]), gene["symbol"]
-    used = {symbol for h in dataset["hypotheses"] for symbol in h["genes"]}
+        for field in ("ncbi_gene_id", "omim_id"):
+            assert isinstance(gene.get(field, "1"), str) and gene.get(field, "1").isdigit()
+        assert re.fullmatch(r"ENSG\d{11}", gene.get("ensembl_id", "ENSG" + "0" * 11))
+    used = {symbol for h in combined["hypotheses"] for symbol in h["genes"]}
     assert used <= set(symbols)
     assert set(symbols) <= used, "a gene no hypothesis uses"
-    assert {d for g in dataset["genes"] for d in g.get("drugs", [])} == set(drugs)
+    assert {d for g in combined["genes"] for d in g.get("drugs", [])} == set(drugs)
 
 
-def test_diseases_are_named_from_one_vocabulary(dataset: dict[str, Any]) -> None:
-    named = {d for g in dataset["genes"] for d in g.get("diseases", [])}
-    named |= {d for h in dataset["hypotheses"] for d in h["diseases"]}
+def test_diseases_are_named_from_one_vocabulary(
+    combined: dict[str, list[dict[str, Any]]],
+) -> None:
+    named = {d for g in combined["genes"] for d in g.get("diseases", [])}
+    named |= {d for h in combined["hypotheses"] for d in h["diseases"]}
     assert named <= DISEASES
-    assert all(h["diseases"] for h in dataset["hypotheses"])
+    assert all(h["diseases"] for h in combined["hypotheses"])
 
 
 def test_docs_list_every_citation(hypotheses: list[dict[str, Any]]) -> None:
