@@ -23,12 +23,14 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from api.reliability_chart import reliability_chart
+from api.routers.backtests import CHARTED
 from debates.asof import case_as_of
 from debates.backends import registry
 from debates.backends.evidence import rubric
 from debates.case import Case
 from debates.config import validate_config
 from debates.types import DebateConfig
+from hyposcore.data import hypothesis_files
 from scoring.dimensions import DEFAULT_WEIGHTS, Dimension
 from scoring.forecasts import Graded, grade
 from storage.db import Database
@@ -42,7 +44,6 @@ from workers.cases import load_cases
 SEED = 0
 RESAMPLES = 2000
 HORIZON_DAYS = 1
-CHARTED = ("exchange rating", "composite")
 
 
 def _interval(value: float | None, low: float | None, high: float | None) -> str:
@@ -153,9 +154,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     with TemporaryDirectory() as folder:
         database = Database(f"sqlite:///{Path(folder) / 'validation.db'}")
         database.upgrade()
-        with as_file(data / "pages" / "mtor.txt") as page, as_file(data / "hypotheses.yaml") as hs:
+        with as_file(data / "pages" / "mtor.txt") as page, hypothesis_files() as paths:
             import_pages(database, [Path(page)])
-            import_hypotheses(database, Path(hs))
+            for path in paths:
+                import_hypotheses(database, path)
         report, cases, outcomes = run(database)
         database.dispose()
     print(f"n = {report['n']} ({report['validated']} validated, {report['refuted']} refuted)\n")

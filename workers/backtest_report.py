@@ -28,6 +28,7 @@ from scoring.forecasts import (
     reliability,
 )
 from scoring.lmsr import MarketState
+from scoring.recalibration import loo_recalibrated
 from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
@@ -38,6 +39,8 @@ EXCHANGE_RATING = "exchange rating"
 COMPOSITE = "composite"
 ALWAYS_HALF = "always 0.5"
 BASE_RATE = "base rate (training folds)"
+# Platt scaling fitted on the training folds (scoring.recalibration): the level corrected.
+RECALIBRATED = "{}, recalibrated (training folds)"
 # The interim as-of rule, stated in every report until dated evidence lands.
 AS_OF_RULE = RULE
 
@@ -104,6 +107,8 @@ def build_report(
         ALWAYS_HALF: ("baseline", dict.fromkeys(outcomes, 0.5)),
         BASE_RATE: ("baseline", base_rates),
     }
+    for name in (EXCHANGE_RATING, COMPOSITE):
+        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(series[name][1], outcomes))
     for persona in sorted({p for said in finals.values() for p in said}):
         series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
     return {
@@ -116,17 +121,33 @@ def build_report(
         "forecasters": [
             _forecaster(name, kind, forecasts, outcomes, options)
             for name, (kind, forecasts) in series.items()
+            if forecasts
         ],
         "comparisons": [
             _comparison(name, baseline, series, outcomes, options)
-            for name in (EXCHANGE_RATING, COMPOSITE)
+            for name in (
+                EXCHANGE_RATING,
+                COMPOSITE,
+                RECALIBRATED.format(EXCHANGE_RATING),
+                RECALIBRATED.format(COMPOSITE),
+            )
             for baseline in (ALWAYS_HALF, BASE_RATE)
+            if series[name][1]
         ],
         "hypotheses": [
             _hypothesis(item, blind[item.hypothesis_id], base_rates, finals, folds)
             for item in items
         ],
     }
+
+
+def _recalibrated(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:
+    """Each forecast through a map fitted on the other hypotheses; none with under three."""
+    ids = list(forecasts)
+    if len(ids) < 3:
+        return {}
+    mapped = loo_recalibrated([forecasts[h] for h in ids], [outcomes[h] for h in ids])
+    return dict(zip(ids, mapped, strict=True))
 
 
 def _by_id(items: Sequence[Forecasted]) -> dict[str, Forecasted]:

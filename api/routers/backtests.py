@@ -29,8 +29,9 @@ Name = Annotated[
     ),
 ]
 
-# The series the diagram draws: the blind exchange rating and the composite.
-CHARTED = ("exchange rating", "composite")
+# The series the diagram draws (docs/validation.md's figure too): the blind exchange rating, the
+# composite, and the rating recalibrated on the training folds.
+CHARTED = ("exchange rating", "composite", "exchange rating, recalibrated (training folds)")
 PAGE_SIZE = 100
 
 

@@ -16,6 +16,7 @@ from debates.types import DebateConfig
 from scoring.calibration import update_believability
 from scoring.forecasts import brier_score, loo_believability
 from scoring.lmsr import MarketState
+from scoring.recalibration import loo_recalibrated
 from scoring.weights import Weights
 from storage.db import Database
 from storage.importing import import_hypotheses
@@ -147,11 +148,17 @@ def test_report_grades_every_forecaster_against_its_rows() -> None:
     assert graded["theorist"]["kind"] == "persona" and graded["theorist"]["n"] == 5
     assert sum(b["count"] for b in graded["composite"]["reliability"]) == 5
     pairs = {(c["forecaster"], c["baseline"]): c for c in report["comparisons"]}
+    ratings = ("exchange rating", "composite")
+    recalibrated = tuple(f"{name}, recalibrated (training folds)" for name in ratings)
     assert set(pairs) == {
         (rating, baseline)
-        for rating in ("exchange rating", "composite")
+        for rating in (*ratings, *recalibrated)
         for baseline in ("always 0.5", "base rate (training folds)")
     }
+    # Each recalibrated forecast comes from a map fitted on the other four hypotheses.
+    for name, key in zip(recalibrated, ("exchange_rating", "composite"), strict=True):
+        mapped = loo_recalibrated([h[key] for h in report["hypotheses"]], y)
+        assert graded[name]["brier"] == pytest.approx(brier_score(mapped, y))
     against_half = pairs[("exchange rating", "always 0.5")]
     assert against_half["brier_difference"] == pytest.approx(
         graded["exchange rating"]["brier"] - 0.25
