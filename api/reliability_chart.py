@@ -20,6 +20,9 @@ SERIES_COLORS = ("#d55e00", "#0072b2", "#009e73", "#cc79a7", "#e69f00")
 # Bin: (mean forecast, observed share, count); None for an empty bin.
 Bin = tuple[float | None, float | None, int]
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 56, 180, 16, 48
+# The legend sits right of the plot: swatch and gap, then the label at about 7 px a character
+# (12 px sans-serif), so the figure widens for long names rather than cutting them off.
+LEGEND_INDENT, LEGEND_CHAR_WIDTH = 34, 7
 
 
 def reliability_chart(
@@ -27,7 +30,8 @@ def reliability_chart(
 ) -> str:
     """An SVG of the series' bins over [0, 1] x [0, 1] with the diagonal and labelled axes."""
     label = title or "Reliability diagram"
-    width = MARGIN_LEFT + size + MARGIN_RIGHT
+    longest = max((len(name) for name, _ in series), default=0)
+    width = MARGIN_LEFT + size + max(MARGIN_RIGHT, LEGEND_INDENT + LEGEND_CHAR_WIDTH * longest)
     height = MARGIN_TOP + size + MARGIN_BOTTOM
     described = "; ".join(_describe(name, bins) for name, bins in series) or "no forecasts"
     parts = [

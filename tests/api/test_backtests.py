@@ -89,9 +89,14 @@ def test_the_view_shows_the_grades_and_an_accessible_diagram(
         series.get("data-name"): len(series.findall(f"{SVG}circle"))
         for series in svg.iter(f"{SVG}g")
     }
-    for name in ("exchange rating", "composite"):
+    recalibrated = "exchange rating, recalibrated (training folds)"
+    for name in ("exchange rating", "composite", recalibrated):
         row = next(f for f in report["forecasters"] if f["name"] == name)
         assert dots[name] == sum(1 for b in row["reliability"] if b["count"])
+    # The longest legend label still fits inside the figure (about 7 px a character at 12 px).
+    width = float(svg.get("width") or 0)
+    legend = next(t for t in svg.iter(f"{SVG}text") if t.text == recalibrated)
+    assert float(legend.get("x") or 0) + 7 * len(recalibrated) <= width
 
 
 def test_the_list_view_links_every_stored_report(client: TestClient, db: Database) -> None:
