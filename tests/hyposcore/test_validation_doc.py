@@ -7,6 +7,8 @@ docs/validation-reliability.svg``.
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -16,24 +18,30 @@ from bench.backtest_validation import main
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def test_the_doc_quotes_every_measured_row(capsys: pytest.CaptureFixture[str]) -> None:
-    main([])
-    measured = capsys.readouterr().out.splitlines()
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], str]:
+    """The bench's printed lines and its diagram, from one run (it debates all 60 blind)."""
+    drawn = tmp_path_factory.mktemp("validation") / "reliability.svg"
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        main(["--svg", str(drawn)])
+    return printed.getvalue().splitlines(), drawn.read_text(encoding="utf-8")
+
+
+def test_the_doc_quotes_every_measured_row(measured: tuple[list[str], str]) -> None:
+    lines, _ = measured
     text = (DOCS / "validation.md").read_text(encoding="utf-8")
-    rows = [line for line in measured if line.startswith("| ") and "---" not in line]
+    rows = [line for line in lines if line.startswith("| ") and "---" not in line]
     assert len(rows) > 10
     missing = [row for row in rows if row not in text]
     assert missing == [], "re-measure docs/validation.md:\n" + "\n".join(missing)
-    n_line = measured[0]  # "n = 7 (3 validated, 4 refuted)"
+    n_line = lines[0]  # "n = 60 (17 validated, 43 refuted)"
     n, validated, refuted = (
         int(word) for word in n_line.replace("(", " ").split() if word.isdigit()
     )
     assert f"**n = {n}** resolved hypotheses ({validated} validated, {refuted} refuted)" in text
 
 
-def test_the_doc_figure_is_the_measured_diagram(tmp_path: Path) -> None:
-    drawn = tmp_path / "reliability.svg"
-    main(["--svg", str(drawn)])
-    assert drawn.read_text(encoding="utf-8") == (DOCS / "validation-reliability.svg").read_text(
-        encoding="utf-8"
-    )
+def test_the_doc_figure_is_the_measured_diagram(measured: tuple[list[str], str]) -> None:
+    _, drawn = measured
+    assert drawn == (DOCS / "validation-reliability.svg").read_text(encoding="utf-8")
