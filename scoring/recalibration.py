@@ -1,7 +1,7 @@
 """Logistic recalibration of a forecaster, fitted on the training folds only.
 
 A forecaster can rank well and still be off in level: the offline debates put most resolved
-hypotheses near 0.5 when four in five of them failed. The recalibrated forecast is
+hypotheses near 0.5 when nearly three in four of them failed. The recalibrated forecast is
 
     sigmoid(a + b * logit(p))
 

@@ -113,13 +113,10 @@ def _import_bundled(database: Database) -> None:
     with as_file(files("hyposcore.data") / "pages" / "mtor.txt") as page, hypothesis_files() as hs:
         pages = import_pages(database, [Path(page)])
         tallies = [import_hypotheses(database, path).hypotheses for path in hs]
-    created, updated, unchanged = (
-        sum(getattr(tally, field) for tally in tallies)
-        for field in ("created", "updated", "unchanged")
-    )
     console.print(
-        f"gene pages: {len(pages.pages)} · hypotheses: {created} new, "
-        f"{updated} updated, {unchanged} unchanged"
+        f"gene pages: {len(pages.pages)} · hypotheses: {sum(t.created for t in tallies)} new, "
+        f"{sum(t.updated for t in tallies)} updated, "
+        f"{sum(t.unchanged for t in tallies)} unchanged"
     )
 
 
