@@ -71,6 +71,9 @@ def test_a_scoring_backlog_longer_than_the_lease_never_fails_a_finished_debate(
             **servers,
             "lease_seconds": str(LEASE_SECONDS),
             "resend_after_seconds": "4",
+            # One attempt: a single reap that wrongly counted the backlog as a lost attempt
+            # would fail the evaluation, and the backlog outlasts the lease in 10 s, not 20.
+            "max_attempts": "1",
             # A slowed offline backend debates one by one through the scoring queue, as a
             # model does.
             "evidence_delay_seconds": "0.02",
