@@ -6,12 +6,19 @@ import itertools
 import math
 import random
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.calibration import update_believability
 from scoring.forecasts import (
     EPS,
     ForecastError,
+    _auc,
+    _brier,
+    _log_loss,
+    _rows_metric,
     auc,
     bootstrap_interval,
     brier_score,
@@ -202,3 +209,27 @@ def test_paired_difference_of_identical_forecasters_is_exactly_zero() -> None:
 
     p = [0.3, 0.8, 0.55]
     assert paired_difference(p, p, [True, False, True], seed=0) == (0.0, (0.0, 0.0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.1, 0.25, 0.5, 0.5, 0.75, 0.9]), min_size=2, max_size=12),
+    st.lists(st.booleans(), min_size=12, max_size=12),
+    st.integers(0, 2**32 - 1),
+)
+def test_the_bootstrap_grades_every_resample_as_the_plain_metric_would(
+    p: list[float], y: list[bool], seed: int
+) -> None:
+    """The batched metrics the bootstrap uses agree, resample by resample, with the plain
+    ones: ties, repeats and one-outcome resamples (an undefined AUC) included."""
+    outcomes = y[: len(p)]
+    probabilities, truth = np.asarray(p), np.asarray(outcomes, dtype=np.float64)
+    rows = np.random.default_rng(seed).integers(0, len(p), size=(40, len(p)))
+    for metric in (_brier, _log_loss, _auc):
+        batched = _rows_metric(metric)(probabilities, truth, rows)
+        for row, value in zip(rows, batched, strict=True):
+            plain = metric(probabilities[row], truth[row])
+            if plain is None:
+                assert np.isnan(value)
+            else:
+                assert value == pytest.approx(plain, abs=1e-12)
