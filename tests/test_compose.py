@@ -15,7 +15,7 @@ import sys
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -140,31 +140,42 @@ def test_every_service_command_comes_up(tmp_path: Path) -> None:
             check=False,
         )
         assert done.returncode == 0, done.stderr.decode()
-        for name in ("api", "worker-debates", "worker-scoring", "beat", "flower"):
-            _check_comes_up(name, env_for[name], tmp_path)
+        names = ("api", "worker-debates", "worker-scoring", "beat", "flower")
+        with ExitStack() as stack:
+            # Started together, as compose starts them, then each waited for in turn.
+            ports = {name: free_port() for name in names}
+            processes = {
+                name: stack.enter_context(
+                    _service(
+                        _argv(SERVICES[name]["command"], {"port": ports[name]}),
+                        env_for[name],
+                        tmp_path / f"{name}.log",
+                    )
+                )
+                for name in names
+            }
+            for name in names:
+                _check_comes_up(
+                    name, processes[name], ports[name], env_for[name], tmp_path / f"{name}.log"
+                )
 
 
-def _check_comes_up(name: str, env: dict[str, str], tmp_path: Path) -> None:
-    port = free_port()
-    argv = _argv(SERVICES[name]["command"], {"port": port})
-    log = tmp_path / f"{name}.log"
-    with _service(argv, env, log) as process:
+def _check_comes_up(
+    name: str, process: subprocess.Popen[bytes], port: int, env: dict[str, str], log: Path
+) -> None:
+    def alive_and(condition: bool) -> bool:
+        assert process.poll() is None, f"{name} exited:\n{log.read_text(errors='replace')}"
+        return condition
 
-        def alive_and(condition: bool) -> bool:
-            assert process.poll() is None, f"{name} exited:\n{log.read_text(errors='replace')}"
-            return condition
-
-        if name in ("api",):
-            wait_for(lambda: alive_and(_http_ok(f"http://127.0.0.1:{port}/healthz")), 60, name)
-        elif name == "flower":
-            wait_for(lambda: alive_and(_http_ok(f"http://127.0.0.1:{port}/healthcheck")), 60, name)
-        elif name.startswith("worker"):
-            wait_for(lambda: alive_and("ready." in log.read_text(errors="replace")), 90, name)
-            _run_healthcheck(name, env)
-        elif name == "beat":
-            wait_for(
-                lambda: alive_and("beat: Starting" in log.read_text(errors="replace")), 60, name
-            )
+    if name in ("api",):
+        wait_for(lambda: alive_and(_http_ok(f"http://127.0.0.1:{port}/healthz")), 60, name)
+    elif name == "flower":
+        wait_for(lambda: alive_and(_http_ok(f"http://127.0.0.1:{port}/healthcheck")), 60, name)
+    elif name.startswith("worker"):
+        wait_for(lambda: alive_and("ready." in log.read_text(errors="replace")), 90, name)
+        _run_healthcheck(name, env)
+    elif name == "beat":
+        wait_for(lambda: alive_and("beat: Starting" in log.read_text(errors="replace")), 60, name)
 
 
 def _run_healthcheck(name: str, env: dict[str, str]) -> None:
