@@ -9,7 +9,7 @@ import pytest
 
 from common.settings import get_settings
 from storage.db import Database
-from tests.servers import fresh_postgres_database
+from tests.databases import migrated_postgres_url, migrated_sqlite
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -29,24 +29,15 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     get_settings.cache_clear()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """One fresh PostgreSQL database for the whole session (tests empty it themselves)."""
-    with fresh_postgres_database() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database migrated to head, on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        database.upgrade()
+        database = migrated_sqlite(tmp_path / "test.db")
         yield database
         database.dispose()
         return
-    with fresh_postgres_database() as url:
+    with migrated_postgres_url() as url:
         database = Database(url)
-        database.upgrade()
         yield database
         database.dispose()

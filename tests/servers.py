@@ -54,14 +54,18 @@ def require_rabbitmq() -> None:
 
 
 @contextmanager
-def fresh_postgres_database() -> Iterator[str]:
-    """Create a uniquely named PostgreSQL database for one test run and drop it afterwards."""
+def fresh_postgres_database(*, template: str | None = None) -> Iterator[str]:
+    """Create a uniquely named PostgreSQL database for one test run and drop it afterwards.
+
+    With ``template`` it starts as a copy of that database (which must have no connection open).
+    """
     require_postgres()
     name = f"hyposcore_t_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
         url = make_url(POSTGRES_ADMIN_URL).set(database=name)
         yield url.render_as_string(hide_password=False)
     finally:

@@ -14,13 +14,13 @@ from common.settings import Settings
 from storage.db import Database
 from storage.queries.tokens import create_token
 from tests.api.seed import Seeded, seed
+from tests.databases import migrated_sqlite
 
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     """SQLite only, for tests of rendering whose queries the dialect-wide tests already cover."""
-    database = Database(f"sqlite:///{tmp_path / 'api.db'}")
-    database.upgrade()
+    database = migrated_sqlite(tmp_path / "api.db")
     yield database
     database.dispose()
 

@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.queries.workers import record_beat
 from tests.api.seed import HYPOTHESIS, Seeded, seed
 from tests.conftest import REPO_ROOT
+from tests.databases import migrated_sqlite
 from tests.servers import free_port, in_ci
 from tests.workers.backtest_items import seed_report
 
@@ -53,8 +54,7 @@ def _require_chromium() -> None:
 
 @pytest.fixture
 def seeded_db(tmp_path: Path) -> Iterator[tuple[Database, Seeded]]:
-    database = Database(f"sqlite:///{tmp_path / 'browser.db'}")
-    database.upgrade()
+    database = migrated_sqlite(tmp_path / "browser.db")
     seeded = seed(database)
     with database.transaction() as session:
         record_beat(

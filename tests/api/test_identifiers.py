@@ -26,6 +26,7 @@ from storage.db import Database
 from storage.importing import import_document, parse_document
 from storage.models import Gene, Hypothesis
 from tests.api.svg import parse_svg, svg_texts
+from tests.databases import migrated_sqlite
 from tests.wiki.pages import page_text
 from tests.wiki.publishing import add_snapshot
 from wiki.importer import import_pages
@@ -176,8 +177,7 @@ def _local(link: str) -> str | None:
 def test_random_valid_symbols_survive_import_publish_and_every_view(symbols: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        db = Database(f"sqlite:///{root / 'prop.db'}")
-        db.upgrade()
+        db = migrated_sqlite(root / "prop.db")
         try:
             _import_publish_and_browse(db, root, symbols)
         finally:

@@ -21,6 +21,7 @@ from scoring.weights import Weights
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.backtests import resolved_hypotheses
+from tests.databases import migrated_sqlite
 from tests.workers.backtest_items import OPTIONS, forecasted_items
 from workers.backtest import BacktestError, run_local
 from workers.backtest_report import build_report
@@ -38,9 +39,7 @@ def bundled(sqlite_db: Database) -> Database:
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'bt.db'}")
-    database.upgrade()
-    return database
+    return migrated_sqlite(tmp_path / "bt.db")
 
 
 class Recording:

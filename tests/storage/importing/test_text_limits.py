@@ -12,14 +12,13 @@ from storage.db import Database
 from storage.errors import InvalidInputError
 from storage.importing import import_hypotheses
 from storage.models import Hypothesis
+from tests.databases import migrated_sqlite
 from tests.storage.importing.helpers import base_document, dump_database, write_json
 
 
 @pytest.fixture
 def sqlite(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'limits.db'}")
-    database.upgrade()
-    return database
+    return migrated_sqlite(tmp_path / "limits.db")
 
 
 def _refusal(db: Database, folder: Path, doc: dict[str, Any]) -> list[tuple[str | None, str]]:
