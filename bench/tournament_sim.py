@@ -1,7 +1,8 @@
 """Judge calls (one per match) each pairing needs to rank 64 hypotheses, or to find the 8 best.
 
 64 hypotheses get planted log-strengths drawn from a normal distribution, scaled so that the
-simulated judge names the truly stronger of a pair 75% of the time on average over all pairs.
+simulated judge names the truly stronger of a pair 75% of the time on average over all pairs
+(``--accuracy``).
 The judge sees one pair in one order and picks the first-shown with probability
 sigmoid(theta_first - theta_second + POSITION_BIAS): it leans towards whatever it reads first.
 
@@ -13,13 +14,20 @@ Only the pairing differs:
 - active: ``scoring.pairing.choose_pairs`` from the current posterior (rank mode);
 - active top-k: the same in top-k mode (k = 8).
 
+Each seed also prints its information bound: one judged game's Fisher information about the
+gap of a uniformly random pair, over that of a tied pair, the most a game can carry. If calls
+to tau >= 0.9 scale with the information they must gather, no pairing rule needs fewer than
+about this share of random pairing's calls (a bound on the per-call gain, before any saving
+from spending calls on some hypotheses more than others).
+
 The fit is refreshed after every batch of ``--batch`` matches. For each seed we count the calls
 until Kendall's tau between fitted and planted strengths reaches 0.9, and until the fitted top 8
 hold at least 90% of the true top 8 (that is, all 8). "held" counts from the check where the
 goal starts to hold at every check up to 1.25 times as many calls; "first" from the first check
-where it holds at all, which a noisy fit can pass by luck. Medians over seeds.
+where it holds at all, which a noisy fit can pass by luck. Medians over seeds; the top-8 medians
+are also given apart for seeds whose planted 8th and 9th are nearly tied (the "line gap").
 
-    .venv/bin/python -m bench.tournament_sim --seeds 15
+    .venv/bin/python -m bench.tournament_sim --seeds 45 [--goal tau|top8] [--accuracy 0.75]
 """
 
 from __future__ import annotations
@@ -43,6 +51,11 @@ POSITION_BIAS = 0.4
 TARGET_TAU = 0.9
 TOP_K = 8
 TARGET_PRECISION = 0.9
+CLOSE_LINE = 0.05  # planted log-strength gap at the top-k line below which seeds are split out
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
 
 
 @dataclass
@@ -61,16 +74,34 @@ class World:
 
 def mean_accuracy(theta: np.ndarray) -> float:
     gaps = np.abs(theta[:, None] - theta[None, :])[np.triu_indices(len(theta), k=1)]
-    return float(np.mean(1.0 / (1.0 + np.exp(-gaps))))
+    return float(np.mean(_sigmoid(gaps)))
 
 
-def planted_world(seed: int) -> World:
+def information_bound(theta: np.ndarray) -> float:
+    """A random pair's mean Fisher information p(1 - p) per game, shown in a random order,
+    over a tied pair's (the judge's position bias included)."""
+    gaps = (theta[:, None] - theta[None, :])[np.triu_indices(len(theta), k=1)]
+
+    def information(gap: np.ndarray) -> np.ndarray:
+        ahead, behind = _sigmoid(gap + POSITION_BIAS), _sigmoid(gap - POSITION_BIAS)
+        return 0.5 * (ahead * (1.0 - ahead) + behind * (1.0 - behind))
+
+    return float(np.mean(information(gaps)) / information(np.zeros(1))[0])
+
+
+def line_gap(theta: np.ndarray) -> float:
+    """The planted gap between the k-th and the (k+1)-th: what the top-k goal must resolve."""
+    ordered = np.sort(theta)[::-1]
+    return float(ordered[TOP_K - 1] - ordered[TOP_K])
+
+
+def planted_world(seed: int, accuracy: float = TARGET_ACCURACY) -> World:
     rng = np.random.default_rng(seed)
     raw = rng.normal(0.0, 1.0, N_HYPOTHESES)
     low, high = 0.0, 10.0
-    for _ in range(60):  # bisection on the scale that makes the judge 75% right on average
+    for _ in range(60):  # bisection on the scale that makes the judge this right on average
         mid = (low + high) / 2
-        low, high = (mid, high) if mean_accuracy(raw * mid) < TARGET_ACCURACY else (low, mid)
+        low, high = (mid, high) if mean_accuracy(raw * mid) < accuracy else (low, mid)
     ids = [f"h-{i:02d}" for i in range(N_HYPOTHESES)]
     return World(ids=ids, theta=raw * (low + high) / 2, rng=np.random.default_rng(seed + 1))
 
@@ -174,41 +205,88 @@ def _cell(reached: Reached) -> str:
     return f"{reached.held!s} ({reached.first!s})"
 
 
+def _columns(goal: str) -> dict[str, tuple[str, Goal]]:
+    columns: dict[str, tuple[str, Goal]] = {}
+    if goal in ("both", "tau"):
+        columns["tau: random"] = ("random", tau_reached)
+        columns["tau: active"] = ("active", tau_reached)
+    if goal in ("both", "top8"):
+        columns["top8: random"] = ("random", top_k_found)
+        columns["top8: active top-k"] = ("top-k", top_k_found)
+    return columns
+
+
+def _print_ratios(held: dict[str, float], first: dict[str, float]) -> None:
+    for label, medians in (("held", held), ("first", first)):
+        ratios = []
+        if "tau: random" in medians:
+            ratios.append(
+                f"calls to tau >= {TARGET_TAU}, active / random = "
+                f"{medians['tau: active'] / medians['tau: random']:.3f}"
+            )
+        if "top8: random" in medians:
+            ratios.append(
+                f"to top-{TOP_K} precision >= {TARGET_PRECISION}, top-k / random = "
+                f"{medians['top8: active top-k'] / medians['top8: random']:.3f}"
+            )
+        print(f"{label}: " + "; ".join(ratios) + " (targets: tau <= 0.5, top-k <= 0.3)")
+
+
+def _print_top_k_by_line_gap(results: dict[str, list[Reached]], gaps: list[float]) -> None:
+    """Top-k medians apart for seeds whose k-th and (k+1)-th are nearly tied: no design can
+    order a pair that close within the run, so those seeds finish by luck or not at all."""
+    for label, close in ((f"line gap < {CLOSE_LINE}", True), (f"line gap >= {CLOSE_LINE}", False)):
+        chosen = [i for i, gap in enumerate(gaps) if (gap < CLOSE_LINE) == close]
+        if not chosen:
+            continue
+        random = _median([results["top8: random"][i].held for i in chosen])
+        active = _median([results["top8: active top-k"][i].held for i in chosen])
+        print(
+            f"top-{TOP_K}, {label} ({len(chosen)} seeds): held medians random {random:g}, "
+            f"top-k {active:g}, top-k / random = {active / random:.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seeds", type=int, default=15)
     parser.add_argument("--batch", type=int, default=8, help="matches between refits")
     parser.add_argument("--max-calls", type=int, default=40_000)
+    parser.add_argument(
+        "--accuracy",
+        type=float,
+        default=TARGET_ACCURACY,
+        help="how often the judge names the stronger of a random pair (default %(default)s)",
+    )
+    parser.add_argument("--goal", choices=("both", "tau", "top8"), default="both")
     args = parser.parse_args()
     began = time.perf_counter()
-    columns = {
-        "tau: random": ("random", tau_reached),
-        "tau: active": ("active", tau_reached),
-        "top8: random": ("random", top_k_found),
-        "top8: active top-k": ("top-k", top_k_found),
-    }
+    columns = _columns(args.goal)
     results: dict[str, list[Reached]] = {name: [] for name in columns}
+    bounds: list[float] = []
+    gaps: list[float] = []
     print("held (first) calls; seed  " + "  ".join(f"{name:>22}" for name in columns))
     for seed in range(args.seeds):
+        world = planted_world(seed, args.accuracy)
+        bounds.append(information_bound(world.theta))
+        gaps.append(line_gap(world.theta))
         row = []
         for name, (mode, goal) in columns.items():
-            reached = run(
-                planted_world(seed), goal, mode=mode, batch=args.batch, max_calls=args.max_calls
-            )
+            world = planted_world(seed, args.accuracy)
+            reached = run(world, goal, mode=mode, batch=args.batch, max_calls=args.max_calls)
             results[name].append(reached)
             row.append(f"{_cell(reached):>22}")
-        print(f"{seed:4d}  " + "  ".join(row), flush=True)
+        print(
+            f"{seed:4d}  " + "  ".join(row) + f"  bound {bounds[-1]:.3f}  line gap {gaps[-1]:.3f}",
+            flush=True,
+        )
     held = {name: _median([r.held for r in rs]) for name, rs in results.items()}
     first = {name: _median([r.first for r in rs]) for name, rs in results.items()}
     print("median " + "  ".join(f"{held[n]:>13g} ({first[n]:g})" for n in columns))
-    for label, medians in (("held", held), ("first", first)):
-        tau_ratio = medians["tau: active"] / medians["tau: random"]
-        top_ratio = medians["top8: active top-k"] / medians["top8: random"]
-        print(
-            f"{label}: calls to tau >= {TARGET_TAU}, active / random = {tau_ratio:.3f} "
-            f"(target <= 0.5); to top-{TOP_K} precision >= {TARGET_PRECISION}, "
-            f"top-k / random = {top_ratio:.3f} (target <= 0.3)"
-        )
+    print(f"information bound (random pair / tied pair), median: {statistics.median(bounds):.3f}")
+    _print_ratios(held, first)
+    if "top8: random" in results:
+        _print_top_k_by_line_gap(results, gaps)
     print(f"{time.perf_counter() - began:.0f} s")
 
 
