@@ -35,12 +35,7 @@ from debates.backends.llm_common import (
     prompt_parts,
     with_batches,
 )
-from debates.backends.llm_errors import (
-    connection_error,
-    error_for_status,
-    timeout_error,
-    unreadable_body,
-)
+from debates.backends.llm_errors import sdk_error, unreadable_body
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
@@ -162,19 +157,9 @@ class AnthropicBackend(RepairingChat):
         )
 
     def _translate(self, exc: Exception) -> BackendError:
-        sdk = self._sdk
-        if isinstance(exc, sdk.APITimeoutError):
-            return timeout_error(self.endpoint, self.timeout)
-        if isinstance(exc, sdk.APIConnectionError):
-            return connection_error(self.endpoint, str(exc.__cause__ or exc))
-        if isinstance(exc, sdk.APIStatusError):
-            return error_for_status(
-                exc.status_code,
-                _error_detail(exc),
-                provider=self.endpoint,
-                headers=dict(exc.response.headers),
-            )
-        return FatalError(f"{self.endpoint}: {type(exc).__name__}: {exc}")
+        return sdk_error(
+            exc, self._sdk, provider=self.endpoint, timeout=self.timeout, detail=_error_detail
+        )
 
     def _read(self, message: Any) -> RawReply:
         """A Messages API message's JSON, live or from a batch's results."""

@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC
+from typing import Any
 
 from debates.backends.base import BackendError, FatalError, RateLimitedError, RetryableError
 
@@ -84,6 +85,25 @@ def error_for_status(
     if status == 404:
         return FatalError(f"{message} (check the base URL and the model name)")
     return FatalError(message)
+
+
+def sdk_error(
+    exc: Exception, sdk: Any, *, provider: str, timeout: float, detail: Callable[[Any], str]
+) -> BackendError:
+    """An exception of the ``openai`` or ``anthropic`` SDK as the backend error workers know.
+
+    Both SDKs are generated from one template and share their error classes' names and
+    fields; ``detail`` reads the provider's own error body.
+    """
+    if isinstance(exc, sdk.APITimeoutError):
+        return timeout_error(provider, timeout)
+    if isinstance(exc, sdk.APIConnectionError):
+        return connection_error(provider, str(exc.__cause__ or exc))
+    if isinstance(exc, sdk.APIStatusError):
+        return error_for_status(
+            exc.status_code, detail(exc), provider=provider, headers=dict(exc.response.headers)
+        )
+    return FatalError(f"{provider}: {type(exc).__name__}: {exc}")
 
 
 def timeout_error(provider: str, timeout: float) -> RetryableError:
