@@ -24,6 +24,7 @@ from debates.backends.base import (
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.llm_common import (
+    ProviderSettings,
     RawReply,
     RepairingChat,
     count,
@@ -33,7 +34,6 @@ from debates.backends.llm_common import (
     guarded,
     load_sdk,
     prompt_parts,
-    with_batches,
 )
 from debates.backends.llm_errors import sdk_error, unreadable_body
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
@@ -42,7 +42,7 @@ ANTHROPIC_API_URL = "https://api.anthropic.com"
 T = TypeVar("T")
 
 
-class AnthropicSettings(BackendSettings):
+class AnthropicSettings(ProviderSettings):
     """``HYPOSCORE_ANTHROPIC_BASE_URL``, ``_API_KEY``, ``_MODEL`` and ``_TIMEOUT``.
 
     ``HYPOSCORE_LLM_TIMEOUT_SECONDS``, the timeout every model backend shares, still works.
@@ -68,14 +68,6 @@ class AnthropicSettings(BackendSettings):
             "when the endpoint is Anthropic's own."
         ),
     )
-
-    def capabilities(self, declared: Capabilities) -> Capabilities:
-        return with_batches(declared, batches=self.batches, base_url=self.base_url)
-
-    def options(self) -> dict[str, Any]:
-        # ``batches`` says what the backend can do (read through capabilities), not how to
-        # build it.
-        return {name: value for name, value in dict(self).items() if name != "batches"}
 
 
 class AnthropicBackend(RepairingChat):

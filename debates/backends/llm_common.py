@@ -22,6 +22,7 @@ from debates.backends.base import (
     BackendError,
     BackendRequest,
     BackendResult,
+    BackendSettings,
     Capabilities,
     FatalError,
     InvalidOutputError,
@@ -103,12 +104,22 @@ class ChatCall(Protocol):
     ) -> RawReply: ...
 
 
-def with_batches(
-    declared: Capabilities, *, batches: bool | None, base_url: str | None
-) -> Capabilities:
-    """``declared`` with ``provider_batches`` set from the backend's ``batches`` option: when
-    unset, only a provider's own API (no ``base_url``) is assumed to have a batch API."""
-    return replace(declared, provider_batches=base_url is None if batches is None else batches)
+class ProviderSettings(BackendSettings):
+    """A model provider's settings, which may name a batch API's use: ``batches``, when unset,
+    assumes one only at the provider's own API (no ``base_url``). Subclasses redefine both
+    fields with their provider's descriptions."""
+
+    base_url: str | None = None
+    batches: bool | None = None
+
+    def capabilities(self, declared: Capabilities) -> Capabilities:
+        batches = self.base_url is None if self.batches is None else self.batches
+        return replace(declared, provider_batches=batches)
+
+    def options(self) -> dict[str, Any]:
+        # ``batches`` says what the backend can do (read through capabilities), not how to
+        # build it.
+        return {name: value for name, value in dict(self).items() if name != "batches"}
 
 
 def load_sdk(module: str) -> Any:
