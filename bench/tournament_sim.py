@@ -232,6 +232,31 @@ def _print_ratios(held: dict[str, float], first: dict[str, float]) -> None:
         print(f"{label}: " + "; ".join(ratios) + " (targets: tau <= 0.5, top-k <= 0.3)")
 
 
+def held_ratio_interval(
+    design: list[Reached], baseline: list[Reached], *, resamples: int = 2000
+) -> tuple[float, float]:
+    """A 95% bootstrap interval, over seeds (paired), of median held calls design / baseline:
+    how far the ratio of medians could move with another draw of worlds. Seeded."""
+    rng = np.random.default_rng(0)
+    ours = np.array([np.inf if r.held is None else r.held for r in design], dtype=float)
+    theirs = np.array([np.inf if r.held is None else r.held for r in baseline], dtype=float)
+    picks = rng.integers(0, len(ours), size=(resamples, len(ours)))
+    with np.errstate(invalid="ignore"):
+        ratios = np.median(ours[picks], axis=1) / np.median(theirs[picks], axis=1)
+    low, high = np.nanquantile(ratios, [0.025, 0.975])
+    return float(low), float(high)
+
+
+def _print_intervals(results: dict[str, list[Reached]]) -> None:
+    for design, baseline, goal in (
+        ("tau: active", "tau: random", f"tau >= {TARGET_TAU}"),
+        ("top8: active top-k", "top8: random", f"top-{TOP_K}"),
+    ):
+        if design in results:
+            low, high = held_ratio_interval(results[design], results[baseline])
+            print(f"held, {goal}: ratio, 95% bootstrap interval over seeds [{low:.3f}, {high:.3f}]")
+
+
 def _print_top_k_by_line_gap(results: dict[str, list[Reached]], gaps: list[float]) -> None:
     """Top-k medians apart for seeds whose k-th and (k+1)-th are nearly tied: no design can
     order a pair that close within the run, so those seeds finish by luck or not at all."""
@@ -285,6 +310,7 @@ def main() -> None:
     print("median " + "  ".join(f"{held[n]:>13g} ({first[n]:g})" for n in columns))
     print(f"information bound (random pair / tied pair), median: {statistics.median(bounds):.3f}")
     _print_ratios(held, first)
+    _print_intervals(results)
     if "top8: random" in results:
         _print_top_k_by_line_gap(results, gaps)
     print(f"{time.perf_counter() - began:.0f} s")

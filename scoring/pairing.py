@@ -1,9 +1,11 @@
 """Which pairs to judge next: connect the comparison graph, then spend calls where the ranking
 is uncertain (the whole order, or only the top k), and randomise who is shown first.
 
-Every choice reads the Laplace posterior of ``scoring.bt_posterior``. Within a batch each chosen
-pair updates the posterior covariance as if judged (a rank-one Sherman–Morrison step), so one
-batch does not spend all its calls on the same uncertainty. See docs/scoring.md.
+Every choice reads the Laplace posterior of ``scoring.bt_posterior``: rank mode by each pair's
+expected value to the whole order, top-k mode by posterior samples (Thompson sampling) of who
+might hold the top k. Within a batch each chosen pair updates the posterior covariance as if
+judged (a rank-one Sherman–Morrison step), so one batch does not spend all its calls on the same
+uncertainty. See docs/scoring.md.
 """
 
 from __future__ import annotations
@@ -50,13 +52,57 @@ def choose_pairs(
     cov = posterior.cov.copy()
     for i, j in chosen:
         _observe(cov, posterior.mean, i, j)
+    draws = _sampler(posterior.mean) if top_k is not None else None
     while len(chosen) < count:
-        value = _pair_value(posterior.mean, cov, pairs, top_k)
-        best = int(np.argmax(value))
+        best = None
+        if draws is not None and top_k is not None:
+            best = _top_k_pick(posterior.mean, cov, pairs, top_k, draws)
+        if best is None:
+            best = int(np.argmax(_pair_value(posterior.mean, cov, pairs)))
         i, j = int(pairs[best, 0]), int(pairs[best, 1])
         chosen.append((i, j))
         _observe(cov, posterior.mean, i, j)
     return [(posterior.ids[i], posterior.ids[j]) for i, j in chosen]
+
+
+def _sampler(mean: FloatArray) -> np.random.Generator:
+    """Draws seeded by the posterior itself, so the same match log picks the same pairs."""
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(mean.tobytes()).digest()[:8]))
+
+
+def _top_k_pick(
+    mean: FloatArray, cov: FloatArray, pairs: IntArray, top_k: int, draws: np.random.Generator
+) -> int | None:
+    """The index in ``pairs`` of the next top-k game, chosen by one posterior sample (Thompson
+    sampling): where the sample's top k differ from the fitted top k, the most contested of
+    those swaps; where they agree, the closest pair across the sample's line. None when no
+    eligible pair crosses either line."""
+    sample = mean + np.linalg.cholesky(_jittered(cov)) @ draws.standard_normal(len(mean))
+    fitted = _top_set(mean, top_k)
+    sampled = _top_set(sample, top_k)
+    i, j = pairs[:, 0], pairs[:, 1]
+    gap = sample[i] - sample[j]
+    swaps = (sampled[i] & ~fitted[i] & fitted[j] & ~sampled[j]) | (
+        sampled[j] & ~fitted[j] & fitted[i] & ~sampled[i]
+    )
+    if swaps.any():
+        return int(np.argmax(np.where(swaps, np.abs(gap), -np.inf)))
+    across = sampled[i] != sampled[j]
+    if across.any():
+        return int(np.argmax(np.where(across, -np.abs(gap), -np.inf)))
+    return None
+
+
+def _top_set(strengths: FloatArray, top_k: int) -> npt.NDArray[np.bool_]:
+    inside = np.zeros(len(strengths), dtype=bool)
+    inside[np.argsort(-strengths, kind="stable")[:top_k]] = True
+    return inside
+
+
+def _jittered(cov: FloatArray) -> FloatArray:
+    # The rank-one updates keep cov positive definite in exact arithmetic; a little jitter
+    # keeps the Cholesky factor from failing on rounding.
+    return np.asarray(cov + 1e-9 * np.eye(len(cov)), dtype=np.float64)
 
 
 def _bridges(pairs: IntArray, component: IntArray, count: int) -> list[tuple[int, int]]:
@@ -99,16 +145,13 @@ def _observe(cov: FloatArray, mean: FloatArray, i: int, j: int) -> None:
     cov -= np.outer(column, column) * (weight / (1.0 + weight * variance))
 
 
-def _pair_value(
-    mean: FloatArray, cov: FloatArray, pairs: IntArray, top_k: int | None
-) -> FloatArray:
-    """How much one more game on each pair is worth.
+def _pair_value(mean: FloatArray, cov: FloatArray, pairs: IntArray) -> FloatArray:
+    """How much one more game on each pair is worth to the whole order.
 
     ``gain`` is the share of the variance of the pair's difference that one game removes
-    (largest for close, uncertain pairs). Rank mode weighs it by how many other hypotheses each
-    side may be mis-ordered against (the sum of its mis-order probabilities), so calls go to
-    hypotheses whose place is unsettled. Top-k mode weighs it by each side's chance of being
-    on the wrong side of the top-k line.
+    (largest for close, uncertain pairs), weighed by how many other hypotheses each side may
+    be mis-ordered against (the sum of its mis-order probabilities), so calls go to
+    hypotheses whose place is unsettled.
     """
     i, j = pairs[:, 0], pairs[:, 1]
     spread = np.diag(cov)
@@ -117,30 +160,10 @@ def _pair_value(
     p = 1.0 / (1.0 + np.exp(-gap[i, j]))
     information = variance[i, j] * p * (1.0 - p)
     gain = information / (1.0 + information)
-    if top_k is None:
-        misorder = _normal_cdf(-np.abs(gap) / np.sqrt(variance))
-        np.fill_diagonal(misorder, 0.0)
-        unsettled = misorder.sum(axis=1)
-        return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
-    # No mis-order factor here: it kept calls on one near-tied pair at the line while a
-    # hypothesis misplaced far from it waited (BENCHMARKS.md, top-k).
-    doubt = _boundary_doubt(mean, gap, variance, top_k)
-    return np.asarray(gain * (doubt[i] + doubt[j]), dtype=np.float64)
-
-
-def _boundary_doubt(
-    mean: FloatArray, gap: FloatArray, variance: FloatArray, top_k: int
-) -> FloatArray:
-    """Each entrant's chance of being on the wrong side of the top-k line: against the k+1-th
-    for those now inside, against the k-th for those now outside (contrast, not marginal,
-    uncertainty: the common level of all strengths does not matter)."""
-    order = np.argsort(-mean, kind="stable")
-    inside = np.zeros(len(mean), dtype=bool)
-    inside[order[:top_k]] = True
-    rival = np.where(inside, order[top_k], order[top_k - 1])
-    entrants = np.arange(len(mean))
-    z = np.abs(gap[entrants, rival]) / np.sqrt(variance[entrants, rival])
-    return _normal_cdf(-z)
+    misorder = _normal_cdf(-np.abs(gap) / np.sqrt(variance))
+    np.fill_diagonal(misorder, 0.0)
+    unsettled = misorder.sum(axis=1)
+    return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
 
 
 def _normal_cdf(x: FloatArray) -> FloatArray:

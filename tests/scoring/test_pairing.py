@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -40,12 +41,38 @@ def test_top_k_mode_spends_calls_at_the_boundary() -> None:
     # top 2 wanted: h0 is surely in, h5 surely out; the boundary is h1 / h2
     post = _posterior([3.0, 0.8, 0.5, 0.0, -0.01, -3.0], [0.3] * 6)
     every = list(itertools.combinations(post.ids, 2))
-    top = choose_pairs(post, every, 1, component=[1] * 6, top_k=2)
+    top = choose_pairs(post, every, 24, component=[1] * 6, top_k=2)
     ranked = choose_pairs(post, every, 1, component=[1] * 6)
-    assert top == [("h1", "h2")]
-    assert ranked != top  # the whole order cares more about the close h3 / h4
+    counts = Counter(top)
+    assert counts.most_common(1)[0][0] == ("h1", "h2")
+    # every game is one that could move a hypothesis across the line; none is settled
+    assert all({"h1", "h2"} & set(pair) for pair in top)
+    assert not {pair for pair in top if {"h0", "h5"} & set(pair)}
+    assert ranked != [("h1", "h2")]  # the whole order cares more about the close h3 / h4
     with pytest.raises(ValueError, match="top_k"):
         choose_pairs(post, every, 1, component=[1] * 6, top_k=6)
+
+
+def test_top_k_mode_plays_challengers_against_the_holder_of_the_last_place() -> None:
+    # h1 holds second place; h2 is close behind and h3, barely measured, may be far better
+    # than fitted. Both are played against h1, never against each other: a game between two
+    # hypotheses outside the line cannot show that either belongs inside it.
+    post = _posterior([3.0, 1.0, 0.9, 0.6, -3.0], [0.05, 0.05, 0.05, 1.0, 0.05])
+    every = list(itertools.combinations(post.ids, 2))
+    top = choose_pairs(post, every, 16, component=[1] * 5, top_k=2)
+    assert all("h1" in pair for pair in top)
+    assert {("h1", "h2"), ("h1", "h3")} <= set(top)
+
+
+def test_top_k_picks_are_replayable_and_only_eligible() -> None:
+    post = _posterior([1.0, 0.5, 0.4, 0.3, 0.0, -1.0], [0.4] * 6)
+    eligible = [("h0", "h1"), ("h1", "h4"), ("h2", "h5"), ("h3", "h4")]
+    first = choose_pairs(post, eligible, 12, component=[1] * 6, top_k=2)
+    assert first == choose_pairs(post, eligible, 12, component=[1] * 6, top_k=2)
+    assert set(first) <= set(eligible)
+    # no eligible pair crosses any line: the whole-order rule still spends the calls
+    apart = [("h2", "h3"), ("h4", "h5")]
+    assert set(choose_pairs(post, apart, 3, component=[1] * 6, top_k=2)) <= set(apart)
 
 
 def test_a_batch_spreads_over_pairs_instead_of_repeating_one() -> None:
