@@ -11,7 +11,7 @@ uncertainty. See docs/scoring.md.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -52,11 +52,9 @@ def choose_pairs(
     cov = posterior.cov.copy()
     for i, j in chosen:
         _observe(cov, posterior.mean, i, j)
-    draws = _sampler(posterior.mean) if top_k is not None else None
+    pick_top_k = None if top_k is None else _top_k_picker(posterior.mean, cov, top_k)
     while len(chosen) < count:
-        best = None
-        if draws is not None and top_k is not None:
-            best = _top_k_pick(posterior.mean, cov, pairs, top_k, draws)
+        best = pick_top_k(pairs) if pick_top_k is not None else None
         if best is None:
             best = int(np.argmax(_pair_value(posterior.mean, cov, pairs)))
         i, j = int(pairs[best, 0]), int(pairs[best, 1])
@@ -65,44 +63,45 @@ def choose_pairs(
     return [(posterior.ids[i], posterior.ids[j]) for i, j in chosen]
 
 
-def _sampler(mean: FloatArray) -> np.random.Generator:
-    """Draws seeded by the posterior itself, so the same match log picks the same pairs."""
-    return np.random.default_rng(int.from_bytes(hashlib.sha256(mean.tobytes()).digest()[:8]))
+def _top_k_picker(
+    mean: FloatArray, cov: FloatArray, top_k: int
+) -> Callable[[IntArray], int | None]:
+    """Picks top-k games by posterior samples (Thompson sampling), one sample a game.
 
-
-def _top_k_pick(
-    mean: FloatArray, cov: FloatArray, pairs: IntArray, top_k: int, draws: np.random.Generator
-) -> int | None:
-    """The index in ``pairs`` of the next top-k game, chosen by one posterior sample (Thompson
-    sampling): where the sample's top k differ from the fitted top k, the most contested of
-    those swaps; where they agree, the closest pair across the sample's line. None when no
-    eligible pair crosses either line."""
-    sample = mean + np.linalg.cholesky(_jittered(cov)) @ draws.standard_normal(len(mean))
+    Each pick returns the index in ``pairs`` of the game to play: where the sample's top k
+    differ from the fitted top k, the most contested of those swaps; where they agree, the
+    closest pair across the sample's line; None when no pair given crosses either line. The
+    samples are seeded by the posterior itself, so the same match log picks the same pairs, and
+    drawn from the covariance as the batch began (the draws' own spread spreads the batch).
+    """
+    draws = np.random.default_rng(int.from_bytes(hashlib.sha256(mean.tobytes()).digest()[:8]))
+    # The rank-one updates keep cov positive definite in exact arithmetic; a little jitter
+    # keeps the Cholesky factor from failing on rounding.
+    factor = np.linalg.cholesky(cov + 1e-9 * np.eye(len(cov)))
     fitted = _top_set(mean, top_k)
-    sampled = _top_set(sample, top_k)
-    i, j = pairs[:, 0], pairs[:, 1]
-    gap = sample[i] - sample[j]
-    swaps = (sampled[i] & ~fitted[i] & fitted[j] & ~sampled[j]) | (
-        sampled[j] & ~fitted[j] & fitted[i] & ~sampled[i]
-    )
-    if swaps.any():
-        return int(np.argmax(np.where(swaps, np.abs(gap), -np.inf)))
-    across = sampled[i] != sampled[j]
-    if across.any():
-        return int(np.argmax(np.where(across, -np.abs(gap), -np.inf)))
-    return None
+
+    def pick(pairs: IntArray) -> int | None:
+        sample = mean + factor @ draws.standard_normal(len(mean))
+        sampled = _top_set(sample, top_k)
+        i, j = pairs[:, 0], pairs[:, 1]
+        gap = np.abs(sample[i] - sample[j])
+        swaps = (sampled[i] & ~fitted[i] & fitted[j] & ~sampled[j]) | (
+            sampled[j] & ~fitted[j] & fitted[i] & ~sampled[i]
+        )
+        if swaps.any():
+            return int(np.argmax(np.where(swaps, gap, -np.inf)))
+        across = sampled[i] != sampled[j]
+        if across.any():
+            return int(np.argmax(np.where(across, -gap, -np.inf)))
+        return None
+
+    return pick
 
 
 def _top_set(strengths: FloatArray, top_k: int) -> npt.NDArray[np.bool_]:
     inside = np.zeros(len(strengths), dtype=bool)
     inside[np.argsort(-strengths, kind="stable")[:top_k]] = True
     return inside
-
-
-def _jittered(cov: FloatArray) -> FloatArray:
-    # The rank-one updates keep cov positive definite in exact arithmetic; a little jitter
-    # keeps the Cholesky factor from failing on rounding.
-    return np.asarray(cov + 1e-9 * np.eye(len(cov)), dtype=np.float64)
 
 
 def _bridges(pairs: IntArray, component: IntArray, count: int) -> list[tuple[int, int]]:
