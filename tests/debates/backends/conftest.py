@@ -17,8 +17,10 @@ from tests.fakes.anthropic_server import FakeAnthropicServer, text_of
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.scripted_server import RecordedRequest, ScriptedReply, ScriptedServer
 
-# Short enough to keep the suite fast, long enough for a loaded 2-core machine to answer.
-TIMEOUT = 0.5
+# A loopback answer takes milliseconds, but a loaded 2-core machine (a garbage collection late in
+# the suite, a worker process starting) can stall one for longer than half a second, and then a
+# test of some other fault would meet a timeout instead. Tests of timeouts set their own.
+TIMEOUT = 5.0
 
 
 @dataclass

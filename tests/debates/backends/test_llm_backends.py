@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -119,7 +120,12 @@ def test_client_errors_are_fatal_and_name_the_status(harness: Harness, status: i
 def test_a_reply_slower_than_the_timeout_is_retryable(harness: Harness) -> None:
     harness.server.script(ScriptedReply(delay=2.0))
     with pytest.raises(RetryableError, match=r"did not answer within 0\.5 s"):
-        harness.backend.complete(turn_request())
+        harness.make_backend(timeout=0.5).complete(turn_request())
+    # The server records a request as it reads it; on a stalled machine that can come after the
+    # client has given up, so wait for it before counting.
+    deadline = time.monotonic() + 5.0
+    while not harness.server.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert len(harness.server.requests) == 1
 
 

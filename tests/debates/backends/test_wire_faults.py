@@ -28,6 +28,7 @@ def test_a_broken_reply_is_a_retryable_error_naming_the_endpoint(
         harness.backend.complete(turn_request())
 
     assert harness.server.url.removeprefix("http://") in str(caught.value)
+    assert "did not answer within" not in str(caught.value)  # the fault, not a timeout
     assert len(harness.server.requests) == 1
 
 
