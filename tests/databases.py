@@ -10,6 +10,7 @@ them (tests/storage/test_migrations.py).
 from __future__ import annotations
 
 import atexit
+import functools
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -21,20 +22,15 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from tests.servers import fresh_postgres_database
 
-_sqlite_template: Path | None = None
-_postgres_template: str | None = None
 
-
+@functools.cache
 def _migrated_sqlite_template() -> Path:
-    global _sqlite_template
-    if _sqlite_template is None:
-        folder = Path(tempfile.mkdtemp(prefix="hyposcore-template-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        database = Database(f"sqlite:///{folder / 'template.db'}")
-        database.upgrade()
-        database.dispose()  # the last connection closing folds the WAL into the file
-        _sqlite_template = folder / "template.db"
-    return _sqlite_template
+    folder = Path(tempfile.mkdtemp(prefix="hyposcore-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    database = Database(f"sqlite:///{folder / 'template.db'}")
+    database.upgrade()
+    database.dispose()  # the last connection closing folds the WAL into the file
+    return folder / "template.db"
 
 
 def migrated_sqlite(path: Path) -> Database:
@@ -43,19 +39,18 @@ def migrated_sqlite(path: Path) -> Database:
     return Database(f"sqlite:///{path}")
 
 
+@functools.cache
 def _migrated_postgres_template() -> str:
-    global _postgres_template
-    if _postgres_template is None:
-        # Entered and never left until the process exits, which drops the template.
-        stack = ExitStack()
-        atexit.register(stack.close)
-        url = stack.enter_context(fresh_postgres_database())
-        database = Database(url)
-        database.upgrade()
-        database.dispose()  # a template may have no open connection while it is copied
-        _postgres_template = make_url(url).database
-    assert _postgres_template is not None
-    return _postgres_template
+    # Entered and never left until the process exits, which drops the template.
+    stack = ExitStack()
+    atexit.register(stack.close)
+    url = stack.enter_context(fresh_postgres_database())
+    database = Database(url)
+    database.upgrade()
+    database.dispose()  # a template may have no open connection while it is copied
+    name = make_url(url).database
+    assert name is not None
+    return name
 
 
 @contextmanager

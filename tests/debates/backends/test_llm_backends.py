@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -36,6 +35,7 @@ from tests.debates.backends.conftest import Harness, mtor_case, turn_request
 from tests.fakes.replies import VALID_JUDGE_JSON, VALID_TURN, VALID_TURN_JSON
 from tests.fakes.scripted_server import ScriptedReply
 from tests.servers import free_port
+from tests.workers.harness import wait_for
 
 
 def _turn(**changes: object) -> str:
@@ -123,9 +123,7 @@ def test_a_reply_slower_than_the_timeout_is_retryable(harness: Harness) -> None:
         harness.make_backend(timeout=0.5).complete(turn_request())
     # The server records a request as it reads it; on a stalled machine that can come after the
     # client has given up, so wait for it before counting.
-    deadline = time.monotonic() + 5.0
-    while not harness.server.requests and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: bool(harness.server.requests), 5, "the request to be recorded", interval=0.01)
     assert len(harness.server.requests) == 1
 
 
