@@ -144,20 +144,19 @@ def test_every_service_command_comes_up(tmp_path: Path) -> None:
         with ExitStack() as stack:
             # Started together, as compose starts them, then each waited for in turn.
             ports = {name: free_port() for name in names}
+            logs = {name: tmp_path / f"{name}.log" for name in names}
             processes = {
                 name: stack.enter_context(
                     _service(
                         _argv(SERVICES[name]["command"], {"port": ports[name]}),
                         env_for[name],
-                        tmp_path / f"{name}.log",
+                        logs[name],
                     )
                 )
                 for name in names
             }
             for name in names:
-                _check_comes_up(
-                    name, processes[name], ports[name], env_for[name], tmp_path / f"{name}.log"
-                )
+                _check_comes_up(name, processes[name], ports[name], env_for[name], logs[name])
 
 
 def _check_comes_up(
