@@ -1,8 +1,9 @@
-"""The ``anthropic`` backend: the Anthropic Messages API through the official SDK.
+"""The ``anthropic`` backend: the Anthropic Messages API.
 
 The Messages API has no JSON mode, so the system prompt carries the schema (``llm_common``
 adds it when the templates did not) and the reply's first text block is parsed, tolerating a
-```json fence. The SDK is an optional extra, imported when a backend is created.
+```json fence. A live turn is one POST (``json_post``); Message Batches go through the
+official SDK, an optional extra imported when a backend is created.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from debates.backends.base import (
     Message,
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
+from debates.backends.json_post import JsonPost, sdk_headers
 from debates.backends.llm_common import (
     ProviderSettings,
     RawReply,
@@ -86,6 +88,7 @@ class AnthropicBackend(RepairingChat):
         *,
         client: Any,
         sdk: Any,
+        post: JsonPost,
         model: str,
         timeout: float,
         prices: dict[str, ModelPrice],
@@ -94,6 +97,7 @@ class AnthropicBackend(RepairingChat):
     ) -> None:
         self._client = client
         self._sdk = sdk
+        self._post = post
         self.model = model
         self.timeout = timeout
         self.prices = prices
@@ -104,10 +108,7 @@ class AnthropicBackend(RepairingChat):
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
     ) -> RawReply:
         params = self.message_params(system, conversation)
-        # As the openai backend does: the client's ``post`` without the typed layers.
-        return self._read(
-            self._guarded(lambda: self._client.post("/v1/messages", body=params, cast_to=object))
-        )
+        return self._read(self._guarded(lambda: self._post("/v1/messages", params)))
 
     def message_params(self, system: str, conversation: Sequence[Message]) -> dict[str, Any]:
         """The Messages request, the same for a live call and a batch request.
@@ -221,12 +222,14 @@ def _as_blocks(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _error_detail(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict):
-        error = body.get("error")
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return f"{error.get('type', 'error')}: {error['message']}"
-    return str(getattr(exc, "message", exc))
+    return _error_body_detail(getattr(exc, "body", None)) or str(getattr(exc, "message", exc))
+
+
+def _error_body_detail(body: Any) -> str | None:
+    """The type and message of an error reply, ``{"type": "error", "error": {...}}``."""
+    error = fields(fields(body).get("error"))
+    message = error.get("message")
+    return f"{error.get('type', 'error')}: {message}" if isinstance(message, str) else None
 
 
 def create_anthropic_backend(
@@ -257,12 +260,21 @@ def create_anthropic_backend(
         client = sdk.Anthropic(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
     except (ValueError, sdk.AnthropicError) as exc:
         raise FatalError(f"anthropic backend: {exc}") from exc
+    endpoint = f"Anthropic endpoint {display_url(base_url)}"
+    post = JsonPost(
+        base_url,
+        headers=sdk_headers(client),
+        timeout=timeout,
+        provider=endpoint,
+        error_detail=_error_body_detail,
+    )
     return AnthropicBackend(
         client=client,
         sdk=sdk,
+        post=post,
         model=model,
         timeout=timeout,
         prices=prices_table,
-        endpoint=f"Anthropic endpoint {display_url(base_url)}",
+        endpoint=endpoint,
         max_tokens=max_tokens,
     )

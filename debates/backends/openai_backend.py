@@ -1,8 +1,9 @@
-"""The ``openai`` backend: any OpenAI-compatible chat-completions endpoint through the official SDK.
+"""The ``openai`` backend: any OpenAI-compatible chat-completions endpoint.
 
 OpenAI itself, vLLM, Ollama and the llama.cpp server all speak this format; ``base_url`` picks
-the endpoint. The SDK is an optional extra, imported when a backend is created, never when this
-module is imported: the registry imports it just to list the name.
+the endpoint. A live turn is one POST (``json_post``); the Batch API goes through the official
+SDK, an optional extra imported when a backend is created, never when this module is imported:
+the registry imports it just to list the name.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from debates.backends.base import (
     Message,
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
+from debates.backends.json_post import JsonPost, sdk_headers
 from debates.backends.llm_common import (
     ProviderSettings,
     RawReply,
@@ -84,6 +86,7 @@ class OpenAIBackend(RepairingChat):
         *,
         client: Any,
         sdk: Any,
+        post: JsonPost,
         model: str,
         timeout: float,
         prices: dict[str, ModelPrice],
@@ -94,6 +97,7 @@ class OpenAIBackend(RepairingChat):
     ) -> None:
         self._client = client
         self._sdk = sdk
+        self._post = post
         self.model = model
         self.timeout = timeout
         self.prices = prices
@@ -106,12 +110,7 @@ class OpenAIBackend(RepairingChat):
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
     ) -> RawReply:
         body = self.chat_body(system, conversation, cache_key=cache_key)
-        # The client's own ``post`` keeps its headers, timeout and errors but skips the typed
-        # layers on both sides (walking the params, building response models): that halves
-        # the SDK's CPU per turn, and the reply is read from its JSON below anyway.
-        return self._read(
-            self._guarded(lambda: self._client.post("/chat/completions", body=body, cast_to=object))
-        )
+        return self._read(self._guarded(lambda: self._post("/chat/completions", body)))
 
     def chat_body(
         self, system: str, conversation: Sequence[Message], *, cache_key: str | None = None
@@ -191,10 +190,18 @@ class OpenAIBackend(RepairingChat):
 
 
 def _error_detail(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return str(getattr(exc, "message", exc))
+    # The SDK's exceptions carry the error object itself as their body.
+    return _message_of(getattr(exc, "body", None)) or str(getattr(exc, "message", exc))
+
+
+def _error_body_detail(body: Any) -> str | None:
+    """The message of an error reply, ``{"error": {"message": ...}}``."""
+    return _message_of(fields(body).get("error"))
+
+
+def _message_of(error: Any) -> str | None:
+    message = fields(error).get("message")
+    return message if isinstance(message, str) else None
 
 
 def create_openai_backend(
@@ -225,13 +232,22 @@ def create_openai_backend(
         client = sdk.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
     except (ValueError, sdk.OpenAIError) as exc:
         raise FatalError(f"openai backend: {exc}") from exc
+    endpoint = f"OpenAI-compatible endpoint {display_url(base_url)}"
+    post = JsonPost(
+        base_url,
+        headers=sdk_headers(client),
+        timeout=timeout,
+        provider=endpoint,
+        error_detail=_error_body_detail,
+    )
     return OpenAIBackend(
         client=client,
         sdk=sdk,
+        post=post,
         model=model,
         timeout=timeout,
         prices=prices_table,
-        endpoint=f"OpenAI-compatible endpoint {display_url(base_url)}",
+        endpoint=endpoint,
         json_mode=json_mode,
         temperature=temperature,
         max_tokens=max_tokens,

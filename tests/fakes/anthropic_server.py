@@ -150,6 +150,14 @@ class FakeAnthropicServer(ScriptedServer):
     def base_url(self) -> str:
         return self.url
 
+    def refusal(self, request: RecordedRequest) -> ScriptedReply | None:
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not (request.headers.get("x-api-key") or bearer):
+            return self.error(401, "x-api-key header is required")
+        if not request.headers.get("anthropic-version"):
+            return self.error(400, "anthropic-version: header is required")
+        return None
+
     def success(
         self,
         content: str,

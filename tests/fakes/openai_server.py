@@ -228,6 +228,12 @@ class FakeOpenAIServer(ScriptedServer):
     def base_url(self) -> str:
         return f"{self.url}/v1"
 
+    def refusal(self, request: RecordedRequest) -> ScriptedReply | None:
+        key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not key:
+            return self.error(401, "You didn't provide an API key.")
+        return None
+
     def success(
         self,
         content: str | None,

@@ -122,6 +122,11 @@ class ScriptedServer:
             return self.default_reply
         return ScriptedReply(status=500, body={"error": {"message": "the script ran out"}})
 
+    def refusal(self, request: RecordedRequest) -> ScriptedReply | None:
+        """The error the provider gives a request that lacks what it requires (a key, an API
+        version header), before any script or route sees it; None lets it through."""
+        return None
+
     def success(self, content: str) -> ScriptedReply:
         """A successful reply whose model text is ``content``; subclasses define the shape."""
         raise NotImplementedError
@@ -179,10 +184,14 @@ class ScriptedServer:
     # -- serving ---------------------------------------------------------------------------
 
     def _next_reply(self, request: RecordedRequest) -> ScriptedReply:
+        refused = self.refusal(request)
         routed = self._routed(request)
         with self._lock:
             self.requests.append(request)
-            scripted = self._script.popleft() if self._script and routed is None else None
+            answers_script = routed is None and refused is None
+            scripted = self._script.popleft() if self._script and answers_script else None
+        if refused is not None:
+            return refused
         if routed is not None:
             handler, match = routed
             return handler(request, match)

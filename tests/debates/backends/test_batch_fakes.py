@@ -283,7 +283,7 @@ def test_anthropic_results_before_the_batch_ends_are_refused() -> None:
     with _anthropic(batch_polls=3) as (server, client):
         created = _submit_anthropic(client, {"a": _params("x")})
         url = f"{server.url}/v1/messages/batches/{created.id}/results"
-        response = httpx.get(url, timeout=5)
+        response = httpx.get(url, headers=client.default_headers, timeout=5)
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
 

@@ -14,10 +14,17 @@ from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.replies import VALID_JUDGE_JSON, VALID_TURN_JSON
 from tests.fakes.scripted_server import RecordedRequest, ScriptedReply
 
+# What both providers require of every request: a key, and Anthropic's API version.
+CREDENTIALS = {"Authorization": "Bearer sk-test", "anthropic-version": "2023-06-01"}
 
-def _post(url: str, payload: object) -> tuple[int, dict[str, str], bytes]:
+
+def _post(
+    url: str, payload: object, *, headers: dict[str, str] = CREDENTIALS
+) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(  # noqa: S310 - a loopback URL the test started
-        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", **headers},
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
@@ -72,6 +79,36 @@ def test_requests_are_served_concurrently_with_the_configured_delay() -> None:
     # All six were inside the server at once: the delay overlapped instead of queueing.
     assert server.max_in_flight == clients
     assert server.default_content == VALID_TURN_JSON
+
+
+@pytest.mark.parametrize(
+    ("server_class", "path", "headers", "status", "complaint"),
+    [
+        (FakeOpenAIServer, "/v1/chat/completions", {}, 401, "API key"),
+        (
+            FakeAnthropicServer,
+            "/v1/messages",
+            {"anthropic-version": "2023-06-01"},
+            401,
+            "x-api-key",
+        ),
+        (FakeAnthropicServer, "/v1/messages", {"x-api-key": "sk-test"}, 400, "anthropic-version"),
+    ],
+)
+def test_a_request_without_what_the_provider_requires_is_refused_before_the_script(
+    server_class: type[FakeOpenAIServer | FakeAnthropicServer],
+    path: str,
+    headers: dict[str, str],
+    status: int,
+    complaint: str,
+) -> None:
+    with server_class() as server:
+        server.script(server.success("kept for the next request"))
+        refused, _, body = _post(f"{server.url}{path}", {}, headers=headers)
+        accepted, _, _ = _post(f"{server.url}{path}", {})
+        assert server.pending() == 0
+    assert refused == status and complaint in body.decode()
+    assert accepted == 200
 
 
 def test_the_server_is_only_reachable_while_running() -> None:
