@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, select
+from sqlalchemy import BindParameter, Row, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -44,94 +44,120 @@ class CaseRows:
 
 def read_case_rows(session: Session, *, hypothesis_ids: Sequence[str]) -> CaseRows:
     """The case rows of ``hypothesis_ids``; NotFoundError names the first that does not exist."""
+    connection = session.connection()
+
+    def rows(statement: Select[Any], owners: Sequence[Any]) -> Sequence[AnyRow]:
+        return connection.execute(statement, {"owners": list(owners)}).all()
+
     wanted = sorted(set(hypothesis_ids))
-    hypotheses: dict[str, AnyRow] = {
-        row.id: row
-        for row in session.execute(
-            select(
-                Hypothesis.id,
-                Hypothesis.title,
-                Hypothesis.statement,
-                Hypothesis.intervention_type,
-                Hypothesis.status,
-                Hypothesis.resolved_on,
-                Hypothesis.resolution_citation,
-            ).where(Hypothesis.id.in_(wanted))
-        )
-    }
+    hypotheses: dict[str, AnyRow] = {row.id: row for row in rows(_HYPOTHESES, wanted)}
     for hypothesis_id in hypothesis_ids:
         if hypothesis_id not in hypotheses:
             raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
-    genes = _grouped(
-        session.execute(
-            select(
-                hypothesis_genes.c.hypothesis_id.label("owner"),
-                Gene.id,
-                Gene.symbol,
-                Gene.full_name,
-                Gene.functions,
-                Gene.kg_edges,
-            )
-            .join(Gene, Gene.id == hypothesis_genes.c.gene_id)
-            .where(hypothesis_genes.c.hypothesis_id.in_(wanted))
-            .order_by(Gene.symbol)
-        )
-    )
-    gene_ids = sorted({row.id for rows in genes.values() for row in rows})
+    genes = _grouped(rows(_GENES, wanted))
+    gene_ids = sorted({row.id for found in genes.values() for row in found})
     return CaseRows(
         hypotheses=hypotheses,
         genes=genes,
-        diseases=_names(_diseases_of(session, hypothesis_diseases, "hypothesis_id", wanted)),
-        evidence=_grouped(
-            session.execute(
-                select(EvidenceItem.hypothesis_id.label("owner"), *_EVIDENCE_COLUMNS)
-                .where(EvidenceItem.hypothesis_id.in_(wanted))
-                .order_by(EvidenceItem.id)
-            )
-        ),
-        gene_drugs=_grouped(
-            session.execute(
-                select(gene_drugs.c.gene_id.label("owner"), *_DRUG_COLUMNS)
-                .join(Drug, Drug.id == gene_drugs.c.drug_id)
-                .where(gene_drugs.c.gene_id.in_(gene_ids))
-                .order_by(Drug.name)
-            )
-        ),
-        gene_diseases=_names(_diseases_of(session, gene_diseases, "gene_id", gene_ids)),
+        diseases=_names(rows(_HYPOTHESIS_DISEASES, wanted)),
+        evidence=_grouped(rows(_EVIDENCE, wanted)),
+        gene_drugs=_grouped(rows(_GENE_DRUGS, gene_ids)),
+        gene_diseases=_names(rows(_GENE_DISEASES, gene_ids)),
     )
 
 
-_EVIDENCE_COLUMNS = (
-    EvidenceItem.citation,
-    EvidenceItem.claim,
-    EvidenceItem.direction,
-    EvidenceItem.study_type,
-    EvidenceItem.organism,
-    EvidenceItem.year,
-    EvidenceItem.month,
-    EvidenceItem.day,
-    EvidenceItem.sample_size,
-    EvidenceItem.replicated,
+# Built once, run on the session's connection (as ``storage.queries.prebuilt`` says why): a
+# worker reads a case for every debate, and building six ORM selects and running them through
+# the session cost more than the queries.
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+_OWNERS: BindParameter[Any] = bindparam("owners", expanding=True)
+_HYPOTHESIS, _GENE, _EVIDENCE_ITEM, _DRUG, _DISEASE = (
+    _table(model) for model in (Hypothesis, Gene, EvidenceItem, Drug, Disease)
 )
 
-_DRUG_COLUMNS = (
-    Drug.name,
-    Drug.mechanism,
-    Drug.target_complex,
-    Drug.approval_status,
-    Drug.brain_penetrant,
+_HYPOTHESES = select(
+    *(
+        _HYPOTHESIS.c[name]
+        for name in (
+            "id",
+            "title",
+            "statement",
+            "intervention_type",
+            "status",
+            "resolved_on",
+            "resolution_citation",
+        )
+    )
+).where(_HYPOTHESIS.c.id.in_(_OWNERS))
+
+_GENES = (
+    select(
+        hypothesis_genes.c.hypothesis_id.label("owner"),
+        *(_GENE.c[name] for name in ("id", "symbol", "full_name", "functions", "kg_edges")),
+    )
+    .join(_GENE, _GENE.c.id == hypothesis_genes.c.gene_id)
+    .where(hypothesis_genes.c.hypothesis_id.in_(_OWNERS))
+    .order_by(_GENE.c.symbol)
+)
+
+_EVIDENCE = (
+    select(
+        _EVIDENCE_ITEM.c.hypothesis_id.label("owner"),
+        *(
+            _EVIDENCE_ITEM.c[name]
+            for name in (
+                "citation",
+                "claim",
+                "direction",
+                "study_type",
+                "organism",
+                "year",
+                "month",
+                "day",
+                "sample_size",
+                "replicated",
+            )
+        ),
+    )
+    .where(_EVIDENCE_ITEM.c.hypothesis_id.in_(_OWNERS))
+    .order_by(_EVIDENCE_ITEM.c.id)
+)
+
+_GENE_DRUGS = (
+    select(
+        gene_drugs.c.gene_id.label("owner"),
+        *(
+            _DRUG.c[name]
+            for name in (
+                "name",
+                "mechanism",
+                "target_complex",
+                "approval_status",
+                "brain_penetrant",
+            )
+        ),
+    )
+    .join(_DRUG, _DRUG.c.id == gene_drugs.c.drug_id)
+    .where(gene_drugs.c.gene_id.in_(_OWNERS))
+    .order_by(_DRUG.c.name)
 )
 
 
-def _diseases_of(
-    session: Session, link: Any, owner_column: str, owners: Sequence[Any]
-) -> Sequence[AnyRow]:
-    return session.execute(
-        select(link.c[owner_column].label("owner"), Disease.name)
-        .join(Disease, Disease.id == link.c.disease_id)
-        .where(link.c[owner_column].in_(list(owners)))
-        .order_by(Disease.name)
-    ).all()
+def _diseases_of(link: Table, owner_column: str) -> Select[Any]:
+    return (
+        select(link.c[owner_column].label("owner"), _DISEASE.c.name)
+        .join(_DISEASE, _DISEASE.c.id == link.c.disease_id)
+        .where(link.c[owner_column].in_(_OWNERS))
+        .order_by(_DISEASE.c.name)
+    )
+
+
+_HYPOTHESIS_DISEASES = _diseases_of(hypothesis_diseases, "hypothesis_id")
+_GENE_DISEASES = _diseases_of(gene_diseases, "gene_id")
 
 
 def _grouped(rows: Any) -> dict[Any, list[AnyRow]]:
