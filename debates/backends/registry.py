@@ -12,8 +12,10 @@ listing the names costs no import, and provider SDKs are imported only when a ba
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
+import os
 import re
 import threading
 from importlib.metadata import entry_points
@@ -79,9 +81,31 @@ def create_from_settings(name: str, *, model: str | None = None) -> AgentBackend
 
 
 def capabilities(name: str) -> Capabilities:
-    """What backend ``name`` can do with its configured options."""
+    """What backend ``name`` can do with its configured options.
+
+    Read again only when the settings' sources change (the ``HYPOSCORE_*`` environment, the
+    working directory's ``.env``): a worker asks at every debate, and reading the settings
+    costs more than rendering a turn's prompt.
+    """
+    return _capabilities(name, _settings_sources())
+
+
+@functools.lru_cache(maxsize=64)
+def _capabilities(name: str, sources: tuple[object, ...]) -> Capabilities:
     cls = backend_class(name)
     return cls.settings_model().capabilities(cls.capabilities)
+
+
+def _settings_sources() -> tuple[object, ...]:
+    """What a backend's settings are read from, as a key that changes when they do."""
+    # pydantic-settings matches variable names case-insensitively.
+    environment = sorted(i for i in os.environ.items() if i[0].upper().startswith("HYPOSCORE_"))
+    try:
+        found = os.stat(".env")
+        dotenv: tuple[int, ...] | None = (found.st_ino, found.st_mtime_ns, found.st_size)
+    except OSError:
+        dotenv = None
+    return tuple(environment), os.getcwd(), dotenv
 
 
 def all_capabilities() -> dict[str, Capabilities]:

@@ -4,6 +4,7 @@ their own HYPOSCORE_<NAME>_* settings."""
 from __future__ import annotations
 
 from importlib.metadata import EntryPoint
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -45,6 +46,22 @@ def test_a_slowed_offline_backend_runs_one_by_one_but_stays_recomputable(
     assert registry.capabilities("evidence").recomputable
     slowed = registry.create_from_settings("evidence")
     assert isinstance(slowed, EvidenceBackend) and slowed.delay_seconds == 0.25
+
+
+def test_capabilities_follow_their_settings_in_the_environment_and_the_dotenv_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Read once and kept while the sources are unchanged; every change is seen.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HYPOSCORE_OPENAI_BATCHES", raising=False)
+    monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert not registry.capabilities("openai").provider_batches  # a local endpoint
+    (tmp_path / ".env").write_text("HYPOSCORE_OPENAI_BATCHES=true\n")
+    assert registry.capabilities("openai").provider_batches
+    (tmp_path / ".env").write_text("HYPOSCORE_OPENAI_BATCHES=false\n")
+    assert not registry.capabilities("openai").provider_batches
+    monkeypatch.setenv("hyposcore_openai_batches", "1")  # names match in any case
+    assert registry.capabilities("openai").provider_batches
 
 
 def test_only_backends_that_call_a_provider_are_rate_limited(
