@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import statistics
 import sys
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -85,6 +87,50 @@ def turns_of(database: Database, ids: list[int]) -> list[int]:
     return [int(rows.get(i, 0)) for i in ids]
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` and its live descendants (a prefork
+    worker's children do the work), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    # utime and stime are the 14th and 15th fields; 12th and 13th after the command's ")".
+    own = (int(fields[11]) + int(fields[12])) / _TICK
+    return own + sum(tree_cpu_seconds(child) for child in children)
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine, every core, from /proc/stat."""
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]
+    )
+    return (user + nice + system + irq + softirq) / _TICK
+
+
+@dataclass
+class CpuShares:
+    """CPU milliseconds per debate over the 200, by who spent them."""
+
+    rows: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float, debates: int) -> None:
+        self.rows.setdefault(name, []).append(1000 * seconds / debates)
+
+    def lines(self) -> list[str]:
+        return [
+            f"  {name}: {[round(x, 1) for x in runs]} median {statistics.median(runs):.1f}"
+            for name, runs in self.rows.items()
+        ]
+
+
 def main() -> None:
     # A SIGTERM (from `timeout`, say) unwinds through the finally blocks, so the worker
     # processes this benchmark started are stopped rather than left behind.
@@ -117,6 +163,7 @@ def main() -> None:
         settings = Settings(**values)  # type: ignore[arg-type]
         database = prepared_database(settings)
         single, many = [], []
+        shares = CpuShares()
         for repeat in range(args.repeats):
             # As docker-compose.yml runs them: debates workers on their own queue, scoring and
             # publishing on a separate worker, so short tasks never hold a debate's slot.
@@ -144,9 +191,23 @@ def main() -> None:
                 # Every worker is ready (its start-up imports done, its backend built) before
                 # the debates are queued, so no worker's start-up shares the measured span's
                 # two cores; the span runs from the first claim to the last finish.
+                pids = [worker.pid or 0 for worker in workers]
+                before = [tree_cpu_seconds(pid) for pid in pids]
+                machine_before, own_before = machine_cpu_seconds(), time.process_time()
                 batch = queue_debates(database, settings, args.debates)
                 span = ledger_span(database, batch, since="started_at")
+                after = [tree_cpu_seconds(pid) for pid in pids]
+                machine = machine_cpu_seconds() - machine_before
+                own = time.process_time() - own_before
+                debating = sum(after[:-1]) - sum(before[:-1])
+                scoring = after[-1] - before[-1]
                 turns_each = statistics.mean(turns_of(database, batch))
+                shares.add("debates workers", debating, args.debates)
+                shares.add("  per turn", debating / turns_each, args.debates)
+                shares.add("scoring worker", scoring, args.debates)
+                shares.add("fake provider and this benchmark", own, args.debates)
+                rest = machine - debating - scoring - own
+                shares.add("the rest (PostgreSQL, Redis, the system)", rest, args.debates)
                 ideal = args.concurrency / (turns_each * REPLY_SECONDS)
                 many.append((args.debates / span) / ideal)
                 queue_debates(database, settings, 2)  # warm connection pools
@@ -167,6 +228,8 @@ def main() -> None:
         f"{args.debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
         f"median {statistics.median(many):.3f} (target >= 0.8)"
     )
+    print(f"CPU ms per debate over the {args.debates}, from first queued to last finished:")
+    print("\n".join(shares.lines()))
 
 
 if __name__ == "__main__":
