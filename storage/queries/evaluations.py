@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Table, Update, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from storage.models import (
     utcnow,
 )
 from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
+from storage.queries.prebuilt import column_param
 
 _LIVE = [s.value for s in ACTIVE_STATES]
 
@@ -215,44 +216,67 @@ def claim_evaluations(
     """
     now = now or utcnow()
     # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
-    # statement.
-    own = (Evaluation.state == EvaluationState.RUNNING.value) & (Evaluation.lease_owner == worker)
-    fresh = or_(
-        Evaluation.state == EvaluationState.QUEUED.value,
-        (Evaluation.state == EvaluationState.RUNNING.value) & (Evaluation.lease_expires_at < now),
+    # statement; built once per variant (``storage.queries.prebuilt`` says why).
+    params: dict[str, Any] = {
+        "ids": list(evaluation_ids),
+        "worker": worker,
+        "now": now,
+        "expires": now + timedelta(seconds=lease_seconds),
+    }
+    if backends is not None:
+        params["backends"] = list(backends)
+    statement = _CLAIMS[redelivered, backends is not None]
+    return sorted(session.connection().execute(statement, params).scalars())
+
+
+def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
+    table = _EVALUATIONS
+    worker, now = (
+        bindparam("worker", type_=table.c.lease_owner.type),
+        column_param(table, "updated_at", "now"),
     )
-    spent = Evaluation.attempts >= Evaluation.max_attempts
+    own = (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_owner == worker)
+    fresh = or_(
+        table.c.state == EvaluationState.QUEUED.value,
+        (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_expires_at < now),
+    )
+    spent = table.c.attempts >= table.c.max_attempts
     if redelivered:
         claimable: Any = ~spent & or_(own, fresh)
-        attempts: Any = Evaluation.attempts + 1
+        attempts: Any = table.c.attempts + 1
         error: Any = case((own, _LOST_WORKER), else_=None)
     else:
         claimable = or_(own, ~spent & fresh)
-        attempts = Evaluation.attempts + case((own, 0), else_=1)
-        error = case((own, Evaluation.error), else_=None)
-    conditions = [Evaluation.id.in_(list(evaluation_ids)), claimable]
-    if backends is not None:
-        conditions.append(Evaluation.config["backend"].as_string().in_(list(backends)))
-    claimed = session.scalars(
-        update(Evaluation)
+        attempts = table.c.attempts + case((own, 0), else_=1)
+        error = case((own, table.c.error), else_=None)
+    conditions = [table.c.id.in_(bindparam("ids", expanding=True)), claimable]
+    if of_backends:
+        backend = Evaluation.config["backend"].as_string()
+        conditions.append(backend.in_(bindparam("backends", expanding=True)))
+    return (
+        update(table)
         .where(*conditions)
         .values(
             state=EvaluationState.RUNNING.value,
             lease_owner=worker,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            lease_expires_at=column_param(table, "lease_expires_at", "expires"),
             heartbeat_at=now,
             attempts=attempts,
-            started_at=func.coalesce(Evaluation.started_at, now),
+            started_at=func.coalesce(table.c.started_at, now),
             error=error,
             updated_at=now,
         )
-        .returning(Evaluation.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(claimed)
+        .returning(table.c.id)
+    )
 
 
 _LOST_WORKER = "the worker running the previous delivery died (killed, out of memory or a crash)"
+_EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
+_CLAIMS = {
+    (redelivered, of_backends): _claim_statement(redelivered=redelivered, of_backends=of_backends)
+    for redelivered in (False, True)
+    for of_backends in (False, True)
+}
 
 
 def fail_lost_deliveries(
