@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from common.settings import Settings
 from debates.asof import debate_inputs
@@ -200,14 +200,14 @@ class TurnWriter:
         if self._batched and time.monotonic() - self._last_flush < FLUSH_SECONDS:
             return
         done = self._turns_done + len(self._pending)
-        with self._database.transaction() as session:
-            self._flush(session, debate_progress("debate", record.round, self._rounds, done))
+        with self._database.core_transaction() as connection:
+            self._flush(connection, debate_progress("debate", record.round, self._rounds, done))
 
     def finish(self, outcome: DebateOutcome, *, owner: str) -> None:
         """Store what is left, the decisions and the quality, and hand the debate to scoring."""
         progress = debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
         with self._database.transaction() as session:
-            self._flush(session, progress)
+            self._flush(session.connection(), progress)
             handed_over = mark_debated(
                 session,
                 evaluation_id=self._evaluation_id,
@@ -219,10 +219,10 @@ class TurnWriter:
             if not handed_over:
                 raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {owner}")
 
-    def _flush(self, session: Session, progress: dict[str, object]) -> None:
-        self._lease.beat(progress, session=session)
+    def _flush(self, connection: Connection, progress: dict[str, object]) -> None:
+        self._lease.beat(progress, connection=connection)
         save_turns(
-            session,
+            connection,
             turns=[
                 {
                     "evaluation_id": self._evaluation_id,

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from storage.db import Database
 from storage.queries import leases
@@ -60,30 +60,30 @@ class LeaseKeeper:
         return self._lost.is_set()
 
     def beat(
-        self, progress: Mapping[str, Any] | None = None, *, session: Session | None = None
+        self, progress: Mapping[str, Any] | None = None, *, connection: Connection | None = None
     ) -> None:
         """Renew now (recording ``progress``); raise LeaseLostError if the lease is gone.
 
-        Given a ``session``, the renewal joins that transaction, so a turn and the heartbeat
+        Given a ``connection``, the renewal joins its transaction, so a turn and the heartbeat
         that fences it commit together (and a lost lease rolls the turn back).
         """
         with self._lock:
             if progress is not None:
                 self._progress = dict(progress)
-            if session is None:
+            if connection is None:
                 self._renew()
             else:
-                self._renew_in(session)
+                self._renew_in(connection)
         if self.lost:
             raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {self._owner}")
 
     def _renew(self) -> None:
-        with self._database.transaction() as session:
-            self._renew_in(session)
+        with self._database.core_transaction() as connection:
+            self._renew_in(connection)
 
-    def _renew_in(self, session: Session) -> None:
+    def _renew_in(self, connection: Connection) -> None:
         alive = leases.heartbeat(
-            session,
+            connection,
             evaluation_id=self._evaluation_id,
             worker=self._owner,
             lease_seconds=self._lease_seconds,

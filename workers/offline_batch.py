@@ -214,7 +214,7 @@ def _store_and_score(
 ) -> dict[int, str | None]:
     """Store the turns and score the debates; each evaluation's error, or None if scored."""
     save_turns(
-        session,
+        session.connection(),
         turns=[
             {
                 "evaluation_id": d.claimed.id,

@@ -242,9 +242,9 @@ def _retry_or_fail(
         log.error("failed for good: %s", spent)
         return
     # Keep the lease through the wait so the reaper does not hand the run to someone else.
-    with runtime.database.transaction() as session:
+    with runtime.database.core_transaction() as connection:
         leases.heartbeat(
-            session,
+            connection,
             evaluation_id=evaluation_id,
             worker=owner,
             lease_seconds=int(wait) + runtime.settings.lease_seconds,

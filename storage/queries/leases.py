@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Table, Update, bindparam, update
 
 from storage.models import Evaluation, EvaluationState, utcnow
 from storage.queries.prebuilt import column_param
@@ -20,7 +19,7 @@ EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
 
 
 def heartbeat(
-    session: Session,
+    connection: Connection,
     *,
     evaluation_id: int,
     worker: str,
@@ -28,7 +27,10 @@ def heartbeat(
     progress: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Renew the lease (and optionally record progress); False means the lease was lost."""
+    """Renew the lease (and optionally record progress); False means the lease was lost.
+
+    Runs on ``connection``, in its transaction: a session's is ``session.connection()``.
+    """
     now = now or utcnow()
     params: dict[str, Any] = {
         "evaluation_id": evaluation_id,
@@ -38,7 +40,7 @@ def heartbeat(
     }
     if progress is not None:
         params["progress"] = dict(progress)
-    result = session.connection().execute(_HEARTBEATS[progress is not None], params)
+    result = connection.execute(_HEARTBEATS[progress is not None], params)
     return bool(result.rowcount == 1)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, utcnow
@@ -15,16 +15,18 @@ _KEY = ("evaluation_id", "round", "persona")
 _TABLE: Table = DebateTurn.__table__  # type: ignore[assignment]
 
 
-def save_turns(session: Session, *, turns: Sequence[Mapping[str, Any]]) -> None:
+def save_turns(connection: Connection, *, turns: Sequence[Mapping[str, Any]]) -> None:
     """Insert many turns in one executemany, skipping any (evaluation, round, persona) stored.
 
-    Each mapping holds every DebateTurn column but the id and the creation time.
+    Each mapping holds every DebateTurn column but the id and the creation time. Runs on
+    ``connection``, in its transaction: a session's is ``session.connection()``.
     """
     if not turns:
         return
     now = utcnow()
-    session.execute(
-        insert_new_only(session, _TABLE, key=_KEY), [{"created_at": now, **turn} for turn in turns]
+    connection.execute(
+        insert_new_only(connection, _TABLE, key=_KEY),
+        [{"created_at": now, **turn} for turn in turns],
     )
 
 

@@ -208,11 +208,15 @@ def _turn(evaluation_id: int, round_: int, persona: str, argument: str) -> dict[
 def test_save_turns_writes_each_turn_once(db: Database, hypotheses: list[str]) -> None:
     a, b = (e.evaluation.id for e in _enqueue_many(db, hypotheses[:2]))
     with db.transaction() as session:
-        save_turns(session, turns=[_turn(a, 1, "theorist", "first"), _turn(b, 1, "skeptic", "x")])
+        save_turns(
+            session.connection(),
+            turns=[_turn(a, 1, "theorist", "first"), _turn(b, 1, "skeptic", "x")],
+        )
     with db.transaction() as session:
         # A redelivery writes the same keys again, with other text: the first words stand.
         save_turns(
-            session, turns=[_turn(a, 1, "theorist", "again"), _turn(a, 2, "skeptic", "second")]
+            session.connection(),
+            turns=[_turn(a, 1, "theorist", "again"), _turn(a, 2, "skeptic", "second")],
         )
     with db.sessions() as session:
         grouped = list_turns_of(session, evaluation_ids=[a, b])

@@ -87,11 +87,18 @@ def test_only_one_worker_wins_the_lease(db: Database, hypothesis: str) -> None:
             now=T0 + timedelta(seconds=30),
         )
         # A worker that does not hold the lease cannot heartbeat or complete it.
-        assert not leases.heartbeat(session, evaluation_id=eid, worker="w2", lease_seconds=60)
+        assert not leases.heartbeat(
+            session.connection(), evaluation_id=eid, worker="w2", lease_seconds=60
+        )
         assert not ledger.complete_evaluation(session, evaluation_id=eid, worker="w2")
     with db.transaction() as session:
         assert leases.heartbeat(
-            session, evaluation_id=eid, worker="w1", lease_seconds=60, progress={"round": 1}, now=T0
+            session.connection(),
+            evaluation_id=eid,
+            worker="w1",
+            lease_seconds=60,
+            progress={"round": 1},
+            now=T0,
         )
         assert ledger.complete_evaluation(session, evaluation_id=eid, worker="w1", quality=0.7)
     with db.sessions() as session:
@@ -173,8 +180,8 @@ def test_turns_and_snapshots_are_written_once(db: Database, hypothesis: str) -> 
     }
     key = {"evaluation_id": eid, "round": 1, "persona": "theorist"}
     with db.transaction() as session:
-        save_turns(session, turns=[{**key, **fields}])
-        save_turns(session, turns=[{**key, **fields, "argument": "second"}])
+        save_turns(session.connection(), turns=[{**key, **fields}])
+        save_turns(session.connection(), turns=[{**key, **fields, "argument": "second"}])
     with db.transaction() as session:
         assert [t.argument for t in list_turns(session, evaluation_id=eid)] == ["first"]
         ensure_scoring_config(session, digest="abc", weights={"novelty": 1.0})
