@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,21 +77,25 @@ def claim_batch(
 def _claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
     if not ids:
         return []
-    rows = session.execute(
-        select(
-            Evaluation.id,
-            Evaluation.hypothesis_id,
-            Evaluation.config,
-            Evaluation.believability,
-            Evaluation.fence_token,
-        )
-        .where(Evaluation.id.in_(list(ids)))
-        .order_by(Evaluation.id)
-    ).all()
+    rows = session.connection().execute(_CLAIMED, {"ids": list(ids)}).all()
     return [
         Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b, fence_token=f)
         for i, h, c, b, f in rows
     ]
+
+
+_EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
+# Every claim reads what its debates need; built once (storage.queries.prebuilt says why).
+_CLAIMED = (
+    select(
+        *(
+            _EVALUATIONS.c[name]
+            for name in ("id", "hypothesis_id", "config", "believability", "fence_token")
+        )
+    )
+    .where(_EVALUATIONS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_EVALUATIONS.c.id)
+)
 
 
 def renew_batch(

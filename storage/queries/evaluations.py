@@ -30,6 +30,7 @@ from storage.models import (
     utcnow,
 )
 from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
+from storage.queries.leases import update_held
 from storage.queries.prebuilt import column_param
 
 _LIVE = [s.value for s in ACTIVE_STATES]
@@ -272,6 +273,14 @@ def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
 
 _LOST_WORKER = "the worker running the previous delivery died (killed, out of memory or a crash)"
 _EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
+_RECORD_BELIEVABILITY = (
+    update_held()
+    .where(_EVALUATIONS.c.believability.is_(None))
+    .values(
+        believability=column_param(_EVALUATIONS, "believability"),
+        fence_token=column_param(_EVALUATIONS, "fence_token"),
+    )
+)
 _CLAIMS = {
     (redelivered, of_backends): _claim_statement(redelivered=redelivered, of_backends=of_backends)
     for redelivered in (False, True)
@@ -358,11 +367,14 @@ def record_believability(
 ) -> bool:
     """Fix the persona believabilities the evaluation's debate weighs and the token of its data
     fence (once, at its start), so that a resumed debate goes on exactly as it began."""
-    result = session.execute(
-        update(Evaluation)
-        .where(*_owned(evaluation_id, worker), Evaluation.believability.is_(None))
-        .values(believability=dict(believability), fence_token=fence_token)
-        .execution_options(synchronize_session=False)
+    result = session.connection().execute(
+        _RECORD_BELIEVABILITY,
+        {
+            "evaluation_id": evaluation_id,
+            "worker": worker,
+            "believability": dict(believability),
+            "fence_token": fence_token,
+        },
     )
     return _one_row(result)
 
