@@ -23,7 +23,7 @@ from debates.backends.base import (
     RequestContext,
 )
 from debates.case import Case
-from debates.derived import per_case
+from debates.derived import per_case, per_case_and
 from debates.fencing import Fence, fence_for
 from debates.personas import SYNTHESIZER, Persona, get_persona
 from debates.protocol import Phase
@@ -97,10 +97,17 @@ def render_case(case: Case) -> str:
     return environment().get_template("case.j2").render(case=case).strip()
 
 
-def render_transcript(transcript: Sequence[TurnRecord]) -> str:
-    titles = {turn.persona: _title(turn.persona) for turn in transcript}
-    template = environment().get_template("transcript.j2")
-    return template.render(transcript=transcript, titles=titles).strip()
+def render_transcript(case: Case, transcript: Sequence[TurnRecord]) -> str:
+    """The debate so far, as every later turn reads it. Each entry is rendered once per
+    debate: a transcript only grows, and re-rendering it whole made every turn's prompt cost
+    grow with the debate's length."""
+    return "".join(_transcript_entry(case, turn) for turn in transcript).strip()
+
+
+@per_case_and
+def _transcript_entry(case: Case, turn: TurnRecord) -> str:
+    entry = environment().get_template("transcript.j2").module.entry  # type: ignore[attr-defined]
+    return str(entry(turn, _title(turn.persona)))
 
 
 def render_turn_messages(
@@ -124,7 +131,7 @@ def render_turn_messages(
     derived from the case alone, which is as fixed.
     """
     case_text = render_case(case)
-    transcript_text = render_transcript(transcript)
+    transcript_text = render_transcript(case, transcript)
     fence = Fence(fence_token) if fence_token else fence_for(case_text)
     case_block = fence.wrap_redacting(case_text)
     transcript_block = fence.wrap_redacting(transcript_text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -172,3 +173,29 @@ def test_an_offline_debate_never_renders_a_prompt(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(prompts, "render_turn_messages", refuse)
     outcome = run_debate(make_case(), config=DebateConfig(), backend=create("evidence"))
     assert outcome.turns
+
+
+def test_a_transcript_rendered_as_it_grows_reads_as_one_rendered_whole() -> None:
+    # Entries are rendered once per debate and joined: growing the transcript turn by turn
+    # must give the bytes a fresh rendering of the whole gives (a new case starts uncached).
+    turns = [
+        TurnRecord(
+            round=round_,
+            persona=persona,
+            output=TurnOutput.model_validate(reply({"novelty": 0.1 * round_}, verdict=verdict)),
+            unsupported_citations=("PMID:999",) if persona == "skeptic" else (),
+        )
+        for round_, persona, verdict in [
+            (1, "theorist", "support"),
+            (1, "skeptic", "oppose"),
+            (2, "theorist", "support"),
+        ]
+    ]
+    growing = make_case()
+    texts = [prompts.render_transcript(growing, turns[:n]) for n in range(len(turns) + 1)]
+
+    assert texts[-1] == prompts.render_transcript(make_case(), turns)
+    assert texts[0] == ""
+    for shorter, longer in itertools.pairwise(texts[1:]):
+        assert longer.startswith(shorter + prompts.ENTRY_BREAK)
+    assert texts[-1].count("Unsupported citations: PMID:999") == 1
