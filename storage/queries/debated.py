@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, case, select, update
+from sqlalchemy import Update, bindparam, case, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Evaluation, EvaluationState, Gene, utcnow
@@ -39,8 +39,24 @@ def _mark_debated_statement() -> Update:
     )
 
 
-# Every debate ends with it (storage.queries.prebuilt says why built once).
+def _debated_update() -> Update:
+    """An UPDATE of the debated evaluations among ``:ids``, stamped ``:now``."""
+    table = EVALUATIONS
+    now = column_param(table, "updated_at", "now")
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)), table.c.state == _DEBATED)
+        .values(updated_at=now)
+    )
+
+
+# Every debate goes through these once (storage.queries.prebuilt says why built once).
 _MARK_DEBATED = _mark_debated_statement()
+_CLAIM_DEBATED = _debated_update().returning(EVALUATIONS.c.id)
+_COMPLETE_DEBATED = _debated_update().values(
+    state=EvaluationState.SUCCEEDED.value,
+    finished_at=column_param(EVALUATIONS, "finished_at", "now"),
+)
 
 
 def mark_debated(
@@ -83,15 +99,8 @@ def claim_debated(
     """
     if not evaluation_ids:
         return []
-    now = now or utcnow()
-    claimed = session.scalars(
-        update(Evaluation)
-        .where(Evaluation.id.in_(list(evaluation_ids)), Evaluation.state == _DEBATED)
-        .values(updated_at=now)
-        .returning(Evaluation.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(claimed)
+    params = {"ids": list(evaluation_ids), "now": now or utcnow()}
+    return sorted(session.connection().execute(_CLAIM_DEBATED, params).scalars())
 
 
 def complete_debated(
@@ -100,13 +109,8 @@ def complete_debated(
     """Mark claimed debated evaluations succeeded (their debate fields are stored already)."""
     if not evaluation_ids:
         return
-    now = now or utcnow()
-    session.execute(
-        update(Evaluation)
-        .where(Evaluation.id.in_(list(evaluation_ids)), Evaluation.state == _DEBATED)
-        .values(state=EvaluationState.SUCCEEDED.value, finished_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    params = {"ids": list(evaluation_ids), "now": now or utcnow()}
+    session.connection().execute(_COMPLETE_DEBATED, params)
 
 
 def fail_debated(
