@@ -5,9 +5,10 @@ backend, a fresh SQLite ledger) and each evaluation's debate phase is run in thi
 worker thread runs it: load the case, render each prompt, the SDK call, validation, the turn's
 transaction with its lease heartbeat. The fake answers instantly from its own threads, so the
 CPU time of *this* thread (``time.thread_time``) is the worker's share alone. Prints the median
-over ``--runs`` runs of CPU milliseconds per stored turn.
+over ``--runs`` runs of CPU milliseconds per stored turn. ``--postgres`` puts the ledger on
+this machine's PostgreSQL, as a deployment does (the server's own CPU is not counted).
 
-    .venv/bin/python -m bench.turn_cpu [--repeats 3] [--runs 5]
+    .venv/bin/python -m bench.turn_cpu [--repeats 3] [--runs 5] [--postgres]
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -27,6 +29,7 @@ from storage.models import DebateTurn
 from storage.queries import evaluations as ledger
 from storage.queries.knowledge import list_hypotheses
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.servers import fresh_postgres_database
 from tests.workers.pipeline_helpers import prepared_database
 from workers import offline_batch
 from workers.evaluation import run_debate_phase
@@ -34,9 +37,13 @@ from workers.evaluation import run_debate_phase
 MODEL = "gpt-4o-mini"
 
 
-def cpu_per_turn(repeats: int) -> float:
-    with tempfile.TemporaryDirectory() as tmp, FakeOpenAIServer(model=MODEL) as server:
-        settings = Settings(data_dir=Path(tmp), database_url=None, backend="openai")
+def cpu_per_turn(repeats: int, *, postgres: bool = False) -> float:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeOpenAIServer(model=MODEL) as server,
+        fresh_postgres_database() if postgres else nullcontext(None) as database_url,
+    ):
+        settings = Settings(data_dir=Path(tmp), database_url=database_url, backend="openai")
         database = prepared_database(settings)
         config = DebateConfig(backend="openai", model=MODEL).as_dict()
         with database.transaction() as session:
@@ -67,8 +74,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="evaluations per hypothesis")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a fresh PostgreSQL database on this machine's server instead of a SQLite file",
+    )
     args = parser.parse_args(argv)
-    runs = [cpu_per_turn(args.repeats) for _ in range(args.runs)]
+    runs = [cpu_per_turn(args.repeats, postgres=args.postgres) for _ in range(args.runs)]
     shown = ", ".join(f"{r:.2f}" for r in runs)
     print(f"worker CPU per model turn (ms): {shown} -> median {statistics.median(runs):.2f}")
 
