@@ -24,7 +24,7 @@ from debates.backends.base import (
     Message,
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
-from debates.backends.json_post import JsonPost, sdk_headers
+from debates.backends.json_post import JsonPost
 from debates.backends.llm_common import (
     ProviderSettings,
     RawReply,
@@ -261,12 +261,8 @@ def create_anthropic_backend(
     except (ValueError, sdk.AnthropicError) as exc:
         raise FatalError(f"anthropic backend: {exc}") from exc
     endpoint = f"Anthropic endpoint {display_url(base_url)}"
-    post = JsonPost(
-        base_url,
-        headers=sdk_headers(client),
-        timeout=timeout,
-        provider=endpoint,
-        error_detail=_error_body_detail,
+    post = JsonPost.like(
+        client, timeout=timeout, provider=endpoint, error_detail=_error_body_detail
     )
     return AnthropicBackend(
         client=client,

@@ -57,6 +57,19 @@ class JsonPost:
         self._error_detail = error_detail
         self._pool = pool_for(self._base_url)
 
+    @classmethod
+    def like(
+        cls, client: Any, *, timeout: float, provider: str, error_detail: ErrorDetail
+    ) -> JsonPost:
+        """A poster to a provider SDK ``client``'s endpoint, with the headers it sends."""
+        return cls(
+            str(client.base_url),
+            headers=sdk_headers(client),
+            timeout=timeout,
+            provider=provider,
+            error_detail=error_detail,
+        )
+
     def __call__(self, path: str, body: Mapping[str, Any]) -> Any:
         """Raises the backend error the failure is (``llm_errors``): a status of 300 or more,
         a timeout, a refused or broken connection, a body cut short."""

@@ -23,7 +23,7 @@ from debates.backends.base import (
     Message,
 )
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState
-from debates.backends.json_post import JsonPost, sdk_headers
+from debates.backends.json_post import JsonPost
 from debates.backends.llm_common import (
     ProviderSettings,
     RawReply,
@@ -233,12 +233,8 @@ def create_openai_backend(
     except (ValueError, sdk.OpenAIError) as exc:
         raise FatalError(f"openai backend: {exc}") from exc
     endpoint = f"OpenAI-compatible endpoint {display_url(base_url)}"
-    post = JsonPost(
-        base_url,
-        headers=sdk_headers(client),
-        timeout=timeout,
-        provider=endpoint,
-        error_detail=_error_body_detail,
+    post = JsonPost.like(
+        client, timeout=timeout, provider=endpoint, error_detail=_error_body_detail
     )
     return OpenAIBackend(
         client=client,

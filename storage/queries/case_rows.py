@@ -25,6 +25,7 @@ from storage.models.knowledge import (
     hypothesis_diseases,
     hypothesis_genes,
 )
+from storage.queries.hypotheses import DRUG_FIELDS, EVIDENCE_FIELDS
 
 # A row of any columns, read by attribute name.
 AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
@@ -79,25 +80,28 @@ _HYPOTHESIS, _GENE, _EVIDENCE_ITEM, _DRUG, _DISEASE = (
     _table(model) for model in (Hypothesis, Gene, EvidenceItem, Drug, Disease)
 )
 
+
+def _columns(table: Table, *names: str) -> list[Any]:
+    return [table.c[name] for name in names]
+
+
 _HYPOTHESES = select(
-    *(
-        _HYPOTHESIS.c[name]
-        for name in (
-            "id",
-            "title",
-            "statement",
-            "intervention_type",
-            "status",
-            "resolved_on",
-            "resolution_citation",
-        )
+    *_columns(
+        _HYPOTHESIS,
+        "id",
+        "title",
+        "statement",
+        "intervention_type",
+        "status",
+        "resolved_on",
+        "resolution_citation",
     )
 ).where(_HYPOTHESIS.c.id.in_(_OWNERS))
 
 _GENES = (
     select(
         hypothesis_genes.c.hypothesis_id.label("owner"),
-        *(_GENE.c[name] for name in ("id", "symbol", "full_name", "functions", "kg_edges")),
+        *_columns(_GENE, "id", "symbol", "full_name", "functions", "kg_edges"),
     )
     .join(_GENE, _GENE.c.id == hypothesis_genes.c.gene_id)
     .where(hypothesis_genes.c.hypothesis_id.in_(_OWNERS))
@@ -107,40 +111,14 @@ _GENES = (
 _EVIDENCE = (
     select(
         _EVIDENCE_ITEM.c.hypothesis_id.label("owner"),
-        *(
-            _EVIDENCE_ITEM.c[name]
-            for name in (
-                "citation",
-                "claim",
-                "direction",
-                "study_type",
-                "organism",
-                "year",
-                "month",
-                "day",
-                "sample_size",
-                "replicated",
-            )
-        ),
+        *_columns(_EVIDENCE_ITEM, "citation", *EVIDENCE_FIELDS),
     )
     .where(_EVIDENCE_ITEM.c.hypothesis_id.in_(_OWNERS))
     .order_by(_EVIDENCE_ITEM.c.id)
 )
 
 _GENE_DRUGS = (
-    select(
-        gene_drugs.c.gene_id.label("owner"),
-        *(
-            _DRUG.c[name]
-            for name in (
-                "name",
-                "mechanism",
-                "target_complex",
-                "approval_status",
-                "brain_penetrant",
-            )
-        ),
-    )
+    select(gene_drugs.c.gene_id.label("owner"), *_columns(_DRUG, "name", *DRUG_FIELDS))
     .join(_DRUG, _DRUG.c.id == gene_drugs.c.drug_id)
     .where(gene_drugs.c.gene_id.in_(_OWNERS))
     .order_by(_DRUG.c.name)

@@ -38,8 +38,9 @@ _GENE_COLUMNS = (
     "molecular_weight",
     "functions",
 )
-_DRUG_COLUMNS = ("mechanism", "target_complex", "approval_status", "brain_penetrant")
-_EVIDENCE_COLUMNS = (
+# What an import sets on a drug and an evidence item besides their keys (name; citation).
+DRUG_FIELDS = ("mechanism", "target_complex", "approval_status", "brain_penetrant")
+EVIDENCE_FIELDS = (
     "claim",
     "direction",
     "study_type",
@@ -111,11 +112,11 @@ def upsert_drug_record(
 ) -> tuple[Drug, Outcome]:
     """Create the drug or fill in its given fields (None keeps the stored value)."""
     existing = find_drug(session, name=name)
-    before = _columns(existing, _DRUG_COLUMNS) if existing is not None else None
-    drug = upsert_drug(session, name=name, **{k: fields.get(k) for k in _DRUG_COLUMNS})
+    before = _columns(existing, DRUG_FIELDS) if existing is not None else None
+    drug = upsert_drug(session, name=name, **{k: fields.get(k) for k in DRUG_FIELDS})
     if before is None:
         return drug, "created"
-    return drug, "unchanged" if before == _columns(drug, _DRUG_COLUMNS) else "updated"
+    return drug, "unchanged" if before == _columns(drug, DRUG_FIELDS) else "updated"
 
 
 def upsert_gene_record(
@@ -217,7 +218,7 @@ def _sync_evidence(hypothesis: Hypothesis, items: Sequence[EvidenceFields]) -> E
     wanted = {item.citation for item in items}
     added = updated = unchanged = removed = 0
     for item in items:
-        values = {name: getattr(item, name) for name in _EVIDENCE_COLUMNS}
+        values = {name: getattr(item, name) for name in EVIDENCE_FIELDS}
         values.update(pmid=item.pmid, doi=item.doi)
         current = stored.get(item.citation)
         if current is None:
