@@ -28,6 +28,7 @@ from storage.db import Database
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
 from storage.queries.case_rows import read_case_rows
+from storage.queries.claims import fail_lost_deliveries
 from storage.queries.evaluation_batches import (
     Claimed,
     Finished,
@@ -35,7 +36,6 @@ from storage.queries.evaluation_batches import (
     complete_batch,
     renew_batch,
 )
-from storage.queries.evaluations import fail_lost_deliveries
 from storage.queries.turns import list_turns_of, save_turns
 from workers.agents import batchable_backends, is_batchable
 from workers.cases import cases_of

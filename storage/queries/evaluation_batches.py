@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
+from storage.queries.claims import claim_evaluations
 from storage.queries.evaluations import (
     Enqueued,
     as_of_of,
-    claim_evaluations,
     config_hash,
     enqueue_evaluation,
 )

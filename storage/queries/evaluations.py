@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, case, func, or_, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,9 @@ from storage.models import (
     Hypothesis,
     utcnow,
 )
+from storage.queries.claims import claim_evaluation as claim_evaluation
+from storage.queries.claims import claim_evaluations as claim_evaluations
+from storage.queries.claims import fail_lost_deliveries as fail_lost_deliveries
 from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
 from storage.queries.leases import update_held
 from storage.queries.prebuilt import column_param
@@ -170,108 +173,6 @@ def mark_enqueued(
         )
 
 
-def claim_evaluation(
-    session: Session,
-    *,
-    evaluation_id: int,
-    worker: str,
-    lease_seconds: int,
-    redelivered: bool = False,
-    now: datetime | None = None,
-) -> bool:
-    """Take the lease of a queued evaluation, or of a running one whose lease has expired.
-
-    ``worker`` is the lease owner token: one per task delivery, kept across that task's retries.
-
-    Returns False when someone else holds a live lease, the evaluation is finished, or its
-    attempts are spent; the caller then drops its message.
-    """
-    claimed = claim_evaluations(
-        session,
-        evaluation_ids=[evaluation_id],
-        worker=worker,
-        lease_seconds=lease_seconds,
-        redelivered=redelivered,
-        now=now,
-    )
-    return bool(claimed)
-
-
-def claim_evaluations(
-    session: Session,
-    *,
-    evaluation_ids: Sequence[int],
-    worker: str,
-    lease_seconds: int,
-    backends: Collection[str] | None = None,
-    redelivered: bool = False,
-    now: datetime | None = None,
-) -> list[int]:
-    """``claim_evaluation`` for several at once (only those of ``backends``, if given).
-
-    A retry of the same task (same owner token) re-enters its own lease without spending an
-    attempt: attempts count deliveries, not back-offs. A ``redelivered`` message (the broker
-    gave it back because the worker running it died) is a new delivery even under the same
-    token, so re-entering spends an attempt, and is refused once they are spent (see
-    ``fail_lost_deliveries``). Returns the ids now leased to ``worker``, in id order.
-    """
-    now = now or utcnow()
-    # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
-    # statement; built once per variant (``storage.queries.prebuilt`` says why).
-    params: dict[str, Any] = {
-        "ids": list(evaluation_ids),
-        "worker": worker,
-        "now": now,
-        "expires": now + timedelta(seconds=lease_seconds),
-    }
-    if backends is not None:
-        params["backends"] = list(backends)
-    statement = _CLAIMS[redelivered, backends is not None]
-    return sorted(session.connection().execute(statement, params).scalars())
-
-
-def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
-    table = _EVALUATIONS
-    worker, now = (
-        bindparam("worker", type_=table.c.lease_owner.type),
-        column_param(table, "updated_at", "now"),
-    )
-    own = (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_owner == worker)
-    fresh = or_(
-        table.c.state == EvaluationState.QUEUED.value,
-        (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_expires_at < now),
-    )
-    spent = table.c.attempts >= table.c.max_attempts
-    if redelivered:
-        claimable: Any = ~spent & or_(own, fresh)
-        attempts: Any = table.c.attempts + 1
-        error: Any = case((own, _LOST_WORKER), else_=None)
-    else:
-        claimable = or_(own, ~spent & fresh)
-        attempts = table.c.attempts + case((own, 0), else_=1)
-        error = case((own, table.c.error), else_=None)
-    conditions = [table.c.id.in_(bindparam("ids", expanding=True)), claimable]
-    if of_backends:
-        backend = Evaluation.config["backend"].as_string()
-        conditions.append(backend.in_(bindparam("backends", expanding=True)))
-    return (
-        update(table)
-        .where(*conditions)
-        .values(
-            state=EvaluationState.RUNNING.value,
-            lease_owner=worker,
-            lease_expires_at=column_param(table, "lease_expires_at", "expires"),
-            heartbeat_at=now,
-            attempts=attempts,
-            started_at=func.coalesce(table.c.started_at, now),
-            error=error,
-            updated_at=now,
-        )
-        .returning(table.c.id)
-    )
-
-
-_LOST_WORKER = "the worker running the previous delivery died (killed, out of memory or a crash)"
 _EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
 _RECORD_BELIEVABILITY = (
     update_held()
@@ -281,45 +182,6 @@ _RECORD_BELIEVABILITY = (
         fence_token=column_param(_EVALUATIONS, "fence_token"),
     )
 )
-_CLAIMS = {
-    (redelivered, of_backends): _claim_statement(redelivered=redelivered, of_backends=of_backends)
-    for redelivered in (False, True)
-    for of_backends in (False, True)
-}
-
-
-def fail_lost_deliveries(
-    session: Session, *, evaluation_ids: Sequence[int], worker: str, now: datetime | None = None
-) -> list[int]:
-    """Fail those of ``evaluation_ids`` whose redelivered message finds every attempt spent.
-
-    Such an evaluation kills the worker that runs it every time (a poison evaluation): its
-    message keeps coming back under the same owner token, and only counting deliveries
-    ends the loop. Returns the ids failed.
-    """
-    if not evaluation_ids:
-        return []
-    now = now or utcnow()
-    failed = session.scalars(
-        update(Evaluation)
-        .where(
-            Evaluation.id.in_(list(evaluation_ids)),
-            Evaluation.state == EvaluationState.RUNNING.value,
-            Evaluation.lease_owner == worker,
-            Evaluation.attempts >= Evaluation.max_attempts,
-        )
-        .values(
-            state=EvaluationState.FAILED.value,
-            lease_owner=None,
-            lease_expires_at=None,
-            error=f"{_LOST_WORKER} on every delivery; all attempts spent",
-            finished_at=now,
-            updated_at=now,
-        )
-        .returning(Evaluation.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(failed)
 
 
 def release_for_retry(
