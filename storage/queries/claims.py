@@ -11,13 +11,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, case, func, or_, update
+from sqlalchemy import Update, bindparam, case, func, or_, update
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, utcnow
+from storage.queries.leases import EVALUATIONS
 from storage.queries.prebuilt import column_param
-
-_EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
 
 
 def claim_evaluation(
@@ -81,7 +80,7 @@ def claim_evaluations(
 
 
 def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
-    table = _EVALUATIONS
+    table = EVALUATIONS
     worker, now = (
         bindparam("worker", type_=table.c.lease_owner.type),
         column_param(table, "updated_at", "now"),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from storage.queries.evaluations import (
     config_hash,
     enqueue_evaluation,
 )
-from storage.queries.leases import update_held
+from storage.queries.leases import EVALUATIONS, update_held
 
 _RUNNING = EvaluationState.RUNNING.value
 _QUEUED = EvaluationState.QUEUED.value
@@ -84,17 +84,16 @@ def _claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
     ]
 
 
-_EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
 # Every claim reads what its debates need; built once (storage.queries.prebuilt says why).
 _CLAIMED = (
     select(
         *(
-            _EVALUATIONS.c[name]
+            EVALUATIONS.c[name]
             for name in ("id", "hypothesis_id", "config", "believability", "fence_token")
         )
     )
-    .where(_EVALUATIONS.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(_EVALUATIONS.c.id)
+    .where(EVALUATIONS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(EVALUATIONS.c.id)
 )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, case, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from storage.queries.claims import claim_evaluation as claim_evaluation
 from storage.queries.claims import claim_evaluations as claim_evaluations
 from storage.queries.claims import fail_lost_deliveries as fail_lost_deliveries
 from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
-from storage.queries.leases import update_held
+from storage.queries.leases import EVALUATIONS, update_held
 from storage.queries.prebuilt import column_param
 
 _LIVE = [s.value for s in ACTIVE_STATES]
@@ -173,13 +173,12 @@ def mark_enqueued(
         )
 
 
-_EVALUATIONS: Table = Evaluation.__table__  # type: ignore[assignment]
 _RECORD_BELIEVABILITY = (
     update_held()
-    .where(_EVALUATIONS.c.believability.is_(None))
+    .where(EVALUATIONS.c.believability.is_(None))
     .values(
-        believability=column_param(_EVALUATIONS, "believability"),
-        fence_token=column_param(_EVALUATIONS, "fence_token"),
+        believability=column_param(EVALUATIONS, "believability"),
+        fence_token=column_param(EVALUATIONS, "fence_token"),
     )
 )
 
