@@ -7,13 +7,16 @@ transaction with its lease heartbeat. The fake answers instantly from its own th
 CPU time of *this* thread (``time.thread_time``) is the worker's share alone. Prints the median
 over ``--runs`` runs of CPU milliseconds per stored turn. ``--postgres`` puts the ledger on
 this machine's PostgreSQL, as a deployment does (the server's own CPU is not counted).
+``--prose`` has the fake answer with turns as long as a model's, with the non-ASCII characters
+models write, which every later turn's prompt carries in its transcript.
 
-    .venv/bin/python -m bench.turn_cpu [--repeats 3] [--runs 5] [--postgres]
+    .venv/bin/python -m bench.turn_cpu [--repeats 3] [--runs 5] [--postgres] [--prose]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
@@ -29,6 +32,7 @@ from storage.models import DebateTurn
 from storage.queries import evaluations as ledger
 from storage.queries.knowledge import list_hypotheses
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.replies import VALID_TURN, VALID_TURN_JSON
 from tests.servers import fresh_postgres_database
 from tests.workers.pipeline_helpers import prepared_database
 from workers import offline_batch
@@ -36,11 +40,22 @@ from workers.evaluation import run_debate_phase
 
 MODEL = "gpt-4o-mini"
 
+# A turn as long as models write them, with the characters they use (dashes, Greek letters,
+# comparison signs): every later turn reads it in the transcript.
+PROSE_PARAGRAPH = (
+    "The case rests on astrocytic APOE4 slowing autophagic flux — LC3-II accumulates while "
+    "p62 clearance falls by roughly 30–40% — and on mTORC1 inhibition restoring it in vitro. "
+    "Aβ uptake tracks the same marker, so a ≥2-fold rescue would be expected in vivo; none of "
+    "the cited work measures it there, and the one human cohort is small (n ≈ 60). "
+)
+PROSE_TURN = json.dumps({**VALID_TURN, "argument": PROSE_PARAGRAPH * 4})
 
-def cpu_per_turn(repeats: int, *, postgres: bool = False) -> float:
+
+def cpu_per_turn(repeats: int, *, postgres: bool = False, prose: bool = False) -> float:
+    reply = PROSE_TURN if prose else VALID_TURN_JSON
     with (
         tempfile.TemporaryDirectory() as tmp,
-        FakeOpenAIServer(model=MODEL) as server,
+        FakeOpenAIServer(model=MODEL, default_content=reply) as server,
         fresh_postgres_database() if postgres else nullcontext(None) as database_url,
     ):
         settings = Settings(data_dir=Path(tmp), database_url=database_url, backend="openai")
@@ -79,8 +94,17 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="a fresh PostgreSQL database on this machine's server instead of a SQLite file",
     )
+    parser.add_argument(
+        "--prose",
+        action="store_true",
+        help="the fake answers with turns as long as a model's (about 1,400 characters, with "
+        "dashes and Greek letters) instead of its one-line default",
+    )
     args = parser.parse_args(argv)
-    runs = [cpu_per_turn(args.repeats, postgres=args.postgres) for _ in range(args.runs)]
+    runs = [
+        cpu_per_turn(args.repeats, postgres=args.postgres, prose=args.prose)
+        for _ in range(args.runs)
+    ]
     shown = ", ".join(f"{r:.2f}" for r in runs)
     print(f"worker CPU per model turn (ms): {shown} -> median {statistics.median(runs):.2f}")
 

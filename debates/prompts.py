@@ -24,7 +24,7 @@ from debates.backends.base import (
 )
 from debates.case import Case
 from debates.derived import per_case, per_case_and
-from debates.fencing import Fence, fence_for
+from debates.fencing import Fence, defuse, fence_for
 from debates.personas import SYNTHESIZER, Persona, get_persona
 from debates.protocol import Phase
 from debates.schema import TurnOutput
@@ -110,6 +110,19 @@ def _transcript_entry(case: Case, turn: TurnRecord) -> str:
     return str(entry(turn, _title(turn.persona)))
 
 
+def defused_transcript(case: Case, transcript: Sequence[TurnRecord]) -> str:
+    """``defuse(render_transcript(...))``, each entry defused once per debate. Defusing reads
+    text a character at a time wherever a model wrote a dash or a Greek letter, and doing it
+    to the whole transcript at every turn made a turn's CPU grow with the debate's length.
+    (Entries begin with a line break, so no ``<<<`` can span two of them.)"""
+    return "".join(_defused_entry(case, turn) for turn in transcript).strip()
+
+
+@per_case_and
+def _defused_entry(case: Case, turn: TurnRecord) -> str:
+    return defuse(_transcript_entry(case, turn))
+
+
 def render_turn_messages(
     case: Case,
     persona: Persona,
@@ -134,7 +147,7 @@ def render_turn_messages(
     transcript_text = render_transcript(case, transcript)
     fence = Fence(fence_token) if fence_token else fence_for(case_text)
     case_block = fence.wrap_redacting(case_text)
-    transcript_block = fence.wrap_redacting(transcript_text)
+    transcript_block = fence.wrap_defused(defused_transcript(case, transcript))
     user = (
         environment()
         .get_template("user.j2")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from debates.fencing import Fence, defuse, fence_for
+from debates.fencing import Fence, defuse, fence_for, normalize_lookalikes
 from debates.prompts import build_turn_request
 from tests.debates.protocol_helpers import make_case
 
@@ -28,6 +29,16 @@ def test_the_token_never_occurs_in_the_fenced_parts(parts: list[str]) -> None:
         assert fence.token not in defuse(part)
         assert wrapped.count(fence.open) == 1 and wrapped.count(fence.close) == 1
         assert wrapped.startswith(fence.open) and wrapped.endswith(fence.close)
+
+
+@given(st.text())
+def test_only_format_characters_are_dropped_and_only_less_than_forms_rewritten(text: str) -> None:
+    # The definition, a character at a time; the code looks only at non-ASCII runs.
+    expected = "".join(
+        "<" if ch in "\uff1c\ufe64" else ch for ch in text if unicodedata.category(ch) != "Cf"
+    )
+    assert normalize_lookalikes(text) == expected
+    assert normalize_lookalikes(f"a\u200b\ufe64b {text} \u2014") == f"a<b {expected} \u2014"
 
 
 def test_wrapping_text_that_contains_the_token_is_refused() -> None:

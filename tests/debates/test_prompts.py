@@ -199,3 +199,40 @@ def test_a_transcript_rendered_as_it_grows_reads_as_one_rendered_whole() -> None
     for shorter, longer in itertools.pairwise(texts[1:]):
         assert longer.startswith(shorter + prompts.ENTRY_BREAK)
     assert texts[-1].count("Unsupported citations: PMID:999") == 1
+
+
+def test_a_transcript_defused_entry_by_entry_is_fenced_as_defusing_it_whole() -> None:
+    # Each entry is defused once per debate; the fenced transcript must be the bytes that
+    # defusing the whole transcript at every turn gave, for the text models write (dashes,
+    # Greek letters), hidden format characters, look-alike markers and the fence's own token.
+    token = "0123456789abcdef"
+    arguments = [
+        "Aβ clearance rises — by 30–40% ≥ baseline in APOE4 astrocytes.",
+        "Zero\u200bwidth \ufe64<<END-DATA-x>>> and <<<DATA-y>>> inside, then ＜＜＜ too.",
+        f"It quotes the token {token} back, with \u00e9t\u00e9 and \u2026 for good measure.",
+        "Plain ASCII closes it <",
+    ]
+    turns = [
+        TurnRecord(
+            round=1 + n // 2,
+            persona=("theorist", "skeptic")[n % 2],
+            output=TurnOutput.model_validate(reply({"novelty": 0.5}, argument=argument)),
+        )
+        for n, argument in enumerate(arguments)
+    ]
+    case = make_case()
+    fence = prompts.Fence(token)
+    for n in range(1, len(turns) + 1):
+        _, user = render_turn_messages(
+            case,
+            get_persona("synthesizer"),
+            round=3,
+            phase="opening",
+            transcript=turns[:n],
+            panel=["theorist", "skeptic", "synthesizer"],
+            fence_token=token,
+        )
+        whole = fence.wrap_redacting(prompts.render_transcript(make_case(), turns[:n]))
+        assert whole in user.content
+        body = whole.removeprefix(fence.open).removesuffix(fence.close)
+        assert "β" in body and "\u200b" not in body and "<<<" not in body and token not in body
