@@ -30,7 +30,7 @@ from storage.queries.calibration import persona_believability
 from storage.queries.debated import mark_debated
 from storage.queries.evaluation_batches import Claimed
 from storage.queries.spending import record_unanswered_call
-from storage.queries.turns import list_turns, save_turns
+from storage.queries.turns import save_turns, stored_turns
 from workers.cases import load_case
 from workers.lease import LeaseKeeper, LeaseLostError
 from workers.records import turn_fields, turn_record
@@ -75,7 +75,7 @@ def run_debate_phase(
         limits = SpendLimits(None, None)
     as_of = ledger.as_of_of(claimed.config)
     with database.transaction() as session:
-        prior = [turn_record(row) for row in list_turns(session, evaluation_id=evaluation_id)]
+        prior = [turn_record(row) for row in stored_turns(session, evaluation_id=evaluation_id)]
         believability, fence_token = claimed.believability, claimed.fence_token
         # A resumed debate goes on with the weights it began with.
         current = persona_believability(session) if believability is None and not as_of else {}
@@ -207,7 +207,8 @@ class TurnWriter:
         """Store what is left, the decisions and the quality, and hand the debate to scoring."""
         progress = debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
         with self._database.transaction() as session:
-            self._flush(session.connection(), progress)
+            if self._pending:  # else the hand-over below is the fenced write that ends it
+                self._flush(session.connection(), progress)
             handed_over = mark_debated(
                 session,
                 evaluation_id=self._evaluation_id,

@@ -195,14 +195,14 @@ def recalibrate_many(
     return updated
 
 
+# Read as every debate starts (storage.queries.prebuilt says why built once).
+_BELIEVABILITY = select(PersonaCalibration.persona, PersonaCalibration.believability)
+
+
 def persona_believability(session: Session) -> dict[str, float]:
     """Every calibrated persona's believability; personas not listed count as 1.0."""
-    return {
-        persona: float(value)
-        for persona, value in session.execute(
-            select(PersonaCalibration.persona, PersonaCalibration.believability)
-        )
-    }
+    rows = session.connection().execute(_BELIEVABILITY)
+    return {persona: float(value) for persona, value in rows}
 
 
 def calibration_table(session: Session) -> list[CalibrationRow]:

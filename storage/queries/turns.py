@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Row, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, utcnow
@@ -24,9 +24,10 @@ def save_turns(connection: Connection, *, turns: Sequence[Mapping[str, Any]]) ->
     if not turns:
         return
     now = utcnow()
+    rows = [{"created_at": now, **turn} for turn in turns]
+    # One row is one execute: an executemany of one costs SQLAlchemy more than the INSERT.
     connection.execute(
-        insert_new_only(connection, _TABLE, key=_KEY),
-        [{"created_at": now, **turn} for turn in turns],
+        insert_new_only(connection, _TABLE, key=_KEY), rows[0] if len(rows) == 1 else rows
     )
 
 
@@ -44,6 +45,22 @@ def list_turns_of(
     ):
         grouped[turn.evaluation_id].append(turn)
     return grouped
+
+
+# A resumed debate's stored turns, read at the start of every debate (storage.queries.prebuilt
+# says why built once).
+_STORED_TURNS = (
+    select(*_TABLE.c)
+    .where(_TABLE.c.evaluation_id == bindparam("evaluation_id"))
+    .order_by(_TABLE.c.round, _TABLE.c.id)
+)
+
+
+def stored_turns(session: Session, *, evaluation_id: int) -> Sequence[Row[Any]]:
+    """The evaluation's stored turns in the order they were written, as rows with the
+    DebateTurn attributes but none of the ORM's bookkeeping: what a worker resumes from."""
+    connection = session.connection()
+    return connection.execute(_STORED_TURNS, {"evaluation_id": evaluation_id}).all()
 
 
 def list_turns(session: Session, *, evaluation_id: int) -> list[DebateTurn]:
