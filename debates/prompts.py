@@ -97,13 +97,6 @@ def render_case(case: Case) -> str:
     return environment().get_template("case.j2").render(case=case).strip()
 
 
-def render_transcript(case: Case, transcript: Sequence[TurnRecord]) -> str:
-    """The debate so far, as every later turn reads it. Each entry is rendered once per
-    debate: a transcript only grows, and re-rendering it whole made every turn's prompt cost
-    grow with the debate's length."""
-    return "".join(_transcript_entry(case, turn) for turn in transcript).strip()
-
-
 @per_case_and
 def _transcript_entry(case: Case, turn: TurnRecord) -> str:
     entry = environment().get_template("transcript.j2").module.entry  # type: ignore[attr-defined]
@@ -111,10 +104,13 @@ def _transcript_entry(case: Case, turn: TurnRecord) -> str:
 
 
 def defused_transcript(case: Case, transcript: Sequence[TurnRecord]) -> str:
-    """``defuse(render_transcript(...))``, each entry defused once per debate. Defusing reads
-    text a character at a time wherever a model wrote a dash or a Greek letter, and doing it
-    to the whole transcript at every turn made a turn's CPU grow with the debate's length.
-    (Entries begin with a line break, so no ``<<<`` can span two of them.)"""
+    """The debate so far as every later turn reads it, defused (``debates.fencing``).
+
+    Each entry is rendered and defused once per debate, not the whole transcript again at
+    every turn: a transcript only grows, and redoing it made a turn's CPU grow with the
+    debate's length (defusing reads text a character at a time wherever a model wrote a dash
+    or a Greek letter). Entries begin with a line break, so no ``<<<`` spans two of them.
+    """
     return "".join(_defused_entry(case, turn) for turn in transcript).strip()
 
 
@@ -144,10 +140,10 @@ def render_turn_messages(
     derived from the case alone, which is as fixed.
     """
     case_text = render_case(case)
-    transcript_text = render_transcript(case, transcript)
+    transcript_text = defused_transcript(case, transcript)  # as the model reads it
     fence = Fence(fence_token) if fence_token else fence_for(case_text)
     case_block = fence.wrap_redacting(case_text)
-    transcript_block = fence.wrap_defused(defused_transcript(case, transcript))
+    transcript_block = fence.wrap_defused(transcript_text)
     user = (
         environment()
         .get_template("user.j2")

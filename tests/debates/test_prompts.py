@@ -192,9 +192,9 @@ def test_a_transcript_rendered_as_it_grows_reads_as_one_rendered_whole() -> None
         ]
     ]
     growing = make_case()
-    texts = [prompts.render_transcript(growing, turns[:n]) for n in range(len(turns) + 1)]
+    texts = [prompts.defused_transcript(growing, turns[:n]) for n in range(len(turns) + 1)]
 
-    assert texts[-1] == prompts.render_transcript(make_case(), turns)
+    assert texts[-1] == rendered_whole(turns)
     assert texts[0] == ""
     for shorter, longer in itertools.pairwise(texts[1:]):
         assert longer.startswith(shorter + prompts.ENTRY_BREAK)
@@ -232,7 +232,13 @@ def test_a_transcript_defused_entry_by_entry_is_fenced_as_defusing_it_whole() ->
             panel=["theorist", "skeptic", "synthesizer"],
             fence_token=token,
         )
-        whole = fence.wrap_redacting(prompts.render_transcript(make_case(), turns[:n]))
+        whole = fence.wrap_redacting(rendered_whole(turns[:n]))
         assert whole in user.content
         body = whole.removeprefix(fence.open).removesuffix(fence.close)
         assert "β" in body and "\u200b" not in body and "<<<" not in body and token not in body
+
+
+def rendered_whole(turns: list[TurnRecord]) -> str:
+    """The transcript rendered whole from its template, as every turn once rendered it."""
+    entry = prompts.environment().get_template("transcript.j2").module.entry  # type: ignore[attr-defined]
+    return "".join(str(entry(turn, get_persona(turn.persona).title)) for turn in turns).strip()
