@@ -23,7 +23,7 @@ from storage.db import Database
 from storage.models import EvaluationState
 from storage.queries.backtests import ResolvedHypothesis
 from storage.queries.evaluations import count_finished, get_evaluations
-from storage.queries.turns import list_turns_of
+from storage.queries.turns import turn_scores_of
 from workers.backtest import BacktestError, Forecasted, resolved_cases
 from workers.dispatch import submit_evaluation
 from workers.scoring_phase import row_views
@@ -89,7 +89,7 @@ def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Foreca
     ids = [q.evaluation_id for q in queued]
     with database.sessions() as session:
         rows = get_evaluations(session, evaluation_ids=ids)
-        turns = list_turns_of(session, evaluation_ids=ids)
+        turns = turn_scores_of(session, evaluation_ids=ids)
         unfinished = [
             f"evaluation {q.evaluation_id} of {q.resolved.hypothesis_id} is "
             f"{rows[q.evaluation_id].state}"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row
-
 from debates.backends.base import Usage
 from debates.schema import TurnOutput
 from debates.types import TurnRecord
 from storage.models import DebateTurn
+from storage.queries.prebuilt import AnyRow
 
 
 def turn_fields(record: TurnRecord) -> dict[str, Any]:
@@ -34,7 +33,7 @@ def turn_fields(record: TurnRecord) -> dict[str, Any]:
     }
 
 
-def turn_record(row: DebateTurn | Row[Any]) -> TurnRecord:
+def turn_record(row: DebateTurn | AnyRow) -> TurnRecord:
     """A stored turn as the debate runner sees it, so a resumed debate skips it."""
     output = TurnOutput.model_validate(
         {

@@ -40,10 +40,11 @@ from storage.queries.debated import (
     gene_symbols_of,
     record_forecasts,
 )
+from storage.queries.prebuilt import AnyRow
 from storage.queries.score_batches import ScoreBatch
 from storage.queries.snapshots import ensure_scoring_config
 from storage.queries.tournament import get_ratings
-from storage.queries.turns import list_turns_of
+from storage.queries.turns import turn_scores_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,9 @@ class TurnView:
     flagged: bool = False  # its scores contradict the evidence (debates.consistency)
 
     @classmethod
-    def of_row(cls, turn: DebateTurn, flagged: Set[tuple[int, str]] = frozenset()) -> TurnView:
+    def of_row(
+        cls, turn: DebateTurn | AnyRow, flagged: Set[tuple[int, str]] = frozenset()
+    ) -> TurnView:
         return cls(
             turn.persona,
             turn.round,
@@ -92,7 +95,7 @@ def outcome_views(outcome: DebateOutcome) -> list[TurnView]:
     return [TurnView.of_record(record, flagged) for record in outcome.turns]
 
 
-def row_views(row: Evaluation, turns: Sequence[DebateTurn]) -> list[TurnView]:
+def row_views(row: Evaluation | AnyRow, turns: Sequence[DebateTurn | AnyRow]) -> list[TurnView]:
     """A stored debate's turns as scoring reads them, with the flags its decisions record."""
     flagged = flagged_turns(row.decisions or [])
     return [TurnView.of_row(turn, flagged) for turn in turns]
@@ -206,7 +209,7 @@ def score_debated(
     with database.transaction() as session:
         claimed = claim_debated(session, evaluation_ids=evaluation_ids)
         rows = debated_rows(session, evaluation_ids=claimed)
-        turns = list_turns_of(session, evaluation_ids=claimed)
+        turns = turn_scores_of(session, evaluation_ids=claimed)
         unfixed = any(row.believability is None for row in rows)
         fallback = persona_believability(session) if unfixed else {}
         scored, failed = score_batch(
@@ -216,7 +219,7 @@ def score_debated(
                 Debated(
                     evaluation_id=row.id,
                     hypothesis_id=row.hypothesis_id,
-                    resolved=row.hypothesis.status in RESOLVED,
+                    resolved=row.hypothesis_status in RESOLVED,
                     turns=row_views(row, turns[row.id]),
                     quality=row.quality if row.quality is not None else 0.0,
                     # Weighed as the debate was, with the believabilities fixed when it started.

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
-from sqlalchemy import BindParameter, Row, Select, Table, bindparam, select
+from sqlalchemy import BindParameter, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -26,9 +26,7 @@ from storage.models.knowledge import (
     hypothesis_genes,
 )
 from storage.queries.hypotheses import DRUG_FIELDS, EVIDENCE_FIELDS
-
-# A row of any columns, read by attribute name.
-AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
+from storage.queries.prebuilt import AnyRow
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,12 @@ threads share them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import BindParameter, Table, bindparam
+from sqlalchemy import BindParameter, Row, Table, bindparam
+
+# A row of any columns, read by attribute name: what a statement built once returns.
+AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 def column_param(table: Table, column: str, name: str | None = None) -> BindParameter[Any]:

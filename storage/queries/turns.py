@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, bindparam, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, utcnow
 from storage.queries.inserts import insert_new_only
+from storage.queries.prebuilt import AnyRow
 
 _KEY = ("evaluation_id", "round", "persona")
 _TABLE: Table = DebateTurn.__table__  # type: ignore[assignment]
@@ -56,11 +57,39 @@ _STORED_TURNS = (
 )
 
 
-def stored_turns(session: Session, *, evaluation_id: int) -> Sequence[Row[Any]]:
+def stored_turns(session: Session, *, evaluation_id: int) -> Sequence[AnyRow]:
     """The evaluation's stored turns in the order they were written, as rows with the
     DebateTurn attributes but none of the ORM's bookkeeping: what a worker resumes from."""
     connection = session.connection()
     return connection.execute(_STORED_TURNS, {"evaluation_id": evaluation_id}).all()
+
+
+# What scoring reads of each turn: none of its text (storage.queries.prebuilt says why built
+# once).
+_TURN_SCORES = (
+    select(
+        _TABLE.c.evaluation_id,
+        _TABLE.c.persona,
+        _TABLE.c.round,
+        _TABLE.c.scores,
+        _TABLE.c.confidence,
+        _TABLE.c.probability,
+    )
+    .where(_TABLE.c.evaluation_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TABLE.c.evaluation_id, _TABLE.c.round, _TABLE.c.id)
+)
+
+
+def turn_scores_of(session: Session, *, evaluation_ids: Sequence[int]) -> dict[int, list[AnyRow]]:
+    """The persona, round, scores, confidence and probability of several evaluations' turns,
+    each list in the order they were written: what scoring reads, without the arguments."""
+    grouped: dict[int, list[AnyRow]] = {i: [] for i in evaluation_ids}
+    if not evaluation_ids:
+        return grouped
+    rows = session.connection().execute(_TURN_SCORES, {"ids": list(evaluation_ids)})
+    for row in rows:
+        grouped[row.evaluation_id].append(row)
+    return grouped
 
 
 def list_turns(session: Session, *, evaluation_id: int) -> list[DebateTurn]:
