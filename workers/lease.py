@@ -125,9 +125,11 @@ class LeaseKeeper:
 
 
 class Renewals:
-    """One thread that renews every lease of a process when it falls due."""
+    """One thread that renews every lease of a process when it falls due; it ends after
+    ``idle_seconds`` with no lease held, and the next lease starts another."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, idle_seconds: float = 60.0) -> None:
+        self._idle_seconds = idle_seconds
         self._changed = threading.Condition()
         self._due: list[tuple[float, int, LeaseKeeper]] = []
         self._order = itertools.count()  # breaks ties in the heap: keepers do not compare
@@ -156,19 +158,28 @@ class Renewals:
     def _schedule(self, keeper: LeaseKeeper) -> None:
         heapq.heappush(self._due, (time.monotonic() + keeper.interval, next(self._order), keeper))
 
+    @property
+    def running(self) -> bool:
+        """Whether the renewal thread is alive."""
+        with self._changed:
+            return self._thread is not None and self._thread.is_alive()
+
     def _run(self) -> None:
-        while True:
-            keeper = self._next_due()
+        while (keeper := self._next_due()) is not None:
             if keeper.renew_when_due():
                 with self._changed:
                     if not keeper.stopped:  # else its exit has discarded it already
                         self._schedule(keeper)
 
-    def _next_due(self) -> LeaseKeeper:
+    def _next_due(self) -> LeaseKeeper | None:
+        """The next keeper whose renewal is due, once it is; None when idle for long enough
+        that the thread should end (``add`` then starts another)."""
         with self._changed:
             while True:
                 if not self._due:
-                    self._changed.wait()
+                    if not self._changed.wait(self._idle_seconds) and not self._due:
+                        self._thread = None
+                        return None
                     continue
                 wait = self._due[0][0] - time.monotonic()
                 if wait <= 0:

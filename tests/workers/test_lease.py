@@ -137,3 +137,17 @@ def test_keepers_use_the_process_schedule_unless_given_one(database: Database) -
         assert lease.shared_renewals() is not shared
     finally:
         lease._forget_shared_renewals()
+
+
+def test_the_renewal_thread_ends_when_no_lease_is_held_and_restarts_for_the_next(
+    database: Database,
+) -> None:
+    renewals = Renewals(idle_seconds=0.2)
+    first, second = claimed(database), claimed(database)
+    with keeper(database, first, renewals):
+        assert renewals.running
+    assert wait_for(lambda: not renewals.running)
+    claimed_at = heartbeat_of(database, second)
+    with keeper(database, second, renewals):
+        assert renewals.running
+        assert wait_for(lambda: heartbeat_of(database, second) != claimed_at)
