@@ -52,23 +52,23 @@ class JsonPost:
         provider: str,
         error_detail: ErrorDetail,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        base_url = base_url.rstrip("/")
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         self._headers.update(headers)
         self._timeout = urllib3.Timeout(connect=timeout, read=timeout)
         self._seconds = timeout
         self._provider = provider
         self._error_detail = error_detail
-        manager = pool_for(self._base_url)
+        manager = pool_for(base_url)
         if isinstance(manager, urllib3.ProxyManager):
             # A proxy may need the absolute URL; its manager knows the forms.
             self._send: _Send = partial(manager.urlopen, "POST")
-            self._target = self._base_url
+            self._target = base_url
         else:
             # The host's own pool, held: the manager's per-request URL parsing and pool
             # lookup cost about a fifth of the call (BENCHMARKS.md, *Worker CPU per model turn*).
-            self._send = partial(manager.connection_from_url(self._base_url).urlopen, "POST")
-            self._target = urlsplit(self._base_url).path
+            self._send = partial(manager.connection_from_url(base_url).urlopen, "POST")
+            self._target = urlsplit(base_url).path
 
     @classmethod
     def like(
