@@ -49,7 +49,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     if database is None:
         settings.ensure_data_dir()
-        database = Database(settings.resolved_database_url)
+        database = Database(
+            settings.resolved_database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
     logging.getLogger("hyposcore").setLevel(settings.log_level)
 
     app = FastAPI(

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from sqlalchemy import func, select
+import redis
+from sqlalchemy import func, select, text
 
 from common.settings import Settings
 from storage.db import Database
@@ -91,8 +92,9 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of process ``pid`` and its live descendants (a prefork
-    worker's children do the work), from /proc."""
+    """User and system CPU seconds of process ``pid`` and its descendants, live and reaped (a
+    prefork worker's children do the work; PostgreSQL's backends end with their connections),
+    from /proc."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
         children = [
@@ -102,9 +104,44 @@ def tree_cpu_seconds(pid: int) -> float:
         ]
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    # utime and stime are the 14th and 15th fields; 12th and 13th after the command's ")".
-    own = (int(fields[11]) + int(fields[12])) / _TICK
+    # utime, stime, cutime and cstime are the 14th to 17th fields; 12th to 15th after the
+    # command's ")".
+    own = sum(int(x) for x in fields[11:15]) / _TICK
     return own + sum(tree_cpu_seconds(child) for child in children)
+
+
+def ledger_counts(database: Database) -> tuple[int, int, int, int]:
+    """Committed transactions, connections opened, rows inserted and rows updated in this
+    benchmark's database.
+
+    PostgreSQL flushes a backend's counts at its exit at the latest, so read these after the
+    workers have stopped."""
+    with database.engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT xact_commit, sessions, tup_inserted, tup_updated FROM pg_stat_database"
+                " WHERE datname = current_database()"
+            )
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def redis_commands() -> dict[str, int]:
+    """Calls of each Redis command since the server started (the whole server: run alone)."""
+    info = redis.Redis.from_url(REDIS_URL).info("commandstats")
+    return {name.removeprefix("cmdstat_"): int(stats["calls"]) for name, stats in info.items()}
+
+
+def server_pid(command: str) -> int | None:
+    """The pid of the first process whose parent is init and whose name is ``command``."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, _, rest = stat.read_text().partition(") ")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if name.partition(" (")[2] == command and rest.split()[1] == "1":
+            return int(stat.parent.name)
+    return None
 
 
 def machine_cpu_seconds() -> float:
@@ -113,6 +150,13 @@ def machine_cpu_seconds() -> float:
         int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]
     )
     return (user + nice + system + irq + softirq) / _TICK
+
+
+def median_lines(rows: dict[str, list[float]]) -> list[str]:
+    return [
+        f"  {name}: {[round(x, 1) for x in runs]} median {statistics.median(runs):.1f}"
+        for name, runs in rows.items()
+    ]
 
 
 @dataclass
@@ -125,10 +169,29 @@ class CpuShares:
         self.rows.setdefault(name, []).append(1000 * seconds / debates)
 
     def lines(self) -> list[str]:
-        return [
-            f"  {name}: {[round(x, 1) for x in runs]} median {statistics.median(runs):.1f}"
-            for name, runs in self.rows.items()
-        ]
+        return median_lines(self.rows)
+
+
+@dataclass
+class RoundTrips:
+    """Ledger transactions and rows, and Redis commands, per debate, by repeat."""
+
+    rows: dict[str, list[float]] = field(default_factory=dict)
+
+    def add_counts(self, before: tuple[int, ...], after: tuple[int, ...], debates: int) -> None:
+        names = ("PostgreSQL transactions", "connections", "rows inserted", "rows updated")
+        for name, was, now in zip(names, before, after, strict=True):
+            self.rows.setdefault(name, []).append((now - was) / debates)
+
+    def add_redis(self, before: dict[str, int], after: dict[str, int], debates: int) -> None:
+        calls = {name: n - before.get(name, 0) for name, n in after.items()}
+        self.rows.setdefault("Redis commands", []).append(sum(calls.values()) / debates)
+        busiest = sorted(calls.items(), key=lambda item: -item[1])[:6]
+        for name, n in busiest:
+            self.rows.setdefault(f"  {name}", []).append(n / debates)
+
+    def lines(self) -> list[str]:
+        return median_lines(self.rows)
 
 
 def main() -> None:
@@ -164,6 +227,8 @@ def main() -> None:
         database = prepared_database(settings)
         single, many = [], []
         shares = CpuShares()
+        trips = RoundTrips()
+        servers = [server_pid("postgres") or 0, server_pid("redis-server") or 0]
         for repeat in range(args.repeats):
             # As docker-compose.yml runs them: debates workers on their own queue, scoring and
             # publishing on a separate worker, so short tasks never hold a debate's slot.
@@ -191,23 +256,27 @@ def main() -> None:
                 # Every worker is ready (its start-up imports done, its backend built) before
                 # the debates are queued, so no worker's start-up shares the measured span's
                 # two cores; the span runs from the first claim to the last finish.
-                pids = [worker.pid or 0 for worker in workers]
+                pids = [worker.pid or 0 for worker in workers] + servers
                 before = [tree_cpu_seconds(pid) for pid in pids]
+                ledger_before, redis_before = ledger_counts(database), redis_commands()
                 machine_before, own_before = machine_cpu_seconds(), time.process_time()
                 batch = queue_debates(database, settings, args.debates)
                 span = ledger_span(database, batch, since="started_at")
                 after = [tree_cpu_seconds(pid) for pid in pids]
                 machine = machine_cpu_seconds() - machine_before
                 own = time.process_time() - own_before
-                debating = sum(after[:-1]) - sum(before[:-1])
-                scoring = after[-1] - before[-1]
+                spent = [now - was for now, was in zip(after, before, strict=True)]
+                debating = sum(spent[: args.workers])
+                scoring = spent[args.workers]
                 turns_each = statistics.mean(turns_of(database, batch))
                 shares.add("debates workers", debating, args.debates)
                 shares.add("  per turn", debating / turns_each, args.debates)
                 shares.add("scoring worker", scoring, args.debates)
                 shares.add("fake provider and this benchmark", own, args.debates)
-                rest = machine - debating - scoring - own
-                shares.add("the rest (PostgreSQL, Redis, the system)", rest, args.debates)
+                shares.add("PostgreSQL", spent[-2], args.debates)
+                shares.add("Redis", spent[-1], args.debates)
+                rest = machine - sum(spent) - own
+                shares.add("the rest (the system, other processes)", rest, args.debates)
                 ideal = args.concurrency / (turns_each * REPLY_SECONDS)
                 many.append((args.debates / span) / ideal)
                 queue_debates(database, settings, 2)  # warm connection pools
@@ -219,6 +288,10 @@ def main() -> None:
             finally:
                 for worker in workers:
                     worker.stop()
+            # Counted over the whole repeat (its 200 debates and the 3 of the single-debate
+            # measure), once the workers' exits have flushed PostgreSQL's counts.
+            trips.add_counts(ledger_before, ledger_counts(database), args.debates + 3)
+            trips.add_redis(redis_before, redis_commands(), args.debates + 3)
         database.dispose()
     print(
         f"one debate, wall / critical path: {[round(x, 3) for x in single]} "
@@ -230,6 +303,8 @@ def main() -> None:
     )
     print(f"CPU ms per debate over the {args.debates}, from first queued to last finished:")
     print("\n".join(shares.lines()))
+    print("Per debate (PostgreSQL: this database; Redis: the whole server):")
+    print("\n".join(trips.lines()))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,30 @@ class Settings(BaseSettings):
     pages_dir: Path | None = Field(
         None, description="Folder of gene pages to publish into; default: data/pages."
     )
+    task_events: bool = Field(
+        False,
+        description=(
+            "Workers send Celery task events (and senders task-sent events) at all times. Flower "
+            "turns events on by itself while it runs; they cost about ten broker messages a "
+            "debate, so leave this off unless another monitor needs them."
+        ),
+    )
+    database_pool_size: int = Field(
+        20,
+        ge=1,
+        le=500,
+        description=(
+            "PostgreSQL connections each process keeps open once it has needed them. A busy "
+            "threads worker wants about half its concurrency; fewer means a new connection, "
+            "and a new server process, for nearly every transaction."
+        ),
+    )
+    database_max_overflow: int = Field(
+        10,
+        ge=0,
+        le=500,
+        description="Connections a process may open beyond the pool for a burst, closed after.",
+    )
 
     # Debates
     backend: str = Field(

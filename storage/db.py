@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A pooled server connection idle longer than this is tested before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _normalise_url(url: str) -> str:
@@ -45,15 +49,25 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, *, own_transactions: bool = True, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, own_transactions: bool = True, ping_only_after_idle: bool = False, **kwargs: Any
+) -> Engine:
     """Create an engine for ``url``; SQLite files get their folder created and safe pragmas.
 
     ``own_transactions=False`` leaves SQLite transactions to the driver, for a library (the
     kombu broker transport) that issues its own BEGIN statements.
+
+    A server connection is tested before every checkout, unless ``ping_only_after_idle``: then
+    only one that sat idle in the pool (see ``_ping_if_idle``), for callers that retry a
+    statement failed by a dropped connection, as workers' tasks do.
     """
     url = _normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # Sizing is for a server's connections; SQLite's are a file handle each, and its
+        # in-memory pool takes no size.
+        kwargs.pop("pool_size", None)
+        kwargs.pop("max_overflow", None)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -63,8 +77,41 @@ def make_engine(url: str, *, own_transactions: bool = True, **kwargs: Any) -> En
             event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if not ping_only_after_idle:
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(url, **kwargs)
+    if ping_only_after_idle:
+        event.listen(engine, "checkin", _note_idle_since)
+        event.listen(engine, "checkout", _ping_if_idle(engine))
+    return engine
+
+
+def _note_idle_since(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine) -> Callable[[Any, Any, Any], None]:
+    """A checkout hook that tests a connection which sat idle in the pool before handing it out.
+
+    A connection the server or the network dropped while it sat idle (a restart, an idle
+    timeout) is replaced there, before any work uses it. One in steady use is not pinged: under
+    load that was a round trip for nearly every transaction. If it is dropped between two
+    uses, the next statement fails, SQLAlchemy discards the pool's older connections, and the
+    caller retries (workers.tasks retries database hiccups; the ledger makes that safe).
+    """
+
+    def ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and checks out another (a new one if need be).
+            raise DisconnectionError(f"idle connection failed its ping: {error}") from error
+
+    return ping
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

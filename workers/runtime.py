@@ -31,6 +31,14 @@ def runtime_for(app: Celery) -> Runtime:
     url = settings.resolved_database_url
     current = _RUNTIMES.get(url)
     if current is None or current.pid != os.getpid():
-        current = Runtime(settings=settings, database=Database(url), pid=os.getpid())
+        database = Database(
+            url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            # Tasks retry database hiccups, so a connection in steady use needs no round trip
+            # before each transaction to prove it is still there.
+            ping_only_after_idle=True,
+        )
+        current = Runtime(settings=settings, database=database, pid=os.getpid())
         _RUNTIMES[url] = current
     return current

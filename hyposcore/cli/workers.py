@@ -30,7 +30,8 @@ def worker(
     """Start a Celery worker (the same as `celery -A workers worker`)."""
     settings = get_settings()
     open_database(settings).dispose()  # the schema must exist before tasks touch it
-    argv = ["worker", "-Q", queues, "-c", str(concurrency), "-P", pool, "-l", loglevel, "-E"]
+    # Task events follow HYPOSCORE_TASK_EVENTS (Flower turns them on while it watches).
+    argv = ["worker", "-Q", queues, "-c", str(concurrency), "-P", pool, "-l", loglevel]
     if hostname:
         argv += ["-n", hostname]
     get_app(settings).worker_main(argv)

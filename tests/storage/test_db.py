@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -44,3 +46,67 @@ def test_foreign_keys_are_enforced(db: Database) -> None:
                 study_type="rct",
             )
         )
+
+
+@pytest.mark.postgres
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import storage.db
+    from tests.servers import fresh_postgres_database
+
+    with fresh_postgres_database() as url:
+        database = Database(url, pool_size=1, max_overflow=0, ping_only_after_idle=True)
+        pings: list[object] = []
+        real_ping = database.engine.dialect.do_ping
+        monkeypatch.setattr(
+            database.engine.dialect, "do_ping", lambda conn: pings.append(conn) or real_ping(conn)
+        )
+        for _ in range(5):  # back to back: in steady use, no round trip before each
+            with database.engine.connect() as conn:
+                conn.execute(select(1))
+        assert pings == []
+        monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with database.engine.connect() as conn:
+            conn.execute(select(1))
+        assert len(pings) == 1
+        database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_while_idle_is_replaced_before_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    import storage.db
+    from tests.servers import POSTGRES_ADMIN_URL, fresh_postgres_database
+
+    with fresh_postgres_database() as url:
+        database = Database(url, pool_size=1, max_overflow=0, ping_only_after_idle=True)
+        with database.engine.connect() as conn:
+            first_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first_pid}).scalar()
+        admin.dispose()
+        monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
+        # The only pooled connection is dead; the checkout's ping finds that and opens another,
+        # so the caller's statement runs as if nothing had happened.
+        with database.engine.connect() as conn:
+            second_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert second_pid != first_pid
+        database.dispose()
+
+
+def test_pool_sizing_applies_to_server_databases_and_is_ignored_by_sqlite(tmp_path: Path) -> None:
+    sqlite = Database(f"sqlite:///{tmp_path / 'x.db'}", pool_size=3, max_overflow=0)
+    with sqlite.sessions() as session:
+        assert session.scalar(select(1)) == 1
+    sqlite.dispose()
+    server = Database("postgresql://nobody@127.0.0.1:1/none", pool_size=3, max_overflow=2)
+    assert (server.engine.pool.size(), server.engine.pool._max_overflow) == (3, 2)  # type: ignore[attr-defined]
+    # Callers that do not retry (the API, the CLI) keep a test before every checkout.
+    assert server.engine.pool._pre_ping  # type: ignore[attr-defined]
+    retrying = Database("postgresql://nobody@127.0.0.1:1/none", ping_only_after_idle=True)
+    assert not retrying.engine.pool._pre_ping  # type: ignore[attr-defined]
