@@ -74,6 +74,16 @@ class Settings(BaseSettings):
             "debate, so leave this off unless another monitor needs them."
         ),
     )
+    score_batch_size: int = Field(
+        32,
+        ge=1,
+        le=1000,
+        description=(
+            "Most debated evaluations one score delivery scores together: its own and those "
+            "waiting behind it (1: each its own). A batch reads markets, ratings and the "
+            "scoring config once."
+        ),
+    )
     database_pool_size: int = Field(
         20,
         ge=1,

@@ -148,19 +148,27 @@ def send_evaluate(
 
 
 def send_score(
-    app: Celery, database: Database, *, evaluation_id: int, countdown: float | None = None
+    app: Celery,
+    database: Database,
+    *,
+    evaluation_id: int,
+    countdown: float | None = None,
+    stamped: bool = False,
 ) -> bool:
     """Hand a debated evaluation to the scoring queue.
 
     The evaluation holds no lease while it waits, so a failed send costs nothing but time: the
     reaper re-sends the message once it is old. Sending retries the broker a few times first.
+    The send is stamped in the ledger (``enqueued_at``) unless ``stamped``: the debate's
+    hand-over to scoring stamps it in its own transaction.
     """
     if not _send_task(
         app, "hyposcore.score", evaluation_id, [evaluation_id], SCORING_QUEUE, countdown
     ):
         return False
-    with database.transaction() as session:
-        ledger.mark_enqueued(session, evaluation_ids=[evaluation_id])
+    if not stamped:
+        with database.transaction() as session:
+            ledger.mark_enqueued(session, evaluation_ids=[evaluation_id])
     return True
 
 

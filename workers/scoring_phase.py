@@ -2,10 +2,10 @@
 
 ``score_batch`` scores debated evaluations in the caller's transaction: an offline batch calls
 it in the transaction that stores its debates, and the score task (``score_debated``) in the
-transaction that claims debated evaluations from the ledger — for a model-backed evaluation, a
-batch of one. Either all of it is written (trades, the snapshot, the succeeded state) or none
-of it, and each part is keyed by the evaluation, so a redelivered message can neither
-half-score nor score twice.
+transaction that claims debated evaluations from the ledger — its own and those waiting
+behind it, so a busy scoring worker pays its per-batch reads once for many debates. Either
+all of it is written (trades, the snapshot, the succeeded state) or none of it, and each part
+is keyed by the evaluation, so a redelivered message can neither half-score nor score twice.
 """
 
 from __future__ import annotations
@@ -200,14 +200,17 @@ def score_debated(
     settings: Settings,
     *,
     evaluation_ids: Sequence[int],
+    also_waiting: int = 0,
     weights: Weights | None = None,
 ) -> ScoredBatch:
-    """Claim the debated ones of ``evaluation_ids`` and score them in one transaction.
+    """Claim the debated ones of ``evaluation_ids``, and up to ``also_waiting`` others waiting
+    to be scored, and score them in one transaction.
 
-    Those no longer debated (scored by a duplicate message, cancelled) are skipped.
+    Those no longer debated (scored by a duplicate message or with another batch, cancelled)
+    are skipped.
     """
     with database.transaction() as session:
-        claimed = claim_debated(session, evaluation_ids=evaluation_ids)
+        claimed = claim_debated(session, evaluation_ids=evaluation_ids, also_waiting=also_waiting)
         rows = debated_rows(session, evaluation_ids=claimed)
         turns = turn_scores_of(session, evaluation_ids=claimed)
         unfixed = any(row.believability is None for row in rows)

@@ -100,7 +100,7 @@ def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None
             return
         budget = RetryBudget.from_message(retry_budget)
         if _debate(self, runtime, claimed[0], owner, budget):
-            send_score(self.app, runtime.database, evaluation_id=evaluation_id)
+            send_score(self.app, runtime.database, evaluation_id=evaluation_id, stamped=True)
 
 
 def _debate(
@@ -264,7 +264,8 @@ def _retry_or_fail(
     retry_backoff_max=60,
 )
 def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
-    """Score a debated evaluation: a batch of one through the batches' scoring code.
+    """Score a debated evaluation, with the others waiting to be scored (up to
+    ``HYPOSCORE_SCORE_BATCH_SIZE`` in all), through the batches' scoring code.
 
     ``owner`` is accepted from messages sent before the debated state existed, and ignored:
     a debated evaluation holds no lease, and this task claims it by its state alone.
@@ -273,7 +274,10 @@ def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
     with evaluation_context(evaluation_id):
         try:
             done = scoring_phase.score_debated(
-                runtime.database, runtime.settings, evaluation_ids=[evaluation_id]
+                runtime.database,
+                runtime.settings,
+                evaluation_ids=[evaluation_id],
+                also_waiting=runtime.settings.score_batch_size - 1,
             )
         except DATABASE_HICCUPS:
             raise

@@ -53,6 +53,17 @@ def _debated_update() -> Update:
 # Every debate goes through these once (storage.queries.prebuilt says why built once).
 _MARK_DEBATED = _mark_debated_statement()
 _CLAIM_DEBATED = _debated_update().returning(EVALUATIONS.c.id)
+# Waiting debated evaluations that no concurrent claim has locked, locked for this one (SKIP
+# LOCKED: two scoring workers take disjoint sets rather than one waiting on the other; SQLite,
+# whose writers take turns, has no row locks to skip). A plain locking SELECT, not an UPDATE
+# over a LIMIT subquery, which PostgreSQL may run more than once and so claim past the limit.
+_CLAIM_WAITING = (
+    select(EVALUATIONS.c.id)
+    .where(EVALUATIONS.c.state == _DEBATED)
+    .order_by(EVALUATIONS.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
 _COMPLETE_DEBATED = _debated_update().values(
     state=EvaluationState.SUCCEEDED.value,
     finished_at=column_param(EVALUATIONS, "finished_at", "now"),
@@ -90,17 +101,27 @@ def mark_debated(
 
 
 def claim_debated(
-    session: Session, *, evaluation_ids: Sequence[int], now: datetime | None = None
+    session: Session,
+    *,
+    evaluation_ids: Sequence[int],
+    also_waiting: int = 0,
+    now: datetime | None = None,
 ) -> list[int]:
-    """Lock those of ``evaluation_ids`` still waiting to be scored; returns them in id order.
+    """Lock those of ``evaluation_ids`` still waiting to be scored, and up to ``also_waiting``
+    other debated evaluations (oldest first, none another claim holds); returns them in id
+    order.
 
     Call inside the transaction that scores them: the row locks it takes make a concurrent
     claim of the same evaluations wait, then find them no longer debated.
     """
-    if not evaluation_ids:
+    if not evaluation_ids and not also_waiting:
         return []
     params = {"ids": list(evaluation_ids), "now": now or utcnow()}
-    return sorted(session.connection().execute(_CLAIM_DEBATED, params).scalars())
+    claimed = set(session.connection().execute(_CLAIM_DEBATED, params).scalars())
+    if also_waiting:
+        waiting = session.connection().execute(_CLAIM_WAITING, {"limit": also_waiting})
+        claimed.update(waiting.scalars())
+    return sorted(claimed)
 
 
 def complete_debated(

@@ -336,3 +336,43 @@ def test_a_scoring_error_counts_an_attempt_and_fails_when_they_are_spent(
             2,
             "KeyError: 'x'",
         )
+
+
+def _debated_evaluations(db: Database, count: int) -> list[int]:
+    """``count`` evaluations of as many hypotheses, each debated and waiting to be scored."""
+    ids = []
+    for n in range(count):
+        with db.transaction() as session:
+            session.add(Hypothesis(id=f"h-wait{n:04d}", title="t", statement="s"))
+        eid = _enqueue(db, f"h-wait{n:04d}").evaluation.id
+        with db.transaction() as session:
+            ledger.claim_evaluation(session, evaluation_id=eid, worker="w", lease_seconds=10)
+            debated.mark_debated(
+                session, evaluation_id=eid, worker="w", decisions=[], quality=0.5, progress={}
+            )
+        ids.append(eid)
+    return ids
+
+
+def test_a_score_claim_takes_its_own_and_the_oldest_waiting_up_to_the_limit(db: Database) -> None:
+    first, second, third, fourth = _debated_evaluations(db, 4)
+    with db.transaction() as session:
+        assert debated.claim_debated(session, evaluation_ids=[fourth], also_waiting=2) == [
+            first,
+            second,
+            fourth,
+        ]
+        debated.complete_debated(session, evaluation_ids=[first, second, fourth])
+    with db.transaction() as session:
+        # Its own is scored already: only the one still waiting is left to take.
+        assert debated.claim_debated(session, evaluation_ids=[fourth], also_waiting=5) == [third]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_concurrent_score_claims_take_disjoint_waiting_evaluations(db: Database) -> None:
+    ids = _debated_evaluations(db, 4)
+    with db.transaction() as one, db.transaction() as other:
+        taken = debated.claim_debated(one, evaluation_ids=[], also_waiting=2)
+        # The second claim skips the rows the first holds instead of waiting for them.
+        rest = debated.claim_debated(other, evaluation_ids=[], also_waiting=5)
+    assert taken == ids[:2] and rest == ids[2:]
