@@ -19,6 +19,28 @@ from storage.queries.leases import EVALUATIONS
 from storage.queries.prebuilt import column_param
 
 
+def delivery_of(owner: str) -> str:
+    """The delivery a lease owner token names: owners are "<worker name>/<task id>"
+    (``workers.tasks``), and a retry or redelivery of the message keeps the task id but may
+    land on any worker."""
+    return owner.rpartition("/")[2]
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _held_by_delivery(column: Any) -> Any:
+    """``column`` (a lease owner) is ``:worker`` or names the same delivery (``:delivery``,
+    a LIKE pattern) from another worker."""
+    worker = bindparam("worker", type_=column.type)
+    return or_(column == worker, column.like(bindparam("delivery"), escape="\\"))
+
+
+def _delivery_params(worker: str) -> dict[str, str]:
+    return {"worker": worker, "delivery": "%/" + _like_literal(delivery_of(worker))}
+
+
 def claim_evaluation(
     session: Session,
     *,
@@ -30,7 +52,9 @@ def claim_evaluation(
 ) -> bool:
     """Take the lease of a queued evaluation, or of a running one whose lease has expired.
 
-    ``worker`` is the lease owner token: one per task delivery, kept across that task's retries.
+    ``worker`` is the lease owner token "<worker name>/<task id>": one per task delivery,
+    kept across that task's retries. A lease is its delivery's, whichever worker runs it: a
+    retry or redelivery on another worker re-enters it and rewrites the worker name.
 
     Returns False when someone else holds a live lease, the evaluation is finished, or its
     attempts are spent; the caller then drops its message.
@@ -68,6 +92,7 @@ def claim_evaluations(
     # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
     # statement; built once per variant (``storage.queries.prebuilt`` says why).
     params: dict[str, Any] = {
+        **_delivery_params(worker),
         "ids": list(evaluation_ids),
         "worker": worker,
         "now": now,
@@ -85,7 +110,9 @@ def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
         bindparam("worker", type_=table.c.lease_owner.type),
         column_param(table, "updated_at", "now"),
     )
-    own = (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_owner == worker)
+    own = (table.c.state == EvaluationState.RUNNING.value) & _held_by_delivery(
+        table.c.lease_owner
+    )
     fresh = or_(
         table.c.state == EvaluationState.QUEUED.value,
         (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_expires_at < now),
@@ -145,7 +172,7 @@ def fail_lost_deliveries(
         .where(
             Evaluation.id.in_(list(evaluation_ids)),
             Evaluation.state == EvaluationState.RUNNING.value,
-            Evaluation.lease_owner == worker,
+            _held_by_delivery(Evaluation.lease_owner),
             Evaluation.attempts >= Evaluation.max_attempts,
         )
         .values(
@@ -157,6 +184,7 @@ def fail_lost_deliveries(
             updated_at=now,
         )
         .returning(Evaluation.id)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
+        _delivery_params(worker),
     ).all()
     return sorted(failed)

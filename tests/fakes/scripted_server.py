@@ -67,6 +67,12 @@ Responder = Callable[[RecordedRequest], ScriptedReply]
 RouteHandler = Callable[[RecordedRequest, re.Match[str]], ScriptedReply]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of new connections (64 debates
+    # starting at once) overflows it and the kernel resets some, which no provider does.
+    request_queue_size = 256
+
+
 class ScriptedServer:
     """Answers each request with the next scripted reply, else with ``default_reply``.
 
@@ -150,7 +156,7 @@ class ScriptedServer:
 
     def start(self) -> Self:
         handler = _handler_for(self)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         # Handler threads sleeping out a scripted delay must not hold up shutdown.
         self._httpd.block_on_close = False

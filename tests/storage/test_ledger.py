@@ -230,6 +230,41 @@ def test_a_retry_of_the_same_owner_reenters_without_spending_an_attempt(
         assert row is not None and row.attempts == 1 and row.lease_owner == "w1"
 
 
+def test_a_retry_that_lands_on_another_worker_reenters_its_lease(
+    db: Database, hypothesis: str
+) -> None:
+    # A retry keeps its task id but may go to any worker consuming the queue; the lease is the
+    # delivery's, so the retry goes on at once instead of waiting out the lease it kept.
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="debates0@a/task-1", lease_seconds=60, now=T0
+        )
+    with db.transaction() as session:
+        assert not ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="debates1@b/task-2", lease_seconds=60, now=T0
+        )
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="debates1@b/task-1", lease_seconds=60, now=T0
+        )
+    with db.sessions() as session:
+        row = session.get(Evaluation, eid)
+        assert row is not None and (row.attempts, row.lease_owner) == (1, "debates1@b/task-1")
+
+
+def test_a_task_id_with_like_wildcards_matches_only_itself(db: Database, hypothesis: str) -> None:
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w0/task_1", lease_seconds=60, now=T0
+        )
+    with db.transaction() as session:
+        for other in ("w1/task%", "w1/task__", "w1/%"):
+            assert not ledger.claim_evaluation(
+                session, evaluation_id=eid, worker=other, lease_seconds=60, now=T0
+            )
+
+
 def test_a_redelivered_message_spends_an_attempt_and_ends_a_poison_evaluation(
     db: Database, hypothesis: str
 ) -> None:
