@@ -79,9 +79,9 @@ class Settings(BaseSettings):
         ge=1,
         le=1000,
         description=(
-            "Most debated evaluations one score delivery scores together: its own and those "
-            "waiting behind it (1: each its own). A batch reads markets, ratings and the "
-            "scoring config once."
+            "Waiting debated evaluations a score delivery takes into one batch (one "
+            "transaction) besides its own; it takes batch after batch until none are left. A "
+            "batch reads markets, ratings and the scoring config once."
         ),
     )
     database_pool_size: int = Field(

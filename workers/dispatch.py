@@ -24,6 +24,7 @@ from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import enqueue_many
 from workers.agents import batchable_backends
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE, get_app
+from workers.wakeups import ScoreWakeups
 
 log = logging.getLogger(__name__)
 
@@ -154,14 +155,18 @@ def send_score(
     evaluation_id: int,
     countdown: float | None = None,
     stamped: bool = False,
+    wakeups: ScoreWakeups | None = None,
 ) -> bool:
     """Hand a debated evaluation to the scoring queue.
 
     The evaluation holds no lease while it waits, so a failed send costs nothing but time: the
     reaper re-sends the message once it is old. Sending retries the broker a few times first.
     The send is stamped in the ledger (``enqueued_at``) unless ``stamped``: the debate's
-    hand-over to scoring stamps it in its own transaction.
+    hand-over to scoring stamps it in its own transaction. With ``wakeups``, no message is
+    sent while a score message is already queued, which will score this one too.
     """
+    if wakeups is not None and not wakeups.claim_send():
+        return True
     if not _send_task(
         app, "hyposcore.score", evaluation_id, [evaluation_id], SCORING_QUEUE, countdown
     ):

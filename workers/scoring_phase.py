@@ -330,3 +330,26 @@ def score_batch(
             believability=update_believability,
         )
     return sorted(scored), failed
+
+
+def score_with_waiting(
+    database: Database, settings: Settings, *, evaluation_id: int
+) -> ScoredBatch:
+    """Score ``evaluation_id`` and every debated evaluation waiting behind it, taking up to
+    ``settings.score_batch_size`` waiting ones a batch (each batch its own transaction) until
+    fewer are left: a delivery that scores the waiting ones leaves none without a message."""
+    size = settings.score_batch_size
+    own: Sequence[int] = [evaluation_id]
+    batches = []
+    while True:
+        done = score_debated(database, settings, evaluation_ids=own, also_waiting=size)
+        batches.append(done)
+        waiting_taken = {*done.succeeded, *done.failed}.difference(own)
+        own = []
+        if len(waiting_taken) < size:
+            break
+    return ScoredBatch(
+        succeeded=tuple(sorted(i for b in batches for i in b.succeeded)),
+        failed=tuple(sorted(i for b in batches for i in b.failed)),
+        gene_symbols=tuple(sorted({g for b in batches for g in b.gene_symbols})),
+    )

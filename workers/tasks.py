@@ -32,6 +32,7 @@ from workers.provider_batches import BatchRunner
 from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
 from workers.spending import SpendLimitError
+from workers.wakeups import score_wakeups
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,13 @@ def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None
             return
         budget = RetryBudget.from_message(retry_budget)
         if _debate(self, runtime, claimed[0], owner, budget):
-            send_score(self.app, runtime.database, evaluation_id=evaluation_id, stamped=True)
+            send_score(
+                self.app,
+                runtime.database,
+                evaluation_id=evaluation_id,
+                stamped=True,
+                wakeups=score_wakeups(runtime.settings),
+            )
 
 
 def _debate(
@@ -264,20 +271,19 @@ def _retry_or_fail(
     retry_backoff_max=60,
 )
 def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
-    """Score a debated evaluation, with the others waiting to be scored (up to
-    ``HYPOSCORE_SCORE_BATCH_SIZE`` in all), through the batches' scoring code.
+    """Score a debated evaluation and the others waiting to be scored, in batches through the
+    batches' scoring code (``scoring_phase.score_with_waiting``).
 
     ``owner`` is accepted from messages sent before the debated state existed, and ignored:
     a debated evaluation holds no lease, and this task claims it by its state alone.
     """
     runtime = runtime_for(self.app)
+    # Before the claim: a hand-over from now on sends its own message (workers.wakeups).
+    score_wakeups(runtime.settings).clear()
     with evaluation_context(evaluation_id):
         try:
-            done = scoring_phase.score_debated(
-                runtime.database,
-                runtime.settings,
-                evaluation_ids=[evaluation_id],
-                also_waiting=runtime.settings.score_batch_size - 1,
+            done = scoring_phase.score_with_waiting(
+                runtime.database, runtime.settings, evaluation_id=evaluation_id
             )
         except DATABASE_HICCUPS:
             raise
@@ -345,8 +351,9 @@ def provider_batches(self: Task) -> dict[str, list[int]]:
         backend_for=backend_factory(runtime.settings),
         owner=owner,
     ).run_pass()
+    wakeups = score_wakeups(runtime.settings)
     for evaluation_id in done.debated:
-        send_score(self.app, runtime.database, evaluation_id=evaluation_id)
+        send_score(self.app, runtime.database, evaluation_id=evaluation_id, wakeups=wakeups)
     return {
         "collected": done.collected,
         "submitted": done.submitted,
