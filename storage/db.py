@@ -149,6 +149,18 @@ class Database:
         with self.engine.begin() as connection:
             yield connection
 
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection on which each statement commits by itself (PostgreSQL's autocommit),
+        for a single statement that is all or nothing on its own: one round trip, no BEGIN or
+        COMMIT. On SQLite, a transaction around it instead."""
+        if self.dialect == "sqlite":
+            with self.core_transaction() as connection:
+                yield connection
+            return
+        with self.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
     def upgrade(self) -> None:
         from storage.migrate import upgrade
 

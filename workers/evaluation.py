@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -194,14 +195,22 @@ class TurnWriter:
         self._turns_done = turns_done
         self._pending: list[TurnRecord] = []
         self._last_flush = time.monotonic()
+        # A model's turn, stored as it comes, on PostgreSQL: one statement, one round trip.
+        self._one_statement = not batched and database.dialect == "postgresql"
 
     def add(self, record: TurnRecord) -> None:
         self._pending.append(record)
         if self._batched and time.monotonic() - self._last_flush < FLUSH_SECONDS:
             return
         done = self._turns_done + len(self._pending)
+        progress = debate_progress("debate", record.round, self._rounds, done)
+        if self._one_statement and len(self._pending) == 1:
+            with self._database.autocommit() as connection:
+                self._lease.beat_with_turn(self._rows()[0], progress, connection=connection)
+            self._flushed()
+            return
         with self._database.core_transaction() as connection:
-            self._flush(connection, debate_progress("debate", record.round, self._rounds, done))
+            self._flush(connection, progress)
 
     def finish(self, outcome: DebateOutcome, *, owner: str) -> None:
         """Store what is left, the decisions and the quality, and hand the debate to scoring."""
@@ -222,18 +231,21 @@ class TurnWriter:
 
     def _flush(self, connection: Connection, progress: dict[str, object]) -> None:
         self._lease.beat(progress, connection=connection)
-        save_turns(
-            connection,
-            turns=[
-                {
-                    "evaluation_id": self._evaluation_id,
-                    "round": record.round,
-                    "persona": record.persona,
-                    **turn_fields(record),
-                }
-                for record in self._pending
-            ],
-        )
+        save_turns(connection, turns=self._rows())
+        self._flushed()
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "evaluation_id": self._evaluation_id,
+                "round": record.round,
+                "persona": record.persona,
+                **turn_fields(record),
+            }
+            for record in self._pending
+        ]
+
+    def _flushed(self) -> None:
         self._turns_done += len(self._pending)
         self._pending.clear()
         self._last_flush = time.monotonic()

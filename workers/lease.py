@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from storage.db import Database
-from storage.queries import leases
+from storage.queries import leases, turns
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,25 @@ class LeaseKeeper:
                 self._renew()
             else:
                 self._renew_in(connection)
+        if self.lost:
+            raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {self._owner}")
+
+    def beat_with_turn(
+        self, turn: Mapping[str, Any], progress: Mapping[str, Any], *, connection: Connection
+    ) -> None:
+        """``beat`` and store ``turn`` in one statement (PostgreSQL; ``turns.save_turn_fenced``):
+        the turn is stored only while the lease is held. Raises LeaseLostError otherwise."""
+        with self._lock:
+            self._progress = dict(progress)
+            alive = turns.save_turn_fenced(
+                connection,
+                turn=turn,
+                worker=self._owner,
+                lease_seconds=self._lease_seconds,
+                progress=self._progress,
+            )
+            if not alive:
+                self._lost.set()
         if self.lost:
             raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {self._owner}")
 

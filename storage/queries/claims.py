@@ -110,9 +110,7 @@ def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
         bindparam("worker", type_=table.c.lease_owner.type),
         column_param(table, "updated_at", "now"),
     )
-    own = (table.c.state == EvaluationState.RUNNING.value) & _held_by_delivery(
-        table.c.lease_owner
-    )
+    own = (table.c.state == EvaluationState.RUNNING.value) & _held_by_delivery(table.c.lease_owner)
     fresh = or_(
         table.c.state == EvaluationState.QUEUED.value,
         (table.c.state == EvaluationState.RUNNING.value) & (table.c.lease_expires_at < now),

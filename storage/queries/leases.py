@@ -55,7 +55,7 @@ def update_held() -> Update:
     )
 
 
-def _heartbeat_statement(*, with_progress: bool) -> Update:
+def heartbeat_statement(*, with_progress: bool) -> Update:
     table = EVALUATIONS
     values = {
         "lease_expires_at": column_param(table, "lease_expires_at", "expires"),
@@ -68,4 +68,4 @@ def _heartbeat_statement(*, with_progress: bool) -> Update:
 
 
 # Every stored turn is fenced by a heartbeat (storage.queries.prebuilt says why built once).
-_HEARTBEATS = {flag: _heartbeat_statement(with_progress=flag) for flag in (False, True)}
+_HEARTBEATS = {flag: heartbeat_statement(with_progress=flag) for flag in (False, True)}

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select
+from sqlalchemy import Connection, Select, Table, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
 from storage.models import DebateTurn, utcnow
 from storage.queries.inserts import insert_new_only
-from storage.queries.prebuilt import AnyRow
+from storage.queries.leases import EVALUATIONS, heartbeat_statement
+from storage.queries.prebuilt import AnyRow, column_param
 
 _KEY = ("evaluation_id", "round", "persona")
 _TABLE: Table = DebateTurn.__table__  # type: ignore[assignment]
@@ -112,3 +115,55 @@ def count_turns(session: Session, *, evaluation_id: int) -> int:
         )
         or 0
     )
+
+
+def _fenced_turn_statement() -> Select[int]:
+    """One PostgreSQL statement that renews the lease of ``:evaluation_id`` held by ``:worker``
+    (recording ``:progress``) and, only if it is held, stores the turn; it returns how many
+    leases it renewed (1, or 0 when the lease was lost)."""
+    beat = heartbeat_statement(with_progress=True).returning(EVALUATIONS.c.id).cte("beat")
+    columns = [c.name for c in _TABLE.c if c.name not in ("id", "evaluation_id")]
+    new_turn = (
+        postgresql_insert(_TABLE)
+        .from_select(
+            ["evaluation_id", *columns],
+            # Named apart from the columns: SQLAlchemy would read a parameter named as one of
+            # evaluations' columns (created_at) as one more value for the UPDATE to set.
+            select(beat.c.id, *(column_param(_TABLE, name, f"turn_{name}") for name in columns)),
+        )
+        .on_conflict_do_nothing(index_elements=list(_KEY))
+    )
+    return select(func.count()).select_from(beat).add_cte(new_turn.cte("new_turn"))
+
+
+# Every model turn on PostgreSQL runs it (storage.queries.prebuilt says why built once).
+_FENCED_TURN = _fenced_turn_statement()
+
+
+def save_turn_fenced(
+    connection: Connection,
+    *,
+    turn: Mapping[str, Any],
+    worker: str,
+    lease_seconds: int,
+    progress: Mapping[str, Any],
+    now: datetime | None = None,
+) -> bool:
+    """``leases.heartbeat`` and ``save_turns`` of one turn in a single statement, on PostgreSQL:
+    run on an autocommit connection it is one round trip instead of four (BEGIN, the two
+    writes, COMMIT), and still all or nothing. False (and nothing stored) when ``worker`` no
+    longer holds the lease.
+
+    ``turn`` holds every DebateTurn column but the id and the creation time.
+    """
+    now = now or utcnow()
+    params = {
+        **{f"turn_{name}": value for name, value in turn.items() if name != "evaluation_id"},
+        "turn_created_at": now,
+        "evaluation_id": turn["evaluation_id"],
+        "worker": worker,
+        "expires": now + timedelta(seconds=lease_seconds),
+        "now": now,
+        "progress": dict(progress),
+    }
+    return bool(connection.execute(_FENCED_TURN, params).scalar_one() == 1)

@@ -411,3 +411,68 @@ def test_concurrent_score_claims_take_disjoint_waiting_evaluations(db: Database)
         # The second claim skips the rows the first holds instead of waiting for them.
         rest = debated.claim_debated(other, evaluation_ids=[], also_waiting=5)
     assert taken == ids[:2] and rest == ids[2:]
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_a_fenced_turn_is_stored_with_its_heartbeat_or_not_at_all(
+    db: Database, hypothesis: str
+) -> None:
+    from storage.queries.turns import save_turn_fenced
+
+    eid = _enqueue(db, hypothesis).evaluation.id
+    with db.transaction() as session:
+        assert ledger.claim_evaluation(
+            session, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0
+        )
+    turn = {
+        "evaluation_id": eid,
+        "round": 1,
+        "persona": "theorist",
+        "backend": "openai",
+        "model": "m",
+        "argument": "first",
+        "claims": [{"citation": "PMID:1"}],
+        "scores": {"novelty": 0.5},
+        "confidence": 0.5,
+        "probability": 0.4,
+        "verdict": "uncertain",
+        "unsupported_citations": [],
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "cost_usd": 0.001,
+        "cached_read_tokens": 3,
+        "cache_write_tokens": 0,
+        "latency_ms": 12.0,
+    }
+    later = T0 + timedelta(seconds=5)
+    progress = {"phase": "debate", "round": 1, "rounds": 2, "turns_done": 1}
+    with db.autocommit() as connection:
+        assert save_turn_fenced(
+            connection, turn=turn, worker="w1", lease_seconds=60, progress=progress, now=later
+        )
+        # Redelivered: the lease is renewed, the stored turn is kept as it was.
+        assert save_turn_fenced(
+            connection,
+            turn={**turn, "argument": "second"},
+            worker="w1",
+            lease_seconds=60,
+            progress=progress,
+            now=later,
+        )
+        # Another worker's write stores nothing and renews nothing.
+        assert not save_turn_fenced(
+            connection,
+            turn={**turn, "round": 2},
+            worker="w2",
+            lease_seconds=600,
+            progress={},
+            now=later,
+        )
+    with db.sessions() as session:
+        stored = list_turns(session, evaluation_id=eid)
+        assert [(t.round, t.argument, t.claims, t.cached_read_tokens) for t in stored] == [
+            (1, "first", [{"citation": "PMID:1"}], 3)
+        ]
+        row = session.get(Evaluation, eid)
+        assert row is not None and row.progress == progress and row.lease_owner == "w1"
+        assert row.lease_expires_at == later + timedelta(seconds=60)
