@@ -9,6 +9,8 @@ both medians and the median of the pairs' ratios.
     git worktree add /tmp/base <commit>
     .venv/bin/python -m bench.alternate --base /tmp/base --pairs 8 -- \\
         bench.turn_cpu --runs 3 --repeats 4
+    .venv/bin/python -m bench.alternate --base /tmp/base --pairs 4 --line throughput -- \\
+        bench.llm_debates --concurrency 64 --workers 2 --repeats 1
 
 Both sides should run the same benchmark: copy this checkout's benchmark file into the older
 one when it lacks the file or its options.
@@ -27,8 +29,9 @@ HERE = Path(__file__).resolve().parent.parent
 _FIGURE = re.compile(r"median\s+([0-9.]+)")
 
 
-def figure(checkout: Path, module: str, options: list[str]) -> float:
-    """The last median ``module`` prints, run with this interpreter from ``checkout``."""
+def figure(checkout: Path, module: str, options: list[str], line: str | None = None) -> float:
+    """The last median ``module`` prints (on the last line containing ``line``, if given),
+    run with this interpreter from ``checkout``."""
     printed = subprocess.run(
         [sys.executable, "-m", module, *options],
         cwd=checkout,
@@ -36,6 +39,8 @@ def figure(checkout: Path, module: str, options: list[str]) -> float:
         capture_output=True,
         text=True,
     ).stdout
+    if line is not None:
+        printed = "\n".join(text for text in printed.splitlines() if line in text)
     found = _FIGURE.findall(printed)
     if not found:
         raise SystemExit(f"{module} printed no median in {checkout}:\n{printed}")
@@ -46,14 +51,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=Path, required=True, help="the older checkout")
     parser.add_argument("--pairs", type=int, default=8)
+    parser.add_argument(
+        "--line", help="read the median on the last line containing this (default: any line)"
+    )
     parser.add_argument("module", help="the benchmark module, e.g. bench.turn_cpu")
     parser.add_argument("options", nargs=argparse.REMAINDER, help="the benchmark's options")
     args = parser.parse_args(argv)
     options = [o for o in args.options if o != "--"]
     rows = []
     for _ in range(args.pairs):
-        before = figure(args.base, args.module, options)
-        after = figure(HERE, args.module, options)
+        before = figure(args.base, args.module, options, args.line)
+        after = figure(HERE, args.module, options, args.line)
         rows.append((before, after))
         print(f"before {before:.3f}  this code {after:.3f}  ratio {after / before:.3f}", flush=True)
     print(

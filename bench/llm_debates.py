@@ -15,6 +15,7 @@ scoring/publish worker. The fake server is on loopback; nothing leaves the machi
 from __future__ import annotations
 
 import argparse
+import heapq
 import math
 import os
 import signal
@@ -108,6 +109,44 @@ def tree_cpu_seconds(pid: int) -> float:
     # command's ")".
     own = sum(int(x) for x in fields[11:15]) / _TICK
     return own + sum(tree_cpu_seconds(child) for child in children)
+
+
+def span_without_cpu(turn_counts: list[int], *, threads: int, slots: int) -> float:
+    """Seconds the same debates would take if nothing but the provider's replies took time.
+
+    ``threads`` debates run at once, taking queued debates in order; each turn holds one of
+    ``slots`` provider slots for REPLY_SECONDS, and a turn waiting for a slot takes the first
+    one freed. The rest of the ideal's shortfall is the tail: as the queue runs dry, fewer
+    debates than slots are left to keep the provider busy.
+    """
+    queued = list(reversed(turn_counts))
+    waiting: list[tuple[int, int]] = []  # (thread, turns left), first come first served
+    replies: list[tuple[float, int, int]] = []  # (time the reply comes, thread, turns left)
+    free = slots
+    finished = 0.0
+
+    def ask(now: float, thread: int, turns_left: int) -> None:
+        nonlocal free
+        if free:
+            free -= 1
+            heapq.heappush(replies, (now + REPLY_SECONDS, thread, turns_left - 1))
+        else:
+            waiting.append((thread, turns_left))
+
+    for thread in range(min(threads, len(queued))):
+        ask(0.0, thread, queued.pop())
+    while replies:
+        now, thread, turns_left = heapq.heappop(replies)
+        free += 1
+        if waiting:
+            ask(now, *waiting.pop(0))
+        if turns_left:
+            ask(now, thread, turns_left)
+        else:
+            finished = now
+            if queued:
+                ask(now, thread, queued.pop())
+    return finished
 
 
 def ledger_counts(database: Database) -> tuple[int, int, int, int]:
@@ -225,7 +264,7 @@ def main() -> None:
         }
         settings = Settings(**values)  # type: ignore[arg-type]
         database = prepared_database(settings)
-        single, many = [], []
+        single, many, bound = [], [], []
         shares = CpuShares()
         trips = RoundTrips()
         servers = [server_pid("postgres") or 0, server_pid("redis-server") or 0]
@@ -268,7 +307,8 @@ def main() -> None:
                 spent = [now - was for now, was in zip(after, before, strict=True)]
                 debating = sum(spent[: args.workers])
                 scoring = spent[args.workers]
-                turns_each = statistics.mean(turns_of(database, batch))
+                turn_counts = turns_of(database, batch)
+                turns_each = statistics.mean(turn_counts)
                 shares.add("debates workers", debating, args.debates)
                 shares.add("  per turn", debating / turns_each, args.debates)
                 shares.add("scoring worker", scoring, args.debates)
@@ -279,6 +319,11 @@ def main() -> None:
                 shares.add("the rest (the system, other processes)", rest, args.debates)
                 ideal = args.concurrency / (turns_each * REPLY_SECONDS)
                 many.append((args.debates / span) / ideal)
+                threads = args.workers * math.ceil(
+                    DEBATES_PER_SLOT * args.concurrency / args.workers
+                )
+                free_span = span_without_cpu(turn_counts, threads=threads, slots=args.concurrency)
+                bound.append((args.debates / free_span) / ideal)
                 queue_debates(database, settings, 2)  # warm connection pools
                 time.sleep(3)
                 (one,) = queue_debates(database, settings, 1)
@@ -300,6 +345,10 @@ def main() -> None:
     print(
         f"{args.debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
         f"median {statistics.median(many):.3f} (target >= 0.8)"
+    )
+    print(
+        f"{args.debates} debates had no step taken any CPU, throughput / ideal: "
+        f"{[round(x, 3) for x in bound]} median {statistics.median(bound):.3f}"
     )
     print(f"CPU ms per debate over the {args.debates}, from first queued to last finished:")
     print("\n".join(shares.lines()))

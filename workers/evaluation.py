@@ -215,11 +215,14 @@ class TurnWriter:
     def finish(self, outcome: DebateOutcome, *, owner: str) -> None:
         """Store what is left, the decisions and the quality, and hand the debate to scoring."""
         progress = debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns))
-        with self._database.transaction() as session:
-            if self._pending:  # else the hand-over below is the fenced write that ends it
-                self._flush(session.connection(), progress)
+        # With every turn stored, the hand-over is the fenced write that ends the debate, and a
+        # statement of its own.
+        context = self._database.core_transaction if self._pending else self._database.autocommit
+        with context() as connection:
+            if self._pending:
+                self._flush(connection, progress)
             handed_over = mark_debated(
-                session,
+                connection,
                 evaluation_id=self._evaluation_id,
                 worker=owner,
                 decisions=[decision_dict(d) for d in outcome.decisions],

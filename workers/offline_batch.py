@@ -64,22 +64,32 @@ def claim(
     A ``redelivered`` message (its previous worker died) spends an attempt even on leases it
     already holds, and fails for good those whose attempts it finds spent.
     """
+    backends = batchable_backends(settings) if batchable_only else None
+    if not redelivered:
+        # One conditional UPDATE that returns what the debates need: a statement of its own.
+        with database.autocommit() as connection:
+            return claim_batch(
+                connection,
+                evaluation_ids=evaluation_ids,
+                worker=owner,
+                lease_seconds=settings.lease_seconds,
+                backends=backends,
+            )
     with database.transaction() as session:
         claimed = claim_batch(
             session,
             evaluation_ids=evaluation_ids,
             worker=owner,
             lease_seconds=settings.lease_seconds,
-            backends=batchable_backends(settings) if batchable_only else None,
-            redelivered=redelivered,
+            backends=backends,
+            redelivered=True,
         )
-        if redelivered:
-            taken = {item.id for item in claimed}
-            lost = fail_lost_deliveries(
-                session, evaluation_ids=[i for i in evaluation_ids if i not in taken], worker=owner
-            )
-            if lost:
-                log.error("failed for good, their worker died on every delivery: %s", lost)
+        taken = {item.id for item in claimed}
+        lost = fail_lost_deliveries(
+            session, evaluation_ids=[i for i in evaluation_ids if i not in taken], worker=owner
+        )
+        if lost:
+            log.error("failed for good, their worker died on every delivery: %s", lost)
         return claimed
 
 

@@ -7,11 +7,11 @@ one statement; every write by the lease holder after it is a compare-and-set on 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, func, or_, update
+from sqlalchemy import Connection, Update, bindparam, case, func, or_, update
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, utcnow
@@ -71,7 +71,7 @@ def claim_evaluation(
 
 
 def claim_evaluations(
-    session: Session,
+    executor: Session | Connection,
     *,
     evaluation_ids: Sequence[int],
     worker: str,
@@ -88,20 +88,47 @@ def claim_evaluations(
     token, so re-entering spends an attempt, and is refused once they are spent (see
     ``fail_lost_deliveries``). Returns the ids now leased to ``worker``, in id order.
     """
-    now = now or utcnow()
     # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
     # statement; built once per variant (``storage.queries.prebuilt`` says why).
+    params = claim_params(
+        evaluation_ids=evaluation_ids,
+        worker=worker,
+        lease_seconds=lease_seconds,
+        backends=backends,
+        now=now,
+    )
+    return [row.id for row in claimed_rows(executor, params, redelivered=redelivered)]
+
+
+def claimed_rows(
+    executor: Session | Connection, params: Mapping[str, Any], *, redelivered: bool
+) -> list[Any]:
+    """Run the claim for ``params`` (``claim_evaluations`` builds them); the rows it took, each
+    with its id, hypothesis, config, believability and fence token, in id order."""
+    connection = executor if isinstance(executor, Connection) else executor.connection()
+    statement = _CLAIMS[redelivered, "backends" in params]
+    return sorted(connection.execute(statement, params).all(), key=lambda row: row.id)
+
+
+def claim_params(
+    *,
+    evaluation_ids: Sequence[int],
+    worker: str,
+    lease_seconds: int,
+    backends: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The parameters of a claim by ``worker`` of ``evaluation_ids`` (of ``backends``)."""
+    now = now or utcnow()
     params: dict[str, Any] = {
         **_delivery_params(worker),
         "ids": list(evaluation_ids),
-        "worker": worker,
         "now": now,
         "expires": now + timedelta(seconds=lease_seconds),
     }
     if backends is not None:
         params["backends"] = list(backends)
-    statement = _CLAIMS[redelivered, backends is not None]
-    return sorted(session.connection().execute(statement, params).scalars())
+    return params
 
 
 def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
@@ -141,7 +168,14 @@ def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
             error=error,
             updated_at=now,
         )
-        .returning(table.c.id)
+        # What a debate needs of its claim, so that claiming is one statement.
+        .returning(
+            table.c.id,
+            table.c.hypothesis_id,
+            table.c.config,
+            table.c.believability,
+            table.c.fence_token,
+        )
     )
 
 

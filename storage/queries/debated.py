@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, select, update
+from sqlalchemy import Connection, Update, bindparam, case, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, Gene, Hypothesis, utcnow
@@ -71,7 +71,7 @@ _COMPLETE_DEBATED = _debated_update().values(
 
 
 def mark_debated(
-    session: Session,
+    executor: Session | Connection,
     *,
     evaluation_id: int,
     worker: str,
@@ -86,7 +86,8 @@ def mark_debated(
     reaper re-sends it. False when ``worker`` no longer holds the lease.
     """
     now = now or utcnow()
-    result = session.connection().execute(
+    connection = executor if isinstance(executor, Connection) else executor.connection()
+    result = connection.execute(
         _MARK_DEBATED,
         {
             "evaluation_id": evaluation_id,

@@ -14,20 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
-from storage.queries.claims import claim_evaluations
+from storage.queries.claims import claim_params, claimed_rows
 from storage.queries.evaluations import (
     Enqueued,
     as_of_of,
     config_hash,
     enqueue_evaluation,
 )
-from storage.queries.leases import EVALUATIONS, update_held
+from storage.queries.leases import update_held
 
 _RUNNING = EvaluationState.RUNNING.value
 _QUEUED = EvaluationState.QUEUED.value
@@ -47,7 +47,7 @@ class Claimed:
 
 
 def claim_batch(
-    session: Session,
+    executor: Session | Connection,
     *,
     evaluation_ids: Sequence[int],
     worker: str,
@@ -62,39 +62,17 @@ def claim_batch(
     worker's (a retried task takes its batch back without spending attempts). Returns them in id
     order, with what their debates need.
     """
-    claimed = claim_evaluations(
-        session,
+    params = claim_params(
         evaluation_ids=evaluation_ids,
         worker=worker,
         lease_seconds=lease_seconds,
         backends=backends,
-        redelivered=redelivered,
         now=now,
     )
-    return _claimed(session, claimed)
-
-
-def _claimed(session: Session, ids: Sequence[int]) -> list[Claimed]:
-    if not ids:
-        return []
-    rows = session.connection().execute(_CLAIMED, {"ids": list(ids)}).all()
     return [
         Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b, fence_token=f)
-        for i, h, c, b, f in rows
+        for i, h, c, b, f in claimed_rows(executor, params, redelivered=redelivered)
     ]
-
-
-# Every claim reads what its debates need; built once (storage.queries.prebuilt says why).
-_CLAIMED = (
-    select(
-        *(
-            EVALUATIONS.c[name]
-            for name in ("id", "hypothesis_id", "config", "believability", "fence_token")
-        )
-    )
-    .where(EVALUATIONS.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(EVALUATIONS.c.id)
-)
 
 
 def renew_batch(
