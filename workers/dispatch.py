@@ -165,11 +165,12 @@ def send_score(
     hand-over to scoring stamps it in its own transaction. With ``wakeups``, no message is
     sent while a score message is already queued, which will score this one too.
     """
-    if wakeups is not None and not wakeups.claim_send():
-        return True
-    if not _send_task(
+    sending = wakeups is None or wakeups.claim_send()
+    if sending and not _send_task(
         app, "hyposcore.score", evaluation_id, [evaluation_id], SCORING_QUEUE, countdown
     ):
+        if wakeups is not None:
+            wakeups.clear()  # no wake-up is queued after all: let the next hand-over send one
         return False
     if not stamped:
         with database.transaction() as session:

@@ -7,7 +7,7 @@ one statement; every write by the lease holder after it is a compare-and-set on 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,37 +88,30 @@ def claim_evaluations(
     token, so re-entering spends an attempt, and is refused once they are spent (see
     ``fail_lost_deliveries``). Returns the ids now leased to ``worker``, in id order.
     """
-    # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
-    # statement; built once per variant (``storage.queries.prebuilt`` says why).
-    params = claim_params(
+    rows = claimed_rows(
+        executor,
         evaluation_ids=evaluation_ids,
         worker=worker,
         lease_seconds=lease_seconds,
         backends=backends,
+        redelivered=redelivered,
         now=now,
     )
-    return [row.id for row in claimed_rows(executor, params, redelivered=redelivered)]
+    return [row.id for row in rows]
 
 
 def claimed_rows(
-    executor: Session | Connection, params: Mapping[str, Any], *, redelivered: bool
-) -> list[Any]:
-    """Run the claim for ``params`` (``claim_evaluations`` builds them); the rows it took, each
-    with its id, hypothesis, config, believability and fence token, in id order."""
-    connection = executor if isinstance(executor, Connection) else executor.connection()
-    statement = _CLAIMS[redelivered, "backends" in params]
-    return sorted(connection.execute(statement, params).all(), key=lambda row: row.id)
-
-
-def claim_params(
+    executor: Session | Connection,
     *,
     evaluation_ids: Sequence[int],
     worker: str,
     lease_seconds: int,
     backends: Collection[str] | None = None,
+    redelivered: bool = False,
     now: datetime | None = None,
-) -> dict[str, Any]:
-    """The parameters of a claim by ``worker`` of ``evaluation_ids`` (of ``backends``)."""
+) -> list[Any]:
+    """``claim_evaluations``, returning the rows it took, each with its id, hypothesis, config,
+    believability and fence token, in id order."""
     now = now or utcnow()
     params: dict[str, Any] = {
         **_delivery_params(worker),
@@ -128,7 +121,11 @@ def claim_params(
     }
     if backends is not None:
         params["backends"] = list(backends)
-    return params
+    # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
+    # statement; built once per variant (``storage.queries.prebuilt`` says why).
+    connection = executor if isinstance(executor, Connection) else executor.connection()
+    statement = _CLAIMS[redelivered, backends is not None]
+    return sorted(connection.execute(statement, params).all(), key=lambda row: row.id)
 
 
 def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:

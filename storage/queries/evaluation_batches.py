@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
-from storage.queries.claims import claim_params, claimed_rows
+from storage.queries.claims import claimed_rows
 from storage.queries.evaluations import (
     Enqueued,
     as_of_of,
@@ -62,16 +62,18 @@ def claim_batch(
     worker's (a retried task takes its batch back without spending attempts). Returns them in id
     order, with what their debates need.
     """
-    params = claim_params(
+    rows = claimed_rows(
+        executor,
         evaluation_ids=evaluation_ids,
         worker=worker,
         lease_seconds=lease_seconds,
         backends=backends,
+        redelivered=redelivered,
         now=now,
     )
     return [
         Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b, fence_token=f)
-        for i, h, c, b, f in claimed_rows(executor, params, redelivered=redelivered)
+        for i, h, c, b, f in rows
     ]
 
 

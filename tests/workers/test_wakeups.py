@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import fakeredis
 import pytest
 import redis
@@ -10,15 +12,16 @@ from sqlalchemy import select
 from common.settings import Settings, get_settings
 from storage.db import Database
 from storage.importing import import_hypotheses
-from storage.models import Evaluation
+from storage.models import Evaluation, Hypothesis
 from storage.queries.debated import claim_debated, complete_debated
 from storage.queries.knowledge import list_hypotheses
 from tests.servers import free_port
 from tests.workers.pipeline_helpers import dataset_path
 from workers import offline_batch
 from workers.agents import backend_factory
+from workers.broker import queue_depths
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
+from workers.dispatch import debate_config, send_score, submit_evaluation
 from workers.evaluation import run_debate_phase
 from workers.scoring_phase import score_with_waiting
 from workers.wakeups import EveryHandOver, RedisWakeups, score_wakeups
@@ -98,3 +101,42 @@ def test_a_delivery_whose_own_evaluation_is_scored_still_takes_every_waiting_one
     # Its own is done; the five behind it still have no message of their own.
     done = score_with_waiting(loaded, settings, evaluation_id=ids[0])
     assert done.succeeded == tuple(ids[1:])
+
+
+def test_a_hand_over_while_a_wake_up_is_queued_sends_nothing_but_is_stamped(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "var")
+    settings.ensure_data_dir()
+    database = Database(settings.resolved_database_url)
+    database.upgrade()
+    with database.transaction() as session:
+        session.add(Hypothesis(id="h-wake0001", title="t", statement="s"))
+        session.add(Hypothesis(id="h-wake0002", title="t", statement="s"))
+    app = create_app(settings)
+    ids = [
+        submit_evaluation(
+            database, settings, hypothesis_id=h, config=debate_config(settings), app=app
+        ).evaluation.id
+        for h in ("h-wake0001", "h-wake0002")
+    ]
+    with database.transaction() as session:  # as if debated; the stamp below is the send's
+        for row in session.query(Evaluation):
+            row.enqueued_at = None
+    wakeups = RedisWakeups(fakeredis.FakeRedis(), "k")
+    assert send_score(app, database, evaluation_id=ids[0], wakeups=wakeups)
+    assert send_score(app, database, evaluation_id=ids[1], wakeups=wakeups)
+    assert queue_depths(settings.resolved_broker_url).get("scoring") == 1
+    with database.sessions() as session:
+        # Both are stamped, so the reaper counts the second's wait from now as well.
+        assert all(session.get(Evaluation, i).enqueued_at is not None for i in ids)  # type: ignore[union-attr]
+
+
+def test_a_failed_send_clears_the_flag_for_the_next_hand_over(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "var", broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    settings.ensure_data_dir()
+    database = Database(settings.resolved_database_url)
+    database.upgrade()
+    wakeups = RedisWakeups(fakeredis.FakeRedis(), "k")
+    assert not send_score(create_app(settings), database, evaluation_id=1, wakeups=wakeups)
+    assert wakeups.claim_send()
