@@ -79,39 +79,16 @@ def claim_evaluations(
     backends: Collection[str] | None = None,
     redelivered: bool = False,
     now: datetime | None = None,
-) -> list[int]:
+) -> list[Any]:
     """``claim_evaluation`` for several at once (only those of ``backends``, if given).
 
     A retry of the same task (same owner token) re-enters its own lease without spending an
     attempt: attempts count deliveries, not back-offs. A ``redelivered`` message (the broker
     gave it back because the worker running it died) is a new delivery even under the same
     token, so re-entering spends an attempt, and is refused once they are spent (see
-    ``fail_lost_deliveries``). Returns the ids now leased to ``worker``, in id order.
+    ``fail_lost_deliveries``). Returns the rows now leased to ``worker`` in id order, each with
+    its id, hypothesis, config, believability and fence token.
     """
-    rows = claimed_rows(
-        executor,
-        evaluation_ids=evaluation_ids,
-        worker=worker,
-        lease_seconds=lease_seconds,
-        backends=backends,
-        redelivered=redelivered,
-        now=now,
-    )
-    return [row.id for row in rows]
-
-
-def claimed_rows(
-    executor: Session | Connection,
-    *,
-    evaluation_ids: Sequence[int],
-    worker: str,
-    lease_seconds: int,
-    backends: Collection[str] | None = None,
-    redelivered: bool = False,
-    now: datetime | None = None,
-) -> list[Any]:
-    """``claim_evaluations``, returning the rows it took, each with its id, hypothesis, config,
-    believability and fence token, in id order."""
     now = now or utcnow()
     params: dict[str, Any] = {
         **_delivery_params(worker),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
-from storage.queries.claims import claimed_rows
+from storage.queries.claims import claim_evaluations
 from storage.queries.evaluations import (
     Enqueued,
     as_of_of,
@@ -62,7 +62,7 @@ def claim_batch(
     worker's (a retried task takes its batch back without spending attempts). Returns them in id
     order, with what their debates need.
     """
-    rows = claimed_rows(
+    rows = claim_evaluations(
         executor,
         evaluation_ids=evaluation_ids,
         worker=worker,
