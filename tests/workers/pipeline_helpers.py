@@ -42,6 +42,20 @@ def some_hypotheses(database: Database, count: int) -> list[str]:
     return chosen[:count]
 
 
+def queue_evaluation(database: Database, settings: Settings, hypothesis_id: str) -> int:
+    """Queue one evaluation of ``hypothesis_id`` with the default debate configuration."""
+    from workers.celery_app import create_app
+    from workers.dispatch import debate_config, submit_evaluation
+
+    return submit_evaluation(
+        database,
+        settings,
+        hypothesis_id=hypothesis_id,
+        config=debate_config(settings),
+        app=create_app(settings),
+    ).evaluation.id
+
+
 def assert_each_completed_exactly_once(database: Database, evaluation_ids: list[int]) -> None:
     """Every evaluation succeeded once: one snapshot, one set of trades, the full transcript.
 

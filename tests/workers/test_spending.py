@@ -18,10 +18,8 @@ from storage.importing import import_hypotheses
 from storage.models import DebateTurn, Evaluation
 from storage.queries.spending import billed_usage, evaluation_spend
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.workers.pipeline_helpers import dataset_path
+from tests.workers.pipeline_helpers import dataset_path, queue_evaluation
 from workers import offline_batch
-from workers.celery_app import create_app
-from workers.dispatch import debate_config, submit_evaluation
 from workers.evaluation import run_debate_phase
 from workers.spending import (
     SpendLimitError,
@@ -72,16 +70,6 @@ def _settings(**overrides: object) -> Settings:
     return get_settings().model_copy(update={"backend": "openai", **overrides})
 
 
-def _queue(database: Database, settings: Settings, hypothesis_id: str) -> int:
-    return submit_evaluation(
-        database,
-        settings,
-        hypothesis_id=hypothesis_id,
-        config=debate_config(settings),
-        app=create_app(settings),
-    ).evaluation.id
-
-
 def _debate(
     database: Database, settings: Settings, server: FakeOpenAIServer, evaluation_id: int
 ) -> None:
@@ -111,7 +99,7 @@ def test_a_per_evaluation_limit_pauses_at_a_turn_boundary_and_a_raised_limit_res
     loaded: Database, server: FakeOpenAIServer
 ) -> None:
     limited = _settings(max_cost_per_evaluation=TURN_COST * 3.5)
-    evaluation_id = _queue(loaded, limited, "h-51e7234f")
+    evaluation_id = queue_evaluation(loaded, limited, "h-51e7234f")
     _debate(loaded, limited, server, evaluation_id)
 
     paused, turns = _row(loaded, evaluation_id)
@@ -139,8 +127,8 @@ def test_a_daily_budget_is_shared_by_evaluations_and_frees_up_the_next_utc_day(
     loaded: Database, server: FakeOpenAIServer
 ) -> None:
     budget = _settings(daily_budget=TURN_COST * 4.5)
-    first = _queue(loaded, budget, "h-51e7234f")
-    second = _queue(loaded, budget, "h-94d3a6e8")
+    first = queue_evaluation(loaded, budget, "h-51e7234f")
+    second = queue_evaluation(loaded, budget, "h-94d3a6e8")
     _debate(loaded, budget, server, first)
     row, turns = _row(loaded, first)
     assert row.state == "paused" and len(turns) == 4
@@ -163,7 +151,7 @@ def test_a_daily_budget_is_shared_by_evaluations_and_frees_up_the_next_utc_day(
 
 def test_offline_debates_ignore_spend_limits(loaded: Database) -> None:
     settings = get_settings().model_copy(update={"max_cost_per_evaluation": 1e-12})
-    evaluation_id = _queue(loaded, settings, "h-51e7234f")
+    evaluation_id = queue_evaluation(loaded, settings, "h-51e7234f")
     [claimed] = offline_batch.claim(loaded, settings, evaluation_ids=[evaluation_id], owner="w")
     phase = run_debate_phase(
         loaded, settings, claimed, owner="w", backend_for=lambda c: create("evidence")
@@ -181,7 +169,7 @@ def test_every_billed_token_is_recorded_when_a_reply_stays_invalid_after_its_rep
         server.success("still not JSON"),  # the repair fails too: no turn is stored
     )
     settings = _settings()
-    evaluation_id = _queue(loaded, settings, "h-51e7234f")
+    evaluation_id = queue_evaluation(loaded, settings, "h-51e7234f")
     with pytest.raises(InvalidOutputError):
         _debate(loaded, settings, server, evaluation_id)
     with loaded.sessions() as session:
@@ -200,7 +188,7 @@ def test_the_first_call_is_recorded_when_the_repair_call_itself_fails(
 ) -> None:
     server.script(server.success("not JSON"), server.error(500, "the repair call broke"))
     settings = _settings()
-    evaluation_id = _queue(loaded, settings, "h-51e7234f")
+    evaluation_id = queue_evaluation(loaded, settings, "h-51e7234f")
     with pytest.raises(RetryableError):
         _debate(loaded, settings, server, evaluation_id)
     with loaded.sessions() as session:

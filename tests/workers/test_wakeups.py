@@ -14,14 +14,13 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Evaluation, Hypothesis
 from storage.queries.debated import claim_debated, complete_debated
-from storage.queries.knowledge import list_hypotheses
 from tests.servers import free_port
-from tests.workers.pipeline_helpers import dataset_path
+from tests.workers.pipeline_helpers import dataset_path, queue_evaluation, some_hypotheses
 from workers import offline_batch
 from workers.agents import backend_factory
 from workers.broker import queue_depths
 from workers.celery_app import create_app
-from workers.dispatch import debate_config, send_score, submit_evaluation
+from workers.dispatch import send_score
 from workers.evaluation import run_debate_phase
 from workers.scoring_phase import score_with_waiting
 from workers.wakeups import EveryHandOver, RedisWakeups, score_wakeups
@@ -56,17 +55,9 @@ def loaded(db: Database) -> Database:
 
 def _debated(database: Database, settings: Settings, count: int) -> list[int]:
     """``count`` evaluations of as many hypotheses, debated and waiting to be scored."""
-    with database.sessions() as session:
-        hypotheses = [h.id for h in list_hypotheses(session, limit=count)]
     ids = []
-    for hypothesis_id in hypotheses:
-        evaluation_id = submit_evaluation(
-            database,
-            settings,
-            hypothesis_id=hypothesis_id,
-            config=debate_config(settings),
-            app=create_app(settings),
-        ).evaluation.id
+    for hypothesis_id in some_hypotheses(database, count):
+        evaluation_id = queue_evaluation(database, settings, hypothesis_id)
         [claimed] = offline_batch.claim(
             database, settings, evaluation_ids=[evaluation_id], owner="test"
         )
@@ -113,17 +104,12 @@ def test_a_hand_over_while_a_wake_up_is_queued_sends_nothing_but_is_stamped(
     with database.transaction() as session:
         session.add(Hypothesis(id="h-wake0001", title="t", statement="s"))
         session.add(Hypothesis(id="h-wake0002", title="t", statement="s"))
-    app = create_app(settings)
-    ids = [
-        submit_evaluation(
-            database, settings, hypothesis_id=h, config=debate_config(settings), app=app
-        ).evaluation.id
-        for h in ("h-wake0001", "h-wake0002")
-    ]
+    ids = [queue_evaluation(database, settings, h) for h in ("h-wake0001", "h-wake0002")]
     with database.transaction() as session:  # as if debated; the stamp below is the send's
         for row in session.query(Evaluation):
             row.enqueued_at = None
     wakeups = RedisWakeups(fakeredis.FakeRedis(), "k")
+    app = create_app(settings)
     assert send_score(app, database, evaluation_id=ids[0], wakeups=wakeups)
     assert send_score(app, database, evaluation_id=ids[1], wakeups=wakeups)
     assert queue_depths(settings.resolved_broker_url).get("scoring") == 1
