@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, utcnow
 from storage.queries.leases import EVALUATIONS
-from storage.queries.prebuilt import column_param
+from storage.queries.prebuilt import column_param, connection_of
 
 
 def delivery_of(owner: str) -> str:
@@ -24,6 +24,11 @@ def delivery_of(owner: str) -> str:
     (``workers.tasks``), and a retry or redelivery of the message keeps the task id but may
     land on any worker."""
     return owner.rpartition("/")[2]
+
+
+def worker_of(owner: str) -> str:
+    """The worker name a lease owner token "<worker name>/<task id>" names."""
+    return owner.rpartition("/")[0]
 
 
 def _like_literal(text: str) -> str:
@@ -100,7 +105,7 @@ def claim_evaluations(
         params["backends"] = list(backends)
     # One conditional UPDATE, so a message for an evaluation that is taken or done costs one
     # statement; built once per variant (``storage.queries.prebuilt`` says why).
-    connection = executor if isinstance(executor, Connection) else executor.connection()
+    connection = connection_of(executor)
     statement = _CLAIMS[redelivered, backends is not None]
     return sorted(connection.execute(statement, params).all(), key=lambda row: row.id)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storage.models import Evaluation, EvaluationState, Gene, Hypothesis, utcnow
 from storage.models.knowledge import hypothesis_genes
 from storage.queries.leases import EVALUATIONS, update_held
-from storage.queries.prebuilt import AnyRow, column_param
+from storage.queries.prebuilt import AnyRow, column_param, connection_of
 
 _DEBATED = EvaluationState.DEBATED.value
 
@@ -86,7 +86,7 @@ def mark_debated(
     reaper re-sends it. False when ``worker`` no longer holds the lease.
     """
     now = now or utcnow()
-    connection = executor if isinstance(executor, Connection) else executor.connection()
+    connection = connection_of(executor)
     result = connection.execute(
         _MARK_DEBATED,
         {

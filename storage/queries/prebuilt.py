@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
-from sqlalchemy import BindParameter, Row, Table, bindparam
+from sqlalchemy import BindParameter, Connection, Row, Table, bindparam
+from sqlalchemy.orm import Session
 
 # A row of any columns, read by attribute name: what a statement built once returns.
 AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
@@ -20,3 +21,9 @@ def column_param(table: Table, column: str, name: str | None = None) -> BindPara
     """A named parameter with ``column``'s type, so its values are converted as the column's
     (JSON encoded, datetimes made UTC) even though no ORM attribute is involved."""
     return bindparam(name or column, type_=table.c[column].type)
+
+
+def connection_of(executor: Session | Connection) -> Connection:
+    """Where a prebuilt statement runs: the connection itself, or a session's (in its
+    transaction)."""
+    return executor if isinstance(executor, Connection) else executor.connection()

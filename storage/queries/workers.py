@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, WorkerHeartbeat, utcnow
+from storage.queries.claims import worker_of
 
 # A worker that has not beaten for this long is taken for gone (it beats every few seconds).
 STALE_AFTER = timedelta(seconds=15)
@@ -88,8 +89,7 @@ def list_workers(
         )
     ).all()
     for evaluation_id, owner in running:
-        # Lease owners are "<worker name>/<task id>" (workers.tasks).
-        holding.setdefault((owner or "").rpartition("/")[0], []).append(int(evaluation_id))
+        holding.setdefault(worker_of(owner or ""), []).append(int(evaluation_id))
     statuses = []
     for row in session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.name)):
         alive = row.stopped_at is None and now - row.last_beat_at <= STALE_AFTER
