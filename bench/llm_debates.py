@@ -242,6 +242,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
+        "--debates-per-slot",
+        type=float,
+        default=DEBATES_PER_SLOT,
+        help="debate threads per provider slot, over all debates workers",
+    )
+    parser.add_argument(
         "--workers", type=int, default=1, help="debates worker processes sharing the concurrency"
     )
     args = parser.parse_args()
@@ -276,7 +282,7 @@ def main() -> None:
                     hyposcore_env(**values),
                     Path(tmp) / f"worker{repeat}-{n}.log",
                     queues="debates",
-                    concurrency=math.ceil(DEBATES_PER_SLOT * args.concurrency / args.workers),
+                    concurrency=math.ceil(args.debates_per_slot * args.concurrency / args.workers),
                     name=f"debates{n}",
                 ).start()
                 for n in range(args.workers)
@@ -320,7 +326,7 @@ def main() -> None:
                 ideal = args.concurrency / (turns_each * REPLY_SECONDS)
                 many.append((args.debates / span) / ideal)
                 threads = args.workers * math.ceil(
-                    DEBATES_PER_SLOT * args.concurrency / args.workers
+                    args.debates_per_slot * args.concurrency / args.workers
                 )
                 free_span = span_without_cpu(turn_counts, threads=threads, slots=args.concurrency)
                 bound.append((args.debates / free_span) / ideal)

@@ -3,6 +3,11 @@
 With Redis configured the limits live in Redis (one Lua script, so checking and taking a slot is
 atomic across every worker process and machine); otherwise they hold per process. Slots are
 leased with an expiry, so a worker killed while holding one cannot starve the others.
+
+A worker runs more debates than it has slots, so threads wait. Within a process they queue in
+line and only the first asks Redis; a slot freed while a thread of the same process waits is
+passed to it in one call (which still counts the request against the rate), where asking for
+itself cost every waiter a refused try, a blocking pop and a second try.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from debates.backends.base import AgentBackend, BackendRequest, BackendResult, OutputT
@@ -27,21 +33,35 @@ redis.call('PEXPIRE', KEYS[2], 60000)
 return 0
 """
 
-# KEYS: concurrency zset, rate zset. ARGV: now_ms, holder, max_concurrency, per_minute, ttl_ms.
+# KEYS: concurrency zset, rate zset, released list.
+# ARGV: now_ms, holder, max_concurrency, per_minute, ttl_ms, holder passing its slot on or ''.
 # Returns 0 when a slot was taken; else how many ms to wait before asking again, negated when
-# every slot is taken (then a release wakes the waiter sooner).
+# every slot is taken (then a release wakes the waiter sooner). A slot passed on and not
+# taken (the minute's requests are used up) is freed as a release frees it.
 _ACQUIRE = """
 local now = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[5])
+local freed = 0
+if ARGV[6] ~= '' then
+  freed = redis.call('ZREM', KEYS[1], ARGV[6])
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
+local wait = 0
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return -math.max(10, math.min(1000, tonumber(first[2]) - now))
-end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+  wait = -math.max(10, math.min(1000, tonumber(first[2]) - now))
+elseif redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  return math.max(10, tonumber(oldest[2]) + 60000 - now)
+  wait = math.max(10, tonumber(oldest[2]) + 60000 - now)
+end
+if wait ~= 0 then
+  if freed == 1 then
+    redis.call('RPUSH', KEYS[3], 1)
+    redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+    redis.call('PEXPIRE', KEYS[3], 60000)
+  end
+  return wait
 end
 redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
 redis.call('ZADD', KEYS[2], now, ARGV[2])
@@ -49,6 +69,11 @@ redis.call('PEXPIRE', KEYS[1], ttl + 60000)
 redis.call('PEXPIRE', KEYS[2], 120000)
 return 0
 """
+
+# How many times in a row a slot may be passed to a thread of the same process before it goes
+# back to Redis, where the longest-blocked waiter of any process gets it: passing on saves
+# three round trips a wait, and the bound keeps a busy process from starving the others.
+PASS_ON_LIMIT = 8
 
 
 class ProviderLimiter(Protocol):
@@ -83,6 +108,62 @@ class LocalLimiter:
             time.sleep(max(wait, 0.01))
 
 
+@dataclass(frozen=True)
+class _Grant:
+    """A slot held in Redis under ``holder``, passed on ``hops`` times within this process."""
+
+    holder: str
+    hops: int
+
+
+@dataclass(eq=False)
+class _Waiter:
+    woken: threading.Event = field(default_factory=threading.Event)
+    granted: _Grant | None = None
+    # False once taken out of the line: to ask Redis, or while a slot is being passed to it.
+    in_line: bool = False
+
+
+@dataclass(eq=False)
+class _Line:
+    """This process's threads waiting for one provider's slot. One at a time asks Redis (and
+    blocks there while every slot is taken); the rest wait here, first come first served, for
+    their turn to ask or for a slot a thread of this process passes on."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    waiting: deque[_Waiter] = field(default_factory=deque)
+    asking: bool = False
+
+    def may_ask(self, waiter: _Waiter | None) -> bool:
+        """Whether a thread may ask Redis now: nobody else is asking, and it is first in line
+        (a newcomer, when nobody waits). A waiter out of the line has a slot on its way."""
+        if self.asking:
+            return False
+        if waiter is None:
+            return not self.waiting
+        return waiter.in_line and self.waiting[0] is waiter
+
+    def join(self, waiter: _Waiter, *, first: bool = False) -> None:
+        if first:
+            self.waiting.appendleft(waiter)
+        else:
+            self.waiting.append(waiter)
+        waiter.in_line = True
+
+    def leave(self, waiter: _Waiter) -> None:
+        """Take the head of the line out of it (``waiter`` must be the head)."""
+        assert self.waiting[0] is waiter
+        self.waiting.popleft()
+        waiter.in_line = False
+
+    def nudge(self) -> None:
+        """With nobody asking Redis, wake the head of the line to ask (call holding the lock).
+        Whoever changes the line calls it: the waiter woken last may have been given a slot
+        instead, and the line must never wait with nobody asking."""
+        if self.waiting and not self.asking:
+            self.waiting[0].woken.set()
+
+
 class RedisLimiter:
     """Limits shared through Redis by every worker that uses the same ``prefix``."""
 
@@ -94,6 +175,7 @@ class RedisLimiter:
         per_minute: int,
         prefix: str = "hyposcore:limits",
         slot_ttl_seconds: float = 300.0,
+        pass_on_limit: int = PASS_ON_LIMIT,
     ) -> None:
         self._client = client
         self._script = client.register_script(_ACQUIRE)
@@ -102,32 +184,95 @@ class RedisLimiter:
         self._per_minute = per_minute
         self._prefix = prefix
         self._ttl_ms = int(slot_ttl_seconds * 1000)
+        self._pass_on_limit = pass_on_limit
+        self._lines: dict[str, _Line] = {}
+        self._lines_lock = threading.Lock()
 
     @contextmanager
     def slot(self, provider: str) -> Iterator[None]:
-        holder = uuid.uuid4().hex
-        keys = [f"{self._prefix}:{provider}:active", f"{self._prefix}:{provider}:rate"]
-        released = f"{self._prefix}:{provider}:released"
-        while True:
-            now_ms = int(time.time() * 1000)
-            wait_ms = int(
-                self._script(
-                    keys=keys,
-                    args=[now_ms, holder, self._max_concurrency, self._per_minute, self._ttl_ms],
-                )
-            )
-            if wait_ms == 0:
-                break
-            if wait_ms < 0:
-                # Every slot is taken: block until a holder releases one (it leaves a token),
-                # rather than sleeping while a freed slot sits idle.
-                self._client.blpop([released], timeout=-wait_ms / 1000)
-            else:
-                time.sleep(wait_ms / 1000)
+        grant = self._take(provider)
         try:
             yield
         finally:
-            self._release(keys=[keys[0], released], args=[holder, self._max_concurrency])
+            self._give_back(provider, grant)
+
+    def _line(self, provider: str) -> _Line:
+        with self._lines_lock:
+            return self._lines.setdefault(provider, _Line())
+
+    def _keys(self, provider: str) -> list[str]:
+        base = f"{self._prefix}:{provider}"
+        return [f"{base}:active", f"{base}:rate", f"{base}:released"]
+
+    def _take(self, provider: str) -> _Grant:
+        line = self._line(provider)
+        waiter: _Waiter | None = None
+        while True:
+            with line.lock:
+                if waiter is not None and waiter.granted is not None:
+                    return waiter.granted
+                ask = line.may_ask(waiter)
+                if ask:
+                    if waiter is not None:
+                        line.leave(waiter)
+                    line.asking = True
+                elif waiter is None:
+                    waiter = _Waiter()
+                    line.join(waiter)
+            if ask:
+                try:
+                    return _Grant(self._ask_redis(provider), hops=0)
+                finally:
+                    with line.lock:
+                        line.asking = False
+                        line.nudge()
+            assert waiter is not None
+            waiter.woken.wait()
+            waiter.woken.clear()
+
+    def _ask_redis(self, provider: str) -> str:
+        holder = uuid.uuid4().hex
+        keys = self._keys(provider)
+        while True:
+            wait_ms = self._acquire(keys, holder)
+            if wait_ms == 0:
+                return holder
+            if wait_ms < 0:
+                # Every slot is taken: block until a holder releases one (it leaves a token),
+                # rather than sleeping while a freed slot sits idle.
+                self._client.blpop([keys[2]], timeout=-wait_ms / 1000)
+            else:
+                time.sleep(wait_ms / 1000)
+
+    def _acquire(self, keys: list[str], holder: str, passing_on: str = "") -> int:
+        now_ms = int(time.time() * 1000)
+        args = [now_ms, holder, self._max_concurrency, self._per_minute, self._ttl_ms, passing_on]
+        return int(self._script(keys=keys, args=args))
+
+    def _give_back(self, provider: str, grant: _Grant) -> None:
+        line = self._line(provider)
+        with line.lock:
+            waiter = None
+            if line.waiting and grant.hops < self._pass_on_limit:
+                waiter = line.waiting[0]
+                line.leave(waiter)
+            line.nudge()
+        keys = self._keys(provider)
+        if waiter is None:
+            self._release(keys=[keys[0], keys[2]], args=[grant.holder, self._max_concurrency])
+            return
+        holder = uuid.uuid4().hex
+        taken = False
+        try:
+            taken = self._acquire(keys, holder, passing_on=grant.holder) == 0
+        finally:
+            with line.lock:
+                if taken:
+                    waiter.granted = _Grant(holder, grant.hops + 1)
+                else:
+                    # Back at the head of the line, to ask Redis when its turn comes.
+                    line.join(waiter, first=True)
+                waiter.woken.set()
 
 
 class LimitedBackend:

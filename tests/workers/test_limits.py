@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import fakeredis
 import pytest
@@ -145,3 +147,166 @@ def test_a_released_slot_wakes_a_waiter_at_once() -> None:
         assert _wait_for_freed_slot(client) < 0.5
     finally:
         client.close()
+
+
+class _CountingRedis(fakeredis.FakeRedis):
+    """A fake Redis that counts the commands it is sent, by name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: Counter[str] = Counter()
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        self.sent[str(args[0]).upper()] += 1
+        return super().execute_command(*args, **options)
+
+
+def _each_takes_a_turn(limiter: RedisLimiter, *, threads: int, turns: int) -> list[int]:
+    """``threads`` threads each take the slot ``turns`` times; returns how many were inside at
+    once each time one entered. Fails if the threads do not all finish (a lost wake-up)."""
+    inside: list[int] = []
+    count = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal count
+        for _ in range(turns):
+            with limiter.slot("openai"):
+                with lock:
+                    count += 1
+                    inside.append(count)
+                time.sleep(0.001)
+                with lock:
+                    count -= 1
+
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    deadline = time.monotonic() + 30
+    for thread in workers:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in workers), "threads left waiting for a slot"
+    assert len(inside) == threads * turns
+    return inside
+
+
+class _SlowRedis(fakeredis.FakeRedis):
+    """A fake Redis a network away: each command waits ``latency`` seconds first, letting other
+    threads run while one talks to Redis (as they do with a real server)."""
+
+    def __init__(self, latency: float) -> None:
+        super().__init__()
+        self.latency = latency
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        time.sleep(self.latency)
+        return super().execute_command(*args, **options)
+
+
+@pytest.mark.parametrize("threads", [5, 24])
+@pytest.mark.parametrize("latency", [0.0, 0.0005])
+@pytest.mark.parametrize("pass_on_limit", [0, 1, 3, 8])
+def test_no_thread_is_left_waiting_however_slots_are_passed_on(
+    pass_on_limit: int, latency: float, threads: int
+) -> None:
+    # More threads than slots, short turns: a slot passed on, a slot released to Redis and a
+    # thread's turn to ask Redis interleave in every order (with a few threads, the line is
+    # often empty while a slot is on its way to the one thread that waited).
+    client = _SlowRedis(latency)
+    limiter = RedisLimiter(
+        client, max_concurrency=3, per_minute=100_000, prefix="t4", pass_on_limit=pass_on_limit
+    )
+    assert max(_each_takes_a_turn(limiter, threads=threads, turns=25)) <= 3
+
+
+def test_a_slot_is_passed_to_a_waiting_thread_of_the_same_process() -> None:
+    client = _CountingRedis()
+    limiter = RedisLimiter(client, max_concurrency=1, per_minute=100_000, prefix="t5")
+    _each_takes_a_turn(limiter, threads=8, turns=10)
+    # 80 turns through one slot, nearly all of them waiting for it. Were each waiter to ask
+    # Redis for itself, every turn would cost a failed EVALSHA, a BLPOP and a second EVALSHA
+    # on top of its own EVALSHA and release. Passed on, a turn costs about one EVALSHA, and
+    # only every ninth slot (PASS_ON_LIMIT) goes back through Redis.
+    assert client.sent["EVALSHA"] + client.sent["EVAL"] < 80 * 2
+    assert client.sent["BLPOP"] < 80 / 2
+
+
+def test_a_slot_passed_on_still_counts_against_the_rate() -> None:
+    client = fakeredis.FakeRedis()
+    limiter = RedisLimiter(client, max_concurrency=1, per_minute=4, prefix="t6")
+    finished: list[float] = []
+
+    def one_turn() -> None:
+        with limiter.slot("openai"):
+            time.sleep(0.05)
+        finished.append(time.monotonic())
+
+    workers = [threading.Thread(target=one_turn, daemon=True) for _ in range(6)]
+    for thread in workers:
+        thread.start()
+    time.sleep(1.0)
+    # Four requests a minute: the fifth and sixth wait, whether the slot was passed on or not.
+    assert len(finished) == 4
+    assert client.zcard("t6:openai:rate") == 4
+    assert client.zcard("t6:openai:active") == 0  # the refused pass-on freed the slot
+
+
+def test_a_busy_process_passes_a_slot_on_only_so_often() -> None:
+    # Real Redis serves blocked BLPOPs first come, first served: once a slot has been passed
+    # on pass_on_limit times it goes back to Redis, and another process's waiter gets it.
+    require_redis()
+    client = redis.Redis.from_url(REDIS_URL)
+    prefix = f"hyposcore-test-{uuid.uuid4().hex}"
+    busy = RedisLimiter(
+        client,
+        max_concurrency=1,
+        per_minute=1000,
+        prefix=prefix,
+        slot_ttl_seconds=60,
+        pass_on_limit=2,
+    )
+    other = RedisLimiter(client, max_concurrency=1, per_minute=1000, prefix=prefix)
+    order: list[str] = []
+    lock = threading.Lock()
+
+    def turn(limiter: RedisLimiter, name: str) -> None:
+        with limiter.slot("openai"):
+            with lock:
+                order.append(name)
+            time.sleep(0.02)
+
+    def blocked_clients() -> int:
+        return int(client.info("clients")["blocked_clients"])
+
+    try:
+        holding = busy.slot("openai")
+        holding.__enter__()
+        before = blocked_clients()
+        threads = [threading.Thread(target=turn, args=(other, "other"), daemon=True)]
+        threads[0].start()
+        _wait_until(lambda: blocked_clients() == before + 1)
+        for n in range(4):
+            threads.append(threading.Thread(target=turn, args=(busy, f"busy{n}"), daemon=True))
+            threads[-1].start()
+            if n == 0:  # the process's first waiter asks Redis, and blocks there
+                _wait_until(lambda: blocked_clients() == before + 2)
+            else:  # the others wait in the process's line
+                _wait_until(lambda n=n: len(busy._line("openai").waiting) == n)
+        holding.__exit__(None, None, None)
+        for thread in threads:
+            thread.join(timeout=10)
+        # busy0 asks Redis (blocked after "other"); busy1..3 wait in the process's line. The
+        # first slot goes to busy1 and busy2 (two passes), then back to Redis: "other" first.
+        assert order[:3] == ["busy1", "busy2", "other"]
+        assert sorted(order) == ["busy0", "busy1", "busy2", "busy3", "other"]
+    finally:
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
