@@ -310,3 +310,47 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.005)
+
+
+class _PassOnFails(fakeredis.FakeRedis):
+    """A fake Redis whose first slot pass-on fails, as a dropped connection would fail it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        # The acquire script's last argument names the holder passing its slot on.
+        if str(args[0]).upper() == "EVALSHA" and args[-1] not in ("", b"") and not self.failed:
+            self.failed = True
+            raise redis.ConnectionError("connection lost")
+        return super().execute_command(*args, **options)
+
+
+def test_a_failed_pass_on_leaves_no_thread_stranded_in_the_line() -> None:
+    client = _PassOnFails()
+    limiter = RedisLimiter(
+        client, max_concurrency=1, per_minute=1000, prefix="t7", slot_ttl_seconds=0.5
+    )
+    got: list[str] = []
+
+    def waiter(name: str) -> None:
+        with limiter.slot("openai"):
+            got.append(name)
+
+    holding = limiter.slot("openai")
+    holding.__enter__()
+    first = threading.Thread(target=waiter, args=("asks Redis",), daemon=True)
+    first.start()
+    _wait_until(lambda: limiter._line("openai").asking)
+    second = threading.Thread(target=waiter, args=("in line",), daemon=True)
+    second.start()
+    _wait_until(lambda: len(limiter._line("openai").waiting) == 1)
+    # The release tries to pass the slot to the thread in line; the call fails, the error
+    # reaches the holder, and the slot stays taken in Redis until its lease runs out.
+    with pytest.raises(redis.ConnectionError):
+        holding.__exit__(None, None, None)
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert client.failed
+    assert sorted(got) == ["asks Redis", "in line"]
