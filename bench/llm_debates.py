@@ -43,10 +43,13 @@ from workers.dispatch import debate_config, submit_evaluations
 
 REPLY_SECONDS = 0.2
 # Debates in progress per provider slot. Between its turns a debate stores the last one and
-# builds the next prompt; with a few more debates than slots, another debate's request takes
-# the slot meanwhile. The shared limiter keeps requests in flight at the configured concurrency,
-# as docker-compose.yml runs 32 debate threads against a provider limit of 8.
-DEBATES_PER_SLOT = 1.25
+# builds the next prompt; with more debates than slots, another debate's request takes the slot
+# meanwhile, and as the queue runs dry more debates are still in flight to keep the provider
+# busy (the no-CPU bound: 0.862 at 1.25 a slot, 0.908 at 2, 0.958 at 3.2 for 200 debates at 64).
+# A waiting thread costs little (workers.limits passes a freed slot on within the process), but
+# every debate in flight costs CPU; two a slot gave the best throughput (BENCHMARKS.md). The
+# shared limiter keeps requests in flight at the configured concurrency.
+DEBATES_PER_SLOT = 2.0
 
 
 def queue_debates(database: Database, settings: Settings, count: int) -> list[int]:
