@@ -105,8 +105,7 @@ class LeaseKeeper:
                 self._renew()
             else:
                 self._renew_in(connection)
-        if self.lost:
-            raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {self._owner}")
+        self._raise_if_lost()
 
     def beat_with_turn(
         self, turn: Mapping[str, Any], progress: Mapping[str, Any], *, connection: Connection
@@ -124,6 +123,9 @@ class LeaseKeeper:
             )
             if not alive:
                 self._lost.set()
+        self._raise_if_lost()
+
+    def _raise_if_lost(self) -> None:
         if self.lost:
             raise LeaseLostError(f"evaluation {self._evaluation_id}: lease lost by {self._owner}")
 
