@@ -130,6 +130,8 @@ class _Line:
     blocks there while every slot is taken); the rest wait here, first come first served, for
     their turn to ask or for a slot a thread of this process passes on."""
 
+    # The provider's keys in Redis: its slots held, its requests this minute, release tokens.
+    keys: list[str]
     lock: threading.Lock = field(default_factory=threading.Lock)
     waiting: deque[_Waiter] = field(default_factory=deque)
     asking: bool = False
@@ -198,11 +200,12 @@ class RedisLimiter:
 
     def _line(self, provider: str) -> _Line:
         with self._lines_lock:
-            return self._lines.setdefault(provider, _Line())
-
-    def _keys(self, provider: str) -> list[str]:
-        base = f"{self._prefix}:{provider}"
-        return [f"{base}:active", f"{base}:rate", f"{base}:released"]
+            line = self._lines.get(provider)
+            if line is None:
+                base = f"{self._prefix}:{provider}"
+                line = _Line([f"{base}:active", f"{base}:rate", f"{base}:released"])
+                self._lines[provider] = line
+            return line
 
     def _take(self, provider: str) -> _Grant:
         line = self._line(provider)
@@ -221,7 +224,7 @@ class RedisLimiter:
                     line.join(waiter)
             if ask:
                 try:
-                    return _Grant(self._ask_redis(provider), hops=0)
+                    return _Grant(self._ask_redis(line.keys), hops=0)
                 finally:
                     with line.lock:
                         line.asking = False
@@ -230,9 +233,8 @@ class RedisLimiter:
             waiter.woken.wait()
             waiter.woken.clear()
 
-    def _ask_redis(self, provider: str) -> str:
+    def _ask_redis(self, keys: list[str]) -> str:
         holder = uuid.uuid4().hex
-        keys = self._keys(provider)
         while True:
             wait_ms = self._acquire(keys, holder)
             if wait_ms == 0:
@@ -257,7 +259,7 @@ class RedisLimiter:
                 waiter = line.waiting[0]
                 line.leave(waiter)
             line.nudge()
-        keys = self._keys(provider)
+        keys = line.keys
         if waiter is None:
             self._release(keys=[keys[0], keys[2]], args=[grant.holder, self._max_concurrency])
             return
