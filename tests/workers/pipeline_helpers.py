@@ -25,10 +25,16 @@ def dataset_path() -> Path:
         return Path(path)
 
 
-def prepared_database(settings: Settings) -> Database:
+def migrated_database(settings: Settings) -> Database:
+    """``settings``' database (its data folder made), migrated to head and empty."""
     settings.ensure_data_dir()
     database = Database(settings.resolved_database_url)
     database.upgrade()
+    return database
+
+
+def prepared_database(settings: Settings) -> Database:
+    database = migrated_database(settings)
     import_hypotheses(database, dataset_path())
     return database
 

@@ -12,6 +12,7 @@ from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation, Hypothesis
 from tests.servers import free_port
+from tests.workers.pipeline_helpers import migrated_database
 from workers.broker import purge_delivered, queue_depths
 from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation, submit_evaluations
@@ -20,9 +21,7 @@ from workers.dispatch import debate_config, submit_evaluation, submit_evaluation
 @pytest.fixture
 def embedded(tmp_path: Path) -> tuple[Settings, Database]:
     settings = Settings(data_dir=tmp_path / "var")
-    settings.ensure_data_dir()
-    database = Database(settings.resolved_database_url)
-    database.upgrade()
+    database = migrated_database(settings)
     with database.transaction() as session:
         session.add(Hypothesis(id="h-disp0001", title="Dispatch test", statement="s"))
     return settings, database

@@ -15,7 +15,12 @@ from storage.importing import import_hypotheses
 from storage.models import Evaluation, Hypothesis
 from storage.queries.debated import claim_debated, complete_debated
 from tests.servers import free_port
-from tests.workers.pipeline_helpers import dataset_path, queue_evaluation, some_hypotheses
+from tests.workers.pipeline_helpers import (
+    dataset_path,
+    migrated_database,
+    queue_evaluation,
+    some_hypotheses,
+)
 from workers import offline_batch
 from workers.agents import backend_factory
 from workers.broker import queue_depths
@@ -98,9 +103,7 @@ def test_a_hand_over_while_a_wake_up_is_queued_sends_nothing_but_is_stamped(
     tmp_path: Path,
 ) -> None:
     settings = Settings(data_dir=tmp_path / "var")
-    settings.ensure_data_dir()
-    database = Database(settings.resolved_database_url)
-    database.upgrade()
+    database = migrated_database(settings)
     with database.transaction() as session:
         session.add(Hypothesis(id="h-wake0001", title="t", statement="s"))
         session.add(Hypothesis(id="h-wake0002", title="t", statement="s"))
@@ -120,9 +123,7 @@ def test_a_hand_over_while_a_wake_up_is_queued_sends_nothing_but_is_stamped(
 
 def test_a_failed_send_clears_the_flag_for_the_next_hand_over(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var", broker_url=f"redis://127.0.0.1:{free_port()}/0")
-    settings.ensure_data_dir()
-    database = Database(settings.resolved_database_url)
-    database.upgrade()
+    database = migrated_database(settings)
     wakeups = RedisWakeups(fakeredis.FakeRedis(), "k")
     assert not send_score(create_app(settings), database, evaluation_id=1, wakeups=wakeups)
     assert wakeups.claim_send()
