@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,12 @@ def _enqueue(db: Database, hypothesis_id: str, **kwargs: object) -> ledger.Enque
             max_attempts=2,
             **kwargs,  # type: ignore[arg-type]
         )
+
+
+def _claim(db: Database, **options: Any) -> bool:
+    """``ledger.claim_evaluation`` in a transaction of its own."""
+    with db.transaction() as session:
+        return ledger.claim_evaluation(session, **options)
 
 
 def test_enqueue_dedups_live_evaluations_with_the_same_config(
@@ -74,10 +81,7 @@ def test_enqueue_unknown_hypothesis_is_refused(db: Database) -> None:
 
 def test_only_one_worker_wins_the_lease(db: Database, hypothesis: str) -> None:
     eid = _enqueue(db, hypothesis).evaluation.id
-    with db.transaction() as session:
-        assert ledger.claim_evaluation(
-            session, evaluation_id=eid, worker="w1", lease_seconds=60, now=T0
-        )
+    assert _claim(db, evaluation_id=eid, worker="w1", lease_seconds=60, now=T0)
     with db.transaction() as session:
         assert not ledger.claim_evaluation(
             session,
@@ -116,15 +120,9 @@ def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(
     db: Database, hypothesis: str
 ) -> None:
     eid = _enqueue(db, hypothesis).evaluation.id
-    with db.transaction() as session:
-        assert ledger.claim_evaluation(
-            session, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0
-        )
+    assert _claim(db, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0)
     later = T0 + timedelta(seconds=11)
-    with db.transaction() as session:
-        assert ledger.claim_evaluation(
-            session, evaluation_id=eid, worker="w2", lease_seconds=10, now=later
-        )
+    assert _claim(db, evaluation_id=eid, worker="w2", lease_seconds=10, now=later)
     with db.transaction() as session:
         assert not ledger.complete_evaluation(session, evaluation_id=eid, worker="w1")
         assert ledger.complete_evaluation(session, evaluation_id=eid, worker="w2")
@@ -134,10 +132,7 @@ def test_reaper_requeues_then_fails_when_attempts_are_spent(db: Database, hypoth
     eid = _enqueue(db, hypothesis).evaluation.id
     now = T0
     for attempt in (1, 2):
-        with db.transaction() as session:
-            assert ledger.claim_evaluation(
-                session, evaluation_id=eid, worker=f"w{attempt}", lease_seconds=10, now=now
-            )
+        assert _claim(db, evaluation_id=eid, worker=f"w{attempt}", lease_seconds=10, now=now)
         now += timedelta(seconds=20)
         with db.transaction() as session:
             sweep = reaper.sweep_expired(session, resend_after_seconds=3600, now=now)
@@ -221,10 +216,7 @@ def test_a_retry_of_the_same_owner_reenters_without_spending_an_attempt(
 ) -> None:
     eid = _enqueue(db, hypothesis).evaluation.id
     for _ in range(3):
-        with db.transaction() as session:
-            assert ledger.claim_evaluation(
-                session, evaluation_id=eid, worker="w1", lease_seconds=60, now=T0
-            )
+        assert _claim(db, evaluation_id=eid, worker="w1", lease_seconds=60, now=T0)
     with db.sessions() as session:
         row = session.get(Evaluation, eid)
         assert row is not None and row.attempts == 1 and row.lease_owner == "w1"
@@ -236,10 +228,7 @@ def test_a_retry_that_lands_on_another_worker_reenters_its_lease(
     # A retry keeps its task id but may go to any worker consuming the queue; the lease is the
     # delivery's, so the retry goes on at once instead of waiting out the lease it kept.
     eid = _enqueue(db, hypothesis).evaluation.id
-    with db.transaction() as session:
-        assert ledger.claim_evaluation(
-            session, evaluation_id=eid, worker="debates0@a/task-1", lease_seconds=60, now=T0
-        )
+    assert _claim(db, evaluation_id=eid, worker="debates0@a/task-1", lease_seconds=60, now=T0)
     with db.transaction() as session:
         assert not ledger.claim_evaluation(
             session, evaluation_id=eid, worker="debates1@b/task-2", lease_seconds=60, now=T0
@@ -254,10 +243,7 @@ def test_a_retry_that_lands_on_another_worker_reenters_its_lease(
 
 def test_a_task_id_with_like_wildcards_matches_only_itself(db: Database, hypothesis: str) -> None:
     eid = _enqueue(db, hypothesis).evaluation.id
-    with db.transaction() as session:
-        assert ledger.claim_evaluation(
-            session, evaluation_id=eid, worker="w0/task_1", lease_seconds=60, now=T0
-        )
+    assert _claim(db, evaluation_id=eid, worker="w0/task_1", lease_seconds=60, now=T0)
     with db.transaction() as session:
         for other in ("w1/task%", "w1/task__", "w1/%"):
             assert not ledger.claim_evaluation(
@@ -272,10 +258,9 @@ def test_a_redelivered_message_spends_an_attempt_and_ends_a_poison_evaluation(
     # token) back. Counting deliveries, not owners, ends what would loop for ever.
     eid = _enqueue(db, hypothesis).evaluation.id  # max_attempts=2
     for attempts in (1, 2):
-        with db.transaction() as session:
-            assert ledger.claim_evaluation(
-                session, evaluation_id=eid, worker="w1", lease_seconds=60, redelivered=True, now=T0
-            )
+        assert _claim(
+            db, evaluation_id=eid, worker="w1", lease_seconds=60, redelivered=True, now=T0
+        )
         with db.sessions() as session:
             row = session.get(Evaluation, eid)
             assert row is not None and row.attempts == attempts
@@ -420,10 +405,7 @@ def test_a_fenced_turn_is_stored_with_its_heartbeat_or_not_at_all(
     from storage.queries.turns import save_turn_fenced
 
     eid = _enqueue(db, hypothesis).evaluation.id
-    with db.transaction() as session:
-        assert ledger.claim_evaluation(
-            session, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0
-        )
+    assert _claim(db, evaluation_id=eid, worker="w1", lease_seconds=10, now=T0)
     turn = {
         "evaluation_id": eid,
         "round": 1,
