@@ -18,33 +18,47 @@ from tests.servers import REDIS_URL, require_redis
 from workers.limits import LocalLimiter, RedisLimiter
 
 
-def _max_parallel(slot: Callable[[], AbstractContextManager[None]], workers: int) -> int:
-    """Run ``workers`` threads through ``slot`` and return the most that were inside at once."""
+def _peak_inside(
+    slot: Callable[[], AbstractContextManager[None]],
+    *,
+    threads: int,
+    turns: int = 1,
+    hold: float = 0.05,
+) -> int:
+    """``threads`` threads each go through ``slot()`` ``turns`` times, staying ``hold`` seconds;
+    returns the most that were inside at once. Fails if the threads do not all finish (a lost
+    wake-up would leave some waiting for ever)."""
     inside = 0
     peak = 0
+    entered = 0
     lock = threading.Lock()
 
     def work() -> None:
-        nonlocal inside, peak
-        with slot():
-            with lock:
-                inside += 1
-                peak = max(peak, inside)
-            time.sleep(0.05)
-            with lock:
-                inside -= 1
+        nonlocal inside, peak, entered
+        for _ in range(turns):
+            with slot():
+                with lock:
+                    inside += 1
+                    entered += 1
+                    peak = max(peak, inside)
+                time.sleep(hold)
+                with lock:
+                    inside -= 1
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
+    for thread in workers:
         thread.start()
-    for thread in threads:
-        thread.join()
+    deadline = time.monotonic() + 30
+    for thread in workers:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in workers), "threads left waiting for a slot"
+    assert entered == threads * turns
     return peak
 
 
 def test_local_limiter_caps_concurrency() -> None:
     limiter = LocalLimiter(max_concurrency=2, per_minute=1000)
-    assert _max_parallel(lambda: limiter.slot("openai"), workers=8) == 2
+    assert _peak_inside(lambda: limiter.slot("openai"), threads=8) == 2
 
 
 @pytest.fixture
@@ -59,7 +73,7 @@ def test_redis_limiter_caps_concurrency_across_limiters(fake_redis: fakeredis.Fa
     first = RedisLimiter(fake_redis, max_concurrency=3, per_minute=1000, prefix="t1")
     second = RedisLimiter(fake_redis, max_concurrency=3, per_minute=1000, prefix="t1")
     flip = iter(range(100))
-    peak = _max_parallel(lambda: (first if next(flip) % 2 else second).slot("openai"), workers=10)
+    peak = _peak_inside(lambda: (first if next(flip) % 2 else second).slot("openai"), threads=10)
     assert peak == 3
 
 
@@ -104,7 +118,7 @@ def test_real_redis_limiter_caps_concurrency() -> None:
     prefix = f"hyposcore-test-{uuid.uuid4().hex}"
     try:
         limiter = RedisLimiter(client, max_concurrency=2, per_minute=1000, prefix=prefix)
-        assert _max_parallel(lambda: limiter.slot("openai"), workers=6) == 2
+        assert _peak_inside(lambda: limiter.slot("openai"), threads=6) == 2
     finally:
         for key in client.scan_iter(f"{prefix}:*"):
             client.delete(key)
@@ -161,35 +175,6 @@ class _CountingRedis(fakeredis.FakeRedis):
         return super().execute_command(*args, **options)
 
 
-def _each_takes_a_turn(limiter: RedisLimiter, *, threads: int, turns: int) -> list[int]:
-    """``threads`` threads each take the slot ``turns`` times; returns how many were inside at
-    once each time one entered. Fails if the threads do not all finish (a lost wake-up)."""
-    inside: list[int] = []
-    count = 0
-    lock = threading.Lock()
-
-    def work() -> None:
-        nonlocal count
-        for _ in range(turns):
-            with limiter.slot("openai"):
-                with lock:
-                    count += 1
-                    inside.append(count)
-                time.sleep(0.001)
-                with lock:
-                    count -= 1
-
-    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
-    for thread in workers:
-        thread.start()
-    deadline = time.monotonic() + 30
-    for thread in workers:
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in workers), "threads left waiting for a slot"
-    assert len(inside) == threads * turns
-    return inside
-
-
 class _SlowRedis(fakeredis.FakeRedis):
     """A fake Redis a network away: each command waits ``latency`` seconds first, letting other
     threads run while one talks to Redis (as they do with a real server)."""
@@ -216,13 +201,13 @@ def test_no_thread_is_left_waiting_however_slots_are_passed_on(
     limiter = RedisLimiter(
         client, max_concurrency=3, per_minute=100_000, prefix="t4", pass_on_limit=pass_on_limit
     )
-    assert max(_each_takes_a_turn(limiter, threads=threads, turns=25)) <= 3
+    assert _peak_inside(lambda: limiter.slot("openai"), threads=threads, turns=25, hold=0.001) <= 3
 
 
 def test_a_slot_is_passed_to_a_waiting_thread_of_the_same_process() -> None:
     client = _CountingRedis()
     limiter = RedisLimiter(client, max_concurrency=1, per_minute=100_000, prefix="t5")
-    _each_takes_a_turn(limiter, threads=8, turns=10)
+    _peak_inside(lambda: limiter.slot("openai"), threads=8, turns=10, hold=0.001)
     # 80 turns through one slot, nearly all of them waiting for it. Were each waiter to ask
     # Redis for itself, every turn would cost a failed EVALSHA, a BLPOP and a second EVALSHA
     # on top of its own EVALSHA and release. Passed on, a turn costs about one EVALSHA, and
