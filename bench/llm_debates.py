@@ -277,6 +277,7 @@ def main() -> None:
         shares = CpuShares()
         trips = RoundTrips()
         servers = [server_pid("postgres") or 0, server_pid("redis-server") or 0]
+        threads_each = math.ceil(args.debates_per_slot * args.concurrency / args.workers)
         for repeat in range(args.repeats):
             # As docker-compose.yml runs them: debates workers on their own queue, scoring and
             # publishing on a separate worker, so short tasks never hold a debate's slot.
@@ -285,7 +286,7 @@ def main() -> None:
                     hyposcore_env(**values),
                     Path(tmp) / f"worker{repeat}-{n}.log",
                     queues="debates",
-                    concurrency=math.ceil(args.debates_per_slot * args.concurrency / args.workers),
+                    concurrency=threads_each,
                     name=f"debates{n}",
                 ).start()
                 for n in range(args.workers)
@@ -328,10 +329,9 @@ def main() -> None:
                 shares.add("the rest (the system, other processes)", rest, args.debates)
                 ideal = args.concurrency / (turns_each * REPLY_SECONDS)
                 many.append((args.debates / span) / ideal)
-                threads = args.workers * math.ceil(
-                    args.debates_per_slot * args.concurrency / args.workers
+                free_span = span_without_cpu(
+                    turn_counts, threads=args.workers * threads_each, slots=args.concurrency
                 )
-                free_span = span_without_cpu(turn_counts, threads=threads, slots=args.concurrency)
                 bound.append((args.debates / free_span) / ideal)
                 queue_debates(database, settings, 2)  # warm connection pools
                 time.sleep(3)
