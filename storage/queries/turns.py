@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from storage.models import DebateTurn, utcnow
 from storage.queries.inserts import insert_new_only
 from storage.queries.leases import EVALUATIONS, heartbeat_statement
-from storage.queries.prebuilt import AnyRow, column_param
+from storage.queries.prebuilt import AnyRow, DriverStatement, column_param
 
 _KEY = ("evaluation_id", "round", "persona")
 _TABLE: Table = DebateTurn.__table__  # type: ignore[assignment]
@@ -136,8 +136,9 @@ def _fenced_turn_statement() -> Select[int]:
     return select(func.count()).select_from(beat).add_cte(new_turn.cte("new_turn"))
 
 
-# Every model turn on PostgreSQL runs it (storage.queries.prebuilt says why built once).
-_FENCED_TURN = _fenced_turn_statement()
+# Every model turn on PostgreSQL runs it: built once, and run on the driver's cursor
+# (storage.queries.prebuilt says why).
+_FENCED_TURN = DriverStatement(_fenced_turn_statement())
 
 
 def save_turn_fenced(
@@ -166,4 +167,5 @@ def save_turn_fenced(
         "now": now,
         "progress": dict(progress),
     }
-    return bool(connection.execute(_FENCED_TURN, params).scalar_one() == 1)
+    row = _FENCED_TURN.first(connection, params)
+    return row is not None and row[0] == 1
