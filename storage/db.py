@@ -161,6 +161,35 @@ class Database:
         with self.engine.connect() as connection:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
+    @contextmanager
+    def autocommit_session(self) -> Iterator[Session]:
+        """A session on an ``autocommit`` connection: each statement commits by itself, with
+        no BEGIN and no COMMIT or ROLLBACK round trip. For reads that need no single snapshot
+        and for single statements that are fenced on their own (a lease holder's write).
+
+        It also keeps the connection's prepared statements: psycopg forgets every one of
+        them at a ROLLBACK, which is how a read-only ``sessions()`` ends, so a process that
+        reads between its writes has its statements parsed and planned anew each time. On
+        SQLite, a transaction instead."""
+        if self.dialect == "sqlite":
+            with self.transaction() as session:
+                yield session
+            return
+        with self.autocommit() as connection, Session(bind=connection) as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reads that need no single snapshot: on PostgreSQL an
+        ``autocommit_session`` (no BEGIN, no ROLLBACK, prepared statements kept); on SQLite a
+        ``sessions()`` one, rolled back at the end like any read."""
+        if self.dialect == "sqlite":
+            with self.sessions() as session:
+                yield session
+            return
+        with self.autocommit_session() as session:
+            yield session
+
     def upgrade(self) -> None:
         from storage.migrate import upgrade
 

@@ -113,7 +113,7 @@ def publish_pages(
     page: a page that cannot be read, parsed or written is reported failed and left as it is."""
     now = now or utcnow()
     wanted = None if gene_symbols is None else {symbol.upper() for symbol in gene_symbols}
-    with database.sessions() as session:
+    with database.read_session() as session:
         imported = {page.name: page for page in imported_pages(session)}
         links = gene_hypothesis_ids(session, gene_symbols=gene_symbols)
     batches = list(_batches(_page_names(store, imported, wanted), batch_size))
@@ -171,7 +171,7 @@ def _read_batch(
     """Read the batch's pages and badges."""
     failed: list[PagePublish] = []
     work: list[_Work] = []
-    with database.sessions() as session:
+    with database.read_session() as session:
         for name in names:
             loaded = _load(session, store, name, imported.get(name), links, wanted)
             if isinstance(loaded, PagePublish):
@@ -185,7 +185,7 @@ def _read_batch(
 
 def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:
     """Edit the batch's pages and render their badges (nothing is written)."""
-    with database.sessions() as session:
+    with database.read_session() as session:
         needed = {hypothesis_id for item in batch.work for hypothesis_id in item.candidates}
         snapshots = latest_snapshot_facts(session, hypothesis_ids=needed)
         scored = [h for h in needed if h in snapshots]

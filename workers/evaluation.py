@@ -75,7 +75,8 @@ def run_debate_phase(
     if not (limits.any and can.reports_usage):
         limits = SpendLimits(None, None)
     as_of = ledger.as_of_of(claimed.config)
-    with database.transaction() as session:
+    # Reads, and a write fenced by the lease on its own: no transaction is needed around them.
+    with database.autocommit_session() as session:
         prior = [turn_record(row) for row in stored_turns(session, evaluation_id=evaluation_id)]
         believability, fence_token = claimed.believability, claimed.fence_token
         # A resumed debate goes on with the weights it began with.

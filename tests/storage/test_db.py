@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.db import Database
-from storage.models import Hypothesis
+from storage.models import Disease, Hypothesis
 
 
 class AbortError(Exception):
@@ -110,3 +110,44 @@ def test_pool_sizing_applies_to_server_databases_and_is_ignored_by_sqlite(tmp_pa
     assert server.engine.pool._pre_ping  # type: ignore[attr-defined]
     retrying = Database("postgresql://nobody@127.0.0.1:1/none", ping_only_after_idle=True)
     assert not retrying.engine.pool._pre_ping  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_an_autocommit_session_keeps_the_connection_s_prepared_statements() -> None:
+    from sqlalchemy import text
+
+    from tests.servers import fresh_postgres_database
+
+    prepared = text("SELECT count(*) FROM pg_prepared_statements WHERE NOT from_sql")
+    with fresh_postgres_database() as url:
+        # One pooled connection, so every session below runs on the same server process.
+        database = Database(url, pool_size=1, max_overflow=0, ping_only_after_idle=True)
+        with database.autocommit() as connection:
+            for _ in range(6):  # psycopg prepares a statement at its fifth run
+                connection.execute(select(1).where(text("1 = 1")))
+        for _ in range(2):
+            with database.autocommit_session() as session:
+                assert session.execute(prepared).scalar() == 1
+        # A read session ends with ROLLBACK, and psycopg drops every prepared statement then.
+        with database.sessions() as session:
+            assert session.execute(prepared).scalar() == 1
+        with database.autocommit_session() as session:
+            assert session.execute(prepared).scalar() == 0
+        database.dispose()
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgres"], indirect=True)
+def test_an_autocommit_session_commits_each_statement_on_postgresql_only(db: Database) -> None:
+    from sqlalchemy import func, insert
+
+    def insert_then_fail() -> None:
+        with db.autocommit_session() as session:
+            session.execute(insert(Disease).values(slug="als", name="ALS"))
+            raise RuntimeError("after the statement")
+
+    with pytest.raises(RuntimeError):
+        insert_then_fail()
+    with db.sessions() as session:
+        kept = session.scalar(select(func.count()).select_from(Disease))
+    # PostgreSQL committed the INSERT by itself; SQLite ran it in a transaction, rolled back.
+    assert kept == (1 if db.dialect == "postgresql" else 0)
