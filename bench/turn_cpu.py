@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from common.settings import Settings
 from debates.backends.registry import create
 from debates.types import DebateConfig
+from storage.db import Database
 from storage.models import DebateTurn
 from storage.queries import evaluations as ledger
 from storage.queries.knowledge import list_hypotheses
@@ -59,7 +60,10 @@ def cpu_per_turn(repeats: int, *, postgres: bool = False, prose: bool = False) -
         fresh_postgres_database() if postgres else nullcontext(None) as database_url,
     ):
         settings = Settings(data_dir=Path(tmp), database_url=database_url, backend="openai")
-        database = prepared_database(settings)
+        prepared_database(settings).dispose()
+        # Opened as a worker opens it (workers.runtime): a connection in steady use is not
+        # pinged before each transaction.
+        database = Database(settings.resolved_database_url, ping_only_after_idle=True)
         config = DebateConfig(backend="openai", model=MODEL).as_dict()
         with database.transaction() as session:
             hypotheses = [h.id for h in list_hypotheses(session, limit=1000)]

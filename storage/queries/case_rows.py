@@ -1,4 +1,5 @@
-"""What a debate reads about its hypotheses, as plain rows in six small queries.
+"""What a debate reads about its hypotheses, as plain rows: six small queries, or one on
+PostgreSQL.
 
 Every evaluation starts by reading its hypothesis's case. Loading whole ORM objects for it
 (each gene's infobox and references as JSON, relationship loaders, identity map) cost a worker
