@@ -14,7 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.models import Market, MarketTrade, ScoreSnapshot, utcnow
@@ -50,9 +60,9 @@ class ScoreBatch:
         self._books = self._lock(ids, liquidity) if ids else {}
 
     def _lock(self, ids: list[str], liquidity: float) -> dict[str, _Book]:
-        session = self._session
-        opening = insert_new_only(session, _MARKETS, key=["hypothesis_id"])
-        session.execute(
+        connection = self._connection()
+        opening = insert_new_only(connection, _MARKETS, key=["hypothesis_id"])
+        connection.execute(
             opening,
             [
                 {
@@ -65,20 +75,19 @@ class ScoreBatch:
                 for i in ids
             ],
         )
-        markets = session.execute(
-            select(
-                _MARKETS.c.hypothesis_id, _MARKETS.c.liquidity, _MARKETS.c.q_yes, _MARKETS.c.q_no
-            )
-            .where(_MARKETS.c.hypothesis_id.in_(ids))
-            .order_by(_MARKETS.c.hypothesis_id)
-            .with_for_update()
-        ).all()
-        seqs = _last_by_hypothesis(session, _TRADES.c.seq, ids)
-        versions = _last_by_hypothesis(session, _SNAPSHOTS.c.version, ids)
+        markets = connection.execute(_LOCKED_MARKETS, {"ids": ids}).all()
+        seqs = _last_by_hypothesis(connection, _LAST_SEQ, ids)
+        versions = _last_by_hypothesis(connection, _LAST_VERSION, ids)
         return {
             h: _Book(b, q_yes, q_no, seqs.get(h, 0) + 1, versions.get(h, 0) + 1)
             for h, b, q_yes, q_no in markets
         }
+
+    def _connection(self) -> Connection:
+        # What the session has pending goes first, as session.execute's autoflush would send it
+        # (a new scoring config, say, which snapshots refer to).
+        self._session.flush()
+        return self._session.connection()
 
     def market(self, hypothesis_id: str) -> tuple[float, float, float]:
         """The market's (liquidity, q_yes, q_no) after the trades made so far in this batch."""
@@ -123,34 +132,54 @@ class ScoreBatch:
 
     def write(self) -> None:
         """Insert the trades and snapshots and move the markets: one executemany each."""
-        session = self._session
+        connection = self._connection()
         if self._trades:
-            session.execute(insert(_TRADES), self._trades)
+            connection.execute(_INSERT_TRADES, self._trades)
         moved = [
             {"hypothesis": h, "q_yes": b.q_yes, "q_no": b.q_no, "now": self._now}
             for h, b in self._books.items()
             if b.touched
         ]
         if moved:
-            session.execute(
-                update(_MARKETS)
-                .where(_MARKETS.c.hypothesis_id == bindparam("hypothesis"))
-                .values(
-                    q_yes=bindparam("q_yes"), q_no=bindparam("q_no"), updated_at=bindparam("now")
-                ),
-                moved,
-            )
+            connection.execute(_MOVE_MARKET, moved)
         if self._snapshots:
-            session.execute(insert(_SNAPSHOTS), self._snapshots)
+            connection.execute(_INSERT_SNAPSHOTS, self._snapshots)
         self._trades.clear()
         self._snapshots.clear()
 
 
-def _last_by_hypothesis(session: Session, column: Any, ids: list[str]) -> dict[str, int]:
+def _last_by_hypothesis(
+    connection: Connection, statement: Select[Any], ids: list[str]
+) -> dict[str, int]:
+    return {h: int(n or 0) for h, n in connection.execute(statement, {"ids": ids})}
+
+
+# Every score batch runs these: built once and run on the session's connection, without the
+# ORM's per-statement work (storage.queries.prebuilt says why).
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_LOCKED_MARKETS = (
+    select(_MARKETS.c.hypothesis_id, _MARKETS.c.liquidity, _MARKETS.c.q_yes, _MARKETS.c.q_no)
+    .where(_MARKETS.c.hypothesis_id.in_(_IDS))
+    .order_by(_MARKETS.c.hypothesis_id)
+    .with_for_update()
+)
+
+
+def _last_of(column: Any) -> Select[Any]:
     table = column.table
-    rows = session.execute(
+    return (
         select(table.c.hypothesis_id, func.max(column))
-        .where(table.c.hypothesis_id.in_(ids))
+        .where(table.c.hypothesis_id.in_(_IDS))
         .group_by(table.c.hypothesis_id)
-    ).all()
-    return {h: int(n or 0) for h, n in rows}
+    )
+
+
+_LAST_SEQ = _last_of(_TRADES.c.seq)
+_LAST_VERSION = _last_of(_SNAPSHOTS.c.version)
+_INSERT_TRADES = insert(_TRADES)
+_INSERT_SNAPSHOTS = insert(_SNAPSHOTS)
+_MOVE_MARKET = (
+    update(_MARKETS)
+    .where(_MARKETS.c.hypothesis_id == bindparam("hypothesis"))
+    .values(q_yes=bindparam("q_yes"), q_no=bindparam("q_no"), updated_at=bindparam("now"))
+)
