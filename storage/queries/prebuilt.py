@@ -98,6 +98,8 @@ class _Compiled:
     def of(cls, statement: Executable, dialect: Dialect) -> _Compiled:
         compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
         binds: dict[str, BindParameter[Any]] = compiled.binds
+        if compiled.positional:
+            raise ValueError(f"a DriverStatement needs named parameters; {dialect.name} has none")
         if any(bind.expanding for bind in binds.values()):
             raise ValueError("a DriverStatement takes no expanding (IN list) parameters")
         processors = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import (
@@ -121,3 +122,10 @@ def test_an_in_list_parameter_is_refused(database: Database) -> None:
     )
     with database.engine.connect() as connection, pytest.raises(ValueError, match="expanding"):
         statement.first(connection, {"ids": [1]})
+
+
+def test_a_driver_without_named_parameters_is_refused(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")  # sqlite3 takes "?" placeholders
+    with database.engine.connect() as connection, pytest.raises(ValueError, match="named"):
+        DriverStatement(select(_NOTES.c.id)).first(connection, {})
+    database.dispose()
