@@ -200,6 +200,16 @@ def _json_list(
     )
 
 
+def _disease_names(link: Table, owner_column: str, owner: Any) -> ScalarSelect[Any]:
+    """The JSON list of the disease names ``link`` ties to ``owner``, as ``_diseases_of``."""
+    return _json_list(
+        _DISEASE.c.name,
+        order=_DISEASE.c.name,
+        of=link.join(_DISEASE, _DISEASE.c.id == link.c.disease_id),
+        where=link.c[owner_column] == owner,
+    )
+
+
 def _cases_as_json() -> Select[Any]:
     gene_id = _GENE.c.id
     drugs = _json_list(
@@ -208,12 +218,7 @@ def _cases_as_json() -> Select[Any]:
         of=gene_drugs.join(_DRUG, _DRUG.c.id == gene_drugs.c.drug_id),
         where=gene_drugs.c.gene_id == gene_id,
     )
-    gene_disease_names = _json_list(
-        _DISEASE.c.name,
-        order=_DISEASE.c.name,
-        of=gene_diseases.join(_DISEASE, _DISEASE.c.id == gene_diseases.c.disease_id),
-        where=gene_diseases.c.gene_id == gene_id,
-    )
+    gene_disease_names = _disease_names(gene_diseases, "gene_id", gene_id)
     owner = _HYPOTHESIS.c.id
     genes = _json_list(
         _object(
@@ -225,12 +230,7 @@ def _cases_as_json() -> Select[Any]:
         of=hypothesis_genes.join(_GENE, gene_id == hypothesis_genes.c.gene_id),
         where=hypothesis_genes.c.hypothesis_id == owner,
     )
-    diseases = _json_list(
-        _DISEASE.c.name,
-        order=_DISEASE.c.name,
-        of=hypothesis_diseases.join(_DISEASE, _DISEASE.c.id == hypothesis_diseases.c.disease_id),
-        where=hypothesis_diseases.c.hypothesis_id == owner,
-    )
+    diseases = _disease_names(hypothesis_diseases, "hypothesis_id", owner)
     evidence = _json_list(
         _object(*_columns(_EVIDENCE_ITEM, "citation", *EVIDENCE_FIELDS)),
         order=_EVIDENCE_ITEM.c.id,
