@@ -74,6 +74,17 @@ def fresh_postgres_database(*, template: str | None = None) -> Iterator[str]:
         admin.dispose()
 
 
+def terminate_backend(pid: int) -> bool:
+    """Kill the PostgreSQL server process ``pid`` (a connection's ``pg_backend_pid()``), as a
+    server restart or a network drop would end that connection; True when it was found."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            return bool(conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar())
+    finally:
+        admin.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

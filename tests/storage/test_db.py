@@ -77,19 +77,16 @@ def test_a_pooled_connection_is_pinged_only_after_sitting_idle(
 def test_a_connection_dropped_while_idle_is_replaced_before_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
     import storage.db
-    from tests.servers import POSTGRES_ADMIN_URL, fresh_postgres_database
+    from tests.servers import fresh_postgres_database, terminate_backend
 
     with fresh_postgres_database() as url:
         database = Database(url, pool_size=1, max_overflow=0, ping_only_after_idle=True)
         with database.engine.connect() as conn:
             first_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first_pid}).scalar()
-        admin.dispose()
+        assert terminate_backend(first_pid)
         monkeypatch.setattr(storage.db, "PING_AFTER_IDLE_SECONDS", 0.0)
         # The only pooled connection is dead; the checkout's ping finds that and opens another,
         # so the caller's statement runs as if nothing had happened.

@@ -15,7 +15,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    create_engine,
     insert,
     select,
     text,
@@ -25,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from storage.db import Database
 from storage.models.base import UTCDateTime
 from storage.queries.prebuilt import DriverStatement
-from tests.servers import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.servers import fresh_postgres_database, terminate_backend
 
 pytestmark = pytest.mark.postgres
 
@@ -104,10 +103,7 @@ def test_a_dropped_connection_is_invalidated_so_the_pool_opens_another(
     with database.engine.connect() as connection:
         pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
         connection.commit()
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as other:
-            other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
-        admin.dispose()
+        assert terminate_backend(pid)
         with pytest.raises(OperationalError) as raised:
             statement.first(connection, {"body": {}, "at": datetime.now(UTC)})
         assert raised.value.connection_invalidated and connection.invalidated
