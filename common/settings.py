@@ -84,6 +84,16 @@ class Settings(BaseSettings):
             "batch reads markets, ratings and the scoring config once."
         ),
     )
+    publish_delay_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=300,
+        description=(
+            "With Redis configured, how long a publish waits after the score batch that sent "
+            "it, so that the genes scored meanwhile are published with it, once; without "
+            "Redis every score batch publishes its genes at once."
+        ),
+    )
     database_pool_size: int = Field(
         20,
         ge=1,

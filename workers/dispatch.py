@@ -23,7 +23,8 @@ from storage.queries import delivery
 from storage.queries import evaluations as ledger
 from storage.queries.evaluation_batches import enqueue_many
 from workers.agents import batchable_backends
-from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE, get_app
+from workers.celery_app import DEBATES_QUEUE, PUBLISH_QUEUE, SCORING_QUEUE, get_app
+from workers.publish_wakeups import PendingPublishes
 from workers.wakeups import ScoreWakeups
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,29 @@ def send_score(
     if not stamped:
         with database.transaction() as session:
             ledger.mark_enqueued(session, evaluation_ids=[evaluation_id])
+    return True
+
+
+def send_publish(app: Celery, *, gene_symbols: Sequence[str], pending: PendingPublishes) -> bool:
+    """Have the pages of ``gene_symbols`` published: by the publish message already queued, or
+    by one sent now, delivered after ``pending``'s delay so that later batches join it.
+
+    False when the message could not be sent; the genes stay pending and go out with the next
+    publish, once the flag of the message that never went expires (``workers.publish_wakeups``).
+    """
+    if not gene_symbols or not pending.add(gene_symbols):
+        return bool(gene_symbols)
+    try:
+        app.send_task(
+            "hyposcore.publish",
+            args=[list(gene_symbols)],
+            queue=PUBLISH_QUEUE,
+            countdown=pending.delay_seconds or None,
+            ignore_result=True,
+        )
+    except Exception as exc:  # the broker's many connection errors
+        log.warning("genes %s: publish message not sent (%s)", list(gene_symbols), exc)
+        return False
     return True
 
 

@@ -35,6 +35,7 @@ from workers.broker import broker_queue_depth, purge_delivered
 from workers.cases import load_case
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
 from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
+from workers.publish_wakeups import pending_publishes
 from workers.spending import resumable
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,18 @@ def publish_pages(
     store = FolderPageStore(settings.resolved_pages_dir)
     report = publish(database, store, gene_symbols=gene_symbols)
     log.info("publish: %s", report.summary())
+    return report
+
+
+def publish_pending(
+    database: Database, settings: Settings, *, gene_symbols: list[str]
+) -> PublishReport:
+    """Publish ``gene_symbols`` and every gene waiting for a publish (``workers.
+    publish_wakeups``); the waiting ones are let go only once their pages are written."""
+    pending = pending_publishes(settings)
+    taken = pending.take()
+    report = publish_pages(database, settings, gene_symbols=sorted({*gene_symbols, *taken}))
+    pending.done(taken)
     return report
 
 

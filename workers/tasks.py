@@ -24,11 +24,11 @@ from storage.queries.evaluation_batches import Claimed
 from storage.queries.turns import count_turns
 from workers import maintenance, offline_batch, scoring_phase, spending
 from workers.agents import backend_factory, batchable_backends
-from workers.celery_app import PUBLISH_QUEUE
-from workers.dispatch import send_evaluate, send_score
+from workers.dispatch import send_evaluate, send_publish, send_score
 from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
 from workers.provider_batches import BatchRunner
+from workers.publish_wakeups import pending_publishes
 from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
 from workers.spending import SpendLimitError
@@ -306,10 +306,8 @@ def score(self: Task, evaluation_id: int, owner: str | None = None) -> None:
 
 
 def _send_publish(task: Task, gene_symbols: Sequence[str]) -> None:
-    if gene_symbols:
-        task.app.send_task(
-            "hyposcore.publish", args=[list(gene_symbols)], queue=PUBLISH_QUEUE, ignore_result=True
-        )
+    settings = runtime_for(task.app).settings
+    send_publish(task.app, gene_symbols=gene_symbols, pending=pending_publishes(settings))
 
 
 @shared_task(
@@ -321,9 +319,13 @@ def _send_publish(task: Task, gene_symbols: Sequence[str]) -> None:
     retry_backoff=DB_RETRY_SECONDS,
 )
 def publish(self: Task, gene_symbols: list[str] | None = None) -> None:
-    """Write the latest scores back into the gene pages (all pages when none are named)."""
+    """Write the latest scores back into the gene pages (all pages when none are named), with
+    the genes other score batches left waiting for this message (``workers.publish_wakeups``)."""
     runtime = runtime_for(self.app)
-    maintenance.publish_pages(runtime.database, runtime.settings, gene_symbols=gene_symbols)
+    if gene_symbols is None:
+        maintenance.publish_pages(runtime.database, runtime.settings)
+    else:
+        maintenance.publish_pending(runtime.database, runtime.settings, gene_symbols=gene_symbols)
 
 
 @shared_task(bind=True, name="hyposcore.reap", acks_late=True)
