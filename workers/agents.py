@@ -48,14 +48,20 @@ def limits_redis_url(settings: Settings) -> str | None:
 
 
 @lru_cache(maxsize=8)
+def shared_redis(redis_url: str) -> redis.Redis:
+    """This process's client for ``redis_url``: the limits, the score wake-ups and the pending
+    publishes share its connection pool (which reconnects by itself in a forked child)."""
+    return redis.Redis.from_url(redis_url)
+
+
+@lru_cache(maxsize=8)
 def _limiter(
     redis_url: str | None, prefix: str, max_concurrency: int, per_minute: int
 ) -> ProviderLimiter:
     if redis_url is None:
         return LocalLimiter(max_concurrency=max_concurrency, per_minute=per_minute)
-    client = redis.Redis.from_url(redis_url)
     return RedisLimiter(
-        client,
+        shared_redis(redis_url),
         max_concurrency=max_concurrency,
         per_minute=per_minute,
         prefix=f"{prefix}hyposcore:limits",

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import redis
 
 from common.settings import Settings
-from workers.agents import limits_redis_url
+from workers.agents import limits_redis_url, shared_redis
 
 # A flag outlives its message's delay by this much before a lost message is given up for lost.
 FLAG_GRACE_SECONDS = 30
@@ -157,5 +157,5 @@ def _pending(redis_url: str | None, prefix: str, delay_seconds: float) -> Pendin
     if redis_url is None:
         return EveryBatch()
     return RedisPendingPublishes(
-        redis.Redis.from_url(redis_url), f"{prefix}hyposcore:", delay_seconds=delay_seconds
+        shared_redis(redis_url), f"{prefix}hyposcore:", delay_seconds=delay_seconds
     )

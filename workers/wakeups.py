@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import redis
 
 from common.settings import Settings
-from workers.agents import limits_redis_url
+from workers.agents import limits_redis_url, shared_redis
 
 PENDING_SECONDS = 30
 
@@ -72,4 +72,4 @@ def score_wakeups(settings: Settings) -> ScoreWakeups:
 def _wakeups(redis_url: str | None, prefix: str) -> ScoreWakeups:
     if redis_url is None:
         return EveryHandOver()
-    return RedisWakeups(redis.Redis.from_url(redis_url), f"{prefix}hyposcore:score-wakeup")
+    return RedisWakeups(shared_redis(redis_url), f"{prefix}hyposcore:score-wakeup")
