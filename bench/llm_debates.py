@@ -7,6 +7,9 @@
 
     .venv/bin/python -m bench.llm_debates --debates 200 --concurrency 32 --repeats 3
 
+``--timeline`` also prints, per repeat, how busy the provider slots were over the span (see
+``bench.slot_timeline``).
+
 Runs on this machine's Redis and PostgreSQL with the workers laid out as docker-compose.yml lays
 them out: ``--workers`` debates workers (threads) sharing the configured concurrency, and one
 scoring/publish worker. The fake server is on loopback; nothing leaves the machine.
@@ -30,6 +33,7 @@ from tempfile import TemporaryDirectory
 import redis
 from sqlalchemy import func, select, text
 
+from bench.slot_timeline import ledger_slot_use
 from common.settings import Settings
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation
@@ -253,6 +257,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=1, help="debates worker processes sharing the concurrency"
     )
+    parser.add_argument(
+        "--timeline", action="store_true", help="print each repeat's use of the provider slots"
+    )
     args = parser.parse_args()
     with (
         FakeOpenAIServer(delay=REPLY_SECONDS) as server,
@@ -311,6 +318,9 @@ def main() -> None:
                 machine_before, own_before = machine_cpu_seconds(), time.process_time()
                 batch = queue_debates(database, settings, args.debates)
                 span = ledger_span(database, batch, since="started_at")
+                if args.timeline:
+                    use = ledger_slot_use(database, batch, slots=args.concurrency)
+                    print(f"repeat {repeat + 1}: {use.line(args.concurrency)}", flush=True)
                 after = [tree_cpu_seconds(pid) for pid in pids]
                 machine = machine_cpu_seconds() - machine_before
                 own = time.process_time() - own_before
