@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     llm_requests_per_minute: int = Field(
         600, ge=1, description="Provider-wide request rate, all workers."
     )
+    debate_starts_per_worker: int = Field(
+        3,
+        ge=0,
+        le=1000,
+        description=(
+            "Debates a worker process starts at once (claim and reads, up to the first "
+            "request), in about the order they came; under a burst the first debates reach the "
+            "provider sooner. 0: no limit."
+        ),
+    )
 
     # Spend limits (USD, from the providers' billed usage and the price table)
     max_cost_per_evaluation: float | None = Field(

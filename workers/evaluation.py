@@ -61,8 +61,12 @@ def run_debate_phase(
     *,
     owner: str,
     backend_for: BackendFactory,
+    on_started: Callable[[], None] | None = None,
 ) -> DebatePhase:
     """Run (or resume) the debate of an evaluation ``owner`` has claimed; leave it debated.
+
+    ``on_started`` is called once the start is done, before the first turn is asked (the
+    worker's start gate, ``workers.start_gate``).
 
     Raises LeaseLostError when another worker took the evaluation over meanwhile, and
     SpendLimitError at the turn boundary where a spend limit stops it (every turn asked so
@@ -106,7 +110,7 @@ def run_debate_phase(
             rounds=planned_rounds(config),
             turns_done=len(prior),
         )
-        guard = TurnGuard(database, limits, evaluation_id=evaluation_id)
+        guard = TurnGuard(database, limits, evaluation_id=evaluation_id, on_first=on_started)
         try:
             outcome = run_debate(
                 case,
@@ -129,15 +133,25 @@ class TurnGuard:
     """Knows which turn is being asked: checks the spend limits before it, and records what a
     provider billed for it when it fails (the turn is then never stored, its tokens are)."""
 
-    def __init__(self, database: Database, limits: SpendLimits, *, evaluation_id: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        limits: SpendLimits,
+        *,
+        evaluation_id: int,
+        on_first: Callable[[], None] | None = None,
+    ) -> None:
         self._database = database
         self._limits = limits
         self._evaluation_id = evaluation_id
+        self._on_first = on_first
         self._asking: tuple[int, str] | None = None
 
     def before_turn(self, round_: int, persona: str) -> None:
         """Raises SpendLimitError when the turn could pass a limit. Turns a model answered
         are stored as they come, so the ledger already holds every cost."""
+        if self._asking is None and self._on_first is not None:
+            self._on_first()
         self._asking = (round_, persona)
         if not self._limits.any:
             return

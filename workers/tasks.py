@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from celery import Task, shared_task
@@ -32,6 +32,7 @@ from workers.publish_wakeups import pending_publishes
 from workers.retry_budget import BudgetSpentError, RetryBudget
 from workers.runtime import Runtime, runtime_for
 from workers.spending import SpendLimitError
+from workers.start_gate import start_gate
 from workers.wakeups import score_wakeups
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None
     """
     runtime = runtime_for(self.app)
     owner = _owner(self)
-    with evaluation_context(evaluation_id):
+    gate = start_gate(runtime.settings.debate_starts_per_worker)
+    with evaluation_context(evaluation_id), gate.starting() as started:
         claimed = offline_batch.claim(
             runtime.database,
             runtime.settings,
@@ -100,7 +102,7 @@ def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None
             _run_batch(self, runtime, claimed, owner)
             return
         budget = RetryBudget.from_message(retry_budget)
-        if _debate(self, runtime, claimed[0], owner, budget):
+        if _debate(self, runtime, claimed[0], owner, budget, started):
             send_score(
                 self.app,
                 runtime.database,
@@ -111,9 +113,15 @@ def evaluate(self: Task, evaluation_id: int, retry_budget: dict[str, Any] | None
 
 
 def _debate(
-    task: Task, runtime: Runtime, claimed: Claimed, owner: str, budget: RetryBudget
+    task: Task,
+    runtime: Runtime,
+    claimed: Claimed,
+    owner: str,
+    budget: RetryBudget,
+    started: Callable[[], None],
 ) -> bool:
     """The debate phase of one claimed evaluation; True when it was handed to scoring.
+    ``started`` gives up the worker's start-gate place once the first turn is asked.
 
     Every way it can end is decided here, at once: a retry (the lease kept), a failure for
     good, or a release for a retry after an exception nobody expected. Only a database
@@ -126,6 +134,7 @@ def _debate(
             claimed,
             owner=owner,
             backend_for=backend_factory(runtime.settings),
+            on_started=started,
         )
     except LeaseLostError:
         log.warning("lease lost to another worker; stopping")

@@ -1,0 +1,62 @@
+"""How many debates of a worker process may be starting at once.
+
+A debate's start (claim, stored turns, believability, case, fence) costs a few milliseconds of
+CPU, and under a burst a debates worker takes dozens of messages at once. Started all together
+they share the GIL and the cores, so each one's first request waits for all of them: a burst
+of 200 debates at 64 provider slots left every slot idle for a tenth of a second or more and
+filled the last slot only after 0.6 s. With at most a few debates starting at a time, the first
+ones reach the provider while the later ones start; the first debates' requests go out sooner
+and the slots fill about a third sooner (BENCHMARKS.md, *LLM debates*, twelfth session).
+
+A debate passes the gate when it asks for its first turn (or ends before that). Debates past
+their start never wait here, so a worker's steady state is unchanged; a lone evaluation never
+waits at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+
+class StartGate:
+    """At most ``size`` holders at once (``size`` 0: no limit). Waiters are woken in the order
+    they came, though a newcomer may take a place given up before the woken one does."""
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError(f"a start gate's size cannot be negative, got {size}")
+        self.size = size
+        self._places = threading.BoundedSemaphore(size or 1)
+
+    @contextmanager
+    def starting(self) -> Iterator[Callable[[], None]]:
+        """Wait for a place and hold it; the function yielded gives the place up (once, from
+        this thread) when the start is done. The place is given up on leaving in any case."""
+        if not self.size:
+            yield _nothing
+            return
+        self._places.acquire()
+        held = [True]
+
+        def started() -> None:
+            if held[0]:
+                held[0] = False
+                self._places.release()
+
+        try:
+            yield started
+        finally:
+            started()
+
+
+def _nothing() -> None:
+    return None
+
+
+@lru_cache(maxsize=4)
+def start_gate(size: int) -> StartGate:
+    """This process's gate of ``size`` places (one per size, shared by its threads)."""
+    return StartGate(size)
