@@ -131,7 +131,8 @@ def run_debate_phase(
 
 class TurnGuard:
     """Knows which turn is being asked: checks the spend limits before it, and records what a
-    provider billed for it when it fails (the turn is then never stored, its tokens are)."""
+    provider billed for it when it fails (the turn is then never stored, its tokens are).
+    Before the first turn asked it calls ``on_first`` (the worker's start gate)."""
 
     def __init__(
         self,

@@ -39,11 +39,12 @@ class StartGate:
             yield _nothing
             return
         self._places.acquire()
-        held = [True]
+        held = True
 
         def started() -> None:
-            if held[0]:
-                held[0] = False
+            nonlocal held
+            if held:
+                held = False
                 self._places.release()
 
         try:

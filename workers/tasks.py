@@ -121,6 +121,7 @@ def _debate(
     started: Callable[[], None],
 ) -> bool:
     """The debate phase of one claimed evaluation; True when it was handed to scoring.
+
     ``started`` gives up the worker's start-gate place once the first turn is asked.
 
     Every way it can end is decided here, at once: a retry (the lease kept), a failure for
