@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache, partial
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import PackageLoader, StrictUndefined
 
 from common.limits import MAX_CLAIM, MAX_PROMPT_CHARS, MAX_STATEMENT, MAX_TITLE
 from debates.backends.base import (
@@ -28,15 +28,16 @@ from debates.fencing import Fence, defuse, fence_for
 from debates.personas import SYNTHESIZER, Persona, get_persona
 from debates.protocol import Phase
 from debates.schema import TurnOutput
+from debates.templating import CompileOnceEnvironment
 from debates.types import TurnRecord
 from scoring.dimensions import MEANINGS
 
 
 @lru_cache(maxsize=1)
-def environment() -> Environment:
-    return Environment(
+def environment() -> CompileOnceEnvironment:
+    return CompileOnceEnvironment(
         loader=PackageLoader("debates", "templates"),
-        autoescape=False,  # noqa: S701 - plain-text prompts; untrusted text is fenced instead
+        autoescape=False,  # plain-text prompts; untrusted text is fenced instead
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -1,10 +1,11 @@
-"""Build the default agent backend when a debates worker starts, not in its first debate.
+"""Build the default agent backend and compile the prompts when a debates worker starts.
 
 A provider SDK takes a second or more of CPU to import. Paid lazily, it fell in the first
 debate, while every other debate thread of the worker waited on the same import: the worker's
 first second of work was lost, each time it started. Built here, before the consumer takes its
 first message, the backend then sits in ``workers.agents``'s per-process cache, and the first
-debate finds it there.
+debate finds it there. The prompt templates are compiled here for the same reason: the first
+debates of a burst would otherwise compile them while they hold the worker's CPU.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from celery import bootsteps
 
 from common.settings import Settings
+from debates import prompts
 from debates.types import DebateConfig
 from workers.agents import backend_factory
 from workers.runtime import runtime_for
@@ -41,9 +43,17 @@ def warm_default_backend(settings: Settings) -> bool:
     return True
 
 
+def compile_prompts() -> int:
+    """Compile every prompt template now; how many there are."""
+    started = time.perf_counter()
+    count = prompts.environment().precompile()
+    log.info("%d prompt templates compiled in %.3f s", count, time.perf_counter() - started)
+    return count
+
+
 class BackendWarmup(bootsteps.StartStopStep):  # type: ignore[misc]
     """Runs once the consumer knows its queues and before it takes a message; only a worker
-    that runs debates builds a backend."""
+    that runs debates compiles the prompts and builds a backend."""
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
@@ -51,4 +61,5 @@ class BackendWarmup(bootsteps.StartStopStep):  # type: ignore[misc]
         from workers.celery_app import DEBATES_QUEUE  # the app module registers this step
 
         if DEBATES_QUEUE in {queue.name for queue in parent.task_consumer.queues}:
+            compile_prompts()
             warm_default_backend(runtime_for(parent.app).settings)

@@ -7,10 +7,11 @@ import logging
 import pytest
 
 from common.settings import Settings
+from debates import prompts
 from debates.types import DebateConfig
 from workers.agents import backend_factory
 from workers.celery_app import create_app
-from workers.warmup import BackendWarmup, warm_default_backend
+from workers.warmup import BackendWarmup, compile_prompts, warm_default_backend
 
 
 def test_the_built_backend_is_the_one_the_first_debate_gets(
@@ -37,3 +38,14 @@ def test_a_backend_that_cannot_be_built_is_reported_and_the_worker_starts(
 
 def test_every_worker_app_has_the_step() -> None:
     assert BackendWarmup in create_app(Settings()).steps["consumer"]
+
+
+def test_a_debates_worker_compiles_every_prompt_template_before_its_first_debate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh = prompts.environment.__wrapped__()  # the same options, nothing compiled yet
+    monkeypatch.setattr(prompts, "environment", lambda: fresh)
+    names = fresh.list_templates()
+    assert compile_prompts() == len(names) > 0
+    compiled = {key[1] for key in fresh.cache} if fresh.cache is not None else set()
+    assert compiled == set(names)

@@ -11,15 +11,16 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import PackageLoader, StrictUndefined
 
 from debates.case import Evidence
+from debates.templating import CompileOnceEnvironment
 
 _SPACE = re.compile(r"\s+")
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-class _ViewEnvironment(Environment):
+class _ViewEnvironment(CompileOnceEnvironment):
     """An environment that reads ``view.key`` from a plain dict by key straight away.
 
     Jinja tries the attribute first and falls back to the key, so every lookup in a view
@@ -37,7 +38,7 @@ class _ViewEnvironment(Environment):
 
 
 @lru_cache(maxsize=1)
-def environment() -> Environment:
+def environment() -> CompileOnceEnvironment:
     return _ViewEnvironment(
         loader=PackageLoader("debates.backends.evidence", "templates"),
         autoescape=False,  # plain-text arguments, escaped where shown as HTML
