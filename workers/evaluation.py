@@ -81,8 +81,14 @@ def run_debate_phase(
     as_of = ledger.as_of_of(claimed.config)
     # Reads, and a write fenced by the lease on its own: no transaction is needed around them.
     with database.autocommit_session() as session:
-        prior = [turn_record(row) for row in stored_turns(session, evaluation_id=evaluation_id)]
         believability, fence_token = claimed.believability, claimed.fence_token
+        # The start below records the believability before any turn is stored, so a debate
+        # without it has no turns to resume: a fresh one skips the read.
+        prior = (
+            []
+            if believability is None
+            else [turn_record(row) for row in stored_turns(session, evaluation_id=evaluation_id)]
+        )
         # A resumed debate goes on with the weights it began with.
         current = persona_believability(session) if believability is None and not as_of else {}
         case, starting = debate_inputs(

@@ -1,0 +1,93 @@
+"""A debate's start reads its stored turns only when it has begun before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from common.settings import Settings, get_settings
+from debates.backends.base import BackendRequest, BackendResult
+from debates.backends.registry import create
+from storage.db import Database
+from storage.importing import import_hypotheses
+from storage.models import DebateTurn
+from tests.workers.pipeline_helpers import dataset_path, queue_evaluation
+from workers import evaluation, offline_batch
+from workers.evaluation import run_debate_phase
+
+
+class _Counting:
+    """The scripted backend, counting requests; it fails the one after ``fail_after``."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self._inner = create("scripted")
+        self.name = self._inner.name
+        self.asked = 0
+        self._fail_after = fail_after
+
+    def complete(self, request: BackendRequest[Any]) -> BackendResult[Any]:
+        if self._fail_after is not None and self.asked == self._fail_after:
+            raise RuntimeError("the worker stopped here")
+        self.asked += 1
+        return self._inner.complete(request)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The evaluation ids whose stored turns the start read."""
+    read: list[int] = []
+    real = evaluation.stored_turns
+
+    def recording(session: Any, *, evaluation_id: int) -> Any:
+        read.append(evaluation_id)
+        return real(session, evaluation_id=evaluation_id)
+
+    monkeypatch.setattr(evaluation, "stored_turns", recording)
+    return read
+
+
+def _settings() -> Settings:
+    # A model-like backend: its turns are stored one by one, as they come.
+    return get_settings().model_copy(update={"backend": "scripted"})
+
+
+def _queue(db: Database) -> int:
+    import_hypotheses(db, dataset_path())
+    return queue_evaluation(db, _settings(), "h-51e7234f")
+
+
+def _run(db: Database, evaluation_id: int, backend: _Counting) -> None:
+    settings = _settings()
+    [claimed] = offline_batch.claim(db, settings, evaluation_ids=[evaluation_id], owner="w")
+    run_debate_phase(db, settings, claimed, owner="w", backend_for=lambda _config: backend)
+
+
+def _stored(db: Database, evaluation_id: int) -> int:
+    with db.sessions() as session:
+        query = select(func.count()).where(DebateTurn.evaluation_id == evaluation_id)
+        return int(session.scalar(query) or 0)
+
+
+def test_a_fresh_debate_does_not_read_stored_turns(db: Database, reads: list[int]) -> None:
+    evaluation_id = _queue(db)
+    backend = _Counting()
+    _run(db, evaluation_id, backend)
+    assert reads == []
+    assert _stored(db, evaluation_id) == backend.asked >= 4
+
+
+def test_a_debate_stopped_mid_way_resumes_from_its_stored_turns(
+    db: Database, reads: list[int]
+) -> None:
+    evaluation_id = _queue(db)
+    with pytest.raises(RuntimeError, match="stopped"):
+        _run(db, evaluation_id, _Counting(fail_after=2))
+    assert reads == [] and _stored(db, evaluation_id) == 2
+
+    again = _Counting()
+    _run(db, evaluation_id, again)  # the same delivery's retry re-enters its lease
+    assert reads == [evaluation_id]
+    assert again.asked + 2 == _stored(db, evaluation_id)
+    assert again.asked >= 2
