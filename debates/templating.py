@@ -3,9 +3,10 @@
 Jinja caches a compiled template but does not lock the compiling, so every thread that asks
 for a template before it is cached compiles it for itself. A debates worker's threads begin
 their first debates together, in a burst: 32 threads asking at once for the prompt templates
-cost some 0.4 s of CPU, where compiling each once costs 36 ms, and that CPU came out of the
-burst's first second. Here one thread compiles a template and the others wait for it; a worker
-compiles them all before it takes its first message (``workers.warmup``).
+cost about half a second of CPU (``bench/first_prompts.py``), where compiling each once costs
+some 40 ms, and that CPU came out of the burst's first second. Here one thread compiles a
+template and the others wait for it; a worker compiles them all before it takes its first
+message (``workers.warmup``).
 """
 
 from __future__ import annotations
