@@ -27,7 +27,11 @@ goal starts to hold at every check up to 1.25 times as many calls; "first" from 
 where it holds at all, which a noisy fit can pass by luck. Medians over seeds; the top-8 medians
 are also given apart for seeds whose planted 8th and 9th are nearly tied (the "line gap").
 
-    .venv/bin/python -m bench.tournament_sim --seeds 45 [--goal tau|top8] [--accuracy 0.75]
+    .venv/bin/python -m bench.tournament_sim --seeds 45 [--goal tau|top8] [--accuracy 0.75] \
+        [--jobs 2] [--first-seed 0]
+
+Seeds are independent, so ``--jobs`` runs that many at once; each seed's calls are the same
+however many run together.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ import itertools
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -274,6 +280,23 @@ def _print_top_k_by_line_gap(results: dict[str, list[Reached]], gaps: list[float
         )
 
 
+def _seed_row(
+    seed: int,
+    *,
+    columns: dict[str, tuple[str, Goal]],
+    accuracy: float,
+    batch: int,
+    max_calls: int,
+) -> tuple[float, float, list[Reached]]:
+    """One seed's world: its information bound, its line gap, and each column's calls."""
+    world = planted_world(seed, accuracy)
+    row = [
+        run(planted_world(seed, accuracy), goal, mode=mode, batch=batch, max_calls=max_calls)
+        for mode, goal in columns.values()
+    ]
+    return information_bound(world.theta), line_gap(world.theta), row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seeds", type=int, default=15)
@@ -286,6 +309,10 @@ def main() -> None:
         help="how often the judge names the stronger of a random pair (default %(default)s)",
     )
     parser.add_argument("--goal", choices=("both", "tau", "top8"), default="both")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first world's seed")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="seeds run at once, each in a process of its own"
+    )
     args = parser.parse_args()
     began = time.perf_counter()
     columns = _columns(args.goal)
@@ -293,20 +320,22 @@ def main() -> None:
     bounds: list[float] = []
     gaps: list[float] = []
     print("held (first) calls; seed  " + "  ".join(f"{name:>22}" for name in columns))
-    for seed in range(args.seeds):
-        world = planted_world(seed, args.accuracy)
-        bounds.append(information_bound(world.theta))
-        gaps.append(line_gap(world.theta))
-        row = []
-        for name, (mode, goal) in columns.items():
-            world = planted_world(seed, args.accuracy)
-            reached = run(world, goal, mode=mode, batch=args.batch, max_calls=args.max_calls)
-            results[name].append(reached)
-            row.append(f"{_cell(reached):>22}")
-        print(
-            f"{seed:4d}  " + "  ".join(row) + f"  bound {bounds[-1]:.3f}  line gap {gaps[-1]:.3f}",
-            flush=True,
-        )
+    one_seed = partial(
+        _seed_row,
+        columns=columns,
+        accuracy=args.accuracy,
+        batch=args.batch,
+        max_calls=args.max_calls,
+    )
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        seeds = range(args.first_seed, args.first_seed + args.seeds)
+        for seed, (bound, gap, row) in zip(seeds, pool.map(one_seed, seeds), strict=True):
+            bounds.append(bound)
+            gaps.append(gap)
+            for name, reached in zip(columns, row, strict=True):
+                results[name].append(reached)
+            cells = "  ".join(f"{_cell(reached):>22}" for reached in row)
+            print(f"{seed:4d}  {cells}  bound {bound:.3f}  line gap {gap:.3f}", flush=True)
     held = {name: _median([r.held for r in rs]) for name, rs in results.items()}
     first = {name: _median([r.first for r in rs]) for name, rs in results.items()}
     print("median " + "  ".join(f"{held[n]:>13g} ({first[n]:g})" for n in columns))

@@ -1,11 +1,12 @@
 """Which pairs to judge next: connect the comparison graph, then spend calls where the ranking
 is uncertain (the whole order, or only the top k), and randomise who is shown first.
 
-Every choice reads the Laplace posterior of ``scoring.bt_posterior``: rank mode by each pair's
-expected value to the whole order, top-k mode by posterior samples (Thompson sampling) of who
-might hold the top k. Within a batch each chosen pair updates the posterior covariance as if
-judged (a rank-one Sherman–Morrison step), so one batch does not spend all its calls on the same
-uncertainty. See docs/scoring.md.
+Every choice reads the Laplace posterior of ``scoring.bt_posterior``: rank mode by how much one
+game on a pair is expected to lower the expected number of mis-ordered pairs (a one-game
+look-ahead), top-k mode by posterior samples (Thompson sampling) of who might hold the top k.
+Within a batch each chosen pair updates the posterior covariance as if judged (a rank-one
+Sherman–Morrison step), so one batch does not spend all its calls on the same uncertainty. See
+docs/scoring.md.
 """
 
 from __future__ import annotations
@@ -23,6 +24,19 @@ IntArray = npt.NDArray[np.int64]
 
 # Phi(x) ~ sigmoid(1.702 x) to within 0.01: plenty for ranking candidate pairs.
 _PROBIT_TO_LOGIT = 1.702
+# Rank mode scores this many screened pairs by the one-game look-ahead (2,016 pairs at 64
+# hypotheses; BENCHMARKS.md, tournament).
+_LOOKAHEAD_CANDIDATES = 100
+# The look-ahead's work and memory grow as (pairs of entrants) × candidates; past this many
+# cells (some 2,000 entrants with one candidate) the screen alone chooses.
+_LOOKAHEAD_CELLS = 2_000_000
+# A pair of hypotheses mis-ordered with a probability under this counts as settled.
+_SETTLED = 1e-4
+# Gauss-Legendre nodes on [0, 6] for the look-ahead's integral over u (its integrand is smooth
+# and its weight, a normal density starting at or past its peak, is spent by u = 6); eight
+# nodes agree with a dense integration to 1e-5.
+_LEGENDRE_NODES, _LEGENDRE_WEIGHTS = np.polynomial.legendre.leggauss(8)
+_FLIP_NODES, _FLIP_WEIGHTS = 3.0 * (_LEGENDRE_NODES + 1.0), 3.0 * _LEGENDRE_WEIGHTS
 
 
 def choose_pairs(
@@ -56,7 +70,7 @@ def choose_pairs(
     while len(chosen) < count:
         best = pick_top_k(pairs) if pick_top_k is not None else None
         if best is None:
-            best = int(np.argmax(_pair_value(posterior.mean, cov, pairs)))
+            best = _best_for_the_order(posterior.mean, cov, pairs)
         i, j = int(pairs[best, 0]), int(pairs[best, 1])
         chosen.append((i, j))
         _observe(cov, posterior.mean, i, j)
@@ -145,7 +159,8 @@ def _observe(cov: FloatArray, mean: FloatArray, i: int, j: int) -> None:
 
 
 def _pair_value(mean: FloatArray, cov: FloatArray, pairs: IntArray) -> FloatArray:
-    """How much one more game on each pair is worth to the whole order.
+    """How much one more game on each pair is worth to the whole order, cheaply: rank mode's
+    screen before the look-ahead.
 
     ``gain`` is the share of the variance of the pair's difference that one game removes
     (largest for close, uncertain pairs), weighed by how many other hypotheses each side may
@@ -163,6 +178,76 @@ def _pair_value(mean: FloatArray, cov: FloatArray, pairs: IntArray) -> FloatArra
     np.fill_diagonal(misorder, 0.0)
     unsettled = misorder.sum(axis=1)
     return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
+
+
+def _best_for_the_order(mean: FloatArray, cov: FloatArray, pairs: IntArray) -> int:
+    """The index in ``pairs`` of the game expected to leave the fewest mis-ordered pairs.
+
+    ``_pair_value`` screens the pairs cheaply; the best ``_LOOKAHEAD_CANDIDATES`` of them are
+    then scored by ``expected_misorder_drop``, which looks one game ahead over every pair of
+    hypotheses whose order is still in doubt.
+    """
+    screened = np.argsort(-_pair_value(mean, cov, pairs), kind="stable")
+    candidates = lookahead_candidates(len(mean))
+    if candidates < 2:
+        return int(screened[0])
+    screened = screened[:candidates]
+    drops = expected_misorder_drop(mean, cov, pairs[screened])
+    return int(screened[int(np.argmax(drops))])
+
+
+def lookahead_candidates(entrants: int) -> int:
+    """How many screened pairs the look-ahead scores among ``entrants`` hypotheses: at most
+    ``_LOOKAHEAD_CANDIDATES``, fewer where every pair of hypotheses times the candidates would
+    pass ``_LOOKAHEAD_CELLS``; under 2 the screen alone chooses."""
+    pairs_of_entrants = max(entrants * (entrants - 1) // 2, 1)
+    return min(_LOOKAHEAD_CANDIDATES, _LOOKAHEAD_CELLS // pairs_of_entrants)
+
+
+def expected_misorder_drop(mean: FloatArray, cov: FloatArray, games: IntArray) -> FloatArray:
+    """For each game (i, j): how much one judged game between them is expected to lower the
+    expected number of mis-ordered pairs of hypotheses (a one-step knowledge gradient).
+
+    A pair (k, l) whose difference is d ~ N(g, s²), g ≥ 0, is mis-ordered with probability
+    Φ(−g/s). One game on (i, j) shrinks s² to s'² (a rank-one update by the game's Fisher
+    information) and, before it is played, moves the mean of d by t·Z, t² = s² − s'², Z ~ N(0, 1).
+    The pair's doubt afterwards is Φ(−|g + tZ|/s'), and since E Φ(−(g + tZ)/s') = Φ(−g/s), the
+    expected drop is E[(1 − 2Φ((g + tZ)/s'))·1{g + tZ < 0}] = ∫₀^∞ (2Φ(tu/s') − 1)·φ(g/t + u) du:
+    the chance the game flips the fitted order, weighed by how sure the flip then is. Pairs
+    already settled (doubt under ``_SETTLED``) are left out.
+    """
+    n = len(mean)
+    first, second = np.triu_indices(n, k=1)
+    spread = np.diag(cov)
+    variance = np.maximum(spread[first] + spread[second] - 2.0 * cov[first, second], 1e-12)
+    gap = np.abs(mean[first] - mean[second])
+    open_ = _normal_cdf(-gap / np.sqrt(variance)) > _SETTLED
+    first, second, variance, gap = first[open_], second[open_], variance[open_], gap[open_]
+    i, j = games[:, 0], games[:, 1]
+    p = 1.0 / (1.0 + np.exp(mean[j] - mean[i]))
+    weight = p * (1.0 - p)
+    column = cov[:, i] - cov[:, j]  # n × games: how each theta moves with the game's difference
+    shrink = weight / (1.0 + weight * (spread[i] + spread[j] - 2.0 * cov[i, j]))
+    removed = np.minimum((column[first] - column[second]) ** 2 * shrink, variance[:, None])
+    after = np.maximum(variance[:, None] - removed, 1e-12)
+    move = np.maximum(np.sqrt(removed), 1e-12)
+    sureness, start = move / np.sqrt(after), gap[:, None] / move
+    drop = np.zeros_like(after)
+    for node, node_weight in zip(_FLIP_NODES, _FLIP_WEIGHTS, strict=True):
+        flip = 2.0 * _exact_normal_cdf(sureness * node) - 1.0
+        drop += node_weight * flip * np.exp(-0.5 * (start + node) ** 2)
+    return np.asarray(drop.sum(axis=0) / np.sqrt(2.0 * np.pi), dtype=np.float64)
+
+
+def _exact_normal_cdf(x: FloatArray) -> FloatArray:
+    """Φ to within 1.5e-7 (Abramowitz and Stegun 7.1.26 for erf): the look-ahead's drops are
+    differences of probabilities, which the logistic approximation's 0.01 would swamp."""
+    z = np.abs(x) / np.sqrt(2.0)
+    t = 1.0 / (1.0 + 0.3275911 * z)
+    poly = (
+        (((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592
+    ) * t
+    return np.asarray(0.5 * (1.0 + np.sign(x) * (1.0 - poly * np.exp(-z * z))), dtype=np.float64)
 
 
 def _normal_cdf(x: FloatArray) -> FloatArray:

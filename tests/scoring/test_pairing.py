@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from scoring.bt_posterior import Posterior, components, fit_posterior, tally
-from scoring.pairing import choose_pairs, shown_first
+from scoring.pairing import choose_pairs, expected_misorder_drop, lookahead_candidates, shown_first
 from scoring.tournament import Match
 
 
@@ -89,3 +90,56 @@ def test_who_is_shown_first_is_a_fair_replayable_coin() -> None:
     swapped = sum(order != pair for order, pair in zip(orders, pairs, strict=True))
     assert 0.45 < swapped / len(pairs) < 0.55  # 780 pairs: sd 1.8%
     assert [shown_first(a, b, seed="18") for a, b in pairs] != orders
+
+
+def _misorder(gap: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Phi(-|gap| / sd), exactly."""
+    return 0.5 * np.array([math.erfc(x / math.sqrt(2)) for x in np.abs(gap) / sd])
+
+
+def test_the_look_ahead_matches_one_game_worked_out_as_a_kalman_update() -> None:
+    mean = np.array([0.3, 0.1, -0.2, -0.25])
+    root = np.array(
+        [[0.5, 0.1, 0.0, 0.0], [0.1, 0.4, 0.1, 0.0], [0.0, 0.2, 0.45, 0.1], [0.1, 0.0, 0.1, 0.5]]
+    )
+    cov = root @ root.T
+    games = np.array([[0, 1], [1, 2], [2, 3], [0, 3]])
+    drops = expected_misorder_drop(mean, cov, games)
+    first, second = np.triu_indices(4, k=1)
+
+    def doubt(m: np.ndarray, c: np.ndarray) -> float:
+        var = np.diag(c)[first] + np.diag(c)[second] - 2 * c[first, second]
+        return float(_misorder(m[first] - m[second], np.sqrt(var)).sum())
+
+    z = np.linspace(-8.0, 8.0, 1601)
+    density = np.exp(-0.5 * z**2)
+    density /= density.sum()
+    for (i, j), drop in zip(games, drops, strict=True):
+        # One game on (i, j) as a Gaussian observation of theta_i - theta_j whose precision is
+        # the game's Fisher information, averaged over its predictive distribution.
+        p = 1 / (1 + np.exp(mean[j] - mean[i]))
+        u = np.zeros(4)
+        u[i], u[j] = 1.0, -1.0
+        predictive = u @ cov @ u + 1 / (p * (1 - p))
+        gain = cov @ u / predictive
+        after = cov - np.outer(gain, u @ cov)
+        expected = sum(
+            weight * doubt(mean + gain * np.sqrt(predictive) * zk, after)
+            for zk, weight in zip(z, density, strict=True)
+        )
+        assert drop == pytest.approx(doubt(mean, cov) - expected, abs=1e-4)
+    assert drops.min() > 0
+    assert int(np.argmax(drops)) == 2  # the closest pair with the widest doubt
+
+
+def test_a_game_between_settled_hypotheses_is_worth_next_to_nothing() -> None:
+    post = _posterior([3.0, 0.02, 0.0, -3.0], [0.1, 0.6, 0.6, 0.1])
+    drops = expected_misorder_drop(post.mean, post.cov, np.array([[0, 3], [1, 2], [0, 1]]))
+    assert drops[0] < 1e-6
+    assert drops[1] == max(drops)
+
+
+def test_the_look_ahead_scores_fewer_candidates_as_the_table_grows_and_then_none() -> None:
+    assert lookahead_candidates(64) == 100
+    assert 1 < lookahead_candidates(500) < lookahead_candidates(200) <= 100
+    assert lookahead_candidates(2001) < 2  # the cheap screen alone picks
