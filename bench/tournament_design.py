@@ -1,0 +1,128 @@
+"""How much of active pairing's saving a fixed spread of games could give, even one chosen
+knowing the planted strengths.
+
+For each world of ``bench.tournament_sim`` (same seeds, strengths and position-biased judge),
+the Bradley–Terry fit after games spread over pairs is taken as the planted strengths plus
+normal noise with the inverse Fisher information as covariance (the prior included). Its
+expected number of mis-ordered pairs is then a sum of Phi(-gap / sd) over pairs, and the tau 0.9
+line is crossed when that sum falls to 5% of the pairs. We compare the calls that takes with
+the games spread evenly over all pairs (what random pairing does on average) against the best
+fixed spread (exponentiated-gradient descent on the shares of the calls, with the exact
+gradient). An adaptive rule may do better than the best fixed spread: it also reacts to the
+outcomes, playing again the pairs whose fit came out wrong.
+
+    .venv/bin/python -m bench.tournament_design --seeds 15 [--first-seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+from collections.abc import Callable
+
+import numpy as np
+
+from bench.tournament_sim import N_HYPOTHESES, POSITION_BIAS, TARGET_TAU, planted_world
+from scoring.bt_posterior import PRIOR_SD
+
+FIRST, SECOND = np.triu_indices(N_HYPOTHESES, k=1)
+# Expected mis-ordered pairs at tau = TARGET_TAU: tau = 1 - 2 * (mis-ordered share).
+LINE = (1.0 - TARGET_TAU) / 2.0 * len(FIRST)
+_ERF = np.frompyfunc(math.erf, 1, 1)
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    return np.asarray(0.5 * (1.0 + _ERF(x / math.sqrt(2.0)).astype(float)), dtype=np.float64)
+
+
+def game_information(theta: np.ndarray) -> np.ndarray:
+    """Fisher information of one game on each pair about its gap, shown in a random order."""
+    gap = theta[FIRST] - theta[SECOND]
+    ahead = 1.0 / (1.0 + np.exp(-(gap + POSITION_BIAS)))
+    behind = 1.0 / (1.0 + np.exp(-(gap - POSITION_BIAS)))
+    return np.asarray(0.5 * (ahead * (1.0 - ahead) + behind * (1.0 - behind)), dtype=np.float64)
+
+
+def _covariance(games: np.ndarray, information: np.ndarray) -> np.ndarray:
+    weight = games * information
+    fisher = np.eye(N_HYPOTHESES) * PRIOR_SD**-2.0
+    fisher[FIRST, SECOND] -= weight
+    fisher[SECOND, FIRST] -= weight
+    diagonal = np.arange(N_HYPOTHESES)
+    fisher[diagonal, diagonal] += np.bincount(FIRST, weight, N_HYPOTHESES)
+    fisher[diagonal, diagonal] += np.bincount(SECOND, weight, N_HYPOTHESES)
+    return np.asarray(np.linalg.inv(fisher), dtype=np.float64)
+
+
+def expected_misorders(
+    games: np.ndarray, theta: np.ndarray, information: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Expected mis-ordered pairs after ``games`` (one count a pair), and its gradient in them."""
+    cov = _covariance(games, information)
+    variance = np.maximum(cov[FIRST, FIRST] + cov[SECOND, SECOND] - 2.0 * cov[FIRST, SECOND], 1e-15)
+    gap = np.abs(theta[FIRST] - theta[SECOND])
+    z = gap / np.sqrt(variance)
+    # d(misorders)/d(variance of each pair's difference), spread as a graph Laplacian so that
+    # the gradient in every pair's games is one quadratic form: -w (e_i - e_j)' S L S (e_i - e_j).
+    slope = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) * gap / (2.0 * variance**1.5)
+    laplacian = np.zeros((N_HYPOTHESES, N_HYPOTHESES))
+    laplacian[FIRST, SECOND] = laplacian[SECOND, FIRST] = -slope
+    laplacian[np.arange(N_HYPOTHESES), np.arange(N_HYPOTHESES)] = -laplacian.sum(axis=1)
+    m = cov @ laplacian @ cov
+    gradient = -information * (m[FIRST, FIRST] + m[SECOND, SECOND] - 2.0 * m[FIRST, SECOND])
+    return float(_normal_cdf(-z).sum()), gradient
+
+
+def best_fixed_spread(
+    calls: float, theta: np.ndarray, information: np.ndarray, *, steps: int = 200
+) -> float:
+    """The fewest expected mis-orders any fixed spread of ``calls`` games reaches."""
+    share = np.full(len(FIRST), 1.0 / len(FIRST))
+    for _ in range(steps):
+        _, gradient = expected_misorders(calls * share, theta, information)
+        share *= np.exp(-1.5 * gradient / (np.abs(gradient).max() + 1e-30))
+        share /= share.sum()
+    return expected_misorders(calls * share, theta, information)[0]
+
+
+def calls_to_line(misorders_after: Callable[[float], float]) -> float:
+    """Calls (to 0.1%) at which ``misorders_after(calls)`` falls to the tau line: bisection."""
+    low, high = 100.0, 100_000.0
+    while high / low > 1.001:
+        middle = math.sqrt(low * high)
+        low, high = (middle, high) if misorders_after(middle) > LINE else (low, middle)
+    return high
+
+
+def even_and_best(seed: int) -> tuple[float, float]:
+    """Calls to the tau line for one world: games spread evenly, and the best fixed spread."""
+    theta = planted_world(seed).theta
+    information = game_information(theta)
+    pairs = len(FIRST)
+
+    def even_spread(calls: float) -> float:
+        return expected_misorders(np.full(pairs, calls / pairs), theta, information)[0]
+
+    def best_spread(calls: float) -> float:
+        return best_fixed_spread(calls, theta, information)
+
+    return calls_to_line(even_spread), calls_to_line(best_spread)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=15)
+    parser.add_argument("--first-seed", type=int, default=0)
+    args = parser.parse_args()
+    ratios = []
+    print("seed  even spread  best fixed spread  best / even")
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        even, best = even_and_best(seed)
+        ratios.append(best / even)
+        print(f"{seed:4d}  {even:11.0f}  {best:17.0f}  {best / even:11.3f}", flush=True)
+    print(f"median best / even: {statistics.median(ratios):.3f}")
+
+
+if __name__ == "__main__":
+    main()
