@@ -11,7 +11,11 @@ fixed spread (exponentiated-gradient descent on the shares of the calls, with th
 gradient). An adaptive rule may do better than the best fixed spread: it also reacts to the
 outcomes, playing again the pairs whose fit came out wrong.
 
-    .venv/bin/python -m bench.tournament_design --seeds 15 [--first-seed 0]
+With ``--active`` each world is also played by rank mode (``bench.tournament_sim``'s active
+design) until tau 0.9 holds, and the expected mis-orders of its spread of games are set beside
+those of the best fixed spread and of the even spread with as many calls.
+
+    .venv/bin/python -m bench.tournament_design --seeds 15 [--first-seed 0] [--active]
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.tournament_sim import N_HYPOTHESES, POSITION_BIAS, TARGET_TAU, planted_world
+from bench.tournament_sim import (
+    N_HYPOTHESES,
+    POSITION_BIAS,
+    TARGET_TAU,
+    Log,
+    planted_world,
+    run,
+    tau_reached,
+)
 from scoring.bt_posterior import PRIOR_SD
 
 FIRST, SECOND = np.triu_indices(N_HYPOTHESES, k=1)
@@ -110,17 +122,51 @@ def even_and_best(seed: int) -> tuple[float, float]:
     return calls_to_line(even_spread), calls_to_line(best_spread)
 
 
+def active_spread(seed: int) -> tuple[int, np.ndarray]:
+    """Rank mode's own spread of games on one world when tau 0.9 first holds for good: its held
+    calls and its games on each pair."""
+    world = planted_world(seed)
+    log = Log(N_HYPOTHESES)
+    reached = run(world, tau_reached, mode="active", batch=8, max_calls=40_000, log=log)
+    games = log.games + log.games.T
+    return world.calls if reached.held is None else reached.held, games[FIRST, SECOND]
+
+
+def _compare_with_active(seed: int) -> str:
+    """Expected mis-orders of rank mode's spread, the best fixed spread and the even spread, at
+    the calls rank mode played."""
+    theta = planted_world(seed).theta
+    information = game_information(theta)
+    held, games = active_spread(seed)
+    calls = float(games.sum())
+    active = expected_misorders(games, theta, information)[0]
+    even = expected_misorders(np.full(len(FIRST), calls / len(FIRST)), theta, information)[0]
+    best = best_fixed_spread(calls, theta, information)
+    return f"{held:9d}  {calls:6.0f}  {active:13.1f}  {best:11.1f}  {even:11.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seeds", type=int, default=15)
     parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument(
+        "--active",
+        action="store_true",
+        help="also play rank mode to its held calls and compare its spread's expected mis-orders",
+    )
     args = parser.parse_args()
     ratios = []
-    print("seed  even spread  best fixed spread  best / even")
+    header = "seed  even spread  best fixed spread  best / even"
+    if args.active:
+        header += "  |  held  played  E[mis] active  E[mis] best  E[mis] even"
+    print(header + f"  (tau line: {LINE:.1f} expected mis-orders)")
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         even, best = even_and_best(seed)
         ratios.append(best / even)
-        print(f"{seed:4d}  {even:11.0f}  {best:17.0f}  {best / even:11.3f}", flush=True)
+        row = f"{seed:4d}  {even:11.0f}  {best:17.0f}  {best / even:11.3f}"
+        if args.active:
+            row += "  |  " + _compare_with_active(seed)
+        print(row, flush=True)
     print(f"median best / even: {statistics.median(ratios):.3f}")
 
 

@@ -168,9 +168,12 @@ class Reached:
 SUSTAIN = 1.25
 
 
-def run(world: World, goal: Goal, *, mode: str, batch: int, max_calls: int) -> Reached:
+def run(
+    world: World, goal: Goal, *, mode: str, batch: int, max_calls: int, log: Log | None = None
+) -> Reached:
+    """Plays ``mode``'s pairs until ``goal`` holds; the games land in ``log`` when one is given."""
     n = len(world.ids)
-    log = Log(n)
+    log = Log(n) if log is None else log
     every_pair = list(itertools.combinations(world.ids, 2))
     index = {name: i for i, name in enumerate(world.ids)}
     posterior, counts = log.fit(world.ids)
