@@ -29,9 +29,9 @@ import numpy as np
 
 from bench.tournament_sim import (
     N_HYPOTHESES,
-    POSITION_BIAS,
     TARGET_TAU,
     Log,
+    game_information,
     planted_world,
     run,
     tau_reached,
@@ -48,12 +48,9 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + _ERF(x / math.sqrt(2.0)).astype(float)), dtype=np.float64)
 
 
-def game_information(theta: np.ndarray) -> np.ndarray:
-    """Fisher information of one game on each pair about its gap, shown in a random order."""
-    gap = theta[FIRST] - theta[SECOND]
-    ahead = 1.0 / (1.0 + np.exp(-(gap + POSITION_BIAS)))
-    behind = 1.0 / (1.0 + np.exp(-(gap - POSITION_BIAS)))
-    return np.asarray(0.5 * (ahead * (1.0 - ahead) + behind * (1.0 - behind)), dtype=np.float64)
+def pair_information(theta: np.ndarray) -> np.ndarray:
+    """Fisher information of one game on each pair (``FIRST``, ``SECOND``) about its gap."""
+    return game_information(theta[FIRST] - theta[SECOND])
 
 
 def _covariance(games: np.ndarray, information: np.ndarray) -> np.ndarray:
@@ -98,19 +95,20 @@ def best_fixed_spread(
     return expected_misorders(calls * share, theta, information)[0]
 
 
-def calls_to_line(misorders_after: Callable[[float], float]) -> float:
-    """Calls (to 0.1%) at which ``misorders_after(calls)`` falls to the tau line: bisection."""
+def calls_to_line(misorders_after: Callable[[float], float], line: float = LINE) -> float:
+    """Calls (to 0.1%) at which ``misorders_after(calls)`` falls to ``line`` (by default the
+    tau line): bisection."""
     low, high = 100.0, 100_000.0
     while high / low > 1.001:
         middle = math.sqrt(low * high)
-        low, high = (middle, high) if misorders_after(middle) > LINE else (low, middle)
+        low, high = (middle, high) if misorders_after(middle) > line else (low, middle)
     return high
 
 
 def even_and_best(seed: int) -> tuple[float, float]:
     """Calls to the tau line for one world: games spread evenly, and the best fixed spread."""
     theta = planted_world(seed).theta
-    information = game_information(theta)
+    information = pair_information(theta)
     pairs = len(FIRST)
 
     def even_spread(calls: float) -> float:
@@ -132,17 +130,20 @@ def active_spread(seed: int) -> tuple[int, np.ndarray]:
     return world.calls if reached.held is None else reached.held, games[FIRST, SECOND]
 
 
-def _compare_with_active(seed: int) -> str:
+def _compare_with_active(seed: int) -> tuple[str, float]:
     """Expected mis-orders of rank mode's spread, the best fixed spread and the even spread, at
-    the calls rank mode played."""
+    the calls rank mode played; and the share of those calls the best fixed spread needs to
+    match rank mode's expected mis-orders (rank mode's allocation efficiency)."""
     theta = planted_world(seed).theta
-    information = game_information(theta)
+    information = pair_information(theta)
     held, games = active_spread(seed)
     calls = float(games.sum())
     active = expected_misorders(games, theta, information)[0]
     even = expected_misorders(np.full(len(FIRST), calls / len(FIRST)), theta, information)[0]
     best = best_fixed_spread(calls, theta, information)
-    return f"{held:9d}  {calls:6.0f}  {active:13.1f}  {best:11.1f}  {even:11.1f}"
+    matched = calls_to_line(lambda more: best_fixed_spread(more, theta, information), active)
+    row = f"{held:9d}  {calls:6.0f}  {active:13.1f}  {best:11.1f}  {even:11.1f}"
+    return f"{row}  {matched / calls:14.3f}", matched / calls
 
 
 def main() -> None:
@@ -155,19 +156,23 @@ def main() -> None:
         help="also play rank mode to its held calls and compare its spread's expected mis-orders",
     )
     args = parser.parse_args()
-    ratios = []
+    ratios, efficiencies = [], []
     header = "seed  even spread  best fixed spread  best / even"
     if args.active:
-        header += "  |  held  played  E[mis] active  E[mis] best  E[mis] even"
+        header += "  |  held  played  E[mis] active  E[mis] best  E[mis] even  best to match"
     print(header + f"  (tau line: {LINE:.1f} expected mis-orders)")
     for seed in range(args.first_seed, args.first_seed + args.seeds):
         even, best = even_and_best(seed)
         ratios.append(best / even)
         row = f"{seed:4d}  {even:11.0f}  {best:17.0f}  {best / even:11.3f}"
         if args.active:
-            row += "  |  " + _compare_with_active(seed)
+            cells, efficiency = _compare_with_active(seed)
+            row += "  |  " + cells
+            efficiencies.append(efficiency)
         print(row, flush=True)
     print(f"median best / even: {statistics.median(ratios):.3f}")
+    if efficiencies:
+        print(f"median best to match rank mode: {statistics.median(efficiencies):.3f}")
 
 
 if __name__ == "__main__":

@@ -83,16 +83,17 @@ def mean_accuracy(theta: np.ndarray) -> float:
     return float(np.mean(_sigmoid(gaps)))
 
 
+def game_information(gap: np.ndarray) -> np.ndarray:
+    """Fisher information p(1 - p) of one game about a pair's gap, the pair shown in a random
+    order to the position-biased judge."""
+    ahead, behind = _sigmoid(gap + POSITION_BIAS), _sigmoid(gap - POSITION_BIAS)
+    return np.asarray(0.5 * (ahead * (1.0 - ahead) + behind * (1.0 - behind)), dtype=np.float64)
+
+
 def information_bound(theta: np.ndarray) -> float:
-    """A random pair's mean Fisher information p(1 - p) per game, shown in a random order,
-    over a tied pair's (the judge's position bias included)."""
+    """A random pair's mean Fisher information per game over a tied pair's."""
     gaps = (theta[:, None] - theta[None, :])[np.triu_indices(len(theta), k=1)]
-
-    def information(gap: np.ndarray) -> np.ndarray:
-        ahead, behind = _sigmoid(gap + POSITION_BIAS), _sigmoid(gap - POSITION_BIAS)
-        return 0.5 * (ahead * (1.0 - ahead) + behind * (1.0 - behind))
-
-    return float(np.mean(information(gaps)) / information(np.zeros(1))[0])
+    return float(np.mean(game_information(gaps)) / game_information(np.zeros(1))[0])
 
 
 def line_gap(theta: np.ndarray) -> float:

@@ -4,7 +4,7 @@ from bench.tournament_design import (
     FIRST,
     best_fixed_spread,
     expected_misorders,
-    game_information,
+    pair_information,
 )
 from bench.tournament_sim import planted_world
 
@@ -12,7 +12,7 @@ from bench.tournament_sim import planted_world
 def _world() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     theta = planted_world(3).theta
     games = np.random.default_rng(0).uniform(0.0, 3.0, len(FIRST))
-    return theta, game_information(theta), games
+    return theta, pair_information(theta), games
 
 
 def test_gradient_matches_finite_differences() -> None:
@@ -28,8 +28,9 @@ def test_gradient_matches_finite_differences() -> None:
 
 def test_more_games_leave_fewer_expected_misorders() -> None:
     theta, information, games = _world()
-    assert expected_misorders(2 * games, theta, information)[0] < (
-        expected_misorders(games, theta, information)[0]
+    assert (
+        expected_misorders(2 * games, theta, information)[0]
+        < (expected_misorders(games, theta, information)[0])
     )
 
 
