@@ -86,7 +86,9 @@ def expected_misorders(
 def best_fixed_spread(
     calls: float, theta: np.ndarray, information: np.ndarray, *, steps: int = 200
 ) -> float:
-    """The fewest expected mis-orders any fixed spread of ``calls`` games reaches."""
+    """The fewest expected mis-orders a fixed spread of ``calls`` games reaches, as found by
+    exponentiated-gradient descent on the shares (at 3,000 calls 200 steps are within 1e-4 of
+    4,000)."""
     share = np.full(len(FIRST), 1.0 / len(FIRST))
     for _ in range(steps):
         _, gradient = expected_misorders(calls * share, theta, information)
@@ -121,8 +123,8 @@ def even_and_best(seed: int) -> tuple[float, float]:
 
 
 def active_spread(seed: int) -> tuple[int, np.ndarray]:
-    """Rank mode's own spread of games on one world when tau 0.9 first holds for good: its held
-    calls and its games on each pair."""
+    """Rank mode's own spread of games on one world: its held calls to tau 0.9, and its games on
+    each pair by the end of the run (SUSTAIN times the held calls, where the run stops)."""
     world = planted_world(seed)
     log = Log(N_HYPOTHESES)
     reached = run(world, tau_reached, mode="active", batch=8, max_calls=40_000, log=log)
