@@ -97,15 +97,11 @@ def _misorder(gap: np.ndarray, sd: np.ndarray) -> np.ndarray:
     return 0.5 * np.array([math.erfc(x / math.sqrt(2)) for x in np.abs(gap) / sd])
 
 
-def test_the_look_ahead_matches_one_game_worked_out_as_a_kalman_update() -> None:
-    mean = np.array([0.3, 0.1, -0.2, -0.25])
-    root = np.array(
-        [[0.5, 0.1, 0.0, 0.0], [0.1, 0.4, 0.1, 0.0], [0.0, 0.2, 0.45, 0.1], [0.1, 0.0, 0.1, 0.5]]
-    )
-    cov = root @ root.T
-    games = np.array([[0, 1], [1, 2], [2, 3], [0, 3]])
-    drops = expected_misorder_drop(mean, cov, games)
-    first, second = np.triu_indices(4, k=1)
+def _kalman_drop(mean: np.ndarray, cov: np.ndarray, i: int, j: int) -> float:
+    """The expected drop in mis-ordered pairs from one game on (i, j), worked out as a Gaussian
+    observation of theta_i - theta_j whose precision is the game's Fisher information, averaged
+    over its predictive distribution."""
+    first, second = np.triu_indices(len(mean), k=1)
 
     def doubt(m: np.ndarray, c: np.ndarray) -> float:
         var = np.diag(c)[first] + np.diag(c)[second] - 2 * c[first, second]
@@ -114,22 +110,45 @@ def test_the_look_ahead_matches_one_game_worked_out_as_a_kalman_update() -> None
     z = np.linspace(-8.0, 8.0, 1601)
     density = np.exp(-0.5 * z**2)
     density /= density.sum()
+    p = 1 / (1 + np.exp(mean[j] - mean[i]))
+    u = np.zeros(len(mean))
+    u[i], u[j] = 1.0, -1.0
+    predictive = u @ cov @ u + 1 / (p * (1 - p))
+    gain = cov @ u / predictive
+    after = cov - np.outer(gain, u @ cov)
+    expected = sum(
+        weight * doubt(mean + gain * np.sqrt(predictive) * zk, after)
+        for zk, weight in zip(z, density, strict=True)
+    )
+    return doubt(mean, cov) - expected
+
+
+def test_the_look_ahead_matches_one_game_worked_out_as_a_kalman_update() -> None:
+    mean = np.array([0.3, 0.1, -0.2, -0.25])
+    root = np.array(
+        [[0.5, 0.1, 0.0, 0.0], [0.1, 0.4, 0.1, 0.0], [0.0, 0.2, 0.45, 0.1], [0.1, 0.0, 0.1, 0.5]]
+    )
+    cov = root @ root.T
+    games = np.array([[0, 1], [1, 2], [2, 3], [0, 3]])
+    drops = expected_misorder_drop(mean, cov, games)
     for (i, j), drop in zip(games, drops, strict=True):
-        # One game on (i, j) as a Gaussian observation of theta_i - theta_j whose precision is
-        # the game's Fisher information, averaged over its predictive distribution.
-        p = 1 / (1 + np.exp(mean[j] - mean[i]))
-        u = np.zeros(4)
-        u[i], u[j] = 1.0, -1.0
-        predictive = u @ cov @ u + 1 / (p * (1 - p))
-        gain = cov @ u / predictive
-        after = cov - np.outer(gain, u @ cov)
-        expected = sum(
-            weight * doubt(mean + gain * np.sqrt(predictive) * zk, after)
-            for zk, weight in zip(z, density, strict=True)
-        )
-        assert drop == pytest.approx(doubt(mean, cov) - expected, abs=1e-4)
+        assert drop == pytest.approx(_kalman_drop(mean, cov, i, j), abs=1e-4)
     assert drops.min() > 0
     assert int(np.argmax(drops)) == 2  # the closest pair with the widest doubt
+
+
+def test_pairs_a_game_cannot_flip_may_be_skipped_without_changing_its_worth() -> None:
+    # A wide table of fairly sure hypotheses: most pairs sit many of a game's moves apart, so
+    # the look-ahead integrates only a few of them; the full Kalman sum counts them all.
+    rng = np.random.default_rng(4)
+    mean = np.sort(rng.normal(0.0, 1.5, 14))
+    root = np.diag(np.full(14, 0.15)) + rng.normal(0.0, 0.02, (14, 14))
+    cov = root @ root.T
+    games = np.array([[0, 13], [7, 8], [6, 7], [8, 9], [2, 9]])
+    drops = expected_misorder_drop(mean, cov, games)
+    for (i, j), drop in zip(games, drops, strict=True):
+        assert drop == pytest.approx(_kalman_drop(mean, cov, i, j), abs=1e-4)
+    assert drops[0] < 1e-6 < drops[1]
 
 
 def test_a_game_between_settled_hypotheses_is_worth_next_to_nothing() -> None:
