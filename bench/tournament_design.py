@@ -83,6 +83,12 @@ def expected_misorders(
     return float(_normal_cdf(-z).sum()), gradient
 
 
+def even_spread(calls: float, theta: np.ndarray, information: np.ndarray) -> float:
+    """Expected mis-orders after ``calls`` games spread evenly over all pairs (what random
+    pairing does on average)."""
+    return expected_misorders(np.full(len(FIRST), calls / len(FIRST)), theta, information)[0]
+
+
 def best_fixed_spread(
     calls: float, theta: np.ndarray, information: np.ndarray, *, steps: int = 200
 ) -> float:
@@ -111,15 +117,10 @@ def even_and_best(seed: int) -> tuple[float, float]:
     """Calls to the tau line for one world: games spread evenly, and the best fixed spread."""
     theta = planted_world(seed).theta
     information = pair_information(theta)
-    pairs = len(FIRST)
-
-    def even_spread(calls: float) -> float:
-        return expected_misorders(np.full(pairs, calls / pairs), theta, information)[0]
-
-    def best_spread(calls: float) -> float:
-        return best_fixed_spread(calls, theta, information)
-
-    return calls_to_line(even_spread), calls_to_line(best_spread)
+    return (
+        calls_to_line(lambda calls: even_spread(calls, theta, information)),
+        calls_to_line(lambda calls: best_fixed_spread(calls, theta, information)),
+    )
 
 
 def active_spread(seed: int) -> tuple[int, np.ndarray]:
@@ -141,7 +142,7 @@ def _compare_with_active(seed: int) -> tuple[str, float]:
     held, games = active_spread(seed)
     calls = float(games.sum())
     active = expected_misorders(games, theta, information)[0]
-    even = expected_misorders(np.full(len(FIRST), calls / len(FIRST)), theta, information)[0]
+    even = even_spread(calls, theta, information)
     best = best_fixed_spread(calls, theta, information)
     matched = calls_to_line(lambda more: best_fixed_spread(more, theta, information), active)
     row = f"{held:9d}  {calls:6.0f}  {active:13.1f}  {best:11.1f}  {even:11.1f}"

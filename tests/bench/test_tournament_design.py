@@ -3,6 +3,7 @@ import numpy as np
 from bench.tournament_design import (
     FIRST,
     best_fixed_spread,
+    even_spread,
     expected_misorders,
     pair_information,
 )
@@ -37,5 +38,5 @@ def test_more_games_leave_fewer_expected_misorders() -> None:
 def test_best_fixed_spread_beats_the_even_spread() -> None:
     theta, information, _ = _world()
     calls = 3000.0
-    even = expected_misorders(np.full(len(FIRST), calls / len(FIRST)), theta, information)[0]
+    even = even_spread(calls, theta, information)
     assert best_fixed_spread(calls, theta, information, steps=60) < 0.95 * even
