@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import typer
@@ -109,23 +109,9 @@ def debate(
     )
     if as_of is not None and as_of.date() > datetime.now(UTC).date():
         raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
-    database = open_database(settings)
-    try:
-        with database.sessions() as session:
-            case = load_case(session, hypothesis_id=hypothesis_id)
-            believability = persona_believability(session)
-            stored = get_market(session, hypothesis_id=hypothesis_id)
-            market = (
-                MarketState(stored.liquidity, stored.q_yes, stored.q_no)
-                if stored is not None
-                else MarketState(settings.market_liquidity)
-            )
-    finally:
-        database.dispose()
-    # A blind forecast, as an as-of evaluation makes it (workers.evaluation).
-    case, believability = debate_inputs(case, believability, as_of.date() if as_of else None)
-    if as_of is not None:
-        market = MarketState(settings.market_liquidity)
+    case, believability, market = _stored_inputs(
+        settings, hypothesis_id=hypothesis_id, as_of=as_of.date() if as_of else None
+    )
     try:
         agent = registry.create_from_settings(config.backend, model=config.model)
         outcome = run_debate(case, config=config, backend=agent)
@@ -147,6 +133,28 @@ def debate(
         )
     show_outcome(case, outcome)
     show_score(score, market)
+
+
+def _stored_inputs(
+    settings: Settings, *, hypothesis_id: str, as_of: date | None
+) -> tuple[Case, dict[str, float], MarketState]:
+    """The case, the personas' believabilities and the market a debate starts from.
+
+    An as-of debate is a blind forecast, as an as-of evaluation makes it (workers.evaluation):
+    only evidence published before the date, every persona at believability 1.0, a fresh market.
+    """
+    database = open_database(settings)
+    try:
+        with database.sessions() as session:
+            case = load_case(session, hypothesis_id=hypothesis_id)
+            believability = persona_believability(session)
+            stored = get_market(session, hypothesis_id=hypothesis_id)
+    finally:
+        database.dispose()
+    case, believability = debate_inputs(case, believability, as_of)
+    if as_of is not None or stored is None:
+        return case, believability, MarketState(settings.market_liquidity)
+    return case, believability, MarketState(stored.liquidity, stored.q_yes, stored.q_no)
 
 
 debate.__doc__ = (debate.__doc__ or "").format(
