@@ -16,6 +16,7 @@ from scoring.legends import COMPOSITE, EXCHANGE_RATING
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.models import Evaluation, EvidenceItem, Hypothesis
+from storage.queries.exchange import get_or_create_market
 from workers.scoring_phase import TurnView, plan_score
 
 runner = CliRunner()
@@ -216,6 +217,10 @@ def dated() -> str:
 
 
 def test_as_of_debates_only_what_was_published_before_the_date(dated: str) -> None:
+    database = open_database()
+    with database.transaction() as session:  # a live market that has moved away from 0.5
+        get_or_create_market(session, hypothesis_id=dated, liquidity=100.0).q_yes = 80.0
+    database.dispose()
     args = ["debate", dated, "--backend", "evidence", "--json", "--as-of", "2020-05-30"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -225,6 +230,8 @@ def test_as_of_debates_only_what_was_published_before_the_date(dated: str) -> No
     assert cited == {"PMID:11111"}  # not the item of that very day, nor the answer
     assert outcome["score"]["exchange_rating_before"] == 0.5  # a fresh market
     live = json.loads(runner.invoke(app, ["debate", dated, "--json"]).stdout)
+    live_price = MarketState(100.0, q_yes=80.0).price
+    assert live["score"]["exchange_rating_before"] == pytest.approx(live_price, abs=1e-4)
     assert "PMID:33333" in {c for t in live["turns"] for k in t["claims"] for c in k["citations"]}
 
 
