@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.bt_posterior import (
+    BIAS_PRIOR_SD,
     MIN_DECIDED,
     PRIOR_SD,
+    Posterior,
     centred,
     components,
     fit_posterior,
@@ -50,6 +52,55 @@ def test_posterior_mode_solves_its_score_equations() -> None:
             won_a = 1.0 if m.outcome == "a" else 0.0
             residual += (won_a - p_a) if m.a == name else -(won_a - p_a)
         assert residual == pytest.approx(theta[name] / PRIOR_SD**2, abs=1e-8)
+
+
+def _log_posterior_by_hand(matches: list[Match], ids: list[str], x: np.ndarray) -> float:
+    """The model written out match by match, independently of the vectorised fit."""
+    theta, gamma = dict(zip(ids, x[:-1].tolist(), strict=True)), float(x[-1])
+    total = -0.5 * float(np.sum(x[:-1] ** 2)) / PRIOR_SD**2 - 0.5 * gamma**2 / BIAS_PRIOR_SD**2
+    for m in matches:
+        p = _sigmoid(theta[m.a] - theta[m.b] + (gamma if m.positioned else 0.0))
+        points = {"a": 1.0, "b": 0.0, "tie": 0.5}[str(m.outcome)]
+        total += points * math.log(p) + (1.0 - points) * math.log(1.0 - p)
+    return total
+
+
+def test_laplace_covariance_is_the_inverse_curvature_of_the_log_posterior() -> None:
+    # One-call and both-order matches together, so the bias term's cross terms count.
+    rng = random.Random(5)
+    ids = [f"h{i}" for i in range(5)]
+    matches = [
+        Match(*rng.sample(ids, 2), rng.choice(["a", "b", "tie"]), positioned=k % 3 != 0)
+        for k in range(60)
+    ]
+    counts = tally(matches)
+    post = fit_posterior(counts)
+    mode = np.append(post.mean, post.bias)
+    size, step = len(mode), 1e-4
+    curvature = np.empty((size, size))
+    for i in range(size):
+        for j in range(size):
+            e_i, e_j = np.eye(size)[i] * step, np.eye(size)[j] * step
+            corners = (e_i + e_j, e_i - e_j, -e_i + e_j, -e_i - e_j)
+            values = [_log_posterior_by_hand(matches, counts.ids, mode + c) for c in corners]
+            curvature[i, j] = -(values[0] - values[1] - values[2] + values[3]) / (4 * step**2)
+    expected = np.linalg.inv(curvature)
+    assert post.cov == pytest.approx(expected[:-1, :-1], abs=1e-5)
+    assert post.bias_sd == pytest.approx(math.sqrt(expected[-1, -1]), abs=1e-5)
+
+
+def test_centred_sd_is_the_sd_of_each_value_less_the_members_mean() -> None:
+    rng = np.random.default_rng(2)
+    root = rng.normal(size=(6, 6))
+    cov = root @ root.T + np.eye(6)  # correlated, rows with different means
+    names = [f"h{i}" for i in range(6)]
+    post = Posterior(ids=names, mean=rng.normal(size=6), cov=cov, bias=0.0, bias_sd=1.0)
+    members = np.array([0, 2, 3, 5])
+    value, sd = centred(post, members)
+    centring = np.eye(4) - np.full((4, 4), 0.25)
+    assert value == pytest.approx(centring @ post.mean[members])
+    expected = centring @ cov[np.ix_(members, members)] @ centring.T
+    assert sd == pytest.approx(np.sqrt(np.diag(expected)))
 
 
 def test_position_bias_is_estimated_not_paid_for_twice() -> None:
@@ -109,6 +160,10 @@ def test_interval_is_symmetric_around_the_value_and_narrows_with_data() -> None:
         for r in fit.ratings.values():
             assert r.low is not None and r.high is not None and r.value is not None
             assert r.value - r.low == pytest.approx(r.high - r.value)
+            assert r.high - r.value == pytest.approx(1.2815515655446004 * (r.sd or 0.0))
+    half = rate([Match(a, b, o, True) for a, b, o in games], level=0.5).ratings["A"]
+    assert half.high is not None and half.value is not None and half.sd is not None
+    assert half.high - half.value == pytest.approx(0.6744897501960817 * half.sd)
     width = {}
     for name, fit in (("few", few), ("many", many)):
         sd = fit.ratings["A"].sd
