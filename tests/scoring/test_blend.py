@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scoring.blend import BlendError, PersonaScores, blend, estimate_dimension, z_value
+from scoring.blend import (
+    BlendError,
+    DimensionEstimate,
+    PersonaScores,
+    blend,
+    composite_variance,
+    estimate_dimension,
+    z_value,
+)
 from scoring.dimensions import Dimension
 from scoring.weights import Weights
 
@@ -35,6 +43,46 @@ def test_two_equal_personas_known_answer() -> None:
     assert estimate.low == pytest.approx(0.7 - t7 * se, abs=1e-6)
     assert estimate.high == pytest.approx(0.7 + t7 * se, abs=1e-6)
     assert estimate.low == pytest.approx(0.551120, abs=1e-6)
+
+
+def _estimate(sd: float, df: float) -> DimensionEstimate:
+    return DimensionEstimate(mean=0.5, low=0.4, high=0.6, n=1, se=sd, df=df, sd=sd)
+
+
+def test_one_persona_on_one_dimension_carries_that_dimensions_t() -> None:
+    # Its error is 0.7 sigma with sigma^2 scaled-inverse-chi-square(df, 0.2^2): a t with df
+    # degrees of freedom and scale 0.7 * 0.2, whatever df is.
+    column = {NOVELTY: [("theorist", 0.6, 1.0)]}
+    for df in (10.0, 25.0, math.inf):
+        scale2, out_df = composite_variance(column, {NOVELTY: _estimate(0.2, df)}, {NOVELTY: 0.7})
+        assert scale2 == pytest.approx((0.7 * 0.2) ** 2)
+        assert out_df == pytest.approx(df)
+
+
+def test_one_personas_errors_correlate_across_dimensions() -> None:
+    # Known sigmas (infinite df): the variance of 0.6 e1 + 0.4 e2, corr(e1, e2) = 0.5.
+    columns = {NOVELTY: [("skeptic", 0.5, 1.0)], EVIDENCE: [("skeptic", 0.5, 1.0)]}
+    estimates = {NOVELTY: _estimate(0.2, math.inf), EVIDENCE: _estimate(0.1, math.inf)}
+    scale2, df = composite_variance(columns, estimates, {NOVELTY: 0.6, EVIDENCE: 0.4})
+    assert scale2 == pytest.approx(0.12**2 + 0.04**2 + 2 * 0.5 * 0.12 * 0.04)
+    assert df == math.inf
+
+
+def test_independent_dimensions_combine_by_satterthwaite() -> None:
+    columns = {
+        NOVELTY: [("theorist", 0.5, 1.0), ("expert", 0.5, 3.0)],  # shares 1/4 and 3/4
+        EVIDENCE: [("skeptic", 0.5, 1.0)],
+    }
+    estimates = {NOVELTY: _estimate(0.2, 8.0), EVIDENCE: _estimate(0.1, 12.0)}
+    scale2, df = composite_variance(columns, estimates, {NOVELTY: 0.6, EVIDENCE: 0.4})
+    # E[sigma^2] = sd^2 df / (df - 2); the two personas of NOVELTY are independent.
+    novelty = (0.15**2 + 0.45**2) * 0.2**2 * 8 / 6
+    evidence = 0.4**2 * 0.1**2 * 12 / 10
+    variance = novelty + evidence
+    expected_df = variance**2 / (novelty**2 / 8 + evidence**2 / 12)
+    assert df == pytest.approx(expected_df)
+    assert 8 < df < 20
+    assert scale2 == pytest.approx(variance * (expected_df - 2) / expected_df)
 
 
 def test_weights_are_believability_times_confidence() -> None:
