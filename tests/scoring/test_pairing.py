@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 
 from scoring.bt_posterior import Posterior, components, fit_posterior, tally
-from scoring.pairing import choose_pairs, expected_misorder_drop, lookahead_candidates, shown_first
+from scoring.pairing import (
+    IntArray,
+    _normal_cdf,
+    _observe,
+    choose_pairs,
+    expected_misorder_drop,
+    lookahead_candidates,
+    shown_first,
+)
 from scoring.tournament import Match
 
 
@@ -36,6 +44,77 @@ def test_rank_mode_prefers_close_unsettled_pairs() -> None:
     post = _posterior([2.0, 0.05, 0.0, -2.0], [0.3, 0.3, 0.3, 0.3])
     every = list(itertools.combinations(post.ids, 2))
     assert choose_pairs(post, every, 1, component=[1, 1, 1, 1]) == [("h1", "h2")]
+
+
+def _fitted(n: int, games: int, seed: int) -> tuple[Posterior, list[tuple[str, str]], IntArray]:
+    """The posterior after ``games`` random one-call matches among ``n`` planted hypotheses,
+    every pair of them by name, and the same pairs as index rows."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0.0, 1.2, n)
+    ids = [f"h{i:02d}" for i in range(n)]
+    matches = []
+    for _ in range(games):
+        a, b = rng.choice(n, 2, replace=False)
+        won = rng.random() < 1.0 / (1.0 + math.exp(theta[b] - theta[a]))
+        matches.append(Match(ids[a], ids[b], "a" if won else "b", True))
+    every = list(itertools.combinations(ids, 2))
+    rows = np.array([[int(a[1:]), int(b[1:])] for a, b in every])
+    return fit_posterior(tally(matches, ids)), every, rows
+
+
+def test_rank_mode_plays_the_game_the_look_ahead_values_most() -> None:
+    # Eight entrants: every pair is a look-ahead candidate, and here the cheap screen alone
+    # would have played another pair.
+    post, every, rows = _fitted(8, 40, seed=0)
+    drops = expected_misorder_drop(post.mean, post.cov, rows)
+    assert choose_pairs(post, every, 1, component=[1] * 8) == [every[int(np.argmax(drops))]]
+    assert every[int(np.argmax(drops))] == ("h01", "h02")
+
+
+def test_the_screen_keeps_the_games_the_look_ahead_values_most() -> None:
+    # 24 entrants, 276 pairs: only the screen's best 100 are looked ahead; the game played
+    # is still the best of all 276 (the screen's worst 100 hold none better than half of it).
+    for seed in range(4):
+        post, every, rows = _fitted(24, 150, seed)
+        drops = expected_misorder_drop(post.mean, post.cov, rows)
+        (pick,) = choose_pairs(post, every, 1, component=[1] * 24)
+        assert drops[every.index(pick)] >= 0.95 * drops.max()
+
+
+def test_a_batch_counts_each_chosen_game_as_one_more_observation() -> None:
+    # Within a batch the covariance is updated as if the game were judged: its precision
+    # gains the game's Fisher information p(1 - p) on theta_i - theta_j.
+    post, _, _ = _fitted(6, 30, seed=1)
+    cov = post.cov.copy()
+    _observe(cov, post.mean, 1, 4)
+    p = 1.0 / (1.0 + math.exp(post.mean[4] - post.mean[1]))
+    u = np.zeros(6)
+    u[1], u[4] = 1.0, -1.0
+    expected = np.linalg.inv(np.linalg.inv(post.cov) + p * (1 - p) * np.outer(u, u))
+    assert cov == pytest.approx(expected, abs=1e-10)
+
+
+def test_the_screens_normal_cdf_is_within_a_hundredth() -> None:
+    x = np.linspace(-6.0, 6.0, 1201)
+    exact = 0.5 * np.array([math.erfc(-v / math.sqrt(2)) for v in x])
+    assert np.max(np.abs(_normal_cdf(x) - exact)) < 0.01
+
+
+def test_bridges_join_every_group_before_any_game_inside_one() -> None:
+    # A group of six close, uncertain hypotheses, a pair apart, and a newcomer.
+    six = [f"g{i}" for i in range(6)]
+    matches = [Match(a, b, "a", True) for a, b in itertools.combinations(six, 2)]
+    matches += [Match("p0", "p1", "a", True)] * 3
+    counts = tally(matches, ["new"])
+    post = fit_posterior(counts)
+    every = list(itertools.combinations(counts.ids, 2))
+    group = components(counts).tolist()
+    chosen = choose_pairs(post, every, 2, component=group)
+    label = dict(zip(counts.ids, group, strict=True))
+    joined = [{label[a], label[b]} for a, b in chosen]
+    # the newcomer first, to the largest group; then the pair apart joins the rest
+    assert "new" in chosen[0] and joined[0] == {label["new"], label["g0"]}
+    assert len(joined[1]) == 2 and label["p0"] in joined[1]
 
 
 def test_top_k_mode_spends_calls_at_the_boundary() -> None:
