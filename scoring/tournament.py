@@ -1,18 +1,19 @@
-"""Pairwise tournament: match outcomes, the Bradley–Terry fit of record, live Elo, pairing.
+"""Pairwise tournament: match outcomes, live Elo, Kendall's tau, and the bootstrap BT fit.
 
-A match is judged twice, once in each presentation order; only agreeing verdicts name a winner.
-The ratings of record are a Bradley–Terry fit of the whole match log by the MM algorithm
-(Hunter 2004), with a weak prior — every entrant is taken to have drawn ``prior_games`` games
-against a fixed reference of strength 1 — so that unbeaten or isolated entrants still get finite
-strengths. The fit sorts the log canonically first, so it depends only on the set of matches,
-never on their order; bootstrap intervals use a fixed seed and are reproducible. Elo is only the
-live number shown between fits. See docs/scoring.md.
+The ratings of record and the pairing live in ``scoring.bt_posterior`` and ``scoring.pairing``
+(one call per match, a position-bias term, a Bayesian posterior). This module reads verdicts
+(``match_outcome`` for a match judged in both orders, ``single_outcome`` for one call), keeps
+Elo as the live number between fits, and keeps the earlier Bradley–Terry fit of the whole log
+by the MM algorithm (Hunter 2004) with bootstrap intervals, which the benches use as the
+comparison. Its weak prior (every entrant has drawn ``prior_games`` games against a reference
+of strength 1) keeps unbeaten or isolated entrants finite; it sorts the log canonically first,
+so it depends only on the set of matches. See docs/scoring.md, section 5.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,8 +29,6 @@ BOOTSTRAP_SEED = 20260101
 INTERVAL_LEVEL = 0.8
 ELO_K = 32.0
 ELO_START = 1200.0
-# The spread assumed for an entrant that has never been rated (log-strength units).
-NEW_ENTRANT_SD = 1.5
 _MAX_EXTRAPOLATION = 64.0
 # Bootstrap replicates are fitted together in blocks of at most this many match slots.
 _BLOCK_SLOTS = 4_000_000
@@ -65,9 +64,6 @@ class Strength:
     high: float
     sd: float
     matches: int
-
-    def win_probability(self, other: Strength) -> float:
-        return 1.0 / (1.0 + math.exp(other.value - self.value))
 
 
 _FIRST = {"first", "1", "a", "left"}
@@ -312,59 +308,6 @@ def elo_update(
         return rating_a, rating_b
     delta = k * (score - elo_expected(rating_a, rating_b))
     return rating_a + delta, rating_b - delta
-
-
-def choose_pairs(
-    ratings: Mapping[str, Strength],
-    eligible_pairs: Iterable[tuple[str, str]],
-    k: int,
-    *,
-    max_per_entrant: int = 1,
-    played: Mapping[frozenset[str], int] | None = None,
-) -> list[tuple[str, str]]:
-    """Pick up to ``k`` eligible pairs whose comparison should tell the most.
-
-    A pair's value is the relative reduction one game brings to the variance of its strength
-    difference, V I / (1 + V I), with V = sd_a^2 + sd_b^2 (wide intervals, new entrants at
-    NEW_ENTRANT_SD) and I = p (1 - p) the Fisher information of one game (largest for close
-    ratings). Entrants missing from ``ratings`` or with no matches yet count as new.
-    ``played`` (pair -> times judged) damps repeats; ``max_per_entrant`` spreads a batch over
-    many hypotheses. Only ``eligible_pairs`` are considered.
-    """
-    unknown = Strength(0.0, 0.0, 0.0, NEW_ENTRANT_SD, 0)
-    played = played or {}
-    scored: dict[frozenset[str], tuple[float, str, str]] = {}
-    for a, b in eligible_pairs:
-        key = frozenset((a, b))
-        if a == b or key in scored:
-            continue
-        first, second = sorted((a, b))
-        sa, sb = _known(ratings.get(first), unknown), _known(ratings.get(second), unknown)
-        variance = sa.sd**2 + sb.sd**2
-        p = sa.win_probability(sb)
-        info = p * (1.0 - p)
-        value = variance * info / (1.0 + variance * info) / (1 + played.get(key, 0))
-        scored[key] = (value, first, second)
-    ranked = sorted(scored.values(), key=lambda t: (-t[0], t[1], t[2]))
-    uses: dict[str, int] = {}
-    chosen: list[tuple[str, str]] = []
-    for _, a, b in ranked:
-        if len(chosen) >= k:
-            break
-        if uses.get(a, 0) >= max_per_entrant or uses.get(b, 0) >= max_per_entrant:
-            continue
-        uses[a] = uses.get(a, 0) + 1
-        uses[b] = uses.get(b, 0) + 1
-        chosen.append((a, b))
-    return chosen
-
-
-def _known(strength: Strength | None, unknown: Strength) -> Strength:
-    # An entrant that has never played has only the prior behind it; the bootstrap cannot see
-    # that uncertainty (there is nothing of it to resample), so it counts as brand new.
-    if strength is None or strength.matches == 0:
-        return unknown
-    return strength
 
 
 def kendall_tau(x: Sequence[float] | FloatArray, y: Sequence[float] | FloatArray) -> float:

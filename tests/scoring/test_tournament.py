@@ -13,11 +13,8 @@ from hypothesis import strategies as st
 
 from debates.schema import JudgeChoice
 from scoring.tournament import (
-    NEW_ENTRANT_SD,
     Match,
     MatchOutcome,
-    Strength,
-    choose_pairs,
     elo_update,
     fit_bradley_terry,
     kendall_tau,
@@ -147,39 +144,12 @@ def test_elo_known_answer_and_invalid_is_a_no_op() -> None:
     assert elo_update(1300.0, 1100.0, "invalid") == (1300.0, 1100.0)
 
 
-def test_choose_pairs_prefers_close_uncertain_and_new_and_stays_eligible() -> None:
-    ratings = {
-        "settled_top": Strength(2.0, 1.9, 2.1, 0.05, 80),
-        "settled_low": Strength(-2.0, -2.1, -1.9, 0.05, 80),
-        "close_1": Strength(0.1, -0.5, 0.7, 0.5, 6),
-        "close_2": Strength(0.0, -0.6, 0.6, 0.5, 6),
-    }
-    eligible = [
-        ("settled_top", "settled_low"),
-        ("close_1", "close_2"),
-        ("settled_top", "newcomer"),
-        ("settled_low", "close_2"),
-    ]
-    chosen = choose_pairs(ratings, eligible, k=2)
-    assert chosen == [("newcomer", "settled_top"), ("close_1", "close_2")]
-    assert set(map(frozenset, choose_pairs(ratings, eligible, k=10))) <= set(
-        map(frozenset, eligible)
-    )
-    assert choose_pairs(ratings, [("close_1", "close_1")], k=3) == []
-    # once judged often, a pair gives way to others
-    damped = choose_pairs(
-        ratings, eligible[:2], k=1, played={frozenset(("close_1", "close_2")): 10**6}
-    )
-    assert damped == [("settled_low", "settled_top")]
-    assert ratings["close_1"].sd < NEW_ENTRANT_SD
-
-
-def test_a_fitted_entrant_without_matches_still_counts_as_new() -> None:
+def test_the_bootstrap_cannot_see_a_prior_only_entrants_uncertainty() -> None:
+    # Why the ratings of record are a Bayesian posterior (scoring.bt_posterior), not this fit.
     fit = fit_bradley_terry(
         [Match("A", "B", "a"), Match("B", "A", "a")] * 4, entrants=["C"], bootstrap=50
     )
-    assert fit["C"].sd < 1e-3  # the bootstrap cannot see a prior-only entrant's uncertainty
-    assert choose_pairs(fit, [("A", "B"), ("A", "C")], k=1) == [("A", "C")]
+    assert fit["C"].sd < 1e-3
 
 
 def test_kendall_tau_known_answers() -> None:
