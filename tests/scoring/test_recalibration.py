@@ -3,13 +3,15 @@ ranking, and never learns from the outcome it is applied to."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.forecasts import auc, brier_score
-from scoring.recalibration import RecalibrationError, apply, fit, loo_recalibrated
+from scoring.recalibration import RIDGE, RecalibrationError, apply, fit, loo_recalibrated
 
 
 def drawn(n: int, seed: int) -> tuple[list[float], list[bool]]:
@@ -24,6 +26,26 @@ def test_a_calibrated_forecaster_gets_the_identity_map_back() -> None:
     a, b = fit(p, y)
     assert a == pytest.approx(0.0, abs=0.05)
     assert b == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_map_maximises_the_penalised_likelihood() -> None:
+    # Small data, where the ridge matters: the gradient of the objective written out by hand
+    # vanishes at (a, b), and every step away from it does worse.
+    p, y = drawn(12, seed=3)
+
+    def objective(a: float, b: float) -> float:
+        total = -0.5 * RIDGE * (a * a + b * b)
+        for forecast, outcome in zip(p, y, strict=True):
+            q = 1 / (1 + math.exp(-(a + b * math.log(forecast / (1 - forecast)))))
+            total += math.log(q) if outcome else math.log(1 - q)
+        return total
+
+    a, b = fit(p, y)
+    h = 1e-5
+    assert (objective(a + h, b) - objective(a - h, b)) / (2 * h) == pytest.approx(0, abs=1e-6)
+    assert (objective(a, b + h) - objective(a, b - h)) / (2 * h) == pytest.approx(0, abs=1e-6)
+    for da, db in ((0.05, 0), (-0.05, 0), (0, 0.05), (0, -0.05)):
+        assert objective(a + da, b + db) < objective(a, b)
 
 
 def test_a_forecaster_set_too_high_is_brought_down_to_what_happened() -> None:
