@@ -76,6 +76,14 @@ def test_the_rules_version_is_part_of_the_hash(monkeypatch: pytest.MonkeyPatch) 
     assert Weights.default().hash != current
 
 
+def test_the_hash_recipe_is_stable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ledgers hold these hashes: if the recipe (not the rules or the weights) changed, every
+    # stored snapshot would read as blended under another configuration.
+    monkeypatch.setattr(weights_module, "SCORING_RULES", "pinned")
+    equal = Weights.from_mapping(dict.fromkeys(Dimension, 0.1))
+    assert equal.hash == "c9ff45430e79eb927a23906dc3fa98b2deedfab14749d3383d5a11ebb25dcd17"
+
+
 def test_every_dimension_has_one_definition_and_the_docs_give_the_same_words() -> None:
     assert set(MEANINGS) == set(Dimension)
     docs = (Path(__file__).parents[2] / "docs" / "scoring.md").read_text(encoding="utf-8")
