@@ -199,6 +199,8 @@ def test_a_reading_gives_what_weighing_each_subset_afresh_gives(case: Case) -> N
     for lens in ALL_LENSES:
         reading = rubric.reading(case, lens)
         assert list(reading.weighed) == rubric.weighed(case.evidence, lens)
+        ranked = [(-w.weight, w.item.citation) for w in reading.weighed]
+        assert ranked == sorted(ranked)  # strongest first, then by citation
         assert reading.tally == rubric.tally(case.evidence, lens)
         assert reading.mechanistic == rubric.tally(mechanistic, lens)
         for dimension in Dimension:
