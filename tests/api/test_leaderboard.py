@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from api.leaderboard import interval_text, leaderboard_line, sections, signed
-from storage.queries.tournament import LeaderboardRow
+from api.leaderboard import interval_text, leaderboard_line, sections, signed, summary_text
+from storage.queries.tournament import FitSummary, LeaderboardRow
 
 
 @pytest.mark.parametrize(
@@ -25,6 +27,21 @@ def test_signed_numbers_never_show_minus_zero(value: float, text: str) -> None:
 def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
     assert interval_text(-1.01, -0.0001) == "\u22121.01 to 0.00"
     assert interval_text(None, 0.5) == "—"
+
+
+def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_lean() -> None:
+    fitted = datetime(2026, 12, 1, tzinfo=UTC)
+    unfitted = FitSummary(None, None, groups=0, rated=0, hypotheses=21, matches=0)
+    assert summary_text(unfitted) == "No fit yet: all 21 hypotheses are unrated."
+    one = FitSummary(fitted, -0.214, groups=1, rated=14, hypotheses=21, matches=48)
+    assert summary_text(one) == (
+        "48 matches judged. 14 of 21 hypotheses rated, in one group. "
+        "The judge's fitted lean towards the first-shown: \u22120.21."
+    )
+    apart = FitSummary(fitted, None, groups=3, rated=9, hypotheses=21, matches=20)
+    assert (
+        summary_text(apart) == "20 matches judged. 9 of 21 hypotheses rated, in 3 separate groups."
+    )
 
 
 def _row(
