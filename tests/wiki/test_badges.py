@@ -11,6 +11,7 @@ from scoring.legends import EXCHANGE_RATING
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import (
     BANDS,
+    PADDING,
     BadgeScore,
     gene_badge_svg,
     gene_shields_endpoint,
@@ -104,8 +105,18 @@ def test_shields_endpoint_json() -> None:
     assert (doc["label"], doc["message"]) == ("APOE", "0.73 ↓")
     assert re.fullmatch(r"[0-9a-f]{6}", doc["color"])
     gene = gene_shields_endpoint("MTOR", [BadgeScore("a", 0.4), BadgeScore("b", 0.82)])
-    assert gene["message"] == "2 hypotheses, best 0.82"
-    assert gene["color"] == score_band(0.82).color.lstrip("#")
+    assert gene == {  # shields.io's endpoint schema: a misspelt key is silently ignored
+        "schemaVersion": 1,
+        "label": "MTOR",
+        "message": "2 hypotheses, best 0.82",
+        "color": score_band(0.82).color.lstrip("#"),
+        "labelColor": "555555",
+        "cacheSeconds": 300,
+    }
+    lone = gene_shields_endpoint("TP53", [BadgeScore("a", None)], cache_seconds=60)
+    assert (lone["message"], lone["color"], lone["cacheSeconds"]) == ("1 hypothesis", "757575", 60)
+    assert gene_shields_endpoint("SOD1", [])["message"] == "0 hypotheses"
+    assert set(doc) == set(gene) and doc["labelColor"] == "555555"
 
 
 def test_html_snippet_escapes_every_attribute() -> None:
@@ -122,3 +133,22 @@ def test_shorten_keeps_short_titles_and_cuts_long_ones() -> None:
     assert shorten("  APOE   autophagy ") == "APOE autophagy"
     long = shorten("x" * 100, 40)
     assert len(long) == 40 and long.endswith("…")
+
+
+def test_every_text_is_centred_in_its_segment_and_fits_it() -> None:
+    svg = parse_svg(
+        gene_badge_svg(
+            "MTOR",
+            [BadgeScore("APOE-Dependent Autophagy Restoration", 0.73), BadgeScore("b", None)],
+        )
+    )
+    rects = [r.attrib for r in svg.iter(f"{SVG_NS}rect")][1:]  # after the clip path's
+    texts = [t.attrib for t in svg.iter(f"{SVG_NS}text")]
+    assert len(rects) == len(texts) == 6  # a label and a message segment in each of 3 rows
+    for rect, text in zip(rects, texts, strict=True):
+        left, width = float(rect.get("x", 0)), float(rect["width"])
+        top, height = float(rect["y"]), float(rect["height"])
+        # text coordinates are ten times the rect's, rendered at scale(.1)
+        assert float(text["x"]) / 10 == pytest.approx(left + width / 2, abs=0.05)
+        assert top < float(text["y"]) / 10 < top + height
+        assert 0 < float(text["textLength"]) / 10 <= width - 2 * PADDING  # inside its margins
