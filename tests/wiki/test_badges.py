@@ -97,6 +97,19 @@ def test_gene_badge_stacks_one_row_per_hypothesis() -> None:
     assert texts == ["MTOR", "2 hypotheses", "First hypothesis", "0.81", "Second", "unscored"]
     empty = parse_svg(gene_badge_svg("TP53", []))
     assert [t.text for t in empty.iter(f"{SVG_NS}text")] == ["TP53", "0 hypotheses"]
+    assert empty.findtext(f"{SVG_NS}title") == "TP53: no hypotheses"
+
+
+def test_gene_badge_lists_the_best_first_and_its_tooltip_says_what_the_numbers_are() -> None:
+    given = [BadgeScore("Low", 0.40), BadgeScore("Unscored", None), BadgeScore("High", 0.82)]
+    root = parse_svg(gene_badge_svg("MTOR", given))
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert texts[2:] == ["High", "0.82", "Low", "0.40", "Unscored", "unscored"]
+    assert root.findtext(f"{SVG_NS}title") == (
+        f"MTOR: High: 0.82; Low: 0.40; Unscored: unscored. {EXCHANGE_RATING}."
+    )
+    one = parse_svg(gene_badge_svg("TP53", [BadgeScore("Only", 0.5)]))
+    assert [t.text for t in one.iter(f"{SVG_NS}text")][:2] == ["TP53", "1 hypothesis"]
 
 
 def test_shields_endpoint_json() -> None:
