@@ -202,6 +202,8 @@ def test_turns_and_snapshots_are_written_once(db: Database, hypothesis: str) -> 
     with db.sessions() as session:
         assert session.query(DebateTurn).count() == 1
         assert session.query(ScoringConfig).count() == 1
+        config = session.get(ScoringConfig, "abc")  # a hash in the history names its weights
+        assert config is not None and config.weights == {"novelty": 1.0}
 
 
 def test_timestamps_come_back_timezone_aware(db: Database, hypothesis: str) -> None:

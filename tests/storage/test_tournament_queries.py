@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from scoring.bt_posterior import rate
@@ -153,3 +155,14 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     assert by_id["h-4"].decided == 4
     assert summary.groups == 2 and summary.rated == 5 and summary.matches == 10
     assert summary.position_bias == pytest.approx(fit.position_bias)
+    assert summary.hypotheses == len(hypotheses) and summary.fitted_at is not None
+    # The summary reads the newest fit, whichever rows it rewrote.
+    later, earlier = datetime(2031, 1, 2, tzinfo=UTC), datetime(2001, 1, 2, tzinfo=UTC)
+    with db.transaction() as session:
+        one = {"h-1": fit.ratings["h-1"]}
+        tournament.save_ratings(session, strengths=one, position_bias=0.25, fitted_at=later)
+        two = {"h-2": fit.ratings["h-2"]}
+        tournament.save_ratings(session, strengths=two, position_bias=-0.5, fitted_at=earlier)
+    with db.sessions() as session:
+        newest = tournament.fit_summary(session)
+    assert (newest.fitted_at, newest.position_bias) == (later, 0.25)
