@@ -166,3 +166,38 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     with db.sessions() as session:
         newest = tournament.fit_summary(session)
     assert (newest.fitted_at, newest.position_bias) == (later, 0.25)
+
+
+def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
+    db: Database, hypotheses: list[str]
+) -> None:
+    at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    played = [("h-3", "h-4", "a"), ("h-4", "h-3", "b"), ("h-4", "h-1", "tie")]
+    with db.transaction() as session:
+        for a, b, outcome in played:
+            tournament.record_match(
+                session,
+                hypothesis_a=a,
+                hypothesis_b=b,
+                outcome=outcome,
+                judge="evidence",
+                verdict_ab="first",
+                verdict_ba="second",
+                rationale=f"{a} cites more",
+                now=at,
+            )
+        tournament.record_match(
+            session, hypothesis_a="h-1", hypothesis_b="h-6", outcome="invalid", judge="j"
+        )
+    with db.sessions() as session:
+        first = tournament.list_matches(session)[0]
+        counts = {h: r.matches for h, r in tournament.get_ratings(session).items()}
+        board = tournament.leaderboard(session, limit=10)
+    assert (first.verdict_ab, first.verdict_ba, first.judge) == ("first", "second", "evidence")
+    assert (first.rationale, first.created_at) == ("h-3 cites more", at)
+    # Live counts between fits: valid matches only, one per match for each side.
+    assert counts == {"h-3": 2, "h-4": 3, "h-1": 1}
+    # Nobody is rated yet: the most-played first, then by id; those never played last.
+    assert [row.hypothesis_id for row in board] == ["h-4", "h-3", "h-1", "h-2", "h-5", "h-6"]
+    assert [row.matches for row in board] == [3, 2, 1, 0, 0, 0]
+    assert all(row.rank is None for row in board)
