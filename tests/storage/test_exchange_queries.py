@@ -92,3 +92,16 @@ def test_no_trades_write_nothing_and_markets_need_a_hypothesis(
         assert exchange.market_price(session, hypothesis_id="h-none") is None
     with pytest.raises(NotFoundError, match="h-none"), db.transaction() as session:
         exchange.get_or_create_market(session, hypothesis_id="h-none", liquidity=100.0)
+
+
+@pytest.mark.parametrize("liquidity", [0.0, -1.0, float("inf"), float("nan")])
+def test_a_market_needs_a_finite_positive_liquidity(
+    db: Database, evaluations: list[int], liquidity: float
+) -> None:
+    refused = pytest.raises(ValueError, match=f"finite and > 0, got {liquidity!r}")
+    with refused, db.transaction() as session:
+        exchange.get_or_create_market(session, hypothesis_id=H, liquidity=liquidity)
+    with db.transaction() as session:  # nothing was opened; a small b is allowed
+        assert exchange.get_market(session, hypothesis_id=H) is None
+        opened = exchange.get_or_create_market(session, hypothesis_id=H, liquidity=0.5)
+        assert opened.liquidity == 0.5
