@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from scoring.bt_posterior import rate
 from scoring.tournament import Match, elo_update, fit_bradley_terry
@@ -35,6 +37,11 @@ def hypotheses(db: Database) -> list[str]:
         session.flush()
         session.get(Hypothesis, "h-5").status = "refuted"  # type: ignore[union-attr]
     return list(rows)
+
+
+def _play(session: Session, played: list[tuple[str, str, str]], **fields: Any) -> None:
+    for a, b, outcome in played:
+        tournament.record_match(session, hypothesis_a=a, hypothesis_b=b, outcome=outcome, **fields)
 
 
 def test_eligible_pairs_share_a_gene_or_a_disease(db: Database, hypotheses: list[str]) -> None:
@@ -90,10 +97,7 @@ def test_matches_move_elo_and_invalid_ones_change_nothing(
 def test_saved_fit_drives_the_leaderboard(db: Database, hypotheses: list[str]) -> None:
     played = [("h-1", "h-2", "a"), ("h-2", "h-3", "a"), ("h-1", "h-3", "a"), ("h-3", "h-4", "tie")]
     with db.transaction() as session:
-        for a, b, outcome in played:
-            tournament.record_match(
-                session, hypothesis_a=a, hypothesis_b=b, outcome=outcome, judge="j"
-            )
+        _play(session, played, judge="j")
     with db.transaction() as session:
         log = tournament.list_matches(session)
         fit = fit_bradley_terry(Match(m.hypothesis_a, m.hypothesis_b, m.outcome) for m in log)
@@ -124,15 +128,7 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     played = [("h-1", "h-2", "a"), ("h-2", "h-3", "a"), ("h-1", "h-3", "a")] * 2
     played += [("h-4", "h-6", "a"), ("h-6", "h-4", "b"), ("h-4", "h-6", "b"), ("h-4", "h-5", "a")]
     with db.transaction() as session:
-        for a, b, outcome in played:
-            tournament.record_match(
-                session,
-                hypothesis_a=a,
-                hypothesis_b=b,
-                outcome=outcome,
-                judge="j",
-                verdict_ab="first" if outcome == "a" else "second",
-            )
+        _play(session, played, judge="j")
     with db.transaction() as session:
         log = [
             Match(m.hypothesis_a, m.hypothesis_b, m.outcome, positioned=True)
@@ -174,18 +170,15 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
     at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     played = [("h-3", "h-4", "a"), ("h-4", "h-3", "b"), ("h-4", "h-1", "tie")]
     with db.transaction() as session:
-        for a, b, outcome in played:
-            tournament.record_match(
-                session,
-                hypothesis_a=a,
-                hypothesis_b=b,
-                outcome=outcome,
-                judge="evidence",
-                verdict_ab="first",
-                verdict_ba="second",
-                rationale=f"{a} cites more",
-                now=at,
-            )
+        _play(
+            session,
+            played,
+            judge="evidence",
+            verdict_ab="first",
+            verdict_ba="second",
+            rationale="the first-shown cites more",
+            now=at,
+        )
         tournament.record_match(
             session, hypothesis_a="h-1", hypothesis_b="h-6", outcome="invalid", judge="j"
         )
@@ -194,7 +187,7 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
         counts = {h: r.matches for h, r in tournament.get_ratings(session).items()}
         board = tournament.leaderboard(session, limit=10)
     assert (first.verdict_ab, first.verdict_ba, first.judge) == ("first", "second", "evidence")
-    assert (first.rationale, first.created_at) == ("h-3 cites more", at)
+    assert (first.rationale, first.created_at) == ("the first-shown cites more", at)
     # Live counts between fits: valid matches only, one per match for each side.
     assert counts == {"h-3": 2, "h-4": 3, "h-1": 1}
     # Nobody is rated yet: the most-played first, then by id; those never played last.
