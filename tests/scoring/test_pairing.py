@@ -14,6 +14,7 @@ from scoring.pairing import (
     IntArray,
     _normal_cdf,
     _observe,
+    _pair_value,
     choose_pairs,
     expected_misorder_drop,
     lookahead_candidates,
@@ -69,6 +70,7 @@ def test_rank_mode_plays_the_game_the_look_ahead_values_most() -> None:
     drops = expected_misorder_drop(post.mean, post.cov, rows)
     assert choose_pairs(post, every, 1, component=[1] * 8) == [every[int(np.argmax(drops))]]
     assert every[int(np.argmax(drops))] == ("h01", "h02")
+    assert every[int(np.argmax(_pair_value(post.mean, post.cov, rows)))] != ("h01", "h02")
 
 
 def test_the_screen_keeps_the_games_the_look_ahead_values_most() -> None:
@@ -100,7 +102,7 @@ def test_the_screens_normal_cdf_is_within_a_hundredth() -> None:
     assert np.max(np.abs(_normal_cdf(x) - exact)) < 0.01
 
 
-def test_bridges_join_every_group_before_any_game_inside_one() -> None:
+def test_bridges_come_first_the_newcomer_to_the_largest_group() -> None:
     # A group of six close, uncertain hypotheses, a pair apart, and a newcomer.
     six = [f"g{i}" for i in range(6)]
     matches = [Match(a, b, "a", True) for a, b in itertools.combinations(six, 2)]
