@@ -1,0 +1,52 @@
+"""plan_score: which of a debate's words the blend and the market hear, and how loudly."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.dimensions import Dimension
+from scoring.lmsr import MarketState
+from scoring.weights import Weights
+from workers.scoring_phase import ScorePlan, TurnView, plan_score
+
+NOVELTY, EVIDENCE, SAFETY = "novelty", "evidence_strength", "safety_profile"
+
+
+def _plan(turns: list[TurnView], believability: dict[str, float] | None = None) -> ScorePlan:
+    return plan_score(
+        turns,
+        believability or {},
+        Weights.default(),
+        level=0.8,
+        market=MarketState(100.0),
+        quality=1.0,
+    )
+
+
+SKEPTIC = TurnView("skeptic", 2, {NOVELTY: 0.4, EVIDENCE: 0.3}, 0.6, 0.3)
+THEORIST = TurnView("theorist", 2, {NOVELTY: 0.7, EVIDENCE: 0.6}, 0.8, 0.8)
+SUMMARY = TurnView("synthesizer", 3, {NOVELTY: 0.55, EVIDENCE: 0.45, SAFETY: 0.8}, 0.9, 0.6)
+
+
+def test_the_synthesizers_summary_fills_in_and_is_not_one_more_opinion() -> None:
+    alone = _plan([SKEPTIC, THEORIST]).blend
+    joined = _plan([SKEPTIC, THEORIST, SUMMARY]).blend
+    for name in (NOVELTY, EVIDENCE):  # the interval is not narrowed by a copy of the others
+        assert joined.dimensions[Dimension(name)] == alone.dimensions[Dimension(name)]
+    assert joined.dimensions[Dimension.SAFETY_PROFILE].mean == 0.8  # nobody else scored it
+
+
+def test_a_flagged_turn_takes_the_summary_of_what_it_scored_with_it_and_nothing_else() -> None:
+    flagged = TurnView("skeptic", 2, {NOVELTY: 1.0}, 1.0, 1.0, flagged=True)
+    plan = _plan([flagged, THEORIST, SUMMARY]).blend
+    # The theorist's own novelty stands; the summary's novelty averaged the flagged turn in.
+    assert plan.dimensions[Dimension.NOVELTY].mean == pytest.approx(0.7)
+    assert plan.dimensions[Dimension.NOVELTY].n == 1
+    assert plan.dimensions[Dimension.EVIDENCE_STRENGTH].mean == pytest.approx(0.6)
+
+
+def test_believability_weighs_the_blend_and_the_trades_by_persona() -> None:
+    even = _plan([SKEPTIC, THEORIST])
+    trusted = _plan([SKEPTIC, THEORIST], {"theorist": 3.0, "skeptic": 0.5})
+    assert trusted.blend.composite > even.blend.composite  # the theorist scored higher
+    assert trusted.trades[-1].price_after > even.trades[-1].price_after
