@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from scoring.dimensions import Dimension
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
-from workers.scoring_phase import ScorePlan, TurnView, plan_score
+from storage.models import Rating
+from workers.scoring_phase import ScorePlan, TurnView, forecast_fields, plan_score, rating_fields
 
 NOVELTY, EVIDENCE, SAFETY = "novelty", "evidence_strength", "safety_profile"
 
@@ -50,3 +53,23 @@ def test_believability_weighs_the_blend_and_the_trades_by_persona() -> None:
     trusted = _plan([SKEPTIC, THEORIST], {"theorist": 3.0, "skeptic": 0.5})
     assert trusted.blend.composite > even.blend.composite  # the theorist scored higher
     assert trusted.trades[-1].price_after > even.trades[-1].price_after
+
+
+def test_a_blind_forecast_records_the_price_it_traded_to_or_its_start() -> None:
+    start = MarketState(100.0)
+    traded = _plan([SKEPTIC, THEORIST])
+    fields = forecast_fields(traded, as_of=date(2020, 5, 30), start=start)
+    assert fields["exchange_rating"] == traded.trades[-1].price_after != start.price
+    assert (fields["as_of"], fields["traded"]) == ("2020-05-30", True)
+    assert fields["coverage"] == traded.blend.coverage
+    quiet = plan_score(  # a debate below the quality floor does not trade
+        [SKEPTIC, THEORIST], {}, Weights.default(), level=0.8, market=start, quality=0.1
+    )
+    unmoved = forecast_fields(quiet, as_of=date(2020, 5, 30), start=start)
+    assert (unmoved["exchange_rating"], unmoved["traded"]) == (0.5, False)
+
+
+def test_a_snapshot_carries_the_tournament_rating_only_when_rated() -> None:
+    rated = Rating(hypothesis_id="h-1", strength=0.4, strength_low=0.1, strength_high=0.7)
+    assert rating_fields(rated) == {"rating": 0.4, "rating_low": 0.1, "rating_high": 0.7}
+    assert rating_fields(None) == {"rating": None, "rating_low": None, "rating_high": None}
