@@ -57,7 +57,8 @@ def test_believability_weighs_the_blend_and_the_trades_by_persona() -> None:
 
 def test_a_blind_forecast_records_the_price_it_traded_to_or_its_start() -> None:
     start = MarketState(100.0)
-    traded = _plan([SKEPTIC, THEORIST])
+    traded = _plan([SKEPTIC, THEORIST, SUMMARY])
+    assert len(traded.trades) > 2
     fields = forecast_fields(traded, as_of=date(2020, 5, 30), start=start)
     assert fields["exchange_rating"] == traded.trades[-1].price_after != start.price
     assert (fields["as_of"], fields["traded"]) == ("2020-05-30", True)
