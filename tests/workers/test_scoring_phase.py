@@ -6,11 +6,22 @@ from datetime import date
 
 import pytest
 
+from common.settings import get_settings
 from scoring.dimensions import Dimension
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
-from storage.models import Rating
-from workers.scoring_phase import ScorePlan, TurnView, forecast_fields, plan_score, rating_fields
+from storage.db import Database
+from storage.models import Evaluation, Hypothesis, Rating
+from storage.queries.exchange import get_market, get_or_create_market
+from workers.scoring_phase import (
+    Debated,
+    ScorePlan,
+    TurnView,
+    forecast_fields,
+    plan_score,
+    rating_fields,
+    score_batch,
+)
 
 NOVELTY, EVIDENCE, SAFETY = "novelty", "evidence_strength", "safety_profile"
 
@@ -74,3 +85,36 @@ def test_a_snapshot_carries_the_tournament_rating_only_when_rated() -> None:
     rated = Rating(hypothesis_id="h-1", strength=0.4, strength_low=0.1, strength_high=0.7)
     assert rating_fields(rated) == {"rating": 0.4, "rating_low": 0.1, "rating_high": 0.7}
     assert rating_fields(None) == {"rating": None, "rating_low": None, "rating_high": None}
+
+
+def test_a_blind_forecast_prices_from_a_fresh_market_and_leaves_the_live_one(
+    db: Database,
+) -> None:
+    settings, as_of = get_settings(), date(2020, 5, 30)
+    turns = [SKEPTIC, THEORIST, SUMMARY]
+    with db.transaction() as session:
+        session.add(Hypothesis(id="h-blind", title="Blind"))
+        session.flush()
+        live = get_or_create_market(
+            session, hypothesis_id="h-blind", liquidity=settings.market_liquidity
+        )
+        live.q_yes = 150.0  # the live market has moved far above 0.5
+        row = Evaluation(hypothesis_id="h-blind", config={}, config_hash="c", as_of=as_of)
+        session.add(row)
+        session.flush()
+        blind = Debated(row.id, "h-blind", False, turns, 1.0, {}, as_of=as_of)
+        assert score_batch(session, settings, [blind], weights=Weights.default()) == ([row.id], {})
+    fresh = plan_score(
+        turns,
+        {},
+        Weights.default(),
+        level=settings.interval_level,
+        market=MarketState(settings.market_liquidity),
+        quality=1.0,
+    )
+    with db.sessions() as session:
+        stored = session.get(Evaluation, row.id)
+        market = get_market(session, hypothesis_id="h-blind")
+        assert stored is not None and market is not None
+        assert stored.forecast["exchange_rating"] == pytest.approx(fresh.trades[-1].price_after)
+        assert (market.q_yes, market.q_no) == (150.0, 0.0)  # the live market never traded
