@@ -1,4 +1,5 @@
-"""plan_score: which of a debate's words the blend and the market hear, and how loudly."""
+"""The scoring phase: which of a debate's words the blend and the market hear, how loudly, and
+on which market (a blind forecast never trades the live one)."""
 
 from __future__ import annotations
 
