@@ -27,14 +27,16 @@ from workers.scoring_phase import (
 NOVELTY, EVIDENCE, SAFETY = "novelty", "evidence_strength", "safety_profile"
 
 
-def _plan(turns: list[TurnView], believability: dict[str, float] | None = None) -> ScorePlan:
+def _plan(
+    turns: list[TurnView],
+    believability: dict[str, float] | None = None,
+    *,
+    level: float = 0.8,
+    market: MarketState = MarketState(100.0),
+    quality: float = 1.0,
+) -> ScorePlan:
     return plan_score(
-        turns,
-        believability or {},
-        Weights.default(),
-        level=0.8,
-        market=MarketState(100.0),
-        quality=1.0,
+        turns, believability or {}, Weights.default(), level=level, market=market, quality=quality
     )
 
 
@@ -75,9 +77,7 @@ def test_a_blind_forecast_records_the_price_it_traded_to_or_its_start() -> None:
     assert fields["exchange_rating"] == traded.trades[-1].price_after != start.price
     assert (fields["as_of"], fields["traded"]) == ("2020-05-30", True)
     assert fields["coverage"] == traded.blend.coverage
-    quiet = plan_score(  # a debate below the quality floor does not trade
-        [SKEPTIC, THEORIST], {}, Weights.default(), level=0.8, market=start, quality=0.1
-    )
+    quiet = _plan([SKEPTIC, THEORIST], quality=0.1)  # below the quality floor: no trades
     unmoved = forecast_fields(quiet, as_of=date(2020, 5, 30), start=start)
     assert (unmoved["exchange_rating"], unmoved["traded"]) == (0.5, False)
 
@@ -105,13 +105,8 @@ def test_a_blind_forecast_prices_from_a_fresh_market_and_leaves_the_live_one(
         session.flush()
         blind = Debated(row.id, "h-blind", False, turns, 1.0, {}, as_of=as_of)
         assert score_batch(session, settings, [blind], weights=Weights.default()) == ([row.id], {})
-    fresh = plan_score(
-        turns,
-        {},
-        Weights.default(),
-        level=settings.interval_level,
-        market=MarketState(settings.market_liquidity),
-        quality=1.0,
+    fresh = _plan(
+        turns, level=settings.interval_level, market=MarketState(settings.market_liquidity)
     )
     with db.sessions() as session:
         stored = session.get(Evaluation, row.id)
