@@ -1,5 +1,5 @@
-"""The tournament judge: one pair of hypotheses, asked once (``judge_once``, what the tournament
-does; the order is the caller's seeded coin) or in both orders (``judge_pair``) through any backend.
+"""The tournament judge: one pair of hypotheses, asked once through any backend, with the order
+the caller's seeded coin chose (``judge_once``).
 
 The judge itself is whatever backend the tournament uses (the offline ``evidence`` backend
 decides by its rubric); this module builds the fenced request and reads the verdicts. A verdict
@@ -24,16 +24,6 @@ from debates.case import Case
 from debates.fencing import fence_for
 from debates.prompts import check_prompt_size, environment, render_case
 from debates.schema import JudgeOutput
-
-
-@dataclass(frozen=True)
-class PairVerdicts:
-    """The judge's choice with ``a`` shown first and with ``b`` shown first ("first"/"second")."""
-
-    verdict_ab: str | None
-    verdict_ba: str | None
-    rationale: str
-    judge: str
 
 
 @lru_cache(maxsize=1)
@@ -95,15 +85,4 @@ def judge_once(backend: AgentBackend, first: Case, second: Case) -> Verdict:
         return Verdict(verdict=None, rationale=f"unreadable verdict: {exc}", judge=backend.name)
     return Verdict(
         verdict=result.output.winner.value, rationale=result.output.rationale, judge=backend.name
-    )
-
-
-def judge_pair(backend: AgentBackend, a: Case, b: Case) -> PairVerdicts:
-    """Ask the judge with ``a`` first, then with ``b`` first (two calls)."""
-    ab, ba = judge_once(backend, a, b), judge_once(backend, b, a)
-    return PairVerdicts(
-        verdict_ab=ab.verdict,
-        verdict_ba=ba.verdict,
-        rationale=" | ".join((ab.rationale, ba.rationale)),
-        judge=backend.name,
     )

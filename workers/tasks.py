@@ -376,7 +376,8 @@ def provider_batches(self: Task) -> dict[str, list[int]]:
 
 @shared_task(bind=True, name="hyposcore.tournament_round", acks_late=True)
 def tournament_round(self: Task) -> int:
-    """Judge the most informative pairs of related hypotheses, in both orders."""
+    """Judge the most informative pairs of related hypotheses, one call a match, a seeded coin
+    deciding who is shown first."""
     runtime = runtime_for(self.app)
     return maintenance.tournament_round(runtime.database, runtime.settings)
 

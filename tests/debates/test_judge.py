@@ -82,6 +82,9 @@ def test_a_true_tie_prefers_first_so_swapped_verdicts_disagree() -> None:
     assert forward.winner is JudgeChoice.FIRST and backward.winner is JudgeChoice.FIRST
     assert winner_id(STRONG, twin) != winner_id(twin, STRONG)
     assert "Tie in rubric value" in forward.rationale
+    # One call a match: the rationale must not promise a second, order-swapped call.
+    assert "seeded coin decides who is shown first" in forward.rationale
+    assert "lean towards the first-shown" in forward.rationale
 
 
 def test_judge_needs_a_second_hypothesis_and_a_judge_schema() -> None:

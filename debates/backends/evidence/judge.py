@@ -2,8 +2,9 @@
 
 Both hypotheses are seen through the neutral lens and summed with the default dimension
 weights. A true tie (equal composites at the rubric's rounding) goes to the hypothesis shown
-first. The tournament asks each pair twice with the order swapped, so a tie yields "first"
-both times, the two verdicts name different hypotheses, and the pair is recorded as a tie.
+first. The tournament asks each pair once, a seeded coin deciding who is shown first, so such
+ties land on either side equally often and the Bradley–Terry fit counts them in the judge's
+position bias rather than in either hypothesis's strength.
 """
 
 from __future__ import annotations
