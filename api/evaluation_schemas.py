@@ -127,7 +127,6 @@ RoundCount = Annotated[int, Field(json_schema_extra={"minimum": MIN_ROUNDS, "max
 
 
 BACKEND_NAMES: list[JsonValue] = list(available())
-ROUNDS_RANGE = f"{MIN_ROUNDS} to {MAX_ROUNDS}"
 # Listed from the registry for the OpenAPI document; whether a name is known is checked with
 # the rest of the configuration, so the message and the status are the same as for a persona.
 BackendName = Annotated[

@@ -40,13 +40,6 @@ def check_gene_symbol(symbol: str) -> str:
     return symbol
 
 
-def check_hypothesis_id(hypothesis_id: str) -> str:
-    problem = hypothesis_id_problem(hypothesis_id)
-    if problem is not None:
-        raise ValueError(problem)
-    return hypothesis_id
-
-
 # A gene's public identifiers, with how pages label them. Once stored, an identifier is never
 # changed by an importer: a page or a hypothesis file giving another value is refused and the
 # conflict reported (docs/gene-pages.md, "Identifiers").

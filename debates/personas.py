@@ -9,7 +9,6 @@ the offline lenses only read the registry. docs/adding-a-persona.md walks throug
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,10 +96,6 @@ def all_personas() -> tuple[Persona, ...]:
 
 def specialists() -> tuple[Persona, ...]:
     return tuple(p for p in _REGISTRY.values() if not p.core)
-
-
-def persona_keys(personas: Iterable[Persona]) -> tuple[str, ...]:
-    return tuple(p.key for p in personas)
 
 
 register(

@@ -21,7 +21,6 @@ from storage.models import (
     Hypothesis,
     MarketTrade,
     PageRevision,
-    Rating,
     ScoreSnapshot,
 )
 from storage.queries.knowledge import hypothesis_filters
@@ -105,11 +104,6 @@ def list_market_trades(
 def count_market_trades(session: Session, *, hypothesis_id: str) -> int:
     query = select(func.count()).where(MarketTrade.hypothesis_id == hypothesis_id)
     return int(session.scalar(query) or 0)
-
-
-def count_ratings(session: Session) -> int:
-    """How many hypotheses ``storage.queries.tournament.leaderboard`` pages through."""
-    return int(session.scalar(select(func.count()).select_from(Rating)) or 0)
 
 
 def count_evaluations(
