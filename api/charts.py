@@ -17,6 +17,7 @@ MARKET_COLOR = "#ef6c00"
 GRID_COLOR = "#e0e0e0"
 TEXT_COLOR = "#424242"
 RULE_COLOR = "#6a1b9a"
+COMPOSITE_DASH = "5 3"
 # Above this many snapshots, per-point version labels would overlap.
 MAX_VERSION_LABELS = 12
 
@@ -57,8 +58,9 @@ def _polyline(points: Sequence[tuple[float, float]]) -> str:
 def history_chart(
     points: Sequence[HistoryPoint], *, width: int = 640, height: int = 260, title: str = ""
 ) -> str:
-    """Composite score over time (or by version, without times) with its interval band, the
-    market price, and a marker wherever the scoring rule (weights hash) changed."""
+    """The exchange rating (market price) and the composite with its interval band over time
+    (or by version, without times), and a marker wherever the scoring rule (weights hash)
+    changed."""
     frame = _Frame(width, height, sorted(points, key=lambda p: p.version))
     label = title or "Score history"
     parts = [
@@ -132,30 +134,51 @@ def _grid(frame: _Frame) -> list[str]:
 
 
 def _series(frame: _Frame) -> list[str]:
+    """The composite (dashed, with its band) under the exchange rating (solid, on top): the
+    headline number is drawn first in the eye, and every snapshot gets a marker, so one
+    snapshot alone still shows both numbers."""
     pts = frame.points
     upper = [(frame.x(i), frame.y(p.high)) for i, p in enumerate(pts)]
     lower = [(frame.x(i), frame.y(p.low)) for i, p in enumerate(pts)]
     composite = [(frame.x(i), frame.y(p.composite)) for i, p in enumerate(pts)]
+    if len(pts) == 1:  # a band through one x has no width: give the lone interval some
+        upper = [(upper[0][0] - 6.0, upper[0][1]), (upper[0][0] + 6.0, upper[0][1])]
+        lower = [(lower[0][0] - 6.0, lower[0][1]), (lower[0][0] + 6.0, lower[0][1])]
     parts = [
         f'<polygon class="interval" points="{_polyline(upper + lower[::-1])}" '
         f'fill="{BAND_COLOR}" fill-opacity="0.5" stroke="none"/>',
         f'<polyline class="composite" points="{_polyline(composite)}" fill="none" '
-        f'stroke="{COMPOSITE_COLOR}" stroke-width="2"/>',
+        f'stroke="{COMPOSITE_COLOR}" stroke-width="1.5" stroke-dasharray="{COMPOSITE_DASH}"/>',
     ]
     parts += [
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COMPOSITE_COLOR}"/>' for x, y in composite
+        _marker(
+            "composite-point", x, y, 2.5, COMPOSITE_COLOR, f"v{p.version}: composite", p.composite
+        )
+        for (x, y), p in zip(composite, pts, strict=True)
     ]
-    market = [
-        (frame.x(i), frame.y(p.market_price))
-        for i, p in enumerate(pts)
-        if p.market_price is not None
-    ]
+    traded = [(i, p, p.market_price) for i, p in enumerate(pts) if p.market_price is not None]
+    market = [(frame.x(i), frame.y(price)) for i, _, price in traded]
     if market:
         parts.append(
             f'<polyline class="market" points="{_polyline(market)}" fill="none" '
-            f'stroke="{MARKET_COLOR}" stroke-width="2" stroke-dasharray="6 3"/>'
+            f'stroke="{MARKET_COLOR}" stroke-width="2.5"/>'
         )
+        parts += [
+            _marker(
+                "market-point", x, y, 4.0, MARKET_COLOR, f"v{p.version}: exchange rating", price
+            )
+            for (x, y), (_, p, price) in zip(market, traded, strict=True)
+        ]
     return parts
+
+
+def _marker(
+    kind: str, x: float, y: float, radius: float, color: str, what: str, value: float
+) -> str:
+    return (
+        f'<circle class="{kind}" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{color}">'
+        f"<title>{escape(what)} {value:.2f}</title></circle>"
+    )
 
 
 def _rule_changes(frame: _Frame) -> list[str]:
@@ -201,20 +224,22 @@ def _x_labels(frame: _Frame) -> list[str]:
 
 
 def _history_legend(frame: _Frame) -> str:
+    """The headline first: exchange rating, then the composite with its band, then rule changes."""
     left, legend_y = frame.left, frame.height - 6
     return (
-        f'<rect x="{left}" y="{legend_y - 9}" width="14" height="8" fill="{BAND_COLOR}"/>'
         f'<line x1="{left}" y1="{legend_y - 5}" x2="{left + 14}" y2="{legend_y - 5}" '
-        f'stroke="{COMPOSITE_COLOR}" stroke-width="2"/>'
+        f'stroke="{MARKET_COLOR}" stroke-width="2.5"/>'
+        f'<circle cx="{left + 7}" cy="{legend_y - 5}" r="3" fill="{MARKET_COLOR}"/>'
         f'<text x="{left + 18}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
+        f"exchange rating (market price)</text>"
+        f'<rect x="{left + 212}" y="{legend_y - 9}" width="14" height="8" fill="{BAND_COLOR}"/>'
+        f'<line x1="{left + 212}" y1="{legend_y - 5}" x2="{left + 226}" y2="{legend_y - 5}" '
+        f'stroke="{COMPOSITE_COLOR}" stroke-width="1.5" stroke-dasharray="{COMPOSITE_DASH}"/>'
+        f'<text x="{left + 230}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
         f"composite (80% interval band)</text>"
-        f'<line x1="{left + 200}" y1="{legend_y - 5}" x2="{left + 214}" y2="{legend_y - 5}" '
-        f'stroke="{MARKET_COLOR}" stroke-width="2" stroke-dasharray="6 3"/>'
-        f'<text x="{left + 218}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
-        f"market price</text>"
-        f'<line x1="{left + 310}" y1="{legend_y - 9}" x2="{left + 310}" y2="{legend_y + 1}" '
+        f'<line x1="{left + 422}" y1="{legend_y - 9}" x2="{left + 422}" y2="{legend_y + 1}" '
         f'stroke="{RULE_COLOR}" stroke-width="1.5" stroke-dasharray="3 3"/>'
-        f'<text x="{left + 316}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
+        f'<text x="{left + 428}" y="{legend_y}" font-size="11" fill="{TEXT_COLOR}">'
         f"scoring rule changed</text></svg>"
     )
 

@@ -57,9 +57,11 @@ LEGENDS: dict[str, Legend] = {
     ),
     "history": Legend(
         "History",
-        "one point per score snapshot, placed at the time it was computed; the band is the "
-        "composite's 80% interval, the dashed line the market price.",
-        "A vertical mark shows where the scoring weights changed.",
+        "one point per score snapshot, placed at the time it was computed; the solid line is "
+        "the exchange rating (the market price), the dashed line the composite, and the band "
+        "the composite's 80% interval.",
+        "Before the market has traded, only the composite is drawn. A vertical mark shows where "
+        "the scoring weights changed.",
     ),
     "probability": Legend(
         "p",

@@ -29,7 +29,38 @@ def test_history_chart_draws_composite_band_and_market() -> None:
     band = root.find(f"{SVG_NS}polygon")
     assert band is not None and len(_points(band.attrib["points"])) == 6
     labels = [t.text for t in root.iter(f"{SVG_NS}text")]
-    assert {"v1", "v2", "v3", "market price"} <= set(labels)
+    assert {"v1", "v2", "v3", "exchange rating (market price)"} <= set(labels)
+
+
+def test_one_snapshot_shows_its_exchange_rating_as_well_as_its_composite() -> None:
+    root = parse_svg(history_chart([HistoryPoint(1, 0.52, 0.43, 0.61, 0.32)], height=260))
+    circles = {c.attrib["class"]: c for c in root.iter(f"{SVG_NS}circle") if "class" in c.attrib}
+    market, composite = circles["market-point"], circles["composite-point"]
+    # A line through one point draws nothing: the number must show as a marker.
+    assert float(market.attrib["cy"]) > float(composite.attrib["cy"])  # 0.32 sits below 0.52
+    assert market.findtext(f"{SVG_NS}title") == "v1: exchange rating 0.32"
+    assert composite.findtext(f"{SVG_NS}title") == "v1: composite 0.52"
+    band = _points(root.find(f"{SVG_NS}polygon").attrib["points"])  # type: ignore[union-attr]
+    xs, ys = {x for x, _ in band}, {y for _, y in band}
+    assert max(xs) - min(xs) >= 10  # the lone interval is drawn with a width, not as a line
+    assert max(ys) - min(ys) == pytest.approx(0.18 * (260 - 16 - 52), abs=0.2)
+
+
+def test_the_exchange_rating_is_the_headline_drawn_on_top_and_named_first() -> None:
+    points = [HistoryPoint(1, 0.5, 0.4, 0.6, 0.3), HistoryPoint(2, 0.6, 0.5, 0.7, 0.35)]
+    root = parse_svg(history_chart(points))
+    drawn = [e.attrib.get("class") for e in root.iter() if e.attrib.get("class")]
+    assert drawn.index("market") > drawn.index("composite")
+    assert drawn.index("market-point") > max(
+        i for i, c in enumerate(drawn) if c == "composite-point"
+    )
+    lines = {p.attrib["class"]: p for p in root.iter(f"{SVG_NS}polyline")}
+    assert "stroke-dasharray" not in lines["market"].attrib
+    assert "stroke-dasharray" in lines["composite"].attrib
+    labels = [t.text for t in root.iter(f"{SVG_NS}text")]
+    assert labels.index("exchange rating (market price)") < labels.index(
+        "composite (80% interval band)"
+    )
 
 
 def test_history_chart_without_points_says_so() -> None:
