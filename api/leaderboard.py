@@ -49,7 +49,6 @@ class LeaderboardLine:
     interval: str
     matches: int
     decided: int
-    elo: str
 
 
 def section_of(row: LeaderboardRow) -> str:
@@ -69,7 +68,6 @@ def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
         interval=interval_text(row.strength_low, row.strength_high),
         matches=row.matches,
         decided=row.decided,
-        elo=f"{row.elo:.0f}",
     )
 
 

@@ -75,14 +75,6 @@ LEGENDS: dict[str, Legend] = {
         "Debate quality",
         "from 0 to 1; a debate below 0.3 does not trade in the market (docs/scoring.md).",
     ),
-    "strength": Legend(
-        "Strength",
-        "the Bradley–Terry strength fitted to the tournament's pairwise judgements, within its "
-        "group of connected hypotheses (0 is the group's average; each +1 multiplies the odds "
-        "of winning a match by e); no order is claimed across groups.",
-        "The range beside it is its 80% interval (docs/scoring.md, the tournament).",
-    ),
-    "elo": Legend("Elo", "the same tournament results on the familiar Elo scale (1200 at start)."),
     "attempts": Legend("Attempts", "deliveries of the evaluation so far, of the most allowed."),
 }
 

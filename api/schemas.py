@@ -155,7 +155,9 @@ class TradeOut(BaseModel):
 
 class LeaderboardEntry(BaseModel):
     """A tournament rating. ``rank`` and ``strength`` hold only within ``component``; both are
-    null for an unrated hypothesis (too few decided matches)."""
+    null for an unrated hypothesis (too few decided matches). ``elo`` is the live number between
+    fits, updated match by match in the order played and across groups; it can disagree with
+    ``strength``, the rating of record."""
 
     rank: int | None
     hypothesis_id: str

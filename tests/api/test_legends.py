@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
-from api.legends import computed, explain, legend
+import api
+from api.legends import LEGENDS, computed, explain, legend
 from scoring.legends import COMPOSITE, INTERVAL
 
 
@@ -22,9 +25,9 @@ def test_the_headline_legends_are_scorings_definitions_as_sentences() -> None:
 
 
 def test_a_legend_without_an_interval_is_its_name_and_meaning() -> None:
-    elo = "the same tournament results on the familiar Elo scale (1200 at start)."
-    assert legend("elo") == f"Elo: {elo}"
-    assert explain("elo") == elo[0].upper() + elo[1:]
+    attempts = "deliveries of the evaluation so far, of the most allowed."
+    assert legend("attempts") == f"Attempts: {attempts}"
+    assert explain("attempts") == attempts[0].upper() + attempts[1:]
 
 
 def test_computed_says_when_and_from_which_snapshot() -> None:
@@ -32,3 +35,11 @@ def test_computed_says_when_and_from_which_snapshot() -> None:
     assert computed(None) == "not computed yet"
     assert computed(at) == "computed 2026-03-01 09:00 UTC"
     assert computed(at, 3) == "computed 2026-03-01 09:00 UTC (snapshot v3)"
+
+
+def test_every_legend_is_shown_by_some_view() -> None:
+    """A legend no template shows is a definition nobody reads, and drifts from the numbers."""
+    templates = Path(api.__file__).parent / "templates"
+    shown = " ".join(page.read_text() for page in templates.glob("*.html"))
+    used = set(re.findall(r"""(?:legend|explain)\(['"](\w+)['"]\)""", shown))
+    assert used == set(LEGENDS)
