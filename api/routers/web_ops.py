@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.evaluation_schemas import evaluation_out, turn_outs
+from api.ratings import exchange_rating
 from api.routers.web import not_found_page, render_page
 from storage.errors import NotFoundError
 from storage.models import utcnow
@@ -19,6 +20,7 @@ from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
 from storage.queries.workers import list_workers
+from wiki.badges import score_band
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,6 +40,7 @@ def evaluation_page(
     turns = list_turns(session, evaluation_id=evaluation.id)
     rounds = sorted({turn.round for turn in turns})
     shown = turn_outs(evaluation, turns)
+    snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation.id)
     context = {
         "evaluation": evaluation_out(
             evaluation,
@@ -46,8 +49,11 @@ def evaluation_page(
         ),
         "hypothesis": hypothesis,
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
-        "snapshot": snapshot_of_evaluation(session, evaluation_id=evaluation.id),
+        "snapshot": snapshot,
     }
+    if snapshot is not None:  # the headline by the rule every other view and the badges use
+        rating = exchange_rating(snapshot)
+        context |= {"rating": rating, "band": score_band(rating.score).name}
     return render_page(request, "evaluation.html", context)
 
 

@@ -13,7 +13,7 @@ from api.diseases import shown_diseases
 from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
-from storage.models import Disease, Evaluation, Gene
+from storage.models import Disease, Evaluation, Gene, ScoreSnapshot
 from storage.queries.workers import record_beat
 from tests.api.seed import HYPOTHESIS, Seeded
 
@@ -107,7 +107,12 @@ def test_the_evaluation_page_shows_rounds_turns_scores_and_errors(
     said = _text(response.text)
     assert "1 debated of at most 2" in said
     assert "Round 1 · theorist" in said and "Round 1 · skeptic" in said
-    assert "Composite 0.73 (0.65–0.80)" in said and "market price 0.71" in said
+    # The headline first, by the badges' rule and bands, then the composite and the price.
+    assert (
+        "Scores Exchange rating 0.71 (good) · composite 0.73 (0.65–0.80) · market price 0.71"
+        in said
+    )
+    assert explain("exchange_rating") in said
     assert "RateLimitError: 429 from provider" in said
     assert "round 2: stop — scores converged" in said
     assert explain("quality") in said
@@ -142,3 +147,17 @@ def test_ids_never_wrap(client: TestClient, seeded: Seeded) -> None:
 
 def test_every_legend_is_worded_in_the_legends_module() -> None:
     assert all(text.meaning.endswith(".") for text in LEGENDS.values())
+
+
+def test_before_its_market_trades_an_evaluation_shows_the_composite_as_its_rating(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    with db.transaction() as session:
+        snapshot = session.query(ScoreSnapshot).filter_by(evaluation_id=seeded.evaluation_id).one()
+        snapshot.market_price = None
+    said = _text(client.get(f"/web/evaluations/{seeded.evaluation_id}").text)
+    assert (
+        "Exchange rating 0.73 (good; the composite, as there is no market price yet)"
+        " · composite 0.73 (0.65–0.80) · computed"
+    ) in said
+    assert explain("market_price") not in said
