@@ -50,3 +50,24 @@ def test_values_are_named_and_flags_are_bare(monkeypatch: pytest.MonkeyPatch) ->
     assert re.search(r"--timeout\s+NUMBER", output)
     assert re.search(r"--wait\s+Follow progress", output)
     assert "HYPOTHESIS_ID" in output
+
+
+_GROUPS = sorted({tuple(p[:-1]) for p in _command_paths()})
+
+
+@pytest.mark.parametrize(
+    "group", [list(g) for g in _GROUPS], ids=lambda g: " ".join(g) or "hyposcore"
+)
+def test_command_lists_give_each_summary_on_one_line(
+    group: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room to spare, a command's summary must not break where its docstring did."""
+    monkeypatch.setenv("COLUMNS", "400")
+    output = CliRunner().invoke(app, [*group, "--help"]).output
+    command = get_command(app)
+    for name in group:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    for name, child in command.commands.items():  # type: ignore[attr-defined]
+        summary = " ".join((child.help or "").split("\n\n")[0].split())
+        row = next(line for line in output.splitlines() if line.startswith(f"│ {name} "))
+        assert summary in row, f"{' '.join(group)} {name}: {row.strip()}"
