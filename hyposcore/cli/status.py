@@ -9,11 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from api.ratings import exchange_rating
 from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
 from storage.db import Database
-from storage.models import DebateTurn, Evaluation, EvaluationState, utcnow
+from storage.models import DebateTurn, Evaluation, EvaluationState, ScoreSnapshot, utcnow
 from storage.queries import delivery
 from storage.queries import evaluations as ledger
 from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
@@ -21,6 +22,7 @@ from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import BilledUsage, billed_usage, hypothesis_spend_by_day
 from storage.queries.turns import list_turns
 from storage.queries.workers import list_workers
+from wiki.badges import score_band
 
 STATES = tuple(state.value for state in EvaluationState)
 
@@ -162,13 +164,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
     if row.forecast:
         console.print(f"  {'forecast':>14}: {_forecast_text(row.forecast)}", highlight=False)
     if snapshot is not None:
-        console.print(
-            f"  {'scores':>14}: composite {snapshot.composite:.2f} (80% interval "
-            f"{snapshot.composite_low:.2f}–{snapshot.composite_high:.2f}), market price "
-            + (f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-")
-            + f"; snapshot v{snapshot.version}",
-            highlight=False,
-        )
+        console.print(f"  {'scores':>14}: {_scores_text(snapshot)}", highlight=False)
     flags = flag_reasons(row.decisions or [])
     for reason in flags.values():
         console.print(f"  {'flagged':>14}: [red]{escape(reason)}[/]", highlight=False)
@@ -207,12 +203,27 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
+def _scores_text(snapshot: ScoreSnapshot) -> str:
+    """The headline first, by the rule and bands of the badges and pages, then the composite."""
+    rating = exchange_rating(snapshot)
+    stands_in = "" if snapshot.market_price is not None else "; the composite, no market price yet"
+    price = (
+        f", market price {snapshot.market_price:.2f}" if snapshot.market_price is not None else ""
+    )
+    return (
+        f"exchange rating {rating.score:.2f} ({score_band(rating.score).name}{stands_in}), "
+        f"composite {snapshot.composite:.2f} (80% interval {snapshot.composite_low:.2f}–"
+        f"{snapshot.composite_high:.2f}){price}; snapshot v{snapshot.version}"
+    )
+
+
 def _forecast_text(forecast: dict[str, Any]) -> str:
     """A blind forecast's numbers: it is not in the score history, so it is shown here."""
     return (
-        f"composite {forecast['composite']:.2f} ({forecast['level']:.0%} interval "
-        f"{forecast['composite_low']:.2f}–{forecast['composite_high']:.2f}), exchange rating "
-        f"{forecast['exchange_rating']:.2f} on a fresh market; as of {forecast['as_of']}"
+        f"exchange rating {forecast['exchange_rating']:.2f} on a fresh market, composite "
+        f"{forecast['composite']:.2f} ({forecast['level']:.0%} interval "
+        f"{forecast['composite_low']:.2f}–{forecast['composite_high']:.2f}); as of "
+        f"{forecast['as_of']}"
     )
 
 

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from storage.models import Evaluation
+from storage.models import Evaluation, ScoreSnapshot
 from tests.api.seed import HYPOTHESIS, seed
 
 
@@ -42,10 +42,47 @@ def test_status_id_shows_rounds_turns_scores_and_the_error() -> None:
     assert f"evaluation {seeded.evaluation_id} of {HYPOTHESIS}" in said
     assert "rounds: 1 debated of at most 2" in said
     assert "error: provider said: rate limited" in said
-    assert "composite 0.73 (80% interval 0.65–0.80), market price 0.71; snapshot v3" in said
+    assert (
+        "scores: exchange rating 0.71 (good), composite 0.73 (80% interval 0.65–0.80), "
+        "market price 0.71; snapshot v3"
+    ) in said
     for persona, verdict in (("theorist", "support"), ("skeptic", "oppose")):
         assert persona in said and verdict in said
     assert "2400 ms" in said
+
+
+def test_status_id_leads_with_the_exchange_rating_a_blind_forecast_priced() -> None:
+    database = open_database()
+    seeded = seed(database)
+    with database.transaction() as session:
+        session.query(ScoreSnapshot).filter_by(evaluation_id=seeded.evaluation_id).delete()
+        session.get(Evaluation, seeded.evaluation_id).forecast = {  # type: ignore[union-attr]
+            "as_of": "2020-01-31",
+            "composite": 0.61,
+            "composite_low": 0.52,
+            "composite_high": 0.7,
+            "level": 0.8,
+            "exchange_rating": 0.44,
+        }
+    said = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
+    assert (
+        "forecast: exchange rating 0.44 on a fresh market, composite 0.61 "
+        "(80% interval 0.52–0.70); as of 2020-01-31"
+    ) in said
+    assert "scores:" not in said
+
+
+def test_before_its_market_trades_the_composite_stands_in_labelled() -> None:
+    database = open_database()
+    seeded = seed(database)
+    with database.transaction() as session:
+        snapshot = session.query(ScoreSnapshot).filter_by(evaluation_id=seeded.evaluation_id).one()
+        snapshot.market_price = None
+    said = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
+    assert (
+        "scores: exchange rating 0.73 (good; the composite, no market price yet), "
+        "composite 0.73 (80% interval 0.65–0.80); snapshot v3"
+    ) in said
 
 
 def test_the_evaluation_list_offers_the_worker_command_when_none_beat() -> None:
