@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.leaderboard import TOURNAMENT_LEGEND, tournament_cell
+from api.ratings import exchange_rating
 from common.settings import Settings, get_settings
 from common.text import shorten_title
 from hyposcore.cli.common import console, friendly_errors, open_database
@@ -164,14 +165,16 @@ def _print_leaderboard(database: Database) -> None:
             snapshot = latest_snapshot(session, hypothesis_id=hypothesis.id)
             if snapshot is not None:
                 rows.append((hypothesis, snapshot))
-    rows.sort(key=lambda pair: -(pair[1].market_price or pair[1].composite))
+    # Ordered by the number the badges and pages show, by their own rule.
+    rows.sort(key=lambda pair: -exchange_rating(pair[1]).score)
     for rank, (hypothesis, snapshot) in enumerate(rows, start=1):
         bt = rated.get(hypothesis.id)
+        stands_in = " (composite)" if snapshot.market_price is None else ""
         table.add_row(
             str(rank),
             escape(hypothesis.id),
             escape(shorten_title(hypothesis.title, TITLE_WIDTH)),
-            f"{snapshot.market_price:.2f}" if snapshot.market_price is not None else "-",
+            f"{exchange_rating(snapshot).score:.2f}{stands_in}",
             f"{snapshot.composite:.2f} "
             f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
             escape(tournament_cell(bt)) if bt else "unrated · 0 matches",

@@ -102,6 +102,12 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
         shown.setdefault(link.hypothesis_id, set()).add(link.score)
     assert "h-51e7234f" in shown
     assert all(len(numbers) == 1 for numbers in shown.values()), shown
+    # The leaderboard is ordered by, and shows, the very number the page shows.
+    cells = [[cell.strip() for cell in row.split("│")] for row in rows]
+    exchange = {cell[2]: float(cell[4].split()[0]) for cell in cells}
+    assert list(exchange.values()) == sorted(exchange.values(), reverse=True)
+    for hypothesis_id, numbers in shown.items():
+        assert {exchange[hypothesis_id]} == numbers, hypothesis_id
     assert (tmp_path / "var" / "pages" / "badges" / "mtor.svg").exists()
     # The counts are the ledger's, whoever published: here the worker, before the demo did.
     database = Database(f"sqlite:///{tmp_path / 'var' / 'hyposcore.db'}")
