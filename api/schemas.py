@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
+from api.legends import explain
 from api.ratings import exchange_rating
 from common.citations import citation_url
 from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
@@ -44,15 +45,20 @@ class ScoreSummary(BaseModel):
     """
 
     version: int
-    exchange_rating: float
-    exchange_rating_label: str
+    exchange_rating: float = Field(description=explain("exchange_rating"))
+    exchange_rating_label: str = Field(
+        description="Which number the exchange rating is: the market price, or the composite "
+        "standing in before the market has traded."
+    )
     previous_exchange_rating: float | None
-    composite: float
-    composite_low: float
-    composite_high: float
-    market_price: float | None
+    composite: float = Field(description=explain("composite"))
+    composite_low: float = Field(description="The composite's 80% interval, low end.")
+    composite_high: float = Field(description="The composite's 80% interval, high end.")
+    market_price: float | None = Field(description=explain("market_price"))
     previous_composite: float | None
-    band: str
+    band: str = Field(
+        description="The exchange rating's colour band, as the badge paints it (wiki.badges)."
+    )
     snapshot_at: datetime
 
 
@@ -99,11 +105,14 @@ class EvidenceOut(BaseModel):
 class SnapshotOut(BaseModel):
     version: int
     evaluation_id: int | None
-    composite: float
-    composite_low: float
-    composite_high: float
-    coverage: float
-    market_price: float | None
+    composite: float = Field(description=explain("composite"))
+    composite_low: float = Field(description="The composite's 80% interval, low end.")
+    composite_high: float = Field(description="The composite's 80% interval, high end.")
+    coverage: float = Field(
+        description="The share of the dimension weights carried by the dimensions the panel "
+        "scored (1: all ten), not the interval's coverage."
+    )
+    market_price: float | None = Field(description=explain("market_price"))
     rating: float | None
     rating_low: float | None
     rating_high: float | None

@@ -1,5 +1,6 @@
-"""The OpenAPI document lists every answer the API gives (issue 11, defect 11) and states the
-cross-field constraints JSON Schema cannot (issue 16, item 6)."""
+"""The OpenAPI document lists every answer the API gives (issue 11, defect 11), states the
+cross-field constraints JSON Schema cannot (issue 16, item 6), and says what each score means
+(issue 12, item 1)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.legends import explain
 from storage.db import Database
 
 
@@ -78,3 +80,15 @@ def test_cross_field_constraints_are_stated(client: TestClient, db: Database) ->
         rules = [constraint["rule"] for constraint in constraints]
         assert rules == ["min_rounds <= max_rounds", "as_of <= today"], name
         assert all("422" in constraint["description"] for constraint in constraints)
+
+
+def test_the_score_fields_carry_the_views_legends(client: TestClient, db: Database) -> None:
+    """What each number means is in the document, word for word as the pages say it."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    summary, snapshot = schemas["ScoreSummary"]["properties"], schemas["SnapshotOut"]["properties"]
+    assert summary["exchange_rating"]["description"] == explain("exchange_rating")
+    for fields in (summary, snapshot):
+        assert fields["composite"]["description"] == explain("composite")
+        assert fields["market_price"]["description"] == explain("market_price")
+        assert "80% interval" in fields["composite_low"]["description"]
+    assert "not the interval's coverage" in snapshot["coverage"]["description"]
