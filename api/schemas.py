@@ -103,8 +103,16 @@ class EvidenceOut(BaseModel):
 
 
 class SnapshotOut(BaseModel):
+    """One version of a hypothesis's scores. ``exchange_rating`` is what the badges and pages
+    showed for it, by their rule; the rest is stored as computed."""
+
     version: int
     evaluation_id: int | None
+    exchange_rating: float = Field(description=explain("exchange_rating"))
+    exchange_rating_label: str = Field(
+        description="Which number the exchange rating is: the market price, or the composite "
+        "standing in before the market has traded."
+    )
     composite: float = Field(description=explain("composite"))
     composite_low: float = Field(description="The composite's 80% interval, low end.")
     composite_high: float = Field(description="The composite's 80% interval, high end.")
@@ -113,9 +121,12 @@ class SnapshotOut(BaseModel):
         "scored (1: all ten), not the interval's coverage."
     )
     market_price: float | None = Field(description=explain("market_price"))
-    rating: float | None
-    rating_low: float | None
-    rating_high: float | None
+    rating: float | None = Field(
+        description="The tournament's Bradley–Terry strength when the snapshot was taken, "
+        "comparable only within its group (null: unrated); not the exchange rating."
+    )
+    rating_low: float | None = Field(description="The strength's 80% interval, low end.")
+    rating_high: float | None = Field(description="The strength's 80% interval, high end.")
     quality: float | None
     config_hash: str
     dimensions: dict[str, Any]
@@ -278,7 +289,13 @@ def evidence_out(item: EvidenceItem) -> EvidenceOut:
 
 
 def snapshot_out(snapshot: ScoreSnapshot) -> SnapshotOut:
-    return SnapshotOut.model_validate(snapshot, from_attributes=True)
+    shown = exchange_rating(snapshot)
+    stored = {
+        name: getattr(snapshot, name)
+        for name in SnapshotOut.model_fields
+        if name not in ("exchange_rating", "exchange_rating_label")
+    }
+    return SnapshotOut(**stored, exchange_rating=shown.score, exchange_rating_label=shown.label)
 
 
 def hypothesis_detail(

@@ -48,6 +48,7 @@ HISTORY_CSV_COLUMNS = (
     "version",
     "created_at",
     "evaluation_id",
+    "exchange_rating",
     "composite",
     "composite_low",
     "composite_high",

@@ -96,6 +96,9 @@ def test_without_a_market_price_the_composite_is_shown(
         )
     score = client.get(f"/hypotheses/{UNSCORED}").json()["score"]
     assert (score["exchange_rating"], score["band"]) == (0.41, "weak")
+    (version,) = client.get(f"/hypotheses/{UNSCORED}/history").json()["items"]
+    assert version["exchange_rating"] == 0.41
+    assert version["exchange_rating_label"].startswith("composite")
     assert score["exchange_rating_label"].startswith("composite")
     assert client.get(f"/badges/hypotheses/{UNSCORED}.json").json()["message"] == "0.41"
 
@@ -113,6 +116,8 @@ def test_score_history_as_json_and_csv_agree(client: TestClient, seeded: Seeded)
     assert history["total"] == 3
     assert [s["composite"] for s in history["items"]] == list(COMPOSITES)
     assert [s["market_price"] for s in history["items"]] == list(MARKET_PRICES)
+    # Each version's headline, by the publisher's rule: here every version had a price.
+    assert [s["exchange_rating"] for s in history["items"]] == list(MARKET_PRICES)
 
     response = client.get(f"/hypotheses/{HYPOTHESIS}/history.csv")
     assert response.headers["content-type"].startswith("text/csv")
@@ -120,6 +125,8 @@ def test_score_history_as_json_and_csv_agree(client: TestClient, seeded: Seeded)
     assert [int(r["version"]) for r in rows] == [1, 2, 3]
     assert [float(r["composite"]) for r in rows] == list(COMPOSITES)
     assert [float(r["market_price"]) for r in rows] == list(MARKET_PRICES)
+    assert [float(r["exchange_rating"]) for r in rows] == list(MARKET_PRICES)
+    assert list(rows[0])[:4] == ["version", "created_at", "evaluation_id", "exchange_rating"]
     assert rows[0]["evaluation_id"] == "" and rows[2]["evaluation_id"] == str(seeded.evaluation_id)
 
 
