@@ -154,7 +154,7 @@ def _print_published(database: Database, settings: Settings, *, since: datetime)
 
 
 def _print_leaderboard(database: Database) -> None:
-    table = Table(title="exchange ratings and tournament")
+    table = Table(title="exchange ratings and tournament, highest exchange rating first")
     for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "tournament"):
         # Ids never wrap; the rest folds to the terminal's width.
         table.add_column(column, overflow="fold", no_wrap=column == "hypothesis")
