@@ -74,3 +74,18 @@ def test_rows_group_by_component_in_leaderboard_order() -> None:
         "—",
         4,
     )
+
+
+def test_a_rated_line_gives_its_rank_strength_and_interval_as_text() -> None:
+    line = leaderboard_line(_row("a", 2, -0.7, 1))
+    assert (line.rank, line.strength, line.interval) == (
+        "2",
+        "\u22120.70",
+        "\u22121.20 to \u22120.20",
+    )
+    assert (line.matches, line.decided, line.title) == (4, 4, "T a")
+
+
+def test_a_group_of_unknown_size_or_number_is_still_named() -> None:
+    row = LeaderboardRow(1, "a", "T a", 0.1, -0.4, 0.6, 1200.0, 4, 4, None, None, None)
+    assert leaderboard_line(row).section == "Group 1"
