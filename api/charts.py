@@ -134,14 +134,14 @@ def _grid(frame: _Frame) -> list[str]:
 
 
 def _series(frame: _Frame) -> list[str]:
-    """The composite (dashed, with its band) under the exchange rating (solid, on top): the
-    headline number is drawn first in the eye, and every snapshot gets a marker, so one
-    snapshot alone still shows both numbers."""
+    """The composite (dashed, with its band) under the exchange rating (solid, on top), so the
+    headline catches the eye first; every snapshot gets a marker, so that a lone snapshot still
+    shows both numbers."""
     pts = frame.points
     upper = [(frame.x(i), frame.y(p.high)) for i, p in enumerate(pts)]
     lower = [(frame.x(i), frame.y(p.low)) for i, p in enumerate(pts)]
     composite = [(frame.x(i), frame.y(p.composite)) for i, p in enumerate(pts)]
-    if len(pts) == 1:  # a band through one x has no width: give the lone interval some
+    if len(pts) == 1:  # a band through one x has no width, so give a lone interval 12 px
         upper = [(upper[0][0] - 6.0, upper[0][1]), (upper[0][0] + 6.0, upper[0][1])]
         lower = [(lower[0][0] - 6.0, lower[0][1]), (lower[0][0] + 6.0, lower[0][1])]
     parts = [
