@@ -1,0 +1,194 @@
+"""The scheduled tournament round and refit, with a scripted judge: what each match records, the
+order it is shown in, the live Elo it moves, and the fit of record the refit stores.
+
+Written after a mutation run of ``workers/maintenance.py``: the round could drop the top-k
+setting, unseed its coin, store no rationale or no Elo, and the refit could fit one-call
+matches without their position term, and the earlier tests all still passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from common.settings import Settings, get_settings
+from debates.backends.base import BackendRequest
+from debates.backends.scripted import ScriptedBackend
+from scoring.pairing import choose_pairs, shown_first
+from scoring.tournament import ELO_START, elo_update, single_outcome
+from storage.db import Database
+from storage.importing import import_hypotheses
+from storage.models import Rating, TournamentMatch
+from storage.queries.tournament import eligible_pairs, fit_summary, record_match
+from tests.workers.pipeline_helpers import dataset_path
+from workers import maintenance
+
+RATIONALE = "the first-shown reads better"
+
+
+@pytest.fixture
+def loaded(db: Database) -> Database:
+    import_hypotheses(db, dataset_path())
+    return db
+
+
+@pytest.fixture
+def first_always_wins(monkeypatch: pytest.MonkeyPatch) -> ScriptedBackend:
+    """A judge that names whoever is shown first: pure position bias, no preference."""
+
+    def reply(request: BackendRequest[Any]) -> dict[str, str]:
+        return {"winner": "first", "rationale": RATIONALE}
+
+    judge = ScriptedBackend(reply)
+    monkeypatch.setattr(maintenance.registry, "create_from_settings", lambda name: judge)
+    return judge
+
+
+def _settings(**overrides: object) -> Settings:
+    return get_settings().model_copy(update=overrides)
+
+
+def _matches(db: Database) -> list[TournamentMatch]:
+    with db.sessions() as session:
+        return list(session.scalars(select(TournamentMatch).order_by(TournamentMatch.id)))
+
+
+def test_each_match_is_shown_in_the_order_of_the_coin_seeded_by_the_log_so_far(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    settings = _settings(tournament_pairs=8)
+    for _ in range(3):
+        maintenance.tournament_round(loaded, settings)
+    matches = _matches(loaded)
+    assert len(matches) == 24
+    for index, match in enumerate(matches):
+        seed = str(index - index % 8)  # the length of the log when its round began
+        assert shown_first(match.hypothesis_a, match.hypothesis_b, seed=seed) == (
+            match.hypothesis_a,
+            match.hypothesis_b,
+        )
+    # The judge saw them in that order.
+    contexts = [r.context for r in first_always_wins.requests]
+    shown = [(c.case.hypothesis_id, c.other.hypothesis_id) for c in contexts if c.other]
+    assert shown == [(m.hypothesis_a, m.hypothesis_b) for m in matches]
+
+
+def test_a_match_keeps_the_judges_verdict_and_rationale_and_moves_the_live_elo(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    for _ in range(3):  # so that hypotheses meet again, shown first or second
+        maintenance.tournament_round(loaded, _settings(tournament_pairs=8))
+    matches = _matches(loaded)
+    expected: dict[str, float] = {}
+    for match in matches:
+        assert (match.verdict_ab, match.verdict_ba) == ("first", None)
+        assert match.outcome == single_outcome("first").value
+        assert (match.judge, match.rationale) == ("scripted", RATIONALE)
+        a, b = match.hypothesis_a, match.hypothesis_b
+        expected[a], expected[b] = elo_update(
+            expected.get(a, ELO_START), expected.get(b, ELO_START), single_outcome("first")
+        )
+    with loaded.sessions() as session:
+        elo = {r.hypothesis_id: r.elo for r in session.scalars(select(Rating))}
+    assert {h: elo[h] for h in expected} == pytest.approx(expected)
+    assert any(value > ELO_START for value in expected.values())
+
+
+@pytest.mark.parametrize(("top_k", "passed"), [(0, None), (1, 1), (5, 5), (10_000, None)])
+def test_the_round_spends_its_calls_on_the_top_k_when_asked(
+    loaded: Database,
+    first_always_wins: ScriptedBackend,
+    monkeypatch: pytest.MonkeyPatch,
+    top_k: int,
+    passed: int | None,
+) -> None:
+    asked: list[int | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        asked.append(kwargs["top_k"])
+        return choose_pairs(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "choose_pairs", spy)
+    maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=top_k))
+    # 0 ranks everyone; a k as large as the field is no top k at all.
+    assert asked == [passed]
+
+
+def test_a_top_k_the_size_of_the_field_ranks_everyone(
+    loaded: Database, first_always_wins: ScriptedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with loaded.sessions() as session:
+        field = len({h for pair in eligible_pairs(session) for h in pair})
+    asked: list[int | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        asked.append(kwargs["top_k"])
+        return choose_pairs(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "choose_pairs", spy)
+    maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=field))
+    assert asked == [None]
+
+
+def test_a_round_with_nothing_to_pair_judges_nothing(
+    db: Database, first_always_wins: ScriptedBackend
+) -> None:
+    assert maintenance.tournament_round(db, _settings()) == 0
+    assert first_always_wins.requests == []
+
+
+def test_the_refit_fits_one_call_matches_with_the_judges_lean_and_stores_it(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    settings = _settings(tournament_pairs=8)
+    for _ in range(6):
+        maintenance.tournament_round(loaded, settings)
+    maintenance.refit_ratings(loaded)
+    with loaded.sessions() as session:
+        summary = fit_summary(session)
+        ratings = list(session.scalars(select(Rating)))
+        entrants = {h for pair in eligible_pairs(session) for h in pair}
+    # Every verdict went to the first-shown: that is the judge's lean, not anyone's strength.
+    assert summary.position_bias is not None and summary.position_bias > 1.0
+    assert {r.position_bias for r in ratings if r.fitted_at is not None} == {summary.position_bias}
+    strengths = [r.strength for r in ratings if r.strength is not None]
+    assert strengths and max(abs(s) for s in strengths) < 0.5 * summary.position_bias
+    # Every hypothesis the tournament may pair has a rating of record, played or not.
+    assert {r.hypothesis_id for r in ratings if r.fitted_at is not None} >= entrants
+
+
+def test_the_refit_rates_every_pairable_hypothesis_played_or_not(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    maintenance.tournament_round(loaded, _settings(tournament_pairs=2))
+    maintenance.refit_ratings(loaded)
+    with loaded.sessions() as session:
+        fitted = {r.hypothesis_id: r for r in session.scalars(select(Rating)) if r.fitted_at}
+        entrants = {h for pair in eligible_pairs(session) for h in pair}
+    assert set(fitted) >= entrants and len(entrants) > 4
+    unplayed = [r for h, r in fitted.items() if h in entrants and r.matches == 0]
+    assert unplayed and all(r.strength is None for r in unplayed)  # listed, and unrated
+
+
+def test_matches_judged_in_both_orders_carry_no_position_term(loaded: Database) -> None:
+    """Before one-call judging a match asked both orders; its order says nothing of a lean."""
+    with loaded.transaction() as session:
+        a, b = sorted(eligible_pairs(session))[0]
+        for _ in range(12):
+            record_match(
+                session,
+                hypothesis_a=a,
+                hypothesis_b=b,
+                outcome="a",
+                judge="legacy",
+                verdict_ab="first",
+                verdict_ba="second",
+            )
+    maintenance.refit_ratings(loaded)
+    with loaded.sessions() as session:
+        summary = fit_summary(session)
+        strength = {r.hypothesis_id: r.strength for r in session.scalars(select(Rating))}
+    assert summary.position_bias is not None and abs(summary.position_bias) < 0.05
+    assert strength[a] is not None and strength[b] is not None and strength[a] > strength[b] + 1
