@@ -1,19 +1,29 @@
-"""The scoring phase: which of a debate's words the blend and the market hear, how loudly, and
-on which market (a blind forecast never trades the live one)."""
+"""The scoring phase: which of a debate's words the blend and the market hear, how loudly (by
+the believabilities fixed when the debate began), on which market (a blind forecast never trades
+the live one), and what the snapshot or the forecast then records."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from common.settings import get_settings
 from scoring.dimensions import Dimension
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.db import Database
-from storage.models import Evaluation, Hypothesis, Rating
+from storage.importing import import_hypotheses
+from storage.models import Evaluation, Hypothesis, PersonaCalibration, Rating
+from storage.queries.debated import debated_rows
 from storage.queries.exchange import get_market, get_or_create_market
+from storage.queries.snapshots import latest_snapshot
+from storage.queries.turns import turn_scores_of
+from tests.workers.pipeline_helpers import dataset_path, queue_evaluation, some_hypotheses
+from workers import offline_batch
+from workers.agents import backend_factory
+from workers.evaluation import run_debate_phase
 from workers.scoring_phase import (
     Debated,
     ScorePlan,
@@ -21,7 +31,9 @@ from workers.scoring_phase import (
     forecast_fields,
     plan_score,
     rating_fields,
+    row_views,
     score_batch,
+    score_debated,
 )
 
 NOVELTY, EVIDENCE, SAFETY = "novelty", "evidence_strength", "safety_profile"
@@ -114,3 +126,87 @@ def test_a_blind_forecast_prices_from_a_fresh_market_and_leaves_the_live_one(
         assert stored is not None and market is not None
         assert stored.forecast["exchange_rating"] == pytest.approx(fresh.trades[-1].price_after)
         assert (market.q_yes, market.q_no) == (150.0, 0.0)  # the live market never traded
+        # The rest of what it forecast, as `hyposcore status` and the backtest read it.
+        blend = fresh.blend
+        assert {k: stored.forecast[k] for k in ("as_of", "traded", "level", "config_hash")} == {
+            "as_of": "2020-05-30",
+            "traded": True,
+            "level": settings.interval_level,
+            "config_hash": blend.config_hash,
+        }
+        assert (
+            stored.forecast["composite_low"],
+            stored.forecast["composite"],
+            stored.forecast["composite_high"],
+        ) == pytest.approx((blend.composite_low, blend.composite, blend.composite_high))
+        assert latest_snapshot(session, hypothesis_id="h-blind") is None  # not in the history
+
+
+def test_a_live_evaluation_records_the_price_its_trades_moved_the_market_to(
+    db: Database,
+) -> None:
+    settings, turns, quality = get_settings(), [SKEPTIC, THEORIST, SUMMARY], 0.7
+    with db.transaction() as session:
+        session.add(Hypothesis(id="h-live", title="Live"))
+        session.flush()
+        market = get_or_create_market(
+            session, hypothesis_id="h-live", liquidity=settings.market_liquidity
+        )
+        market.q_yes = 40.0  # earlier debates moved it
+        row = Evaluation(hypothesis_id="h-live", config={}, config_hash="c")
+        session.add(row)
+        session.flush()
+        live = Debated(row.id, "h-live", False, turns, quality, {})
+        assert score_batch(session, settings, [live], weights=Weights.default()) == ([row.id], {})
+    expected = _plan(
+        turns,
+        level=settings.interval_level,
+        market=MarketState(settings.market_liquidity, q_yes=40.0),
+        quality=quality,
+    )
+    with db.sessions() as session:
+        snapshot = latest_snapshot(session, hypothesis_id="h-live")
+        moved = get_market(session, hypothesis_id="h-live")
+        assert snapshot is not None and moved is not None
+        # The snapshot's price is the market's, after this debate's trades: the headline.
+        assert snapshot.market_price == pytest.approx(expected.trades[-1].price_after)
+        assert snapshot.market_price == pytest.approx(
+            MarketState(moved.liquidity, moved.q_yes, moved.q_no).price
+        )
+        assert snapshot.market_price != pytest.approx(MarketState(100.0, q_yes=40.0).price)
+        assert snapshot.quality == quality
+        assert snapshot.composite == pytest.approx(expected.blend.composite)
+
+
+def test_scoring_weighs_the_believabilities_fixed_when_the_debate_began(db: Database) -> None:
+    """A recalibration between a debate and its scoring must not reweigh the debate."""
+    import_hypotheses(db, dataset_path())
+    settings = get_settings()
+    with db.transaction() as session:
+        for persona in ("theorist", "skeptic", "domain_expert", "synthesizer"):
+            session.add(PersonaCalibration(persona=persona, believability=0.2))
+    (hypothesis_id,) = some_hypotheses(db, 1)
+    evaluation_id = queue_evaluation(db, settings, hypothesis_id)
+    [claimed] = offline_batch.claim(db, settings, evaluation_ids=[evaluation_id], owner="test")
+    run_debate_phase(db, settings, claimed, owner="test", backend_for=backend_factory(settings))
+    with db.transaction() as session:  # graded meanwhile: every persona now counts for more
+        for row in session.scalars(select(PersonaCalibration)):
+            row.believability = 1.6
+    with db.sessions() as session:
+        (row,) = debated_rows(session, evaluation_ids=[evaluation_id])
+        views = row_views(row, turn_scores_of(session, evaluation_ids=[evaluation_id])[row.id])
+        fixed = dict(row.believability)
+    assert fixed and set(fixed.values()) == {0.2}
+
+    def price(believability: dict[str, float]) -> float:
+        plan = _plan(views, believability, level=settings.interval_level, quality=row.quality)
+        return plan.trades[-1].price_after
+
+    assert score_debated(db, settings, evaluation_ids=[evaluation_id]).succeeded == (evaluation_id,)
+    with db.sessions() as session:
+        snapshot = latest_snapshot(session, hypothesis_id=hypothesis_id)
+    assert snapshot is not None
+    assert snapshot.market_price == pytest.approx(price(fixed))
+    # Low believabilities cap the trades, so the price tells them from the new ones or none.
+    assert snapshot.market_price != pytest.approx(price(dict.fromkeys(fixed, 1.6)))
+    assert snapshot.market_price != pytest.approx(price({}))
