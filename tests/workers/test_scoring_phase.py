@@ -5,6 +5,7 @@ the live one), and what the snapshot or the forecast then records."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from storage.queries.exchange import get_market, get_or_create_market
 from storage.queries.snapshots import latest_snapshot
 from storage.queries.turns import turn_scores_of
 from tests.workers.pipeline_helpers import dataset_path, queue_evaluation, some_hypotheses
-from workers import offline_batch
+from workers import offline_batch, scoring_phase
 from workers.agents import backend_factory
 from workers.evaluation import run_debate_phase
 from workers.scoring_phase import (
@@ -55,6 +56,7 @@ def _plan(
 SKEPTIC = TurnView("skeptic", 2, {NOVELTY: 0.4, EVIDENCE: 0.3}, 0.6, 0.3)
 THEORIST = TurnView("theorist", 2, {NOVELTY: 0.7, EVIDENCE: 0.6}, 0.8, 0.8)
 SUMMARY = TurnView("synthesizer", 3, {NOVELTY: 0.55, EVIDENCE: 0.45, SAFETY: 0.8}, 0.9, 0.6)
+ODD = [TurnView("theorist", 1, {NOVELTY: 0.5}, 0.5, 0.5)]  # a case scoring trips over
 
 
 def test_the_synthesizers_summary_fills_in_and_is_not_one_more_opinion() -> None:
@@ -210,3 +212,41 @@ def test_scoring_weighs_the_believabilities_fixed_when_the_debate_began(db: Data
     # Low believabilities cap the trades, so the price tells them from the new ones or none.
     assert snapshot.market_price != pytest.approx(price(dict.fromkeys(fixed, 1.6)))
     assert snapshot.market_price != pytest.approx(price({}))
+
+
+def test_one_evaluation_that_cannot_be_scored_fails_alone(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = get_settings()
+    flagged = [TurnView("skeptic", 2, {NOVELTY: 0.4}, 0.6, 0.3, flagged=True)]
+    with db.transaction() as session:
+        for name in ("h-bad", "h-odd", "h-good"):
+            session.add(Hypothesis(id=name, title=name))
+        session.flush()
+        rows = [
+            Evaluation(hypothesis_id=name, config={}, config_hash="c")
+            for name in ("h-bad", "h-odd", "h-good")
+        ]
+        session.add_all(rows)
+        session.flush()
+        bad, odd, good = (row.id for row in rows)
+        real_plan = plan_score
+
+        def plan_or_break(turns: Any, *args: Any, **kwargs: Any) -> ScorePlan:
+            if turns is ODD:
+                raise ZeroDivisionError("a bug in one case")
+            return real_plan(turns, *args, **kwargs)
+
+        monkeypatch.setattr(scoring_phase, "plan_score", plan_or_break)
+        batch = [
+            Debated(bad, "h-bad", False, flagged, 1.0, {}),
+            Debated(odd, "h-odd", False, ODD, 1.0, {}),
+            Debated(good, "h-good", False, [SKEPTIC, THEORIST], 1.0, {}),
+        ]
+        scored, failed = score_batch(session, settings, batch, weights=Weights.default())
+    assert scored == [good]
+    assert failed[bad].startswith("cannot score: every persona's last turn was flagged")
+    assert failed[odd] == "cannot score: ZeroDivisionError: a bug in one case"
+    with db.sessions() as session:
+        assert latest_snapshot(session, hypothesis_id="h-good") is not None
+        assert latest_snapshot(session, hypothesis_id="h-bad") is None
