@@ -29,6 +29,14 @@ from wiki.badges import score_band
 
 T = TypeVar("T")
 
+# Field descriptions the score models share; the numbers' own legends come from api.legends.
+RATING_LABEL = (
+    "Which number the exchange rating is: the market price, or the composite standing in "
+    "before the market has traded."
+)
+COMPOSITE_LOW = "The composite's 80% interval, low end."
+COMPOSITE_HIGH = "The composite's 80% interval, high end."
+
 
 class Paginated(BaseModel, Generic[T]):
     items: list[T]
@@ -46,14 +54,11 @@ class ScoreSummary(BaseModel):
 
     version: int
     exchange_rating: float = Field(description=explain("exchange_rating"))
-    exchange_rating_label: str = Field(
-        description="Which number the exchange rating is: the market price, or the composite "
-        "standing in before the market has traded."
-    )
+    exchange_rating_label: str = Field(description=RATING_LABEL)
     previous_exchange_rating: float | None
     composite: float = Field(description=explain("composite"))
-    composite_low: float = Field(description="The composite's 80% interval, low end.")
-    composite_high: float = Field(description="The composite's 80% interval, high end.")
+    composite_low: float = Field(description=COMPOSITE_LOW)
+    composite_high: float = Field(description=COMPOSITE_HIGH)
     market_price: float | None = Field(description=explain("market_price"))
     previous_composite: float | None
     band: str = Field(
@@ -109,13 +114,10 @@ class SnapshotOut(BaseModel):
     version: int
     evaluation_id: int | None
     exchange_rating: float = Field(description=explain("exchange_rating"))
-    exchange_rating_label: str = Field(
-        description="Which number the exchange rating is: the market price, or the composite "
-        "standing in before the market has traded."
-    )
+    exchange_rating_label: str = Field(description=RATING_LABEL)
     composite: float = Field(description=explain("composite"))
-    composite_low: float = Field(description="The composite's 80% interval, low end.")
-    composite_high: float = Field(description="The composite's 80% interval, high end.")
+    composite_low: float = Field(description=COMPOSITE_LOW)
+    composite_high: float = Field(description=COMPOSITE_HIGH)
     coverage: float = Field(
         description="The share of the dimension weights carried by the dimensions the panel "
         "scored (1: all ten), not the interval's coverage."
