@@ -77,7 +77,9 @@ class GeneView:
 
     @property
     def badges(self) -> list[BadgeScore]:
-        return [badge_score(h, self.scores.get(h.id)) for h in self.hypotheses]
+        """One row per scored hypothesis, the rows the published page's badge has: a served
+        badge and a published one are the same bytes (``wiki.publish_rows.page_badge_svg``)."""
+        return [badge_score(h, self.scores[h.id]) for h in self.hypotheses if h.id in self.scores]
 
 
 def _by_score(hypotheses: list[Hypothesis], scores: dict[str, LatestScores]) -> list[Hypothesis]:

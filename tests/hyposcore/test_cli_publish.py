@@ -152,7 +152,9 @@ def test_the_served_and_the_published_gene_badge_are_the_same_bytes(database: Da
     add_hypothesis(database, "h-0000000a", "Low scorer targeting MTOR", ["MTOR"])
     add_snapshot(database, "h-0000000a", composite=0.30, market_price=0.31)
     add_hypothesis(database, "h-ffffffff", "High scorer targeting MTOR", ["MTOR"])
-    add_snapshot(database, "h-ffffffff", composite=0.90, market_price=0.91)
+    add_snapshot(database, "h-ffffffff", composite=0.80, market_price=0.81)
+    add_snapshot(database, "h-ffffffff", composite=0.90, market_price=0.91)  # risen since
+    add_hypothesis(database, "h-77777777", "Unscored, targeting MTOR", ["MTOR"])
     assert runner.invoke(app, ["publish"]).exit_code == 0
     published = (get_settings().resolved_pages_dir / "badges" / f"{SEED_NAME}.svg").read_bytes()
     with TestClient(create_app(get_settings(), database)) as client:
@@ -161,3 +163,6 @@ def test_the_served_and_the_published_gene_badge_are_the_same_bytes(database: Da
     assert served.content == published
     text = published.decode()
     assert text.index("High scorer") < text.index("Low scorer")
+    # Each scored hypothesis once, with its trend since the snapshot before; no unscored row.
+    assert "0.91 ↑" in text and "0.31 ↑" not in text and "Unscored" not in text
+    assert ">3 hypotheses<" in text  # the two above and the fixture's own h-51e7234f
