@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from storage.db import Database
-from storage.models import Evaluation, Hypothesis, ScoreSnapshot, ScoringConfig
+from storage.models import Evaluation, Hypothesis
 from storage.queries.views import latest_evaluation, latest_scores
+from tests.wiki.publishing import add_snapshot
 
 
 def _hypotheses(db: Database, *ids: str) -> None:
@@ -15,28 +16,13 @@ def _hypotheses(db: Database, *ids: str) -> None:
         session.add_all(Hypothesis(id=i, title=i) for i in ids)
 
 
-def _snapshot(hypothesis_id: str, version: int) -> ScoreSnapshot:
-    score = version / 10 + (0.05 if hypothesis_id.endswith("b") else 0.0)
-    return ScoreSnapshot(
-        hypothesis_id=hypothesis_id,
-        version=version,
-        composite=score,
-        composite_low=score - 0.05,
-        composite_high=score + 0.05,
-        coverage=1.0,
-        market_price=score,
-        config_hash="c" * 64,
-    )
-
-
 def test_each_hypothesis_gets_its_own_newest_and_previous_snapshot(db: Database) -> None:
     _hypotheses(db, "h-a", "h-b", "h-c", "h-unscored")
-    with db.transaction() as session:  # stored oldest first, as scoring stores them
-        session.add(ScoringConfig(hash="c" * 64, weights={"novelty": 1.0}))
-        session.flush()
-        for version in (1, 2, 3):
-            session.add_all([_snapshot("h-a", version), _snapshot("h-b", version)])
-        session.add(_snapshot("h-c", 1))
+    for version in (1, 2, 3):  # stored oldest first, as scoring stores them
+        for hypothesis_id, offset in (("h-a", 0.0), ("h-b", 0.05)):
+            score = version / 10 + offset
+            add_snapshot(db, hypothesis_id, composite=score, market_price=score)
+    add_snapshot(db, "h-c", composite=0.1, market_price=0.1)
     with db.sessions() as session:
         scores = latest_scores(session, hypothesis_ids=["h-a", "h-b", "h-c", "h-unscored"])
         versions = {

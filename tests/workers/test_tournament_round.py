@@ -50,6 +50,11 @@ def _settings(**overrides: object) -> Settings:
     return get_settings().model_copy(update=overrides)
 
 
+def _rounds(db: Database, count: int) -> None:
+    for _ in range(count):
+        maintenance.tournament_round(db, _settings(tournament_pairs=8))
+
+
 def _matches(db: Database) -> list[TournamentMatch]:
     with db.sessions() as session:
         return list(session.scalars(select(TournamentMatch).order_by(TournamentMatch.id)))
@@ -58,9 +63,7 @@ def _matches(db: Database) -> list[TournamentMatch]:
 def test_each_match_is_shown_in_the_order_of_the_coin_seeded_by_the_log_so_far(
     loaded: Database, first_always_wins: ScriptedBackend
 ) -> None:
-    settings = _settings(tournament_pairs=8)
-    for _ in range(3):
-        maintenance.tournament_round(loaded, settings)
+    _rounds(loaded, 3)
     matches = _matches(loaded)
     assert len(matches) == 24
     for index, match in enumerate(matches):
@@ -78,8 +81,7 @@ def test_each_match_is_shown_in_the_order_of_the_coin_seeded_by_the_log_so_far(
 def test_a_match_keeps_the_judges_verdict_and_rationale_and_moves_the_live_elo(
     loaded: Database, first_always_wins: ScriptedBackend
 ) -> None:
-    for _ in range(3):  # so that hypotheses meet again, shown first or second
-        maintenance.tournament_round(loaded, _settings(tournament_pairs=8))
+    _rounds(loaded, 3)  # so that hypotheses meet again, shown first or second
     matches = _matches(loaded)
     expected: dict[str, float] = {}
     for match in matches:
@@ -96,40 +98,35 @@ def test_a_match_keeps_the_judges_verdict_and_rationale_and_moves_the_live_elo(
     assert any(value > ELO_START for value in expected.values())
 
 
-@pytest.mark.parametrize(("top_k", "passed"), [(0, None), (1, 1), (5, 5), (10_000, None)])
+@pytest.fixture
+def top_k_asked(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The top_k each call of the round's pairing rule was given."""
+    asked: list[int | None] = []
+
+    def spy(*args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        asked.append(kwargs["top_k"])
+        return choose_pairs(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "choose_pairs", spy)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("top_k", "passed"), [(0, None), (1, 1), (5, 5), ("field", None), (10_000, None)]
+)
 def test_the_round_spends_its_calls_on_the_top_k_when_asked(
     loaded: Database,
     first_always_wins: ScriptedBackend,
-    monkeypatch: pytest.MonkeyPatch,
-    top_k: int,
+    top_k_asked: list[int | None],
+    top_k: int | str,
     passed: int | None,
-) -> None:
-    asked: list[int | None] = []
-
-    def spy(*args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-        asked.append(kwargs["top_k"])
-        return choose_pairs(*args, **kwargs)
-
-    monkeypatch.setattr(maintenance, "choose_pairs", spy)
-    maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=top_k))
-    # 0 ranks everyone; a k as large as the field is no top k at all.
-    assert asked == [passed]
-
-
-def test_a_top_k_the_size_of_the_field_ranks_everyone(
-    loaded: Database, first_always_wins: ScriptedBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with loaded.sessions() as session:
         field = len({h for pair in eligible_pairs(session) for h in pair})
-    asked: list[int | None] = []
-
-    def spy(*args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-        asked.append(kwargs["top_k"])
-        return choose_pairs(*args, **kwargs)
-
-    monkeypatch.setattr(maintenance, "choose_pairs", spy)
-    maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=field))
-    assert asked == [None]
+    k = field if top_k == "field" else int(top_k)
+    maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=k))
+    # 0 ranks everyone; a k as large as the field, or larger, is no top k at all.
+    assert top_k_asked == [passed]
 
 
 def test_a_round_with_nothing_to_pair_judges_nothing(
@@ -142,9 +139,7 @@ def test_a_round_with_nothing_to_pair_judges_nothing(
 def test_the_refit_fits_one_call_matches_with_the_judges_lean_and_stores_it(
     loaded: Database, first_always_wins: ScriptedBackend
 ) -> None:
-    settings = _settings(tournament_pairs=8)
-    for _ in range(6):
-        maintenance.tournament_round(loaded, settings)
+    _rounds(loaded, 6)
     maintenance.refit_ratings(loaded)
     with loaded.sessions() as session:
         summary = fit_summary(session)
