@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep
 from api.evaluation_schemas import evaluation_out, turn_outs
-from api.ratings import exchange_rating
 from api.routers.web import not_found_page, render_page
+from api.schemas import score_summary
 from storage.errors import NotFoundError
 from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
@@ -19,8 +19,8 @@ from storage.queries.provider_batches import latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
+from storage.queries.views import LatestScores
 from storage.queries.workers import list_workers
-from wiki.badges import score_band
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,11 +49,9 @@ def evaluation_page(
         ),
         "hypothesis": hypothesis,
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
-        "snapshot": snapshot,
+        # The hypothesis page's summary of a snapshot: the badges' rule and bands.
+        "score": score_summary(LatestScores(latest=snapshot, previous=None)) if snapshot else None,
     }
-    if snapshot is not None:  # the headline by the rule every other view and the badges use
-        rating = exchange_rating(snapshot)
-        context |= {"rating": rating, "band": score_band(rating.score).name}
     return render_page(request, "evaluation.html", context)
 
 
