@@ -164,17 +164,17 @@ def _print_leaderboard(database: Database) -> None:
         for hypothesis in list_hypotheses(session, limit=10_000):
             snapshot = latest_snapshot(session, hypothesis_id=hypothesis.id)
             if snapshot is not None:
-                rows.append((hypothesis, snapshot))
+                rows.append((hypothesis, snapshot, exchange_rating(snapshot).score))
     # Ordered by the number the badges and pages show, by their own rule.
-    rows.sort(key=lambda pair: -exchange_rating(pair[1]).score)
-    for rank, (hypothesis, snapshot) in enumerate(rows, start=1):
+    rows.sort(key=lambda row: -row[2])
+    for rank, (hypothesis, snapshot, shown) in enumerate(rows, start=1):
         bt = rated.get(hypothesis.id)
         stands_in = " (composite)" if snapshot.market_price is None else ""
         table.add_row(
             str(rank),
             escape(hypothesis.id),
             escape(shorten_title(hypothesis.title, TITLE_WIDTH)),
-            f"{exchange_rating(snapshot).score:.2f}{stands_in}",
+            f"{shown:.2f}{stands_in}",
             f"{snapshot.composite:.2f} "
             f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
             escape(tournament_cell(bt)) if bt else "unrated · 0 matches",
