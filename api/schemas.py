@@ -16,6 +16,7 @@ from api.legends import explain
 from api.ratings import exchange_rating
 from common.citations import citation_url
 from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
+from scoring.legends import resolution_note
 from storage.models import (
     EvidenceItem,
     Gene,
@@ -65,6 +66,12 @@ class ScoreSummary(BaseModel):
         description="The exchange rating's colour band, as the badge paints it (wiki.badges)."
     )
     snapshot_at: datetime
+    resolution_note: str | None = Field(
+        default=None,
+        description="Set once the hypothesis is resolved: its outcome and date, and whether "
+        "this exchange rating was computed before the resolution (a forecast of it) or after "
+        "(with hindsight, not a forecast). None while the hypothesis is open.",
+    )
 
 
 class HypothesisLinks(BaseModel):
@@ -239,7 +246,11 @@ def hypothesis_links(hypothesis_id: str) -> HypothesisLinks:
     )
 
 
-def score_summary(scores: LatestScores | None) -> ScoreSummary | None:
+def score_summary(
+    scores: LatestScores | None, *, status: str = "open", resolved_on: date | None = None
+) -> ScoreSummary | None:
+    """The newest snapshot's numbers, headline first; a resolved hypothesis's outcome (its
+    ``status`` and ``resolved_on``) decides what its exchange rating is read as."""
     if scores is None:
         return None
     latest = scores.latest
@@ -258,6 +269,7 @@ def score_summary(scores: LatestScores | None) -> ScoreSummary | None:
         previous_composite=scores.previous.composite if scores.previous else None,
         band=score_band(shown.score).name,
         snapshot_at=latest.created_at,
+        resolution_note=resolution_note(status, resolved_on, latest.created_at.date()),
     )
 
 
@@ -268,7 +280,7 @@ def hypothesis_summary(hypothesis: Hypothesis, scores: LatestScores | None) -> H
         status=hypothesis.status,
         genes=[gene.symbol for gene in hypothesis.genes],
         diseases=[disease.name for disease in hypothesis.diseases],
-        score=score_summary(scores),
+        score=score_summary(scores, status=hypothesis.status, resolved_on=hypothesis.resolved_on),
         links=hypothesis_links(hypothesis.id),
     )
 

@@ -7,6 +7,7 @@ after the first colon.
 
 from __future__ import annotations
 
+from datetime import date
 from types import MappingProxyType
 
 # The headline: what a badge shows, and what comes first wherever both numbers are shown.
@@ -41,3 +42,27 @@ LEGENDS: MappingProxyType[str, str] = MappingProxyType(
 def legend_text(separator: str = "\n") -> str:
     """Every legend, headline first, joined by ``separator`` (each ends with a full stop)."""
     return separator.join(f"{line}." for line in LEGENDS.values())
+
+
+def resolution_note(status: str, resolved_on: date | None, scored_on: date) -> str | None:
+    """What an exchange rating means once its hypothesis is resolved; None while it is open.
+
+    ``scored_on`` is the day whose evidence the rating reflects: the day of its debate, or the
+    as-of date of a blind one. "The probability that it will be validated" no longer reads right
+    for a settled question, and what the number is instead depends on that day: from the day of
+    the resolution on, the evidence can include what settled it, so the rating is a judgement
+    with hindsight, not a forecast. Blind forecasts are the backtest's business.
+    """
+    if status == "open" or resolved_on is None:
+        return None
+    settled = f"{status.capitalize()} on {resolved_on.isoformat()}"
+    if scored_on >= resolved_on:
+        return (
+            f"{settled}. This exchange rating reflects the evidence of {scored_on.isoformat()}, "
+            "which can include what settled it, so it is not a forecast of the outcome "
+            "(the backtest grades forecasts made blind, before each resolution)"
+        )
+    return (
+        f"{settled}, after {scored_on.isoformat()}, the day whose evidence this exchange "
+        "rating reflects, so the rating was a forecast of that outcome"
+    )

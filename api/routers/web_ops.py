@@ -50,7 +50,13 @@ def evaluation_page(
         "hypothesis": hypothesis,
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
         # The hypothesis page's summary of a snapshot: the badges' rule and bands.
-        "score": score_summary(LatestScores(latest=snapshot, previous=None)) if snapshot else None,
+        "score": score_summary(
+            LatestScores(latest=snapshot, previous=None),
+            status=hypothesis.status,
+            resolved_on=hypothesis.resolved_on,
+        )
+        if snapshot
+        else None,
     }
     return render_page(request, "evaluation.html", context)
 

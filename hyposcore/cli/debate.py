@@ -41,11 +41,12 @@ from hyposcore.cli.common import (
 )
 from scoring.blend import BlendError
 from scoring.dimensions import Dimension
-from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
+from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, resolution_note
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.queries.calibration import persona_believability
 from storage.queries.exchange import get_market
+from storage.queries.knowledge import get_hypothesis
 from workers.cases import load_case
 from workers.scoring_phase import ScorePlan, outcome_views, plan_score
 
@@ -109,7 +110,7 @@ def debate(
     )
     if as_of is not None and as_of.date() > datetime.now(UTC).date():
         raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
-    case, believability, market = _stored_inputs(
+    case, believability, market, resolution = _stored_inputs(
         settings, hypothesis_id=hypothesis_id, as_of=as_of.date() if as_of else None
     )
     try:
@@ -125,6 +126,7 @@ def debate(
     if as_json:
         document = {**outcome_json(case, outcome), "score": score_json(score, market)}
         document["as_of"] = as_of.date().isoformat() if as_of else None
+        document["resolution_note"] = resolution
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
         return
     if as_of is not None:
@@ -132,13 +134,14 @@ def debate(
             Text(f"as of {as_of.date()}: only evidence published before it", style="bold")
         )
     show_outcome(case, outcome)
-    show_score(score, market)
+    show_score(score, market, resolution=resolution)
 
 
 def _stored_inputs(
     settings: Settings, *, hypothesis_id: str, as_of: date | None
-) -> tuple[Case, dict[str, float], MarketState]:
-    """The case, the personas' believabilities and the market a debate starts from.
+) -> tuple[Case, dict[str, float], MarketState, str | None]:
+    """The case, the personas' believabilities and the market a debate starts from, and what
+    its rating would be to a resolved hypothesis (``scoring.legends.resolution_note``).
 
     An as-of debate is a blind forecast, as an as-of evaluation makes it (workers.evaluation):
     only evidence published before the date, every persona at believability 1.0, a fresh market.
@@ -149,12 +152,17 @@ def _stored_inputs(
             case = load_case(session, hypothesis_id=hypothesis_id)
             believability = persona_believability(session)
             stored = get_market(session, hypothesis_id=hypothesis_id)
+            hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
+            resolution = resolution_note(
+                hypothesis.status, hypothesis.resolved_on, as_of or datetime.now(UTC).date()
+            )
     finally:
         database.dispose()
     case, believability = debate_inputs(case, believability, as_of)
     if as_of is not None or stored is None:
-        return case, believability, MarketState(settings.market_liquidity)
-    return case, believability, MarketState(stored.liquidity, stored.q_yes, stored.q_no)
+        return case, believability, MarketState(settings.market_liquidity), resolution
+    market = MarketState(stored.liquidity, stored.q_yes, stored.q_no)
+    return case, believability, market, resolution
 
 
 debate.__doc__ = (debate.__doc__ or "").format(
@@ -209,8 +217,10 @@ def score_json(plan: ScorePlan | None, market: MarketState) -> dict[str, Any] | 
     }
 
 
-def show_score(plan: ScorePlan | None, market: MarketState) -> None:
+def show_score(plan: ScorePlan | None, market: MarketState, *, resolution: str | None) -> None:
     console.rule("Score")
+    if resolution is not None:  # it changes what the rating is read as, so it comes first
+        console.print(Text(f"{resolution}.", style="bold"))
     if plan is None:
         console.print(Text("no score: no dimension was scored with a positive weight"))
         return

@@ -24,7 +24,7 @@ from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from scoring.legends import legend_text
 from storage.db import Database
 from storage.importing import import_hypotheses
-from storage.models import utcnow
+from storage.models import Hypothesis, HypothesisStatus, ScoreSnapshot, utcnow
 from storage.queries.knowledge import count_rows, list_hypotheses
 from storage.queries.revisions import revisions_published_since
 from storage.queries.snapshots import latest_snapshot
@@ -41,6 +41,12 @@ DEMO_HYPOTHESIS = "h-51e7234f"
 TITLE_WIDTH = 48
 # Enough rounds that most hypotheses reach the decided matches a rating needs.
 DEMO_TOURNAMENT_ROUNDS = 8
+RESOLVED_NOTE = (
+    "Resolved hypotheses (validated or refuted) are listed apart: the demo debates them today, "
+    "able to read the evidence that settled them, so their exchange ratings are hindsight, not "
+    "forecasts. `hyposcore backtest` debates each one blind, as of before its resolution, and "
+    "grades those forecasts."
+)
 
 
 @friendly_errors
@@ -94,7 +100,10 @@ def demo(
     rated = maintenance.refit_ratings(database)
     graded = maintenance.recalibrate_resolved(database)
     console.print(f"tournament: {matches} matches, one judge call each; {rated} hypotheses rated")
-    console.print(f"calibration: personas graded on {graded} resolved hypotheses")
+    console.print(
+        f"calibration: personas graded on {graded} resolved hypotheses (only blind forecasts, "
+        "debated as of before a resolution, grade a persona; the demo debates as of today)"
+    )
     maintenance.publish_pages(database, settings)
     _print_published(database, settings, since=started)
 
@@ -154,10 +163,8 @@ def _print_published(database: Database, settings: Settings, *, since: datetime)
 
 
 def _print_leaderboard(database: Database) -> None:
-    table = Table(title="exchange ratings and tournament, highest exchange rating first")
-    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "tournament"):
-        # Ids never wrap; the rest folds to the terminal's width.
-        table.add_column(column, overflow="fold", no_wrap=column == "hypothesis")
+    """Open hypotheses ranked by the number the badges and pages show (by their own rule),
+    then the resolved ones apart: their ratings are hindsight, so they rank with nothing."""
     with database.sessions() as session:
         rated = {row.hypothesis_id: row for row in leaderboard(session, limit=10_000)}
         rows = []
@@ -165,22 +172,40 @@ def _print_leaderboard(database: Database) -> None:
             snapshot = latest_snapshot(session, hypothesis_id=hypothesis.id)
             if snapshot is not None:
                 rows.append((hypothesis, snapshot, exchange_rating(snapshot).score))
-    # Ordered by the number the badges and pages show, by their own rule.
     rows.sort(key=lambda row: -row[2])
-    for rank, (hypothesis, snapshot, shown) in enumerate(rows, start=1):
+    table = Table(title="open hypotheses: exchange ratings and tournament, highest rating first")
+    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "tournament"):
+        # Ids never wrap; the rest folds to the terminal's width.
+        table.add_column(column, overflow="fold", no_wrap=column == "hypothesis")
+    open_rows = [row for row in rows if row[0].status == HypothesisStatus.OPEN]
+    for rank, (hypothesis, snapshot, shown) in enumerate(open_rows, start=1):
         bt = rated.get(hypothesis.id)
-        stands_in = " (composite)" if snapshot.market_price is None else ""
         table.add_row(
             str(rank),
-            escape(hypothesis.id),
-            escape(shorten_title(hypothesis.title, TITLE_WIDTH)),
-            f"{shown:.2f}{stands_in}",
-            f"{snapshot.composite:.2f} "
-            f"({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
+            *_score_cells(hypothesis, snapshot, shown),
             escape(tournament_cell(bt)) if bt else "unrated · 0 matches",
         )
     console.print(table)
     console.print(escape(f"tournament: {TOURNAMENT_LEGEND}"), style="dim")
+    resolved = Table(title="resolved hypotheses, with hindsight: outcome, then the same numbers")
+    for column in ("outcome", "hypothesis", "title", "exchange", "composite (80%)"):
+        resolved.add_column(column, overflow="fold", no_wrap=column in ("hypothesis", "outcome"))
+    for hypothesis, snapshot, shown in rows:
+        if hypothesis.status != HypothesisStatus.OPEN:
+            resolved.add_row(hypothesis.status, *_score_cells(hypothesis, snapshot, shown))
+    if resolved.row_count:
+        console.print(resolved)
+        console.print(RESOLVED_NOTE, style="dim")
+
+
+def _score_cells(hypothesis: Hypothesis, snapshot: ScoreSnapshot, shown: float) -> list[str]:
+    stands_in = " (composite)" if snapshot.market_price is None else ""
+    return [
+        escape(hypothesis.id),
+        escape(shorten_title(hypothesis.title, TITLE_WIDTH)),
+        f"{shown:.2f}{stands_in}",
+        f"{snapshot.composite:.2f} ({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
+    ]
 
 
 def _print_where_to_look(settings: Settings) -> None:

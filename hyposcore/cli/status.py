@@ -13,10 +13,12 @@ from api.ratings import exchange_rating
 from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
+from scoring.legends import resolution_note
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, ScoreSnapshot, utcnow
 from storage.queries import delivery
 from storage.queries import evaluations as ledger
+from storage.queries.knowledge import get_hypothesis
 from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import BilledUsage, billed_usage, hypothesis_spend_by_day
@@ -140,6 +142,12 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation_id)
         billed = billed_usage(session, evaluation_id=evaluation_id)
         batch = latest_batch_of(session, evaluation_id=evaluation_id)
+        hypothesis = get_hypothesis(session, hypothesis_id=row.hypothesis_id)
+        outcome = (
+            resolution_note(hypothesis.status, hypothesis.resolved_on, snapshot.created_at.date())
+            if snapshot is not None
+            else None
+        )
     _, detail = describe_progress(row)
     console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
     facts = {
@@ -163,6 +171,8 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         console.print(f"  {'paused':>14}: [yellow]{escape(row.paused_reason)}[/]", highlight=False)
     if row.forecast:
         console.print(f"  {'forecast':>14}: {_forecast_text(row.forecast)}", highlight=False)
+    if outcome is not None:  # it changes what the scores below are, so it comes first
+        console.print(f"  {'resolved':>14}: {escape(outcome)}.", highlight=False)
     if snapshot is not None:
         console.print(f"  {'scores':>14}: {_scores_text(snapshot)}", highlight=False)
     flags = flag_reasons(row.decisions or [])

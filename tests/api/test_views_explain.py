@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from api.diseases import shown_diseases
 from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
-from storage.models import Disease, Evaluation, Gene, ScoreSnapshot
+from storage.models import Disease, Evaluation, Gene, Hypothesis, ScoreSnapshot
 from storage.queries.workers import record_beat
 from tests.api.seed import HYPOTHESIS, Seeded
 
@@ -161,3 +162,32 @@ def test_before_its_market_trades_an_evaluation_shows_the_composite_as_its_ratin
         " · composite 0.73 (0.65–0.80) · computed"
     ) in said
     assert explain("market_price") not in said
+
+
+@pytest.mark.parametrize(
+    ("resolved_on", "meaning"),
+    [
+        # the seeded snapshots were computed in March 2026
+        (date(2026, 1, 15), "it is not a forecast of the outcome"),
+        (date(2026, 6, 1), "so the rating was a forecast of that outcome"),
+    ],
+)
+def test_a_resolved_hypothesis_leads_with_its_outcome_and_says_what_its_rating_is(
+    client: TestClient, db: Database, seeded: Seeded, resolved_on: date, meaning: str
+) -> None:
+    open_page = _text(client.get(f"/web/hypotheses/{HYPOTHESIS}").text)
+    assert "Validated on" not in open_page
+    assert client.get(f"/hypotheses/{HYPOTHESIS}").json()["score"]["resolution_note"] is None
+    with db.transaction() as session:
+        hypothesis = session.get(Hypothesis, HYPOTHESIS)
+        assert hypothesis is not None
+        hypothesis.status, hypothesis.resolved_on = "validated", resolved_on
+        hypothesis.resolution_source = "a trial"
+    outcome = f"Validated on {resolved_on.isoformat()}"
+    for path in (f"/web/hypotheses/{HYPOTHESIS}", f"/web/evaluations/{seeded.evaluation_id}"):
+        said = _text(client.get(path).text)
+        assert outcome in said and meaning in said, path
+        # the outcome changes what the numbers mean, so it comes before them
+        assert said.index(outcome) < said.index("Exchange rating 0.71"), path
+    note = client.get(f"/hypotheses/{HYPOTHESIS}").json()["score"]["resolution_note"]
+    assert note.startswith(outcome) and meaning in note

@@ -235,6 +235,27 @@ def test_as_of_debates_only_what_was_published_before_the_date(dated: str) -> No
     assert "PMID:33333" in {c for t in live["turns"] for k in t["claims"] for c in k["citations"]}
 
 
+def test_a_resolved_hypothesis_says_whether_the_rating_is_a_forecast(
+    dated: str, hypothesis: str
+) -> None:
+    def note(*args: str) -> str | None:
+        result = runner.invoke(app, ["debate", *args, "--backend", "evidence", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["resolution_note"]  # type: ignore[no-any-return]
+
+    assert note(hypothesis) is None  # open: the rating is a forecast, as the legend says
+    blind = note(dated, "--as-of", "2020-05-30")
+    assert blind is not None and blind.startswith("Validated on 2020-06-01, after 2020-05-30,")
+    assert "was a forecast of that outcome" in blind
+    today = note(dated)
+    assert today is not None and "not a forecast of the outcome" in today
+    text = runner.invoke(app, ["debate", dated, "--backend", "evidence"])
+    said = " ".join(text.output.split())
+    # under Score, before the rating it changes the meaning of
+    assert said.index("Validated on 2020-06-01.") < said.index("exchange rating 0.50 →")
+    assert said.index("─ Score ─") < said.index("Validated on 2020-06-01.")
+
+
 def test_an_as_of_date_in_the_future_is_refused(dated: str) -> None:
     result = runner.invoke(app, ["debate", dated, "--as-of", "2999-01-01"])
     assert result.exit_code == 2

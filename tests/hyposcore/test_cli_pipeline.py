@@ -89,9 +89,15 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     assert f"queued {bundled} evaluations" in done.stdout
     assert "exchange ratings and tournament" in done.stdout
     assert "one judge call each" in done.stdout
-    # every hypothesis's tournament cell states its match count, rated or not
-    rows = [line for line in done.stdout.splitlines() if "│ h-" in line]
-    assert len(rows) == bundled and all(" match" in row for row in rows), rows
+    # Open hypotheses are ranked, each tournament cell stating its match count, rated or
+    # not; the resolved are listed apart, under their outcome, never ranked with them.
+    lines = done.stdout.splitlines()
+    hypothesis_rows = [line for line in lines if line.startswith("│ ") and "│ h-" in line]
+    rows = [row for row in hypothesis_rows if row.split("│")[1].strip().isdigit()]
+    resolved = [row for row in hypothesis_rows if row not in rows]
+    assert {row.split("│")[1].strip() for row in resolved} == {"validated", "refuted"}
+    assert len(rows) + len(resolved) == bundled and rows
+    assert all(" match" in row for row in rows), rows
     assert "no order is claimed between groups" in " ".join(done.stdout.split())  # wrapped
     page = (tmp_path / "var" / "pages" / "mtor.txt").read_text()
     assert "Score: 0.80" not in page  # the seed's stale, disagreeing numbers are gone
@@ -102,10 +108,15 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
         shown.setdefault(link.hypothesis_id, set()).add(link.score)
     assert "h-51e7234f" in shown
     assert all(len(numbers) == 1 for numbers in shown.values()), shown
-    # The leaderboard is ordered by, and shows, the very number the page shows.
-    cells = [[cell.strip() for cell in row.split("│")] for row in rows]
-    exchange = {cell[2]: float(cell[4].split()[0]) for cell in cells}
-    assert list(exchange.values()) == sorted(exchange.values(), reverse=True)
+    # Both tables are ordered by, and show, the very number the page shows.
+    exchange: dict[str, float] = {}
+    for table in (rows, resolved):
+        cells = [[cell.strip() for cell in row.split("│")] for row in table]
+        ratings = [float(cell[4].split()[0]) for cell in cells]
+        assert ratings == sorted(ratings, reverse=True)
+        exchange |= {cell[2]: rating for cell, rating in zip(cells, ratings, strict=True)}
+    assert "are hindsight, not forecasts" in " ".join(done.stdout.split())
+    assert "graded on 0 resolved hypotheses (only blind forecasts" in " ".join(done.stdout.split())
     for hypothesis_id, numbers in shown.items():
         assert {exchange[hypothesis_id]} == numbers, hypothesis_id
     assert (tmp_path / "var" / "pages" / "badges" / "mtor.svg").exists()

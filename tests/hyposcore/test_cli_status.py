@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from typer.testing import CliRunner
 
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from storage.models import Evaluation, ScoreSnapshot
+from storage.models import Evaluation, Hypothesis, ScoreSnapshot
 from tests.api.seed import HYPOTHESIS, seed
 
 
@@ -49,6 +51,25 @@ def test_status_id_shows_rounds_turns_scores_and_the_error() -> None:
     for persona, verdict in (("theorist", "support"), ("skeptic", "oppose")):
         assert persona in said and verdict in said
     assert "2400 ms" in said
+
+
+def test_a_resolved_hypothesis_has_its_outcome_before_its_scores() -> None:
+    database = open_database()
+    seeded = seed(database)
+    before = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
+    assert "resolved:" not in before
+    with database.transaction() as session:
+        hypothesis = session.get(Hypothesis, HYPOTHESIS)
+        assert hypothesis is not None
+        hypothesis.status, hypothesis.resolved_on = "refuted", date(2026, 1, 15)
+        hypothesis.resolution_source = "a trial"
+    result = CliRunner().invoke(app, ["status", str(seeded.evaluation_id)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    # the seeded snapshot was computed in March 2026, after the resolution: hindsight
+    outcome = "resolved: Refuted on 2026-01-15. This exchange rating reflects the evidence of"
+    assert outcome in said and "not a forecast of the outcome" in said
+    assert said.index(outcome) < said.index("scores: exchange rating 0.71")
 
 
 def test_status_id_leads_with_the_exchange_rating_a_blind_forecast_priced() -> None:
