@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from api.ratings import exchange_rating
-from storage.models import Evaluation, Hypothesis
+from storage.models import Evaluation, Hypothesis, HypothesisStatus
 from storage.queries.evaluations import list_evaluations
 from storage.queries.knowledge import list_genes, list_hypotheses
 from storage.queries.views import latest_scores
@@ -30,6 +30,8 @@ class RatedHypothesis:
     high: float
     version: int
     computed_at: datetime
+    # A resolved hypothesis's rating forecasts nothing any more: it is never ranked "top".
+    open: bool
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def _rated(hypotheses: list[Hypothesis], session: Session) -> dict[str, RatedHyp
             high=snapshot.composite_high,
             version=snapshot.version,
             computed_at=snapshot.created_at,
+            open=hypothesis.status == HypothesisStatus.OPEN,
         )
     return rated
 
@@ -72,7 +75,7 @@ def _rated(hypotheses: list[Hypothesis], session: Session) -> dict[str, RatedHyp
 def load_front_page(session: Session) -> FrontPage:
     hypotheses = list_hypotheses(session, limit=FRONT_PAGE_SCAN)
     rated = _rated(hypotheses, session)
-    ranked = sorted(rated.values(), key=lambda r: (-r.rating, r.id))
+    ranked = sorted((r for r in rated.values() if r.open), key=lambda r: (-r.rating, r.id))
     titles = {h.id: h.title for h in hypotheses}
     recent = [
         (evaluation, titles.get(evaluation.hypothesis_id, evaluation.hypothesis_id))
@@ -85,7 +88,7 @@ def load_front_page(session: Session) -> FrontPage:
     genes = []
     for gene in list_genes(session, limit=1000):
         ids = by_gene.get(gene.symbol, [])
-        candidates = [rated[i] for i in ids if i in rated]
+        candidates = [rated[i] for i in ids if i in rated and rated[i].open]
         best = max(candidates, key=lambda r: (r.rating, r.id)) if candidates else None
         genes.append(GeneEntry(gene.symbol, gene.full_name, len(ids), best))
     return FrontPage(top=ranked[:TOP_HYPOTHESES], recent=recent, genes=genes)

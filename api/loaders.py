@@ -21,7 +21,7 @@ from api.schemas import (
     hypothesis_summary,
 )
 from common.text import shorten_title
-from storage.models import Evaluation, Gene, Hypothesis
+from storage.models import Evaluation, Gene, Hypothesis, HypothesisStatus
 from storage.queries.knowledge import get_gene, get_hypothesis, list_hypotheses
 from storage.queries.views import (
     LatestScores,
@@ -40,6 +40,7 @@ def badge_score(hypothesis: Hypothesis, scores: LatestScores | None) -> BadgeSco
         label=shorten_title(hypothesis.title),
         score=exchange_rating(scores.latest).score if scores else None,
         previous=exchange_rating(scores.previous).score if scores and scores.previous else None,
+        outcome=None if hypothesis.status == HypothesisStatus.OPEN else hypothesis.status,
     )
 
 
@@ -83,10 +84,14 @@ class GeneView:
 
 
 def _by_score(hypotheses: list[Hypothesis], scores: dict[str, LatestScores]) -> list[Hypothesis]:
-    # Best-rated first; unscored hypotheses after the scored ones, by id for a stable order.
-    def key(h: Hypothesis) -> tuple[int, float, str]:
+    # The gene badge's order: open hypotheses best-rated first, then the resolved ones (their
+    # ratings rank with nothing open), unscored last; by id for a stable order.
+    def key(h: Hypothesis) -> tuple[int, bool, float, str]:
         known = scores.get(h.id)
-        return (0, -exchange_rating(known.latest).score, h.id) if known else (1, 0.0, h.id)
+        settled = h.status != HypothesisStatus.OPEN
+        if known is None:
+            return (1, settled, 0.0, h.id)
+        return (0, settled, -exchange_rating(known.latest).score, h.id)
 
     return sorted(hypotheses, key=key)
 

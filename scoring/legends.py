@@ -24,6 +24,11 @@ INTERVAL = (
     "Interval = the 80% range for the composite or a dimension, wider when few personas "
     "scored it or they disagree"
 )
+# Shown beside the rating of a hypothesis that is no longer open (badges, the demo).
+RESOLVED = (
+    "Validated or refuted = the question is settled; a rating computed before the resolution "
+    "was a forecast of it, one computed on or after it is hindsight"
+)
 WHY_THEY_DIFFER = (
     "The two answer different questions, so they can differ; a druggable, well-argued idea can "
     "score high on quality while the evidence so far makes validation unlikely"

@@ -18,7 +18,7 @@ from itertools import repeat
 from typing import Any
 
 from common.text import neutralise, shorten_title
-from scoring.legends import EXCHANGE_RATING
+from scoring.legends import EXCHANGE_RATING, RESOLVED
 
 FONT_FAMILY = "Verdana,Geneva,DejaVu Sans,sans-serif"
 FONT_SIZE_PX = 11
@@ -103,14 +103,20 @@ def trend_arrow(score: float | None, previous: float | None) -> str:
 
 @dataclass(frozen=True)
 class BadgeScore:
-    """What one hypothesis badge shows: a label, its exchange rating and the one before it."""
+    """What one hypothesis badge shows: a label, its exchange rating and the one before it,
+    and, once the hypothesis is resolved, its outcome ("validated" or "refuted")."""
 
     label: str
     score: float | None
     previous: float | None = None
+    outcome: str | None = None
 
     @property
     def message(self) -> str:
+        if self.outcome is not None:
+            # Settled: the outcome says more than which way the rating last moved.
+            shown = "unscored" if self.score is None else f"{self.score:.2f}"
+            return f"{shown} · {self.outcome}"
         if self.score is None:
             return "unscored"
         arrow = trend_arrow(self.score, self.previous)
@@ -166,24 +172,40 @@ def hypothesis_badge_svg(badge: BadgeScore) -> str:
     """
     return _assemble(
         [(badge.label, badge.message, badge.band.color)],
-        f"{badge.label}: {badge.message}. {EXCHANGE_RATING}.",
+        f"{badge.label}: {badge.message}. {_legends([badge])}",
     )
+
+
+def _legends(badges: Sequence[BadgeScore]) -> str:
+    """The tooltip's legends: the headline's, and the outcome's when a row shows one."""
+    resolved = any(badge.outcome is not None for badge in badges)
+    return f"{EXCHANGE_RATING}." + (f" {RESOLVED}." if resolved else "")
 
 
 def gene_badge_svg(symbol: str, hypotheses: Sequence[BadgeScore]) -> str:
     """A stacked badge: a header row for the gene, then one row per hypothesis.
 
-    Rows are ordered here, best score first (unscored last, ties by label), so the badge the
-    API serves and the one ``publish`` writes are the same bytes whatever order callers use.
+    Rows are ordered here, open hypotheses best score first, then the resolved ones (their
+    ratings rank with nothing still open), unscored last, ties by label; so the badge the API
+    serves and the one ``publish`` writes are the same bytes whatever order callers use.
     """
     hypotheses = sorted(
-        hypotheses, key=lambda h: (h.score is None, -(h.score or 0.0), h.label, h.message)
+        hypotheses,
+        key=lambda h: (
+            h.score is None,
+            h.outcome is not None,
+            -(h.score or 0.0),
+            h.label,
+            h.message,
+        ),
     )
     count = len(hypotheses)
     header = (symbol, f"{count} hypothes{'is' if count == 1 else 'es'}", LABEL_COLOR)
     rows = [header] + [(shorten_title(h.label), h.message, h.band.color) for h in hypotheses]
     summary = "; ".join(f"{h.label}: {h.message}" for h in hypotheses)
-    title = f"{symbol}: {summary}. {EXCHANGE_RATING}." if summary else f"{symbol}: no hypotheses"
+    title = (
+        f"{symbol}: {summary}. {_legends(hypotheses)}" if summary else f"{symbol}: no hypotheses"
+    )
     return _assemble(rows, title)
 
 
@@ -202,8 +224,9 @@ def shields_endpoint(badge: BadgeScore, *, cache_seconds: int = 300) -> dict[str
 def gene_shields_endpoint(
     symbol: str, hypotheses: Sequence[BadgeScore], *, cache_seconds: int = 300
 ) -> dict[str, Any]:
-    """shields.io endpoint JSON for a gene: its best-rated hypothesis, coloured by that band."""
-    scored = [h for h in hypotheses if h.score is not None]
+    """shields.io endpoint JSON for a gene: its best-rated open hypothesis, coloured by that
+    band (a resolved one's rating forecasts nothing any more, so it is never the best)."""
+    scored = [h for h in hypotheses if h.score is not None and h.outcome is None]
     best = max(scored, key=lambda h: h.score or 0.0) if scored else None
     count = len(hypotheses)
     noun = f"{count} hypothes{'is' if count == 1 else 'es'}"

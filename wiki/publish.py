@@ -37,6 +37,7 @@ from storage.queries.publishing import (
     imported_page_content,
     imported_pages,
     latest_snapshot_facts,
+    resolved_outcomes,
 )
 from storage.queries.revisions import (
     NewRevision,
@@ -190,10 +191,11 @@ def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:
         snapshots = latest_snapshot_facts(session, hypothesis_ids=needed)
         scored = [h for h in needed if h in snapshots]
         titles = hypothesis_titles(session, hypothesis_ids=scored)
+        outcomes = resolved_outcomes(session, hypothesis_ids=scored)
         states = latest_revision_states(session, page_names=[item.name for item in batch.work])
     for item in batch.work:
         _edit(item, store, snapshots, titles, states.get(item.name))
-        _render_badge(item, snapshots, titles)
+        _render_badge(item, snapshots, titles, outcomes)
 
 
 def _start_writes(pool: ThreadPoolExecutor, store: PageStore, batch: _Batch) -> None:
@@ -316,12 +318,18 @@ def _edit(
 
 
 def _render_badge(
-    item: _Work, snapshots: Mapping[str, LatestSnapshots], titles: Mapping[str, str]
+    item: _Work,
+    snapshots: Mapping[str, LatestSnapshots],
+    titles: Mapping[str, str],
+    outcomes: Mapping[str, str],
 ) -> None:
-    """Set ``item.badge`` when the page publishes hypotheses and its badge's bytes change."""
+    """Set ``item.badge`` when the page publishes hypotheses and its badge's bytes change.
+
+    Rendered whatever the page's skip check says, so a resolution that came without a new
+    snapshot still reaches the badge."""
     if item.result is None or item.result.failed or not item.result.hypotheses:
         return
-    svg = page_badge_svg(item.symbol, item.candidates, snapshots, titles)
+    svg = page_badge_svg(item.symbol, item.candidates, snapshots, titles, outcomes)
     if item.old_badge != svg:
         item.badge = svg
 

@@ -150,8 +150,10 @@ def page_badge_svg(
     candidates: Sequence[str],
     snapshots: Mapping[str, SnapshotPair],
     titles: Mapping[str, str],
+    outcomes: Mapping[str, str],
 ) -> str:
-    """The page's stacked badge: the gene, then each published hypothesis with its number."""
+    """The page's stacked badge: the gene, then each published hypothesis with its number,
+    and its outcome when ``outcomes`` (id to "validated" or "refuted") says it is resolved."""
     rows = []
     for hypothesis_id in candidates:
         known = snapshots.get(hypothesis_id)
@@ -163,6 +165,7 @@ def page_badge_svg(
                 label=shorten_title(titles.get(hypothesis_id, hypothesis_id)),
                 score=shown_number(known.latest).score,
                 previous=previous,
+                outcome=outcomes.get(hypothesis_id),
             )
         )
     return gene_badge_svg(symbol, rows)

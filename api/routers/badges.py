@@ -6,6 +6,7 @@ pages read; badges are cached briefly by clients, never computed differently.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -51,7 +52,7 @@ def _hypothesis_badge(session: SessionDep, hypothesis_id: str, label: str | None
     scores = latest_scores(session, hypothesis_ids=[hypothesis.id]).get(hypothesis.id)
     badge = badge_score(hypothesis, scores)
     if label is not None:
-        badge = BadgeScore(label=label, score=badge.score, previous=badge.previous)
+        badge = dataclasses.replace(badge, label=label)
     return badge
 
 

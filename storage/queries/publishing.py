@@ -13,7 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
-from storage.models import Gene, GenePage, Hypothesis, ScoreSnapshot, hypothesis_genes
+from storage.models import (
+    Gene,
+    GenePage,
+    Hypothesis,
+    HypothesisStatus,
+    ScoreSnapshot,
+    hypothesis_genes,
+)
 from storage.queries.revisions import IN_CHUNK
 
 
@@ -95,6 +102,18 @@ def hypothesis_titles(session: Session, *, hypothesis_ids: Iterable[str]) -> dic
             query = select(Hypothesis.id, Hypothesis.title).where(Hypothesis.id.in_(ids))
             titles.update({str(hid): str(title) for hid, title in session.execute(query)})
     return titles
+
+
+def resolved_outcomes(session: Session, *, hypothesis_ids: Iterable[str]) -> dict[str, str]:
+    """The status ("validated" or "refuted") of each of these hypotheses that is resolved."""
+    outcomes: dict[str, str] = {}
+    for ids in _chunks(list(hypothesis_ids)):
+        if ids:
+            query = select(Hypothesis.id, Hypothesis.status).where(
+                Hypothesis.id.in_(ids), Hypothesis.status != HypothesisStatus.OPEN.value
+            )
+            outcomes.update({str(hid): str(status) for hid, status in session.execute(query)})
+    return outcomes
 
 
 def latest_snapshot_facts(

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from common.settings import Settings
 from storage.db import Database
+from storage.models import ScoreSnapshot
 from tests.api.seed import HYPOTHESIS, MARKET_PRICES, UNSCORED, Seeded
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import score_band
@@ -42,7 +43,9 @@ def test_hypothesis_badge_svg_shows_the_stored_rating_and_trend(
     labelled = client.get(f"/badges/hypotheses/{HYPOTHESIS}.svg", params={"label": "score"})
     assert _texts(labelled.text) == ["score", "0.71 ↑"]
     unscored = client.get(f"/badges/hypotheses/{UNSCORED}.svg")
-    assert _texts(unscored.text)[1] == "unscored"
+    assert _texts(unscored.text)[1] == "unscored · refuted"  # settled, if never scored
+    assert "a rating computed before the resolution was a forecast" in unscored.text
+    assert "a rating computed before the resolution" not in response.text  # open: no outcome
 
 
 def test_hypothesis_badge_json_matches_the_svg(client: TestClient, seeded: Seeded) -> None:
@@ -72,6 +75,34 @@ def test_gene_badge_lists_its_scored_hypotheses_best_first(
     assert _texts(svg) == ["MTOR", "1 hypothesis", "APOE-Dependent Autophagy Restoration", "0.71 ↑"]
     doc = client.get("/badges/genes/MTOR.json").json()
     assert doc["label"] == "MTOR" and doc["message"] == "1 hypothesis, best 0.71"
+
+
+def test_a_settled_hypothesis_ranks_after_the_open_ones_everywhere_a_gene_lists_them(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    with db.transaction() as session:  # the refuted one, now rated above the open one
+        session.add(
+            ScoreSnapshot(
+                hypothesis_id=UNSCORED,
+                version=1,
+                composite=0.9,
+                composite_low=0.8,
+                composite_high=0.95,
+                coverage=1.0,
+                market_price=0.93,
+                config_hash="c" * 64,
+            )
+        )
+    texts = _texts(client.get("/badges/genes/MTOR.svg").text)
+    assert texts[2:] == [
+        "APOE-Dependent Autophagy Restoration", "0.71 ↑",
+        "mTORC2 and Synaptic Plasticity", "0.93 · refuted",
+    ]  # fmt: skip
+    assert client.get("/badges/genes/MTOR.json").json()["message"] == "2 hypotheses, best 0.71"
+    listed = [h["id"] for h in client.get("/genes/MTOR").json()["hypotheses"]]
+    assert listed == [HYPOTHESIS, UNSCORED]
+    page = client.get("/web/genes/MTOR").text
+    assert page.index(f">{HYPOTHESIS}<") < page.index(f">{UNSCORED}<")
 
 
 def test_badges_for_unknown_ids_are_404(client: TestClient, seeded: Seeded) -> None:

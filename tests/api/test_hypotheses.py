@@ -100,7 +100,8 @@ def test_without_a_market_price_the_composite_is_shown(
     assert version["exchange_rating"] == 0.41
     assert version["exchange_rating_label"].startswith("composite")
     assert score["exchange_rating_label"].startswith("composite")
-    assert client.get(f"/badges/hypotheses/{UNSCORED}.json").json()["message"] == "0.41"
+    # the seeded hypothesis is refuted, so its badge says so beside the number
+    assert client.get(f"/badges/hypotheses/{UNSCORED}.json").json()["message"] == "0.41 · refuted"
 
 
 def test_unknown_hypothesis_is_404_everywhere(client: TestClient, seeded: Seeded) -> None:

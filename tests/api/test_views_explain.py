@@ -87,7 +87,7 @@ def test_the_front_page_shows_top_hypotheses_recent_evaluations_and_genes(
 ) -> None:
     page = client.get("/").text
     said = _text(page)
-    assert "Top hypotheses" in said and "Recent evaluations" in said and "Genes" in said
+    assert "Top open hypotheses" in said and "Recent evaluations" in said and "Genes" in said
     assert f'href="/web/hypotheses/{HYPOTHESIS}"' in page
     assert f'href="/web/evaluations/{seeded.evaluation_id}"' in page
     genes = page[page.index("<h2>Genes</h2>") :]
@@ -191,3 +191,24 @@ def test_a_resolved_hypothesis_leads_with_its_outcome_and_says_what_its_rating_i
         assert said.index(outcome) < said.index("Exchange rating 0.71"), path
     note = client.get(f"/hypotheses/{HYPOTHESIS}").json()["score"]["resolution_note"]
     assert note.startswith(outcome) and meaning in note
+
+
+def test_a_settled_hypothesis_is_neither_top_nor_its_genes_best(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    def top_and_genes() -> tuple[str, str]:
+        page = client.get("/").text
+        top = page[page.index("<h2>Top open hypotheses</h2>") : page.index("<h2>Recent")]
+        return top, page[page.index("<h2>Genes</h2>") :]
+
+    top, genes = top_and_genes()
+    assert HYPOTHESIS in top and "APOE-Dependent Autophagy Restoration" in genes
+    with db.transaction() as session:
+        hypothesis = session.get(Hypothesis, HYPOTHESIS)
+        assert hypothesis is not None
+        hypothesis.status, hypothesis.resolved_on = "refuted", date(2026, 1, 15)
+        hypothesis.resolution_source = "a trial"
+    top, genes = top_and_genes()
+    assert HYPOTHESIS not in top
+    assert "APOE-Dependent Autophagy Restoration" not in genes
+    assert "no open hypothesis scored" in genes

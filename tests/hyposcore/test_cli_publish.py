@@ -166,3 +166,34 @@ def test_the_served_and_the_published_gene_badge_are_the_same_bytes(database: Da
     # Each scored hypothesis once, with its trend since the snapshot before; no unscored row.
     assert "0.91 ↑" in text and "0.31 ↑" not in text and "Unscored" not in text
     assert ">3 hypotheses<" in text  # the two above and the fixture's own h-51e7234f
+
+
+def test_a_resolution_reaches_the_published_badge_without_a_new_snapshot(
+    database: Database,
+) -> None:
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from storage.models import Hypothesis
+
+    add_hypothesis(database, "h-0000000b", "Another targeting MTOR", ["MTOR"])
+    add_snapshot(database, "h-0000000b", composite=0.60, market_price=0.90)
+    assert runner.invoke(app, ["publish"]).exit_code == 0
+    badge = get_settings().resolved_pages_dir / "badges" / f"{SEED_NAME}.svg"
+    page = get_settings().resolved_pages_dir / f"{SEED_NAME}.txt"
+    before, page_before = badge.read_text(), page.read_text()
+    assert "· validated" not in before
+    with database.transaction() as session:
+        hypothesis = session.get(Hypothesis, "h-0000000b")
+        assert hypothesis is not None
+        hypothesis.status, hypothesis.resolved_on = "validated", date(2025, 1, 2)
+        hypothesis.resolution_source = "a trial"
+    assert runner.invoke(app, ["publish"]).exit_code == 0
+    after = badge.read_text()
+    # the settled one drops below the open one despite its higher number, and says why
+    assert after.index("0.74") < after.index("0.90 · validated")
+    assert page.read_text() == page_before  # the page's numbers did not change
+    with TestClient(create_app(get_settings(), database)) as client:
+        assert client.get("/badges/genes/MTOR.svg").text == after

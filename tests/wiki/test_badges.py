@@ -7,7 +7,7 @@ import re
 import pytest
 
 from common.text import shorten_title as shorten
-from scoring.legends import EXCHANGE_RATING
+from scoring.legends import EXCHANGE_RATING, RESOLVED
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import (
     BANDS,
@@ -110,6 +110,37 @@ def test_gene_badge_lists_the_best_first_and_its_tooltip_says_what_the_numbers_a
     )
     one = parse_svg(gene_badge_svg("TP53", [BadgeScore("Only", 0.5)]))
     assert [t.text for t in one.iter(f"{SVG_NS}text")][:2] == ["TP53", "1 hypothesis"]
+
+
+def test_a_resolved_hypothesis_shows_its_outcome_and_ranks_after_the_open_ones() -> None:
+    given = [
+        BadgeScore("Settled", 0.88, 0.50, outcome="validated"),
+        BadgeScore("Open low", 0.40),
+        BadgeScore("Refuted", 0.20, outcome="refuted"),
+        BadgeScore("Open high", 0.62, 0.60),
+    ]
+    root = parse_svg(gene_badge_svg("APP", given))
+    texts = [t.text for t in root.iter(f"{SVG_NS}text")]
+    # the open ones by rating, then the settled ones: no trend arrow, the outcome instead
+    assert texts[2:] == [
+        "Open high", "0.62 ↑", "Open low", "0.40", "Settled", "0.88 · validated",
+        "Refuted", "0.20 · refuted",
+    ]  # fmt: skip
+    title = root.findtext(f"{SVG_NS}title") or ""
+    assert title.endswith(f"{EXCHANGE_RATING}. {RESOLVED}.")
+    # the colour is still the number's band, as on the page's Exchange line
+    assert BadgeScore("x", 0.88, outcome="validated").band == score_band(0.88)
+    open_only = parse_svg(gene_badge_svg("APP", given[1::2])).findtext(f"{SVG_NS}title") or ""
+    assert RESOLVED not in open_only
+    lone = parse_svg(hypothesis_badge_svg(given[0])).findtext(f"{SVG_NS}title") or ""
+    assert lone == f"Settled: 0.88 · validated. {EXCHANGE_RATING}. {RESOLVED}."
+
+
+def test_the_genes_best_is_its_best_open_hypothesis() -> None:
+    rows = [BadgeScore("done", 0.9, outcome="validated"), BadgeScore("live", 0.55)]
+    assert gene_shields_endpoint("APP", rows)["message"] == "2 hypotheses, best 0.55"
+    settled = gene_shields_endpoint("APP", rows[:1])
+    assert (settled["message"], settled["color"]) == ("1 hypothesis", "757575")
 
 
 def test_shields_endpoint_json() -> None:
