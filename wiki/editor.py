@@ -1,10 +1,10 @@
 """Write published scores into a gene page in place. Pure: text in, text out.
 
-Only the characters that show a score change: each infobox hypothesis link's title attribute,
-each Exchange line's number and its colour (the badge's band, ``wiki.badges.score_band``, when
-the number wears hyposcore's own style), and one marked badge line. Links and lines for
-hypotheses the page lacks are added; everything else stays byte-identical, and rewriting twice
-gives the same text. Both places show the same ``PublishedScore``, so they cannot disagree.
+Only the characters that show a score change: each infobox hypothesis link's title attribute;
+each Exchange line's number, its colour (the badge's band, ``wiki.badges.score_band``, when the
+number wears hyposcore's own style) and, for a resolved hypothesis, the marked outcome after it;
+and one marked badge line. Links and lines for hypotheses the page lacks are added; everything
+else stays byte-identical, and rewriting twice gives the same text. Both places show the same ``PublishedScore``, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ _LINK_STYLE = "color:#ce93d8"
 _NUMBER_STYLE = "color:{color};font-weight:600"
 # A number span in the style hyposcore writes; only such spans are recoloured on republishing.
 _OWN_NUMBER_SPAN = re.compile(r'<span style="color:#[0-9a-fA-F]{6};font-weight:600">$')
+# A resolved hypothesis's outcome follows its number on an Exchange line, marked as hyposcore's
+# so that a later publish finds it to change or remove; the marker renders as nothing.
+OUTCOMES = ("validated", "refuted")
+OUTCOME_MARKER = "<!-- hyposcore:outcome -->"
+_OWN_OUTCOME = re.compile(rf" · (?:{'|'.join(OUTCOMES)}){re.escape(OUTCOME_MARKER)}")
+_CLOSING_SPAN = re.compile(r"</span\s*>")
 
 
 def number_style(score: float) -> str:
@@ -44,6 +50,13 @@ class PublishedScore:
     # What the number is, e.g. "exchange rating"; shown in the infobox link's tooltip.
     label: str
     snapshot_version: int
+    # "validated" or "refuted" once the hypothesis is resolved: shown after the number.
+    outcome: str | None = None
+
+    @property
+    def outcome_text(self) -> str:
+        """What follows the number on an Exchange line: nothing, or the marked outcome."""
+        return "" if self.outcome is None else f" · {self.outcome}{OUTCOME_MARKER}"
 
     @property
     def shown(self) -> str:
@@ -117,6 +130,8 @@ def _check_rows(rows: Sequence[PublishedScore]) -> None:
             raise PageEditError(f"{where}: empty label")
         if row.snapshot_version < 1:
             raise PageEditError(f"{where}: snapshot_version must be at least 1")
+        if row.outcome is not None and row.outcome not in OUTCOMES:
+            raise PageEditError(f"{where}: outcome {row.outcome!r} is not one of {OUTCOMES}")
 
 
 def _links(page: ScorePlaces, source: ScoreSource) -> dict[str, HypothesisLink]:
@@ -171,7 +186,7 @@ def _new_anchor(row: PublishedScore) -> str:
 def _new_exchange_line(row: PublishedScore, gene_symbol: str) -> str:
     return (
         f"- [{markdown_text(row.title)}](/hypothesis/{url_segment(row.hypothesis_id)}) — "
-        f'<span style="{number_style(row.score)}">{row.shown}</span> · '
+        f'<span style="{number_style(row.score)}">{row.shown}</span>{row.outcome_text} · '
         f"Target: {markdown_text(gene_symbol)}"
     )
 
@@ -195,6 +210,7 @@ def _exchange_edits(
                 edits.append(
                     _Edit(own.start(), own.end(), 0, f'<span style="{number_style(row.score)}">')
                 )
+            edits.extend(_outcome_edit(text, link.value_span[1], row))
     new_lines = [
         _new_exchange_line(row, gene_symbol) for row in rows if row.hypothesis_id not in present
     ]
@@ -224,6 +240,18 @@ def _exchange_edits(
     block = [EXCHANGE_HEADING, *([badge] if badge else []), *new_lines]
     edits.append(_line_after(text, page.content_end, block, newline, order=2))
     return edits
+
+
+def _outcome_edit(text: str, number_end: int, row: PublishedScore) -> list[_Edit]:
+    """Put the row's outcome (or nothing) where hyposcore's outcome goes: right after the number
+    and its closing tag, replacing one written there before."""
+    closing = _CLOSING_SPAN.match(text, number_end)
+    at = closing.end() if closing else number_end
+    own = _OWN_OUTCOME.match(text, at)
+    end = own.end() if own else at
+    if text[at:end] == row.outcome_text:
+        return []
+    return [_Edit(at, end, 0, row.outcome_text)]
 
 
 def _line_after(text: str, line_end: int, lines: list[str], newline: str, *, order: int) -> _Edit:

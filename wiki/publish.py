@@ -59,6 +59,7 @@ from wiki.publish_rows import (
     linked_hypothesis_ids,
     page_badge_svg,
     published_rows,
+    shown_outcomes,
     shown_snapshot_ids,
 )
 from wiki.store import PageNameError, PageStore
@@ -83,6 +84,7 @@ class _Work:
     on_page: set[str]
     new_text: str | None = None
     snapshot_ids: list[int] = field(default_factory=list)
+    outcomes: dict[str, str] = field(default_factory=dict)
     # (number, text, its sha256) of each revision to record.
     revisions: list[tuple[int, str, str]] = field(default_factory=list)
     result: PagePublish | None = None
@@ -194,7 +196,7 @@ def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:
         outcomes = resolved_outcomes(session, hypothesis_ids=scored)
         states = latest_revision_states(session, page_names=[item.name for item in batch.work])
     for item in batch.work:
-        _edit(item, store, snapshots, titles, states.get(item.name))
+        _edit(item, store, snapshots, titles, outcomes, states.get(item.name))
         _render_badge(item, snapshots, titles, outcomes)
 
 
@@ -268,16 +270,18 @@ def _edit(
     store: PageStore,
     snapshots: Mapping[str, LatestSnapshots],
     titles: Mapping[str, str],
+    outcomes: Mapping[str, str],
     state: RevisionState | None,
 ) -> None:
     """Decide the page's new text and revisions; sets ``item.result`` (and ``new_text`` when
     the store's file must be written)."""
-    rows = published_rows(item.candidates, snapshots, titles)
+    rows = published_rows(item.candidates, snapshots, titles, outcomes)
     snapshot_ids = item.snapshot_ids = shown_snapshot_ids(item.candidates, snapshots)
+    shown = item.outcomes = shown_outcomes(item.candidates, snapshots, outcomes)
     unscored = tuple(h for h in item.candidates if h in item.on_page and h not in snapshots)
     published = tuple(row.hypothesis_id for row in rows)
     sha = item.sha
-    if not rows or is_current(sha, state, snapshot_ids):
+    if not rows or is_current(sha, state, snapshot_ids, shown):
         new_text = item.text
     else:
         try:
@@ -344,7 +348,12 @@ def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) 
                 session,
                 revisions=[
                     NewRevision(
-                        item.name, number, content, item.snapshot_ids if number else [], sha
+                        item.name,
+                        number,
+                        content,
+                        item.snapshot_ids if number else [],
+                        sha,
+                        outcomes=item.outcomes if number else {},
                     )
                     for item in recording
                     for number, content, sha in item.revisions

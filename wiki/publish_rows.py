@@ -61,6 +61,8 @@ class RecordedRevision(Protocol):
     def content_sha256(self) -> str: ...
     @property
     def snapshot_ids(self) -> tuple[int, ...]: ...
+    @property
+    def outcomes(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -100,21 +102,25 @@ def published_rows(
     candidates: Sequence[str],
     snapshots: Mapping[str, SnapshotPair],
     titles: Mapping[str, str],
+    outcomes: Mapping[str, str],
 ) -> list[PublishedScore]:
-    """One row per candidate with a snapshot, in candidate order."""
+    """One row per candidate with a snapshot, in candidate order; a resolved one (in
+    ``outcomes``, id to "validated" or "refuted") carries its outcome, first in its label too."""
     rows = []
     for hypothesis_id in candidates:
         known = snapshots.get(hypothesis_id)
         if known is None:
             continue
         number = shown_number(known.latest)
+        outcome = outcomes.get(hypothesis_id)
         rows.append(
             PublishedScore(
                 hypothesis_id=hypothesis_id,
                 title=titles.get(hypothesis_id, hypothesis_id),
                 score=number.score,
-                label=number.label,
+                label=number.label if outcome is None else f"{outcome}, {number.label}",
                 snapshot_version=known.latest.version,
+                outcome=outcome,
             )
         )
     return rows
@@ -126,18 +132,30 @@ def shown_snapshot_ids(
     return sorted(snapshots[h].latest.id for h in candidates if h in snapshots)
 
 
+def shown_outcomes(
+    candidates: Sequence[str], snapshots: Mapping[str, SnapshotPair], outcomes: Mapping[str, str]
+) -> dict[str, str]:
+    """The outcomes a page shows: those of its resolved candidates that have a number."""
+    return {h: outcomes[h] for h in sorted(candidates) if h in snapshots and h in outcomes}
+
+
 def is_current(
-    text_sha256: str, state: RecordedRevision | None, snapshot_ids: Sequence[int]
+    text_sha256: str,
+    state: RecordedRevision | None,
+    snapshot_ids: Sequence[int],
+    outcomes: Mapping[str, str],
 ) -> bool:
     """Whether publishing would leave the page as it is, known without parsing it.
 
     True when the text is exactly the newest recorded revision and that revision showed exactly
-    these snapshots: the editor is idempotent, so the same rows on the same text change nothing.
+    these snapshots and these outcomes: the editor is idempotent, so the same rows on the same
+    text change nothing. A resolution comes without a new snapshot, hence the outcomes.
     """
     return (
         state is not None
         and state.content_sha256 == text_sha256
         and tuple(sorted(snapshot_ids)) == state.snapshot_ids
+        and dict(outcomes) == dict(state.outcomes)
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,4 +73,6 @@ class PageRevision(Base):
     content: Mapped[str] = mapped_column(Text)
     content_sha256: Mapped[str] = mapped_column(String(64))
     snapshot_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # Hypothesis id -> "validated" or "refuted", for each resolved hypothesis the page shows.
+    outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
-"""Page revisions: every version of a gene page hyposcore published, with its snapshots.
+"""Page revisions: every version of a gene page hyposcore published, with its snapshots and
+the outcomes of the resolved hypotheses it shows.
 
 Revision 0 of a page is the original as it was before hyposcore's first change; each publish
 that changes the page appends the next number. Revisions are never edited or deleted.
@@ -6,8 +7,8 @@ that changes the page appends the next number. Revisions are never edited or del
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -30,6 +31,8 @@ class RevisionState:
     content_sha256: str
     snapshot_ids: tuple[int, ...]
     created_at: datetime
+    # Hypothesis id -> "validated" or "refuted", for each resolved hypothesis it shows.
+    outcomes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class NewRevision:
     snapshot_ids: Sequence[int]
     # The content's sha256 when the caller has it already: no need to hash the page again.
     content_sha256: str | None = None
+    outcomes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ def record_revisions(
                 "content": new.content,
                 "content_sha256": new.content_sha256 or content_digest(new.content),
                 "snapshot_ids": sorted(int(i) for i in new.snapshot_ids),
+                "outcomes": dict(sorted(new.outcomes.items())),
                 "created_at": created_at,
             }
             for new in revisions
@@ -179,19 +184,21 @@ def latest_revision_states(
                 PageRevision.content_sha256,
                 PageRevision.snapshot_ids,
                 PageRevision.created_at,
+                PageRevision.outcomes,
             ).join(
                 latest,
                 (latest.c.page_name == PageRevision.page_name)
                 & (latest.c.revision == PageRevision.revision),
             )
         )
-        for name, number, sha, snapshot_ids, created_at in rows:
+        for name, number, sha, snapshot_ids, created_at, outcomes in rows:
             states[name] = RevisionState(
                 page_name=name,
                 revision=int(number),
                 content_sha256=sha,
                 snapshot_ids=tuple(int(i) for i in snapshot_ids or ()),
                 created_at=created_at,
+                outcomes={str(k): str(v) for k, v in (outcomes or {}).items()},
             )
     return states
 

@@ -18,7 +18,9 @@ from tests.wiki.publishing import (
     TITLE,
     add_hypothesis,
     add_snapshot,
+    changed_lines,
     import_seed,
+    revisions,
 )
 
 runner = CliRunner()
@@ -168,7 +170,7 @@ def test_the_served_and_the_published_gene_badge_are_the_same_bytes(database: Da
     assert ">3 hypotheses<" in text  # the two above and the fixture's own h-51e7234f
 
 
-def test_a_resolution_reaches_the_published_badge_without_a_new_snapshot(
+def test_a_resolution_reaches_the_page_and_its_badge_without_a_new_snapshot(
     database: Database,
 ) -> None:
     from datetime import date
@@ -194,6 +196,15 @@ def test_a_resolution_reaches_the_published_badge_without_a_new_snapshot(
     after = badge.read_text()
     # the settled one drops below the open one despite its higher number, and says why
     assert after.index("0.74") < after.index("0.90 · validated")
-    assert page.read_text() == page_before  # the page's numbers did not change
     with TestClient(create_app(get_settings(), database)) as client:
         assert client.get("/badges/genes/MTOR.svg").text == after
+    # The page: its numbers as they were, the outcome after the settled one's, recorded as a
+    # new revision; publishing again finds the page current and changes nothing.
+    removed, added = changed_lines(page_before, page.read_text())
+    assert len(removed) == len(added) == 2  # the infobox row and the Exchange line
+    assert any(">0.90</span> · validated<!-- hyposcore:outcome -->" in ln for ln in added), added
+    assert any("Validated, exchange rating" in line for line in added)
+    latest = revisions(database, SEED_NAME)[-1]
+    assert latest.outcomes == {"h-0000000b": "validated"}
+    again = runner.invoke(app, ["publish"])
+    assert again.exit_code == 0 and revisions(database, SEED_NAME)[-1].id == latest.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from common.text import first_refused
 from storage.models import ScoreSource
 from tests.wiki.pages import SEED, page_text
-from wiki.editor import PublishedScore, rewrite_scores
+from wiki.editor import OUTCOME_MARKER, PublishedScore, rewrite_scores
 from wiki.errors import PageEditError, PageError
 from wiki.genepage import ParsedGenePage, parse_gene_page
 from wiki.hypothesis_links import BADGE_MARKER
@@ -189,6 +190,7 @@ def test_unparseable_page_raises() -> None:
         ([PublishedScore("h-1", "t", 0.5, " ", 1)], "MTOR", None, "empty label"),
         ([PublishedScore("h-1", "t", 0.5, "rating", 0)], "MTOR", None, "snapshot_version"),
         ([APOE], "MTOR", "two\nlines", "single line"),
+        ([dataclasses.replace(APOE, outcome="proven")], "MTOR", None, "outcome 'proven'"),
     ],
 )
 def test_bad_requests_are_refused(
@@ -234,3 +236,44 @@ def test_refused_characters_in_a_title_are_neutralised_on_the_page(char: str) ->
     assert char not in page
     assert "Evil\ufffdTitle" in page
     assert rewrite_scores(page, [row], gene_symbol="MTOR", badge_markdown=BADGE) == page
+
+
+def _exchange_line(text: str, hypothesis_id: str) -> str:
+    (line,) = [ln for ln in text.splitlines() if ln.startswith("- [") and hypothesis_id in ln]
+    return line
+
+
+def test_a_resolved_hypothesis_shows_its_outcome_after_its_number_and_only_once() -> None:
+    settled = dataclasses.replace(APOE, label="validated, exchange rating", outcome="validated")
+    before = page_text(SEED.name)
+    after = rewrite_scores(before, [settled], gene_symbol="MTOR", badge_markdown=None)
+    line = _exchange_line(after, APOE.hypothesis_id)
+    assert f">0.74</span> · validated{OUTCOME_MARKER} · Target: MTOR" in line
+    assert 'title="Validated, exchange rating: 0.74 (snapshot v3)"' in after
+    # the number is still what both places show, and the line still reads as one
+    shown = _shown(parse_gene_page(after))
+    assert shown[APOE.hypothesis_id, ScoreSource.EXCHANGE] == 0.74
+    assert rewrite_scores(after, [settled], gene_symbol="MTOR", badge_markdown=None) == after
+    # refuted after all: replaced, not added to; reopened: removed, the line as it was
+    refuted = dataclasses.replace(settled, outcome="refuted")
+    turned = rewrite_scores(after, [refuted], gene_symbol="MTOR", badge_markdown=None)
+    assert _exchange_line(turned, APOE.hypothesis_id).count(OUTCOME_MARKER) == 1
+    assert f"· refuted{OUTCOME_MARKER} · Target" in turned
+    reopened = rewrite_scores(turned, [APOE], gene_symbol="MTOR", badge_markdown=None)
+    assert OUTCOME_MARKER not in reopened
+    assert reopened == rewrite_scores(before, [APOE], gene_symbol="MTOR", badge_markdown=None)
+
+
+def test_an_outcome_follows_a_bare_number_and_a_new_line_too() -> None:
+    bare = page_text(SEED.name).replace(
+        '<span style="color:#81c784;font-weight:600">0.73</span>', "0.73"
+    )
+    settled = dataclasses.replace(APOE, outcome="refuted")
+    new = PublishedScore("h-aa000001", "TFEB", 0.5, "refuted, exchange rating", 1, "refuted")
+    after = rewrite_scores(bare, [settled, new], gene_symbol="MTOR", badge_markdown=None)
+    assert f"— 0.74 · refuted{OUTCOME_MARKER} · Target" in _exchange_line(after, APOE.hypothesis_id)
+    assert f">0.50</span> · refuted{OUTCOME_MARKER} · Target: MTOR" in _exchange_line(
+        after, "h-aa000001"
+    )
+    twice = rewrite_scores(after, [settled, new], gene_symbol="MTOR", badge_markdown=None)
+    assert twice == after

@@ -11,6 +11,7 @@ from wiki.publish_rows import (
     linked_hypothesis_ids,
     published_rows,
     shown_number,
+    shown_outcomes,
     shown_snapshot_ids,
 )
 
@@ -40,16 +41,34 @@ def test_linked_ids_cover_every_link_form() -> None:
 
 def test_rows_are_the_candidates_with_a_snapshot() -> None:
     snapshots = {"h-1": LatestSnapshots(latest=_facts(7, 0.5, version=3), previous=None)}
-    rows = published_rows(["h-0", "h-1"], snapshots, {"h-1": "Title"})
-    assert [(r.hypothesis_id, r.title, r.score, r.snapshot_version) for r in rows] == [
-        ("h-1", "Title", 0.5, 3)
+    rows = published_rows(["h-0", "h-1"], snapshots, {"h-1": "Title"}, {})
+    assert [(r.hypothesis_id, r.title, r.score, r.snapshot_version, r.outcome) for r in rows] == [
+        ("h-1", "Title", 0.5, 3, None)
     ]
     assert shown_snapshot_ids(["h-0", "h-1"], snapshots) == [7]
 
 
-def test_a_page_is_current_only_with_the_same_text_and_snapshots() -> None:
-    state = RevisionState("mtor", 2, "abc", (3, 7), datetime(2026, 1, 1, tzinfo=UTC))
-    assert is_current("abc", state, [7, 3])
-    assert not is_current("abd", state, [3, 7])
-    assert not is_current("abc", state, [3, 8])
-    assert not is_current("abc", None, [3, 7])
+def test_a_resolved_rows_outcome_leads_its_label_and_is_recorded_only_with_a_number() -> None:
+    snapshots = {"h-1": LatestSnapshots(latest=_facts(7, 0.5), previous=None)}
+    outcomes = {"h-0": "refuted", "h-1": "validated"}
+    (row,) = published_rows(["h-0", "h-1"], snapshots, {}, outcomes)
+    assert row.outcome == "validated"
+    assert row.tooltip.startswith("Validated, exchange rating (composite 0.68, ")
+    assert ":" not in row.label  # the parser reads the number after the first colon
+    # h-0 has no number on the page, so it shows no outcome either
+    assert shown_outcomes(["h-0", "h-1"], snapshots, outcomes) == {"h-1": "validated"}
+
+
+def test_a_page_is_current_only_with_the_same_text_snapshots_and_outcomes() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    state = RevisionState("mtor", 2, "abc", (3, 7), at, {"h-1": "validated"})
+    assert is_current("abc", state, [7, 3], {"h-1": "validated"})
+    assert not is_current("abd", state, [3, 7], {"h-1": "validated"})
+    assert not is_current("abc", state, [3, 8], {"h-1": "validated"})
+    assert not is_current("abc", None, [3, 7], {"h-1": "validated"})
+    # resolved, reopened or resolved the other way, with no new snapshot
+    assert not is_current("abc", state, [3, 7], {"h-1": "refuted"})
+    assert not is_current("abc", state, [3, 7], {})
+    assert not is_current(
+        "abc", RevisionState("mtor", 2, "abc", (3, 7), at), [3, 7], state.outcomes
+    )
