@@ -4,7 +4,8 @@ Only the characters that show a score change: each infobox hypothesis link's tit
 each Exchange line's number, its colour (the badge's band, ``wiki.badges.score_band``, when the
 number wears hyposcore's own style) and, for a resolved hypothesis, the marked outcome after it;
 and one marked badge line. Links and lines for hypotheses the page lacks are added; everything
-else stays byte-identical, and rewriting twice gives the same text. Both places show the same ``PublishedScore``, so they cannot disagree.
+else stays byte-identical, and rewriting twice gives the same text. Both places show the same
+``PublishedScore``, so they cannot disagree.
 """
 
 from __future__ import annotations

@@ -33,11 +33,10 @@ from storage.queries.publishing import (
     ImportedPage,
     LatestSnapshots,
     gene_hypothesis_ids,
-    hypothesis_titles,
+    hypothesis_labels,
     imported_page_content,
     imported_pages,
     latest_snapshot_facts,
-    resolved_outcomes,
 )
 from storage.queries.revisions import (
     NewRevision,
@@ -192,8 +191,8 @@ def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:
         needed = {hypothesis_id for item in batch.work for hypothesis_id in item.candidates}
         snapshots = latest_snapshot_facts(session, hypothesis_ids=needed)
         scored = [h for h in needed if h in snapshots]
-        titles = hypothesis_titles(session, hypothesis_ids=scored)
-        outcomes = resolved_outcomes(session, hypothesis_ids=scored)
+        labels = hypothesis_labels(session, hypothesis_ids=scored)
+        titles, outcomes = labels.titles, labels.outcomes
         states = latest_revision_states(session, page_names=[item.name for item in batch.work])
     for item in batch.work:
         _edit(item, store, snapshots, titles, outcomes, states.get(item.name))

@@ -94,26 +94,30 @@ def gene_hypothesis_ids(
     return linked
 
 
-def hypothesis_titles(session: Session, *, hypothesis_ids: Iterable[str]) -> dict[str, str]:
-    """Titles of the hypotheses that exist; unknown ids are absent."""
-    titles: dict[str, str] = {}
-    for ids in _chunks(list(hypothesis_ids)):
-        if ids:
-            query = select(Hypothesis.id, Hypothesis.title).where(Hypothesis.id.in_(ids))
-            titles.update({str(hid): str(title) for hid, title in session.execute(query)})
-    return titles
+@dataclass(frozen=True)
+class HypothesisLabels:
+    """What a page shows of its hypotheses besides their numbers: titles, and the outcome
+    ("validated" or "refuted") of each that is resolved."""
+
+    titles: dict[str, str]
+    outcomes: dict[str, str]
 
 
-def resolved_outcomes(session: Session, *, hypothesis_ids: Iterable[str]) -> dict[str, str]:
-    """The status ("validated" or "refuted") of each of these hypotheses that is resolved."""
-    outcomes: dict[str, str] = {}
+def hypothesis_labels(session: Session, *, hypothesis_ids: Iterable[str]) -> HypothesisLabels:
+    """Titles and outcomes of the hypotheses that exist, one query per few thousand ids;
+    unknown ids are absent."""
+    labels = HypothesisLabels({}, {})
     for ids in _chunks(list(hypothesis_ids)):
-        if ids:
-            query = select(Hypothesis.id, Hypothesis.status).where(
-                Hypothesis.id.in_(ids), Hypothesis.status != HypothesisStatus.OPEN.value
-            )
-            outcomes.update({str(hid): str(status) for hid, status in session.execute(query)})
-    return outcomes
+        if not ids:
+            continue
+        query = select(Hypothesis.id, Hypothesis.title, Hypothesis.status).where(
+            Hypothesis.id.in_(ids)
+        )
+        for hypothesis_id, title, status in session.execute(query):
+            labels.titles[str(hypothesis_id)] = str(title)
+            if status != HypothesisStatus.OPEN.value:
+                labels.outcomes[str(hypothesis_id)] = str(status)
+    return labels
 
 
 def latest_snapshot_facts(
