@@ -43,6 +43,15 @@ def hypotheses(
     finally:
         database.dispose()
     console.print(hypotheses_summary(report))
+    changed = report.hypotheses.updated
+    if changed:
+        # A new title or outcome changes no snapshot, so nothing republishes on its own.
+        console.print(
+            f"{changed} hypothes{'is' if changed == 1 else 'es'} changed: a new outcome reaches "
+            "published gene pages and badges, a new title the badges (a page keeps its own "
+            "wording), at the next publish of their genes (hyposcore publish, or a worker "
+            "scoring them)"
+        )
     if report.problems:
         err_console.print(
             f"[bold yellow]skipped {len(report.skipped_records)} invalid record(s):[/]"

@@ -41,6 +41,19 @@ def test_import_prints_a_summary_and_a_second_run_changes_nothing() -> None:
     assert _stored_ids() == ["h-51e7234f", "h-7f3e9a21"]
 
 
+def test_a_changed_hypothesis_says_when_its_pages_will_show_it(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["import", "hypotheses", str(BASE)]).exit_code == 0
+    doc = base_document()
+    doc["hypotheses"][0]["title"] += " (revised)"
+    result = runner.invoke(app, ["import", "hypotheses", str(write_yaml(tmp_path, doc))])
+    assert result.exit_code == 0, result.output
+    said = _words(result.stdout)
+    assert "│ hypotheses │ 0 │ 1 │ 1 │ - │" in said
+    assert "1 hypothesis changed: a new outcome reaches published gene pages and badges" in said
+    again = runner.invoke(app, ["import", "hypotheses", str(write_yaml(tmp_path, doc))])
+    assert "changed: published" not in _words(again.stdout)
+
+
 def test_a_bad_file_exits_2_names_the_problem_and_writes_nothing(tmp_path: Path) -> None:
     doc = base_document()
     doc["hypotheses"][1]["evidence"][0]["citation"] = "see the 1993 Science paper"
