@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scoring.bt_posterior import INTERVAL_LEVEL, MIN_DECIDED
+from storage.models import HypothesisStatus
 from storage.queries.tournament import FitSummary, LeaderboardRow
 
 TOURNAMENT_LEGEND = (
@@ -19,8 +20,10 @@ TOURNAMENT_LEGEND = (
     f"73% of the time. Interval: {INTERVAL_LEVEL:.0%} posterior interval. Strengths compare "
     "only within a group: hypotheses in different groups were never compared, directly or "
     "through others, so no order is claimed between groups. Unrated: fewer than "
-    f"{MIN_DECIDED} decided (won or lost) matches, or nothing rated to compare with."
+    f"{MIN_DECIDED} decided (won or lost) matches, or nothing rated to compare with. "
+    "Resolved (validated or refuted) hypotheses are not entered: pairing takes open ones only."
 )
+RESOLVED_SECTION = "Resolved, not entered"
 
 
 def signed(value: float) -> str:
@@ -51,7 +54,13 @@ class LeaderboardLine:
     decided: int
 
 
+def _entered(row: LeaderboardRow) -> bool:
+    return row.rated or row.status == HypothesisStatus.OPEN
+
+
 def section_of(row: LeaderboardRow) -> str:
+    if not _entered(row):
+        return RESOLVED_SECTION
     if not row.rated:
         return "Unrated"
     size = f" ({row.component_size} hypotheses compared)" if row.component_size else ""
@@ -61,21 +70,27 @@ def section_of(row: LeaderboardRow) -> str:
 def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
     return LeaderboardLine(
         section=section_of(row),
-        rank=str(row.rank) if row.rank is not None else "unrated",
+        rank=str(row.rank) if row.rank is not None else _unrated(row),
         hypothesis_id=row.hypothesis_id,
         title=row.title,
-        strength=signed(row.strength) if row.strength is not None else "unrated",
+        strength=signed(row.strength) if row.strength is not None else _unrated(row),
         interval=interval_text(row.strength_low, row.strength_high),
         matches=row.matches,
         decided=row.decided,
     )
 
 
+def _unrated(row: LeaderboardRow) -> str:
+    if _entered(row):
+        return "unrated"
+    return f"{row.status}, {'not' if row.matches == 0 else 'no longer'} entered"
+
+
 def tournament_cell(row: LeaderboardRow) -> str:
     """One cell for a table ordered by something else: strength, interval, group, matches."""
     played = f"{row.matches} match{'es' if row.matches != 1 else ''}"
     if not row.rated:
-        return f"unrated · {played} ({row.decided} decided)"
+        return f"{_unrated(row)} · {played} ({row.decided} decided)"
     return (
         f"{leaderboard_line(row).strength} ({interval_text(row.strength_low, row.strength_high)})"
         f" · group {row.component or 1}, #{row.rank} · {played}"
@@ -103,4 +118,10 @@ def summary_text(summary: FitSummary) -> str:
         if summary.position_bias is not None
         else ""
     )
-    return f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}.{bias}"
+    count = summary.not_entered
+    settled = f" {count} resolved hypothes{'is is' if count == 1 else 'es are'} not entered."
+    settled = settled if count else ""
+    return (
+        f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}."
+        f"{settled}{bias}"
+    )

@@ -201,6 +201,10 @@ class LeaderboardEntry(BaseModel):
     component: int | None
     component_size: int | None
     fitted_at: datetime | None
+    status: str = Field(
+        description="The hypothesis's status. Pairing takes open hypotheses only: a validated "
+        "or refuted one is never entered (it keeps a rating it had)."
+    )
 
 
 class CalibrationEntry(BaseModel):

@@ -71,6 +71,9 @@ class LeaderboardRow:
     component: int | None
     component_size: int | None
     fitted_at: datetime | None
+    # The hypothesis's status: pairing takes open hypotheses only, so a resolved one never
+    # plays again (it keeps a rating it had).
+    status: str = HypothesisStatus.OPEN.value
 
     @property
     def rated(self) -> bool:
@@ -88,6 +91,8 @@ class FitSummary:
     rated: int
     hypotheses: int
     matches: int
+    # Resolved hypotheses without a rating: pairing takes open ones only, so they never play.
+    not_entered: int = 0
 
 
 def record_match(
@@ -229,16 +234,18 @@ def save_ratings(
 
 def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[LeaderboardRow]:
     """Every hypothesis: the rated ones group by group (largest group first), strongest first
-    within a group; then the unrated, most-played first."""
+    within a group; then the unrated open ones, most-played first; then the unrated resolved,
+    which pairing no longer takes."""
     unrated = Rating.strength.is_(None)
     rank = func.rank().over(
         partition_by=(Rating.component, unrated), order_by=Rating.strength.desc()
     )
     rows = session.execute(
-        select(Hypothesis.id, Hypothesis.title, Rating, rank.label("rank"))
+        select(Hypothesis.id, Hypothesis.title, Hypothesis.status, Rating, rank.label("rank"))
         .outerjoin(Rating, Rating.hypothesis_id == Hypothesis.id)
         .order_by(
             func.coalesce(unrated, True),
+            Hypothesis.status != HypothesisStatus.OPEN.value,
             Rating.component,
             Rating.strength.desc(),
             func.coalesce(Rating.matches, 0).desc(),
@@ -247,13 +254,30 @@ def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[L
         .limit(limit)
         .offset(offset)
     ).all()
-    return [_row(str(hid), str(title), rating, position) for hid, title, rating, position in rows]
+    return [
+        _row(str(hid), str(title), str(status), rating, position)
+        for hid, title, status, rating, position in rows
+    ]
 
 
-def _row(hypothesis_id: str, title: str, rating: Rating | None, rank: int | None) -> LeaderboardRow:
+def _row(
+    hypothesis_id: str, title: str, status: str, rating: Rating | None, rank: int | None
+) -> LeaderboardRow:
     if rating is None:
         return LeaderboardRow(
-            None, hypothesis_id, title, None, None, None, DEFAULT_ELO, 0, 0, None, None, None
+            None,
+            hypothesis_id,
+            title,
+            None,
+            None,
+            None,
+            DEFAULT_ELO,
+            0,
+            0,
+            None,
+            None,
+            None,
+            status,
         )
     return LeaderboardRow(
         rank=int(rank) if rank is not None and rating.strength is not None else None,
@@ -268,6 +292,7 @@ def _row(hypothesis_id: str, title: str, rating: Rating | None, rank: int | None
         component=rating.component,
         component_size=rating.component_size,
         fitted_at=rating.fitted_at,
+        status=status,
     )
 
 
@@ -289,6 +314,12 @@ def fit_summary(session: Session) -> FitSummary:
         )
     )
     rated = session.scalar(select(func.count()).where(Rating.strength.is_not(None)))
+    not_entered = session.scalar(
+        select(func.count())
+        .select_from(Hypothesis)
+        .outerjoin(Rating, Rating.hypothesis_id == Hypothesis.id)
+        .where(Hypothesis.status != HypothesisStatus.OPEN.value, Rating.strength.is_(None))
+    )
     return FitSummary(
         fitted_at=latest[0] if latest else None,
         position_bias=latest[1] if latest else None,
@@ -301,6 +332,7 @@ def fit_summary(session: Session) -> FitSummary:
             )
             or 0
         ),
+        not_entered=int(not_entered or 0),
     )
 
 

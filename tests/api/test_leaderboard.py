@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 
-from api.leaderboard import interval_text, leaderboard_line, sections, signed, summary_text
+from api.leaderboard import (
+    interval_text,
+    leaderboard_line,
+    sections,
+    signed,
+    summary_text,
+    tournament_cell,
+)
 from storage.queries.tournament import FitSummary, LeaderboardRow
 
 
@@ -74,6 +82,36 @@ def test_rows_group_by_component_in_leaderboard_order() -> None:
         "—",
         4,
     )
+
+
+def test_a_resolved_hypothesis_never_entered_is_listed_apart_as_not_entered() -> None:
+    settled = dataclasses.replace(
+        _row("e", None, None, None), status="validated", matches=0, decided=0
+    )
+    still_rated = dataclasses.replace(_row("f", 3, 0.1, 1), status="refuted")
+    grouped = sections(
+        [leaderboard_line(r) for r in [still_rated, _row("d", None, None, 2), settled]]
+    )
+    assert [(name, [line.hypothesis_id for line in lines]) for name, lines in grouped] == [
+        ("Group 1 (3 hypotheses compared)", ["f"]),  # it was compared: it keeps its place
+        ("Unrated", ["d"]),
+        ("Resolved, not entered", ["e"]),
+    ]
+    line = grouped[-1][1][0]
+    assert (line.rank, line.strength) == ("validated, not entered", "validated, not entered")
+    assert tournament_cell(settled) == "validated, not entered · 0 matches (0 decided)"
+    played_before = dataclasses.replace(settled, matches=2)
+    assert tournament_cell(played_before).startswith("validated, no longer entered · 2 matches")
+    fitted = datetime(2026, 12, 1, tzinfo=UTC)
+    summary = FitSummary(
+        fitted, None, groups=1, rated=14, hypotheses=74, matches=64, not_entered=60
+    )
+    assert summary_text(summary) == (
+        "64 matches judged. 14 of 74 hypotheses rated, in one group. "
+        "60 resolved hypotheses are not entered."
+    )
+    one = dataclasses.replace(summary, not_entered=1)
+    assert summary_text(one).endswith(" 1 resolved hypothesis is not entered.")
 
 
 def test_a_rated_line_gives_its_rank_strength_and_interval_as_text() -> None:

@@ -107,11 +107,12 @@ def test_saved_fit_drives_the_leaderboard(db: Database, hypotheses: list[str]) -
         second_page = tournament.leaderboard(session, limit=2, offset=2)
         stored = session.get(Rating, "h-1")
     assert [row.hypothesis_id for row in board][:2] == ["h-1", "h-2"]
-    # Every hypothesis is listed; the two that never played come last, unrated and unranked.
+    # Every hypothesis is listed; the two that never played come last, unrated and unranked,
+    # the open one before the refuted one, which pairing no longer takes.
     assert [row.rank for row in board] == [1, 2, 3, 4, None, None]
     assert [(row.hypothesis_id, row.matches, row.rated) for row in board[4:]] == [
-        ("h-5", 0, False),
         ("h-6", 0, False),
+        ("h-5", 0, False),
     ]
     assert [row.rank for row in second_page] == [3, 4]
     assert board[0].strength == pytest.approx(fit["h-1"].value)
@@ -190,7 +191,11 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
     assert (first.rationale, first.created_at) == ("the first-shown cites more", at)
     # Live counts between fits: valid matches only, one per match for each side.
     assert counts == {"h-3": 2, "h-4": 3, "h-1": 1}
-    # Nobody is rated yet: the most-played first, then by id; those never played last.
-    assert [row.hypothesis_id for row in board] == ["h-4", "h-3", "h-1", "h-2", "h-5", "h-6"]
+    # Nobody is rated yet: the most-played first, then by id; those never played last, and
+    # last of all the refuted h-5, which pairing no longer takes.
+    assert [row.hypothesis_id for row in board] == ["h-4", "h-3", "h-1", "h-2", "h-6", "h-5"]
     assert [row.matches for row in board] == [3, 2, 1, 0, 0, 0]
     assert all(row.rank is None for row in board)
+    assert [row.status for row in board][-2:] == ["open", "refuted"]
+    with db.sessions() as session:
+        assert tournament.fit_summary(session).not_entered == 1
