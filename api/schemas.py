@@ -16,11 +16,12 @@ from api.legends import explain
 from api.ratings import exchange_rating
 from common.citations import citation_url
 from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
-from scoring.legends import resolution_note
+from scoring.legends import is_forecast_of, resolution_note
 from storage.models import (
     EvidenceItem,
     Gene,
     Hypothesis,
+    HypothesisStatus,
     MarketTrade,
     ScoreSnapshot,
 )
@@ -140,6 +141,12 @@ class SnapshotOut(BaseModel):
     config_hash: str
     dimensions: dict[str, Any]
     created_at: datetime
+    before_resolution: bool | None = Field(
+        default=None,
+        description="Null while the hypothesis is open. Once it is validated or refuted: true "
+        "when this version was computed before the day of the resolution (its exchange rating "
+        "was a forecast of the outcome), false when on or after it (hindsight).",
+    )
 
 
 class HypothesisDetail(HypothesisSummary):
@@ -306,14 +313,28 @@ def evidence_out(item: EvidenceItem) -> EvidenceOut:
     )
 
 
-def snapshot_out(snapshot: ScoreSnapshot) -> SnapshotOut:
+def settled_on(hypothesis: Hypothesis) -> date | None:
+    """The day a validated or refuted hypothesis was resolved; None while it is open."""
+    return None if hypothesis.status == HypothesisStatus.OPEN else hypothesis.resolved_on
+
+
+def snapshot_out(snapshot: ScoreSnapshot, *, resolved_on: date | None) -> SnapshotOut:
+    """One version as stored, its shown number by the badges' rule, and, once the hypothesis
+    is resolved (``resolved_on``, from ``settled_on``), whether it was a forecast of that."""
     shown = exchange_rating(snapshot)
+    derived = ("exchange_rating", "exchange_rating_label", "before_resolution")
     stored = {
-        name: getattr(snapshot, name)
-        for name in SnapshotOut.model_fields
-        if name not in ("exchange_rating", "exchange_rating_label")
+        name: getattr(snapshot, name) for name in SnapshotOut.model_fields if name not in derived
     }
-    return SnapshotOut(**stored, exchange_rating=shown.score, exchange_rating_label=shown.label)
+    before = (
+        None if resolved_on is None else is_forecast_of(resolved_on, snapshot.created_at.date())
+    )
+    return SnapshotOut(
+        **stored,
+        exchange_rating=shown.score,
+        exchange_rating_label=shown.label,
+        before_resolution=before,
+    )
 
 
 def hypothesis_detail(
@@ -327,7 +348,9 @@ def hypothesis_detail(
         resolution_source=hypothesis.resolution_source,
         resolved_on=hypothesis.resolved_on,
         evidence=[evidence_out(item) for item in hypothesis.evidence],
-        latest_snapshot=snapshot_out(scores.latest) if scores else None,
+        latest_snapshot=snapshot_out(scores.latest, resolved_on=settled_on(hypothesis))
+        if scores
+        else None,
         latest_evaluation_id=latest_evaluation_id,
     )
 

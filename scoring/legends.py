@@ -61,7 +61,7 @@ def resolution_note(status: str, resolved_on: date | None, scored_on: date) -> s
     if status == "open" or resolved_on is None:
         return None
     settled = f"{status.capitalize()} on {resolved_on.isoformat()}"
-    if scored_on >= resolved_on:
+    if not is_forecast_of(resolved_on, scored_on):
         return (
             f"{settled}. This exchange rating reflects the evidence of {scored_on.isoformat()}, "
             "which can include what settled it, so it is not a forecast of the outcome "
@@ -71,3 +71,9 @@ def resolution_note(status: str, resolved_on: date | None, scored_on: date) -> s
         f"{settled}, after {scored_on.isoformat()}, the day whose evidence this exchange "
         "rating reflects, so the rating was a forecast of that outcome"
     )
+
+
+def is_forecast_of(resolved_on: date, scored_on: date) -> bool:
+    """Whether a rating reflecting the evidence of ``scored_on`` forecast a resolution of
+    ``resolved_on``: only before that day, as that day's evidence can include what settled it."""
+    return scored_on < resolved_on

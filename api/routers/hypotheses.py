@@ -21,6 +21,7 @@ from api.schemas import (
     Paginated,
     SnapshotOut,
     TradeOut,
+    settled_on,
     snapshot_out,
     trade_out,
 )
@@ -49,6 +50,7 @@ HISTORY_CSV_COLUMNS = (
     "created_at",
     "evaluation_id",
     "exchange_rating",
+    "before_resolution",
     "composite",
     "composite_low",
     "composite_high",
@@ -99,12 +101,12 @@ def history(
     session: SessionDep, page: PageDep, hypothesis_id: HypothesisId
 ) -> Paginated[SnapshotOut]:
     """Every score snapshot of the hypothesis, oldest version first."""
-    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    resolved_on = settled_on(get_hypothesis(session, hypothesis_id=hypothesis_id))
     rows = list_snapshots(
         session, hypothesis_id=hypothesis_id, limit=page.limit, offset=page.offset
     )
     return Paginated(
-        items=[snapshot_out(s) for s in rows],
+        items=[snapshot_out(s, resolved_on=resolved_on) for s in rows],
         total=count_snapshots(session, hypothesis_id=hypothesis_id),
         limit=page.limit,
         offset=page.offset,
@@ -118,12 +120,12 @@ def history(
 )
 def history_csv(session: SessionDep, hypothesis_id: HypothesisId) -> Response:
     """The whole score history as CSV, one row per snapshot version."""
-    get_hypothesis(session, hypothesis_id=hypothesis_id)
+    resolved_on = settled_on(get_hypothesis(session, hypothesis_id=hypothesis_id))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HISTORY_CSV_COLUMNS)
     for snapshot in list_snapshots(session, hypothesis_id=hypothesis_id):
-        row = snapshot_out(snapshot).model_dump(mode="json")
+        row = snapshot_out(snapshot, resolved_on=resolved_on).model_dump(mode="json")
         writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_CSV_COLUMNS])
     return Response(
         buffer.getvalue(),

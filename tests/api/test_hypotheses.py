@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 
 from storage.db import Database
-from storage.models import ScoreSnapshot
+from storage.models import Hypothesis, ScoreSnapshot
 from tests.api.seed import COMPOSITES, HYPOTHESIS, MARKET_PRICES, UNSCORED, Seeded
 
 
@@ -129,6 +130,27 @@ def test_score_history_as_json_and_csv_agree(client: TestClient, seeded: Seeded)
     assert [float(r["exchange_rating"]) for r in rows] == list(MARKET_PRICES)
     assert list(rows[0])[:4] == ["version", "created_at", "evaluation_id", "exchange_rating"]
     assert rows[0]["evaluation_id"] == "" and rows[2]["evaluation_id"] == str(seeded.evaluation_id)
+
+
+def test_a_resolved_hypothesis_history_says_which_versions_were_forecasts(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    def flags() -> tuple[list[bool | None], list[str]]:
+        items = client.get(f"/hypotheses/{HYPOTHESIS}/history").json()["items"]
+        csv_text = client.get(f"/hypotheses/{HYPOTHESIS}/history.csv").text
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
+        return [item["before_resolution"] for item in items], [r["before_resolution"] for r in rows]
+
+    assert flags() == ([None, None, None], ["", "", ""])  # open: every version a forecast
+    with db.transaction() as session:
+        hypothesis = session.get(Hypothesis, HYPOTHESIS)
+        assert hypothesis is not None
+        # versions 1-3 were computed on 2 to 4 March; the day of v2 itself counts as after
+        hypothesis.status, hypothesis.resolved_on = "validated", date(2026, 3, 3)
+        hypothesis.resolution_source = "a trial"
+    assert flags() == ([True, False, False], ["True", "False", "False"])
+    latest = client.get(f"/hypotheses/{HYPOTHESIS}").json()["latest_snapshot"]
+    assert latest["version"] == 3 and latest["before_resolution"] is False
 
 
 def test_market_history_is_trades_in_sequence(client: TestClient, seeded: Seeded) -> None:
