@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from html import escape
 
 COMPOSITE_COLOR = "#1565c0"
@@ -17,6 +17,7 @@ MARKET_COLOR = "#ef6c00"
 GRID_COLOR = "#e0e0e0"
 TEXT_COLOR = "#424242"
 RULE_COLOR = "#6a1b9a"
+RESOLUTION_COLOR = "#37474f"
 COMPOSITE_DASH = "5 3"
 # Above this many snapshots, per-point version labels would overlap.
 MAX_VERSION_LABELS = 12
@@ -40,6 +41,14 @@ class HistoryPoint:
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """The day a hypothesis was settled, and how ("validated" or "refuted")."""
+
+    outcome: str
+    on: date
+
+
+@dataclass(frozen=True)
 class DimensionBar:
     name: str
     mean: float
@@ -56,11 +65,16 @@ def _polyline(points: Sequence[tuple[float, float]]) -> str:
 
 
 def history_chart(
-    points: Sequence[HistoryPoint], *, width: int = 640, height: int = 260, title: str = ""
+    points: Sequence[HistoryPoint],
+    *,
+    width: int = 640,
+    height: int = 260,
+    title: str = "",
+    resolved: Resolution | None = None,
 ) -> str:
     """The exchange rating (market price) and the composite with its interval band over time
-    (or by version, without times), and a marker wherever the scoring rule (weights hash)
-    changed."""
+    (or by version, without times), a marker wherever the scoring rule (weights hash)
+    changed, and one on the day of the resolution when it falls between two snapshots."""
     frame = _Frame(width, height, sorted(points, key=lambda p: p.version))
     label = title or "Score history"
     parts = [
@@ -76,6 +90,7 @@ def history_chart(
         )
         return "".join(parts)
     parts += _rule_changes(frame)
+    parts += _resolution_mark(frame, resolved)
     parts += _series(frame)
     parts += _x_labels(frame)
     parts.append(_history_legend(frame))
@@ -115,6 +130,16 @@ class _Frame:
 
     def y(self, value: float) -> float:
         return self.top + self.plot_h * (1 - _clamp(value))
+
+    def x_at(self, moment: datetime) -> float | None:
+        """Where a moment falls on a time axis; None off its ends, or without one."""
+        if not self.timed or len(self.points) < 2:
+            return None
+        first, last = self._seconds(0), self._seconds(len(self.points) - 1)
+        seconds = moment.timestamp()
+        if not first < seconds <= last:
+            return None
+        return self.left + self.plot_w * (seconds - first) / (last - first)
 
     def _seconds(self, index: int) -> float:
         at = self.points[index].at
@@ -198,6 +223,28 @@ def _rule_changes(frame: _Frame) -> list[str]:
             f"new weights</text></g>"
         )
     return parts
+
+
+def _resolution_mark(frame: _Frame, resolved: Resolution | None) -> list[str]:
+    """A solid line at the start of the day of the resolution: snapshots left of it were
+    forecasts of the outcome, those from it on hindsight (scoring.legends.resolution_note)."""
+    if resolved is None:
+        return []
+    x = frame.x_at(datetime.combine(resolved.on, time(), tzinfo=UTC))
+    if x is None:
+        return []
+    # The label goes on the side with room for it, below the rule-change label's line.
+    room = frame.width - frame.right - x > 8 * len(resolved.outcome)
+    label_x, anchor = (x + 3, "start") if room else (x - 3, "end")
+    return [
+        f'<g class="resolution"><title>{escape(resolved.outcome)} on '
+        f"{resolved.on.isoformat()}: ratings before it were forecasts of the outcome, from it "
+        f"on hindsight</title>"
+        f'<line x1="{x:.1f}" y1="{frame.top}" x2="{x:.1f}" y2="{frame.top + frame.plot_h}" '
+        f'stroke="{RESOLUTION_COLOR}" stroke-width="1.5"/>'
+        f'<text x="{label_x:.1f}" y="{frame.top + 22}" font-size="10" text-anchor="{anchor}" '
+        f'fill="{RESOLUTION_COLOR}">{escape(resolved.outcome)}</text></g>'
+    ]
 
 
 def _x_labels(frame: _Frame) -> list[str]:

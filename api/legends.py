@@ -60,8 +60,9 @@ LEGENDS: dict[str, Legend] = {
         "one point per score snapshot, placed at the time it was computed; the solid line is "
         "the exchange rating (the market price), the dashed line the composite, and the band "
         "the composite's 80% interval.",
-        "Before the market has traded, only the composite is drawn. A vertical mark shows where "
-        "the scoring weights changed.",
+        "Before the market has traded, only the composite is drawn. A dashed vertical mark "
+        "shows where the scoring weights changed; a solid one the day the hypothesis was "
+        "resolved (ratings before it were forecasts of the outcome, from it on hindsight).",
     ),
     "probability": Legend(
         "p",

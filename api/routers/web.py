@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
 
-from api.charts import DimensionBar, HistoryPoint, dimension_bars, history_chart
+from api.charts import DimensionBar, HistoryPoint, Resolution, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.diseases import shown_diseases
 from api.evaluation_schemas import evaluation_out, turn_outs
@@ -20,11 +20,12 @@ from api.leaderboard import TOURNAMENT_LEGEND, leaderboard_line, sections, summa
 from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
 from api.prose import transcript_html
+from api.schemas import settled_on
 from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
-from storage.models import ScoreSnapshot
+from storage.models import Hypothesis, ScoreSnapshot
 from storage.queries.snapshots import list_snapshots
 from storage.queries.spending import hypothesis_spend_by_day
 from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
@@ -137,6 +138,11 @@ def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
     ]
 
 
+def _resolution(hypothesis: Hypothesis) -> Resolution | None:
+    on = settled_on(hypothesis)
+    return None if on is None else Resolution(hypothesis.status, on)
+
+
 def _dimension_rows(snapshot: ScoreSnapshot | None) -> list[DimensionBar]:
     if snapshot is None:
         return []
@@ -179,7 +185,9 @@ def hypothesis_page(
         "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(
-                _history_points(snapshots), title=f"Score history of {view.hypothesis.id}"
+                _history_points(snapshots),
+                title=f"Score history of {view.hypothesis.id}",
+                resolved=_resolution(view.hypothesis),
             )
         ),
         "dimension_chart": Markup(  # noqa: S704 - as above

@@ -9,12 +9,19 @@ fonts browsers fall back on, so a label that fits here fits on the page.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
 
-from api.charts import GRID_COLOR, DimensionBar, HistoryPoint, dimension_bars, history_chart
+from api.charts import (
+    GRID_COLOR,
+    DimensionBar,
+    HistoryPoint,
+    Resolution,
+    dimension_bars,
+    history_chart,
+)
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import FONT_SIZE_PX, text_width
 
@@ -123,6 +130,45 @@ def test_a_rule_change_is_marked_midway_between_its_snapshots_across_the_whole_p
     assert float(line.attrib["y1"]) == _y_of(grid, "1.00")
     assert float(line.attrib["y2"]) == _y_of(grid, "0.00")
     assert marker.findtext(f"{SVG_NS}title") == "scoring rule changed: weights aaaaaaaa → bbbbbbbb"
+
+
+def _resolution_marks(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG_NS}g") if g.get("class") == "resolution"]
+
+
+def test_the_day_of_the_resolution_is_marked_where_it_falls_between_snapshots() -> None:
+    points = [
+        HistoryPoint(v, 0.5, 0.4, 0.6, 0.6, at=T0 + timedelta(days=days))
+        for v, days in ((1, 0), (2, 1), (3, 5))
+    ]
+    root = parse_svg(history_chart(points, resolved=Resolution("refuted", date(2026, 3, 4))))
+    (mark,) = _resolution_marks(root)
+    line = mark.find(f"{SVG_NS}line")
+    assert line is not None and line.attrib["x1"] == line.attrib["x2"]
+    xs = [x for x, _ in _circles(root, "market-point")]
+    # 4 March is three days into the five between v2 (2 March) and v3 (6 March)
+    assert float(line.attrib["x1"]) == pytest.approx(xs[0] + (xs[2] - xs[0]) * 3 / 5, abs=0.05)
+    grid = _gridlines(root)
+    assert float(line.attrib["y1"]) == _y_of(grid, "1.00")
+    assert float(line.attrib["y2"]) == _y_of(grid, "0.00")
+    assert mark.findtext(f"{SVG_NS}text") == "refuted"
+    assert (mark.findtext(f"{SVG_NS}title") or "").startswith("refuted on 2026-03-04: ratings")
+    _inside(root)
+    # at the right edge the label turns inward, still inside the picture
+    edge = parse_svg(history_chart(points, resolved=Resolution("validated", date(2026, 3, 6))))
+    (mark,) = _resolution_marks(edge)
+    assert mark.find(f"{SVG_NS}text").get("text-anchor") == "end"  # type: ignore[union-attr]
+    _inside(edge)
+
+
+@pytest.mark.parametrize(
+    "on", [date(2026, 3, 1), date(2026, 2, 1), date(2026, 3, 7)], ids=["first", "before", "after"]
+)
+def test_a_resolution_off_the_snapshots_span_is_not_marked(on: date) -> None:
+    points = [HistoryPoint(v, 0.5, 0.4, 0.6, at=T0 + timedelta(days=v)) for v in (0, 5)]
+    assert not _resolution_marks(parse_svg(history_chart(points, resolved=Resolution("x", on))))
+    untimed = [HistoryPoint(v, 0.5, 0.4, 0.6) for v in (1, 2)]
+    assert not _resolution_marks(parse_svg(history_chart(untimed, resolved=Resolution("x", on))))
 
 
 @pytest.mark.parametrize("count", [1, 2, 5])

@@ -212,3 +212,18 @@ def test_a_settled_hypothesis_is_neither_top_nor_its_genes_best(
     assert HYPOTHESIS not in top
     assert "APOE-Dependent Autophagy Restoration" not in genes
     assert "no open hypothesis scored" in genes
+
+
+def test_the_history_chart_marks_the_resolution_between_its_snapshots(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    assert '<g class="resolution">' not in client.get(f"/web/hypotheses/{HYPOTHESIS}").text
+    with db.transaction() as session:
+        hypothesis = session.get(Hypothesis, HYPOTHESIS)
+        assert hypothesis is not None
+        # the seeded snapshots were computed on 2, 3 and 4 March 2026
+        hypothesis.status, hypothesis.resolved_on = "validated", date(2026, 3, 3)
+        hypothesis.resolution_source = "a trial"
+    page = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
+    assert page.count('<g class="resolution">') == 1
+    assert "validated on 2026-03-03: ratings before it were forecasts" in page
