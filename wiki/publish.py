@@ -276,7 +276,7 @@ def _edit(
     the store's file must be written)."""
     rows = published_rows(item.candidates, snapshots, titles, outcomes)
     snapshot_ids = item.snapshot_ids = shown_snapshot_ids(item.candidates, snapshots)
-    shown = item.outcomes = shown_outcomes(item.candidates, snapshots, outcomes)
+    shown = item.outcomes = shown_outcomes(rows)
     unscored = tuple(h for h in item.candidates if h in item.on_page and h not in snapshots)
     published = tuple(row.hypothesis_id for row in rows)
     sha = item.sha

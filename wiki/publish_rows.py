@@ -132,11 +132,10 @@ def shown_snapshot_ids(
     return sorted(snapshots[h].latest.id for h in candidates if h in snapshots)
 
 
-def shown_outcomes(
-    candidates: Sequence[str], snapshots: Mapping[str, SnapshotPair], outcomes: Mapping[str, str]
-) -> dict[str, str]:
-    """The outcomes a page shows: those of its resolved candidates that have a number."""
-    return {h: outcomes[h] for h in sorted(candidates) if h in snapshots and h in outcomes}
+def shown_outcomes(rows: Sequence[PublishedScore]) -> dict[str, str]:
+    """The outcomes a page shows: those its rows carry (a candidate without a number has no
+    row, so it shows no outcome either)."""
+    return {row.hypothesis_id: row.outcome for row in rows if row.outcome is not None}
 
 
 def is_current(

@@ -51,12 +51,13 @@ def test_rows_are_the_candidates_with_a_snapshot() -> None:
 def test_a_resolved_rows_outcome_leads_its_label_and_is_recorded_only_with_a_number() -> None:
     snapshots = {"h-1": LatestSnapshots(latest=_facts(7, 0.5), previous=None)}
     outcomes = {"h-0": "refuted", "h-1": "validated"}
-    (row,) = published_rows(["h-0", "h-1"], snapshots, {}, outcomes)
+    rows = published_rows(["h-0", "h-1"], snapshots, {}, outcomes)
+    (row,) = rows
     assert row.outcome == "validated"
     assert row.tooltip.startswith("Validated, exchange rating (composite 0.68, ")
     assert ":" not in row.label  # the parser reads the number after the first colon
     # h-0 has no number on the page, so it shows no outcome either
-    assert shown_outcomes(["h-0", "h-1"], snapshots, outcomes) == {"h-1": "validated"}
+    assert shown_outcomes(rows) == {"h-1": "validated"}
 
 
 def test_a_page_is_current_only_with_the_same_text_snapshots_and_outcomes() -> None:
