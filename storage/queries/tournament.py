@@ -265,19 +265,19 @@ def _row(
 ) -> LeaderboardRow:
     if rating is None:
         return LeaderboardRow(
-            None,
-            hypothesis_id,
-            title,
-            None,
-            None,
-            None,
-            DEFAULT_ELO,
-            0,
-            0,
-            None,
-            None,
-            None,
-            status,
+            rank=None,
+            hypothesis_id=hypothesis_id,
+            title=title,
+            strength=None,
+            strength_low=None,
+            strength_high=None,
+            elo=DEFAULT_ELO,
+            matches=0,
+            decided=0,
+            component=None,
+            component_size=None,
+            fitted_at=None,
+            status=status,
         )
     return LeaderboardRow(
         rank=int(rank) if rank is not None and rating.strength is not None else None,
