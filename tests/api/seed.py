@@ -4,7 +4,7 @@ an unscored one, a gene page with a published revision, and hostile (XSS) varian
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from storage.db import Database
 from storage.models import (
@@ -253,3 +253,12 @@ def seed_xss(db: Database) -> None:
                 config_hash="x" * 64,
             )
         )
+
+
+def resolve(db: Database, hypothesis_id: str, status: str, on: date) -> None:
+    """Settle a stored hypothesis as an import of its resolution would."""
+    with db.transaction() as session:
+        hypothesis = session.get(Hypothesis, hypothesis_id)
+        assert hypothesis is not None
+        hypothesis.status, hypothesis.resolved_on = status, on
+        hypothesis.resolution_source = "a trial"

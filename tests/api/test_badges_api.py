@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 
 from common.settings import Settings
 from storage.db import Database
-from storage.models import ScoreSnapshot
 from tests.api.seed import HYPOTHESIS, MARKET_PRICES, UNSCORED, Seeded
 from tests.api.svg import SVG_NS, parse_svg
+from tests.wiki.publishing import add_snapshot
 from wiki.badges import score_band
 
 
@@ -80,19 +80,8 @@ def test_gene_badge_lists_its_scored_hypotheses_best_first(
 def test_a_settled_hypothesis_ranks_after_the_open_ones_everywhere_a_gene_lists_them(
     client: TestClient, db: Database, seeded: Seeded
 ) -> None:
-    with db.transaction() as session:  # the refuted one, now rated above the open one
-        session.add(
-            ScoreSnapshot(
-                hypothesis_id=UNSCORED,
-                version=1,
-                composite=0.9,
-                composite_low=0.8,
-                composite_high=0.95,
-                coverage=1.0,
-                market_price=0.93,
-                config_hash="c" * 64,
-            )
-        )
+    # the refuted one, now rated above the open one
+    add_snapshot(db, UNSCORED, composite=0.9, market_price=0.93, low=0.8, high=0.95)
     texts = _texts(client.get("/badges/genes/MTOR.svg").text)
     assert texts[2:] == [
         "APOE-Dependent Autophagy Restoration", "0.71 ↑",

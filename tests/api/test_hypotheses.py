@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from storage.db import Database
-from storage.models import Hypothesis, ScoreSnapshot
-from tests.api.seed import COMPOSITES, HYPOTHESIS, MARKET_PRICES, UNSCORED, Seeded
+from storage.models import ScoreSnapshot
+from tests.api.seed import COMPOSITES, HYPOTHESIS, MARKET_PRICES, UNSCORED, Seeded, resolve
 
 
 def test_list_filters_by_gene_disease_and_status(client: TestClient, seeded: Seeded) -> None:
@@ -142,12 +142,8 @@ def test_a_resolved_hypothesis_history_says_which_versions_were_forecasts(
         return [item["before_resolution"] for item in items], [r["before_resolution"] for r in rows]
 
     assert flags() == ([None, None, None], ["", "", ""])  # open: every version a forecast
-    with db.transaction() as session:
-        hypothesis = session.get(Hypothesis, HYPOTHESIS)
-        assert hypothesis is not None
-        # versions 1-3 were computed on 2 to 4 March; the day of v2 itself counts as after
-        hypothesis.status, hypothesis.resolved_on = "validated", date(2026, 3, 3)
-        hypothesis.resolution_source = "a trial"
+    # versions 1-3 were computed on 2 to 4 March; the day of v2 itself counts as after
+    resolve(db, HYPOTHESIS, "validated", date(2026, 3, 3))
     assert flags() == ([True, False, False], ["True", "False", "False"])
     latest = client.get(f"/hypotheses/{HYPOTHESIS}").json()["latest_snapshot"]
     assert latest["version"] == 3 and latest["before_resolution"] is False

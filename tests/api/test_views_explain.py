@@ -14,9 +14,9 @@ from api.diseases import shown_diseases
 from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
-from storage.models import Disease, Evaluation, Gene, Hypothesis, ScoreSnapshot
+from storage.models import Disease, Evaluation, Gene, ScoreSnapshot
 from storage.queries.workers import record_beat
-from tests.api.seed import HYPOTHESIS, Seeded
+from tests.api.seed import HYPOTHESIS, Seeded, resolve
 
 
 @pytest.fixture
@@ -178,11 +178,7 @@ def test_a_resolved_hypothesis_leads_with_its_outcome_and_says_what_its_rating_i
     open_page = _text(client.get(f"/web/hypotheses/{HYPOTHESIS}").text)
     assert "Validated on" not in open_page
     assert client.get(f"/hypotheses/{HYPOTHESIS}").json()["score"]["resolution_note"] is None
-    with db.transaction() as session:
-        hypothesis = session.get(Hypothesis, HYPOTHESIS)
-        assert hypothesis is not None
-        hypothesis.status, hypothesis.resolved_on = "validated", resolved_on
-        hypothesis.resolution_source = "a trial"
+    resolve(db, HYPOTHESIS, "validated", resolved_on)
     outcome = f"Validated on {resolved_on.isoformat()}"
     for path in (f"/web/hypotheses/{HYPOTHESIS}", f"/web/evaluations/{seeded.evaluation_id}"):
         said = _text(client.get(path).text)
@@ -203,11 +199,7 @@ def test_a_settled_hypothesis_is_neither_top_nor_its_genes_best(
 
     top, genes = top_and_genes()
     assert HYPOTHESIS in top and "APOE-Dependent Autophagy Restoration" in genes
-    with db.transaction() as session:
-        hypothesis = session.get(Hypothesis, HYPOTHESIS)
-        assert hypothesis is not None
-        hypothesis.status, hypothesis.resolved_on = "refuted", date(2026, 1, 15)
-        hypothesis.resolution_source = "a trial"
+    resolve(db, HYPOTHESIS, "refuted", date(2026, 1, 15))
     top, genes = top_and_genes()
     assert HYPOTHESIS not in top
     assert "APOE-Dependent Autophagy Restoration" not in genes
@@ -218,12 +210,8 @@ def test_the_history_chart_marks_the_resolution_between_its_snapshots(
     client: TestClient, db: Database, seeded: Seeded
 ) -> None:
     assert '<g class="resolution">' not in client.get(f"/web/hypotheses/{HYPOTHESIS}").text
-    with db.transaction() as session:
-        hypothesis = session.get(Hypothesis, HYPOTHESIS)
-        assert hypothesis is not None
-        # the seeded snapshots were computed on 2, 3 and 4 March 2026
-        hypothesis.status, hypothesis.resolved_on = "validated", date(2026, 3, 3)
-        hypothesis.resolution_source = "a trial"
+    # the seeded snapshots were computed on 2, 3 and 4 March 2026
+    resolve(db, HYPOTHESIS, "validated", date(2026, 3, 3))
     page = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
     assert page.count('<g class="resolution">') == 1
     assert "validated on 2026-03-03: ratings before it were forecasts" in page

@@ -11,6 +11,7 @@ from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.db import Database
+from tests.api.seed import resolve
 from tests.wiki.pages import page_text
 from tests.wiki.publishing import (
     HYPOTHESIS,
@@ -178,7 +179,6 @@ def test_a_resolution_reaches_the_page_and_its_badge_without_a_new_snapshot(
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from storage.models import Hypothesis
 
     add_hypothesis(database, "h-0000000b", "Another targeting MTOR", ["MTOR"])
     add_snapshot(database, "h-0000000b", composite=0.60, market_price=0.90)
@@ -187,11 +187,7 @@ def test_a_resolution_reaches_the_page_and_its_badge_without_a_new_snapshot(
     page = get_settings().resolved_pages_dir / f"{SEED_NAME}.txt"
     before, page_before = badge.read_text(), page.read_text()
     assert "· validated" not in before
-    with database.transaction() as session:
-        hypothesis = session.get(Hypothesis, "h-0000000b")
-        assert hypothesis is not None
-        hypothesis.status, hypothesis.resolved_on = "validated", date(2025, 1, 2)
-        hypothesis.resolution_source = "a trial"
+    resolve(database, "h-0000000b", "validated", date(2025, 1, 2))
     assert runner.invoke(app, ["publish"]).exit_code == 0
     after = badge.read_text()
     # the settled one drops below the open one despite its higher number, and says why

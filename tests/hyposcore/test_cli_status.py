@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from storage.models import Evaluation, Hypothesis, ScoreSnapshot
-from tests.api.seed import HYPOTHESIS, seed
+from storage.models import Evaluation, ScoreSnapshot
+from tests.api.seed import HYPOTHESIS, resolve, seed
 
 
 @pytest.fixture(autouse=True)
@@ -58,11 +58,7 @@ def test_a_resolved_hypothesis_has_its_outcome_before_its_scores() -> None:
     seeded = seed(database)
     before = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
     assert "resolved:" not in before
-    with database.transaction() as session:
-        hypothesis = session.get(Hypothesis, HYPOTHESIS)
-        assert hypothesis is not None
-        hypothesis.status, hypothesis.resolved_on = "refuted", date(2026, 1, 15)
-        hypothesis.resolution_source = "a trial"
+    resolve(database, HYPOTHESIS, "refuted", date(2026, 1, 15))
     result = CliRunner().invoke(app, ["status", str(seeded.evaluation_id)])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
