@@ -8,6 +8,7 @@ timeout it says that it timed out and where each evaluation stands.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +17,7 @@ from rich.progress import (
     BarColumn,
     Progress,
     ProgressColumn,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -23,6 +25,7 @@ from rich.progress import (
 
 from hyposcore.cli.common import console
 from storage.db import Database
+from storage.errors import NotFoundError
 from storage.models import TERMINAL_STATES, Evaluation
 from storage.queries import evaluations as ledger
 from storage.queries.workers import consumed_queues
@@ -33,6 +36,8 @@ NEEDED_QUEUES = (DEBATES_QUEUE, SCORING_QUEUE)
 # Under the 15 s promised: a worker that is starting beats well within this.
 NO_WORKER_SECONDS = 12.0
 POLL_SECONDS = 0.5
+# Up to this many evaluations get a bar each; more share one bar (see Board).
+FEW = 8
 START_WORKER = "hyposcore worker"
 
 TERMINAL = {state.value for state in TERMINAL_STATES}
@@ -49,6 +54,13 @@ STATE_STYLE = {
     "failed": "red",
     "cancelled": "dim",
 }
+
+# Counted in this order: what has ended, then what is under way, then what waits.
+COUNT_ORDER = (
+    *("succeeded", "failed", "cancelled"),
+    *("paused", "batched", "debated", "running"),
+    "queued",
+)
 
 Ending = Literal["finished", "timed out", "no worker"]
 
@@ -69,7 +81,7 @@ def follow(
     timeout: float,
     no_worker_seconds: float = NO_WORKER_SECONDS,
 ) -> Followed:
-    """Show a progress bar per evaluation until all end, the timeout passes, or no worker
+    """Show progress (see Board) until all evaluations end, the timeout passes, or no worker
     has consumed the needed queues for ``no_worker_seconds``; then say which happened."""
     started = time.monotonic()
     deadline = started + timeout
@@ -77,15 +89,10 @@ def follow(
     missing: tuple[str, ...] = ()
     ending: Ending = "finished"
     with Progress(*_columns(), console=console) as progress:
-        bars = {
-            eid: progress.add_task(f"evaluation {eid}", total=1.0, detail="queued")
-            for eid in evaluation_ids
-        }
+        board = Board(progress, evaluation_ids)
         while True:
             rows = _load(database, evaluation_ids)
-            for row in rows:
-                fraction, detail = describe_progress(row)
-                progress.update(bars[row.id], completed=fraction, detail=detail)
+            board.show(rows)
             if all(row.state in SETTLED for row in rows):
                 break
             now = time.monotonic()
@@ -102,6 +109,62 @@ def follow(
     followed = Followed(rows, ending, missing if ending != "finished" else ())
     report_ending(followed, timeout=timeout)
     return followed
+
+
+class Board:
+    """The bars on screen: one per evaluation when they are few; when they are many, one bar
+    for them all, its states counted, and a bar for each of a few evaluations in progress.
+
+    A bar per evaluation for a thousand evaluations is taller than any terminal: Rich then
+    crops the live display, and the bars of most evaluations are never seen.
+    """
+
+    def __init__(self, progress: Progress, evaluation_ids: list[int]) -> None:
+        self.progress = progress
+        self.many = len(evaluation_ids) > FEW
+        self.bars: dict[int, TaskID] = {}
+        if self.many:
+            self.overall = progress.add_task(
+                f"{len(evaluation_ids)} evaluations", total=len(evaluation_ids), detail="queued"
+            )
+        else:
+            for eid in evaluation_ids:
+                self.bars[eid] = progress.add_task(f"evaluation {eid}", total=1.0, detail="queued")
+
+    def show(self, rows: list[Evaluation]) -> None:
+        described = {row.id: describe_progress(row) for row in rows}
+        if self.many:
+            self.progress.update(
+                self.overall,
+                completed=sum(fraction for fraction, _ in described.values()),
+                detail=count_states(rows),
+            )
+            self._follow_in_progress(rows)
+        for eid, bar in self.bars.items():
+            fraction, detail = described[eid]
+            self.progress.update(bar, completed=fraction, detail=detail)
+
+    def _follow_in_progress(self, rows: list[Evaluation]) -> None:
+        """Keep a bar for up to ``FEW`` evaluations in progress; drop those that settled."""
+        in_progress = [row.id for row in rows if row.state not in SETTLED | {"queued"}]
+        for eid in [eid for eid in self.bars if eid not in in_progress]:
+            self.progress.remove_task(self.bars.pop(eid))
+        for eid in in_progress:
+            if len(self.bars) >= FEW:
+                break
+            if eid not in self.bars:
+                self.bars[eid] = self.progress.add_task(f"  evaluation {eid}", total=1.0, detail="")
+
+
+def count_states(rows: list[Evaluation]) -> str:
+    """How many evaluations are in each state, such as "12 succeeded · 4 running · 58 queued":
+    what has ended, then what is under way, then what waits."""
+    counts = Counter(row.state for row in rows)
+    return " · ".join(
+        f"[{STATE_STYLE[state]}]{counts[state]} {state}[/]"
+        for state in COUNT_ORDER
+        if counts[state]
+    )
 
 
 def report_ending(followed: Followed, *, timeout: float) -> None:
@@ -133,6 +196,13 @@ def report_ending(followed: Followed, *, timeout: float) -> None:
         console.print(f"[bold red]timed out[/] after {timeout:g} s of waiting.", highlight=False)
         if followed.missing_queues:
             console.print(f"No worker consumes them now; start one with: {START_WORKER}")
+    if len(unfinished) > FEW:
+        console.print(
+            f"{len(unfinished)} evaluations have not ended: {count_states(unfinished)}. List them "
+            "with: hyposcore status --state STATE; see one with: hyposcore status ID",
+            highlight=False,
+        )
+        return
     for row in unfinished:
         _, detail = describe_progress(row)
         console.print(
@@ -192,4 +262,8 @@ def _unserved_queues(database: Database) -> tuple[str, ...]:
 
 def _load(database: Database, evaluation_ids: list[int]) -> list[Evaluation]:
     with database.sessions() as session:
-        return [ledger.get_evaluation(session, evaluation_id=eid) for eid in evaluation_ids]
+        found = ledger.get_evaluations(session, evaluation_ids=evaluation_ids)
+    missing = [eid for eid in evaluation_ids if eid not in found]
+    if missing:
+        raise NotFoundError(f"evaluation {missing[0]} does not exist")
+    return [found[eid] for eid in evaluation_ids]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
+from rich.console import Console
+from rich.progress import Progress
 from typer.testing import CliRunner
 
 from hyposcore.cli.common import open_database
-from hyposcore.cli.follow import describe_progress, follow
+from hyposcore.cli.follow import COUNT_ORDER, FEW, STATE_STYLE, Board, describe_progress, follow
 from hyposcore.cli.main import app
 from storage.importing import import_hypotheses
 from storage.models import Evaluation
@@ -93,3 +96,68 @@ def test_progress_shows_the_configured_round_bound() -> None:
     assert (
         "at most 1" not in describe_progress(Evaluation(state="running", config={}, progress={}))[1]
     )
+
+
+def _running(eid: int, round_: int = 1) -> Evaluation:
+    return Evaluation(
+        id=eid,
+        state="running",
+        config={"max_rounds": 4},
+        progress={"phase": "debate", "round": round_, "rounds": 4, "turns_done": 2},
+    )
+
+
+def test_a_few_evaluations_get_a_bar_each() -> None:
+    progress = Progress(console=Console(file=io.StringIO()))
+    board = Board(progress, [1, 2])
+    board.show([_running(1), Evaluation(id=2, state="succeeded", config={}, progress={})])
+    assert [task.description for task in progress.tasks] == ["evaluation 1", "evaluation 2"]
+    assert [task.completed for task in progress.tasks] == [pytest.approx(0.225), 1.0]
+
+
+def test_many_evaluations_share_one_bar_with_a_few_in_progress_beside_it() -> None:
+    ids = list(range(1, FEW + 13))
+    progress = Progress(console=Console(file=io.StringIO()))
+    board = Board(progress, ids)
+    running = [_running(eid, round_=2) for eid in ids[: FEW + 2]]
+    done = [Evaluation(id=eid, state="succeeded", config={}, progress={}) for eid in ids[-3:]]
+    queued = [
+        Evaluation(id=eid, state="queued", config={}, progress={}) for eid in ids[FEW + 2 : -3]
+    ]
+    board.show(running + queued + done)
+    overall, *bars = progress.tasks
+    assert overall.description == f"{len(ids)} evaluations"
+    assert overall.total == len(ids)
+    # Each running one is 0.45 done (round 2 of at most 4), each succeeded one 1.
+    assert overall.completed == pytest.approx(0.45 * (FEW + 2) + 3)
+    assert overall.fields["detail"] == (
+        f"[green]3 succeeded[/] · [cyan]{FEW + 2} running[/] · [yellow]7 queued[/]"
+    )
+    assert [bar.description for bar in bars] == [f"  evaluation {eid}" for eid in ids[:FEW]]
+
+    # The first running one ends: its bar goes, and one still running takes the free place.
+    running[0] = Evaluation(id=ids[0], state="failed", config={}, progress={})
+    board.show(running + queued + done)
+    assert [bar.description for bar in progress.tasks[1:]] == [
+        f"  evaluation {eid}" for eid in ids[1 : FEW + 1]
+    ]
+    assert "[red]1 failed[/]" in progress.tasks[0].fields["detail"]
+
+
+def test_waiting_on_many_sums_up_those_that_did_not_end(imported: None) -> None:
+    many = ["h-51e7234f", "h-3f9a12c0", "h-8c41d7a2", "h-7a2e90b1", "h-c5d81e44"]
+    many += ["h-e19b6a37", "h-2b6f0d95", "h-4d0c7e58", "h-9e3f6a21", "h-a6b3c9d2"]
+    assert len(many) > FEW
+    _pretend_a_worker_beats()
+    result = CliRunner().invoke(
+        app, ["queue", *many, "--wait", "--timeout", "1"], terminal_width=200
+    )
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert f"{len(many)} evaluations have not ended: {len(many)} queued" in said
+    assert "hyposcore status --state STATE" in said
+    assert "evaluation 1 (" not in said  # one line for them all, not one each
+
+
+def test_every_state_is_counted() -> None:
+    assert sorted(COUNT_ORDER) == sorted(STATE_STYLE)
