@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.strength_chart import StrengthBar
 from scoring.bt_posterior import INTERVAL_LEVEL, MIN_DECIDED
 from storage.models import HypothesisStatus
 from storage.queries.tournament import FitSummary, LeaderboardRow
@@ -105,6 +106,18 @@ def sections(lines: list[LeaderboardLine]) -> list[tuple[str, list[LeaderboardLi
             grouped.append((line.section, []))
         grouped[-1][1].append(line)
     return grouped
+
+
+def strength_bars(rows: list[LeaderboardRow]) -> dict[str, list[StrengthBar]]:
+    """The rated rows of each group's section, in the leaderboard's order, for its chart."""
+    bars: dict[str, list[StrengthBar]] = {}
+    for row in rows:
+        if row.strength is None or row.rank is None:
+            continue
+        bars.setdefault(section_of(row), []).append(
+            StrengthBar(row.rank, row.title, row.strength, row.strength_low, row.strength_high)
+        )
+    return bars
 
 
 def summary_text(summary: FitSummary) -> str:

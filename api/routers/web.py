@@ -16,11 +16,18 @@ from api.deps import SessionDep
 from api.diseases import shown_diseases
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.front_page import load_front_page
-from api.leaderboard import TOURNAMENT_LEGEND, leaderboard_line, sections, summary_text
+from api.leaderboard import (
+    TOURNAMENT_LEGEND,
+    leaderboard_line,
+    sections,
+    strength_bars,
+    summary_text,
+)
 from api.legends import computed, explain, legend
 from api.loaders import load_gene, load_hypothesis
 from api.prose import transcript_html
 from api.schemas import settled_on
+from api.strength_chart import strength_chart
 from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
@@ -39,14 +46,15 @@ PAGE_SIZE = 100
 def _neutralised(value: Any) -> Any:
     """Every text a template prints, with controls and bidirectional overrides replaced (the
     text policy's second line, for rows stored before it): a title must not reverse the id
-    printed after it. Markup (the charts) is built and escaped by api.charts."""
+    printed after it. Markup (the charts) is built, neutralised and escaped where drawn."""
     if isinstance(value, str) and not isinstance(value, Markup):
         return neutralise(value)
     return value
 
 
 # Autoescaping is on for every template (not only *.html): nothing typed by a user or imported
-# from a wiki reaches a page unescaped; charts are the one Markup input, built by api.charts.
+# from a wiki reaches a page unescaped; charts are the one Markup input, built by api.charts
+# and api.strength_chart.
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -204,8 +212,15 @@ def leaderboard_page(
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     summary = fit_summary(session)
     more = offset + PAGE_SIZE < count_leaderboard(session)
+    charts = {
+        section: Markup(  # noqa: S704 - api.strength_chart escapes every label it draws
+            strength_chart(bars, chart_id=f"strengths-{index}", group=section)
+        )
+        for index, (section, bars) in enumerate(strength_bars(rows).items())
+    }
     context = {
         "sections": sections([leaderboard_line(row) for row in rows]),
+        "charts": charts,
         "legend": TOURNAMENT_LEGEND,
         "summary": summary_text(summary),
         "summary_matches": summary.matches,

@@ -68,6 +68,20 @@ def test_leaderboard_and_index_pages(client: TestClient, seeded: Seeded) -> None
     assert 'href="/web/genes/MTOR"' in index
 
 
+def test_each_group_of_the_leaderboard_is_drawn_once_and_the_unrated_not_at_all(
+    client: TestClient, seeded: Seeded
+) -> None:
+    board = client.get("/web/leaderboard").text
+    groups = board.count("<h2>Group ")
+    assert groups >= 1
+    assert board.count('class="chart strength-chart"') == groups
+    # Each chart sits under its own group's heading, above that group's table.
+    first = board.index("<h2>Group ")
+    assert first < board.index("strength-chart") < board.index('<table class="leaderboard"')
+    assert board.count('aria-labelledby="strengths-0-title strengths-0-desc"') == 1
+    assert "+1.40 (+0.90 to +1.90)" in board  # the drawn numbers, in words for screen readers
+
+
 def test_unknown_pages_are_html_404s(client: TestClient, seeded: Seeded) -> None:
     for path in ("/web/genes/NOPE", "/web/hypotheses/h-nope"):
         response = client.get(path)
