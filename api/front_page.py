@@ -40,6 +40,15 @@ class GeneEntry:
     full_name: str | None
     hypotheses: int
     best: RatedHypothesis | None
+    # How many of the gene's hypotheses were settled, which says why a gene may have no best.
+    validated: int = 0
+    refuted: int = 0
+
+    @property
+    def settled(self) -> str:
+        """ "3 validated, 12 refuted", naming only outcomes that occurred; "" if none did."""
+        counts = ((self.validated, "validated"), (self.refuted, "refuted"))
+        return ", ".join(f"{count} {outcome}" for count, outcome in counts if count)
 
 
 @dataclass(frozen=True)
@@ -81,14 +90,24 @@ def load_front_page(session: Session) -> FrontPage:
         (evaluation, titles.get(evaluation.hypothesis_id, evaluation.hypothesis_id))
         for evaluation in list_evaluations(session, limit=RECENT_EVALUATIONS)
     ]
-    by_gene: dict[str, list[str]] = {}
+    by_gene: dict[str, list[Hypothesis]] = {}
     for hypothesis in hypotheses:
         for gene in hypothesis.genes:
-            by_gene.setdefault(gene.symbol, []).append(hypothesis.id)
+            by_gene.setdefault(gene.symbol, []).append(hypothesis)
     genes = []
     for gene in list_genes(session, limit=1000):
-        ids = by_gene.get(gene.symbol, [])
-        candidates = [rated[i] for i in ids if i in rated and rated[i].open]
+        targeting = by_gene.get(gene.symbol, [])
+        candidates = [rated[h.id] for h in targeting if h.id in rated and rated[h.id].open]
         best = max(candidates, key=lambda r: (r.rating, r.id)) if candidates else None
-        genes.append(GeneEntry(gene.symbol, gene.full_name, len(ids), best))
+        statuses = [h.status for h in targeting]
+        genes.append(
+            GeneEntry(
+                gene.symbol,
+                gene.full_name,
+                len(targeting),
+                best,
+                validated=statuses.count(HypothesisStatus.VALIDATED),
+                refuted=statuses.count(HypothesisStatus.REFUTED),
+            )
+        )
     return FrontPage(top=ranked[:TOP_HYPOTHESES], recent=recent, genes=genes)
