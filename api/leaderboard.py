@@ -98,6 +98,20 @@ def tournament_cell(row: LeaderboardRow) -> str:
     )
 
 
+def standing_text(row: LeaderboardRow) -> str:
+    """A hypothesis's standing on its own page, such as "Strength −1.52 (80% interval −2.36 to
+    −0.68) · #12 in group 1 (14 hypotheses compared) · 10 matches (10 decided)"."""
+    played = f"{row.matches} match{'es' if row.matches != 1 else ''} ({row.decided} decided)"
+    if not row.rated:
+        unrated = _unrated(row)
+        return f"{unrated[:1].upper()}{unrated[1:]} · {played}"
+    interval = interval_text(row.strength_low, row.strength_high)
+    return (
+        f"Strength {leaderboard_line(row).strength} ({INTERVAL_LEVEL:.0%} interval {interval}) "
+        f"· #{row.rank} in {section_of(row).lower()} · {played}"
+    )
+
+
 def sections(lines: list[LeaderboardLine]) -> list[tuple[str, list[LeaderboardLine]]]:
     """Consecutive lines of the same section, in the leaderboard's order."""
     grouped: list[tuple[str, list[LeaderboardLine]]] = []

@@ -23,6 +23,7 @@ from api.schemas import (
 from common.text import shorten_title
 from storage.models import Evaluation, Gene, Hypothesis, HypothesisStatus
 from storage.queries.knowledge import get_gene, get_hypothesis, list_hypotheses
+from storage.queries.tournament import LeaderboardRow, standing
 from storage.queries.views import (
     LatestScores,
     gene_page_for,
@@ -50,6 +51,7 @@ class HypothesisView:
     scores: LatestScores | None
     evaluation: Evaluation | None
     detail: HypothesisDetail
+    tournament: LeaderboardRow
 
     @property
     def badge(self) -> BadgeScore:
@@ -60,8 +62,11 @@ def load_hypothesis(session: Session, *, hypothesis_id: str) -> HypothesisView:
     hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
     scores = latest_scores(session, hypothesis_ids=[hypothesis.id]).get(hypothesis.id)
     evaluation = latest_evaluation(session, hypothesis_id=hypothesis.id)
-    detail = hypothesis_detail(hypothesis, scores, evaluation.id if evaluation else None)
-    return HypothesisView(hypothesis, scores, evaluation, detail)
+    tournament = standing(session, hypothesis_id=hypothesis.id)
+    detail = hypothesis_detail(
+        hypothesis, scores, evaluation.id if evaluation else None, tournament
+    )
+    return HypothesisView(hypothesis, scores, evaluation, detail, tournament)
 
 
 def summaries(session: Session, hypotheses: list[Hypothesis]) -> list[HypothesisSummary]:

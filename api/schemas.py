@@ -149,6 +149,31 @@ class SnapshotOut(BaseModel):
     )
 
 
+class LeaderboardEntry(BaseModel):
+    """A tournament rating. ``rank`` and ``strength`` hold only within ``component``; both are
+    null for an unrated hypothesis (too few decided matches). ``elo`` is the live number between
+    fits, updated match by match in the order played and across groups; it can disagree with
+    ``strength``, the rating of record."""
+
+    rank: int | None
+    hypothesis_id: str
+    title: str
+    rated: bool
+    strength: float | None
+    strength_low: float | None
+    strength_high: float | None
+    elo: float
+    matches: int
+    decided: int
+    component: int | None
+    component_size: int | None
+    fitted_at: datetime | None
+    status: str = Field(
+        description="The hypothesis's status. Pairing takes open hypotheses only: a validated "
+        "or refuted one is never entered (it keeps a rating it had)."
+    )
+
+
 class HypothesisDetail(HypothesisSummary):
     statement: str = _at_most(MAX_STATEMENT)
     intervention_type: str | None
@@ -157,6 +182,10 @@ class HypothesisDetail(HypothesisSummary):
     evidence: list[EvidenceOut]
     latest_snapshot: SnapshotOut | None
     latest_evaluation_id: int | None
+    tournament: LeaderboardEntry = Field(
+        description="The hypothesis's row of /leaderboard: its strength, interval, group and "
+        "rank in the group, or unrated, with its match count."
+    )
 
 
 class DaySpendOut(BaseModel):
@@ -187,31 +216,6 @@ class TradeOut(BaseModel):
     price_before: float
     price_after: float
     created_at: datetime
-
-
-class LeaderboardEntry(BaseModel):
-    """A tournament rating. ``rank`` and ``strength`` hold only within ``component``; both are
-    null for an unrated hypothesis (too few decided matches). ``elo`` is the live number between
-    fits, updated match by match in the order played and across groups; it can disagree with
-    ``strength``, the rating of record."""
-
-    rank: int | None
-    hypothesis_id: str
-    title: str
-    rated: bool
-    strength: float | None
-    strength_low: float | None
-    strength_high: float | None
-    elo: float
-    matches: int
-    decided: int
-    component: int | None
-    component_size: int | None
-    fitted_at: datetime | None
-    status: str = Field(
-        description="The hypothesis's status. Pairing takes open hypotheses only: a validated "
-        "or refuted one is never entered (it keeps a rating it had)."
-    )
 
 
 class CalibrationEntry(BaseModel):
@@ -338,7 +342,10 @@ def snapshot_out(snapshot: ScoreSnapshot, *, resolved_on: date | None) -> Snapsh
 
 
 def hypothesis_detail(
-    hypothesis: Hypothesis, scores: LatestScores | None, latest_evaluation_id: int | None
+    hypothesis: Hypothesis,
+    scores: LatestScores | None,
+    latest_evaluation_id: int | None,
+    tournament: LeaderboardRow,
 ) -> HypothesisDetail:
     summary = hypothesis_summary(hypothesis, scores)
     return HypothesisDetail(
@@ -352,6 +359,7 @@ def hypothesis_detail(
         if scores
         else None,
         latest_evaluation_id=latest_evaluation_id,
+        tournament=leaderboard_entry(tournament),
     )
 
 

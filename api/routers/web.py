@@ -20,6 +20,7 @@ from api.leaderboard import (
     TOURNAMENT_LEGEND,
     leaderboard_line,
     sections,
+    standing_text,
     strength_bars,
     summary_text,
 )
@@ -191,6 +192,8 @@ def hypothesis_page(
         "computed_at": view.scores.latest.created_at if view.scores else None,
         "turns": turn_outs(view.evaluation, turns) if view.evaluation else [],
         "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),
+        "standing": standing_text(view.tournament),
+        "tournament_legend": TOURNAMENT_LEGEND,
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(
                 _history_points(snapshots),

@@ -260,6 +260,30 @@ def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[L
     ]
 
 
+def standing(session: Session, *, hypothesis_id: str) -> LeaderboardRow:
+    """One hypothesis's row of ``leaderboard``, its rank counted within its group as there."""
+    ranked = (
+        select(
+            Rating.hypothesis_id,
+            func.rank()
+            .over(partition_by=Rating.component, order_by=Rating.strength.desc())
+            .label("rank"),
+        )
+        .where(Rating.strength.is_not(None))
+        .subquery()
+    )
+    found = session.execute(
+        select(Hypothesis.id, Hypothesis.title, Hypothesis.status, Rating, ranked.c.rank)
+        .outerjoin(Rating, Rating.hypothesis_id == Hypothesis.id)
+        .outerjoin(ranked, ranked.c.hypothesis_id == Hypothesis.id)
+        .where(Hypothesis.id == hypothesis_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+    hid, title, status, rating, position = found
+    return _row(str(hid), str(title), str(status), rating, position)
+
+
 def _row(
     hypothesis_id: str, title: str, status: str, rating: Rating | None, rank: int | None
 ) -> LeaderboardRow:

@@ -168,6 +168,22 @@ def test_leaderboard_orders_by_strength_with_intervals(client: TestClient, seede
     assert client.get("/leaderboard", params={"offset": 1}).json()["items"][0]["rated"] is False
 
 
+def test_a_hypothesis_carries_its_own_row_of_the_leaderboard(
+    client: TestClient, seeded: Seeded
+) -> None:
+    board = {row["hypothesis_id"]: row for row in client.get("/leaderboard").json()["items"]}
+    for hypothesis_id in (HYPOTHESIS, UNSCORED):
+        own = client.get(f"/hypotheses/{hypothesis_id}").json()["tournament"]
+        assert own == board[hypothesis_id]
+    page = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
+    assert (
+        "Strength +1.40 (80% interval +0.90 to +1.90) · #1 in group 1 · 6 matches (0 decided)"
+    ) in page
+    unrated = client.get(f"/web/hypotheses/{UNSCORED}").text
+    assert "Refuted, no longer entered · 3 matches (0 decided)" in unrated
+    assert "no order is claimed between groups" in unrated  # the legend, on every standing
+
+
 def test_genes_list_and_gene_with_live_scores(client: TestClient, seeded: Seeded) -> None:
     genes = client.get("/genes").json()
     assert [g["symbol"] for g in genes["items"]] == ["APOE", "MTOR"]

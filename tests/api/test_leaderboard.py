@@ -12,6 +12,7 @@ from api.leaderboard import (
     leaderboard_line,
     sections,
     signed,
+    standing_text,
     summary_text,
     tournament_cell,
 )
@@ -127,3 +128,15 @@ def test_a_rated_line_gives_its_rank_strength_and_interval_as_text() -> None:
 def test_a_group_of_unknown_size_or_number_is_still_named() -> None:
     row = LeaderboardRow(1, "a", "T a", 0.1, -0.4, 0.6, 1200.0, 4, 4, None, None, None)
     assert leaderboard_line(row).section == "Group 1"
+
+
+def test_a_standing_reads_as_a_sentence_for_its_own_page() -> None:
+    rated = dataclasses.replace(_row("a", 2, -0.7, 1), matches=5)
+    assert standing_text(rated) == (
+        "Strength \u22120.70 (80% interval \u22121.20 to \u22120.20) · #2 in group 1 "
+        "(3 hypotheses compared) · 5 matches (4 decided)"
+    )
+    one = dataclasses.replace(_row("b", None, None, 2), matches=1, decided=1)
+    assert standing_text(one) == "Unrated · 1 match (1 decided)"
+    settled = dataclasses.replace(one, status="validated", matches=0, decided=0)
+    assert standing_text(settled) == "Validated, not entered · 0 matches (0 decided)"

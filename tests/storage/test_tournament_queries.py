@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from scoring.bt_posterior import rate
 from scoring.tournament import Match, elo_update, fit_bradley_terry
 from storage.db import Database
+from storage.errors import NotFoundError
 from storage.models import Hypothesis, Rating
 from storage.queries import tournament
 from storage.queries.knowledge import ensure_disease, upsert_gene
@@ -140,7 +141,10 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     with db.sessions() as session:
         board = tournament.leaderboard(session, limit=10)
         summary = tournament.fit_summary(session)
+        standings = [tournament.standing(session, hypothesis_id=h) for h in hypotheses]
     by_id = {row.hypothesis_id: row for row in board}
+    # One hypothesis's standing is its row of the board, rank within its group included.
+    assert standings == [by_id[h] for h in hypotheses]
     assert [row.hypothesis_id for row in board[:3]] == ["h-1", "h-2", "h-3"]
     assert [row.rank for row in board[:3]] == [1, 2, 3]
     assert {row.component for row in board[:3]} == {1}
@@ -197,5 +201,11 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
     assert [row.matches for row in board] == [3, 2, 1, 0, 0, 0]
     assert all(row.rank is None for row in board)
     assert [row.status for row in board][-2:] == ["open", "refuted"]
+    with db.sessions() as session:
+        assert [tournament.standing(session, hypothesis_id=row.hypothesis_id) for row in board] == (
+            board
+        )
+        with pytest.raises(NotFoundError, match="'h-nope' does not exist"):
+            tournament.standing(session, hypothesis_id="h-nope")
     with db.sessions() as session:
         assert tournament.fit_summary(session).not_entered == 1
