@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -11,6 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import PageDep, SessionDep
 from api.evaluation_schemas import EvaluationOut, evaluation_out
+from api.history import history_csv_text, score_history
 from api.loaders import load_hypothesis, summaries
 from api.negotiation import SEE_THE_VIEW, view_redirect
 from api.schemas import (
@@ -21,14 +20,11 @@ from api.schemas import (
     Paginated,
     SnapshotOut,
     TradeOut,
-    settled_on,
-    snapshot_out,
     trade_out,
 )
 from common.limits import MAX_HYPOTHESIS_ID, MAX_NAME, MAX_SYMBOL
 from storage.queries.evaluations import list_evaluations
 from storage.queries.knowledge import get_hypothesis, list_hypotheses
-from storage.queries.snapshots import list_snapshots
 from storage.queries.spending import hypothesis_spend_by_day
 from storage.queries.views import (
     count_evaluations,
@@ -44,23 +40,6 @@ HypothesisId = Annotated[
     str, Path(min_length=1, max_length=MAX_HYPOTHESIS_ID, description="e.g. h-51e7234f")
 ]
 Status = Literal["open", "validated", "refuted"]
-
-HISTORY_CSV_COLUMNS = (
-    "version",
-    "created_at",
-    "evaluation_id",
-    "exchange_rating",
-    "before_resolution",
-    "composite",
-    "composite_low",
-    "composite_high",
-    "coverage",
-    "market_price",
-    "rating",
-    "rating_low",
-    "rating_high",
-    "config_hash",
-)
 
 
 @router.get("", response_model=Paginated[HypothesisSummary])
@@ -101,12 +80,11 @@ def history(
     session: SessionDep, page: PageDep, hypothesis_id: HypothesisId
 ) -> Paginated[SnapshotOut]:
     """Every score snapshot of the hypothesis, oldest version first."""
-    resolved_on = settled_on(get_hypothesis(session, hypothesis_id=hypothesis_id))
-    rows = list_snapshots(
+    items = score_history(
         session, hypothesis_id=hypothesis_id, limit=page.limit, offset=page.offset
     )
     return Paginated(
-        items=[snapshot_out(s, resolved_on=resolved_on) for s in rows],
+        items=items,
         total=count_snapshots(session, hypothesis_id=hypothesis_id),
         limit=page.limit,
         offset=page.offset,
@@ -120,15 +98,8 @@ def history(
 )
 def history_csv(session: SessionDep, hypothesis_id: HypothesisId) -> Response:
     """The whole score history as CSV, one row per snapshot version."""
-    resolved_on = settled_on(get_hypothesis(session, hypothesis_id=hypothesis_id))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HISTORY_CSV_COLUMNS)
-    for snapshot in list_snapshots(session, hypothesis_id=hypothesis_id):
-        row = snapshot_out(snapshot, resolved_on=resolved_on).model_dump(mode="json")
-        writer.writerow(["" if row[c] is None else row[c] for c in HISTORY_CSV_COLUMNS])
     return Response(
-        buffer.getvalue(),
+        history_csv_text(score_history(session, hypothesis_id=hypothesis_id, limit=None)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="score-history.csv"'},
     )

@@ -18,6 +18,7 @@ from hyposcore.cli.backtest import backtest as backtest_command
 from hyposcore.cli.common import console
 from hyposcore.cli.debate import debate as debate_command
 from hyposcore.cli.demo import demo as demo_command
+from hyposcore.cli.history import history as history_command
 from hyposcore.cli.serve import serve as serve_command
 
 help.install()
@@ -36,6 +37,7 @@ app.command("backtest")(backtest_command)
 app.command("demo")(demo_command)
 app.command("queue")(workers.queue)
 app.command("status")(status_cli.status)
+app.command("history")(history_command)
 app.command("worker")(workers.worker)
 app.command("beat")(workers.beat)
 app.command("publish")(publish_cli.publish)

@@ -74,8 +74,9 @@ def latest_snapshot(session: Session, *, hypothesis_id: str) -> ScoreSnapshot | 
 
 
 def list_snapshots(
-    session: Session, *, hypothesis_id: str, limit: int = 1000, offset: int = 0
+    session: Session, *, hypothesis_id: str, limit: int | None = 1000, offset: int = 0
 ) -> list[ScoreSnapshot]:
+    """The hypothesis's snapshots, oldest version first; ``limit=None``: all of them."""
     return list(
         session.scalars(
             select(ScoreSnapshot)

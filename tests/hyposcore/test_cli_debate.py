@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from debates.backends.registry import backend_settings, create_from_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from scoring.legends import COMPOSITE, EXCHANGE_RATING
+from scoring.legends import EXCHANGE_RATING
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.models import Evaluation, EvidenceItem, Hypothesis
@@ -120,14 +120,6 @@ def test_json_and_text_give_the_score_the_workers_would_record(hypothesis: str) 
         f"{score['composite_low']:.2f}–{score['composite_high']:.2f})"
     ) in text.stdout
     assert "probability (0-1) that the hypothesis will be" in " ".join(text.stdout.split())
-
-
-def test_help_gives_the_legends() -> None:
-    result = runner.invoke(app, ["debate", "--help"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0
-    flat = " ".join(result.stdout.split())
-    for legend in (EXCHANGE_RATING, COMPOSITE):
-        assert " ".join(legend.split()) in flat
 
 
 def test_max_rounds_below_the_opening_still_ends_with_the_synthesizer(hypothesis: str) -> None:

@@ -9,6 +9,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from hyposcore.cli.main import app
+from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
 
 _PYTHON_TYPE = re.compile(r"<(bool|int|float|str|path|list\[[^\]]*\]|int range|float range)>")
 
@@ -71,3 +72,13 @@ def test_command_lists_give_each_summary_on_one_line(
         summary = " ".join((child.help or "").split("\n\n")[0].split())
         row = next(line for line in output.splitlines() if line.startswith(f"│ {name} "))
         assert summary in row, f"{' '.join(group)} {name}: {row.strip()}"
+
+
+@pytest.mark.parametrize("command", ["debate", "demo", "history"])
+def test_commands_that_show_the_headline_define_it_in_their_help(
+    command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    flat = " ".join(CliRunner().invoke(app, [command, "--help"]).output.split())
+    for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
+        assert " ".join(legend.split()) in flat, (command, legend)

@@ -1,0 +1,148 @@
+"""``hyposcore history``: a hypothesis's score history, version by version, as the API gives it.
+
+The rows come from ``api.history.score_history``, the builder behind
+``GET /hypotheses/{id}/history`` and its CSV, so the terminal, the JSON and the CSV show the
+same numbers for every version.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from api.history import history_csv_text, score_history
+from api.schemas import SnapshotOut
+from common.text import terminal_safe
+from hyposcore.cli.common import console, friendly_errors, open_database
+from scoring.legends import legend_text, resolution_note
+from storage.models import Hypothesis, HypothesisStatus
+from storage.queries.knowledge import get_hypothesis
+
+# Eight heights, lowest first: a rating of 0 draws the first, 1 the last.
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+RULE_DIGITS = 8
+
+
+@friendly_errors
+def history(
+    hypothesis_id: Annotated[
+        str, typer.Argument(metavar="HYPOTHESIS_ID", help="The hypothesis, e.g. h-51e7234f.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the versions as JSON (the API's items).")
+    ] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print CSV, the columns of the API's history.csv.")
+    ] = False,
+) -> None:
+    """Show a hypothesis's score history, oldest version first: each version's exchange
+    rating, composite with its interval, market price and tournament strength, when it was
+    computed and under which scoring rule, with a sparkline of the exchange rating.
+
+    {legends}
+    """
+    if as_json and as_csv:
+        raise typer.BadParameter("choose one of --json and --csv", param_hint="--json/--csv")
+    with open_database().sessions() as session:
+        hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
+        versions = score_history(session, hypothesis_id=hypothesis_id, limit=None)
+    if as_json:
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in versions], indent=2))
+    elif as_csv:
+        typer.echo(history_csv_text(versions), nl=False)
+    else:
+        _print_history(hypothesis, versions)
+
+
+history.__doc__ = (history.__doc__ or "").format(legends=legend_text("\n\n    "))
+
+
+def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
+    console.print(
+        Text.assemble(
+            (terminal_safe(hypothesis.id), "bold cyan"),
+            " · ",
+            (terminal_safe(hypothesis.title), "italic"),
+            f" · {hypothesis.status}",
+        )
+    )
+    if not versions:
+        console.print(
+            f"Not scored yet. Queue an evaluation with: hyposcore queue {hypothesis.id}",
+            markup=False,
+            highlight=False,
+        )
+        return
+    note = resolution_note(
+        hypothesis.status, hypothesis.resolved_on, versions[-1].created_at.date()
+    )
+    if note:
+        console.print(note, style="bold", highlight=False)
+    console.print(_table(versions, resolved=hypothesis.status != HypothesisStatus.OPEN))
+    for note in _notes(versions):
+        console.print(note, style="dim", highlight=False)
+    if len(versions) > 1:
+        first, last = versions[0].exchange_rating, versions[-1].exchange_rating
+        console.print(
+            f"exchange rating  {sparkline([v.exchange_rating for v in versions])}  "
+            f"{first:.2f} → {last:.2f} over {len(versions)} versions",
+            highlight=False,
+        )
+    console.print(Text(legend_text(), style="dim"))
+
+
+def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
+    """One row a version, narrow enough for an 80-column terminal; only the time may wrap."""
+    table = Table(title="score history, oldest version first", box=box.SIMPLE_HEAD)
+    table.pad_edge = False
+    headers = ["v", "computed (UTC)", "exchange", "composite (80%)", "market", "strength"]
+    headers += ["rule", "reads as"] if resolved else ["rule"]
+    for header in headers:
+        table.add_column(header, no_wrap=header != "computed (UTC)")
+    for version in versions:
+        cells = [
+            str(version.version),
+            version.created_at.strftime("%Y-%m-%d %H:%M"),
+            f"{version.exchange_rating:.2f}" + ("*" if version.market_price is None else ""),
+            f"{version.composite:.2f} ({version.composite_low:.2f}–{version.composite_high:.2f})",
+            "—" if version.market_price is None else f"{version.market_price:.2f}",
+            "unrated" if version.rating is None else f"{version.rating:+.2f}",
+            version.config_hash[:RULE_DIGITS],
+        ]
+        if resolved:
+            cells.append(_reads_as(version.before_resolution))
+        table.add_row(*cells)
+    return table
+
+
+def _notes(versions: list[SnapshotOut]) -> list[str]:
+    """What the table's marks and columns mean, each only where it occurs."""
+    notes = ["strength: the tournament's Bradley–Terry strength when the version was computed."]
+    if any(version.market_price is None for version in versions):
+        notes.append("*: no market trades yet, so the composite stands in, as on the badge.")
+    for before, after in pairwise(versions):
+        if before.config_hash != after.config_hash:
+            notes.append(
+                f"The scoring rule changed at v{after.version} (config hash "
+                f"{before.config_hash[:RULE_DIGITS]} → {after.config_hash[:RULE_DIGITS]}): "
+                "earlier versions were scored under the old one and are kept as they were."
+            )
+    return notes
+
+
+def _reads_as(before: bool | None) -> str:
+    if before is None:
+        return "—"
+    return "forecast" if before else "hindsight"
+
+
+def sparkline(values: list[float]) -> str:
+    """One block per value on the fixed 0–1 scale, so two hypotheses' lines compare."""
+    top = len(SPARK_LEVELS) - 1
+    return "".join(SPARK_LEVELS[round(min(max(v, 0.0), 1.0) * top)] for v in values)

@@ -1,0 +1,111 @@
+"""``hyposcore history``: the same versions and numbers as the API's history, JSON and CSV."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from common.settings import get_settings
+from hyposcore.cli.common import open_database
+from hyposcore.cli.history import sparkline
+from hyposcore.cli.main import app
+from storage.db import Database
+from tests.api.seed import COMPOSITES, HYPOTHESIS, MARKET_PRICES, UNSCORED, resolve, seed
+from tests.wiki.publishing import CONFIG_HASH, add_snapshot
+
+
+@pytest.fixture
+def database() -> Database:
+    database = open_database()
+    seed(database)
+    return database
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(app, ["history", *args], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _rows(said: str) -> dict[str, str]:
+    """The table's lines by version number."""
+    rows = {}
+    for line in said.splitlines():
+        first = line.split()[:1]
+        if first and first[0].isdigit():
+            rows[first[0]] = line
+    return rows
+
+
+def test_json_and_csv_are_the_apis_own(database: Database) -> None:
+    with TestClient(create_app(get_settings(), database)) as client:
+        api_items = client.get(f"/hypotheses/{HYPOTHESIS}/history").json()["items"]
+        api_csv = client.get(f"/hypotheses/{HYPOTHESIS}/history.csv").text
+    assert json.loads(_run(HYPOTHESIS, "--json")) == api_items
+    assert _run(HYPOTHESIS, "--csv") == api_csv
+    assert [item["exchange_rating"] for item in api_items] == list(MARKET_PRICES)
+
+
+def test_the_table_lists_every_version_and_draws_the_rating(database: Database) -> None:
+    said = _run(HYPOTHESIS)
+    rows = _rows(said)
+    for version, (composite, price) in enumerate(zip(COMPOSITES, MARKET_PRICES, strict=True), 1):
+        low, high = composite - 0.08, composite + 0.07
+        # exchange, composite with its interval, market: the same row, in that order
+        shown = f"{price:.2f} {composite:.2f} ({low:.2f}–{high:.2f}) {price:.2f} unrated"
+        assert shown in " ".join(rows[str(version)].split()), rows
+    assert f"exchange rating  {sparkline(list(MARKET_PRICES))}  0.55 → 0.71 over 3 versions" in (
+        said
+    )
+    assert "Exchange rating = the market's probability" in said  # the legend
+    assert "reads as" not in said  # open: nothing was a forecast of an outcome yet
+    assert "*: no market trades yet" not in said and "scoring rule changed" not in said
+
+
+def test_a_resolved_hypothesis_says_which_versions_were_forecasts(database: Database) -> None:
+    # The seeded versions were computed on 2, 3 and 4 March 2026.
+    resolve(database, HYPOTHESIS, "validated", date(2026, 3, 3))
+    said = _run(HYPOTHESIS)
+    assert "Validated on 2026-03-03" in said.splitlines()[1]  # before the numbers
+    assert [row.split()[-1] for row in _rows(said).values()] == [
+        "forecast",
+        "hindsight",
+        "hindsight",
+    ]
+
+
+def test_a_stand_in_and_a_new_scoring_rule_are_each_said(database: Database) -> None:
+    # The seeded versions used config hash "c" * 64; the next one another rule, and no market.
+    version = add_snapshot(database, UNSCORED, composite=0.5, market_price=None)
+    add_snapshot(database, HYPOTHESIS, composite=0.6, market_price=None)
+    said = _run(HYPOTHESIS)
+    v4 = _rows(said)["4"]
+    assert "0.60*" in v4 and "—" in v4
+    assert "*: no market trades yet, so the composite stands in" in said
+    assert f"The scoring rule changed at v4 (config hash cccccccc → {CONFIG_HASH[:8]})" in said
+    assert version == 1 and "0.50* " in _run(UNSCORED)
+
+
+def test_an_unscored_hypothesis_says_how_to_score_it(database: Database) -> None:
+    said = _run(UNSCORED)
+    assert f"Not scored yet. Queue an evaluation with: hyposcore queue {UNSCORED}" in said
+    assert json.loads(_run(UNSCORED, "--json")) == []
+
+
+def test_an_unknown_hypothesis_or_two_formats_is_a_clear_error(database: Database) -> None:
+    unknown = CliRunner().invoke(app, ["history", "h-nope"])
+    assert unknown.exit_code == 2 and "hypothesis 'h-nope' does not exist" in unknown.output
+    both = CliRunner().invoke(app, ["history", HYPOTHESIS, "--json", "--csv"])
+    assert both.exit_code == 2 and "choose one of --json and --csv" in both.output
+
+
+@pytest.mark.parametrize(
+    ("values", "line"), [([0.0, 0.5, 1.0], "▁▅█"), ([-0.2, 1.4], "▁█"), ([0.32], "▃")]
+)
+def test_the_sparkline_reads_on_a_fixed_zero_to_one_scale(values: list[float], line: str) -> None:
+    assert sparkline(values) == line
