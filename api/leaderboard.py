@@ -71,7 +71,8 @@ def section_of(row: LeaderboardRow) -> str:
 def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
     return LeaderboardLine(
         section=section_of(row),
-        rank=str(row.rank) if row.rank is not None else _unrated(row),
+        # The reason a row has no rank is said once, in its strength cell.
+        rank=str(row.rank) if row.rank is not None else "—",
         hypothesis_id=row.hypothesis_id,
         title=row.title,
         strength=signed(row.strength) if row.strength is not None else _unrated(row),

@@ -78,7 +78,7 @@ def test_rows_group_by_component_in_leaderboard_order() -> None:
     ]
     unrated = grouped[-1][1][0]
     assert (unrated.rank, unrated.strength, unrated.interval, unrated.matches) == (
-        "unrated",
+        "—",
         "unrated",
         "—",
         4,
@@ -99,7 +99,7 @@ def test_a_resolved_hypothesis_never_entered_is_listed_apart_as_not_entered() ->
         ("Resolved, not entered", ["e"]),
     ]
     line = grouped[-1][1][0]
-    assert (line.rank, line.strength) == ("validated, not entered", "validated, not entered")
+    assert (line.rank, line.strength) == ("—", "validated, not entered")
     assert tournament_cell(settled) == "validated, not entered · 0 matches (0 decided)"
     played_before = dataclasses.replace(settled, matches=2)
     assert tournament_cell(played_before).startswith("validated, no longer entered · 2 matches")
