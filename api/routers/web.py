@@ -33,7 +33,7 @@ from common.limits import MAX_INT64
 from common.text import neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
-from storage.models import Hypothesis, ScoreSnapshot
+from storage.models import TERMINAL_STATES, Hypothesis, ScoreSnapshot
 from storage.queries.snapshots import list_snapshots
 from storage.queries.spending import hypothesis_spend_by_day
 from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
@@ -189,6 +189,9 @@ def hypothesis_page(
         "h": view.detail,
         "badge": view.badge,
         "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
+        # An ended evaluation is in no phase: the page counts what was debated instead.
+        "evaluation_ended": view.evaluation is not None
+        and view.evaluation.state in {state.value for state in TERMINAL_STATES},
         "computed_at": view.scores.latest.created_at if view.scores else None,
         "turns": turn_outs(view.evaluation, turns) if view.evaluation else [],
         "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),

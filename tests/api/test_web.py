@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from storage.db import Database
+from storage.models import Evaluation
 from tests.api.seed import HYPOTHESIS, Seeded
 
 
@@ -43,13 +44,28 @@ def test_hypothesis_page_has_charts_transcript_and_linked_citations(
     assert html.count('class="bar"') == 3
     assert "Exchange rating <strong>0.71</strong>" in html
     assert f"Evaluation {seeded.evaluation_id}: <strong>succeeded</strong>" in html
-    assert "round 2 (at most 2), 4 turns" in html and "scores converged" in html
+    # An ended evaluation is in no phase: its line counts what was debated.
+    assert "2 rounds debated (at most 2), 4 turns" in html and "scores converged" in html
+    assert "scoring, round" not in html
     assert "Round 1 · theorist" in html and "Round 1 · skeptic" in html
     assert 'href="https://pubmed.ncbi.nlm.nih.gov/29103802/"' in html
     assert 'href="https://doi.org/10.1002/mds.27334"' in html
     assert "<script" not in html  # pages work without JavaScript
     csp = client.get(f"/web/hypotheses/{HYPOTHESIS}").headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src" not in csp
+
+
+def test_a_running_evaluation_shows_its_phase_and_round(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    with db.transaction() as session:
+        evaluation = session.get(Evaluation, seeded.evaluation_id)
+        assert evaluation is not None
+        evaluation.state = "running"
+        evaluation.progress = {"phase": "debate", "round": 1, "rounds": 2, "turns_done": 3}
+    html = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
+    assert "debate, round 1 (at most 2), 3 turns" in html
+    assert '<progress value="1" max="2">' in html and "rounds debated" not in html
 
 
 def test_leaderboard_and_index_pages(client: TestClient, seeded: Seeded) -> None:
