@@ -104,8 +104,10 @@ def published_rows(
     titles: Mapping[str, str],
     outcomes: Mapping[str, str],
 ) -> list[PublishedScore]:
-    """One row per candidate with a snapshot, in candidate order; a resolved one (in
-    ``outcomes``, id to "validated" or "refuted") carries its outcome, first in its label too."""
+    """One row per candidate with a snapshot, in the badge's order (open hypotheses best
+    first, then the resolved, ties by id): a hypothesis new to the page joins its lists in
+    that order. A resolved one (in ``outcomes``, id to "validated" or "refuted") carries its
+    outcome, first in its label too."""
     rows = []
     for hypothesis_id in candidates:
         known = snapshots.get(hypothesis_id)
@@ -123,7 +125,7 @@ def published_rows(
                 outcome=outcome,
             )
         )
-    return rows
+    return sorted(rows, key=lambda row: (row.outcome is not None, -row.score, row.hypothesis_id))
 
 
 def shown_snapshot_ids(

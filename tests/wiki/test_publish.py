@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import update
 
 from storage.db import Database
 from storage.models import GenePage, ScoreSource
+from tests.api.seed import resolve
 from tests.wiki.pages import SEED, page_text
 from tests.wiki.publishing import (
     HYPOTHESIS,
@@ -126,6 +128,24 @@ def test_a_hypothesis_the_page_lacks_is_added_in_both_places(
     # Without a market price the composite is shown, and the tooltip says so.
     assert "Composite score, no market price yet (interval 0.35–0.45): 0.40" in text
     assert set(report.pages[0].hypotheses) == {HYPOTHESIS, "h-mtor0002"}
+
+
+def test_hypotheses_new_to_the_page_join_it_in_the_badges_order(
+    seeded: Database, store: FolderPageStore
+) -> None:
+    # By id these would come h-a, h-b, h-c; by the badge's order h-c, h-a, then the settled h-b.
+    for hypothesis_id, price in (("h-a", 0.5), ("h-b", 0.9), ("h-c", 0.6)):
+        add_hypothesis(seeded, hypothesis_id, f"Title {hypothesis_id}", ["MTOR"])
+        add_snapshot(seeded, hypothesis_id, composite=0.5, market_price=price)
+    resolve(seeded, "h-b", "validated", date(2026, 4, 1))
+
+    publish_pages(seeded, store, now=T0)
+
+    page = parse_gene_page(store.read(SEED_NAME))
+    for source in (ScoreSource.EXCHANGE, ScoreSource.INFOBOX):
+        listed = [link.hypothesis_id for link in page.links if link.source == source]
+        # the page's own row keeps its place; the new ones follow in the badge's order
+        assert listed == [HYPOTHESIS, "h-c", "h-a", "h-b"], source
 
 
 def test_an_unparsable_page_is_reported_and_left_untouched(

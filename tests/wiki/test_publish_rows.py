@@ -48,6 +48,17 @@ def test_rows_are_the_candidates_with_a_snapshot() -> None:
     assert shown_snapshot_ids(["h-0", "h-1"], snapshots) == [7]
 
 
+def test_rows_come_in_the_badges_order_open_best_first_then_the_resolved() -> None:
+    prices = {"h-a": 0.4, "h-b": 0.9, "h-c": 0.7, "h-d": 0.95, "h-e": 0.7}
+    snapshots = {
+        hid: LatestSnapshots(latest=_facts(i, price), previous=None)
+        for i, (hid, price) in enumerate(prices.items())
+    }
+    rows = published_rows(sorted(prices), snapshots, {}, {"h-d": "validated"})
+    # h-d has the best number but is settled; h-c and h-e tie and go by id
+    assert [row.hypothesis_id for row in rows] == ["h-b", "h-c", "h-e", "h-a", "h-d"]
+
+
 def test_a_resolved_rows_outcome_leads_its_label_and_is_recorded_only_with_a_number() -> None:
     snapshots = {"h-1": LatestSnapshots(latest=_facts(7, 0.5), previous=None)}
     outcomes = {"h-0": "refuted", "h-1": "validated"}
