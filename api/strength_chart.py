@@ -18,11 +18,13 @@ from html import escape
 from api.charts import BAND_COLOR, COMPOSITE_COLOR, GRID_COLOR, TEXT_COLOR
 from common.text import neutralise, shorten_title
 from scoring.bt_posterior import INTERVAL_LEVEL
+from wiki.badges import FONT_SIZE_PX, text_width
 
 ROW_HEIGHT = 22
 LABEL_CHARS = 40
-# Room for a label of LABEL_CHARS characters at about 7 px each (12 px sans-serif).
-LABEL_WIDTH = 7 * (LABEL_CHARS + 4)
+LABEL_FONT_PX = 12
+# Between a label's right end and the plot, and left of the longest label.
+LABEL_GAP = 8
 PLOT_WIDTH = 360
 MARGIN_RIGHT, MARGIN_TOP, MARGIN_BOTTOM = 16, 8, 40
 # More integer ticks than this crowd the axis; then every other one is drawn.
@@ -39,14 +41,31 @@ class StrengthBar:
     low: float | None = None
     high: float | None = None
 
+    @property
+    def label(self) -> str:
+        return f"{self.rank}. {shorten_title(self.title, LABEL_CHARS)}"
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where the plot sits (right of the widest label) and the strengths it spans."""
+
+    left: float
+    lo: float
+    hi: float
+
+    def x(self, value: float) -> float:
+        span = self.hi - self.lo if self.hi > self.lo else 1.0
+        return self.left + (value - self.lo) / span * PLOT_WIDTH
+
 
 def strength_chart(bars: Sequence[StrengthBar], *, chart_id: str, group: str) -> str:
     """An SVG of the bars in the given order, on one log-strength axis with 0 marked."""
     bars = [replace(bar, title=neutralise(bar.title)) for bar in bars]
     group = neutralise(group)
-    lo, hi = _domain(bars)
+    frame = _Frame(_label_column(bars), *_domain(bars))
     height = MARGIN_TOP + ROW_HEIGHT * len(bars) + MARGIN_BOTTOM
-    width = LABEL_WIDTH + PLOT_WIDTH + MARGIN_RIGHT
+    width = round(frame.left + PLOT_WIDTH + MARGIN_RIGHT)
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart strength-chart" '
@@ -56,11 +75,18 @@ def strength_chart(bars: Sequence[StrengthBar], *, chart_id: str, group: str) ->
         "intervals</title>"
         f'<desc id="{desc_id}">{escape(describe(bars))}</desc>'
     ]
-    parts += _axis(lo, hi, len(bars))
+    parts += _axis(frame, len(bars))
     for index, bar in enumerate(bars):
-        parts += _row(bar, index, lo, hi)
+        parts += _row(bar, index, frame)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _label_column(bars: Sequence[StrengthBar]) -> float:
+    """Wide enough for the widest label, measured in Verdana (wider than the sans-serif fonts
+    browsers fall back on), so no label is cut off at the picture's left edge."""
+    widest = max((text_width(bar.label) for bar in bars), default=0.0)
+    return 2 * LABEL_GAP + widest * LABEL_FONT_PX / FONT_SIZE_PX
 
 
 def describe(bars: Sequence[StrengthBar]) -> str:
@@ -87,27 +113,22 @@ def _domain(bars: Sequence[StrengthBar]) -> tuple[float, float]:
     return float(lo), float(hi if hi > lo else lo + 1)
 
 
-def _x(value: float, lo: float, hi: float) -> float:
-    span = hi - lo if hi > lo else 1.0
-    return LABEL_WIDTH + (value - lo) / span * PLOT_WIDTH
-
-
-def _axis(lo: float, hi: float, rows: int) -> list[str]:
+def _axis(frame: _Frame, rows: int) -> list[str]:
     top, bottom = MARGIN_TOP, MARGIN_TOP + ROW_HEIGHT * rows
-    step = 1 if hi - lo < MAX_TICKS else 2
+    step = 1 if frame.hi - frame.lo < MAX_TICKS else 2
     parts = []
-    for tick in range(int(lo), int(hi) + 1, step):
-        x = _x(tick, lo, hi)
+    for tick in range(int(frame.lo), int(frame.hi) + 1, step):
+        x = frame.x(tick)
         parts.append(
             f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}" stroke="{GRID_COLOR}"/>'
             f'<text x="{x:.1f}" y="{bottom + 15}" text-anchor="middle" font-size="11" '
             f'fill="{TEXT_COLOR}">{_tick_label(tick)}</text>'
         )
-    zero = _x(0.0, lo, hi)
+    zero = frame.x(0.0)
     parts.append(
         f'<line class="average" x1="{zero:.1f}" y1="{top}" x2="{zero:.1f}" y2="{bottom}" '
         f'stroke="{TEXT_COLOR}" stroke-dasharray="4 3"/>'
-        f'<text class="axis-label" x="{LABEL_WIDTH + PLOT_WIDTH / 2:.1f}" y="{bottom + 32}" '
+        f'<text class="axis-label" x="{frame.left + PLOT_WIDTH / 2:.1f}" y="{bottom + 32}" '
         f'text-anchor="middle" font-size="12" fill="{TEXT_COLOR}">'
         "log-strength (0: the group's average)</text>"
     )
@@ -118,22 +139,21 @@ def _tick_label(tick: int) -> str:
     return f"+{tick}" if tick > 0 else ("\u2212" + str(-tick) if tick < 0 else "0")
 
 
-def _row(bar: StrengthBar, index: int, lo: float, hi: float) -> list[str]:
+def _row(bar: StrengthBar, index: int, frame: _Frame) -> list[str]:
     y = MARGIN_TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
-    label = f"{bar.rank}. {shorten_title(bar.title, LABEL_CHARS)}"
     parts = [
         f'<g class="entrant"><title>{escape(f"#{bar.rank} {bar.title}: {_reading(bar)}")}'
-        f'</title><text x="{LABEL_WIDTH - 8}" y="{y + 4:.1f}" text-anchor="end" '
-        f'font-size="12" fill="{TEXT_COLOR}">{escape(label)}</text>'
+        f'</title><text x="{frame.left - LABEL_GAP:.1f}" y="{y + 4:.1f}" text-anchor="end" '
+        f'font-size="{LABEL_FONT_PX}" fill="{TEXT_COLOR}">{escape(bar.label)}</text>'
     ]
     if bar.low is not None and bar.high is not None:
         parts.append(
-            f'<line class="interval" x1="{_x(bar.low, lo, hi):.1f}" y1="{y:.1f}" '
-            f'x2="{_x(bar.high, lo, hi):.1f}" y2="{y:.1f}" stroke="{BAND_COLOR}" '
+            f'<line class="interval" x1="{frame.x(bar.low):.1f}" y1="{y:.1f}" '
+            f'x2="{frame.x(bar.high):.1f}" y2="{y:.1f}" stroke="{BAND_COLOR}" '
             'stroke-width="6" stroke-linecap="round"/>'
         )
     parts.append(
-        f'<circle class="strength" cx="{_x(bar.strength, lo, hi):.1f}" cy="{y:.1f}" r="4" '
+        f'<circle class="strength" cx="{frame.x(bar.strength):.1f}" cy="{y:.1f}" r="4" '
         f'fill="{COMPOSITE_COLOR}"/></g>'
     )
     return parts

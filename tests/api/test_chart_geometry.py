@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.charts import (
     GRID_COLOR,
@@ -22,6 +24,7 @@ from api.charts import (
     dimension_bars,
     history_chart,
 )
+from api.strength_chart import StrengthBar, strength_chart
 from tests.api.svg import SVG_NS, parse_svg
 from wiki.badges import FONT_SIZE_PX, text_width
 
@@ -275,3 +278,32 @@ def test_an_empty_chart_says_so_in_its_middle_under_its_title() -> None:
     (empty,) = (t for t in root.iter(f"{SVG_NS}text") if t.text == "no snapshots yet")
     assert float(empty.attrib["x"]) == float(root.attrib["width"]) / 2
     assert float(empty.attrib["y"]) == float(root.attrib["height"]) / 2
+
+
+_STRENGTHS = st.floats(min_value=-6.0, max_value=6.0, allow_nan=False)
+
+
+@st.composite
+def _strength_bars(draw: st.DrawFn) -> list[StrengthBar]:
+    bars = []
+    for rank in range(1, draw(st.integers(min_value=1, max_value=20)) + 1):
+        a, b, c = sorted(draw(st.tuples(_STRENGTHS, _STRENGTHS, _STRENGTHS)))
+        title = draw(st.text(alphabet="WMmw il.-'Ωé", min_size=1, max_size=90))
+        if draw(st.booleans()):  # a long unbroken title of the widest letters
+            title = "W" * draw(st.integers(min_value=30, max_value=60))
+        bars.append(StrengthBar(rank, title, b, a, c))
+    return bars
+
+
+@given(bars=_strength_bars())
+@settings(max_examples=60, deadline=None)
+def test_the_strength_chart_keeps_every_label_and_mark_inside(bars: list[StrengthBar]) -> None:
+    root = parse_svg(strength_chart(bars, chart_id="g", group="Group 1"))
+    _inside(root)  # the widest titles (W, M) included: the label column grows to fit them
+    for circle in root.iter(f"{SVG_NS}circle"):
+        assert 0 <= float(circle.attrib["cx"]) <= float(root.attrib["width"])
+    labels = [t for t in root.iter(f"{SVG_NS}text") if t.get("text-anchor") == "end"]
+    grid = [line for line in root.iter(f"{SVG_NS}line") if line.get("stroke") == GRID_COLOR]
+    plot_left = min(float(line.attrib["x1"]) for line in grid)
+    # no label runs into the plot
+    assert all(_text_box(label)[1] <= plot_left for label in labels)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.leaderboard import strength_bars
-from api.strength_chart import LABEL_WIDTH, PLOT_WIDTH, StrengthBar, strength_chart
+from api.strength_chart import PLOT_WIDTH, StrengthBar, strength_chart
 from common.text import REPLACEMENT
 from storage.queries.tournament import LeaderboardRow
 from tests.api.svg import SVG_NS, parse_svg, svg_texts
@@ -25,17 +25,28 @@ def _x_of(svg: str, cls: str) -> list[float]:
     return [float(line.get(end, "nan")) for line in lines for end in ("x1", "x2")]
 
 
+def _ticks(svg: str) -> dict[str, float]:
+    """The x of each axis tick label, by its text."""
+    return {
+        t.text or "": float(t.get("x", "nan"))
+        for t in parse_svg(svg).iter(f"{SVG_NS}text")
+        if t.get("text-anchor") == "middle" and t.get("font-size") == "11"
+    }
+
+
 def test_each_dot_sits_on_its_bar_and_the_axis_is_shared() -> None:
     svg = strength_chart(BARS, chart_id="g1", group="Group 1")
     dots = _x_of(svg, "strength")
     low1, high1, low2, high2 = _x_of(svg, "interval")
     assert low1 < dots[0] < high1 and low2 < dots[1] < high2
     # The whole-unit domain is [-3, +3]: the scale maps each number linearly onto the plot.
-    per_unit = PLOT_WIDTH / 6
-    assert dots[0] == pytest.approx(LABEL_WIDTH + (1.87 + 3) * per_unit, abs=0.06)
-    assert high2 == pytest.approx(LABEL_WIDTH + (-0.68 + 3) * per_unit, abs=0.06)
+    ticks = _ticks(svg)
+    left, per_unit = ticks["−3"], PLOT_WIDTH / 6
+    assert ticks["+3"] == pytest.approx(left + PLOT_WIDTH)
+    assert dots[0] == pytest.approx(left + (1.87 + 3) * per_unit, abs=0.06)
+    assert high2 == pytest.approx(left + (-0.68 + 3) * per_unit, abs=0.06)
     (zero, zero_again) = _x_of(svg, "average")
-    assert zero == zero_again == pytest.approx(LABEL_WIDTH + 3 * per_unit, abs=0.06)
+    assert zero == zero_again == pytest.approx(ticks["0"], abs=0.06)
     # One interval line per bar that has one; the third is a dot alone.
     assert len(dots) == 3 and len(_x_of(svg, "interval")) == 4
     ticks = ["−3", "−2", "−1", "0", "+1", "+2", "+3"]
