@@ -18,7 +18,7 @@ fast.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,6 +98,8 @@ class _Batch:
 
     failed: list[PagePublish]
     work: list[_Work]
+    # How many page names the batch took, each counted by the progress callback once done.
+    size: int = 0
     # The pages whose files are being written, and those writes.
     writing: list[_Work] = field(default_factory=list)
     writes: PendingWrites | None = None
@@ -110,9 +112,14 @@ def publish_pages(
     gene_symbols: Sequence[str] | None = None,
     now: datetime | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PublishReport:
     """Publish every page (or the pages of ``gene_symbols``) in ``store``; never raises for a
-    page: a page that cannot be read, parsed or written is reported failed and left as it is."""
+    page: a page that cannot be read, parsed or written is reported failed and left as it is.
+
+    ``on_progress(done, total)`` is called once the pages are counted and after each batch
+    is recorded, ``done`` pages of ``total`` being finished.
+    """
     now = now or utcnow()
     wanted = None if gene_symbols is None else {symbol.upper() for symbol in gene_symbols}
     with database.read_session() as session:
@@ -124,7 +131,16 @@ def publish_pages(
         return _read_batch(database, store, names, imported, links, wanted)
 
     results: list[PagePublish] = []
-    badges = 0
+    badges, done, total = 0, 0, sum(len(names) for names in batches)
+    report_progress = on_progress or (lambda _done, _total: None)
+    report_progress(done, total)
+
+    def finish(batch: _Batch) -> None:
+        nonlocal badges, done
+        badges += _finish_batch(database, batch, now, results)
+        done += batch.size
+        report_progress(done, total)
+
     # A batch's files are written on other threads while the next batch is edited; its
     # revisions are recorded once they are all written.
     with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
@@ -134,12 +150,12 @@ def publish_pages(
             assert batch is not None
             _edit_batch(database, store, batch)
             if writing is not None:
-                badges += _finish_batch(database, writing, now, results)
+                finish(writing)
             # No file is being written now: read the next batch before writing this one.
             writing, batch = batch, read(batches[index]) if index < len(batches) else None
             _start_writes(pool, store, writing)
         if writing is not None:
-            badges += _finish_batch(database, writing, now, results)
+            finish(writing)
     return PublishReport(pages=tuple(results), badges_written=badges)
 
 
@@ -182,7 +198,7 @@ def _read_batch(
                 work.append(loaded)
                 if loaded.candidates:
                     loaded.old_badge = store.read_badge(name)
-    return _Batch(failed, work)
+    return _Batch(failed, work, size=len(names))
 
 
 def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:

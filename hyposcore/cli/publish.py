@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -66,7 +67,14 @@ def publish(
     database = open_database(settings)
     try:
         _check_genes_have_pages(database, genes)
-        report = publish_pages(database, store, gene_symbols=genes or None)
+        with _progress() as progress:
+            task = progress.add_task("publishing pages", total=None)
+            report = publish_pages(
+                database,
+                store,
+                gene_symbols=genes or None,
+                on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
     finally:
         database.dispose()
     _print_report(report, show_all=show_all)
@@ -75,6 +83,19 @@ def publish(
     )
     if report.failed:
         raise typer.Exit(1)
+
+
+def _progress() -> Progress:
+    """A bar while pages are published (a first publish of a large wiki takes a while); it
+    disappears when done, leaving the report."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _check_genes_have_pages(database: Database, symbols: list[str]) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from common.settings import get_settings
+from hyposcore.cli import publish as publish_cli
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.db import Database
@@ -54,6 +57,20 @@ def test_publish_prints_the_changed_pages_and_a_summary(database: Database) -> N
     again = runner.invoke(app, ["publish"])
     assert again.exit_code == 0
     assert "pages changed: 0, unchanged: 1, failed: 0" in _flat(again.output)
+
+
+def test_publish_shows_a_bar_in_a_terminal_and_leaves_only_the_report(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=120)
+    monkeypatch.setattr(publish_cli, "console", terminal)
+    result = runner.invoke(app, ["publish"])
+    assert result.exit_code == 0, result.output
+    drawn = screen.getvalue()
+    assert "publishing pages" in drawn and "1/1" in drawn  # the bar, with pages done of all
+    # the bar is erased when done; the report is printed after it
+    assert drawn.rindex("publishing pages") < drawn.index("Published gene pages")
 
 
 def test_publish_exits_1_when_a_page_fails(database: Database) -> None:

@@ -110,3 +110,23 @@ def test_a_failed_write_fails_only_its_page(
     assert report.changed == len(COPIES) and report.badges_written == len(COPIES) + 1
     assert store.read(broken) == ORIGINAL and revisions(db, broken) == []
     assert len(revisions(db, COPIES[0])) == 2
+
+
+def test_progress_counts_every_page_once_a_batch_is_recorded(
+    db: Database, store: WatchedStore
+) -> None:
+    pages = len(COPIES) + 1
+    seen: list[tuple[int, int, int]] = []
+
+    def note(done: int, total: int) -> None:
+        # how many of the pages counted done already have their revision recorded
+        recorded = sum(1 for name in [*COPIES, SEED_NAME] if revisions(db, name))
+        seen.append((done, total, recorded))
+
+    publish_pages(db, store, now=T0, batch_size=5, on_progress=note)
+
+    assert [total for _, total, _ in seen] == [pages] * len(seen)
+    batches = -(-pages // 5)
+    # at the start, then once per batch, ending at every page
+    assert [done for done, _, _ in seen] == [min(5 * k, pages) for k in range(batches + 1)]
+    assert all(recorded >= done for done, _, recorded in seen)
