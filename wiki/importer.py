@@ -8,7 +8,7 @@ is refused; the stored ids are never overwritten by a page.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,14 +99,28 @@ def load_page(path: Path) -> LoadedPage:
     return LoadedPage(path, page_name_for(path), content, parse_gene_page(content, source=source))
 
 
+# (phase, done, total): phase "reading" or "writing".
+ImportProgress = Callable[[str, int, int], None]
+
+
 def import_pages(
-    database: Database, paths: Sequence[Path], *, skip_invalid: bool = False
+    database: Database,
+    paths: Sequence[Path],
+    *,
+    skip_invalid: bool = False,
+    on_progress: ImportProgress | None = None,
 ) -> ImportReport:
-    """Import every file in one transaction; see the module docstring for what is refused."""
+    """Import every file in one transaction; see the module docstring for what is refused.
+
+    ``on_progress(phase, done, total)`` follows the two phases: "reading" counts the files
+    read and parsed, "writing" the pages written (the transaction commits after the last).
+    """
+    report_progress = on_progress or (lambda _phase, _done, _total: None)
     loaded: list[LoadedPage] = []
     refused: list[Problem] = []
     names: dict[str, str] = {}
-    for path in paths:
+    for done, path in enumerate(paths):
+        report_progress("reading", done, len(paths))
         try:
             item = load_page(path)
         except PageError as exc:
@@ -121,13 +135,18 @@ def import_pages(
             continue
         names[item.name] = resolved
         loaded.append(item)
+    report_progress("reading", len(paths), len(paths))
     with database.transaction() as session:
         accepted, conflicting = _check_batch(session, loaded)
         refused.extend(conflicting)
         if refused and not skip_invalid:
             raise InvalidInputError(refused)
         # Everything was checked before the first write, so no file needs a savepoint of its own.
-        summaries = [write_page(session, item) for item in accepted]
+        summaries = []
+        for done, item in enumerate(accepted):
+            report_progress("writing", done, len(accepted))
+            summaries.append(write_page(session, item))
+        report_progress("writing", len(accepted), len(accepted))
     return ImportReport(pages=tuple(summaries), refused=tuple(refused))
 
 

@@ -8,6 +8,7 @@ from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from common.settings import Settings, get_settings
@@ -70,3 +71,17 @@ def policy_checked(value: T) -> T:
         if problem is not None:
             raise typer.BadParameter(problem)
     return value
+
+
+def transient_progress() -> Progress:
+    """A bar for long work (items done of all, time elapsed) that disappears when the work is
+    done, leaving only what the command prints after it; in a log (no terminal) it prints
+    nothing."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

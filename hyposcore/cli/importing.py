@@ -15,6 +15,7 @@ from hyposcore.cli.common import (
     friendly_errors,
     open_database,
     policy_checked,
+    transient_progress,
 )
 from hyposcore.cli.import_hypotheses import hypotheses
 from wiki.importer import ImportReport, import_pages
@@ -43,7 +44,13 @@ def page(
     """
     database = open_database()
     try:
-        report = import_pages(database, files, skip_invalid=skip_invalid)
+        with transient_progress() as progress:
+            task = progress.add_task("reading pages", total=len(files))
+
+            def show(phase: str, done: int, total: int) -> None:
+                progress.update(task, description=f"{phase} pages", completed=done, total=total)
+
+            report = import_pages(database, files, skip_invalid=skip_invalid, on_progress=show)
     finally:
         database.dispose()
     _print_report(report)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -17,6 +16,7 @@ from hyposcore.cli.common import (
     friendly_errors,
     open_database,
     policy_checked,
+    transient_progress,
 )
 from storage.db import Database
 from storage.errors import NotFoundError
@@ -67,7 +67,7 @@ def publish(
     database = open_database(settings)
     try:
         _check_genes_have_pages(database, genes)
-        with _progress() as progress:
+        with transient_progress() as progress:
             task = progress.add_task("publishing pages", total=None)
             report = publish_pages(
                 database,
@@ -83,19 +83,6 @@ def publish(
     )
     if report.failed:
         raise typer.Exit(1)
-
-
-def _progress() -> Progress:
-    """A bar while pages are published (a first publish of a large wiki takes a while); it
-    disappears when done, leaving the report."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 def _check_genes_have_pages(database: Database, symbols: list[str]) -> None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from common.settings import get_settings
+from hyposcore.cli import common as cli_common
 from hyposcore.cli import publish as publish_cli
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
@@ -64,7 +65,8 @@ def test_publish_shows_a_bar_in_a_terminal_and_leaves_only_the_report(
 ) -> None:
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=120)
-    monkeypatch.setattr(publish_cli, "console", terminal)
+    monkeypatch.setattr(publish_cli, "console", terminal)  # the report
+    monkeypatch.setattr(cli_common, "console", terminal)  # the bar
     result = runner.invoke(app, ["publish"])
     assert result.exit_code == 0, result.output
     drawn = screen.getvalue()

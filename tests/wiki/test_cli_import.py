@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from hyposcore.cli import common as cli_common
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.queries.knowledge import count_rows
@@ -55,3 +59,13 @@ def test_skip_invalid_writes_the_rest_and_exits_1(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{empty}: file is empty" in result.output  # shown literally, not as Rich markup
     assert _counts()["gene_pages"] == 1
+
+
+def test_a_bar_follows_reading_and_writing_in_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_common, "console", Console(file=screen, force_terminal=True))
+    result = runner.invoke(app, ["import", "page", str(SEED)])
+    assert result.exit_code == 0, result.output
+    drawn = screen.getvalue()
+    assert "reading pages" in drawn and "writing pages" in drawn and "1/1" in drawn
+    assert "MTOR" in result.output  # the report, printed after the bar is gone

@@ -224,3 +224,26 @@ def test_write_page_checks_ids_itself(db: Database) -> None:
     import_pages(db, [SEED])
     with pytest.raises(InvalidInputError, match="contradicts"), db.transaction() as session:
         write_page(session, load_page(page_path("mtor_other_wiki.txt")))
+
+
+def test_progress_follows_reading_then_writing(db: Database) -> None:
+    files = [SEED, page_path("tfeb_diagram_first.txt"), page_path("tfeb_score_out_of_range.txt")]
+    seen: list[tuple[str, int, int]] = []
+    report = import_pages(db, files, skip_invalid=True, on_progress=lambda *step: seen.append(step))
+    written = len(report.pages)
+    assert written == 2  # the third file is refused, so it is read but never written
+    assert seen == [
+        *[("reading", done, 3) for done in range(4)],
+        *[("writing", done, written) for done in range(written + 1)],
+    ]
+
+
+def test_a_refused_import_stops_after_reading(db: Database) -> None:
+    seen: list[tuple[str, int, int]] = []
+    with pytest.raises(InvalidInputError):
+        import_pages(
+            db,
+            [SEED, page_path("tfeb_score_out_of_range.txt")],
+            on_progress=lambda *step: seen.append(step),
+        )
+    assert [phase for phase, _, _ in seen] == ["reading"] * 3
