@@ -232,16 +232,27 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     turns = int(progress.get("turns_done", 0))
     phase = progress.get("phase", row.state)
     if row.state == "paused":
-        return 0.0, f"paused by a spend limit · {round_} rounds, {turns} turns kept"
+        return (
+            0.0,
+            f"paused by a spend limit · {counted(round_, 'round')}, {counted(turns, 'turn')} kept",
+        )
     if row.state == "batched":
-        return 0.0, f"in a provider batch · round {round_}, {turns} turns kept"
+        return 0.0, f"in a provider batch · round {round_}, {counted(turns, 'turn')} kept"
     if row.state == "debated":
-        return 0.95, f"debated · waiting for scoring · {round_} rounds, {turns} turns"
+        return (
+            0.95,
+            f"debated · waiting for scoring · {counted(round_, 'round')}, {counted(turns, 'turn')}",
+        )
     if phase == "scoring":
-        return 0.95, f"scoring · {round_} rounds, {turns} turns debated"
+        return 0.95, f"scoring · {counted(round_, 'round')}, {counted(turns, 'turn')} debated"
     of = f" of at most {bound}" if bound else ""
     fraction = min(0.9, 0.9 * round_ / bound) if bound else 0.0
-    return fraction, f"{phase} · round {round_}{of} · {turns} turns"
+    return fraction, f"{phase} · round {round_}{of} · {counted(turns, 'turn')}"
+
+
+def counted(count: int, noun: str) -> str:
+    """ "1 turn", "3 turns"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _columns() -> tuple[ProgressColumn, ...]:

@@ -12,7 +12,7 @@ from rich.table import Table
 from api.ratings import exchange_rating
 from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
+from hyposcore.cli.follow import STATE_STYLE, TERMINAL, counted, describe_progress, round_bound
 from scoring.legends import resolution_note
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, ScoreSnapshot, utcnow
@@ -69,12 +69,11 @@ def status(
     for column in ("id", "hypothesis", "state", "progress", "attempts", "updated", "error"):
         table.add_column(column, overflow="fold", no_wrap=column in ("id", "hypothesis"))
     for row in rows:
-        _, detail = describe_progress(row)
         table.add_row(
             str(row.id),
             escape(row.hypothesis_id),
             _styled_state(row.state),
-            detail,
+            _progress_cell(row),
             f"{row.attempts}/{row.max_attempts}",
             _when(row.updated_at),
             escape((row.error or row.paused_reason or "")[:120]),
@@ -83,6 +82,16 @@ def status(
     if hypothesis is not None:
         show_spend(database, hypothesis)
     show_workers(database)
+
+
+def _progress_cell(row: Evaluation) -> str:
+    """Where a live evaluation stands; for an ended one, what it debated (its state is in the
+    column before)."""
+    if row.state not in TERMINAL:
+        return describe_progress(row)[1]
+    progress = row.progress or {}
+    rounds, turns = int(progress.get("round", 0)), int(progress.get("turns_done", 0))
+    return f"{counted(rounds, 'round')}, {counted(turns, 'turn')}"
 
 
 def show_spend(database: Database, hypothesis_id: str) -> None:

@@ -109,3 +109,24 @@ def test_the_evaluation_list_offers_the_worker_command_when_none_beat() -> None:
     assert "none has ever sent a heartbeat; start one with: hyposcore worker" in " ".join(
         result.output.split()
     )
+
+
+def test_the_list_says_what_an_ended_evaluation_debated_and_where_a_live_one_stands() -> None:
+    database = open_database()
+    seeded = seed(database)  # a succeeded evaluation: round 2 of 2, 4 turns
+    with database.transaction() as session:
+        live = Evaluation(
+            hypothesis_id=HYPOTHESIS,
+            state="running",
+            config={"max_rounds": 4},
+            progress={"phase": "debate", "round": 1, "rounds": 4, "turns_done": 1},
+            config_hash="d" * 64,
+        )
+        session.add(live)
+        session.flush()
+        live_id = live.id
+    result = CliRunner().invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    assert "2 rounds, 4 turns" in rows[str(seeded.evaluation_id)]
+    assert "debate · round 1 of at most 4 · 1 turn" in rows[str(live_id)]
