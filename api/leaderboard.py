@@ -130,7 +130,14 @@ def strength_bars(rows: list[LeaderboardRow]) -> dict[str, list[StrengthBar]]:
         if row.strength is None or row.rank is None:
             continue
         bars.setdefault(section_of(row), []).append(
-            StrengthBar(row.rank, row.title, row.strength, row.strength_low, row.strength_high)
+            StrengthBar(
+                row.rank,
+                row.title,
+                row.strength,
+                row.strength_low,
+                row.strength_high,
+                row.hypothesis_id,
+            )
         )
     return bars
 

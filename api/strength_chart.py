@@ -40,6 +40,7 @@ class StrengthBar:
     strength: float
     low: float | None = None
     high: float | None = None
+    hypothesis_id: str = ""
 
     @property
     def label(self) -> str:
@@ -63,7 +64,7 @@ def strength_chart(bars: Sequence[StrengthBar], *, chart_id: str, group: str) ->
     """An SVG of the bars in the given order, on one log-strength axis with 0 marked."""
     bars = [replace(bar, title=neutralise(bar.title)) for bar in bars]
     group = neutralise(group)
-    frame = _Frame(_label_column(bars), *_domain(bars))
+    frame = _Frame(_label_column(bars), *axis_span(bars))
     height = MARGIN_TOP + ROW_HEIGHT * len(bars) + MARGIN_BOTTOM
     width = round(frame.left + PLOT_WIDTH + MARGIN_RIGHT)
     title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
@@ -104,7 +105,7 @@ def _reading(bar: StrengthBar) -> str:
     return f"{bar.strength:+.2f} ({bar.low:+.2f} to {bar.high:+.2f})"
 
 
-def _domain(bars: Sequence[StrengthBar]) -> tuple[float, float]:
+def axis_span(bars: Sequence[StrengthBar]) -> tuple[float, float]:
     """Whole units around every bar and 0, so the axis reads in the legend's units."""
     values = [0.0]
     for bar in bars:

@@ -19,6 +19,7 @@ from hyposcore.cli.common import console
 from hyposcore.cli.debate import debate as debate_command
 from hyposcore.cli.demo import demo as demo_command
 from hyposcore.cli.history import history as history_command
+from hyposcore.cli.leaderboard import show_leaderboard
 from hyposcore.cli.serve import serve as serve_command
 
 help.install()
@@ -38,6 +39,7 @@ app.command("demo")(demo_command)
 app.command("queue")(workers.queue)
 app.command("status")(status_cli.status)
 app.command("history")(history_command)
+app.command("leaderboard")(show_leaderboard)
 app.command("worker")(workers.worker)
 app.command("beat")(workers.beat)
 app.command("publish")(publish_cli.publish)
