@@ -100,7 +100,7 @@ def _table(title: str, headers: list[str], cells: list[list[str]], titles: list[
         table.add_column(header, no_wrap=True)
     # Each column takes its widest cell, a space either side and a separator; so will the title.
     used = sum(
-        max(len(header), *(len(row[index]) for row in cells)) + 3
+        max([len(header), *(len(row[index]) for row in cells)]) + 3
         for index, header in enumerate(headers)
     )
     room = min(TITLE_CHARS, console.width - used - 3)

@@ -67,3 +67,10 @@ def test_the_picture_puts_the_interval_the_strength_and_zero_where_they_are() ->
     assert AVERAGE not in interval_picture(StrengthBar(1, "t", 0.2, -1.0, 1.0), -2, 2, width=9)
     alone = interval_picture(StrengthBar(1, "t", -2.0), -2.0, 2.0, width=9)
     assert alone == f"{STRENGTH}   {AVERAGE}    "
+
+
+def test_before_any_hypothesis_it_says_there_is_no_fit() -> None:
+    open_database()
+    said = " ".join(_run().split())
+    assert "No fit yet: all 0 hypotheses are unrated." in said
+    assert json.loads(_run("--json")) == []
