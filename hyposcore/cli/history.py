@@ -74,7 +74,8 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
     )
     if not versions:
         console.print(
-            f"Not scored yet. Queue an evaluation with: hyposcore queue {hypothesis.id}",
+            "Not scored yet. Queue an evaluation with: "
+            f"hyposcore queue {terminal_safe(hypothesis.id)}",
             markup=False,
             highlight=False,
         )
@@ -83,10 +84,10 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
         hypothesis.status, hypothesis.resolved_on, versions[-1].created_at.date()
     )
     if note:
-        console.print(note, style="bold", highlight=False)
+        console.print(note, style="bold", markup=False, highlight=False)
     console.print(_table(versions, resolved=hypothesis.status != HypothesisStatus.OPEN))
-    for note in _notes(versions):
-        console.print(note, style="dim", highlight=False)
+    for line in _notes(versions):
+        console.print(line, style="dim", markup=False, highlight=False)
     if len(versions) > 1:
         first, last = versions[0].exchange_rating, versions[-1].exchange_rating
         console.print(
@@ -99,8 +100,7 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
 
 def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
     """One row a version, narrow enough for an 80-column terminal; only the time may wrap."""
-    table = Table(title="score history, oldest version first", box=box.SIMPLE_HEAD)
-    table.pad_edge = False
+    table = Table(title="score history, oldest version first", box=box.SIMPLE_HEAD, pad_edge=False)
     headers = ["v", "computed (UTC)", "exchange", "composite (80%)", "market", "strength"]
     headers += ["rule", "reads as"] if resolved else ["rule"]
     for header in headers:
