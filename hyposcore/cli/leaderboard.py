@@ -29,6 +29,7 @@ from common.text import shorten_title, terminal_safe
 from hyposcore.cli.common import console, friendly_errors, open_database
 from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
 
+MAX_ROWS = 10_000
 PICTURE_WIDTH = 17
 TITLE_CHARS = 48
 TITLE_MIN = 12
@@ -37,7 +38,7 @@ INTERVAL, STRENGTH, AVERAGE, EMPTY = "─", "●", "┆", " "
 
 @friendly_errors
 def show_leaderboard(
-    limit: Annotated[int, typer.Option(min=1, max=10_000, metavar="N")] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ROWS, metavar="N")] = 100,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the rows as JSON (the API's items).")
     ] = False,
@@ -61,7 +62,9 @@ def show_leaderboard(
         pictures = _pictures(drawn.get(section, []))
         console.print(_rated_table(section, lines, pictures) if pictures else _rest(section, lines))
     if total > len(rows):
-        console.print(f"{total - len(rows)} more; show them with --limit {total}", style="dim")
+        console.print(
+            f"{total - len(rows)} more; show them with --limit {min(total, MAX_ROWS)}", style="dim"
+        )
     console.print(Text(TOURNAMENT_LEGEND, style="dim"))
     console.print(f"picture: {INTERVAL} the 80% interval, {STRENGTH} the strength, {AVERAGE} 0")
 

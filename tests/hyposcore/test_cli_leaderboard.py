@@ -74,3 +74,9 @@ def test_before_any_hypothesis_it_says_there_is_no_fit() -> None:
     said = " ".join(_run().split())
     assert "No fit yet: all 0 hypotheses are unrated." in said
     assert json.loads(_run("--json")) == []
+
+
+def test_a_limit_says_how_many_more_there_are(database: Database) -> None:
+    said = _run("--limit", "1")
+    assert HYPOTHESIS in said and UNSCORED not in said
+    assert "1 more; show them with --limit 2" in said
