@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import Label
 
 from storage.errors import NotFoundError
 from storage.models import (
@@ -237,11 +238,8 @@ def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[L
     within a group; then the unrated open ones, most-played first; then the unrated resolved,
     which pairing no longer takes."""
     unrated = Rating.strength.is_(None)
-    rank = func.rank().over(
-        partition_by=(Rating.component, unrated), order_by=Rating.strength.desc()
-    )
     rows = session.execute(
-        select(Hypothesis.id, Hypothesis.title, Hypothesis.status, Rating, rank.label("rank"))
+        select(Hypothesis.id, Hypothesis.title, Hypothesis.status, Rating, _rank_in_group())
         .outerjoin(Rating, Rating.hypothesis_id == Hypothesis.id)
         .order_by(
             func.coalesce(unrated, True),
@@ -262,16 +260,7 @@ def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[L
 
 def standing(session: Session, *, hypothesis_id: str) -> LeaderboardRow:
     """One hypothesis's row of ``leaderboard``, its rank counted within its group as there."""
-    ranked = (
-        select(
-            Rating.hypothesis_id,
-            func.rank()
-            .over(partition_by=Rating.component, order_by=Rating.strength.desc())
-            .label("rank"),
-        )
-        .where(Rating.strength.is_not(None))
-        .subquery()
-    )
+    ranked = select(Rating.hypothesis_id, _rank_in_group()).subquery()
     found = session.execute(
         select(Hypothesis.id, Hypothesis.title, Hypothesis.status, Rating, ranked.c.rank)
         .outerjoin(Rating, Rating.hypothesis_id == Hypothesis.id)
@@ -282,6 +271,19 @@ def standing(session: Session, *, hypothesis_id: str) -> LeaderboardRow:
         raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
     hid, title, status, rating, position = found
     return _row(str(hid), str(title), str(status), rating, position)
+
+
+def _rank_in_group() -> Label[int]:
+    """A rating's rank by strength within its group (component), strongest 1; the unrated are
+    ranked apart, and ``_row`` drops their rank."""
+    return (
+        func.rank()
+        .over(
+            partition_by=(Rating.component, Rating.strength.is_(None)),
+            order_by=Rating.strength.desc(),
+        )
+        .label("rank")
+    )
 
 
 def _row(
