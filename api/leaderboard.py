@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.strength_chart import StrengthBar
+from common.text import counted
 from scoring.bt_posterior import INTERVAL_LEVEL, MIN_DECIDED
 from storage.models import HypothesisStatus
 from storage.queries.tournament import FitSummary, LeaderboardRow
@@ -90,7 +91,7 @@ def _unrated(row: LeaderboardRow) -> str:
 
 def tournament_cell(row: LeaderboardRow) -> str:
     """One cell for a table ordered by something else: strength, interval, group, matches."""
-    played = f"{row.matches} match{'es' if row.matches != 1 else ''}"
+    played = counted(row.matches, "match", "matches")
     if not row.rated:
         return f"{_unrated(row)} · {played} ({row.decided} decided)"
     return (
@@ -102,7 +103,7 @@ def tournament_cell(row: LeaderboardRow) -> str:
 def standing_text(row: LeaderboardRow) -> str:
     """A hypothesis's standing on its own page, such as "Strength −1.52 (80% interval −2.36 to
     −0.68) · #12 in group 1 (14 hypotheses compared) · 10 matches (10 decided)"."""
-    played = f"{row.matches} match{'es' if row.matches != 1 else ''} ({row.decided} decided)"
+    played = f"{counted(row.matches, 'match', 'matches')} ({row.decided} decided)"
     if not row.rated:
         unrated = _unrated(row)
         return f"{unrated[:1].upper()}{unrated[1:]} · {played}"

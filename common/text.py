@@ -151,6 +151,11 @@ def _escape(char: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 turn", "3 turns"; ``plural`` for a noun that does not just add an s ("matches")."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 ELLIPSIS = "…"
 
 

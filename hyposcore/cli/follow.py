@@ -23,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from common.text import counted
 from hyposcore.cli.common import console
 from storage.db import Database
 from storage.errors import NotFoundError
@@ -248,11 +249,6 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     of = f" of at most {bound}" if bound else ""
     fraction = min(0.9, 0.9 * round_ / bound) if bound else 0.0
     return fraction, f"{phase} · round {round_}{of} · {counted(turns, 'turn')}"
-
-
-def counted(count: int, noun: str) -> str:
-    """ "1 turn", "3 turns"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _columns() -> tuple[ProgressColumn, ...]:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from common.text import terminal_safe
+from common.text import counted, terminal_safe
 from hyposcore.cli.common import (
     console,
     err_console,
@@ -47,7 +47,7 @@ def hypotheses(
     if changed:
         # A new title or outcome changes no snapshot, so nothing republishes on its own.
         console.print(
-            f"{changed} hypothes{'is' if changed == 1 else 'es'} changed: a new outcome reaches "
+            f"{counted(changed, 'hypothesis', 'hypotheses')} changed: a new outcome reaches "
             "published gene pages and badges, a new title the badges (a page keeps its own "
             "wording), at the next publish of their genes (hyposcore publish, or a worker "
             "scoring them)"

@@ -10,9 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from api.ratings import exchange_rating
+from common.text import counted
 from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.cli.follow import STATE_STYLE, TERMINAL, counted, describe_progress, round_bound
+from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
 from scoring.legends import resolution_note
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, ScoreSnapshot, utcnow

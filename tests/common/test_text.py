@@ -1,10 +1,10 @@
-"""Titles are shortened at word boundaries, never mid-word."""
+"""Text helpers: titles are shortened at word boundaries, never mid-word; counts agree in number."""
 
 from __future__ import annotations
 
 import pytest
 
-from common.text import shorten_title
+from common.text import counted, shorten_title
 
 
 def test_a_short_title_is_kept_with_its_whitespace_collapsed() -> None:
@@ -48,3 +48,16 @@ def test_every_cut_ends_on_a_whole_word() -> None:
 
 def test_one_word_longer_than_the_limit_is_cut_inside_it() -> None:
     assert shorten_title("Supercalifragilistic", 10) == "Supercali…"
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "plural", "said"),
+    [
+        (1, "turn", None, "1 turn"),
+        (0, "turn", None, "0 turns"),
+        (3, "match", "matches", "3 matches"),
+        (1, "hypothesis", "hypotheses", "1 hypothesis"),
+    ],
+)
+def test_counted_agrees_in_number(count: int, noun: str, plural: str | None, said: str) -> None:
+    assert counted(count, noun, plural) == said
