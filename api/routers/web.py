@@ -191,7 +191,7 @@ def hypothesis_page(
         "evaluation": evaluation_out(view.evaluation) if view.evaluation else None,
         # An ended evaluation is in no phase: the page counts what was debated instead.
         "evaluation_ended": view.evaluation is not None
-        and view.evaluation.state in {state.value for state in TERMINAL_STATES},
+        and view.evaluation.state in TERMINAL_STATES,
         "computed_at": view.scores.latest.created_at if view.scores else None,
         "turns": turn_outs(view.evaluation, turns) if view.evaluation else [],
         "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),
