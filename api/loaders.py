@@ -31,7 +31,7 @@ from storage.queries.views import (
     latest_page_revision,
     latest_scores,
 )
-from wiki.badges import BadgeScore
+from wiki.badges import BadgeScore, reading_order
 
 GENE_HYPOTHESES_LIMIT = 500
 
@@ -89,14 +89,10 @@ class GeneView:
 
 
 def _by_score(hypotheses: list[Hypothesis], scores: dict[str, LatestScores]) -> list[Hypothesis]:
-    # The gene badge's order: open hypotheses best-rated first, then the resolved ones (their
-    # ratings rank with nothing open), unscored last; by id for a stable order.
-    def key(h: Hypothesis) -> tuple[int, bool, float, str]:
-        known = scores.get(h.id)
-        settled = h.status != HypothesisStatus.OPEN
-        if known is None:
-            return (1, settled, 0.0, h.id)
-        return (0, settled, -exchange_rating(known.latest).score, h.id)
+    # The gene badge's order (wiki.badges.reading_order); by id for a stable order.
+    def key(h: Hypothesis) -> tuple[bool, bool, float, str]:
+        badge = badge_score(h, scores.get(h.id))
+        return (*reading_order(badge.score, badge.outcome), h.id)
 
     return sorted(hypotheses, key=key)
 

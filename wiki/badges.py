@@ -182,22 +182,22 @@ def _legends(badges: Sequence[BadgeScore]) -> str:
     return f"{EXCHANGE_RATING}." + (f" {RESOLVED}." if resolved else "")
 
 
+def reading_order(score: float | None, outcome: str | None) -> tuple[bool, bool, float]:
+    """Where a hypothesis goes in a gene's list: scored before unscored, open before resolved
+    (their ratings rank with nothing still open), best score first. The badge, the gene's
+    view and the lines a publish adds to a page all order by it; each breaks ties its own way.
+    """
+    return (score is None, outcome is not None, -(score or 0.0))
+
+
 def gene_badge_svg(symbol: str, hypotheses: Sequence[BadgeScore]) -> str:
     """A stacked badge: a header row for the gene, then one row per hypothesis.
 
-    Rows are ordered here, open hypotheses best score first, then the resolved ones (their
-    ratings rank with nothing still open), unscored last, ties by label; so the badge the API
-    serves and the one ``publish`` writes are the same bytes whatever order callers use.
+    Rows are ordered here (``reading_order``, ties by label), so the badge the API serves and
+    the one ``publish`` writes are the same bytes whatever order callers use.
     """
     hypotheses = sorted(
-        hypotheses,
-        key=lambda h: (
-            h.score is None,
-            h.outcome is not None,
-            -(h.score or 0.0),
-            h.label,
-            h.message,
-        ),
+        hypotheses, key=lambda h: (*reading_order(h.score, h.outcome), h.label, h.message)
     )
     count = len(hypotheses)
     header = (symbol, f"{count} hypothes{'is' if count == 1 else 'es'}", LABEL_COLOR)

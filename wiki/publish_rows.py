@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from common.text import shorten_title
-from wiki.badges import BadgeScore, gene_badge_svg
+from wiki.badges import BadgeScore, gene_badge_svg, reading_order
 from wiki.editor import PublishedScore
 from wiki.markup import read_url_segment
 
@@ -104,10 +104,10 @@ def published_rows(
     titles: Mapping[str, str],
     outcomes: Mapping[str, str],
 ) -> list[PublishedScore]:
-    """One row per candidate with a snapshot, in the badge's order (open hypotheses best
-    first, then the resolved, ties by id): a hypothesis new to the page joins its lists in
-    that order. A resolved one (in ``outcomes``, id to "validated" or "refuted") carries its
-    outcome, first in its label too."""
+    """One row per candidate with a snapshot, in the badge's order (``reading_order``: open
+    hypotheses best first, then the resolved; ties by id): a hypothesis new to the page joins
+    its lists in that order. A resolved one (in ``outcomes``, id to "validated" or
+    "refuted") carries its outcome, first in its label too."""
     rows = []
     for hypothesis_id in candidates:
         known = snapshots.get(hypothesis_id)
@@ -125,7 +125,7 @@ def published_rows(
                 outcome=outcome,
             )
         )
-    return sorted(rows, key=lambda row: (row.outcome is not None, -row.score, row.hypothesis_id))
+    return sorted(rows, key=lambda row: (*reading_order(row.score, row.outcome), row.hypothesis_id))
 
 
 def shown_snapshot_ids(
