@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.strength_chart import StrengthBar
+from common.numbers import signed, signed_interval
 from common.text import counted
 from scoring.bt_posterior import INTERVAL_LEVEL, MIN_DECIDED
 from storage.models import HypothesisStatus
@@ -26,20 +27,6 @@ TOURNAMENT_LEGEND = (
     "Resolved (validated or refuted) hypotheses are not entered: pairing takes open ones only."
 )
 RESOLVED_SECTION = "Resolved, not entered"
-
-
-def signed(value: float) -> str:
-    """Two decimals with an explicit sign and a true minus; a value that rounds to zero is 0.00."""
-    text = f"{abs(value):.2f}"
-    if text == "0.00":
-        return text
-    return ("+" if value > 0 else "\u2212") + text
-
-
-def interval_text(low: float | None, high: float | None) -> str:
-    if low is None or high is None:
-        return "—"
-    return f"{signed(low)} to {signed(high)}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +64,7 @@ def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
         hypothesis_id=row.hypothesis_id,
         title=row.title,
         strength=signed(row.strength) if row.strength is not None else _unrated(row),
-        interval=interval_text(row.strength_low, row.strength_high),
+        interval=signed_interval(row.strength_low, row.strength_high),
         matches=row.matches,
         decided=row.decided,
     )
@@ -95,7 +82,7 @@ def tournament_cell(row: LeaderboardRow) -> str:
     if not row.rated:
         return f"{_unrated(row)} · {played} ({row.decided} decided)"
     return (
-        f"{leaderboard_line(row).strength} ({interval_text(row.strength_low, row.strength_high)})"
+        f"{leaderboard_line(row).strength} ({signed_interval(row.strength_low, row.strength_high)})"
         f" · group {row.component or 1}, #{row.rank} · {played}"
     )
 
@@ -107,7 +94,7 @@ def standing_text(row: LeaderboardRow) -> str:
     if not row.rated:
         unrated = _unrated(row)
         return f"{unrated[:1].upper()}{unrated[1:]} · {played}"
-    interval = interval_text(row.strength_low, row.strength_high)
+    interval = signed_interval(row.strength_low, row.strength_high)
     return (
         f"Strength {leaderboard_line(row).strength} ({INTERVAL_LEVEL:.0%} interval {interval}) "
         f"· #{row.rank} in {section_of(row).lower()} · {played}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from html import escape
 
 from api.charts import BAND_COLOR, COMPOSITE_COLOR, GRID_COLOR, TEXT_COLOR
+from common.numbers import signed, signed_interval
 from common.text import neutralise, shorten_title
 from scoring.bt_posterior import INTERVAL_LEVEL
 from wiki.badges import FONT_SIZE_PX, text_width
@@ -101,8 +102,8 @@ def describe(bars: Sequence[StrengthBar]) -> str:
 
 def _reading(bar: StrengthBar) -> str:
     if bar.low is None or bar.high is None:
-        return f"{bar.strength:+.2f}"
-    return f"{bar.strength:+.2f} ({bar.low:+.2f} to {bar.high:+.2f})"
+        return signed(bar.strength)
+    return f"{signed(bar.strength)} ({signed_interval(bar.low, bar.high)})"
 
 
 def axis_span(bars: Sequence[StrengthBar]) -> tuple[float, float]:
@@ -137,7 +138,7 @@ def _axis(frame: _Frame, rows: int) -> list[str]:
 
 
 def _tick_label(tick: int) -> str:
-    return f"+{tick}" if tick > 0 else ("\u2212" + str(-tick) if tick < 0 else "0")
+    return signed(tick, places=0)
 
 
 def _row(bar: StrengthBar, index: int, frame: _Frame) -> list[str]:

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from common.numbers import signed
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry
@@ -241,8 +242,8 @@ def comparisons_table(report: dict[str, Any]) -> Table:
             row["forecaster"],
             row["baseline"],
             str(row["n"]),
-            f"{row['brier_difference']:+.3f} [{row['brier_difference_low']:+.3f}, "
-            f"{row['brier_difference_high']:+.3f}]",
+            f"{signed(row['brier_difference'], 3)} [{signed(row['brier_difference_low'], 3)}, "
+            f"{signed(row['brier_difference_high'], 3)}]",
         )
     return table
 
@@ -310,4 +311,4 @@ def compared_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _signed(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.3f}"
+    return "—" if value is None else signed(value, 3)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from api.history import history_csv_text, score_history
 from api.schemas import SnapshotOut
+from common.numbers import signed
 from common.text import terminal_safe
 from hyposcore.cli.common import console, friendly_errors, open_database
 from scoring.legends import legend_text, resolution_note
@@ -112,7 +113,7 @@ def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
             f"{version.exchange_rating:.2f}" + ("*" if version.market_price is None else ""),
             f"{version.composite:.2f} ({version.composite_low:.2f}–{version.composite_high:.2f})",
             "—" if version.market_price is None else f"{version.market_price:.2f}",
-            "unrated" if version.rating is None else f"{version.rating:+.2f}",
+            "unrated" if version.rating is None else signed(version.rating),
             version.config_hash[:RULE_DIGITS],
         ]
         if resolved:

@@ -1,41 +1,18 @@
-"""The leaderboard's numbers read cleanly: signs, true minus, no "-0.00", sections in order."""
+"""The leaderboard's lines, sections and sentences read as the legend says."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
 
-import pytest
-
 from api.leaderboard import (
-    interval_text,
     leaderboard_line,
     sections,
-    signed,
     standing_text,
     summary_text,
     tournament_cell,
 )
 from storage.queries.tournament import FitSummary, LeaderboardRow
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0.0, "0.00"),
-        (-0.0001, "0.00"),  # would print as "-0.00"
-        (0.004, "0.00"),
-        (1.234, "+1.23"),
-        (-1.0149, "\u22121.01"),
-    ],
-)
-def test_signed_numbers_never_show_minus_zero(value: float, text: str) -> None:
-    assert signed(value) == text
-
-
-def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
-    assert interval_text(-1.01, -0.0001) == "\u22121.01 to 0.00"
-    assert interval_text(None, 0.5) == "—"
 
 
 def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_lean() -> None:

@@ -74,7 +74,20 @@ def test_titles_are_escaped_and_ids_are_the_charts_own() -> None:
     title = root.find(f"{SVG_NS}title")
     assert title is not None and title.text == "Group <2>: strengths and 80% intervals"
     desc = root.find(f"{SVG_NS}desc")
-    assert desc is not None and '#1 <script>alert("x")</script> & more: +0.00' in (desc.text or "")
+    reading = '#1 <script>alert("x")</script> & more: 0.00 (−0.50 to +0.50)'
+    assert desc is not None and reading in (desc.text or "")
+
+
+def test_the_words_sign_numbers_as_the_leaderboard_table_does() -> None:
+    """A true minus and no sign on zero, in the description and in each row's tooltip."""
+    root = parse_svg(strength_chart(BARS, chart_id="g1", group="Group 1"))
+    desc = root.find(f"{SVG_NS}desc")
+    assert desc is not None
+    assert "APOE-Dependent Autophagy Restoration: −1.52 (−2.36 to −0.68)" in (desc.text or "")
+    tooltips = [t.text or "" for t in root.iter(f"{SVG_NS}title")][1:]
+    assert tooltips[1] == "#2 APOE-Dependent Autophagy Restoration: −1.52 (−2.36 to −0.68)"
+    assert tooltips[2] == "#3 No interval yet: +0.10"
+    assert not any("-" in tip.split(":")[-1] for tip in tooltips)
 
 
 def test_a_title_can_neither_reverse_the_text_nor_break_the_markup() -> None:

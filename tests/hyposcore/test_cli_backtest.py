@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from common.numbers import signed
 from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
@@ -92,9 +93,8 @@ def test_the_table_shows_every_forecaster_with_intervals(bundled: None) -> None:
     assert "Brier against the baselines" in result.stdout
     report = _json(FAST)
     difference = report["comparisons"][0]
-    assert f"{difference['brier_difference']:+.3f} [{difference['brier_difference_low']:+.3f}" in (
-        result.stdout
-    )
+    low = signed(difference["brier_difference_low"], 3)
+    assert f"{signed(difference['brier_difference'], 3)} [{low}" in result.stdout
 
 
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -15,6 +16,7 @@ from hyposcore.cli.common import open_database
 from hyposcore.cli.history import sparkline
 from hyposcore.cli.main import app
 from storage.db import Database
+from storage.models import ScoreSnapshot
 from tests.api.seed import COMPOSITES, HYPOTHESIS, MARKET_PRICES, UNSCORED, resolve, seed
 from tests.wiki.publishing import CONFIG_HASH, add_snapshot
 
@@ -89,6 +91,23 @@ def test_a_stand_in_and_a_new_scoring_rule_are_each_said(database: Database) -> 
     assert "*: no market trades yet, so the composite stands in" in said
     assert f"The scoring rule changed at v4 (config hash cccccccc → {CONFIG_HASH[:8]})" in said
     assert version == 1 and "0.50* " in _run(UNSCORED)
+
+
+def test_the_strength_column_signs_as_the_leaderboard_does(database: Database) -> None:
+    """The tournament strength at each version: a true minus, and no sign on what rounds to 0."""
+    for rating in (-1.5249, -0.001):
+        version = add_snapshot(database, HYPOTHESIS, composite=0.6, market_price=0.6)
+        with database.transaction() as session:
+            snapshot = session.scalar(
+                select(ScoreSnapshot).where(
+                    ScoreSnapshot.hypothesis_id == HYPOTHESIS, ScoreSnapshot.version == version
+                )
+            )
+            assert snapshot is not None
+            snapshot.rating = rating
+    rows = _rows(_run(HYPOTHESIS))
+    assert rows["4"].split()[-2:] == ["−1.52", CONFIG_HASH[:8]]
+    assert rows["5"].split()[-2:] == ["0.00", CONFIG_HASH[:8]]
 
 
 def test_an_unscored_hypothesis_says_how_to_score_it(database: Database) -> None:

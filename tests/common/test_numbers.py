@@ -1,0 +1,42 @@
+"""Signed numbers: an explicit sign, a true minus, and no sign on what rounds to zero."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from common.numbers import MINUS, signed, signed_interval
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "text"),
+    [
+        (0.0, 2, "0.00"),
+        (-0.0001, 2, "0.00"),  # Python's "+.2f" prints "-0.00"
+        (0.004, 2, "0.00"),
+        (1.234, 2, "+1.23"),
+        (-1.0149, 2, "\u22121.01"),
+        (-0.0004, 3, "0.000"),
+        (-0.0126, 3, "\u22120.013"),
+        (3, 0, "+3"),
+        (-2, 0, "\u22122"),
+        (0, 0, "0"),
+    ],
+)
+def test_signed_numbers_never_show_minus_zero(value: float, places: int, text: str) -> None:
+    assert signed(value, places) == text
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), st.integers(0, 4))
+def test_signed_reads_back_as_the_rounded_value(value: float, places: int) -> None:
+    text = signed(value, places)
+    assert "-" not in text
+    assert float(text.replace(MINUS, "-")) == pytest.approx(round(value, places), abs=10**-places)
+    assert text[0] in "+" + MINUS or float(text) == 0.0
+
+
+def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
+    assert signed_interval(-1.01, -0.0001) == "\u22121.01 to 0.00"
+    assert signed_interval(None, 0.5) == "—"
+    assert signed_interval(-0.02, 0.02, 1) == "0.0 to 0.0"
