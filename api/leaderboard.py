@@ -78,12 +78,19 @@ def _unrated(row: LeaderboardRow) -> str:
 
 def tournament_cell(row: LeaderboardRow) -> str:
     """One cell for a table ordered by something else: strength, interval, group, matches."""
+    return " · ".join(tournament_lines(row))
+
+
+def tournament_lines(row: LeaderboardRow) -> tuple[str, str]:
+    """The cell on two lines: the strength with its interval (or why there is none), then
+    where it stands and on how many matches."""
     played = counted(row.matches, "match", "matches")
     if not row.rated:
-        return f"{_unrated(row)} · {played} ({row.decided} decided)"
+        return _unrated(row), f"{played} ({row.decided} decided)"
+    interval = signed_interval(row.strength_low, row.strength_high)
     return (
-        f"{leaderboard_line(row).strength} ({signed_interval(row.strength_low, row.strength_high)})"
-        f" · group {row.component or 1}, #{row.rank} · {played}"
+        f"{leaderboard_line(row).strength} ({interval})",
+        f"group {row.component or 1}, #{row.rank} · {played}",
     )
 
 

@@ -13,12 +13,18 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from api.leaderboard import TOURNAMENT_LEGEND, tournament_cell
+from api.leaderboard import TOURNAMENT_LEGEND
 from api.ratings import exchange_rating
 from common.settings import Settings, get_settings
-from common.text import shorten_title
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
+from hyposcore.cli.score_table import (
+    STAND_IN_NOTE,
+    ScoredRow,
+    open_table,
+    resolved_table,
+    stands_in,
+)
 from hyposcore.data import hypothesis_files
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from scoring.legends import legend_text
@@ -28,7 +34,7 @@ from storage.models import Hypothesis, HypothesisStatus, ScoreSnapshot, utcnow
 from storage.queries.knowledge import count_rows, list_hypotheses
 from storage.queries.revisions import revisions_published_since
 from storage.queries.snapshots import latest_snapshot
-from storage.queries.tournament import leaderboard
+from storage.queries.tournament import LeaderboardRow, leaderboard
 from wiki.importer import import_pages
 from wiki.store import FolderPageStore
 from workers import maintenance
@@ -38,7 +44,6 @@ from workers.dispatch import debate_config, submit_evaluations
 WORKER_READY_SECONDS = 90.0
 DEMO_GENE = "MTOR"
 DEMO_HYPOTHESIS = "h-51e7234f"
-TITLE_WIDTH = 48
 # Enough rounds that most hypotheses reach the decided matches a rating needs.
 DEMO_TOURNAMENT_ROUNDS = 8
 RESOLVED_NOTE = (
@@ -171,41 +176,36 @@ def _print_leaderboard(database: Database) -> None:
         for hypothesis in list_hypotheses(session, limit=10_000):
             snapshot = latest_snapshot(session, hypothesis_id=hypothesis.id)
             if snapshot is not None:
-                rows.append((hypothesis, snapshot, exchange_rating(snapshot).score))
-    rows.sort(key=lambda row: -row[2])
-    table = Table(title="open hypotheses: exchange ratings and tournament, highest rating first")
-    for column in ("#", "hypothesis", "title", "exchange", "composite (80%)", "tournament"):
-        # Ids never wrap; the rest folds to the terminal's width.
-        table.add_column(column, overflow="fold", no_wrap=column == "hypothesis")
-    open_rows = [row for row in rows if row[0].status == HypothesisStatus.OPEN]
-    for rank, (hypothesis, snapshot, shown) in enumerate(open_rows, start=1):
-        bt = rated.get(hypothesis.id)
-        table.add_row(
-            str(rank),
-            *_score_cells(hypothesis, snapshot, shown),
-            escape(tournament_cell(bt)) if bt else "unrated · 0 matches",
-        )
-    console.print(table)
-    console.print(escape(f"tournament: {TOURNAMENT_LEGEND}"), style="dim")
-    resolved = Table(title="resolved hypotheses, with hindsight: outcome, then the same numbers")
-    for column in ("outcome", "hypothesis", "title", "exchange", "composite (80%)"):
-        resolved.add_column(column, overflow="fold", no_wrap=column in ("hypothesis", "outcome"))
-    for hypothesis, snapshot, shown in rows:
-        if hypothesis.status != HypothesisStatus.OPEN:
-            resolved.add_row(hypothesis.status, *_score_cells(hypothesis, snapshot, shown))
-    if resolved.row_count:
-        console.print(resolved)
-        console.print(RESOLVED_NOTE, style="dim")
-
-
-def _score_cells(hypothesis: Hypothesis, snapshot: ScoreSnapshot, shown: float) -> list[str]:
-    stands_in = " (composite)" if snapshot.market_price is None else ""
-    return [
-        escape(hypothesis.id),
-        escape(shorten_title(hypothesis.title, TITLE_WIDTH)),
-        f"{shown:.2f}{stands_in}",
-        f"{snapshot.composite:.2f} ({snapshot.composite_low:.2f}–{snapshot.composite_high:.2f})",
+                rows.append((hypothesis, _scored_row(hypothesis, snapshot, rated)))
+    rows.sort(key=lambda row: -row[1].exchange)
+    opened = [row for hypothesis, row in rows if hypothesis.status == HypothesisStatus.OPEN]
+    resolved = [
+        (str(hypothesis.status), row)
+        for hypothesis, row in rows
+        if hypothesis.status != HypothesisStatus.OPEN
     ]
+    console.print(open_table(opened, width=console.width))
+    console.print(escape(f"tournament: {TOURNAMENT_LEGEND}"), style="dim")
+    if resolved:
+        console.print(resolved_table(resolved, width=console.width))
+        console.print(RESOLVED_NOTE, style="dim")
+    if stands_in([row for _, row in rows]):
+        console.print(STAND_IN_NOTE, style="dim")
+
+
+def _scored_row(
+    hypothesis: Hypothesis, snapshot: ScoreSnapshot, rated: dict[str, LeaderboardRow]
+) -> ScoredRow:
+    return ScoredRow(
+        hypothesis_id=hypothesis.id,
+        title=hypothesis.title,
+        exchange=exchange_rating(snapshot).score,
+        market_traded=snapshot.market_price is not None,
+        composite=snapshot.composite,
+        composite_low=snapshot.composite_low,
+        composite_high=snapshot.composite_high,
+        tournament=rated.get(hypothesis.id),
+    )
 
 
 def _print_where_to_look(settings: Settings) -> None:

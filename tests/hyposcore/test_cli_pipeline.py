@@ -91,13 +91,16 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     assert "one judge call each" in done.stdout
     # Open hypotheses are ranked, each tournament cell stating its match count, rated or
     # not; the resolved are listed apart, under their outcome, never ranked with them.
+    # At 160 columns each hypothesis is one line: rank or outcome, id, exchange, composite...
     lines = done.stdout.splitlines()
-    hypothesis_rows = [line for line in lines if line.startswith("│ ") and "│ h-" in line]
-    rows = [row for row in hypothesis_rows if row.split("│")[1].strip().isdigit()]
-    resolved = [row for row in hypothesis_rows if row not in rows]
-    assert {row.split("│")[1].strip() for row in resolved} == {"validated", "refuted"}
+    split = [line.split() for line in lines]
+    hypothesis_rows = [cells for cells in split if len(cells) > 2 and cells[1].startswith("h-")]
+    rows = [cells for cells in hypothesis_rows if cells[0].isdigit()]
+    resolved = [cells for cells in hypothesis_rows if not cells[0].isdigit()]
+    assert {cells[0] for cells in resolved} == {"validated", "refuted"}
     assert len(rows) + len(resolved) == bundled and rows
-    assert all(" match" in row for row in rows), rows
+    assert [int(cells[0]) for cells in rows] == list(range(1, len(rows) + 1))
+    assert all("match" in " ".join(cells) for cells in rows), rows
     assert "no order is claimed between groups" in " ".join(done.stdout.split())  # wrapped
     page = (tmp_path / "var" / "pages" / "mtor.txt").read_text()
     assert "Score: 0.80" not in page  # the seed's stale, disagreeing numbers are gone
@@ -111,10 +114,9 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     # Both tables are ordered by, and show, the very number the page shows.
     exchange: dict[str, float] = {}
     for table in (rows, resolved):
-        cells = [[cell.strip() for cell in row.split("│")] for row in table]
-        ratings = [float(cell[4].split()[0]) for cell in cells]
+        ratings = [float(cells[2].rstrip("*")) for cells in table]
         assert ratings == sorted(ratings, reverse=True)
-        exchange |= {cell[2]: rating for cell, rating in zip(cells, ratings, strict=True)}
+        exchange |= {cells[1]: rating for cells, rating in zip(table, ratings, strict=True)}
     assert "are hindsight, not forecasts" in " ".join(done.stdout.split())
     assert "graded on 0 resolved hypotheses (only blind forecasts" in " ".join(done.stdout.split())
     for hypothesis_id, numbers in shown.items():
