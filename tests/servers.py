@@ -60,17 +60,35 @@ def fresh_postgres_database(*, template: str | None = None) -> Iterator[str]:
     With ``template`` it starts as a copy of that database (which must have no connection open).
     """
     require_postgres()
+    name = create_postgres_database(template=template)
+    try:
+        yield postgres_url(name)
+    finally:
+        drop_postgres_database(name)
+
+
+def create_postgres_database(*, template: str | None = None) -> str:
+    """A new, uniquely named database (a copy of ``template`` if given); returns its name."""
     name = f"hyposcore_t_{uuid.uuid4().hex[:12]}"
     copy_of = f' TEMPLATE "{template}"' if template else ""
+    _admin_statement(f'CREATE DATABASE "{name}"{copy_of}')
+    return name
+
+
+def drop_postgres_database(name: str) -> None:
+    _admin_statement(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgres_url(name: str) -> str:
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _admin_statement(statement: str) -> None:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
-        url = make_url(POSTGRES_ADMIN_URL).set(database=name)
-        yield url.render_as_string(hide_password=False)
+            conn.execute(text(statement))
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
