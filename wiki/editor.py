@@ -53,6 +53,8 @@ class PublishedScore:
     snapshot_version: int
     # "validated" or "refuted" once the hypothesis is resolved: shown after the number.
     outcome: str | None = None
+    # The other numbers beside it, e.g. "composite 0.68, 80% interval 0.63–0.73"; tooltip only.
+    detail: str = ""
 
     @property
     def outcome_text(self) -> str:
@@ -65,9 +67,12 @@ class PublishedScore:
 
     @property
     def tooltip(self) -> str:
-        """E.g. "Exchange rating: 0.74 (snapshot v3)"."""
+        """E.g. "Exchange rating: 0.74 (snapshot v3) · composite 0.68, 80% interval 0.63–0.73":
+        the number the page shows first, then what stands beside it."""
         label = " ".join(self.label.split())
-        return f"{label[:1].upper()}{label[1:]}: {self.shown} (snapshot v{self.snapshot_version})"
+        detail = " ".join(self.detail.split())
+        number = f"{label[:1].upper()}{label[1:]}: {self.shown} (snapshot v{self.snapshot_version})"
+        return f"{number} · {detail}" if detail else number
 
 
 # The snapshot number in a tooltip says which snapshot a number came from; it is not itself

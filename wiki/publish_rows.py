@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from common.text import shorten_title
+from scoring.blend import DEFAULT_LEVEL
 from wiki.badges import BadgeScore, gene_badge_svg, reading_order
 from wiki.editor import PublishedScore
 from wiki.markup import read_url_segment
@@ -67,27 +68,35 @@ class RecordedRevision(Protocol):
 
 @dataclass(frozen=True)
 class ShownNumber:
-    """The number a page shows for a snapshot, and what it is."""
+    """The number a page shows for a snapshot, what it is, and the other numbers beside it."""
 
     score: float
-    label: str
+    # "exchange rating", or "composite score, no market price yet" when the composite stands in.
+    kind: str
+    # E.g. "composite 0.68, 80% interval 0.61–0.75": read after the headline, never before.
+    detail: str
+
+    @property
+    def label(self) -> str:
+        """E.g. "exchange rating (composite 0.68, 80% interval 0.61–0.75)"."""
+        return f"{self.kind} ({self.detail})"
 
 
 def shown_number(snapshot: SnapshotNumbers) -> ShownNumber:
     """Exchange rating (market price) when there is one, else the composite, labelled as such.
 
-    The label becomes the infobox tooltip "<Label>: 0.74 (snapshot v3)"; it has no colon, since
-    the page parser reads the number after the first one.
+    The infobox tooltip reads "<Kind>: 0.74 (snapshot v3) · <detail>", the headline first. Kind
+    and detail have no colon, since the page parser reads the number after the first one.
     """
-    interval = f"{snapshot.composite_low:.2f}–{snapshot.composite_high:.2f}"
+    low, high = snapshot.composite_low, snapshot.composite_high
+    interval = f"{DEFAULT_LEVEL:.0%} interval {low:.2f}–{high:.2f}"
     if snapshot.market_price is not None:
         return ShownNumber(
             snapshot.market_price,
-            f"exchange rating (composite {snapshot.composite:.2f}, interval {interval})",
+            "exchange rating",
+            f"composite {snapshot.composite:.2f}, {interval}",
         )
-    return ShownNumber(
-        snapshot.composite, f"composite score, no market price yet (interval {interval})"
-    )
+    return ShownNumber(snapshot.composite, "composite score, no market price yet", interval)
 
 
 def linked_hypothesis_ids(text: str) -> set[str]:
@@ -120,7 +129,8 @@ def published_rows(
                 hypothesis_id=hypothesis_id,
                 title=titles.get(hypothesis_id, hypothesis_id),
                 score=number.score,
-                label=number.label if outcome is None else f"{outcome}, {number.label}",
+                label=number.kind if outcome is None else f"{outcome}, {number.kind}",
+                detail=number.detail,
                 snapshot_version=known.latest.version,
                 outcome=outcome,
             )

@@ -68,7 +68,8 @@ def test_first_publish_changes_only_the_score_rows_and_adds_the_badge(
     # Both places show the latest snapshot's market price, to 2 decimals.
     assert shown[(HYPOTHESIS, ScoreSource.INFOBOX)] == 0.74
     assert shown[(HYPOTHESIS, ScoreSource.EXCHANGE)] == 0.74
-    assert "Exchange rating (composite 0.68, interval 0.63–0.73): 0.74 (snapshot v2)" in published
+    tooltip = "Exchange rating: 0.74 (snapshot v2) · composite 0.68, 80% interval 0.63–0.73"
+    assert tooltip in published
     assert report.changed == 1 and report.failed == 0
     assert [r.revision for r in revisions(seeded, SEED_NAME)] == [0, 1]
     original, latest = revisions(seeded, SEED_NAME)
@@ -126,7 +127,9 @@ def test_a_hypothesis_the_page_lacks_is_added_in_both_places(
     text = store.read(SEED_NAME)
     assert "TFEB &lt;Nuclear&gt; Translocation" in text and "<Nuclear>" not in text
     # Without a market price the composite is shown, and the tooltip says so.
-    assert "Composite score, no market price yet (interval 0.35–0.45): 0.40" in text
+    assert "Composite score, no market price yet: 0.40 (snapshot v1) · 80% interval 0.35–0.45" in (
+        text
+    )
     assert set(report.pages[0].hypotheses) == {HYPOTHESIS, "h-mtor0002"}
 
 

@@ -23,7 +23,7 @@ def _facts(snapshot_id: int, market_price: float | None, version: int = 1) -> Sn
 def test_the_market_price_is_shown_and_the_composite_only_without_one() -> None:
     rated = shown_number(_facts(1, 0.7449))
     assert rated.score == 0.7449
-    assert rated.label == "exchange rating (composite 0.68, interval 0.61–0.75)"
+    assert rated.label == "exchange rating (composite 0.68, 80% interval 0.61–0.75)"
     fallback = shown_number(_facts(2, None))
     assert fallback.score == 0.68 and fallback.label.startswith("composite score, no market")
     assert ":" not in rated.label + fallback.label  # the parser reads after the first colon
@@ -65,7 +65,10 @@ def test_a_resolved_rows_outcome_leads_its_label_and_is_recorded_only_with_a_num
     rows = published_rows(["h-0", "h-1"], snapshots, {}, outcomes)
     (row,) = rows
     assert row.outcome == "validated"
-    assert row.tooltip.startswith("Validated, exchange rating (composite 0.68, ")
+    # The number the page shows comes first, then the composite beside it.
+    assert row.tooltip == (
+        "Validated, exchange rating: 0.50 (snapshot v1) · composite 0.68, 80% interval 0.61–0.75"
+    )
     assert ":" not in row.label  # the parser reads the number after the first colon
     # h-0 has no number on the page, so it shows no outcome either
     assert shown_outcomes(rows) == {"h-1": "validated"}
