@@ -90,9 +90,11 @@ def explain(key: str) -> str:
     return LEGENDS[key].explanation()
 
 
-def computed(at: datetime | None, version: int | None = None) -> str:
-    """ "computed 2026-03-01 09:00 UTC (snapshot v3)", or "not computed yet"."""
+def computed(at: datetime | None, version: int | None = None, *, lead: bool = True) -> str:
+    """ "computed 2026-03-01 09:00 UTC (snapshot v3)", or "not computed yet"; without the
+    leading word (``lead=False``) for a cell whose column header already says "Computed"."""
     if at is None:
-        return "not computed yet"
+        return "not computed yet" if lead else "not yet"
     snapshot = f" (snapshot v{version})" if version is not None else ""
-    return f"computed {at.strftime('%Y-%m-%d %H:%M')} UTC{snapshot}"
+    when = f"{at.strftime('%Y-%m-%d %H:%M')} UTC{snapshot}"
+    return f"computed {when}" if lead else when

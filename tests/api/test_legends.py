@@ -35,6 +35,9 @@ def test_computed_says_when_and_from_which_snapshot() -> None:
     assert computed(None) == "not computed yet"
     assert computed(at) == "computed 2026-03-01 09:00 UTC"
     assert computed(at, 3) == "computed 2026-03-01 09:00 UTC (snapshot v3)"
+    # Under a "Computed" column header the word would be said twice.
+    assert computed(at, 3, lead=False) == "2026-03-01 09:00 UTC (snapshot v3)"
+    assert computed(None, lead=False) == "not yet"
 
 
 def test_every_legend_is_shown_by_some_view() -> None:
