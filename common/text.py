@@ -156,6 +156,16 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
+def ago(seconds: float) -> str:
+    """How long ago, in the unit a reader takes in at a glance: "42 s ago", "48 min ago",
+    "5 h ago", "3 days ago" (rounded down; a clock a little ahead reads "0 s ago")."""
+    whole = max(int(seconds), 0)
+    for limit, size, unit in ((120, 1, "s"), (120 * 60, 60, "min"), (48 * 3600, 3600, "h")):
+        if whole < limit:
+            return f"{whole // size} {unit} ago"
+    return f"{counted(whole // 86400, 'day')} ago"
+
+
 ELLIPSIS = "…"
 
 

@@ -30,7 +30,7 @@ from api.prose import transcript_html
 from api.schemas import settled_on
 from api.strength_chart import strength_chart
 from common.limits import MAX_INT64
-from common.text import neutralise
+from common.text import ago, neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import TERMINAL_STATES, Hypothesis, ScoreSnapshot
@@ -66,7 +66,7 @@ _environment = Environment(
 _environment.filters["segment"] = url_segment
 # The one place the views get a number's meaning, its formatting and the display helpers.
 _environment.globals.update(
-    legend=legend, explain=explain, computed=computed, shown_diseases=shown_diseases
+    legend=legend, explain=explain, computed=computed, shown_diseases=shown_diseases, ago=ago
 )
 _environment.filters["transcript"] = transcript_html
 templates = Jinja2Templates(env=_environment)

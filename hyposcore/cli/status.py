@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from api.ratings import exchange_rating
-from common.text import counted
+from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
@@ -66,9 +68,27 @@ def status(
             session, hypothesis_id=hypothesis, states=[state] if state else None, limit=limit
         )
         counts = ledger.count_by_state(session)
-    table = Table(title="evaluations", caption=" · ".join(f"{k} {v}" for k, v in counts.items()))
-    for column in ("id", "hypothesis", "state", "progress", "attempts", "updated", "error"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("id", "hypothesis"))
+    console.print(_evaluations_table(rows, counts))
+    for row in rows:
+        # Below the table, whole: an error runs to 120 characters, more than a column holds.
+        if note := row.error or row.paused_reason:
+            console.print(f"evaluation {row.id}: {escape(note[:120])}", highlight=False)
+    if hypothesis is not None:
+        show_spend(database, hypothesis)
+    show_workers(database)
+
+
+def _evaluations_table(rows: list[Evaluation], counts: dict[str, int]) -> Table:
+    """One line an evaluation, on an 80-column terminal too; errors follow the table."""
+    table = Table(
+        title="evaluations",
+        caption=_counts_caption(counts),
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    for column in ("id", "hypothesis", "state", "progress", "attempts", "updated (UTC)"):
+        table.add_column(column, no_wrap=True, justify="right" if column == "id" else "left")
     for row in rows:
         table.add_row(
             str(row.id),
@@ -76,13 +96,18 @@ def status(
             _styled_state(row.state),
             _progress_cell(row),
             f"{row.attempts}/{row.max_attempts}",
-            _when(row.updated_at),
-            escape((row.error or row.paused_reason or "")[:120]),
+            row.updated_at.strftime("%Y-%m-%d %H:%M") if row.updated_at else "-",
         )
-    console.print(table)
-    if hypothesis is not None:
-        show_spend(database, hypothesis)
-    show_workers(database)
+    return table
+
+
+def _counts_caption(counts: dict[str, int]) -> str:
+    """E.g. "74 evaluations: succeeded 72 · failed 2"; states with none are left out."""
+    total = sum(counts.values())
+    if not total:
+        return "no evaluations yet"
+    states = " · ".join(f"{state} {count}" for state, count in counts.items() if count)
+    return f"{counted(total, 'evaluation')}: {states}"
 
 
 def _progress_cell(row: Evaluation) -> str:
@@ -123,25 +148,49 @@ def show_workers(database: Database) -> None:
         console.print("workers: none has ever sent a heartbeat; start one with: hyposcore worker")
         return
     now = utcnow()
-    table = Table(title="workers (from their heartbeats in the ledger)")
-    for column in ("worker", "host", "pid", "queues", "backend", "broker", "last beat", "doing"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("worker", "pid"))
+    rows = []
     for worker in sorted(workers, key=lambda w: (not w.alive, w.name)):
         if worker.alive:
             doing = ", ".join(f"evaluation {i}" for i in worker.current_evaluations) or "idle"
         else:
-            doing = "[dim]stopped[/]" if worker.stopped_at else "[red]silent (gone?)[/]"
-        table.add_row(
-            escape(worker.name),
-            escape(worker.host),
-            str(worker.pid),
-            escape(",".join(worker.queues)),
-            escape(worker.backend),
-            escape(worker.broker),
-            f"{(now - worker.last_beat_at).total_seconds():.0f} s ago",
-            doing,
+            doing = "stopped" if worker.stopped_at else "silent (gone?)"
+        rows.append(
+            [
+                worker.name,
+                worker.host,
+                str(worker.pid),
+                ", ".join(worker.queues),
+                worker.backend,
+                worker.broker,
+                ago((now - worker.last_beat_at).total_seconds()),
+                doing,
+            ]
         )
-    console.print(table)
+    console.print(_workers_table(rows))
+
+
+def _workers_table(rows: list[list[str]]) -> Table:
+    table = Table(
+        title="workers (from their heartbeats in the ledger)",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    headers = ["worker", "host", "pid", "queues", "backend", "broker", "last beat", "doing"]
+    if all(row[0].endswith(f"@{row[1]}") for row in rows):
+        # Celery names a worker name@host: a host column would say it twice.
+        headers.pop(1)
+        rows = [[row[0], *row[2:]] for row in rows]
+    for index, column in enumerate(headers):
+        # Lists and the broker may wrap between words, never inside one; the rest never wraps.
+        wraps = column in ("queues", "broker", "doing")
+        longest_word = max(len(word) for row in rows for word in [column, *row[index].split()])
+        table.add_column(column, no_wrap=not wraps, min_width=longest_word if wraps else None)
+    for row in rows:
+        style = {"stopped": "dim", "silent (gone?)": "red"}.get(row[-1], "")
+        cells = [Text(terminal_safe(cell)) for cell in row[:-1]]
+        table.add_row(*cells, Text(row[-1], style=style))
+    return table
 
 
 def show_evaluation(database: Database, evaluation_id: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.text import counted, shorten_title
+from common.text import ago, counted, shorten_title
 
 
 def test_a_short_title_is_kept_with_its_whitespace_collapsed() -> None:
@@ -61,3 +61,22 @@ def test_one_word_longer_than_the_limit_is_cut_inside_it() -> None:
 )
 def test_counted_agrees_in_number(count: int, noun: str, plural: str | None, said: str) -> None:
     assert counted(count, noun, plural) == said
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (-3.0, "0 s ago"),  # a clock a little ahead of the database's
+        (42.7, "42 s ago"),
+        (119, "119 s ago"),
+        (120, "2 min ago"),
+        (2883, "48 min ago"),
+        (7199, "119 min ago"),
+        (7200, "2 h ago"),
+        (47 * 3600 + 59, "47 h ago"),
+        (48 * 3600, "2 days ago"),
+        (86400 * 30, "30 days ago"),
+    ],
+)
+def test_ago_reads_in_the_unit_a_glance_takes_in(seconds: float, said: str) -> None:
+    assert ago(seconds) == said

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
 from typer.testing import CliRunner
 
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from storage.models import Evaluation, ScoreSnapshot
+from storage.models import Evaluation, ScoreSnapshot, utcnow
+from storage.queries.workers import mark_stopped, record_beat
 from tests.api.seed import HYPOTHESIS, resolve, seed
 
 
@@ -127,6 +129,71 @@ def test_the_list_says_what_an_ended_evaluation_debated_and_where_a_live_one_sta
         live_id = live.id
     result = CliRunner().invoke(app, ["status"])
     assert result.exit_code == 0, result.output
-    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    split = [line.split() for line in result.output.splitlines()]
+    rows = {cells[0]: " ".join(cells) for cells in split if cells[1:2] == [HYPOTHESIS]}
     assert "2 rounds, 4 turns" in rows[str(seeded.evaluation_id)]
     assert "debate · round 1 of at most 4 · 1 turn" in rows[str(live_id)]
+
+
+def test_the_list_fits_80_columns_and_each_error_follows_it_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    database = open_database()
+    seeded = seed(database)
+    lines = CliRunner().invoke(app, ["status"]).output.splitlines()
+    row = next(line for line in lines if line.split()[:1] == [str(seeded.evaluation_id)])
+    assert all(len(line) <= 80 for line in lines)
+    assert row.split()[1:4] == [HYPOTHESIS, "succeeded", "2"]  # one line: id to progress
+    assert f"evaluation {seeded.evaluation_id}:" not in " ".join(lines)
+    assert "1 evaluation: succeeded 1" in " ".join(" ".join(lines).split())
+    error = "provider said: rate limited; " + "retry after the window closes " * 3
+    with database.transaction() as session:
+        session.get(Evaluation, seeded.evaluation_id).error = error  # type: ignore[union-attr]
+    said = " ".join(CliRunner().invoke(app, ["status"]).output.split())
+    assert f"evaluation {seeded.evaluation_id}: {' '.join(error.split())}" in said
+
+
+def test_workers_are_listed_at_80_columns_with_their_last_beat_in_minutes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    database = open_database()
+    with database.transaction() as session:
+        record_beat(
+            session,
+            name="worker@host-a",
+            host="host-a",
+            pid=11529,
+            queues=["debates", "publish", "scoring"],
+            backend="evidence",
+            broker="embedded sqlite",
+            now=utcnow() - timedelta(minutes=48, seconds=3),
+        )
+        mark_stopped(session, name="worker@host-a", pid=11529)
+    lines = CliRunner().invoke(app, ["status"]).output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    row = next(line for line in lines if line.startswith("worker@host-a"))
+    # the host is in the worker's name (name@host), so it has no column of its own
+    assert row.split()[:4] == ["worker@host-a", "11529", "debates,", "evidence"]
+    assert "48 min ago" in row and "stopped" in row
+
+
+def test_a_worker_named_apart_from_its_host_keeps_the_host_column() -> None:
+    database = open_database()
+    with database.transaction() as session:
+        record_beat(
+            session,
+            name="scorer-1",
+            host="host-b",
+            pid=7,
+            queues=["scoring"],
+            backend="evidence",
+            broker="redis",
+        )
+    lines = CliRunner().invoke(app, ["status"]).output.splitlines()
+    header = next(line for line in lines if line.startswith("worker "))
+    assert header.split()[:3] == ["worker", "host", "pid"]
+    row = next(line for line in lines if line.startswith("scorer-1"))
+    assert row.split()[:3] == ["scorer-1", "host-b", "7"] and "idle" in row
+    assert re.search(r"\b\d+ s ago\b", row)  # a beat just now, in seconds
