@@ -43,8 +43,9 @@ def history(
     ] = False,
 ) -> None:
     """Show a hypothesis's score history, oldest version first: each version's exchange
-    rating, composite with its interval, market price and tournament strength, when it was
-    computed and under which scoring rule, with a sparkline of the exchange rating.
+    rating (the market price; * marks the composite standing in), composite with its
+    interval and tournament strength, when it was computed and under which scoring rule, with
+    a sparkline of the exchange rating.
 
     {legends}
     """
@@ -100,10 +101,22 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
 
 
 def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
-    """One row a version, narrow enough for an 80-column terminal; only the time may wrap."""
-    table = Table(title="score history, oldest version first", box=box.SIMPLE_HEAD, pad_edge=False)
-    headers = ["v", "computed (UTC)", "exchange", "composite (80%)", "market", "strength"]
-    headers += ["rule", "reads as"] if resolved else ["rule"]
+    """One row a version, on one line of an 80-column terminal.
+
+    The exchange rating is the market price whenever there is one (a "*" marks the composite
+    standing in), so the price has no column of its own; the scoring rule has one only when
+    it changed, which the notes then say where.
+    """
+    table = Table(
+        title="score history, oldest version first",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    headers = ["v", "computed (UTC)", "exchange", "composite (80%)", "strength"]
+    ruled = len({version.config_hash for version in versions}) > 1
+    headers += ["rule"] if ruled else []
+    headers += ["reads as"] if resolved else []
     for header in headers:
         table.add_column(header, no_wrap=header != "computed (UTC)")
     for version in versions:
@@ -112,12 +125,10 @@ def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
             version.created_at.strftime("%Y-%m-%d %H:%M"),
             f"{version.exchange_rating:.2f}" + ("*" if version.market_price is None else ""),
             f"{version.composite:.2f} ({version.composite_low:.2f}–{version.composite_high:.2f})",
-            "—" if version.market_price is None else f"{version.market_price:.2f}",
             "unrated" if version.rating is None else signed(version.rating),
-            version.config_hash[:RULE_DIGITS],
         ]
-        if resolved:
-            cells.append(_reads_as(version.before_resolution))
+        cells += [version.config_hash[:RULE_DIGITS]] if ruled else []
+        cells += [_reads_as(version.before_resolution)] if resolved else []
         table.add_row(*cells)
     return table
 
@@ -125,6 +136,10 @@ def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
 def _notes(versions: list[SnapshotOut]) -> list[str]:
     """What the table's marks and columns mean, each only where it occurs."""
     notes = ["strength: the tournament's Bradley–Terry strength when the version was computed."]
+    if len({version.config_hash for version in versions}) == 1:
+        scored = f"All {len(versions)} versions were scored" if len(versions) > 1 else "Scored"
+        rule = versions[0].config_hash[:RULE_DIGITS]
+        notes.append(f"{scored} under the rule with config hash {rule}.")
     if any(version.market_price is None for version in versions):
         notes.append("*: no market trades yet, so the composite stands in, as on the badge.")
     for before, after in pairwise(versions):

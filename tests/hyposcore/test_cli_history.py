@@ -58,9 +58,11 @@ def test_the_table_lists_every_version_and_draws_the_rating(database: Database) 
     rows = _rows(said)
     for version, (composite, price) in enumerate(zip(COMPOSITES, MARKET_PRICES, strict=True), 1):
         low, high = composite - 0.08, composite + 0.07
-        # exchange, composite with its interval, market: the same row, in that order
-        shown = f"{price:.2f} {composite:.2f} ({low:.2f}–{high:.2f}) {price:.2f} unrated"
-        assert shown in " ".join(rows[str(version)].split()), rows
+        # exchange (the market price), composite with its interval, strength: one line each
+        shown = f"{price:.2f} {composite:.2f} ({low:.2f}–{high:.2f}) unrated"
+        assert " ".join(rows[str(version)].split()).endswith(shown), rows
+    assert "rule" not in said.split("\n", 3)[2]  # one rule throughout: no column for it
+    assert "All 3 versions were scored under the rule with config hash cccccccc." in said
     assert f"exchange rating  {sparkline(list(MARKET_PRICES))}  0.55 → 0.71 over 3 versions" in (
         said
     )
@@ -79,6 +81,11 @@ def test_a_resolved_hypothesis_says_which_versions_were_forecasts(database: Data
         "hindsight",
         "hindsight",
     ]
+    # On an 80-column terminal each version is still one whole line.
+    narrow = CliRunner().invoke(app, ["history", HYPOTHESIS], terminal_width=80).output
+    rows = _rows(narrow)
+    assert len(rows) == 3 and all(len(row) <= 80 for row in rows.values())
+    assert all(row.split()[1:3] == [f"2026-03-0{int(v) + 1}", "00:00"] for v, row in rows.items())
 
 
 def test_a_stand_in_and_a_new_scoring_rule_are_each_said(database: Database) -> None:
@@ -87,7 +94,7 @@ def test_a_stand_in_and_a_new_scoring_rule_are_each_said(database: Database) -> 
     add_snapshot(database, HYPOTHESIS, composite=0.6, market_price=None)
     said = _run(HYPOTHESIS)
     v4 = _rows(said)["4"]
-    assert "0.60*" in v4 and "—" in v4
+    assert "0.60*" in v4 and v4.split()[-1] == CONFIG_HASH[:8]  # a rule column, as it changed
     assert "*: no market trades yet, so the composite stands in" in said
     assert f"The scoring rule changed at v4 (config hash cccccccc → {CONFIG_HASH[:8]})" in said
     assert version == 1 and "0.50* " in _run(UNSCORED)
