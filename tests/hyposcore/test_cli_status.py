@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -154,22 +154,27 @@ def test_the_list_fits_80_columns_and_each_error_follows_it_whole(
     assert f"evaluation {seeded.evaluation_id}: {' '.join(error.split())}" in said
 
 
+def _beat(name: str, host: str, pid: int, queues: list[str], at: datetime | None = None) -> None:
+    with open_database().transaction() as session:
+        record_beat(
+            session,
+            name=name,
+            host=host,
+            pid=pid,
+            queues=queues,
+            backend="evidence",
+            broker="embedded sqlite",
+            now=at,
+        )
+
+
 def test_workers_are_listed_at_80_columns_with_their_last_beat_in_minutes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COLUMNS", "80")
-    database = open_database()
-    with database.transaction() as session:
-        record_beat(
-            session,
-            name="worker@host-a",
-            host="host-a",
-            pid=11529,
-            queues=["debates", "publish", "scoring"],
-            backend="evidence",
-            broker="embedded sqlite",
-            now=utcnow() - timedelta(minutes=48, seconds=3),
-        )
+    queues = ["debates", "publish", "scoring"]
+    _beat("worker@host-a", "host-a", 11529, queues, at=utcnow() - timedelta(minutes=48, seconds=3))
+    with open_database().transaction() as session:
         mark_stopped(session, name="worker@host-a", pid=11529)
     lines = CliRunner().invoke(app, ["status"]).output.splitlines()
     assert all(len(line) <= 80 for line in lines)
@@ -180,17 +185,7 @@ def test_workers_are_listed_at_80_columns_with_their_last_beat_in_minutes(
 
 
 def test_a_worker_named_apart_from_its_host_keeps_the_host_column() -> None:
-    database = open_database()
-    with database.transaction() as session:
-        record_beat(
-            session,
-            name="scorer-1",
-            host="host-b",
-            pid=7,
-            queues=["scoring"],
-            backend="evidence",
-            broker="redis",
-        )
+    _beat("scorer-1", "host-b", 7, ["scoring"])
     lines = CliRunner().invoke(app, ["status"]).output.splitlines()
     header = next(line for line in lines if line.startswith("worker "))
     assert header.split()[:3] == ["worker", "host", "pid"]
