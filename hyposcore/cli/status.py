@@ -70,9 +70,10 @@ def status(
         counts = ledger.count_by_state(session)
     console.print(_evaluations_table(rows, counts))
     for row in rows:
-        # Below the table, whole: an error runs to 120 characters, more than a column holds.
+        # Below the table, at the terminal's full width: more than a column would hold. The
+        # first 120 characters here; `hyposcore status ID` shows all of it.
         if note := row.error or row.paused_reason:
-            console.print(f"evaluation {row.id}: {escape(note[:120])}", highlight=False)
+            console.print(Text(f"evaluation {row.id}: {terminal_safe(note[:120])}"))
     if hypothesis is not None:
         show_spend(database, hypothesis)
     show_workers(database)
