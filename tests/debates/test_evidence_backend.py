@@ -157,6 +157,17 @@ def test_skeptic_turn_on_the_mtor_case_cites_its_evidence() -> None:
     assert "PMID:90000099 (contradicts; rct" in refuted.argument
 
 
+def test_a_scoring_claim_leaves_its_citations_to_its_list() -> None:
+    """Every view prints a claim's text and then its citations; naming them in the text as
+    well printed each twice. (A rebuttal's text names citations on purpose: whose is which.)"""
+    for persona in ("theorist", "skeptic", "domain_expert"):
+        claims = EvidenceBackend().complete(turn_request(APOE_AUTOPHAGY, persona)).output.claims
+        cited_claims = [claim for claim in claims if claim.citations]
+        assert cited_claims, persona
+        for claim in cited_claims:
+            assert not any(citation in claim.text for citation in claim.citations), claim
+
+
 def test_raw_is_the_sorted_json_of_the_output() -> None:
     result = EvidenceBackend().complete(turn_request(APOE_AUTOPHAGY, "theorist"))
     assert result.raw == json.dumps(json.loads(result.raw), sort_keys=True, ensure_ascii=False)

@@ -243,7 +243,11 @@ def _claims(
         cited = list(dict.fromkeys(cited))
         label = dimension.value.replace("_", " ")
         if cited:
-            text = f"{label} scores {value:.2f}, resting most on {', '.join(cited)}."
+            # The citations follow the claim wherever it is shown; naming them here too
+            # printed each one twice ("resting most on X. [X]").
+            text = (
+                f"{label} scores {value:.2f}, resting most on the evidence cited, weightiest first."
+            )
         else:
             text = (
                 f"{label} scores {value:.2f} from the genes' facts; no study bears on it directly."
