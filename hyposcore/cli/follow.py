@@ -232,23 +232,25 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     round_ = int(progress.get("round", 0))
     turns = int(progress.get("turns_done", 0))
     phase = progress.get("phase", row.state)
+    debated = debated_text(row)
     if row.state == "paused":
-        return (
-            0.0,
-            f"paused by a spend limit · {counted(round_, 'round')}, {counted(turns, 'turn')} kept",
-        )
+        return 0.0, f"paused by a spend limit · {debated} kept"
     if row.state == "batched":
         return 0.0, f"in a provider batch · round {round_}, {counted(turns, 'turn')} kept"
     if row.state == "debated":
-        return (
-            0.95,
-            f"debated · waiting for scoring · {counted(round_, 'round')}, {counted(turns, 'turn')}",
-        )
+        return 0.95, f"debated · waiting for scoring · {debated}"
     if phase == "scoring":
-        return 0.95, f"scoring · {counted(round_, 'round')}, {counted(turns, 'turn')} debated"
+        return 0.95, f"scoring · {debated} debated"
     of = f" of at most {bound}" if bound else ""
     fraction = min(0.9, 0.9 * round_ / bound) if bound else 0.0
     return fraction, f"{phase} · round {round_}{of} · {counted(turns, 'turn')}"
+
+
+def debated_text(row: Evaluation) -> str:
+    """What an evaluation has debated so far, from its progress: "4 rounds, 6 turns"."""
+    progress = row.progress or {}
+    rounds, turns = int(progress.get("round", 0)), int(progress.get("turns_done", 0))
+    return f"{counted(rounds, 'round')}, {counted(turns, 'turn')}"
 
 
 def _columns() -> tuple[ProgressColumn, ...]:

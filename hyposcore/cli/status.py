@@ -15,7 +15,13 @@ from api.ratings import exchange_rating
 from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
 from hyposcore.cli.common import console, friendly_errors, open_database
-from hyposcore.cli.follow import STATE_STYLE, TERMINAL, describe_progress, round_bound
+from hyposcore.cli.follow import (
+    STATE_STYLE,
+    TERMINAL,
+    debated_text,
+    describe_progress,
+    round_bound,
+)
 from scoring.legends import resolution_note
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, ScoreSnapshot, utcnow
@@ -114,11 +120,7 @@ def _counts_caption(counts: dict[str, int]) -> str:
 def _progress_cell(row: Evaluation) -> str:
     """Where a live evaluation stands; for an ended one, what it debated (its state is in the
     column before)."""
-    if row.state not in TERMINAL:
-        return describe_progress(row)[1]
-    progress = row.progress or {}
-    rounds, turns = int(progress.get("round", 0)), int(progress.get("turns_done", 0))
-    return f"{counted(rounds, 'round')}, {counted(turns, 'turn')}"
+    return describe_progress(row)[1] if row.state not in TERMINAL else debated_text(row)
 
 
 def show_spend(database: Database, hypothesis_id: str) -> None:
