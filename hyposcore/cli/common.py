@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar
 
 import typer
@@ -85,3 +85,17 @@ def transient_progress() -> Progress:
         console=console,
         transient=True,
     )
+
+
+# Between two columns of a compact (box.SIMPLE_HEAD) table: a space either side of the rule.
+COLUMN_GAP = 3
+
+
+def columns_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """What these table columns take on the terminal: each as wide as its widest line (header
+    or cell, a cell may hold several lines), and a gap between two."""
+    widths = [
+        max(len(line) for text in [header, *(row[i] for row in rows)] for line in text.split("\n"))
+        for i, header in enumerate(headers)
+    ]
+    return sum(widths) + COLUMN_GAP * (len(headers) - 1)

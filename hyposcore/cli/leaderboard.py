@@ -26,7 +26,13 @@ from api.leaderboard import (
 from api.schemas import leaderboard_entry
 from api.strength_chart import StrengthBar, axis_span
 from common.text import shorten_title, terminal_safe
-from hyposcore.cli.common import console, friendly_errors, open_database
+from hyposcore.cli.common import (
+    COLUMN_GAP,
+    columns_width,
+    console,
+    friendly_errors,
+    open_database,
+)
 from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
 
 MAX_ROWS = 10_000
@@ -101,12 +107,8 @@ def _table(title: str, headers: list[str], cells: list[list[str]], titles: list[
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for header in headers:
         table.add_column(header, no_wrap=True)
-    # Each column takes its widest cell, a space either side and a separator; so will the title.
-    used = sum(
-        max([len(header), *(len(row[index]) for row in cells)]) + 3
-        for index, header in enumerate(headers)
-    )
-    room = min(TITLE_CHARS, console.width - used - 3)
+    # The numbers, the gap before the title, and a gap's room after it (the table's edges).
+    room = min(TITLE_CHARS, console.width - columns_width(headers, cells) - 2 * COLUMN_GAP)
     if room >= TITLE_MIN:
         table.add_column("title", no_wrap=True)
     for row, full_title in zip(cells, titles, strict=True):

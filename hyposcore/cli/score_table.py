@@ -18,13 +18,12 @@ from rich.text import Text
 
 from api.leaderboard import tournament_lines
 from common.text import shorten_title, terminal_safe
+from hyposcore.cli.common import COLUMN_GAP, columns_width
 from storage.queries.tournament import LeaderboardRow
 
 TITLE_CHARS = 60
 # A title column narrower than this is hardly worth a line of its own: titles go under the ids.
 ONE_LINE_TITLE_MIN = 24
-# Between two columns: a space either side of the (blank) rule.
-COLUMN_GAP = 3
 STAND_IN_MARK = "*"
 STAND_IN_NOTE = (
     f"{STAND_IN_MARK}: no market trades yet, so the composite stands in, as on the badge."
@@ -105,7 +104,7 @@ def _table(
     one_line = [
         [c.joiner.join(parts) for c, parts in zip(columns, row, strict=True)] for row in cells
     ]
-    room = width - _width([c.header for c in columns], one_line) - COLUMN_GAP
+    room = width - columns_width([c.header for c in columns], one_line) - COLUMN_GAP
     if room >= ONE_LINE_TITLE_MIN:
         headers = [c.header for c in columns] + ["title"]
         titles = [shorten_title(terminal_safe(t), min(room, TITLE_CHARS)) for t in titles]
@@ -115,20 +114,11 @@ def _table(
     at = columns.index(HYPOTHESIS)
     others = [c.split_header for i, c in enumerate(columns) if i != at]
     rest = [["\n".join(parts) for i, parts in enumerate(row) if i != at] for row in cells]
-    room = max(width - _width(others, rest) - COLUMN_GAP, len(HYPOTHESIS.header))
+    room = max(width - columns_width(others, rest) - COLUMN_GAP, len(HYPOTHESIS.header))
     two_line = [["\n".join(parts) for parts in row] for row in cells]
     for row, full in zip(two_line, titles, strict=True):
         row[at] += "\n" + shorten_title(terminal_safe(full), min(room, TITLE_CHARS))
     return _rich_table(title, [c.split_header for c in columns], two_line, lines=True)
-
-
-def _width(headers: list[str], rows: list[list[str]]) -> int:
-    """What these columns take: each its widest line, and a gap between two."""
-    widths = [
-        max(len(line) for text in [header, *(row[i] for row in rows)] for line in text.split("\n"))
-        for i, header in enumerate(headers)
-    ]
-    return sum(widths) + COLUMN_GAP * (len(headers) - 1)
 
 
 def _rich_table(
