@@ -63,11 +63,16 @@ def leaderboard_line(row: LeaderboardRow) -> LeaderboardLine:
         rank=str(row.rank) if row.rank is not None else "—",
         hypothesis_id=row.hypothesis_id,
         title=row.title,
-        strength=signed(row.strength) if row.strength is not None else _unrated(row),
+        strength=_strength(row),
         interval=signed_interval(row.strength_low, row.strength_high),
         matches=row.matches,
         decided=row.decided,
     )
+
+
+def _strength(row: LeaderboardRow) -> str:
+    """The signed strength, or why there is none."""
+    return signed(row.strength) if row.strength is not None else _unrated(row)
 
 
 def _unrated(row: LeaderboardRow) -> str:
@@ -89,7 +94,7 @@ def tournament_lines(row: LeaderboardRow) -> tuple[str, str]:
         return _unrated(row), f"{played} ({row.decided} decided)"
     interval = signed_interval(row.strength_low, row.strength_high)
     return (
-        f"{leaderboard_line(row).strength} ({interval})",
+        f"{_strength(row)} ({interval})",
         f"group {row.component or 1}, #{row.rank} · {played}",
     )
 
@@ -103,7 +108,7 @@ def standing_text(row: LeaderboardRow) -> str:
         return f"{unrated[:1].upper()}{unrated[1:]} · {played}"
     interval = signed_interval(row.strength_low, row.strength_high)
     return (
-        f"Strength {leaderboard_line(row).strength} ({INTERVAL_LEVEL:.0%} interval {interval}) "
+        f"Strength {_strength(row)} ({INTERVAL_LEVEL:.0%} interval {interval}) "
         f"· #{row.rank} in {section_of(row).lower()} · {played}"
     )
 
