@@ -40,26 +40,20 @@ from storage.queries.publishing import (
 )
 from storage.queries.revisions import (
     NewRevision,
-    RevisionState,
     latest_revision_states,
     record_revisions,
 )
-from wiki.editor import rewrite_scores, same_for_readers
-from wiki.errors import PageEditError, PageError
+from wiki.errors import PageError
 from wiki.genepage import parse_score_places
 from wiki.importer import refusal
 from wiki.pagetext import check_page_text
+from wiki.publish_edit import PageWork, edit_page, fail_page, page_failure
 from wiki.publish_files import WRITE_THREADS, FileWrite, PendingWrites
 from wiki.publish_report import PagePublish as PagePublish
 from wiki.publish_report import PublishReport as PublishReport
 from wiki.publish_rows import (
-    badge_markdown,
-    is_current,
     linked_hypothesis_ids,
     page_badge_svg,
-    published_rows,
-    shown_outcomes,
-    shown_snapshot_ids,
 )
 from wiki.store import PageNameError, PageStore
 
@@ -69,39 +63,15 @@ DEFAULT_BATCH_SIZE = 500
 
 
 @dataclass
-class _Work:
-    """One page on its way through a batch."""
-
-    name: str
-    text: str
-    # The text's sha256, taken while reading: hashing gives up the interpreter lock, and
-    # taking it back while the writer threads run costs more than the hash.
-    sha: str
-    symbol: str
-    seeded: bool
-    candidates: list[str]
-    on_page: set[str]
-    new_text: str | None = None
-    snapshot_ids: list[int] = field(default_factory=list)
-    outcomes: dict[str, str] = field(default_factory=dict)
-    # (number, text, its sha256) of each revision to record.
-    revisions: list[tuple[int, str, str]] = field(default_factory=list)
-    result: PagePublish | None = None
-    # The badge file as it is, and the badge to write before the page when its bytes change.
-    old_badge: str | None = None
-    badge: str | None = None
-
-
-@dataclass
 class _Batch:
     """A batch of pages on its way: read, edited, then its files written."""
 
     failed: list[PagePublish]
-    work: list[_Work]
+    work: list[PageWork]
     # How many page names the batch took, each counted by the progress callback once done.
     size: int = 0
     # The pages whose files are being written, and those writes.
-    writing: list[_Work] = field(default_factory=list)
+    writing: list[PageWork] = field(default_factory=list)
     writes: PendingWrites | None = None
 
 
@@ -188,7 +158,7 @@ def _read_batch(
 ) -> _Batch:
     """Read the batch's pages and badges."""
     failed: list[PagePublish] = []
-    work: list[_Work] = []
+    work: list[PageWork] = []
     with database.read_session() as session:
         for name in names:
             loaded = _load(session, store, name, imported.get(name), links, wanted)
@@ -211,7 +181,7 @@ def _edit_batch(database: Database, store: PageStore, batch: _Batch) -> None:
         titles, outcomes = labels.titles, labels.outcomes
         states = latest_revision_states(session, page_names=[item.name for item in batch.work])
     for item in batch.work:
-        _edit(item, store, snapshots, titles, outcomes, states.get(item.name))
+        edit_page(item, store, snapshots, titles, outcomes, states.get(item.name))
         _render_badge(item, snapshots, titles, outcomes)
 
 
@@ -223,7 +193,7 @@ def _start_writes(pool: ThreadPoolExecutor, store: PageStore, batch: _Batch) -> 
     batch.writes = PendingWrites(pool, store, writes)
 
 
-def _page_text(item: _Work) -> str | None:
+def _page_text(item: PageWork) -> str | None:
     """The text to write to the page's file, if any."""
     return None if item.result is None or item.result.failed else item.new_text
 
@@ -238,7 +208,7 @@ def _finish_batch(
     for item, outcome in zip(batch.writing, outcomes, strict=True):
         badges += outcome.badge_written
         if outcome.problem is not None:
-            _fail(item, outcome.problem)
+            fail_page(item, outcome.problem)
     _record_revisions(database, batch.work, now)
     results.extend(batch.failed)
     results.extend(item.result for item in batch.work if item.result is not None)
@@ -252,7 +222,7 @@ def _load(
     page: ImportedPage | None,
     links: Mapping[str, list[str]],
     wanted: set[str] | None,
-) -> _Work | PagePublish | None:
+) -> PageWork | PagePublish | None:
     """Read a page and decide its candidates; None for a store page of another gene."""
     symbol = page.gene_symbol if page is not None else None
     try:
@@ -268,76 +238,20 @@ def _load(
             # Never imported: edited only if ``import page`` would have accepted it.
             refused = refusal(session, name=name, text=text)
             if refused:
-                return _failure(name, symbol, [f"refused: {p}" for p in refused], refused=True)
+                return page_failure(name, symbol, [f"refused: {p}" for p in refused], refused=True)
     except PageError as exc:
-        return _failure(name, symbol, [str(problem) for problem in exc.problems])
+        return page_failure(name, symbol, [str(problem) for problem in exc.problems])
     except PageNameError as exc:  # an imported page whose name cannot be a file name
-        return _failure(name, symbol, [str(exc)])
+        return page_failure(name, symbol, [str(exc)])
     if wanted is not None and symbol.upper() not in wanted:
         return None
     on_page = linked_hypothesis_ids(text)
     candidates = sorted(on_page.union(links.get(symbol.upper(), ())))
-    return _Work(name, text, content_digest(text), symbol, seeded, candidates, on_page)
-
-
-def _edit(
-    item: _Work,
-    store: PageStore,
-    snapshots: Mapping[str, LatestSnapshots],
-    titles: Mapping[str, str],
-    outcomes: Mapping[str, str],
-    state: RevisionState | None,
-) -> None:
-    """Decide the page's new text and revisions; sets ``item.result`` (and ``new_text`` when
-    the store's file must be written)."""
-    rows = published_rows(item.candidates, snapshots, titles, outcomes)
-    snapshot_ids = item.snapshot_ids = shown_snapshot_ids(item.candidates, snapshots)
-    shown = item.outcomes = shown_outcomes(rows)
-    unscored = tuple(h for h in item.candidates if h in item.on_page and h not in snapshots)
-    published = tuple(row.hypothesis_id for row in rows)
-    sha = item.sha
-    if not rows or is_current(sha, state, snapshot_ids, shown):
-        new_text = item.text
-    else:
-        try:
-            new_text = rewrite_scores(
-                item.text,
-                rows,
-                gene_symbol=item.symbol,
-                badge_markdown=badge_markdown(store.badge_link(item.name)),
-                source=item.name,
-            )
-        except (PageError, PageEditError) as exc:
-            problems = exc.problems if isinstance(exc, PageError) else [exc]
-            item.result = _failure(item.name, item.symbol, [str(p) for p in problems])
-            return
-        if same_for_readers(item.text, new_text):
-            new_text = item.text
-    new_sha = sha if new_text is item.text else content_digest(new_text)
-    changed = bool(rows) and (state.content_sha256 != new_sha if state else new_text != item.text)
-    if changed:
-        # The first change also records the original as revision 0, so a diff of the first
-        # and the newest revision shows exactly what hyposcore changed.
-        if state is None:
-            item.revisions = [(0, item.text, sha), (1, new_text, new_sha)]
-        else:
-            item.revisions = [(state.revision + 1, new_text, new_sha)]
-    if item.seeded or new_text != item.text:
-        item.new_text = new_text
-    latest = item.revisions[-1][0] if item.revisions else (state.revision if state else None)
-    item.result = PagePublish(
-        name=item.name,
-        gene_symbol=item.symbol,
-        changed=changed,
-        written=item.new_text is not None,
-        revision=latest,
-        hypotheses=published,
-        unscored=unscored,
-    )
+    return PageWork(name, text, content_digest(text), symbol, seeded, candidates, on_page)
 
 
 def _render_badge(
-    item: _Work,
+    item: PageWork,
     snapshots: Mapping[str, LatestSnapshots],
     titles: Mapping[str, str],
     outcomes: Mapping[str, str],
@@ -353,7 +267,7 @@ def _render_badge(
         item.badge = svg
 
 
-def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) -> None:
+def _record_revisions(database: Database, work: Sequence[PageWork], now: datetime) -> None:
     recording = [item for item in work if item.revisions and item.result and not item.result.failed]
     if not recording:
         return
@@ -378,39 +292,8 @@ def _record_revisions(database: Database, work: Sequence[_Work], now: datetime) 
     except IntegrityError:
         log.warning("another publish recorded revisions of these pages first")
         for item in recording:
-            _fail(
+            fail_page(
                 item,
                 "another publish recorded a revision at the same time; publish again",
                 written=item.new_text is not None,
             )
-
-
-def _fail(item: _Work, message: str, *, written: bool = False) -> None:
-    assert item.result is not None
-    item.result = PagePublish(
-        name=item.name,
-        gene_symbol=item.symbol,
-        changed=False,
-        written=written,
-        revision=item.result.revision,
-        hypotheses=item.result.hypotheses,
-        unscored=item.result.unscored,
-        problems=(*item.result.problems, message),
-        failed=True,
-    )
-
-
-def _failure(
-    name: str, symbol: str | None, problems: list[str], *, refused: bool = False
-) -> PagePublish:
-    return PagePublish(
-        name=name,
-        gene_symbol=symbol,
-        changed=False,
-        written=False,
-        revision=None,
-        hypotheses=(),
-        problems=tuple(problems),
-        failed=True,
-        refused=refused,
-    )
