@@ -21,6 +21,7 @@ from common.settings import Settings
 from debates.asof import debate_inputs
 from debates.backends import registry
 from debates.backends.base import AgentBackend, Usage
+from debates.case import Case
 from debates.fencing import new_fence
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
@@ -78,6 +79,53 @@ def run_debate_phase(
     limits = SpendLimits.from_settings(settings)
     if not (limits.any and can.reports_usage):
         limits = SpendLimits(None, None)
+    start = _start_or_resume(database, claimed, owner=owner)
+    backend = backend_for(config)
+    with LeaseKeeper(
+        database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
+    ) as lease:
+        writer = TurnWriter(
+            database,
+            lease,
+            evaluation_id=evaluation_id,
+            batched=can.recomputable,
+            rounds=planned_rounds(config),
+            turns_done=len(start.prior),
+        )
+        guard = TurnGuard(database, limits, evaluation_id=evaluation_id, on_first=on_started)
+        try:
+            outcome = run_debate(
+                start.case,
+                config=config,
+                backend=backend,
+                prior_turns=start.prior,
+                on_turn=writer.add,
+                believability=start.believability,
+                before_turn=guard.before_turn,
+                fence_token=start.fence_token,
+            )
+        except Exception as exc:
+            guard.record_billed(exc)
+            raise
+        writer.finish(outcome, owner=owner)
+    return DebatePhase(evaluation_id=evaluation_id, owner=owner, outcome=outcome)
+
+
+@dataclass(frozen=True)
+class _Start:
+    """What a debate goes on from: its case, the turns already stored, and the believability
+    and fence token recorded when it first began."""
+
+    case: Case
+    prior: list[TurnRecord]
+    believability: dict[str, float]
+    # None for a debate begun before fencing, which goes on unfenced.
+    fence_token: str | None
+
+
+def _start_or_resume(database: Database, claimed: Claimed, *, owner: str) -> _Start:
+    """Read what a resumed debate goes on from, or record a fresh debate's start."""
+    evaluation_id = claimed.id
     as_of = ledger.as_of_of(claimed.config)
     # Reads, and a write fenced by the lease on its own: no transaction is needed around them.
     with database.autocommit_session() as session:
@@ -104,35 +152,7 @@ def run_debate_phase(
                 believability=believability,
                 fence_token=fence_token,
             )
-    backend = backend_for(config)
-    with LeaseKeeper(
-        database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
-    ) as lease:
-        writer = TurnWriter(
-            database,
-            lease,
-            evaluation_id=evaluation_id,
-            batched=can.recomputable,
-            rounds=planned_rounds(config),
-            turns_done=len(prior),
-        )
-        guard = TurnGuard(database, limits, evaluation_id=evaluation_id, on_first=on_started)
-        try:
-            outcome = run_debate(
-                case,
-                config=config,
-                backend=backend,
-                prior_turns=prior,
-                on_turn=writer.add,
-                believability=believability,
-                before_turn=guard.before_turn,
-                fence_token=fence_token,
-            )
-        except Exception as exc:
-            guard.record_billed(exc)
-            raise
-        writer.finish(outcome, owner=owner)
-    return DebatePhase(evaluation_id=evaluation_id, owner=owner, outcome=outcome)
+    return _Start(case, prior, believability, fence_token)
 
 
 class TurnGuard:
