@@ -1,4 +1,4 @@
-"""Text helpers: titles are shortened at word boundaries, never mid-word; counts agree in number."""
+"""Text helpers: titles are cut at word boundaries (or hyphens), never mid-word; counts agree."""
 
 from __future__ import annotations
 
@@ -44,6 +44,14 @@ def test_every_cut_ends_on_a_whole_word() -> None:
         kept = shortened.removesuffix("…")
         assert len(shortened) <= limit
         assert title[len(kept)] in " " or kept == title, (limit, shortened)
+
+
+def test_a_hyphenated_word_is_cut_at_its_hyphen_before_inside_it() -> None:
+    title = "APOE4 Dose-Dependently Raises Late-Onset Alzheimer's Disease Risk"
+    # The last space falls in the first third of the room: cutting there would keep "APOE4".
+    assert shorten_title(title, 22) == "APOE4 Dose…"
+    assert shorten_title(title, 24) == "APOE4 Dose-Dependently…"
+    assert shorten_title("Anti-Alpha-Synuclein Antibody", 18) == "Anti-Alpha…"
 
 
 def test_one_word_longer_than_the_limit_is_cut_inside_it() -> None:
