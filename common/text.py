@@ -16,6 +16,7 @@ read differently from what it is (bidirectional overrides).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 from typing import Annotated
@@ -189,3 +190,9 @@ def shorten_title(text: str, limit: int = 40) -> str:
         boundary = head.rfind("-")
     cut = head[:boundary] if boundary >= enough else flat[:room]
     return cut.rstrip(" ,;:-–—") + ELLIPSIS
+
+
+def content_digest(content: str) -> str:
+    """The sha256 of ``content``'s UTF-8 bytes, in hex: how a page text is recognised as one
+    already recorded (``PageRevision.content_sha256``) without comparing the texts."""
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()

@@ -26,9 +26,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from common.text import content_digest
 from storage.db import Database
 from storage.models import utcnow
-from storage.queries.pages import content_digest
 from storage.queries.publishing import (
     ImportedPage,
     LatestSnapshots,

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from storage.queries.pages import content_digest
-from storage.queries.publishing import LatestSnapshots
-from storage.queries.revisions import RevisionState
+from common.text import content_digest
 from wiki.editor import rewrite_scores, same_for_readers
 from wiki.errors import PageEditError, PageError
 from wiki.publish_report import PagePublish
 from wiki.publish_rows import (
+    RecordedRevision,
+    SnapshotPair,
     badge_markdown,
     is_current,
     published_rows,
@@ -50,10 +50,10 @@ class PageWork:
 def edit_page(
     item: PageWork,
     store: PageStore,
-    snapshots: Mapping[str, LatestSnapshots],
+    snapshots: Mapping[str, SnapshotPair],
     titles: Mapping[str, str],
     outcomes: Mapping[str, str],
-    state: RevisionState | None,
+    state: RecordedRevision | None,
 ) -> None:
     """Decide the page's new text and revisions; sets ``item.result`` (and ``new_text`` when
     the store's file must be written)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from common.text import content_digest
 from storage.errors import NotFoundError
 from storage.models import Disease, DisplayedScore, Drug, Gene, GenePage, utcnow
 
@@ -24,10 +24,6 @@ class ShownScore:
     title: str | None
     score: float
     raw: str
-
-
-def content_digest(content: str) -> str:
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def find_gene_page(session: Session, *, name: str) -> GenePage | None:

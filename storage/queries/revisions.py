@@ -14,9 +14,9 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from common.text import content_digest
 from storage.errors import NotFoundError
 from storage.models import PageRevision, utcnow
-from storage.queries.pages import content_digest
 
 # Below SQLite's and PostgreSQL's limits on bound parameters per statement.
 IN_CHUNK = 5000
