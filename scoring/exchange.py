@@ -49,16 +49,7 @@ def debate_trades(
     """The trades one debate makes, in order; empty if the debate's quality is too low."""
     if not (math.isfinite(quality) and 0.0 <= quality <= 1.0):
         raise MarketError(f"debate quality must be in [0, 1], got {quality!r}")
-    seen: set[str] = set()
-    for stance in stances:
-        if stance.persona in seen:
-            raise MarketError(f"persona {stance.persona!r} has more than one stance")
-        seen.add(stance.persona)
-        if not (math.isfinite(stance.believability) and stance.believability >= 0):
-            raise MarketError(
-                f"persona {stance.persona!r}: believability must be finite and >= 0, "
-                f"got {stance.believability!r}"
-            )
+    seen = _check_stances(stances)
     if quality < min_quality:
         return []
     if rounds < 1:
@@ -99,6 +90,22 @@ def debate_trades(
             )
         )
     return trades
+
+
+def _check_stances(stances: Sequence[Stance]) -> set[str]:
+    """The personas of ``stances``; raises MarketError for a persona with two stances or a
+    believability that is not a finite number >= 0."""
+    seen: set[str] = set()
+    for stance in stances:
+        if stance.persona in seen:
+            raise MarketError(f"persona {stance.persona!r} has more than one stance")
+        seen.add(stance.persona)
+        if not (math.isfinite(stance.believability) and stance.believability >= 0):
+            raise MarketError(
+                f"persona {stance.persona!r}: believability must be finite and >= 0, "
+                f"got {stance.believability!r}"
+            )
+    return seen
 
 
 def final_state(state: MarketState, trades: Sequence[Trade]) -> MarketState:

@@ -287,21 +287,9 @@ def score_batch(
             if item.as_of is not None
             else MarketState(*batch.market(h))
         )
-        try:
-            plan = plan_score(
-                item.turns,
-                item.believability,
-                weights,
-                level=settings.interval_level,
-                market=market,
-                quality=item.quality,
-            )
-        except BlendError as exc:
-            failed[item.evaluation_id] = f"cannot score: {exc}"
-            continue
-        except Exception as exc:
-            log.exception("evaluation %s: scoring failed", item.evaluation_id)
-            failed[item.evaluation_id] = f"cannot score: {type(exc).__name__}: {exc}"
+        plan = _plan_or_reason(item, weights, level=settings.interval_level, market=market)
+        if isinstance(plan, str):
+            failed[item.evaluation_id] = plan
             continue
         if item.as_of is not None:
             forecasts[item.evaluation_id] = forecast_fields(plan, as_of=item.as_of, start=market)
@@ -330,6 +318,27 @@ def score_batch(
             believability=update_believability,
         )
     return sorted(scored), failed
+
+
+def _plan_or_reason(
+    item: Debated, weights: Weights, *, level: float, market: MarketState
+) -> ScorePlan | str:
+    """The debate's score plan, or why it cannot be scored: one evaluation's failure must not
+    undo the rest of its batch."""
+    try:
+        return plan_score(
+            item.turns,
+            item.believability,
+            weights,
+            level=level,
+            market=market,
+            quality=item.quality,
+        )
+    except BlendError as exc:
+        return f"cannot score: {exc}"
+    except Exception as exc:
+        log.exception("evaluation %s: scoring failed", item.evaluation_id)
+        return f"cannot score: {type(exc).__name__}: {exc}"
 
 
 def score_with_waiting(
