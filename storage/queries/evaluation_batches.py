@@ -181,21 +181,8 @@ def enqueue_many(
     live = {} if force else _live_twins(session, hypothesis_ids, digest)
     wanted = list(hypothesis_ids) if force else list(dict.fromkeys(hypothesis_ids))
     now = now or utcnow()
-    values: list[dict[str, Any]] = [
-        {
-            "hypothesis_id": h,
-            "config": dict(config),
-            "config_hash": digest,
-            "as_of": as_of_of(config),
-            "dedup_key": None if force else digest,
-            "state": _QUEUED,
-            "attempts": 0,
-            "max_attempts": max_attempts,
-            "progress": {},
-            "decisions": [],
-            "created_at": now,
-            "updated_at": now,
-        }
+    values = [
+        _queued_row(h, config, digest, max_attempts=max_attempts, deduplicated=not force, now=now)
         for h in wanted
         if h not in live
     ]
@@ -225,6 +212,33 @@ def enqueue_many(
         else:
             results.append(Enqueued(live[h], created=False))
     return results
+
+
+def _queued_row(
+    hypothesis_id: str,
+    config: Mapping[str, Any],
+    digest: str,
+    *,
+    max_attempts: int,
+    deduplicated: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new evaluation's column values, queued; a deduplicated one claims its configuration's
+    live slot (``dedup_key``), a forced one none. ``digest`` is ``config_hash(config)``."""
+    return {
+        "hypothesis_id": hypothesis_id,
+        "config": dict(config),
+        "config_hash": digest,
+        "as_of": as_of_of(config),
+        "dedup_key": digest if deduplicated else None,
+        "state": _QUEUED,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "progress": {},
+        "decisions": [],
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _check_known(session: Session, hypothesis_ids: Sequence[str]) -> None:
