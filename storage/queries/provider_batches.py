@@ -98,28 +98,7 @@ def record_batch(
     the batch's id and the items kept; None when there is none left.
     """
     now = now or utcnow()
-    parked = set(
-        session.scalars(
-            update(Evaluation)
-            .where(
-                Evaluation.id.in_([item.evaluation_id for item in items]),
-                Evaluation.state == EvaluationState.RUNNING.value,
-                Evaluation.lease_owner == worker,
-            )
-            .values(
-                state=EvaluationState.BATCHED.value,
-                lease_owner=None,
-                lease_expires_at=None,
-                # Handing a turn to a batch ends the delivery cleanly: it must not count
-                # toward the attempts a crashing delivery spends, or a long debate would
-                # run out of them one batch at a time.
-                attempts=Evaluation.attempts - 1,
-                updated_at=now,
-            )
-            .returning(Evaluation.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
+    parked = _park(session, [item.evaluation_id for item in items], worker=worker, now=now)
     kept = [item for item in items if item.evaluation_id in parked]
     if not kept:
         return None
@@ -145,6 +124,34 @@ def record_batch(
         for item in kept
     )
     return batch.id, kept
+
+
+def _park(
+    session: Session, evaluation_ids: Sequence[int], *, worker: str, now: datetime
+) -> set[int]:
+    """Park as ``batched`` the evaluations whose lease ``worker`` still holds; returns their ids."""
+    return set(
+        session.scalars(
+            update(Evaluation)
+            .where(
+                Evaluation.id.in_(evaluation_ids),
+                Evaluation.state == EvaluationState.RUNNING.value,
+                Evaluation.lease_owner == worker,
+            )
+            .values(
+                state=EvaluationState.BATCHED.value,
+                lease_owner=None,
+                lease_expires_at=None,
+                # Handing a turn to a batch ends the delivery cleanly: it must not count
+                # toward the attempts a crashing delivery spends, or a long debate would
+                # run out of them one batch at a time.
+                attempts=Evaluation.attempts - 1,
+                updated_at=now,
+            )
+            .returning(Evaluation.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def mark_submitted(
