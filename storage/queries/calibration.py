@@ -149,18 +149,7 @@ def recalibrate_many(
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CALIBRATION_LOCK_KEY})
-    found = {
-        h.id: h.status
-        for h in session.scalars(select(Hypothesis).where(Hypothesis.id.in_(list(hypothesis_ids))))
-    }
-    for hypothesis_id in hypothesis_ids:
-        if hypothesis_id not in found:
-            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
-        if found[hypothesis_id] not in _RESOLVED:
-            raise ValueError(
-                f"hypothesis {hypothesis_id!r} is {found[hypothesis_id]!r}; "
-                "only validated or refuted hypotheses can be scored"
-            )
+    _check_resolved(session, hypothesis_ids)
     personas = sorted(
         session.scalars(
             select(DebateTurn.persona)
@@ -193,6 +182,22 @@ def recalibrate_many(
         updated.append(_row(row))
     session.flush()
     return updated
+
+
+def _check_resolved(session: Session, hypothesis_ids: Sequence[str]) -> None:
+    """Raises NotFoundError for an unknown hypothesis, ValueError for one not yet resolved."""
+    found = {
+        h.id: h.status
+        for h in session.scalars(select(Hypothesis).where(Hypothesis.id.in_(list(hypothesis_ids))))
+    }
+    for hypothesis_id in hypothesis_ids:
+        if hypothesis_id not in found:
+            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+        if found[hypothesis_id] not in _RESOLVED:
+            raise ValueError(
+                f"hypothesis {hypothesis_id!r} is {found[hypothesis_id]!r}; "
+                "only validated or refuted hypotheses can be scored"
+            )
 
 
 # Read as every debate starts (storage.queries.prebuilt says why built once).
