@@ -35,7 +35,7 @@ from debates.backends.base import (
     RetryableError,
 )
 from debates.backends.batching import BatchAnswer, BatchingBackend, BatchItem, batching
-from debates.backends.llm_common import RawReply
+from debates.backends.replies import RawReply
 from debates.types import DebateConfig
 from storage.db import Database
 from storage.models import BatchItemState, ProviderBatchState, utcnow

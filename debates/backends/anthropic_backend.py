@@ -27,18 +27,16 @@ from debates.backends.batching import BatchAnswer, BatchItem, BatchState
 from debates.backends.json_post import JsonPost
 from debates.backends.llm_common import (
     ProviderSettings,
-    RawReply,
     RepairingChat,
-    count,
     display_url,
     endpoint_and_key,
-    fields,
     guarded,
     load_sdk,
     prompt_parts,
 )
 from debates.backends.llm_errors import sdk_error, unreadable_body
 from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
+from debates.backends.replies import RawReply, count, fields
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
 T = TypeVar("T")

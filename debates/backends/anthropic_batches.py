@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState, ItemFailure
-from debates.backends.llm_common import RawReply
+from debates.backends.replies import RawReply
 
 ENDED = "ended"
 # Anthropic's error types a live retry may get past; any other (invalid_request_error, ...)

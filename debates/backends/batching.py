@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from debates.backends.base import AgentBackend, BackendRequest, BackendResult, OutputT
-from debates.backends.llm_common import RawReply
+from debates.backends.replies import RawReply
 
 
 @dataclass(frozen=True)

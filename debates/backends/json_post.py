@@ -20,12 +20,12 @@ import urllib3
 from urllib3.exceptions import HTTPError, NewConnectionError
 from urllib3.exceptions import TimeoutError as PoolTimeoutError
 
-from debates.backends.llm_common import excerpt
 from debates.backends.llm_errors import (
     connection_error,
     error_for_status,
     timeout_error,
 )
+from debates.backends.replies import excerpt
 
 # Connections kept per host. A worker's threads each hold one while their request is out;
 # urllib3 closes any beyond this after use (and logs a warning each time), so it is set above

@@ -13,7 +13,7 @@ from typing import Any
 
 from debates.backends.base import FatalError
 from debates.backends.batching import BatchAnswer, BatchItem, BatchState, ItemFailure
-from debates.backends.llm_common import RawReply, excerpt
+from debates.backends.replies import RawReply, excerpt
 
 CHAT_PATH = "/v1/chat/completions"
 COMPLETION_WINDOW = "24h"

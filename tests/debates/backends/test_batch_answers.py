@@ -11,7 +11,7 @@ import pytest
 
 from debates.backends import anthropic_batches, openai_batches
 from debates.backends.batching import ItemFailure
-from debates.backends.llm_common import RawReply
+from debates.backends.replies import RawReply
 
 
 def read_openai(body: Mapping[str, Any]) -> RawReply:
