@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 
 from common.settings import Settings, get_settings
@@ -87,8 +89,14 @@ def transient_progress() -> Progress:
     )
 
 
-# Between two columns of a compact (box.SIMPLE_HEAD) table: a space either side of the rule.
+# Between two columns of a compact_table: a space either side of the rule.
 COLUMN_GAP = 3
+
+
+def compact_table(title: str, **options: Any) -> Table:
+    """A table with a rule under its header and no border, the most an 80-column terminal can
+    spare for one; ``columns_width`` measures it. ``options`` go to ``rich.table.Table``."""
+    return Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, **options)
 
 
 def columns_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:

@@ -12,7 +12,6 @@ from itertools import pairwise
 from typing import Annotated
 
 import typer
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -20,7 +19,7 @@ from api.history import history_csv_text, score_history
 from api.schemas import SnapshotOut
 from common.numbers import signed
 from common.text import terminal_safe
-from hyposcore.cli.common import console, friendly_errors, open_database
+from hyposcore.cli.common import compact_table, console, friendly_errors, open_database
 from scoring.legends import legend_text, resolution_note
 from storage.models import Hypothesis, HypothesisStatus
 from storage.queries.knowledge import get_hypothesis
@@ -107,14 +106,9 @@ def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
     standing in), so the price has no column of its own; the scoring rule has one only when
     it changed, which the notes then say where.
     """
-    table = Table(
-        title="score history, oldest version first",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
+    table = compact_table("score history, oldest version first")
     headers = ["v", "computed (UTC)", "exchange", "composite (80%)", "strength"]
-    ruled = len({version.config_hash for version in versions}) > 1
+    ruled = not _one_rule(versions)
     headers += ["rule"] if ruled else []
     headers += ["reads as"] if resolved else []
     for header in headers:
@@ -133,10 +127,15 @@ def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
     return table
 
 
+def _one_rule(versions: list[SnapshotOut]) -> bool:
+    """Whether every version was scored under the same rule (weights and config hash)."""
+    return len({version.config_hash for version in versions}) == 1
+
+
 def _notes(versions: list[SnapshotOut]) -> list[str]:
     """What the table's marks and columns mean, each only where it occurs."""
     notes = ["strength: the tournament's Bradley–Terry strength when the version was computed."]
-    if len({version.config_hash for version in versions}) == 1:
+    if _one_rule(versions):
         scored = f"All {len(versions)} versions were scored" if len(versions) > 1 else "Scored"
         rule = versions[0].config_hash[:RULE_DIGITS]
         notes.append(f"{scored} under the rule with config hash {rule}.")

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from api.leaderboard import tournament_lines
 from common.text import shorten_title, terminal_safe
-from hyposcore.cli.common import COLUMN_GAP, columns_width
+from hyposcore.cli.common import COLUMN_GAP, columns_width, compact_table
 from storage.queries.tournament import LeaderboardRow
 
 TITLE_CHARS = 60
@@ -124,14 +123,7 @@ def _table(
 def _rich_table(
     title: str, headers: list[str], rows: list[list[str]], *, lines: bool = False
 ) -> Table:
-    table = Table(
-        title=title,
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        show_lines=lines,
-    )
+    table = compact_table(title, title_justify="left", show_lines=lines)
     for header in headers:
         table.add_column(header, no_wrap=True, justify="right" if header == "#" else "left")
     for row in rows:

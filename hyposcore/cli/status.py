@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import typer
-from rich import box
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -14,7 +13,7 @@ from rich.text import Text
 from api.ratings import exchange_rating
 from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
-from hyposcore.cli.common import console, friendly_errors, open_database
+from hyposcore.cli.common import compact_table, console, friendly_errors, open_database
 from hyposcore.cli.follow import (
     STATE_STYLE,
     TERMINAL,
@@ -87,13 +86,7 @@ def status(
 
 def _evaluations_table(rows: list[Evaluation], counts: dict[str, int]) -> Table:
     """One line an evaluation, on an 80-column terminal too; errors follow the table."""
-    table = Table(
-        title="evaluations",
-        caption=_counts_caption(counts),
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
+    table = compact_table("evaluations", caption=_counts_caption(counts))
     for column in ("id", "hypothesis", "state", "progress", "attempts", "updated (UTC)"):
         table.add_column(column, no_wrap=True, justify="right" if column == "id" else "left")
     for row in rows:
@@ -173,12 +166,7 @@ def show_workers(database: Database) -> None:
 
 
 def _workers_table(rows: list[list[str]]) -> Table:
-    table = Table(
-        title="workers (from their heartbeats in the ledger)",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-    )
+    table = compact_table("workers (from their heartbeats in the ledger)")
     headers = ["worker", "host", "pid", "queues", "backend", "broker", "last beat", "doing"]
     if all(row[0].endswith(f"@{row[1]}") for row in rows):
         # Celery names a worker name@host: a host column would say it twice.
