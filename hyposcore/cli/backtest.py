@@ -242,8 +242,8 @@ def comparisons_table(report: dict[str, Any]) -> Table:
             row["forecaster"],
             row["baseline"],
             str(row["n"]),
-            f"{signed(row['brier_difference'], 3)} [{signed(row['brier_difference_low'], 3)}, "
-            f"{signed(row['brier_difference_high'], 3)}]",
+            f"{_signed(row['brier_difference'])} [{_signed(row['brier_difference_low'])}, "
+            f"{_signed(row['brier_difference_high'])}]",
         )
     return table
 
