@@ -1,10 +1,11 @@
-"""The demo's closing tables: each scored hypothesis on two lines, every number whole.
+"""The demo's closing tables: each scored hypothesis with every number whole.
 
-Line one: the rank (or the outcome), the id, the exchange rating, the composite and the
-tournament strength with its 80% interval. Line two: the title, the composite's interval, and
-where the hypothesis stands in its tournament group on how many matches. The numbers take the
-width they need; the title takes what is left, cut at a word, so an 80-column terminal shows
-every number on every row and a wider one shows more of each title.
+The numbers are the rank (or the outcome), the id, the exchange rating, the composite with its
+80% interval and, for open hypotheses, the tournament strength with its interval, group, rank
+and match count. They take the width they need; the title takes what is left, cut at a word.
+Where that leaves a title room enough, a row is one line with the title last; otherwise it is
+two lines, the title under the id and each number's parts one under the other. An 80-column
+terminal thus shows every number on every row, and a wider one more of each title.
 """
 
 from __future__ import annotations
