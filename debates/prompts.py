@@ -224,15 +224,6 @@ def build_turn_request(
             fence_token=fence_token,
         )
     )
-    extra: dict[str, object] = {
-        "dimensions": [d.value for d in persona.dimensions],
-        "role": persona.role,
-        "phase": phase,
-        "final": final,
-        "panel": list(panel),
-    }
-    if shown_believability:
-        extra["believability"] = {k: float(v) for k, v in sorted(shown_believability.items())}
     return BackendRequest(
         messages=messages,
         output_schema=TurnOutput,
@@ -242,10 +233,33 @@ def build_turn_request(
             persona=persona.key,
             round=round,
             transcript=transcript,
-            extra=extra,
+            extra=_turn_extra(
+                persona, phase=phase, final=final, panel=panel, believability=shown_believability
+            ),
             cache_key=fence_token or f"hyposcore:{case.hypothesis_id}",
         ),
     )
+
+
+def _turn_extra(
+    persona: Persona,
+    *,
+    phase: Phase,
+    final: bool,
+    panel: Sequence[str],
+    believability: Mapping[str, float] | None,
+) -> dict[str, object]:
+    """The structured context a backend that reads no messages (the offline one) argues from."""
+    extra: dict[str, object] = {
+        "dimensions": [d.value for d in persona.dimensions],
+        "role": persona.role,
+        "phase": phase,
+        "final": final,
+        "panel": list(panel),
+    }
+    if believability:
+        extra["believability"] = {k: float(v) for k, v in sorted(believability.items())}
+    return extra
 
 
 @lru_cache(maxsize=1)

@@ -11,11 +11,20 @@ The budget travels in the task's retry message, so it survives the worker that c
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict, dataclass
 from typing import Any
 
 MAX_FAILURES_PER_REQUEST = 6
 MAX_RATE_LIMIT_WAIT_SECONDS = 3600.0
+# The default; HYPOSCORE_RETRY_BACKOFF_SECONDS sets it per deployment.
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 120.0
+
+
+def backoff_seconds(retries: int, base: float = BACKOFF_BASE_SECONDS) -> float:
+    """Exponential back-off with full jitter: uniform in [0.5, 1.5) of base·2^retries, capped."""
+    return min(BACKOFF_CAP_SECONDS, base * 2.0**retries) * (0.5 + random.random())
 
 
 class BudgetSpentError(Exception):

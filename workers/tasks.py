@@ -7,7 +7,6 @@ and every write is keyed (turns per round and persona, trades and snapshots per 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +28,7 @@ from workers.evaluation import run_debate_phase
 from workers.lease import LeaseLostError
 from workers.provider_batches import BatchRunner
 from workers.publish_wakeups import pending_publishes
-from workers.retry_budget import BudgetSpentError, RetryBudget
+from workers.retry_budget import BudgetSpentError, RetryBudget, backoff_seconds
 from workers.runtime import Runtime, runtime_for
 from workers.spending import SpendLimitError
 from workers.start_gate import start_gate
@@ -37,18 +36,10 @@ from workers.wakeups import score_wakeups
 
 log = logging.getLogger(__name__)
 
-# The default; HYPOSCORE_RETRY_BACKOFF_SECONDS sets it per deployment.
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 120.0
 # Database hiccups (a dropped connection, a failover) are retried with the same owner token,
 # which re-enters its own lease; the evaluation's stored turns make the retry resume.
 DB_RETRY_SECONDS = 2
 DATABASE_HICCUPS = (OperationalError, InterfaceError)
-
-
-def backoff_seconds(retries: int, base: float = BACKOFF_BASE_SECONDS) -> float:
-    """Exponential back-off with full jitter: uniform in [0.5, 1.5) of base·2^retries, capped."""
-    return min(BACKOFF_CAP_SECONDS, base * 2.0**retries) * (0.5 + random.random())
 
 
 def _owner(task: Task) -> str:

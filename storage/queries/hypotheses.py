@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
-from storage.models import Drug, EvidenceItem, Gene, Hypothesis, utcnow
+from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis, utcnow
 from storage.queries.knowledge import (
     ensure_disease,
     find_drug,
@@ -195,12 +195,7 @@ def upsert_hypothesis(
         "resolution_citation": resolution_citation,
     }
     changed = _assign(hypothesis, columns)
-    if {g.id for g in hypothesis.genes} != {g.id for g in genes}:
-        hypothesis.genes = sorted(genes, key=lambda g: g.symbol)
-        changed = True
-    if {d.id for d in hypothesis.diseases} != {d.id for d in diseases}:
-        hypothesis.diseases = sorted(diseases, key=lambda d: d.name)
-        changed = True
+    changed = _link(hypothesis, genes=genes, diseases=diseases) or changed
     evidence_changes = _sync_evidence(hypothesis, evidence)
     if created:
         outcome: Outcome = "created"
@@ -211,6 +206,18 @@ def upsert_hypothesis(
         outcome = "unchanged"
     session.flush()
     return HypothesisChange(hypothesis=hypothesis, outcome=outcome, evidence=evidence_changes)
+
+
+def _link(hypothesis: Hypothesis, *, genes: Sequence[Gene], diseases: Sequence[Disease]) -> bool:
+    """Set the hypothesis's genes and diseases; True when either set changed."""
+    changed = False
+    if {g.id for g in hypothesis.genes} != {g.id for g in genes}:
+        hypothesis.genes = sorted(genes, key=lambda g: g.symbol)
+        changed = True
+    if {d.id for d in hypothesis.diseases} != {d.id for d in diseases}:
+        hypothesis.diseases = sorted(diseases, key=lambda d: d.name)
+        changed = True
+    return changed
 
 
 def _sync_evidence(hypothesis: Hypothesis, items: Sequence[EvidenceFields]) -> EvidenceChanges:

@@ -24,11 +24,21 @@ from workers import tasks
 from workers.celery_app import create_app
 from workers.dispatch import debate_config, submit_evaluation
 from workers.retry_budget import (
+    BACKOFF_CAP_SECONDS,
     MAX_FAILURES_PER_REQUEST,
     MAX_RATE_LIMIT_WAIT_SECONDS,
     BudgetSpentError,
     RetryBudget,
+    backoff_seconds,
 )
+
+
+def test_backoff_doubles_per_retry_with_jitter_and_a_cap() -> None:
+    for retries, centre in ((0, 2.0), (3, 16.0), (20, BACKOFF_CAP_SECONDS)):
+        waits = [backoff_seconds(retries, 2.0) for _ in range(200)]
+        assert all(0.5 * centre <= wait < 1.5 * centre for wait in waits)
+        # Full jitter: the waits of one retry spread over the band rather than repeat.
+        assert max(waits) - min(waits) > 0.5 * centre
 
 
 def test_failures_count_per_request_and_rate_limit_waits_by_time() -> None:
