@@ -306,18 +306,20 @@ def score_batch(
         scored.add(item.evaluation_id)
     record_forecasts(session, forecasts=forecasts)
     batch.write()
-    resolved = sorted(
-        {i.hypothesis_id for i in debated if i.resolved and i.evaluation_id in scored}
-    )
+    _grade_resolved(session, [i for i in debated if i.evaluation_id in scored])
+    return sorted(scored), failed
+
+
+def _grade_resolved(session: Session, scored: Sequence[Debated]) -> None:
+    """Debates about settled questions are forecasts we can grade at once."""
+    resolved = sorted({item.hypothesis_id for item in scored if item.resolved})
     if resolved:
-        # Debates about settled questions are forecasts we can grade at once.
         recalibrate_many(
             session,
             hypothesis_ids=resolved,
             brier=brier_of_moments,
             believability=update_believability,
         )
-    return sorted(scored), failed
 
 
 def _plan_or_reason(
