@@ -7,6 +7,7 @@ stored since the last failure. Waits for a 429's Retry-After are not failures (t
 asked for them); they are bounded by the total time waited instead.
 
 The budget travels in the task's retry message, so it survives the worker that counted it.
+How long each retry waits is ``backoff_seconds``: exponential, jittered, capped.
 """
 
 from __future__ import annotations
