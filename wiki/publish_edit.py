@@ -104,6 +104,8 @@ def edit_page(
 
 
 def fail_page(item: PageWork, message: str, *, written: bool = False) -> None:
+    """Mark a page already decided as failed after all (its write or its revisions), keeping
+    what it would have shown and adding ``message`` to its problems."""
     assert item.result is not None
     item.result = PagePublish(
         name=item.name,
@@ -121,6 +123,7 @@ def fail_page(item: PageWork, message: str, *, written: bool = False) -> None:
 def page_failure(
     name: str, symbol: str | None, problems: list[str], *, refused: bool = False
 ) -> PagePublish:
+    """The result of a page that failed before it could be decided (unreadable, refused)."""
     return PagePublish(
         name=name,
         gene_symbol=symbol,

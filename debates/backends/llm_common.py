@@ -183,9 +183,6 @@ def repair_conversation(turns: Sequence[Message], bad_reply: str, problem: str) 
     ]
 
 
-# -- reading replies -------------------------------------------------------------------------
-
-
 # -- the whole exchange ----------------------------------------------------------------------
 
 
