@@ -1,6 +1,6 @@
 """Debate text as HTML that keeps its structure: paragraphs, bullet lists, linked citations.
 
-Arguments are plain text written line by line ("Scores:" then "- novelty: 0.59; …"); run
+Arguments are plain text written line by line (a heading, then "- PMID:… (supports; …)"); run
 together in one <p> they became a wall of text. Every piece of text is escaped here and the only
 markup added is <p>, <ul>, <li> and <a> to PubMed or doi.org, so the result is safe to embed.
 """

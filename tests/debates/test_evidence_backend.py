@@ -168,6 +168,47 @@ def test_a_scoring_claim_leaves_its_citations_to_its_list() -> None:
             assert not any(citation in claim.text for citation in claim.citations), claim
 
 
+def test_each_score_is_shown_once_as_a_claim_of_its_own() -> None:
+    """Views print a turn's argument and then its claims, so the argument lists no scores: each
+    score is one claim, and the Synthesizer's say whose scores they integrate."""
+    turns = debate(APOE_AUTOPHAGY, EvidenceBackend())
+    for turn in turns:
+        output = turn.output
+        assert "Scores:" not in output.argument
+        for dimension, value in output.scores.items():
+            label = dimension.value.replace("_", " ")
+            assert f"- {label}:" not in output.argument
+            mine = [c for c in output.claims if c.text.startswith(f"{label} scores {value:.2f}")]
+            assert len(mine) == 1, (turn.persona, turn.round, label)
+            if turn.persona == "synthesizer":
+                members = [p for p in ("Theorist", "Skeptic", "Domain Expert") if p in mine[0].text]
+                assert "integrated from" in mine[0].text and members, mine[0].text
+
+
+def test_a_score_a_rebuttal_moved_says_what_it_was() -> None:
+    opening = EvidenceBackend().complete(turn_request(APOE_AUTOPHAGY, "theorist")).output
+    dimension = Dimension.MECHANISTIC_PLAUSIBILITY
+    opponent = TurnOutput(
+        argument="x",
+        claims=[Claim(text="x", citations=["PMID:20460369"])],
+        scores={dimension: 0.0},
+        confidence=0.9,
+        probability=0.0,
+        verdict=Verdict.OPPOSE,
+    )
+    transcript = [TurnRecord(round=2, persona="skeptic", output=opponent)]
+    request = turn_request(
+        APOE_AUTOPHAGY, "theorist", round=5, transcript=transcript, phase="rebuttal"
+    )
+    rebuttal = EvidenceBackend().complete(request).output
+    before, after = opening.scores[dimension], rebuttal.scores[dimension]
+    assert f"{after:.2f}" != f"{before:.2f}"
+    claim = next(c for c in rebuttal.claims if c.text.startswith("mechanistic plausibility"))
+    assert claim.text.startswith(f"mechanistic plausibility scores {after:.2f} (was {before:.2f})")
+    unmoved = next(c for c in rebuttal.claims if c.text.startswith("novelty"))
+    assert "(was" not in unmoved.text
+
+
 def test_raw_is_the_sorted_json_of_the_output() -> None:
     result = EvidenceBackend().complete(turn_request(APOE_AUTOPHAGY, "theorist"))
     assert result.raw == json.dumps(json.loads(result.raw), sort_keys=True, ensure_ascii=False)

@@ -76,7 +76,6 @@ def build_turn(context: RequestContext) -> TurnOutput:
         "round": context.round,
         "phase": phase,
         "hypothesis": _hypothesis_view(case),
-        "dimensions": _dimension_view(case, lens, stance, moved, integrated),
         "evidence": list(_evidence_view(case, lens)),
         "facts": _facts_view(case),
         "opponent": _opponent_view(opponent, case, moved) if phase == "rebuttal" else None,
@@ -84,7 +83,10 @@ def build_turn(context: RequestContext) -> TurnOutput:
     }
     return TurnOutput(
         argument=render(persona.offline_template_name, view),
-        claims=_claims(case, lens, moved, rebutted),
+        claims=[
+            *_score_claims(case, lens, stance, moved, integrated),
+            *_rebuttal_claims(case, lens, moved, rebutted),
+        ],
         scores=moved.scores,
         confidence=moved.belief.confidence,
         probability=moved.belief.probability,
@@ -234,43 +236,56 @@ def _believability(extra: Mapping[str, Any]) -> dict[str, float]:
     return weights
 
 
-def _claims(
-    case: Case, lens: rubric.Lens, stance: Stance, opponent: PanelTurn | None
+def _score_claims(
+    case: Case,
+    lens: rubric.Lens,
+    stance: Stance,
+    moved: Stance,
+    integrated: Mapping[Dimension, list[str]],
 ) -> list[Claim]:
+    """One claim a dimension: its score, what moved it this turn, and the evidence it rests on.
+
+    The argument carries no list of scores of its own: each would be shown twice.
+    """
     claims: list[Claim] = []
-    for dimension, value in stance.scores.items():
+    for dimension, value in moved.scores.items():
         cited = [w.item.citation for w in rubric.basis(case, dimension, lens, CLAIM_CITATIONS)]
         cited = list(dict.fromkeys(cited))
-        label = dimension.value.replace("_", " ")
+        text = f"{dimension.value.replace('_', ' ')} scores {value:.2f}"
+        if (before := f"{stance.scores[dimension]:.2f}") != f"{value:.2f}":
+            text += f" (was {before})"
+        if members := integrated.get(dimension):
+            text += f", integrated from {', '.join(_title(p) for p in members)}"
         if cited:
             # The citations follow the claim wherever it is shown; naming them here too
             # printed each one twice ("resting most on X. [X]").
-            text = (
-                f"{label} scores {value:.2f}, resting most on the evidence cited, weightiest first."
-            )
+            text += ", resting most on the evidence cited, weightiest first."
         else:
-            text = (
-                f"{label} scores {value:.2f} from the genes' facts; no study bears on it directly."
-            )
+            text += " from the genes' facts; no study bears on it directly."
         claims.append(Claim(text=text, citations=cited))
-    if opponent is not None:
-        theirs = _opponent_citations(opponent.output, case)
-        mine = _own_side(
-            case, lens, against=opponent.output.probability > stance.belief.probability
-        )
-        text = (
-            f"Answering the {_title(opponent.persona)} (round {opponent.round}, probability "
-            f"{opponent.output.probability:.2f}, citing "
-            f"{', '.join(theirs) if theirs else 'nothing from this case'}): "
-            + (
-                f"against it I set {', '.join(mine)}"
-                if mine
-                else "no study in this case stands on my side"
-            )
-            + f", and I move at most {MAX_REBUTTAL_SHIFT:.2f} per number towards it."
-        )
-        claims.append(Claim(text=text, citations=list(dict.fromkeys([*theirs, *mine]))))
     return claims
+
+
+def _rebuttal_claims(
+    case: Case, lens: rubric.Lens, stance: Stance, opponent: PanelTurn | None
+) -> list[Claim]:
+    """The answer to the opposing turn, with both sides' evidence; none without an opponent."""
+    if opponent is None:
+        return []
+    theirs = _opponent_citations(opponent.output, case)
+    mine = _own_side(case, lens, against=opponent.output.probability > stance.belief.probability)
+    text = (
+        f"Answering the {_title(opponent.persona)} (round {opponent.round}, probability "
+        f"{opponent.output.probability:.2f}, citing "
+        f"{', '.join(theirs) if theirs else 'nothing from this case'}): "
+        + (
+            f"against it I set {', '.join(mine)}"
+            if mine
+            else "no study in this case stands on my side"
+        )
+        + f", and I move at most {MAX_REBUTTAL_SHIFT:.2f} per number towards it."
+    )
+    return [Claim(text=text, citations=list(dict.fromkeys([*theirs, *mine])))]
 
 
 def _own_side(case: Case, lens: rubric.Lens, *, against: bool) -> list[str]:
@@ -319,28 +334,6 @@ def _hypothesis_view(case: Case) -> dict[str, Any]:
         "diseases": ", ".join(plain(d, 80) for d in case.diseases[:5]) or "no disease named",
         "evidence_count": len(case.evidence),
     }
-
-
-def _dimension_view(
-    case: Case,
-    lens: rubric.Lens,
-    stance: Stance,
-    moved: Stance,
-    integrated: Mapping[Dimension, list[str]],
-) -> list[dict[str, Any]]:
-    rows = []
-    for dimension, value in moved.scores.items():
-        before = stance.scores[dimension]
-        rows.append(
-            {
-                "label": dimension.value.replace("_", " "),
-                "score": f"{value:.2f}",
-                "before": f"{before:.2f}" if before != value else None,
-                "citations": [w.item.citation for w in rubric.basis(case, dimension, lens)],
-                "from": [_title(p) for p in integrated.get(dimension, [])],
-            }
-        )
-    return rows
 
 
 @per_case
