@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import heapq
 import math
-import os
 import signal
 import statistics
 import sys
@@ -33,6 +32,7 @@ from tempfile import TemporaryDirectory
 import redis
 from sqlalchemy import func, select, text
 
+from bench.proc_cpu import machine_cpu_seconds, server_pid, tree_cpu_seconds
 from bench.slot_timeline import ledger_slot_use
 from common.settings import Settings
 from storage.db import Database
@@ -96,28 +96,6 @@ def turns_of(database: Database, ids: list[int]) -> list[int]:
     return [int(rows.get(i, 0)) for i in ids]
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds of process ``pid`` and its descendants, live and reaped (a
-    prefork worker's children do the work; PostgreSQL's backends end with their connections),
-    from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        children = [
-            int(child)
-            for task in Path(f"/proc/{pid}/task").iterdir()
-            for child in (task / "children").read_text().split()
-        ]
-    except (FileNotFoundError, ProcessLookupError):
-        return 0.0
-    # utime, stime, cutime and cstime are the 14th to 17th fields; 12th to 15th after the
-    # command's ")".
-    own = sum(int(x) for x in fields[11:15]) / _TICK
-    return own + sum(tree_cpu_seconds(child) for child in children)
-
-
 def span_without_cpu(turn_counts: list[int], *, threads: int, slots: int) -> float:
     """Seconds the same debates would take if nothing but the provider's replies took time.
 
@@ -178,26 +156,6 @@ def redis_commands() -> dict[str, int]:
     return {name.removeprefix("cmdstat_"): int(stats["calls"]) for name, stats in info.items()}
 
 
-def server_pid(command: str) -> int | None:
-    """The pid of the first process whose parent is init and whose name is ``command``."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            name, _, rest = stat.read_text().partition(") ")
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if name.partition(" (")[2] == command and rest.split()[1] == "1":
-            return int(stat.parent.name)
-    return None
-
-
-def machine_cpu_seconds() -> float:
-    """Busy CPU seconds of the whole machine, every core, from /proc/stat."""
-    user, nice, system, _idle, _iowait, irq, softirq = (
-        int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:8]
-    )
-    return (user + nice + system + irq + softirq) / _TICK
-
-
 def median_lines(rows: dict[str, list[float]]) -> list[str]:
     return [
         f"  {name}: {[round(x, 1) for x in runs]} median {statistics.median(runs):.1f}"
@@ -240,11 +198,29 @@ class RoundTrips:
         return median_lines(self.rows)
 
 
-def main() -> None:
-    # A SIGTERM (from `timeout`, say) unwinds through the finally blocks, so the worker
-    # processes this benchmark started are stopped rather than left behind.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+@dataclass
+class Results:
+    """Every repeat's figures: the one debate's, the many's, and where their CPU went."""
+
+    single: list[float] = field(default_factory=list)  # one debate's wall / critical path
+    many: list[float] = field(default_factory=list)  # the batch's throughput / ideal
+    bound: list[float] = field(default_factory=list)  # the same had no step taken any CPU
+    shares: CpuShares = field(default_factory=CpuShares)
+    trips: RoundTrips = field(default_factory=RoundTrips)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the measured processes are: debates workers first, then the scoring worker, then
+    PostgreSQL and Redis."""
+
+    pids: list[int]
+    debates_workers: int
+    threads: int  # debate threads over all debates workers
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--debates", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
@@ -260,119 +236,159 @@ def main() -> None:
     parser.add_argument(
         "--timeline", action="store_true", help="print each repeat's use of the provider slots"
     )
-    args = parser.parse_args()
-    with (
-        FakeOpenAIServer(delay=REPLY_SECONDS) as server,
-        TemporaryDirectory() as tmp,
-        fresh_postgres_database() as database_url,
-    ):
-        values = {
-            "data_dir": str(Path(tmp) / "var"),
-            "database_url": database_url,
-            "broker_url": REDIS_URL,
-            "broker_key_prefix": f"bench-{uuid.uuid4().hex[:8]}:",
-            # The default backend, as an LLM deployment sets it: workers build it at start.
-            "backend": "openai",
-            "openai_base_url": server.base_url,
-            "openai_model": "fake-model",
-            "llm_max_concurrency": str(args.concurrency),
-            "llm_requests_per_minute": "1000000",
-        }
-        settings = Settings(**values)  # type: ignore[arg-type]
-        database = prepared_database(settings)
-        single, many, bound = [], [], []
-        shares = CpuShares()
-        trips = RoundTrips()
-        servers = [server_pid("postgres") or 0, server_pid("redis-server") or 0]
-        threads_each = math.ceil(args.debates_per_slot * args.concurrency / args.workers)
-        for repeat in range(args.repeats):
-            # As docker-compose.yml runs them: debates workers on their own queue, scoring and
-            # publishing on a separate worker, so short tasks never hold a debate's slot.
-            workers = [
-                WorkerProcess(
-                    hyposcore_env(**values),
-                    Path(tmp) / f"worker{repeat}-{n}.log",
-                    queues="debates",
-                    concurrency=threads_each,
-                    name=f"debates{n}",
-                ).start()
-                for n in range(args.workers)
-            ]
-            workers.append(
-                WorkerProcess(
-                    hyposcore_env(**values),
-                    Path(tmp) / f"worker{repeat}-scoring.log",
-                    queues="scoring,publish",
-                    pool="prefork",
-                    concurrency=2,
-                    name="scoring",
-                ).start()
-            )
-            try:
-                # Every worker is ready (its start-up imports done, its backend built) before
-                # the debates are queued, so no worker's start-up shares the measured span's
-                # two cores; the span runs from the first claim to the last finish.
-                pids = [worker.pid or 0 for worker in workers] + servers
-                before = [tree_cpu_seconds(pid) for pid in pids]
-                ledger_before, redis_before = ledger_counts(database), redis_commands()
-                machine_before, own_before = machine_cpu_seconds(), time.process_time()
-                batch = queue_debates(database, settings, args.debates)
-                span = ledger_span(database, batch, since="started_at")
-                if args.timeline:
-                    use = ledger_slot_use(database, batch, slots=args.concurrency)
-                    print(f"repeat {repeat + 1}: {use.line(args.concurrency)}", flush=True)
-                after = [tree_cpu_seconds(pid) for pid in pids]
-                machine = machine_cpu_seconds() - machine_before
-                own = time.process_time() - own_before
-                spent = [now - was for now, was in zip(after, before, strict=True)]
-                debating = sum(spent[: args.workers])
-                scoring = spent[args.workers]
-                turn_counts = turns_of(database, batch)
-                turns_each = statistics.mean(turn_counts)
-                shares.add("debates workers", debating, args.debates)
-                shares.add("  per turn", debating / turns_each, args.debates)
-                shares.add("scoring worker", scoring, args.debates)
-                shares.add("fake provider and this benchmark", own, args.debates)
-                shares.add("PostgreSQL", spent[-2], args.debates)
-                shares.add("Redis", spent[-1], args.debates)
-                rest = machine - sum(spent) - own
-                shares.add("the rest (the system, other processes)", rest, args.debates)
-                ideal = args.concurrency / (turns_each * REPLY_SECONDS)
-                many.append((args.debates / span) / ideal)
-                free_span = span_without_cpu(
-                    turn_counts, threads=args.workers * threads_each, slots=args.concurrency
-                )
-                bound.append((args.debates / free_span) / ideal)
-                queue_debates(database, settings, 2)  # warm connection pools
-                time.sleep(3)
-                (one,) = queue_debates(database, settings, 1)
-                span = ledger_span(database, [one], since="created_at")
-                (turns,) = turns_of(database, [one])
-                single.append(span / (turns * REPLY_SECONDS))
-            finally:
-                for worker in workers:
-                    worker.stop()
-            # Counted over the whole repeat (its 200 debates and the 3 of the single-debate
-            # measure), once the workers' exits have flushed PostgreSQL's counts.
-            trips.add_counts(ledger_before, ledger_counts(database), args.debates + 3)
-            trips.add_redis(redis_before, redis_commands(), args.debates + 3)
-        database.dispose()
+    return parser.parse_args()
+
+
+def settings_values(
+    base_url: str, data_dir: Path, database_url: str, concurrency: int
+) -> dict[str, str]:
+    return {
+        "data_dir": str(data_dir),
+        "database_url": database_url,
+        "broker_url": REDIS_URL,
+        "broker_key_prefix": f"bench-{uuid.uuid4().hex[:8]}:",
+        # The default backend, as an LLM deployment sets it: workers build it at start.
+        "backend": "openai",
+        "openai_base_url": base_url,
+        "openai_model": "fake-model",
+        "llm_max_concurrency": str(concurrency),
+        "llm_requests_per_minute": "1000000",
+    }
+
+
+def start_workers(
+    values: dict[str, str], logs: Path, *, repeat: int, workers: int, threads_each: int
+) -> list[WorkerProcess]:
+    """As docker-compose.yml runs them: debates workers on their own queue, scoring and
+    publishing on a separate worker, so short tasks never hold a debate's slot."""
+    debates = [
+        WorkerProcess(
+            hyposcore_env(**values),
+            logs / f"worker{repeat}-{n}.log",
+            queues="debates",
+            concurrency=threads_each,
+            name=f"debates{n}",
+        ).start()
+        for n in range(workers)
+    ]
+    scoring = WorkerProcess(
+        hyposcore_env(**values),
+        logs / f"worker{repeat}-scoring.log",
+        queues="scoring,publish",
+        pool="prefork",
+        concurrency=2,
+        name="scoring",
+    ).start()
+    return [*debates, scoring]
+
+
+def measure_batch(
+    database: Database,
+    settings: Settings,
+    layout: Layout,
+    args: argparse.Namespace,
+    results: Results,
+    *,
+    repeat: int,
+) -> None:
+    """The batch's throughput, and whose CPU it took. Every worker is ready (its start-up
+    imports done, its backend built) before the debates are queued, so no worker's start-up
+    shares the measured span's two cores; the span runs from the first claim to the last
+    finish."""
+    before = [tree_cpu_seconds(pid) for pid in layout.pids]
+    machine_before, own_before = machine_cpu_seconds(), time.process_time()
+    batch = queue_debates(database, settings, args.debates)
+    span = ledger_span(database, batch, since="started_at")
+    if args.timeline:
+        use = ledger_slot_use(database, batch, slots=args.concurrency)
+        print(f"repeat {repeat + 1}: {use.line(args.concurrency)}", flush=True)
+    after = [tree_cpu_seconds(pid) for pid in layout.pids]
+    machine = machine_cpu_seconds() - machine_before
+    own = time.process_time() - own_before
+    spent = [now - was for now, was in zip(after, before, strict=True)]
+    debating = sum(spent[: layout.debates_workers])
+    turn_counts = turns_of(database, batch)
+    turns_each = statistics.mean(turn_counts)
+    shares = results.shares
+    shares.add("debates workers", debating, args.debates)
+    shares.add("  per turn", debating / turns_each, args.debates)
+    shares.add("scoring worker", spent[layout.debates_workers], args.debates)
+    shares.add("fake provider and this benchmark", own, args.debates)
+    shares.add("PostgreSQL", spent[-2], args.debates)
+    shares.add("Redis", spent[-1], args.debates)
+    rest = machine - sum(spent) - own
+    shares.add("the rest (the system, other processes)", rest, args.debates)
+    ideal = args.concurrency / (turns_each * REPLY_SECONDS)
+    results.many.append((args.debates / span) / ideal)
+    free_span = span_without_cpu(turn_counts, threads=layout.threads, slots=args.concurrency)
+    results.bound.append((args.debates / free_span) / ideal)
+
+
+def measure_single(database: Database, settings: Settings, results: Results) -> None:
+    """One debate queued alone into warm workers: its wall time over its critical path."""
+    queue_debates(database, settings, 2)  # warm connection pools
+    time.sleep(3)
+    (one,) = queue_debates(database, settings, 1)
+    span = ledger_span(database, [one], since="created_at")
+    (turns,) = turns_of(database, [one])
+    results.single.append(span / (turns * REPLY_SECONDS))
+
+
+def report(results: Results, debates: int) -> None:
+    single, many, bound = results.single, results.many, results.bound
     print(
         f"one debate, wall / critical path: {[round(x, 3) for x in single]} "
         f"median {statistics.median(single):.3f} (target <= 1.2)"
     )
     print(
-        f"{args.debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
+        f"{debates} debates, throughput / ideal: {[round(x, 3) for x in many]} "
         f"median {statistics.median(many):.3f} (target >= 0.8)"
     )
     print(
-        f"{args.debates} debates had no step taken any CPU, throughput / ideal: "
+        f"{debates} debates had no step taken any CPU, throughput / ideal: "
         f"{[round(x, 3) for x in bound]} median {statistics.median(bound):.3f}"
     )
-    print(f"CPU ms per debate over the {args.debates}, from first queued to last finished:")
-    print("\n".join(shares.lines()))
+    print(f"CPU ms per debate over the {debates}, from first queued to last finished:")
+    print("\n".join(results.shares.lines()))
     print("Per debate (PostgreSQL: this database; Redis: the whole server):")
-    print("\n".join(trips.lines()))
+    print("\n".join(results.trips.lines()))
+
+
+def main() -> None:
+    # A SIGTERM (from `timeout`, say) unwinds through the finally blocks, so the worker
+    # processes this benchmark started are stopped rather than left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args = arguments()
+    results = Results()
+    with (
+        FakeOpenAIServer(delay=REPLY_SECONDS) as server,
+        TemporaryDirectory() as tmp,
+        fresh_postgres_database() as database_url,
+    ):
+        values = settings_values(server.base_url, Path(tmp) / "var", database_url, args.concurrency)
+        settings = Settings(**values)  # type: ignore[arg-type]
+        database = prepared_database(settings)
+        servers = [server_pid("postgres") or 0, server_pid("redis-server") or 0]
+        threads_each = math.ceil(args.debates_per_slot * args.concurrency / args.workers)
+        for repeat in range(args.repeats):
+            workers = start_workers(
+                values, Path(tmp), repeat=repeat, workers=args.workers, threads_each=threads_each
+            )
+            pids = [worker.pid or 0 for worker in workers] + servers
+            layout = Layout(pids, args.workers, args.workers * threads_each)
+            try:
+                ledger_before, redis_before = ledger_counts(database), redis_commands()
+                measure_batch(database, settings, layout, args, results, repeat=repeat)
+                measure_single(database, settings, results)
+            finally:
+                for worker in workers:
+                    worker.stop()
+            # Counted over the whole repeat (its debates and the 3 of the single-debate
+            # measure), once the workers' exits have flushed PostgreSQL's counts.
+            results.trips.add_counts(ledger_before, ledger_counts(database), args.debates + 3)
+            results.trips.add_redis(redis_before, redis_commands(), args.debates + 3)
+        database.dispose()
+    report(results, args.debates)
 
 
 if __name__ == "__main__":
