@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 from bench.proc_cpu import machine_cpu_seconds, server_pid, tree_cpu_seconds
 
@@ -20,20 +19,21 @@ def test_a_reaped_child_s_cpu_counts_in_its_parent_s_tree() -> None:
 
 
 def test_a_live_child_s_cpu_counts_while_it_runs() -> None:
+    # The child says when it has burnt its CPU and then idles on its input, so its count
+    # stays still while both trees are read.
     child = subprocess.Popen(
-        [sys.executable, "-c", BURN + "import sys\nsys.stdin.read()\n"],
+        [sys.executable, "-c", BURN + "print('burnt', flush=True)\ninput()\n"],
         stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while tree_cpu_seconds(child.pid) < 0.25 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert child.stdout is not None and child.stdout.readline() == "burnt\n"
         assert child.poll() is None, "the child waits on its input, so it must still run"
         assert tree_cpu_seconds(child.pid) >= 0.25
         assert tree_cpu_seconds(os.getpid()) >= tree_cpu_seconds(child.pid)
     finally:
-        child.communicate("")
+        child.communicate("\n")
 
 
 def test_gone_processes_and_absent_servers_read_as_nothing() -> None:
