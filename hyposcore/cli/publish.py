@@ -7,6 +7,7 @@ from datetime import datetime
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.orm import Session
 
 from common.settings import get_settings
 from common.text import terminal_safe
@@ -27,6 +28,7 @@ from storage.queries.revisions import (
     latest_revision,
     list_published_pages,
     list_revisions,
+    revised_page_names,
 )
 from storage.queries.views import gene_page_for
 from wiki.pagediff import page_diff
@@ -171,16 +173,17 @@ def list_pages() -> None:
 
 @pages_app.command("revisions")
 @friendly_errors
-def revisions(name: str = typer.Argument(..., help="Page name, e.g. mtor.")) -> None:
+def revisions(
+    name: str = typer.Argument(..., help="Page name, e.g. mtor (in any letter case)."),
+) -> None:
     """A page's revisions: when, its checksum and which snapshots it shows."""
     database = open_database()
     try:
         with database.sessions() as session:
+            name = _revised_page(session, name)
             rows = list_revisions(session, page_name=name)
     finally:
         database.dispose()
-    if not rows:
-        raise NotFoundError(f"page {name!r} has no revisions; run: hyposcore publish")
     table = Table(title=f"Revisions of {name}")
     for column in ("revision", "created at", "sha256", "snapshots"):
         table.add_column(column)
@@ -193,7 +196,7 @@ def revisions(name: str = typer.Argument(..., help="Page name, e.g. mtor.")) -> 
 @pages_app.command("diff")
 @friendly_errors
 def diff(
-    name: str = typer.Argument(..., help="Page name, e.g. mtor."),
+    name: str = typer.Argument(..., help="Page name, e.g. mtor (in any letter case)."),
     from_revision: int | None = typer.Option(
         None, "--from", help="Older revision (default: the first, the original page)."
     ),
@@ -205,6 +208,7 @@ def diff(
     database = open_database()
     try:
         with database.sessions() as session:
+            name = _revised_page(session, name)
             old = (
                 first_revision(session, page_name=name)
                 if from_revision is None
@@ -232,6 +236,24 @@ def diff(
         console.print(_coloured(text), soft_wrap=True)
     else:
         typer.echo(text, nl=False)
+
+
+def _revised_page(session: Session, name: str) -> str:
+    """The page with revisions that ``name`` means: that exact name, else the one page that
+    spells it in another letter case, so ``MTOR`` finds ``mtor``."""
+    names = revised_page_names(session, name=name)
+    if name in names:
+        return name
+    if len(names) == 1:
+        return names[0]
+    if names:
+        raise NotFoundError(
+            f"page {name!r} is ambiguous: did you mean {' or '.join(map(repr, names))}?"
+        )
+    raise NotFoundError(
+        f"page {name!r} has no revisions; run: hyposcore publish "
+        "(hyposcore pages list shows the pages)"
+    )
 
 
 def _coloured(diff_text: str) -> Text:

@@ -132,6 +132,20 @@ def get_revision(session: Session, *, page_name: str, revision: int) -> PageRevi
     return row
 
 
+def revised_page_names(session: Session, *, name: str) -> list[str]:
+    """The names of pages with revisions that spell ``name`` in any letter case, sorted.
+
+    Page names are file stems (``mtor``) where readers think in gene symbols (``MTOR``).
+    """
+    return sorted(
+        session.scalars(
+            select(PageRevision.page_name)
+            .where(func.lower(PageRevision.page_name) == name.lower())
+            .distinct()
+        )
+    )
+
+
 def latest_revision(session: Session, *, page_name: str) -> PageRevision | None:
     return session.scalar(
         select(PageRevision)

@@ -15,6 +15,7 @@ from hyposcore.cli import publish as publish_cli
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.db import Database
+from storage.queries.revisions import record_revision
 from tests.api.seed import resolve
 from tests.wiki.pages import page_text
 from tests.wiki.publishing import (
@@ -130,6 +131,32 @@ def test_pages_diff_of_an_unknown_page_or_revision_is_a_clear_error(database: Da
     runner.invoke(app, ["publish"])
     bad = runner.invoke(app, ["pages", "diff", SEED_NAME, "--to", "9"])
     assert bad.exit_code == 2 and f"page '{SEED_NAME}' has no revision 9" in bad.output
+
+
+def test_pages_finds_a_page_named_in_another_letter_case(database: Database) -> None:
+    runner.invoke(app, ["publish"])
+    shouted = SEED_NAME.upper()
+    assert shouted != SEED_NAME
+
+    history = runner.invoke(app, ["pages", "revisions", shouted])
+    assert history.exit_code == 0, history.output
+    assert f"Revisions of {SEED_NAME}" in history.output
+
+    full = runner.invoke(app, ["pages", "diff", shouted])
+    assert full.exit_code == 0, full.output
+    assert f"--- {SEED_NAME} revision 0" in full.output
+
+
+def test_pages_refuses_a_name_two_pages_spell_in_other_cases(database: Database) -> None:
+    with database.transaction() as session:
+        for name in ("Tfeb", "TFEB"):
+            record_revision(session, page_name=name, content="page", snapshot_ids=[])
+
+    exact = runner.invoke(app, ["pages", "revisions", "TFEB"])
+    assert exact.exit_code == 0 and "Revisions of TFEB" in exact.output
+    either = runner.invoke(app, ["pages", "diff", "tfeb"])
+    assert either.exit_code == 2
+    assert "page 'tfeb' is ambiguous: did you mean 'TFEB' or 'Tfeb'?" in _flat(either.output)
 
 
 def test_publish_an_unknown_gene_is_an_error(database: Database) -> None:
