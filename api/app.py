@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     app.state.database = database
-    install_error_handlers(app)
+    install_error_handlers(app, page=web.error_page)
     install_openapi(app)
     for module in (hypotheses, evaluations, exchange, genes, badges, ops, web, web_ops):
         app.include_router(module.router)

@@ -1,12 +1,15 @@
 """The one error format: ``{"error": {"code": ..., "message": ..., "details": ...}}``.
 
 Every failure the API answers (401, 404, 413, 422, 500, ...) goes through here, whether
-FastAPI, Starlette, storage or an endpoint raised it, so clients parse errors one way.
+FastAPI, Starlette, storage or an endpoint raised it, so clients parse errors one way. A
+failure under the web views (``/`` and ``/web/...``) is answered with the same status and
+message as an HTML page instead, when the app was given one: whoever asked is a browser.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -95,11 +98,39 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(
-        exc.status, exc.message, code=exc.code, details=exc.details, headers=exc.headers
+    return _answer(
+        request, exc.status, exc.message, code=exc.code, details=exc.details, headers=exc.headers
     )
+
+
+# An HTML page for a failed web-view request: request, status, message, extra headers.
+ErrorPage = Callable[[Request, int, str, dict[str, str] | None], Response]
+
+
+def _is_web_view(request: Request) -> bool:
+    path = str(request.scope.get("path", ""))
+    root = str(request.scope.get("root_path", ""))
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return path == "/" or path.startswith("/web/")
+
+
+def _answer(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    code: str | None = None,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The error as JSON, or as the app's error page under the web views."""
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if page is not None and _is_web_view(request):
+        return page(request, status, message, headers)
+    return error_response(status, message, code=code, details=details, headers=headers)
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -132,10 +163,10 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
             return Response(status_code=204, headers={"Allow": allow})
         headers = {**(headers or {}), "Allow": allow}
         message = f"{request.method} is not allowed here; allowed: {allow}"
-    return error_response(exc.status_code, message, headers=headers)
+    return _answer(request, exc.status_code, message, headers=headers)
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     details = _validation_details(exc)
     if any(d["type"] == "json_invalid" for d in details):
@@ -143,17 +174,17 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
     else:
         where = ", ".join(".".join(d["location"]) + ": " + d["message"] for d in details[:5])
         message = f"invalid request: {where}"
-    return error_response(422, message, details=details)
+    return _answer(request, 422, message, details=details)
 
 
-async def _on_not_found(_request: Request, exc: Exception) -> JSONResponse:
-    return error_response(404, str(exc))
+async def _on_not_found(request: Request, exc: Exception) -> Response:
+    return _answer(request, 404, str(exc))
 
 
-async def _on_invalid_input(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_invalid_input(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, InvalidInputError)
-    return error_response(
-        422, str(exc), details=[{"message": str(problem)} for problem in exc.problems]
+    return _answer(
+        request, 422, str(exc), details=[{"message": str(problem)} for problem in exc.problems]
     )
 
 
@@ -167,12 +198,20 @@ async def _on_idempotency_conflict(_request: Request, exc: Exception) -> JSONRes
     )
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal error; the server log has the details")
+    message = "internal error; the server log has the details"
+    try:
+        return _answer(request, 500, message)
+    except Exception:  # the page itself failed to render: JSON needs no template
+        log.exception("the error page failed on %s %s", request.method, request.url.path)
+        return error_response(500, message)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, page: ErrorPage | None = None) -> None:
+    """Answer every failure in the one error format; with ``page``, failures under the web
+    views as that HTML page."""
+    app.state.error_page = page
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

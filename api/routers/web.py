@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -100,15 +101,30 @@ _PAGE_HEADERS = {
 
 
 def render_page(
-    request: Request, name: str, context: dict[str, Any], status: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return templates.TemplateResponse(
-        request, name, context, status_code=status, headers=_PAGE_HEADERS
+        request, name, context, status_code=status, headers={**_PAGE_HEADERS, **(headers or {})}
     )
 
 
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """A failed view as a page: its status, what it means and the message (api.errors)."""
+    phrase = HTTPStatus(status).phrase
+    if message == phrase == "Not Found":  # the router's own 404: no view at this address
+        message = "There is no page at this address."
+    context = {"status": status, "phrase": phrase, "message": message}
+    return render_page(request, "error.html", context, status=status, headers=headers)
+
+
 def not_found_page(request: Request, exc: NotFoundError) -> HTMLResponse:
-    return render_page(request, "error.html", {"status": 404, "message": str(exc)}, status=404)
+    return error_page(request, 404, str(exc))
 
 
 @router.get("/", response_class=HTMLResponse, name="web_index")

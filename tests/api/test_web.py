@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from storage.db import Database
@@ -104,6 +106,38 @@ def test_unknown_pages_are_html_404s(client: TestClient, seeded: Seeded) -> None
         assert response.status_code == 404
         assert response.headers["content-type"].startswith("text/html")
         assert "does not exist" in response.text
+
+
+def test_every_failure_under_the_views_is_an_html_page(app: FastAPI, seeded: Seeded) -> None:
+    @app.get("/web/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as browser:
+        expected = {
+            "/web/evaluations/abc": (422, "path.evaluation_id: Input should be a valid integer"),
+            "/web/evaluations/0": (422, "Input should be greater than or equal to 1"),
+            "/web/no-such-view": (404, "There is no page at this address."),
+            "/web/boom": (500, "internal error; the server log has the details"),
+        }
+        for path, (status, message) in expected.items():
+            response = browser.get(path)
+            assert response.status_code == status, path
+            assert response.headers["content-type"].startswith("text/html"), path
+            assert "default-src 'none'" in response.headers["content-security-policy"], path
+            assert f"<h1>{status} {HTTPStatus(status).phrase}</h1>" in response.text, path
+            assert message in response.text, path
+        assert "secret internals" not in browser.get("/web/boom").text
+
+        wrong_method = browser.post("/web/leaderboard")
+        assert wrong_method.status_code == 405
+        assert wrong_method.headers["allow"] == "GET, OPTIONS"
+        assert "POST is not allowed here; allowed: GET, OPTIONS" in wrong_method.text
+
+        # The API keeps its JSON errors.
+        api = browser.get("/evaluations/abc")
+        assert api.status_code == 422 and api.json()["error"]["code"] == "invalid_input"
+        assert browser.get("/no-such-resource").json()["error"]["code"] == "not_found"
 
 
 def test_pages_render_before_anything_is_scored(client: TestClient) -> None:
