@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
 from api.charts import DimensionBar, HistoryPoint, Resolution, dimension_bars, history_chart
 from api.deps import SessionDep
@@ -26,7 +27,7 @@ from api.leaderboard import (
     summary_text,
 )
 from api.legends import computed, explain, legend
-from api.loaders import load_gene, load_hypothesis
+from api.loaders import HypothesisView, load_gene, load_hypothesis
 from api.prose import transcript_html
 from api.schemas import settled_on
 from api.strength_chart import strength_chart
@@ -34,7 +35,8 @@ from common.limits import MAX_INT64
 from common.text import ago, neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
-from storage.models import TERMINAL_STATES, Hypothesis, ScoreSnapshot
+from storage.models import TERMINAL_STATES, Evaluation, Hypothesis, ScoreSnapshot
+from storage.queries.evaluations import get_evaluation
 from storage.queries.snapshots import list_snapshots
 from storage.queries.spending import hypothesis_spend_by_day
 from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
@@ -191,6 +193,24 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
+def _debate_behind_score(session: Session, view: HypothesisView) -> Evaluation | None:
+    """The evaluation whose transcript the page shows: the debate behind the score it shows,
+    not a newer evaluation that is still queued or failed, nor a blind (as-of) forecast, which
+    would leave the number without its argument. Unscored, the newest evaluation."""
+    scored_by = view.scores.latest.evaluation_id if view.scores else None
+    if scored_by is None or (view.evaluation and view.evaluation.id == scored_by):
+        return view.evaluation
+    return get_evaluation(session, evaluation_id=scored_by)
+
+
+def _scored_version(view: HypothesisView, debated: Evaluation | None) -> int | None:
+    """The snapshot version the shown transcript's debate produced, if it is the shown one."""
+    latest = view.scores.latest if view.scores else None
+    if latest is None or debated is None or latest.evaluation_id != debated.id:
+        return None
+    return latest.version
+
+
 @router.get("/web/hypotheses/{hypothesis_id}", response_class=HTMLResponse, name="web_hypothesis")
 def hypothesis_page(
     request: Request, session: SessionDep, hypothesis_id: Annotated[str, Path(max_length=64)]
@@ -200,7 +220,8 @@ def hypothesis_page(
     except NotFoundError as exc:
         return not_found_page(request, exc)
     snapshots = list_snapshots(session, hypothesis_id=view.hypothesis.id)
-    turns = list_turns(session, evaluation_id=view.evaluation.id) if view.evaluation else []
+    debated = _debate_behind_score(session, view)
+    turns = list_turns(session, evaluation_id=debated.id) if debated else []
     context = {
         "h": view.detail,
         "badge": view.badge,
@@ -209,7 +230,9 @@ def hypothesis_page(
         "evaluation_ended": view.evaluation is not None
         and view.evaluation.state in TERMINAL_STATES,
         "computed_at": view.scores.latest.created_at if view.scores else None,
-        "turns": turn_outs(view.evaluation, turns) if view.evaluation else [],
+        "turns": turn_outs(debated, turns) if debated else [],
+        "debated": debated,
+        "debated_version": _scored_version(view, debated),
         "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),
         "standing": standing_text(view.tournament),
         "tournament_legend": TOURNAMENT_LEGEND,
