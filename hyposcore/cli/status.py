@@ -13,7 +13,13 @@ from rich.text import Text
 from api.ratings import exchange_rating
 from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
-from hyposcore.cli.common import compact_table, console, friendly_errors, open_database
+from hyposcore.cli.common import (
+    columns_width,
+    compact_table,
+    console,
+    friendly_errors,
+    open_database,
+)
 from hyposcore.cli.follow import (
     STATE_STYLE,
     TERMINAL,
@@ -87,17 +93,32 @@ def status(
 def _evaluations_table(rows: list[Evaluation], counts: dict[str, int]) -> Table:
     """One line an evaluation, on an 80-column terminal too; errors follow the table."""
     table = compact_table("evaluations", caption=_counts_caption(counts))
-    for column in ("id", "hypothesis", "state", "progress", "attempts", "updated (UTC)"):
-        table.add_column(column, no_wrap=True, justify="right" if column == "id" else "left")
-    for row in rows:
-        table.add_row(
+    cells = [
+        (
             str(row.id),
-            escape(row.hypothesis_id),
-            _styled_state(row.state),
+            row.hypothesis_id,
+            row.state,
             _progress_cell(row),
             f"{row.attempts}/{row.max_attempts}",
             row.updated_at.strftime("%Y-%m-%d %H:%M") if row.updated_at else "-",
         )
+        for row in rows
+    ]
+    headers = ("id", "hypothesis", "state", "progress", "attempts", "updated (UTC)")
+    # Only the progress text is cut short on a narrow terminal: a cut id or time is no use.
+    progress = headers.index("progress")
+    others = columns_width(headers, cells) - columns_width(
+        [headers[progress]], [[c[progress]] for c in cells]
+    )
+    for column in headers:
+        table.add_column(
+            column,
+            no_wrap=True,
+            justify="right" if column == "id" else "left",
+            max_width=max(len(column), console.width - others) if column == "progress" else None,
+        )
+    for number, hypothesis, state, text, attempts, updated in cells:
+        table.add_row(number, escape(hypothesis), _styled_state(state), text, attempts, updated)
     return table
 
 
@@ -113,7 +134,17 @@ def _counts_caption(counts: dict[str, int]) -> str:
 def _progress_cell(row: Evaluation) -> str:
     """Where a live evaluation stands; for an ended one, what it debated (its state is in the
     column before)."""
-    return describe_progress(row)[1] if row.state not in TERMINAL else debated_text(row)
+    return _after_state(row) if row.state not in TERMINAL else debated_text(row)
+
+
+def _after_state(row: Evaluation) -> str:
+    """A live evaluation's progress without the state it starts with, for a line or a column
+    that shows the state already: "up to 8 rounds", not "queued · up to 8 rounds". An ended
+    one has none."""
+    if row.state in TERMINAL:
+        return ""
+    detail = describe_progress(row)[1]
+    return detail.removeprefix(f"{row.state} · ").removeprefix(row.state)
 
 
 def show_spend(database: Database, hypothesis_id: str) -> None:
@@ -198,11 +229,12 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
             if snapshot is not None
             else None
         )
-    _, detail = describe_progress(row)
+    detail = _after_state(row)
     console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
     facts = {
-        "state": _styled_state(row.state) + ("" if row.state in TERMINAL else f" · {detail}"),
+        "state": _styled_state(row.state) + (f" · {detail}" if detail else ""),
         "backend": escape(str((row.config or {}).get("backend", "?"))),
+        "panel": escape(", ".join((row.config or {}).get("panel") or ["the configured panel"])),
         "rounds": _rounds_text(row, turns_rounds=[t.round for t in turns]),
         "attempts": f"{row.attempts} of at most {row.max_attempts}",
         "queued": _when(row.created_at),

@@ -104,10 +104,12 @@ def test_the_evaluation_page_shows_rounds_turns_scores_and_errors(
         row = session.get(Evaluation, seeded.evaluation_id)
         assert row is not None
         row.error = "RateLimitError: 429 from provider"
+        row.config = {**row.config, "panel": ["theorist", "skeptic"]}
     response = client.get(f"/web/evaluations/{seeded.evaluation_id}")
     assert response.status_code == 200
     said = _text(response.text)
     assert "1 debated of at most 2" in said
+    assert "Panel theorist, skeptic" in said
     assert "Round 1 · theorist" in said and "Round 1 · skeptic" in said
     # The headline first, by the badges' rule and bands, then the composite and the price.
     assert (

@@ -154,6 +154,48 @@ def test_the_list_fits_80_columns_and_each_error_follows_it_whole(
     assert f"evaluation {seeded.evaluation_id}: {' '.join(error.split())}" in said
 
 
+def test_at_80_columns_only_the_progress_is_cut_and_no_state_is_said_twice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    database = open_database()
+    seeded = seed(database)
+    with database.transaction() as session:
+        queued = Evaluation(
+            hypothesis_id=HYPOTHESIS,
+            state="queued",
+            config={"max_rounds": 8, "panel": ["theorist", "skeptic"]},
+            config_hash="q" * 64,
+        )
+        running = Evaluation(
+            hypothesis_id=HYPOTHESIS,
+            state="running",
+            config={"max_rounds": 8},
+            progress={"phase": "debate", "round": 7, "rounds": 8, "turns_done": 31},
+            config_hash="r" * 64,
+        )
+        session.add_all([queued, running])
+        session.flush()
+        queued_id, running_id = queued.id, running.id
+    lines = CliRunner().invoke(app, ["status"]).output.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    rows = {line.split()[0]: line for line in lines if HYPOTHESIS in line}
+    for number in (queued_id, running_id, seeded.evaluation_id):
+        cells = rows[str(number)].split()
+        assert cells[1] == HYPOTHESIS  # whole, as is the time at the end of the row
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d", cells[-2]) and re.fullmatch(r"\d\d:\d\d", cells[-1])
+    assert "queued up to 8 rounds 0/3" in " ".join(rows[str(queued_id)].split())
+    assert "running debate · round 7 of" in " ".join(rows[str(running_id)].split())
+    assert "…" in rows[str(running_id)]  # its progress is what gave way
+
+    detail = " ".join(CliRunner().invoke(app, ["status", str(queued_id)]).output.split())
+    assert "state: queued · up to 8 rounds backend:" in detail
+    assert "panel: theorist, skeptic rounds:" in detail
+    ended = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
+    assert "state: succeeded backend:" in ended
+    assert "panel: the configured panel" in ended
+
+
 def _beat(name: str, host: str, pid: int, queues: list[str], at: datetime | None = None) -> None:
     with open_database().transaction() as session:
         record_beat(
