@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from storage.db import Database
 from storage.models import (
@@ -262,3 +263,26 @@ def resolve(db: Database, hypothesis_id: str, status: str, on: date) -> None:
         assert hypothesis is not None
         hypothesis.status, hypothesis.resolved_on = status, on
         hypothesis.resolution_source = "a trial"
+
+
+def add_evaluation(
+    db: Database,
+    hypothesis_id: str,
+    state: str,
+    *,
+    config: dict[str, Any] | None = None,
+    progress: dict[str, Any] | None = None,
+) -> int:
+    """One more evaluation of a stored hypothesis, with no turns; its id."""
+    with db.transaction() as session:
+        evaluation = Evaluation(
+            hypothesis_id=hypothesis_id,
+            state=state,
+            config=config or {"backend": "evidence", "max_rounds": 2},
+            config_hash="e" * 64,
+            attempts=0 if state == "queued" else 1,
+            progress=progress or {},
+        )
+        session.add(evaluation)
+        session.flush()
+        return evaluation.id

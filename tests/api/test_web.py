@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from storage.db import Database
 from storage.models import Evaluation
-from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded
+from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded, add_evaluation
 
 
 @pytest.fixture
@@ -73,19 +73,9 @@ def test_a_running_evaluation_shows_its_phase_and_round(
 def test_a_newer_evaluation_leaves_the_transcript_behind_the_shown_score(
     client: TestClient, db: Database, seeded: Seeded
 ) -> None:
-    with db.transaction() as session:
-        newer = Evaluation(
-            hypothesis_id=HYPOTHESIS,
-            config={"backend": "evidence", "max_rounds": 2, "as_of": "2020-01-01"},
-            config_hash="f" * 64,
-            dedup_key=None,
-            state="queued",
-            attempts=0,
-            max_attempts=3,
-        )
-        session.add(newer)
-        session.flush()
-        newer_id = newer.id
+    newer_id = add_evaluation(
+        db, HYPOTHESIS, "queued", config={"backend": "evidence", "as_of": "2020-01-01"}
+    )
     html = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
     # The evaluation section follows the newest one; the transcript stays the scored debate's.
     assert f"Evaluation {newer_id}: <strong>queued</strong>" in html
@@ -100,20 +90,9 @@ def test_a_newer_evaluation_leaves_the_transcript_behind_the_shown_score(
 def test_an_unscored_hypothesis_shows_the_debate_under_way(
     client: TestClient, db: Database, seeded: Seeded
 ) -> None:
-    with db.transaction() as session:
-        running = Evaluation(
-            hypothesis_id=UNSCORED,
-            config={"backend": "evidence", "max_rounds": 2},
-            config_hash="f" * 64,
-            dedup_key=None,
-            state="running",
-            attempts=1,
-            max_attempts=3,
-            progress={"phase": "debate", "round": 1, "rounds": 2, "turns_done": 0},
-        )
-        session.add(running)
-        session.flush()
-        running_id = running.id
+    running_id = add_evaluation(
+        db, UNSCORED, "running", progress={"phase": "debate", "round": 1, "rounds": 2}
+    )
     html = client.get(f"/web/hypotheses/{UNSCORED}").text
     assert f"evaluation {running_id}</a>, still under way." in html
     assert "No debate turns recorded yet" in html

@@ -12,7 +12,7 @@ from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.models import Evaluation, ScoreSnapshot, utcnow
 from storage.queries.workers import mark_stopped, record_beat
-from tests.api.seed import HYPOTHESIS, resolve, seed
+from tests.api.seed import HYPOTHESIS, add_evaluation, resolve, seed
 
 
 @pytest.fixture(autouse=True)
@@ -116,17 +116,13 @@ def test_the_evaluation_list_offers_the_worker_command_when_none_beat() -> None:
 def test_the_list_says_what_an_ended_evaluation_debated_and_where_a_live_one_stands() -> None:
     database = open_database()
     seeded = seed(database)  # a succeeded evaluation: round 2 of 2, 4 turns
-    with database.transaction() as session:
-        live = Evaluation(
-            hypothesis_id=HYPOTHESIS,
-            state="running",
-            config={"max_rounds": 4},
-            progress={"phase": "debate", "round": 1, "rounds": 4, "turns_done": 1},
-            config_hash="d" * 64,
-        )
-        session.add(live)
-        session.flush()
-        live_id = live.id
+    live_id = add_evaluation(
+        database,
+        HYPOTHESIS,
+        "running",
+        config={"max_rounds": 4},
+        progress={"phase": "debate", "round": 1, "rounds": 4, "turns_done": 1},
+    )
     result = CliRunner().invoke(app, ["status"])
     assert result.exit_code == 0, result.output
     split = [line.split() for line in result.output.splitlines()]
@@ -160,23 +156,16 @@ def test_at_80_columns_only_the_progress_is_cut_and_no_state_is_said_twice(
     monkeypatch.setenv("COLUMNS", "80")
     database = open_database()
     seeded = seed(database)
-    with database.transaction() as session:
-        queued = Evaluation(
-            hypothesis_id=HYPOTHESIS,
-            state="queued",
-            config={"max_rounds": 8, "panel": ["theorist", "skeptic"]},
-            config_hash="q" * 64,
-        )
-        running = Evaluation(
-            hypothesis_id=HYPOTHESIS,
-            state="running",
-            config={"max_rounds": 8},
-            progress={"phase": "debate", "round": 7, "rounds": 8, "turns_done": 31},
-            config_hash="r" * 64,
-        )
-        session.add_all([queued, running])
-        session.flush()
-        queued_id, running_id = queued.id, running.id
+    queued_id = add_evaluation(
+        database, HYPOTHESIS, "queued", config={"max_rounds": 8, "panel": ["theorist", "skeptic"]}
+    )
+    running_id = add_evaluation(
+        database,
+        HYPOTHESIS,
+        "running",
+        config={"max_rounds": 8},
+        progress={"phase": "debate", "round": 7, "rounds": 8, "turns_done": 31},
+    )
     lines = CliRunner().invoke(app, ["status"]).output.splitlines()
     assert all(len(line) <= 80 for line in lines)
     rows = {line.split()[0]: line for line in lines if HYPOTHESIS in line}
