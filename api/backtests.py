@@ -39,6 +39,12 @@ class ForecasterOut(BaseModel):
     auc: float | None
     auc_low: float | None
     auc_high: float | None
+    auc_folds: Literal["leave-pair-out", "leave-one-out", "none"] | None = Field(
+        None,
+        description="How the AUC kept each outcome from the forecasts it ranks: leave-pair-out "
+        "for a forecaster fitted on outcomes (base rate, recalibration), leave-one-out for "
+        "believability weights, none when nothing is fitted; null in reports stored before it.",
+    )
     reliability: list[ReliabilityBinOut]
 
 

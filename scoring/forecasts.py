@@ -113,14 +113,21 @@ def _log_loss_rows(p: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
 
 
 def _auc_rows(p: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
-    """The Mann-Whitney AUC of each resample, from how often it drew each hypothesis: every
-    (validated copy, refuted copy) pair scores 1 when ordered right and 1/2 when tied, which
-    is what the mid-rank formula of ``_auc`` counts."""
+    """The Mann-Whitney AUC of each resample: every (validated copy, refuted copy) pair
+    scores 1 when ordered right and 1/2 when tied, which is what the mid-rank formula of
+    ``_auc`` counts."""
+    ordered = (p[:, None] > p[None, :]) + 0.5 * (p[:, None] == p[None, :])
+    return ordered_auc_rows(np.asarray(ordered, dtype=np.float64), y, rows)
+
+
+def ordered_auc_rows(ordered: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
+    """The AUC of each resample from a pair table, counted by how often it drew each
+    hypothesis: ``ordered[i, j]`` is 1 when validated i was put above refuted j, 1/2 for a
+    tie, 0 otherwise (only those cells are read). NaN where a resample lacks an outcome."""
     count, size = rows.shape
     drawn = np.bincount(
         (rows + size * np.arange(count)[:, None]).ravel(), minlength=count * size
     ).reshape(count, size)
-    ordered = (p[:, None] > p[None, :]) + 0.5 * (p[:, None] == p[None, :])
     pairs = ordered * np.outer(y, 1.0 - y)
     right = ((drawn @ pairs) * drawn).sum(axis=1)
     positives, negatives = drawn @ y, drawn @ (1.0 - y)
@@ -242,22 +249,47 @@ def grade(
     seed: int,
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
+    pair_table: Array | None = None,
 ) -> Graded:
-    """Brier, log loss and AUC of ``p`` with their intervals (one seed for all three)."""
+    """Brier, log loss and AUC of ``p`` with their intervals (one seed for all three).
+
+    With ``pair_table`` (``scoring.leave_pair_out.pair_table``) the AUC and its interval are
+    read from it instead of from ``p``: for a forecaster fitted on training folds, whose
+    leave-one-out forecasts lean against their own outcomes.
+    """
     probabilities, outcomes = _arrays(p, y)
 
     def interval(metric: Metric) -> tuple[float, float] | None:
         return bootstrap_interval(p, y, metric, seed=seed, resamples=resamples, level=level)
 
+    if pair_table is None:
+        auc_value, auc_interval = _auc(probabilities, outcomes), interval(_auc)
+    else:
+        auc_value = _table_auc(pair_table, outcomes)
+        auc_interval = _percentile_interval(
+            outcomes.size,
+            lambda rows: ordered_auc_rows(pair_table, outcomes, rows),
+            seed=seed,
+            resamples=resamples,
+            level=level,
+        )
     return Graded(
         n=probabilities.size,
         brier=_brier(probabilities, outcomes),
         brier_interval=interval(_brier),
         log_loss=_log_loss(probabilities, outcomes),
         log_loss_interval=interval(_log_loss),
-        auc=_auc(probabilities, outcomes),
-        auc_interval=interval(_auc),
+        auc=auc_value,
+        auc_interval=auc_interval,
     )
+
+
+def _table_auc(pair_table: Array, y: Array) -> float | None:
+    if pair_table.shape != (y.size, y.size):
+        raise ForecastError(f"a pair table for {y.size} hypotheses is {y.size}x{y.size}")
+    mask = np.outer(y, 1.0 - y)
+    pairs = float(mask.sum())
+    return float((pair_table * mask).sum() / pairs) if pairs else None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ all alike; it is a numerical guard, not a prior anyone tuned.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -76,3 +76,21 @@ def loo_recalibrated(p: Sequence[float], y: Sequence[bool]) -> list[float]:
         a, b = fit([p[i] for i in others], [y[i] for i in others])
         result.extend(apply(a, b, [p[held_out]]))
     return result
+
+
+def pair_recalibrated(
+    p: Sequence[float], y: Sequence[bool]
+) -> Callable[[int, int], tuple[float, float]]:
+    """For a leave-pair-out AUC (``scoring.leave_pair_out``): forecasts i and j both mapped by
+    one fit on the other forecasts and outcomes."""
+    if len(p) != len(y):
+        raise RecalibrationError(f"{len(p)} forecasts but {len(y)} outcomes")
+    forecasts, outcomes = list(p), list(y)
+
+    def forecast(i: int, j: int) -> tuple[float, float]:
+        others = [k for k in range(len(forecasts)) if k not in (i, j)]
+        a, b = fit([forecasts[k] for k in others], [outcomes[k] for k in others])
+        first, second = apply(a, b, [forecasts[i], forecasts[j]])
+        return first, second
+
+    return forecast

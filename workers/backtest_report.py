@@ -11,7 +11,8 @@ The document is what ``--json`` prints, what ``--save`` stores and what the API 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,9 @@ from scoring.forecasts import (
     paired_difference,
     reliability,
 )
+from scoring.leave_pair_out import PairForecast, base_rate_pairs, pair_table
 from scoring.lmsr import MarketState
-from scoring.recalibration import loo_recalibrated
+from scoring.recalibration import loo_recalibrated, pair_recalibrated
 from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
@@ -107,8 +109,16 @@ def build_report(
         ALWAYS_HALF: ("baseline", dict.fromkeys(outcomes, 0.5)),
         BASE_RATE: ("baseline", base_rates),
     }
+    # Forecasters fitted on outcomes: their AUC is leave-pair-out (scoring.leave_pair_out).
+    pair_forecasts: dict[str, Callable[[list[str]], PairForecast]] = {
+        BASE_RATE: lambda ids: base_rate_pairs([outcomes[h] for h in ids])
+    }
     for name in (EXCHANGE_RATING, COMPOSITE):
-        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(series[name][1], outcomes))
+        raw = series[name][1]
+        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(raw, outcomes))
+        pair_forecasts[RECALIBRATED.format(name)] = functools.partial(
+            _recalibrated_pairs, raw, outcomes
+        )
     for persona in sorted({p for said in finals.values() for p in said}):
         series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
     return {
@@ -119,7 +129,7 @@ def build_report(
         "validated": sum(outcomes.values()),
         "refuted": len(items) - sum(outcomes.values()),
         "forecasters": [
-            _forecaster(name, kind, forecasts, outcomes, options)
+            _forecaster(name, kind, forecasts, outcomes, options, pair_forecasts.get(name))
             for name, (kind, forecasts) in series.items()
             if forecasts
         ],
@@ -148,6 +158,12 @@ def _recalibrated(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) 
         return {}
     mapped = loo_recalibrated([forecasts[h] for h in ids], [outcomes[h] for h in ids])
     return dict(zip(ids, mapped, strict=True))
+
+
+def _recalibrated_pairs(
+    raw: Mapping[str, float], outcomes: Mapping[str, bool], ids: list[str]
+) -> PairForecast:
+    return pair_recalibrated([raw[h] for h in ids], [outcomes[h] for h in ids])
 
 
 def _by_id(items: Sequence[Forecasted]) -> dict[str, Forecasted]:
@@ -183,15 +199,20 @@ def _forecaster(
     forecasts: Mapping[str, float],
     outcomes: Mapping[str, bool],
     options: ReportOptions,
+    pair_forecast: Callable[[list[str]], PairForecast] | None = None,
 ) -> dict[str, Any]:
     ids = list(forecasts)
     p = [forecasts[h] for h in ids]
     y = [outcomes[h] for h in ids]
-    graded = grade(p, y, seed=options.seed, resamples=options.resamples, level=options.level)
+    table = pair_table(y, pair_forecast(ids)) if pair_forecast and len(ids) >= 3 else None
+    graded = grade(
+        p, y, seed=options.seed, resamples=options.resamples, level=options.level, pair_table=table
+    )
     return {
         "name": name,
         "kind": kind,
         **_grades(graded),
+        "auc_folds": _auc_folds(name, table),
         "reliability": [
             {
                 "low": b.low,
@@ -203,6 +224,14 @@ def _forecaster(
             for b in reliability(p, y, bins=options.bins)
         ],
     }
+
+
+def _auc_folds(name: str, table: Any) -> str:
+    """How the AUC kept outcomes from the forecasts it ranks (docs/validation.md)."""
+    if table is not None:
+        return "leave-pair-out"
+    # Believability learned leave-one-out: leave-pair-out moved this set's AUC by under 0.001.
+    return "leave-one-out" if name in (EXCHANGE_RATING, COMPOSITE) else "none"
 
 
 def _comparison(

@@ -200,7 +200,8 @@ def report_table(report: dict[str, Any]) -> Table:
         f"{report['refuted']} refuted), as of {report['settings']['horizon_days']} day(s) "
         "before each resolution",
         caption=f"\\[low, high]: bootstrap {level:.0%} interval over hypotheses. Lower Brier "
-        "and log loss are better; AUC 0.5 is chance.",
+        "and log loss are better; AUC 0.5 is chance. The AUC of a forecaster fitted on "
+        "outcomes (base rate, recalibrated) holds out each validated-refuted pair together.",
     )
     table.add_column("forecaster")
     table.add_column("n", justify="right")

@@ -14,9 +14,10 @@ from debates.backends.registry import create_from_settings
 from debates.case import Evidence
 from debates.types import DebateConfig
 from scoring.calibration import update_believability
-from scoring.forecasts import brier_score, loo_believability
+from scoring.forecasts import brier_score, grade, loo_believability
+from scoring.leave_pair_out import pair_table
 from scoring.lmsr import MarketState
-from scoring.recalibration import loo_recalibrated
+from scoring.recalibration import loo_recalibrated, pair_recalibrated
 from scoring.weights import Weights
 from storage.db import Database
 from storage.importing import import_hypotheses
@@ -154,10 +155,21 @@ def test_report_grades_every_forecaster_against_its_rows() -> None:
         for rating in (*ratings, *recalibrated)
         for baseline in ("always 0.5", "base rate (training folds)")
     }
-    # Each recalibrated forecast comes from a map fitted on the other four hypotheses.
+    # Each recalibrated forecast comes from a map fitted on the other four hypotheses; its
+    # AUC from maps fitted on the other three, each validated-refuted pair held out together.
     for name, key in zip(recalibrated, ("exchange_rating", "composite"), strict=True):
-        mapped = loo_recalibrated([h[key] for h in report["hypotheses"]], y)
+        raw = [h[key] for h in report["hypotheses"]]
+        mapped = loo_recalibrated(raw, y)
         assert graded[name]["brier"] == pytest.approx(brier_score(mapped, y))
+        table = pair_table(y, pair_recalibrated(raw, y))
+        assert graded[name]["auc"] == grade(raw, y, seed=0, pair_table=table).auc
+        assert graded[name]["auc_folds"] == "leave-pair-out"
+    # A base rate ranks no pair: 0.5, where its leave-one-out forecasts would give 0.
+    base_rate = graded["base rate (training folds)"]
+    assert (base_rate["auc"], base_rate["auc_low"], base_rate["auc_high"]) == (0.5, 0.5, 0.5)
+    assert base_rate["auc_folds"] == "leave-pair-out"
+    assert graded["exchange rating"]["auc_folds"] == "leave-one-out"
+    assert graded["theorist"]["auc_folds"] == graded["always 0.5"]["auc_folds"] == "none"
     against_half = pairs[("exchange rating", "always 0.5")]
     assert against_half["brier_difference"] == pytest.approx(
         graded["exchange rating"]["brier"] - 0.25
