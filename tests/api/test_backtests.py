@@ -90,7 +90,8 @@ def test_the_view_shows_the_grades_and_an_accessible_diagram(
         for series in svg.iter(f"{SVG}g")
     }
     recalibrated = "exchange rating, recalibrated (training folds)"
-    for name in ("exchange rating", "composite", recalibrated):
+    composite_recalibrated = "composite, recalibrated (training folds)"
+    for name in ("exchange rating", "composite", recalibrated, composite_recalibrated):
         row = next(f for f in report["forecasters"] if f["name"] == name)
         assert dots[name] == sum(1 for b in row["reliability"] if b["count"])
     # The longest legend label still fits inside the figure (about 7 px a character at 12 px).
