@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 from html import escape
 
 COMPOSITE_COLOR = "#1565c0"
@@ -21,6 +22,9 @@ RESOLUTION_COLOR = "#37474f"
 COMPOSITE_DASH = "5 3"
 # Above this many snapshots, per-point version labels would overlap.
 MAX_VERSION_LABELS = 12
+# Snapshots computed minutes apart on an axis of days or months are spread, in order, to at
+# least this far apart (pixels), or each one's marker and label would sit on the last's.
+MIN_POINT_GAP = 18.0
 
 
 @dataclass(frozen=True)
@@ -120,26 +124,40 @@ class _Frame:
         return bool(self.points) and all(p.at is not None for p in self.points)
 
     def x(self, index: int) -> float:
-        if len(self.points) == 1:
-            return self.left + self.plot_w / 2
-        if self.timed:
-            first, last = self._seconds(0), self._seconds(len(self.points) - 1)
-            if last > first:
-                return self.left + self.plot_w * (self._seconds(index) - first) / (last - first)
-        return self.left + self.plot_w * index / (len(self.points) - 1)
+        return self._xs[index]
+
+    @cached_property
+    def _xs(self) -> list[float]:
+        count = len(self.points)
+        if count == 1:
+            return [self.left + self.plot_w / 2]
+        even = [self.left + self.plot_w * i / max(count - 1, 1) for i in range(count)]
+        if not self.timed:
+            return even
+        first, last = self._seconds(0), self._seconds(count - 1)
+        if last <= first:
+            return even
+        timed = [
+            self.left + self.plot_w * (self._seconds(i) - first) / (last - first)
+            for i in range(count)
+        ]
+        return spread(timed, self.left, self.left + self.plot_w, MIN_POINT_GAP)
 
     def y(self, value: float) -> float:
         return self.top + self.plot_h * (1 - _clamp(value))
 
     def x_at(self, moment: datetime) -> float | None:
-        """Where a moment falls on a time axis; None off its ends, or without one."""
+        """Where a moment falls on a time axis, between the snapshots either side of it as
+        they are drawn; None off its ends, or without one."""
         if not self.timed or len(self.points) < 2:
             return None
-        first, last = self._seconds(0), self._seconds(len(self.points) - 1)
         seconds = moment.timestamp()
-        if not first < seconds <= last:
-            return None
-        return self.left + self.plot_w * (seconds - first) / (last - first)
+        for index in range(1, len(self.points)):
+            before, after = self._seconds(index - 1), self._seconds(index)
+            if before < seconds <= after:
+                share = (seconds - before) / (after - before)
+                return self.x(index - 1) + share * (self.x(index) - self.x(index - 1))
+        return None
 
     def _seconds(self, index: int) -> float:
         at = self.points[index].at
@@ -204,6 +222,22 @@ def _marker(
         f'<circle class="{kind}" cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{color}">'
         f"<title>{escape(what)} {value:.2f}</title></circle>"
     )
+
+
+def spread(positions: Sequence[float], low: float, high: float, gap: float) -> list[float]:
+    """``positions`` (ascending) moved as little as this simple rule allows so that
+    neighbours are at least ``gap`` apart (less, if [low, high] cannot hold them all at
+    that), keeping their order and staying within [low, high]."""
+    if len(positions) < 2:
+        return list(positions)
+    gap = min(gap, (high - low) / (len(positions) - 1))
+    moved = list(positions)
+    for i in range(1, len(moved)):
+        moved[i] = max(moved[i], moved[i - 1] + gap)
+    moved[-1] = min(moved[-1], high)
+    for i in range(len(moved) - 2, -1, -1):
+        moved[i] = min(moved[i], moved[i + 1] - gap)
+    return [max(low, x) for x in moved]  # rounding may leave the first a hair under low
 
 
 def _rule_changes(frame: _Frame) -> list[str]:

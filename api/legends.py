@@ -57,7 +57,8 @@ LEGENDS: dict[str, Legend] = {
     ),
     "history": Legend(
         "History",
-        "one point per score snapshot, placed at the time it was computed; the solid line is "
+        "one point per score snapshot, placed at the time it was computed (snapshots minutes "
+        "apart are spread just enough to keep each in sight); the solid line is "
         "the exchange rating (the market price), the dashed line the composite, and the band "
         "the composite's 80% interval.",
         "Before the market has traded, only the composite is drawn. A dashed vertical mark "

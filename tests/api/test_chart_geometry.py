@@ -18,11 +18,13 @@ from hypothesis import strategies as st
 
 from api.charts import (
     GRID_COLOR,
+    MIN_POINT_GAP,
     DimensionBar,
     HistoryPoint,
     Resolution,
     dimension_bars,
     history_chart,
+    spread,
 )
 from api.strength_chart import StrengthBar, strength_chart
 from tests.api.svg import SVG_NS, parse_svg
@@ -307,3 +309,46 @@ def test_the_strength_chart_keeps_every_label_and_mark_inside(bars: list[Strengt
     plot_left = min(float(line.attrib["x1"]) for line in grid)
     # no label runs into the plot
     assert all(_text_box(label)[1] <= plot_left for label in labels)
+
+
+def test_snapshots_minutes_apart_on_a_long_axis_each_keep_their_marker_and_label() -> None:
+    # What was found: v2, v3 and v4, one batch 21 days after v1, were drawn on one spot and
+    # their version labels printed over each other.
+    batch = T0 + timedelta(days=21)
+    points = [HistoryPoint(1, 0.5, 0.4, 0.6, 0.32, at=T0)] + [
+        HistoryPoint(v, 0.5, 0.4, 0.6, price, at=batch + timedelta(seconds=v))
+        for v, price in ((2, 0.39), (3, 0.36), (4, 0.32))
+    ]
+    root = parse_svg(history_chart(points, resolved=Resolution("refuted", date(2026, 3, 10))))
+    grid_line = _gridlines(root)["0.00"]
+    left, right = float(grid_line.attrib["x1"]), float(grid_line.attrib["x2"])
+    xs = [x for x, _ in _circles(root, "market-point")]
+    assert xs[0] == left and xs[-1] == right  # the axis still runs from the first to the last
+    assert all(b - a >= MIN_POINT_GAP - 0.05 for a, b in pairwise(xs))
+    labels = [t for t in root.iter(f"{SVG_NS}text") if (t.text or "").startswith("v")]
+    assert [t.text for t in labels] == ["v1", "v2", "v3", "v4"]
+    for a, b in pairwise(labels):
+        assert _text_box(a)[1] < _text_box(b)[0], (a.text, b.text)
+    # The resolution, 9 days in, still falls between v1 and v2 as they are drawn.
+    (mark,) = _resolution_marks(root)
+    x = float(mark.find(f"{SVG_NS}line").attrib["x1"])  # type: ignore[union-attr]
+    assert xs[0] < x < xs[1]
+    assert x == pytest.approx(xs[0] + (xs[1] - xs[0]) * 9 / 21, abs=0.05)
+    _inside(root)
+
+
+@given(
+    st.lists(st.floats(0, 600), min_size=1, max_size=40).map(sorted),
+    st.floats(1, 30),
+)
+@settings(max_examples=200)
+def test_spread_keeps_order_and_bounds_and_moves_nothing_already_apart(
+    positions: list[float], gap: float
+) -> None:
+    moved = spread(positions, 0.0, 600.0, gap)
+    assert len(moved) == len(positions)
+    assert all(0.0 <= x <= 600.0 for x in moved)
+    usable = min(gap, 600.0 / max(len(positions) - 1, 1))
+    assert all(b - a >= usable - 1e-9 for a, b in pairwise(moved))
+    if all(b - a >= gap for a, b in pairwise(positions)):
+        assert moved == pytest.approx(positions, abs=1e-9)
