@@ -20,7 +20,7 @@ from debates.backends.evidence.backend import MODEL_NAME, EvidenceBackend, creat
 from debates.backends.evidence.text import environment
 from debates.backends.evidence.turn import MAX_REBUTTAL_SHIFT
 from debates.backends.registry import create
-from debates.case import Case, Evidence
+from debates.case import Case, Evidence, GeneFacts
 from debates.personas import all_personas, get_persona
 from debates.protocol import movement, running_synthesis
 from debates.runner import run_debate
@@ -183,6 +183,29 @@ def test_each_score_is_shown_once_as_a_claim_of_its_own() -> None:
             if turn.persona == "synthesizer":
                 members = [p for p in ("Theorist", "Skeptic", "Domain Expert") if p in mine[0].text]
                 assert "integrated from" in mine[0].text and members, mine[0].text
+
+
+@pytest.mark.parametrize(
+    ("symbols", "diseases", "said"),
+    [
+        (("MTOR",), ("Alzheimer's disease",), "acting on MTOR changes the course of Alzheimer's"),
+        (
+            ("APOE", "MTOR"),
+            ("Alzheimer's disease", "dementia"),
+            "acting on APOE and MTOR changes the course of Alzheimer's disease and dementia.",
+        ),
+        (("APOE", "MTOR", "TFEB"), (), "acting on APOE, MTOR and TFEB changes the course of no"),
+    ],
+)
+def test_the_theorist_names_the_genes_and_diseases_as_one_list(
+    symbols: tuple[str, ...], diseases: tuple[str, ...], said: str
+) -> None:
+    # "acting on APOE, MTOR changes ..." read as if MTOR were acting on APOE.
+    case = replace(
+        APOE_AUTOPHAGY, genes=tuple(GeneFacts(symbol=s) for s in symbols), diseases=diseases
+    )
+    opening = EvidenceBackend().complete(turn_request(case, "theorist")).output
+    assert said in " ".join(opening.argument.split())
 
 
 def test_a_score_a_rebuttal_moved_says_what_it_was() -> None:

@@ -330,10 +330,16 @@ def _hypothesis_view(case: Case) -> dict[str, Any]:
     return {
         "id": plain(case.hypothesis_id, 80),
         "title": plain(case.title, 300),
-        "genes": ", ".join(plain(g.symbol, 32) for g in case.genes[:5]) or "no gene",
-        "diseases": ", ".join(plain(d, 80) for d in case.diseases[:5]) or "no disease named",
+        "genes": _spoken([plain(g.symbol, 32) for g in case.genes[:5]]) or "no gene",
+        "diseases": _spoken([plain(d, 80) for d in case.diseases[:5]]) or "no disease named",
         "evidence_count": len(case.evidence),
     }
+
+
+def _spoken(names: list[str]) -> str:
+    """"APOE and MTOR", "A, B and C": a list that reads as one subject in a sentence, where
+    "APOE, MTOR changes ..." read as if MTOR were acting on APOE."""
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @per_case
