@@ -185,6 +185,26 @@ def test_each_score_is_shown_once_as_a_claim_of_its_own() -> None:
                 assert "integrated from" in mine[0].text and members, mine[0].text
 
 
+def test_the_synthesizer_names_the_members_it_integrates_as_one_list() -> None:
+    panel = ["theorist", "skeptic", "domain_expert", "clinical_trialist", "synthesizer"]
+    outcome = run_debate(
+        APOE_AUTOPHAGY, config=DebateConfig(panel=panel), backend=EvidenceBackend()
+    )
+    final = [t for t in outcome.turns if t.persona == "synthesizer"][-1].output
+    named = [
+        c.text.split("integrated from ")[1].split(", resting")[0]
+        for c in final.claims
+        if "integrated from" in c.text
+    ]
+    # Feasibility and safety are the Domain Expert's and the Clinical Trialist's both.
+    assert "Domain Expert and Clinical Trialist" in named or (
+        "Clinical Trialist and Domain Expert" in named
+    ), named
+    for names in named:  # "A", "A and B", "A, B and C"; never "A, B"
+        *others, last = names.split(" and ")
+        assert len(others) <= 1 and "," not in last, names
+
+
 @pytest.mark.parametrize(
     ("symbols", "diseases", "said"),
     [

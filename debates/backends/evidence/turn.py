@@ -255,7 +255,7 @@ def _score_claims(
         if (before := f"{stance.scores[dimension]:.2f}") != f"{value:.2f}":
             text += f" (was {before})"
         if members := integrated.get(dimension):
-            text += f", integrated from {', '.join(_title(p) for p in members)}"
+            text += f", integrated from {_spoken([_title(p) for p in members])}"
         if cited:
             # The citations follow the claim wherever it is shown; naming them here too
             # printed each one twice ("resting most on X. [X]").
