@@ -128,6 +128,16 @@ def test_each_group_of_the_leaderboard_is_drawn_once_and_the_unrated_not_at_all(
     assert "+1.40 (+0.90 to +1.90)" in board  # the drawn numbers, in words for screen readers
 
 
+def test_a_gene_page_says_whether_its_badge_is_published_into_a_wiki_page(
+    client: TestClient, seeded: Seeded
+) -> None:
+    with_page = " ".join(client.get("/web/genes/MTOR").text.split())
+    assert "Page <strong>MTOR</strong>" in with_page and "No wiki page of" not in with_page
+    without = " ".join(client.get("/web/genes/APOE").text.split())
+    assert "No wiki page of APOE has been imported" in without
+    assert "<code>hyposcore import page FILE</code>" in without
+
+
 def test_unknown_pages_are_html_404s(client: TestClient, seeded: Seeded) -> None:
     for path in ("/web/genes/NOPE", "/web/hypotheses/h-nope"):
         response = client.get(path)
