@@ -6,8 +6,9 @@ can say why an Ethicist argued over one hypothesis and not over another.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from debates.case import Case
 from debates.config import validate_panel
@@ -112,3 +113,25 @@ def escalation_candidate(case: Case, panel: Sequence[str]) -> tuple[Persona, str
     persona, reasons = ranked[0]
     why = f"most relevant by {', '.join(reasons)}" if reasons else "next specialist in registry"
     return persona, why
+
+
+def described_panel(config: Mapping[str, Any], decisions: Sequence[Mapping[str, Any]]) -> str:
+    """Who an evaluation debates with, in words: the panel its round-0 decision chose, and
+    what was asked for where that differs (a synthesizer added, specialists picked); before
+    that decision, what was asked for."""
+    asked = [str(key) for key in config.get("panel") or []]
+    chosen = next(
+        (
+            [str(key) for key in decision["detail"]["panel"]]
+            for decision in decisions
+            if decision.get("action") == "panel"
+            and isinstance(decision.get("detail"), Mapping)
+            and decision["detail"].get("panel")
+        ),
+        None,
+    )
+    if chosen is None:
+        return ", ".join(asked) if asked else "the configured panel"
+    if asked and asked != chosen:
+        return f"{', '.join(chosen)} (asked for {', '.join(asked)})"
+    return ", ".join(chosen)

@@ -11,6 +11,7 @@ from api.deps import SessionDep
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
 from api.schemas import score_summary
+from debates.panel import described_panel
 from storage.errors import NotFoundError
 from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
@@ -48,6 +49,7 @@ def evaluation_page(
             latest_batch_of(session, evaluation_id=evaluation.id),
         ),
         "hypothesis": hypothesis,
+        "panel": described_panel(evaluation.config or {}, evaluation.decisions or []),
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
         # The hypothesis page's summary of a snapshot: the badges' rule and bands.
         "score": score_summary(

@@ -13,6 +13,7 @@ from rich.text import Text
 from api.ratings import exchange_rating
 from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
+from debates.panel import described_panel
 from hyposcore.cli.common import (
     columns_width,
     compact_table,
@@ -234,7 +235,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
     facts = {
         "state": _styled_state(row.state) + (f" · {detail}" if detail else ""),
         "backend": escape(str((row.config or {}).get("backend", "?"))),
-        "panel": escape(", ".join((row.config or {}).get("panel") or ["the configured panel"])),
+        "panel": escape(described_panel(row.config or {}, row.decisions or [])),
         "rounds": _rounds_text(row, turns_rounds=[t.round for t in turns]),
         "attempts": f"{row.attempts} of at most {row.max_attempts}",
         "queued": _when(row.created_at),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from debates.panel import choose_panel, escalation_candidate
+from debates.panel import choose_panel, described_panel, escalation_candidate
 from tests.debates.protocol_helpers import make_case
 
 CORE = ("theorist", "skeptic", "domain_expert", "synthesizer")
@@ -73,3 +73,22 @@ def test_escalation_prefers_relevant_specialists_not_yet_seated() -> None:
     )
     seated = [*everyone, "computational_biologist", "ethicist"]
     assert escalation_candidate(case, seated) is None
+
+
+def test_the_panel_is_described_as_debated_and_as_asked_where_they_differ() -> None:
+    chose = {
+        "round": 0,
+        "action": "panel",
+        "reason": "panel as configured; synthesizer added because it must close the debate",
+        "detail": {"panel": ["theorist", "skeptic", "synthesizer"], "source": "config"},
+    }
+    asked = {"panel": ["theorist", "skeptic"]}
+    assert described_panel(asked, []) == "theorist, skeptic"  # queued: no choice made yet
+    assert described_panel(asked, [chose]) == (
+        "theorist, skeptic, synthesizer (asked for theorist, skeptic)"
+    )
+    assert described_panel({"panel": chose["detail"]["panel"]}, [chose]) == (  # type: ignore[index]
+        "theorist, skeptic, synthesizer"
+    )
+    assert described_panel({}, [chose]) == "theorist, skeptic, synthesizer"  # picked by case
+    assert described_panel({}, [{"round": 1, "action": "continue"}]) == "the configured panel"

@@ -337,7 +337,7 @@ def _hypothesis_view(case: Case) -> dict[str, Any]:
 
 
 def _spoken(names: list[str]) -> str:
-    """"APOE and MTOR", "A, B and C": a list that reads as one subject in a sentence, where
+    """ "APOE and MTOR", "A, B and C": a list that reads as one subject in a sentence, where
     "APOE, MTOR changes ..." read as if MTOR were acting on APOE."""
     return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
