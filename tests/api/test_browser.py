@@ -133,16 +133,19 @@ def test_gene_and_hypothesis_pages_show_badges_and_chart(server: str) -> None:
     assert os.path.getsize(ARTIFACTS / f"hypothesis-page-{HYPOTHESIS}.png") > 0
 
 
-def _views(seeded: Seeded) -> list[tuple[str, str]]:
+def _views(seeded: Seeded) -> list[tuple[str, str, int]]:
     return [
-        ("front-page", "/"),
-        ("gene-MTOR", "/web/genes/MTOR"),
-        (f"hypothesis-{HYPOTHESIS}", f"/web/hypotheses/{HYPOTHESIS}"),
-        ("leaderboard", "/web/leaderboard"),
-        (f"evaluation-{seeded.evaluation_id}", f"/web/evaluations/{seeded.evaluation_id}"),
-        ("workers", "/web/workers"),
-        ("backtests", "/web/backtests"),
-        (f"backtest-{BACKTEST}", f"/web/backtests/{BACKTEST}"),
+        ("front-page", "/", 200),
+        ("gene-MTOR", "/web/genes/MTOR", 200),
+        ("gene-APOE", "/web/genes/APOE", 200),  # a gene without a wiki page
+        (f"hypothesis-{HYPOTHESIS}", f"/web/hypotheses/{HYPOTHESIS}", 200),
+        ("leaderboard", "/web/leaderboard", 200),
+        (f"evaluation-{seeded.evaluation_id}", f"/web/evaluations/{seeded.evaluation_id}", 200),
+        ("workers", "/web/workers", 200),
+        ("backtests", "/web/backtests", 200),
+        (f"backtest-{BACKTEST}", f"/web/backtests/{BACKTEST}", 200),
+        ("error-422", "/web/evaluations/abc", 422),
+        ("error-404", "/web/no-such-view", 404),
     ]
 
 
@@ -174,9 +177,9 @@ def test_every_view_renders_offline_and_passes_an_accessibility_audit(
             context = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
             context.route("**/*", stay_local)
             page = context.new_page()
-            for name, path in _views(seeded):
+            for name, path, status in _views(seeded):
                 response = page.goto(f"{server}{path}", wait_until="networkidle")
-                assert response is not None and response.status == 200, path
+                assert response is not None and response.status == status, path
                 if path.startswith("/web/backtests/"):
                     # The reliability diagram is drawn, not just present in the markup.
                     box = page.locator("svg.reliability-chart").bounding_box()
@@ -206,5 +209,5 @@ def test_every_view_renders_offline_and_passes_an_accessibility_audit(
     assert outside == [], f"requests left the loopback server: {outside}"
     assert requested, "no requests were seen"
     assert findings == [], "accessibility violations:\n" + "\n".join(findings)
-    for name, _ in _views(seeded):
+    for name, _, _ in _views(seeded):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5000, name
