@@ -42,6 +42,7 @@ class HistoryPoint:
     market_price: float | None = None
     at: datetime | None = None
     config_hash: str | None = None
+    evaluation_id: int | None = None  # the debate it came from, named in its markers' titles
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def _series(frame: _Frame) -> list[str]:
     ]
     parts += [
         _marker(
-            "composite-point", x, y, 2.5, COMPOSITE_COLOR, f"v{p.version}: composite", p.composite
+            "composite-point", x, y, 2.5, COMPOSITE_COLOR, f"{_named(p)}: composite", p.composite
         )
         for (x, y), p in zip(composite, pts, strict=True)
     ]
@@ -207,12 +208,16 @@ def _series(frame: _Frame) -> list[str]:
             f'stroke="{MARKET_COLOR}" stroke-width="2.5"/>'
         )
         parts += [
-            _marker(
-                "market-point", x, y, 4.0, MARKET_COLOR, f"v{p.version}: exchange rating", price
-            )
+            _marker("market-point", x, y, 4.0, MARKET_COLOR, f"{_named(p)}: exchange rating", price)
             for (x, y), (_, p, price) in zip(market, traded, strict=True)
         ]
     return parts
+
+
+def _named(point: HistoryPoint) -> str:
+    """ "v2 (evaluation 75)": a snapshot and the debate that made it."""
+    made_by = f" (evaluation {point.evaluation_id})" if point.evaluation_id is not None else ""
+    return f"v{point.version}{made_by}"
 
 
 def _marker(

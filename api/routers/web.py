@@ -160,6 +160,7 @@ def _history_points(snapshots: list[ScoreSnapshot]) -> list[HistoryPoint]:
             market_price=s.market_price,
             at=s.created_at,
             config_hash=s.config_hash,
+            evaluation_id=s.evaluation_id,
         )
         for s in snapshots
     ]

@@ -46,6 +46,16 @@ def test_one_snapshot_shows_its_exchange_rating_as_well_as_its_composite() -> No
     assert max(ys) - min(ys) == pytest.approx(0.18 * (260 - 16 - 52), abs=0.2)
 
 
+def test_each_marker_names_the_evaluation_its_snapshot_came_from() -> None:
+    points = [HistoryPoint(v, 0.52, 0.43, 0.61, 0.32, evaluation_id=70 + v) for v in (1, 2)]
+    titles = [
+        c.findtext(f"{SVG_NS}title")
+        for c in parse_svg(history_chart(points)).iter(f"{SVG_NS}circle")
+    ]
+    assert "v2 (evaluation 72): exchange rating 0.32" in titles
+    assert "v1 (evaluation 71): composite 0.52" in titles
+
+
 def test_the_exchange_rating_is_the_headline_drawn_on_top_and_named_first() -> None:
     points = [HistoryPoint(1, 0.5, 0.4, 0.6, 0.3), HistoryPoint(2, 0.6, 0.5, 0.7, 0.35)]
     root = parse_svg(history_chart(points))

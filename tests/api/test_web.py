@@ -45,6 +45,9 @@ def test_hypothesis_page_has_charts_transcript_and_linked_citations(
     assert 'class="chart dimension-bars"' in html
     assert html.count('class="bar"') == 3
     assert "Exchange rating <strong>0.71</strong>" in html
+    # Each marker names the debate its snapshot came from; v1 and v2 came from none stored.
+    assert f"<title>v3 (evaluation {seeded.evaluation_id}): exchange rating 0.71</title>" in html
+    assert "<title>v1: composite 0.62</title>" in html
     assert f"Evaluation {seeded.evaluation_id}: <strong>succeeded</strong>" in html
     # An ended evaluation is in no phase: its line counts what was debated.
     assert "2 rounds debated (at most 2), 4 turns" in html and "scores converged" in html
