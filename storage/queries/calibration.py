@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, func, select, text
 from sqlalchemy.orm import Session
 
-from storage.errors import NotFoundError
 from storage.models import (
     DebateTurn,
     Evaluation,
@@ -27,6 +26,7 @@ from storage.models import (
     PersonaCalibration,
     utcnow,
 )
+from storage.queries.knowledge import missing_hypothesis
 
 _RESOLVED = (HypothesisStatus.VALIDATED.value, HypothesisStatus.REFUTED.value)
 
@@ -192,7 +192,7 @@ def _check_resolved(session: Session, hypothesis_ids: Sequence[str]) -> None:
     }
     for hypothesis_id in hypothesis_ids:
         if hypothesis_id not in found:
-            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+            raise missing_hypothesis(session, hypothesis_id)
         if found[hypothesis_id] not in _RESOLVED:
             raise ValueError(
                 f"hypothesis {hypothesis_id!r} is {found[hypothesis_id]!r}; "

@@ -34,7 +34,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from storage.errors import NotFoundError
 from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis
 from storage.models.knowledge import (
     gene_diseases,
@@ -43,6 +42,7 @@ from storage.models.knowledge import (
     hypothesis_genes,
 )
 from storage.queries.hypotheses import DRUG_FIELDS, EVIDENCE_FIELDS
+from storage.queries.knowledge import missing_hypothesis
 from storage.queries.prebuilt import AnyRow
 
 # A row read by attribute name: a query's row, or one object of a JSON list (CASES_AS_JSON).
@@ -70,7 +70,7 @@ def read_case_rows(session: Session, *, hypothesis_ids: Sequence[str]) -> CaseRo
     found = read(connection, sorted(set(hypothesis_ids)))
     for hypothesis_id in hypothesis_ids:
         if hypothesis_id not in found.hypotheses:
-            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+            raise missing_hypothesis(session, hypothesis_id)
     return found
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.errors import NotFoundError
 from storage.models import ACTIVE_STATES, Evaluation, EvaluationState, Hypothesis, utcnow
 from storage.queries.claims import claim_evaluations
 from storage.queries.evaluations import (
@@ -27,6 +26,7 @@ from storage.queries.evaluations import (
     config_hash,
     enqueue_evaluation,
 )
+from storage.queries.knowledge import missing_hypothesis
 from storage.queries.leases import update_held
 
 _RUNNING = EvaluationState.RUNNING.value
@@ -247,7 +247,7 @@ def _check_known(session: Session, hypothesis_ids: Sequence[str]) -> None:
     )
     for hypothesis_id in hypothesis_ids:
         if hypothesis_id not in known:
-            raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+            raise missing_hypothesis(session, hypothesis_id)
 
 
 def _live_twins(

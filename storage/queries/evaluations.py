@@ -33,6 +33,7 @@ from storage.queries.claims import claim_evaluation as claim_evaluation
 from storage.queries.claims import claim_evaluations as claim_evaluations
 from storage.queries.claims import fail_lost_deliveries as fail_lost_deliveries
 from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
+from storage.queries.knowledge import missing_hypothesis
 from storage.queries.leases import EVALUATIONS, update_held
 from storage.queries.prebuilt import column_param
 
@@ -74,7 +75,7 @@ def enqueue_evaluation(
     with another request it raises ``IdempotencyConflictError`` (see storage.queries.idempotency).
     """
     if session.get(Hypothesis, hypothesis_id) is None:
-        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+        raise missing_hypothesis(session, hypothesis_id)
     digest = config_hash(config)
     fingerprint = request_fingerprint(
         hypothesis_id=hypothesis_id, config_digest=digest, force=force

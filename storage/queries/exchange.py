@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError, StorageError
 from storage.models import Hypothesis, Market, MarketTrade, utcnow
+from storage.queries.knowledge import missing_hypothesis
 
 # Trades computed against a market whose price has moved since are refused, not stored.
 PRICE_TOLERANCE = 1e-9
@@ -79,7 +80,7 @@ def get_or_create_market(
     if market is not None:
         return market
     if session.get(Hypothesis, hypothesis_id) is None:
-        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+        raise missing_hypothesis(session, hypothesis_id)
     try:
         with session.begin_nested():
             session.add(Market(hypothesis_id=hypothesis_id, liquidity=liquidity))

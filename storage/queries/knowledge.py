@@ -56,8 +56,18 @@ def find_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis | Non
 def get_hypothesis(session: Session, *, hypothesis_id: str) -> Hypothesis:
     hypothesis = find_hypothesis(session, hypothesis_id=hypothesis_id)
     if hypothesis is None:
-        raise NotFoundError(f"hypothesis {hypothesis_id!r} does not exist")
+        raise missing_hypothesis(session, hypothesis_id)
     return hypothesis
+
+
+def missing_hypothesis(session: Session, hypothesis_id: str) -> NotFoundError:
+    """The error for an id no hypothesis has, naming the stored id it differs from only by
+    letter case or surrounding spaces (ids are lower case: 'H-51E7234F' means h-51e7234f)."""
+    message = f"hypothesis {hypothesis_id!r} does not exist"
+    near = hypothesis_id.strip().lower()
+    if near != hypothesis_id and session.get(Hypothesis, near) is not None:
+        message += f"; did you mean {near!r}?"
+    return NotFoundError(message)
 
 
 def hypothesis_filters(
