@@ -76,11 +76,13 @@ def status(
         show_evaluation(database, evaluation_id)
         return
     with database.sessions() as session:
+        if hypothesis is not None:
+            get_hypothesis(session, hypothesis_id=hypothesis)  # an unknown one is an error
         rows = ledger.list_evaluations(
             session, hypothesis_id=hypothesis, states=[state] if state else None, limit=limit
         )
-        counts = ledger.count_by_state(session)
-    console.print(_evaluations_table(rows, counts))
+        counts = ledger.count_by_state(session, hypothesis_id=hypothesis)
+    console.print(_evaluations_table(rows, counts, of=hypothesis))
     for row in rows:
         # Below the table, at the terminal's full width: more than a column would hold. The
         # first 120 characters here; `hyposcore status ID` shows all of it.
@@ -91,9 +93,11 @@ def status(
     show_workers(database)
 
 
-def _evaluations_table(rows: list[Evaluation], counts: dict[str, int]) -> Table:
+def _evaluations_table(
+    rows: list[Evaluation], counts: dict[str, int], *, of: str | None = None
+) -> Table:
     """One line an evaluation, on an 80-column terminal too; errors follow the table."""
-    table = compact_table("evaluations", caption=_counts_caption(counts))
+    table = compact_table("evaluations", caption=_counts_caption(counts, of=of))
     cells = [
         (
             str(row.id),
@@ -123,13 +127,15 @@ def _evaluations_table(rows: list[Evaluation], counts: dict[str, int]) -> Table:
     return table
 
 
-def _counts_caption(counts: dict[str, int]) -> str:
-    """E.g. "74 evaluations: succeeded 72 · failed 2"; states with none are left out."""
+def _counts_caption(counts: dict[str, int], *, of: str | None = None) -> str:
+    """E.g. "74 evaluations: succeeded 72 · failed 2", or "4 evaluations of h-51e7234f: ..."
+    for one hypothesis; states with none are left out."""
     total = sum(counts.values())
+    whose = f" of {escape(of)}" if of is not None else ""
     if not total:
-        return "no evaluations yet"
+        return f"no evaluations{whose} yet"
     states = " · ".join(f"{state} {count}" for state, count in counts.items() if count)
-    return f"{counted(total, 'evaluation')}: {states}"
+    return f"{counted(total, 'evaluation')}{whose}: {states}"
 
 
 def _progress_cell(row: Evaluation) -> str:

@@ -326,8 +326,12 @@ def list_evaluations(
     return list(session.scalars(query))
 
 
-def count_by_state(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Evaluation.state, func.count()).group_by(Evaluation.state)).all()
+def count_by_state(session: Session, *, hypothesis_id: str | None = None) -> dict[str, int]:
+    """Evaluations by state: all of them, or one hypothesis's."""
+    query = select(Evaluation.state, func.count()).group_by(Evaluation.state)
+    if hypothesis_id is not None:
+        query = query.where(Evaluation.hypothesis_id == hypothesis_id)
+    rows = session.execute(query).all()
     counts = {state.value: 0 for state in EvaluationState}
     counts.update({state: int(n) for state, n in rows})
     return counts

@@ -28,6 +28,18 @@ def test_an_unknown_state_is_an_error_naming_the_states() -> None:
     assert "queued, running, debated, paused, batched, succeeded" in said
 
 
+def test_one_hypothesis_s_list_counts_its_own_and_an_unknown_one_is_an_error() -> None:
+    database = open_database()
+    seed(database)  # one evaluation of HYPOTHESIS
+    add_evaluation(database, "h-00000002", "queued")  # and one of another hypothesis
+    said = " ".join(CliRunner().invoke(app, ["status", "--hypothesis", HYPOTHESIS]).output.split())
+    assert f"1 evaluation of {HYPOTHESIS}: succeeded 1" in said
+    everything = " ".join(CliRunner().invoke(app, ["status"]).output.split())
+    assert "2 evaluations: queued 1 · succeeded 1" in everything
+    unknown = CliRunner().invoke(app, ["status", "--hypothesis", "h-nope"])
+    assert unknown.exit_code == 2 and "hypothesis 'h-nope' does not exist" in unknown.output
+
+
 def test_an_unknown_evaluation_is_an_error() -> None:
     open_database()
     result = CliRunner().invoke(app, ["status", "9999"])
