@@ -286,7 +286,10 @@ def grade(
 
 def _table_auc(pair_table: Array, y: Array) -> float | None:
     if pair_table.shape != (y.size, y.size):
-        raise ForecastError(f"a pair table for {y.size} hypotheses is {y.size}x{y.size}")
+        raise ForecastError(
+            f"a pair table for {y.size} hypotheses must be {y.size}x{y.size}, "
+            f"got {'x'.join(map(str, pair_table.shape))}"
+        )
     mask = np.outer(y, 1.0 - y)
     pairs = float(mask.sum())
     return float((pair_table * mask).sum() / pairs) if pairs else None

@@ -21,6 +21,7 @@ from debates.transcript import latest_by_persona
 from debates.types import DebateConfig
 from scoring.blend import BlendError
 from scoring.forecasts import (
+    Array,
     Graded,
     grade,
     loo_base_rate,
@@ -226,7 +227,7 @@ def _forecaster(
     }
 
 
-def _auc_folds(name: str, table: Any) -> str:
+def _auc_folds(name: str, table: Array | None) -> str:
     """How the AUC kept outcomes from the forecasts it ranks (docs/validation.md)."""
     if table is not None:
         return "leave-pair-out"

@@ -61,5 +61,5 @@ def test_the_fit_for_a_pair_never_sees_either_outcome() -> None:
 def test_mistakes_are_errors() -> None:
     with pytest.raises(ForecastError, match="at least three"):
         pair_table([True, False], lambda i, j: (0.5, 0.5))
-    with pytest.raises(ForecastError, match="3x3"):
+    with pytest.raises(ForecastError, match="must be 3x3, got 2x2"):
         grade([0.1, 0.2, 0.3], [True, False, False], seed=0, pair_table=np.zeros((2, 2)))
