@@ -43,7 +43,9 @@ def case_as_of(case: Case, as_of: date) -> Case:
         for item in case.evidence
         if known_on(item, as_of) and item.citation != case.resolving_citation
     )
-    return dataclasses.replace(case, evidence=kept, resolved_on=None, resolving_citation=None)
+    return dataclasses.replace(
+        case, evidence=kept, resolved_on=None, resolving_citation=None, as_of=as_of
+    )
 
 
 def debate_inputs(

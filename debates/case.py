@@ -63,6 +63,8 @@ class Case:
     # (debates.asof) uses them to keep the settling publication out of its evidence.
     resolved_on: date | None = None
     resolving_citation: str | None = None
+    # Set on a blind debate's case (debates.asof): its evidence is what was published before it.
+    as_of: date | None = None
 
     @cached_property
     def citations(self) -> frozenset[str]:

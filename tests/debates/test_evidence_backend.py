@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment, StrictUndefined, UndefinedError
 
+from debates.asof import case_as_of
 from debates.backends.base import AgentBackend, BackendRequest, FatalError, RequestContext
 from debates.backends.evidence.backend import MODEL_NAME, EvidenceBackend, create_evidence_backend
 from debates.backends.evidence.text import environment
@@ -226,6 +228,23 @@ def test_the_theorist_names_the_genes_and_diseases_as_one_list(
     )
     opening = EvidenceBackend().complete(turn_request(case, "theorist")).output
     assert said in " ".join(opening.argument.split())
+
+
+def test_a_blind_debate_with_nothing_published_yet_says_before_when() -> None:
+    # "No evidence item is on record" read as if the hypothesis had none at all.
+    blind = case_as_of(APOE_AUTOPHAGY, date(1990, 1, 1))
+    assert blind.as_of == date(1990, 1, 1) and not blind.evidence
+    said = {
+        persona: " ".join(
+            EvidenceBackend().complete(turn_request(blind, persona)).output.argument.split()
+        )
+        for persona in ("theorist", "skeptic")
+    }
+    assert "No evidence item published before 1990-01-01 is on record" in said["theorist"]
+    assert "has no evidence published before 1990-01-01 on record" in said["skeptic"]
+    live = replace(APOE_AUTOPHAGY, evidence=())
+    opening = EvidenceBackend().complete(turn_request(live, "theorist")).output.argument
+    assert "No evidence item is on record for this hypothesis" in " ".join(opening.split())
 
 
 def test_a_score_a_rebuttal_moved_says_what_it_was() -> None:

@@ -333,6 +333,8 @@ def _hypothesis_view(case: Case) -> dict[str, Any]:
         "genes": _spoken([plain(g.symbol, 32) for g in case.genes[:5]]) or "no gene",
         "diseases": _spoken([plain(d, 80) for d in case.diseases[:5]]) or "no disease named",
         "evidence_count": len(case.evidence),
+        # " published before 2015-01-01" in a blind debate: what "no evidence" is short of.
+        "published_before": f" published before {case.as_of.isoformat()}" if case.as_of else "",
     }
 
 
