@@ -39,6 +39,7 @@ from hyposcore.cli.common import (
     open_database,
     policy_checked,
 )
+from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
 from scoring.blend import BlendError
 from scoring.dimensions import Dimension
 from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, resolution_note
@@ -59,32 +60,14 @@ def debate(
         metavar="HYPOTHESIS_ID",
         callback=policy_checked,
     ),
-    backend: str | None = typer.Option(
-        None,
-        "--backend",
-        help="Agent backend (default: the configured one, e.g. evidence).",
-        callback=policy_checked,
-    ),
-    panel: str | None = typer.Option(
-        None,
-        "--panel",
-        help="Comma-separated persona keys, e.g. theorist,skeptic,synthesizer.",
-        callback=policy_checked,
-    ),
-    max_rounds: int | None = typer.Option(None, "--max-rounds", help="At most N rounds (2-8)."),
+    backend: Backend = None,
+    panel: Panel = None,
+    max_rounds: MaxRounds = None,
     min_rounds: int | None = typer.Option(None, "--min-rounds", help="At least N rounds (2-8)."),
     model: str | None = typer.Option(
         None, "--model", help="Model name for LLM backends.", callback=policy_checked
     ),
-    as_of: datetime | None = typer.Option(
-        None,
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        metavar="YYYY-MM-DD",
-        help="Debate blind, as of this date: only evidence published before it, every persona "
-        "at believability 1.0, on a fresh market.",
-        show_default=False,
-    ),
+    as_of: AsOf = None,
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Run one debate in-process and print its transcript, scores, decisions, quality and the
@@ -98,7 +81,7 @@ def debate(
     config = validate_config(
         DebateConfig(
             backend=backend or settings.backend,
-            panel=_panel(panel),
+            panel=panel_keys(panel),
             # A lower --max-rounds pulls the configured minimum down with it; only an explicit
             # --min-rounds above it is an error.
             min_rounds=min_rounds
@@ -236,12 +219,6 @@ def show_score(plan: ScorePlan | None, market: MarketState, *, resolution: str |
     )
     for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
         console.print(Text(f"{legend}.", style="dim"))
-
-
-def _panel(text: str | None) -> tuple[str, ...] | None:
-    if text is None:
-        return None
-    return tuple(key.strip() for key in text.split(",") if key.strip())
 
 
 def outcome_json(case: Case, outcome: DebateOutcome) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -11,6 +10,7 @@ from rich.markup import escape
 from common.settings import get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
+from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
 from storage.queries.knowledge import list_hypotheses
 from workers.celery_app import QUEUES, get_app
 from workers.dispatch import debate_config, submit_evaluations
@@ -59,22 +59,10 @@ def queue(
     ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Follow progress until it ends.")] = False,
     force: Annotated[bool, typer.Option(help="Queue even if the same run is live.")] = False,
-    backend: Annotated[
-        str | None, typer.Option(help="A backend name, e.g. evidence, openai or anthropic.")
-    ] = None,
-    panel: Annotated[str | None, typer.Option(help="Comma-separated persona keys.")] = None,
-    max_rounds: Annotated[int | None, typer.Option(help="At most N rounds (2-8).")] = None,
-    as_of: Annotated[
-        datetime | None,
-        typer.Option(
-            "--as-of",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            help="Debate as of this date (YYYY-MM-DD): only evidence published before it. "
-            "A blind forecast, kept off the score history and market. Default: now.",
-            show_default=False,
-        ),
-    ] = None,
+    backend: Backend = None,
+    panel: Panel = None,
+    max_rounds: MaxRounds = None,
+    as_of: AsOf = None,
     now: Annotated[
         bool,
         typer.Option(
@@ -95,7 +83,7 @@ def queue(
     config = debate_config(
         settings,
         backend=backend,
-        panel=[p.strip() for p in panel.split(",")] if panel else None,
+        panel=panel_keys(panel),
         max_rounds=max_rounds,
         as_of=as_of.date() if as_of else None,
         urgent=now,
