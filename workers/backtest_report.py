@@ -110,18 +110,11 @@ def build_report(
         ALWAYS_HALF: ("baseline", dict.fromkeys(outcomes, 0.5)),
         BASE_RATE: ("baseline", base_rates),
     }
-    # Forecasters fitted on outcomes: their AUC is leave-pair-out (scoring.leave_pair_out).
-    pair_forecasts: dict[str, Callable[[list[str]], PairForecast]] = {
-        BASE_RATE: lambda ids: base_rate_pairs([outcomes[h] for h in ids])
-    }
     for name in (EXCHANGE_RATING, COMPOSITE):
-        raw = series[name][1]
-        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(raw, outcomes))
-        pair_forecasts[RECALIBRATED.format(name)] = functools.partial(
-            _recalibrated_pairs, raw, outcomes
-        )
+        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(series[name][1], outcomes))
     for persona in sorted({p for said in finals.values() for p in said}):
         series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
+    pair_forecasts = _fitted_on_outcomes(series, outcomes)
     return {
         "version": REPORT_VERSION,
         "created_at": utcnow().isoformat(),
@@ -159,6 +152,20 @@ def _recalibrated(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) 
         return {}
     mapped = loo_recalibrated([forecasts[h] for h in ids], [outcomes[h] for h in ids])
     return dict(zip(ids, mapped, strict=True))
+
+
+def _fitted_on_outcomes(
+    series: Mapping[str, tuple[str, Mapping[str, float]]], outcomes: Mapping[str, bool]
+) -> dict[str, Callable[[list[str]], PairForecast]]:
+    """The forecasters fitted on outcomes, whose AUC is leave-pair-out (scoring.leave_pair_out):
+    for each, its pair forecast over a list of hypothesis ids."""
+    fitted: dict[str, Callable[[list[str]], PairForecast]] = {
+        BASE_RATE: lambda ids: base_rate_pairs([outcomes[h] for h in ids])
+    }
+    for name in (EXCHANGE_RATING, COMPOSITE):
+        raw = series[name][1]
+        fitted[RECALIBRATED.format(name)] = functools.partial(_recalibrated_pairs, raw, outcomes)
+    return fitted
 
 
 def _recalibrated_pairs(
