@@ -37,6 +37,13 @@ def _ledger_rows() -> int:
             "panel: unknown persona 'nosuchpersona'; known personas: theorist",
         ),
         (["--panel", "skeptic,skeptic"], "panel: persona 'skeptic' is listed twice (--panel)"),
+        # An empty panel was taken as "the default panel" by queue, refused by debate.
+        (["--panel", ""], "panel: the configured panel is empty (--panel)"),
+        (["--panel", " , "], "panel: the configured panel is empty (--panel)"),
+        (  # the text policy, at the option as debate applies it
+            ["--backend", "ev\x1bi"],
+            "Invalid value for '--backend': control character U+001B (ESC) at character 3",
+        ),
         (["--backend", "nosuchbackend"], "backend: unknown backend 'nosuchbackend'; available:"),
         (["--max-rounds", "9"], "max_rounds: 9 is outside [2, 8] (--max-rounds)"),
         (["--max-rounds", "1"], "max_rounds: 1 is outside [2, 8] (--max-rounds)"),
