@@ -15,6 +15,7 @@ from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
 from debates.panel import described_panel
 from hyposcore.cli.common import (
+    COLUMN_GAP,
     columns_width,
     compact_table,
     console,
@@ -111,16 +112,17 @@ def _evaluations_table(
     ]
     headers = ("id", "hypothesis", "state", "progress", "attempts", "updated (UTC)")
     # Only the progress text is cut short on a narrow terminal: a cut id or time is no use.
-    progress = headers.index("progress")
-    others = columns_width(headers, cells) - columns_width(
-        [headers[progress]], [[c[progress]] for c in cells]
-    )
+    # It gets the room the other columns leave, as score_table gives a title its room.
+    at = headers.index("progress")
+    others = [header for i, header in enumerate(headers) if i != at]
+    rest = [[cell for i, cell in enumerate(row) if i != at] for row in cells]
+    room = max(console.width - columns_width(others, rest) - COLUMN_GAP, len(headers[at]))
     for column in headers:
         table.add_column(
             column,
             no_wrap=True,
             justify="right" if column == "id" else "left",
-            max_width=max(len(column), console.width - others) if column == "progress" else None,
+            max_width=room if column == "progress" else None,
         )
     for number, hypothesis, state, text, attempts, updated in cells:
         table.add_row(number, escape(hypothesis), _styled_state(state), text, attempts, updated)
