@@ -132,7 +132,7 @@ class _Frame:
         count = len(self.points)
         if count == 1:
             return [self.left + self.plot_w / 2]
-        even = [self.left + self.plot_w * i / max(count - 1, 1) for i in range(count)]
+        even = [self.left + self.plot_w * i / (count - 1) for i in range(count)]
         if not self.timed:
             return even
         first, last = self._seconds(0), self._seconds(count - 1)
