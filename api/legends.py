@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from scoring.exchange import MIN_QUALITY
 from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
 
 
@@ -75,7 +76,8 @@ LEGENDS: dict[str, Legend] = {
     ),
     "quality": Legend(
         "Debate quality",
-        "from 0 to 1; a debate below 0.3 does not trade in the market (docs/scoring.md).",
+        f"from 0 to 1; a debate below {MIN_QUALITY} does not trade in the market "
+        "(docs/scoring.md).",
     ),
     "attempts": Legend("Attempts", "deliveries of the evaluation so far, of the most allowed."),
 }

@@ -16,7 +16,7 @@ from api.legends import explain
 from api.ratings import exchange_rating
 from common.citations import citation_url
 from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
-from scoring.legends import is_forecast_of, resolution_note
+from scoring.legends import coverage_note, is_forecast_of, resolution_note
 from storage.models import (
     EvidenceItem,
     Gene,
@@ -65,6 +65,11 @@ class ScoreSummary(BaseModel):
     previous_composite: float | None
     band: str = Field(
         description="The exchange rating's colour band, as the badge paints it (wiki.badges)."
+    )
+    coverage_note: str | None = Field(
+        default=None,
+        description="Set when the panel scored fewer than all ten dimensions: how many, the "
+        "share of the weight they carry, and which are missing. None when all ten were scored.",
     )
     snapshot_at: datetime
     resolution_note: str | None = Field(
@@ -283,6 +288,7 @@ def score_summary(
         market_price=latest.market_price,
         previous_composite=scores.previous.composite if scores.previous else None,
         band=score_band(shown.score).name,
+        coverage_note=coverage_note(scored=latest.dimensions or {}, coverage=latest.coverage),
         snapshot_at=latest.created_at,
         resolution_note=resolution_note(status, resolved_on, latest.created_at.date()),
     )

@@ -92,6 +92,17 @@ def debate_trades(
     return trades
 
 
+def no_trade_reason(quality: float, *, min_quality: float = MIN_QUALITY) -> str | None:
+    """Why a debate of this quality makes no trade, or None when it trades; for the reader who
+    sees a price that the debate did not move."""
+    if quality >= min_quality:
+        return None
+    shown = f"{quality:.2f}"
+    if shown == f"{min_quality:.2f}":  # 0.296 must not read "0.30 is below 0.30"
+        shown = f"{quality:.3f}"
+    return f"the debate's quality {shown} is below the {min_quality:.2f} it needs to trade"
+
+
 def _check_stances(stances: Sequence[Stance]) -> set[str]:
     """The personas of ``stances``; raises MarketError for a persona with two stances or a
     believability that is not a finite number >= 0."""

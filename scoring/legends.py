@@ -7,8 +7,11 @@ after the first colon.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from types import MappingProxyType
+
+from scoring.dimensions import Dimension
 
 # The headline: what a badge shows, and what comes first wherever both numbers are shown.
 EXCHANGE_RATING = (
@@ -77,3 +80,17 @@ def is_forecast_of(resolved_on: date, scored_on: date) -> bool:
     """Whether a rating reflecting the evidence of ``scored_on`` forecast a resolution of
     ``resolved_on``: only before that day, as that day's evidence can include what settled it."""
     return scored_on < resolved_on
+
+
+def coverage_note(*, scored: Collection[str], coverage: float) -> str | None:
+    """What a composite stands on when the dimensions it blends carry less than the whole
+    weight (``coverage``, in (0, 1]); None when they carry all of it. A dimension weighted 0
+    on purpose is left out of the composite but costs it no coverage, so it needs no note."""
+    missing = [d.value for d in Dimension if d.value not in scored]
+    if coverage >= 1.0 - 1e-9 or not missing:
+        return None
+    named = ", ".join(name.replace("_", " ") for name in missing)
+    return (
+        f"stands on {len(Dimension) - len(missing)} of {len(Dimension)} dimensions, "
+        f"{coverage:.0%} of the weight; not scored: {named}"
+    )

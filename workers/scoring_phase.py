@@ -26,7 +26,7 @@ from debates.types import DebateOutcome, TurnRecord
 from scoring.blend import Blend, BlendError, PersonaScores, blend
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.dimensions import Dimension
-from scoring.exchange import Stance, debate_trades
+from scoring.exchange import Stance, debate_trades, no_trade_reason
 from scoring.lmsr import MarketState, Trade
 from scoring.weights import Weights
 from storage.db import Database
@@ -113,6 +113,14 @@ class ScorePlan:
 
     blend: Blend
     trades: list[Trade]
+    quality: float
+
+    @property
+    def no_trade(self) -> str | None:
+        """Why the debate left the market's price where it was, or None if it traded."""
+        if self.trades:
+            return None
+        return no_trade_reason(self.quality) or "no persona's last word was left to trade"
 
 
 def plan_score(
@@ -158,7 +166,7 @@ def plan_score(
         level=level,
     )
     stances = [Stance(t.persona, t.probability, believability.get(t.persona, 1.0)) for t in latest]
-    return ScorePlan(blend=result, trades=debate_trades(market, stances, quality))
+    return ScorePlan(blend=result, trades=debate_trades(market, stances, quality), quality=quality)
 
 
 def forecast_fields(plan: ScorePlan, *, as_of: date, start: MarketState) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
 from api.schemas import score_summary
 from debates.panel import described_panel
+from scoring.exchange import no_trade_reason
 from storage.errors import NotFoundError
 from storage.models import utcnow
 from storage.queries.evaluations import get_evaluation
@@ -51,6 +52,7 @@ def evaluation_page(
         "hypothesis": hypothesis,
         "panel": described_panel(evaluation.config or {}, evaluation.decisions or []),
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
+        "no_trade": no_trade_reason(evaluation.quality) if evaluation.quality is not None else None,
         # The hypothesis page's summary of a snapshot: the badges' rule and bands.
         "score": score_summary(
             LatestScores(latest=snapshot, previous=None),

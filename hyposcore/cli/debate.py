@@ -42,7 +42,7 @@ from hyposcore.cli.common import (
 from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
 from scoring.blend import BlendError
 from scoring.dimensions import Dimension
-from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, resolution_note
+from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, coverage_note, resolution_note
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.queries.calibration import persona_believability
@@ -185,12 +185,14 @@ def score_json(plan: ScorePlan | None, market: MarketState) -> dict[str, Any] | 
         "exchange_rating_before": market.price,
         "exchange_rating": traded_price(plan, market),
         "traded": bool(plan.trades),
+        "no_trade_reason": plan.no_trade,
         "composite": result.composite,
         "composite_low": result.composite_low,
         "composite_high": result.composite_high,
         "level": result.level,
         "dimensions": {d.value: e.as_dict() for d, e in result.dimensions.items()},
         "missing": [d.value for d in result.missing],
+        "coverage": result.coverage,
         "config_hash": result.config_hash,
         "legends": {
             "exchange_rating": EXCHANGE_RATING,
@@ -209,7 +211,11 @@ def show_score(plan: ScorePlan | None, market: MarketState, *, resolution: str |
         return
     result = plan.blend
     after = traded_price(plan, market)
-    move = f"{market.price:.2f} → {after:.2f}" if plan.trades else f"{after:.2f} (no trade)"
+    move = (
+        f"{market.price:.2f} → {after:.2f}"
+        if plan.trades
+        else f"{after:.2f} (no trade: {plan.no_trade})"
+    )
     console.print(Text(f"exchange rating {move}", style="bold"))
     console.print(
         Text(
@@ -217,6 +223,9 @@ def show_score(plan: ScorePlan | None, market: MarketState, *, resolution: str |
             f"({result.level:.0%} interval {result.composite_low:.2f}–{result.composite_high:.2f})"
         )
     )
+    note = coverage_note(scored=[d.value for d in result.dimensions], coverage=result.coverage)
+    if note is not None:
+        console.print(Text(f"Composite {note}."))
     for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
         console.print(Text(f"{legend}.", style="dim"))
 

@@ -144,7 +144,7 @@ def seed(db: Database) -> Seeded:
                     composite=composite,
                     composite_low=composite - 0.08,
                     composite_high=composite + 0.07,
-                    coverage=1.0,
+                    coverage=0.42,  # the weights of the three dimensions scored
                     market_price=price,
                     config_hash="c" * 64,
                     created_at=T0 + timedelta(days=version),

@@ -117,11 +117,33 @@ def test_the_evaluation_page_shows_rounds_turns_scores_and_errors(
         in said
     )
     assert explain("exchange_rating") in said
+    assert (
+        "Composite stands on 3 of 10 dimensions, 42% of the weight; not scored: feasibility,"
+        in said
+    )
     assert "RateLimitError: 429 from provider" in said
     assert "round 2: stop — scores converged" in said
     assert explain("quality") in said
     missing = client.get("/web/evaluations/999999")
     assert missing.status_code == 404 and "does not exist" in missing.text
+
+
+def test_an_evaluation_that_did_not_trade_says_why(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    page = f"/web/evaluations/{seeded.evaluation_id}"
+    said = {}
+    for quality in (0.6, 0.12):
+        with db.transaction() as session:
+            row = session.get(Evaluation, seeded.evaluation_id)
+            assert row is not None
+            row.quality = quality
+        said[quality] = _text(client.get(page).text)
+    assert "did not trade" not in said[0.6]
+    assert (
+        "This debate did not trade in the market: the debate's quality 0.12 is below the 0.30 "
+        "it needs to trade." in said[0.12]
+    )
 
 
 def test_the_workers_page_lists_heartbeats(client: TestClient, db: Database) -> None:

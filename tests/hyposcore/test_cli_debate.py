@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+from common.settings import get_settings
 from debates.backends.registry import backend_settings, create_from_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
@@ -17,6 +18,7 @@ from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.models import Evaluation, EvidenceItem, Hypothesis
 from storage.queries.exchange import get_or_create_market
+from tests.fakes.openai_server import FakeOpenAIServer
 from workers.scoring_phase import TurnView, plan_score
 
 runner = CliRunner()
@@ -120,6 +122,35 @@ def test_json_and_text_give_the_score_the_workers_would_record(hypothesis: str) 
         f"{score['composite_low']:.2f}–{score['composite_high']:.2f})"
     ) in text.stdout
     assert "probability (0-1) that the hypothesis will be" in " ".join(text.stdout.split())
+
+
+def test_an_llm_debate_says_why_it_did_not_trade_and_what_it_scored(
+    hypothesis: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake's stock reply cites nothing (quality 0) and scores two of the ten dimensions.
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
+        get_settings.cache_clear()
+        args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
+        result = runner.invoke(app, [*args, "--json"])
+        text = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    outcome = json.loads(result.stdout)
+    score = outcome["score"]
+    assert outcome["quality"] == 0.0
+    assert score["traded"] is False
+    assert score["exchange_rating"] == score["exchange_rating_before"]
+    assert (
+        score["no_trade_reason"] == "the debate's quality 0.00 is below the 0.30 it needs to trade"
+    )
+    assert len(score["missing"]) == 8 and score["coverage"] == pytest.approx(0.30)
+    assert text.exit_code == 0, text.output
+    printed = " ".join(text.stdout.split())
+    assert (
+        f"exchange rating {score['exchange_rating']:.2f} (no trade: the debate's quality" in printed
+    )
+    assert "Composite stands on 2 of 10 dimensions, 30% of the weight; not scored: nov" in printed
 
 
 def test_max_rounds_below_the_opening_still_ends_with_the_synthesizer(hypothesis: str) -> None:

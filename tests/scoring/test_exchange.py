@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from scoring.exchange import Stance, debate_trades, final_state
+from scoring.exchange import MIN_QUALITY, Stance, debate_trades, final_state, no_trade_reason
 from scoring.lmsr import MarketError, MarketState
 
 STANCES = [
@@ -79,3 +79,19 @@ def test_costs_stay_within_budgets_and_add_up_to_the_market_cost() -> None:
     end = final_state(market, trades)
     assert sum(t.cost for t in trades) == pytest.approx(end.cost - market.cost)
     assert trades[-1].price_after == pytest.approx(end.price)
+
+
+@pytest.mark.parametrize("quality", [0.0, 0.1, 0.296, 0.2999])
+def test_a_debate_that_does_not_trade_is_told_why(quality: float) -> None:
+    stances = [Stance("theorist", 0.9, 1.0)]
+    assert debate_trades(MarketState(b=100.0), stances, quality) == []
+    reason = no_trade_reason(quality)
+    assert reason is not None and f"below the {MIN_QUALITY:.2f} it needs to trade" in reason
+    # The quality is shown to as many places as it takes to differ from the threshold.
+    assert "quality 0.30 " not in reason
+
+
+@pytest.mark.parametrize("quality", [MIN_QUALITY, 0.5, 1.0])
+def test_a_debate_that_trades_needs_no_reason(quality: float) -> None:
+    assert debate_trades(MarketState(b=100.0), [Stance("theorist", 0.9, 1.0)], quality)
+    assert no_trade_reason(quality) is None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from scoring.legends import resolution_note
+from scoring.blend import PersonaScores, blend
+from scoring.dimensions import Dimension
+from scoring.legends import coverage_note, resolution_note
+from scoring.weights import Weights
 
 RESOLVED = date(2023, 7, 17)
 
@@ -43,3 +46,29 @@ def test_notes_have_no_colon_so_they_can_follow_a_tooltip_value() -> None:
     for scored in (date(2020, 1, 1), date(2026, 1, 1)):
         note = resolution_note("validated", RESOLVED, scored)
         assert note is not None and ":" not in note
+
+
+def test_a_composite_of_every_dimension_needs_no_coverage_note() -> None:
+    assert coverage_note(scored=[d.value for d in Dimension], coverage=1.0) is None
+
+
+def test_a_composite_of_some_dimensions_says_which_are_missing_and_their_weight() -> None:
+    scores = {Dimension.MECHANISTIC_PLAUSIBILITY: 0.7, Dimension.EVIDENCE_STRENGTH: 0.55}
+    result = blend(
+        [PersonaScores("theorist", scores, confidence=0.6, believability=1.0)],
+        Weights.default(),
+        level=0.8,
+    )
+    note = coverage_note(scored=[d.value for d in result.dimensions], coverage=result.coverage)
+    assert note is not None
+    assert note.startswith("stands on 2 of 10 dimensions, 30% of the weight; ")
+    assert note.endswith(
+        "not scored: novelty, feasibility, therapeutic potential, druggability, "
+        "safety profile, competitive landscape, data availability, reproducibility"
+    )
+
+
+def test_a_dimension_weighted_zero_on_purpose_needs_no_coverage_note() -> None:
+    # blend leaves it out, yet the rest carry all the weight there is
+    scored = [d.value for d in Dimension if d is not Dimension.NOVELTY]
+    assert coverage_note(scored=scored, coverage=1.0) is None
