@@ -29,7 +29,8 @@ from hyposcore.cli.follow import (
     describe_progress,
     round_bound,
 )
-from scoring.legends import resolution_note
+from scoring.exchange import no_trade_reason
+from scoring.legends import coverage_note, resolution_note
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, EvaluationState, ScoreSnapshot, utcnow
 from storage.queries import delivery
@@ -260,12 +261,18 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         console.print(f"  {'error':>14}: [red]{escape(row.error)}[/]", highlight=False)
     if row.paused_reason:
         console.print(f"  {'paused':>14}: [yellow]{escape(row.paused_reason)}[/]", highlight=False)
+    no_trade = no_trade_reason(row.quality) if row.quality is not None else None
+    if no_trade is not None:
+        console.print(f"  {'no trade':>14}: {no_trade}", highlight=False)
     if row.forecast:
         console.print(f"  {'forecast':>14}: {_forecast_text(row.forecast)}", highlight=False)
     if outcome is not None:  # it changes what the scores below are, so it comes first
         console.print(f"  {'resolved':>14}: {escape(outcome)}.", highlight=False)
     if snapshot is not None:
         console.print(f"  {'scores':>14}: {_scores_text(snapshot)}", highlight=False)
+        partial = coverage_note(scored=snapshot.dimensions or {}, coverage=snapshot.coverage)
+        if partial is not None:
+            console.print(f"  {'composite':>14}: {partial}", highlight=False)
     flags = flag_reasons(row.decisions or [])
     for reason in flags.values():
         console.print(f"  {'flagged':>14}: [red]{escape(reason)}[/]", highlight=False)

@@ -94,8 +94,13 @@ class ScoreBatch:
         book = self._books[hypothesis_id]
         return book.liquidity, book.q_yes, book.q_no
 
-    def price(self, hypothesis_id: str) -> float:
-        return lmsr_price(*self.market(hypothesis_id))
+    def price(self, hypothesis_id: str) -> float | None:
+        """The market's price, or None while no debate has traded it: an untraded market's
+        0.50 is its opening, no one's judgement, so it must not stand as the headline."""
+        book = self._books[hypothesis_id]
+        if book.next_seq == 1:
+            return None
+        return lmsr_price(book.liquidity, book.q_yes, book.q_no)
 
     def trade(self, hypothesis_id: str, *, evaluation_id: int, trades: Sequence[TradeLike]) -> None:
         """Append one evaluation's trades; they must start from the market's current price."""

@@ -62,9 +62,22 @@ def test_status_id_shows_rounds_turns_scores_and_the_error() -> None:
         "scores: exchange rating 0.71 (good), composite 0.73 (80% interval 0.65–0.80), "
         "market price 0.71; snapshot v3"
     ) in said
+    # The seed's snapshot blends three of the ten dimensions.
+    assert "composite: stands on 3 of 10 dimensions, 42% of the weight; not scored: feas" in said
     for persona, verdict in (("theorist", "support"), ("skeptic", "oppose")):
         assert persona in said and verdict in said
     assert "2400 ms" in said
+    assert "no trade" not in said  # the seed's evaluation has no quality to judge by
+
+
+def test_status_id_says_why_a_debate_did_not_trade() -> None:
+    database = open_database()
+    seeded = seed(database)
+    with database.transaction() as session:
+        session.get(Evaluation, seeded.evaluation_id).quality = 0.05  # type: ignore[union-attr]
+    said = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
+    assert "debate quality: 0.05" in said
+    assert "no trade: the debate's quality 0.05 is below the 0.30 it needs to trade" in said
 
 
 def test_a_resolved_hypothesis_has_its_outcome_before_its_scores() -> None:

@@ -180,6 +180,27 @@ def test_a_live_evaluation_records_the_price_its_trades_moved_the_market_to(
         assert snapshot.composite == pytest.approx(expected.blend.composite)
 
 
+def test_a_debate_that_cannot_trade_a_new_market_records_no_price(db: Database) -> None:
+    """An untraded market's 0.50 is no one's judgement: the headline falls to the composite
+    until a debate trades, and a later debate that cannot trade keeps the price it left."""
+    settings, turns = get_settings(), [SKEPTIC, THEORIST, SUMMARY]
+    prices = []
+    with db.transaction() as session:
+        session.add(Hypothesis(id="h-quiet", title="Quiet"))
+        session.flush()
+        for quality in (0.1, 0.7, 0.1):  # cannot trade, trades, cannot trade
+            row = Evaluation(hypothesis_id="h-quiet", config={}, config_hash="c")
+            session.add(row)
+            session.flush()
+            debated = Debated(row.id, "h-quiet", False, turns, quality, {})
+            assert score_batch(session, settings, [debated], weights=Weights.default())[0]
+            snapshot = latest_snapshot(session, hypothesis_id="h-quiet")
+            assert snapshot is not None
+            prices.append(snapshot.market_price)
+    traded = _plan(turns, level=settings.interval_level, quality=0.7).trades[-1].price_after
+    assert prices == [None, pytest.approx(traded), pytest.approx(traded)]
+
+
 def test_scoring_weighs_the_believabilities_fixed_when_the_debate_began(db: Database) -> None:
     """A recalibration between a debate and its scoring must not reweigh the debate."""
     import_hypotheses(db, dataset_path())
