@@ -24,8 +24,10 @@ class ReliabilityBinOut(BaseModel):
 
 
 class ForecasterOut(BaseModel):
-    """One forecaster's grades; ``*_low``/``*_high`` bound the bootstrap interval (null when
-    undefined, as for an AUC with one outcome only)."""
+    """One forecaster's grades; ``*_low``/``*_high`` bound the bootstrap interval. They are
+    null when undefined (an AUC with one outcome only) and when too few hypotheses were
+    graded for the bootstrap to cover what it claims (the report's ``min_interval_n`` and
+    ``min_auc_interval_each``)."""
 
     name: str
     kind: Literal["rating", "baseline", "persona"]
@@ -91,6 +93,14 @@ class BacktestSettingsOut(BaseModel):
     resamples: int
     level: float = Field(description="Level of every bootstrap interval, e.g. 0.9.")
     bins: int
+    min_interval_n: int | None = Field(
+        None,
+        description="A forecaster graded on fewer hypotheses has no intervals (null in "
+        "reports stored before 2026-12-06, which gave every forecaster intervals).",
+    )
+    min_auc_interval_each: int | None = Field(
+        None, description="An AUC with fewer of either outcome has no interval (null: as above)."
+    )
 
 
 class BacktestReportOut(BaseModel):

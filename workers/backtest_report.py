@@ -21,6 +21,8 @@ from debates.transcript import latest_by_persona
 from debates.types import DebateConfig
 from scoring.blend import BlendError
 from scoring.forecasts import (
+    MIN_AUC_INTERVAL_EACH,
+    MIN_INTERVAL_N,
     Array,
     Graded,
     grade,
@@ -58,6 +60,9 @@ class ReportOptions:
     interval_level: float  # the composite's interval, as the workers blend it
     level: float = 0.9  # the bootstrap interval of every grade
     mode: str = "local"  # debated in-process ("local") or by the workers ("pipeline")
+    # Fewer graded hypotheses (or, for an AUC, of either outcome) get no interval.
+    min_interval_n: int = MIN_INTERVAL_N
+    min_auc_interval_each: int = MIN_AUC_INTERVAL_EACH
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,8 @@ def _settings(config: DebateConfig, options: ReportOptions) -> dict[str, Any]:
         "resamples": options.resamples,
         "level": options.level,
         "bins": options.bins,
+        "min_interval_n": options.min_interval_n,
+        "min_auc_interval_each": options.min_auc_interval_each,
     }
 
 
@@ -214,7 +221,14 @@ def _forecaster(
     y = [outcomes[h] for h in ids]
     table = pair_table(y, pair_forecast(ids)) if pair_forecast and len(ids) >= 3 else None
     graded = grade(
-        p, y, seed=options.seed, resamples=options.resamples, level=options.level, pair_table=table
+        p,
+        y,
+        seed=options.seed,
+        resamples=options.resamples,
+        level=options.level,
+        pair_table=table,
+        min_interval_n=options.min_interval_n,
+        min_auc_interval_each=options.min_auc_interval_each,
     )
     return {
         "name": name,

@@ -13,6 +13,7 @@ from api.deps import PageDep, SessionDep
 from api.reliability_chart import reliability_chart
 from api.routers.web import not_found_page, render_page
 from api.schemas import Paginated
+from scoring.forecasts import few_for_an_interval
 from storage.errors import NotFoundError
 from storage.queries.backtests import NAME_PATTERN, count_reports, get_report, list_reports
 
@@ -84,4 +85,11 @@ def backtest_page(request: Request, session: SessionDep, name: Name) -> HTMLResp
             title=f"Reliability of backtest {name}",
         )
     )
-    return render_page(request, "backtest.html", {"report": report, "chart": chart})
+    settings = report.settings
+    floors = (
+        few_for_an_interval(settings.min_interval_n, settings.min_auc_interval_each)
+        if settings.min_interval_n is not None and settings.min_auc_interval_each is not None
+        else None
+    )
+    context = {"report": report, "chart": chart, "few_for_an_interval": floors}
+    return render_page(request, "backtest.html", context)

@@ -25,7 +25,7 @@ from debates.backends import registry
 from debates.types import DebateConfig
 from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
-from scoring.forecasts import DEFAULT_BINS, DEFAULT_RESAMPLES
+from scoring.forecasts import DEFAULT_BINS, DEFAULT_RESAMPLES, few_for_an_interval
 from storage.queries.backtests import (
     ReportNameError,
     check_name_free,
@@ -195,13 +195,15 @@ def _cell(value: float | None, low: float | None = None, high: float | None = No
 
 def report_table(report: dict[str, Any]) -> Table:
     level = report["settings"]["level"]
+    floors = _floors(report["settings"])
     table = Table(
         title=f"Backtest: n = {report['n']} ({report['validated']} validated, "
         f"{report['refuted']} refuted), as of {report['settings']['horizon_days']} day(s) "
         "before each resolution",
         caption=f"\\[low, high]: bootstrap {level:.0%} interval over hypotheses. Lower Brier "
         "and log loss are better; AUC 0.5 is chance. The AUC of a forecaster fitted on "
-        "outcomes (base rate, recalibrated) holds out each validated-refuted pair together.",
+        "outcomes (base rate, recalibrated) holds out each validated-refuted pair together."
+        + floors,
     )
     table.add_column("forecaster")
     table.add_column("n", justify="right")
@@ -220,6 +222,13 @@ def report_table(report: dict[str, Any]) -> Table:
             _cell(row["auc"], row["auc_low"], row["auc_high"]),
         )
     return table
+
+
+def _floors(settings: dict[str, Any]) -> str:
+    """The caption's sentence on who got no interval; none for a report stored before it."""
+    if settings.get("min_interval_n") is None:
+        return ""
+    return f" {few_for_an_interval(settings['min_interval_n'], settings['min_auc_interval_each'])}."
 
 
 def _first_persona(report: dict[str, Any]) -> int:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from scoring.forecasts import MIN_AUC_INTERVAL_EACH, MIN_INTERVAL_N
 from storage.db import Database
 from tests.api.svg import SVG_NS as SVG
 from tests.api.svg import parse_svg
-from tests.workers.backtest_items import seed_report
+from tests.workers.backtest_items import OPTIONS, seed_report
+
+
+def report_of(client: TestClient, name: str) -> dict[str, Any]:
+    response = client.get(f"/backtests/{name}")
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -98,6 +107,23 @@ def test_the_view_shows_the_grades_and_an_accessible_diagram(
     width = float(svg.get("width") or 0)
     legend = next(t for t in svg.iter(f"{SVG}text") if t.text == recalibrated)
     assert float(legend.get("x") or 0) + 7 * len(recalibrated) <= width
+
+
+def test_the_view_gives_few_hypotheses_no_interval_and_says_why(
+    client: TestClient, db: Database
+) -> None:
+    floors = {"min_interval_n": MIN_INTERVAL_N, "min_auc_interval_each": MIN_AUC_INTERVAL_EACH}
+    report = seed_report(db, "few", dataclasses.replace(OPTIONS, **floors))
+    html = client.get("/web/backtests/few").text
+    said = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert (
+        "No interval under 20 hypotheses, nor for an AUC with under 8 of either outcome: there "
+        "the bootstrap covers far less than it claims." in said
+    )
+    for forecaster in report["forecasters"]:
+        assert f'<td class="num">{forecaster["brier"]:.3f}</td>' in html
+    settings = report_of(client, "few")["settings"]  # the API says which floors applied
+    assert {key: settings[key] for key in floors} == floors
 
 
 def test_the_list_view_links_every_stored_report(client: TestClient, db: Database) -> None:

@@ -35,6 +35,18 @@ def bundled(monkeypatch: pytest.MonkeyPatch) -> None:
     database.dispose()
 
 
+@pytest.fixture
+def resolved_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the demo imports: the whole resolved set, enough hypotheses for intervals (the
+    seven resolved in BUNDLED alone get none)."""
+    monkeypatch.setenv("COLUMNS", "200")
+    database = open_database()
+    with hypothesis_files() as paths:
+        for path in paths:
+            import_hypotheses(database, path)
+    database.dispose()
+
+
 def _json(args: list[str]) -> dict:  # type: ignore[type-arg]
     result = runner.invoke(app, ["backtest", *args, "--json"])
     assert result.exit_code == 0, result.output
@@ -61,21 +73,15 @@ def test_json_grades_the_resolved_set_from_its_own_rows(bundled: None) -> None:
 
 
 def test_after_importing_what_the_demo_imports_it_grades_the_whole_resolved_set(
-    monkeypatch: pytest.MonkeyPatch,
+    resolved_set: None,
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-    database = open_database()
-    with hypothesis_files() as paths:
-        for path in paths:
-            import_hypotheses(database, path)
-    database.dispose()
     report = _json(FAST)
     assert report["n"] >= 40
     assert min(report["validated"], report["refuted"]) >= 5
     assert all(row["evidence_kept"] >= 1 for row in report["hypotheses"])
 
 
-def test_the_same_seed_gives_the_same_report(bundled: None) -> None:
+def test_the_same_seed_gives_the_same_report(resolved_set: None) -> None:
     first, second = _json(FAST), _json(FAST)
     assert first["forecasters"] == second["forecasters"]
     other = _json([*FAST, "--seed", "5"])
@@ -83,7 +89,7 @@ def test_the_same_seed_gives_the_same_report(bundled: None) -> None:
     assert other["forecasters"][0]["brier_low"] != first["forecasters"][0]["brier_low"]
 
 
-def test_the_table_shows_every_forecaster_with_intervals(bundled: None) -> None:
+def test_the_table_shows_every_forecaster_with_intervals(resolved_set: None) -> None:
     result = runner.invoke(app, ["backtest", *FAST])
     assert result.exit_code == 0, result.output
     for label in ("exchange rating", "composite", "always 0.5", "base rate", "theorist"):
@@ -95,6 +101,15 @@ def test_the_table_shows_every_forecaster_with_intervals(bundled: None) -> None:
     difference = report["comparisons"][0]
     low = signed(difference["brier_difference_low"], 3)
     assert f"{signed(difference['brier_difference'], 3)} [{low}" in result.stdout
+    said = " ".join(result.stdout.split())
+    assert "No interval under 20 hypotheses, nor for an AUC with under 8 of either" in said
+    grades = result.stdout.split("Brier against the baselines")[0].splitlines()
+    rows = {line.split("│")[1].strip(): line for line in grades if "│" in line}
+    for row in report["forecasters"]:
+        shown = rows[row["name"]]
+        assert f"{row['brier']:.3f}" in shown
+        assert ("[" in shown) is (row["n"] >= 20), shown  # a few forecasts get no interval
+    assert any(row["n"] < 20 for row in report["forecasters"])
 
 
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:

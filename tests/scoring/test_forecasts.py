@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from scoring.calibration import update_believability
 from scoring.forecasts import (
     EPS,
+    MIN_AUC_INTERVAL_EACH,
+    MIN_INTERVAL_N,
     ForecastError,
     _auc,
     _brier,
@@ -129,11 +131,29 @@ def test_bootstrap_interval_matches_a_plain_python_resampler() -> None:
 
 
 def test_auc_interval_skips_resamples_with_one_outcome() -> None:
-    graded = grade([0.9, 0.1], [True, False], seed=0, resamples=200)
+    interval = bootstrap_interval([0.9, 0.1], [True, False], _auc, seed=0, resamples=200)
     # Half the resamples hold one outcome only; the rest order the pair correctly.
-    assert graded.auc == 1.0
-    assert graded.auc_interval == (1.0, 1.0)
-    assert graded.n == 2
+    assert interval == (1.0, 1.0)
+    assert bootstrap_interval([0.9, 0.8], [True, True], _auc, seed=0, resamples=50) is None
+
+
+def test_too_few_hypotheses_get_the_grades_without_intervals() -> None:
+    # One validated and two refuted, ranked wrong: every resample agrees on an AUC of 0, a
+    # "[0, 0]" that would claim 90% coverage where the bootstrap covers far less.
+    few = grade([0.2, 0.6, 0.7], [True, False, False], seed=0, resamples=200)
+    assert few.auc == 0.0 and few.brier == pytest.approx((0.64 + 0.36 + 0.49) / 3)
+    assert (few.brier_interval, few.log_loss_interval, few.auc_interval) == (None, None, None)
+    rng = random.Random(4)
+    p = [rng.random() for _ in range(MIN_INTERVAL_N)]
+    y = [i < MIN_AUC_INTERVAL_EACH for i in range(MIN_INTERVAL_N)]
+    enough = grade(p, y, seed=0, resamples=200)
+    assert None not in (enough.brier_interval, enough.log_loss_interval, enough.auc_interval)
+    short = grade(p[1:], y[1:], seed=0, resamples=200)
+    assert short.brier_interval is None and short.auc is not None
+    # Enough hypotheses, but one outcome too rare: the Brier keeps its interval, the AUC not.
+    rare = [i < MIN_AUC_INTERVAL_EACH - 1 for i in range(MIN_INTERVAL_N)]
+    lopsided = grade(p, rare, seed=0, resamples=200)
+    assert lopsided.brier_interval is not None and lopsided.auc_interval is None
 
 
 def test_reliability_bins() -> None:

@@ -14,7 +14,13 @@ from debates.backends.registry import create_from_settings
 from debates.case import Evidence
 from debates.types import DebateConfig
 from scoring.calibration import update_believability
-from scoring.forecasts import brier_score, grade, loo_believability
+from scoring.forecasts import (
+    MIN_AUC_INTERVAL_EACH,
+    MIN_INTERVAL_N,
+    brier_score,
+    grade,
+    loo_believability,
+)
 from scoring.leave_pair_out import pair_table
 from scoring.lmsr import MarketState
 from scoring.recalibration import loo_recalibrated, pair_recalibrated
@@ -126,6 +132,26 @@ def test_report_weighs_each_hypothesis_with_the_others_record_only() -> None:
     assert rows["h-bt000001"]["believability"]["skeptic"] == pytest.approx(
         update_believability(sum(others) / 4, 4)
     )
+
+
+def test_too_few_hypotheses_are_graded_without_intervals() -> None:
+    # The production floors: five hypotheses (two validated) are too few for any interval.
+    options = dataclasses.replace(
+        OPTIONS, min_interval_n=MIN_INTERVAL_N, min_auc_interval_each=MIN_AUC_INTERVAL_EACH
+    )
+    report = build_report(forecasted_items(), DebateConfig(), options)
+    assert report["settings"]["min_interval_n"] == MIN_INTERVAL_N == 20
+    assert report["settings"]["min_auc_interval_each"] == MIN_AUC_INTERVAL_EACH == 8
+    for row in report["forecasters"]:
+        assert row["brier"] is not None and row["n"] < MIN_INTERVAL_N
+        bounds = [
+            row[f"{grade}_{end}"]
+            for grade in ("brier", "log_loss", "auc")
+            for end in ("low", "high")
+        ]
+        assert bounds == [None] * 6, row["name"]
+    # The paired differences against the baselines keep theirs: n is shown beside them.
+    assert all(c["brier_difference_low"] is not None for c in report["comparisons"])
 
 
 def test_report_grades_every_forecaster_against_its_rows() -> None:
