@@ -1,4 +1,5 @@
-"""Signed numbers as every view prints them: an explicit sign, a true minus, never "-0.00".
+"""Numbers as every view prints them: signed ones with an explicit sign and a true minus,
+never "-0.00"; sums of money that never read as nothing when they are something.
 
 A strength, a Brier difference or a fitted lean reads as a direction, so its sign is always
 shown; a value that rounds to zero shows none, since "+0.00" or "-0.00" claims a direction the
@@ -6,6 +7,8 @@ printed digits do not have.
 """
 
 from __future__ import annotations
+
+import math
 
 MINUS = "\u2212"
 
@@ -24,3 +27,13 @@ def signed_interval(low: float | None, high: float | None, places: int = 2) -> s
     if low is None or high is None:
         return "—"
     return f"{signed(low, places)} to {signed(high, places)}"
+
+
+def usd(amount: float) -> str:
+    """US dollars to 4 decimals, or more where a sum needs them for 2 significant digits: a
+    cheap model's turn costs millionths, and "$0.0000" or "$0.0001" for every such sum would
+    hide how near a spend limit an evaluation is."""
+    if amount == 0:
+        return "$0.0000"
+    places = max(4, 1 - math.floor(math.log10(abs(amount))))
+    return f"${amount:.{places}f}"

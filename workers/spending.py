@@ -20,6 +20,7 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy.orm import Session
 
+from common.numbers import usd
 from common.settings import Settings
 from storage.db import Database
 from storage.queries.spending import (
@@ -58,14 +59,14 @@ def stop_reason(
         spent >= per_evaluation or spent + next_turn > per_evaluation
     ):
         return (
-            f"spend limit: this evaluation has cost ${spent:.4f}; its next turn (about "
-            f"${next_turn:.4f}) would pass HYPOSCORE_MAX_COST_PER_EVALUATION=${per_evaluation:g}"
+            f"spend limit: this evaluation has cost {usd(spent)}; its next turn (about "
+            f"{usd(next_turn)}) would pass HYPOSCORE_MAX_COST_PER_EVALUATION=${per_evaluation:g}"
         )
     budget = limits.daily_budget
     if budget is not None and (spent_today >= budget or spent_today + next_turn > budget):
         return (
-            f"daily budget: ${spent_today:.4f} of HYPOSCORE_DAILY_BUDGET=${budget:g} spent "
-            f"today (UTC); the next turn (about ${next_turn:.4f}) would pass it. It resumes "
+            f"daily budget: {usd(spent_today)} of HYPOSCORE_DAILY_BUDGET=${budget:g} spent "
+            f"today (UTC); the next turn (about {usd(next_turn)}) would pass it. It resumes "
             "after midnight UTC, or when the budget is raised"
         )
     return None

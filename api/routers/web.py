@@ -32,6 +32,7 @@ from api.prose import transcript_html
 from api.schemas import settled_on
 from api.strength_chart import strength_chart
 from common.limits import MAX_INT64
+from common.numbers import usd
 from common.text import ago, neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
@@ -72,6 +73,7 @@ _environment.globals.update(
     legend=legend, explain=explain, computed=computed, shown_diseases=shown_diseases, ago=ago
 )
 _environment.filters["transcript"] = transcript_html
+_environment.filters["usd"] = usd
 templates = Jinja2Templates(env=_environment)
 
 

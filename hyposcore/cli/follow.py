@@ -234,7 +234,7 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
     phase = progress.get("phase", row.state)
     debated = debated_text(row)
     if row.state == "paused":
-        return 0.0, f"paused by a spend limit · {debated} kept"
+        return 0.0, f"paused · spend limit · {debated} kept"
     if row.state == "batched":
         return 0.0, f"in a provider batch · round {round_}, {counted(turns, 'turn')} kept"
     if row.state == "debated":

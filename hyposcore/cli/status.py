@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.ratings import exchange_rating
+from common.numbers import usd
 from common.text import ago, counted, terminal_safe
 from debates.consistency import flag_reasons
 from debates.panel import described_panel
@@ -172,7 +173,7 @@ def show_spend(database: Database, hypothesis_id: str) -> None:
             str(day.prompt_tokens),
             str(day.cached_read_tokens),
             str(day.completion_tokens),
-            f"{day.cost_usd:.4f}",
+            usd(day.cost_usd).removeprefix("$"),
         )
     console.print(table)
 
@@ -355,7 +356,7 @@ def _billed_text(billed: BilledUsage) -> str:
     """Tokens and cost the provider billed, naming the part that stored no turn."""
     text = (
         f"{billed.prompt_tokens} prompt + {billed.completion_tokens} completion tokens, "
-        f"${billed.cost_usd:.4f}"
+        f"{usd(billed.cost_usd)}"
     )
     if billed.cached_read_tokens or billed.cache_write_tokens:
         text += (
@@ -364,6 +365,6 @@ def _billed_text(billed: BilledUsage) -> str:
     if billed.unanswered_calls:
         text += (
             f" (of which {billed.unanswered_calls} call(s) that stored no turn: "
-            f"${billed.unanswered_cost_usd:.4f})"
+            f"{usd(billed.unanswered_cost_usd)})"
         )
     return text

@@ -14,7 +14,7 @@ from api.diseases import shown_diseases
 from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
-from storage.models import Disease, Evaluation, Gene, ScoreSnapshot
+from storage.models import DebateTurn, Disease, Evaluation, Gene, ScoreSnapshot
 from storage.queries.workers import record_beat
 from tests.api.seed import HYPOTHESIS, Seeded, resolve
 
@@ -144,6 +144,18 @@ def test_an_evaluation_that_did_not_trade_says_why(
         "This debate did not trade in the market: the debate's quality 0.12 is below the 0.30 "
         "it needs to trade." in said[0.12]
     )
+
+
+def test_the_views_show_what_a_cheap_model_billed_to_two_significant_digits(
+    client: TestClient, db: Database, seeded: Seeded
+) -> None:
+    with db.transaction() as session:
+        for turn in session.query(DebateTurn).filter_by(evaluation_id=seeded.evaluation_id):
+            turn.prompt_tokens, turn.completion_tokens, turn.cost_usd = 100, 50, 0.0000225
+    evaluation = _text(client.get(f"/web/evaluations/{seeded.evaluation_id}").text)
+    assert "200 prompt and 100 completion tokens, $0.000045." in evaluation
+    hypothesis = client.get(f"/web/hypotheses/{HYPOTHESIS}").text
+    assert '<td class="num">0.000045</td>' in hypothesis
 
 
 def test_the_workers_page_lists_heartbeats(client: TestClient, db: Database) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.numbers import MINUS, signed, signed_interval
+from common.numbers import MINUS, signed, signed_interval, usd
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,19 @@ def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
     assert signed_interval(-1.01, -0.0001) == "\u22121.01 to 0.00"
     assert signed_interval(None, 0.5) == "—"
     assert signed_interval(-0.02, 0.02, 1) == "0.0 to 0.0"
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (0.0, "$0.0000"),
+        (1.23456, "$1.2346"),
+        (0.0012, "$0.0012"),
+        (0.0001, "$0.00010"),
+        (0.00004, "$0.000040"),  # a cheap model's turn: never "$0.0000"
+        (0.0000123, "$0.000012"),
+        (0.000000789, "$0.00000079"),
+    ],
+)
+def test_usd_never_shows_a_cost_as_nothing(amount: float, shown: str) -> None:
+    assert usd(amount) == shown

@@ -165,6 +165,6 @@ def test_every_state_is_counted() -> None:
 
 def test_counts_read_as_english() -> None:
     one = Evaluation(state="paused", config={}, progress={"round": 1, "turns_done": 1})
-    assert describe_progress(one)[1] == "paused by a spend limit · 1 round, 1 turn kept"
+    assert describe_progress(one)[1] == "paused · spend limit · 1 round, 1 turn kept"
     two = Evaluation(state="debated", config={}, progress={"round": 2, "turns_done": 0})
     assert describe_progress(two)[1] == "debated · waiting for scoring · 2 rounds, 0 turns"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
-from storage.models import Evaluation, ScoreSnapshot, utcnow
+from storage.models import DebateTurn, Evaluation, ScoreSnapshot, utcnow
 from storage.queries.workers import mark_stopped, record_beat
 from tests.api.seed import HYPOTHESIS, add_evaluation, resolve, seed
 
@@ -68,6 +68,16 @@ def test_status_id_shows_rounds_turns_scores_and_the_error() -> None:
         assert persona in said and verdict in said
     assert "2400 ms" in said
     assert "no trade" not in said  # the seed's evaluation has no quality to judge by
+
+
+def test_status_id_shows_what_a_cheap_model_billed_to_two_significant_digits() -> None:
+    database = open_database()
+    seeded = seed(database)
+    with database.transaction() as session:
+        for turn in session.query(DebateTurn).filter_by(evaluation_id=seeded.evaluation_id):
+            turn.prompt_tokens, turn.completion_tokens, turn.cost_usd = 100, 50, 0.0000225
+    said = " ".join(CliRunner().invoke(app, ["status", str(seeded.evaluation_id)]).output.split())
+    assert "billed: 200 prompt + 100 completion tokens, $0.000045" in said
 
 
 def test_status_id_says_why_a_debate_did_not_trade() -> None:

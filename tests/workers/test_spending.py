@@ -47,6 +47,16 @@ def test_stop_reason_names_the_limit_the_next_turn_would_pass() -> None:
     assert stop_reason(SpendLimits(None, None), spent=9e9, next_turn=9e9, spent_today=9e9) is None
 
 
+def test_a_cheap_models_costs_are_not_shown_as_nothing() -> None:
+    # gpt-4o-mini's turns cost tens of millionths: "$0.0000" told the reader nothing.
+    limits = SpendLimits(max_per_evaluation=0.0001, daily_budget=0.0001)
+    said = stop_reason(limits, spent=0.00008, next_turn=0.00005, spent_today=0.0)
+    assert said is not None and "has cost $0.000080; its next turn (about $0.000050)" in said
+    daily = stop_reason(SpendLimits(None, 0.0001), spent=0.0, next_turn=0.00004, spent_today=7e-5)
+    assert daily is not None and "daily budget: $0.000070 of" in daily
+    assert "(about $0.000040) would pass it" in daily
+
+
 def test_the_day_starts_at_midnight_utc_whatever_the_zone() -> None:
     late = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
     assert start_of_day(late) == datetime(2026, 12, 3, tzinfo=UTC)
