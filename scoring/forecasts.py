@@ -119,12 +119,17 @@ def _log_loss_rows(p: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
     return np.asarray(-per_item.mean(axis=1), dtype=np.float64)
 
 
+def _ordered_pairs(p: Array) -> Array:
+    """The pair table of forecasts ``p``: 1 where i's forecast is above j's, 1/2 for a tie."""
+    ordered = (p[:, None] > p[None, :]) + 0.5 * (p[:, None] == p[None, :])
+    return np.asarray(ordered, dtype=np.float64)
+
+
 def _auc_rows(p: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
     """The Mann-Whitney AUC of each resample: every (validated copy, refuted copy) pair
     scores 1 when ordered right and 1/2 when tied, which is what the mid-rank formula of
     ``_auc`` counts."""
-    ordered = (p[:, None] > p[None, :]) + 0.5 * (p[:, None] == p[None, :])
-    return ordered_auc_rows(np.asarray(ordered, dtype=np.float64), y, rows)
+    return ordered_auc_rows(_ordered_pairs(p), y, rows)
 
 
 def ordered_auc_rows(ordered: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
@@ -288,30 +293,23 @@ def grade(
             return None
         return bootstrap_interval(p, y, metric, seed=seed, resamples=resamples, level=level)
 
-    if pair_table is None:
-        auc_value = _auc(probabilities, outcomes)
-        auc_interval = interval(_auc) if enough_for_auc else None
-    else:
-        auc_value = _table_auc(pair_table, outcomes)
-        auc_interval = (
-            _percentile_interval(
-                outcomes.size,
-                lambda rows: ordered_auc_rows(pair_table, outcomes, rows),
-                seed=seed,
-                resamples=resamples,
-                level=level,
-            )
-            if enough_for_auc
-            else None
-        )
+    table = _ordered_pairs(probabilities) if pair_table is None else pair_table
     return Graded(
         n=probabilities.size,
         brier=_brier(probabilities, outcomes),
         brier_interval=interval(_brier),
         log_loss=_log_loss(probabilities, outcomes),
         log_loss_interval=interval(_log_loss),
-        auc=auc_value,
-        auc_interval=auc_interval,
+        auc=_table_auc(table, outcomes),
+        auc_interval=_percentile_interval(
+            outcomes.size,
+            lambda rows: ordered_auc_rows(table, outcomes, rows),
+            seed=seed,
+            resamples=resamples,
+            level=level,
+        )
+        if enough_for_auc
+        else None,
     )
 
 

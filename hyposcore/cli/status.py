@@ -256,29 +256,38 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         "billed": _billed_text(billed),
         "delivery": _delivery_text(row, batch),
     }
-    for name, value in facts.items():
-        console.print(f"  {name:>14}: {value}", highlight=False)
-    if row.error:
-        console.print(f"  {'error':>14}: [red]{escape(row.error)}[/]", highlight=False)
-    if row.paused_reason:
-        console.print(f"  {'paused':>14}: [yellow]{escape(row.paused_reason)}[/]", highlight=False)
-    no_trade = no_trade_reason(row.quality) if row.quality is not None else None
-    if no_trade is not None:
-        console.print(f"  {'no trade':>14}: {no_trade}", highlight=False)
-    if row.forecast:
-        console.print(f"  {'forecast':>14}: {_forecast_text(row.forecast)}", highlight=False)
-    if outcome is not None:  # it changes what the scores below are, so it comes first
-        console.print(f"  {'resolved':>14}: {escape(outcome)}.", highlight=False)
-    if snapshot is not None:
-        console.print(f"  {'scores':>14}: {_scores_text(snapshot)}", highlight=False)
-        partial = coverage_note(scored=snapshot.dimensions or {}, coverage=snapshot.coverage)
-        if partial is not None:
-            console.print(f"  {'composite':>14}: {partial}", highlight=False)
     flags = flag_reasons(row.decisions or [])
-    for reason in flags.values():
-        console.print(f"  {'flagged':>14}: [red]{escape(reason)}[/]", highlight=False)
+    notes = _notes(row, snapshot, outcome) + [
+        ("flagged", f"[red]{escape(reason)}[/]") for reason in flags.values()
+    ]
+    for name, value in [*facts.items(), *notes]:
+        console.print(f"  {name:>14}: {value}", highlight=False)
     if turns:
         _print_turns(turns, flagged=set(flags))
+
+
+def _notes(
+    row: Evaluation, snapshot: ScoreSnapshot | None, outcome: str | None
+) -> list[tuple[str, str]]:
+    """The lines an evaluation shows only when they apply, as (name, Rich markup)."""
+    notes: list[tuple[str, str]] = []
+    if row.error:
+        notes.append(("error", f"[red]{escape(row.error)}[/]"))
+    if row.paused_reason:
+        notes.append(("paused", f"[yellow]{escape(row.paused_reason)}[/]"))
+    no_trade = no_trade_reason(row.quality) if row.quality is not None else None
+    if no_trade is not None:
+        notes.append(("no trade", no_trade))
+    if row.forecast:
+        notes.append(("forecast", _forecast_text(row.forecast)))
+    if outcome is not None:  # it changes what the scores below are, so it comes first
+        notes.append(("resolved", f"{escape(outcome)}."))
+    if snapshot is not None:
+        notes.append(("scores", _scores_text(snapshot)))
+        partial = coverage_note(scored=snapshot.dimensions or {}, coverage=snapshot.coverage)
+        if partial is not None:
+            notes.append(("composite", partial))
+    return notes
 
 
 def _print_turns(turns: list[DebateTurn], *, flagged: set[tuple[int, str]]) -> None:
