@@ -350,7 +350,11 @@ def _delivery_text(row: Evaluation, batch: BatchOfEvaluation | None) -> str:
     if delivery.delivery_of(row.config or {}) != delivery.BATCH_DELIVERY:
         return "live"
     if batch is None:
-        return "provider batches · no turn sent yet"
+        # Only beat sends batches: without it, batch work waits in "queued" with no sign why.
+        return (
+            "provider batches · no turn sent yet; beat's next provider-batch pass sends it "
+            "(is `hyposcore beat` running?)"
+        )
     sent = batch.provider_batch_id or "not sent yet"
     said = f", provider says {batch.status}" if batch.status else ""
     return escape(

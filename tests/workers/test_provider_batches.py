@@ -320,6 +320,15 @@ def test_status_and_the_api_name_the_batch_that_holds_a_turn(
 ) -> None:
     evaluation_id = queue(database, HYPOTHESES[0])
     live_id = queue(database, HYPOTHESES[1], {**CONFIG, "delivery": "live"})
+    # Before beat's pass nothing is sent, and both views say what sends it.
+    waiting = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "250"})
+    assert (
+        "delivery: provider batches · no turn sent yet; beat's next provider-batch pass sends "
+        "it (is `hyposcore beat` running?)" in " ".join(waiting.output.split())
+    )
+    with TestClient(create_api(get_settings(), database)) as client:
+        before = client.get(f"/web/evaluations/{evaluation_id}").text
+    assert "no turn sent yet: beat's next provider-batch pass sends it, while" in before
     runner(database, anthropic).run_pass()
     [sent] = anthropic.batches
     status = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "250"})
@@ -339,6 +348,7 @@ def test_status_and_the_api_name_the_batch_that_holds_a_turn(
         'hyposcore_provider_batch_items_total{backend="anthropic",state="waiting"} 1.0' in metrics
     )
     assert 'hyposcore_evaluations{state="batched"} 1.0' in metrics
+    assert "no turn sent yet" not in page
     assert shown["state"] == "batched" and shown["config"]["delivery"] == "batch"
     batch = shown["provider_batch"]
     assert (batch["provider_batch_id"], batch["state"], batch["item_state"]) == (
