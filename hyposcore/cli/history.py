@@ -43,8 +43,8 @@ def history(
 ) -> None:
     """Show a hypothesis's score history, oldest version first: each version's exchange
     rating (the market price; * marks the composite standing in), composite with its
-    interval and tournament strength, when it was computed and under which scoring rule, with
-    a sparkline of the exchange rating.
+    interval and tournament strength, when it was computed, by which evaluation (where the
+    terminal has room) and under which scoring rule, with a sparkline of the exchange rating.
 
     {legends}
     """
@@ -86,7 +86,19 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
     )
     if note:
         console.print(note, style="bold", markup=False, highlight=False)
-    console.print(_table(versions, resolved=hypothesis.status != HypothesisStatus.OPEN))
+    resolved = hypothesis.status != HypothesisStatus.OPEN
+    table = _table(versions, resolved=resolved, evaluations=True)
+    # Measured unbounded: a measure within the terminal's width is clamped to it.
+    needs = console.measure(table, options=console.options.update_width(10_000)).maximum
+    fits = needs <= console.width
+    console.print(table if fits else _table(versions, resolved=resolved, evaluations=False))
+    if not fits:  # the column a version can best spare: --json, the API and the web say it too
+        console.print(
+            f"Which evaluation made each version: --json, or a terminal {needs} columns wide.",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
     for line in _notes(versions):
         console.print(line, style="dim", markup=False, highlight=False)
     if len(versions) > 1:
@@ -99,23 +111,27 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
     console.print(Text(legend_text(), style="dim"))
 
 
-def _table(versions: list[SnapshotOut], *, resolved: bool) -> Table:
+def _table(versions: list[SnapshotOut], *, resolved: bool, evaluations: bool) -> Table:
     """One row a version, on one line of an 80-column terminal.
 
     The exchange rating is the market price whenever there is one (a "*" marks the composite
     standing in), so the price has no column of its own; the scoring rule has one only when
-    it changed, which the notes then say where.
+    it changed, which the notes then say where. ``evaluations`` adds the evaluation that made
+    each version (for ``hyposcore status ID``), where the terminal has room for it.
     """
     table = compact_table("score history, oldest version first")
-    headers = ["v", "computed (UTC)", "exchange", "composite (80%)", "strength"]
+    headers = ["v", *(["evaluation"] if evaluations else [])]
+    headers += ["computed (UTC)", "exchange", "composite (80%)", "strength"]
     ruled = not _one_rule(versions)
     headers += ["rule"] if ruled else []
     headers += ["reads as"] if resolved else []
     for header in headers:
         table.add_column(header, no_wrap=header != "computed (UTC)")
     for version in versions:
+        made_by = "—" if version.evaluation_id is None else str(version.evaluation_id)
         cells = [
             str(version.version),
+            *([made_by] if evaluations else []),
             version.created_at.strftime("%Y-%m-%d %H:%M"),
             f"{version.exchange_rating:.2f}" + ("*" if version.market_price is None else ""),
             f"{version.composite:.2f} ({version.composite_low:.2f}–{version.composite_high:.2f})",

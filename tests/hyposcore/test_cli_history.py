@@ -17,15 +17,26 @@ from hyposcore.cli.history import sparkline
 from hyposcore.cli.main import app
 from storage.db import Database
 from storage.models import ScoreSnapshot
-from tests.api.seed import COMPOSITES, HYPOTHESIS, MARKET_PRICES, UNSCORED, resolve, seed
+from tests.api.seed import (
+    COMPOSITES,
+    HYPOTHESIS,
+    MARKET_PRICES,
+    UNSCORED,
+    Seeded,
+    resolve,
+    seed,
+)
 from tests.wiki.publishing import CONFIG_HASH, add_snapshot
 
 
 @pytest.fixture
-def database() -> Database:
-    database = open_database()
-    seed(database)
-    return database
+def seeded() -> Seeded:
+    return seed(open_database())
+
+
+@pytest.fixture
+def database(seeded: Seeded) -> Database:
+    return open_database()
 
 
 def _run(*args: str) -> str:
@@ -69,6 +80,28 @@ def test_the_table_lists_every_version_and_draws_the_rating(database: Database) 
     assert "Exchange rating = the market's probability" in said  # the legend
     assert "reads as" not in said  # open: nothing was a forecast of an outcome yet
     assert "*: no market trades yet" not in said and "scoring rule changed" not in said
+
+
+def test_each_version_names_its_evaluation_where_the_terminal_has_room(
+    database: Database, seeded: Seeded
+) -> None:
+    # Seeded v1 and v2 came from no stored evaluation; v3 from the seeded one.
+    made_by = {v: row.split()[1] for v, row in _rows(_run(HYPOTHESIS)).items()}
+    assert made_by == {"1": "—", "2": "—", "3": str(seeded.evaluation_id)}
+    open_80 = CliRunner().invoke(app, ["history", HYPOTHESIS], env={"COLUMNS": "80"}).output
+    assert "evaluation" in open_80.splitlines()[2] and all(
+        len(row) <= 80 for row in _rows(open_80).values()
+    )
+    # Resolved, the "reads as" column leaves no room at 80: it says where to find them.
+    resolve(database, HYPOTHESIS, "validated", date(2026, 3, 3))
+    resolved_80 = CliRunner().invoke(app, ["history", HYPOTHESIS], env={"COLUMNS": "80"}).output
+    assert "evaluation" not in resolved_80.split("Which evaluation")[0]
+    assert "Which evaluation made each version: --json, or a terminal 86 columns wide." in (
+        " ".join(resolved_80.split())
+    )
+    wide = CliRunner().invoke(app, ["history", HYPOTHESIS], env={"COLUMNS": "86"}).output
+    assert _rows(wide)["3"].split()[1] == str(seeded.evaluation_id)
+    assert "Which evaluation" not in wide
 
 
 def test_a_resolved_hypothesis_says_which_versions_were_forecasts(database: Database) -> None:
