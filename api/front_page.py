@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from api.ratings import exchange_rating
+from common.numbers import shared_ranks
 from storage.models import Evaluation, Hypothesis, HypothesisStatus
 from storage.queries.evaluations import list_evaluations
 from storage.queries.knowledge import list_genes, list_hypotheses
@@ -54,6 +55,7 @@ class GeneEntry:
 @dataclass(frozen=True)
 class FrontPage:
     top: list[RatedHypothesis]
+    ranks: list[int]  # of ``top``: ratings that print alike (2 decimals) share a rank
     recent: list[tuple[Evaluation, str]]
     genes: list[GeneEntry]
 
@@ -110,4 +112,6 @@ def load_front_page(session: Session) -> FrontPage:
                 refuted=statuses.count(HypothesisStatus.REFUTED),
             )
         )
-    return FrontPage(top=ranked[:TOP_HYPOTHESES], recent=recent, genes=genes)
+    top = ranked[:TOP_HYPOTHESES]
+    ranks = shared_ranks([f"{r.rating:.2f}" for r in top])
+    return FrontPage(top=top, ranks=ranks, recent=recent, genes=genes)

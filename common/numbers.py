@@ -9,6 +9,7 @@ printed digits do not have.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 MINUS = "\u2212"
 
@@ -37,3 +38,12 @@ def usd(amount: float) -> str:
         return "$0.0000"
     places = max(4, 1 - math.floor(math.log10(abs(amount))))
     return f"${amount:.{places}f}"
+
+
+def shared_ranks(shown: Sequence[str]) -> list[int]:
+    """Competition ranks ("1, 2, 2, 4") of values already in order, as they are printed: two
+    that print alike share a rank, since the digits that would part them are not shown."""
+    ranks: list[int] = []
+    for place, value in enumerate(shown, 1):
+        ranks.append(ranks[-1] if ranks and value == shown[place - 2] else place)
+    return ranks

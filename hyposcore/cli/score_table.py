@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.leaderboard import tournament_lines
+from common.numbers import shared_ranks
 from common.text import shorten_title, terminal_safe
 from hyposcore.cli.common import COLUMN_GAP, columns_width, compact_table
 from storage.queries.tournament import LeaderboardRow
@@ -62,9 +63,14 @@ Cells = list[tuple[str, ...]]
 
 
 def open_table(rows: Sequence[ScoredRow], *, width: int) -> Table:
-    """Open hypotheses in the given order (highest exchange rating first), ranked 1, 2, ..."""
+    """Open hypotheses in the given order (highest exchange rating first), ranked 1, 2, ...;
+    ratings that print alike share a rank."""
     columns = [_Column("#"), *NUMBERS, _Column("tournament (80% interval)", " · ")]
-    cells = [[(str(rank),), *_numbers(row), _tournament(row)] for rank, row in enumerate(rows, 1)]
+    ranks = shared_ranks([f"{row.exchange:.2f}" for row in rows])
+    cells = [
+        [(str(rank),), *_numbers(row), _tournament(row)]
+        for rank, row in zip(ranks, rows, strict=True)
+    ]
     title = "open hypotheses: exchange ratings and tournament, highest rating first"
     return _table(title, columns, cells, [row.title for row in rows], width=width)
 

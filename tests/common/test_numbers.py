@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.numbers import MINUS, signed, signed_interval, usd
+from common.numbers import MINUS, shared_ranks, signed, signed_interval, usd
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,17 @@ def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
 )
 def test_usd_never_shows_a_cost_as_nothing(amount: float, shown: str) -> None:
     assert usd(amount) == shown
+
+
+@pytest.mark.parametrize(
+    ("shown", "ranks"),
+    [
+        ([], []),
+        (["0.79"], [1]),
+        (["0.79", "0.72", "0.72", "0.64"], [1, 2, 2, 4]),
+        (["0.53", "0.53", "0.53"], [1, 1, 1]),
+        (["0.9", "0.8", "0.8", "0.7", "0.7"], [1, 2, 2, 4, 4]),
+    ],
+)
+def test_ratings_that_print_alike_share_a_rank(shown: list[str], ranks: list[int]) -> None:
+    assert shared_ranks(shown) == ranks

@@ -126,6 +126,17 @@ def test_the_layout_switches_where_a_title_column_would_get_too_little_room() ->
     assert all(width in widths for width in range(one_line_from, 200))  # and stays one line
 
 
+def test_ratings_that_print_alike_share_a_rank() -> None:
+    # 0.7213 and 0.7198 both print "0.72": the digits that would part them are not shown.
+    tied = [
+        ScoredRow("h-aaaaaaaa", "A", 0.7213, True, 0.6, 0.5, 0.7, None),
+        ScoredRow("h-bbbbbbbb", "B", 0.7198, True, 0.6, 0.5, 0.7, None),
+        ScoredRow("h-cccccccc", "C", 0.64, True, 0.6, 0.5, 0.7, None),
+    ]
+    blocks = _blocks(_render(open_table(tied, width=120), 120))
+    assert [block.split()[0] for block in blocks] == ["1", "1", "3"]
+
+
 def test_resolved_rows_show_their_outcome_and_no_rank() -> None:
     rows = [("validated", ROWS[0]), ("refuted", ROWS[2])]
     for width in (80, 160):
