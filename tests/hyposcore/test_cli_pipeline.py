@@ -11,6 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from common.numbers import shared_ranks
 from common.settings import get_settings
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
@@ -99,7 +100,13 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     resolved = [cells for cells in hypothesis_rows if not cells[0].isdigit()]
     assert {cells[0] for cells in resolved} == {"validated", "refuted"}
     assert len(rows) + len(resolved) == bundled and rows
-    assert [int(cells[0]) for cells in rows] == list(range(1, len(rows) + 1))
+    # Competition ranks of the printed rating: ratings that print alike share one.
+    assert [int(cells[0]) for cells in rows] == shared_ranks(
+        [cells[2].rstrip("*") for cells in rows]
+    )
+    assert int(rows[0][0]) == 1 and [float(cells[2].rstrip("*")) for cells in rows] == sorted(
+        (float(cells[2].rstrip("*")) for cells in rows), reverse=True
+    )
     assert all("match" in " ".join(cells) for cells in rows), rows
     assert "no order is claimed between groups" in " ".join(done.stdout.split())  # wrapped
     page = (tmp_path / "var" / "pages" / "mtor.txt").read_text()
