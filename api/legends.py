@@ -49,7 +49,7 @@ LEGENDS: dict[str, Legend] = {
     "market_price": Legend(
         "Market price",
         "the probability the personas' trades settled on in the hypothesis's LMSR market, "
-        "from 0 to 1.",
+        "from 0 to 1; none until a debate has traded it.",
     ),
     "dimension": Legend(
         "Dimension scores",
