@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,7 +47,7 @@ from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, coverage_note,
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.queries.calibration import persona_believability
-from storage.queries.exchange import get_market
+from storage.queries.exchange import get_market, market_has_traded
 from storage.queries.knowledge import get_hypothesis
 from workers.cases import load_case
 from workers.scoring_phase import ScorePlan, outcome_views, plan_score
@@ -105,7 +106,7 @@ def debate(
     except BackendError as exc:
         err_console.print(Text.assemble(("backend error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(1) from None
-    score = would_score(outcome, believability, market, settings)
+    score = would_score(outcome, believability, market.state, settings)
     if as_json:
         document = {**outcome_json(case, outcome), "score": score_json(score, market)}
         document["as_of"] = as_of.date().isoformat() if as_of else None
@@ -120,9 +121,19 @@ def debate(
     show_score(score, market, resolution=resolution)
 
 
+@dataclass(frozen=True)
+class StartingMarket:
+    """The market a debate trades, and whether it has a price yet: a live market has none until
+    a debate trades it (the worker's snapshot then shows the composite, labelled), while a blind
+    forecast's fresh market reports its opening 0.50 when its debate does not trade."""
+
+    state: MarketState
+    priced: bool
+
+
 def _stored_inputs(
     settings: Settings, *, hypothesis_id: str, as_of: date | None
-) -> tuple[Case, dict[str, float], MarketState, str | None]:
+) -> tuple[Case, dict[str, float], StartingMarket, str | None]:
     """The case, the personas' believabilities and the market a debate starts from, and what
     its rating would be to a resolved hypothesis (``scoring.legends.resolution_note``).
 
@@ -135,6 +146,7 @@ def _stored_inputs(
             case = load_case(session, hypothesis_id=hypothesis_id)
             believability = persona_believability(session)
             stored = get_market(session, hypothesis_id=hypothesis_id)
+            traded = market_has_traded(session, hypothesis_id=hypothesis_id)
             hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
             resolution = resolution_note(
                 hypothesis.status, hypothesis.resolved_on, as_of or datetime.now(UTC).date()
@@ -142,10 +154,11 @@ def _stored_inputs(
     finally:
         database.dispose()
     case, believability = debate_inputs(case, believability, as_of)
-    if as_of is not None or stored is None:
-        return case, believability, MarketState(settings.market_liquidity), resolution
+    if as_of is not None or stored is None:  # a blind forecast trades a fresh market of its own
+        fresh = MarketState(settings.market_liquidity)
+        return case, believability, StartingMarket(fresh, priced=as_of is not None), resolution
     market = MarketState(stored.liquidity, stored.q_yes, stored.q_no)
-    return case, believability, market, resolution
+    return case, believability, StartingMarket(market, priced=traded), resolution
 
 
 debate.__doc__ = (debate.__doc__ or "").format(
@@ -173,17 +186,25 @@ def would_score(
         return None
 
 
-def traded_price(plan: ScorePlan, market: MarketState) -> float:
-    return plan.trades[-1].price_after if plan.trades else market.price
+def shown_rating(plan: ScorePlan, market: StartingMarket) -> tuple[float, str]:
+    """The exchange rating the worker's snapshot would show, by the badges' rule: the price the
+    debate trades to, else the market's own, else (no price yet) the composite, labelled."""
+    if plan.trades:
+        return plan.trades[-1].price_after, "exchange rating"
+    if market.priced:
+        return market.state.price, "exchange rating"
+    return plan.blend.composite, "composite score, no market price yet"
 
 
-def score_json(plan: ScorePlan | None, market: MarketState) -> dict[str, Any] | None:
+def score_json(plan: ScorePlan | None, market: StartingMarket) -> dict[str, Any] | None:
     if plan is None:
         return None
     result = plan.blend
+    rating, label = shown_rating(plan, market)
     return {
-        "exchange_rating_before": market.price,
-        "exchange_rating": traded_price(plan, market),
+        "exchange_rating_before": market.state.price,
+        "exchange_rating": rating,
+        "exchange_rating_label": label,
         "traded": bool(plan.trades),
         "no_trade_reason": plan.no_trade,
         "composite": result.composite,
@@ -202,7 +223,7 @@ def score_json(plan: ScorePlan | None, market: MarketState) -> dict[str, Any] | 
     }
 
 
-def show_score(plan: ScorePlan | None, market: MarketState, *, resolution: str | None) -> None:
+def show_score(plan: ScorePlan | None, market: StartingMarket, *, resolution: str | None) -> None:
     console.rule("Score")
     if resolution is not None:  # it changes what the rating is read as, so it comes first
         console.print(Text(f"{resolution}.", style="bold"))
@@ -210,12 +231,13 @@ def show_score(plan: ScorePlan | None, market: MarketState, *, resolution: str |
         console.print(Text("no score: no dimension was scored with a positive weight"))
         return
     result = plan.blend
-    after = traded_price(plan, market)
-    move = (
-        f"{market.price:.2f} → {after:.2f}"
-        if plan.trades
-        else f"{after:.2f} (no trade: {plan.no_trade})"
-    )
+    rating, _ = shown_rating(plan, market)
+    if plan.trades:  # from the opening 0.50 of a market no debate has traded yet
+        move = f"{market.state.price:.2f} → {rating:.2f}"
+    elif market.priced:
+        move = f"{rating:.2f} (no trade: {plan.no_trade})"
+    else:
+        move = f"{rating:.2f} (the composite, no market price yet; no trade: {plan.no_trade})"
     console.print(Text(f"exchange rating {move}", style="bold"))
     console.print(
         Text(

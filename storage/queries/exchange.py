@@ -101,6 +101,12 @@ def has_traded(session: Session, *, evaluation_id: int) -> bool:
     )
 
 
+def market_has_traded(session: Session, *, hypothesis_id: str) -> bool:
+    """Whether any debate has traded the hypothesis's market: until then it has no price."""
+    found = select(MarketTrade.id).where(MarketTrade.hypothesis_id == hypothesis_id).limit(1)
+    return session.scalar(found) is not None
+
+
 def record_trades(
     session: Session,
     *,

@@ -16,7 +16,7 @@ from hyposcore.cli.main import app
 from scoring.legends import EXCHANGE_RATING
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
-from storage.models import Evaluation, EvidenceItem, Hypothesis
+from storage.models import Evaluation, EvidenceItem, Hypothesis, MarketTrade
 from storage.queries.exchange import get_or_create_market
 from tests.fakes.openai_server import FakeOpenAIServer
 from workers.scoring_phase import TurnView, plan_score
@@ -128,11 +128,11 @@ def test_an_llm_debate_says_why_it_did_not_trade_and_what_it_scored(
     hypothesis: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The fake's stock reply cites nothing (quality 0) and scores two of the ten dimensions.
+    args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
     with FakeOpenAIServer() as server:
         monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
         get_settings.cache_clear()
-        args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
         result = runner.invoke(app, [*args, "--json"])
         text = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
@@ -140,17 +140,56 @@ def test_an_llm_debate_says_why_it_did_not_trade_and_what_it_scored(
     score = outcome["score"]
     assert outcome["quality"] == 0.0
     assert score["traded"] is False
-    assert score["exchange_rating"] == score["exchange_rating_before"]
     assert (
         score["no_trade_reason"] == "the debate's quality 0.00 is below the 0.30 it needs to trade"
     )
     assert len(score["missing"]) == 8 and score["coverage"] == pytest.approx(0.30)
+    # No debate has traded this market, so the worker's snapshot would have no market price:
+    # the composite stands in, labelled, as on the badge; not the market's opening 0.50.
+    assert score["exchange_rating"] == score["composite"] != 0.5
+    assert score["exchange_rating_label"] == "composite score, no market price yet"
     assert text.exit_code == 0, text.output
     printed = " ".join(text.stdout.split())
     assert (
-        f"exchange rating {score['exchange_rating']:.2f} (no trade: the debate's quality" in printed
-    )
+        f"exchange rating {score['composite']:.2f} (the composite, no market price yet; no "
+        "trade: the debate's quality 0.00 is below the 0.30 it needs to trade)"
+    ) in printed
     assert "Composite stands on 2 of 10 dimensions, 30% of the weight; not scored: nov" in printed
+
+
+def test_a_debate_that_cannot_trade_a_traded_market_leaves_its_price(
+    hypothesis: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = open_database()
+    with database.transaction() as session:  # an earlier debate traded the market to 0.69
+        market = get_or_create_market(session, hypothesis_id=hypothesis, liquidity=100.0)
+        market.q_yes = 80.0
+        session.add(Evaluation(id=900, hypothesis_id=hypothesis, config={}, config_hash="c"))
+        session.flush()
+        session.add(
+            MarketTrade(
+                hypothesis_id=hypothesis,
+                evaluation_id=900,
+                seq=1,
+                persona="theorist",
+                target_probability=0.7,
+                shares_yes=80.0,
+                shares_no=0.0,
+                cost=45.0,
+                price_before=0.5,
+                price_after=MarketState(100.0, q_yes=80.0).price,
+            )
+        )
+    database.dispose()
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
+        get_settings.cache_clear()
+        args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
+        score = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["score"]
+    price = MarketState(100.0, q_yes=80.0).price
+    assert score["exchange_rating"] == pytest.approx(price)
+    assert score["exchange_rating_label"] == "exchange rating" and score["traded"] is False
 
 
 def test_max_rounds_below_the_opening_still_ends_with_the_synthesizer(hypothesis: str) -> None:
