@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -124,17 +125,23 @@ def test_json_and_text_give_the_score_the_workers_would_record(hypothesis: str) 
     assert "probability (0-1) that the hypothesis will be" in " ".join(text.stdout.split())
 
 
-def test_an_llm_debate_says_why_it_did_not_trade_and_what_it_scored(
-    hypothesis: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The fake's stock reply cites nothing (quality 0) and scores two of the ten dimensions.
-    args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
+@pytest.fixture
+def openai_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
+    """The openai backend pointed at the loopback fake, whose stock reply cites nothing
+    (debate quality 0) and scores two of the ten dimensions."""
     with FakeOpenAIServer() as server:
         monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
         get_settings.cache_clear()
-        result = runner.invoke(app, [*args, "--json"])
-        text = runner.invoke(app, args, env={"COLUMNS": "200"})
+        yield server
+
+
+def test_an_llm_debate_says_why_it_did_not_trade_and_what_it_scored(
+    hypothesis: str, openai_fake: FakeOpenAIServer
+) -> None:
+    args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
+    result = runner.invoke(app, [*args, "--json"])
+    text = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     outcome = json.loads(result.stdout)
     score = outcome["score"]
@@ -158,7 +165,7 @@ def test_an_llm_debate_says_why_it_did_not_trade_and_what_it_scored(
 
 
 def test_a_debate_that_cannot_trade_a_traded_market_leaves_its_price(
-    hypothesis: str, monkeypatch: pytest.MonkeyPatch
+    hypothesis: str, openai_fake: FakeOpenAIServer
 ) -> None:
     database = open_database()
     with database.transaction() as session:  # an earlier debate traded the market to 0.69
@@ -181,12 +188,8 @@ def test_a_debate_that_cannot_trade_a_traded_market_leaves_its_price(
             )
         )
     database.dispose()
-    with FakeOpenAIServer() as server:
-        monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
-        get_settings.cache_clear()
-        args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
-        score = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["score"]
+    args = ["debate", hypothesis, "--backend", "openai", "--panel", "theorist,skeptic"]
+    score = json.loads(runner.invoke(app, [*args, "--json"]).stdout)["score"]
     price = MarketState(100.0, q_yes=80.0).price
     assert score["exchange_rating"] == pytest.approx(price)
     assert score["exchange_rating_label"] == "exchange rating" and score["traded"] is False
