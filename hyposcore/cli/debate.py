@@ -2,17 +2,17 @@
 
 No broker and no ledger writes: the case, the personas' believabilities and the hypothesis's
 market are read from the database, the debate runs here, and the transcript, scores, decisions,
-quality and the score the workers would record (composite, its interval, and the exchange
-rating the debate's trades would move the market to) are printed. All text that came from the
-data or a model is printed as plain ``rich.text.Text``, never parsed as markup.
+quality and the score the workers would record (``hyposcore.cli.debate_score``: the exchange
+rating the worker's snapshot would show, the composite and its interval) are printed. All text
+that came from the data or a model is printed as plain ``rich.text.Text``, never parsed as
+markup.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
@@ -20,9 +20,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from common.settings import Settings, get_settings
+from common.settings import get_settings
 from common.text import terminal_safe
-from debates.asof import debate_inputs
 from debates.backends import registry
 from debates.backends.base import BackendError
 from debates.case import Case
@@ -37,20 +36,12 @@ from hyposcore.cli.common import (
     console,
     err_console,
     friendly_errors,
-    open_database,
     policy_checked,
 )
+from hyposcore.cli.debate_score import score_json, show_score, stored_inputs, would_score
 from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
-from scoring.blend import BlendError
 from scoring.dimensions import Dimension
-from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, coverage_note, resolution_note
-from scoring.lmsr import MarketState
-from scoring.weights import Weights
-from storage.queries.calibration import persona_believability
-from storage.queries.exchange import get_market, market_has_traded
-from storage.queries.knowledge import get_hypothesis
-from workers.cases import load_case
-from workers.scoring_phase import ScorePlan, outcome_views, plan_score
+from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
 
 
 @friendly_errors
@@ -94,7 +85,7 @@ def debate(
     )
     if as_of is not None and as_of.date() > datetime.now(UTC).date():
         raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
-    case, believability, market, resolution = _stored_inputs(
+    case, believability, market, resolution = stored_inputs(
         settings, hypothesis_id=hypothesis_id, as_of=as_of.date() if as_of else None
     )
     try:
@@ -121,135 +112,9 @@ def debate(
     show_score(score, market, resolution=resolution)
 
 
-@dataclass(frozen=True)
-class StartingMarket:
-    """The market a debate trades, and whether it has a price yet: a live market has none until
-    a debate trades it (the worker's snapshot then shows the composite, labelled), while a blind
-    forecast's fresh market reports its opening 0.50 when its debate does not trade."""
-
-    state: MarketState
-    priced: bool
-
-
-def _stored_inputs(
-    settings: Settings, *, hypothesis_id: str, as_of: date | None
-) -> tuple[Case, dict[str, float], StartingMarket, str | None]:
-    """The case, the personas' believabilities and the market a debate starts from, and what
-    its rating would be to a resolved hypothesis (``scoring.legends.resolution_note``).
-
-    An as-of debate is a blind forecast, as an as-of evaluation makes it (workers.evaluation):
-    only evidence published before the date, every persona at believability 1.0, a fresh market.
-    """
-    database = open_database(settings)
-    try:
-        with database.sessions() as session:
-            case = load_case(session, hypothesis_id=hypothesis_id)
-            believability = persona_believability(session)
-            stored = get_market(session, hypothesis_id=hypothesis_id)
-            traded = market_has_traded(session, hypothesis_id=hypothesis_id)
-            hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
-            resolution = resolution_note(
-                hypothesis.status, hypothesis.resolved_on, as_of or datetime.now(UTC).date()
-            )
-    finally:
-        database.dispose()
-    case, believability = debate_inputs(case, believability, as_of)
-    if as_of is not None or stored is None:  # a blind forecast trades a fresh market of its own
-        fresh = MarketState(settings.market_liquidity)
-        return case, believability, StartingMarket(fresh, priced=as_of is not None), resolution
-    market = MarketState(stored.liquidity, stored.q_yes, stored.q_no)
-    return case, believability, StartingMarket(market, priced=traded), resolution
-
-
 debate.__doc__ = (debate.__doc__ or "").format(
     legends="\n\n    ".join(f"{line}." for line in (EXCHANGE_RATING, COMPOSITE, INTERVAL))
 )
-
-
-def would_score(
-    outcome: DebateOutcome,
-    believability: dict[str, float],
-    market: MarketState,
-    settings: Settings,
-) -> ScorePlan | None:
-    """What the scoring phase would record for this debate; None when nothing can be blended."""
-    try:
-        return plan_score(
-            outcome_views(outcome),
-            believability,
-            Weights.default(),
-            level=settings.interval_level,
-            market=market,
-            quality=outcome.quality,
-        )
-    except BlendError:
-        return None
-
-
-def shown_rating(plan: ScorePlan, market: StartingMarket) -> tuple[float, str]:
-    """The exchange rating the worker's snapshot would show, by the badges' rule: the price the
-    debate trades to, else the market's own, else (no price yet) the composite, labelled."""
-    if plan.trades:
-        return plan.trades[-1].price_after, "exchange rating"
-    if market.priced:
-        return market.state.price, "exchange rating"
-    return plan.blend.composite, "composite score, no market price yet"
-
-
-def score_json(plan: ScorePlan | None, market: StartingMarket) -> dict[str, Any] | None:
-    if plan is None:
-        return None
-    result = plan.blend
-    rating, label = shown_rating(plan, market)
-    return {
-        "exchange_rating_before": market.state.price,
-        "exchange_rating": rating,
-        "exchange_rating_label": label,
-        "traded": bool(plan.trades),
-        "no_trade_reason": plan.no_trade,
-        "composite": result.composite,
-        "composite_low": result.composite_low,
-        "composite_high": result.composite_high,
-        "level": result.level,
-        "dimensions": {d.value: e.as_dict() for d, e in result.dimensions.items()},
-        "missing": [d.value for d in result.missing],
-        "coverage": result.coverage,
-        "config_hash": result.config_hash,
-        "legends": {
-            "exchange_rating": EXCHANGE_RATING,
-            "composite": COMPOSITE,
-            "interval": INTERVAL,
-        },
-    }
-
-
-def show_score(plan: ScorePlan | None, market: StartingMarket, *, resolution: str | None) -> None:
-    console.rule("Score")
-    if resolution is not None:  # it changes what the rating is read as, so it comes first
-        console.print(Text(f"{resolution}.", style="bold"))
-    if plan is None:
-        console.print(Text("no score: no dimension was scored with a positive weight"))
-        return
-    result = plan.blend
-    rating, _ = shown_rating(plan, market)
-    if plan.trades:  # from the opening 0.50 of a market no debate has traded yet
-        move = f"{market.state.price:.2f} → {rating:.2f}"
-    elif market.priced:
-        move = f"{rating:.2f} (no trade: {plan.no_trade})"
-    else:
-        move = f"{rating:.2f} (the composite, no market price yet; no trade: {plan.no_trade})"
-    console.print(Text(f"exchange rating {move}", style="bold"))
-    console.print(
-        Text(
-            f"composite {result.composite:.2f} "
-            f"({result.level:.0%} interval {result.composite_low:.2f}–{result.composite_high:.2f})"
-        )
-    )
-    note = coverage_note(scored=[d.value for d in result.dimensions], coverage=result.coverage)
-    if note is not None:
-        console.print(Text(f"Composite {note}."))
-    for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
-        console.print(Text(f"{legend}.", style="dim"))
 
 
 def outcome_json(case: Case, outcome: DebateOutcome) -> dict[str, Any]:
