@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
 from api.schemas import score_summary
+from common.settings import Settings
+from common.text import batch_wait
 from debates.panel import described_panel
 from scoring.exchange import no_trade_reason
 from storage.errors import NotFoundError
@@ -22,7 +25,7 @@ from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
 from storage.queries.views import LatestScores
-from storage.queries.workers import list_workers
+from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, list_workers
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 def evaluation_page(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     evaluation_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
 ) -> HTMLResponse:
     """An evaluation's state, rounds and decisions, every turn, its scores and its error."""
@@ -43,12 +47,14 @@ def evaluation_page(
     rounds = sorted({turn.round for turn in turns})
     shown = turn_outs(evaluation, turns)
     snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation.id)
+    batch = latest_batch_of(session, evaluation_id=evaluation.id)
     context = {
         "evaluation": evaluation_out(
-            evaluation,
-            billed_usage(session, evaluation_id=evaluation.id),
-            latest_batch_of(session, evaluation_id=evaluation.id),
+            evaluation, billed_usage(session, evaluation_id=evaluation.id), batch
         ),
+        "batch_wait": _batch_wait(session, settings)
+        if batch is None and evaluation.state == "queued"
+        else None,
         "hypothesis": hypothesis,
         "panel": described_panel(evaluation.config or {}, evaluation.decisions or []),
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
@@ -63,6 +69,13 @@ def evaluation_page(
         else None,
     }
     return render_page(request, "evaluation.html", context)
+
+
+def _batch_wait(session: Session, settings: Settings) -> str:
+    """What a batch evaluation no batch has taken yet waits for (the page shows it only then)."""
+    last = last_pass(session, task=PROVIDER_BATCH_TASK)
+    since = None if last is None else (utcnow() - last).total_seconds()
+    return batch_wait(since, poll_seconds=settings.provider_batch_poll_seconds)
 
 
 @router.get("/web/workers", response_class=HTMLResponse, name="web_workers")

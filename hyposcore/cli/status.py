@@ -12,7 +12,8 @@ from rich.text import Text
 
 from api.ratings import exchange_rating
 from common.numbers import usd
-from common.text import ago, counted, terminal_safe
+from common.settings import get_settings
+from common.text import ago, batch_wait, counted, terminal_safe
 from debates.consistency import flag_reasons
 from debates.panel import described_panel
 from hyposcore.cli.common import (
@@ -41,7 +42,7 @@ from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import BilledUsage, billed_usage, hypothesis_spend_by_day
 from storage.queries.turns import list_turns
-from storage.queries.workers import list_workers
+from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, list_workers
 from wiki.badges import score_band
 
 STATES = tuple(state.value for state in EvaluationState)
@@ -234,6 +235,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation_id)
         billed = billed_usage(session, evaluation_id=evaluation_id)
         batch = latest_batch_of(session, evaluation_id=evaluation_id)
+        last_batch_pass = last_pass(session, task=PROVIDER_BATCH_TASK)
         hypothesis = get_hypothesis(session, hypothesis_id=row.hypothesis_id)
         outcome = (
             resolution_note(hypothesis.status, hypothesis.resolved_on, snapshot.created_at.date())
@@ -254,7 +256,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         "as of": row.as_of.isoformat() + " (blind forecast)" if row.as_of else "now",
         "debate quality": f"{row.quality:.2f}" if row.quality is not None else "-",
         "billed": _billed_text(billed),
-        "delivery": _delivery_text(row, batch),
+        "delivery": _delivery_text(row, batch, last_batch_pass),
     }
     flags = flag_reasons(row.decisions or [])
     notes = _notes(row, snapshot, outcome) + [
@@ -345,15 +347,18 @@ def _forecast_text(forecast: dict[str, Any]) -> str:
     )
 
 
-def _delivery_text(row: Evaluation, batch: BatchOfEvaluation | None) -> str:
-    """Live, or through provider batches: the latest batch that held one of its turns."""
+def _delivery_text(
+    row: Evaluation, batch: BatchOfEvaluation | None, last_batch_pass: datetime | None
+) -> str:
+    """Live, or through provider batches: the latest batch that held one of its turns, or,
+    before the first, what it waits for (only beat's pass sends batches)."""
     if delivery.delivery_of(row.config or {}) != delivery.BATCH_DELIVERY:
         return "live"
     if batch is None:
-        # Only beat sends batches: without it, batch work waits in "queued" with no sign why.
-        return (
-            "provider batches · no turn sent yet; beat's next provider-batch pass sends it "
-            "(is `hyposcore beat` running?)"
+        since = None if last_batch_pass is None else (utcnow() - last_batch_pass).total_seconds()
+        poll = get_settings().provider_batch_poll_seconds
+        return escape(
+            f"provider batches · no turn sent yet; {batch_wait(since, poll_seconds=poll)}"
         )
     sent = batch.provider_batch_id or "not sent yet"
     said = f", provider says {batch.status}" if batch.status else ""

@@ -43,7 +43,7 @@ from storage.models.scores import (
     TournamentMatch,
 )
 from storage.models.tokens import ApiToken
-from storage.models.workers import WorkerHeartbeat
+from storage.models.workers import SchedulerPass, WorkerHeartbeat
 
 __all__ = [
     "ACTIVE_STATES",
@@ -75,6 +75,7 @@ __all__ = [
     "ProviderBatchItem",
     "ProviderBatchState",
     "Rating",
+    "SchedulerPass",
     "ScoreSnapshot",
     "ScoreSource",
     "ScoringConfig",

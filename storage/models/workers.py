@@ -1,4 +1,5 @@
-"""Worker heartbeats: which workers are running, where, on which queues, seen when."""
+"""Worker heartbeats (which workers are running, where, on which queues, seen when) and the
+last run of each scheduled pass (whether beat is sending its work at all)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,16 @@ class WorkerHeartbeat(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_beat_at: Mapped[datetime] = mapped_column(default=utcnow)
     stopped_at: Mapped[datetime | None] = mapped_column()
+
+
+class SchedulerPass(Base):
+    """When a pass that only beat starts (the provider-batch pass) last ran.
+
+    Batch work waits in "queued" until that pass sends it; without this row nothing could
+    tell "beat will send it within a minute" from "no beat is running".
+    """
+
+    __tablename__ = "scheduler_passes"
+
+    task: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_ran_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Evaluation, EvaluationState, WorkerHeartbeat, utcnow
+from storage.models import Evaluation, EvaluationState, SchedulerPass, WorkerHeartbeat, utcnow
 from storage.queries.claims import worker_of
+from storage.queries.inserts import insert_new_only
 
 # A worker that has not beaten for this long is taken for gone (it beats every few seconds).
 STALE_AFTER = timedelta(seconds=15)
@@ -116,3 +117,26 @@ def list_workers(
 def consumed_queues(session: Session, *, now: datetime | None = None) -> set[str]:
     """The queues at least one live worker consumes."""
     return {q for w in list_workers(session, now=now, include_gone=False) for q in w.queues}
+
+
+_PASSES: Table = SchedulerPass.__table__  # type: ignore[assignment]
+# The pass that sends and collects provider batches; beat starts it, nothing else does.
+PROVIDER_BATCH_TASK = "provider_batches"
+
+
+def record_pass(session: Session, *, task: str, now: datetime | None = None) -> None:
+    """Record that the scheduled pass ``task`` ran; two workers running it at once both win."""
+    now = now or utcnow()
+    session.execute(
+        insert_new_only(session, _PASSES, key=["task"]), [{"task": task, "last_ran_at": now}]
+    )
+    session.execute(
+        update(SchedulerPass)
+        .where(SchedulerPass.task == task, SchedulerPass.last_ran_at < now)
+        .values(last_ran_at=now)
+    )
+
+
+def last_pass(session: Session, *, task: str) -> datetime | None:
+    """When the scheduled pass ``task`` last ran; None if it never has."""
+    return session.scalar(select(SchedulerPass.last_ran_at).where(SchedulerPass.task == task))

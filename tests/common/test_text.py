@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.text import ago, counted, shorten_title
+from common.text import ago, batch_wait, counted, shorten_title
 
 
 def test_a_short_title_is_kept_with_its_whitespace_collapsed() -> None:
@@ -88,3 +88,15 @@ def test_counted_agrees_in_number(count: int, noun: str, plural: str | None, sai
 )
 def test_ago_reads_in_the_unit_a_glance_takes_in(seconds: float, said: str) -> None:
     assert ago(seconds) == said
+
+
+def test_a_batch_evaluation_is_told_what_it_waits_for() -> None:
+    never = batch_wait(None, poll_seconds=60)
+    assert never.startswith("no provider-batch pass has run yet: is `hyposcore beat` running?")
+    assert batch_wait(42, poll_seconds=60) == (
+        "beat's next provider-batch pass sends it (the last ran 42 s ago)"
+    )
+    assert batch_wait(180, poll_seconds=60).startswith("beat's next")  # three polls: still on
+    assert batch_wait(181, poll_seconds=60) == (
+        "the last provider-batch pass ran 3 min ago: is `hyposcore beat` running?"
+    )

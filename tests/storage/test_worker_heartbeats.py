@@ -7,11 +7,14 @@ from datetime import UTC, datetime, timedelta
 from storage.db import Database
 from storage.models import Evaluation, EvaluationState, Hypothesis
 from storage.queries.workers import (
+    PROVIDER_BATCH_TASK,
     STALE_AFTER,
     consumed_queues,
+    last_pass,
     list_workers,
     mark_stopped,
     record_beat,
+    record_pass,
 )
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -86,3 +89,14 @@ def test_a_stopped_worker_is_gone_until_it_beats_again(db: Database) -> None:
     with db.sessions() as session:
         [worker] = list_workers(session, now=T0 + timedelta(seconds=31))
     assert worker.alive and worker.pid == 200 and worker.started_at == T0 + timedelta(seconds=30)
+
+
+def test_a_scheduled_pass_keeps_its_latest_run(db: Database) -> None:
+    with db.sessions() as session:
+        assert last_pass(session, task=PROVIDER_BATCH_TASK) is None  # never ran: no beat yet
+    for at in (T0, T0 + timedelta(minutes=2), T0 + timedelta(minutes=1)):  # one late, out of order
+        with db.transaction() as session:
+            record_pass(session, task=PROVIDER_BATCH_TASK, now=at)
+    with db.sessions() as session:
+        assert last_pass(session, task=PROVIDER_BATCH_TASK) == T0 + timedelta(minutes=2)
+        assert last_pass(session, task="another") is None

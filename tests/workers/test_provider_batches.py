@@ -7,7 +7,9 @@ hears of them. Answers are validated and stored exactly as live turns, at the ba
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,18 @@ from debates.prompts import build_turn_request
 from debates.types import DebateConfig
 from hyposcore.cli.main import app as cli_app
 from storage.db import Database
-from storage.models import DebateTurn, Evaluation, ProviderBatch, ProviderBatchItem
+from storage.models import (
+    DebateTurn,
+    Evaluation,
+    ProviderBatch,
+    ProviderBatchItem,
+    SchedulerPass,
+    utcnow,
+)
 from storage.queries import evaluations as ledger
 from storage.queries.provider_batches import ItemAnswer
 from storage.queries.reaper import sweep_expired
+from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, record_pass
 from tests.debates.protocol_helpers import make_case
 from tests.fakes.anthropic_server import FakeAnthropicServer
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -320,16 +330,35 @@ def test_status_and_the_api_name_the_batch_that_holds_a_turn(
 ) -> None:
     evaluation_id = queue(database, HYPOTHESES[0])
     live_id = queue(database, HYPOTHESES[1], {**CONFIG, "delivery": "live"})
-    # Before beat's pass nothing is sent, and both views say what sends it.
-    waiting = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "250"})
-    assert (
-        "delivery: provider batches · no turn sent yet; beat's next provider-batch pass sends "
-        "it (is `hyposcore beat` running?)" in " ".join(waiting.output.split())
-    )
-    with TestClient(create_api(get_settings(), database)) as client:
-        before = client.get(f"/web/evaluations/{evaluation_id}").text
-    assert "no turn sent yet: beat's next provider-batch pass sends it, while" in before
+
+    # Before beat's first pass nothing is sent, and both views say what would send it.
+    def waiting() -> tuple[str, str]:
+        said = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "250"})
+        with TestClient(create_api(get_settings(), database)) as client:
+            page = client.get(f"/web/evaluations/{evaluation_id}").text
+        return " ".join(said.output.split()), " ".join(html.unescape(page).split())
+
+    said, page = waiting()
+    never = "no provider-batch pass has run yet: is `hyposcore beat` running? It sends them"
+    assert f"delivery: provider batches · no turn sent yet; {never}" in said
+    assert f"no turn sent yet: {never}" in page
+    poll = get_settings().provider_batch_poll_seconds
+    for seconds_ago, expected in (
+        (poll / 2, "beat's next provider-batch pass sends it (the last ran "),
+        (10 * poll, "the last provider-batch pass ran 10 min ago: is `hyposcore beat` running?"),
+    ):
+        with database.transaction() as session:
+            session.query(SchedulerPass).delete()
+            record_pass(
+                session, task=PROVIDER_BATCH_TASK, now=utcnow() - timedelta(seconds=seconds_ago)
+            )
+        said, page = waiting()
+        assert f"no turn sent yet; {expected}" in said
+        assert f"no turn sent yet: {expected}" in page
     runner(database, anthropic).run_pass()
+    with database.sessions() as session:  # a pass records that it ran
+        last = last_pass(session, task=PROVIDER_BATCH_TASK)
+        assert last is not None and utcnow() - last < timedelta(seconds=60)
     [sent] = anthropic.batches
     status = CliRunner().invoke(cli_app, ["status", str(evaluation_id)], env={"COLUMNS": "250"})
     assert status.exit_code == 0, status.output
