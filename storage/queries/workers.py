@@ -125,7 +125,8 @@ PROVIDER_BATCH_TASK = "provider_batches"
 
 
 def record_pass(session: Session, *, task: str, now: datetime | None = None) -> None:
-    """Record that the scheduled pass ``task`` ran; two workers running it at once both win."""
+    """Record that the scheduled pass ``task`` ran. Safe when two workers run it at once: the
+    row is created once, and its time only ever moves forward."""
     now = now or utcnow()
     session.execute(
         insert_new_only(session, _PASSES, key=["task"]), [{"task": task, "last_ran_at": now}]
