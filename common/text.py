@@ -171,7 +171,10 @@ def batch_wait(last_pass_seconds_ago: float | None, *, poll_seconds: float) -> s
     """What a batch evaluation that no batch has taken yet waits for: beat's provider-batch
     pass, which only beat starts; ``last_pass_seconds_ago`` is None if it never ran."""
     if last_pass_seconds_ago is None:
-        return "no provider-batch pass has run yet: is `hyposcore beat` running? It sends them"
+        return (
+            "no provider-batch pass has run yet (only beat starts one): "
+            "is `hyposcore beat` running?"
+        )
     last = ago(last_pass_seconds_ago)
     if last_pass_seconds_ago > 3 * poll_seconds:  # three passes missed: beat has stopped
         return f"the last provider-batch pass ran {last}: is `hyposcore beat` running?"

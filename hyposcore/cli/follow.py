@@ -28,6 +28,7 @@ from hyposcore.cli.common import console
 from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import TERMINAL_STATES, Evaluation
+from storage.queries import delivery
 from storage.queries import evaluations as ledger
 from storage.queries.workers import consumed_queues
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
@@ -227,6 +228,9 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
         return 1.0, f"[{STATE_STYLE[row.state]}]{row.state}[/]"
     progress = row.progress or {}
     bound = round_bound(row)
+    if row.state == "queued" and delivery.delivery_of(row.config or {}) == delivery.BATCH_DELIVERY:
+        # Only beat's provider-batch pass moves it on; `status ID` says when that last ran.
+        return 0.0, "queued · for beat's next provider batch"
     if row.state == "queued":
         return 0.0, "queued" + (f" · up to {bound} rounds" if bound else "")
     round_ = int(progress.get("round", 0))

@@ -92,7 +92,9 @@ def test_ago_reads_in_the_unit_a_glance_takes_in(seconds: float, said: str) -> N
 
 def test_a_batch_evaluation_is_told_what_it_waits_for() -> None:
     never = batch_wait(None, poll_seconds=60)
-    assert never.startswith("no provider-batch pass has run yet: is `hyposcore beat` running?")
+    assert never == (
+        "no provider-batch pass has run yet (only beat starts one): is `hyposcore beat` running?"
+    )
     assert batch_wait(42, poll_seconds=60) == (
         "beat's next provider-batch pass sends it (the last ran 42 s ago)"
     )

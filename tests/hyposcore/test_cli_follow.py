@@ -98,6 +98,11 @@ def test_progress_shows_the_configured_round_bound() -> None:
     )
 
 
+def test_queued_batch_work_says_that_beat_moves_it_on() -> None:
+    batch = Evaluation(state="queued", config={"max_rounds": 6, "delivery": "batch"}, progress={})
+    assert describe_progress(batch) == (0.0, "queued · for beat's next provider batch")
+
+
 def _running(eid: int, round_: int = 1) -> Evaluation:
     return Evaluation(
         id=eid,

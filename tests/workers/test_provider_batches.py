@@ -339,7 +339,9 @@ def test_status_and_the_api_name_the_batch_that_holds_a_turn(
         return " ".join(said.output.split()), " ".join(html.unescape(page).split())
 
     said, page = waiting()
-    never = "no provider-batch pass has run yet: is `hyposcore beat` running? It sends them"
+    never = (
+        "no provider-batch pass has run yet (only beat starts one): is `hyposcore beat` running?"
+    )
     assert f"delivery: provider batches · no turn sent yet; {never}" in said
     assert f"no turn sent yet: {never}" in page
     poll = get_settings().provider_batch_poll_seconds
