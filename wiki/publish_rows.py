@@ -28,14 +28,10 @@ _HYPOTHESIS_PATH = re.compile(r"/hypothesis/([^/?#\s\"'<>()\[\]]+)")
 BADGE_ALT = "Exchange ratings from hyposcore"
 
 
-class SnapshotNumbers(Protocol):
-    """What a page shows of a score snapshot (``storage.queries.publishing.SnapshotFacts``
-    fits, so the publisher passes its rows as they are)."""
+class ScoreNumbers(Protocol):
+    """The numbers ``shown_number`` chooses from: a stored snapshot's, or what a debate would
+    record (``hyposcore debate``), so both follow the one rule."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def version(self) -> int: ...
     @property
     def composite(self) -> float: ...
     @property
@@ -44,6 +40,16 @@ class SnapshotNumbers(Protocol):
     def composite_high(self) -> float: ...
     @property
     def market_price(self) -> float | None: ...
+
+
+class SnapshotNumbers(ScoreNumbers, Protocol):
+    """What a page shows of a score snapshot (``storage.queries.publishing.SnapshotFacts``
+    fits, so the publisher passes its rows as they are)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
 
 
 class SnapshotPair(Protocol):
@@ -84,7 +90,7 @@ class ShownNumber:
         return f"{self.kind} ({self.detail})"
 
 
-def shown_number(snapshot: SnapshotNumbers) -> ShownNumber:
+def shown_number(snapshot: ScoreNumbers) -> ShownNumber:
     """Exchange rating (market price) when there is one, else the composite, labelled as such.
 
     The infobox tooltip reads "<Kind>: 0.74 (snapshot v3) · <detail>", the headline first. Kind

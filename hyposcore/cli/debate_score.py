@@ -25,6 +25,7 @@ from scoring.weights import Weights
 from storage.queries.calibration import persona_believability
 from storage.queries.exchange import get_market, market_has_traded
 from storage.queries.knowledge import get_hypothesis
+from wiki.publish_rows import ShownNumber, shown_number
 from workers.cases import load_case
 from workers.scoring_phase import ScorePlan, outcome_views, plan_score
 
@@ -89,25 +90,39 @@ def would_score(
         return None
 
 
-def shown_rating(plan: ScorePlan, market: StartingMarket) -> tuple[float, str]:
-    """The exchange rating the worker's snapshot would show, by the badges' rule: the price the
-    debate trades to, else the market's own, else (no price yet) the composite, labelled."""
-    if plan.trades:
-        return plan.trades[-1].price_after, "exchange rating"
-    if market.priced:
-        return market.state.price, "exchange rating"
-    return plan.blend.composite, "composite score, no market price yet"
+@dataclass(frozen=True)
+class WouldRecord:
+    """The numbers the worker's snapshot of this debate would hold (``wiki.publish_rows.
+    ScoreNumbers``): its market price is None until some debate has traded the market."""
+
+    composite: float
+    composite_low: float
+    composite_high: float
+    market_price: float | None
+
+
+def shown_rating(plan: ScorePlan, market: StartingMarket) -> ShownNumber:
+    """The exchange rating the worker's snapshot would show, chosen by the publisher's own rule
+    (``wiki.publish_rows.shown_number``) from the price the debate trades to, else the market's
+    own, else none."""
+    price = plan.trades[-1].price_after if plan.trades else None
+    if price is None and market.priced:
+        price = market.state.price
+    blend = plan.blend
+    return shown_number(
+        WouldRecord(blend.composite, blend.composite_low, blend.composite_high, market_price=price)
+    )
 
 
 def score_json(plan: ScorePlan | None, market: StartingMarket) -> dict[str, Any] | None:
     if plan is None:
         return None
     result = plan.blend
-    rating, label = shown_rating(plan, market)
+    shown = shown_rating(plan, market)
     return {
         "exchange_rating_before": market.state.price,
-        "exchange_rating": rating,
-        "exchange_rating_label": label,
+        "exchange_rating": shown.score,
+        "exchange_rating_label": shown.kind,
         "traded": bool(plan.trades),
         "no_trade_reason": plan.no_trade,
         "composite": result.composite,
@@ -134,8 +149,8 @@ def show_score(plan: ScorePlan | None, market: StartingMarket, *, resolution: st
         console.print(Text("no score: no dimension was scored with a positive weight"))
         return
     result = plan.blend
-    rating, _ = shown_rating(plan, market)
-    if plan.trades:  # from the opening 0.50 of a market no debate has traded yet
+    rating = shown_rating(plan, market).score
+    if plan.trades:  # from the price before it: an untraded market's opening 0.50
         move = f"{market.state.price:.2f} → {rating:.2f}"
     elif market.priced:
         move = f"{rating:.2f} (no trade: {plan.no_trade})"
