@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import re
 import unicodedata
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BeforeValidator, GetJsonSchemaHandler
@@ -167,16 +168,17 @@ def ago(seconds: float) -> str:
     return f"{counted(whole // 86400, 'day')} ago"
 
 
-def batch_wait(last_pass_seconds_ago: float | None, *, poll_seconds: float) -> str:
+def batch_wait(last_pass: datetime | None, *, now: datetime, poll_seconds: float) -> str:
     """What a batch evaluation that no batch has taken yet waits for: beat's provider-batch
-    pass, which only beat starts; ``last_pass_seconds_ago`` is None if it never ran."""
-    if last_pass_seconds_ago is None:
+    pass, which only beat starts; ``last_pass`` (when it last ran) is None if it never ran."""
+    if last_pass is None:
         return (
             "no provider-batch pass has run yet (only beat starts one): "
             "is `hyposcore beat` running?"
         )
-    last = ago(last_pass_seconds_ago)
-    if last_pass_seconds_ago > 3 * poll_seconds:  # three passes missed: beat has stopped
+    seconds = (now - last_pass).total_seconds()
+    last = ago(seconds)
+    if seconds > 3 * poll_seconds:  # three passes missed: beat has stopped
         return f"the last provider-batch pass ran {last}: is `hyposcore beat` running?"
     return f"beat's next provider-batch pass sends it (the last ran {last})"
 

@@ -74,8 +74,7 @@ def evaluation_page(
 def _batch_wait(session: Session, settings: Settings) -> str:
     """What a batch evaluation no batch has taken yet waits for (the page shows it only then)."""
     last = last_pass(session, task=PROVIDER_BATCH_TASK)
-    since = None if last is None else (utcnow() - last).total_seconds()
-    return batch_wait(since, poll_seconds=settings.provider_batch_poll_seconds)
+    return batch_wait(last, now=utcnow(), poll_seconds=settings.provider_batch_poll_seconds)
 
 
 @router.get("/web/workers", response_class=HTMLResponse, name="web_workers")

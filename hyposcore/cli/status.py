@@ -235,7 +235,8 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         snapshot = snapshot_of_evaluation(session, evaluation_id=evaluation_id)
         billed = billed_usage(session, evaluation_id=evaluation_id)
         batch = latest_batch_of(session, evaluation_id=evaluation_id)
-        last_batch_pass = last_pass(session, task=PROVIDER_BATCH_TASK)
+        # Read only where the delivery line can show it: before a batch has taken a turn.
+        last_batch_pass = last_pass(session, task=PROVIDER_BATCH_TASK) if batch is None else None
         hypothesis = get_hypothesis(session, hypothesis_id=row.hypothesis_id)
         outcome = (
             resolution_note(hypothesis.status, hypothesis.resolved_on, snapshot.created_at.date())
@@ -355,11 +356,9 @@ def _delivery_text(
     if delivery.delivery_of(row.config or {}) != delivery.BATCH_DELIVERY:
         return "live"
     if batch is None:
-        since = None if last_batch_pass is None else (utcnow() - last_batch_pass).total_seconds()
         poll = get_settings().provider_batch_poll_seconds
-        return escape(
-            f"provider batches · no turn sent yet; {batch_wait(since, poll_seconds=poll)}"
-        )
+        wait = batch_wait(last_batch_pass, now=utcnow(), poll_seconds=poll)
+        return escape(f"provider batches · no turn sent yet; {wait}")
     sent = batch.provider_batch_id or "not sent yet"
     said = f", provider says {batch.status}" if batch.status else ""
     return escape(

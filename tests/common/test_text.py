@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from common.text import ago, batch_wait, counted, shorten_title
@@ -91,14 +93,17 @@ def test_ago_reads_in_the_unit_a_glance_takes_in(seconds: float, said: str) -> N
 
 
 def test_a_batch_evaluation_is_told_what_it_waits_for() -> None:
-    never = batch_wait(None, poll_seconds=60)
-    assert never == (
+    now = datetime(2026, 12, 6, 18, 0, tzinfo=UTC)
+
+    def waited(seconds: float | None) -> str:
+        last = None if seconds is None else now - timedelta(seconds=seconds)
+        return batch_wait(last, now=now, poll_seconds=60)
+
+    assert waited(None) == (
         "no provider-batch pass has run yet (only beat starts one): is `hyposcore beat` running?"
     )
-    assert batch_wait(42, poll_seconds=60) == (
-        "beat's next provider-batch pass sends it (the last ran 42 s ago)"
-    )
-    assert batch_wait(180, poll_seconds=60).startswith("beat's next")  # three polls: still on
-    assert batch_wait(181, poll_seconds=60) == (
+    assert waited(42) == "beat's next provider-batch pass sends it (the last ran 42 s ago)"
+    assert waited(180).startswith("beat's next")  # three polls: still on
+    assert waited(181) == (
         "the last provider-batch pass ran 3 min ago: is `hyposcore beat` running?"
     )
