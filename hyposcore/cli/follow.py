@@ -228,10 +228,10 @@ def describe_progress(row: Evaluation) -> tuple[float, str]:
         return 1.0, f"[{STATE_STYLE[row.state]}]{row.state}[/]"
     progress = row.progress or {}
     bound = round_bound(row)
-    if row.state == "queued" and delivery.delivery_of(row.config or {}) == delivery.BATCH_DELIVERY:
-        # Only beat's provider-batch pass moves it on; `status ID` says when that last ran.
-        return 0.0, "queued · for beat's next provider batch"
     if row.state == "queued":
+        if delivery.delivery_of(row.config or {}) == delivery.BATCH_DELIVERY:
+            # Only beat's provider-batch pass moves it on; `status ID` says when that last ran.
+            return 0.0, "queued · for beat's next provider batch"
         return 0.0, "queued" + (f" · up to {bound} rounds" if bound else "")
     round_ = int(progress.get("round", 0))
     turns = int(progress.get("turns_done", 0))
