@@ -241,8 +241,13 @@ def paired_difference(
     return float(losses.mean()), interval
 
 
-def few_for_an_interval(min_interval_n: int, min_auc_interval_each: int) -> str:
-    """The caption of a table whose grades ``grade`` gave with these floors."""
+def few_for_an_interval(
+    min_interval_n: int | None, min_auc_interval_each: int | None
+) -> str | None:
+    """The caption of a table whose grades ``grade`` gave with these floors; None for a report
+    stored before it had floors (its every forecaster got intervals)."""
+    if min_interval_n is None or min_auc_interval_each is None:
+        return None
     return (
         f"No interval under {min_interval_n} hypotheses, nor for an AUC with under "
         f"{min_auc_interval_each} of either outcome: there the bootstrap covers far less than "

@@ -86,10 +86,6 @@ def backtest_page(request: Request, session: SessionDep, name: Name) -> HTMLResp
         )
     )
     settings = report.settings
-    floors = (
-        few_for_an_interval(settings.min_interval_n, settings.min_auc_interval_each)
-        if settings.min_interval_n is not None and settings.min_auc_interval_each is not None
-        else None
-    )
+    floors = few_for_an_interval(settings.min_interval_n, settings.min_auc_interval_each)
     context = {"report": report, "chart": chart, "few_for_an_interval": floors}
     return render_page(request, "backtest.html", context)

@@ -226,9 +226,10 @@ def report_table(report: dict[str, Any]) -> Table:
 
 def _floors(settings: dict[str, Any]) -> str:
     """The caption's sentence on who got no interval; none for a report stored before it."""
-    if settings.get("min_interval_n") is None:
-        return ""
-    return f" {few_for_an_interval(settings['min_interval_n'], settings['min_auc_interval_each'])}."
+    said = few_for_an_interval(
+        settings.get("min_interval_n"), settings.get("min_auc_interval_each")
+    )
+    return "" if said is None else f" {said}."
 
 
 def _first_persona(report: dict[str, Any]) -> int:
