@@ -92,10 +92,10 @@ def debate_trades(
     return trades
 
 
-def no_trade_reason(quality: float, *, min_quality: float = MIN_QUALITY) -> str | None:
-    """Why a debate of this quality makes no trade, or None when it trades; for the reader who
-    sees a price that the debate did not move."""
-    if quality >= min_quality:
+def no_trade_reason(quality: float | None, *, min_quality: float = MIN_QUALITY) -> str | None:
+    """Why a debate of this quality makes no trade, or None when it trades or has no quality
+    yet (not debated); for the reader who sees a price that the debate did not move."""
+    if quality is None or quality >= min_quality:
         return None
     shown = f"{quality:.2f}"
     if shown == f"{min_quality:.2f}":  # 0.296 must not read "0.30 is below 0.30"

@@ -58,7 +58,7 @@ def evaluation_page(
         "hypothesis": hypothesis,
         "panel": described_panel(evaluation.config or {}, evaluation.decisions or []),
         "rounds": [(r, [t for t in shown if t.round == r]) for r in rounds],
-        "no_trade": no_trade_reason(evaluation.quality) if evaluation.quality is not None else None,
+        "no_trade": no_trade_reason(evaluation.quality),
         # The hypothesis page's summary of a snapshot: the badges' rule and bands.
         "score": score_summary(
             LatestScores(latest=snapshot, previous=None),

@@ -278,7 +278,7 @@ def _notes(
         notes.append(("error", f"[red]{escape(row.error)}[/]"))
     if row.paused_reason:
         notes.append(("paused", f"[yellow]{escape(row.paused_reason)}[/]"))
-    no_trade = no_trade_reason(row.quality) if row.quality is not None else None
+    no_trade = no_trade_reason(row.quality)
     if no_trade is not None:
         notes.append(("no trade", no_trade))
     if row.forecast:

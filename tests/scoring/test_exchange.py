@@ -95,3 +95,7 @@ def test_a_debate_that_does_not_trade_is_told_why(quality: float) -> None:
 def test_a_debate_that_trades_needs_no_reason(quality: float) -> None:
     assert debate_trades(MarketState(b=100.0), [Stance("theorist", 0.9, 1.0)], quality)
     assert no_trade_reason(quality) is None
+
+
+def test_an_evaluation_not_debated_yet_has_no_reason_not_to_trade() -> None:
+    assert no_trade_reason(None) is None
