@@ -30,14 +30,12 @@ def signed_interval(low: float | None, high: float | None, places: int = 2) -> s
     return f"{signed(low, places)} to {signed(high, places)}"
 
 
-def usd(amount: float) -> str:
+def usd(amount: float, *, symbol: bool = True) -> str:
     """US dollars to 4 decimals, or more where a sum needs them for 2 significant digits: a
     cheap model's turn costs millionths, and "$0.0000" or "$0.0001" for every such sum would
-    hide how near a spend limit an evaluation is."""
-    if amount == 0:
-        return "$0.0000"
-    places = max(4, 1 - math.floor(math.log10(abs(amount))))
-    return f"${amount:.{places}f}"
+    hide how near a spend limit an evaluation is. Without ``symbol`` for a column headed US$."""
+    places = 4 if amount == 0 else max(4, 1 - math.floor(math.log10(abs(amount))))
+    return f"{'$' if symbol else ''}{amount:.{places}f}"
 
 
 def shared_ranks(shown: Sequence[str]) -> list[int]:

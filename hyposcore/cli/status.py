@@ -174,7 +174,7 @@ def show_spend(database: Database, hypothesis_id: str) -> None:
             str(day.prompt_tokens),
             str(day.cached_read_tokens),
             str(day.completion_tokens),
-            usd(day.cost_usd).removeprefix("$"),
+            usd(day.cost_usd, symbol=False),
         )
     console.print(table)
 

@@ -56,6 +56,7 @@ def test_intervals_read_low_to_high_and_missing_is_a_dash() -> None:
 )
 def test_usd_never_shows_a_cost_as_nothing(amount: float, shown: str) -> None:
     assert usd(amount) == shown
+    assert usd(amount, symbol=False) == shown.removeprefix("$")  # under a "US$" heading
 
 
 @pytest.mark.parametrize(
