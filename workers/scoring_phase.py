@@ -117,10 +117,10 @@ class ScorePlan:
 
     @property
     def no_trade(self) -> str | None:
-        """Why the debate left the market's price where it was, or None if it traded."""
-        if self.trades:
-            return None
-        return no_trade_reason(self.quality) or "no persona's last word was left to trade"
+        """Why the debate left the market's price where it was, or None if it traded. A plan
+        always has stances (``plan_score`` refuses a debate with none), so only the quality
+        floor can leave it without trades."""
+        return None if self.trades else no_trade_reason(self.quality)
 
 
 def plan_score(
