@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from api.strength_chart import StrengthBar
 from common.numbers import signed, signed_interval
 from common.text import counted
-from scoring.bt_posterior import INTERVAL_LEVEL, MIN_DECIDED
+from scoring.bt_ratings import INTERVAL_LEVEL, MIN_DECIDED
 from storage.models import HypothesisStatus
 from storage.queries.tournament import FitSummary, LeaderboardRow
 

@@ -18,7 +18,7 @@ from html import escape
 from api.charts import BAND_COLOR, COMPOSITE_COLOR, GRID_COLOR, TEXT_COLOR
 from common.numbers import signed, signed_interval
 from common.text import neutralise, shorten_title
-from scoring.bt_posterior import INTERVAL_LEVEL
+from scoring.bt_ratings import INTERVAL_LEVEL
 from wiki.badges import FONT_SIZE_PX, text_width
 
 ROW_HEIGHT = 22

@@ -1,16 +1,17 @@
 """Do the tournament's 80% intervals hold the truth 80% of the time on small data?
 
-Each world: 21 hypotheses with log-strengths drawn from N(0, scale^2), a judge position bias
-drawn from N(0, 0.5^2), and 60 one-call matches between random pairs (random presentation
-order is implied: the pair is drawn ordered). The ratings of record (``scoring.bt_posterior``)
-are fitted, and each rated hypothesis's interval is checked against its true strength centred
-on the mean of the rated hypotheses of its component, which is what the rating estimates.
+Each world: 21 hypotheses with log-strengths drawn from N(0, spread^2), a judge position bias
+drawn from N(0, 0.5^2), and 60 (``--matches``) one-call matches between random pairs (random
+presentation order is implied: the pair is drawn ordered). The ratings of record
+(``scoring.bt_ratings.rate``, the spread learnt from the matches) are fitted, and each rated
+hypothesis's interval is checked against its true strength centred on the mean of the rated
+hypotheses of its component, which is what the rating estimates. The same fit with the spread
+fixed at ``PRIOR_SD`` (the ratings before the twenty-seventh session) is shown on the same
+worlds, and at that spread also the old fit's bootstrap (``scoring.tournament``).
 
 "top/bottom of leaderboard": the hypotheses a reader sees first and last in each group (by
 fitted strength). "truly best/worst": the same by planted strength; a shrinking estimator
-cannot cover those at the nominal rate, and the table says how far short it falls. The old
-fit's bootstrap intervals (``scoring.tournament.fit_bradley_terry``) are shown for comparison
-on the same worlds, centred the same way.
+cannot cover those at the nominal rate, and the table says how far short it falls.
 
     .venv/bin/python -m bench.tournament_coverage --worlds 1000
 """
@@ -23,7 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from scoring.bt_posterior import MIN_DECIDED, PRIOR_SD, centred, components, fit_posterior, tally
+from scoring.bt_posterior import PRIOR_SD
+from scoring.bt_ratings import RatingFit, rate
 from scoring.tournament import Match, fit_bradley_terry
 
 N_HYPOTHESES = 21
@@ -49,57 +51,95 @@ class Tally80:
         )
 
 
-def world(seed: int, scale: float) -> tuple[np.ndarray, list[str], list[Match]]:
+def world(
+    seed: int, scale: float, n_matches: int = N_MATCHES
+) -> tuple[np.ndarray, list[str], list[Match]]:
     rng = np.random.default_rng(seed)
     theta = rng.normal(0.0, scale, N_HYPOTHESES)
     bias = rng.normal(0.0, 0.5)
     names = [f"h{i:02d}" for i in range(N_HYPOTHESES)]
     matches = []
-    for _ in range(N_MATCHES):
+    for _ in range(n_matches):
         a, b = rng.choice(N_HYPOTHESES, 2, replace=False)
         won = rng.random() < 1.0 / (1.0 + np.exp(-(theta[a] - theta[b] + bias)))
         matches.append(Match(names[a], names[b], "a" if won else "b", positioned=True))
     return theta, names, matches
 
 
-def measure(worlds: int, scale: float, *, bootstrap: bool) -> tuple[Tally80, Tally80]:
-    posterior_hits, bootstrap_hits = Tally80(), Tally80()
+# What a view shows of one rated hypothesis: (component, value, low, high).
+Shown = tuple[int, float, float, float]
+
+
+def _add(hits: Tally80, shown: dict[str, Shown], names: list[str], theta: np.ndarray) -> None:
+    """Score each component's rated intervals against the truth centred on that component."""
+    for group in {row[0] for row in shown.values()}:
+        members = [i for i, h in enumerate(names) if h in shown and shown[h][0] == group]
+        if len(members) < 2:
+            continue
+        truth = theta[members] - theta[members].mean()
+        rows = np.array([shown[names[i]][1:] for i in members])
+        inside = (rows[:, 1] <= truth) & (truth <= rows[:, 2])
+        hits.add(inside, rows[:, 0], truth)
+
+
+def _ratings(fit: RatingFit) -> dict[str, Shown]:
+    return {
+        h: (r.component, r.value, r.low, r.high)
+        for h, r in fit.ratings.items()
+        if r.value is not None and r.low is not None and r.high is not None
+    }
+
+
+def _bootstrap(
+    matches: list[Match], names: list[str], groups: dict[str, Shown]
+) -> dict[str, Shown]:
+    """The old fit's intervals, re-centred on the same rated members of each component."""
+    old = fit_bradley_terry(matches, entrants=names)
+    shown: dict[str, Shown] = {}
+    for group in {row[0] for row in groups.values()}:
+        members = [h for h in groups if groups[h][0] == group]
+        shift = float(np.mean([old[h].value for h in members]))
+        for h in members:
+            shown[h] = (group, old[h].value - shift, old[h].low - shift, old[h].high - shift)
+    return shown
+
+
+def measure(
+    worlds: int, spread: float, *, bootstrap: bool, n_matches: int = N_MATCHES
+) -> dict[str, Tally80]:
+    """Coverage of the learnt-spread ratings, the fixed-prior ones and (optionally) the old
+    bootstrap, on the same worlds."""
+    hits = {"learnt": Tally80(), "fixed": Tally80(), "bootstrap": Tally80()}
     for seed in range(worlds):
-        theta, names, matches = world(seed, scale)
-        counts = tally(matches, names)
-        post = fit_posterior(counts)
-        label = components(counts)
-        old = fit_bradley_terry(matches, entrants=names) if bootstrap else None
-        for group in set(label.tolist()):
-            members = np.flatnonzero((label == group) & (counts.decided >= MIN_DECIDED))
-            if len(members) < 2:
-                continue
-            truth = theta[members] - theta[members].mean()
-            value, sd = centred(post, members)
-            posterior_hits.add(np.abs(value - truth) <= Z80 * sd, value, truth)
-            if old is not None:
-                fits = [old[names[i]] for i in members]
-                shift = np.mean([s.value for s in fits])
-                low = np.array([s.low for s in fits]) - shift
-                high = np.array([s.high for s in fits]) - shift
-                estimate = np.array([s.value for s in fits]) - shift
-                bootstrap_hits.add((low <= truth) & (truth <= high), estimate, truth)
-    return posterior_hits, bootstrap_hits
+        theta, names, matches = world(seed, spread, n_matches)
+        learnt = _ratings(rate(matches, entrants=names))
+        _add(hits["learnt"], learnt, names, theta)
+        _add(
+            hits["fixed"], _ratings(rate(matches, entrants=names, prior_sd=PRIOR_SD)), names, theta
+        )
+        if bootstrap:
+            _add(hits["bootstrap"], _bootstrap(matches, names, learnt), names, theta)
+    return hits
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--worlds", type=int, default=1000)
+    parser.add_argument("--matches", type=int, default=N_MATCHES, help="per world")
     args = parser.parse_args()
     began = time.perf_counter()
-    print("| truth drawn from | overall | top/bottom of leaderboard | truly best/worst | n |")
-    print("| --- | --- | --- | --- | --- |")
-    posterior, old = measure(args.worlds, PRIOR_SD, bootstrap=True)
-    print(posterior.row(f"N(0, {PRIOR_SD}²) = the prior: Laplace posterior"))
-    print(old.row(f"N(0, {PRIOR_SD}²): old bootstrap fit"))
-    for scale in (0.8, 1.5):
-        posterior, _ = measure(args.worlds // 2, scale, bootstrap=False)
-        print(posterior.row(f"N(0, {scale}²), prior misstated: Laplace posterior"))
+    columns = ("overall", "top/bottom of leaderboard", "truly best/worst", "intervals")
+    print("| truth drawn from | ratings | " + " | ".join(columns) + " |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for spread in (PRIOR_SD, 0.5, 0.8, 1.5, 2.0):
+        stated = spread == PRIOR_SD
+        worlds = args.worlds if stated else args.worlds // 2
+        hits = measure(worlds, spread, bootstrap=stated, n_matches=args.matches)
+        truth = f"N(0, {spread}²)" + (" (the stated spread)" if stated else "")
+        print(hits["learnt"].row(f"{truth} | spread learnt (`rate`)"))
+        print(hits["fixed"].row(f"{truth} | spread fixed at {PRIOR_SD}"))
+        if stated:
+            print(hits["bootstrap"].row(f"{truth} | old bootstrap fit"))
     print(f"{time.perf_counter() - began:.0f} s")
 
 

@@ -7,8 +7,11 @@
 - ``scoring.exchange``: ``debate_trades(state, list[Stance], quality) -> list[Trade]``
 - ``scoring.tournament``: ``match_outcome``, ``single_outcome``, ``fit_bradley_terry``,
   ``elo_update``, ``choose_pairs``, ``kendall_tau``
-- ``scoring.bt_posterior``: ``rate(matches) -> RatingFit`` (ratings of record: by component,
-  unrated below ``MIN_DECIDED``, with the judge's position bias), ``tally``, ``fit_posterior``
+- ``scoring.bt_posterior``: ``tally``, ``fit_posterior`` (Bradley–Terry with the judge's
+  position bias, at a given spread of strengths), ``log_evidence``, ``components``
+- ``scoring.bt_spread``: ``fit_spread(counts) -> SpreadFit`` (the spread learnt, integrated out)
+- ``scoring.bt_ratings``: ``rate(matches) -> RatingFit`` (ratings of record: by component,
+  unrated below ``MIN_DECIDED``)
 - ``scoring.pairing``: ``choose_pairs(posterior, eligible, k, component=..., top_k=...)``,
   ``shown_first``
 - ``scoring.calibration``: ``brier``, ``update_believability``

@@ -9,10 +9,9 @@ judge's pull towards whatever it reads first, estimated from the log instead of 
 second call. Older matches judged in both orders carry no position term (``positioned`` False).
 The posterior mode is found by Newton's method and its covariance by the Laplace approximation.
 
-Matches only ever compare hypotheses inside one connected component of the comparison graph, so
-a rating is reported relative to the mean of the rated hypotheses of its component: it orders
-them and nothing else. An entrant with fewer than ``MIN_DECIDED`` decided (non-tie) matches, or
-alone in its component, is unrated (value None). See docs/scoring.md, "Tournament ratings".
+``PRIOR_SD`` is the spread the pairing's fit assumes; the ratings of record do not assume it but
+learn it from the matches (``scoring.bt_spread``), and report by component
+(``scoring.bt_ratings``). See docs/scoring.md, "Tournament ratings".
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +32,6 @@ IntArray = npt.NDArray[np.int64]
 # of the time; the coverage bench draws its truths from this prior (BENCHMARKS.md).
 PRIOR_SD = 1.2
 BIAS_PRIOR_SD = 1.0
-MIN_DECIDED = 3
-INTERVAL_LEVEL = 0.8
 _NEWTON_TOL = 1e-10
 _NEWTON_MAX_ITER = 100
 
@@ -150,6 +146,25 @@ def fit_posterior(
     )
 
 
+def log_evidence(
+    counts: Tally,
+    posterior: Posterior,
+    *,
+    prior_sd: float = PRIOR_SD,
+    bias_prior_sd: float = BIAS_PRIOR_SD,
+) -> float:
+    """log p(matches | prior sds) by the Laplace approximation at ``posterior``'s mode, which
+    must be the fit under the same prior sds; ``scoring.bt_spread`` weighs spreads by it."""
+    n = len(counts.ids)
+    x = np.append(posterior.mean, posterior.bias)
+    precision = np.append(np.full(n, prior_sd**-2.0), bias_prior_sd**-2.0)
+    _, hessian = _derivatives(counts, x, precision)
+    _, log_det = np.linalg.slogdet(hessian)
+    # The 2*pi terms of the prior's density and of the Gaussian integral cancel.
+    normalising = n * math.log(prior_sd) + math.log(bias_prior_sd)
+    return _log_posterior(counts, x, precision) - normalising - 0.5 * float(log_det)
+
+
 def _margins(counts: Tally, x: FloatArray) -> FloatArray:
     return np.asarray(
         x[counts.first] - x[counts.second] + counts.positioned * x[-1], dtype=np.float64
@@ -208,97 +223,3 @@ def components(counts: Tally) -> IntArray:
     number = np.empty(len(roots), dtype=np.int64)
     number[ordered] = np.arange(1, len(roots) + 1)
     return np.asarray(number[np.searchsorted(roots, label)], dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class TournamentRating:
-    """One entrant's rating: log-strength relative to the mean of the rated hypotheses of its
-    component, with its posterior interval; all four None when unrated."""
-
-    value: float | None
-    low: float | None
-    high: float | None
-    sd: float | None
-    matches: int
-    decided: int
-    component: int
-    component_size: int
-
-    @property
-    def rated(self) -> bool:
-        return self.value is not None
-
-
-@dataclass(frozen=True)
-class RatingFit:
-    ratings: dict[str, TournamentRating]
-    position_bias: float
-    bias_low: float
-    bias_high: float
-    posterior: Posterior
-
-
-def rate(
-    matches: Iterable[Match],
-    *,
-    entrants: Iterable[str] = (),
-    min_decided: int = MIN_DECIDED,
-    level: float = INTERVAL_LEVEL,
-    prior_sd: float = PRIOR_SD,
-    bias_prior_sd: float = BIAS_PRIOR_SD,
-) -> RatingFit:
-    """Fit the whole log once and report each entrant within its component."""
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"interval level must be strictly between 0 and 1, got {level}")
-    if min_decided < 1:
-        raise ValueError(f"min_decided must be at least 1, got {min_decided}")
-    counts = tally(matches, entrants)
-    posterior = fit_posterior(counts, prior_sd=prior_sd, bias_prior_sd=bias_prior_sd)
-    z = NormalDist().inv_cdf(0.5 + level / 2.0)
-    label = components(counts)
-    eligible = counts.decided >= min_decided
-    value = np.full(len(counts.ids), np.nan)
-    sd = np.full(len(counts.ids), np.nan)
-    sizes = np.bincount(label)
-    for number in range(1, len(sizes)):
-        rated = np.flatnonzero((label == number) & eligible)
-        if len(rated) >= 2:  # one rated entrant alone has nothing to be ordered against
-            value[rated], sd[rated] = centred(posterior, rated)
-    ratings = {
-        name: _rating(value[i], sd[i], z, counts, i, int(label[i]), int(sizes[label[i]]))
-        for i, name in enumerate(counts.ids)
-    }
-    return RatingFit(
-        ratings=ratings,
-        position_bias=posterior.bias,
-        bias_low=posterior.bias - z * posterior.bias_sd,
-        bias_high=posterior.bias + z * posterior.bias_sd,
-        posterior=posterior,
-    )
-
-
-def centred(posterior: Posterior, members: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Log-strengths of ``members`` less their mean, and the posterior sd of each."""
-    mean = posterior.mean[members]
-    block = posterior.cov[np.ix_(members, members)]
-    variance = np.diag(block) - 2.0 * block.mean(axis=1) + block.mean()
-    sd = np.sqrt(np.maximum(variance, 0.0)).astype(np.float64)
-    return np.asarray(mean - mean.mean(), dtype=np.float64), sd
-
-
-def _rating(
-    value: float, sd: float, z: float, counts: Tally, i: int, component: int, size: int
-) -> TournamentRating:
-    matches, decided = int(counts.played[i]), int(counts.decided[i])
-    if math.isnan(value):
-        return TournamentRating(None, None, None, None, matches, decided, component, size)
-    return TournamentRating(
-        value=float(value),
-        low=float(value - z * sd),
-        high=float(value + z * sd),
-        sd=float(sd),
-        matches=matches,
-        decided=decided,
-        component=component,
-        component_size=size,
-    )

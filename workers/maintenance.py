@@ -11,7 +11,8 @@ from common.settings import Settings
 from debates.backends import registry
 from debates.backends.base import AgentBackend
 from debates.judge import judge_once
-from scoring.bt_posterior import components, fit_posterior, rate, tally
+from scoring.bt_posterior import components, fit_posterior, tally
+from scoring.bt_ratings import rate
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.pairing import choose_pairs, shown_first
 from scoring.priority import Candidate, rank_for_reevaluation

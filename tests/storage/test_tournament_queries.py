@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from scoring.bt_posterior import rate
+from scoring.bt_ratings import rate
 from scoring.tournament import Match, elo_update, fit_bradley_terry
 from storage.db import Database
 from storage.errors import NotFoundError

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from common.settings import Settings, get_settings
-from scoring.bt_posterior import MIN_DECIDED
+from scoring.bt_ratings import MIN_DECIDED
 from scoring.tournament import single_outcome
 from storage.db import Database
 from storage.importing import import_hypotheses

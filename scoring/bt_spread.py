@@ -1,0 +1,93 @@
+"""How widely the hypotheses' strengths spread, learnt from the matches rather than assumed.
+
+A fixed prior theta_i ~ N(0, s^2) makes the intervals right only when the real spread is s:
+with 60 matches among 21 hypotheses, 80% intervals cover 71% of truths spread 1.5 and 57% of
+truths spread 2.0 under s = 1.2 (BENCHMARKS.md). So s gets a prior of its own, a half-normal
+with scale ``SPREAD_PRIOR_SCALE``, and is integrated out on a log-spaced grid: each grid value
+is fitted (``fit_posterior``), weighed by its Laplace evidence times its prior, and the
+mixture is summarised by its mean and covariance. Few matches leave s uncertain and the
+intervals wide; many pin it down, and the fit tends to the one at the spread the data show.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from scoring.bt_posterior import (
+    BIAS_PRIOR_SD,
+    FloatArray,
+    Posterior,
+    Tally,
+    fit_posterior,
+    log_evidence,
+)
+
+# A half-normal of scale 2 keeps in play spreads from near 0 (a judge at chance) to about 4
+# (one right 91% of the time about two random hypotheses), with the 75% judge's 1.2 inside.
+SPREAD_PRIOR_SCALE = 2.0
+SPREAD_GRID: tuple[float, ...] = tuple(float(s) for s in np.geomspace(0.25, 5.0, 17))
+
+
+@dataclass(frozen=True)
+class SpreadFit:
+    """The posterior over the spread: one weight per grid value, and the mixed posterior."""
+
+    grid: tuple[float, ...]
+    weights: tuple[float, ...]
+    posterior: Posterior
+
+    @property
+    def spread(self) -> float:
+        """The posterior mean of the spread s."""
+        return float(np.dot(self.grid, self.weights))
+
+
+def _log_spread_prior(s: float) -> float:
+    # Half-normal density on s; the grid is log-spaced, so each point stands for a width
+    # proportional to s.
+    return -0.5 * (s / SPREAD_PRIOR_SCALE) ** 2 + math.log(s)
+
+
+def fit_spread(
+    counts: Tally,
+    *,
+    grid: tuple[float, ...] = SPREAD_GRID,
+    bias_prior_sd: float = BIAS_PRIOR_SD,
+) -> SpreadFit:
+    """The posterior with the spread integrated out (moment-matched to one normal)."""
+    fits: list[Posterior] = []
+    log_weights: list[float] = []
+    start: FloatArray | None = None
+    for s in grid:
+        post = fit_posterior(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
+        start = np.append(post.mean, post.bias)  # neighbouring spreads have nearby modes
+        evidence = log_evidence(counts, post, prior_sd=s, bias_prior_sd=bias_prior_sd)
+        log_weights.append(evidence + _log_spread_prior(s))
+        fits.append(post)
+    raw = np.exp(np.array(log_weights) - max(log_weights))
+    weights = raw / raw.sum()
+    return SpreadFit(
+        grid=grid, weights=tuple(float(w) for w in weights), posterior=_mix(fits, weights)
+    )
+
+
+def _mix(fits: list[Posterior], weights: FloatArray) -> Posterior:
+    """One normal with the mixture's mean and covariance (law of total variance)."""
+    means = np.array([p.mean for p in fits])
+    mean = np.asarray(weights @ means, dtype=np.float64)
+    spread = means - mean
+    cov = sum((w * p.cov for w, p in zip(weights, fits, strict=True)), np.zeros_like(fits[0].cov))
+    cov = cov + (weights[:, None] * spread).T @ spread
+    biases = np.array([p.bias for p in fits])
+    bias = float(weights @ biases)
+    bias_var = float(weights @ (np.array([p.bias_sd for p in fits]) ** 2 + (biases - bias) ** 2))
+    return Posterior(
+        ids=fits[0].ids,
+        mean=mean,
+        cov=np.asarray(cov, dtype=np.float64),
+        bias=bias,
+        bias_sd=math.sqrt(bias_var),
+    )
