@@ -13,6 +13,7 @@ from api.strength_chart import StrengthBar
 from common.numbers import signed, signed_interval
 from common.text import counted
 from scoring.bt_ratings import INTERVAL_LEVEL, MIN_DECIDED
+from scoring.bt_spread import judge_accuracy
 from storage.models import HypothesisStatus
 from storage.queries.tournament import FitSummary, LeaderboardRow
 
@@ -143,7 +144,8 @@ def strength_bars(rows: list[LeaderboardRow]) -> dict[str, list[StrengthBar]]:
 
 
 def summary_text(summary: FitSummary) -> str:
-    """One sentence on the fit: how many rated, in how many groups, and the judge's lean."""
+    """A few sentences on the fit: how many rated, in how many groups, the judge's lean and
+    how decisive its verdicts are."""
     if summary.fitted_at is None:
         return f"No fit yet: all {summary.hypotheses} hypotheses are unrated."
     matches = f"{summary.matches} matches judged. "
@@ -153,10 +155,17 @@ def summary_text(summary: FitSummary) -> str:
         if summary.position_bias is not None
         else ""
     )
+    spread = (
+        f" The matches put the spread of strengths at {summary.spread:.2f}: the judge names"
+        f" the stronger of two random hypotheses {judge_accuracy(summary.spread):.0%} of the"
+        " time."
+        if summary.spread is not None
+        else ""
+    )
     count = summary.not_entered
     settled = f" {count} resolved hypothes{'is is' if count == 1 else 'es are'} not entered."
     settled = settled if count else ""
     return (
         f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}."
-        f"{settled}{bias}"
+        f"{settled}{bias}{spread}"
     )

@@ -28,7 +28,9 @@ from scoring.bt_posterior import (
 # A half-normal of scale 2 keeps in play spreads from near 0 (a judge at chance) to about 4
 # (one right 91% of the time about two random hypotheses), with the 75% judge's 1.2 inside.
 SPREAD_PRIOR_SCALE = 2.0
-SPREAD_GRID: tuple[float, ...] = tuple(float(s) for s in np.geomspace(0.25, 5.0, 17))
+# The grid reaches past where the prior leaves any weight (P(s > 8) < 0.01%), so that the prior,
+# not the grid's end, bounds a very decisive judge's spread.
+SPREAD_GRID: tuple[float, ...] = tuple(float(s) for s in np.geomspace(0.25, 10.0, 21))
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,18 @@ class SpreadFit:
     def spread(self) -> float:
         """The posterior mean of the spread s."""
         return float(np.dot(self.grid, self.weights))
+
+
+def judge_accuracy(spread: float) -> float:
+    """How often a judge with no lean names the stronger of two random hypotheses, when
+    log-strengths spread ``spread``: E sigmoid(|d|) with d ~ N(0, 2 spread^2)."""
+    if spread < 0:
+        raise ValueError(f"a spread is an sd and cannot be negative, got {spread}")
+    # |d| = sqrt(2) * spread * |z|: integrate over the half-normal |z| on a fine grid
+    z = np.linspace(0.0, 9.0, 3601)
+    density = np.sqrt(2.0 / np.pi) * np.exp(-0.5 * z * z)
+    sigmoid = 1.0 / (1.0 + np.exp(-math.sqrt(2.0) * spread * z))
+    return float(np.trapezoid(density * sigmoid, z))
 
 
 def _log_spread_prior(s: float) -> float:

@@ -178,7 +178,9 @@ def refit_ratings(database: Database) -> int:
         matches = [_match(m) for m in list_matches(session, include_invalid=False)]
         entrants = {h for pair in eligible_pairs(session) for h in pair}
         fit = rate(matches, entrants=entrants)
-        save_ratings(session, strengths=fit.ratings, position_bias=fit.position_bias)
+        save_ratings(
+            session, strengths=fit.ratings, position_bias=fit.position_bias, spread=fit.spread
+        )
         return sum(rating.rated for rating in fit.ratings.values())
 
 

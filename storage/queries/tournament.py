@@ -84,7 +84,8 @@ class LeaderboardRow:
 @dataclass(frozen=True)
 class FitSummary:
     """What a reader needs to read the leaderboard: when it was fitted, the judge's position
-    bias, and how many separate groups (components with rated hypotheses) it holds."""
+    bias, the spread of strengths, and how many separate groups (components with rated
+    hypotheses) it holds."""
 
     fitted_at: datetime | None
     position_bias: float | None
@@ -94,6 +95,8 @@ class FitSummary:
     matches: int
     # Resolved hypotheses without a rating: pairing takes open ones only, so they never play.
     not_entered: int = 0
+    # The sd of log-strengths the fit learnt; None before the first fit that stored it.
+    spread: float | None = None
 
 
 def record_match(
@@ -208,6 +211,7 @@ def save_ratings(
     *,
     strengths: Mapping[str, StrengthLike],
     position_bias: float | None = None,
+    spread: float | None = None,
     fitted_at: datetime | None = None,
 ) -> int:
     """Store a fit as the ratings of record; returns how many rows it wrote.
@@ -228,6 +232,7 @@ def save_ratings(
             rating.component = strength.component
             rating.component_size = strength.component_size
         rating.position_bias = position_bias
+        rating.strength_spread = spread
         rating.fitted_at = fitted_at
     session.flush()
     return len(strengths)
@@ -329,7 +334,7 @@ def count_leaderboard(session: Session) -> int:
 
 def fit_summary(session: Session) -> FitSummary:
     latest = session.execute(
-        select(Rating.fitted_at, Rating.position_bias)
+        select(Rating.fitted_at, Rating.position_bias, Rating.strength_spread)
         .where(Rating.fitted_at.is_not(None))
         .order_by(Rating.fitted_at.desc())
         .limit(1)
@@ -349,6 +354,7 @@ def fit_summary(session: Session) -> FitSummary:
     return FitSummary(
         fitted_at=latest[0] if latest else None,
         position_bias=latest[1] if latest else None,
+        spread=latest[2] if latest else None,
         groups=int(groups or 0),
         rated=int(rated or 0),
         hypotheses=count_leaderboard(session),

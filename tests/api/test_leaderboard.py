@@ -28,6 +28,11 @@ def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_l
     assert (
         summary_text(apart) == "20 matches judged. 9 of 21 hypotheses rated, in 3 separate groups."
     )
+    learnt = FitSummary(fitted, None, groups=1, rated=9, hypotheses=21, matches=20, spread=1.2)
+    assert summary_text(learnt).endswith(
+        " The matches put the spread of strengths at 1.20: the judge names the stronger of two"
+        " random hypotheses 75% of the time."
+    )
 
 
 def _row(

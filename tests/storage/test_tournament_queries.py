@@ -137,7 +137,9 @@ def test_ratings_rank_within_components_and_unrated_are_null(
             for m in tournament.list_matches(session)
         ]
         fit = rate(log, entrants=hypotheses)
-        tournament.save_ratings(session, strengths=fit.ratings, position_bias=fit.position_bias)
+        tournament.save_ratings(
+            session, strengths=fit.ratings, position_bias=fit.position_bias, spread=fit.spread
+        )
     with db.sessions() as session:
         board = tournament.leaderboard(session, limit=10)
         summary = tournament.fit_summary(session)
@@ -156,17 +158,22 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     assert by_id["h-4"].decided == 4
     assert summary.groups == 2 and summary.rated == 5 and summary.matches == 10
     assert summary.position_bias == pytest.approx(fit.position_bias)
+    assert summary.spread == pytest.approx(fit.spread)
     assert summary.hypotheses == len(hypotheses) and summary.fitted_at is not None
     # The summary reads the newest fit, whichever rows it rewrote.
     later, earlier = datetime(2031, 1, 2, tzinfo=UTC), datetime(2001, 1, 2, tzinfo=UTC)
     with db.transaction() as session:
         one = {"h-1": fit.ratings["h-1"]}
-        tournament.save_ratings(session, strengths=one, position_bias=0.25, fitted_at=later)
+        tournament.save_ratings(
+            session, strengths=one, position_bias=0.25, spread=1.5, fitted_at=later
+        )
         two = {"h-2": fit.ratings["h-2"]}
-        tournament.save_ratings(session, strengths=two, position_bias=-0.5, fitted_at=earlier)
+        tournament.save_ratings(
+            session, strengths=two, position_bias=-0.5, spread=0.7, fitted_at=earlier
+        )
     with db.sessions() as session:
         newest = tournament.fit_summary(session)
-    assert (newest.fitted_at, newest.position_bias) == (later, 0.25)
+    assert (newest.fitted_at, newest.position_bias, newest.spread) == (later, 0.25, 1.5)
 
 
 def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
