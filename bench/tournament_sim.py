@@ -7,7 +7,8 @@ The judge sees one pair in one order and picks the first-shown with probability
 sigmoid(theta_first - theta_second + POSITION_BIAS): it leans towards whatever it reads first.
 
 Every design pays one call per match, randomises who is shown first, and fits the same model
-(``scoring.bt_posterior``: Bradley–Terry with a position-bias term, weak prior, Newton fit).
+(``scoring.bt_posterior``: Bradley–Terry with a position-bias term, weak prior, Newton fit), at
+the spread ``PRIOR_SD`` or, with ``--learn-spread``, at the one last learnt from the matches.
 Only the pairing differs:
 
 - random: uniformly random pairs;
@@ -47,7 +48,8 @@ from functools import partial
 
 import numpy as np
 
-from scoring.bt_posterior import Posterior, Tally, components, fit_posterior
+from scoring.bt_posterior import PRIOR_SD, Posterior, Tally, components, fit_posterior
+from scoring.bt_spread import fit_spread
 from scoring.pairing import choose_pairs
 from scoring.tournament import kendall_tau
 
@@ -116,10 +118,14 @@ def planted_world(seed: int, accuracy: float = TARGET_ACCURACY) -> World:
 class Log:
     """The match log as a games / first-wins matrix, so a refit costs the same at any length."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, *, learn_every: int = 0) -> None:
         self.games = np.zeros((n, n))
         self.wins = np.zeros((n, n))
         self.start: np.ndarray | None = None
+        # As the scheduled refit does: every ``learn_every`` calls the spread of strengths is
+        # learnt again (``scoring.bt_spread``) and the pairing's fit uses it; 0 keeps PRIOR_SD.
+        self.learn_every = learn_every
+        self.spread, self.learnt_at = PRIOR_SD, 0
 
     def add(self, first: int, second: int, first_won: bool) -> None:
         self.games[first, second] += 1.0
@@ -138,8 +144,11 @@ class Log:
             decided=per_entrant.astype(np.int64),
             played=per_entrant.astype(np.int64),
         )
+        calls = int(self.games.sum())
+        if self.learn_every and calls - self.learnt_at >= self.learn_every:
+            self.spread, self.learnt_at = fit_spread(counts).spread, calls
         # Warm-started after a few more matches, one or two Newton steps suffice for a ranking.
-        posterior = fit_posterior(counts, start=self.start, tol=1e-4)
+        posterior = fit_posterior(counts, prior_sd=self.spread, start=self.start, tol=1e-4)
         self.start = np.append(posterior.mean, posterior.bias)
         return posterior, counts
 
@@ -170,11 +179,18 @@ SUSTAIN = 1.25
 
 
 def run(
-    world: World, goal: Goal, *, mode: str, batch: int, max_calls: int, log: Log | None = None
+    world: World,
+    goal: Goal,
+    *,
+    mode: str,
+    batch: int,
+    max_calls: int,
+    log: Log | None = None,
+    learn_every: int = 0,
 ) -> Reached:
     """Plays ``mode``'s pairs until ``goal`` holds; the games land in ``log`` when one is given."""
     n = len(world.ids)
-    log = Log(n) if log is None else log
+    log = Log(n, learn_every=learn_every) if log is None else log
     every_pair = list(itertools.combinations(world.ids, 2))
     index = {name: i for i, name in enumerate(world.ids)}
     posterior, counts = log.fit(world.ids)
@@ -291,11 +307,19 @@ def _seed_row(
     accuracy: float,
     batch: int,
     max_calls: int,
+    learn_every: int = 0,
 ) -> tuple[float, float, list[Reached]]:
     """One seed's world: its information bound, its line gap, and each column's calls."""
     world = planted_world(seed, accuracy)
     row = [
-        run(planted_world(seed, accuracy), goal, mode=mode, batch=batch, max_calls=max_calls)
+        run(
+            planted_world(seed, accuracy),
+            goal,
+            mode=mode,
+            batch=batch,
+            max_calls=max_calls,
+            learn_every=learn_every,
+        )
         for mode, goal in columns.values()
     ]
     return information_bound(world.theta), line_gap(world.theta), row
@@ -313,6 +337,14 @@ def main() -> None:
         help="how often the judge names the stronger of a random pair (default %(default)s)",
     )
     parser.add_argument("--goal", choices=("both", "tau", "top8"), default="both")
+    parser.add_argument(
+        "--learn-spread",
+        type=int,
+        default=0,
+        metavar="CALLS",
+        help="learn the spread of strengths every CALLS calls, as the scheduled refit does "
+        "(default 0: the fit keeps PRIOR_SD, as the recorded runs did)",
+    )
     parser.add_argument("--first-seed", type=int, default=0, help="the first world's seed")
     parser.add_argument(
         "--jobs", type=int, default=1, help="seeds run at once, each in a process of its own"
@@ -330,6 +362,7 @@ def main() -> None:
         accuracy=args.accuracy,
         batch=args.batch,
         max_calls=args.max_calls,
+        learn_every=args.learn_spread,
     )
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         seeds = range(args.first_seed, args.first_seed + args.seeds)

@@ -11,7 +11,7 @@ from common.settings import Settings
 from debates.backends import registry
 from debates.backends.base import AgentBackend
 from debates.judge import judge_once
-from scoring.bt_posterior import components, fit_posterior, tally
+from scoring.bt_posterior import PRIOR_SD, components, fit_posterior, tally
 from scoring.bt_ratings import rate
 from scoring.calibration import brier_of_moments, update_believability
 from scoring.pairing import choose_pairs, shown_first
@@ -25,6 +25,7 @@ from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
     eligible_pairs,
     get_ratings,
+    learnt_spread,
     list_matches,
     record_match,
     save_ratings,
@@ -121,17 +122,20 @@ def tournament_round(database: Database, settings: Settings) -> int:
     """Judge the pairs that tell the ranking most, one call each; returns matches recorded.
 
     Pairs joining separate components come first. Who is shown first is a coin seeded by the
-    length of the log, so replaying the same log replays the same orders.
+    length of the log, so replaying the same log replays the same orders. The posterior is
+    fitted at the spread of strengths the last refit learnt (``PRIOR_SD`` before one), so a
+    decisive judge's pairing is not read through a prior that shrinks it.
     """
     with database.sessions() as session:
         pairs = eligible_pairs(session)
         recorded = list_matches(session)
+        spread = learnt_spread(session)
     if not pairs:
         return 0
     counts = tally([_match(m) for m in recorded], {h for pair in pairs for h in pair})
     top_k = settings.tournament_top_k if 0 < settings.tournament_top_k < len(counts.ids) else None
     chosen = choose_pairs(
-        fit_posterior(counts),
+        fit_posterior(counts, prior_sd=PRIOR_SD if spread is None else spread),
         pairs,
         settings.tournament_pairs,
         component=components(counts).tolist(),

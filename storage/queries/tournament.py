@@ -332,13 +332,25 @@ def count_leaderboard(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Hypothesis)) or 0)
 
 
-def fit_summary(session: Session) -> FitSummary:
-    latest = session.execute(
+def _latest_fit(session: Session) -> tuple[datetime | None, float | None, float | None] | None:
+    """(fitted_at, position_bias, strength_spread) of the newest fit, None before any."""
+    row = session.execute(
         select(Rating.fitted_at, Rating.position_bias, Rating.strength_spread)
         .where(Rating.fitted_at.is_not(None))
         .order_by(Rating.fitted_at.desc())
         .limit(1)
     ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def learnt_spread(session: Session) -> float | None:
+    """The spread of strengths the newest fit learnt; None before a fit that stored one."""
+    latest = _latest_fit(session)
+    return latest[2] if latest else None
+
+
+def fit_summary(session: Session) -> FitSummary:
+    latest = _latest_fit(session)
     groups = session.scalar(
         select(func.count(func.distinct(func.coalesce(Rating.component, 0)))).where(
             Rating.strength.is_not(None)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from common.settings import Settings, get_settings
 from debates.backends.base import BackendRequest
 from debates.backends.scripted import ScriptedBackend
+from scoring.bt_posterior import PRIOR_SD, Posterior, Tally, fit_posterior
 from scoring.pairing import choose_pairs, shown_first
 from scoring.tournament import ELO_START, elo_update, single_outcome
 from storage.db import Database
@@ -127,6 +128,26 @@ def test_the_round_spends_its_calls_on_the_top_k_when_asked(
     maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=k))
     # 0 ranks everyone; a k as large as the field, or larger, is no top k at all.
     assert top_k_asked == [passed]
+
+
+def test_the_round_pairs_at_the_spread_the_last_refit_learnt(
+    loaded: Database, first_always_wins: ScriptedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spreads: list[float] = []
+
+    def spy(counts: Tally, *, prior_sd: float) -> Posterior:
+        spreads.append(prior_sd)
+        return fit_posterior(counts, prior_sd=prior_sd)
+
+    monkeypatch.setattr(maintenance, "fit_posterior", spy)
+    _rounds(loaded, 2)
+    maintenance.refit_ratings(loaded)
+    with loaded.sessions() as session:
+        learnt = fit_summary(session).spread
+    _rounds(loaded, 1)
+    # before any fit, the stated prior; after one, what it learnt from the matches
+    assert learnt is not None and learnt != PRIOR_SD
+    assert spreads == [PRIOR_SD, PRIOR_SD, learnt]
 
 
 def test_a_round_with_nothing_to_pair_judges_nothing(
