@@ -72,7 +72,7 @@ def fit_spread(
     bias_prior_sd: float = BIAS_PRIOR_SD,
 ) -> SpreadFit:
     """The posterior with the spread integrated out (moment-matched to one normal)."""
-    fits: list[Posterior] = []
+    mixture = _Mixture()
     log_weights: list[float] = []
     start: FloatArray | None = None
     for s in grid:
@@ -80,28 +80,51 @@ def fit_spread(
         start = np.append(post.mean, post.bias)  # neighbouring spreads have nearby modes
         evidence = log_evidence(counts, post, prior_sd=s, bias_prior_sd=bias_prior_sd)
         log_weights.append(evidence + _log_spread_prior(s))
-        fits.append(post)
+        mixture.add(post, log_weights[-1])
     raw = np.exp(np.array(log_weights) - max(log_weights))
-    weights = raw / raw.sum()
     return SpreadFit(
-        grid=grid, weights=tuple(float(w) for w in weights), posterior=_mix(fits, weights)
+        grid=grid,
+        weights=tuple(float(w) for w in raw / raw.sum()),
+        posterior=mixture.moments(counts.ids),
     )
 
 
-def _mix(fits: list[Posterior], weights: FloatArray) -> Posterior:
-    """One normal with the mixture's mean and covariance (law of total variance)."""
-    means = np.array([p.mean for p in fits])
-    mean = np.asarray(weights @ means, dtype=np.float64)
-    spread = means - mean
-    cov = sum((w * p.cov for w, p in zip(weights, fits, strict=True)), np.zeros_like(fits[0].cov))
-    cov = cov + (weights[:, None] * spread).T @ spread
-    biases = np.array([p.bias for p in fits])
-    bias = float(weights @ biases)
-    bias_var = float(weights @ (np.array([p.bias_sd for p in fits]) ** 2 + (biases - bias) ** 2))
-    return Posterior(
-        ids=fits[0].ids,
-        mean=mean,
-        cov=np.asarray(cov, dtype=np.float64),
-        bias=bias,
-        bias_sd=math.sqrt(bias_var),
-    )
+class _Mixture:
+    """Running weighted moments of the grid's posteriors, so that one covariance matrix is
+    held at a time, not one per grid value (21 of them at a few thousand entrants is GBs)."""
+
+    def __init__(self) -> None:
+        self.top = -math.inf  # the largest log weight so far; the sums are scaled by it
+        self.total = 0.0
+        self.first: FloatArray | None = None  # sum of w * mean
+        self.second: FloatArray | None = None  # sum of w * (cov + mean mean^T)
+        self.bias_first = 0.0
+        self.bias_second = 0.0
+
+    def add(self, post: Posterior, log_weight: float) -> None:
+        if log_weight > self.top:
+            shrink = math.exp(self.top - log_weight) if self.first is not None else 0.0
+            self.total *= shrink
+            self.bias_first *= shrink
+            self.bias_second *= shrink
+            if self.first is not None and self.second is not None:
+                self.first *= shrink
+                self.second *= shrink
+            self.top = log_weight
+        w = math.exp(log_weight - self.top)
+        outer = post.cov + np.outer(post.mean, post.mean)
+        self.first = w * post.mean if self.first is None else self.first + w * post.mean
+        self.second = w * outer if self.second is None else self.second + w * outer
+        self.total += w
+        self.bias_first += w * post.bias
+        self.bias_second += w * (post.bias_sd**2 + post.bias**2)
+
+    def moments(self, ids: list[str]) -> Posterior:
+        """One normal with the mixture's mean and covariance (law of total variance)."""
+        if self.first is None or self.second is None:
+            raise ValueError("a mixture needs at least one posterior")
+        mean = self.first / self.total
+        cov = self.second / self.total - np.outer(mean, mean)
+        bias = self.bias_first / self.total
+        bias_var = max(self.bias_second / self.total - bias * bias, 0.0)
+        return Posterior(ids=ids, mean=mean, cov=cov, bias=bias, bias_sd=math.sqrt(bias_var))
