@@ -182,10 +182,11 @@ def refit_ratings(database: Database) -> int:
         matches = [_match(m) for m in list_matches(session, include_invalid=False)]
         entrants = {h for pair in eligible_pairs(session) for h in pair}
         fit = rate(matches, entrants=entrants)
-        save_ratings(
-            session, strengths=fit.ratings, position_bias=fit.position_bias, spread=fit.spread
-        )
-        return sum(rating.rated for rating in fit.ratings.values())
+        rated = sum(rating.rated for rating in fit.ratings.values())
+        # With nothing rated the learnt spread is only its prior's: the matches said nothing.
+        spread = fit.spread if rated else None
+        save_ratings(session, strengths=fit.ratings, position_bias=fit.position_bias, spread=spread)
+        return rated
 
 
 def _match(row: TournamentMatch) -> Match:

@@ -186,6 +186,9 @@ def test_the_refit_rates_every_pairable_hypothesis_played_or_not(
     assert set(fitted) >= entrants and len(entrants) > 4
     unplayed = [r for h, r in fitted.items() if h in entrants and r.matches == 0]
     assert unplayed and all(r.strength is None for r in unplayed)  # listed, and unrated
+    # two matches rate no one, so they tell nothing of the spread: none is stored
+    assert all(r.strength is None for r in fitted.values())
+    assert all(r.strength_spread is None for r in fitted.values())
 
 
 def test_matches_judged_in_both_orders_carry_no_position_term(loaded: Database) -> None:
