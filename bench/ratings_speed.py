@@ -1,0 +1,60 @@
+"""What learning the spread of strengths costs the ratings of record, against a fixed spread.
+
+``scoring.bt_ratings.rate`` fits the match log at 21 spreads (``scoring.bt_spread``); with
+``prior_sd`` given it fits once. Random pairs, strengths from N(0, 1.2^2), one call a match.
+Medians of --repeats runs, both timed in the same process, so read the ratio.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from scoring.bt_posterior import PRIOR_SD
+from scoring.bt_ratings import rate
+from scoring.tournament import Match
+
+SIZES = ((64, 3_000), (500, 10_000), (1_000, 20_000))
+
+
+def match_log(n: int, m: int, seed: int = 0) -> list[Match]:
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0.0, PRIOR_SD, n)
+    names = [f"h{i:04d}" for i in range(n)]
+    log = []
+    for _ in range(m):
+        a, b = rng.choice(n, 2, replace=False)
+        won = rng.random() < 1.0 / (1.0 + np.exp(-(theta[a] - theta[b])))
+        log.append(Match(names[a], names[b], "a" if won else "b", positioned=True))
+    return log
+
+
+def seconds(log: list[Match], repeats: int, prior_sd: float | None) -> float:
+    runs = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        rate(log, prior_sd=prior_sd)
+        runs.append(time.perf_counter() - began)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print("| entrants | matches | spread fixed | spread learnt | learnt / fixed |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for n, m in SIZES:
+        log = match_log(n, m)
+        fixed = seconds(log, args.repeats, PRIOR_SD)
+        learnt = seconds(log, args.repeats, None)
+        print(f"| {n:,} | {m:,} | {fixed:.3f} s | {learnt:.3f} s | {learnt / fixed:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
