@@ -155,17 +155,27 @@ def summary_text(summary: FitSummary) -> str:
         if summary.position_bias is not None
         else ""
     )
-    spread = (
-        f" The matches put the spread of strengths at {summary.spread:.2f}: the judge names"
-        f" the stronger of two random hypotheses {judge_accuracy(summary.spread):.0%} of the"
-        " time."
-        if summary.spread is not None
-        else ""
-    )
     count = summary.not_entered
     settled = f" {count} resolved hypothes{'is is' if count == 1 else 'es are'} not entered."
     settled = settled if count else ""
     return (
         f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}."
-        f"{settled}{bias}{spread}"
+        f"{settled}{bias}{_spread_text(summary)}"
+    )
+
+
+def _spread_text(summary: FitSummary) -> str:
+    """How far apart the fit found the strengths, as the judge accuracy that implies."""
+    if summary.spread is None:
+        return ""
+    shown = f"{summary.spread:.2f}"
+    accuracy = f"{judge_accuracy(summary.spread):.0%}"
+    if summary.spread_low is not None and summary.spread_high is not None:
+        low, high = summary.spread_low, summary.spread_high
+        level = f"{INTERVAL_LEVEL:.0%}"
+        shown += f" ({level}: {low:.2f}–{high:.2f})"
+        accuracy += f" ({judge_accuracy(low):.0%}–{judge_accuracy(high):.0%})"
+    return (
+        f" The matches put the spread of strengths at {shown}: the judge names the stronger of"
+        f" two random hypotheses {accuracy} of the time."
     )

@@ -54,13 +54,23 @@ class TournamentRating:
 
 
 @dataclass(frozen=True)
+class Spread:
+    """The sd of log-strengths: when learnt, its posterior mean and interval at the ratings'
+    level; when given, the value given, three times."""
+
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
 class RatingFit:
     ratings: dict[str, TournamentRating]
     position_bias: float
     bias_low: float
     bias_high: float
     posterior: Posterior
-    spread: float  # the sd of log-strengths: the posterior mean when learnt, else the one given
+    spread: Spread
 
 
 def rate(
@@ -83,10 +93,11 @@ def rate(
     counts = tally(matches, entrants)
     if prior_sd is None:
         learnt = fit_spread(counts, bias_prior_sd=bias_prior_sd)
-        posterior, spread = learnt.posterior, learnt.spread
+        posterior = learnt.posterior
+        spread = Spread(learnt.spread, *learnt.interval(level))
     else:
         posterior = fit_posterior(counts, prior_sd=prior_sd, bias_prior_sd=bias_prior_sd)
-        spread = prior_sd
+        spread = Spread(prior_sd, prior_sd, prior_sd)
     z = NormalDist().inv_cdf(0.5 + level / 2.0)
     label = components(counts)
     eligible = counts.decided >= min_decided

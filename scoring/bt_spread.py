@@ -46,6 +46,18 @@ class SpreadFit:
         """The posterior mean of the spread s."""
         return float(np.dot(self.grid, self.weights))
 
+    def interval(self, level: float) -> tuple[float, float]:
+        """The central ``level`` interval of s: each grid value's weight sits at its point, and
+        the cumulative weight is interpolated between points on the log scale."""
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"interval level must be strictly between 0 and 1, got {level}")
+        weights = np.array(self.weights)
+        midpoints = np.cumsum(weights) - weights / 2.0
+        log_grid = np.log(self.grid)
+        tails = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
+        low, high = np.exp(np.interp(tails, midpoints, log_grid))
+        return float(low), float(high)
+
 
 def judge_accuracy(spread: float) -> float:
     """How often a judge with no lean names the stronger of two random hypotheses, when

@@ -135,8 +135,11 @@ class Rating(Base):
     component_size: Mapped[int | None] = mapped_column(Integer)
     # The judge's fitted pull towards the first-shown hypothesis (the same for the whole fit).
     position_bias: Mapped[float | None] = mapped_column(Float)
-    # The sd of log-strengths the fit learnt from the matches (the same for the whole fit).
+    # The sd of log-strengths the fit learnt from the matches, with its interval (the same for
+    # the whole fit).
     strength_spread: Mapped[float | None] = mapped_column(Float)
+    strength_spread_low: Mapped[float | None] = mapped_column(Float)
+    strength_spread_high: Mapped[float | None] = mapped_column(Float)
     fitted_at: Mapped[datetime | None] = mapped_column()
 
 

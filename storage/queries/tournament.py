@@ -1,7 +1,7 @@
 """The tournament's records: the match log, eligible pairs, ratings and the leaderboard.
 
 The match log is the record; ratings of record are a Bradley–Terry fit of it (computed by
-``scoring.bt_posterior``) saved with ``save_ratings``; the live Elo moves with each match.
+``scoring.bt_ratings``) saved with ``save_ratings``; the live Elo moves with each match.
 Strengths order hypotheses only inside one component of the comparison graph, so the leaderboard
 ranks within components and gives unrated hypotheses no rank at all.
 """
@@ -34,8 +34,8 @@ DEFAULT_ELO = 1200.0
 
 
 class StrengthLike(Protocol):
-    """A fitted strength with its interval, None when unrated (``scoring.bt_posterior``'s
-    ``TournamentRating`` and ``scoring.tournament.Strength`` both fit)."""
+    """A fitted value with its interval, None when unrated (``scoring.bt_ratings``'s
+    ``TournamentRating`` and ``Spread``, and ``scoring.tournament.Strength`` all fit)."""
 
     @property
     def value(self) -> float | None: ...
@@ -95,8 +95,10 @@ class FitSummary:
     matches: int
     # Resolved hypotheses without a rating: pairing takes open ones only, so they never play.
     not_entered: int = 0
-    # The sd of log-strengths the fit learnt; None before the first fit that stored it.
+    # The sd of log-strengths the fit learnt and its interval; None before a fit stored one.
     spread: float | None = None
+    spread_low: float | None = None
+    spread_high: float | None = None
 
 
 def record_match(
@@ -211,7 +213,7 @@ def save_ratings(
     *,
     strengths: Mapping[str, StrengthLike],
     position_bias: float | None = None,
-    spread: float | None = None,
+    spread: StrengthLike | None = None,
     fitted_at: datetime | None = None,
 ) -> int:
     """Store a fit as the ratings of record; returns how many rows it wrote.
@@ -232,7 +234,9 @@ def save_ratings(
             rating.component = strength.component
             rating.component_size = strength.component_size
         rating.position_bias = position_bias
-        rating.strength_spread = spread
+        rating.strength_spread = None if spread is None else spread.value
+        rating.strength_spread_low = None if spread is None else spread.low
+        rating.strength_spread_high = None if spread is None else spread.high
         rating.fitted_at = fitted_at
     session.flush()
     return len(strengths)
@@ -332,21 +336,20 @@ def count_leaderboard(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Hypothesis)) or 0)
 
 
-def _latest_fit(session: Session) -> tuple[datetime | None, float | None, float | None] | None:
-    """(fitted_at, position_bias, strength_spread) of the newest fit, None before any."""
-    row = session.execute(
-        select(Rating.fitted_at, Rating.position_bias, Rating.strength_spread)
+def _latest_fit(session: Session) -> Rating | None:
+    """A rating row of the newest fit, which holds the fit-wide values; None before any."""
+    return session.scalars(
+        select(Rating)
         .where(Rating.fitted_at.is_not(None))
         .order_by(Rating.fitted_at.desc())
         .limit(1)
     ).first()
-    return None if row is None else (row[0], row[1], row[2])
 
 
 def learnt_spread(session: Session) -> float | None:
     """The spread of strengths the newest fit learnt; None before a fit that stored one."""
     latest = _latest_fit(session)
-    return latest[2] if latest else None
+    return latest.strength_spread if latest else None
 
 
 def fit_summary(session: Session) -> FitSummary:
@@ -364,9 +367,11 @@ def fit_summary(session: Session) -> FitSummary:
         .where(Hypothesis.status != HypothesisStatus.OPEN.value, Rating.strength.is_(None))
     )
     return FitSummary(
-        fitted_at=latest[0] if latest else None,
-        position_bias=latest[1] if latest else None,
-        spread=latest[2] if latest else None,
+        fitted_at=latest.fitted_at if latest else None,
+        position_bias=latest.position_bias if latest else None,
+        spread=latest.strength_spread if latest else None,
+        spread_low=latest.strength_spread_low if latest else None,
+        spread_high=latest.strength_spread_high if latest else None,
         groups=int(groups or 0),
         rated=int(rated or 0),
         hypotheses=count_leaderboard(session),

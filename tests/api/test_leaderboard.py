@@ -28,10 +28,20 @@ def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_l
     assert (
         summary_text(apart) == "20 matches judged. 9 of 21 hypotheses rated, in 3 separate groups."
     )
-    learnt = FitSummary(fitted, None, groups=1, rated=9, hypotheses=21, matches=20, spread=1.2)
+    learnt = FitSummary(
+        fitted,
+        None,
+        groups=1,
+        rated=9,
+        hypotheses=21,
+        matches=20,
+        spread=1.2,
+        spread_low=0.8,
+        spread_high=2.0,
+    )
     assert summary_text(learnt).endswith(
-        " The matches put the spread of strengths at 1.20: the judge names the stronger of two"
-        " random hypotheses 75% of the time."
+        " The matches put the spread of strengths at 1.20 (80%: 0.80–2.00): the judge names"
+        " the stronger of two random hypotheses 75% (69%–83%) of the time."
     )
 
 

@@ -80,3 +80,19 @@ def test_judge_accuracy_is_the_share_of_random_pairs_it_orders_right() -> None:
     assert judge_accuracy(1.2) == pytest.approx(0.753, abs=0.001)
     with pytest.raises(ValueError, match="cannot be negative"):
         judge_accuracy(-0.1)
+
+
+def test_the_spread_interval_holds_the_given_share_of_its_weight() -> None:
+    learnt = fit_spread(tally(_world(1.2, n=60, m=600, seed=5)))
+    low, high = learnt.interval(0.8)
+    narrow = learnt.interval(0.5)
+    assert low < narrow[0] < learnt.spread < narrow[1] < high
+    grid, weights = np.array(learnt.grid), np.array(learnt.weights)
+    # each point's weight is split evenly either side of it: the cumulative weight at a point
+    # is the weight below it plus half its own, and runs straight between points (log scale)
+    cumulative = np.cumsum(weights) - weights / 2.0
+    held = np.interp(np.log([low, high]), np.log(grid), cumulative)
+    assert held[1] - held[0] == pytest.approx(0.8)
+    assert held[0] == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="strictly between"):
+        learnt.interval(1.0)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from scoring.bt_ratings import rate
+from scoring.bt_ratings import Spread, rate
 from scoring.tournament import Match, elo_update, fit_bradley_terry
 from storage.db import Database
 from storage.errors import NotFoundError
@@ -158,22 +158,32 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     assert by_id["h-4"].decided == 4
     assert summary.groups == 2 and summary.rated == 5 and summary.matches == 10
     assert summary.position_bias == pytest.approx(fit.position_bias)
-    assert summary.spread == pytest.approx(fit.spread)
+    spread = (summary.spread, summary.spread_low, summary.spread_high)
+    assert spread == pytest.approx((fit.spread.value, fit.spread.low, fit.spread.high))
     assert summary.hypotheses == len(hypotheses) and summary.fitted_at is not None
     # The summary reads the newest fit, whichever rows it rewrote.
     later, earlier = datetime(2031, 1, 2, tzinfo=UTC), datetime(2001, 1, 2, tzinfo=UTC)
     with db.transaction() as session:
         one = {"h-1": fit.ratings["h-1"]}
         tournament.save_ratings(
-            session, strengths=one, position_bias=0.25, spread=1.5, fitted_at=later
+            session,
+            strengths=one,
+            position_bias=0.25,
+            spread=Spread(1.5, 1.1, 2.0),
+            fitted_at=later,
         )
         two = {"h-2": fit.ratings["h-2"]}
         tournament.save_ratings(
-            session, strengths=two, position_bias=-0.5, spread=0.7, fitted_at=earlier
+            session,
+            strengths=two,
+            position_bias=-0.5,
+            spread=Spread(0.7, 0.5, 0.9),
+            fitted_at=earlier,
         )
     with db.sessions() as session:
         newest = tournament.fit_summary(session)
     assert (newest.fitted_at, newest.position_bias, newest.spread) == (later, 0.25, 1.5)
+    assert (newest.spread_low, newest.spread_high) == (1.1, 2.0)
 
 
 def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(

@@ -94,9 +94,14 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
         fitted = [r for r in stored.values() if r.strength is not None]
     assert rated == len(fitted) > 0
     assert len(board) == hypotheses  # every hypothesis is listed
-    # the fit stores the spread it learnt, one value for the whole fit
-    assert len({r.strength_spread for r in stored.values()}) == 1
-    assert 0.25 <= (next(iter(stored.values())).strength_spread or 0.0) <= 5.0
+    # the fit stores the spread it learnt with its interval, the same for the whole fit
+    spreads = {
+        (r.strength_spread, r.strength_spread_low, r.strength_spread_high) for r in stored.values()
+    }
+    assert len(spreads) == 1
+    value, low, high = spreads.pop()
+    assert value is not None and low is not None and high is not None
+    assert 0.25 <= low < value < high <= 10.0
     for group in {row.component for row in board if row.rated}:
         rows = [row for row in board if row.rated and row.component == group]
         assert [row.rank for row in rows] == list(range(1, len(rows) + 1))

@@ -189,6 +189,7 @@ def test_the_refit_rates_every_pairable_hypothesis_played_or_not(
     # two matches rate no one, so they tell nothing of the spread: none is stored
     assert all(r.strength is None for r in fitted.values())
     assert all(r.strength_spread is None for r in fitted.values())
+    assert all(r.strength_spread_low is r.strength_spread_high is None for r in fitted.values())
 
 
 def test_matches_judged_in_both_orders_carry_no_position_term(loaded: Database) -> None:

@@ -1,4 +1,4 @@
-"""ratings.strength_spread: the spread of log-strengths the fit learnt from the matches
+"""ratings.strength_spread (low, high): the spread of log-strengths the fit learnt
 
 The ratings of record no longer assume how widely strengths spread (how decisive the judge
 is); they learn it. Storing the learnt spread beside the position bias lets the leaderboard
@@ -23,8 +23,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("ratings") as batch:
         batch.add_column(sa.Column("strength_spread", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("strength_spread_low", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("strength_spread_high", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ratings") as batch:
+        batch.drop_column("strength_spread_high")
+        batch.drop_column("strength_spread_low")
         batch.drop_column("strength_spread")
