@@ -18,6 +18,7 @@ import numpy as np
 
 from scoring.bt_posterior import (
     BIAS_PRIOR_SD,
+    PRIOR_SD,
     FloatArray,
     Posterior,
     Tally,
@@ -31,6 +32,8 @@ SPREAD_PRIOR_SCALE = 2.0
 # The grid reaches past where the prior leaves any weight (P(s > 8) < 0.01%), so that the prior,
 # not the grid's end, bounds a very decisive judge's spread.
 SPREAD_GRID: tuple[float, ...] = tuple(float(s) for s in np.geomspace(0.25, 10.0, 21))
+# A spread whose weight is below e^-12 (6e-6) of the largest moves no reported digit.
+NEGLIGIBLE = 12.0
 
 
 @dataclass(frozen=True)
@@ -83,16 +86,30 @@ def fit_spread(
     grid: tuple[float, ...] = SPREAD_GRID,
     bias_prior_sd: float = BIAS_PRIOR_SD,
 ) -> SpreadFit:
-    """The posterior with the spread integrated out (moment-matched to one normal)."""
+    """The posterior with the spread integrated out (moment-matched to one normal).
+
+    The grid is walked outwards from the value nearest ``PRIOR_SD``, each way until the
+    weight falls below e^-NEGLIGIBLE of the largest seen: with many matches only two or three
+    spreads carry weight, and a refit need not fit the log at all 21.
+    """
     mixture = _Mixture()
-    log_weights: list[float] = []
-    start: FloatArray | None = None
-    for s in grid:
-        post = fit_posterior(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
-        start = np.append(post.mean, post.bias)  # neighbouring spreads have nearby modes
-        evidence = log_evidence(counts, post, prior_sd=s, bias_prior_sd=bias_prior_sd)
-        log_weights.append(evidence + _log_spread_prior(s))
-        mixture.add(post, log_weights[-1])
+    log_weights = [-math.inf] * len(grid)
+    first = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
+    at_first: FloatArray | None = None
+    for direction in (1, -1):
+        index = first if direction == 1 else first - 1
+        start = None if direction == 1 else at_first  # neighbouring spreads: nearby modes
+        while 0 <= index < len(grid):
+            s = grid[index]
+            post = fit_posterior(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
+            start = np.append(post.mean, post.bias)
+            at_first = start if index == first else at_first
+            evidence = log_evidence(counts, post, prior_sd=s, bias_prior_sd=bias_prior_sd)
+            log_weights[index] = evidence + _log_spread_prior(s)
+            mixture.add(post, log_weights[index])
+            if log_weights[index] < max(log_weights) - NEGLIGIBLE:
+                break
+            index += direction
     raw = np.exp(np.array(log_weights) - max(log_weights))
     return SpreadFit(
         grid=grid,

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from scoring import bt_spread
 from scoring.bt_posterior import fit_posterior, tally
 from scoring.bt_spread import SPREAD_GRID, SpreadFit, fit_spread, judge_accuracy
 from scoring.tournament import Match
@@ -96,3 +97,18 @@ def test_the_spread_interval_holds_the_given_share_of_its_weight() -> None:
     assert held[0] == pytest.approx(0.1)
     with pytest.raises(ValueError, match="strictly between"):
         learnt.interval(1.0)
+
+
+def test_the_walk_fits_only_the_spreads_that_carry_weight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counts = tally(_world(2.5, n=60, m=3000, seed=6))
+    walked = fit_spread(counts)
+    monkeypatch.setattr(bt_spread, "NEGLIGIBLE", math.inf)  # every spread on the grid
+    full = fit_spread(counts)
+    skipped = [w for w in walked.weights if w == 0.0]
+    assert len(skipped) >= 10  # many matches: most of the grid is never fitted
+    assert all(w < 1e-5 for w, kept in zip(full.weights, walked.weights, strict=True) if not kept)
+    assert walked.posterior.mean == pytest.approx(full.posterior.mean, abs=1e-6)
+    assert walked.posterior.cov == pytest.approx(full.posterior.cov, abs=1e-6)
+    assert walked.spread == pytest.approx(full.spread, rel=1e-6)
