@@ -94,16 +94,16 @@ def fit_spread(
     """
     mixture = _Mixture()
     log_weights = [-math.inf] * len(grid)
-    first = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
-    at_first: FloatArray | None = None
+    origin = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
+    at_origin: FloatArray | None = None
     for direction in (1, -1):
-        index = first if direction == 1 else first - 1
-        start = None if direction == 1 else at_first  # neighbouring spreads: nearby modes
+        index = origin if direction == 1 else origin - 1
+        start = None if direction == 1 else at_origin  # neighbouring spreads: nearby modes
         while 0 <= index < len(grid):
             s = grid[index]
             post = fit_posterior(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
             start = np.append(post.mean, post.bias)
-            at_first = start if index == first else at_first
+            at_origin = start if index == origin else at_origin
             evidence = log_evidence(counts, post, prior_sd=s, bias_prior_sd=bias_prior_sd)
             log_weights[index] = evidence + _log_spread_prior(s)
             mixture.add(post, log_weights[index])
