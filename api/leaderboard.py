@@ -150,11 +150,13 @@ def summary_text(summary: FitSummary) -> str:
         return f"No fit yet: all {summary.hypotheses} hypotheses are unrated."
     matches = f"{summary.matches} matches judged. "
     groups = "one group" if summary.groups == 1 else f"{summary.groups} separate groups"
-    bias = (
-        f" The judge's fitted lean towards the first-shown: {signed(summary.position_bias)}."
-        if summary.position_bias is not None
-        else ""
-    )
+    bias = ""
+    if summary.position_bias is not None:
+        bias = f" The judge's fitted lean towards the first-shown: {signed(summary.position_bias)}"
+        if summary.bias_low is not None and summary.bias_high is not None:
+            level = f"{INTERVAL_LEVEL:.0%}"
+            bias += f" ({level}: {signed_interval(summary.bias_low, summary.bias_high)})"
+        bias += "."
     count = summary.not_entered
     settled = f" {count} resolved hypothes{'is is' if count == 1 else 'es are'} not entered."
     settled = settled if count else ""

@@ -185,7 +185,13 @@ def refit_ratings(database: Database) -> int:
         rated = sum(rating.rated for rating in fit.ratings.values())
         # With nothing rated the learnt spread is only its prior's: the matches said nothing.
         spread = fit.spread if rated else None
-        save_ratings(session, strengths=fit.ratings, position_bias=fit.position_bias, spread=spread)
+        save_ratings(
+            session,
+            strengths=fit.ratings,
+            position_bias=fit.position_bias,
+            bias_interval=(fit.bias_low, fit.bias_high),
+            spread=spread,
+        )
         return rated
 
 

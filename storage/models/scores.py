@@ -135,6 +135,8 @@ class Rating(Base):
     component_size: Mapped[int | None] = mapped_column(Integer)
     # The judge's fitted pull towards the first-shown hypothesis (the same for the whole fit).
     position_bias: Mapped[float | None] = mapped_column(Float)
+    position_bias_low: Mapped[float | None] = mapped_column(Float)
+    position_bias_high: Mapped[float | None] = mapped_column(Float)
     # The sd of log-strengths the fit learnt from the matches, with its interval (the same for
     # the whole fit).
     strength_spread: Mapped[float | None] = mapped_column(Float)

@@ -99,6 +99,9 @@ class FitSummary:
     spread: float | None = None
     spread_low: float | None = None
     spread_high: float | None = None
+    # The position bias's interval; None before a fit stored one.
+    bias_low: float | None = None
+    bias_high: float | None = None
 
 
 def record_match(
@@ -213,6 +216,7 @@ def save_ratings(
     *,
     strengths: Mapping[str, StrengthLike],
     position_bias: float | None = None,
+    bias_interval: tuple[float, float] | None = None,
     spread: StrengthLike | None = None,
     fitted_at: datetime | None = None,
 ) -> int:
@@ -234,6 +238,7 @@ def save_ratings(
             rating.component = strength.component
             rating.component_size = strength.component_size
         rating.position_bias = position_bias
+        rating.position_bias_low, rating.position_bias_high = bias_interval or (None, None)
         rating.strength_spread = None if spread is None else spread.value
         rating.strength_spread_low = None if spread is None else spread.low
         rating.strength_spread_high = None if spread is None else spread.high
@@ -369,6 +374,8 @@ def fit_summary(session: Session) -> FitSummary:
     return FitSummary(
         fitted_at=latest.fitted_at if latest else None,
         position_bias=latest.position_bias if latest else None,
+        bias_low=latest.position_bias_low if latest else None,
+        bias_high=latest.position_bias_high if latest else None,
         spread=latest.strength_spread if latest else None,
         spread_low=latest.strength_spread_low if latest else None,
         spread_high=latest.strength_spread_high if latest else None,

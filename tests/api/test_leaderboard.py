@@ -24,6 +24,12 @@ def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_l
         "48 matches judged. 14 of 21 hypotheses rated, in one group. "
         "The judge's fitted lean towards the first-shown: \u22120.21."
     )
+    unsure = FitSummary(
+        fitted, -0.214, groups=1, rated=14, hypotheses=21, matches=48, bias_low=-0.6, bias_high=0.15
+    )
+    assert summary_text(unsure).endswith(
+        " The judge's fitted lean towards the first-shown: \u22120.21 (80%: \u22120.60 to +0.15)."
+    )
     apart = FitSummary(fitted, None, groups=3, rated=9, hypotheses=21, matches=20)
     assert (
         summary_text(apart) == "20 matches judged. 9 of 21 hypotheses rated, in 3 separate groups."

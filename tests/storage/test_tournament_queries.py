@@ -138,7 +138,11 @@ def test_ratings_rank_within_components_and_unrated_are_null(
         ]
         fit = rate(log, entrants=hypotheses)
         tournament.save_ratings(
-            session, strengths=fit.ratings, position_bias=fit.position_bias, spread=fit.spread
+            session,
+            strengths=fit.ratings,
+            position_bias=fit.position_bias,
+            bias_interval=(fit.bias_low, fit.bias_high),
+            spread=fit.spread,
         )
     with db.sessions() as session:
         board = tournament.leaderboard(session, limit=10)
@@ -158,6 +162,7 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     assert by_id["h-4"].decided == 4
     assert summary.groups == 2 and summary.rated == 5 and summary.matches == 10
     assert summary.position_bias == pytest.approx(fit.position_bias)
+    assert (summary.bias_low, summary.bias_high) == pytest.approx((fit.bias_low, fit.bias_high))
     spread = (summary.spread, summary.spread_low, summary.spread_high)
     assert spread == pytest.approx((fit.spread.value, fit.spread.low, fit.spread.high))
     assert summary.hypotheses == len(hypotheses) and summary.fitted_at is not None

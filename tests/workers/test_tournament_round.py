@@ -169,6 +169,9 @@ def test_the_refit_fits_one_call_matches_with_the_judges_lean_and_stores_it(
     # Every verdict went to the first-shown: that is the judge's lean, not anyone's strength.
     assert summary.position_bias is not None and summary.position_bias > 1.0
     assert {r.position_bias for r in ratings if r.fitted_at is not None} == {summary.position_bias}
+    # stored with its interval, which holds it and, after 48 one-sided verdicts, clears 0
+    assert summary.bias_low is not None and summary.bias_high is not None
+    assert 0.0 < summary.bias_low < summary.position_bias < summary.bias_high
     strengths = [r.strength for r in ratings if r.strength is not None]
     assert strengths and max(abs(s) for s in strengths) < 0.5 * summary.position_bias
     # Every hypothesis the tournament may pair has a rating of record, played or not.

@@ -1,8 +1,10 @@
-"""ratings.strength_spread (low, high): the spread of log-strengths the fit learnt
+"""ratings: the learnt spread of log-strengths, and intervals for it and the position bias
 
 The ratings of record no longer assume how widely strengths spread (how decisive the judge
 is); they learn it. Storing the learnt spread beside the position bias lets the leaderboard
-say what it is, and how often the judge names the stronger of two random hypotheses.
+say what it is, and how often the judge names the stronger of two random hypotheses. Both
+fit-wide numbers get their 80% intervals, so the leaderboard claims no more than the matches
+support (a lean of -0.11 from 64 matches is not told apart from none).
 
 Revision ID: 0020
 Revises: 0019
@@ -25,10 +27,14 @@ def upgrade() -> None:
         batch.add_column(sa.Column("strength_spread", sa.Float(), nullable=True))
         batch.add_column(sa.Column("strength_spread_low", sa.Float(), nullable=True))
         batch.add_column(sa.Column("strength_spread_high", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("position_bias_low", sa.Float(), nullable=True))
+        batch.add_column(sa.Column("position_bias_high", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ratings") as batch:
+        batch.drop_column("position_bias_high")
+        batch.drop_column("position_bias_low")
         batch.drop_column("strength_spread_high")
         batch.drop_column("strength_spread_low")
         batch.drop_column("strength_spread")
