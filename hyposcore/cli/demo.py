@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from api.leaderboard import TOURNAMENT_LEGEND
+from api.leaderboard import TOURNAMENT_LEGEND, summary_text
 from api.ratings import exchange_rating
 from common.settings import Settings, get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
@@ -34,7 +34,7 @@ from storage.models import Hypothesis, HypothesisStatus, ScoreSnapshot, utcnow
 from storage.queries.knowledge import count_rows, list_hypotheses
 from storage.queries.revisions import revisions_published_since
 from storage.queries.snapshots import latest_snapshot
-from storage.queries.tournament import LeaderboardRow, leaderboard
+from storage.queries.tournament import LeaderboardRow, fit_summary, leaderboard
 from wiki.importer import import_pages
 from wiki.store import FolderPageStore
 from workers import maintenance
@@ -99,12 +99,14 @@ def demo(
     failed = [row.id for row in rows if row.state != "succeeded"]
 
     console.rule("[bold]3. tournament and publish")
-    matches = sum(
-        maintenance.tournament_round(database, settings) for _ in range(DEMO_TOURNAMENT_ROUNDS)
-    )
-    rated = maintenance.refit_ratings(database)
+    for _ in range(DEMO_TOURNAMENT_ROUNDS):
+        maintenance.tournament_round(database, settings)
+    maintenance.refit_ratings(database)
     graded = maintenance.recalibrate_resolved(database)
-    console.print(f"tournament: {matches} matches, one judge call each; {rated} hypotheses rated")
+    with database.sessions() as session:
+        fit = summary_text(fit_summary(session))
+    # the leaderboard's own summary: matches, rated, and what they say of the judge
+    console.print(f"tournament (one judge call a match): {fit}")
     console.print(
         f"calibration: personas graded on {graded} resolved hypotheses (only blind forecasts, "
         "debated as of before a resolution, grade a persona; the demo debates as of today)"

@@ -89,7 +89,9 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     bundled = bundled_hypothesis_count()
     assert f"queued {bundled} evaluations" in done.stdout
     assert "exchange ratings and tournament" in done.stdout
-    assert "one judge call each" in done.stdout
+    assert "one judge call a match" in done.stdout
+    # what the matches say of the judge, as the leaderboard gives it
+    assert "the judge names the stronger of two random hypotheses" in " ".join(done.stdout.split())
     # Open hypotheses are ranked, each tournament cell stating its match count, rated or
     # not; the resolved are listed apart, under their outcome, never ranked with them.
     # At 160 columns each hypothesis is one line: rank or outcome, id, exchange, composite...
