@@ -4,9 +4,10 @@ A fixed prior theta_i ~ N(0, s^2) makes the intervals right only when the real s
 with 60 matches among 21 hypotheses, 80% intervals cover 71% of truths spread 1.5 and 57% of
 truths spread 2.0 under s = 1.2 (BENCHMARKS.md). So s gets a prior of its own, a half-normal
 with scale ``SPREAD_PRIOR_SCALE``, and is integrated out on a log-spaced grid: each grid value
-is fitted (``fit_posterior``), weighed by its Laplace evidence times its prior, and the
-mixture is summarised by its mean and covariance. Few matches leave s uncertain and the
-intervals wide; many pin it down, and the fit tends to the one at the spread the data show.
+that can carry weight is fitted (``fit_posterior``), weighed by its Laplace evidence times its
+prior, and the mixture is summarised by its mean and covariance. Few matches leave s
+uncertain and the intervals wide; many pin it down, and the fit tends to the one at the spread
+the data show.
 """
 
 from __future__ import annotations
