@@ -6,8 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import PageDep, SessionDep
 from api.schemas import CalibrationEntry, LeaderboardEntry, Paginated, leaderboard_entry
+from api.tournament_fit import TournamentFit, tournament_fit
 from storage.queries.calibration import calibration_table
-from storage.queries.tournament import count_leaderboard, leaderboard
+from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
 
 router = APIRouter(tags=["exchange"])
 
@@ -24,6 +25,14 @@ def get_leaderboard(session: SessionDep, page: PageDep) -> Paginated[Leaderboard
         limit=page.limit,
         offset=page.offset,
     )
+
+
+@router.get("/leaderboard/fit", response_model=TournamentFit)
+def get_leaderboard_fit(session: SessionDep) -> TournamentFit:
+    """The newest fit behind the leaderboard: its counts, the judge's position bias, and the
+    spread of strengths it learnt with the judge accuracy that implies, each with its 80%
+    interval."""
+    return tournament_fit(fit_summary(session))
 
 
 @router.get("/calibration", response_model=list[CalibrationEntry])
