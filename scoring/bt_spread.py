@@ -93,7 +93,7 @@ def fit_spread(
     weight falls below e^-NEGLIGIBLE of the largest seen: with many matches only two or three
     spreads carry weight, and a refit need not fit the log at all 21.
     """
-    mixture = _Mixture()
+    mixture = _Mixture(len(counts.ids))
     log_weights = [-math.inf] * len(grid)
     origin = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
     at_origin: FloatArray | None = None
@@ -123,36 +123,32 @@ class _Mixture:
     """Running weighted moments of the grid's posteriors, so that one covariance matrix is
     held at a time, not one per grid value (21 of them at a few thousand entrants is GBs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, n: int) -> None:
         self.top = -math.inf  # the largest log weight so far; the sums are scaled by it
         self.total = 0.0
-        self.first: FloatArray | None = None  # sum of w * mean
-        self.second: FloatArray | None = None  # sum of w * (cov + mean mean^T)
+        self.first = np.zeros(n)  # sum of w * mean
+        self.second = np.zeros((n, n))  # sum of w * (cov + mean mean^T)
         self.bias_first = 0.0
         self.bias_second = 0.0
 
     def add(self, post: Posterior, log_weight: float) -> None:
         if log_weight > self.top:
-            shrink = math.exp(self.top - log_weight) if self.first is not None else 0.0
+            shrink = math.exp(self.top - log_weight)  # 0.0 while the sums are empty
             self.total *= shrink
+            self.first *= shrink
+            self.second *= shrink
             self.bias_first *= shrink
             self.bias_second *= shrink
-            if self.first is not None and self.second is not None:
-                self.first *= shrink
-                self.second *= shrink
             self.top = log_weight
         w = math.exp(log_weight - self.top)
-        outer = post.cov + np.outer(post.mean, post.mean)
-        self.first = w * post.mean if self.first is None else self.first + w * post.mean
-        self.second = w * outer if self.second is None else self.second + w * outer
         self.total += w
+        self.first += w * post.mean
+        self.second += w * (post.cov + np.outer(post.mean, post.mean))
         self.bias_first += w * post.bias
         self.bias_second += w * (post.bias_sd**2 + post.bias**2)
 
     def moments(self, ids: list[str]) -> Posterior:
         """One normal with the mixture's mean and covariance (law of total variance)."""
-        if self.first is None or self.second is None:
-            raise ValueError("a mixture needs at least one posterior")
         mean = self.first / self.total
         cov = self.second / self.total - np.outer(mean, mean)
         bias = self.bias_first / self.total
