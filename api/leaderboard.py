@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.strength_chart import StrengthBar
+from api.tournament_fit import TournamentFit, tournament_fit
 from common.numbers import signed, signed_interval
 from common.text import counted
 from scoring.bt_ratings import INTERVAL_LEVEL, MIN_DECIDED
-from scoring.bt_spread import judge_accuracy
 from storage.models import HypothesisStatus
 from storage.queries.tournament import FitSummary, LeaderboardRow
 
@@ -145,39 +145,39 @@ def strength_bars(rows: list[LeaderboardRow]) -> dict[str, list[StrengthBar]]:
 
 def summary_text(summary: FitSummary) -> str:
     """A few sentences on the fit: how many rated, in how many groups, the judge's lean and
-    how decisive its verdicts are."""
+    how decisive its verdicts are (the numbers of ``GET /leaderboard/fit``)."""
     if summary.fitted_at is None:
         return f"No fit yet: all {summary.hypotheses} hypotheses are unrated."
+    fit = tournament_fit(summary)
     matches = f"{summary.matches} matches judged. "
     groups = "one group" if summary.groups == 1 else f"{summary.groups} separate groups"
     bias = ""
-    if summary.position_bias is not None:
-        bias = f" The judge's fitted lean towards the first-shown: {signed(summary.position_bias)}"
-        if summary.bias_low is not None and summary.bias_high is not None:
-            level = f"{INTERVAL_LEVEL:.0%}"
-            bias += f" ({level}: {signed_interval(summary.bias_low, summary.bias_high)})"
+    if fit.position_bias is not None:
+        lean = fit.position_bias
+        bias = f" The judge's fitted lean towards the first-shown: {signed(lean.value)}"
+        if lean.low is not None and lean.high is not None:
+            bias += f" ({INTERVAL_LEVEL:.0%}: {signed_interval(lean.low, lean.high)})"
         bias += "."
     count = summary.not_entered
     settled = f" {count} resolved hypothes{'is is' if count == 1 else 'es are'} not entered."
     settled = settled if count else ""
     return (
         f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}."
-        f"{settled}{bias}{_spread_text(summary)}"
+        f"{settled}{bias}{_spread_text(fit)}"
     )
 
 
-def _spread_text(summary: FitSummary) -> str:
+def _spread_text(fit: TournamentFit) -> str:
     """How far apart the fit found the strengths, as the judge accuracy that implies."""
-    if summary.spread is None:
+    if fit.spread is None or fit.judge_accuracy is None:
         return ""
-    shown = f"{summary.spread:.2f}"
-    accuracy = f"{judge_accuracy(summary.spread):.0%}"
-    if summary.spread_low is not None and summary.spread_high is not None:
-        low, high = summary.spread_low, summary.spread_high
-        level = f"{INTERVAL_LEVEL:.0%}"
-        shown += f" ({level}: {low:.2f}–{high:.2f})"
-        accuracy += f" ({judge_accuracy(low):.0%}–{judge_accuracy(high):.0%})"
+    spread, accuracy = fit.spread, fit.judge_accuracy
+    shown, right = f"{spread.value:.2f}", f"{accuracy.value:.0%}"
+    if spread.low is not None and spread.high is not None:
+        shown += f" ({INTERVAL_LEVEL:.0%}: {spread.low:.2f}–{spread.high:.2f})"
+    if accuracy.low is not None and accuracy.high is not None:
+        right += f" ({accuracy.low:.0%}–{accuracy.high:.0%})"
     return (
         f" The matches put the spread of strengths at {shown}: the judge names the stronger of"
-        f" two random hypotheses {accuracy} of the time."
+        f" two random hypotheses {right} of the time."
     )
