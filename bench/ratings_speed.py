@@ -1,10 +1,13 @@
-"""What learning the spread of strengths costs the ratings of record, against a fixed spread.
+"""What the ratings of record cost: learning the spread of strengths against a fixed spread,
+from a small tournament to 10,000 entrants.
 
-``scoring.bt_ratings.rate`` fits the match log at 21 spreads (``scoring.bt_spread``); with
-``prior_sd`` given it fits once. Random pairs, strengths from N(0, 1.2^2), one call a match.
-Medians of --repeats runs, both timed in the same process, so read the ratio.
+``scoring.bt_ratings.rate`` fits the match log at the spreads that carry weight
+(``scoring.bt_spread``); with ``prior_sd`` given it fits once. Random pairs, strengths from
+N(0, 1.2^2), one call a match. Medians of --repeats runs, both timed in the same process, so
+read the ratio; the peak is what numpy allocated (tracemalloc) in one more learnt fit.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed --large --repeats 1
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -20,12 +24,13 @@ from scoring.bt_ratings import rate
 from scoring.tournament import Match
 
 SIZES = ((64, 3_000), (500, 10_000), (1_000, 20_000))
+LARGE_SIZES = ((3_000, 60_000), (10_000, 200_000))
 
 
 def match_log(n: int, m: int, seed: int = 0) -> list[Match]:
     rng = np.random.default_rng(seed)
     theta = rng.normal(0.0, PRIOR_SD, n)
-    names = [f"h{i:04d}" for i in range(n)]
+    names = [f"h{i:05d}" for i in range(n)]
     log = []
     for _ in range(m):
         a, b = rng.choice(n, 2, replace=False)
@@ -43,17 +48,33 @@ def seconds(log: list[Match], repeats: int, prior_sd: float | None) -> float:
     return statistics.median(runs)
 
 
+def peak_megabytes(log: list[Match]) -> float:
+    tracemalloc.start()
+    rate(log)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--large", action="store_true", help="3,000 and 10,000 entrants instead (minutes)"
+    )
     args = parser.parse_args()
-    print("| entrants | matches | spread fixed | spread learnt | learnt / fixed |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
-    for n, m in SIZES:
+    print("| entrants | matches | spread fixed | spread learnt | learnt / fixed | learnt, peak |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, m in LARGE_SIZES if args.large else SIZES:
         log = match_log(n, m)
         fixed = seconds(log, args.repeats, PRIOR_SD)
         learnt = seconds(log, args.repeats, None)
-        print(f"| {n:,} | {m:,} | {fixed:.3f} s | {learnt:.3f} s | {learnt / fixed:.1f} |")
+        peak = peak_megabytes(log)
+        print(
+            f"| {n:,} | {m:,} | {fixed:.3f} s | {learnt:.3f} s | {learnt / fixed:.1f} "
+            f"| {peak:,.0f} MB |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

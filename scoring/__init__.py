@@ -1,4 +1,4 @@
-"""Pure scoring math: no I/O, no framework imports (numpy only). See docs/scoring.md.
+"""Pure scoring math: no I/O, no framework imports (numpy and scipy only). See docs/scoring.md.
 
 - ``scoring.weights``: ``Weights.default()``, ``Weights.from_mapping(...)``, ``.hash``
 - ``scoring.blend``: ``blend(list[PersonaScores], weights, level) -> Blend``

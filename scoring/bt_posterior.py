@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import linalg, sparse
+from scipy.linalg import lapack
+from scipy.sparse import linalg as sparse_linalg
 
 from scoring.tournament import Match, MatchOutcome
 
@@ -34,6 +37,8 @@ PRIOR_SD = 1.2
 BIAS_PRIOR_SD = 1.0
 _NEWTON_TOL = 1e-10
 _NEWTON_MAX_ITER = 100
+# Up to this many unknowns a dense solve is quicker than conjugate gradients' iterations.
+_DENSE_NEWTON_UP_TO = 500
 
 
 @dataclass(frozen=True)
@@ -116,34 +121,53 @@ def fit_posterior(
     ``start`` (n + 1 values, gamma last) warm-starts a refit after a few more matches; ``tol``
     is the largest Newton step accepted as converged.
     """
-    if prior_sd <= 0 or bias_prior_sd <= 0:
-        raise ValueError(f"prior sds must be > 0, got {prior_sd} and {bias_prior_sd}")
-    n = len(counts.ids)
-    precision = np.append(np.full(n, prior_sd**-2.0), bias_prior_sd**-2.0)
-    x = np.zeros(n + 1) if start is None else np.array(start, dtype=np.float64)
-    value = _log_posterior(counts, x, precision)
-    for _ in range(_NEWTON_MAX_ITER):
-        gradient, hessian = _derivatives(counts, x, precision)
-        step = np.linalg.solve(hessian, gradient)
-        scale = 1.0
-        while scale > 1e-6:
-            candidate = x + scale * step
-            new_value = _log_posterior(counts, candidate, precision)
-            if new_value >= value - 1e-12:
-                break
-            scale /= 2.0
-        x, value = candidate, new_value
-        if float(np.max(np.abs(scale * step), initial=0.0)) < tol:
-            break
-    _, hessian = _derivatives(counts, x, precision)
-    cov = np.asarray(np.linalg.inv(hessian), dtype=np.float64)
-    return Posterior(
-        ids=counts.ids,
-        mean=x[:n],
-        cov=cov[:n, :n],
-        bias=float(x[n]),
-        bias_sd=math.sqrt(float(cov[n, n])),
-    )
+    fit = laplace_fit(counts, prior_sd=prior_sd, bias_prior_sd=bias_prior_sd, start=start, tol=tol)
+    return fit.posterior()
+
+
+class LaplaceFit:
+    """A fit before its covariance is formed: the mode, the Cholesky factor of the curvature
+    there, and the evidence. Inverting the factor costs as much again as making it, so a caller
+    that may discard the fit (``scoring.bt_spread``, for a spread of negligible weight) reads
+    the evidence first."""
+
+    def __init__(
+        self, ids: list[str], mode: FloatArray, factor: FloatArray, log_evidence: float
+    ) -> None:
+        self.ids = ids
+        self.mode = mode  # n + 1 values, gamma last
+        self.log_evidence = log_evidence
+        self._factor: FloatArray | None = factor
+
+    def posterior(self) -> Posterior:
+        """The Laplace posterior; it inverts the factor in place, so it can be asked once."""
+        if self._factor is None:
+            raise RuntimeError("this fit's covariance has already been formed")
+        cov, self._factor = _inverse_from_cholesky(self._factor), None
+        n = len(self.ids)
+        return Posterior(
+            ids=self.ids,
+            mean=self.mode[:n],
+            cov=cov[:n, :n],
+            bias=float(self.mode[n]),
+            bias_sd=math.sqrt(float(cov[n, n])),
+        )
+
+
+def laplace_fit(
+    counts: Tally,
+    *,
+    prior_sd: float = PRIOR_SD,
+    bias_prior_sd: float = BIAS_PRIOR_SD,
+    start: FloatArray | None = None,
+    tol: float = _NEWTON_TOL,
+) -> LaplaceFit:
+    """The mode, and the curvature's factor with the evidence it gives (``log_evidence``)."""
+    precision = _precision(len(counts.ids), prior_sd, bias_prior_sd)
+    x = _mode(counts, precision, start, tol)
+    factor = _cholesky(_dense_hessian(counts, x, precision))
+    evidence = _evidence(counts, x, precision, _log_det(factor))
+    return LaplaceFit(counts.ids, x, factor, evidence)
 
 
 def log_evidence(
@@ -155,14 +179,62 @@ def log_evidence(
 ) -> float:
     """log p(matches | prior sds) by the Laplace approximation at ``posterior``'s mode, which
     must be the fit under the same prior sds; ``scoring.bt_spread`` weighs spreads by it."""
-    n = len(counts.ids)
+    precision = _precision(len(counts.ids), prior_sd, bias_prior_sd)
     x = np.append(posterior.mean, posterior.bias)
-    precision = np.append(np.full(n, prior_sd**-2.0), bias_prior_sd**-2.0)
-    _, hessian = _derivatives(counts, x, precision)
-    _, log_det = np.linalg.slogdet(hessian)
-    # The 2*pi terms of the prior's density and of the Gaussian integral cancel.
-    normalising = n * math.log(prior_sd) + math.log(bias_prior_sd)
-    return _log_posterior(counts, x, precision) - normalising - 0.5 * float(log_det)
+    factor = _cholesky(_dense_hessian(counts, x, precision))
+    return _evidence(counts, x, precision, _log_det(factor))
+
+
+def _precision(n: int, prior_sd: float, bias_prior_sd: float) -> FloatArray:
+    if prior_sd <= 0 or bias_prior_sd <= 0:
+        raise ValueError(f"prior sds must be > 0, got {prior_sd} and {bias_prior_sd}")
+    return np.append(np.full(n, prior_sd**-2.0), bias_prior_sd**-2.0)
+
+
+def _evidence(counts: Tally, x: FloatArray, precision: FloatArray, log_det: float) -> float:
+    # The 2*pi terms of the prior's density and of the Gaussian integral cancel; the prior's
+    # normalising constant is half the log of each precision.
+    normalising = 0.5 * float(np.sum(np.log(precision)))
+    return _log_posterior(counts, x, precision) + normalising - 0.5 * log_det
+
+
+def _mode(counts: Tally, precision: FloatArray, start: FloatArray | None, tol: float) -> FloatArray:
+    x = np.zeros(len(precision)) if start is None else np.array(start, dtype=np.float64)
+    value = _log_posterior(counts, x, precision)
+    for _ in range(_NEWTON_MAX_ITER):
+        step = _newton_step(counts, x, precision)
+        scale = 1.0
+        while scale > 1e-6:
+            candidate = x + scale * step
+            new_value = _log_posterior(counts, candidate, precision)
+            if new_value >= value - 1e-12:
+                break
+            scale /= 2.0
+        x, value = candidate, new_value
+        if float(np.max(np.abs(scale * step), initial=0.0)) < tol:
+            break
+    return x
+
+
+def _newton_step(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatArray:
+    """Solve curvature x step = gradient: densely for a small field; for a large one by
+    conjugate gradients on the sparse curvature, which costs per match, not per entrant cubed
+    (bench/ratings_speed.py)."""
+    gradient = _gradient(counts, x, precision)
+    if len(x) <= _DENSE_NEWTON_UP_TO:
+        return np.asarray(
+            np.linalg.solve(_dense_hessian(counts, x, precision), gradient), dtype=np.float64
+        )
+    hessian = _sparse_hessian(counts, x, precision)
+    jacobi = 1.0 / hessian.diagonal()
+    # Inexact Newton: the solve need only be as exact as the gradient is small (forcing term).
+    rtol = min(0.1, float(np.linalg.norm(gradient)))
+    step, info = sparse_linalg.cg(
+        hessian, gradient, rtol=rtol, atol=0.0, M=sparse.diags_array(jacobi)
+    )
+    if info != 0:
+        raise ArithmeticError(f"conjugate gradients did not converge ({info})")
+    return np.asarray(step, dtype=np.float64)
 
 
 def _margins(counts: Tally, x: FloatArray) -> FloatArray:
@@ -179,27 +251,71 @@ def _log_posterior(counts: Tally, x: FloatArray, precision: FloatArray) -> float
     return float(np.sum(likelihood) - 0.5 * np.sum(precision * x * x))
 
 
-def _derivatives(
-    counts: Tally, x: FloatArray, precision: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Gradient of the log-posterior and the negative Hessian (positive definite)."""
+def _gradient(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatArray:
     n = len(x) - 1
     p = 1.0 / (1.0 + np.exp(-_margins(counts, x)))
     residual = counts.first_points - counts.games * p
+    gradient = -precision * x
+    gradient[:n] += np.bincount(counts.first, residual, n) - np.bincount(counts.second, residual, n)
+    gradient[n] += float(np.sum(counts.positioned * residual))
+    return np.asarray(gradient, dtype=np.float64)
+
+
+def _hessian_entries(
+    counts: Tally, x: FloatArray, precision: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The negative Hessian (positive definite) as (row, column, value) triples; repeated
+    cells add up."""
+    n = len(x) - 1
+    p = 1.0 / (1.0 + np.exp(-_margins(counts, x)))
     weight = counts.games * p * (1.0 - p)
     f, s, h = counts.first, counts.second, counts.positioned
-    gradient = -precision * x
-    gradient[:n] += np.bincount(f, residual, n) - np.bincount(s, residual, n)
-    gradient[n] += float(np.sum(h * residual))
-    size = n + 1
-    cells = np.concatenate((f * size + f, s * size + s, f * size + s, s * size + f))
-    cells = np.concatenate((cells, n * size + f, n * size + s, f * size + n, s * size + n))
-    signs = np.concatenate((weight, weight, -weight, -weight))
-    signs = np.concatenate((signs, h * weight, -h * weight, h * weight, -h * weight))
-    summed = np.asarray(np.bincount(cells, signs, size * size), dtype=np.float64)
-    hessian = summed.reshape(size, size) + np.diag(precision)
-    hessian[n, n] += float(np.sum(h * h * weight))
-    return gradient, hessian
+    bias = np.full(len(f), n, dtype=np.int64)
+    diagonal = np.arange(n + 1, dtype=np.int64)
+    rows = np.concatenate((f, s, f, s, bias, bias, f, s, bias, diagonal))
+    cols = np.concatenate((f, s, s, f, f, s, bias, bias, bias, diagonal))
+    lean = h * weight
+    values = np.concatenate(
+        (weight, weight, -weight, -weight, lean, -lean, lean, -lean, h * lean, precision)
+    )
+    return rows, cols, values
+
+
+def _dense_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatArray:
+    size = len(x)
+    rows, cols, values = _hessian_entries(counts, x, precision)
+    summed = np.bincount(rows * size + cols, values, size * size)
+    return np.asarray(summed.reshape(size, size), dtype=np.float64)
+
+
+def _sparse_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> sparse.csr_array:
+    rows, cols, values = _hessian_entries(counts, x, precision)
+    return sparse.coo_array((values, (rows, cols)), shape=(len(x), len(x))).tocsr()
+
+
+def _cholesky(matrix: FloatArray) -> FloatArray:
+    """The lower Cholesky factor, computed in place of ``matrix``."""
+    factor, _ = linalg.cho_factor(matrix, lower=True, overwrite_a=True, check_finite=False)
+    return np.asarray(factor, dtype=np.float64)
+
+
+def _log_det(factor: FloatArray) -> float:
+    return 2.0 * float(np.sum(np.log(np.diag(factor))))
+
+
+def _inverse_from_cholesky(factor: FloatArray) -> FloatArray:
+    """The inverse of L L^T from L, in place of ``factor``: LAPACK fills the lower triangle,
+    which is mirrored in blocks so that no second n x n array is made."""
+    inverse, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"the curvature is singular (dpotri info {info})")
+    size, block = len(inverse), 512
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        square = inverse[start:stop, start:stop]
+        square[...] = np.tril(square) + np.tril(square, -1).T
+        inverse[start:stop, stop:] = inverse[stop:, start:stop].T
+    return np.asarray(inverse, dtype=np.float64)
 
 
 def components(counts: Tally) -> IntArray:

@@ -23,8 +23,7 @@ from scoring.bt_posterior import (
     FloatArray,
     Posterior,
     Tally,
-    fit_posterior,
-    log_evidence,
+    laplace_fit,
 )
 
 # A half-normal of scale 2 keeps in play spreads from near 0 (a judge at chance) to about 4
@@ -33,8 +32,8 @@ SPREAD_PRIOR_SCALE = 2.0
 # The grid reaches past where the prior leaves any weight (P(s > 8) < 0.01%), so that the prior,
 # not the grid's end, bounds a very decisive judge's spread.
 SPREAD_GRID: tuple[float, ...] = tuple(float(s) for s in np.geomspace(0.25, 10.0, 21))
-# A spread whose weight is below e^-12 (6e-6) of the largest moves no reported digit.
-NEGLIGIBLE = 12.0
+# A spread whose weight is below e^-14 (8e-7) of the largest moves no reported digit.
+NEGLIGIBLE = 14.0
 
 
 @dataclass(frozen=True)
@@ -102,14 +101,16 @@ def fit_spread(
         start = None if direction == 1 else at_origin  # neighbouring spreads: nearby modes
         while 0 <= index < len(grid):
             s = grid[index]
-            post = fit_posterior(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
-            start = np.append(post.mean, post.bias)
+            fit = laplace_fit(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
+            start = fit.mode
             at_origin = start if index == origin else at_origin
-            evidence = log_evidence(counts, post, prior_sd=s, bias_prior_sd=bias_prior_sd)
-            log_weights[index] = evidence + _log_spread_prior(s)
-            mixture.add(post, log_weights[index])
+            log_weights[index] = fit.log_evidence + _log_spread_prior(s)
             if log_weights[index] < max(log_weights) - NEGLIGIBLE:
+                # Dropped, not mixed in: its covariance would cost a second factorisation
+                # and move no reported digit.
+                log_weights[index] = -math.inf
                 break
+            mixture.add(fit.posterior(), log_weights[index])
             index += direction
     raw = np.exp(np.array(log_weights) - max(log_weights))
     return SpreadFit(
@@ -143,14 +144,23 @@ class _Mixture:
         w = math.exp(log_weight - self.top)
         self.total += w
         self.first += w * post.mean
-        self.second += w * (post.cov + np.outer(post.mean, post.mean))
+        for rows in _row_blocks(len(post.mean)):  # no n x n temporaries at a time
+            self.second[rows] += w * (post.cov[rows] + np.outer(post.mean[rows], post.mean))
         self.bias_first += w * post.bias
         self.bias_second += w * (post.bias_sd**2 + post.bias**2)
 
     def moments(self, ids: list[str]) -> Posterior:
-        """One normal with the mixture's mean and covariance (law of total variance)."""
+        """One normal with the mixture's mean and covariance (law of total variance); the
+        sums are spent making it."""
         mean = self.first / self.total
-        cov = self.second / self.total - np.outer(mean, mean)
+        cov = self.second
+        for rows in _row_blocks(len(mean)):
+            cov[rows] /= self.total
+            cov[rows] -= np.outer(mean[rows], mean)
         bias = self.bias_first / self.total
         bias_var = max(self.bias_second / self.total - bias * bias, 0.0)
         return Posterior(ids=ids, mean=mean, cov=cov, bias=bias, bias_sd=math.sqrt(bias_var))
+
+
+def _row_blocks(n: int, size: int = 512) -> list[slice]:
+    return [slice(start, min(start + size, n)) for start in range(0, n, size)]

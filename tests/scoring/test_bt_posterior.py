@@ -8,10 +8,12 @@ import random
 import numpy as np
 import pytest
 
+from scoring import bt_posterior
 from scoring.bt_posterior import (
     BIAS_PRIOR_SD,
     PRIOR_SD,
     fit_posterior,
+    laplace_fit,
     log_evidence,
     tally,
 )
@@ -112,3 +114,47 @@ def test_laplace_evidence_matches_the_integral_and_tightens_with_data(spread: fl
     # Laplace's error shrinks as 1/matches: under 0.01 at 40, under 0.004 at 100
     assert errors[0] < 0.01
     assert errors[1] < 0.004
+
+
+def _random_log(entrants: int, matches: int, seed: int) -> list[Match]:
+    rng = np.random.default_rng(seed)
+    strength = rng.normal(0.0, PRIOR_SD, entrants)
+    log = []
+    for k in range(matches):
+        a, b = (int(i) for i in rng.choice(entrants, 2, replace=False))
+        won = rng.random() < _sigmoid(float(strength[a] - strength[b]) + 0.3)
+        log.append(Match(f"h{a:03d}", f"h{b:03d}", "a" if won else "b", positioned=k % 5 != 0))
+    return log
+
+
+def test_a_large_field_solves_by_conjugate_gradients_to_the_dense_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 600 entrants, so the inverse is mirrored in more than one block of rows.
+    counts = tally(_random_log(600, 6_000, seed=11))
+    monkeypatch.setattr(bt_posterior, "_DENSE_NEWTON_UP_TO", 10**9)
+    dense_fit = laplace_fit(counts, prior_sd=1.0)
+    monkeypatch.setattr(bt_posterior, "_DENSE_NEWTON_UP_TO", 0)
+    large_fit = laplace_fit(counts, prior_sd=1.0)
+    dense, large = dense_fit.posterior(), large_fit.posterior()
+    dense_evidence, large_evidence = dense_fit.log_evidence, large_fit.log_evidence
+    assert np.max(np.abs(large.mean - dense.mean)) < 1e-8
+    assert large.bias == pytest.approx(dense.bias, abs=1e-8)
+    assert np.max(np.abs(large.cov - dense.cov)) < 1e-8
+    assert large_evidence == pytest.approx(dense_evidence, abs=1e-6)
+
+
+def test_the_covariance_is_the_symmetric_inverse_of_the_curvature() -> None:
+    counts = tally(_random_log(700, 5_000, seed=12))
+    fit = laplace_fit(counts)
+    post, evidence = fit.posterior(), fit.log_evidence
+    with pytest.raises(RuntimeError, match="already been formed"):
+        fit.posterior()  # the factor was spent forming the covariance
+    assert np.array_equal(post.cov, post.cov.T)
+    precision = np.append(np.full(700, PRIOR_SD**-2.0), BIAS_PRIOR_SD**-2.0)
+    curvature = bt_posterior._dense_hessian(counts, np.append(post.mean, post.bias), precision)
+    expected = np.linalg.inv(curvature)
+    assert np.max(np.abs(post.cov - expected[:-1, :-1])) < 1e-10
+    assert post.bias_sd == pytest.approx(math.sqrt(expected[-1, -1]), rel=1e-10)
+    # and the evidence from the fit's own factorisation is log_evidence's
+    assert evidence == pytest.approx(log_evidence(counts, post), abs=1e-8)
