@@ -294,8 +294,11 @@ def _sparse_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> spar
 
 
 def _cholesky(matrix: FloatArray) -> FloatArray:
-    """The lower Cholesky factor, computed in place of ``matrix``."""
-    factor, _ = linalg.cho_factor(matrix, lower=True, overwrite_a=True, check_finite=False)
+    """The lower Cholesky factor, computed in place of the symmetric ``matrix``.
+
+    LAPACK works on column-major arrays: the transpose is one, and the same matrix, so it is
+    factorised where it lies instead of in an n x n copy."""
+    factor, _ = linalg.cho_factor(matrix.T, lower=True, overwrite_a=True, check_finite=False)
     return np.asarray(factor, dtype=np.float64)
 
 

@@ -125,8 +125,14 @@ def rate(
 def centred(posterior: Posterior, members: IntArray) -> tuple[FloatArray, FloatArray]:
     """Log-strengths of ``members`` less their mean, and the posterior sd of each."""
     mean = posterior.mean[members]
-    block = posterior.cov[np.ix_(members, members)]
-    variance = np.diag(block) - 2.0 * block.mean(axis=1) + block.mean()
+    # Row means of the members' block of the covariance, a few hundred rows at a time: the
+    # block itself is as large as the covariance when one component holds everyone.
+    row_means = np.empty(len(members))
+    for start in range(0, len(members), 512):
+        rows = posterior.cov[members[start : start + 512]]
+        row_means[start : start + 512] = rows[:, members].mean(axis=1)
+    own = posterior.cov[members, members]
+    variance = own - 2.0 * row_means + row_means.mean()
     sd = np.sqrt(np.maximum(variance, 0.0)).astype(np.float64)
     return np.asarray(mean - mean.mean(), dtype=np.float64), sd
 

@@ -109,6 +109,7 @@ def fit_spread(
                 # Dropped, not mixed in: its covariance would cost a second factorisation
                 # and move no reported digit.
                 log_weights[index] = -math.inf
+                del fit  # its factor is as large as the mixture's sums
                 break
             mixture.add(fit.posterior(), log_weights[index])
             index += direction
