@@ -25,6 +25,7 @@ from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
     eligible_pairs,
     get_ratings,
+    latest_fitted_at,
     learnt_spread,
     list_matches,
     record_match,
@@ -177,22 +178,35 @@ def _judge_and_record(database: Database, judge: AgentBackend, first: str, secon
 
 def refit_ratings(database: Database) -> int:
     """Refit the ratings of record from the whole match log (replayable, order-independent);
-    returns how many hypotheses are rated."""
-    with database.transaction() as session:
+    returns how many hypotheses are rated.
+
+    The fit runs between two transactions, not inside one: at thousands of entrants it takes
+    seconds to minutes, and on SQLite a transaction holds the write lock that every debate
+    and match needs. The ratings are stamped with when the log was read; a fit of a log read
+    later (an overlapping refit that finished first) is not overwritten.
+    """
+    read_at = utcnow()
+    with database.sessions() as session:
         matches = [_match(m) for m in list_matches(session, include_invalid=False)]
         entrants = {h for pair in eligible_pairs(session) for h in pair}
-        fit = rate(matches, entrants=entrants)
-        rated = sum(rating.rated for rating in fit.ratings.values())
-        # With nothing rated the learnt spread is only its prior's: the matches said nothing.
-        spread = fit.spread if rated else None
+    fit = rate(matches, entrants=entrants)
+    rated = sum(rating.rated for rating in fit.ratings.values())
+    # With nothing rated the learnt spread is only its prior's: the matches said nothing.
+    spread = fit.spread if rated else None
+    with database.transaction() as session:
+        newest = latest_fitted_at(session)
+        if newest is not None and newest > read_at:
+            log.info("refit: kept the ratings of a log read after this one's (%s)", newest)
+            return rated
         save_ratings(
             session,
             strengths=fit.ratings,
             position_bias=fit.position_bias,
             bias_interval=(fit.bias_low, fit.bias_high),
             spread=spread,
+            fitted_at=read_at,
         )
-        return rated
+    return rated
 
 
 def _match(row: TournamentMatch) -> Match:

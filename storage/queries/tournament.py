@@ -351,6 +351,12 @@ def _latest_fit(session: Session) -> Rating | None:
     ).first()
 
 
+def latest_fitted_at(session: Session) -> datetime | None:
+    """When the match log behind the newest fit was read; None before any fit."""
+    latest = _latest_fit(session)
+    return latest.fitted_at if latest else None
+
+
 def learnt_spread(session: Session) -> float | None:
     """The spread of strengths the newest fit learnt; None before a fit that stored one."""
     latest = _latest_fit(session)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from common.settings import Settings, get_settings
-from scoring.bt_ratings import MIN_DECIDED
+from scoring.bt_ratings import MIN_DECIDED, RatingFit
 from scoring.tournament import single_outcome
 from storage.db import Database
 from storage.importing import import_hypotheses
@@ -22,7 +23,7 @@ from storage.models import (
     hypothesis_genes,
 )
 from storage.queries.knowledge import list_hypotheses
-from storage.queries.tournament import eligible_pairs, leaderboard
+from storage.queries.tournament import eligible_pairs, leaderboard, record_match
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance, offline_batch
 from workers.agents import backend_factory
@@ -121,6 +122,76 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
             for r in session.scalars(select(Rating))
         }
     assert after == before
+
+
+def _record_one_match(database: Database) -> None:
+    with database.transaction() as session:
+        a, b = eligible_pairs(session)[0]
+        record_match(session, hypothesis_a=a, hypothesis_b=b, outcome="a", judge="test")
+
+
+def _stored(database: Database) -> dict[str, tuple[float | None, int]]:
+    with database.sessions() as session:
+        return {r.hypothesis_id: (r.strength, r.matches) for r in session.scalars(select(Rating))}
+
+
+def test_a_refit_holds_no_transaction_while_it_fits(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        maintenance.tournament_round(loaded, _settings(tournament_pairs=8))
+    # A SQLite transaction holds the file's write lock: a writer that waits at most half a
+    # second for it fails if the refit fits inside one.
+    impatient = (
+        Database(loaded.engine.url.render_as_string(), connect_args={"timeout": 0.5})
+        if loaded.dialect == "sqlite"
+        else loaded
+    )
+    fitting = maintenance.rate
+
+    def rate_while_a_match_is_recorded(*args: Any, **kwargs: Any) -> RatingFit:
+        _record_one_match(impatient)
+        return fitting(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "rate", rate_while_a_match_is_recorded)
+    assert maintenance.refit_ratings(loaded) > 0
+    with loaded.sessions() as session:
+        log = list(session.scalars(select(TournamentMatch)))
+    assert len(log) == 25
+    # the stored match counts are the log's when the ratings were written, the new match too
+    played: dict[str, int] = {}
+    for match in log:
+        for name in (match.hypothesis_a, match.hypothesis_b):
+            played[name] = played.get(name, 0) + 1
+    assert {name: matches for name, (_, matches) in _stored(loaded).items() if matches} == played
+
+
+def test_a_refit_keeps_the_ratings_of_a_log_read_after_its_own(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(3):
+        maintenance.tournament_round(loaded, _settings(tournament_pairs=8))
+    fitting = maintenance.rate
+    overtaken: list[bool] = []
+
+    def rate_while_another_refit_finishes(*args: Any, **kwargs: Any) -> RatingFit:
+        if not overtaken:  # the outer refit: a match, then a whole refit, land as it fits
+            overtaken.append(True)
+            _record_one_match(loaded)
+            maintenance.refit_ratings(loaded)
+        return fitting(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "rate", rate_while_another_refit_finishes)
+    maintenance.refit_ratings(loaded)
+    newer = _stored(loaded)
+    monkeypatch.setattr(maintenance, "rate", fitting)
+    maintenance.refit_ratings(loaded)  # a plain refit of the same, longer log
+    assert _stored(loaded) == newer
+    # and the outer refit's fit, made on the shorter log, would have differed
+    with loaded.sessions() as session:
+        shorter = [maintenance._match(m) for m in session.scalars(select(TournamentMatch))][:-1]
+    old_values = {k: r.value for k, r in fitting(shorter).ratings.items()}
+    assert any(old_values.get(k) != strength for k, (strength, _) in newer.items())
 
 
 def test_scoring_a_resolved_hypothesis_grades_the_personas(loaded: Database) -> None:
