@@ -1,4 +1,6 @@
-"""Time the Bradley–Terry fit of record at scale: 10,000 hypotheses, 200,000 matches.
+"""Time the MM Bradley–Terry fit with bootstrap intervals (``scoring.tournament``) at scale:
+10,000 hypotheses, 200,000 matches. It was the fit of record until the Bayesian ratings
+(``scoring.bt_ratings``), which ``bench.ratings_speed --large`` times at the same scale.
 
 Matches are drawn between random pairs and decided by a Bradley–Terry model of planted
 strengths (standard normal), with 10% ties. Reports the best of ``--repeats`` runs for the

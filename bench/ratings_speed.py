@@ -8,6 +8,7 @@ read the ratio; the peak is what numpy allocated (tracemalloc) in one more learn
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed --large --repeats 1
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed --newton   # the solver's switch
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import tracemalloc
 
 import numpy as np
 
-from scoring.bt_posterior import PRIOR_SD
+from scoring import bt_posterior
+from scoring.bt_posterior import BIAS_PRIOR_SD, PRIOR_SD, Tally, tally
 from scoring.bt_ratings import rate
 from scoring.tournament import Match
 
@@ -48,6 +50,33 @@ def seconds(log: list[Match], repeats: int, prior_sd: float | None) -> float:
     return statistics.median(runs)
 
 
+def newton_seconds(counts: Tally, repeats: int, dense_up_to: int) -> float:
+    """The Newton iterations alone, from zero, with each step solved densely up to
+    ``dense_up_to`` unknowns and by conjugate gradients beyond."""
+    precision = bt_posterior._precision(len(counts.ids), PRIOR_SD, BIAS_PRIOR_SD)
+    saved = bt_posterior._DENSE_NEWTON_UP_TO
+    bt_posterior._DENSE_NEWTON_UP_TO = dense_up_to
+    try:
+        runs = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            bt_posterior._mode(counts, precision, None, 1e-10)
+            runs.append(time.perf_counter() - began)
+    finally:
+        bt_posterior._DENSE_NEWTON_UP_TO = saved
+    return statistics.median(runs)
+
+
+def solver_table(repeats: int) -> None:
+    print("| entrants | matches | Newton, dense steps | Newton, conjugate gradients |")
+    print("| ---: | ---: | ---: | ---: |")
+    for n in (200, 500, 1_000, 2_000):
+        counts = tally(match_log(n, 20 * n))
+        dense = newton_seconds(counts, repeats, dense_up_to=10**9)
+        iterative = newton_seconds(counts, repeats, dense_up_to=0)
+        print(f"| {n:,} | {20 * n:,} | {dense:.3f} s | {iterative:.3f} s |", flush=True)
+
+
 def peak_megabytes(log: list[Match]) -> float:
     tracemalloc.start()
     rate(log)
@@ -62,7 +91,13 @@ def main() -> None:
     parser.add_argument(
         "--large", action="store_true", help="3,000 and 10,000 entrants instead (minutes)"
     )
+    parser.add_argument(
+        "--newton", action="store_true", help="time the Newton steps' two solvers instead"
+    )
     args = parser.parse_args()
+    if args.newton:
+        solver_table(args.repeats)
+        return
     print("| entrants | matches | spread fixed | spread learnt | learnt / fixed | learnt, peak |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for n, m in LARGE_SIZES if args.large else SIZES:
