@@ -8,7 +8,8 @@
 - ``scoring.tournament``: ``match_outcome``, ``single_outcome``, ``fit_bradley_terry``,
   ``elo_update``, ``choose_pairs``, ``kendall_tau``
 - ``scoring.bt_posterior``: ``tally``, ``fit_posterior`` (Bradley–Terry with the judge's
-  position bias, at a given spread of strengths), ``log_evidence``, ``components``
+  position bias, at a given spread of strengths), ``laplace_fit`` (the same with its evidence),
+  ``components``
 - ``scoring.bt_spread``: ``fit_spread(counts) -> SpreadFit`` (the spread learnt, integrated out)
 - ``scoring.bt_ratings``: ``rate(matches) -> RatingFit`` (ratings of record: by component,
   unrated below ``MIN_DECIDED``)

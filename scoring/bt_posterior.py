@@ -162,27 +162,13 @@ def laplace_fit(
     start: FloatArray | None = None,
     tol: float = _NEWTON_TOL,
 ) -> LaplaceFit:
-    """The mode, and the curvature's factor with the evidence it gives (``log_evidence``)."""
+    """The mode, and the curvature's factor with the evidence it gives: log p(matches | prior
+    sds) by the Laplace approximation, by which ``scoring.bt_spread`` weighs spreads."""
     precision = _precision(len(counts.ids), prior_sd, bias_prior_sd)
     x = _mode(counts, precision, start, tol)
     factor = _cholesky(_dense_hessian(counts, x, precision))
     evidence = _evidence(counts, x, precision, _log_det(factor))
     return LaplaceFit(counts.ids, x, factor, evidence)
-
-
-def log_evidence(
-    counts: Tally,
-    posterior: Posterior,
-    *,
-    prior_sd: float = PRIOR_SD,
-    bias_prior_sd: float = BIAS_PRIOR_SD,
-) -> float:
-    """log p(matches | prior sds) by the Laplace approximation at ``posterior``'s mode, which
-    must be the fit under the same prior sds; ``scoring.bt_spread`` weighs spreads by it."""
-    precision = _precision(len(counts.ids), prior_sd, bias_prior_sd)
-    x = np.append(posterior.mean, posterior.bias)
-    factor = _cholesky(_dense_hessian(counts, x, precision))
-    return _evidence(counts, x, precision, _log_det(factor))
 
 
 def _precision(n: int, prior_sd: float, bias_prior_sd: float) -> FloatArray:
@@ -227,8 +213,9 @@ def _newton_step(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatAr
         )
     hessian = _sparse_hessian(counts, x, precision)
     jacobi = 1.0 / hessian.diagonal()
-    # Inexact Newton: the solve need only be as exact as the gradient is small (forcing term).
-    rtol = min(0.1, float(np.linalg.norm(gradient)))
+    # Inexact Newton: the solve need only be as exact as the gradient is small (forcing term),
+    # and never beyond what rounding lets conjugate gradients reach.
+    rtol = min(0.1, max(float(np.linalg.norm(gradient)), 1e-10))
     step, info = sparse_linalg.cg(
         hessian, gradient, rtol=rtol, atol=0.0, M=sparse.diags_array(jacobi)
     )
