@@ -12,6 +12,7 @@ import pytest
 from scoring.bt_posterior import Posterior, components, fit_posterior, tally
 from scoring.pairing import (
     IntArray,
+    _distinct_pairs,
     _normal_cdf,
     _observe,
     _pair_value,
@@ -243,3 +244,25 @@ def test_the_look_ahead_scores_fewer_candidates_as_the_table_grows_and_then_none
     assert lookahead_candidates(64) == 100
     assert 1 < lookahead_candidates(500) < lookahead_candidates(200) <= 100
     assert lookahead_candidates(2001) < 2  # the cheap screen alone picks
+
+
+def test_distinct_pairs_are_each_unordered_pair_once_in_row_order() -> None:
+    rng = np.random.default_rng(4)
+    raw = rng.integers(0, 300, size=(5_000, 2))
+    raw = raw[raw[:, 0] != raw[:, 1]]  # both orientations and repeats remain
+    expected = np.unique(np.sort(raw, axis=1), axis=0)
+    assert np.array_equal(_distinct_pairs(raw, 300), expected)
+
+
+def test_past_the_look_ahead_the_screens_best_pair_is_played() -> None:
+    n = 2_001  # lookahead_candidates(2001) < 2
+    rng = np.random.default_rng(5)
+    ids = [f"h{i:04d}" for i in range(n)]
+    post = Posterior(
+        ids=ids, mean=rng.normal(0, 1, n), cov=np.diag(rng.uniform(0.1, 1, n)), bias=0, bias_sd=1
+    )
+    pairs = [(ids[i], ids[i + 1]) for i in range(0, n - 1, 2)]
+    chosen = choose_pairs(post, pairs, 1, component=[1] * n)
+    codes = np.array([[i, i + 1] for i in range(0, n - 1, 2)])
+    best = int(np.argsort(-_pair_value(post.mean, post.cov, codes), kind="stable")[0])
+    assert chosen == [pairs[best]]
