@@ -19,12 +19,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import linalg, sparse
-from scipy.linalg import lapack
-from scipy.sparse import linalg as sparse_linalg
 
 from scoring.tournament import Match, MatchOutcome
 
@@ -39,6 +37,9 @@ _NEWTON_TOL = 1e-10
 _NEWTON_MAX_ITER = 100
 # Up to this many unknowns a dense solve is quicker than conjugate gradients' iterations.
 _DENSE_NEWTON_UP_TO = 500
+# _scipy_on_first_fit: scipy is imported by the functions that fit, not with this module. It
+# costs about 0.2 s, and most importers (the CLI, the views, pairing's callers reading stored
+# ratings) never fit.
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ def _newton_step(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatAr
         return np.asarray(
             np.linalg.solve(_dense_hessian(counts, x, precision), gradient), dtype=np.float64
         )
+    from scipy import sparse  # here, not at the top: see _scipy_on_first_fit
+    from scipy.sparse import linalg as sparse_linalg
+
     hessian = _sparse_hessian(counts, x, precision)
     jacobi = 1.0 / hessian.diagonal()
     # Inexact Newton: the solve need only be as exact as the gradient is small (forcing term),
@@ -275,7 +279,9 @@ def _dense_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> Float
     return np.asarray(summed.reshape(size, size), dtype=np.float64)
 
 
-def _sparse_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> sparse.csr_array:
+def _sparse_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> Any:
+    from scipy import sparse  # here, not at the top: see _scipy_on_first_fit
+
     rows, cols, values = _hessian_entries(counts, x, precision)
     return sparse.coo_array((values, (rows, cols)), shape=(len(x), len(x))).tocsr()
 
@@ -285,6 +291,8 @@ def _cholesky(matrix: FloatArray) -> FloatArray:
 
     LAPACK works on column-major arrays: the transpose is one, and the same matrix, so it is
     factorised where it lies instead of in an n x n copy."""
+    from scipy import linalg  # here, not at the top: see _scipy_on_first_fit
+
     factor, _ = linalg.cho_factor(matrix.T, lower=True, overwrite_a=True, check_finite=False)
     return np.asarray(factor, dtype=np.float64)
 
@@ -296,6 +304,8 @@ def _log_det(factor: FloatArray) -> float:
 def _inverse_from_cholesky(factor: FloatArray) -> FloatArray:
     """The inverse of L L^T from L, in place of ``factor``: LAPACK fills the lower triangle,
     which is mirrored in blocks so that no second n x n array is made."""
+    from scipy.linalg import lapack  # here, not at the top: see _scipy_on_first_fit
+
     inverse, info = lapack.dpotri(factor, lower=1, overwrite_c=1)
     if info != 0:
         raise np.linalg.LinAlgError(f"the curvature is singular (dpotri info {info})")
