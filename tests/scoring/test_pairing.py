@@ -266,3 +266,33 @@ def test_past_the_look_ahead_the_screens_best_pair_is_played() -> None:
     codes = np.array([[i, i + 1] for i in range(0, n - 1, 2)])
     best = int(np.argsort(-_pair_value(post.mean, post.cov, codes), kind="stable")[0])
     assert chosen == [pairs[best]]
+
+
+def test_the_screen_and_the_update_in_row_blocks_equal_the_whole_tables() -> None:
+    n = 1_300  # three blocks of rows, the last one short
+    rng = np.random.default_rng(6)
+    root = rng.normal(size=(n, n))
+    cov, mean = root @ root.T / n + 0.1 * np.eye(n), rng.normal(size=n)
+    pairs = np.array([[k, (7 * k + 3) % n] for k in range(n) if (7 * k + 3) % n > k])
+    # the screen written with whole n x n tables
+    spread = np.diag(cov)
+    variance = np.maximum(spread[:, None] + spread[None, :] - 2.0 * cov, 1e-12)
+    gap = mean[:, None] - mean[None, :]
+    misorder = _normal_cdf(-np.abs(gap) / np.sqrt(variance))
+    np.fill_diagonal(misorder, 0.0)
+    i, j = pairs[:, 0], pairs[:, 1]
+    p = 1.0 / (1.0 + np.exp(-gap[i, j]))
+    information = variance[i, j] * p * (1.0 - p)
+    unsettled = misorder.sum(axis=1)
+    whole = (unsettled[i] + unsettled[j]) * (information / (1.0 + information))
+    assert np.array_equal(_pair_value(mean, cov, pairs), whole)
+    # and one game's update with the whole outer product
+    column = cov[:, 5] - cov[:, 900]
+    q = 1.0 / (1.0 + np.exp(mean[900] - mean[5]))
+    weight = q * (1.0 - q)
+    expected = cov - np.outer(column, column) * (
+        weight / (1.0 + weight * (column[5] - column[900]))
+    )
+    updated = cov.copy()
+    _observe(updated, mean, 5, 900)
+    assert np.array_equal(updated, expected)
