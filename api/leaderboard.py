@@ -15,7 +15,7 @@ from common.numbers import signed, signed_interval
 from common.text import counted
 from scoring.bt_ratings import INTERVAL_LEVEL, MIN_DECIDED
 from storage.models import HypothesisStatus
-from storage.queries.tournament import FitSummary, LeaderboardRow
+from storage.queries.leaderboard import FitSummary, LeaderboardRow
 
 TOURNAMENT_LEGEND = (
     "Strength: Bradley–Terry log-strength from pairwise judge verdicts (one call per match, "

@@ -23,7 +23,7 @@ from api.schemas import (
 from common.text import shorten_title
 from storage.models import Evaluation, Gene, Hypothesis, HypothesisStatus
 from storage.queries.knowledge import get_gene, get_hypothesis, list_hypotheses
-from storage.queries.tournament import LeaderboardRow, standing
+from storage.queries.leaderboard import LeaderboardRow, standing
 from storage.queries.views import (
     LatestScores,
     gene_page_for,

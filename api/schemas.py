@@ -25,7 +25,7 @@ from storage.models import (
     MarketTrade,
     ScoreSnapshot,
 )
-from storage.queries.tournament import LeaderboardRow
+from storage.queries.leaderboard import LeaderboardRow
 from storage.queries.views import LatestScores
 from wiki.badges import score_band
 

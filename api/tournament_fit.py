@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from scoring.bt_ratings import INTERVAL_LEVEL
 from scoring.bt_spread import judge_accuracy
-from storage.queries.tournament import FitSummary
+from storage.queries.leaderboard import FitSummary
 
 
 class Estimate(BaseModel):

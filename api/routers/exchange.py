@@ -8,7 +8,7 @@ from api.deps import PageDep, SessionDep
 from api.schemas import CalibrationEntry, LeaderboardEntry, Paginated, leaderboard_entry
 from api.tournament_fit import TournamentFit, tournament_fit
 from storage.queries.calibration import calibration_table
-from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
+from storage.queries.leaderboard import count_leaderboard, fit_summary, leaderboard
 
 router = APIRouter(tags=["exchange"])
 

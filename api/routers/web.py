@@ -38,9 +38,9 @@ from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import TERMINAL_STATES, Evaluation, Hypothesis, ScoreSnapshot
 from storage.queries.evaluations import get_evaluation
+from storage.queries.leaderboard import count_leaderboard, fit_summary, leaderboard
 from storage.queries.snapshots import list_snapshots
 from storage.queries.spending import hypothesis_spend_by_day
-from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
 from storage.queries.turns import list_turns
 from wiki.markup import url_segment
 

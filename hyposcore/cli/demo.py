@@ -32,9 +32,9 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Hypothesis, HypothesisStatus, ScoreSnapshot, utcnow
 from storage.queries.knowledge import count_rows, list_hypotheses
+from storage.queries.leaderboard import LeaderboardRow, fit_summary, leaderboard
 from storage.queries.revisions import revisions_published_since
 from storage.queries.snapshots import latest_snapshot
-from storage.queries.tournament import LeaderboardRow, fit_summary, leaderboard
 from wiki.importer import import_pages
 from wiki.store import FolderPageStore
 from workers import maintenance

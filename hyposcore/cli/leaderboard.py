@@ -33,7 +33,7 @@ from hyposcore.cli.common import (
     friendly_errors,
     open_database,
 )
-from storage.queries.tournament import count_leaderboard, fit_summary, leaderboard
+from storage.queries.leaderboard import count_leaderboard, fit_summary, leaderboard
 
 MAX_ROWS = 10_000
 PICTURE_WIDTH = 17

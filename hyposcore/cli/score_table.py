@@ -20,7 +20,7 @@ from api.leaderboard import tournament_lines
 from common.numbers import shared_ranks
 from common.text import shorten_title, terminal_safe
 from hyposcore.cli.common import COLUMN_GAP, columns_width, compact_table
-from storage.queries.tournament import LeaderboardRow
+from storage.queries.leaderboard import LeaderboardRow
 
 TITLE_CHARS = 60
 # A title column narrower than this is hardly worth a line of its own: titles go under the ids.

@@ -12,7 +12,7 @@ from api.leaderboard import (
     summary_text,
     tournament_cell,
 )
-from storage.queries.tournament import FitSummary, LeaderboardRow
+from storage.queries.leaderboard import FitSummary, LeaderboardRow
 
 
 def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_lean() -> None:

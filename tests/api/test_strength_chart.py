@@ -7,7 +7,7 @@ import pytest
 from api.leaderboard import strength_bars
 from api.strength_chart import PLOT_WIDTH, StrengthBar, strength_chart
 from common.text import REPLACEMENT
-from storage.queries.tournament import LeaderboardRow
+from storage.queries.leaderboard import LeaderboardRow
 from tests.api.svg import SVG_NS, parse_svg, svg_texts
 
 BARS = [

@@ -17,7 +17,7 @@ from hyposcore.cli.score_table import (
     resolved_table,
     stands_in,
 )
-from storage.queries.tournament import LeaderboardRow
+from storage.queries.leaderboard import LeaderboardRow
 
 LONG = "Antisense Lowering of Tau Slows Alzheimer's Disease and Reduces Neurofibrillary Tangles"
 

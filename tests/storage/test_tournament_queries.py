@@ -13,6 +13,7 @@ from scoring.tournament import Match, elo_update, fit_bradley_terry
 from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import Hypothesis, Rating
+from storage.queries import leaderboard as leaderboards
 from storage.queries import tournament
 from storage.queries.knowledge import ensure_disease, upsert_gene
 
@@ -104,8 +105,8 @@ def test_saved_fit_drives_the_leaderboard(db: Database, hypotheses: list[str]) -
         fit = fit_bradley_terry(Match(m.hypothesis_a, m.hypothesis_b, m.outcome) for m in log)
         assert tournament.save_ratings(session, strengths=fit) == 4
     with db.sessions() as session:
-        board = tournament.leaderboard(session, limit=10)
-        second_page = tournament.leaderboard(session, limit=2, offset=2)
+        board = leaderboards.leaderboard(session, limit=10)
+        second_page = leaderboards.leaderboard(session, limit=2, offset=2)
         stored = session.get(Rating, "h-1")
     assert [row.hypothesis_id for row in board][:2] == ["h-1", "h-2"]
     # Every hypothesis is listed; the two that never played come last, unrated and unranked,
@@ -145,9 +146,9 @@ def test_ratings_rank_within_components_and_unrated_are_null(
             spread=fit.spread,
         )
     with db.sessions() as session:
-        board = tournament.leaderboard(session, limit=10)
-        summary = tournament.fit_summary(session)
-        standings = [tournament.standing(session, hypothesis_id=h) for h in hypotheses]
+        board = leaderboards.leaderboard(session, limit=10)
+        summary = leaderboards.fit_summary(session)
+        standings = [leaderboards.standing(session, hypothesis_id=h) for h in hypotheses]
     by_id = {row.hypothesis_id: row for row in board}
     # One hypothesis's standing is its row of the board, rank within its group included.
     assert standings == [by_id[h] for h in hypotheses]
@@ -186,7 +187,7 @@ def test_ratings_rank_within_components_and_unrated_are_null(
             fitted_at=earlier,
         )
     with db.sessions() as session:
-        newest = tournament.fit_summary(session)
+        newest = leaderboards.fit_summary(session)
     assert (newest.fitted_at, newest.position_bias, newest.spread) == (later, 0.25, 1.5)
     assert (newest.spread_low, newest.spread_high) == (1.1, 2.0)
 
@@ -212,7 +213,7 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
     with db.sessions() as session:
         first = tournament.list_matches(session)[0]
         counts = {h: r.matches for h, r in tournament.get_ratings(session).items()}
-        board = tournament.leaderboard(session, limit=10)
+        board = leaderboards.leaderboard(session, limit=10)
     assert (first.verdict_ab, first.verdict_ba, first.judge) == ("first", "second", "evidence")
     assert (first.rationale, first.created_at) == ("the first-shown cites more", at)
     # Live counts between fits: valid matches only, one per match for each side.
@@ -224,10 +225,10 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
     assert all(row.rank is None for row in board)
     assert [row.status for row in board][-2:] == ["open", "refuted"]
     with db.sessions() as session:
-        assert [tournament.standing(session, hypothesis_id=row.hypothesis_id) for row in board] == (
-            board
-        )
+        assert [
+            leaderboards.standing(session, hypothesis_id=row.hypothesis_id) for row in board
+        ] == (board)
         with pytest.raises(NotFoundError, match="'h-nope' does not exist"):
-            tournament.standing(session, hypothesis_id="h-nope")
+            leaderboards.standing(session, hypothesis_id="h-nope")
     with db.sessions() as session:
-        assert tournament.fit_summary(session).not_entered == 1
+        assert leaderboards.fit_summary(session).not_entered == 1

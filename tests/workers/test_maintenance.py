@@ -23,7 +23,8 @@ from storage.models import (
     hypothesis_genes,
 )
 from storage.queries.knowledge import list_hypotheses
-from storage.queries.tournament import eligible_pairs, leaderboard, record_match
+from storage.queries.leaderboard import leaderboard
+from storage.queries.tournament import eligible_pairs, record_match
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance, offline_batch
 from workers.agents import backend_factory

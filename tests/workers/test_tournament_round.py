@@ -22,7 +22,8 @@ from scoring.tournament import ELO_START, elo_update, single_outcome
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Rating, TournamentMatch
-from storage.queries.tournament import eligible_pairs, fit_summary, record_match
+from storage.queries.leaderboard import fit_summary
+from storage.queries.tournament import eligible_pairs, record_match
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance
 
