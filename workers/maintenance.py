@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from celery import Celery
@@ -189,8 +190,16 @@ def refit_ratings(database: Database) -> int:
     with database.sessions() as session:
         matches = [_match(m) for m in list_matches(session, include_invalid=False)]
         entrants = {h for pair in eligible_pairs(session) for h in pair}
+    began = time.perf_counter()
     fit = rate(matches, entrants=entrants)
     rated = sum(rating.rated for rating in fit.ratings.values())
+    log.info(
+        "refit: %d matches, %d of %d entrants rated in %.1f s",
+        len(matches),
+        rated,
+        len(fit.ratings),
+        time.perf_counter() - began,
+    )
     # With nothing rated the learnt spread is only its prior's: the matches said nothing.
     spread = fit.spread if rated else None
     with database.transaction() as session:
