@@ -25,6 +25,7 @@ from scoring.bt_posterior import (
     Tally,
     components,
     fit_posterior,
+    row_blocks,
     tally,
 )
 from scoring.bt_spread import fit_spread
@@ -128,9 +129,8 @@ def centred(posterior: Posterior, members: IntArray) -> tuple[FloatArray, FloatA
     # Row means of the members' block of the covariance, a few hundred rows at a time: the
     # block itself is as large as the covariance when one component holds everyone.
     row_means = np.empty(len(members))
-    for start in range(0, len(members), 512):
-        rows = posterior.cov[members[start : start + 512]]
-        row_means[start : start + 512] = rows[:, members].mean(axis=1)
+    for block in row_blocks(len(members)):
+        row_means[block] = posterior.cov[members[block]][:, members].mean(axis=1)
     own = posterior.cov[members, members]
     variance = own - 2.0 * row_means + row_means.mean()
     sd = np.sqrt(np.maximum(variance, 0.0)).astype(np.float64)

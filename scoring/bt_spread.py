@@ -24,6 +24,7 @@ from scoring.bt_posterior import (
     Posterior,
     Tally,
     laplace_fit,
+    row_blocks,
 )
 
 # A half-normal of scale 2 keeps in play spreads from near 0 (a judge at chance) to about 4
@@ -145,7 +146,7 @@ class _Mixture:
         w = math.exp(log_weight - self.top)
         self.total += w
         self.first += w * post.mean
-        for rows in _row_blocks(len(post.mean)):  # no n x n temporaries at a time
+        for rows in row_blocks(len(post.mean)):  # no n x n temporaries at a time
             self.second[rows] += w * (post.cov[rows] + np.outer(post.mean[rows], post.mean))
         self.bias_first += w * post.bias
         self.bias_second += w * (post.bias_sd**2 + post.bias**2)
@@ -155,13 +156,9 @@ class _Mixture:
         sums are spent making it."""
         mean = self.first / self.total
         cov = self.second
-        for rows in _row_blocks(len(mean)):
+        for rows in row_blocks(len(mean)):
             cov[rows] /= self.total
             cov[rows] -= np.outer(mean[rows], mean)
         bias = self.bias_first / self.total
         bias_var = max(self.bias_second / self.total - bias * bias, 0.0)
         return Posterior(ids=ids, mean=mean, cov=cov, bias=bias, bias_sd=math.sqrt(bias_var))
-
-
-def _row_blocks(n: int, size: int = 512) -> list[slice]:
-    return [slice(start, min(start + size, n)) for start in range(0, n, size)]

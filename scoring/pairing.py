@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from scoring.bt_posterior import Posterior
+from scoring.bt_posterior import Posterior, row_blocks
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -168,8 +168,7 @@ def _observe(cov: FloatArray, mean: FloatArray, i: int, j: int) -> None:
     column = cov[:, i] - cov[:, j]
     variance = column[i] - column[j]
     shrink = weight / (1.0 + weight * variance)
-    for start in range(0, len(column), 512):  # the outer product a few hundred rows at a time
-        rows = slice(start, start + 512)
+    for rows in row_blocks(len(column)):
         cov[rows] -= np.outer(column[rows], column) * shrink
 
 
@@ -197,12 +196,11 @@ def _unsettled(mean: FloatArray, cov: FloatArray) -> FloatArray:
     rows at a time, since the n x n table of them is GBs at 10,000 hypotheses."""
     n, spread = len(mean), np.diag(cov)
     total = np.empty(n)
-    for start in range(0, n, 512):
-        rows = slice(start, min(start + 512, n))
+    for rows in row_blocks(n):
         variance = np.maximum(spread[rows, None] + spread[None, :] - 2.0 * cov[rows], 1e-12)
         misorder = _normal_cdf(-np.abs(mean[rows, None] - mean[None, :]) / np.sqrt(variance))
-        own = np.arange(rows.stop - start)
-        misorder[own, start + own] = 0.0
+        own = np.arange(rows.stop - rows.start)
+        misorder[own, rows.start + own] = 0.0
         total[rows] = misorder.sum(axis=1)
     return total
 
