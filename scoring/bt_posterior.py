@@ -167,7 +167,7 @@ def laplace_fit(
     sds) by the Laplace approximation, by which ``scoring.bt_spread`` weighs spreads."""
     precision = _precision(len(counts.ids), prior_sd, bias_prior_sd)
     x = _mode(counts, precision, start, tol)
-    factor = _cholesky(_dense_hessian(counts, x, precision))
+    factor = _cholesky(_dense_hessian(counts, _first_wins(counts, x), precision))
     evidence = _evidence(counts, x, precision, _log_det(factor))
     return LaplaceFit(counts.ids, x, factor, evidence)
 
@@ -207,15 +207,16 @@ def _newton_step(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatAr
     """Solve curvature x step = gradient: densely for a small field; for a large one by
     conjugate gradients on the sparse curvature, which costs per match, not per entrant cubed
     (bench/ratings_speed.py)."""
-    gradient = _gradient(counts, x, precision)
+    p = _first_wins(counts, x)
+    gradient = _gradient(counts, x, p, precision)
     if len(x) <= _DENSE_NEWTON_UP_TO:
         return np.asarray(
-            np.linalg.solve(_dense_hessian(counts, x, precision), gradient), dtype=np.float64
+            np.linalg.solve(_dense_hessian(counts, p, precision), gradient), dtype=np.float64
         )
     from scipy import sparse  # here, not at the top: see _scipy_on_first_fit
     from scipy.sparse import linalg as sparse_linalg
 
-    hessian = _sparse_hessian(counts, x, precision)
+    hessian = _sparse_hessian(counts, p, precision)
     jacobi = 1.0 / hessian.diagonal()
     # Inexact Newton: the solve need only be as exact as the gradient is small (forcing term),
     # and never beyond what rounding lets conjugate gradients reach.
@@ -242,9 +243,14 @@ def _log_posterior(counts: Tally, x: FloatArray, precision: FloatArray) -> float
     return float(np.sum(likelihood) - 0.5 * np.sum(precision * x * x))
 
 
-def _gradient(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatArray:
+def _first_wins(counts: Tally, x: FloatArray) -> FloatArray:
+    """Each cell's fitted probability that the first side wins: the gradient and the
+    curvature both read it."""
+    return np.asarray(1.0 / (1.0 + np.exp(-_margins(counts, x))), dtype=np.float64)
+
+
+def _gradient(counts: Tally, x: FloatArray, p: FloatArray, precision: FloatArray) -> FloatArray:
     n = len(x) - 1
-    p = 1.0 / (1.0 + np.exp(-_margins(counts, x)))
     residual = counts.first_points - counts.games * p
     gradient = -precision * x
     gradient[:n] += np.bincount(counts.first, residual, n) - np.bincount(counts.second, residual, n)
@@ -253,12 +259,11 @@ def _gradient(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatArray
 
 
 def _hessian_entries(
-    counts: Tally, x: FloatArray, precision: FloatArray
+    counts: Tally, p: FloatArray, precision: FloatArray
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """The negative Hessian (positive definite) as (row, column, value) triples; repeated
-    cells add up."""
-    n = len(x) - 1
-    p = 1.0 / (1.0 + np.exp(-_margins(counts, x)))
+    """The negative Hessian (positive definite) at win probabilities ``p`` as (row, column,
+    value) triples; repeated cells add up."""
+    n = len(precision) - 1
     weight = counts.games * p * (1.0 - p)
     f, s, h = counts.first, counts.second, counts.positioned
     bias = np.full(len(f), n, dtype=np.int64)
@@ -272,18 +277,19 @@ def _hessian_entries(
     return rows, cols, values
 
 
-def _dense_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> FloatArray:
-    size = len(x)
-    rows, cols, values = _hessian_entries(counts, x, precision)
+def _dense_hessian(counts: Tally, p: FloatArray, precision: FloatArray) -> FloatArray:
+    size = len(precision)
+    rows, cols, values = _hessian_entries(counts, p, precision)
     summed = np.bincount(rows * size + cols, values, size * size)
     return np.asarray(summed.reshape(size, size), dtype=np.float64)
 
 
-def _sparse_hessian(counts: Tally, x: FloatArray, precision: FloatArray) -> Any:
+def _sparse_hessian(counts: Tally, p: FloatArray, precision: FloatArray) -> Any:
     from scipy import sparse  # here, not at the top: see _scipy_on_first_fit
 
-    rows, cols, values = _hessian_entries(counts, x, precision)
-    return sparse.coo_array((values, (rows, cols)), shape=(len(x), len(x))).tocsr()
+    size = len(precision)
+    rows, cols, values = _hessian_entries(counts, p, precision)
+    return sparse.coo_array((values, (rows, cols)), shape=(size, size)).tocsr()
 
 
 def _cholesky(matrix: FloatArray) -> FloatArray:

@@ -151,7 +151,8 @@ def test_the_covariance_is_the_symmetric_inverse_of_the_curvature() -> None:
         fit.posterior()  # the factor was spent forming the covariance
     assert np.array_equal(post.cov, post.cov.T)
     precision = np.append(np.full(700, PRIOR_SD**-2.0), BIAS_PRIOR_SD**-2.0)
-    curvature = bt_posterior._dense_hessian(counts, np.append(post.mean, post.bias), precision)
+    wins = bt_posterior._first_wins(counts, np.append(post.mean, post.bias))
+    curvature = bt_posterior._dense_hessian(counts, wins, precision)
     expected = np.linalg.inv(curvature)
     assert np.max(np.abs(post.cov - expected[:-1, :-1])) < 1e-10
     assert post.bias_sd == pytest.approx(math.sqrt(expected[-1, -1]), rel=1e-10)
