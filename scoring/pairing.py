@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scoring.bt_posterior import Posterior, row_blocks
+from scoring.eligible_pairs import BestPairs, EligiblePairs
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -44,7 +45,7 @@ _FLIP_REACH = 6.0
 
 def choose_pairs(
     posterior: Posterior,
-    eligible: Iterable[tuple[str, str]],
+    groups: Iterable[Sequence[str]],
     count: int,
     *,
     component: Sequence[int],
@@ -53,50 +54,46 @@ def choose_pairs(
     """Up to ``count`` eligible pairs: first those joining separate components (smallest
     components first), then the most informative for the ranking, or for the top ``top_k``.
 
-    ``component`` gives each entrant's component (``bt_posterior.components``), in the order of
-    ``posterior.ids``. Pairs naming an entrant not in ``posterior.ids`` are ignored.
+    Any two hypotheses of one of ``groups`` may be paired (a pair is a group of two); a
+    hypothesis may be in many groups. ``component`` gives each entrant's component
+    (``bt_posterior.components``), in the order of ``posterior.ids``. Names not in
+    ``posterior.ids`` are ignored.
     """
     if count < 1:
         return []
     if top_k is not None and not 0 < top_k < len(posterior.ids):
         raise ValueError(f"top_k must be between 1 and {len(posterior.ids) - 1}, got {top_k}")
-    index = {name: i for i, name in enumerate(posterior.ids)}
-    known = [(index[a], index[b]) for a, b in eligible if a in index and b in index and a != b]
-    if not known:
+    eligible = _eligible(posterior.ids, groups)
+    if not eligible.total:
         return []
-    pairs = _distinct_pairs(np.array(known, dtype=np.int64), len(posterior.ids))
-    chosen = _bridges(pairs, np.asarray(component, dtype=np.int64), count)
+    chosen = _bridges(eligible, np.asarray(component, dtype=np.int64), count)
     cov = posterior.cov.copy()
     for i, j in chosen:
         _observe(cov, posterior.mean, i, j)
     pick_top_k = None if top_k is None else _top_k_picker(posterior.mean, cov, top_k)
     while len(chosen) < count:
-        best = pick_top_k(pairs) if pick_top_k is not None else None
+        best = pick_top_k(eligible) if pick_top_k is not None else None
         if best is None:
-            best = _best_for_the_order(posterior.mean, cov, pairs)
-        i, j = int(pairs[best, 0]), int(pairs[best, 1])
-        chosen.append((i, j))
-        _observe(cov, posterior.mean, i, j)
+            best = _best_for_the_order(posterior.mean, cov, eligible)
+        chosen.append(best)
+        _observe(cov, posterior.mean, *best)
     return [(posterior.ids[i], posterior.ids[j]) for i, j in chosen]
 
 
-def _distinct_pairs(pairs: IntArray, entrants: int) -> IntArray:
-    """Each unordered pair once, as (low, high) rows in ascending order: sorted as one int64
-    code each, which is much quicker than ``np.unique`` (by rows, or hashing) on millions."""
-    low, high = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-    codes = np.sort(low * entrants + high)
-    codes = codes[np.append(True, codes[1:] != codes[:-1])]
-    return np.stack((codes // entrants, codes % entrants), axis=1).astype(np.int64)
+def _eligible(ids: Sequence[str], groups: Iterable[Sequence[str]]) -> EligiblePairs:
+    index = {name: i for i, name in enumerate(ids)}
+    known = [sorted({index[name] for name in group if name in index}) for group in groups]
+    return EligiblePairs.of_groups([np.array(group, dtype=np.int64) for group in known])
 
 
 def _top_k_picker(
     mean: FloatArray, cov: FloatArray, top_k: int
-) -> Callable[[IntArray], int | None]:
+) -> Callable[[EligiblePairs], tuple[int, int] | None]:
     """Picks top-k games by posterior samples (Thompson sampling), one sample a game.
 
-    Each pick returns the index in ``pairs`` of the game to play: where the sample's top k
-    differ from the fitted top k, the most contested of those swaps; where they agree, the
-    closest pair across the sample's line; None when no pair given crosses either line. The
+    Each pick returns the game to play: where the sample's top k differ from the fitted top k,
+    the most contested of those swaps; where they agree, the closest pair across the sample's
+    line; None when no eligible pair crosses either line. The
     samples are seeded by the posterior itself, so the same match log picks the same pairs, and
     drawn from the covariance as the batch began (the draws' own spread spreads the batch).
     """
@@ -106,19 +103,20 @@ def _top_k_picker(
     factor = np.linalg.cholesky(cov + 1e-9 * np.eye(len(cov)))
     fitted = _top_set(mean, top_k)
 
-    def pick(pairs: IntArray) -> int | None:
+    def pick(eligible: EligiblePairs) -> tuple[int, int] | None:
         sample = mean + factor @ draws.standard_normal(len(mean))
         sampled = _top_set(sample, top_k)
-        i, j = pairs[:, 0], pairs[:, 1]
-        gap = np.abs(sample[i] - sample[j])
-        swaps = (sampled[i] & ~fitted[i] & fitted[j] & ~sampled[j]) | (
-            sampled[j] & ~fitted[j] & fitted[i] & ~sampled[i]
-        )
-        if swaps.any():
-            return int(np.argmax(np.where(swaps, gap, -np.inf)))
-        across = sampled[i] != sampled[j]
-        if across.any():
-            return int(np.argmax(np.where(across, -gap, -np.inf)))
+        widest_swap, closest_across = BestPairs(1, len(mean)), BestPairs(1, len(mean))
+        for i, j in eligible.blocks():
+            gap = np.abs(sample[i] - sample[j])
+            swaps = (sampled[i] & ~fitted[i] & fitted[j] & ~sampled[j]) | (
+                sampled[j] & ~fitted[j] & fitted[i] & ~sampled[i]
+            )
+            widest_swap.offer(i, j, np.where(swaps, gap, -np.inf))
+            closest_across.offer(i, j, np.where(sampled[i] != sampled[j], -gap, -np.inf))
+        for best in (widest_swap.pairs(), closest_across.pairs()):
+            if best:
+                return best[0]
         return None
 
     return pick
@@ -130,35 +128,50 @@ def _top_set(strengths: FloatArray, top_k: int) -> npt.NDArray[np.bool_]:
     return inside
 
 
-def _bridges(pairs: IntArray, component: IntArray, count: int) -> list[tuple[int, int]]:
-    """Pairs that join components, Kruskal-style: each joins two groups not yet joined, the
-    smallest groups (new entrants first) going first."""
-    parent = {int(c): int(c) for c in np.unique(component)}
-    size = {c: int(np.sum(component == c)) for c in parent}
+def _bridges(eligible: EligiblePairs, component: IntArray, count: int) -> list[tuple[int, int]]:
+    """Pairs that join components, Kruskal-style: each joins two components not yet joined,
+    the smallest (new entrants first) going first, to the largest; among equals the lower pair.
+
+    Only each group's lowest member of each component can be the lowest pair joining two
+    components, so those representatives are paired instead of every member. Kruskal takes
+    ``count`` joins; before the last of them it can have turned down at most the pairs of
+    components inside what its joins made, so the best ``count + C(2·count, 2)`` component
+    pairs are all it ever reads.
+    """
+    labels, label_of = np.unique(component, return_inverse=True)
+    if len(labels) < 2:
+        return []
+    size = np.bincount(label_of).astype(np.float64)
+    candidates = BestPairs(count + count * (2 * count - 1), len(component))
+    for low, high in _representatives(eligible, label_of).blocks():
+        a, b = label_of[low], label_of[high]
+        small, large = np.minimum(size[a], size[b]), np.maximum(size[a], size[b])
+        # smallest first, then largest first: exact in a float up to some 10^7 entrants
+        order = np.where(a != b, large - small * (len(component) + 1.0), -np.inf)
+        candidates.offer(low, high, order, keys=np.minimum(a, b) * len(labels) + np.maximum(a, b))
+    parent = list(range(len(labels)))
 
     def root(c: int) -> int:
         while parent[c] != c:
             c = parent[c]
         return c
 
-    crossing = pairs[component[pairs[:, 0]] != component[pairs[:, 1]]]
-    across = [(int(i), int(j)) for i, j in crossing]
-    across.sort(
-        key=lambda p: (
-            min(size[int(component[p[0]])], size[int(component[p[1]])]),
-            -max(size[int(component[p[0]])], size[int(component[p[1]])]),
-            p,
-        )
-    )
     chosen: list[tuple[int, int]] = []
-    for i, j in across:
-        if len(chosen) >= count:
-            break
-        ri, rj = root(int(component[i])), root(int(component[j]))
-        if ri != rj:
+    for i, j in candidates.pairs():
+        ri, rj = root(int(label_of[i])), root(int(label_of[j]))
+        if ri != rj and len(chosen) < count:
             parent[ri] = rj
             chosen.append((i, j))
     return chosen
+
+
+def _representatives(eligible: EligiblePairs, label_of: IntArray) -> EligiblePairs:
+    """Per group, its lowest member of each component it touches."""
+    order = np.lexsort((eligible.members, eligible.group_of))
+    members, group_of = eligible.members[order], eligible.group_of[order]
+    first = np.unique(group_of * len(label_of) + label_of[members], return_index=True)[1]
+    first = np.sort(first)  # back to (group, member) order
+    return EligiblePairs(members[first], group_of[first])
 
 
 def _observe(cov: FloatArray, mean: FloatArray, i: int, j: int) -> None:
@@ -172,22 +185,22 @@ def _observe(cov: FloatArray, mean: FloatArray, i: int, j: int) -> None:
         cov[rows] -= np.outer(column[rows], column) * shrink
 
 
-def _pair_value(mean: FloatArray, cov: FloatArray, pairs: IntArray) -> FloatArray:
+def _pair_value(
+    mean: FloatArray, cov: FloatArray, i: IntArray, j: IntArray, unsettled: FloatArray
+) -> FloatArray:
     """How much one more game on each pair is worth to the whole order, cheaply: rank mode's
     screen before the look-ahead.
 
     ``gain`` is the share of the variance of the pair's difference that one game removes
     (largest for close, uncertain pairs), weighed by how many other hypotheses each side may
     be mis-ordered against (the sum of its mis-order probabilities), so calls go to
-    hypotheses whose place is unsettled.
+    hypotheses whose place is unsettled (``_unsettled``, the same for every block of pairs).
     """
-    i, j = pairs[:, 0], pairs[:, 1]
     spread = np.diag(cov)
     variance = np.maximum(spread[i] + spread[j] - 2.0 * cov[i, j], 1e-12)
     p = 1.0 / (1.0 + np.exp(-(mean[i] - mean[j])))
     information = variance * p * (1.0 - p)
     gain = information / (1.0 + information)
-    unsettled = _unsettled(mean, cov)
     return np.asarray((unsettled[i] + unsettled[j]) * gain, dtype=np.float64)
 
 
@@ -205,20 +218,25 @@ def _unsettled(mean: FloatArray, cov: FloatArray) -> FloatArray:
     return total
 
 
-def _best_for_the_order(mean: FloatArray, cov: FloatArray, pairs: IntArray) -> int:
-    """The index in ``pairs`` of the game expected to leave the fewest mis-ordered pairs.
+def _best_for_the_order(
+    mean: FloatArray, cov: FloatArray, eligible: EligiblePairs
+) -> tuple[int, int]:
+    """The game expected to leave the fewest mis-ordered pairs.
 
     ``_pair_value`` screens the pairs cheaply; the best ``_LOOKAHEAD_CANDIDATES`` of them are
     then scored by ``expected_misorder_drop``, which looks one game ahead over every pair of
     hypotheses whose order is still in doubt.
     """
-    values = _pair_value(mean, cov, pairs)
     candidates = lookahead_candidates(len(mean))
+    unsettled = _unsettled(mean, cov)
+    screened = BestPairs(max(candidates, 1), len(mean))
+    for i, j in eligible.blocks():
+        screened.offer(i, j, _pair_value(mean, cov, i, j, unsettled))
+    best = screened.pairs()
     if candidates < 2:
-        return int(np.argmax(values))  # the first of the best, as the stable sort below
-    screened = np.argsort(-values, kind="stable")[:candidates]
-    drops = expected_misorder_drop(mean, cov, pairs[screened])
-    return int(screened[int(np.argmax(drops))])
+        return best[0]
+    drops = expected_misorder_drop(mean, cov, np.array(best, dtype=np.int64))
+    return best[int(np.argmax(drops))]
 
 
 def lookahead_candidates(entrants: int) -> int:

@@ -12,10 +12,10 @@ import pytest
 from scoring.bt_posterior import Posterior, components, fit_posterior, tally
 from scoring.pairing import (
     IntArray,
-    _distinct_pairs,
     _normal_cdf,
     _observe,
     _pair_value,
+    _unsettled,
     choose_pairs,
     expected_misorder_drop,
     lookahead_candidates,
@@ -64,6 +64,10 @@ def _fitted(n: int, games: int, seed: int) -> tuple[Posterior, list[tuple[str, s
     return fit_posterior(tally(matches, ids)), every, rows
 
 
+def _screen(mean: np.ndarray, cov: np.ndarray, rows: IntArray) -> np.ndarray:
+    return _pair_value(mean, cov, rows[:, 0], rows[:, 1], _unsettled(mean, cov))
+
+
 def test_rank_mode_plays_the_game_the_look_ahead_values_most() -> None:
     # Eight entrants: every pair is a look-ahead candidate, and here the cheap screen alone
     # would have played another pair.
@@ -71,7 +75,7 @@ def test_rank_mode_plays_the_game_the_look_ahead_values_most() -> None:
     drops = expected_misorder_drop(post.mean, post.cov, rows)
     assert choose_pairs(post, every, 1, component=[1] * 8) == [every[int(np.argmax(drops))]]
     assert every[int(np.argmax(drops))] == ("h01", "h02")
-    assert every[int(np.argmax(_pair_value(post.mean, post.cov, rows)))] != ("h01", "h02")
+    assert every[int(np.argmax(_screen(post.mean, post.cov, rows)))] != ("h01", "h02")
 
 
 def test_the_screen_keeps_the_games_the_look_ahead_values_most() -> None:
@@ -246,14 +250,6 @@ def test_the_look_ahead_scores_fewer_candidates_as_the_table_grows_and_then_none
     assert lookahead_candidates(2001) < 2  # the cheap screen alone picks
 
 
-def test_distinct_pairs_are_each_unordered_pair_once_in_row_order() -> None:
-    rng = np.random.default_rng(4)
-    raw = rng.integers(0, 300, size=(5_000, 2))
-    raw = raw[raw[:, 0] != raw[:, 1]]  # both orientations and repeats remain
-    expected = np.unique(np.sort(raw, axis=1), axis=0)
-    assert np.array_equal(_distinct_pairs(raw, 300), expected)
-
-
 def test_past_the_look_ahead_the_screens_best_pair_is_played() -> None:
     n = 2_001  # lookahead_candidates(2001) < 2
     rng = np.random.default_rng(5)
@@ -264,7 +260,7 @@ def test_past_the_look_ahead_the_screens_best_pair_is_played() -> None:
     pairs = [(ids[i], ids[i + 1]) for i in range(0, n - 1, 2)]
     chosen = choose_pairs(post, pairs, 1, component=[1] * n)
     codes = np.array([[i, i + 1] for i in range(0, n - 1, 2)])
-    best = int(np.argsort(-_pair_value(post.mean, post.cov, codes), kind="stable")[0])
+    best = int(np.argsort(-_screen(post.mean, post.cov, codes), kind="stable")[0])
     assert chosen == [pairs[best]]
 
 
@@ -285,7 +281,7 @@ def test_the_screen_and_the_update_in_row_blocks_equal_the_whole_tables() -> Non
     information = variance[i, j] * p * (1.0 - p)
     unsettled = misorder.sum(axis=1)
     whole = (unsettled[i] + unsettled[j]) * (information / (1.0 + information))
-    assert np.array_equal(_pair_value(mean, cov, pairs), whole)
+    assert np.array_equal(_screen(mean, cov, pairs), whole)
     # and one game's update with the whole outer product
     column = cov[:, 5] - cov[:, 900]
     q = 1.0 / (1.0 + np.exp(mean[900] - mean[5]))
@@ -296,3 +292,79 @@ def test_the_screen_and_the_update_in_row_blocks_equal_the_whole_tables() -> Non
     updated = cov.copy()
     _observe(updated, mean, 5, 900)
     assert np.array_equal(updated, expected)
+
+
+def _kruskal_over_every_pair(
+    groups: list[list[int]], component: np.ndarray, count: int
+) -> list[tuple[int, int]]:
+    """The bridges' rule written plainly: every crossing pair, sorted, joined Kruskal-style."""
+    size = Counter(component.tolist())
+    crossing = {
+        (min(a, b), max(a, b))
+        for group in groups
+        for a, b in itertools.combinations(group, 2)
+        if component[a] != component[b]
+    }
+
+    def key(pair: tuple[int, int]) -> tuple[int, int, tuple[int, int]]:
+        sizes = sorted((size[component[pair[0]]], size[component[pair[1]]]))
+        return sizes[0], -sizes[1], pair
+
+    parent = {c: c for c in size}
+
+    def root(c: int) -> int:
+        while parent[c] != c:
+            c = parent[c]
+        return c
+
+    chosen: list[tuple[int, int]] = []
+    for i, j in sorted(crossing, key=key):
+        ri, rj = root(int(component[i])), root(int(component[j]))
+        if ri != rj and len(chosen) < count:
+            parent[ri] = rj
+            chosen.append((i, j))
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_bridges_from_groups_are_kruskal_over_every_crossing_pair(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    # many small components and singletons, in overlapping groups
+    component = rng.integers(0, 25, size=n)
+    groups = [sorted(rng.choice(n, size=int(rng.integers(2, 12)), replace=False).tolist())]
+    groups += [
+        sorted(rng.choice(n, size=int(rng.integers(2, 6)), replace=False).tolist())
+        for _ in range(15)
+    ]
+    ids = [f"h{i:02d}" for i in range(n)]
+    post = _posterior([0.0] * n, [1.0] * n)
+    post = Posterior(ids=ids, mean=post.mean, cov=post.cov, bias=0.0, bias_sd=1.0)
+    for count in (1, 4, 12):
+        chosen = choose_pairs(
+            post, [[ids[i] for i in g] for g in groups], count, component=component.tolist()
+        )
+        expected = _kruskal_over_every_pair(groups, component, count)
+        assert chosen[: len(expected)] == [(ids[i], ids[j]) for i, j in expected]
+
+
+@pytest.mark.parametrize("top_k", [None, 3])
+def test_the_pairs_chosen_do_not_depend_on_the_block_size(
+    monkeypatch: pytest.MonkeyPatch, top_k: int | None
+) -> None:
+    post, _, _ = _fitted(40, 120, seed=3)
+    rng = np.random.default_rng(8)
+    # overlapping groups, so some pairs are handed out twice
+    groups = [sorted(rng.choice(post.ids, size=12, replace=False).tolist()) for _ in range(9)]
+    component = components(tally([], post.ids)).tolist()  # everyone alone: bridges first
+    settled = [1] * 40
+
+    def run() -> list[list[tuple[str, str]]]:
+        return [
+            choose_pairs(post, groups, 30, component=component, top_k=top_k),
+            choose_pairs(post, groups, 12, component=settled, top_k=top_k),
+        ]
+
+    whole = run()
+    monkeypatch.setattr("scoring.eligible_pairs.PAIRS_PER_BLOCK", 5)
+    assert run() == whole
