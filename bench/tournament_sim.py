@@ -38,7 +38,6 @@ however many run together.
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import time
 from collections.abc import Callable
@@ -191,7 +190,7 @@ def run(
     """Plays ``mode``'s pairs until ``goal`` holds; the games land in ``log`` when one is given."""
     n = len(world.ids)
     log = Log(n, learn_every=learn_every) if log is None else log
-    every_pair = list(itertools.combinations(world.ids, 2))
+    everyone = [world.ids]  # one group: any two may meet
     index = {name: i for i, name in enumerate(world.ids)}
     posterior, counts = log.fit(world.ids)
     first: int | None = None
@@ -202,7 +201,7 @@ def run(
         else:
             named = choose_pairs(
                 posterior,
-                every_pair,
+                everyone,
                 batch,
                 component=components(counts).tolist(),
                 top_k=TOP_K if mode == "top-k" else None,

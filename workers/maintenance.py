@@ -24,11 +24,12 @@ from storage.queries.calibration import recalibrate, resolved_forecasts
 from storage.queries.reaper import live_delivered, recent_throughput, sweep_expired
 from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
-    eligible_pairs,
+    eligible_groups,
     get_ratings,
     latest_fitted_at,
     learnt_spread,
     list_matches,
+    pairable,
     record_match,
     save_ratings,
 )
@@ -129,16 +130,16 @@ def tournament_round(database: Database, settings: Settings) -> int:
     decisive judge's pairing is not read through a prior that shrinks it.
     """
     with database.sessions() as session:
-        pairs = eligible_pairs(session)
+        groups = eligible_groups(session)
         recorded = list_matches(session)
         spread = learnt_spread(session)
-    if not pairs:
+    if not groups:
         return 0
-    counts = tally([_match(m) for m in recorded], {h for pair in pairs for h in pair})
+    counts = tally([_match(m) for m in recorded], {h for group in groups for h in group})
     top_k = settings.tournament_top_k if 0 < settings.tournament_top_k < len(counts.ids) else None
     chosen = choose_pairs(
         fit_posterior(counts, prior_sd=PRIOR_SD if spread is None else spread),
-        pairs,
+        groups,
         settings.tournament_pairs,
         component=components(counts).tolist(),
         top_k=top_k,
@@ -189,7 +190,7 @@ def refit_ratings(database: Database) -> int:
     read_at = utcnow()
     with database.sessions() as session:
         matches = [_match(m) for m in list_matches(session, include_invalid=False)]
-        entrants = {h for pair in eligible_pairs(session) for h in pair}
+        entrants = pairable(session)
     began = time.perf_counter()
     fit = rate(matches, entrants=entrants)
     rated = sum(rating.rated for rating in fit.ratings.values())

@@ -1,4 +1,4 @@
-"""The tournament's records: the match log, eligible pairs and the ratings of record.
+"""The tournament's records: the match log, who may meet whom and the ratings of record.
 
 The match log is the record; ratings of record are a Bradley–Terry fit of it (computed by
 ``scoring.bt_ratings``) saved with ``save_ratings``; the live Elo moves with each match.
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import (
@@ -122,32 +124,34 @@ def list_matches(
     return list(session.scalars(query))
 
 
-def eligible_pairs(session: Session, *, open_only: bool = True) -> list[tuple[str, str]]:
-    """Pairs (a < b) of hypotheses that share a gene or a disease: the ones worth comparing."""
-    pairs: set[tuple[str, str]] = set()
+def eligible_groups(session: Session, *, open_only: bool = True) -> list[list[str]]:
+    """Who may meet whom: the hypotheses of each gene and of each disease, where two or more
+    share it, each group sorted. Any two of one group are worth comparing.
+
+    Groups, not pairs: a group's pairs grow as its size squared, and 10,000 hypotheses of one
+    disease would be 50 million pairs (``scoring.eligible_pairs`` walks them in blocks).
+    """
+    groups: list[list[str]] = []
     for link, column in (
         (hypothesis_genes, hypothesis_genes.c.gene_id),
         (hypothesis_diseases, hypothesis_diseases.c.disease_id),
     ):
-        left, right = link.alias("left_link"), link.alias("right_link")
-        left_key = left.c[column.name]
-        right_key = right.c[column.name]
-        query = select(left.c.hypothesis_id, right.c.hypothesis_id).join(
-            right,
-            and_(left_key == right_key, left.c.hypothesis_id < right.c.hypothesis_id),
-        )
+        query = select(column, link.c.hypothesis_id).order_by(column, link.c.hypothesis_id)
         if open_only:
-            first, second = aliased(Hypothesis), aliased(Hypothesis)
-            query = (
-                query.join(first, first.id == left.c.hypothesis_id)
-                .join(second, second.id == right.c.hypothesis_id)
-                .where(
-                    first.status == HypothesisStatus.OPEN.value,
-                    second.status == HypothesisStatus.OPEN.value,
-                )
+            query = query.join(Hypothesis, Hypothesis.id == link.c.hypothesis_id).where(
+                Hypothesis.status == HypothesisStatus.OPEN.value
             )
-        pairs.update((str(a), str(b)) for a, b in session.execute(query.distinct()))
-    return sorted(pairs)
+        for _, rows in groupby(session.execute(query), key=itemgetter(0)):
+            members = [str(row[1]) for row in rows]
+            if len(members) > 1:
+                groups.append(members)
+    return groups
+
+
+def pairable(session: Session) -> set[str]:
+    """The open hypotheses the tournament may pair: each shares a gene or a disease with
+    another open one."""
+    return {name for group in eligible_groups(session) for name in group}
 
 
 def get_ratings(

@@ -46,14 +46,28 @@ def _play(session: Session, played: list[tuple[str, str, str]], **fields: Any) -
         tournament.record_match(session, hypothesis_a=a, hypothesis_b=b, outcome=outcome, **fields)
 
 
-def test_eligible_pairs_share_a_gene_or_a_disease(db: Database, hypotheses: list[str]) -> None:
+def test_eligible_groups_share_a_gene_or_a_disease(db: Database, hypotheses: list[str]) -> None:
     with db.sessions() as session:
-        open_pairs = tournament.eligible_pairs(session)
-        everyone = tournament.eligible_pairs(session, open_only=False)
+        open_groups = tournament.eligible_groups(session)
+        everyone = tournament.eligible_groups(session, open_only=False)
+        entrants = tournament.pairable(session)
     # MTOR: h-1/h-2; APOE: h-2/h-3; Alzheimer's: h-3/h-4; h-6 shares nothing
-    assert open_pairs == [("h-1", "h-2"), ("h-2", "h-3"), ("h-3", "h-4")]
+    assert sorted(open_groups) == [["h-1", "h-2"], ["h-2", "h-3"], ["h-3", "h-4"]]
+    assert entrants == {"h-1", "h-2", "h-3", "h-4"}
     # SNCA links h-4 and the refuted h-5, which only counts when closed ones are wanted
-    assert everyone == [*open_pairs, ("h-4", "h-5")]
+    assert sorted(everyone) == sorted([*open_groups, ["h-4", "h-5"]])
+
+
+def test_a_group_holds_everyone_sharing_its_gene_once(db: Database) -> None:
+    with db.transaction() as session:
+        mtor, apoe = upsert_gene(session, symbol="MTOR"), upsert_gene(session, symbol="APOE")
+        for hid in ("h-c", "h-a", "h-b"):
+            session.add(Hypothesis(id=hid, title=hid, genes=[mtor, apoe]))
+        session.add(Hypothesis(id="h-d", title="h-d", genes=[apoe], status="refuted"))
+    with db.sessions() as session:
+        groups = tournament.eligible_groups(session)
+    # one group a gene, sorted, closed ones left out: three members, not three pairs
+    assert groups == [["h-a", "h-b", "h-c"], ["h-a", "h-b", "h-c"]]
 
 
 def test_matches_move_elo_and_invalid_ones_change_nothing(

@@ -24,7 +24,7 @@ from storage.models import (
 )
 from storage.queries.knowledge import list_hypotheses
 from storage.queries.leaderboard import leaderboard
-from storage.queries.tournament import eligible_pairs, record_match
+from storage.queries.tournament import eligible_groups, record_match
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance, offline_batch
 from workers.agents import backend_factory
@@ -66,7 +66,7 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
 ) -> None:
     settings = _settings(tournament_pairs=8)
     with loaded.sessions() as session:
-        eligible = {frozenset(pair) for pair in eligible_pairs(session)}
+        groups = [set(group) for group in eligible_groups(session)]
         hypotheses = len(list_hypotheses(session, limit=1000))
     rounds = 5
     assert [maintenance.tournament_round(loaded, settings) for _ in range(rounds)] == [8] * rounds
@@ -74,7 +74,7 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
         matches = list(session.scalars(select(TournamentMatch).order_by(TournamentMatch.id)))
     assert len(matches) == 8 * rounds
     for match in matches:
-        assert frozenset((match.hypothesis_a, match.hypothesis_b)) in eligible
+        assert any({match.hypothesis_a, match.hypothesis_b} <= group for group in groups)
         # one call: the verdict with A shown first, none for the other order
         assert match.verdict_ab in {"first", "second"} and match.verdict_ba is None
         assert match.outcome == single_outcome(match.verdict_ab).value
@@ -83,7 +83,7 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
     assert any(m.hypothesis_a > m.hypothesis_b for m in matches)
     assert any(m.hypothesis_a < m.hypothesis_b for m in matches)
     # the first round only joins separate components: its pairs form a forest (no cycle)
-    group = {h: h for pair in eligible for h in pair}
+    group = {h: h for members in groups for h in members}
     for match in matches[:8]:
         a, b = group[match.hypothesis_a], group[match.hypothesis_b]
         assert a != b
@@ -127,7 +127,7 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
 
 def _record_one_match(database: Database) -> None:
     with database.transaction() as session:
-        a, b = eligible_pairs(session)[0]
+        a, b = eligible_groups(session)[0][:2]
         record_match(session, hypothesis_a=a, hypothesis_b=b, outcome="a", judge="test")
 
 

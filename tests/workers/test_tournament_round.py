@@ -23,7 +23,7 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Rating, TournamentMatch
 from storage.queries.leaderboard import fit_summary
-from storage.queries.tournament import eligible_pairs, record_match
+from storage.queries.tournament import eligible_groups, pairable, record_match
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance
 
@@ -124,7 +124,7 @@ def test_the_round_spends_its_calls_on_the_top_k_when_asked(
     passed: int | None,
 ) -> None:
     with loaded.sessions() as session:
-        field = len({h for pair in eligible_pairs(session) for h in pair})
+        field = len(pairable(session))
     k = field if top_k == "field" else int(top_k)
     maintenance.tournament_round(loaded, _settings(tournament_pairs=4, tournament_top_k=k))
     # 0 ranks everyone; a k as large as the field, or larger, is no top k at all.
@@ -166,7 +166,7 @@ def test_the_refit_fits_one_call_matches_with_the_judges_lean_and_stores_it(
     with loaded.sessions() as session:
         summary = fit_summary(session)
         ratings = list(session.scalars(select(Rating)))
-        entrants = {h for pair in eligible_pairs(session) for h in pair}
+        entrants = pairable(session)
     # Every verdict went to the first-shown: that is the judge's lean, not anyone's strength.
     assert summary.position_bias is not None and summary.position_bias > 1.0
     assert {r.position_bias for r in ratings if r.fitted_at is not None} == {summary.position_bias}
@@ -186,7 +186,7 @@ def test_the_refit_rates_every_pairable_hypothesis_played_or_not(
     maintenance.refit_ratings(loaded)
     with loaded.sessions() as session:
         fitted = {r.hypothesis_id: r for r in session.scalars(select(Rating)) if r.fitted_at}
-        entrants = {h for pair in eligible_pairs(session) for h in pair}
+        entrants = pairable(session)
     assert set(fitted) >= entrants and len(entrants) > 4
     unplayed = [r for h, r in fitted.items() if h in entrants and r.matches == 0]
     assert unplayed and all(r.strength is None for r in unplayed)  # listed, and unrated
@@ -199,7 +199,7 @@ def test_the_refit_rates_every_pairable_hypothesis_played_or_not(
 def test_matches_judged_in_both_orders_carry_no_position_term(loaded: Database) -> None:
     """Before one-call judging a match asked both orders; its order says nothing of a lean."""
     with loaded.transaction() as session:
-        a, b = sorted(eligible_pairs(session))[0]
+        a, b = min(group[:2] for group in eligible_groups(session))
         for _ in range(12):
             record_match(
                 session,
