@@ -19,7 +19,7 @@ def _random_groups(rng: np.random.Generator, entrants: int, groups: int) -> list
 @pytest.mark.parametrize("block", [1, 3, 7, 1 << 20])
 def test_blocks_hand_out_each_groups_pairs_once_at_any_block_size(block: int) -> None:
     rng = np.random.default_rng(block)
-    groups = _random_groups(rng, 40, 30) + [np.arange(25)]  # one large group
+    groups = [*_random_groups(rng, 40, 30), np.arange(25)]  # one large group
     eligible = EligiblePairs.of_groups(groups, block=block)
     handed = Counter()
     sizes = []
@@ -60,7 +60,7 @@ def test_the_best_of_the_blocks_is_the_best_of_one_sort_of_every_distinct_pair(
     pairs = [tuple(sorted(rng.choice(entrants, 2, replace=False).tolist())) for _ in range(400)]
     # few distinct scores, so ties are everywhere, and some pairs never count
     score = {pair: float(rng.integers(0, 4)) for pair in set(pairs)}
-    score.update({pair: -np.inf for pair in list(score)[:10]})
+    score.update(dict.fromkeys(list(score)[:10], -np.inf))
     best = BestPairs(keep, entrants)
     for start in range(0, len(pairs), 37):  # repeats land in the same and in later blocks
         chunk = pairs[start : start + 37]
