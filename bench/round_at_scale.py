@@ -1,0 +1,151 @@
+"""The tournament's scheduled work on a large ledger: reading who may meet whom, the refit of
+the ratings of record, and one round of pairing and judging.
+
+Builds a SQLite ledger of N open hypotheses that all share one disease (as a wiki on one
+disease would: every pair of them is eligible), ten to a gene, with 20 random one-call matches
+per hypothesis, then runs each stage in a fresh process and reports its seconds and the
+process's peak resident memory. The round judges with the configured backend (the offline
+one by default), eight pairs in rank mode, or in top-k mode with ``--top-k``.
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.round_at_scale --entrants 2000,4000,10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import insert
+
+from common.settings import get_settings
+from storage.db import Database
+from storage.models import Disease, Gene, Hypothesis, TournamentMatch
+from storage.models.knowledge import hypothesis_diseases, hypothesis_genes
+from storage.queries.tournament import eligible_groups
+from workers import maintenance
+
+STAGES = ("groups", "refit", "round")
+
+
+def build(path: Path, entrants: int, matches: int, seed: int = 0) -> None:
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    rng = np.random.default_rng(seed)
+    ids = [f"h-{i:06d}" for i in range(entrants)]
+    genes = max(entrants // 10, 1)
+    strength = rng.normal(0.0, 1.2, entrants)
+    with database.core_transaction() as connection:
+        connection.execute(insert(Disease), [{"id": 1, "slug": "one-disease", "name": "One"}])
+        connection.execute(insert(Gene), [{"id": g + 1, "symbol": f"G{g}"} for g in range(genes)])
+        connection.execute(insert(Hypothesis), [{"id": h, "title": h, "statement": h} for h in ids])
+        connection.execute(
+            insert(hypothesis_diseases), [{"hypothesis_id": h, "disease_id": 1} for h in ids]
+        )
+        connection.execute(
+            insert(hypothesis_genes),
+            [{"hypothesis_id": h, "gene_id": i % genes + 1} for i, h in enumerate(ids)],
+        )
+        connection.execute(insert(TournamentMatch), list(_matches(rng, ids, strength, matches)))
+    database.dispose()
+
+
+def _matches(
+    rng: np.random.Generator, ids: list[str], strength: np.ndarray, count: int
+) -> list[dict[str, object]]:
+    rows = []
+    for _ in range(count):
+        a, b = rng.choice(len(ids), 2, replace=False)
+        verdict = (
+            "first" if rng.random() < 1 / (1 + np.exp(strength[b] - strength[a])) else "second"
+        )
+        rows.append(
+            {
+                "hypothesis_a": ids[a],
+                "hypothesis_b": ids[b],
+                "outcome": "a" if verdict == "first" else "b",
+                "verdict_ab": verdict,
+                "judge": "bench",
+            }
+        )
+    return rows
+
+
+def run_stage(stage: str, path: Path, top_k: int) -> str:
+    """One stage in this process; returns what it did."""
+    database = Database(f"sqlite:///{path}")
+    if stage == "groups":
+        with database.sessions() as session:
+            groups = eligible_groups(session)
+        return f"{len(groups)} groups"
+    if stage == "refit":
+        return f"{maintenance.refit_ratings(database)} rated"
+    settings = get_settings().model_copy(update={"tournament_pairs": 8, "tournament_top_k": top_k})
+    return f"{maintenance.tournament_round(database, settings)} judged"
+
+
+def measure(stage: str, path: Path, top_k: int) -> tuple[float, float, str]:
+    """Seconds (the stage's own, after start-up and imports), peak resident MB and the stage's
+    report, from a fresh process."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.round_at_scale",
+            "--stage",
+            stage,
+            "--ledger",
+            str(path),
+            "--top-k",
+            str(top_k),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    said, seconds, peak = done.stdout.strip().rsplit(" ", 2)
+    return float(seconds), float(peak), said
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entrants", default="2000,4000", help="comma-separated sizes")
+    parser.add_argument("--matches-each", type=int, default=20, help="matches per hypothesis")
+    parser.add_argument("--top-k", type=int, default=0, help="the round's top k (0: rank mode)")
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--ledger", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage:
+        began = time.perf_counter()
+        said = run_stage(args.stage, args.ledger, args.top_k)
+        seconds = time.perf_counter() - began
+        print(said, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        return
+    print("| entrants | eligible pairs | matches | stage | seconds | peak MB | result |")
+    print("| ---: | ---: | ---: | --- | ---: | ---: | --- |")
+    for entrants in (int(n) for n in args.entrants.split(",")):
+        folder = Path(tempfile.mkdtemp(prefix="round-at-scale-"))
+        try:
+            ledger = folder / "ledger.db"
+            matches = entrants * args.matches_each
+            build(ledger, entrants, matches)
+            pairs = entrants * (entrants - 1) // 2
+            for stage in STAGES:
+                seconds, peak, said = measure(stage, ledger, args.top_k)
+                print(
+                    f"| {entrants:,} | {pairs:,} | {matches:,} | {stage} | {seconds:.2f} "
+                    f"| {peak:,.0f} | {said} |",
+                    flush=True,
+                )
+        finally:
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
