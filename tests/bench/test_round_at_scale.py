@@ -4,7 +4,7 @@ import pytest
 
 from bench import round_at_scale
 from storage.db import Database
-from storage.queries.tournament import eligible_groups, list_matches
+from storage.queries.tournament import eligible_groups, match_log
 
 
 def test_the_ledger_shares_one_disease_and_ten_to_a_gene(tmp_path: Path) -> None:
@@ -13,7 +13,7 @@ def test_the_ledger_shares_one_disease_and_ten_to_a_gene(tmp_path: Path) -> None
     database = Database(f"sqlite:///{ledger}")
     with database.sessions() as session:
         groups = eligible_groups(session)
-        matches = list_matches(session)
+        matches = match_log(session)
     assert sorted(len(group) for group in groups) == [10, 10, 10, 10, 40]
     assert len(matches) == 100
     assert {m.verdict_ab for m in matches} == {"first", "second"}

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring.bt_ratings import Spread, rate
 from scoring.tournament import Match, elo_update, fit_bradley_terry
 from storage.db import Database
 from storage.errors import NotFoundError
-from storage.models import Hypothesis, Rating
+from storage.models import Hypothesis, Rating, TournamentMatch
 from storage.queries import leaderboard as leaderboards
 from storage.queries import tournament
 from storage.queries.knowledge import ensure_disease, upsert_gene
@@ -100,10 +101,13 @@ def test_matches_move_elo_and_invalid_ones_change_nothing(
         assert (ratings["h-1"].elo, ratings["h-1"].matches) == (1216.0, 1)
         assert (ratings["h-2"].elo, ratings["h-2"].matches) == (1184.0, 1)
         assert "h-3" not in ratings
-        log = tournament.list_matches(session)
+        log = tournament.match_log(session)
         assert [m.outcome for m in log] == ["a", "invalid"]
-        assert [m.outcome for m in tournament.list_matches(session, include_invalid=False)] == ["a"]
-        assert len(tournament.list_matches(session, hypothesis_id="h-3")) == 1
+        assert [m.outcome for m in tournament.match_log(session, include_invalid=False)] == ["a"]
+        assert [(m.hypothesis_a, m.hypothesis_b, m.verdict_ab, m.verdict_ba) for m in log] == [
+            ("h-1", "h-2", "first", "second"),
+            ("h-2", "h-3", "first", "???"),
+        ]
     with pytest.raises(ValueError, match="'draw' is not a valid"), db.transaction() as session:
         tournament.record_match(
             session, hypothesis_a="h-1", hypothesis_b="h-2", outcome="draw", judge="j"
@@ -115,7 +119,7 @@ def test_saved_fit_drives_the_leaderboard(db: Database, hypotheses: list[str]) -
     with db.transaction() as session:
         _play(session, played, judge="j")
     with db.transaction() as session:
-        log = tournament.list_matches(session)
+        log = tournament.match_log(session)
         fit = fit_bradley_terry(Match(m.hypothesis_a, m.hypothesis_b, m.outcome) for m in log)
         assert tournament.save_ratings(session, strengths=fit) == 4
     with db.sessions() as session:
@@ -149,7 +153,7 @@ def test_ratings_rank_within_components_and_unrated_are_null(
     with db.transaction() as session:
         log = [
             Match(m.hypothesis_a, m.hypothesis_b, m.outcome, positioned=True)
-            for m in tournament.list_matches(session)
+            for m in tournament.match_log(session)
         ]
         fit = rate(log, entrants=hypotheses)
         tournament.save_ratings(
@@ -225,7 +229,8 @@ def test_the_log_keeps_every_verdict_and_the_unrated_list_most_played_first(
             session, hypothesis_a="h-1", hypothesis_b="h-6", outcome="invalid", judge="j"
         )
     with db.sessions() as session:
-        first = tournament.list_matches(session)[0]
+        first = session.scalars(select(TournamentMatch).order_by(TournamentMatch.id)).first()
+        assert first is not None
         counts = {h: r.matches for h, r in tournament.get_ratings(session).items()}
         board = leaderboards.leaderboard(session, limit=10)
     assert (first.verdict_ab, first.verdict_ba, first.judge) == ("first", "second", "evidence")
