@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from celery import Celery
@@ -34,6 +36,7 @@ from storage.queries.tournament import (
     record_match,
     save_ratings,
 )
+from storage.queries.workers import hold_pass, release_pass
 from wiki.publish import PublishReport
 from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
@@ -45,6 +48,9 @@ from workers.publish_wakeups import pending_publishes
 from workers.spending import resumable
 
 log = logging.getLogger(__name__)
+
+# The scheduled pass a tournament round holds while it runs (storage.queries.workers).
+TOURNAMENT_ROUND_TASK = "tournament_round"
 
 
 def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[int]]:
@@ -129,7 +135,34 @@ def tournament_round(database: Database, settings: Settings) -> int:
     length of the log, so replaying the same log replays the same orders. The posterior is
     fitted at the spread of strengths the last refit learnt (``PRIOR_SD`` before one), so a
     decisive judge's pairing is not read through a prior that shrinks it.
+
+    One round at a time: a round started while another runs would read the same log and judge
+    the same pairs again, so it stands down (returns 0). A round killed mid-way holds the pass
+    for at most one ``tournament_interval_seconds``.
     """
+    with _holding(database, TOURNAMENT_ROUND_TASK, settings.tournament_interval_seconds) as held:
+        if not held:
+            log.info("tournament: a round is already running; this one stands down")
+            return 0
+        return _play_round(database, settings)
+
+
+@contextmanager
+def _holding(database: Database, task: str, seconds: float) -> Iterator[bool]:
+    """Whether this run holds the scheduled pass ``task``, which it lets go when done."""
+    with database.transaction() as session:
+        until = hold_pass(session, task=task, seconds=seconds)
+    if until is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        with database.transaction() as session:
+            release_pass(session, task=task, until=until)
+
+
+def _play_round(database: Database, settings: Settings) -> int:
     with database.sessions() as session:
         groups = eligible_groups(session)
         recorded = match_log(session)

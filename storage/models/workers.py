@@ -1,5 +1,6 @@
 """Worker heartbeats (which workers are running, where, on which queues, seen when) and the
-last run of each scheduled pass (whether beat is sending its work at all)."""
+last run of each scheduled pass (whether beat is sending its work at all, and which pass is
+running now)."""
 
 from __future__ import annotations
 
@@ -35,13 +36,16 @@ class WorkerHeartbeat(Base):
 
 
 class SchedulerPass(Base):
-    """When a pass that only beat starts (the provider-batch pass) last ran.
+    """When a scheduled pass last ran, and until when a run of it holds the pass.
 
-    Batch work waits in "queued" until that pass sends it; without this row nothing could
-    tell "beat will send it within a minute" from "no beat is running".
+    Batch work waits in "queued" until the provider-batch pass sends it; without its row
+    nothing could tell "beat will send it within a minute" from "no beat is running". The
+    tournament round holds its row while it runs, so round messages that piled up while no
+    worker ran do not judge the same pairs again, each paying the judge.
     """
 
     __tablename__ = "scheduler_passes"
 
     task: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_ran_at: Mapped[datetime] = mapped_column(default=utcnow)
+    running_until: Mapped[datetime | None] = mapped_column()

@@ -1,4 +1,5 @@
-"""Worker heartbeats: recording beats and listing the workers with what they are doing."""
+"""Worker heartbeats (recording beats, listing the workers with what they are doing) and the
+scheduled passes (when each last ran; which one a run holds)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Evaluation, EvaluationState, SchedulerPass, WorkerHeartbeat, utcnow
@@ -135,6 +136,37 @@ def record_pass(session: Session, *, task: str, now: datetime | None = None) -> 
         update(SchedulerPass)
         .where(SchedulerPass.task == task, SchedulerPass.last_ran_at < now)
         .values(last_ran_at=now)
+    )
+
+
+def hold_pass(
+    session: Session, *, task: str, seconds: float, now: datetime | None = None
+) -> datetime | None:
+    """Hold the scheduled pass ``task`` for a run of at most ``seconds``: returns when the
+    hold lapses, or None if another run holds it. Safe when two runs ask at once: the second
+    waits for the first's commit, then finds the pass held."""
+    now = now or utcnow()
+    until = now + timedelta(seconds=seconds)
+    session.execute(
+        insert_new_only(session, _PASSES, key=["task"]), [{"task": task, "last_ran_at": now}]
+    )
+    held = session.execute(
+        update(SchedulerPass)
+        .where(
+            SchedulerPass.task == task,
+            or_(SchedulerPass.running_until.is_(None), SchedulerPass.running_until <= now),
+        )
+        .values(running_until=until, last_ran_at=now)
+    )
+    return until if held.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def release_pass(session: Session, *, task: str, until: datetime) -> None:
+    """End the hold ``hold_pass`` gave (not a later run's, if this one's had lapsed)."""
+    session.execute(
+        update(SchedulerPass)
+        .where(SchedulerPass.task == task, SchedulerPass.running_until == until)
+        .values(running_until=None)
     )
 
 

@@ -10,11 +10,13 @@ from storage.queries.workers import (
     PROVIDER_BATCH_TASK,
     STALE_AFTER,
     consumed_queues,
+    hold_pass,
     last_pass,
     list_workers,
     mark_stopped,
     record_beat,
     record_pass,
+    release_pass,
 )
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -100,3 +102,24 @@ def test_a_scheduled_pass_keeps_its_latest_run(db: Database) -> None:
     with db.sessions() as session:
         assert last_pass(session, task=PROVIDER_BATCH_TASK) == T0 + timedelta(minutes=2)
         assert last_pass(session, task="another") is None
+
+
+def test_a_pass_is_held_once_and_a_lapsed_runs_release_frees_no_later_hold(db: Database) -> None:
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+    with db.transaction() as session:
+        first = hold_pass(session, task="round", seconds=60, now=start)
+        assert first == start + timedelta(seconds=60)
+        assert (
+            hold_pass(session, task="round", seconds=60, now=start + timedelta(seconds=59)) is None
+        )
+        assert hold_pass(session, task="other", seconds=60, now=start) is not None
+        # the first run outlived its hold; a later one takes the pass
+        later = hold_pass(session, task="round", seconds=60, now=start + timedelta(seconds=61))
+        assert later is not None
+        release_pass(session, task="round", until=first)  # the first ends: not its hold now
+        assert (
+            hold_pass(session, task="round", seconds=60, now=start + timedelta(seconds=62)) is None
+        )
+        release_pass(session, task="round", until=later)
+        assert hold_pass(session, task="round", seconds=60, now=start + timedelta(seconds=63))
+        assert last_pass(session, task="round") == start + timedelta(seconds=63)

@@ -8,10 +8,13 @@ matches without their position term, and the earlier tests all still passed.
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from common.settings import Settings, get_settings
 from debates.backends.base import BackendRequest
@@ -21,9 +24,10 @@ from scoring.pairing import choose_pairs, shown_first
 from scoring.tournament import ELO_START, elo_update, single_outcome
 from storage.db import Database
 from storage.importing import import_hypotheses
-from storage.models import Rating, TournamentMatch
+from storage.models import Rating, SchedulerPass, TournamentMatch, utcnow
 from storage.queries.leaderboard import fit_summary
 from storage.queries.tournament import eligible_groups, pairable, record_match
+from storage.queries.workers import hold_pass
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance
 
@@ -216,3 +220,56 @@ def test_matches_judged_in_both_orders_carry_no_position_term(loaded: Database) 
         strength = {r.hypothesis_id: r.strength for r in session.scalars(select(Rating))}
     assert summary.position_bias is not None and abs(summary.position_bias) < 0.05
     assert strength[a] is not None and strength[b] is not None and strength[a] > strength[b] + 1
+
+
+def test_two_rounds_at_once_do_not_judge_the_same_pairs(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beat's round messages pile up while no worker runs; a threads pool then starts them
+    together, each reading the same log: the same seed, the same pairs, judged twice."""
+    judging: set[int] = set()
+    finished: list[int] = []
+    turn = threading.Condition()
+
+    def reply(request: BackendRequest[Any]) -> dict[str, str]:
+        # No verdict until the other round is judging too, or has ended without judging.
+        with turn:
+            judging.add(threading.get_ident())
+            turn.notify_all()
+            turn.wait_for(lambda: len(judging) == 2 or bool(finished), timeout=10)
+        return {"winner": "first", "rationale": RATIONALE}
+
+    judge = ScriptedBackend(reply)
+    monkeypatch.setattr(maintenance.registry, "create_from_settings", lambda name: judge)
+    settings = _settings(tournament_pairs=4)
+
+    def play(_: int) -> int:
+        try:
+            return maintenance.tournament_round(loaded, settings)
+        finally:
+            with turn:
+                finished.append(threading.get_ident())
+                turn.notify_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        judged = list(pool.map(play, [0, 1]))
+    assert sorted(judged) == [0, 4]  # one round ran; the other found it running
+    pairs = [frozenset((m.hypothesis_a, m.hypothesis_b)) for m in _matches(loaded)]
+    assert len(pairs) == 4 and len(set(pairs)) == 4
+    # once it is done, the next round runs
+    assert maintenance.tournament_round(loaded, settings) == 4
+
+
+def test_a_round_that_died_holding_the_pass_blocks_the_next_only_until_the_hold_lapses(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    settings = _settings(tournament_pairs=2, tournament_interval_seconds=1800)
+    began = utcnow()
+    with loaded.transaction() as session:  # a round killed mid-way never let go
+        assert hold_pass(session, task=maintenance.TOURNAMENT_ROUND_TASK, seconds=1800)
+    assert maintenance.tournament_round(loaded, settings) == 0
+    with loaded.transaction() as session:  # half an hour on, its hold has lapsed
+        session.execute(update(SchedulerPass).values(running_until=began - timedelta(seconds=1)))
+    assert maintenance.tournament_round(loaded, settings) == 2
+    with loaded.sessions() as session:
+        assert session.get(SchedulerPass, maintenance.TOURNAMENT_ROUND_TASK).running_until is None
