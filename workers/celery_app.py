@@ -39,27 +39,23 @@ TASK_ROUTES = {
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, object]]:
+    """Each pass every so many seconds. A message of one expires when the next is sent: while
+    no worker consumes, beat keeps sending, and a worker coming back would otherwise run every
+    message that piled up at once (with rounds, threads judging the same pairs)."""
+    every = {
+        "reap-expired-leases": ("hyposcore.reap", settings.reap_interval_seconds),
+        "re-evaluate-by-priority": ("hyposcore.reevaluate", settings.reevaluate_interval_seconds),
+        "tournament-round": ("hyposcore.tournament_round", settings.tournament_interval_seconds),
+        "provider-batches": ("hyposcore.provider_batches", settings.provider_batch_poll_seconds),
+        "refit-ratings": ("hyposcore.refit_ratings", settings.refit_interval_seconds),
+    }
     return {
-        "reap-expired-leases": {
-            "task": "hyposcore.reap",
-            "schedule": timedelta(seconds=settings.reap_interval_seconds),
-        },
-        "re-evaluate-by-priority": {
-            "task": "hyposcore.reevaluate",
-            "schedule": timedelta(seconds=settings.reevaluate_interval_seconds),
-        },
-        "tournament-round": {
-            "task": "hyposcore.tournament_round",
-            "schedule": timedelta(seconds=settings.tournament_interval_seconds),
-        },
-        "provider-batches": {
-            "task": "hyposcore.provider_batches",
-            "schedule": timedelta(seconds=settings.provider_batch_poll_seconds),
-        },
-        "refit-ratings": {
-            "task": "hyposcore.refit_ratings",
-            "schedule": timedelta(seconds=settings.refit_interval_seconds),
-        },
+        name: {
+            "task": task,
+            "schedule": timedelta(seconds=seconds),
+            "options": {"expires": float(seconds)},
+        }
+        for name, (task, seconds) in every.items()
     }
 
 
