@@ -183,6 +183,14 @@ def batch_wait(last_pass: datetime | None, *, now: datetime, poll_seconds: float
     return f"beat's next provider-batch pass sends it (the last ran {last})"
 
 
+def pass_state(task: str, *, last_ran_at: datetime, running: bool, now: datetime) -> str:
+    """One scheduled pass at a glance: "tournament round: running, started 3 min ago" or
+    "refit ratings: last ran 12 min ago"."""
+    name = task.replace("_", " ")
+    since = ago((now - last_ran_at).total_seconds())
+    return f"{name}: running, started {since}" if running else f"{name}: last ran {since}"
+
+
 ELLIPSIS = "…"
 
 

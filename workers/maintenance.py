@@ -36,7 +36,7 @@ from storage.queries.tournament import (
     record_match,
     save_ratings,
 )
-from storage.queries.workers import hold_pass, release_pass
+from storage.queries.workers import hold_pass, record_pass, release_pass
 from wiki.publish import PublishReport
 from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
@@ -49,8 +49,10 @@ from workers.spending import resumable
 
 log = logging.getLogger(__name__)
 
-# The scheduled pass a tournament round holds while it runs (storage.queries.workers).
+# The scheduled passes these record (storage.queries.workers): a round holds its pass while
+# it runs; a refit records when it last wrote.
 TOURNAMENT_ROUND_TASK = "tournament_round"
+REFIT_TASK = "refit_ratings"
 
 
 def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[int]]:
@@ -238,6 +240,7 @@ def refit_ratings(database: Database) -> int:
     # With nothing rated the learnt spread is only its prior's: the matches said nothing.
     spread = fit.spread if rated else None
     with database.transaction() as session:
+        record_pass(session, task=REFIT_TASK)
         newest = latest_fitted_at(session)
         if newest is not None and newest > read_at:
             log.info("refit: kept the ratings of a log read after this one's (%s)", newest)

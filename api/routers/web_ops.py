@@ -13,7 +13,7 @@ from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
 from api.schemas import score_summary
 from common.settings import Settings
-from common.text import batch_wait
+from common.text import batch_wait, pass_state
 from debates.panel import described_panel
 from scoring.exchange import no_trade_reason
 from storage.errors import NotFoundError
@@ -25,7 +25,7 @@ from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import billed_usage
 from storage.queries.turns import list_turns
 from storage.queries.views import LatestScores
-from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, list_workers
+from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, list_passes, list_workers
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,4 +81,9 @@ def _batch_wait(session: Session, settings: Settings) -> str:
 def workers_page(request: Request, session: SessionDep) -> HTMLResponse:
     """The workers the ledger has heard from, live ones first, from their heartbeats."""
     workers = sorted(list_workers(session), key=lambda w: (not w.alive, w.name))
-    return render_page(request, "workers.html", {"workers": workers, "now": utcnow()})
+    now = utcnow()
+    passes = [
+        pass_state(p.task, last_ran_at=p.last_ran_at, running=p.running(now), now=now)
+        for p in list_passes(session)
+    ]
+    return render_page(request, "workers.html", {"workers": workers, "passes": passes, "now": now})

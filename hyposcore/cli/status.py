@@ -13,7 +13,7 @@ from rich.text import Text
 from api.ratings import exchange_rating
 from common.numbers import usd
 from common.settings import get_settings
-from common.text import ago, batch_wait, counted, terminal_safe
+from common.text import ago, batch_wait, counted, pass_state, terminal_safe
 from debates.consistency import flag_reasons
 from debates.panel import described_panel
 from hyposcore.cli.common import (
@@ -42,7 +42,7 @@ from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
 from storage.queries.spending import BilledUsage, billed_usage, hypothesis_spend_by_day
 from storage.queries.turns import list_turns
-from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, list_workers
+from storage.queries.workers import PROVIDER_BATCH_TASK, last_pass, list_passes, list_workers
 from wiki.badges import score_band
 
 STATES = tuple(state.value for state in EvaluationState)
@@ -183,10 +183,17 @@ def show_workers(database: Database) -> None:
     """The workers the ledger has heard from: live ones first, then stopped or silent ones."""
     with database.sessions() as session:
         workers = list_workers(session)
+        passes = list_passes(session)
+    now = utcnow()
+    if passes:
+        said = [
+            pass_state(p.task, last_ran_at=p.last_ran_at, running=p.running(now), now=now)
+            for p in passes
+        ]
+        console.print(Text("scheduled passes: " + " · ".join(said)))
     if not workers:
         console.print("workers: none has ever sent a heartbeat; start one with: hyposcore worker")
         return
-    now = utcnow()
     rows = []
     for worker in sorted(workers, key=lambda w: (not w.alive, w.name)):
         if worker.alive:

@@ -170,6 +170,25 @@ def release_pass(session: Session, *, task: str, until: datetime) -> None:
     )
 
 
+@dataclass(frozen=True)
+class PassStatus:
+    """A scheduled pass: when it last ran, and until when a run holds it (None when none
+    does; a time past means a run that never let go, and it is free again)."""
+
+    task: str
+    last_ran_at: datetime
+    running_until: datetime | None
+
+    def running(self, now: datetime) -> bool:
+        return self.running_until is not None and self.running_until > now
+
+
+def list_passes(session: Session) -> list[PassStatus]:
+    """Every scheduled pass that has recorded a run, by name."""
+    rows = session.scalars(select(SchedulerPass).order_by(SchedulerPass.task))
+    return [PassStatus(r.task, r.last_ran_at, r.running_until) for r in rows]
+
+
 def last_pass(session: Session, *, task: str) -> datetime | None:
     """When the scheduled pass ``task`` last ran; None if it never has."""
     return session.scalar(select(SchedulerPass.last_ran_at).where(SchedulerPass.task == task))

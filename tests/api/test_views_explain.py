@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,8 +14,8 @@ from api.diseases import shown_diseases
 from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
-from storage.models import DebateTurn, Disease, Evaluation, Gene, ScoreSnapshot
-from storage.queries.workers import record_beat
+from storage.models import DebateTurn, Disease, Evaluation, Gene, ScoreSnapshot, utcnow
+from storage.queries.workers import hold_pass, record_beat, record_pass
 from tests.api.seed import HYPOTHESIS, Seeded, resolve
 
 
@@ -173,6 +173,20 @@ def test_the_workers_page_lists_heartbeats(client: TestClient, db: Database) -> 
     said = _text(client.get("/web/workers").text)
     assert "debater@lab-7 lab-7 4242 debates evidence embedded sqlite" in said
     assert "idle" in said
+    assert "No scheduled pass has run yet" in said
+
+
+def test_the_workers_page_says_which_scheduled_pass_is_running(
+    client: TestClient, db: Database
+) -> None:
+    now = utcnow()
+    with db.transaction() as session:
+        hold_pass(session, task="tournament_round", seconds=1800, now=now - timedelta(minutes=4))
+        record_pass(session, task="refit_ratings", now=now - timedelta(minutes=9, seconds=30))
+    said = _text(client.get("/web/workers").text)
+    assert "Scheduled passes" in said
+    assert "refit ratings: last ran 9 min ago" in said
+    assert "tournament round: running, started 4 min ago" in said
 
 
 def test_ids_never_wrap(client: TestClient, seeded: Seeded) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.text import ago, batch_wait, counted, shorten_title
+from common.text import ago, batch_wait, counted, pass_state, shorten_title
 
 
 def test_a_short_title_is_kept_with_its_whitespace_collapsed() -> None:
@@ -106,4 +106,17 @@ def test_a_batch_evaluation_is_told_what_it_waits_for() -> None:
     assert waited(180).startswith("beat's next")  # three polls: still on
     assert waited(181) == (
         "the last provider-batch pass ran 3 min ago: is `hyposcore beat` running?"
+    )
+
+
+def test_a_pass_says_whether_a_run_holds_it_and_since_when() -> None:
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    started = now - timedelta(minutes=3, seconds=10)
+    assert (
+        pass_state("tournament_round", last_ran_at=started, running=True, now=now)
+        == "tournament round: running, started 3 min ago"
+    )
+    assert (
+        pass_state("refit_ratings", last_ran_at=started, running=False, now=now)
+        == "refit ratings: last ran 3 min ago"
     )

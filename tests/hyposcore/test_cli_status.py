@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.models import DebateTurn, Evaluation, ScoreSnapshot, utcnow
-from storage.queries.workers import mark_stopped, record_beat
+from storage.queries.workers import hold_pass, mark_stopped, record_beat, record_pass
 from tests.api.seed import HYPOTHESIS, add_evaluation, resolve, seed
 
 
@@ -258,3 +258,20 @@ def test_a_worker_named_apart_from_its_host_keeps_the_host_column() -> None:
     row = next(line for line in lines if line.startswith("scorer-1"))
     assert row.split()[:3] == ["scorer-1", "host-b", "7"] and "idle" in row
     assert re.search(r"\b\d+ s ago\b", row)  # a beat just now, in seconds
+
+
+def test_status_says_which_scheduled_pass_is_running_and_when_each_last_ran() -> None:
+    _beat("scorer-1", "host-b", 7, ["scoring"])
+    now = utcnow()
+    with open_database().transaction() as session:
+        hold_pass(session, task="tournament_round", seconds=1800, now=now - timedelta(minutes=3))
+        record_pass(session, task="refit_ratings", now=now - timedelta(minutes=12, seconds=5))
+        # a round that died holding its pass an hour ago no longer holds it
+        hold_pass(session, task="provider_batches", seconds=60, now=now - timedelta(hours=1))
+    lines = CliRunner().invoke(app, ["status"]).output.splitlines()
+    said = next(line for line in lines if line.startswith("scheduled passes: "))
+    assert said == (
+        "scheduled passes: provider batches: last ran 60 min ago"
+        " · refit ratings: last ran 12 min ago"
+        " · tournament round: running, started 3 min ago"
+    )
