@@ -27,7 +27,7 @@ from storage.importing import import_hypotheses
 from storage.models import Rating, SchedulerPass, TournamentMatch, utcnow
 from storage.queries.leaderboard import fit_summary
 from storage.queries.tournament import eligible_groups, pairable, record_match
-from storage.queries.workers import hold_pass
+from storage.queries.workers import hold_pass, last_pass
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance
 
@@ -273,3 +273,18 @@ def test_a_round_that_died_holding_the_pass_blocks_the_next_only_until_the_hold_
     assert maintenance.tournament_round(loaded, settings) == 2
     with loaded.sessions() as session:
         assert session.get(SchedulerPass, maintenance.TOURNAMENT_ROUND_TASK).running_until is None
+
+
+def test_a_refit_records_its_pass_when_it_writes(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    began = utcnow()
+    maintenance.tournament_round(loaded, _settings(tournament_pairs=2))
+    with loaded.sessions() as session:
+        assert last_pass(session, task=maintenance.REFIT_TASK) is None
+        round_ran = last_pass(session, task=maintenance.TOURNAMENT_ROUND_TASK)
+    assert round_ran is not None and round_ran >= began
+    maintenance.refit_ratings(loaded)
+    with loaded.sessions() as session:
+        refit_ran = last_pass(session, task=maintenance.REFIT_TASK)
+    assert refit_ran is not None and refit_ran >= round_ran
