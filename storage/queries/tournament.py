@@ -14,7 +14,6 @@ from operator import itemgetter
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from sqlalchemy import Table, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -185,10 +184,9 @@ def save_ratings(
     # One read of every row, not a get per hypothesis: each get flushed the rows already
     # changed, and at 10,000 hypotheses that was 7 s with the write lock held.
     stored = get_ratings(session)
-    if missing := [{"hypothesis_id": h} for h in strengths if h not in stored]:
-        # Rows for the never rated in one statement, not a savepoint each (saving a first fit
-        # of 10,000 took 16 s so, the write lock held); a row a match made meanwhile stands.
-        session.execute(insert_new_only(session, _RATINGS, key=["hypothesis_id"]), missing)
+    if missing := [h for h in strengths if h not in stored]:
+        # In one statement, not one each: saving a first fit of 10,000 took 16 s so.
+        _add_ratings(session, missing)
         stored = get_ratings(session)
     for hypothesis_id, strength in strengths.items():
         rating = stored[hypothesis_id]
@@ -233,19 +231,19 @@ def learnt_spread(session: Session) -> float | None:
 
 
 def _rating(session: Session, hypothesis_id: str) -> Rating:
+    """The hypothesis's rating row, made if it has none."""
     rating = session.get(Rating, hypothesis_id)
     if rating is not None:
         return rating
-    try:
-        with session.begin_nested():
-            rating = Rating(hypothesis_id=hypothesis_id, elo=DEFAULT_ELO, matches=0)
-            session.add(rating)
-    except IntegrityError:
-        # A concurrent writer created the row first; use theirs.
-        rating = session.get(Rating, hypothesis_id, populate_existing=True)
-        if rating is None:
-            raise
-    return rating
+    _add_ratings(session, [hypothesis_id])
+    return session.get_one(Rating, hypothesis_id)
+
+
+def _add_ratings(session: Session, hypothesis_ids: list[str]) -> None:
+    """Rating rows (the starting Elo, no matches) for hypotheses that have none; where a
+    concurrent writer made one first, theirs stands."""
+    rows = [{"hypothesis_id": h, "elo": DEFAULT_ELO, "matches": 0} for h in hypothesis_ids]
+    session.execute(insert_new_only(session, _RATINGS, key=["hypothesis_id"]), rows)
 
 
 def _valid_match_counts(session: Session) -> tuple[dict[str, int], dict[str, int]]:
