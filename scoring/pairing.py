@@ -208,8 +208,8 @@ def _pair_value(
 
 
 def _unsettled(mean: FloatArray, cov: FloatArray) -> FloatArray:
-    """Each hypothesis's mis-order probabilities against every other, summed: a few hundred
-    rows at a time, since the n x n table of them is GBs at 10,000 hypotheses."""
+    """Each hypothesis's mis-order probabilities against every other, summed: a block of rows
+    at a time, since the n x n table of them is GBs at 10,000 hypotheses."""
     n, spread = len(mean), np.diag(cov)
     total = np.empty(n)
     # Small blocks worked in place: the pick's largest cost at 10,000 hypotheses, and half
