@@ -183,11 +183,14 @@ def batch_wait(last_pass: datetime | None, *, now: datetime, poll_seconds: float
     return f"beat's next provider-batch pass sends it (the last ran {last})"
 
 
-def pass_state(task: str, *, last_ran_at: datetime, running: bool, now: datetime) -> str:
+def pass_state(
+    task: str, *, last_ran_at: datetime, running_until: datetime | None, now: datetime
+) -> str:
     """One scheduled pass at a glance: "tournament round: running, started 3 min ago" or
-    "refit ratings: last ran 12 min ago"."""
+    "refit ratings: last ran 12 min ago". A hold that has lapsed (its run died) is not a run."""
     name = task.replace("_", " ")
     since = ago((now - last_ran_at).total_seconds())
+    running = running_until is not None and running_until > now
     return f"{name}: running, started {since}" if running else f"{name}: last ran {since}"
 
 

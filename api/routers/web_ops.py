@@ -83,7 +83,7 @@ def workers_page(request: Request, session: SessionDep) -> HTMLResponse:
     workers = sorted(list_workers(session), key=lambda w: (not w.alive, w.name))
     now = utcnow()
     passes = [
-        pass_state(p.task, last_ran_at=p.last_ran_at, running=p.running(now), now=now)
+        pass_state(p.task, last_ran_at=p.last_ran_at, running_until=p.running_until, now=now)
         for p in list_passes(session)
     ]
     return render_page(request, "workers.html", {"workers": workers, "passes": passes, "now": now})

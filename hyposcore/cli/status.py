@@ -187,7 +187,7 @@ def show_workers(database: Database) -> None:
     now = utcnow()
     if passes:
         said = [
-            pass_state(p.task, last_ran_at=p.last_ran_at, running=p.running(now), now=now)
+            pass_state(p.task, last_ran_at=p.last_ran_at, running_until=p.running_until, now=now)
             for p in passes
         ]
         console.print(Text("scheduled passes: " + " · ".join(said)))

@@ -179,9 +179,6 @@ class PassStatus:
     last_ran_at: datetime
     running_until: datetime | None
 
-    def running(self, now: datetime) -> bool:
-        return self.running_until is not None and self.running_until > now
-
 
 def list_passes(session: Session) -> list[PassStatus]:
     """Every scheduled pass that has recorded a run, by name."""

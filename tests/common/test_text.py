@@ -112,11 +112,17 @@ def test_a_batch_evaluation_is_told_what_it_waits_for() -> None:
 def test_a_pass_says_whether_a_run_holds_it_and_since_when() -> None:
     now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
     started = now - timedelta(minutes=3, seconds=10)
+    held = now + timedelta(minutes=27)
     assert (
-        pass_state("tournament_round", last_ran_at=started, running=True, now=now)
+        pass_state("tournament_round", last_ran_at=started, running_until=held, now=now)
         == "tournament round: running, started 3 min ago"
     )
     assert (
-        pass_state("refit_ratings", last_ran_at=started, running=False, now=now)
+        pass_state("refit_ratings", last_ran_at=started, running_until=None, now=now)
         == "refit ratings: last ran 3 min ago"
+    )
+    lapsed = now - timedelta(seconds=1)  # its run died holding it
+    assert (
+        pass_state("tournament_round", last_ran_at=started, running_until=lapsed, now=now)
+        == "tournament round: last ran 3 min ago"
     )
