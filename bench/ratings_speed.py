@@ -29,10 +29,16 @@ SIZES = ((64, 3_000), (500, 10_000), (1_000, 20_000))
 LARGE_SIZES = ((3_000, 60_000), (10_000, 200_000))
 
 
+def entrant_names(n: int) -> list[str]:
+    return [f"h{i:05d}" for i in range(n)]
+
+
 def match_log(n: int, m: int, seed: int = 0) -> list[Match]:
+    """``m`` one-call matches between random pairs of ``entrant_names(n)``, strengths from
+    N(0, PRIOR_SD^2), the first named shown first."""
     rng = np.random.default_rng(seed)
     theta = rng.normal(0.0, PRIOR_SD, n)
-    names = [f"h{i:05d}" for i in range(n)]
+    names = entrant_names(n)
     log = []
     for _ in range(m):
         a, b = rng.choice(n, 2, replace=False)

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy import insert
 
+from bench.ratings_speed import entrant_names, match_log
 from common.settings import get_settings
 from storage.db import Database
 from storage.models import Disease, Gene, Hypothesis, TournamentMatch
@@ -35,12 +35,11 @@ STAGES = ("groups", "refit", "round")
 
 
 def build(path: Path, entrants: int, matches: int, seed: int = 0) -> None:
+    """The ledger, its matches ``bench.ratings_speed``'s random log."""
     database = Database(f"sqlite:///{path}")
     database.upgrade()
-    rng = np.random.default_rng(seed)
-    ids = [f"h-{i:06d}" for i in range(entrants)]
+    ids = entrant_names(entrants)
     genes = max(entrants // 10, 1)
-    strength = rng.normal(0.0, 1.2, entrants)
     with database.core_transaction() as connection:
         connection.execute(insert(Disease), [{"id": 1, "slug": "one-disease", "name": "One"}])
         connection.execute(insert(Gene), [{"id": g + 1, "symbol": f"G{g}"} for g in range(genes)])
@@ -52,29 +51,20 @@ def build(path: Path, entrants: int, matches: int, seed: int = 0) -> None:
             insert(hypothesis_genes),
             [{"hypothesis_id": h, "gene_id": i % genes + 1} for i, h in enumerate(ids)],
         )
-        connection.execute(insert(TournamentMatch), list(_matches(rng, ids, strength, matches)))
+        connection.execute(
+            insert(TournamentMatch),
+            [
+                {
+                    "hypothesis_a": match.a,
+                    "hypothesis_b": match.b,
+                    "outcome": match.outcome,
+                    "verdict_ab": "first" if match.outcome == "a" else "second",
+                    "judge": "bench",
+                }
+                for match in match_log(entrants, matches, seed)
+            ],
+        )
     database.dispose()
-
-
-def _matches(
-    rng: np.random.Generator, ids: list[str], strength: np.ndarray, count: int
-) -> list[dict[str, object]]:
-    rows = []
-    for _ in range(count):
-        a, b = rng.choice(len(ids), 2, replace=False)
-        verdict = (
-            "first" if rng.random() < 1 / (1 + np.exp(strength[b] - strength[a])) else "second"
-        )
-        rows.append(
-            {
-                "hypothesis_a": ids[a],
-                "hypothesis_b": ids[b],
-                "outcome": "a" if verdict == "first" else "b",
-                "verdict_ab": verdict,
-                "judge": "bench",
-            }
-        )
-    return rows
 
 
 def run_stage(stage: str, path: Path, top_k: int) -> str:
