@@ -167,7 +167,7 @@ def laplace_fit(
     sds) by the Laplace approximation, by which ``scoring.bt_spread`` weighs spreads."""
     precision = _precision(len(counts.ids), prior_sd, bias_prior_sd)
     x = _mode(counts, precision, start, tol)
-    factor = _cholesky(_dense_hessian(counts, _first_wins(counts, x), precision))
+    factor = cholesky_in_place(_dense_hessian(counts, _first_wins(counts, x), precision))
     evidence = _evidence(counts, x, precision, _log_det(factor))
     return LaplaceFit(counts.ids, x, factor, evidence)
 
@@ -292,8 +292,9 @@ def _sparse_hessian(counts: Tally, p: FloatArray, precision: FloatArray) -> Any:
     return sparse.coo_array((values, (rows, cols)), shape=(size, size)).tocsr()
 
 
-def _cholesky(matrix: FloatArray) -> FloatArray:
-    """The lower Cholesky factor, computed in place of the symmetric ``matrix``.
+def cholesky_in_place(matrix: FloatArray) -> FloatArray:
+    """The lower Cholesky factor, computed in place of the symmetric, C-ordered ``matrix``;
+    only its lower triangle is the factor (the strict upper one keeps what it held).
 
     LAPACK works on column-major arrays: the transpose is one, and the same matrix, so it is
     factorised where it lies instead of in an n x n copy."""

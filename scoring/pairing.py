@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from scoring.bt_posterior import Posterior, row_blocks
+from scoring.bt_posterior import Posterior, cholesky_in_place, row_blocks
 from scoring.eligible_pairs import BestPairs, EligiblePairs
 
 FloatArray = npt.NDArray[np.float64]
@@ -100,14 +100,11 @@ def _top_k_picker(
     samples are seeded by the posterior itself, so the same match log picks the same pairs, and
     drawn from the covariance as the batch began (the draws' own spread spreads the batch).
     """
-    draws = np.random.default_rng(int.from_bytes(hashlib.sha256(mean.tobytes()).digest()[:8]))
-    # The rank-one updates keep cov positive definite in exact arithmetic; a little jitter
-    # keeps the Cholesky factor from failing on rounding.
-    factor = np.linalg.cholesky(cov + 1e-9 * np.eye(len(cov)))
+    draw = posterior_draws(mean, cov)
     fitted = _top_set(mean, top_k)
 
     def pick(eligible: EligiblePairs) -> tuple[int, int] | None:
-        sample = mean + factor @ draws.standard_normal(len(mean))
+        sample = draw()
         sampled = _top_set(sample, top_k)
         widest_swap, closest_across = BestPairs(1, len(mean)), BestPairs(1, len(mean))
         for i, j in eligible.blocks():
@@ -123,6 +120,28 @@ def _top_k_picker(
         return None
 
     return pick
+
+
+def posterior_draws(mean: FloatArray, cov: FloatArray) -> Callable[[], FloatArray]:
+    """Draws from N(mean, cov), seeded by ``mean`` itself, so the same fit draws the same.
+
+    One Cholesky factor serves every draw, made in place of one copy of ``cov``: numpy's
+    routine would hold three n x n arrays at once, 0.8 GB each at 10,000 entrants.
+    """
+    from scipy.linalg import blas  # here, not at the top: see bt_posterior._scipy_on_first_fit
+
+    draws = np.random.default_rng(int.from_bytes(hashlib.sha256(mean.tobytes()).digest()[:8]))
+    factor = cov.copy()
+    # The rank-one updates keep cov positive definite in exact arithmetic; a little jitter
+    # keeps the factor from failing on rounding.
+    factor.flat[:: len(cov) + 1] += 1e-9
+    factor = cholesky_in_place(factor)
+
+    def draw() -> FloatArray:
+        # L z reads only the factor's lower triangle; its strict upper one is left-over cov.
+        return np.asarray(mean + blas.dtrmv(factor, draws.standard_normal(len(mean)), lower=1))
+
+    return draw
 
 
 def _top_set(strengths: FloatArray, top_k: int) -> npt.NDArray[np.bool_]:

@@ -19,6 +19,7 @@ from scoring.pairing import (
     choose_pairs,
     expected_misorder_drop,
     lookahead_candidates,
+    posterior_draws,
     shown_first,
 )
 from scoring.tournament import Match
@@ -160,6 +161,25 @@ def test_top_k_picks_are_replayable_and_only_eligible() -> None:
     # no eligible pair crosses any line: the whole-order rule still spends the calls
     apart = [("h2", "h3"), ("h4", "h5")]
     assert set(choose_pairs(post, apart, 3, component=[1] * 6, top_k=2)) <= set(apart)
+
+
+def test_top_k_draws_follow_the_posterior_and_leave_it_untouched() -> None:
+    rng = np.random.default_rng(3)
+    loadings = rng.normal(size=(5, 5))
+    # strongly correlated, so a factor that read the wrong triangle would show
+    cov = loadings @ loadings.T + 0.5 * np.eye(5)
+    mean = np.array([1.0, -0.5, 0.0, 2.0, 0.3])
+    before = cov.copy()
+    draw = posterior_draws(mean, cov)
+    samples = np.array([draw() for _ in range(20_000)])
+    np.testing.assert_array_equal(cov, before)
+    scale = np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    # 20,000 draws: each correlation within about 0.007 (one sd) of the posterior's
+    assert np.max(np.abs(np.corrcoef(samples.T) - cov / scale)) < 0.03
+    np.testing.assert_allclose(samples.mean(axis=0), mean, atol=0.1)
+    np.testing.assert_allclose(samples.var(axis=0), np.diag(cov), rtol=0.05)
+    replay = posterior_draws(mean, cov)
+    np.testing.assert_array_equal(replay(), samples[0])
 
 
 def test_a_batch_spreads_over_pairs_instead_of_repeating_one() -> None:
