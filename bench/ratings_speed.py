@@ -3,11 +3,13 @@ from a small tournament to 10,000 entrants.
 
 ``scoring.bt_ratings.rate`` fits the match log at the spreads that carry weight
 (``scoring.bt_spread``); with ``prior_sd`` given it fits once. Random pairs, strengths from
-N(0, 1.2^2), one call a match. Medians of --repeats runs, both timed in the same process, so
+N(0, 1.2^2) (a judge right 75% of the time about two random hypotheses) or ``--spread``'s,
+one call a match. Medians of --repeats runs, both timed in the same process, so
 read the ratio; the peak is what numpy allocated (tracemalloc) in one more learnt fit.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed --large --repeats 1
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed --spread 4.4   # a 91% judge
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.ratings_speed --newton   # the solver's switch
 """
 
@@ -33,11 +35,11 @@ def entrant_names(n: int) -> list[str]:
     return [f"h{i:05d}" for i in range(n)]
 
 
-def match_log(n: int, m: int, seed: int = 0) -> list[Match]:
+def match_log(n: int, m: int, seed: int = 0, spread: float = PRIOR_SD) -> list[Match]:
     """``m`` one-call matches between random pairs of ``entrant_names(n)``, strengths from
-    N(0, PRIOR_SD^2), the first named shown first."""
+    N(0, spread^2), the first named shown first."""
     rng = np.random.default_rng(seed)
-    theta = rng.normal(0.0, PRIOR_SD, n)
+    theta = rng.normal(0.0, spread, n)
     names = entrant_names(n)
     log = []
     for _ in range(m):
@@ -100,6 +102,12 @@ def main() -> None:
     parser.add_argument(
         "--newton", action="store_true", help="time the Newton steps' two solvers instead"
     )
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=PRIOR_SD,
+        help="sd of the planted log-strengths (default %(default)s)",
+    )
     args = parser.parse_args()
     if args.newton:
         solver_table(args.repeats)
@@ -107,7 +115,7 @@ def main() -> None:
     print("| entrants | matches | spread fixed | spread learnt | learnt / fixed | learnt, peak |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for n, m in LARGE_SIZES if args.large else SIZES:
-        log = match_log(n, m)
+        log = match_log(n, m, spread=args.spread)
         fixed = seconds(log, args.repeats, PRIOR_SD)
         learnt = seconds(log, args.repeats, None)
         peak = peak_megabytes(log)

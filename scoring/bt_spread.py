@@ -21,6 +21,7 @@ from scoring.bt_posterior import (
     BIAS_PRIOR_SD,
     PRIOR_SD,
     FloatArray,
+    LaplaceFit,
     Posterior,
     Tally,
     laplace_fit,
@@ -89,37 +90,65 @@ def fit_spread(
 ) -> SpreadFit:
     """The posterior with the spread integrated out (moment-matched to one normal).
 
-    The grid is walked outwards from the value nearest ``PRIOR_SD``, each way until the
-    weight falls below e^-NEGLIGIBLE of the largest seen: with many matches only two or three
-    spreads carry weight, and a refit need not fit the log at all 21.
+    Each spread within e^-NEGLIGIBLE of the largest weight is mixed in; the rest would move
+    no reported digit. Which those are, ``_walk`` finds from the evidence alone: the covariance
+    costs as much again as the evidence, so it is formed only for the spreads mixed in.
     """
+    walk = _walk(counts, grid, bias_prior_sd)
+    top = max(walk.log_weights)
+    kept = [i for i, weight in enumerate(walk.log_weights) if weight >= top - NEGLIGIBLE]
     mixture = _Mixture(len(counts.ids))
-    log_weights = [-math.inf] * len(grid)
-    origin = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
-    at_origin: FloatArray | None = None
-    for direction in (1, -1):
-        index = origin if direction == 1 else origin - 1
-        start = None if direction == 1 else at_origin  # neighbouring spreads: nearby modes
-        while 0 <= index < len(grid):
-            s = grid[index]
-            fit = laplace_fit(counts, prior_sd=s, bias_prior_sd=bias_prior_sd, start=start)
-            start = fit.mode
-            at_origin = start if index == origin else at_origin
-            log_weights[index] = fit.log_evidence + _log_spread_prior(s)
-            if log_weights[index] < max(log_weights) - NEGLIGIBLE:
-                # Dropped, not mixed in: its covariance would cost a second factorisation
-                # and move no reported digit.
-                log_weights[index] = -math.inf
-                del fit  # its factor is as large as the mixture's sums
-                break
-            mixture.add(fit.posterior(), log_weights[index])
-            index += direction
-    raw = np.exp(np.array(log_weights) - max(log_weights))
+    # the heaviest first, so that its factor is spent before any other is made
+    for index in sorted(kept, key=lambda i: i != walk.best_index):
+        if index == walk.best_index and walk.best is not None:
+            fit, walk.best = walk.best, None
+        else:
+            fit = laplace_fit(
+                counts, prior_sd=grid[index], bias_prior_sd=bias_prior_sd, start=walk.modes[index]
+            )
+        mixture.add(fit.posterior(), walk.log_weights[index])
+        del fit  # a factor is as large as the covariance
+    raw = np.exp([walk.log_weights[i] - top if i in kept else -math.inf for i in range(len(grid))])
     return SpreadFit(
         grid=grid,
         weights=tuple(float(w) for w in raw / raw.sum()),
         posterior=mixture.moments(counts.ids),
     )
+
+
+@dataclass
+class _Walk:
+    """Each walked spread's log weight (-inf where not walked) and mode, and the fit of the
+    heaviest, whose factor is kept because it is always mixed in."""
+
+    log_weights: list[float]
+    modes: dict[int, FloatArray]
+    best_index: int
+    best: LaplaceFit | None
+
+
+def _walk(counts: Tally, grid: tuple[float, ...], bias_prior_sd: float) -> _Walk:
+    """The grid walked outwards from the value nearest ``PRIOR_SD``, each way until the weight
+    falls below e^-NEGLIGIBLE of the largest seen: with many matches only two or three spreads
+    carry weight, and a refit need not fit the log at all 21."""
+    origin = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
+    walk = _Walk(log_weights=[-math.inf] * len(grid), modes={}, best_index=origin, best=None)
+    for direction in (1, -1):
+        index = origin if direction == 1 else origin - 1
+        start = None if direction == 1 else walk.modes[origin]  # neighbours: nearby modes
+        while 0 <= index < len(grid):
+            fit = laplace_fit(
+                counts, prior_sd=grid[index], bias_prior_sd=bias_prior_sd, start=start
+            )
+            start = walk.modes[index] = fit.mode
+            weight = walk.log_weights[index] = fit.log_evidence + _log_spread_prior(grid[index])
+            if walk.best is None or weight > walk.log_weights[walk.best_index]:
+                walk.best_index, walk.best = index, fit  # the previous best's factor is let go
+            del fit
+            if weight < max(walk.log_weights) - NEGLIGIBLE:
+                break
+            index += direction
+    return walk
 
 
 class _Mixture:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 
 from scoring import bt_spread
-from scoring.bt_posterior import fit_posterior, tally
+from scoring.bt_posterior import LaplaceFit, Posterior, fit_posterior, tally
 from scoring.bt_spread import SPREAD_GRID, SpreadFit, fit_spread, judge_accuracy
 from scoring.tournament import Match
 
@@ -112,3 +113,31 @@ def test_the_walk_fits_only_the_spreads_that_carry_weight(
     assert walked.posterior.mean == pytest.approx(full.posterior.mean, abs=1e-6)
     assert walked.posterior.cov == pytest.approx(full.posterior.cov, abs=1e-6)
     assert walked.spread == pytest.approx(full.spread, rel=1e-6)
+
+
+def test_a_covariance_is_formed_only_for_the_spreads_mixed_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a wide spread: the walk from 1.2 passes several spreads on its way up to the heaviest
+    counts = tally(_world(4.0, n=60, m=3000, seed=7))
+    fitted: list[float] = []
+    formed: list[float] = []
+    laplace_fit, posterior = bt_spread.laplace_fit, LaplaceFit.posterior
+
+    def counting_fit(*args: Any, **kwargs: Any) -> LaplaceFit:
+        fitted.append(kwargs["prior_sd"])
+        return laplace_fit(*args, **kwargs)
+
+    def counting_posterior(self: LaplaceFit) -> Posterior:
+        formed.append(1.0)
+        return posterior(self)
+
+    monkeypatch.setattr(bt_spread, "laplace_fit", counting_fit)
+    monkeypatch.setattr(LaplaceFit, "posterior", counting_posterior)
+    learnt = fit_spread(counts)
+    mixed = [w for w in learnt.weights if w > 0.0]
+    assert len(set(fitted)) >= len(mixed) + 3  # the walk read more spreads than it mixed
+    assert len(formed) == len(mixed)
+    # the heaviest spread's fit is kept from the walk; only the others are fitted again
+    assert len(fitted) == len(set(fitted)) + len(mixed) - 1
+    assert min(mixed) >= math.exp(-bt_spread.NEGLIGIBLE) * max(mixed)
