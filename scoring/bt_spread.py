@@ -130,10 +130,14 @@ class _Walk:
 def _walk(counts: Tally, grid: tuple[float, ...], bias_prior_sd: float) -> _Walk:
     """The grid walked outwards from the value nearest ``PRIOR_SD``, each way until the weight
     falls below e^-NEGLIGIBLE of the largest seen: with many matches only two or three spreads
-    carry weight, and a refit need not fit the log at all 21."""
+    carry weight, and a refit need not fit the log at all 21. Stopping at the first negligible
+    value takes the weight to rise to one peak and fall; by the same token the walk down is
+    skipped when the origin itself is negligible."""
     origin = int(np.argmin(np.abs(np.log(grid) - math.log(PRIOR_SD))))
     walk = _Walk(log_weights=[-math.inf] * len(grid), modes={}, best_index=origin, best=None)
     for direction in (1, -1):
+        if direction == -1 and walk.log_weights[origin] < max(walk.log_weights) - NEGLIGIBLE:
+            break  # the weight rose above the origin's and fell away again: below it, it falls
         index = origin if direction == 1 else origin - 1
         start = None if direction == 1 else walk.modes[origin]  # neighbours: nearby modes
         while 0 <= index < len(grid):

@@ -137,6 +137,9 @@ def test_a_covariance_is_formed_only_for_the_spreads_mixed_in(
     learnt = fit_spread(counts)
     mixed = [w for w in learnt.weights if w > 0.0]
     assert len(set(fitted)) >= len(mixed) + 3  # the walk read more spreads than it mixed
+    # the weight peaks far above the origin, so nothing below it is fitted
+    origin = min(SPREAD_GRID, key=lambda s: abs(math.log(s / bt_spread.PRIOR_SD)))
+    assert min(fitted) == origin and origin > bt_spread.PRIOR_SD
     assert len(formed) == len(mixed)
     # the heaviest spread's fit is kept from the walk; only the others are fitted again
     assert len(fitted) == len(set(fitted)) + len(mixed) - 1
