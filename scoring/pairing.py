@@ -132,8 +132,8 @@ def posterior_draws(mean: FloatArray, cov: FloatArray) -> Callable[[], FloatArra
 
     draws = np.random.default_rng(int.from_bytes(hashlib.sha256(mean.tobytes()).digest()[:8]))
     factor = cov.copy()
-    # The rank-one updates keep cov positive definite in exact arithmetic; a little jitter
-    # keeps the factor from failing on rounding.
+    # Pairing's rank-one updates keep its cov positive definite in exact arithmetic; a little
+    # jitter keeps the factor from failing on rounding.
     factor.flat[:: len(cov) + 1] += 1e-9
     factor = cholesky_in_place(factor)
 
