@@ -304,6 +304,29 @@ def cholesky_in_place(matrix: FloatArray) -> FloatArray:
     return np.asarray(factor, dtype=np.float64)
 
 
+# Besides its (n + 1)-square arrays a fit holds, for each cell of the tally (a pair shown in
+# one order: at most one a match, at most n(n - 1)), the curvature's triples and their keys:
+# some 450 bytes, measured (tests/scoring/test_fit_memory.py).
+_BYTES_PER_MATCH = 600
+# And what grows with neither: pairing's look-ahead table, which its cell bound keeps under
+# some 60 MB (scoring.pairing), and small arrays.
+_FIXED_BYTES = 96 * 2**20
+
+
+def square_bytes(entrants: int) -> int:
+    """Bytes of one (n + 1) x (n + 1) float array: the curvature, its factor or the
+    covariance, each held whole by a fit of ``entrants`` hypotheses."""
+    return 8 * (entrants + 1) ** 2
+
+
+def fit_bytes(*, entrants: int, matches: int, squares: int) -> int:
+    """An upper estimate of the memory a fit of ``entrants`` hypotheses from ``matches``
+    matches takes while it holds ``squares`` (n + 1)-square arrays at once. The squares are
+    what grow as n²: at 10,000 hypotheses each is 0.8 GB."""
+    cells = min(matches, entrants * (entrants - 1))
+    return squares * square_bytes(entrants) + _BYTES_PER_MATCH * cells + _FIXED_BYTES
+
+
 def row_blocks(n: int, size: int = 512) -> list[slice]:
     """Slices of a few hundred rows covering ``range(n)``: the n x n work of the tournament's
     fit and pairing goes block by block, so no second n x n temporary is made (an n x n array

@@ -24,6 +24,7 @@ from scoring.bt_posterior import (
     Posterior,
     Tally,
     components,
+    fit_bytes,
     fit_posterior,
     row_blocks,
     tally,
@@ -33,6 +34,9 @@ from scoring.tournament import Match
 
 MIN_DECIDED = 3
 INTERVAL_LEVEL = 0.8
+# The spread's walk keeps the heaviest fit's factor while it forms the next fit's
+# (scoring.bt_spread), and the covariance is formed in place of the factor.
+_RATE_SQUARES = 2
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,11 @@ def rate(
         posterior=posterior,
         spread=spread,
     )
+
+
+def rate_bytes(*, entrants: int, matches: int) -> int:
+    """An upper estimate of the memory ``rate`` takes (``bt_posterior.fit_bytes``)."""
+    return fit_bytes(entrants=entrants, matches=matches, squares=_RATE_SQUARES)
 
 
 def centred(posterior: Posterior, members: IntArray) -> tuple[FloatArray, FloatArray]:

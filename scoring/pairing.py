@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from scoring.bt_posterior import Posterior, cholesky_in_place, row_blocks
+from scoring.bt_posterior import Posterior, cholesky_in_place, fit_bytes, row_blocks
 from scoring.eligible_pairs import BestPairs, EligiblePairs
 
 FloatArray = npt.NDArray[np.float64]
@@ -81,6 +81,13 @@ def choose_pairs(
         chosen.append(best)
         _observe(cov, posterior.mean, *best)
     return [(posterior.ids[i], posterior.ids[j]) for i, j in chosen]
+
+
+def round_bytes(*, entrants: int, matches: int, top_k: bool) -> int:
+    """An upper estimate of the memory of a fit plus ``choose_pairs`` (``bt_posterior.
+    fit_bytes``): the posterior's covariance, the working copy each chosen pair updates and,
+    in top-k mode, the factor its draws come from."""
+    return fit_bytes(entrants=entrants, matches=matches, squares=3 if top_k else 2)
 
 
 def _eligible(ids: Sequence[str], groups: Iterable[Sequence[str]]) -> EligiblePairs:
