@@ -4,7 +4,8 @@ the ratings of record, and one round of pairing and judging.
 Builds a SQLite ledger of N open hypotheses that all share one disease (as a wiki on one
 disease would: every pair of them is eligible), ten to a gene, with 20 random one-call matches
 per hypothesis, then runs each stage in a fresh process and reports its seconds and the
-process's peak resident memory. The round judges with the configured backend (the offline
+process's peak resident memory, beside what the scheduled pass estimates it needs before it
+starts (``workers.memory``). The round judges with the configured backend (the offline
 one by default), eight pairs in rank mode, or in top-k mode with ``--top-k``.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python -m bench.round_at_scale --entrants 2000,4000,10000
@@ -25,6 +26,8 @@ from sqlalchemy import insert
 
 from bench.ratings_speed import entrant_names, match_log
 from common.settings import get_settings
+from scoring.bt_ratings import rate_bytes
+from scoring.pairing import round_bytes
 from storage.db import Database
 from storage.models import Disease, Gene, Hypothesis, TournamentMatch
 from storage.models.knowledge import hypothesis_diseases, hypothesis_genes
@@ -75,7 +78,7 @@ def run_stage(stage: str, path: Path, top_k: int) -> str:
             groups = eligible_groups(session)
         return f"{len(groups)} groups"
     if stage == "refit":
-        return f"{maintenance.refit_ratings(database)} rated"
+        return f"{maintenance.refit_ratings(database, get_settings())} rated"
     settings = get_settings().model_copy(update={"tournament_pairs": 8, "tournament_top_k": top_k})
     return f"{maintenance.tournament_round(database, settings)} judged"
 
@@ -103,6 +106,17 @@ def measure(stage: str, path: Path, top_k: int) -> tuple[float, float, str]:
     return float(seconds), float(peak), said
 
 
+def _estimate_mb(stage: str, entrants: int, matches: int, top_k: int) -> str:
+    """What the scheduled pass estimates before it starts (workers.memory checks it)."""
+    if stage == "refit":
+        needed = rate_bytes(entrants=entrants, matches=matches)
+    elif stage == "round":
+        needed = round_bytes(entrants=entrants, matches=matches, top_k=top_k > 0)
+    else:
+        return ""
+    return f"{needed / 2**20:,.0f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entrants", default="2000,4000", help="comma-separated sizes")
@@ -117,8 +131,10 @@ def main() -> None:
         seconds = time.perf_counter() - began
         print(said, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         return
-    print("| entrants | eligible pairs | matches | stage | seconds | peak MB | result |")
-    print("| ---: | ---: | ---: | --- | ---: | ---: | --- |")
+    print(
+        "| entrants | eligible pairs | matches | stage | seconds | peak MB | estimate MB | result |"
+    )
+    print("| ---: | ---: | ---: | --- | ---: | ---: | ---: | --- |")
     for entrants in (int(n) for n in args.entrants.split(",")):
         folder = Path(tempfile.mkdtemp(prefix="round-at-scale-"))
         try:
@@ -128,9 +144,10 @@ def main() -> None:
             pairs = entrants * (entrants - 1) // 2
             for stage in STAGES:
                 seconds, peak, said = measure(stage, ledger, args.top_k)
+                estimate = _estimate_mb(stage, entrants, matches, args.top_k)
                 print(
                     f"| {entrants:,} | {pairs:,} | {matches:,} | {stage} | {seconds:.2f} "
-                    f"| {peak:,.0f} | {said} |",
+                    f"| {peak:,.0f} | {estimate} | {said} |",
                     flush=True,
                 )
         finally:

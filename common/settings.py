@@ -228,6 +228,12 @@ class Settings(BaseSettings):
         0, ge=0, description="Spend judge calls on finding the k best hypotheses; 0 ranks all."
     )
     refit_interval_seconds: int = Field(900, ge=10)
+    tournament_memory_mb: int | None = Field(
+        None,
+        ge=1,
+        description="The most memory (MB) a tournament fit may take; a refit or round that "
+        "would need more refuses. Unset: half of what is available when it starts.",
+    )
 
     # Scoring
     market_liquidity: float = Field(100.0, gt=0, description="LMSR liquidity parameter b.")

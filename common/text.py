@@ -19,8 +19,9 @@ import dataclasses
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BeforeValidator, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -184,14 +185,48 @@ def batch_wait(last_pass: datetime | None, *, now: datetime, poll_seconds: float
 
 
 def pass_state(
-    task: str, *, last_ran_at: datetime, running_until: datetime | None, now: datetime
+    task: str,
+    *,
+    last_ran_at: datetime,
+    running_until: datetime | None,
+    now: datetime,
+    error: str | None = None,
 ) -> str:
-    """One scheduled pass at a glance: "tournament round: running, started 3 min ago" or
-    "refit ratings: last ran 12 min ago". A hold that has lapsed (its run died) is not a run."""
+    """One scheduled pass at a glance: "tournament round: running, started 3 min ago",
+    "refit ratings: last ran 12 min ago", or with why that run refused, "...; it refused: the
+    refit of ... would need ...". A hold that has lapsed (its run died) is not a run."""
     name = task.replace("_", " ")
     since = ago((now - last_ran_at).total_seconds())
-    running = running_until is not None and running_until > now
-    return f"{name}: running, started {since}" if running else f"{name}: last ran {since}"
+    if running_until is not None and running_until > now:
+        return f"{name}: running, started {since}"
+    return f"{name}: last ran {since}" + (f"; it refused: {error}" if error else "")
+
+
+class PassRecord(Protocol):
+    """What a scheduled pass's row tells (``storage.queries.workers.PassStatus``)."""
+
+    @property
+    def task(self) -> str: ...
+    @property
+    def last_ran_at(self) -> datetime: ...
+    @property
+    def running_until(self) -> datetime | None: ...
+    @property
+    def last_error(self) -> str | None: ...
+
+
+def pass_states(passes: Iterable[PassRecord], *, now: datetime) -> list[str]:
+    """``pass_state`` of each pass, for the CLI's status and the workers page alike."""
+    return [
+        pass_state(
+            p.task,
+            last_ran_at=p.last_ran_at,
+            running_until=p.running_until,
+            now=now,
+            error=p.last_error,
+        )
+        for p in passes
+    ]
 
 
 ELLIPSIS = "…"

@@ -15,9 +15,9 @@ from debates.backends import registry
 from debates.backends.base import AgentBackend
 from debates.judge import judge_once
 from scoring.bt_posterior import PRIOR_SD, components, fit_posterior, tally
-from scoring.bt_ratings import rate
+from scoring.bt_ratings import rate, rate_bytes
 from scoring.calibration import brier_of_moments, update_believability
-from scoring.pairing import choose_pairs, shown_first
+from scoring.pairing import choose_pairs, round_bytes, shown_first
 from scoring.priority import Candidate, rank_for_reevaluation
 from scoring.tournament import ELO_START, Match, elo_update, single_outcome
 from storage.db import Database
@@ -44,6 +44,7 @@ from workers.broker import broker_queue_depth, purge_delivered
 from workers.cases import load_case
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
 from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
+from workers.memory import OverBudgetError, check_fit
 from workers.publish_wakeups import pending_publishes
 from workers.spending import resumable
 
@@ -140,28 +141,42 @@ def tournament_round(database: Database, settings: Settings) -> int:
 
     One round at a time: a round started while another runs would read the same log and judge
     the same pairs again, so it stands down (returns 0). A round killed mid-way holds the pass
-    for at most one ``tournament_interval_seconds``.
+    for at most one ``tournament_interval_seconds``. A round whose fit would need more memory
+    than it may take (``workers.memory``) judges nothing and says why on its pass.
     """
-    with _holding(database, TOURNAMENT_ROUND_TASK, settings.tournament_interval_seconds) as held:
-        if not held:
+    with _holding(database, TOURNAMENT_ROUND_TASK, settings.tournament_interval_seconds) as run:
+        if run is None:
             log.info("tournament: a round is already running; this one stands down")
             return 0
-        return _play_round(database, settings)
+        try:
+            return _play_round(database, settings)
+        except OverBudgetError as refused:
+            log.error("tournament: the round refused: %s", refused)
+            run.error = str(refused)
+            return 0
+
+
+class _Run:
+    """A held run of a scheduled pass; ``error`` is why it refused, if it did."""
+
+    error: str | None = None
 
 
 @contextmanager
-def _holding(database: Database, task: str, seconds: float) -> Iterator[bool]:
-    """Whether this run holds the scheduled pass ``task``, which it lets go when done."""
+def _holding(database: Database, task: str, seconds: float) -> Iterator[_Run | None]:
+    """A run holding the scheduled pass ``task``, which it lets go when done (with the run's
+    error); None when another run holds it."""
     with database.transaction() as session:
         until = hold_pass(session, task=task, seconds=seconds)
     if until is None:
-        yield False
+        yield None
         return
+    run = _Run()
     try:
-        yield True
+        yield run
     finally:
         with database.transaction() as session:
-            release_pass(session, task=task, until=until)
+            release_pass(session, task=task, until=until, error=run.error)
 
 
 def _play_round(database: Database, settings: Settings) -> int:
@@ -173,6 +188,8 @@ def _play_round(database: Database, settings: Settings) -> int:
         return 0
     counts = tally([_match(m) for m in recorded], {h for group in groups for h in group})
     top_k = settings.tournament_top_k if 0 < settings.tournament_top_k < len(counts.ids) else None
+    needed = round_bytes(entrants=len(counts.ids), matches=len(recorded), top_k=top_k is not None)
+    check_fit(f"a round among {len(counts.ids):,} hypotheses", needed, settings)
     chosen = choose_pairs(
         fit_posterior(counts, prior_sd=PRIOR_SD if spread is None else spread),
         groups,
@@ -214,9 +231,12 @@ def _judge_and_record(database: Database, judge: AgentBackend, first: str, secon
         )
 
 
-def refit_ratings(database: Database) -> int:
+def refit_ratings(database: Database, settings: Settings) -> int:
     """Refit the ratings of record from the whole match log (replayable, order-independent);
     returns how many hypotheses are rated.
+
+    A refit whose fit would need more memory than it may take (``workers.memory``) keeps the
+    stored ratings, rates none and says why on its pass.
 
     The fit runs between two transactions, not inside one: at thousands of entrants it takes
     seconds to minutes, and on SQLite a transaction holds the write lock that every debate
@@ -227,6 +247,15 @@ def refit_ratings(database: Database) -> int:
     with database.sessions() as session:
         matches = [_match(m) for m in match_log(session, include_invalid=False)]
         entrants = pairable(session)
+    field = len(entrants | {name for match in matches for name in (match.a, match.b)})
+    needed = rate_bytes(entrants=field, matches=len(matches))
+    try:
+        check_fit(f"the refit of {field:,} hypotheses", needed, settings)
+    except OverBudgetError as refused:
+        log.error("refit: refused: %s", refused)
+        with database.transaction() as session:
+            record_pass(session, task=REFIT_TASK, error=str(refused))
+        return 0
     began = time.perf_counter()
     fit = rate(matches, entrants=entrants)
     rated = sum(rating.rated for rating in fit.ratings.values())

@@ -377,7 +377,7 @@ def tournament_round(self: Task) -> int:
 def refit_ratings(self: Task) -> int:
     """Refit the Bradley–Terry ratings of record from the whole match log."""
     runtime = runtime_for(self.app)
-    return maintenance.refit_ratings(runtime.database)
+    return maintenance.refit_ratings(runtime.database, runtime.settings)
 
 
 @shared_task(name="hyposcore.noop", ignore_result=True)

@@ -13,7 +13,7 @@ from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
 from api.schemas import score_summary
 from common.settings import Settings
-from common.text import batch_wait, pass_state
+from common.text import batch_wait, pass_states
 from debates.panel import described_panel
 from scoring.exchange import no_trade_reason
 from storage.errors import NotFoundError
@@ -82,8 +82,5 @@ def workers_page(request: Request, session: SessionDep) -> HTMLResponse:
     """The workers the ledger has heard from, live ones first, from their heartbeats."""
     workers = sorted(list_workers(session), key=lambda w: (not w.alive, w.name))
     now = utcnow()
-    passes = [
-        pass_state(p.task, last_ran_at=p.last_ran_at, running_until=p.running_until, now=now)
-        for p in list_passes(session)
-    ]
+    passes = pass_states(list_passes(session), now=now)
     return render_page(request, "workers.html", {"workers": workers, "passes": passes, "now": now})

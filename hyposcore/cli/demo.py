@@ -101,7 +101,7 @@ def demo(
     console.rule("[bold]3. tournament and publish")
     for _ in range(DEMO_TOURNAMENT_ROUNDS):
         maintenance.tournament_round(database, settings)
-    maintenance.refit_ratings(database)
+    maintenance.refit_ratings(database, settings)
     graded = maintenance.recalibrate_resolved(database)
     with database.sessions() as session:
         fit = summary_text(fit_summary(session))

@@ -13,7 +13,7 @@ from rich.text import Text
 from api.ratings import exchange_rating
 from common.numbers import usd
 from common.settings import get_settings
-from common.text import ago, batch_wait, counted, pass_state, terminal_safe
+from common.text import ago, batch_wait, counted, pass_states, terminal_safe
 from debates.consistency import flag_reasons
 from debates.panel import described_panel
 from hyposcore.cli.common import (
@@ -186,11 +186,7 @@ def show_workers(database: Database) -> None:
         passes = list_passes(session)
     now = utcnow()
     if passes:
-        said = [
-            pass_state(p.task, last_ran_at=p.last_ran_at, running_until=p.running_until, now=now)
-            for p in passes
-        ]
-        console.print(Text("scheduled passes: " + " · ".join(said)))
+        console.print(Text("scheduled passes: " + " · ".join(pass_states(passes, now=now))))
     if not workers:
         console.print("workers: none has ever sent a heartbeat; start one with: hyposcore worker")
         return

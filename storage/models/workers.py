@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -49,3 +49,6 @@ class SchedulerPass(Base):
     task: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_ran_at: Mapped[datetime] = mapped_column(default=utcnow)
     running_until: Mapped[datetime | None] = mapped_column()
+    # Why its latest run did nothing, when it refused (a fit too large for its memory); None
+    # when that run did its work.
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -125,17 +125,21 @@ _PASSES: Table = SchedulerPass.__table__  # type: ignore[assignment]
 PROVIDER_BATCH_TASK = "provider_batches"
 
 
-def record_pass(session: Session, *, task: str, now: datetime | None = None) -> None:
-    """Record that the scheduled pass ``task`` ran. Safe when two workers run it at once: the
-    row is created once, and its time only ever moves forward."""
+def record_pass(
+    session: Session, *, task: str, error: str | None = None, now: datetime | None = None
+) -> None:
+    """Record that the scheduled pass ``task`` ran, and why it refused if it did (``error``).
+    Safe when two workers run it at once: the row is created once, and its time (with its
+    error) only ever moves forward."""
     now = now or utcnow()
     session.execute(
-        insert_new_only(session, _PASSES, key=["task"]), [{"task": task, "last_ran_at": now}]
+        insert_new_only(session, _PASSES, key=["task"]),
+        [{"task": task, "last_ran_at": now, "last_error": error}],
     )
     session.execute(
         update(SchedulerPass)
         .where(SchedulerPass.task == task, SchedulerPass.last_ran_at < now)
-        .values(last_ran_at=now)
+        .values(last_ran_at=now, last_error=error)
     )
 
 
@@ -161,29 +165,32 @@ def hold_pass(
     return until if held.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def release_pass(session: Session, *, task: str, until: datetime) -> None:
-    """End the hold ``hold_pass`` gave (not a later run's, if this one's had lapsed)."""
+def release_pass(session: Session, *, task: str, until: datetime, error: str | None = None) -> None:
+    """End the hold ``hold_pass`` gave (not a later run's, if this one's had lapsed), with
+    why the run refused if it did (``error``)."""
     session.execute(
         update(SchedulerPass)
         .where(SchedulerPass.task == task, SchedulerPass.running_until == until)
-        .values(running_until=None)
+        .values(running_until=None, last_error=error)
     )
 
 
 @dataclass(frozen=True)
 class PassStatus:
-    """A scheduled pass: when it last ran, and until when a run holds it (None when none
-    does; a time past means a run that never let go, and it is free again)."""
+    """A scheduled pass: when it last ran, until when a run holds it (None when none does; a
+    time past means a run that never let go, and it is free again), and why its latest run
+    refused, if it did."""
 
     task: str
     last_ran_at: datetime
     running_until: datetime | None
+    last_error: str | None = None
 
 
 def list_passes(session: Session) -> list[PassStatus]:
     """Every scheduled pass that has recorded a run, by name."""
     rows = session.scalars(select(SchedulerPass).order_by(SchedulerPass.task))
-    return [PassStatus(r.task, r.last_ran_at, r.running_until) for r in rows]
+    return [PassStatus(r.task, r.last_ran_at, r.running_until, r.last_error) for r in rows]
 
 
 def last_pass(session: Session, *, task: str) -> datetime | None:

@@ -187,6 +187,10 @@ def test_the_workers_page_says_which_scheduled_pass_is_running(
     assert "Scheduled passes" in said
     assert "refit ratings: last ran 9 min ago" in said
     assert "tournament round: running, started 4 min ago" in said
+    with db.transaction() as session:  # the next refit refused
+        record_pass(session, task="refit_ratings", error="it would need <more> than it may take")
+    page = client.get("/web/workers").text
+    assert "it refused: it would need &lt;more&gt; than it may take" in page
 
 
 def test_ids_never_wrap(client: TestClient, seeded: Seeded) -> None:

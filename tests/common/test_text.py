@@ -126,3 +126,18 @@ def test_a_pass_says_whether_a_run_holds_it_and_since_when() -> None:
         pass_state("tournament_round", last_ran_at=started, running_until=lapsed, now=now)
         == "tournament round: last ran 3 min ago"
     )
+
+
+def test_a_pass_whose_last_run_refused_says_why_until_a_run_does_its_work() -> None:
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    started = now - timedelta(minutes=3, seconds=10)
+    why = "the refit of 31,200 hypotheses would need about 14.5 GB of memory"
+    assert (
+        pass_state("refit_ratings", last_ran_at=started, running_until=None, now=now, error=why)
+        == f"refit ratings: last ran 3 min ago; it refused: {why}"
+    )
+    # a run that holds the pass now has not refused (yet)
+    held = now + timedelta(minutes=27)
+    assert pass_state(
+        "refit_ratings", last_ran_at=started, running_until=held, now=now, error=why
+    ).endswith("running, started 3 min ago")

@@ -275,3 +275,13 @@ def test_status_says_which_scheduled_pass_is_running_and_when_each_last_ran() ->
         " · refit ratings: last ran 12 min ago"
         " · tournament round: running, started 3 min ago"
     )
+
+
+def test_status_says_why_a_scheduled_pass_refused() -> None:
+    _beat("scorer-1", "host-b", 7, ["scoring"])
+    why = "the refit of 31,200 hypotheses would need about 14.5 GB"
+    with open_database().transaction() as session:
+        record_pass(session, task="refit_ratings", error=why, now=utcnow() - timedelta(minutes=5))
+    lines = CliRunner().invoke(app, ["status"]).output.splitlines()
+    said = next(line for line in lines if line.startswith("scheduled passes: "))
+    assert said == f"scheduled passes: refit ratings: last ran 5 min ago; it refused: {why}"

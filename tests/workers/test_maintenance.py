@@ -89,7 +89,7 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
         assert a != b
         group = {h: (a if g == b else g) for h, g in group.items()}
 
-    rated = maintenance.refit_ratings(loaded)
+    rated = maintenance.refit_ratings(loaded, _settings())
     with loaded.sessions() as session:
         board = leaderboard(session, limit=1000)
         stored = {r.hypothesis_id: r for r in session.scalars(select(Rating))}
@@ -116,7 +116,7 @@ def test_tournament_rounds_judge_once_in_a_seeded_order_and_refit_by_component(
     before = {
         k: (r.strength, r.strength_low, r.strength_high, r.component) for k, r in stored.items()
     }
-    assert maintenance.refit_ratings(loaded) == rated
+    assert maintenance.refit_ratings(loaded, _settings()) == rated
     with loaded.sessions() as session:
         after = {
             r.hypothesis_id: (r.strength, r.strength_low, r.strength_high, r.component)
@@ -155,7 +155,7 @@ def test_a_refit_holds_no_transaction_while_it_fits(
         return fitting(*args, **kwargs)
 
     monkeypatch.setattr(maintenance, "rate", rate_while_a_match_is_recorded)
-    assert maintenance.refit_ratings(loaded) > 0
+    assert maintenance.refit_ratings(loaded, _settings()) > 0
     with loaded.sessions() as session:
         log = list(session.scalars(select(TournamentMatch)))
     assert len(log) == 25
@@ -179,14 +179,14 @@ def test_a_refit_keeps_the_ratings_of_a_log_read_after_its_own(
         if not overtaken:  # the outer refit: a match, then a whole refit, land as it fits
             overtaken.append(True)
             _record_one_match(loaded)
-            maintenance.refit_ratings(loaded)
+            maintenance.refit_ratings(loaded, _settings())
         return fitting(*args, **kwargs)
 
     monkeypatch.setattr(maintenance, "rate", rate_while_another_refit_finishes)
-    maintenance.refit_ratings(loaded)
+    maintenance.refit_ratings(loaded, _settings())
     newer = _stored(loaded)
     monkeypatch.setattr(maintenance, "rate", fitting)
-    maintenance.refit_ratings(loaded)  # a plain refit of the same, longer log
+    maintenance.refit_ratings(loaded, _settings())  # a plain refit of the same, longer log
     assert _stored(loaded) == newer
     # and the outer refit's fit, made on the shorter log, would have differed
     with loaded.sessions() as session:

@@ -146,7 +146,7 @@ def test_the_round_pairs_at_the_spread_the_last_refit_learnt(
 
     monkeypatch.setattr(maintenance, "fit_posterior", spy)
     _rounds(loaded, 2)
-    maintenance.refit_ratings(loaded)
+    maintenance.refit_ratings(loaded, _settings())
     with loaded.sessions() as session:
         learnt = fit_summary(session).spread
     _rounds(loaded, 1)
@@ -166,7 +166,7 @@ def test_the_refit_fits_one_call_matches_with_the_judges_lean_and_stores_it(
     loaded: Database, first_always_wins: ScriptedBackend
 ) -> None:
     _rounds(loaded, 6)
-    maintenance.refit_ratings(loaded)
+    maintenance.refit_ratings(loaded, _settings())
     with loaded.sessions() as session:
         summary = fit_summary(session)
         ratings = list(session.scalars(select(Rating)))
@@ -187,7 +187,7 @@ def test_the_refit_rates_every_pairable_hypothesis_played_or_not(
     loaded: Database, first_always_wins: ScriptedBackend
 ) -> None:
     maintenance.tournament_round(loaded, _settings(tournament_pairs=2))
-    maintenance.refit_ratings(loaded)
+    maintenance.refit_ratings(loaded, _settings())
     with loaded.sessions() as session:
         fitted = {r.hypothesis_id: r for r in session.scalars(select(Rating)) if r.fitted_at}
         entrants = pairable(session)
@@ -214,7 +214,7 @@ def test_matches_judged_in_both_orders_carry_no_position_term(loaded: Database) 
                 verdict_ab="first",
                 verdict_ba="second",
             )
-    maintenance.refit_ratings(loaded)
+    maintenance.refit_ratings(loaded, _settings())
     with loaded.sessions() as session:
         summary = fit_summary(session)
         strength = {r.hypothesis_id: r.strength for r in session.scalars(select(Rating))}
@@ -284,7 +284,53 @@ def test_a_refit_records_its_pass_when_it_writes(
         assert last_pass(session, task=maintenance.REFIT_TASK) is None
         round_ran = last_pass(session, task=maintenance.TOURNAMENT_ROUND_TASK)
     assert round_ran is not None and round_ran >= began
-    maintenance.refit_ratings(loaded)
+    maintenance.refit_ratings(loaded, _settings())
     with loaded.sessions() as session:
         refit_ran = last_pass(session, task=maintenance.REFIT_TASK)
     assert refit_ran is not None and refit_ran >= round_ran
+
+
+def _pass(db: Database, task: str) -> SchedulerPass:
+    with db.sessions() as session:
+        row = session.get(SchedulerPass, task)
+        assert row is not None
+        return row
+
+
+def test_a_round_whose_fit_would_not_fit_in_memory_judges_nothing_and_says_why(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    tight = _settings(tournament_pairs=4, tournament_memory_mb=1)
+    assert maintenance.tournament_round(loaded, tight) == 0
+    assert first_always_wins.requests == [] and _matches(loaded) == []
+    refused = _pass(loaded, maintenance.TOURNAMENT_ROUND_TASK)
+    assert refused.running_until is None  # the pass is let go for the next round
+    assert refused.last_error is not None
+    assert refused.last_error.startswith("a round among ")
+    assert "over the 1 MB it may take (set by HYPOSCORE_TOURNAMENT_MEMORY_MB)" in refused.last_error
+    # with room, the next round judges and the refusal is gone from the pass
+    assert maintenance.tournament_round(loaded, _settings(tournament_pairs=4)) == 4
+    assert _pass(loaded, maintenance.TOURNAMENT_ROUND_TASK).last_error is None
+
+
+def test_a_refit_whose_fit_would_not_fit_in_memory_keeps_the_stored_ratings(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    _rounds(loaded, 3)
+    maintenance.refit_ratings(loaded, _settings())
+    with loaded.sessions() as session:
+        before = {
+            r.hypothesis_id: (r.strength, r.fitted_at) for r in session.scalars(select(Rating))
+        }
+    _rounds(loaded, 3)
+    assert maintenance.refit_ratings(loaded, _settings(tournament_memory_mb=1)) == 0
+    with loaded.sessions() as session:
+        after = {
+            r.hypothesis_id: (r.strength, r.fitted_at) for r in session.scalars(select(Rating))
+        }
+    assert after == before and any(strength is not None for strength, _ in before.values())
+    refused = _pass(loaded, maintenance.REFIT_TASK).last_error
+    assert refused is not None and refused.startswith("the refit of ")
+    # with room, the next refit writes and the refusal is gone from the pass
+    assert maintenance.refit_ratings(loaded, _settings()) > 0
+    assert _pass(loaded, maintenance.REFIT_TASK).last_error is None
