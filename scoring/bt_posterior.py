@@ -146,13 +146,30 @@ class LaplaceFit:
             raise RuntimeError("this fit's covariance has already been formed")
         cov, self._factor = _inverse_from_cholesky(self._factor), None
         n = len(self.ids)
+        bias_sd = math.sqrt(float(cov[n, n]))
         return Posterior(
             ids=self.ids,
             mean=self.mode[:n],
-            cov=cov[:n, :n],
+            cov=_leading_block(cov, n),
             bias=float(self.mode[n]),
-            bias_sd=math.sqrt(float(cov[n, n])),
+            bias_sd=bias_sd,
         )
+
+
+def _leading_block(symmetric: FloatArray, n: int) -> FloatArray:
+    """The leading n x n block of the (n + 1)-square ``symmetric``, made C-contiguous in its
+    own buffer (each row moved up against the one before; ``symmetric`` is spent). Pairing's
+    row blocks run some 20% faster on it than on a strided view, and a copy would be one more
+    n x n array. LAPACK leaves the covariance column-major: its transpose, the same matrix, is
+    the C-ordered one."""
+    square = symmetric if symmetric.flags.c_contiguous else symmetric.T
+    if not square.flags.c_contiguous:
+        raise ValueError("the covariance must be one contiguous array")
+    flat = square.reshape(-1)
+    for row in range(1, n):
+        # Source and destination overlap; numpy copies through a buffer when they do.
+        flat[row * n : (row + 1) * n] = square[row, :n]
+    return flat[: n * n].reshape(n, n)
 
 
 def laplace_fit(

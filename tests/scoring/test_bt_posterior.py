@@ -149,7 +149,7 @@ def test_the_covariance_is_the_symmetric_inverse_of_the_curvature() -> None:
     post = fit.posterior()
     with pytest.raises(RuntimeError, match="already been formed"):
         fit.posterior()  # the factor was spent forming the covariance
-    assert np.array_equal(post.cov, post.cov.T)
+    assert np.array_equal(post.cov, post.cov.T) and post.cov.flags.c_contiguous
     precision = np.append(np.full(700, PRIOR_SD**-2.0), BIAS_PRIOR_SD**-2.0)
     wins = bt_posterior._first_wins(counts, np.append(post.mean, post.bias))
     curvature = bt_posterior._dense_hessian(counts, wins, precision)
@@ -161,3 +161,16 @@ def test_the_covariance_is_the_symmetric_inverse_of_the_curvature() -> None:
     normalising = 0.5 * float(np.sum(np.log(precision)))
     at_mode = _log_posterior_by_hand(matches, counts.ids, np.append(post.mean, post.bias))
     assert fit.log_evidence == pytest.approx(at_mode + normalising - 0.5 * log_det, abs=1e-8)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 300])
+@pytest.mark.parametrize("order", ["C", "F"])  # LAPACK hands the covariance back column-major
+def test_the_covariance_is_the_leading_block_moved_together_in_its_own_buffer(
+    n: int, order: str
+) -> None:
+    loadings = np.random.default_rng(n).normal(size=(n + 1, n + 1))
+    square = np.array(loadings + loadings.T, order=order)  # symmetric to the bit
+    expected = square[:n, :n].copy()
+    block = bt_posterior._leading_block(square, n)
+    np.testing.assert_array_equal(block, expected)  # every row moved over its overlap intact
+    assert block.flags.c_contiguous and (n == 0 or np.shares_memory(block, square))
