@@ -196,6 +196,7 @@ def _play_round(database: Database, settings: Settings) -> int:
         settings.tournament_pairs,
         component=components(counts).tolist(),
         top_k=top_k,
+        overwrite_cov=True,  # the fit is for this choice alone
     )
     judge = registry.create_from_settings(settings.backend)
     for pair in chosen:

@@ -182,6 +182,24 @@ def test_top_k_draws_follow_the_posterior_and_leave_it_untouched() -> None:
     np.testing.assert_array_equal(replay(), samples[0])
 
 
+@pytest.mark.parametrize("top_k", [None, 3])
+def test_overwriting_the_covariance_chooses_the_same_pairs_and_updates_it(
+    top_k: int | None,
+) -> None:
+    post, groups, _ = _fitted(12, 60, seed=5)
+    component = [1] * 12
+    before = post.cov.copy()
+    kept = choose_pairs(post, groups, 6, component=component, top_k=top_k)
+    np.testing.assert_array_equal(post.cov, before)  # the default leaves it alone
+    chosen = choose_pairs(post, groups, 6, component=component, top_k=top_k, overwrite_cov=True)
+    assert chosen == kept
+    expected = before.copy()
+    index = {name: i for i, name in enumerate(post.ids)}
+    for a, b in chosen:
+        _observe(expected, post.mean, index[a], index[b])
+    np.testing.assert_array_equal(post.cov, expected)  # each chosen pair's update, in place
+
+
 def test_a_batch_spreads_over_pairs_instead_of_repeating_one() -> None:
     post = _posterior([0.0, 0.0, 0.0, 0.0], [1.0] * 4)
     chosen = choose_pairs(post, list(itertools.combinations(post.ids, 2)), 4, component=[1] * 4)
