@@ -313,22 +313,21 @@ def test_a_round_whose_fit_would_not_fit_in_memory_judges_nothing_and_says_why(
     assert _pass(loaded, maintenance.TOURNAMENT_ROUND_TASK).last_error is None
 
 
+def _strengths(db: Database) -> dict[str, tuple[float | None, object]]:
+    with db.sessions() as session:
+        return {r.hypothesis_id: (r.strength, r.fitted_at) for r in session.scalars(select(Rating))}
+
+
 def test_a_refit_whose_fit_would_not_fit_in_memory_keeps_the_stored_ratings(
     loaded: Database, first_always_wins: ScriptedBackend
 ) -> None:
     _rounds(loaded, 3)
     maintenance.refit_ratings(loaded, _settings())
-    with loaded.sessions() as session:
-        before = {
-            r.hypothesis_id: (r.strength, r.fitted_at) for r in session.scalars(select(Rating))
-        }
+    before = _strengths(loaded)
     _rounds(loaded, 3)
     assert maintenance.refit_ratings(loaded, _settings(tournament_memory_mb=1)) == 0
-    with loaded.sessions() as session:
-        after = {
-            r.hypothesis_id: (r.strength, r.fitted_at) for r in session.scalars(select(Rating))
-        }
-    assert after == before and any(strength is not None for strength, _ in before.values())
+    assert _strengths(loaded) == before
+    assert any(strength is not None for strength, _ in before.values())
     refused = _pass(loaded, maintenance.REFIT_TASK).last_error
     assert refused is not None and refused.startswith("the refit of ")
     # with room, the next refit writes and the refusal is gone from the pass
