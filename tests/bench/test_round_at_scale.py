@@ -3,6 +3,8 @@ from pathlib import Path
 import pytest
 
 from bench import round_at_scale
+from scoring.bt_ratings import rate_bytes
+from scoring.pairing import round_bytes
 from storage.db import Database
 from storage.queries.tournament import eligible_groups, match_log
 
@@ -27,4 +29,14 @@ def test_each_stage_reports_what_it_did_from_its_own_process(
     round_at_scale.main()
     rows = capsys.readouterr().out.splitlines()[2:]
     assert [row.split("|")[4].strip() for row in rows] == ["groups", "refit", "round"]
-    assert [row.split("|")[7].strip() for row in rows] == ["4 groups", "30 rated", "8 judged"]
+    assert [row.split("|")[8].strip() for row in rows] == ["4 groups", "30 rated", "8 judged"]
+    # beside each fit, what the scheduled pass estimates it needs before it starts
+    refit, round_ = (
+        rate_bytes(entrants=30, matches=120),
+        round_bytes(entrants=30, matches=120, top_k=False),
+    )
+    assert [row.split("|")[7].strip() for row in rows] == [
+        "",
+        f"{refit / 2**20:,.0f}",
+        f"{round_ / 2**20:,.0f}",
+    ]
