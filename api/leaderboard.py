@@ -163,7 +163,18 @@ def summary_text(summary: FitSummary) -> str:
     settled = settled if count else ""
     return (
         f"{matches}{summary.rated} of {summary.hypotheses} hypotheses rated, in {groups}."
-        f"{settled}{bias}{_spread_text(fit)}"
+        f"{settled}{bias}{_spread_text(fit)}{_refused_text(summary)}"
+    )
+
+
+def _refused_text(summary: FitSummary) -> str:
+    """Why the ratings shown are older than the matches, when the latest refit refused."""
+    if summary.refit_refused is None or summary.fitted_at is None:
+        return ""
+    fitted = summary.fitted_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f" These ratings were fitted at {fitted}; the latest refit refused, and later matches"
+        f" are not in them: {summary.refit_refused}."
     )
 
 

@@ -41,6 +41,11 @@ class TournamentFit(BaseModel):
         description="How often a judge that decisive names the stronger of two random "
         "hypotheses (from the spread and its interval)."
     )
+    refit_refused: str | None = Field(
+        None,
+        description="Why the latest refit refused (its fit would need more memory than the "
+        "worker may take), so the ratings are those fitted at fitted_at; null when it wrote.",
+    )
 
 
 def _estimate(value: float | None, low: float | None, high: float | None) -> Estimate | None:
@@ -66,4 +71,5 @@ def tournament_fit(summary: FitSummary) -> TournamentFit:
         position_bias=_estimate(summary.position_bias, summary.bias_low, summary.bias_high),
         spread=spread,
         judge_accuracy=accuracy,
+        refit_refused=summary.refit_refused,
     )

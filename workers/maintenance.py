@@ -36,7 +36,7 @@ from storage.queries.tournament import (
     record_match,
     save_ratings,
 )
-from storage.queries.workers import hold_pass, record_pass, release_pass
+from storage.queries.workers import REFIT_TASK, hold_pass, record_pass, release_pass
 from wiki.publish import PublishReport
 from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
@@ -51,9 +51,8 @@ from workers.spending import resumable
 log = logging.getLogger(__name__)
 
 # The scheduled passes these record (storage.queries.workers): a round holds its pass while
-# it runs; a refit records when it last wrote.
+# it runs; a refit (REFIT_TASK) records when it last wrote, or why it refused.
 TOURNAMENT_ROUND_TASK = "tournament_round"
-REFIT_TASK = "refit_ratings"
 
 
 def reap(database: Database, settings: Settings, app: Celery) -> dict[str, list[int]]:

@@ -14,8 +14,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Label
 
 from storage.errors import NotFoundError
-from storage.models import Hypothesis, HypothesisStatus, MatchOutcome, Rating, TournamentMatch
+from storage.models import (
+    Hypothesis,
+    HypothesisStatus,
+    MatchOutcome,
+    Rating,
+    SchedulerPass,
+    TournamentMatch,
+)
 from storage.queries.tournament import DEFAULT_ELO, latest_fit
+from storage.queries.workers import REFIT_TASK
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,9 @@ class FitSummary:
     # The position bias's interval; None before a fit stored one.
     bias_low: float | None = None
     bias_high: float | None = None
+    # Why the latest refit refused (a fit too large for its memory), leaving these ratings
+    # older than the log; None when it wrote.
+    refit_refused: str | None = None
 
 
 def leaderboard(session: Session, *, limit: int = 50, offset: int = 0) -> list[LeaderboardRow]:
@@ -193,4 +204,7 @@ def fit_summary(session: Session) -> FitSummary:
             or 0
         ),
         not_entered=int(not_entered or 0),
+        refit_refused=session.scalar(
+            select(SchedulerPass.last_error).where(SchedulerPass.task == REFIT_TASK)
+        ),
     )

@@ -123,6 +123,8 @@ def consumed_queues(session: Session, *, now: datetime | None = None) -> set[str
 _PASSES: Table = SchedulerPass.__table__  # type: ignore[assignment]
 # The pass that sends and collects provider batches; beat starts it, nothing else does.
 PROVIDER_BATCH_TASK = "provider_batches"
+# The refit of the ratings of record: it records a run when it writes, or when it refuses.
+REFIT_TASK = "refit_ratings"
 
 
 def record_pass(

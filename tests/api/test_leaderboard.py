@@ -51,6 +51,22 @@ def test_the_summary_says_how_many_are_rated_in_how_many_groups_and_the_judges_l
     )
 
 
+def test_the_summary_says_when_the_ratings_stopped_following_the_matches() -> None:
+    fitted = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    why = "the refit of 31,200 hypotheses would need about 14.5 GB of memory"
+    refused = FitSummary(
+        fitted, None, groups=1, rated=9, hypotheses=21, matches=20, refit_refused=why
+    )
+    assert summary_text(refused) == (
+        "20 matches judged. 9 of 21 hypotheses rated, in one group. These ratings were fitted"
+        " at 2026-12-01 09:30 UTC; the latest refit refused, and later matches are not in"
+        f" them: {why}."
+    )
+    # before any fit there are no ratings to date
+    never = FitSummary(None, None, groups=0, rated=0, hypotheses=21, matches=3, refit_refused=why)
+    assert summary_text(never) == "No fit yet: all 21 hypotheses are unrated."
+
+
 def _row(
     hid: str, rank: int | None, strength: float | None, component: int | None
 ) -> LeaderboardRow:

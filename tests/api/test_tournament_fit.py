@@ -10,6 +10,7 @@ from scoring.bt_spread import judge_accuracy
 from scoring.tournament import Match
 from storage.db import Database
 from storage.queries import tournament
+from storage.queries.workers import REFIT_TASK, record_pass
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded
 
 
@@ -18,6 +19,7 @@ def test_before_a_fit_only_the_counts_are_given(client: TestClient, seeded: Seed
     total = client.get("/leaderboard").json()["total"]
     assert fit["fitted_at"] is None and fit["hypotheses"] == total > 0
     assert (fit["position_bias"], fit["spread"], fit["judge_accuracy"]) == (None, None, None)
+    assert fit["refit_refused"] is None
 
 
 def test_the_fit_gives_the_lean_and_the_learnt_spread_with_intervals(
@@ -51,3 +53,25 @@ def test_the_fit_gives_the_lean_and_the_learnt_spread_with_intervals(
         tuple(judge_accuracy(s) for s in expected)
     )
     assert 0.5 < accuracy["low"] < accuracy["value"] < accuracy["high"] < 1.0
+
+
+def test_a_refused_refit_is_given_with_the_fit_it_left_standing(
+    client: TestClient, seeded: Seeded, db: Database
+) -> None:
+    fitted = rate([Match(HYPOTHESIS, UNSCORED, "a", positioned=True)] * 4)
+    with db.transaction() as session:
+        tournament.save_ratings(
+            session,
+            strengths=fitted.ratings,
+            position_bias=fitted.position_bias,
+            bias_interval=(fitted.bias_low, fitted.bias_high),
+            spread=fitted.spread,
+        )
+        record_pass(session, task=REFIT_TASK, error="it would need 14.5 GB")
+    fit = client.get("/leaderboard/fit").json()
+    assert fit["refit_refused"] == "it would need 14.5 GB" and fit["fitted_at"] is not None
+    page = client.get("/web/leaderboard").text
+    assert "the latest refit refused, and later matches are not in them: it would need" in page
+    with db.transaction() as session:  # the next refit wrote
+        record_pass(session, task=REFIT_TASK)
+    assert client.get("/leaderboard/fit").json()["refit_refused"] is None
