@@ -323,8 +323,8 @@ def cholesky_in_place(matrix: FloatArray) -> FloatArray:
 
 # Besides its (n + 1)-square arrays a fit holds, for each cell of the tally (a pair shown in
 # one order: at most one a match, at most n(n - 1)), the curvature's triples and their keys:
-# some 450 bytes, measured (tests/scoring/test_fit_memory.py).
-_BYTES_PER_MATCH = 600
+# some 300 to 350 bytes a match, measured (tests/scoring/test_fit_memory.py).
+_BYTES_PER_MATCH = 500
 # And what grows with neither: pairing's look-ahead table, which its cell bound keeps under
 # some 60 MB (scoring.pairing), and small arrays.
 _FIXED_BYTES = 96 * 2**20

@@ -40,16 +40,6 @@ def _round(ids: list[str], log: list[Match], top_k: int | None) -> Callable[[], 
     return play
 
 
-CASES = {
-    # A small field where pairing's look-ahead table outweighs the squares.
-    "round, look-ahead": (1_000, 20, "rank"),
-    # Past the look-ahead's bound, where the squares dominate.
-    "refit": (1_600, 20, "refit"),
-    "round": (1_600, 20, "rank"),
-    "round, top-k": (1_600, 20, "top-k"),
-}
-
-
 def _log(n: int, each: int) -> tuple[list[str], list[Match]]:
     """``n * each`` one-call matches between random pairs, strengths from the fit's prior."""
     rng = np.random.default_rng(n)
@@ -65,6 +55,14 @@ def _log(n: int, each: int) -> tuple[list[str], list[Match]]:
     return ids, log
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _warm() -> None:
+    """Each kind of fit once, untraced: the first fit imports scipy's modules, whose
+    allocations would be counted as the fit's."""
+    for kind in ("refit", "rank", "top-k"):
+        _work(40, 10, kind)[0]()
+
+
 def _work(n: int, each: int, kind: str) -> tuple[Callable[[], object], int]:
     ids, log = _log(n, each)
     if kind == "refit":
@@ -74,19 +72,26 @@ def _work(n: int, each: int, kind: str) -> tuple[Callable[[], object], int]:
     return _round(ids, log, top_k), estimate
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_no_fit_takes_more_than_its_estimate(case: str) -> None:
-    work, estimate = _work(*CASES[case])
+def test_pairings_look_ahead_table_fits_in_the_estimates_fixed_part() -> None:
+    """A small field, where the look-ahead's table outweighs the squares."""
+    work, estimate = _work(1_000, 20, "rank")
     assert _peak(work) <= estimate
 
 
 @pytest.mark.parametrize(("kind", "squares"), [("refit", 2), ("rank", 1), ("top-k", 2)])
-def test_the_estimate_grows_as_the_fit_does(kind: str, squares: int) -> None:
-    """Doubling the field past the look-ahead's bound adds about the estimate's number of
-    squares: the estimate is not an upper bound by a margin that would refuse fits that fit."""
-    small, large = 1_600, 2_400
-    grown = _peak(_work(large, 20, kind)[0]) - _peak(_work(small, 20, kind)[0])
-    in_squares = grown / (square_bytes(large) - square_bytes(small))
+def test_no_fit_takes_more_than_its_estimate_which_grows_as_the_fit_does(
+    kind: str, squares: int
+) -> None:
+    """Past the look-ahead's bound, where the squares dominate. Growing the field adds about
+    the estimate's number of squares: the estimate is not an upper bound by a margin that
+    would refuse fits that fit."""
+    (small_work, small_estimate), (large_work, large_estimate) = (
+        _work(1_600, 5, kind),
+        _work(2_400, 5, kind),
+    )
+    small, large = _peak(small_work), _peak(large_work)
+    assert small <= small_estimate and large <= large_estimate
+    in_squares = (large - small) / (square_bytes(2_400) - square_bytes(1_600))
     assert squares - 0.5 < in_squares <= squares + 0.5
 
 
