@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from scoring.bt_ratings import rate
+from scoring.bt_ratings import RatingFit, rate
 from scoring.bt_spread import judge_accuracy
 from scoring.tournament import Match
 from storage.db import Database
 from storage.queries import tournament
 from storage.queries.workers import REFIT_TASK, record_pass
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded
+
+
+def _save(session: Session, fitted: RatingFit) -> None:
+    tournament.save_ratings(
+        session,
+        strengths=fitted.ratings,
+        position_bias=fitted.position_bias,
+        bias_interval=(fitted.bias_low, fitted.bias_high),
+        spread=fitted.spread,
+    )
 
 
 def test_before_a_fit_only_the_counts_are_given(client: TestClient, seeded: Seeded) -> None:
@@ -32,13 +43,7 @@ def test_the_fit_gives_the_lean_and_the_learnt_spread_with_intervals(
     log = [Match(a, b, outcome, positioned=True) for a, b, outcome in games]
     fitted = rate(log)
     with db.transaction() as session:
-        tournament.save_ratings(
-            session,
-            strengths=fitted.ratings,
-            position_bias=fitted.position_bias,
-            bias_interval=(fitted.bias_low, fitted.bias_high),
-            spread=fitted.spread,
-        )
+        _save(session, fitted)
     fit = client.get("/leaderboard/fit").json()
     assert fit["fitted_at"] is not None and fit["rated"] == 2 and fit["interval_level"] == 0.8
     bias = fit["position_bias"]
@@ -60,13 +65,7 @@ def test_a_refused_refit_is_given_with_the_fit_it_left_standing(
 ) -> None:
     fitted = rate([Match(HYPOTHESIS, UNSCORED, "a", positioned=True)] * 4)
     with db.transaction() as session:
-        tournament.save_ratings(
-            session,
-            strengths=fitted.ratings,
-            position_bias=fitted.position_bias,
-            bias_interval=(fitted.bias_low, fitted.bias_high),
-            spread=fitted.spread,
-        )
+        _save(session, fitted)
         record_pass(session, task=REFIT_TASK, error="it would need 14.5 GB")
     fit = client.get("/leaderboard/fit").json()
     assert fit["refit_refused"] == "it would need 14.5 GB" and fit["fitted_at"] is not None
