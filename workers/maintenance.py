@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from celery import Celery
@@ -36,7 +34,7 @@ from storage.queries.tournament import (
     record_match,
     save_ratings,
 )
-from storage.queries.workers import REFIT_TASK, hold_pass, record_pass, release_pass
+from storage.queries.workers import REFIT_TASK, record_pass
 from wiki.publish import PublishReport
 from wiki.publish import publish_pages as publish
 from wiki.store import FolderPageStore
@@ -45,13 +43,14 @@ from workers.cases import load_case
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
 from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
 from workers.memory import OverBudgetError, check_fit
+from workers.pass_holds import holding
 from workers.publish_wakeups import pending_publishes
 from workers.spending import resumable
 
 log = logging.getLogger(__name__)
 
-# The scheduled passes these record (storage.queries.workers): a round holds its pass while
-# it runs; a refit (REFIT_TASK) records when it last wrote, or why it refused.
+# The scheduled passes these record (storage.queries.workers): a round and a refit
+# (REFIT_TASK) each hold their pass while they run (workers.pass_holds).
 TOURNAMENT_ROUND_TASK = "tournament_round"
 
 
@@ -140,10 +139,11 @@ def tournament_round(database: Database, settings: Settings) -> int:
 
     One round at a time: a round started while another runs would read the same log and judge
     the same pairs again, so it stands down (returns 0). A round killed mid-way holds the pass
-    for at most one ``tournament_interval_seconds``. A round whose fit would need more memory
-    than it may take (``workers.memory``) judges nothing and says why on its pass.
+    for at most one ``tournament_interval_seconds``; a live one renews its hold. A round
+    whose fit would need more memory than it may take (``workers.memory``) judges nothing
+    and says why on its pass.
     """
-    with _holding(database, TOURNAMENT_ROUND_TASK, settings.tournament_interval_seconds) as run:
+    with holding(database, TOURNAMENT_ROUND_TASK, settings.tournament_interval_seconds) as run:
         if run is None:
             log.info("tournament: a round is already running; this one stands down")
             return 0
@@ -153,29 +153,6 @@ def tournament_round(database: Database, settings: Settings) -> int:
             log.error("tournament: the round refused: %s", refused)
             run.error = str(refused)
             return 0
-
-
-class _Run:
-    """A held run of a scheduled pass; ``error`` is why it refused, if it did."""
-
-    error: str | None = None
-
-
-@contextmanager
-def _holding(database: Database, task: str, seconds: float) -> Iterator[_Run | None]:
-    """A run holding the scheduled pass ``task``, which it lets go when done (with the run's
-    error); None when another run holds it."""
-    with database.transaction() as session:
-        until = hold_pass(session, task=task, seconds=seconds)
-    if until is None:
-        yield None
-        return
-    run = _Run()
-    try:
-        yield run
-    finally:
-        with database.transaction() as session:
-            release_pass(session, task=task, until=until, error=run.error)
 
 
 def _play_round(database: Database, settings: Settings) -> int:
@@ -235,27 +212,38 @@ def refit_ratings(database: Database, settings: Settings) -> int:
     """Refit the ratings of record from the whole match log (replayable, order-independent);
     returns how many hypotheses are rated.
 
-    A refit whose fit would need more memory than it may take (``workers.memory``) keeps the
-    stored ratings, rates none and says why on its pass.
+    One refit at a time: a refit started while another runs stands down (returns 0), since
+    it would fit much the same log again beside the first, in the memory the first holds. A
+    refit killed mid-way holds the pass for at most one ``refit_interval_seconds``; a live
+    one renews its hold, however long its fit takes. A refit whose fit would need more memory
+    than it may take (``workers.memory``) keeps the stored ratings, rates none and says why
+    on its pass.
 
     The fit runs between two transactions, not inside one: at thousands of entrants it takes
     seconds to minutes, and on SQLite a transaction holds the write lock that every debate
     and match needs. The ratings are stamped with when the log was read; a fit of a log read
-    later (an overlapping refit that finished first) is not overwritten.
+    later (by a refit that took the pass after this one's hold lapsed) is not overwritten.
     """
+    with holding(database, REFIT_TASK, settings.refit_interval_seconds) as run:
+        if run is None:
+            log.info("refit: another refit is running; this one stands down")
+            return 0
+        try:
+            return _refit(database, settings)
+        except OverBudgetError as refused:
+            log.error("refit: refused: %s", refused)
+            run.error = str(refused)
+            return 0
+
+
+def _refit(database: Database, settings: Settings) -> int:
     read_at = utcnow()
     with database.sessions() as session:
         matches = [_match(m) for m in match_log(session, include_invalid=False)]
         entrants = pairable(session)
     field = len(entrants | {name for match in matches for name in (match.a, match.b)})
     needed = rate_bytes(entrants=field, matches=len(matches))
-    try:
-        check_fit(f"the refit of {field:,} hypotheses", needed, settings)
-    except OverBudgetError as refused:
-        log.error("refit: refused: %s", refused)
-        with database.transaction() as session:
-            record_pass(session, task=REFIT_TASK, error=str(refused))
-        return 0
+    check_fit(f"the refit of {field:,} hypotheses", needed, settings)
     began = time.perf_counter()
     fit = rate(matches, entrants=entrants)
     rated = sum(rating.rated for rating in fit.ratings.values())

@@ -123,7 +123,8 @@ def consumed_queues(session: Session, *, now: datetime | None = None) -> set[str
 _PASSES: Table = SchedulerPass.__table__  # type: ignore[assignment]
 # The pass that sends and collects provider batches; beat starts it, nothing else does.
 PROVIDER_BATCH_TASK = "provider_batches"
-# The refit of the ratings of record: it records a run when it writes, or when it refuses.
+# The refit of the ratings of record: it holds its pass while it runs, as a round does, and
+# records a run again when it writes.
 REFIT_TASK = "refit_ratings"
 
 
@@ -165,6 +166,20 @@ def hold_pass(
         .values(running_until=until, last_ran_at=now)
     )
     return until if held.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def renew_pass(
+    session: Session, *, task: str, until: datetime, seconds: float, now: datetime | None = None
+) -> datetime | None:
+    """Push the hold ``hold_pass`` gave (lapsing at ``until``) out to ``seconds`` from now:
+    returns when it now lapses, or None if the run no longer holds the pass."""
+    renewed = (now or utcnow()) + timedelta(seconds=seconds)
+    held = session.execute(
+        update(SchedulerPass)
+        .where(SchedulerPass.task == task, SchedulerPass.running_until == until)
+        .values(running_until=renewed)
+    )
+    return renewed if held.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
 def release_pass(session: Session, *, task: str, until: datetime, error: str | None = None) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from common.settings import Settings, get_settings
 from scoring.bt_ratings import MIN_DECIDED, RatingFit
@@ -19,6 +19,7 @@ from storage.models import (
     Hypothesis,
     PersonaCalibration,
     Rating,
+    SchedulerPass,
     TournamentMatch,
     hypothesis_genes,
 )
@@ -179,7 +180,9 @@ def test_a_refit_keeps_the_ratings_of_a_log_read_after_its_own(
         if not overtaken:  # the outer refit: a match, then a whole refit, land as it fits
             overtaken.append(True)
             _record_one_match(loaded)
-            maintenance.refit_ratings(loaded, _settings())
+            with loaded.transaction() as session:  # its hold lapsed: the next refit runs
+                session.execute(update(SchedulerPass).values(running_until=None))
+            assert maintenance.refit_ratings(loaded, _settings()) > 0
         return fitting(*args, **kwargs)
 
     monkeypatch.setattr(maintenance, "rate", rate_while_another_refit_finishes)

@@ -290,6 +290,21 @@ def test_a_refit_records_its_pass_when_it_writes(
     assert refit_ran is not None and refit_ran >= round_ran
 
 
+def test_a_refit_stands_down_while_another_holds_the_pass(
+    loaded: Database, first_always_wins: ScriptedBackend
+) -> None:
+    _rounds(loaded, 2)
+    began = utcnow()
+    with loaded.transaction() as session:  # a refit is fitting, or was killed mid-way
+        assert hold_pass(session, task=maintenance.REFIT_TASK, seconds=1800)
+    assert maintenance.refit_ratings(loaded, _settings()) == 0
+    assert all(strength is None for strength, _ in _strengths(loaded).values())
+    with loaded.transaction() as session:  # half an hour on, its hold has lapsed
+        session.execute(update(SchedulerPass).values(running_until=began - timedelta(seconds=1)))
+    assert maintenance.refit_ratings(loaded, _settings()) > 0
+    assert _pass(loaded, maintenance.REFIT_TASK).running_until is None
+
+
 def _pass(db: Database, task: str) -> SchedulerPass:
     with db.sessions() as session:
         row = session.get(SchedulerPass, task)
