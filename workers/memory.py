@@ -17,13 +17,14 @@ from common.settings import Settings
 # says): the debates on the same machine, the database and the page cache need the rest.
 AVAILABLE_SHARE = 0.5
 _MEMINFO = Path("/proc/meminfo")
-# cgroup v2, then v1: in a container /proc/meminfo tells the host's memory, not the limit's.
-_CGROUP_FILES = (
-    (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory.current")),
-    (
-        Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
-        Path("/sys/fs/cgroup/memory/memory.usage_in_bytes"),
-    ),
+# In a container or a systemd slice /proc/meminfo tells the host's memory, not the limit's.
+# The limit may sit on this process's own cgroup or on any above it (a slice's MemoryMax), so
+# every level from its own up to the hierarchy's root is read: cgroup v2, then v1's memory
+# controller, each as (where the hierarchy is mounted, limit file, usage file).
+_PROC_CGROUP = Path("/proc/self/cgroup")
+_CGROUP_MOUNTS = (
+    (Path("/sys/fs/cgroup"), "memory.max", "memory.current"),
+    (Path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes", "memory.usage_in_bytes"),
 )
 
 
@@ -50,15 +51,53 @@ def _meminfo_available() -> int | None:
 
 
 def _cgroup_headroom() -> int | None:
-    for limit_file, usage_file in _CGROUP_FILES:
-        try:
-            limit, usage = limit_file.read_text().strip(), usage_file.read_text().strip()
-        except OSError:
-            continue
-        if limit == "max" or not limit.isdigit() or not usage.isdigit():
-            return None  # no limit; v1 writes a huge number instead, which min() passes over
-        return max(int(limit) - int(usage), 0)
-    return None
+    """The least room left under any cgroup limit above this process; None where none is set."""
+    v2_path, v1_path = _own_cgroups()
+    rooms = [
+        room
+        for (mount, limit_name, usage_name), own in zip(
+            _CGROUP_MOUNTS, (v2_path, v1_path), strict=True
+        )
+        for level in _levels(mount, own)
+        if (room := _headroom(level / limit_name, level / usage_name)) is not None
+    ]
+    return min(rooms) if rooms else None
+
+
+def _own_cgroups() -> tuple[str, str]:
+    """This process's cgroup path in the v2 hierarchy and in v1's memory controller ("/" where
+    /proc/self/cgroup does not say: the root, which is a container's own cgroup)."""
+    v2 = v1 = "/"
+    try:
+        lines = _PROC_CGROUP.read_text().splitlines()
+    except OSError:
+        return v2, v1
+    for line in lines:
+        number, controllers, path = line.split(":", 2) if line.count(":") >= 2 else ("", "", "")
+        if number == "0" and controllers == "":
+            v2 = path or "/"
+        elif "memory" in controllers.split(","):
+            v1 = path or "/"
+    return v2, v1
+
+
+def _levels(mount: Path, own: str) -> list[Path]:
+    """The cgroup directories from ``own`` up to the mount's root that this process can see.
+    Without a cgroup namespace a container sees its host path in /proc/self/cgroup but only
+    its own cgroup, mounted as the root; the levels missing under the mount are skipped."""
+    parts = [part for part in own.split("/") if part and part not in (".", "..")]
+    levels = [mount.joinpath(*parts[:depth]) for depth in range(len(parts), -1, -1)]
+    return [level for level in levels if level.is_dir()]
+
+
+def _headroom(limit_file: Path, usage_file: Path) -> int | None:
+    try:
+        limit, usage = limit_file.read_text().strip(), usage_file.read_text().strip()
+    except OSError:
+        return None
+    if not limit.isdigit() or not usage.isdigit():
+        return None  # "max": no limit; v1 writes a huge number instead, which min() passes over
+    return max(int(limit) - int(usage), 0)
 
 
 def budget_bytes(settings: Settings) -> tuple[int | None, str]:

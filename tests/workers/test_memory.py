@@ -20,30 +20,78 @@ def _settings(**overrides: object) -> Settings:
 
 @pytest.fixture
 def machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A /proc and /sys of our own: 8 GB available, no cgroup files."""
+    """A /proc and /sys of our own: 8 GB available, no cgroup files, the process in the
+    hierarchies' roots."""
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal:       16777216 kB\nMemAvailable:    8388608 kB\n")
     monkeypatch.setattr(memory, "_MEMINFO", meminfo)
-    v2 = (tmp_path / "memory.max", tmp_path / "memory.current")
-    v1 = (tmp_path / "limit_in_bytes", tmp_path / "usage_in_bytes")
-    monkeypatch.setattr(memory, "_CGROUP_FILES", (v2, v1))
+    (tmp_path / "cgroup").write_text("0::/\n")
+    monkeypatch.setattr(memory, "_PROC_CGROUP", tmp_path / "cgroup")
+    v2, v1 = tmp_path / "v2", tmp_path / "v1"
+    v2.mkdir()
+    v1.mkdir()
+    monkeypatch.setattr(
+        memory,
+        "_CGROUP_MOUNTS",
+        (
+            (v2, "memory.max", "memory.current"),
+            (v1, "memory.limit_in_bytes", "memory.usage_in_bytes"),
+        ),
+    )
     return tmp_path
+
+
+def _limit(level: Path, limit: int | str, usage: int, *, v1: bool = False) -> None:
+    level.mkdir(parents=True, exist_ok=True)
+    names = (
+        ("memory.limit_in_bytes", "memory.usage_in_bytes")
+        if v1
+        else ("memory.max", "memory.current")
+    )
+    (level / names[0]).write_text(f"{limit}\n")
+    (level / names[1]).write_text(f"{usage}\n")
 
 
 def test_without_a_cgroup_limit_the_kernels_available_memory_counts(machine: Path) -> None:
     assert available_bytes() == 8 * GB
-    (machine / "memory.max").write_text("max\n")  # cgroup v2 with no limit
-    (machine / "memory.current").write_text(f"{GB}\n")
+    _limit(machine / "v2", "max", GB)  # cgroup v2 with no limit
+    _limit(machine / "v1", 2**63 - 4096, GB, v1=True)  # v1 writes a huge number instead
     assert available_bytes() == 8 * GB
 
 
 def test_a_cgroup_limit_tighter_than_the_machine_counts(machine: Path) -> None:
-    (machine / "memory.max").write_text(f"{4 * GB}\n")
-    (machine / "memory.current").write_text(f"{GB}\n")
+    _limit(machine / "v2", 4 * GB, GB)
     assert available_bytes() == 3 * GB
-    (machine / "memory.max").unlink()  # cgroup v1 only
-    (machine / "limit_in_bytes").write_text(f"{2 * GB}\n")
-    (machine / "usage_in_bytes").write_text(f"{GB // 2}\n")
+    (machine / "v2" / "memory.max").unlink()  # cgroup v1 only
+    _limit(machine / "v1", 2 * GB, GB // 2, v1=True)
+    assert available_bytes() == 3 * GB // 2
+
+
+def test_a_limit_on_a_slice_above_the_process_counts(machine: Path) -> None:
+    """A systemd service in a slice with MemoryMax=, on a bare host: the limit is neither on
+    the hierarchy's root nor on the service's own cgroup."""
+    (machine / "cgroup").write_text("0::/hyposcore.slice/worker.service\n")
+    _limit(machine / "v2" / "hyposcore.slice", 3 * GB, GB)
+    _limit(machine / "v2" / "hyposcore.slice" / "worker.service", "max", GB // 2)
+    assert available_bytes() == 2 * GB
+    _limit(machine / "v2" / "hyposcore.slice" / "worker.service", GB, GB // 2)
+    assert available_bytes() == GB // 2  # the tightest level counts
+
+
+def test_cgroup_v1_reads_the_memory_controllers_path(machine: Path) -> None:
+    (machine / "cgroup").write_text(
+        "4:memory:/process_api/c67a3d\n2:cpu,cpuacct:/elsewhere\n0::/\n"
+    )
+    _limit(machine / "v1" / "process_api", 2**63 - 4096, GB, v1=True)
+    _limit(machine / "v1" / "process_api" / "c67a3d", GB, GB // 4, v1=True)
+    assert available_bytes() == 3 * GB // 4
+
+
+def test_a_container_that_sees_only_its_own_cgroup_reads_the_root(machine: Path) -> None:
+    """Without a cgroup namespace /proc/self/cgroup names the host's path, but the container
+    sees only its own cgroup, mounted as the root."""
+    (machine / "cgroup").write_text("0::/system.slice/docker-0a1b.scope\n")
+    _limit(machine / "v2", 2 * GB, GB // 2)
     assert available_bytes() == 3 * GB // 2
 
 
