@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import Celery
@@ -143,14 +144,25 @@ def tournament_round(database: Database, settings: Settings) -> int:
     whose fit would need more memory than it may take (``workers.memory``) judges nothing
     and says why on its pass.
     """
-    with holding(database, TOURNAMENT_ROUND_TASK, settings.tournament_interval_seconds) as run:
+    return _one_at_a_time(
+        database,
+        TOURNAMENT_ROUND_TASK,
+        settings.tournament_interval_seconds,
+        lambda: _play_round(database, settings),
+    )
+
+
+def _one_at_a_time(database: Database, task: str, seconds: float, work: Callable[[], int]) -> int:
+    """``work``'s count, done holding the pass ``task``; 0 when another run holds it, or when
+    its fit would take more memory than it may (the refusal kept on the pass)."""
+    with holding(database, task, seconds) as run:
         if run is None:
-            log.info("tournament: a round is already running; this one stands down")
+            log.info("%s: another run holds the pass; this one stands down", task)
             return 0
         try:
-            return _play_round(database, settings)
+            return work()
         except OverBudgetError as refused:
-            log.error("tournament: the round refused: %s", refused)
+            log.error("%s: refused: %s", task, refused)
             run.error = str(refused)
             return 0
 
@@ -224,16 +236,9 @@ def refit_ratings(database: Database, settings: Settings) -> int:
     and match needs. The ratings are stamped with when the log was read; a fit of a log read
     later (by a refit that took the pass after this one's hold lapsed) is not overwritten.
     """
-    with holding(database, REFIT_TASK, settings.refit_interval_seconds) as run:
-        if run is None:
-            log.info("refit: another refit is running; this one stands down")
-            return 0
-        try:
-            return _refit(database, settings)
-        except OverBudgetError as refused:
-            log.error("refit: refused: %s", refused)
-            run.error = str(refused)
-            return 0
+    return _one_at_a_time(
+        database, REFIT_TASK, settings.refit_interval_seconds, lambda: _refit(database, settings)
+    )
 
 
 def _refit(database: Database, settings: Settings) -> int:
