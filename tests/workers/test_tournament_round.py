@@ -305,6 +305,38 @@ def test_a_refit_stands_down_while_another_holds_the_pass(
     assert _pass(loaded, maintenance.REFIT_TASK).running_until is None
 
 
+def test_two_refits_sent_together_fit_once(
+    loaded: Database, first_always_wins: ScriptedBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beat sends the next refit while a large one still fits; a second worker takes it."""
+    _rounds(loaded, 2)
+    fitting, fits = maintenance.rate, []
+    finished: list[int] = []
+    turn = threading.Condition()
+
+    def rate_until_the_other_has_ended(*args: Any, **kwargs: Any) -> Any:
+        with turn:  # no fit ends until the other refit is fitting too, or has ended
+            fits.append(threading.get_ident())
+            turn.notify_all()
+            turn.wait_for(lambda: len(fits) == 2 or bool(finished), timeout=10)
+        return fitting(*args, **kwargs)
+
+    monkeypatch.setattr(maintenance, "rate", rate_until_the_other_has_ended)
+
+    def refit(_: int) -> int:
+        try:
+            return maintenance.refit_ratings(loaded, _settings())
+        finally:
+            with turn:
+                finished.append(threading.get_ident())
+                turn.notify_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        rated = sorted(pool.map(refit, [0, 1]))
+    assert rated[0] == 0 and rated[1] > 0 and len(fits) == 1
+    assert _pass(loaded, maintenance.REFIT_TASK).running_until is None
+
+
 def _pass(db: Database, task: str) -> SchedulerPass:
     with db.sessions() as session:
         row = session.get(SchedulerPass, task)
