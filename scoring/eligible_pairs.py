@@ -82,10 +82,13 @@ class BestPairs:
     def offer(
         self, low: IntArray, high: IntArray, scores: FloatArray, keys: IntArray | None = None
     ) -> None:
+        # Once ``keep`` are held, an entry under the worst of them can never be kept; most of a
+        # large field's blocks then pass only a handful on to the partition.
+        full = 0 < self.keep == len(self._scores)
+        wanted = scores >= self._scores[-1] if full else scores > -np.inf
+        low, high, scores = low[wanted], high[wanted], scores[wanted]
         codes = low * self._entrants + high
-        keys = codes if keys is None else keys
-        wanted = scores > -np.inf
-        codes, scores, keys = codes[wanted], scores[wanted], keys[wanted]
+        keys = codes if keys is None else keys[wanted]
         chosen = _leading(codes, scores, keys, self.keep)
         codes = np.concatenate((self._codes, codes[chosen]))
         scores = np.concatenate((self._scores, scores[chosen]))
