@@ -9,6 +9,7 @@ matches without their position term, and the earlier tests all still passed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -243,16 +244,7 @@ def test_two_rounds_at_once_do_not_judge_the_same_pairs(
     monkeypatch.setattr(maintenance.registry, "create_from_settings", lambda name: judge)
     settings = _settings(tournament_pairs=4)
 
-    def play(_: int) -> int:
-        try:
-            return maintenance.tournament_round(loaded, settings)
-        finally:
-            with turn:
-                finished.append(threading.get_ident())
-                turn.notify_all()
-
-    with ThreadPoolExecutor(2) as pool:
-        judged = list(pool.map(play, [0, 1]))
+    judged = _twice_at_once(lambda: maintenance.tournament_round(loaded, settings), turn, finished)
     assert sorted(judged) == [0, 4]  # one round ran; the other found it running
     pairs = [frozenset((m.hypothesis_a, m.hypothesis_b)) for m in _matches(loaded)]
     assert len(pairs) == 4 and len(set(pairs)) == 4
@@ -323,18 +315,29 @@ def test_two_refits_sent_together_fit_once(
 
     monkeypatch.setattr(maintenance, "rate", rate_until_the_other_has_ended)
 
-    def refit(_: int) -> int:
+    rated = sorted(
+        _twice_at_once(lambda: maintenance.refit_ratings(loaded, _settings()), turn, finished)
+    )
+    assert rated[0] == 0 and rated[1] > 0 and len(fits) == 1
+    assert _pass(loaded, maintenance.REFIT_TASK).running_until is None
+
+
+def _twice_at_once(
+    work: Callable[[], int], turn: threading.Condition, finished: list[int]
+) -> list[int]:
+    """``work``'s results, run in two threads at once; each notes in ``finished`` (under
+    ``turn``) when it has ended, so the other can stop waiting for it."""
+
+    def once(_: int) -> int:
         try:
-            return maintenance.refit_ratings(loaded, _settings())
+            return work()
         finally:
             with turn:
                 finished.append(threading.get_ident())
                 turn.notify_all()
 
     with ThreadPoolExecutor(2) as pool:
-        rated = sorted(pool.map(refit, [0, 1]))
-    assert rated[0] == 0 and rated[1] > 0 and len(fits) == 1
-    assert _pass(loaded, maintenance.REFIT_TASK).running_until is None
+        return list(pool.map(once, [0, 1]))
 
 
 def _pass(db: Database, task: str) -> SchedulerPass:
