@@ -44,7 +44,7 @@ from workers.cases import load_case
 from workers.celery_app import DEBATES_QUEUE, SCORING_QUEUE
 from workers.dispatch import debate_config, send_evaluate, send_score, submit_evaluations
 from workers.memory import OverBudgetError, check_fit
-from workers.pass_holds import holding
+from workers.pass_holds import PassRun, holding
 from workers.publish_wakeups import pending_publishes
 from workers.spending import resumable
 
@@ -140,19 +140,23 @@ def tournament_round(database: Database, settings: Settings) -> int:
 
     One round at a time: a round started while another runs would read the same log and judge
     the same pairs again, so it stands down (returns 0). A round killed mid-way holds the pass
-    for at most one ``tournament_interval_seconds``; a live one renews its hold. A round
-    whose fit would need more memory than it may take (``workers.memory``) judges nothing
-    and says why on its pass.
+    for at most one ``tournament_interval_seconds``; a live one renews its hold, and if it
+    loses the hold anyway (its renewals failing for a whole interval) it judges no further
+    pair, since the round that took the pass may be judging them. A round whose fit would
+    need more memory than it may take (``workers.memory``) judges nothing and says why on
+    its pass.
     """
     return _one_at_a_time(
         database,
         TOURNAMENT_ROUND_TASK,
         settings.tournament_interval_seconds,
-        lambda: _play_round(database, settings),
+        lambda run: _play_round(database, settings, run),
     )
 
 
-def _one_at_a_time(database: Database, task: str, seconds: float, work: Callable[[], int]) -> int:
+def _one_at_a_time(
+    database: Database, task: str, seconds: float, work: Callable[[PassRun], int]
+) -> int:
     """``work``'s count, done holding the pass ``task``; 0 when another run holds it, or when
     its fit would take more memory than it may (the refusal kept on the pass)."""
     with holding(database, task, seconds) as run:
@@ -160,14 +164,14 @@ def _one_at_a_time(database: Database, task: str, seconds: float, work: Callable
             log.info("%s: another run holds the pass; this one stands down", task)
             return 0
         try:
-            return work()
+            return work(run)
         except OverBudgetError as refused:
             log.error("%s: refused: %s", task, refused)
             run.error = str(refused)
             return 0
 
 
-def _play_round(database: Database, settings: Settings) -> int:
+def _play_round(database: Database, settings: Settings, run: PassRun) -> int:
     with database.sessions() as session:
         groups = eligible_groups(session)
         recorded = match_log(session)
@@ -187,10 +191,15 @@ def _play_round(database: Database, settings: Settings) -> int:
         overwrite_cov=True,  # the fit is for this choice alone
     )
     judge = registry.create_from_settings(settings.backend)
+    judged = 0
     for pair in chosen:
+        if run.lost:  # the next round read the same log: it judges these pairs now
+            log.warning("tournament: lost the pass to another round; stopped after %d", judged)
+            break
         _judge_and_record(database, judge, *shown_first(*pair, seed=str(len(recorded))))
-    log.info("tournament: judged %d pairs, one call each", len(chosen))
-    return len(chosen)
+        judged += 1
+    log.info("tournament: judged %d pairs, one call each", judged)
+    return judged
 
 
 def _judge_and_record(database: Database, judge: AgentBackend, first: str, second: str) -> None:
@@ -237,7 +246,7 @@ def refit_ratings(database: Database, settings: Settings) -> int:
     later (by a refit that took the pass after this one's hold lapsed) is not overwritten.
     """
     return _one_at_a_time(
-        database, REFIT_TASK, settings.refit_interval_seconds, lambda: _refit(database, settings)
+        database, REFIT_TASK, settings.refit_interval_seconds, lambda _: _refit(database, settings)
     )
 
 

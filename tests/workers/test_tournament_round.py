@@ -9,8 +9,9 @@ matches without their position term, and the earlier tests all still passed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from storage.queries.tournament import eligible_groups, pairable, record_match
 from storage.queries.workers import hold_pass, last_pass
 from tests.workers.pipeline_helpers import dataset_path
 from workers import maintenance
+from workers.pass_holds import PassRun
 
 RATIONALE = "the first-shown reads better"
 
@@ -320,6 +322,26 @@ def test_two_refits_sent_together_fit_once(
     )
     assert rated[0] == 0 and rated[1] > 0 and len(fits) == 1
     assert _pass(loaded, maintenance.REFIT_TASK).running_until is None
+
+
+def test_a_round_that_loses_its_pass_judges_no_further_pair(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = PassRun(maintenance.TOURNAMENT_ROUND_TASK, utcnow())
+
+    @contextmanager
+    def held_then_lost(*args: Any) -> Iterator[PassRun]:
+        yield run
+
+    def reply(request: BackendRequest[Any]) -> dict[str, str]:
+        run.lost = True  # while the first pair is judged, another round takes the pass
+        return {"winner": "first", "rationale": RATIONALE}
+
+    judge = ScriptedBackend(reply)
+    monkeypatch.setattr(maintenance.registry, "create_from_settings", lambda name: judge)
+    monkeypatch.setattr(maintenance, "holding", held_then_lost)
+    assert maintenance.tournament_round(loaded, _settings(tournament_pairs=4)) == 1
+    assert len(judge.requests) == 1 and len(_matches(loaded)) == 1
 
 
 def _twice_at_once(
