@@ -128,21 +128,18 @@ PROVIDER_BATCH_TASK = "provider_batches"
 REFIT_TASK = "refit_ratings"
 
 
-def record_pass(
-    session: Session, *, task: str, error: str | None = None, now: datetime | None = None
-) -> None:
-    """Record that the scheduled pass ``task`` ran, and why it refused if it did (``error``).
-    Safe when two workers run it at once: the row is created once, and its time (with its
-    error) only ever moves forward."""
+def record_pass(session: Session, *, task: str, now: datetime | None = None) -> None:
+    """Record that the scheduled pass ``task`` ran. Safe when two workers run it at once: the
+    row is created once, and its time only ever moves forward. (Why a run refused is kept by
+    ``release_pass``, which ends the hold every refusing run has.)"""
     now = now or utcnow()
     session.execute(
-        insert_new_only(session, _PASSES, key=["task"]),
-        [{"task": task, "last_ran_at": now, "last_error": error}],
+        insert_new_only(session, _PASSES, key=["task"]), [{"task": task, "last_ran_at": now}]
     )
     session.execute(
         update(SchedulerPass)
         .where(SchedulerPass.task == task, SchedulerPass.last_ran_at < now)
-        .values(last_ran_at=now, last_error=error)
+        .values(last_ran_at=now)
     )
 
 

@@ -11,7 +11,7 @@ from scoring.bt_spread import judge_accuracy
 from scoring.tournament import Match
 from storage.db import Database
 from storage.queries import tournament
-from storage.queries.workers import REFIT_TASK, record_pass
+from storage.queries.workers import REFIT_TASK, hold_pass, release_pass
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded
 
 
@@ -23,6 +23,13 @@ def _save(session: Session, fitted: RatingFit) -> None:
         bias_interval=(fitted.bias_low, fitted.bias_high),
         spread=fitted.spread,
     )
+
+
+def _refit_run(session: Session, *, error: str | None) -> None:
+    """A refit's run on its pass, from its hold to its release with why it refused, if so."""
+    until = hold_pass(session, task=REFIT_TASK, seconds=900)
+    assert until is not None
+    release_pass(session, task=REFIT_TASK, until=until, error=error)
 
 
 def test_before_a_fit_only_the_counts_are_given(client: TestClient, seeded: Seeded) -> None:
@@ -66,11 +73,11 @@ def test_a_refused_refit_is_given_with_the_fit_it_left_standing(
     fitted = rate([Match(HYPOTHESIS, UNSCORED, "a", positioned=True)] * 4)
     with db.transaction() as session:
         _save(session, fitted)
-        record_pass(session, task=REFIT_TASK, error="it would need 14.5 GB")
+        _refit_run(session, error="it would need 14.5 GB")
     fit = client.get("/leaderboard/fit").json()
     assert fit["refit_refused"] == "it would need 14.5 GB" and fit["fitted_at"] is not None
     page = client.get("/web/leaderboard").text
     assert "the latest refit refused, and later matches are not in them: it would need" in page
     with db.transaction() as session:  # the next refit wrote
-        record_pass(session, task=REFIT_TASK)
+        _refit_run(session, error=None)
     assert client.get("/leaderboard/fit").json()["refit_refused"] is None

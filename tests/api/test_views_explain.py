@@ -15,7 +15,7 @@ from api.legends import LEGENDS, explain
 from api.prose import transcript_html
 from storage.db import Database
 from storage.models import DebateTurn, Disease, Evaluation, Gene, ScoreSnapshot, utcnow
-from storage.queries.workers import hold_pass, record_beat, record_pass
+from storage.queries.workers import hold_pass, record_beat, record_pass, release_pass
 from tests.api.seed import HYPOTHESIS, Seeded, resolve
 
 
@@ -188,7 +188,10 @@ def test_the_workers_page_says_which_scheduled_pass_is_running(
     assert "refit ratings: last ran 9 min ago" in said
     assert "tournament round: running, started 4 min ago" in said
     with db.transaction() as session:  # the next refit refused
-        record_pass(session, task="refit_ratings", error="it would need <more> than it may take")
+        until = hold_pass(session, task="refit_ratings", seconds=900)
+        assert until is not None
+        why = "it would need <more> than it may take"
+        release_pass(session, task="refit_ratings", until=until, error=why)
     page = client.get("/web/workers").text
     assert "it refused: it would need &lt;more&gt; than it may take" in page
 

@@ -11,7 +11,13 @@ from typer.testing import CliRunner
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from storage.models import DebateTurn, Evaluation, ScoreSnapshot, utcnow
-from storage.queries.workers import hold_pass, mark_stopped, record_beat, record_pass
+from storage.queries.workers import (
+    hold_pass,
+    mark_stopped,
+    record_beat,
+    record_pass,
+    release_pass,
+)
 from tests.api.seed import HYPOTHESIS, add_evaluation, resolve, seed
 
 
@@ -281,7 +287,11 @@ def test_status_says_why_a_scheduled_pass_refused() -> None:
     _beat("scorer-1", "host-b", 7, ["scoring"])
     why = "the refit of 31,200 hypotheses would need about 14.5 GB"
     with open_database().transaction() as session:
-        record_pass(session, task="refit_ratings", error=why, now=utcnow() - timedelta(minutes=5))
+        until = hold_pass(
+            session, task="refit_ratings", seconds=900, now=utcnow() - timedelta(minutes=5)
+        )
+        assert until is not None
+        release_pass(session, task="refit_ratings", until=until, error=why)
     lines = CliRunner().invoke(app, ["status"]).output.splitlines()
     said = next(line for line in lines if line.startswith("scheduled passes: "))
     assert said == f"scheduled passes: refit ratings: last ran 5 min ago; it refused: {why}"
