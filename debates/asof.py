@@ -4,7 +4,12 @@ An item of evidence is kept only if it was certainly published before the as-of 
 dated to a year counts from that year's last day, one dated to a month from that month's last
 day, and an undated one is left out, since nothing shows it was known. The publication that
 resolved the hypothesis is left out whatever its date, and so is the resolution itself, which
-a debate never sees. Pure: the same case and date always give the same blind case.
+a debate never sees. A drug's approval status is the latest of its dated changes certainly in
+effect before the as-of date, by the same rule, and none when no change is dated that early:
+today's status is often the outcome itself (approved on the trial that settled the hypothesis,
+discontinued after it failed). A gene's knowledge-graph edge count is left out: it counts what
+the graph held when the gene's page was imported, which grows with what was learnt since.
+Pure: the same case and date always give the same blind case.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from collections.abc import Mapping
 from datetime import date
 
 from common.dates import PartialDate
-from debates.case import Case, Evidence
+from debates.case import Case, DrugFact, Evidence
 
 # The rule in one line, as reports state it.
 RULE = (
     "evidence certainly published before the as-of date (a year or month counts from its last "
-    "day); undated evidence and the resolving publication left out"
+    "day); undated evidence and the resolving publication left out; each drug's approval "
+    "status as dated by then, none if undated; no knowledge-graph edge counts (they are today's)"
 )
 
 
@@ -43,9 +49,23 @@ def case_as_of(case: Case, as_of: date) -> Case:
         for item in case.evidence
         if known_on(item, as_of) and item.citation != case.resolving_citation
     )
-    return dataclasses.replace(
-        case, evidence=kept, resolved_on=None, resolving_citation=None, as_of=as_of
+    genes = tuple(
+        dataclasses.replace(
+            gene, drugs=tuple(drug_as_of(drug, as_of) for drug in gene.drugs), kg_edges=None
+        )
+        for gene in case.genes
     )
+    return dataclasses.replace(
+        case, evidence=kept, genes=genes, resolved_on=None, resolving_citation=None, as_of=as_of
+    )
+
+
+def drug_as_of(drug: DrugFact, as_of: date) -> DrugFact:
+    """``drug`` with only the status changes certainly in effect before ``as_of``, the latest
+    of them as its status: None if none is (an undated status is not known to have held)."""
+    known = tuple(change for change in drug.status_history if change.since.known_before(as_of))
+    status = known[-1].status if known else None
+    return dataclasses.replace(drug, approval_status=status, status_history=known)
 
 
 def debate_inputs(

@@ -12,6 +12,8 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from common.drug_status import StatusChange
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -37,6 +39,8 @@ class DrugFact:
     target_complex: str | None = None
     approval_status: str | None = None
     brain_penetrant: bool | None = None
+    # Its dated status changes, oldest first; an as-of case keeps those known by then.
+    status_history: tuple[StatusChange, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.drug_status import decode as decode_status_history
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.queries.case_rows import CaseRows, read_case_rows
 
@@ -63,6 +64,7 @@ def drug_fact(drug: Any) -> DrugFact:
         target_complex=drug.target_complex,
         approval_status=drug.approval_status,
         brain_penetrant=drug.brain_penetrant,
+        status_history=decode_status_history(drug.status_history),
     )
 
 

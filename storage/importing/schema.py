@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from typing import Annotated
 
 from pydantic import (
@@ -25,6 +26,7 @@ from pydantic import (
 
 from common.citations import normalize_citation
 from common.dates import EARLIEST_YEAR, PartialDate, parse_partial_date
+from common.drug_status import StatusChange
 from common.identifiers import HYPOTHESIS_ID_RULE, check_gene_symbol, hypothesis_id_problem
 from common.limits import (
     MAX_CLAIM,
@@ -88,12 +90,59 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _parsed_date(value: object) -> PartialDate:
+    parsed = parse_partial_date(value)
+    if parsed.earliest > datetime.now(UTC).date():
+        raise ValueError(f"{parsed} is in the future")
+    return parsed
+
+
+Published = Annotated[PartialDate, BeforeValidator(_parsed_date)]
+
+
+class StatusChangeRecord(Record):
+    status: ApprovalStatus
+    # The day it took effect where known; otherwise a date by which it certainly held.
+    since: Published
+
+
 class DrugRecord(Record):
     name: Text200
     mechanism: Text300 | None = None
     target_complex: Text120 | None = None
     approval_status: ApprovalStatus | None = None
     brain_penetrant: bool | None = None
+    # Its dated changes, oldest first: an as-of debate sees the status as it then stood
+    # (common.drug_status). The last one is the status now.
+    status_history: list[StatusChangeRecord] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _history_in_order(self) -> DrugRecord:
+        history = self.status_history
+        for index, (earlier, later) in enumerate(pairwise(history), start=1):
+            if later.since.earliest <= earlier.since.latest:
+                raise ValueError(
+                    f"status_history[{index}] ({later.since}) does not come after "
+                    f"status_history[{index - 1}] ({earlier.since}): list the changes oldest "
+                    "first, each in a later year, month or day than the one before"
+                )
+        now = self.approval_status
+        if history and now is not None and history[-1].status is not now:
+            raise ValueError(
+                f"approval_status {now.value!r} is not the last status of status_history "
+                f"({history[-1].status.value!r}); give only one of them, or make them agree"
+            )
+        return self
+
+    @property
+    def current_status(self) -> ApprovalStatus | None:
+        """The status now: as given, or the last of the history."""
+        if self.approval_status is not None or not self.status_history:
+            return self.approval_status
+        return self.status_history[-1].status
+
+    def changes(self) -> list[StatusChange]:
+        return [StatusChange(change.status.value, change.since) for change in self.status_history]
 
 
 class GeneFunction(Record):
@@ -175,16 +224,6 @@ class EvidenceRecord(Record):
         if year is not None and year > datetime.now(UTC).year + 1:
             raise ValueError(f"year {year} is in the future")
         return year
-
-
-def _parsed_date(value: object) -> PartialDate:
-    parsed = parse_partial_date(value)
-    if parsed.earliest > datetime.now(UTC).date():
-        raise ValueError(f"{parsed} is in the future")
-    return parsed
-
-
-Published = Annotated[PartialDate, BeforeValidator(_parsed_date)]
 
 
 class Resolution(Record):

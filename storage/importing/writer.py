@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from common.drug_status import encode as encode_status_history
 from common.identifiers import GENE_ID_FIELDS, id_conflict_message
 from storage.db import Database
 from storage.errors import InvalidInputError, Problem
@@ -181,9 +182,11 @@ def _write(session: Session, checked: CheckedFile, report: ImportReport) -> None
     diseases_before = session.scalar(select(func.count()).select_from(Disease)) or 0
     for drug in checked.drugs:
         record = drug.record
-        _, outcome = upsert_drug_record(
-            session, name=record.name, fields=record.model_dump(mode="json", exclude={"name"})
-        )
+        fields = record.model_dump(mode="json", exclude={"name", "status_history"})
+        status = record.current_status
+        fields["approval_status"] = None if status is None else status.value
+        fields["status_history"] = encode_status_history(record.changes())
+        _, outcome = upsert_drug_record(session, name=record.name, fields=fields)
         report.drugs.count(outcome)
     for gene in checked.genes:
         fields = gene.record.model_dump(

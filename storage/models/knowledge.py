@@ -100,6 +100,8 @@ class Drug(Base):
     target_complex: Mapped[str | None] = mapped_column(String(120))
     approval_status: Mapped[str | None] = mapped_column(String(64))
     brain_penetrant: Mapped[bool | None] = mapped_column()
+    # Its dated status changes, in common.drug_status's stored form; None when undated.
+    status_history: Mapped[str | None] = mapped_column(Text)
 
 
 # --- hypotheses and their evidence ---------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.drug_status import decode as decode_status_history
 from storage.errors import NotFoundError
 from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis, utcnow
 from storage.queries.knowledge import (
@@ -39,7 +40,13 @@ _GENE_COLUMNS = (
     "functions",
 )
 # What an import sets on a drug and an evidence item besides their keys (name; citation).
-DRUG_FIELDS = ("mechanism", "target_complex", "approval_status", "brain_penetrant")
+DRUG_FIELDS = (
+    "mechanism",
+    "target_complex",
+    "approval_status",
+    "brain_penetrant",
+    "status_history",
+)
 EVIDENCE_FIELDS = (
     "claim",
     "direction",
@@ -114,6 +121,12 @@ def upsert_drug_record(
     existing = find_drug(session, name=name)
     before = _columns(existing, DRUG_FIELDS) if existing is not None else None
     drug = upsert_drug(session, name=name, **{k: fields.get(k) for k in DRUG_FIELDS})
+    history = decode_status_history(drug.status_history)
+    if history and history[-1].status != drug.approval_status:
+        # A new status given without its date: the stored changes no longer end where the
+        # drug stands, so an as-of debate would see a status that has since changed. Dropping
+        # them hides the status from as-of debates until a dated history is imported again.
+        drug.status_history = None
     if before is None:
         return drug, "created"
     return drug, "unchanged" if before == _columns(drug, DRUG_FIELDS) else "updated"

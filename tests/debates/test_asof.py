@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -9,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from common.dates import PartialDate, parse_partial_date
-from debates.asof import case_as_of, known_on
-from debates.case import Case, Evidence
+from common.drug_status import StatusChange
+from debates.asof import case_as_of, debate_inputs, drug_as_of, known_on
+from debates.case import Case, DrugFact, Evidence, GeneFacts
 from tests.debates.bundled import bundled_cases
 
 
@@ -115,3 +117,50 @@ def test_every_bundled_resolution_postdates_what_its_as_of_run_keeps() -> None:
         for kept in blind.evidence:
             assert kept.year is not None
             assert PartialDate(kept.year, kept.month, kept.day).latest < full.resolved_on
+
+
+def drug(*changes: tuple[str, str], status: str | None = None) -> DrugFact:
+    history = tuple(StatusChange(s, parse_partial_date(since)) for s, since in changes)
+    now = status if status is not None else (history[-1].status if history else None)
+    return DrugFact(name="Rofecoxib", approval_status=now, status_history=history)
+
+
+def test_a_drug_shows_the_status_certainly_in_effect_before_the_as_of_date() -> None:
+    rofecoxib = drug(("approved", "1999"), ("withdrawn", "2004-09"))
+    seen = {day: drug_as_of(rofecoxib, day).approval_status for day in _days()}
+    assert seen == {
+        date(1999, 12, 31): None,  # "1999" may be its last day
+        date(2000, 1, 1): "approved",
+        date(2004, 9, 30): "approved",  # "2004-09" may be the 30th: not certainly withdrawn
+        date(2004, 10, 1): "withdrawn",
+    }
+    # What it keeps of the history is only what was known by then.
+    assert drug_as_of(rofecoxib, date(2003, 6, 3)).status_history == rofecoxib.status_history[:1]
+
+
+def _days() -> list[date]:
+    return [date(1999, 12, 31), date(2000, 1, 1), date(2004, 9, 30), date(2004, 10, 1)]
+
+
+def test_an_undated_status_is_hidden_from_an_as_of_case_and_kept_for_now() -> None:
+    # Approved when? Perhaps on the very trial the backtest grades: nothing shows it was known.
+    undated = drug(status="approved")
+    gene = GeneFacts(symbol="SMN2", drugs=(undated, drug(("approved", "2016-12-23"))))
+    full = dataclasses.replace(case(item("PMID:1", 2010)), genes=(gene,))
+    blind = case_as_of(full, date(2016, 6, 1))
+    assert [d.approval_status for d in blind.genes[0].drugs] == [None, None]
+    later = case_as_of(full, date(2017, 1, 1))
+    assert [d.approval_status for d in later.genes[0].drugs] == [None, "approved"]
+    # Everything else about the gene and its drugs is the case's own.
+    assert blind.genes[0].symbol == "SMN2" and blind.genes[0].drugs[0].name == "Rofecoxib"
+    now, _ = debate_inputs(full, {}, None)
+    assert [d.approval_status for d in now.genes[0].drugs] == ["approved", "approved"]
+
+
+def test_todays_knowledge_graph_count_is_hidden_from_an_as_of_case() -> None:
+    # The count is the graph's when the page was imported: it grows with what was learnt since.
+    mtor = GeneFacts(symbol="MTOR", kg_edges=4198, diseases=("Tuberous sclerosis",))
+    full = dataclasses.replace(case(item("PMID:1", 2010)), genes=(mtor,))
+    blind = case_as_of(full, date(2013, 1, 11))
+    assert blind.genes == (dataclasses.replace(mtor, kg_edges=None),)
+    assert debate_inputs(full, {}, None)[0].genes == (mtor,)

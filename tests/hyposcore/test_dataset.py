@@ -60,7 +60,14 @@ APPROVAL = {"approved", "investigational", "withdrawn", "discontinued", "preclin
 STRONG_HUMAN = {"meta-analysis", "rct", "human-genetics"}
 
 SECTION_FIELDS = {
-    "drugs": {"name", "mechanism", "target_complex", "approval_status", "brain_penetrant"},
+    "drugs": {
+        "name",
+        "mechanism",
+        "target_complex",
+        "approval_status",
+        "brain_penetrant",
+        "status_history",
+    },
     "genes": {
         "symbol",
         "full_name",

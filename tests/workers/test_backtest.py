@@ -215,3 +215,36 @@ def test_a_leaked_answer_about_the_held_out_hypothesis_moves_none_of_its_weights
     knowing = build_report(leaked, DebateConfig(), OPTIONS)
     assert knowing["hypotheses"][0]["believability"] == honest
     assert knowing["hypotheses"][1]["believability"] != honest
+
+
+def _blind(database: Database, hypothesis_id: str) -> tuple[object, ...]:
+    evidence = create_from_settings("evidence")
+    items = run_local(database, horizon_days=1, config=DebateConfig(), backend=evidence)
+    found = next(item for item in items if item.hypothesis_id == hypothesis_id)
+    return found.turns, found.quality
+
+
+def _prasinezumab_approved(database: Database, folder: Path, since: int) -> None:
+    path = folder / f"approved-{since}.yaml"
+    path.write_text(
+        "version: 1\ndrugs:\n  - name: Prasinezumab\n"
+        f"    status_history: [{{status: approved, since: {since}}}]\n"
+    )
+    import_hypotheses(database, path)
+
+
+def test_a_drug_status_from_after_the_as_of_date_moves_no_blind_forecast(
+    tmp_path: Path,
+) -> None:
+    # h-b7e4d1f6 (anti-alpha-synuclein antibodies, SNCA) was refuted in August 2022. Were the
+    # SNCA antibody approved today, on a trial after that, its blind debate must not know it.
+    databases = {}
+    for name, since in (("as bundled", None), ("approved 2023", 2023), ("approved 2020", 2020)):
+        databases[name] = migrated_sqlite(tmp_path / f"{name}.db")
+        import_hypotheses(databases[name], BUNDLED)
+        if since is not None:
+            _prasinezumab_approved(databases[name], tmp_path, since)
+    blind = {name: _blind(database, "h-b7e4d1f6") for name, database in databases.items()}
+    assert blind["approved 2023"] == blind["as bundled"]
+    # Known before the as-of date, the approval is what the debate should weigh.
+    assert blind["approved 2020"] != blind["as bundled"]

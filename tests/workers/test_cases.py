@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from common.dates import PartialDate
+from common.drug_status import StatusChange
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.db import Database
 from storage.errors import NotFoundError
@@ -31,7 +33,12 @@ def stored(db: Database) -> Database:
         mtor.diseases = [cancer, alzheimers]
         mtor.drugs = [
             Drug(name="Rapamycin", mechanism="allosteric inhibitor", brain_penetrant=False),
-            Drug(name="Everolimus", approval_status="approved", target_complex="mTORC1"),
+            Drug(
+                name="Everolimus",
+                approval_status="approved",
+                target_complex="mTORC1",
+                status_history='[["investigational","2002"],["approved","2009-03-30"]]',
+            ),
         ]
         apoe = Gene(symbol="APOE", infobox={}, functions=[], references=[])
         hypothesis = Hypothesis(
@@ -84,7 +91,13 @@ def test_load_case_builds_the_whole_case(stored: Database) -> None:
                 functions=(("mTORC1", "growth signalling"), ("mTORC2", "AKT")),
                 drugs=(
                     DrugFact(
-                        name="Everolimus", target_complex="mTORC1", approval_status="approved"
+                        name="Everolimus",
+                        target_complex="mTORC1",
+                        approval_status="approved",
+                        status_history=(
+                            StatusChange("investigational", PartialDate(2002)),
+                            StatusChange("approved", PartialDate(2009, 3, 30)),
+                        ),
                     ),
                     DrugFact(
                         name="Rapamycin", mechanism="allosteric inhibitor", brain_penetrant=False
@@ -167,4 +180,5 @@ def test_postgresql_s_one_query_reads_the_same_cases_as_the_six(tmp_path: Path) 
     # The bundled dataset: genes shared between hypotheses, genes without drugs, evidence with
     # and without dates, so every list and every empty list is compared.
     assert len(ids) > 10 and any(case.genes for case in six.values())
+    assert any(d.status_history for c in six.values() for g in c.genes for d in g.drugs)
     assert one == six

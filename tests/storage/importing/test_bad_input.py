@@ -30,6 +30,7 @@ from tests.storage.importing.helpers import (
 
 Doc = dict[str, Any]
 H1 = "hypotheses[1] (h-7f3e9a21)"
+DRUG0 = "drugs[0] (Sirolimus (rapamycin))"
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,39 @@ CASES: dict[str, Bad] = {
         "unknown drug 'Sirolimus': not among this file's valid drugs nor in the database",
         "genes[0] (MTOR)",
         "drugs[0]",
+    ),
+    "a drug's status history out of order": Bad(
+        broken(
+            set_in(
+                ("drugs", 0, "status_history"),
+                [{"status": "approved", "since": "2004-09"}, {"status": "approved", "since": 2004}],
+            )
+        ),
+        "status_history[1] (2004) does not come after status_history[0] (2004-09): list the "
+        "changes oldest first",
+        DRUG0,
+    ),
+    "a drug's status not the last of its history": Bad(
+        broken(
+            set_in(
+                ("drugs", 0, "status_history"),
+                [{"status": "approved", "since": 1999}, {"status": "withdrawn", "since": 2004}],
+            )
+        ),
+        "approval_status 'approved' is not the last status of status_history ('withdrawn')",
+        DRUG0,
+    ),
+    "a drug's status dated in the future": Bad(
+        broken(set_in(("drugs", 0, "status_history"), [{"status": "approved", "since": 2999}])),
+        "2999 is in the future",
+        DRUG0,
+        "status_history[0].since",
+    ),
+    "an unknown status in a drug's history": Bad(
+        broken(set_in(("drugs", 0, "status_history"), [{"status": "aproved", "since": 1999}])),
+        "'aproved' is not allowed",
+        DRUG0,
+        "status_history[0].status",
     ),
     "a record that is not a mapping": Bad(
         broken(set_in(("hypotheses", 1), "h-7f3e9a21")),

@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from common.dates import PartialDate
+from common.drug_status import StatusChange
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis
@@ -22,6 +24,7 @@ from tests.storage.importing.helpers import (
     write_json,
     write_yaml,
 )
+from workers.cases import load_case
 
 CURATED = REPO_ROOT / "hyposcore" / "data" / "hypotheses.yaml"
 
@@ -255,3 +258,45 @@ def test_publication_dates_and_the_resolving_citation_are_stored(
         resolving = stored.resolution_citation
     assert dates == [(2010, 4, 7), (2014, 6, None)]
     assert resolving == "DOI:10.1523/jneurosci.0777-14.2014"
+
+
+def _stored_drug(db: Database) -> tuple[str | None, tuple[StatusChange, ...]]:
+    with db.sessions() as session:
+        drug = session.scalars(select(Drug).where(Drug.name == "Sirolimus (rapamycin)")).one()
+        return drug.approval_status, load_case(session, hypothesis_id="h-51e7234f").genes[1].drugs[
+            0
+        ].status_history
+
+
+def test_a_drugs_dated_status_history_reaches_its_case(db: Database, tmp_path: Path) -> None:
+    document = base_document()
+    drug = document["drugs"][0]
+    del drug["approval_status"]  # the history alone says where the drug stands now
+    drug["status_history"] = [
+        {"status": "investigational", "since": 1995},
+        {"status": "approved", "since": "1999-09-15"},
+    ]
+    path = write_yaml(tmp_path, document)
+    import_hypotheses(db, path)
+    assert _stored_drug(db) == (
+        "approved",
+        (
+            StatusChange("investigational", PartialDate(1995)),
+            StatusChange("approved", PartialDate(1999, 9, 15)),
+        ),
+    )
+    assert import_hypotheses(db, path).drugs.unchanged == 1
+
+
+def test_a_new_status_without_its_date_drops_the_stale_history(
+    db: Database, tmp_path: Path
+) -> None:
+    document = base_document()
+    document["drugs"][0]["status_history"] = [{"status": "approved", "since": 1999}]
+    import_hypotheses(db, write_yaml(tmp_path, document, "dated.yaml"))
+    # Withdrawn, but when? A history still ending in "approved" would show an as-of debate
+    # after the withdrawal an approved drug, so the undated status is hidden from them all.
+    document["drugs"][0] = {"name": "Sirolimus (rapamycin)", "approval_status": "withdrawn"}
+    report = import_hypotheses(db, write_yaml(tmp_path, document, "undated.yaml"))
+    assert report.drugs.updated == 1
+    assert _stored_drug(db) == ("withdrawn", ())
