@@ -9,7 +9,9 @@ effect before the as-of date, by the same rule, and none when no change is dated
 today's status is often the outcome itself (approved on the trial that settled the hypothesis,
 discontinued after it failed). A gene's knowledge-graph edge count is left out: it counts what
 the graph held when the gene's page was imported, which grows with what was learnt since.
-Pure: the same case and date always give the same blind case.
+Pure: the same case and date always give the same blind case. Whenever what a blind case
+shows changes, ``common.as_of_rule.AS_OF_RULE_VERSION`` goes up, so that forecasts debated
+under the older rule stop grading personas.
 """
 
 from __future__ import annotations

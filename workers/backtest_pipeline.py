@@ -25,7 +25,7 @@ from storage.queries.backtests import ResolvedHypothesis
 from storage.queries.evaluations import count_finished, get_evaluations
 from storage.queries.turns import turn_scores_of
 from workers.backtest import BacktestError, Forecasted, resolved_cases
-from workers.dispatch import submit_evaluation
+from workers.dispatch import blind_config, submit_evaluation
 from workers.scoring_phase import row_views
 
 
@@ -62,7 +62,7 @@ def queue_forecasts(
             database,
             settings,
             hypothesis_id=item.hypothesis_id,
-            config={**config, "as_of": as_of.isoformat()},
+            config=blind_config(config, as_of),
             app=app,
         )
         case = cases[item.hypothesis_id]

@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Celery
 
+from common.as_of_rule import AS_OF_RULE_VERSION
 from common.settings import Settings
 from debates.backends import registry
 from debates.config import ConfigError, validate_config
@@ -60,12 +61,19 @@ def debate_config(
     )
     checked = validate_config(config).as_dict()
     if as_of is not None:
-        checked["as_of"] = as_of.isoformat()
+        checked = blind_config(checked, as_of)
     # Short-circuits: urgent work never reads the backend's settings.
     wait = not urgent and settings.provider_batches
     if wait and registry.capabilities(config.backend).provider_batches:
         checked["delivery"] = delivery.BATCH_DELIVERY
     return checked
+
+
+def blind_config(config: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    """``config`` made a blind forecast as of ``as_of``, under the current as-of rule: the
+    rule's version is part of the configuration, so a forecast made under another never
+    counts as its twin, and only the current rule's grade personas (common.as_of_rule)."""
+    return {**config, "as_of": as_of.isoformat(), "as_of_rule_version": AS_OF_RULE_VERSION}
 
 
 def submit_evaluation(

@@ -54,6 +54,9 @@ class Evaluation(Base):
     config_hash: Mapped[str] = mapped_column(String(64))
     # The date the debate was run as of (config["as_of"], copied for queries); NULL is "now".
     as_of: Mapped[date | None] = mapped_column(Date)
+    # The as-of rule its debate followed (config["as_of_rule_version"], common.as_of_rule); NULL for
+    # "now", and for blind forecasts made before the rule had versions.
+    as_of_rule_version: Mapped[int | None] = mapped_column(Integer)
     # An as-of evaluation's blind forecast (composite, interval, exchange rating on a fresh
     # market): kept here, never in the live score history or market.
     forecast: Mapped[dict[str, Any] | None] = mapped_column()

@@ -3,9 +3,11 @@
 A persona's forecasts are the probabilities its debate turns stated (``DebateTurn.probability``)
 about hypotheses that have since been validated or refuted, in *blind* evaluations only: run
 as of a date before the resolution (``Evaluation.as_of < Hypothesis.resolved_on``), whose
-debate therefore never saw the resolving publication (``debates.asof``). A debate held after
-the answer was published is hindsight, and never moves a believability. The scoring rule is
-passed in by the caller (``scoring.calibration``), since storage holds no math of its own.
+debate therefore never saw the resolving publication (``debates.asof``), under the current
+as-of rule (``common.as_of_rule``). A debate held after the answer was published is
+hindsight, and never moves a believability; nor does one whose rule let it read today's
+facts. The scoring rule is passed in by the caller (``scoring.calibration``), since storage
+holds no math of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, func, select, text
 from sqlalchemy.orm import Session
 
+from common.as_of_rule import AS_OF_RULE_VERSION
 from storage.models import (
     DebateTurn,
     Evaluation,
@@ -75,8 +78,13 @@ def resolved_forecasts(
 
 
 def _blind() -> ColumnElement[bool]:
-    """The evaluation was run as of a date before its hypothesis was resolved."""
-    return and_(Evaluation.as_of.is_not(None), Evaluation.as_of < Hypothesis.resolved_on)
+    """The evaluation was run as of a date before its hypothesis was resolved, under the
+    current as-of rule (a looser one may have let it read the answer)."""
+    return and_(
+        Evaluation.as_of.is_not(None),
+        Evaluation.as_of < Hypothesis.resolved_on,
+        Evaluation.as_of_rule_version == AS_OF_RULE_VERSION,
+    )
 
 
 def _sums_query(personas: Sequence[str]) -> Select[str, int, float, float, str]:

@@ -23,6 +23,7 @@ from storage.queries.claims import claim_evaluations
 from storage.queries.evaluations import (
     Enqueued,
     as_of_of,
+    as_of_rule_version_of,
     config_hash,
     enqueue_evaluation,
 )
@@ -230,6 +231,7 @@ def _queued_row(
         "config": dict(config),
         "config_hash": digest,
         "as_of": as_of_of(config),
+        "as_of_rule_version": as_of_rule_version_of(config),
         "dedup_key": digest if deduplicated else None,
         "state": _QUEUED,
         "attempts": 0,

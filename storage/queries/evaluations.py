@@ -52,6 +52,12 @@ def as_of_of(config: Mapping[str, Any]) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def as_of_rule_version_of(config: Mapping[str, Any]) -> int | None:
+    """The as-of rule a configuration's blind debate follows (common.as_of_rule), or None."""
+    value = config.get("as_of_rule_version")
+    return int(value) if value is not None else None
+
+
 @dataclass(frozen=True)
 class Enqueued:
     evaluation: Evaluation
@@ -124,6 +130,7 @@ def _enqueue_new(
         config=dict(config),
         config_hash=digest,
         as_of=as_of_of(config),
+        as_of_rule_version=as_of_rule_version_of(config),
         dedup_key=None if force else digest,
         state=EvaluationState.QUEUED.value,
         attempts=0,

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from common.as_of_rule import AS_OF_RULE_VERSION
 from scoring.calibration import brier_of_moments, update_believability
 from storage.db import Database
 from storage.models import DebateTurn, Evaluation, Hypothesis
@@ -32,7 +33,11 @@ def ledger(db: Database) -> None:
             for hid, probabilities in by_hypothesis.items():
                 for i, p in enumerate(probabilities):
                     evaluation = Evaluation(
-                        hypothesis_id=hid, config={}, config_hash="c", as_of=BEFORE
+                        hypothesis_id=hid,
+                        config={},
+                        config_hash="c",
+                        as_of=BEFORE,
+                        as_of_rule_version=AS_OF_RULE_VERSION,
                     )
                     session.add(evaluation)
                     session.flush()
@@ -114,17 +119,26 @@ def test_open_hypotheses_cannot_be_scored(db: Database, ledger: None) -> None:
 
 
 @pytest.mark.parametrize(
-    "as_of",
-    [None, RESOLVED_ON, date(2022, 1, 1)],
-    ids=["live", "on-the-day", "after"],
+    ("as_of", "rule"),
+    [
+        (None, None),
+        (RESOLVED_ON, AS_OF_RULE_VERSION),
+        (date(2022, 1, 1), AS_OF_RULE_VERSION),
+        (BEFORE, None),
+        (BEFORE, AS_OF_RULE_VERSION - 1),
+    ],
+    ids=["live", "on-the-day", "after", "before-rules-had-versions", "an-older-rule"],
 )
-def test_forecasts_not_made_before_the_resolution_never_move_believability(
-    db: Database, ledger: None, as_of: date | None
+def test_forecasts_not_made_blind_under_the_current_rule_never_move_believability(
+    db: Database, ledger: None, as_of: date | None, rule: int | None
 ) -> None:
     before = _resolve(db, "h-val", "validated")
     with db.transaction() as session:
-        # A debate that could have read the answer: perfectly "right", and worth nothing.
-        evaluation = Evaluation(hypothesis_id="h-val", config={}, config_hash="h", as_of=as_of)
+        # A debate that could have read the answer (after it, or under a rule that showed it
+        # today's facts): perfectly "right", and worth nothing.
+        evaluation = Evaluation(
+            hypothesis_id="h-val", config={}, config_hash="h", as_of=as_of, as_of_rule_version=rule
+        )
         session.add(evaluation)
         session.flush()
         for persona in ("theorist", "skeptic"):

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app as create_api
+from common.as_of_rule import AS_OF_RULE_VERSION
 from common.settings import Settings, get_settings
 from debates.backends.base import BackendRequest
 from debates.backends.evidence.backend import EvidenceBackend
@@ -124,6 +125,10 @@ def test_a_blind_forecast_never_sees_the_answer_and_alone_grades_the_personas(
     assert 0 < forecast["exchange_rating"] < 1
     assert "Blind forecast as of 2016-10-28" in page and "2016-10-28 (blind forecast" in page
     with database.sessions() as session:
+        # Made under the current as-of rule, which is what lets it grade the personas.
+        blind = session.get(Evaluation, blind_id)
+        assert blind is not None and blind.as_of_rule_version == AS_OF_RULE_VERSION
+        assert blind.config["as_of_rule_version"] == AS_OF_RULE_VERSION
         # Kept off the live record: no snapshot, no trade.
         assert session.query(ScoreSnapshot).filter_by(evaluation_id=blind_id).count() == 0
         assert session.query(MarketTrade).filter_by(evaluation_id=blind_id).count() == 0
