@@ -12,6 +12,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.schemas import Citation, citation
+from common.as_of_rule import AS_OF_RULE_VERSION
 from common.text import POLICY
 from debates.backends.registry import available
 from debates.config import MAX_ROUNDS, MIN_ROUNDS
@@ -96,6 +97,17 @@ class EvaluationOut(BaseModel):
         None,
         description="The date the debate was run as of: it saw only evidence published "
         "before it. Null: now.",
+    )
+    as_of_rule_version: int | None = Field(
+        None,
+        description="The version of the as-of rule its blind debate followed: what it could see "
+        "(docs/scoring.md, section 6). Only the current version's blind forecasts grade the "
+        "personas. Null: now, or a blind forecast made before the rule had versions.",
+    )
+    grades_personas: bool | None = Field(
+        None,
+        description="Whether this blind forecast counts toward persona calibration: made under "
+        "the current as-of rule. Null for an evaluation run as of now.",
     )
     forecast: ForecastOut | None = Field(
         None,
@@ -273,6 +285,10 @@ def evaluation_out(
         error=evaluation.error,
         paused_reason=evaluation.paused_reason,
         as_of=evaluation.as_of,
+        as_of_rule_version=evaluation.as_of_rule_version,
+        grades_personas=None
+        if evaluation.as_of is None
+        else evaluation.as_of_rule_version == AS_OF_RULE_VERSION,
         forecast=ForecastOut.model_validate(evaluation.forecast) if evaluation.forecast else None,
         created_at=evaluation.created_at,
         started_at=evaluation.started_at,

@@ -32,6 +32,7 @@ from storage.models import (
     PersonaCalibration,
     ScoreSnapshot,
 )
+from storage.queries.calibration import resolved_forecasts
 from storage.queries.tokens import create_token
 from tests.workers.pipeline_helpers import prepared_database
 from workers import tasks
@@ -119,6 +120,8 @@ def test_a_blind_forecast_never_sees_the_answer_and_alone_grades_the_personas(
         assert RESOLVING not in prompt
         assert not [c for c in later if c in prompt]
     assert shown["state"] == "succeeded" and shown["as_of"] == AS_OF.isoformat()
+    assert (shown["as_of_rule_version"], shown["grades_personas"]) == (AS_OF_RULE_VERSION, True)
+    assert f"as-of rule {AS_OF_RULE_VERSION}, the current one: it grades the personas" in page
     forecast = shown["forecast"]
     assert forecast["as_of"] == AS_OF.isoformat()
     assert forecast["composite_low"] <= forecast["composite"] <= forecast["composite_high"]
@@ -147,6 +150,20 @@ def test_a_blind_forecast_never_sees_the_answer_and_alone_grades_the_personas(
     status = CliRunner().invoke(cli_app, ["status", str(blind_id)], env={"COLUMNS": "200"})
     assert status.exit_code == 0, status.output
     assert "2016-10-28 (blind forecast)" in status.output and "forecast:" in status.output
+
+    # Made under an older rule (here: before the rule had versions), the same forecast stays
+    # and is shown as it was, but grades no one.
+    with database.transaction() as session:
+        old = session.get(Evaluation, blind_id)
+        assert old is not None
+        old.as_of_rule_version = None
+    with TestClient(create_api(settings, database)) as client:
+        shown_old = client.get(f"/evaluations/{blind_id}").json()
+        page_old = client.get(f"/web/evaluations/{blind_id}").text
+    assert shown_old["grades_personas"] is False and shown_old["forecast"] == forecast
+    assert "made under an older, looser as-of rule, so it no longer grades the personas" in page_old
+    with database.sessions() as session:
+        assert [f for f in resolved_forecasts(session) if f.hypothesis_id == RESOLVED] == []
 
 
 @pytest.mark.parametrize(
