@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.ratings import exchange_rating
+from common.as_of_rule import AS_OF_RULE_VERSION
 from common.numbers import usd
 from common.settings import get_settings
 from common.text import ago, batch_wait, counted, pass_states, terminal_safe
@@ -257,7 +258,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
         "queued": _when(row.created_at),
         "started": _when(row.started_at),
         "finished": _when(row.finished_at),
-        "as of": row.as_of.isoformat() + " (blind forecast)" if row.as_of else "now",
+        "as of": _as_of_text(row),
         "debate quality": f"{row.quality:.2f}" if row.quality is not None else "-",
         "billed": _billed_text(billed),
         "delivery": _delivery_text(row, batch, last_batch_pass),
@@ -369,6 +370,18 @@ def _delivery_text(
         f"{sent} ({batch.state}{said}; this turn {batch.item_state}"
         + (f": {batch.error}" if batch.error else "")
         + f"), sent {_when(batch.created_at)}"
+    )
+
+
+def _as_of_text(row: Any) -> str:
+    """When the debate was set, and whether its blind forecast still grades the personas."""
+    if row.as_of is None:
+        return "now"
+    if row.as_of_rule_version == AS_OF_RULE_VERSION:
+        return f"{row.as_of.isoformat()} (blind forecast)"
+    return (
+        f"{row.as_of.isoformat()} (blind forecast under an older, looser as-of rule: "
+        "it no longer grades the personas)"
     )
 
 
