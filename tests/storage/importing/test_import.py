@@ -261,11 +261,13 @@ def test_publication_dates_and_the_resolving_citation_are_stored(
 
 
 def _stored_drug(db: Database) -> tuple[str | None, tuple[StatusChange, ...]]:
+    """Sirolimus's status as stored, and its history as the debate's case carries it."""
     with db.sessions() as session:
         drug = session.scalars(select(Drug).where(Drug.name == "Sirolimus (rapamycin)")).one()
-        return drug.approval_status, load_case(session, hypothesis_id="h-51e7234f").genes[1].drugs[
-            0
-        ].status_history
+        status = drug.approval_status
+        case = load_case(session, hypothesis_id="h-51e7234f")
+    mtor = next(gene for gene in case.genes if gene.symbol == "MTOR")
+    return status, mtor.drugs[0].status_history
 
 
 def test_a_drugs_dated_status_history_reaches_its_case(db: Database, tmp_path: Path) -> None:
