@@ -275,8 +275,14 @@ def compare_reports(first: str, second: str, *, as_json: bool) -> None:
     finally:
         database.dispose()
     rows = compared_rows(a.report, b.report)
+    differing = differing_settings(a.report, b.report)
     if as_json:
-        typer.echo(json.dumps({"a": first, "b": second, "forecasters": rows}, indent=2))
+        typer.echo(
+            json.dumps(
+                {"a": first, "b": second, "settings_differ": differing, "forecasters": rows},
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"Backtest {first!r} (A) against {second!r} (B)")
     table.add_column("forecaster")
@@ -299,6 +305,29 @@ def compare_reports(first: str, second: str, *, as_json: bool) -> None:
         diff = row["brier_difference"]
         table.add_row(Text(terminal_safe(row["name"])), *cells, _signed(diff))
     console.print(table)
+    _print_differing(differing)
+
+
+def differing_settings(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each setting the two reports were made with that differs (the as-of rule, the horizon,
+    the debate, the weights...), A's order first: what a difference in Brier may come from."""
+    left, right = a.get("settings", {}), b.get("settings", {})
+    names = list(left) + [name for name in right if name not in left]
+    return [
+        {"setting": name, "a": left.get(name), "b": right.get(name)}
+        for name in names
+        if left.get(name) != right.get(name)
+    ]
+
+
+def _print_differing(differing: list[dict[str, Any]]) -> None:
+    if not differing:
+        console.print("Both reports were made with the same settings.", style="dim")
+        return
+    console.print("Settings that differ (a difference in Brier may come from any of them):")
+    for row in differing:
+        a, b = (json.dumps(row[side], sort_keys=True, default=str) for side in ("a", "b"))
+        console.print(Text(terminal_safe(f"  {row['setting']}: A {a}; B {b}")))
 
 
 def compared_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from common.numbers import signed
@@ -18,7 +19,7 @@ from hyposcore.cli.main import app
 from hyposcore.data import hypothesis_files
 from scoring.forecasts import auc, brier_score
 from storage.importing import import_hypotheses
-from storage.models import Evaluation, ScoreSnapshot
+from storage.models import BacktestReport, Evaluation, ScoreSnapshot
 from storage.queries.backtests import get_report
 from tests.workers.harness import WorkerProcess, hyposcore_env
 
@@ -134,10 +135,32 @@ def test_saved_reports_are_stored_and_compared(bundled: None) -> None:
     assert rows["exchange rating"]["brier_difference"] == pytest.approx(
         far_price["brier"] - near_price["brier"]
     )
+    # What the difference may come from: here the horizon, and nothing else.
+    assert compared["settings_differ"] == [{"setting": "horizon_days", "a": 1, "b": 1500}]
     table = runner.invoke(app, ["backtest", "--compare", "day-before", "far"])
     assert table.exit_code == 0, table.output
     assert "'day-before' (A) against 'far' (B)" in table.stdout
     assert f"{far_price['brier'] - near_price['brier']:+.3f}" in table.stdout
+    assert "horizon_days: A 1; B 1500" in " ".join(table.stdout.split())
+
+
+def test_a_comparison_names_an_as_of_rule_that_changed(bundled: None) -> None:
+    assert runner.invoke(app, ["backtest", *FAST, "--save", "now"]).exit_code == 0
+    assert runner.invoke(app, ["backtest", *FAST, "--save", "older"]).exit_code == 0
+    database = open_database()
+    with database.transaction() as session:
+        older = session.scalars(select(BacktestReport).where(BacktestReport.name == "older")).one()
+        # As a report stored before blind debates read drug statuses as dated would read.
+        older.report = {
+            **older.report,
+            "settings": {**older.report["settings"], "as_of_rule": "v1"},
+        }
+    database.dispose()
+    same = runner.invoke(app, ["backtest", "--compare", "now", "now"])
+    assert "Both reports were made with the same settings." in same.stdout
+    compared = _json(["--compare", "older", "now"])
+    assert [row["setting"] for row in compared["settings_differ"]] == ["as_of_rule"]
+    assert compared["settings_differ"][0]["a"] == "v1"
 
 
 def test_a_taken_or_bad_name_is_refused_before_anything_runs(bundled: None) -> None:
