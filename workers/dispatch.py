@@ -46,9 +46,10 @@ def debate_config(
 
     Checked here, where every request enters (API, CLI, scheduler): a ConfigError names the
     wrong field, and nothing is queued. ``as_of`` makes it a blind forecast: the debate sees
-    only what was published before that date (``debates.asof``); None is "now". Work that is
-    not ``urgent`` goes through the provider's batch API at half price, when the backend has
-    one and ``provider_batches`` is on (``delivery: "batch"``; live work has no such key).
+    only what was published, and each drug's status as dated, before that date
+    (``debates.asof``); None is "now". Work that is not ``urgent`` goes through the
+    provider's batch API at half price, when the backend has one and ``provider_batches`` is
+    on (``delivery: "batch"``; live work has no such key).
     """
     if as_of is not None and as_of > datetime.now(UTC).date():
         raise ConfigError("as_of", f"{as_of.isoformat()} is in the future; the default is now")

@@ -106,7 +106,11 @@ def debate(
         return
     if as_of is not None:
         console.print(
-            Text(f"as of {as_of.date()}: only evidence published before it", style="bold")
+            Text(
+                f"as of {as_of.date()}: only evidence published before it, drug statuses as "
+                "dated by then",
+                style="bold",
+            )
         )
     show_outcome(case, outcome)
     show_score(score, market, resolution=resolution)
