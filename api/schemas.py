@@ -118,6 +118,10 @@ class EvidenceOut(BaseModel):
     year: int | None
     sample_size: int | None
     replicated: bool | None
+    replicated_since: str | None = Field(
+        description="When an independent study had first reproduced it (YYYY, YYYY-MM or "
+        "YYYY-MM-DD), where known; an as-of debate sees it as replicated only from then on"
+    )
 
 
 class SnapshotOut(BaseModel):
@@ -320,6 +324,7 @@ def evidence_out(item: EvidenceItem) -> EvidenceOut:
         year=item.year,
         sample_size=item.sample_size,
         replicated=item.replicated,
+        replicated_since=item.replicated_since,
     )
 
 

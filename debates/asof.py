@@ -7,8 +7,11 @@ resolved the hypothesis is left out whatever its date, and so is the resolution 
 a debate never sees. A drug's approval status is the latest of its dated changes certainly in
 effect before the as-of date, by the same rule, and none when no change is dated that early:
 today's status is often the outcome itself (approved on the trial that settled the hypothesis,
-discontinued after it failed). A gene's knowledge-graph edge count is left out: it counts what
-the graph held when the gene's page was imported, which grows with what was learnt since.
+discontinued after it failed). An item shows as replicated only if its replication is dated
+certainly before the as-of date, as not replicated if dated certainly after, and as not
+reported when undated or dated too coarsely to tell: today's flag may rest on a study that came
+later. A gene's knowledge-graph edge count is left out: it counts what the graph held when the
+gene's page was imported, which grows with what was learnt since.
 Pure: the same case and date always give the same blind case. Whenever what a blind case
 shows changes, ``common.as_of_rule.AS_OF_RULE_VERSION`` goes up, so that forecasts debated
 under the older rule stop grading personas.
@@ -27,7 +30,8 @@ from debates.case import Case, DrugFact, Evidence
 RULE = (
     "evidence certainly published before the as-of date (a year or month counts from its last "
     "day); undated evidence and the resolving publication left out; each drug's approval "
-    "status as dated by then, none if undated; no knowledge-graph edge counts (they are today's)"
+    "status as dated by then, none if undated; an item replicated only if dated so by then, "
+    "not reported if undated; no knowledge-graph edge counts (they are today's)"
 )
 
 
@@ -47,7 +51,7 @@ def known_on(item: Evidence, as_of: date) -> bool:
 def case_as_of(case: Case, as_of: date) -> Case:
     """``case`` cut back to what was published before ``as_of``, without its resolution."""
     kept = tuple(
-        item
+        replication_as_of(item, as_of)
         for item in case.evidence
         if known_on(item, as_of) and item.citation != case.resolving_citation
     )
@@ -60,6 +64,19 @@ def case_as_of(case: Case, as_of: date) -> Case:
     return dataclasses.replace(
         case, evidence=kept, genes=genes, resolved_on=None, resolving_citation=None, as_of=as_of
     )
+
+
+def replication_as_of(item: Evidence, as_of: date) -> Evidence:
+    """``item`` with its replication as known before ``as_of``: a replication dated certainly
+    before stands, one dated certainly after reads "not replicated", and an undated one, or one
+    whose date spans ``as_of``, reads "not reported" (None)."""
+    if item.replicated is not True:
+        return item  # "not replicated" today was so then; "not reported" stays so
+    since = item.replicated_since
+    if since is not None and since.known_before(as_of):
+        return item
+    then = False if since is not None and since.earliest >= as_of else None
+    return dataclasses.replace(item, replicated=then, replicated_since=None)
 
 
 def drug_as_of(drug: DrugFact, as_of: date) -> DrugFact:

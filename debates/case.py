@@ -12,6 +12,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from common.dates import PartialDate
 from common.drug_status import StatusChange
 
 
@@ -30,6 +31,9 @@ class Evidence:
     # The month and day it was published, where known (``year`` is the year).
     month: int | None = None
     day: int | None = None
+    # The date by which an independent study had reproduced it, where known; an as-of case
+    # shows it as replicated only from then on.
+    replicated_since: PartialDate | None = None
 
 
 @dataclass(frozen=True)

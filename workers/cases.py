@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from common.dates import parse_partial_date
 from common.drug_status import decode as decode_status_history
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.queries.case_rows import CaseRows, read_case_rows
@@ -80,6 +81,9 @@ def evidence(item: Any) -> Evidence:
         replicated=item.replicated,
         month=item.month,
         day=item.day,
+        replicated_since=(
+            parse_partial_date(item.replicated_since) if item.replicated_since else None
+        ),
     )
 
 

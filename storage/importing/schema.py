@@ -196,6 +196,9 @@ class EvidenceRecord(Record):
     published: Published | None = None
     sample_size: int | None = Field(None, ge=1, le=MAX_SAMPLE_SIZE)
     replicated: bool | None = None
+    # The date by which an independent study had reproduced it (the item's own date when it
+    # repeats an earlier study): an as-of debate sees it as replicated only from then on.
+    replicated_since: Published | None = None
 
     @property
     def date(self) -> PartialDate | None:
@@ -210,6 +213,23 @@ class EvidenceRecord(Record):
         if known is not None and self.year is not None and known.year != self.year:
             raise ValueError(
                 f"year {self.year} and published {self.published} disagree; give only published"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _replication_dated_after_publication(self) -> EvidenceRecord:
+        since = self.replicated_since
+        if since is None:
+            return self
+        if self.replicated is not True:
+            raise ValueError(
+                f"replicated_since {since} needs replicated: true (it dates a replication)"
+            )
+        published = self.date
+        if published is not None and since.latest < published.earliest:
+            raise ValueError(
+                f"replicated_since {since} comes before the item was published ({published}): "
+                "a finding that repeats an earlier study is replicated from its own date"
             )
         return self
 

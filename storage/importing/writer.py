@@ -233,6 +233,7 @@ def _write_hypothesis(session: Session, record: HypothesisRecord, report: Import
                 day=item.date.day if item.date else None,
                 sample_size=item.sample_size,
                 replicated=item.replicated,
+                replicated_since=str(item.replicated_since) if item.replicated_since else None,
             )
             for item in record.evidence
         ],

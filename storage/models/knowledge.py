@@ -157,5 +157,7 @@ class EvidenceItem(Base):
     day: Mapped[int | None] = mapped_column(Integer)
     sample_size: Mapped[int | None] = mapped_column(Integer)
     replicated: Mapped[bool | None] = mapped_column()
+    # When it was first reproduced ("1998", "1998-06", "1998-06-04"), where known.
+    replicated_since: Mapped[str | None] = mapped_column(String(10))
 
     hypothesis: Mapped[Hypothesis] = relationship(back_populates="evidence")

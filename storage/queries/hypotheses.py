@@ -57,6 +57,7 @@ EVIDENCE_FIELDS = (
     "day",
     "sample_size",
     "replicated",
+    "replicated_since",
 )
 
 
@@ -74,6 +75,8 @@ class EvidenceFields:
     day: int | None = None
     sample_size: int | None = None
     replicated: bool | None = None
+    # A PartialDate as text ("1998", "1998-06"), as common.dates writes it.
+    replicated_since: str | None = None
 
     @property
     def pmid(self) -> str | None:

@@ -79,6 +79,8 @@ def seed(db: Database) -> Seeded:
                 direction="supports",
                 study_type="in-vitro",
                 year=2017,
+                replicated=True,
+                replicated_since="2019-05",
             ),
             EvidenceItem(
                 citation="DOI:10.1002/mds.27334",

@@ -75,6 +75,8 @@ def test_get_hypothesis_carries_the_latest_score_and_evidence(
         "PMID:29103802": "https://pubmed.ncbi.nlm.nih.gov/29103802/",
         "DOI:10.1002/mds.27334": "https://doi.org/10.1002/mds.27334",
     }
+    replication = [(e["replicated"], e["replicated_since"]) for e in body["evidence"]]
+    assert replication == [(True, "2019-05"), (None, None)]
     unscored = client.get(f"/hypotheses/{UNSCORED}").json()
     assert unscored["score"] is None and unscored["latest_snapshot"] is None
 

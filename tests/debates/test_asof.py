@@ -119,6 +119,18 @@ def test_every_bundled_resolution_postdates_what_its_as_of_run_keeps() -> None:
             assert PartialDate(kept.year, kept.month, kept.day).latest < full.resolved_on
 
 
+def test_every_replication_a_bundled_blind_case_reads_was_dated_before_it() -> None:
+    # The curation dates each replication a blind debate keeps, so the backtest reads what was
+    # replicated then, not less: an undated flag would read "not reported".
+    for full in bundled_cases().values():
+        if full.resolved_on is None:
+            continue
+        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+        filed = {item.citation: item for item in full.evidence}
+        for kept in blind.evidence:
+            assert kept.replicated == filed[kept.citation].replicated, kept.citation
+
+
 def drug(*changes: tuple[str, str], status: str | None = None) -> DrugFact:
     history = tuple(StatusChange(s, parse_partial_date(since)) for s, since in changes)
     now = status if status is not None else (history[-1].status if history else None)
@@ -164,3 +176,36 @@ def test_todays_knowledge_graph_count_is_hidden_from_an_as_of_case() -> None:
     blind = case_as_of(full, date(2013, 1, 11))
     assert blind.genes == (dataclasses.replace(mtor, kg_edges=None),)
     assert debate_inputs(full, {}, None)[0].genes == (mtor,)
+
+
+def replicated(since: str | None, *, flag: bool | None = True) -> Evidence:
+    dated = parse_partial_date(since) if since is not None else None
+    return dataclasses.replace(item("PMID:9", 2008), replicated=flag, replicated_since=dated)
+
+
+def test_an_item_reads_as_replicated_only_from_its_dated_replication() -> None:
+    # Ethyl-EPA's 2008 trial, reproduced in 2015: a debate as of 2012 read one unreplicated trial.
+    later = replicated("2015-06")
+    shown = {day: case_as_of(case(later), day).evidence[0].replicated for day in _near_june()}
+    assert shown == {
+        date(2012, 1, 1): False,  # certainly not yet reproduced
+        date(2015, 6, 15): None,  # "2015-06" may be either side of it: not reported
+        date(2015, 7, 1): True,
+    }
+    kept = case_as_of(case(later), date(2015, 7, 1)).evidence[0]
+    assert kept == later  # known by then: the item as it stands, date and all
+
+
+def _near_june() -> list[date]:
+    return [date(2012, 1, 1), date(2015, 6, 15), date(2015, 7, 1)]
+
+
+def test_an_undated_replication_is_not_reported_to_an_as_of_case_and_kept_for_now() -> None:
+    undated = replicated(None)
+    blind = case_as_of(case(undated), date(2020, 1, 1)).evidence[0]
+    assert (blind.replicated, blind.replicated_since) == (None, None)
+    assert debate_inputs(case(undated), {}, None)[0].evidence == (undated,)
+    # "Not replicated" and "not reported" today were so on any earlier day.
+    for flag in (False, None):
+        kept = replicated(None, flag=flag)
+        assert case_as_of(case(kept), date(2020, 1, 1)).evidence == (kept,)

@@ -102,6 +102,7 @@ EVIDENCE_FIELDS = {
     "year",
     "sample_size",
     "replicated",
+    "replicated_since",
 }
 SECTIONS = ("drugs", "genes", "hypotheses")
 RESOLVED_AT_LEAST = 40

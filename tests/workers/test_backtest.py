@@ -75,7 +75,14 @@ def test_the_resolving_years_evidence_never_reaches_a_blind_debate(bundled: Data
         assert item.as_of == resolved_on - timedelta(days=1)
         seen = backend.seen[item.hypothesis_id]
         assert len(seen) == item.evidence_kept <= item.evidence_total
-        assert seen <= set(full[item.hypothesis_id].evidence)
+        as_filed = {e.citation: e for e in full[item.hypothesis_id].evidence}
+        for shown in seen:
+            # The item as filed, except that a replication shows only once it is dated by then.
+            filed = as_filed[shown.citation]
+            bare = {"replicated": None, "replicated_since": None}
+            assert dataclasses.replace(shown, **bare) == dataclasses.replace(filed, **bare)
+            if shown.replicated:
+                assert shown.replicated_since and shown.replicated_since.known_before(item.as_of)
         # Whatever the dating rule, nothing published after the as-of year is argued over.
         assert all(e.year is not None and e.year <= item.as_of.year for e in seen)
     # The bundled cases cite the publications that settled them, so the cut bites.

@@ -60,6 +60,7 @@ def stored(db: Database) -> Database:
                 year=2019,
                 sample_size=24,
                 replicated=True,
+                replicated_since="2020-02",
             ),
             EvidenceItem(
                 citation="DOI:10.1000/x.1",
@@ -117,6 +118,7 @@ def test_load_case_builds_the_whole_case(stored: Database) -> None:
                 2019,
                 24,
                 True,
+                replicated_since=PartialDate(2020, 2),
             ),
             Evidence("DOI:10.1000/x.1", "No benefit at 12 months", "contradicts", "in-vitro"),
         ),
@@ -181,4 +183,5 @@ def test_postgresql_s_one_query_reads_the_same_cases_as_the_six(tmp_path: Path) 
     # and without dates, so every list and every empty list is compared.
     assert len(ids) > 10 and any(case.genes for case in six.values())
     assert any(d.status_history for c in six.values() for g in c.genes for d in g.drugs)
+    assert any(item.replicated_since for c in six.values() for item in c.evidence)
     assert one == six

@@ -154,6 +154,29 @@ CASES: dict[str, Bad] = {
         H1,
         "evidence[0]",
     ),
+    "a replication dated before its item was published": Bad(
+        broken(set_in((*EV0, "replicated_since"), 1990)),
+        "replicated_since 1990 comes before the item was published (1993)",
+        H1,
+        "evidence[0]",
+    ),
+    "a replication dated on an item not replicated": Bad(
+        broken(
+            lambda doc: [
+                set_in((*EV0, "replicated"), False)(doc),
+                set_in((*EV0, "replicated_since"), "1994-05")(doc),
+            ]
+        ),
+        "replicated_since 1994-05 needs replicated: true",
+        H1,
+        "evidence[0]",
+    ),
+    "a replication dated in the future": Bad(
+        broken(set_in((*EV0, "replicated_since"), "2999-02")),
+        "2999-02 is in the future",
+        H1,
+        "evidence[0].replicated_since",
+    ),
     "resolving citation neither PMID nor DOI": Bad(
         broken(
             set_in(

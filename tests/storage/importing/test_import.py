@@ -302,3 +302,28 @@ def test_a_new_status_without_its_date_drops_the_stale_history(
     report = import_hypotheses(db, write_yaml(tmp_path, document, "undated.yaml"))
     assert report.drugs.updated == 1
     assert _stored_drug(db) == ("withdrawn", ())
+
+
+def _replication(db: Database) -> tuple[bool | None, PartialDate | None]:
+    """The APOE4 finding's replication as the debate's case carries it."""
+    with db.sessions() as session:
+        case = load_case(session, hypothesis_id="h-7f3e9a21")
+    found = next(item for item in case.evidence if item.citation == "DOI:10.1126/science.8346443")
+    return found.replicated, found.replicated_since
+
+
+def test_a_dated_replication_reaches_its_case_and_a_changed_date_updates_it(
+    db: Database, tmp_path: Path
+) -> None:
+    document = base_document()
+    apoe4 = document["hypotheses"][1]["evidence"][0]
+    apoe4["replicated_since"] = "1993-11"
+    path = write_yaml(tmp_path, document, "dated.yaml")
+    import_hypotheses(db, path)
+    assert _replication(db) == (True, PartialDate(1993, 11))
+    assert import_hypotheses(db, path).evidence.unchanged >= 1
+    assert import_hypotheses(db, path).evidence.updated == 0
+    del apoe4["replicated_since"]  # the file is the evidence's source: undated is undated
+    report = import_hypotheses(db, write_yaml(tmp_path, document, "undated.yaml"))
+    assert report.evidence.updated == 1
+    assert _replication(db) == (True, None)
