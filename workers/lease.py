@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
-import os
 import threading
-import time
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -16,6 +12,7 @@ from sqlalchemy import Connection
 
 from storage.db import Database
 from storage.queries import leases, turns
+from workers.renewals import Renewals, shared_renewals
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +26,7 @@ class LeaseKeeper:
 
     Progress is written with each renewal, so the ledger shows how far a debate has got even
     while a slow model is thinking. The timed renewals run on the process's one renewal thread
-    (:class:`Renewals`), not a thread per lease: a worker runs many debates at once, and
-    starting and joining a thread for each cost a debate more CPU than its claim.
+    (``workers.renewals``), not a thread per lease.
     """
 
     def __init__(
@@ -143,89 +139,3 @@ class LeaseKeeper:
         )
         if not alive:
             self._lost.set()
-
-
-class Renewals:
-    """One thread that renews every lease of a process when it falls due; it ends after
-    ``idle_seconds`` with no lease held, and the next lease starts another."""
-
-    def __init__(self, *, idle_seconds: float = 60.0) -> None:
-        self._idle_seconds = idle_seconds
-        self._changed = threading.Condition()
-        self._due: list[tuple[float, int, LeaseKeeper]] = []
-        self._order = itertools.count()  # breaks ties in the heap: keepers do not compare
-        self._thread: threading.Thread | None = None
-
-    def add(self, keeper: LeaseKeeper) -> None:
-        with self._changed:
-            self._schedule(keeper)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="lease-renewals", daemon=True
-                )
-                self._thread.start()
-            self._changed.notify()
-
-    def discard(self, keeper: LeaseKeeper) -> None:
-        with self._changed:
-            self._due = [entry for entry in self._due if entry[2] is not keeper]
-            heapq.heapify(self._due)
-
-    def __len__(self) -> int:
-        """How many leases are waiting for their next renewal."""
-        with self._changed:
-            return len(self._due)
-
-    def _schedule(self, keeper: LeaseKeeper) -> None:
-        heapq.heappush(self._due, (time.monotonic() + keeper.interval, next(self._order), keeper))
-
-    @property
-    def running(self) -> bool:
-        """Whether the renewal thread is alive."""
-        with self._changed:
-            return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        while (keeper := self._next_due()) is not None:
-            if keeper.renew_when_due():
-                with self._changed:
-                    if not keeper.stopped:  # else its exit has discarded it already
-                        self._schedule(keeper)
-
-    def _next_due(self) -> LeaseKeeper | None:
-        """The next keeper whose renewal is due, once it is; None when idle for long enough
-        that the thread should end (``add`` then starts another)."""
-        with self._changed:
-            while True:
-                if not self._due:
-                    if not self._changed.wait(self._idle_seconds) and not self._due:
-                        self._thread = None
-                        return None
-                    continue
-                wait = self._due[0][0] - time.monotonic()
-                if wait <= 0:
-                    return heapq.heappop(self._due)[2]
-                self._changed.wait(wait)
-
-
-_shared: Renewals | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_renewals() -> Renewals:
-    """This process's renewal thread's schedule (a forked child starts its own)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Renewals()
-        return _shared
-
-
-def _forget_shared_renewals() -> None:
-    # A forked child has none of its parent's threads, and a lock the parent's thread held
-    # at the fork would stay held: the child builds its own schedule on first use.
-    global _shared, _shared_lock
-    _shared, _shared_lock = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_shared_renewals)

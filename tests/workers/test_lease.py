@@ -15,8 +15,9 @@ from storage.db import Database
 from storage.models import Evaluation, Hypothesis
 from storage.queries import evaluations as ledger
 from tests.databases import migrated_sqlite
-from workers import lease
-from workers.lease import LeaseKeeper, LeaseLostError, Renewals
+from workers import renewals as process_renewals
+from workers.lease import LeaseKeeper, LeaseLostError
+from workers.renewals import Renewals
 
 LEASE_SECONDS = 3  # timed renewals every second, the shortest interval a keeper allows
 
@@ -129,14 +130,14 @@ def test_keepers_use_the_process_schedule_unless_given_one(database: Database) -
     with LeaseKeeper(
         database, evaluation_id=evaluation_id, owner="w1", lease_seconds=LEASE_SECONDS
     ):
-        assert len(lease.shared_renewals()) >= 1
+        assert len(process_renewals.shared_renewals()) >= 1
     # A forked child (a prefork pool's worker) starts a schedule of its own.
-    shared = lease.shared_renewals()
-    lease._forget_shared_renewals()
+    shared = process_renewals.shared_renewals()
+    process_renewals._forget_shared_renewals()
     try:
-        assert lease.shared_renewals() is not shared
+        assert process_renewals.shared_renewals() is not shared
     finally:
-        lease._forget_shared_renewals()
+        process_renewals._forget_shared_renewals()
 
 
 def test_the_renewal_thread_ends_when_no_lease_is_held_and_restarts_for_the_next(

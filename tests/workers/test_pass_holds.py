@@ -3,16 +3,21 @@ and not taken back from a run that took it once the first one's hold had lapsed.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from storage.db import Database
 from storage.models import SchedulerPass
-from storage.queries.workers import hold_pass
+from storage.queries.workers import hold_pass, renew_pass
+from workers import pass_holds
 from workers.pass_holds import PassRun, holding
+from workers.renewals import Renewals
 
 TASK = "refit_ratings"
 
@@ -73,3 +78,25 @@ def test_a_refusing_run_leaves_its_error_on_the_pass(db: Database) -> None:
     with db.sessions() as session:
         row = session.get(SchedulerPass, TASK)
         assert row is not None and row.last_error == "it would need 9.0 GB"
+
+
+def test_a_hold_is_renewed_on_the_process_schedule_and_leaves_it_when_let_go(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The one renewal thread that keeps evaluation leases keeps pass holds too: no thread each.
+    renewed_on: list[threading.Thread] = []
+
+    def renew(*args: Any, **kwargs: Any) -> Any:
+        renewed_on.append(threading.current_thread())
+        return renew_pass(*args, **kwargs)
+
+    monkeypatch.setattr(pass_holds, "renew_pass", renew)
+    renewals = Renewals(idle_seconds=0.2)
+    with holding(db, TASK, seconds=0.3, renewals=renewals) as run:
+        assert run is not None and len(renewals) == 1
+        first_lapse = run.until
+        _wait_for(lambda: run.until > first_lapse)
+    assert len(renewals) == 0 and _running_until(db) is None
+    # Every renewal ran on the schedule's thread, which ends once nothing is held.
+    _wait_for(lambda: not renewals.running)
+    assert renewed_on and not any(thread.is_alive() for thread in renewed_on)
