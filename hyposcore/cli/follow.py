@@ -257,6 +257,21 @@ def debated_text(row: Evaluation) -> str:
     return f"{counted(rounds, 'round')}, {counted(turns, 'turn')}"
 
 
+def after_state(row: Evaluation) -> str:
+    """A live evaluation's progress without the state it starts with, for a line or a column
+    that shows the state already: "up to 8 rounds", not "queued · up to 8 rounds". An ended
+    one has none."""
+    if row.state in TERMINAL:
+        return ""
+    detail = describe_progress(row)[1]
+    return detail.removeprefix(f"{row.state} · ").removeprefix(row.state)
+
+
+def styled_state(state: str) -> str:
+    """``state`` in its colour, as Rich markup."""
+    return f"[{STATE_STYLE.get(state, 'white')}]{state}[/]"
+
+
 def _columns() -> tuple[ProgressColumn, ...]:
     return (
         TextColumn("{task.description}"),
