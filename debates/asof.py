@@ -10,7 +10,9 @@ today's status is often the outcome itself (approved on the trial that settled t
 discontinued after it failed). An item shows as replicated only if its replication is dated
 certainly before the as-of date, as not replicated if dated certainly after, and as not
 reported when undated or dated too coarsely to tell: today's flag may rest on a study that came
-later. A gene's knowledge-graph edge count is left out: it counts what the graph held when the
+later. A gene's link to a disease is kept only if its first publication is dated certainly
+before the as-of date: a gene's disease list is today's, and a link may have been found after
+it. A gene's knowledge-graph edge count is left out: it counts what the graph held when the
 gene's page was imported, which grows with what was learnt since.
 Pure: the same case and date always give the same blind case. Whenever what a blind case
 shows changes, ``common.as_of_rule.AS_OF_RULE_VERSION`` goes up, so that forecasts debated
@@ -24,14 +26,15 @@ from collections.abc import Mapping
 from datetime import date
 
 from common.dates import PartialDate
-from debates.case import Case, DrugFact, Evidence
+from debates.case import Case, DrugFact, Evidence, GeneFacts
 
 # The rule in one line, as reports state it.
 RULE = (
     "evidence certainly published before the as-of date (a year or month counts from its last "
     "day); undated evidence and the resolving publication left out; each drug's approval "
     "status as dated by then, none if undated; an item replicated only if dated so by then, "
-    "not reported if undated; no knowledge-graph edge counts (they are today's)"
+    "not reported if undated; a gene's disease links only if dated by then; no "
+    "knowledge-graph edge counts (they are today's)"
 )
 
 
@@ -55,12 +58,7 @@ def case_as_of(case: Case, as_of: date) -> Case:
         for item in case.evidence
         if known_on(item, as_of) and item.citation != case.resolving_citation
     )
-    genes = tuple(
-        dataclasses.replace(
-            gene, drugs=tuple(drug_as_of(drug, as_of) for drug in gene.drugs), kg_edges=None
-        )
-        for gene in case.genes
-    )
+    genes = tuple(gene_as_of(gene, as_of) for gene in case.genes)
     return dataclasses.replace(
         case, evidence=kept, genes=genes, resolved_on=None, resolving_citation=None, as_of=as_of
     )
@@ -77,6 +75,20 @@ def replication_as_of(item: Evidence, as_of: date) -> Evidence:
         return item
     then = False if since is not None and since.earliest >= as_of else None
     return dataclasses.replace(item, replicated=then, replicated_since=None)
+
+
+def gene_as_of(gene: GeneFacts, as_of: date) -> GeneFacts:
+    """``gene`` with its drugs as of ``as_of``, only the disease links dated certainly before
+    it, and no knowledge-graph edge count."""
+    known = tuple((name, since) for name, since in gene.linked_since if since.known_before(as_of))
+    names = {name for name, _ in known}
+    return dataclasses.replace(
+        gene,
+        drugs=tuple(drug_as_of(drug, as_of) for drug in gene.drugs),
+        diseases=tuple(name for name in gene.diseases if name in names),
+        linked_since=known,
+        kg_edges=None,
+    )
 
 
 def drug_as_of(drug: DrugFact, as_of: date) -> DrugFact:

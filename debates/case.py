@@ -56,6 +56,9 @@ class GeneFacts:
     drugs: tuple[DrugFact, ...] = ()
     diseases: tuple[str, ...] = ()
     kg_edges: int | None = None
+    # (disease, date) for each link to a disease whose first publication is dated; an as-of
+    # case keeps only the links dated before it.
+    linked_since: tuple[tuple[str, PartialDate], ...] = ()
 
 
 @dataclass(frozen=True)

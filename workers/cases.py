@@ -48,13 +48,19 @@ def case_of(rows: CaseRows, hypothesis_id: str) -> Case:
 
 
 def gene_facts(rows: CaseRows, gene: Any) -> GeneFacts:
+    links = rows.gene_diseases.get(gene.id, ())
     return GeneFacts(
         symbol=gene.symbol,
         full_name=gene.full_name,
         functions=tuple(_function_rows(gene.functions or [])),
         drugs=tuple(drug_fact(drug) for drug in rows.gene_drugs.get(gene.id, ())),
-        diseases=tuple(rows.gene_diseases.get(gene.id, ())),
+        diseases=tuple(link.name for link in links),
         kg_edges=gene.kg_edges,
+        linked_since=tuple(
+            (link.name, parse_partial_date(link.linked_since))
+            for link in links
+            if link.linked_since is not None
+        ),
     )
 
 

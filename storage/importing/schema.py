@@ -150,6 +150,21 @@ class GeneFunction(Record):
     function: Text300
 
 
+class DiseaseLink(Record):
+    name: Text200
+    # When the gene's link to the disease was first published: an as-of debate reads the link
+    # only from then on, and an undated one not at all.
+    since: Published | None = None
+
+
+def _named_link(value: object) -> object:
+    # A disease is written by its name alone, or as {name, since} to date the link.
+    return {"name": value} if isinstance(value, str) else value
+
+
+Linked = Annotated[DiseaseLink, BeforeValidator(_named_link)]
+
+
 class GeneRecord(Record):
     # Identifiers are often written unquoted in YAML (ncbi_gene_id: 2475) and arrive as numbers.
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
@@ -165,12 +180,26 @@ class GeneRecord(Record):
     molecular_weight: Text64 | None = None
     functions: list[GeneFunction] = Field(default_factory=list)
     drugs: list[Text200] = Field(default_factory=list)
-    diseases: list[Text200] = Field(default_factory=list)
+    diseases: list[Linked] = Field(default_factory=list)
 
     @field_validator("diseases")
     @classmethod
-    def _diseases_have_a_name(cls, names: list[str]) -> list[str]:
-        return _check_disease_names(names)
+    def _diseases_have_a_name(cls, links: list[DiseaseLink]) -> list[DiseaseLink]:
+        names = _check_disease_names([link.name for link in links])
+        seen: dict[str, str] = {}
+        for name in names:  # one disease twice could give its link two dates
+            if (first := seen.setdefault(disease_slug(name), name)) is not name:
+                raise ValueError(f"disease {name!r} is listed twice (as {first!r} too)")
+        return links
+
+    @property
+    def disease_names(self) -> list[str]:
+        return [link.name for link in self.diseases]
+
+    @property
+    def disease_dates(self) -> dict[str, PartialDate]:
+        """The dated links, by disease name."""
+        return {link.name: link.since for link in self.diseases if link.since is not None}
 
 
 def _citation_key(text: str) -> str:

@@ -198,7 +198,8 @@ def _write(session: Session, checked: CheckedFile, report: ImportReport) -> None
             session,
             symbol=gene.record.symbol,
             fields=fields,
-            disease_names=gene.record.diseases,
+            disease_names=gene.record.disease_names,
+            disease_dates={name: str(since) for name, since in gene.record.disease_dates.items()},
             drug_names=gene.record.drugs,
         )
         report.genes.count(outcome)

@@ -28,6 +28,9 @@ gene_diseases = Table(
     Base.metadata,
     Column("gene_id", ForeignKey("genes.id", ondelete="CASCADE"), primary_key=True),
     Column("disease_id", ForeignKey("diseases.id", ondelete="CASCADE"), primary_key=True),
+    # When the link was first published ("1993", "1993-03", "1993-03-04"), where known: an
+    # as-of debate reads the link only from then on.
+    Column("linked_since", String(10), nullable=True),
 )
 
 gene_drugs = Table(

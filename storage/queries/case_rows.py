@@ -58,7 +58,8 @@ class CaseRows:
     diseases: dict[str, list[str]]
     evidence: dict[str, list[Record]]
     gene_drugs: dict[int, list[Record]]
-    gene_diseases: dict[int, list[str]]
+    # Each a disease's ``name`` and the ``linked_since`` of its link to the gene.
+    gene_diseases: dict[int, list[Record]]
 
 
 def read_case_rows(session: Session, *, hypothesis_ids: Sequence[str]) -> CaseRows:
@@ -86,7 +87,7 @@ def read_in_six_queries(connection: Connection, hypothesis_ids: Sequence[str]) -
         diseases=_names(rows(_HYPOTHESIS_DISEASES, hypothesis_ids)),
         evidence=_grouped(rows(_EVIDENCE, hypothesis_ids)),
         gene_drugs=_grouped(rows(_GENE_DRUGS, gene_ids)),
-        gene_diseases=_names(rows(_GENE_DISEASES, gene_ids)),
+        gene_diseases=_grouped(rows(_GENE_DISEASES, gene_ids)),
     )
 
 
@@ -148,9 +149,9 @@ _GENE_DRUGS = (
 )
 
 
-def _diseases_of(link: Table, owner_column: str) -> Select[Any]:
+def _diseases_of(link: Table, owner_column: str, *more: str) -> Select[Any]:
     return (
-        select(link.c[owner_column].label("owner"), _DISEASE.c.name)
+        select(link.c[owner_column].label("owner"), _DISEASE.c.name, *_columns(link, *more))
         .join(_DISEASE, _DISEASE.c.id == link.c.disease_id)
         .where(link.c[owner_column].in_(_OWNERS))
         .order_by(_DISEASE.c.name)
@@ -158,7 +159,7 @@ def _diseases_of(link: Table, owner_column: str) -> Select[Any]:
 
 
 _HYPOTHESIS_DISEASES = _diseases_of(hypothesis_diseases, "hypothesis_id")
-_GENE_DISEASES = _diseases_of(gene_diseases, "gene_id")
+_GENE_DISEASES = _diseases_of(gene_diseases, "gene_id", "linked_since")
 
 
 def _grouped(rows: Any) -> dict[Any, list[Record]]:
@@ -200,10 +201,11 @@ def _json_list(
     )
 
 
-def _disease_names(link: Table, owner_column: str, owner: Any) -> ScalarSelect[Any]:
-    """The JSON list of the disease names ``link`` ties to ``owner``, as ``_diseases_of``."""
+def _disease_names(link: Table, owner_column: str, owner: Any, *more: str) -> ScalarSelect[Any]:
+    """The JSON list of the disease names ``link`` ties to ``owner``, as ``_diseases_of``;
+    with ``more`` of the link's columns, a list of objects of the name and those."""
     return _json_list(
-        _DISEASE.c.name,
+        _object(_DISEASE.c.name, *_columns(link, *more)) if more else _DISEASE.c.name,
         order=_DISEASE.c.name,
         of=link.join(_DISEASE, _DISEASE.c.id == link.c.disease_id),
         where=link.c[owner_column] == owner,
@@ -218,7 +220,7 @@ def _cases_as_json() -> Select[Any]:
         of=gene_drugs.join(_DRUG, _DRUG.c.id == gene_drugs.c.drug_id),
         where=gene_drugs.c.gene_id == gene_id,
     )
-    gene_disease_names = _disease_names(gene_diseases, "gene_id", gene_id)
+    gene_disease_names = _disease_names(gene_diseases, "gene_id", gene_id, "linked_since")
     owner = _HYPOTHESIS.c.id
     genes = _json_list(
         _object(
@@ -256,5 +258,5 @@ def read_in_one_query(connection: Connection, hypothesis_ids: Sequence[str]) -> 
         for gene in row.genes:
             found.genes[row.id].append(SimpleNamespace(**gene))
             found.gene_drugs[gene["id"]] = [SimpleNamespace(**drug) for drug in gene["drugs"]]
-            found.gene_diseases[gene["id"]] = list(gene["diseases"])
+            found.gene_diseases[gene["id"]] = [SimpleNamespace(**d) for d in gene["diseases"]]
     return found

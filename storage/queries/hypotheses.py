@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from common.drug_status import decode as decode_status_history
 from storage.errors import NotFoundError
 from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis, utcnow
+from storage.models.knowledge import gene_diseases
 from storage.queries.knowledge import (
     ensure_disease,
     find_drug,
@@ -141,13 +142,15 @@ def upsert_gene_record(
     symbol: str,
     fields: Mapping[str, Any],
     disease_names: Sequence[str] = (),
+    disease_dates: Mapping[str, str] | None = None,
     drug_names: Sequence[str] = (),
     now: datetime | None = None,
 ) -> tuple[Gene, Outcome]:
     """Create the gene or fill in its given fields; its diseases and drugs only ever grow.
 
     Genes are shared with the gene-page importer, so a curated file adds to what a page said
-    rather than replacing it. Every drug must already exist.
+    rather than replacing it. ``disease_dates`` dates links by disease name (a PartialDate as
+    text); a link given undated keeps a stored date. Every drug must already exist.
     """
     existing = find_gene(session, symbol=symbol)
     before = _gene_state(existing) if existing is not None else None
@@ -161,14 +164,31 @@ def upsert_gene_record(
             raise NotFoundError(f"drug {drug_name!r} does not exist")
         if drug not in gene.drugs:
             gene.drugs.append(drug)
+    dated = _date_disease_links(session, gene, disease_dates or {})
     if before is None:
         session.flush()
         return gene, "created"
-    if before == _gene_state(gene):
+    if before == _gene_state(gene) and not dated:
         return gene, "unchanged"
     gene.updated_at = now or utcnow()
     session.flush()
     return gene, "updated"
+
+
+def _date_disease_links(session: Session, gene: Gene, dates: Mapping[str, str]) -> bool:
+    """Set the dates of ``gene``'s links to the diseases named; True when any changed."""
+    if not dates:
+        return False
+    session.flush()  # the links just appended become rows
+    changed = False
+    for name, since in dates.items():
+        disease = ensure_disease(session, name=name)
+        link = (gene_diseases.c.gene_id == gene.id) & (gene_diseases.c.disease_id == disease.id)
+        stored = session.execute(select(gene_diseases.c.linked_since).where(link)).scalar_one()
+        if stored != since:
+            session.execute(update(gene_diseases).where(link).values(linked_since=since))
+            changed = True
+    return changed
 
 
 def upsert_hypothesis(

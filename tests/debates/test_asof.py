@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from common.dates import PartialDate, parse_partial_date
 from common.drug_status import StatusChange
 from debates.asof import case_as_of, debate_inputs, drug_as_of, known_on
+from debates.backends.evidence.rubric_facts import disease_link
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from tests.debates.bundled import bundled_cases
 
@@ -131,6 +132,25 @@ def test_every_replication_a_bundled_blind_case_reads_was_dated_before_it() -> N
             assert kept.replicated == filed[kept.citation].replicated, kept.citation
 
 
+# Where a bundled blind debate reads less of a gene's disease links than a debate now: the
+# glutamate transporter GLT-1 (SLC1A2) was tied to ALS in July 1995, after riluzole's trial
+# (March 1994); no page found names the GAD isoform of the subthalamic gene therapy, so
+# GAD1's link is undated (docs/dataset.md).
+READ_LATER = {("h-4d19a565", "SLC1A2"), ("h-c9240b4b", "GAD1")}
+
+
+def test_every_disease_link_a_bundled_blind_case_needs_is_dated_before_it() -> None:
+    for full in bundled_cases().values():
+        if full.resolved_on is None:
+            continue
+        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+        for now, then in zip(full.genes, blind.genes, strict=True):
+            reads = disease_link(dataclasses.replace(full, genes=(now,)))
+            read_blind = disease_link(dataclasses.replace(full, genes=(then,)))
+            later = (full.hypothesis_id, now.symbol) in READ_LATER
+            assert (read_blind < reads) is later, (full.hypothesis_id, now.symbol)
+
+
 def drug(*changes: tuple[str, str], status: str | None = None) -> DrugFact:
     history = tuple(StatusChange(s, parse_partial_date(since)) for s, since in changes)
     now = status if status is not None else (history[-1].status if history else None)
@@ -171,7 +191,12 @@ def test_an_undated_status_is_hidden_from_an_as_of_case_and_kept_for_now() -> No
 
 def test_todays_knowledge_graph_count_is_hidden_from_an_as_of_case() -> None:
     # The count is the graph's when the page was imported: it grows with what was learnt since.
-    mtor = GeneFacts(symbol="MTOR", kg_edges=4198, diseases=("Tuberous sclerosis",))
+    mtor = GeneFacts(
+        symbol="MTOR",
+        kg_edges=4198,
+        diseases=("Tuberous sclerosis",),
+        linked_since=(("Tuberous sclerosis", PartialDate(2002)),),
+    )
     full = dataclasses.replace(case(item("PMID:1", 2010)), genes=(mtor,))
     blind = case_as_of(full, date(2013, 1, 11))
     assert blind.genes == (dataclasses.replace(mtor, kg_edges=None),)
@@ -209,3 +234,32 @@ def test_an_undated_replication_is_not_reported_to_an_as_of_case_and_kept_for_no
     for flag in (False, None):
         kept = replicated(None, flag=flag)
         assert case_as_of(case(kept), date(2020, 1, 1)).evidence == (kept,)
+
+
+def test_a_gene_reads_only_the_disease_links_dated_before_the_as_of_date() -> None:
+    # MAPT and PSP: the H1 haplotype association of 1999. A debate as of 1998 reads no link.
+    mapt = GeneFacts(
+        symbol="MAPT",
+        diseases=(
+            "Alzheimer's disease",
+            "Frontotemporal dementia",
+            "Progressive supranuclear palsy",
+        ),
+        linked_since=(
+            ("Alzheimer's disease", PartialDate(1986)),
+            ("Progressive supranuclear palsy", PartialDate(1999, 4)),
+        ),
+    )
+    full = dataclasses.replace(case(item("PMID:1", 1990)), genes=(mapt,))
+    shown = {
+        day: case_as_of(full, day).genes[0].diseases
+        for day in (date(1998, 6, 1), date(1999, 4, 30), date(1999, 5, 1))
+    }
+    assert shown == {
+        date(1998, 6, 1): ("Alzheimer's disease",),
+        date(1999, 4, 30): ("Alzheimer's disease",),  # "1999-04" may be its last day
+        date(1999, 5, 1): ("Alzheimer's disease", "Progressive supranuclear palsy"),
+    }
+    assert case_as_of(full, date(1999, 5, 1)).genes[0].linked_since == mapt.linked_since
+    # Undated (frontotemporal dementia here) is never read blind, and every link is read now.
+    assert debate_inputs(full, {}, None)[0].genes == (mapt,)

@@ -388,7 +388,12 @@ def test_genes_and_drugs_are_defined_once_and_every_reference_resolves(
 def test_diseases_are_named_from_one_vocabulary(
     combined: dict[str, list[dict[str, Any]]],
 ) -> None:
-    named = {d for g in combined["genes"] for d in g.get("diseases", [])}
+    # A gene's disease is its name, or {name, since} to date the link.
+    named = {
+        d if isinstance(d, str) else d["name"]
+        for g in combined["genes"]
+        for d in g.get("diseases", [])
+    }
     named |= {d for h in combined["hypotheses"] for d in h["diseases"]}
     assert named <= DISEASES
     assert all(h["diseases"] for h in combined["hypotheses"])

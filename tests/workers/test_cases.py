@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from common.dates import PartialDate
 from common.drug_status import StatusChange
@@ -14,6 +14,7 @@ from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import Disease, Drug, EvidenceItem, Gene, Hypothesis
+from storage.models.knowledge import gene_diseases
 from workers.cases import load_case, load_cases
 
 
@@ -72,6 +73,11 @@ def stored(db: Database) -> Database:
         ]
         session.add(hypothesis)
         session.add(Hypothesis(id="h-bare", title="Bare", statement=""))
+        session.flush()
+        cancer_link = (gene_diseases.c.gene_id == mtor.id) & (
+            gene_diseases.c.disease_id == cancer.id
+        )
+        session.execute(update(gene_diseases).where(cancer_link).values(linked_since="1994-06"))
     return db
 
 
@@ -106,6 +112,7 @@ def test_load_case_builds_the_whole_case(stored: Database) -> None:
                 ),
                 diseases=("Alzheimer's disease", "Cancer"),
                 kg_edges=412,
+                linked_since=(("Cancer", PartialDate(1994, 6)),),
             ),
         ),
         evidence=(
@@ -184,4 +191,5 @@ def test_postgresql_s_one_query_reads_the_same_cases_as_the_six(tmp_path: Path) 
     assert len(ids) > 10 and any(case.genes for case in six.values())
     assert any(d.status_history for c in six.values() for g in c.genes for d in g.drugs)
     assert any(item.replicated_since for c in six.values() for item in c.evidence)
+    assert any(gene.linked_since for c in six.values() for gene in c.genes)
     assert one == six

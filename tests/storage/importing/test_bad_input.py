@@ -255,6 +255,29 @@ CASES: dict[str, Bad] = {
         "genes[0] (MTOR)",
         "drugs[0]",
     ),
+    "a disease link dated in the future": Bad(
+        broken(set_in(("genes", 0, "diseases"), [{"name": "Alzheimer's disease", "since": 2999}])),
+        "2999 is in the future",
+        "genes[0] (MTOR)",
+        "diseases[0].since",
+    ),
+    "a disease link without its name": Bad(
+        broken(set_in(("genes", 0, "diseases"), [{"since": 1993}])),
+        "this field is required",
+        "genes[0] (MTOR)",
+        "diseases[0].name",
+    ),
+    "a disease listed twice on a gene": Bad(
+        broken(
+            set_in(
+                ("genes", 0, "diseases"),
+                ["Alzheimer's disease", {"name": "Alzheimers Disease", "since": 1993}],
+            )
+        ),
+        "disease 'Alzheimers Disease' is listed twice (as \"Alzheimer's disease\" too)",
+        "genes[0] (MTOR)",
+        "diseases",
+    ),
     "a drug's status history out of order": Bad(
         broken(
             set_in(

@@ -327,3 +327,35 @@ def test_a_dated_replication_reaches_its_case_and_a_changed_date_updates_it(
     report = import_hypotheses(db, write_yaml(tmp_path, document, "undated.yaml"))
     assert report.evidence.updated == 1
     assert _replication(db) == (True, None)
+
+
+def _links(db: Database) -> tuple[tuple[str, ...], tuple[tuple[str, PartialDate], ...]]:
+    """MTOR's diseases and its dated links, as the debate's case carries them."""
+    with db.sessions() as session:
+        case = load_case(session, hypothesis_id="h-51e7234f")
+    mtor = next(gene for gene in case.genes if gene.symbol == "MTOR")
+    return mtor.diseases, mtor.linked_since
+
+
+def test_a_dated_disease_link_reaches_its_case_and_an_undated_one_keeps_it(
+    db: Database, tmp_path: Path
+) -> None:
+    document = base_document()
+    mtor = document["genes"][0]
+    mtor["diseases"] = [
+        {"name": "Alzheimer's disease", "since": "2010-04"},
+        "Tuberous sclerosis complex",
+    ]
+    path = write_yaml(tmp_path, document, "dated.yaml")
+    import_hypotheses(db, path)
+    dated = (("Alzheimer's disease", "Tuberous sclerosis complex"),)
+    assert _links(db) == (*dated, (("Alzheimer's disease", PartialDate(2010, 4)),))
+    assert import_hypotheses(db, path).genes.updated == 0
+    # A file that names the link undated adds to what is stored, as gene records do.
+    mtor["diseases"] = ["Alzheimer's disease"]
+    assert import_hypotheses(db, write_yaml(tmp_path, document, "undated.yaml")).genes.updated == 0
+    assert _links(db)[1] == (("Alzheimer's disease", PartialDate(2010, 4)),)
+    mtor["diseases"] = [{"name": "Alzheimer's disease", "since": 2009}]
+    redated = import_hypotheses(db, write_yaml(tmp_path, document, "redated.yaml"))
+    assert redated.genes.updated == 1
+    assert _links(db)[1] == (("Alzheimer's disease", PartialDate(2009)),)
