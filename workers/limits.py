@@ -34,37 +34,41 @@ return 0
 """
 
 # KEYS: concurrency zset, rate zset, released list.
-# ARGV: now_ms, holder, max_concurrency, per_minute, ttl_ms, holder passing its slot on or ''.
+# ARGV: holder, max_concurrency, per_minute, ttl_ms, holder passing its slot on or ''.
 # Returns 0 when a slot was taken; else how many ms to wait before asking again, negated when
 # every slot is taken (then a release wakes the waiter sooner). A slot passed on and not
 # taken (the minute's requests are used up) is freed as a release frees it.
+# The time is the Redis server's: workers on many machines share its one clock, where each
+# machine's own would let one running ahead expire the others' slots and break the limits.
 _ACQUIRE = """
-local now = tonumber(ARGV[1])
-local ttl = tonumber(ARGV[5])
+if redis.replicate_commands then redis.replicate_commands() end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local ttl = tonumber(ARGV[4])
 local freed = 0
-if ARGV[6] ~= '' then
-  freed = redis.call('ZREM', KEYS[1], ARGV[6])
+if ARGV[5] ~= '' then
+  freed = redis.call('ZREM', KEYS[1], ARGV[5])
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - 60000)
 local wait = 0
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   wait = -math.max(10, math.min(1000, tonumber(first[2]) - now))
-elseif redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+elseif redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
   wait = math.max(10, tonumber(oldest[2]) + 60000 - now)
 end
 if wait ~= 0 then
   if freed == 1 then
     redis.call('RPUSH', KEYS[3], 1)
-    redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[3]) - 1)
+    redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1)
     redis.call('PEXPIRE', KEYS[3], 60000)
   end
   return wait
 end
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
-redis.call('ZADD', KEYS[2], now, ARGV[2])
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ttl + 60000)
 redis.call('PEXPIRE', KEYS[2], 120000)
 return 0
@@ -247,8 +251,7 @@ class RedisLimiter:
                 time.sleep(wait_ms / 1000)
 
     def _acquire(self, keys: list[str], holder: str, passing_on: str = "") -> int:
-        now_ms = int(time.time() * 1000)
-        args = [now_ms, holder, self._max_concurrency, self._per_minute, self._ttl_ms, passing_on]
+        args = [holder, self._max_concurrency, self._per_minute, self._ttl_ms, passing_on]
         return int(self._script(keys=keys, args=args))
 
     def _give_back(self, provider: str, grant: _Grant) -> None:

@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from tests.servers import REDIS_URL, require_redis
+from workers import limits
 from workers.limits import LocalLimiter, RedisLimiter
 
 
@@ -103,13 +104,49 @@ def test_a_dead_holder_frees_its_slot_after_the_ttl(fake_redis: fakeredis.FakeRe
     limiter = RedisLimiter(
         fake_redis, max_concurrency=1, per_minute=1000, prefix="t3", slot_ttl_seconds=0.3
     )
-    # Take the only slot and never release it, as a killed worker would.
+    # Take the only slot and never release it, as a killed worker would. The lease runs from
+    # the moment it was taken, so that is where the wait is counted from: a pause of the
+    # test's own thread after taking it must not count as time the next one waited less.
+    began = time.monotonic()
     slot = limiter.slot("openai")
     slot.__enter__()
-    began = time.monotonic()
     with limiter.slot("openai"):
         waited = time.monotonic() - began
     assert waited >= 0.2
+
+
+class _ClockAhead:
+    """``time`` as a machine whose clock runs an hour ahead of the others' sees it."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def time() -> float:
+        return time.time() + 3600
+
+
+def test_a_worker_whose_clock_runs_ahead_cannot_expire_the_others_slots(
+    fake_redis: fakeredis.FakeRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Slots expire by the Redis server's clock, the one clock every machine shares.
+    settled = RedisLimiter(fake_redis, max_concurrency=1, per_minute=1000, prefix="t7")
+    held = settled.slot("openai")
+    held.__enter__()
+    monkeypatch.setattr(limits, "time", _ClockAhead())
+    ahead = RedisLimiter(fake_redis, max_concurrency=1, per_minute=1000, prefix="t7")
+    got_in = threading.Event()
+
+    def take() -> None:
+        with ahead.slot("openai"):
+            got_in.set()
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    assert not got_in.wait(0.5)  # the one slot is still held
+    held.__exit__(None, None, None)
+    assert got_in.wait(5)
+    thread.join(5)
 
 
 def test_real_redis_limiter_caps_concurrency() -> None:
