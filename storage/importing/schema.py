@@ -188,8 +188,10 @@ class GeneRecord(Record):
         names = _check_disease_names([link.name for link in links])
         seen: dict[str, str] = {}
         for name in names:  # one disease twice could give its link two dates
-            if (first := seen.setdefault(disease_slug(name), name)) is not name:
-                raise ValueError(f"disease {name!r} is listed twice (as {first!r} too)")
+            slug = disease_slug(name)
+            if slug in seen:
+                raise ValueError(f"disease {name!r} is listed twice (as {seen[slug]!r} too)")
+            seen[slug] = name
         return links
 
     @property

@@ -267,6 +267,12 @@ CASES: dict[str, Bad] = {
         "genes[0] (MTOR)",
         "diseases[0].name",
     ),
+    "the same disease name twice on a gene": Bad(
+        broken(set_in(("genes", 0, "diseases"), ["Alzheimer's disease", "Alzheimer's disease"])),
+        'disease "Alzheimer\'s disease" is listed twice',
+        "genes[0] (MTOR)",
+        "diseases",
+    ),
     "a disease listed twice on a gene": Bad(
         broken(
             set_in(
