@@ -291,6 +291,25 @@ def test_a_resolution_cites_evidence_of_its_own_hypothesis_from_that_year(
         assert earlier, hypothesis["id"]
 
 
+# A four-digit year, not a count ("in 2052 people").
+_YEAR = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b(?! (?:people|participants|patients|children|adults|subjects|cases))"
+)
+
+
+def test_no_text_a_blind_debate_reads_names_a_later_year(
+    hypotheses: list[dict[str, Any]],
+) -> None:
+    # A blind debate reads each kept item's claim and the hypothesis's title and statement:
+    # curated today, they must not carry what was learnt after the item (or the as-of date).
+    for hypothesis in hypotheses:
+        heading = f"{hypothesis['title']} {hypothesis['statement']}"
+        assert not _YEAR.findall(heading), hypothesis["id"]
+        for item in hypothesis["evidence"]:
+            later = [int(y) for y in _YEAR.findall(item["claim"]) if int(y) > item["year"]]
+            assert not later, (hypothesis["id"], item["citation"], later)
+
+
 def test_refuted_hypotheses_rest_on_contradicting_trials(
     hypotheses: list[dict[str, Any]],
 ) -> None:
