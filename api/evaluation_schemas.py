@@ -96,8 +96,8 @@ class EvaluationOut(BaseModel):
     as_of: date | None = Field(
         None,
         description="The date the debate was run as of: it saw only evidence published "
-        "before it, each drug's status, replication and gene-disease link as dated by then. "
-        "Null: now.",
+        "before it, and the facts dated by then (drug statuses and brain reach, replications, "
+        "gene-disease links). Null: now.",
     )
     as_of_rule_version: int | None = Field(
         None,
@@ -194,9 +194,10 @@ class DebateOptions(BaseModel):
     as_of: date | None = Field(
         None,
         description="Debate as of this date (YYYY-MM-DD, not in the future): only evidence "
-        "published before it, each drug's status, replication and gene-disease link as dated by "
-        "then, never the publication that resolved the hypothesis. The result is a blind "
-        "forecast, kept off the score history and the market. Default: now.",
+        "published before it and the facts dated by then (drug statuses and brain reach, "
+        "replications, gene-disease links), never the publication that resolved the hypothesis. "
+        "The result is a blind forecast, kept off the score history and the market. "
+        "Default: now.",
     )
     now: bool = Field(
         False,

@@ -1,22 +1,23 @@
 """A case as it stood on a date: what an as-of debate may see, and nothing later.
 
-An item of evidence is kept only if it was certainly published before the as-of date: one
-dated to a year counts from that year's last day, one dated to a month from that month's last
-day, and an undated one is left out, since nothing shows it was known. The publication that
-resolved the hypothesis is left out whatever its date, and so is the resolution itself, which
-a debate never sees. A drug's approval status is the latest of its dated changes certainly in
-effect before the as-of date, by the same rule, and none when no change is dated that early:
-today's status is often the outcome itself (approved on the trial that settled the hypothesis,
+An item of evidence is kept only if it was certainly published before the as-of date: one dated
+to a year counts from that year's last day, one dated to a month from that month's last day,
+and an undated one is left out, since nothing shows it was known. The publication that resolved
+the hypothesis is left out whatever its date, and so is the resolution itself, which a debate
+never sees. A drug's approval status is the latest of its dated changes certainly in effect
+before the as-of date, by the same rule, and none when no change is dated that early: today's
+status is often the outcome itself (approved on the trial that settled the hypothesis,
 discontinued after it failed). An item shows as replicated only if its replication is dated
 certainly before the as-of date, as not replicated if dated certainly after, and as not
 reported when undated or dated too coarsely to tell: today's flag may rest on a study that came
-later. A gene's link to a disease is kept only if its first publication is dated certainly
-before the as-of date: a gene's disease list is today's, and a link may have been found after
-it. A gene's knowledge-graph edge count is left out: it counts what the graph held when the
-gene's page was imported, which grows with what was learnt since.
-Pure: the same case and date always give the same blind case. Whenever what a blind case
-shows changes, ``common.as_of_rule.AS_OF_RULE_VERSION`` goes up, so that forecasts debated
-under the older rule stop grading personas.
+later. A drug reads as reaching the brain only if that was published certainly before the as-of
+date (and as unknown otherwise). A gene's link to a disease is kept only if its first
+publication is dated certainly before the as-of date: a gene's disease list is today's, and a
+link may have been found after it. A gene's knowledge-graph edge count is left out: it counts
+what the graph held when the gene's page was imported, which grows with what was learnt since.
+Pure: the same case and date always give the same blind case. Whenever what a blind case shows
+changes, ``common.as_of_rule.AS_OF_RULE_VERSION`` goes up, so that forecasts debated under the
+older rule stop grading personas.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ RULE = (
     "evidence certainly published before the as-of date (a year or month counts from its last "
     "day); undated evidence and the resolving publication left out; each drug's approval "
     "status as dated by then, none if undated; an item replicated only if dated so by then, "
-    "not reported if undated; a gene's disease links only if dated by then; no "
-    "knowledge-graph edge counts (they are today's)"
+    "not reported if undated; a drug's reaching the brain and a gene's disease links only if "
+    "dated by then; no knowledge-graph edge counts (they are today's)"
 )
 
 
@@ -93,10 +94,19 @@ def gene_as_of(gene: GeneFacts, as_of: date) -> GeneFacts:
 
 def drug_as_of(drug: DrugFact, as_of: date) -> DrugFact:
     """``drug`` with only the status changes certainly in effect before ``as_of``, the latest
-    of them as its status: None if none is (an undated status is not known to have held)."""
+    of them as its status: None if none is (an undated status is not known to have held); and
+    known to reach the brain only if that was published certainly before ``as_of``."""
     known = tuple(change for change in drug.status_history if change.since.known_before(as_of))
     status = known[-1].status if known else None
-    return dataclasses.replace(drug, approval_status=status, status_history=known)
+    shown = drug.brain_penetrant_since
+    reaches = True if drug.brain_penetrant and shown and shown.known_before(as_of) else None
+    return dataclasses.replace(
+        drug,
+        approval_status=status,
+        status_history=known,
+        brain_penetrant=reaches,
+        brain_penetrant_since=shown if reaches else None,
+    )
 
 
 def debate_inputs(

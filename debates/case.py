@@ -43,6 +43,8 @@ class DrugFact:
     target_complex: str | None = None
     approval_status: str | None = None
     brain_penetrant: bool | None = None
+    # When its reaching the brain was first published; an as-of case reads it only from then.
+    brain_penetrant_since: PartialDate | None = None
     # Its dated status changes, oldest first; an as-of case keeps those known by then.
     status_history: tuple[StatusChange, ...] = ()
 

@@ -71,6 +71,9 @@ def drug_fact(drug: Any) -> DrugFact:
         target_complex=drug.target_complex,
         approval_status=drug.approval_status,
         brain_penetrant=drug.brain_penetrant,
+        brain_penetrant_since=(
+            parse_partial_date(drug.brain_penetrant_since) if drug.brain_penetrant_since else None
+        ),
         status_history=decode_status_history(drug.status_history),
     )
 

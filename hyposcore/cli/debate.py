@@ -107,8 +107,8 @@ def debate(
     if as_of is not None:
         console.print(
             Text(
-                f"as of {as_of.date()}: only evidence published before it; drug statuses, "
-                "replications and gene-disease links as dated by then",
+                f"as of {as_of.date()}: only evidence published before it and the facts dated "
+                "by then (drug statuses and brain reach, replications, gene-disease links)",
                 style="bold",
             )
         )

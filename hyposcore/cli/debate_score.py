@@ -47,8 +47,8 @@ def stored_inputs(
     its rating would be to a resolved hypothesis (``scoring.legends.resolution_note``).
 
     An as-of debate is a blind forecast, as an as-of evaluation makes it (workers.evaluation):
-    only evidence published before the date, drug statuses, replications and gene-disease links
-    as dated by then, every persona at believability 1.0, a fresh market.
+    only evidence published before the date and the facts dated by then (drug statuses and brain
+    reach, replications, gene-disease links), every persona at believability 1.0, a fresh market.
     """
     database = open_database(settings)
     try:

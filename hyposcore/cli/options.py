@@ -32,10 +32,10 @@ AsOf = Annotated[
         "--as-of",
         formats=["%Y-%m-%d"],
         metavar="YYYY-MM-DD",
-        help="Debate blind, as of this date: only evidence published before it; drug "
-        "statuses, replications and gene-disease links as dated by then; every persona at "
-        "believability 1.0, on a fresh market; a forecast kept off the score history. "
-        "Default: now.",
+        help="Debate blind, as of this date: only evidence published before it and the facts "
+        "dated by then (drug statuses and brain reach, replications, gene-disease links); "
+        "every persona at believability 1.0, on a fresh market; a forecast kept off the score "
+        "history. Default: now.",
         show_default=False,
     ),
 ]

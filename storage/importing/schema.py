@@ -112,9 +112,21 @@ class DrugRecord(Record):
     target_complex: Text120 | None = None
     approval_status: ApprovalStatus | None = None
     brain_penetrant: bool | None = None
+    # When its reaching the brain was first published: an as-of debate reads it only from then.
+    brain_penetrant_since: Published | None = None
     # Its dated changes, oldest first: an as-of debate sees the status as it then stood
     # (common.drug_status). The last one is the status now.
     status_history: list[StatusChangeRecord] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _penetrance_dated_only_when_shown(self) -> DrugRecord:
+        since = self.brain_penetrant_since
+        if since is not None and self.brain_penetrant is not True:
+            raise ValueError(
+                f"brain_penetrant_since {since} needs brain_penetrant: true (it dates the "
+                "first publication showing the drug reaches the brain)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _history_in_order(self) -> DrugRecord:

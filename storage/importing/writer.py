@@ -182,7 +182,11 @@ def _write(session: Session, checked: CheckedFile, report: ImportReport) -> None
     diseases_before = session.scalar(select(func.count()).select_from(Disease)) or 0
     for drug in checked.drugs:
         record = drug.record
-        fields = record.model_dump(mode="json", exclude={"name", "status_history"})
+        fields = record.model_dump(
+            mode="json", exclude={"name", "status_history", "brain_penetrant_since"}
+        )
+        since = record.brain_penetrant_since
+        fields["brain_penetrant_since"] = None if since is None else str(since)
         status = record.current_status
         fields["approval_status"] = None if status is None else status.value
         fields["status_history"] = encode_status_history(record.changes())

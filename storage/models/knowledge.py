@@ -103,6 +103,8 @@ class Drug(Base):
     target_complex: Mapped[str | None] = mapped_column(String(120))
     approval_status: Mapped[str | None] = mapped_column(String(64))
     brain_penetrant: Mapped[bool | None] = mapped_column()
+    # When its reaching the brain was first published ("2009", "2009-06"), where known.
+    brain_penetrant_since: Mapped[str | None] = mapped_column(String(10))
     # Its dated status changes, in common.drug_status's stored form; None when undated.
     status_history: Mapped[str | None] = mapped_column(Text)
 

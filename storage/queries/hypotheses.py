@@ -46,6 +46,7 @@ DRUG_FIELDS = (
     "target_complex",
     "approval_status",
     "brain_penetrant",
+    "brain_penetrant_since",
     "status_history",
 )
 EVIDENCE_FIELDS = (

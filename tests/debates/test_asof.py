@@ -151,6 +151,23 @@ def test_every_disease_link_a_bundled_blind_case_needs_is_dated_before_it() -> N
             assert (read_blind < reads) is later, (full.hypothesis_id, now.symbol)
 
 
+# Risdiplam reached the brain in print in November 2018 (Pharmacol Res Perspect), after the
+# nusinersen trial of February 2018 whose hypothesis names SMN2 (docs/dataset.md).
+REACHED_LATER = {("h-2fb2ad1a", "Risdiplam")}
+
+
+def test_every_drug_a_bundled_blind_case_reads_as_reaching_the_brain_was_dated_so() -> None:
+    for full in bundled_cases().values():
+        if full.resolved_on is None:
+            continue
+        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+        for now, then in zip(full.genes, blind.genes, strict=True):
+            for drug_now, drug_then in zip(now.drugs, then.drugs, strict=True):
+                hidden = bool(drug_now.brain_penetrant) and not drug_then.brain_penetrant
+                later = (full.hypothesis_id, drug_now.name) in REACHED_LATER
+                assert hidden is later, (full.hypothesis_id, drug_now.name)
+
+
 def drug(*changes: tuple[str, str], status: str | None = None) -> DrugFact:
     history = tuple(StatusChange(s, parse_partial_date(since)) for s, since in changes)
     now = status if status is not None else (history[-1].status if history else None)
@@ -263,3 +280,19 @@ def test_a_gene_reads_only_the_disease_links_dated_before_the_as_of_date() -> No
     assert case_as_of(full, date(1999, 5, 1)).genes[0].linked_since == mapt.linked_since
     # Undated (frontotemporal dementia here) is never read blind, and every link is read now.
     assert debate_inputs(full, {}, None)[0].genes == (mapt,)
+
+
+def test_a_drug_reads_as_reaching_the_brain_only_from_its_dated_first_showing() -> None:
+    # Semagacestat lowered amyloid-beta production in human CSF in a paper of June 2009.
+    shown = DrugFact(
+        name="Semagacestat", brain_penetrant=True, brain_penetrant_since=PartialDate(2009, 6)
+    )
+    undated = DrugFact(name="Tetrabenazine", brain_penetrant=True)
+    gene = GeneFacts(symbol="PSEN1", drugs=(shown, undated))
+    full = dataclasses.replace(case(item("PMID:1", 2005)), genes=(gene,))
+    reads = {
+        day: [d.brain_penetrant for d in case_as_of(full, day).genes[0].drugs]
+        for day in (date(2009, 6, 30), date(2009, 7, 1))
+    }
+    assert reads == {date(2009, 6, 30): [None, None], date(2009, 7, 1): [True, None]}
+    assert debate_inputs(full, {}, None)[0].genes[0].drugs == (shown, undated)

@@ -66,6 +66,7 @@ SECTION_FIELDS = {
         "target_complex",
         "approval_status",
         "brain_penetrant",
+        "brain_penetrant_since",
         "status_history",
     },
     "genes": {

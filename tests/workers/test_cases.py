@@ -33,7 +33,12 @@ def stored(db: Database) -> Database:
         )
         mtor.diseases = [cancer, alzheimers]
         mtor.drugs = [
-            Drug(name="Rapamycin", mechanism="allosteric inhibitor", brain_penetrant=False),
+            Drug(
+                name="Rapamycin",
+                mechanism="allosteric inhibitor",
+                brain_penetrant=True,
+                brain_penetrant_since="2001",
+            ),
             Drug(
                 name="Everolimus",
                 approval_status="approved",
@@ -107,7 +112,10 @@ def test_load_case_builds_the_whole_case(stored: Database) -> None:
                         ),
                     ),
                     DrugFact(
-                        name="Rapamycin", mechanism="allosteric inhibitor", brain_penetrant=False
+                        name="Rapamycin",
+                        mechanism="allosteric inhibitor",
+                        brain_penetrant=True,
+                        brain_penetrant_since=PartialDate(2001),
                     ),
                 ),
                 diseases=("Alzheimer's disease", "Cancer"),
@@ -192,4 +200,5 @@ def test_postgresql_s_one_query_reads_the_same_cases_as_the_six(tmp_path: Path) 
     assert any(d.status_history for c in six.values() for g in c.genes for d in g.drugs)
     assert any(item.replicated_since for c in six.values() for item in c.evidence)
     assert any(gene.linked_since for c in six.values() for gene in c.genes)
+    assert any(d.brain_penetrant_since for c in six.values() for g in c.genes for d in g.drugs)
     assert one == six

@@ -284,6 +284,22 @@ CASES: dict[str, Bad] = {
         "genes[0] (MTOR)",
         "diseases",
     ),
+    "a drug dated as reaching the brain but not said to": Bad(
+        broken(set_in(("drugs", 0, "brain_penetrant_since"), 2009)),
+        "brain_penetrant_since 2009 needs brain_penetrant: true",
+        DRUG0,
+    ),
+    "a drug shown to reach the brain in the future": Bad(
+        broken(
+            lambda doc: [
+                set_in(("drugs", 0, "brain_penetrant"), True)(doc),
+                set_in(("drugs", 0, "brain_penetrant_since"), "2999-03")(doc),
+            ]
+        ),
+        "2999-03 is in the future",
+        DRUG0,
+        "brain_penetrant_since",
+    ),
     "a drug's status history out of order": Bad(
         broken(
             set_in(

@@ -364,3 +364,16 @@ def test_a_dated_disease_link_reaches_its_case_and_an_undated_one_keeps_it(
     redated = import_hypotheses(db, write_yaml(tmp_path, document, "redated.yaml"))
     assert redated.genes.updated == 1
     assert _links(db)[1] == (("Alzheimer's disease", PartialDate(2009)),)
+
+
+def test_a_drugs_dated_reach_into_the_brain_reaches_its_case(db: Database, tmp_path: Path) -> None:
+    document = base_document()
+    document["drugs"][0].update(brain_penetrant=True, brain_penetrant_since="2001-08")
+    path = write_yaml(tmp_path, document)
+    import_hypotheses(db, path)
+    sirolimus = _mtor(db).drugs[0]
+    assert (sirolimus.brain_penetrant, sirolimus.brain_penetrant_since) == (
+        True,
+        PartialDate(2001, 8),
+    )
+    assert import_hypotheses(db, path).drugs.unchanged == 1
