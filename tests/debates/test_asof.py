@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -120,13 +121,17 @@ def test_every_bundled_resolution_postdates_what_its_as_of_run_keeps() -> None:
             assert PartialDate(kept.year, kept.month, kept.day).latest < full.resolved_on
 
 
+def _bundled_blind_cases() -> Iterator[tuple[Case, Case]]:
+    """Each resolved bundled case, and the blind case the backtest debates it as."""
+    for full in bundled_cases().values():
+        if full.resolved_on is not None:
+            yield full, case_as_of(full, full.resolved_on - timedelta(days=1))
+
+
 def test_every_replication_a_bundled_blind_case_reads_was_dated_before_it() -> None:
     # The curation dates each replication a blind debate keeps, so the backtest reads what was
     # replicated then, not less: an undated flag would read "not reported".
-    for full in bundled_cases().values():
-        if full.resolved_on is None:
-            continue
-        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+    for full, blind in _bundled_blind_cases():
         filed = {item.citation: item for item in full.evidence}
         for kept in blind.evidence:
             assert kept.replicated == filed[kept.citation].replicated, kept.citation
@@ -140,10 +145,7 @@ READ_LATER = {("h-4d19a565", "SLC1A2"), ("h-c9240b4b", "GAD1")}
 
 
 def test_every_disease_link_a_bundled_blind_case_needs_is_dated_before_it() -> None:
-    for full in bundled_cases().values():
-        if full.resolved_on is None:
-            continue
-        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+    for full, blind in _bundled_blind_cases():
         for now, then in zip(full.genes, blind.genes, strict=True):
             reads = disease_link(dataclasses.replace(full, genes=(now,)))
             read_blind = disease_link(dataclasses.replace(full, genes=(then,)))
@@ -157,10 +159,7 @@ REACHED_LATER = {("h-2fb2ad1a", "Risdiplam")}
 
 
 def test_every_drug_a_bundled_blind_case_reads_as_reaching_the_brain_was_dated_so() -> None:
-    for full in bundled_cases().values():
-        if full.resolved_on is None:
-            continue
-        blind = case_as_of(full, full.resolved_on - timedelta(days=1))
+    for full, blind in _bundled_blind_cases():
         for now, then in zip(full.genes, blind.genes, strict=True):
             for drug_now, drug_then in zip(now.drugs, then.drugs, strict=True):
                 hidden = bool(drug_now.brain_penetrant) and not drug_then.brain_penetrant
