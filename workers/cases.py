@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from common.dates import parse_partial_date
+from common.dates import PartialDate, parse_partial_date
 from common.drug_status import decode as decode_status_history
 from debates.case import Case, DrugFact, Evidence, GeneFacts
 from storage.queries.case_rows import CaseRows, read_case_rows
@@ -71,9 +71,7 @@ def drug_fact(drug: Any) -> DrugFact:
         target_complex=drug.target_complex,
         approval_status=drug.approval_status,
         brain_penetrant=drug.brain_penetrant,
-        brain_penetrant_since=(
-            parse_partial_date(drug.brain_penetrant_since) if drug.brain_penetrant_since else None
-        ),
+        brain_penetrant_since=_date(drug.brain_penetrant_since),
         status_history=decode_status_history(drug.status_history),
     )
 
@@ -90,10 +88,13 @@ def evidence(item: Any) -> Evidence:
         replicated=item.replicated,
         month=item.month,
         day=item.day,
-        replicated_since=(
-            parse_partial_date(item.replicated_since) if item.replicated_since else None
-        ),
+        replicated_since=_date(item.replicated_since),
     )
+
+
+def _date(text: str | None) -> PartialDate | None:
+    """A date stored as text ("2009", "2009-06"), as common.dates writes it; None if none."""
+    return None if text is None else parse_partial_date(text)
 
 
 def _function_rows(rows: Iterable[Any]) -> Iterable[tuple[str, str]]:
