@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import clock
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A pooled server connection idle longer than this is tested before it is handed out.
 PING_AFTER_IDLE_SECONDS = 1.0
@@ -80,6 +82,8 @@ def make_engine(
     if not ping_only_after_idle:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", clock.measure)
     if ping_only_after_idle:
         event.listen(engine, "checkin", _note_idle_since)
         event.listen(engine, "checkout", _ping_if_idle(engine))

@@ -21,6 +21,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from storage.clock import ledger_now
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -31,7 +33,8 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, by the ledger's clock (``storage.clock``): what every stored timestamp is written in."""
+    return ledger_now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
