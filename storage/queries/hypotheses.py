@@ -156,7 +156,8 @@ def upsert_gene_record(
     existing = find_gene(session, symbol=symbol)
     before = _gene_state(existing) if existing is not None else None
     gene = upsert_gene(session, symbol=symbol, **{k: fields.get(k) for k in _GENE_COLUMNS})
-    for disease in _unique_by_id(ensure_disease(session, name=n) for n in disease_names):
+    named = {name: ensure_disease(session, name=name) for name in disease_names}
+    for disease in _unique_by_id(named.values()):
         if disease not in gene.diseases:
             gene.diseases.append(disease)
     for drug_name in drug_names:
@@ -165,7 +166,7 @@ def upsert_gene_record(
             raise NotFoundError(f"drug {drug_name!r} does not exist")
         if drug not in gene.drugs:
             gene.drugs.append(drug)
-    dated = _date_disease_links(session, gene, disease_dates or {})
+    dated = _date_disease_links(session, gene, named, disease_dates or {})
     if before is None:
         session.flush()
         return gene, "created"
@@ -176,17 +177,22 @@ def upsert_gene_record(
     return gene, "updated"
 
 
-def _date_disease_links(session: Session, gene: Gene, dates: Mapping[str, str]) -> bool:
-    """Set the dates of ``gene``'s links to the diseases named; True when any changed."""
+def _date_disease_links(
+    session: Session, gene: Gene, named: Mapping[str, Disease], dates: Mapping[str, str]
+) -> bool:
+    """Set the dates of ``gene``'s links to the ``named`` diseases that ``dates`` dates (by
+    name); True when any changed."""
     if not dates:
         return False
     session.flush()  # the links just appended become rows
+    of_gene = gene_diseases.c.gene_id == gene.id
+    query = select(gene_diseases.c.disease_id, gene_diseases.c.linked_since).where(of_gene)
+    stored = dict(session.execute(query).all())
     changed = False
     for name, since in dates.items():
-        disease = ensure_disease(session, name=name)
-        link = (gene_diseases.c.gene_id == gene.id) & (gene_diseases.c.disease_id == disease.id)
-        stored = session.execute(select(gene_diseases.c.linked_since).where(link)).scalar_one()
-        if stored != since:
+        disease_id = named[name].id
+        if stored[disease_id] != since:
+            link = of_gene & (gene_diseases.c.disease_id == disease_id)
             session.execute(update(gene_diseases).where(link).values(linked_since=since))
             changed = True
     return changed
