@@ -80,6 +80,13 @@ LEGENDS: dict[str, Legend] = {
         "(docs/scoring.md).",
     ),
     "attempts": Legend("Attempts", "deliveries of the evaluation so far, of the most allowed."),
+    "track_record": Legend(
+        "Track record",
+        "of the resolved hypotheses that the newest stored blind backtest scored in the same "
+        "band, each debated as of before its resolution, how many were validated.",
+        "The interval is a Jeffreys interval for that share, wide where the band holds few. "
+        "Shown for open hypotheses only: a resolved one's numbers are hindsight.",
+    ),
 }
 
 

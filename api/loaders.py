@@ -20,6 +20,7 @@ from api.schemas import (
     hypothesis_detail,
     hypothesis_summary,
 )
+from api.track_record import track_records
 from common.text import shorten_title
 from storage.models import Evaluation, Gene, Hypothesis, HypothesisStatus
 from storage.queries.knowledge import get_gene, get_hypothesis, list_hypotheses
@@ -63,8 +64,11 @@ def load_hypothesis(session: Session, *, hypothesis_id: str) -> HypothesisView:
     scores = latest_scores(session, hypothesis_ids=[hypothesis.id]).get(hypothesis.id)
     evaluation = latest_evaluation(session, hypothesis_id=hypothesis.id)
     tournament = standing(session, hypothesis_id=hypothesis.id)
+    records = track_records(
+        session, hypothesis=hypothesis, snapshot=scores.latest if scores else None
+    )
     detail = hypothesis_detail(
-        hypothesis, scores, evaluation.id if evaluation else None, tournament
+        hypothesis, scores, evaluation.id if evaluation else None, tournament, records
     )
     return HypothesisView(hypothesis, scores, evaluation, detail, tournament)
 

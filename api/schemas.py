@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.legends import explain
 from api.ratings import exchange_rating
+from api.track_record import TrackRecordOut
 from common.citations import citation_url
 from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_TITLE
 from scoring.legends import coverage_note, is_forecast_of, resolution_note
@@ -195,6 +196,12 @@ class HypothesisDetail(HypothesisSummary):
         description="The hypothesis's row of /leaderboard: its strength, interval, group and "
         "rank in the group, or unrated, with its match count."
     )
+    track_record: list[TrackRecordOut] = Field(
+        default_factory=list,
+        description="For an open hypothesis, how the resolved hypotheses of the newest stored "
+        "blind backtest fared in the band of its exchange rating (once its market has traded) "
+        "and of its composite; empty when resolved, unscored, or no backtest is stored.",
+    )
 
 
 class DaySpendOut(BaseModel):
@@ -357,6 +364,7 @@ def hypothesis_detail(
     scores: LatestScores | None,
     latest_evaluation_id: int | None,
     tournament: LeaderboardRow,
+    track_record: list[TrackRecordOut],
 ) -> HypothesisDetail:
     summary = hypothesis_summary(hypothesis, scores)
     return HypothesisDetail(
@@ -371,6 +379,7 @@ def hypothesis_detail(
         else None,
         latest_evaluation_id=latest_evaluation_id,
         tournament=leaderboard_entry(tournament),
+        track_record=track_record,
     )
 
 

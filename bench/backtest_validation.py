@@ -24,6 +24,7 @@ from typing import Any
 
 from api.reliability_chart import reliability_chart
 from api.routers.backtests import CHARTED
+from api.track_record import band_table
 from debates.asof import case_as_of
 from debates.backends import registry
 from debates.backends.evidence import rubric
@@ -77,6 +78,17 @@ def comparisons_table(report: dict[str, Any]) -> str:
             f"| {c['forecaster']} | {c['baseline']} | {c['n']} | {c['brier_difference']:+.3f} "
             f"[{c['brier_difference_low']:+.3f}, {c['brier_difference_high']:+.3f}] |"
         )
+    return "\n".join(lines)
+
+
+def bands_table(report: dict[str, Any]) -> str:
+    """Each reliability bin told in counts, as the views state a live number's track record."""
+    bands = band_table(report["settings"], report["forecasters"])
+    lines = [
+        "| band | " + " | ".join(f"blind {name}" for name in bands.numbers) + " |",
+        "| --- |" + " ---: |" * len(bands.numbers),
+    ]
+    lines += [f"| {band} | " + " | ".join(cells) + " |" for band, cells in bands.rows]
     return "\n".join(lines)
 
 
@@ -163,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"n = {report['n']} ({report['validated']} validated, {report['refuted']} refuted)\n")
     print(main_table(report), end="\n\n")
     print(comparisons_table(report), end="\n\n")
+    print(bands_table(report), end="\n\n")
     print(ablation_table(cases, outcomes))
     if args.svg is not None:
         charted = [f for f in report["forecasters"] if f["name"] in CHARTED]

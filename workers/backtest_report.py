@@ -34,14 +34,16 @@ from scoring.forecasts import (
 from scoring.leave_pair_out import PairForecast, base_rate_pairs, pair_table
 from scoring.lmsr import MarketState
 from scoring.recalibration import loo_recalibrated, pair_recalibrated
+from scoring.track_record import COMPOSITE_SERIES, EXCHANGE_RATING_SERIES
 from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
 from workers.scoring_phase import plan_score
 
 REPORT_VERSION = 1
-EXCHANGE_RATING = "exchange rating"
-COMPOSITE = "composite"
+# The series names that api.track_record looks a live number's band up by.
+EXCHANGE_RATING = EXCHANGE_RATING_SERIES
+COMPOSITE = COMPOSITE_SERIES
 ALWAYS_HALF = "always 0.5"
 BASE_RATE = "base rate (training folds)"
 # Platt scaling fitted on the training folds (scoring.recalibration): the level corrected.

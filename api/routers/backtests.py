@@ -13,6 +13,7 @@ from api.deps import PageDep, SessionDep
 from api.reliability_chart import reliability_chart
 from api.routers.web import not_found_page, render_page
 from api.schemas import Paginated
+from api.track_record import band_table
 from scoring.forecasts import few_for_an_interval
 from storage.errors import NotFoundError
 from storage.queries.backtests import NAME_PATTERN, count_reports, get_report, list_reports
@@ -72,9 +73,11 @@ def backtests_page(request: Request, session: SessionDep) -> HTMLResponse:
 def backtest_page(request: Request, session: SessionDep, name: Name) -> HTMLResponse:
     """The report as a page: the grades table, the reliability diagram, every hypothesis."""
     try:
-        report = report_out(get_report(session, name=name))
+        stored = get_report(session, name=name)
     except NotFoundError as exc:
         return not_found_page(request, exc)
+    report = report_out(stored)
+    bands = band_table(stored.report.get("settings", {}), stored.report.get("forecasters", []))
     charted = [f for f in report.forecasters if f.name in CHARTED]
     chart = Markup(  # noqa: S704 - api.reliability_chart escapes every label it draws
         reliability_chart(
@@ -87,5 +90,5 @@ def backtest_page(request: Request, session: SessionDep, name: Name) -> HTMLResp
     )
     settings = report.settings
     floors = few_for_an_interval(settings.min_interval_n, settings.min_auc_interval_each)
-    context = {"report": report, "chart": chart, "few_for_an_interval": floors}
+    context = {"report": report, "chart": chart, "few_for_an_interval": floors, "bands": bands}
     return render_page(request, "backtest.html", context)

@@ -31,6 +31,7 @@ from api.loaders import HypothesisView, load_gene, load_hypothesis
 from api.prose import transcript_html
 from api.schemas import settled_on
 from api.strength_chart import strength_chart
+from api.track_record import track_record_text
 from common.limits import MAX_INT64
 from common.numbers import usd
 from common.text import ago, neutralise
@@ -238,6 +239,7 @@ def hypothesis_page(
         "debated_version": _scored_version(view, debated),
         "spend": hypothesis_spend_by_day(session, hypothesis_id=view.hypothesis.id),
         "standing": standing_text(view.tournament),
+        "track_record": [(r, track_record_text(r)) for r in view.detail.track_record],
         "tournament_legend": TOURNAMENT_LEGEND,
         "history_chart": Markup(  # noqa: S704 - api.charts escapes every label it draws
             history_chart(

@@ -25,6 +25,7 @@ from debates.backends import registry
 from debates.types import DebateConfig
 from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from hyposcore.cli.track_record import track_record_table
 from scoring.forecasts import DEFAULT_BINS, DEFAULT_RESAMPLES, few_for_an_interval
 from storage.queries.backtests import (
     ReportNameError,
@@ -79,13 +80,52 @@ def backtest(
     """Grade the exchange rating, the composite and every persona on the resolved hypotheses,
     each debated blind as of a horizon before its resolution, with believability learned
     leave-one-out; Brier, log loss and AUC with bootstrap 90% intervals, against always-0.5
-    and the training folds' base rate."""
+    and the training folds' base rate.
+
+    Then, per band of the blind exchange rating and composite, how many of the resolved
+    hypotheses in it were validated: what each open hypothesis's page states for its band."""
     if compare is not None:
         compare_reports(*compare, as_json=as_json)
         return
     if save is not None:
         _check_name(save, "--save", replace=replace)
-    settings = get_settings()
+    try:
+        report = graded_report(
+            get_settings(),
+            horizon_days=horizon_days,
+            local=local,
+            seed=seed,
+            resamples=resamples,
+            bins=bins,
+            timeout=timeout,
+            quiet=as_json,
+        )
+    except BacktestError as exc:
+        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
+        raise typer.Exit(2) from None
+    if save is not None:
+        store_report(save, report, replace=replace)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, sort_keys=True))
+        return
+    show_report(report)
+    if save is not None:
+        console.print(Text(f"saved as {save!r}"))
+
+
+def graded_report(
+    settings: Settings,
+    *,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+    local: bool = True,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    bins: int = DEFAULT_BINS,
+    timeout: float = 3600.0,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    """Debate every resolved hypothesis blind, in this process (``local``) or on the workers,
+    and grade the forecasts with the live market and interval; raises BacktestError."""
     options = ReportOptions(
         horizon_days=horizon_days,
         seed=seed,
@@ -97,27 +137,15 @@ def backtest(
     )
     # The configured debate, the same for both modes: what the workers would queue.
     config = debate_config(settings, urgent=local)  # on the workers it can wait for batches
-    try:
-        if local:
-            items = run_in_process(
-                settings, DebateConfig.from_dict(config), horizon_days=horizon_days, quiet=as_json
-            )
-        else:
-            items = run_on_workers(
-                settings, config, horizon_days=horizon_days, timeout=timeout, quiet=as_json
-            )
-    except BacktestError as exc:
-        err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
-        raise typer.Exit(2) from None
-    report = build_report(items, DebateConfig.from_dict(config), options)
-    if save is not None:
-        _store(save, report, replace=replace)
-    if as_json:
-        typer.echo(json.dumps(report, indent=2, sort_keys=True))
-        return
-    show_report(report)
-    if save is not None:
-        console.print(Text(f"saved as {save!r}"))
+    if local:
+        items = run_in_process(
+            settings, DebateConfig.from_dict(config), horizon_days=horizon_days, quiet=quiet
+        )
+    else:
+        items = run_on_workers(
+            settings, config, horizon_days=horizon_days, timeout=timeout, quiet=quiet
+        )
+    return build_report(items, DebateConfig.from_dict(config), options)
 
 
 def run_in_process(
@@ -167,7 +195,7 @@ def _check_name(name: str, option: str, *, replace: bool) -> None:
         raise typer.Exit(2) from None
 
 
-def _store(name: str, report: dict[str, Any], *, replace: bool) -> None:
+def store_report(name: str, report: dict[str, Any], *, replace: bool) -> None:
     database = open_database()
     try:
         with database.transaction() as session:
@@ -262,6 +290,7 @@ def comparisons_table(report: dict[str, Any]) -> Table:
 def show_report(report: dict[str, Any]) -> None:
     console.print(report_table(report))
     console.print(comparisons_table(report))
+    console.print(track_record_table(report["settings"], report["forecasters"]))
     console.print(Text(f"as-of rule: {report['settings']['as_of_rule']}", style="dim"))
 
 

@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,6 +16,7 @@ from rich.text import Text
 from api.leaderboard import TOURNAMENT_LEGEND, summary_text
 from api.ratings import exchange_rating
 from common.settings import Settings, get_settings
+from hyposcore.cli.backtest import graded_report, store_report
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
 from hyposcore.cli.score_table import (
@@ -25,9 +26,11 @@ from hyposcore.cli.score_table import (
     resolved_table,
     stands_in,
 )
+from hyposcore.cli.track_record import track_record_table
 from hyposcore.data import hypothesis_files
 from hyposcore.worker_process import WorkerProcess, WorkerStartError
 from scoring.legends import legend_text
+from scoring.track_record import COMPOSITE_SERIES, EXCHANGE_RATING_SERIES
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Hypothesis, HypothesisStatus, ScoreSnapshot, utcnow
@@ -38,12 +41,14 @@ from storage.queries.snapshots import latest_snapshot
 from wiki.importer import import_pages
 from wiki.store import FolderPageStore
 from workers import maintenance
+from workers.backtest_report import BASE_RATE
 from workers.celery_app import get_app
 from workers.dispatch import debate_config, submit_evaluations
 
 WORKER_READY_SECONDS = 90.0
 DEMO_GENE = "MTOR"
 DEMO_HYPOTHESIS = "h-51e7234f"
+DEMO_BACKTEST = "demo"
 # Enough rounds that most hypotheses reach the decided matches a rating needs.
 DEMO_TOURNAMENT_ROUNDS = 8
 RESOLVED_NOTE = (
@@ -59,11 +64,12 @@ def demo(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the evaluations.")] = 900.0,
     concurrency: Annotated[int, typer.Option(min=1, help="Worker threads.")] = 4,
 ) -> None:
-    """Run the whole job on the embedded default: import, debate, score, publish, rank.
+    """Run the whole job on the embedded default: import, debate, score, publish, backtest, rank.
 
     Imports the bundled MTOR gene page and curated hypotheses, debates and scores every
-    hypothesis with a real worker process, publishes the pages and badges, and prints the
-    leaderboard and where to look.
+    hypothesis with a real worker process, publishes the pages and badges, debates the resolved
+    hypotheses blind and stores that backtest as "demo", and prints the leaderboard, what each
+    band of the blind numbers has meant, and where to look.
 
     {legends}
     """
@@ -114,9 +120,13 @@ def demo(
     maintenance.publish_pages(database, settings)
     _print_published(database, settings, since=started)
 
-    console.rule("[bold]4. leaderboard")
+    console.rule("[bold]4. blind backtest")
+    report = _backtest(settings)
+
+    console.rule("[bold]5. leaderboard")
     _print_leaderboard(database)
     console.print(Text(legend_text(), style="dim"))
+    console.print(track_record_table(report["settings"], report["forecasters"]))
     _print_where_to_look(settings)
     if failed:
         console.print(f"[red]evaluations that did not succeed: {failed}[/]")
@@ -210,12 +220,40 @@ def _scored_row(
     )
 
 
+def _backtest(settings: Settings) -> dict[str, Any]:
+    """Debate every resolved hypothesis blind, as of the day before its resolution, and store
+    the graded report as "demo" (replacing an earlier demo's): each open hypothesis's page
+    then states how the numbers in its band fared."""
+    report = graded_report(settings)
+    store_report(DEMO_BACKTEST, report, replace=True)
+    graded = {f["name"]: f for f in report["forecasters"]}
+    said = "; ".join(
+        f"{name} AUC {graded[name]['auc']:.2f}, Brier {graded[name]['brier']:.3f}"
+        for name in (EXCHANGE_RATING_SERIES, COMPOSITE_SERIES)
+        if name in graded and graded[name]["auc"] is not None
+    )
+    base_rate = (
+        f"; the base rate's Brier {graded[BASE_RATE]['brier']:.3f}" if BASE_RATE in graded else ""
+    )
+    console.print(
+        f"{report['n']} resolved hypotheses debated blind, each as of the day before its "
+        f"resolution, saved as backtest {DEMO_BACKTEST!r}: {said}{base_rate} (lower Brier is "
+        "better; AUC 0.5 is chance)"
+    )
+    return report
+
+
 def _print_where_to_look(settings: Settings) -> None:
     pages = settings.resolved_pages_dir.resolve()
     console.print(f"\nPublished gene pages and badges: [bold]{escape(str(pages))}[/]")
     base = f"http://{settings.api_host}:{settings.api_port}"
     console.print("Score history, transcripts and badges in a browser: serve them with")
     console.print("  [bold].venv/bin/hyposcore serve[/]\nthen open", highlight=False)
-    for path in ("/", f"/web/genes/{DEMO_GENE}", f"/web/hypotheses/{DEMO_HYPOTHESIS}"):
+    for path in (
+        "/",
+        f"/web/genes/{DEMO_GENE}",
+        f"/web/hypotheses/{DEMO_HYPOTHESIS}",
+        f"/web/backtests/{DEMO_BACKTEST}",
+    ):
         console.print(f"  {base}{path}", highlight=False, soft_wrap=True)
     console.print("One evaluation in detail: [bold]hyposcore status ID[/]")

@@ -121,6 +121,40 @@ def list_reports(session: Session, *, limit: int = 50, offset: int = 0) -> list[
     return [_stored(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class ReportGrades:
+    """A stored report's settings and graded forecasters, without its per-hypothesis rows."""
+
+    name: str
+    created_at: datetime
+    horizon_days: int
+    settings: dict[str, Any]
+    forecasters: list[dict[str, Any]]
+
+
+def latest_grades(session: Session) -> ReportGrades | None:
+    """The newest stored report's grades, or None when none is stored.
+
+    Only the two parts a view reads leave the database: a report's rows per hypothesis grow
+    with the resolved set, and a page that shows one hypothesis needs none of them.
+    """
+    row = session.execute(
+        select(
+            BacktestReport.name,
+            BacktestReport.created_at,
+            BacktestReport.horizon_days,
+            BacktestReport.report["settings"],
+            BacktestReport.report["forecasters"],
+        )
+        .order_by(BacktestReport.created_at.desc(), BacktestReport.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    name, created_at, horizon_days, settings, forecasters = row
+    return ReportGrades(name, created_at, horizon_days, settings or {}, forecasters or [])
+
+
 def count_reports(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(BacktestReport)) or 0)
 

@@ -113,6 +113,34 @@ def test_the_table_shows_every_forecaster_with_intervals(resolved_set: None) -> 
     assert any(row["n"] < 20 for row in report["forecasters"])
 
 
+def test_the_table_tells_each_band_in_counts(resolved_set: None) -> None:
+    result = runner.invoke(app, ["backtest", *FAST])
+    assert result.exit_code == 0, result.output
+    report = _json(FAST)
+    table = result.stdout.split("What the blind numbers have meant")[1]
+    cells = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:4]]
+        for line in table.splitlines()
+        if line.count("│") == 4
+    }
+    assert len(cells) == report["settings"]["bins"] == 5
+    for i in range(5):
+        low, high = i / 5, (i + 1) / 5
+        for column, key in enumerate(("exchange_rating", "composite")):
+            # Counted from the report's rows, not from the bins the table is drawn from.
+            inside = [
+                h["validated"]
+                for h in report["hypotheses"]
+                if low <= h[key] < high or (i == 4 and h[key] == 1.0)
+            ]
+            cell = cells[f"{low:.2f}–{high:.2f}"][column]
+            if inside:
+                assert cell.startswith(f"{sum(inside)} of {len(inside)} ("), (i, key, cell)
+            else:
+                assert cell == "none", (i, key, cell)
+    assert "Jeffreys 90% interval of the share validated" in " ".join(table.split())
+
+
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:
     saved = runner.invoke(app, ["backtest", *FAST, "--save", "day-before"])
     assert saved.exit_code == 0, saved.output

@@ -18,6 +18,7 @@ from hyposcore.cli.main import app
 from hyposcore.data import hypothesis_files
 from storage.db import Database
 from storage.importing import import_hypotheses
+from storage.queries.backtests import get_report
 from storage.queries.revisions import list_revisions
 from tests.conftest import REPO_ROOT
 from tests.workers.harness import WorkerProcess, hyposcore_env
@@ -135,13 +136,19 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     database = Database(f"sqlite:///{tmp_path / 'var' / 'hyposcore.db'}")
     with database.sessions() as session:
         published = sum(1 for r in list_revisions(session, page_name="mtor") if r.revision > 0)
+        stored = get_report(session, name="demo")
     database.dispose()
     assert published >= 1
+    assert stored.n == len(resolved)  # every bundled resolution is dated, so each is graded
     said = " ".join(done.stdout.split())
     assert f"1 gene page(s) in {published} revision(s), 1 badge(s)" in said
     assert "hyposcore serve" in said
     assert "http://127.0.0.1:8000/web/genes/MTOR" in said
     assert "http://127.0.0.1:8000/web/hypotheses/h-51e7234f" in said
+    # The blind backtest is stored, so the open hypotheses' pages state their bands' records.
+    assert "resolved hypotheses debated blind" in said and "saved as backtest 'demo'" in said
+    assert "What the blind numbers have meant" in said
+    assert "http://127.0.0.1:8000/web/backtests/demo" in said
     assert "…" in said and "Alzhei…" not in said  # titles cut at word boundaries
 
 
