@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
 from pydantic import BaseModel, Field
@@ -26,7 +26,7 @@ from scoring.track_record import (
     band_records,
     track_record,
 )
-from storage.models import Hypothesis, HypothesisStatus, ScoreSnapshot
+from storage.models import Hypothesis, HypothesisStatus
 from storage.queries.backtests import ReportGrades, latest_grades
 
 Series = Literal["exchange rating", "composite"]
@@ -58,8 +58,19 @@ class TrackRecordOut(BaseModel):
     links: dict[str, str]
 
 
+class Scored(Protocol):
+    """A snapshot's numbers, stored (``ScoreSnapshot``) or served (``SnapshotOut``)."""
+
+    @property
+    def market_price(self) -> float | None: ...
+    @property
+    def composite(self) -> float: ...
+    @property
+    def config_hash(self) -> str: ...
+
+
 def track_records(
-    session: Session, *, hypothesis: Hypothesis, snapshot: ScoreSnapshot | None
+    session: Session, *, hypothesis: Hypothesis, snapshot: Scored | None
 ) -> list[TrackRecordOut]:
     """The records of an open hypothesis's exchange rating (when its market has traded) and
     composite; none for a resolved or unscored one, or with no stored backtest."""

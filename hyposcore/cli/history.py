@@ -17,6 +17,7 @@ from rich.text import Text
 
 from api.history import history_csv_text, score_history
 from api.schemas import SnapshotOut
+from api.track_record import TrackRecordOut, track_record_text, track_records
 from common.numbers import signed
 from common.text import terminal_safe
 from hyposcore.cli.common import compact_table, console, friendly_errors, open_database
@@ -46,6 +47,9 @@ def history(
     interval and tournament strength, when it was computed, by which evaluation (where the
     terminal has room) and under which scoring rule, with a sparkline of the exchange rating.
 
+    For an open hypothesis, then its track record: how the resolved hypotheses of the newest
+    stored backtest fared in the band of its newest exchange rating and composite.
+
     {legends}
     """
     if as_json and as_csv:
@@ -53,18 +57,23 @@ def history(
     with open_database().sessions() as session:
         hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
         versions = score_history(session, hypothesis_id=hypothesis_id, limit=None)
+        records = track_records(
+            session, hypothesis=hypothesis, snapshot=versions[-1] if versions else None
+        )
     if as_json:
         typer.echo(json.dumps([v.model_dump(mode="json") for v in versions], indent=2))
     elif as_csv:
         typer.echo(history_csv_text(versions), nl=False)
     else:
-        _print_history(hypothesis, versions)
+        _print_history(hypothesis, versions, records)
 
 
 history.__doc__ = (history.__doc__ or "").format(legends=legend_text("\n\n    "))
 
 
-def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
+def _print_history(
+    hypothesis: Hypothesis, versions: list[SnapshotOut], records: list[TrackRecordOut]
+) -> None:
     console.print(
         Text.assemble(
             (terminal_safe(hypothesis.id), "bold cyan"),
@@ -108,7 +117,19 @@ def _print_history(hypothesis: Hypothesis, versions: list[SnapshotOut]) -> None:
             f"{first:.2f} → {last:.2f} over {len(versions)} versions",
             highlight=False,
         )
+    _print_track_record(records)
     console.print(Text(legend_text(), style="dim"))
+
+
+def _print_track_record(records: list[TrackRecordOut]) -> None:
+    """What numbers in the newest version's bands have meant (an open hypothesis's only)."""
+    for record in records:
+        console.print(
+            f"track record (backtest {record.backtest}, {record.horizon_days} day(s) before "
+            f"each resolution): {track_record_text(record)}.",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _table(versions: list[SnapshotOut], *, resolved: bool, evaluations: bool) -> Table:

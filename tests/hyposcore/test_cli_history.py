@@ -27,6 +27,7 @@ from tests.api.seed import (
     seed,
 )
 from tests.wiki.publishing import CONFIG_HASH, add_snapshot
+from tests.workers.backtest_items import seed_report
 
 
 @pytest.fixture
@@ -168,3 +169,21 @@ def test_an_unknown_hypothesis_or_two_formats_is_a_clear_error(database: Databas
 )
 def test_the_sparkline_reads_on_a_fixed_zero_to_one_scale(values: list[float], line: str) -> None:
     assert sparkline(values) == line
+
+
+def test_an_open_hypothesis_states_what_its_bands_have_meant(database: Database) -> None:
+    assert "track record" not in _run(HYPOTHESIS)  # no backtest stored yet
+    seed_report(database, "baseline")
+    said = " ".join(_run(HYPOTHESIS).split())
+    with TestClient(create_app(get_settings(), database)) as client:
+        records = client.get(f"/hypotheses/{HYPOTHESIS}").json()["track_record"]
+    assert [r["number"] for r in records] == ["exchange rating", "composite"]
+    for record in records:  # the API's records, one line each, before the legend
+        band = f"{record['band_low']:.2f}–{record['band_high']:.2f}"
+        assert f"blind {record['number']} of {band}" in said or (
+            f"whose blind {record['number']} was {band}" in said
+        )
+    assert said.count("track record (backtest baseline, 1 day(s) before each resolution)") == 2
+    assert said.index("track record") < said.index("Exchange rating = the market's")
+    resolve(database, HYPOTHESIS, "validated", date(2026, 6, 1))
+    assert "track record" not in _run(HYPOTHESIS)  # hindsight has no track record
