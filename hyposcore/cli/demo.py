@@ -81,6 +81,33 @@ def demo(
     _print_counts(database)
 
     console.rule("[bold]2. queue and debate")
+    failed = _debate_everything(database, settings, timeout=timeout, concurrency=concurrency)
+
+    console.rule("[bold]3. tournament and publish")
+    _tournament_and_publish(database, settings)
+    _print_published(database, settings, since=started)
+
+    console.rule("[bold]4. blind backtest")
+    report = _backtest(settings)
+
+    console.rule("[bold]5. leaderboard")
+    _print_leaderboard(database)
+    console.print(Text(legend_text(), style="dim"))
+    console.print(track_record_table(report["settings"], report["forecasters"]))
+    _print_where_to_look(settings)
+    if failed:
+        console.print(f"[red]evaluations that did not succeed: {failed}[/]")
+        raise typer.Exit(1)
+
+
+demo.__doc__ = (demo.__doc__ or "").format(legends=legend_text("\n\n    "))
+
+
+def _debate_everything(
+    database: Database, settings: Settings, *, timeout: float, concurrency: int
+) -> list[int]:
+    """Queue every hypothesis to a real worker process and follow it; the evaluations that
+    did not succeed."""
     worker = WorkerProcess(os.environ, settings.data_dir / "worker.log", concurrency=concurrency)
     try:
         worker.start(ready_timeout=WORKER_READY_SECONDS)
@@ -102,9 +129,11 @@ def demo(
         rows = follow(database, ids, timeout=timeout).rows
     finally:
         worker.stop()
-    failed = [row.id for row in rows if row.state != "succeeded"]
+    return [row.id for row in rows if row.state != "succeeded"]
 
-    console.rule("[bold]3. tournament and publish")
+
+def _tournament_and_publish(database: Database, settings: Settings) -> None:
+    """The scheduled maintenance, run once: tournament rounds, a refit, grading, a publish."""
     for _ in range(DEMO_TOURNAMENT_ROUNDS):
         maintenance.tournament_round(database, settings)
     maintenance.refit_ratings(database, settings)
@@ -118,22 +147,6 @@ def demo(
         "debated as of before a resolution, grade a persona; the demo debates as of today)"
     )
     maintenance.publish_pages(database, settings)
-    _print_published(database, settings, since=started)
-
-    console.rule("[bold]4. blind backtest")
-    report = _backtest(settings)
-
-    console.rule("[bold]5. leaderboard")
-    _print_leaderboard(database)
-    console.print(Text(legend_text(), style="dim"))
-    console.print(track_record_table(report["settings"], report["forecasters"]))
-    _print_where_to_look(settings)
-    if failed:
-        console.print(f"[red]evaluations that did not succeed: {failed}[/]")
-        raise typer.Exit(1)
-
-
-demo.__doc__ = (demo.__doc__ or "").format(legends=legend_text("\n\n    "))
 
 
 def _import_bundled(database: Database) -> None:
