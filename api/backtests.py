@@ -103,6 +103,34 @@ class BacktestSettingsOut(BaseModel):
     )
 
 
+class JudgeOut(BaseModel):
+    """The tournament's judge on every validated-refuted pair, each judged once, blind as of
+    the earlier of its two as-of dates (workers.backtest_judge)."""
+
+    backend: str
+    pairs: int
+    validated_preferred: int = Field(description="Pairs where it chose the validated one.")
+    unreadable: int = Field(description="Replies it could not read, counted as ties.")
+    share: float | None = Field(description="The share of pairs it got right (0.5: chance).")
+    share_low: float | None
+    share_high: float | None
+    as_of: str
+
+
+def judge_text(judge: JudgeOut, *, level: float) -> str:
+    """One sentence for every view: how often the blind judge preferred the validated one."""
+    interval = ""
+    if judge.share_low is not None and judge.share_high is not None:
+        interval = f" [{level:.0%}: {judge.share_low:.3f}, {judge.share_high:.3f}]"
+    unreadable = f", {judge.unreadable} unreadable (counted as ties)" if judge.unreadable else ""
+    share = "—" if judge.share is None else f"{judge.share:.3f}"
+    return (
+        f"Tournament judge ({judge.backend}), blind: it preferred the validated hypothesis in "
+        f"{judge.validated_preferred} of {judge.pairs} validated-refuted pairs{unreadable}; "
+        f"share right {share}{interval} (0.5 is chance), {judge.as_of}"
+    )
+
+
 class BacktestReportOut(BaseModel):
     name: str
     created_at: datetime
@@ -114,6 +142,11 @@ class BacktestReportOut(BaseModel):
     forecasters: list[ForecasterOut]
     comparisons: list[ComparisonOut]
     hypotheses: list[BacktestHypothesisOut]
+    judge: JudgeOut | None = Field(
+        None,
+        description="The tournament's judge graded on the same outcomes; null when the "
+        "backtest skipped it (--no-judge) or was stored before it was graded.",
+    )
     links: dict[str, str]
 
 

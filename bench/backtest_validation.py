@@ -38,7 +38,8 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.queries.backtests import resolved_hypotheses
 from wiki.importer import import_pages
-from workers.backtest import run_local
+from workers.backtest import resolved_cases, run_local
+from workers.backtest_judge import judge_resolved_pairs
 from workers.backtest_report import ReportOptions, build_report
 from workers.cases import load_cases
 
@@ -79,6 +80,21 @@ def comparisons_table(report: dict[str, Any]) -> str:
             f"[{c['brier_difference_low']:+.3f}, {c['brier_difference_high']:+.3f}] |"
         )
     return "\n".join(lines)
+
+
+def judge_table(report: dict[str, Any]) -> str:
+    """The tournament judge's blind pairs, graded as the report grades them."""
+    judge = report["judge"]
+    share = _interval(judge["share"], judge["share_low"], judge["share_high"])
+    return "\n".join(
+        [
+            "| judge | validated-refuted pairs | validated preferred | unreadable "
+            "| share right [90%] |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            f"| tournament judge ({judge['backend']}), blind | {judge['pairs']} "
+            f"| {judge['validated_preferred']} | {judge['unreadable']} | {share} |",
+        ]
+    )
 
 
 def bands_table(report: dict[str, Any]) -> str:
@@ -135,11 +151,11 @@ def ablation_table(cases: Sequence[Case], outcomes: Sequence[bool]) -> str:
 
 def run(database: Database) -> tuple[dict[str, Any], list[Case], list[bool]]:
     config = validate_config(DebateConfig())
-    items = run_local(
-        database,
-        horizon_days=HORIZON_DAYS,
-        config=config,
-        backend=registry.create_from_settings("evidence"),
+    backend = registry.create_from_settings("evidence")
+    items = run_local(database, horizon_days=HORIZON_DAYS, config=config, backend=backend)
+    resolved_set, full_cases = resolved_cases(database, horizon_days=HORIZON_DAYS)
+    judged = judge_resolved_pairs(
+        resolved_set, full_cases, horizon_days=HORIZON_DAYS, backend=backend
     )
     options = ReportOptions(
         horizon_days=HORIZON_DAYS,
@@ -149,7 +165,7 @@ def run(database: Database) -> tuple[dict[str, Any], list[Case], list[bool]]:
         liquidity=100.0,
         interval_level=0.8,
     )
-    report = build_report(items, config, options)
+    report = build_report(items, config, options, judged)
     with database.sessions() as session:
         resolved = resolved_hypotheses(session)
         full = load_cases(session, hypothesis_ids=[r.hypothesis_id for r in resolved])
@@ -176,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(main_table(report), end="\n\n")
     print(comparisons_table(report), end="\n\n")
     print(bands_table(report), end="\n\n")
+    print(judge_table(report), end="\n\n")
     print(ablation_table(cases, outcomes))
     if args.svg is not None:
         charted = [f for f in report["forecasters"] if f["name"] in CHARTED]

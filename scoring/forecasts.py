@@ -299,22 +299,42 @@ def grade(
         return bootstrap_interval(p, y, metric, seed=seed, resamples=resamples, level=level)
 
     table = _ordered_pairs(probabilities) if pair_table is None else pair_table
+    value, value_interval = table_auc(
+        table, outcomes, seed=seed, resamples=resamples, level=level, interval=enough_for_auc
+    )
     return Graded(
         n=probabilities.size,
         brier=_brier(probabilities, outcomes),
         brier_interval=interval(_brier),
         log_loss=_log_loss(probabilities, outcomes),
         log_loss_interval=interval(_log_loss),
-        auc=_table_auc(table, outcomes),
-        auc_interval=_percentile_interval(
-            outcomes.size,
-            lambda rows: ordered_auc_rows(table, outcomes, rows),
-            seed=seed,
-            resamples=resamples,
-            level=level,
-        )
-        if enough_for_auc
-        else None,
+        auc=value,
+        auc_interval=value_interval,
+    )
+
+
+def table_auc(
+    pair_table: Array,
+    y: Sequence[bool] | Array,
+    *,
+    seed: int,
+    resamples: int = DEFAULT_RESAMPLES,
+    level: float = DEFAULT_LEVEL,
+    interval: bool = True,
+) -> tuple[float | None, tuple[float, float] | None]:
+    """The AUC a pair table gives (``pair_table[i, j]``: 1 when validated i was put above
+    refuted j, 1/2 for a tie, 0 otherwise), and its bootstrap interval over resampled
+    hypotheses when ``interval``: the same resamples as every forecaster's with this seed."""
+    outcomes = np.asarray(y, dtype=np.float64)
+    value = _table_auc(pair_table, outcomes)
+    if not interval or value is None:
+        return value, None
+    return value, _percentile_interval(
+        outcomes.size,
+        lambda rows: ordered_auc_rows(pair_table, outcomes, rows),
+        seed=seed,
+        resamples=resamples,
+        level=level,
     )
 
 

@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from debates.asof import RULE
 from debates.transcript import latest_by_persona
 from debates.types import DebateConfig
@@ -30,6 +32,7 @@ from scoring.forecasts import (
     loo_believability,
     paired_difference,
     reliability,
+    table_auc,
 )
 from scoring.leave_pair_out import PairForecast, base_rate_pairs, pair_table
 from scoring.lmsr import MarketState
@@ -38,6 +41,7 @@ from scoring.track_record import COMPOSITE_SERIES, EXCHANGE_RATING_SERIES
 from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
+from workers.backtest_judge import JudgedPair
 from workers.scoring_phase import plan_score
 
 REPORT_VERSION = 1
@@ -95,9 +99,13 @@ def blind_scores(
 
 
 def build_report(
-    items: Sequence[Forecasted], config: DebateConfig, options: ReportOptions
+    items: Sequence[Forecasted],
+    config: DebateConfig,
+    options: ReportOptions,
+    judged: Sequence[JudgedPair] | None = None,
 ) -> dict[str, Any]:
-    """Weigh, score and grade ``items``; every number of the report comes from here."""
+    """Weigh, score and grade ``items``, and the judge's verdicts on their pairs when
+    ``judged``; every number of the report comes from here."""
     outcomes = {item.hypothesis_id: item.validated for item in items}
     # Every turn counts, as the ledger's calibration grades a persona.
     stated = {item.hypothesis_id: _stated_by_persona(item) for item in items}
@@ -149,7 +157,57 @@ def build_report(
             _hypothesis(item, blind[item.hypothesis_id], base_rates, finals, folds)
             for item in items
         ],
+        "judge": None if judged is None else _judge(judged, outcomes, config, options),
     }
+
+
+def _judge(
+    judged: Sequence[JudgedPair],
+    outcomes: Mapping[str, bool],
+    config: DebateConfig,
+    options: ReportOptions,
+) -> dict[str, Any]:
+    """The judge's verdicts as a pair table (1: it preferred the validated hypothesis, 0: the
+    refuted one, 1/2: an unreadable reply) and its AUC: the share of pairs it got right."""
+    ids = sorted(outcomes)
+    index = {h: i for i, h in enumerate(ids)}
+    credit = {(p.validated, p.refuted): _credit(p) for p in judged}
+    expected = {(v, r) for v in ids if outcomes[v] for r in ids if not outcomes[r]}
+    if set(credit) != expected:
+        raise ValueError(
+            f"the judge must see every validated-refuted pair once: {len(expected)} pairs, "
+            f"{len(set(credit) & expected)} judged, {len(set(credit) - expected)} not pairs"
+        )
+    table = np.zeros((len(ids), len(ids)))
+    for (validated, refuted), value in credit.items():
+        table[index[validated], index[refuted]] = value
+    y = [outcomes[h] for h in ids]
+    fewest = min(sum(y), len(y) - sum(y))
+    enough = len(ids) >= options.min_interval_n and fewest >= options.min_auc_interval_each
+    share, interval = table_auc(
+        table,
+        y,
+        seed=options.seed,
+        resamples=options.resamples,
+        level=options.level,
+        interval=enough,
+    )
+    return {
+        "backend": config.backend,
+        "pairs": len(judged),
+        "validated_preferred": sum(1 for p in judged if p.preferred == p.validated),
+        "unreadable": sum(1 for p in judged if p.preferred is None),
+        "share": share,
+        "share_low": interval[0] if interval else None,
+        "share_high": interval[1] if interval else None,
+        "as_of": "each pair as of the earlier of its two as-of dates",
+    }
+
+
+def _credit(pair: JudgedPair) -> float:
+    if pair.preferred is None:
+        return 0.5
+    return 1.0 if pair.preferred == pair.validated else 0.0
 
 
 def _recalibrated(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:

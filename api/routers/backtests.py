@@ -8,7 +8,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from api.backtests import BacktestReportOut, BacktestSummaryOut, report_out, summary_out
+from api.backtests import (
+    BacktestReportOut,
+    BacktestSummaryOut,
+    judge_text,
+    report_out,
+    summary_out,
+)
 from api.deps import PageDep, SessionDep
 from api.reliability_chart import reliability_chart
 from api.routers.web import not_found_page, render_page
@@ -90,5 +96,12 @@ def backtest_page(request: Request, session: SessionDep, name: Name) -> HTMLResp
     )
     settings = report.settings
     floors = few_for_an_interval(settings.min_interval_n, settings.min_auc_interval_each)
-    context = {"report": report, "chart": chart, "few_for_an_interval": floors, "bands": bands}
+    judge = None if report.judge is None else judge_text(report.judge, level=settings.level)
+    context = {
+        "report": report,
+        "chart": chart,
+        "few_for_an_interval": floors,
+        "bands": bands,
+        "judge": judge,
+    }
     return render_page(request, "backtest.html", context)

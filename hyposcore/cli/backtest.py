@@ -18,11 +18,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from api.backtests import JudgeOut, judge_text
 from common.numbers import signed
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry
 from debates.types import DebateConfig
+from hyposcore.cli.backtest_judge import judge_in_process
 from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
 from hyposcore.cli.track_record import track_record_table
@@ -70,6 +72,12 @@ def backtest(
     bins: int = typer.Option(
         DEFAULT_BINS, "--bins", min=1, max=20, help="Bins of the reliability diagram."
     ),
+    judge: bool = typer.Option(
+        True,
+        "--judge/--no-judge",
+        help="Also judge every validated-refuted pair blind with the tournament's judge (one "
+        "call a pair, in this process).",
+    ),
     save: str | None = typer.Option(None, "--save", help="Store the report under this name."),
     replace: bool = typer.Option(False, "--replace", help="With --save: replace a stored one."),
     compare: tuple[str, str] | None = typer.Option(
@@ -99,6 +107,7 @@ def backtest(
             bins=bins,
             timeout=timeout,
             quiet=as_json,
+            judge=judge,
         )
     except BacktestError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
@@ -123,9 +132,11 @@ def graded_report(
     bins: int = DEFAULT_BINS,
     timeout: float = 3600.0,
     quiet: bool = False,
+    judge: bool = True,
 ) -> dict[str, Any]:
     """Debate every resolved hypothesis blind, in this process (``local``) or on the workers,
-    and grade the forecasts with the live market and interval; raises BacktestError."""
+    and grade the forecasts with the live market and interval; with ``judge``, the tournament's
+    judge on every validated-refuted pair too (in this process). Raises BacktestError."""
     options = ReportOptions(
         horizon_days=horizon_days,
         seed=seed,
@@ -145,7 +156,13 @@ def graded_report(
         items = run_on_workers(
             settings, config, horizon_days=horizon_days, timeout=timeout, quiet=quiet
         )
-    return build_report(items, DebateConfig.from_dict(config), options)
+    debate = DebateConfig.from_dict(config)
+    judged = (
+        judge_in_process(settings, debate, horizon_days=horizon_days, quiet=quiet)
+        if judge
+        else None
+    )
+    return build_report(items, debate, options, judged)
 
 
 def run_in_process(
@@ -290,6 +307,10 @@ def comparisons_table(report: dict[str, Any]) -> Table:
 def show_report(report: dict[str, Any]) -> None:
     console.print(report_table(report))
     console.print(comparisons_table(report))
+    if report.get("judge"):
+        judge = JudgeOut.model_validate(report["judge"])
+        said = judge_text(judge, level=report["settings"]["level"])
+        console.print(said, markup=False, highlight=False)
     console.print(track_record_table(report["settings"], report["forecasters"]))
     console.print(Text(f"as-of rule: {report['settings']['as_of_rule']}", style="dim"))
 

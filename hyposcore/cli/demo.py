@@ -240,17 +240,21 @@ def _backtest(settings: Settings) -> dict[str, Any]:
     report = graded_report(settings)
     store_report(DEMO_BACKTEST, report, replace=True)
     graded = {f["name"]: f for f in report["forecasters"]}
-    said = "; ".join(
+    parts = [
         f"{name} AUC {graded[name]['auc']:.2f}, Brier {graded[name]['brier']:.3f}"
         for name in (EXCHANGE_RATING_SERIES, COMPOSITE_SERIES)
         if name in graded and graded[name]["auc"] is not None
-    )
-    base_rate = (
-        f"; the base rate's Brier {graded[BASE_RATE]['brier']:.3f}" if BASE_RATE in graded else ""
-    )
+    ]
+    if BASE_RATE in graded:
+        parts.append(f"the base rate's Brier {graded[BASE_RATE]['brier']:.3f}")
+    if judge := report.get("judge"):
+        parts.append(
+            f"the tournament judge preferred the validated one in "
+            f"{judge['validated_preferred']} of {judge['pairs']} validated-refuted pairs"
+        )
     console.print(
         f"{report['n']} resolved hypotheses debated blind, each as of the day before its "
-        f"resolution, saved as backtest {DEMO_BACKTEST!r}: {said}{base_rate} (lower Brier is "
+        f"resolution, saved as backtest {DEMO_BACKTEST!r}: {'; '.join(parts)} (lower Brier is "
         "better; AUC 0.5 is chance)"
     )
     return report

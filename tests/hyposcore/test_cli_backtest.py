@@ -141,6 +141,26 @@ def test_the_table_tells_each_band_in_counts(resolved_set: None) -> None:
     assert "Jeffreys 90% interval of the share validated" in " ".join(table.split())
 
 
+def test_the_tournament_judge_is_graded_on_every_pair_unless_skipped(
+    resolved_set: None,
+) -> None:
+    report = _json(FAST)
+    judge = report["judge"]
+    validated, refuted = report["validated"], report["refuted"]
+    assert judge["pairs"] == validated * refuted
+    assert judge["backend"] == "evidence" and judge["unreadable"] == 0
+    assert judge["share"] == pytest.approx(judge["validated_preferred"] / judge["pairs"])
+    assert judge["share_low"] < judge["share"] < judge["share_high"]
+    said = " ".join(runner.invoke(app, ["backtest", *FAST]).stdout.split())
+    assert (
+        f"Tournament judge (evidence), blind: it preferred the validated hypothesis in "
+        f"{judge['validated_preferred']} of {judge['pairs']} validated-refuted pairs"
+    ) in said
+    skipped = _json([*FAST, "--no-judge"])
+    assert skipped["judge"] is None
+    assert skipped["forecasters"] == report["forecasters"]  # the rest is the same report
+
+
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:
     saved = runner.invoke(app, ["backtest", *FAST, "--save", "day-before"])
     assert saved.exit_code == 0, saved.output

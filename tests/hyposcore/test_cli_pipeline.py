@@ -148,6 +148,7 @@ def test_the_demo_runs_the_whole_job_and_publishes_agreeing_numbers(tmp_path: Pa
     # The blind backtest is stored, so the open hypotheses' pages state their bands' records.
     assert "resolved hypotheses debated blind" in said and "saved as backtest 'demo'" in said
     assert "What the blind numbers have meant" in said
+    assert "the tournament judge preferred the validated one in" in said
     assert "http://127.0.0.1:8000/web/backtests/demo" in said
     assert "…" in said and "Alzhei…" not in said  # titles cut at word boundaries
 

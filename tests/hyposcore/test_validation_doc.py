@@ -69,6 +69,16 @@ def test_the_track_record_example_quotes_the_measured_bands(
     assert f"those of 0.4–0.6 {k} times in {n}" in text
 
 
+def test_the_judges_figure_in_scoring_md_is_the_measured_one(
+    measured: tuple[list[str], str],
+) -> None:
+    lines, _ = measured
+    row = next(line for line in lines if line.startswith("| tournament judge ("))
+    _, pairs, right, _, share = (cell.strip() for cell in row.strip("|").split("|"))
+    text = " ".join((DOCS / "scoring.md").read_text(encoding="utf-8").split())
+    assert f"was right in {right} of {pairs} pairs, {share};" in text
+
+
 def _counts(cell: str) -> tuple[str, ...]:
     """ "4 of 20 (20%) [9%–37%]" as ("4", "20", "20%", "9%", "37%")."""
     found = re.fullmatch(r"(\d+) of (\d+) \((\d+%)\) \[(\d+%)–(\d+%)\]", cell)

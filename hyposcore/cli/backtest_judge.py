@@ -1,0 +1,42 @@
+"""``hyposcore backtest``'s judge step: every validated-refuted pair judged blind in this
+process (``workers.backtest_judge``), with a progress bar."""
+
+from __future__ import annotations
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from common.settings import Settings
+from debates.backends import registry
+from debates.types import DebateConfig
+from hyposcore.cli.common import err_console, open_database
+from workers.backtest import resolved_cases
+from workers.backtest_judge import JudgedPair, judge_resolved_pairs, resolved_pairs
+
+
+def judge_in_process(
+    settings: Settings, config: DebateConfig, *, horizon_days: int, quiet: bool
+) -> list[JudgedPair]:
+    """The tournament's judge (the configured backend) on every validated-refuted pair."""
+    database = open_database(settings)
+    try:
+        resolved, cases = resolved_cases(database, horizon_days=horizon_days)
+    finally:
+        database.dispose()
+    judge = registry.create_from_settings(config.backend, model=config.model)
+    progress = Progress(
+        TextColumn("judging pairs blind"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    )
+    task = progress.add_task("", total=len(resolved_pairs(resolved)))
+    with progress:
+        return judge_resolved_pairs(
+            resolved,
+            cases,
+            horizon_days=horizon_days,
+            backend=judge,
+            on_done=lambda: progress.update(task, advance=1),
+        )

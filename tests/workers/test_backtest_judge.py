@@ -1,0 +1,123 @@
+"""The tournament's judge, backtested: every validated-refuted pair once, both cases blind as
+of the earlier as-of date, and the verdicts graded as a pair table."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from debates.backends.base import BackendRequest
+from debates.backends.scripted import ScriptedBackend
+from debates.case import Case, Evidence
+from debates.types import DebateConfig
+from scoring.pairing import shown_first
+from storage.queries.backtests import ResolvedHypothesis
+from tests.workers.backtest_items import OPTIONS, forecasted_items
+from workers.backtest_judge import ORDER_SEED, JudgedPair, judge_resolved_pairs, resolved_pairs
+from workers.backtest_report import build_report
+
+# Two validated, three refuted, settled in different years.
+RESOLVED = [
+    ResolvedHypothesis("h-v1", True, date(2010, 6, 1)),
+    ResolvedHypothesis("h-v2", True, date(2020, 6, 1)),
+    ResolvedHypothesis("h-r1", False, date(2005, 6, 1)),
+    ResolvedHypothesis("h-r2", False, date(2015, 6, 1)),
+    ResolvedHypothesis("h-r3", False, date(2022, 6, 1)),
+]
+
+
+def _case(resolved: ResolvedHypothesis) -> Case:
+    """A case with one study a year from 2000 to 2021, so the years a blind cut keeps show
+    its as-of date."""
+    evidence = tuple(
+        Evidence(f"PMID:{year}", f"a study of {year}", "supports", "rct", year=year)
+        for year in range(2000, 2022)
+    )
+    return Case(resolved.hypothesis_id, resolved.hypothesis_id, "s", evidence=evidence)
+
+
+CASES = {r.hypothesis_id: _case(r) for r in RESOLVED}
+
+
+def _newest_year(case: Case) -> int:
+    return max(item.year or 0 for item in case.evidence)
+
+
+def test_every_pair_is_judged_once_blind_as_of_the_earlier_date() -> None:
+    def prefer_the_validated(request: BackendRequest[Any]) -> dict[str, str]:
+        first = request.context.case
+        return {
+            "winner": "first" if first.hypothesis_id.startswith("h-v") else "second",
+            "rationale": "r",
+        }
+
+    judge = ScriptedBackend(prefer_the_validated)
+    judged = judge_resolved_pairs(RESOLVED, CASES, horizon_days=1, backend=judge)
+    assert [(p.validated, p.refuted) for p in judged] == resolved_pairs(RESOLVED)
+    assert len(judged) == 2 * 3 == len(judge.requests)
+    settled = {r.hypothesis_id: r.resolved_on for r in RESOLVED}
+    for pair, request in zip(judged, judge.requests, strict=True):
+        first, second = request.context.case, request.context.other
+        assert first is not None and second is not None
+        # The tournament's coin chose who is shown first.
+        assert (first.hypothesis_id, second.hypothesis_id) == shown_first(
+            pair.validated, pair.refuted, seed=ORDER_SEED
+        )
+        assert pair.shown_first == first.hypothesis_id
+        # Both cut at the earlier date: the day before the earlier resolution, so neither shows
+        # a study of that year or later (a year counts from its last day).
+        earlier = min(settled[pair.validated], settled[pair.refuted])
+        assert pair.as_of == date(earlier.year, 5, 31)
+        assert _newest_year(first) == _newest_year(second) == min(earlier.year - 1, 2021)
+        assert pair.preferred == pair.validated
+    # Both orders occur, so a judge's lean to one side is spread over both outcomes.
+    assert {p.shown_first.startswith("h-v") for p in judged} == {True, False}
+
+
+def test_an_unreadable_reply_prefers_no_one() -> None:
+    judge = ScriptedBackend(lambda request: {"winner": "neither"})
+    judged = judge_resolved_pairs(RESOLVED[:3], CASES, horizon_days=1, backend=judge)
+    assert [p.preferred for p in judged] == [None, None]
+
+
+def _verdicts(
+    outcomes: dict[str, bool],
+    right: set[tuple[str, str]],
+    unreadable: frozenset[tuple[str, str]] = frozenset(),
+) -> list[JudgedPair]:
+    """A verdict on every (validated, refuted) pair: right on ``right``, unreadable on
+    ``unreadable``, wrong on the rest."""
+    pairs = []
+    for v in sorted(h for h, ok in outcomes.items() if ok):
+        for r in sorted(h for h, ok in outcomes.items() if not ok):
+            chosen = None if (v, r) in unreadable else (v if (v, r) in right else r)
+            pairs.append(JudgedPair(v, r, date(2020, 1, 1), v, chosen))
+    return pairs
+
+
+def test_the_report_grades_the_verdicts_as_a_pair_table() -> None:
+    items = forecasted_items()
+    outcomes = {item.hypothesis_id: item.validated for item in items}
+    all_pairs = [(p.validated, p.refuted) for p in _verdicts(outcomes, set())]
+    right = set(all_pairs[:4])
+    unreadable = frozenset({all_pairs[4]})
+    judged = _verdicts(outcomes, right, unreadable)
+    report = build_report(items, DebateConfig(), OPTIONS, judged)
+    judge = report["judge"]
+    assert judge["pairs"] == len(all_pairs) == 2 * 3
+    assert judge["validated_preferred"] == 4 and judge["unreadable"] == 1
+    # An unreadable reply counts as a tie: half a pair right.
+    assert judge["share"] == pytest.approx((4 + 0.5) / 6)
+    assert judge["share_low"] <= judge["share"] <= judge["share_high"]
+    assert judge["backend"] == DebateConfig().backend
+    assert build_report(items, DebateConfig(), OPTIONS)["judge"] is None
+
+
+def test_a_report_refuses_verdicts_that_miss_a_pair() -> None:
+    items = forecasted_items()
+    outcomes = {item.hypothesis_id: item.validated for item in items}
+    judged = _verdicts(outcomes, set())[1:]
+    with pytest.raises(ValueError, match="every validated-refuted pair once: 6 pairs, 5 judged"):
+        build_report(items, DebateConfig(), OPTIONS, judged)
