@@ -16,6 +16,7 @@ from rich.text import Text
 from api.leaderboard import TOURNAMENT_LEGEND, summary_text
 from api.ratings import exchange_rating
 from common.settings import Settings, get_settings
+from debates.backends import registry
 from hyposcore.cli.backtest import graded_report, store_report
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
@@ -93,7 +94,8 @@ def demo(
     console.rule("[bold]5. leaderboard")
     _print_leaderboard(database)
     console.print(Text(legend_text(), style="dim"))
-    console.print(track_record_table(report["settings"], report["forecasters"]))
+    if report is not None:
+        console.print(track_record_table(report["settings"], report["forecasters"]))
     _print_where_to_look(settings)
     if failed:
         console.print(f"[red]evaluations that did not succeed: {failed}[/]")
@@ -233,10 +235,20 @@ def _scored_row(
     )
 
 
-def _backtest(settings: Settings) -> dict[str, Any]:
+def _backtest(settings: Settings) -> dict[str, Any] | None:
     """Debate every resolved hypothesis blind, as of the day before its resolution, and store
     the graded report as "demo" (replacing an earlier demo's): each open hypothesis's page
-    then states how the numbers in its band fared."""
+    then states how the numbers in its band fared. Not with a backend that calls a model,
+    whose debates and judge calls would be billed again: None then, and a note says so."""
+    if registry.capabilities(settings.backend).rate_limited:
+        console.print(
+            f"skipped: the {settings.backend} backend calls a model, and a backtest debates "
+            "every resolved hypothesis again and judges every validated-refuted pair; run "
+            f"`hyposcore backtest --save {DEMO_BACKTEST}` to grade it",
+            markup=False,
+            highlight=False,
+        )
+        return None
     report = graded_report(settings)
     store_report(DEMO_BACKTEST, report, replace=True)
     graded = {f["name"]: f for f in report["forecasters"]}
