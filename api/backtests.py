@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue
 
-from storage.queries.backtests import StoredReport
+from scoring.forecasts import DEFAULT_LEVEL
+from storage.queries.backtests import ReportGrades, StoredReport
 
 
 class ReliabilityBinOut(BaseModel):
@@ -129,6 +130,16 @@ def judge_text(judge: JudgeOut, *, level: float) -> str:
         f"{judge.validated_preferred} of {judge.pairs} validated-refuted pairs{unreadable}; "
         f"share right {share}{interval} (0.5 is chance), {judge.as_of}"
     )
+
+
+def latest_judge_text(grades: ReportGrades | None) -> str | None:
+    """What the newest stored backtest says of the tournament's judge, naming the backtest;
+    None when no backtest graded it. The leaderboards show it beside the strengths."""
+    if grades is None or not grades.judge:
+        return None
+    judge = JudgeOut.model_validate(grades.judge)
+    level = float(grades.settings.get("level", DEFAULT_LEVEL))
+    return f"{judge_text(judge, level=level)} (backtest {grades.name})"
 
 
 class BacktestReportOut(BaseModel):

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from api.backtests import latest_judge_text
 from api.charts import DimensionBar, HistoryPoint, Resolution, dimension_bars, history_chart
 from api.deps import SessionDep
 from api.diseases import shown_diseases
@@ -38,6 +39,7 @@ from common.text import ago, neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
 from storage.errors import NotFoundError
 from storage.models import TERMINAL_STATES, Evaluation, Hypothesis, ScoreSnapshot
+from storage.queries.backtests import latest_grades
 from storage.queries.evaluations import get_evaluation
 from storage.queries.leaderboard import count_leaderboard, fit_summary, leaderboard
 from storage.queries.snapshots import list_snapshots
@@ -261,6 +263,7 @@ def leaderboard_page(
 ) -> HTMLResponse:
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     summary = fit_summary(session)
+    judge_record = latest_judge_text(latest_grades(session))
     more = offset + PAGE_SIZE < count_leaderboard(session)
     charts = {
         section: Markup(  # noqa: S704 - api.strength_chart escapes every label it draws
@@ -274,6 +277,7 @@ def leaderboard_page(
         "legend": TOURNAMENT_LEGEND,
         "summary": summary_text(summary),
         "summary_matches": summary.matches,
+        "judge_record": judge_record,
         "next_offset": offset + PAGE_SIZE if more else None,
     }
     return render_page(request, "leaderboard.html", context)

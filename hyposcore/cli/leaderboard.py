@@ -15,6 +15,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from api.backtests import latest_judge_text
 from api.leaderboard import (
     TOURNAMENT_LEGEND,
     LeaderboardLine,
@@ -33,6 +34,7 @@ from hyposcore.cli.common import (
     friendly_errors,
     open_database,
 )
+from storage.queries.backtests import latest_grades
 from storage.queries.leaderboard import count_leaderboard, fit_summary, leaderboard
 
 MAX_ROWS = 10_000
@@ -53,16 +55,21 @@ def show_leaderboard(
     strength, 80% interval, matches (decided ones in brackets) and a picture of the
     intervals; then the unrated and the resolved.
 
-    Strengths compare only within a group: no order is claimed between groups.
+    Strengths compare only within a group: no order is claimed between groups. The newest
+    stored backtest, where it judged its pairs, says how often the judge's preference fell on
+    the validated hypothesis of a validated-refuted pair.
     """
     with open_database().sessions() as session:
         rows = leaderboard(session, limit=limit)
         summary = fit_summary(session)
         total = count_leaderboard(session)
+        judge_record = latest_judge_text(latest_grades(session))
     if as_json:
         typer.echo(json.dumps([leaderboard_entry(r).model_dump(mode="json") for r in rows]))
         return
     console.print(summary_text(summary), highlight=False)
+    if judge_record is not None:
+        console.print(f"{judge_record}.", markup=False, highlight=False)
     drawn = strength_bars(rows)
     for section, lines in sections([leaderboard_line(row) for row in rows]):
         pictures = _pictures(drawn.get(section, []))

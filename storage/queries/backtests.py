@@ -130,13 +130,14 @@ class ReportGrades:
     horizon_days: int
     settings: dict[str, Any]
     forecasters: list[dict[str, Any]]
+    judge: dict[str, Any] | None  # the tournament judge's blind pairs; None if not judged
 
 
 def latest_grades(session: Session) -> ReportGrades | None:
     """The newest stored report's grades, or None when none is stored.
 
-    Only the two parts a view reads leave the database: a report's rows per hypothesis grow
-    with the resolved set, and a page that shows one hypothesis needs none of them.
+    Only the parts a view reads leave the database: a report's rows per hypothesis grow with
+    the resolved set, and a page that shows one hypothesis needs none of them.
     """
     row = session.execute(
         select(
@@ -145,14 +146,17 @@ def latest_grades(session: Session) -> ReportGrades | None:
             BacktestReport.horizon_days,
             BacktestReport.report["settings"],
             BacktestReport.report["forecasters"],
+            BacktestReport.report["judge"],
         )
         .order_by(BacktestReport.created_at.desc(), BacktestReport.id.desc())
         .limit(1)
     ).first()
     if row is None:
         return None
-    name, created_at, horizon_days, settings, forecasters = row
-    return ReportGrades(name, created_at, horizon_days, settings or {}, forecasters or [])
+    name, created_at, horizon_days, settings, forecasters, judge = row
+    return ReportGrades(
+        name, created_at, horizon_days, settings or {}, forecasters or [], judge or None
+    )
 
 
 def count_reports(session: Session) -> int:

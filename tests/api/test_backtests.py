@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from debates.types import DebateConfig
 from scoring.forecasts import MIN_AUC_INTERVAL_EACH, MIN_INTERVAL_N
 from storage.db import Database
-from storage.queries.backtests import save_report
 from tests.api.svg import SVG_NS as SVG
 from tests.api.svg import parse_svg
-from tests.workers.backtest_items import OPTIONS, forecasted_items, seed_report
-from workers.backtest_judge import JudgedPair
-from workers.backtest_report import build_report
+from tests.workers.backtest_items import OPTIONS, seed_judged_report, seed_report
 
 
 def report_of(client: TestClient, name: str) -> dict[str, Any]:
@@ -143,18 +138,7 @@ def test_the_list_view_links_every_stored_report(client: TestClient, db: Databas
 
 
 def test_the_judges_blind_pairs_are_served_and_said(client: TestClient, db: Database) -> None:
-    items = forecasted_items()
-    validated = sorted(i.hypothesis_id for i in items if i.validated)
-    refuted = sorted(i.hypothesis_id for i in items if not i.validated)
-    # Right on every pair but the last, which it could not read.
-    judged = [
-        JudgedPair(v, r, date(2020, 5, 1), v, None if (v, r) == (validated[-1], refuted[-1]) else v)
-        for v in validated
-        for r in refuted
-    ]
-    report = build_report(items, DebateConfig(), OPTIONS, judged)
-    with db.transaction() as session:
-        save_report(session, name="judged", report=report, horizon_days=1)
+    report = seed_judged_report(db, "judged")  # right on 5 pairs, the 6th unreadable
     served = report_of(client, "judged")["judge"]
     assert served == report["judge"]
     assert served["validated_preferred"] == 5 and served["unreadable"] == 1

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from storage.db import Database
 from storage.queries.backtests import latest_grades, save_report
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded, resolve
-from tests.workers.backtest_items import OPTIONS, seed_report
+from tests.workers.backtest_items import OPTIONS, seed_judged_report, seed_report
 
 # The report's name for each number of a snapshot, and the snapshot's own.
 NUMBERS = {"exchange rating": ("exchange_rating", "market_price"), "composite": ("composite",) * 2}
@@ -127,6 +127,11 @@ def test_latest_grades_reads_only_the_newest_reports_grades(db: Database, seeded
     assert grades.name == "second" and grades.horizon_days == 1
     assert grades.settings == newest["settings"]
     assert grades.forecasters == newest["forecasters"]
+    assert grades.judge is None  # this backtest did not judge
+    judged = seed_judged_report(db, "third")
+    with db.sessions() as session:
+        graded = latest_grades(session)
+    assert graded is not None and graded.judge == judged["judge"]
 
 
 def test_the_page_says_it_and_links_the_backtest(

@@ -16,6 +16,7 @@ from hyposcore.cli.leaderboard import AVERAGE, INTERVAL, STRENGTH, interval_pict
 from hyposcore.cli.main import app
 from storage.db import Database
 from tests.api.seed import HYPOTHESIS, UNSCORED, seed
+from tests.workers.backtest_items import seed_judged_report, seed_report
 
 
 @pytest.fixture
@@ -80,3 +81,23 @@ def test_a_limit_says_how_many_more_there_are(database: Database) -> None:
     said = _run("--limit", "1")
     assert HYPOTHESIS in said and UNSCORED not in said
     assert "1 more; show them with --limit 2" in said
+
+
+def test_the_newest_backtest_says_what_the_judges_preferences_have_meant(
+    database: Database,
+) -> None:
+    assert "Tournament judge" not in _run()  # no backtest stored
+    report = seed_judged_report(database, "judged")
+    judge = report["judge"]
+    said = " ".join(_run().split())
+    assert (
+        f"Tournament judge ({judge['backend']}), blind: it preferred the validated hypothesis "
+        f"in {judge['validated_preferred']} of {judge['pairs']} validated-refuted pairs"
+    ) in said
+    assert "(backtest judged)." in said
+    with TestClient(create_app(get_settings(), database)) as client:
+        page = " ".join(client.get("/web/leaderboard").text.split())
+    assert f"in {judge['validated_preferred']} of {judge['pairs']} validated-refuted" in page
+    assert "(backtest judged).</p>" in page
+    seed_report(database, "unjudged")  # the newest report did not grade the judge
+    assert "Tournament judge" not in _run()

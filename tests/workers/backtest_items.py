@@ -9,6 +9,7 @@ from debates.types import DebateConfig
 from storage.db import Database
 from storage.queries.backtests import save_report
 from workers.backtest import Forecasted
+from workers.backtest_judge import JudgedPair
 from workers.backtest_report import ReportOptions, build_report
 from workers.scoring_phase import TurnView
 
@@ -69,6 +70,28 @@ def seed_report(
 ) -> dict[str, Any]:
     """A report built by the real builder from ``forecasted_items``, stored as ``name``."""
     report = build_report(forecasted_items(), DebateConfig(), options)
+    with database.transaction() as session:
+        save_report(session, name=name, report=report, horizon_days=OPTIONS.horizon_days)
+    return report
+
+
+def judged_pairs() -> list[JudgedPair]:
+    """A verdict on every validated-refuted pair of ``forecasted_items``: the validated one
+    preferred on each but the last, whose reply was unreadable (5 right, 1 unreadable of 6)."""
+    items = forecasted_items()
+    validated = sorted(i.hypothesis_id for i in items if i.validated)
+    refuted = sorted(i.hypothesis_id for i in items if not i.validated)
+    last = (validated[-1], refuted[-1])
+    return [
+        JudgedPair(v, r, date(2020, 5, 1), v, None if (v, r) == last else v)
+        for v in validated
+        for r in refuted
+    ]
+
+
+def seed_judged_report(database: Database, name: str = "judged") -> dict[str, Any]:
+    """``seed_report``'s report with the judge's verdicts of ``judged_pairs``, stored."""
+    report = build_report(forecasted_items(), DebateConfig(), OPTIONS, judged_pairs())
     with database.transaction() as session:
         save_report(session, name=name, report=report, horizon_days=OPTIONS.horizon_days)
     return report
