@@ -173,10 +173,11 @@ def _judge(
     index = {h: i for i, h in enumerate(ids)}
     credit = {(p.validated, p.refuted): _credit(p) for p in judged}
     expected = {(v, r) for v in ids if outcomes[v] for r in ids if not outcomes[r]}
-    if set(credit) != expected:
+    if set(credit) != expected or len(judged) != len(expected):
         raise ValueError(
             f"the judge must see every validated-refuted pair once: {len(expected)} pairs, "
-            f"{len(set(credit) & expected)} judged, {len(set(credit) - expected)} not pairs"
+            f"{len(set(credit) & expected)} judged, {len(set(credit) - expected)} not pairs, "
+            f"{len(judged)} verdicts"
         )
     table = np.zeros((len(ids), len(ids)))
     for (validated, refuted), value in credit.items():

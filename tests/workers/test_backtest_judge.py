@@ -118,6 +118,8 @@ def test_the_report_grades_the_verdicts_as_a_pair_table() -> None:
 def test_a_report_refuses_verdicts_that_miss_a_pair() -> None:
     items = forecasted_items()
     outcomes = {item.hypothesis_id: item.validated for item in items}
-    judged = _verdicts(outcomes, set())[1:]
+    judged = _verdicts(outcomes, set())
     with pytest.raises(ValueError, match="every validated-refuted pair once: 6 pairs, 5 judged"):
-        build_report(items, DebateConfig(), OPTIONS, judged)
+        build_report(items, DebateConfig(), OPTIONS, judged[1:])
+    with pytest.raises(ValueError, match="6 judged, 0 not pairs, 7 verdicts"):
+        build_report(items, DebateConfig(), OPTIONS, [*judged, judged[0]])
