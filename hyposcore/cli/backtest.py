@@ -90,8 +90,10 @@ def backtest(
     leave-one-out; Brier, log loss and AUC with bootstrap 90% intervals, against always-0.5
     and the training folds' base rate.
 
-    Then, per band of the blind exchange rating and composite, how many of the resolved
-    hypotheses in it were validated: what each open hypothesis's page states for its band."""
+    Then how often the tournament's judge, shown each validated-refuted pair blind, preferred
+    the validated one (--no-judge skips it), and, per band of the blind exchange rating and
+    composite, how many of the resolved hypotheses in it were validated: what each open
+    hypothesis's page states for its band."""
     if compare is not None:
         compare_reports(*compare, as_json=as_json)
         return
