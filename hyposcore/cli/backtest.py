@@ -19,11 +19,11 @@ from rich.table import Table
 from rich.text import Text
 
 from api.backtests import JudgeOut, judge_text
-from common.numbers import signed
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry
 from debates.types import DebateConfig
+from hyposcore.cli.backtest_compare import compare_reports, interval_cell, signed_cell
 from hyposcore.cli.backtest_judge import judge_in_process
 from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import console, err_console, friendly_errors, open_database
@@ -33,7 +33,6 @@ from storage.queries.backtests import (
     ReportNameError,
     check_name_free,
     check_report_name,
-    get_report,
     save_report,
 )
 from workers.backtest import (
@@ -232,14 +231,6 @@ def store_report(name: str, report: dict[str, Any], *, replace: bool) -> None:
         database.dispose()
 
 
-def _cell(value: float | None, low: float | None = None, high: float | None = None) -> str:
-    if value is None:
-        return "—"
-    if low is None or high is None:
-        return f"{value:.3f}"
-    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
-
-
 def report_table(report: dict[str, Any]) -> Table:
     level = report["settings"]["level"]
     floors = _floors(report["settings"])
@@ -264,9 +255,9 @@ def report_table(report: dict[str, Any]) -> Table:
         table.add_row(
             Text(terminal_safe(row["name"])),
             str(row["n"]),
-            _cell(row["brier"], row["brier_low"], row["brier_high"]),
-            _cell(row["log_loss"]),
-            _cell(row["auc"], row["auc_low"], row["auc_high"]),
+            interval_cell(row["brier"], row["brier_low"], row["brier_high"]),
+            interval_cell(row["log_loss"]),
+            interval_cell(row["auc"], row["auc_low"], row["auc_high"]),
         )
     return table
 
@@ -300,8 +291,8 @@ def comparisons_table(report: dict[str, Any]) -> Table:
             row["forecaster"],
             row["baseline"],
             str(row["n"]),
-            f"{_signed(row['brier_difference'])} [{_signed(row['brier_difference_low'])}, "
-            f"{_signed(row['brier_difference_high'])}]",
+            f"{signed_cell(row['brier_difference'])} [{signed_cell(row['brier_difference_low'])}, "
+            f"{signed_cell(row['brier_difference_high'])}]",
         )
     return table
 
@@ -315,92 +306,3 @@ def show_report(report: dict[str, Any]) -> None:
         console.print(said, markup=False, highlight=False)
     console.print(track_record_table(report["settings"], report["forecasters"]))
     console.print(Text(f"as-of rule: {report['settings']['as_of_rule']}", style="dim"))
-
-
-def compare_reports(first: str, second: str, *, as_json: bool) -> None:
-    """Two stored reports side by side: each forecaster's Brier in A, in B, and B - A."""
-    database = open_database()
-    try:
-        with database.sessions() as session:
-            a = get_report(session, name=first)
-            b = get_report(session, name=second)
-    finally:
-        database.dispose()
-    rows = compared_rows(a.report, b.report)
-    differing = differing_settings(a.report, b.report)
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {"a": first, "b": second, "settings_differ": differing, "forecasters": rows},
-                indent=2,
-            )
-        )
-        return
-    table = Table(title=f"Backtest {first!r} (A) against {second!r} (B)")
-    table.add_column("forecaster")
-    for label in ("A", "B"):
-        table.add_column(f"n {label}", justify="right")
-        table.add_column(f"Brier {label} [90%]", justify="right", no_wrap=True)
-    table.add_column("B − A", justify="right")
-    for row in rows:
-        cells = []
-        for side in ("a", "b"):
-            graded = row[side]
-            cells += (
-                ["", "—"]
-                if graded is None
-                else [
-                    str(graded["n"]),
-                    _cell(graded["brier"], graded["brier_low"], graded["brier_high"]),
-                ]
-            )
-        diff = row["brier_difference"]
-        table.add_row(Text(terminal_safe(row["name"])), *cells, _signed(diff))
-    console.print(table)
-    _print_differing(differing)
-
-
-def differing_settings(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each setting the two reports were made with that differs (the as-of rule, the horizon,
-    the debate, the weights...), A's order first: what a difference in Brier may come from."""
-    left, right = a.get("settings", {}), b.get("settings", {})
-    names = list(left) + [name for name in right if name not in left]
-    return [
-        {"setting": name, "a": left.get(name), "b": right.get(name)}
-        for name in names
-        if left.get(name) != right.get(name)
-    ]
-
-
-def _print_differing(differing: list[dict[str, Any]]) -> None:
-    if not differing:
-        console.print("Both reports were made with the same settings.", style="dim")
-        return
-    console.print("Settings that differ (a difference in Brier may come from any of them):")
-    for row in differing:
-        a, b = (json.dumps(row[side], sort_keys=True, default=str) for side in ("a", "b"))
-        console.print(Text(terminal_safe(f"  {row['setting']}: A {a}; B {b}")))
-
-
-def compared_rows(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every forecaster of either report, A's order first; the Brier difference where both."""
-    by_a = {row["name"]: row for row in a["forecasters"]}
-    by_b = {row["name"]: row for row in b["forecasters"]}
-    names = list(by_a) + [name for name in by_b if name not in by_a]
-    keys = ("n", "brier", "brier_low", "brier_high", "log_loss", "auc")
-    rows = []
-    for name in names:
-        left, right = by_a.get(name), by_b.get(name)
-        rows.append(
-            {
-                "name": name,
-                "a": {k: left[k] for k in keys} if left else None,
-                "b": {k: right[k] for k in keys} if right else None,
-                "brier_difference": right["brier"] - left["brier"] if left and right else None,
-            }
-        )
-    return rows
-
-
-def _signed(value: float | None) -> str:
-    return "—" if value is None else signed(value, 3)
