@@ -14,7 +14,6 @@ import json
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +25,13 @@ from debates.types import DebateConfig
 from hyposcore.cli.backtest_compare import compare_reports, interval_cell, signed_cell
 from hyposcore.cli.backtest_judge import judge_in_process
 from hyposcore.cli.backtest_pipeline import run_on_workers
-from hyposcore.cli.common import console, err_console, friendly_errors, open_database
+from hyposcore.cli.common import (
+    console,
+    err_console,
+    friendly_errors,
+    open_database,
+    quiet_progress,
+)
 from hyposcore.cli.track_record import track_record_table
 from scoring.forecasts import DEFAULT_BINS, DEFAULT_RESAMPLES, few_for_an_interval
 from storage.queries.backtests import (
@@ -172,15 +177,7 @@ def run_in_process(
     """Debate every resolved hypothesis as of its horizon in this process, with progress."""
     agent = registry.create_from_settings(config.backend, model=config.model)
     database = open_database(settings)
-    progress = Progress(
-        TextColumn("debating as of"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        console=err_console,
-        transient=True,
-        disable=quiet,
-    )
+    progress = quiet_progress("debating as of", quiet=quiet, described=True)
     task = progress.add_task("", total=None)
     try:
         with progress:

@@ -3,12 +3,10 @@ process (``workers.backtest_judge``), with a progress bar."""
 
 from __future__ import annotations
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
 from common.settings import Settings
 from debates.backends import registry
 from debates.types import DebateConfig
-from hyposcore.cli.common import err_console, open_database
+from hyposcore.cli.common import open_database, quiet_progress
 from workers.backtest import resolved_cases
 from workers.backtest_judge import JudgedPair, judge_resolved_pairs, resolved_pairs
 
@@ -23,14 +21,7 @@ def judge_in_process(
     finally:
         database.dispose()
     judge = registry.create_from_settings(config.backend, model=config.model)
-    progress = Progress(
-        TextColumn("judging pairs blind"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet,
-    )
+    progress = quiet_progress("judging pairs blind", quiet=quiet)
     task = progress.add_task("", total=len(resolved_pairs(resolved)))
     with progress:
         return judge_resolved_pairs(

@@ -13,11 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
 from common.settings import Settings
-from hyposcore.cli.common import err_console, open_database
+from hyposcore.cli.common import err_console, open_database, quiet_progress
 from workers.backtest import Forecasted
 from workers.backtest_pipeline import collect, finished, queue_forecasts
 
@@ -41,14 +40,7 @@ def run_on_workers(
     database = open_database(settings)
     try:
         queued = queue_forecasts(database, settings, horizon_days=horizon_days, config=config)
-        progress = Progress(
-            TextColumn("workers debating as of"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=err_console,
-            transient=True,
-            disable=quiet,
-        )
+        progress = quiet_progress("workers debating as of", quiet=quiet)
         deadline = time.monotonic() + timeout
         with progress:
             task = progress.add_task("", total=len(queued))

@@ -89,6 +89,16 @@ def transient_progress() -> Progress:
     )
 
 
+def quiet_progress(label: str, *, quiet: bool, described: bool = False) -> Progress:
+    """A bar on stderr for a step of a command whose stdout may be JSON: ``label``, the bar,
+    items done of all and, when ``described``, each task's description (the item just done);
+    gone when the step ends, and off when ``quiet``."""
+    columns = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
+    if described:
+        columns.append(TextColumn("{task.description}"))
+    return Progress(*columns, console=err_console, transient=True, disable=quiet)
+
+
 # Between two columns of a compact_table: a space either side of the rule.
 COLUMN_GAP = 3
 
