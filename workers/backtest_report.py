@@ -116,19 +116,7 @@ def build_report(
         item.hypothesis_id: {p: t.probability for p, t in latest_by_persona(item.turns).items()}
         for item in items
     }
-    series: dict[str, tuple[str, dict[str, float]]] = {
-        EXCHANGE_RATING: ("rating", {h: b.exchange_rating for h, b in blind.items()}),
-        COMPOSITE: (
-            "rating",
-            {h: b.composite for h, b in blind.items() if b.composite is not None},
-        ),
-        ALWAYS_HALF: ("baseline", dict.fromkeys(outcomes, 0.5)),
-        BASE_RATE: ("baseline", base_rates),
-    }
-    for name in (EXCHANGE_RATING, COMPOSITE):
-        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(series[name][1], outcomes))
-    for persona in sorted({p for said in finals.values() for p in said}):
-        series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
+    series = _series(blind, base_rates, finals, outcomes)
     pair_forecasts = _fitted_on_outcomes(series, outcomes)
     return {
         "version": REPORT_VERSION,
@@ -159,6 +147,29 @@ def build_report(
         ],
         "judge": None if judged is None else _judge(judged, outcomes, config, options),
     }
+
+
+def _series(
+    blind: Mapping[str, Blind],
+    base_rates: dict[str, float],
+    finals: Mapping[str, Mapping[str, float]],
+    outcomes: Mapping[str, bool],
+) -> dict[str, tuple[str, dict[str, float]]]:
+    """Every graded forecaster by name: its kind and its forecast of each hypothesis."""
+    series: dict[str, tuple[str, dict[str, float]]] = {
+        EXCHANGE_RATING: ("rating", {h: b.exchange_rating for h, b in blind.items()}),
+        COMPOSITE: (
+            "rating",
+            {h: b.composite for h, b in blind.items() if b.composite is not None},
+        ),
+        ALWAYS_HALF: ("baseline", dict.fromkeys(outcomes, 0.5)),
+        BASE_RATE: ("baseline", base_rates),
+    }
+    for name in (EXCHANGE_RATING, COMPOSITE):
+        series[RECALIBRATED.format(name)] = ("rating", _recalibrated(series[name][1], outcomes))
+    for persona in sorted({p for said in finals.values() for p in said}):
+        series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
+    return series
 
 
 def _judge(
