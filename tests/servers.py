@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -107,6 +110,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def down_redis() -> redis.Redis:
+    """A client of a Redis that is not there, asked once per command.
+
+    The tests that use it check what hyposcore falls back to when Redis is down. redis-py's
+    default retries (three, with backoff) would only make each command take seconds to fail in
+    the same way.
+    """
+    return redis.Redis(
+        port=free_port(), socket_connect_timeout=0.2, retry=Retry(NoBackoff(), retries=0)
+    )
 
 
 @contextmanager

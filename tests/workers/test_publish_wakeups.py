@@ -6,11 +6,10 @@ from pathlib import Path
 
 import fakeredis
 import pytest
-import redis
 
 from common.settings import Settings
 from storage.db import Database
-from tests.servers import free_port
+from tests.servers import down_redis, free_port
 from tests.wiki.publishing import HYPOTHESIS, TITLE, add_hypothesis, add_snapshot, import_seed
 from tests.workers.pipeline_helpers import migrated_database
 from wiki.store import FolderPageStore
@@ -66,9 +65,7 @@ def test_a_publish_that_dies_leaves_its_genes_to_the_next() -> None:
 
 
 def test_without_redis_every_batch_publishes_at_once() -> None:
-    down = RedisPendingPublishes(
-        redis.Redis(port=free_port(), socket_connect_timeout=0.2), "k:", delay_seconds=1.0
-    )
+    down = RedisPendingPublishes(down_redis(), "k:", delay_seconds=1.0)
     assert down.add(["MTOR"]) and down.add(["MTOR"])
     assert down.take() == {}
     down.done({"MTOR": 1})  # does not raise

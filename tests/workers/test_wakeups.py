@@ -6,7 +6,6 @@ from pathlib import Path
 
 import fakeredis
 import pytest
-import redis
 from sqlalchemy import select
 
 from common.settings import Settings, get_settings
@@ -14,7 +13,7 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Evaluation, Hypothesis
 from storage.queries.debated import claim_debated, complete_debated
-from tests.servers import free_port
+from tests.servers import down_redis, free_port
 from tests.workers.pipeline_helpers import (
     dataset_path,
     migrated_database,
@@ -43,7 +42,7 @@ def test_one_hand_over_sends_until_a_score_delivery_clears_the_flag() -> None:
 
 
 def test_without_redis_every_hand_over_sends() -> None:
-    down = RedisWakeups(redis.Redis(port=free_port(), socket_connect_timeout=0.2), "k")
+    down = RedisWakeups(down_redis(), "k")
     assert down.claim_send() and down.claim_send()
     down.clear()  # does not raise
     settings = Settings(broker_url="memory://", result_backend=None)
