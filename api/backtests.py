@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, JsonValue
+from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from scoring.forecasts import DEFAULT_LEVEL
 from storage.queries.backtests import ReportGrades, StoredReport
@@ -137,7 +137,10 @@ def latest_judge_text(grades: ReportGrades | None) -> str | None:
     None when no backtest graded it. The leaderboards show it beside the strengths."""
     if grades is None or not grades.judge:
         return None
-    judge = JudgeOut.model_validate(grades.judge)
+    try:
+        judge = JudgeOut.model_validate(grades.judge)
+    except ValidationError:  # a report of another shape costs the leaderboard a line, no more
+        return None
     level = float(grades.settings.get("level", DEFAULT_LEVEL))
     return f"{judge_text(judge, level=level)} (backtest {grades.name})"
 

@@ -57,9 +57,8 @@ def history(
     with open_database().sessions() as session:
         hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
         versions = score_history(session, hypothesis_id=hypothesis_id, limit=None)
-        records = track_records(
-            session, hypothesis=hypothesis, snapshot=versions[-1] if versions else None
-        )
+        latest = versions[-1] if versions and not (as_json or as_csv) else None
+        records = track_records(session, hypothesis=hypothesis, snapshot=latest)
     if as_json:
         typer.echo(json.dumps([v.model_dump(mode="json") for v in versions], indent=2))
     elif as_csv:

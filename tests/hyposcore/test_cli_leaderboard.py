@@ -15,6 +15,7 @@ from hyposcore.cli.common import open_database
 from hyposcore.cli.leaderboard import AVERAGE, INTERVAL, STRENGTH, interval_picture
 from hyposcore.cli.main import app
 from storage.db import Database
+from storage.queries.backtests import save_report
 from tests.api.seed import HYPOTHESIS, UNSCORED, seed
 from tests.workers.backtest_items import seed_judged_report, seed_report
 
@@ -101,3 +102,10 @@ def test_the_newest_backtest_says_what_the_judges_preferences_have_meant(
     assert "(backtest judged).</p>" in page
     seed_report(database, "unjudged")  # the newest report did not grade the judge
     assert "Tournament judge" not in _run()
+    # A report whose judge section has another shape costs the line, not the leaderboard.
+    odd = {**report, "judge": {"backend": "evidence", "pairs": "many"}}
+    with database.transaction() as session:
+        save_report(session, name="odd", report=odd, horizon_days=1)
+    assert "Tournament judge" not in _run()
+    with TestClient(create_app(get_settings(), database)) as client:
+        assert client.get("/web/leaderboard").status_code == 200
