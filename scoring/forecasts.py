@@ -290,8 +290,6 @@ def grade(
     """
     probabilities, outcomes = _arrays(p, y)
     enough = probabilities.size >= min_interval_n
-    fewest = int(min(outcomes.sum(), outcomes.size - outcomes.sum()))
-    enough_for_auc = enough and fewest >= min_auc_interval_each
 
     def interval(metric: Metric) -> tuple[float, float] | None:
         if not enough:
@@ -300,7 +298,13 @@ def grade(
 
     table = _ordered_pairs(probabilities) if pair_table is None else pair_table
     value, value_interval = table_auc(
-        table, outcomes, seed=seed, resamples=resamples, level=level, interval=enough_for_auc
+        table,
+        outcomes,
+        seed=seed,
+        resamples=resamples,
+        level=level,
+        min_interval_n=min_interval_n,
+        min_auc_interval_each=min_auc_interval_each,
     )
     return Graded(
         n=probabilities.size,
@@ -320,14 +324,17 @@ def table_auc(
     seed: int,
     resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
-    interval: bool = True,
+    min_interval_n: int = MIN_INTERVAL_N,
+    min_auc_interval_each: int = MIN_AUC_INTERVAL_EACH,
 ) -> tuple[float | None, tuple[float, float] | None]:
     """The AUC a pair table gives (``pair_table[i, j]``: 1 when validated i was put above
     refuted j, 1/2 for a tie, 0 otherwise), and its bootstrap interval over resampled
-    hypotheses when ``interval``: the same resamples as every forecaster's with this seed."""
+    hypotheses: the same resamples as every forecaster's with this seed. No interval under
+    ``min_interval_n`` hypotheses or ``min_auc_interval_each`` of either outcome (``grade``)."""
     outcomes = np.asarray(y, dtype=np.float64)
     value = _table_auc(pair_table, outcomes)
-    if not interval or value is None:
+    fewest = int(min(outcomes.sum(), outcomes.size - outcomes.sum()))
+    if value is None or outcomes.size < min_interval_n or fewest < min_auc_interval_each:
         return value, None
     return value, _percentile_interval(
         outcomes.size,

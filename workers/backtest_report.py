@@ -193,16 +193,14 @@ def _judge(
     table = np.zeros((len(ids), len(ids)))
     for (validated, refuted), value in credit.items():
         table[index[validated], index[refuted]] = value
-    y = [outcomes[h] for h in ids]
-    fewest = min(sum(y), len(y) - sum(y))
-    enough = len(ids) >= options.min_interval_n and fewest >= options.min_auc_interval_each
     share, interval = table_auc(
         table,
-        y,
+        [outcomes[h] for h in ids],
         seed=options.seed,
         resamples=options.resamples,
         level=options.level,
-        interval=enough,
+        min_interval_n=options.min_interval_n,
+        min_auc_interval_each=options.min_auc_interval_each,
     )
     return {
         "backend": config.backend,
