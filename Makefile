@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# pytest-xdist processes for `make test`. Most of the suite's time is spent waiting on real
+# workers, brokers and servers, so two processes halve it even on a two-CPU machine.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint typecheck unit install clean
 
@@ -22,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

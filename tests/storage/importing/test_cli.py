@@ -86,7 +86,9 @@ def test_skip_invalid_imports_the_rest_and_lists_what_it_skipped(tmp_path: Path)
 
 
 def test_a_missing_file_is_refused_clearly(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["import", "hypotheses", str(tmp_path / "nope.yaml")])
+    # Wide enough that the temporary path, however deep, is not folded mid-name.
+    missing = str(tmp_path / "nope.yaml")
+    result = runner.invoke(app, ["import", "hypotheses", missing], env={"COLUMNS": "400"})
     assert result.exit_code == 2
     assert "nope.yaml: cannot read the file: No such file or directory" in _words(result.stderr)
     database = open_database()
