@@ -76,7 +76,13 @@ def track_records(
     composite; none for a resolved or unscored one, or with no stored backtest."""
     if snapshot is None or hypothesis.status != HypothesisStatus.OPEN:
         return []
-    report = latest_grades(session)
+    return records_for(latest_grades(session), snapshot)
+
+
+def records_for(report: ReportGrades | None, snapshot: Scored) -> list[TrackRecordOut]:
+    """The records of a forecast's exchange rating (when it has one) and composite in the
+    stored backtest ``report``: the caller has decided the numbers are forecasts, not
+    hindsight (``track_records``; ``hyposcore debate`` for a debate it runs blind)."""
     if report is None:
         return []
     numbers: list[tuple[Series, float | None]] = [

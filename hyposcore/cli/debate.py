@@ -38,7 +38,13 @@ from hyposcore.cli.common import (
     friendly_errors,
     policy_checked,
 )
-from hyposcore.cli.debate_score import score_json, show_score, stored_inputs, would_score
+from hyposcore.cli.debate_score import (
+    score_json,
+    show_score,
+    stored_inputs,
+    would_score,
+    would_track_records,
+)
 from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
 from scoring.dimensions import Dimension
 from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
@@ -64,7 +70,8 @@ def debate(
 ) -> None:
     """Run one debate in-process and print its transcript, scores, decisions, quality and the
     score it would record: the exchange rating it would trade to, then the composite with its
-    interval. Nothing is written.
+    interval, and for a forecast (an open hypothesis, or --as-of before its resolution) what
+    numbers in their bands have meant in the newest stored backtest. Nothing is written.
 
     {legends}
     """
@@ -85,9 +92,10 @@ def debate(
     )
     if as_of is not None and as_of.date() > datetime.now(UTC).date():
         raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
-    case, believability, market, resolution = stored_inputs(
+    inputs = stored_inputs(
         settings, hypothesis_id=hypothesis_id, as_of=as_of.date() if as_of else None
     )
+    case = inputs.case
     try:
         agent = registry.create_from_settings(config.backend, model=config.model)
         outcome = run_debate(case, config=config, backend=agent)
@@ -97,11 +105,15 @@ def debate(
     except BackendError as exc:
         err_console.print(Text.assemble(("backend error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(1) from None
-    score = would_score(outcome, believability, market.state, settings)
+    score = would_score(outcome, inputs.believability, inputs.market.state, settings)
+    records = would_track_records(score, inputs)
     if as_json:
-        document = {**outcome_json(case, outcome), "score": score_json(score, market)}
+        document = {
+            **outcome_json(case, outcome),
+            "score": score_json(score, inputs.market, records),
+        }
         document["as_of"] = as_of.date().isoformat() if as_of else None
-        document["resolution_note"] = resolution
+        document["resolution_note"] = inputs.resolution
         typer.echo(json.dumps(document, indent=2, sort_keys=True))
         return
     if as_of is not None:
@@ -113,7 +125,7 @@ def debate(
             )
         )
     show_outcome(case, outcome)
-    show_score(score, market, resolution=resolution)
+    show_score(score, inputs.market, resolution=inputs.resolution, records=records)
 
 
 debate.__doc__ = (debate.__doc__ or "").format(

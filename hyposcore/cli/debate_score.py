@@ -3,6 +3,8 @@
 The inputs are read from the ledger as an evaluation would read them (the case, the personas'
 believabilities, the market it trades); the score is planned by the workers' own
 ``plan_score``, and the exchange rating shown is the one the worker's snapshot would show.
+A forecast (a debate of a hypothesis unresolved at its date) also states what numbers in its
+bands have meant in the newest stored backtest, as the hypothesis page does.
 """
 
 from __future__ import annotations
@@ -13,15 +15,25 @@ from typing import Any
 
 from rich.text import Text
 
+from api.track_record import TrackRecordOut, records_for
 from common.settings import Settings
 from debates.asof import debate_inputs
 from debates.case import Case
 from debates.types import DebateOutcome
 from hyposcore.cli.common import console, open_database
+from hyposcore.cli.track_record import print_track_records
 from scoring.blend import BlendError
-from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL, coverage_note, resolution_note
+from scoring.legends import (
+    COMPOSITE,
+    EXCHANGE_RATING,
+    INTERVAL,
+    coverage_note,
+    is_forecast_of,
+    resolution_note,
+)
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
+from storage.queries.backtests import ReportGrades, latest_grades
 from storage.queries.calibration import persona_believability
 from storage.queries.exchange import get_market, market_has_traded
 from storage.queries.knowledge import get_hypothesis
@@ -40,11 +52,21 @@ class StartingMarket:
     priced: bool
 
 
-def stored_inputs(
-    settings: Settings, *, hypothesis_id: str, as_of: date | None
-) -> tuple[Case, dict[str, float], StartingMarket, str | None]:
-    """The case, the personas' believabilities and the market a debate starts from, and what
-    its rating would be to a resolved hypothesis (``scoring.legends.resolution_note``).
+@dataclass(frozen=True)
+class DebateInputs:
+    case: Case
+    believability: dict[str, float]
+    market: StartingMarket
+    # What its rating would be read as, for a hypothesis resolved by the debate's date.
+    resolution: str | None
+    # The newest stored backtest, for a forecast's track record; None for hindsight.
+    backtest: ReportGrades | None
+
+
+def stored_inputs(settings: Settings, *, hypothesis_id: str, as_of: date | None) -> DebateInputs:
+    """The case, the personas' believabilities and the market a debate starts from, what its
+    rating would be to a resolved hypothesis (``scoring.legends.resolution_note``), and the
+    newest stored backtest when it is a forecast.
 
     An as-of debate is a blind forecast, as an as-of evaluation makes it (workers.evaluation):
     only evidence published before the date and the facts dated by then (drug statuses and brain
@@ -58,17 +80,20 @@ def stored_inputs(
             stored = get_market(session, hypothesis_id=hypothesis_id)
             traded = market_has_traded(session, hypothesis_id=hypothesis_id)
             hypothesis = get_hypothesis(session, hypothesis_id=hypothesis_id)
-            resolution = resolution_note(
-                hypothesis.status, hypothesis.resolved_on, as_of or datetime.now(UTC).date()
-            )
+            scored_on = as_of or datetime.now(UTC).date()
+            resolution = resolution_note(hypothesis.status, hypothesis.resolved_on, scored_on)
+            settled = hypothesis.resolved_on
+            forecast = settled is None or is_forecast_of(settled, scored_on)
+            backtest = latest_grades(session) if forecast else None
     finally:
         database.dispose()
     case, believability = debate_inputs(case, believability, as_of)
     if as_of is not None or stored is None:  # a blind forecast trades a fresh market of its own
-        fresh = MarketState(settings.market_liquidity)
-        return case, believability, StartingMarket(fresh, priced=as_of is not None), resolution
-    market = MarketState(stored.liquidity, stored.q_yes, stored.q_no)
-    return case, believability, StartingMarket(market, priced=traded), resolution
+        market = StartingMarket(MarketState(settings.market_liquidity), priced=as_of is not None)
+    else:
+        live = MarketState(stored.liquidity, stored.q_yes, stored.q_no)
+        market = StartingMarket(live, priced=traded)
+    return DebateInputs(case, believability, market, resolution, backtest)
 
 
 def would_score(
@@ -100,22 +125,38 @@ class WouldRecord:
     composite_low: float
     composite_high: float
     market_price: float | None
+    config_hash: str
 
 
-def shown_rating(plan: ScorePlan, market: StartingMarket) -> ShownNumber:
-    """The exchange rating the worker's snapshot would show, chosen by the publisher's own rule
-    (``wiki.publish_rows.shown_number``) from the price the debate trades to, else the market's
+def would_record(plan: ScorePlan, market: StartingMarket) -> WouldRecord:
+    """The snapshot's numbers: its price is the one the debate trades to, else the market's
     own, else none."""
     price = plan.trades[-1].price_after if plan.trades else None
     if price is None and market.priced:
         price = market.state.price
     blend = plan.blend
-    return shown_number(
-        WouldRecord(blend.composite, blend.composite_low, blend.composite_high, market_price=price)
+    return WouldRecord(
+        blend.composite, blend.composite_low, blend.composite_high, price, blend.config_hash
     )
 
 
-def score_json(plan: ScorePlan | None, market: StartingMarket) -> dict[str, Any] | None:
+def shown_rating(plan: ScorePlan, market: StartingMarket) -> ShownNumber:
+    """The exchange rating the worker's snapshot would show, chosen by the publisher's own rule
+    (``wiki.publish_rows.shown_number``)."""
+    return shown_number(would_record(plan, market))
+
+
+def would_track_records(plan: ScorePlan | None, inputs: DebateInputs) -> list[TrackRecordOut]:
+    """What numbers in the bands of the debate's would-be numbers have meant, when the debate
+    is a forecast and a backtest is stored (``api.track_record.records_for``)."""
+    if plan is None:
+        return []
+    return records_for(inputs.backtest, would_record(plan, inputs.market))
+
+
+def score_json(
+    plan: ScorePlan | None, market: StartingMarket, records: list[TrackRecordOut]
+) -> dict[str, Any] | None:
     if plan is None:
         return None
     result = plan.blend
@@ -134,6 +175,7 @@ def score_json(plan: ScorePlan | None, market: StartingMarket) -> dict[str, Any]
         "missing": [d.value for d in result.missing],
         "coverage": result.coverage,
         "config_hash": result.config_hash,
+        "track_record": [record.model_dump(mode="json") for record in records],
         "legends": {
             "exchange_rating": EXCHANGE_RATING,
             "composite": COMPOSITE,
@@ -142,7 +184,13 @@ def score_json(plan: ScorePlan | None, market: StartingMarket) -> dict[str, Any]
     }
 
 
-def show_score(plan: ScorePlan | None, market: StartingMarket, *, resolution: str | None) -> None:
+def show_score(
+    plan: ScorePlan | None,
+    market: StartingMarket,
+    *,
+    resolution: str | None,
+    records: list[TrackRecordOut],
+) -> None:
     console.rule("Score")
     if resolution is not None:  # it changes what the rating is read as, so it comes first
         console.print(Text(f"{resolution}.", style="bold"))
@@ -167,5 +215,6 @@ def show_score(plan: ScorePlan | None, market: StartingMarket, *, resolution: st
     note = coverage_note(scored=[d.value for d in result.dimensions], coverage=result.coverage)
     if note is not None:
         console.print(Text(f"Composite {note}."))
+    print_track_records(records)
     for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
         console.print(Text(f"{legend}.", style="dim"))

@@ -17,10 +17,11 @@ from rich.text import Text
 
 from api.history import history_csv_text, score_history
 from api.schemas import SnapshotOut
-from api.track_record import TrackRecordOut, track_record_text, track_records
+from api.track_record import TrackRecordOut, track_records
 from common.numbers import signed
 from common.text import terminal_safe
 from hyposcore.cli.common import compact_table, console, friendly_errors, open_database
+from hyposcore.cli.track_record import print_track_records
 from scoring.legends import legend_text, resolution_note
 from storage.models import Hypothesis, HypothesisStatus
 from storage.queries.knowledge import get_hypothesis
@@ -116,19 +117,8 @@ def _print_history(
             f"{first:.2f} → {last:.2f} over {len(versions)} versions",
             highlight=False,
         )
-    _print_track_record(records)
+    print_track_records(records)  # what the newest version's bands have meant
     console.print(Text(legend_text(), style="dim"))
-
-
-def _print_track_record(records: list[TrackRecordOut]) -> None:
-    """What numbers in the newest version's bands have meant (an open hypothesis's only)."""
-    for record in records:
-        console.print(
-            f"track record (backtest {record.backtest}, {record.horizon_days} day(s) before "
-            f"each resolution): {track_record_text(record)}.",
-            markup=False,
-            highlight=False,
-        )
 
 
 def _table(versions: list[SnapshotOut], *, resolved: bool, evaluations: bool) -> Table:

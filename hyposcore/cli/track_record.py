@@ -11,7 +11,8 @@ from typing import Any
 
 from rich.table import Table
 
-from api.track_record import band_table
+from api.track_record import TrackRecordOut, band_table, track_record_text
+from hyposcore.cli.common import console
 
 
 def track_record_table(settings: dict[str, Any], forecasters: list[dict[str, Any]]) -> Table:
@@ -29,3 +30,14 @@ def track_record_table(settings: dict[str, Any], forecasters: list[dict[str, Any
     for band, cells in bands.rows:
         table.add_row(band, *cells)
     return table
+
+
+def print_track_records(records: list[TrackRecordOut]) -> None:
+    """One line a record: what numbers in its band have meant, naming the backtest."""
+    for record in records:
+        console.print(
+            f"track record (backtest {record.backtest}, {record.horizon_days} day(s) before "
+            f"each resolution): {track_record_text(record)}.",
+            markup=False,
+            highlight=False,
+        )

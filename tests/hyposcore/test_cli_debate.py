@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -19,7 +20,9 @@ from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.models import Evaluation, EvidenceItem, Hypothesis, MarketTrade
 from storage.queries.exchange import get_or_create_market
+from tests.api.test_track_record import in_band
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.workers.backtest_items import seed_report
 from workers.scoring_phase import TurnView, plan_score
 
 runner = CliRunner()
@@ -325,3 +328,36 @@ def test_an_as_of_date_in_the_future_is_refused(dated: str) -> None:
     result = runner.invoke(app, ["debate", dated, "--as-of", "2999-01-01"])
     assert result.exit_code == 2
     assert "is in the future" in result.output and "--as-of" in result.output
+
+
+def test_a_forecast_states_what_its_bands_have_meant_and_hindsight_does_not(
+    dated: str, hypothesis: str
+) -> None:
+    def score(*args: str) -> dict[str, Any]:
+        result = runner.invoke(app, ["debate", *args, "--backend", "evidence", "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["score"]  # type: ignore[no-any-return]
+
+    assert score(hypothesis)["track_record"] == []  # no backtest stored yet
+    database = open_database()
+    report = seed_report(database, "baseline")
+    database.dispose()
+    forecast = score(hypothesis)
+    records = {record["number"]: record for record in forecast["track_record"]}
+    # The debate trades its fresh market, so both of its numbers have a band.
+    assert forecast["traded"] is True and list(records) == ["exchange rating", "composite"]
+    for number, key in (("exchange rating", "exchange_rating"), ("composite", "composite")):
+        record = records[number]
+        assert record["value"] == forecast[key]
+        assert record["band_low"] <= forecast[key] <= record["band_high"]
+        inside = in_band(report, key, record)  # recounted from the report's rows
+        assert record["count"] == len(inside)
+        assert record["validated"] == sum(h["validated"] for h in inside)
+        assert record["backtest"] == "baseline" and record["same_weights"] is True
+    # Blind before its resolution it is a forecast; debated today it is hindsight.
+    assert len(score(dated, "--as-of", "2020-05-30")["track_record"]) == 2
+    assert score(dated)["track_record"] == []
+    text = runner.invoke(app, ["debate", hypothesis, "--backend", "evidence"])
+    said = " ".join(text.output.split())
+    assert said.count("track record (backtest baseline, 1 day(s) before each resolution)") == 2
+    assert said.index("composite ") < said.index("track record") < said.index("Exchange rating =")
