@@ -105,11 +105,17 @@ class BacktestSettingsOut(BaseModel):
 
 
 class JudgeOut(BaseModel):
-    """The tournament's judge on every validated-refuted pair, each judged once, blind as of
-    the earlier of its two as-of dates (workers.backtest_judge)."""
+    """The tournament's judge on every validated-refuted pair (or a seeded random sample of
+    them), each judged once, blind as of the earlier of its two as-of dates
+    (workers.backtest_judge)."""
 
     backend: str
-    pairs: int
+    pairs: int = Field(description="Pairs judged.")
+    of_pairs: int | None = Field(
+        default=None,
+        description="Validated-refuted pairs in all, when only a random sample was judged "
+        "(reports before this field judged every pair).",
+    )
     validated_preferred: int = Field(description="Pairs where it chose the validated one.")
     unreadable: int = Field(description="Replies it could not read, counted as ties.")
     share: float | None = Field(description="The share of pairs it got right (0.5: chance).")
@@ -120,14 +126,19 @@ class JudgeOut(BaseModel):
 
 def judge_text(judge: JudgeOut, *, level: float) -> str:
     """One sentence for every view: how often the blind judge preferred the validated one."""
+    # A sample's interval is conservative (scoring.forecasts.table_auc), and says so.
+    sampled = judge.of_pairs is not None and judge.of_pairs != judge.pairs
     interval = ""
     if judge.share_low is not None and judge.share_high is not None:
-        interval = f" [{level:.0%}: {judge.share_low:.3f}, {judge.share_high:.3f}]"
+        covers = f"at least {level:.0%}" if sampled else f"{level:.0%}"
+        interval = f" [{covers}: {judge.share_low:.3f}, {judge.share_high:.3f}]"
     unreadable = f", {judge.unreadable} unreadable (counted as ties)" if judge.unreadable else ""
     share = "—" if judge.share is None else f"{judge.share:.3f}"
+    of_all = f" (a random {judge.pairs} of {judge.of_pairs})" if sampled else ""
     return (
         f"Tournament judge ({judge.backend}), blind: it preferred the validated hypothesis in "
-        f"{judge.validated_preferred} of {judge.pairs} validated-refuted pairs{unreadable}; "
+        f"{judge.validated_preferred} of {judge.pairs} validated-refuted pairs{of_all}"
+        f"{unreadable}; "
         f"share right {share}{interval} (0.5 is chance), {judge.as_of}"
     )
 

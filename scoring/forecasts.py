@@ -132,19 +132,26 @@ def _auc_rows(p: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
     return ordered_auc_rows(_ordered_pairs(p), y, rows)
 
 
-def ordered_auc_rows(ordered: Array, y: Array, rows: npt.NDArray[np.int64]) -> Array:
+def ordered_auc_rows(
+    ordered: Array, y: Array, rows: npt.NDArray[np.int64], observed: Array | None = None
+) -> Array:
     """The AUC of each resample from a pair table, counted by how often it drew each
     hypothesis: ``ordered[i, j]`` is 1 when validated i was put above refuted j, 1/2 for a
-    tie, 0 otherwise (only those cells are read). NaN where a resample lacks an outcome."""
+    tie, 0 otherwise (only those cells are read). With ``observed`` (1 where a pair was
+    ordered at all, 0 where it was left out), the share over the observed pairs a resample
+    drew. NaN where a resample draws no pair."""
     count, size = rows.shape
     drawn = np.bincount(
         (rows + size * np.arange(count)[:, None]).ravel(), minlength=count * size
     ).reshape(count, size)
-    pairs = ordered * np.outer(y, 1.0 - y)
-    right = ((drawn @ pairs) * drawn).sum(axis=1)
-    positives, negatives = drawn @ y, drawn @ (1.0 - y)
+    mask = np.outer(y, 1.0 - y) if observed is None else np.outer(y, 1.0 - y) * observed
+    right = ((drawn @ (ordered * mask)) * drawn).sum(axis=1)
+    if observed is None:  # every pair: the count is a product, no n x n product needed
+        pairs = (drawn @ y) * (drawn @ (1.0 - y))
+    else:
+        pairs = ((drawn @ mask) * drawn).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(positives * negatives > 0, right / (positives * negatives), np.nan)
+        return np.where(pairs > 0, right / pairs, np.nan)
 
 
 _ROWS: dict[Metric, RowsMetric] = {_brier: _brier_rows, _log_loss: _log_loss_rows, _auc: _auc_rows}
@@ -326,32 +333,41 @@ def table_auc(
     level: float = DEFAULT_LEVEL,
     min_interval_n: int = MIN_INTERVAL_N,
     min_auc_interval_each: int = MIN_AUC_INTERVAL_EACH,
+    observed: Array | None = None,
 ) -> tuple[float | None, tuple[float, float] | None]:
     """The AUC a pair table gives (``pair_table[i, j]``: 1 when validated i was put above
     refuted j, 1/2 for a tie, 0 otherwise), and its bootstrap interval over resampled
     hypotheses: the same resamples as every forecaster's with this seed. No interval under
-    ``min_interval_n`` hypotheses or ``min_auc_interval_each`` of either outcome (``grade``)."""
+    ``min_interval_n`` hypotheses or ``min_auc_interval_each`` of either outcome (``grade``).
+
+    ``observed`` (1 where a pair was ordered, 0 where it was left out; default: every pair)
+    grades a random sample of the pairs: the share right among those, and the same
+    resampling of hypotheses, each resample over the sampled pairs it drew. That interval is
+    conservative: a sampled pair's own noise reaches a resample through both of its
+    hypotheses' draws, so the sparser the sample, the more it covers beyond its level
+    (``tests/scoring/test_forecasts.py`` measures how much; docs/validation.md)."""
     outcomes = np.asarray(y, dtype=np.float64)
-    value = _table_auc(pair_table, outcomes)
+    value = _table_auc(pair_table, outcomes, observed)
     fewest = int(min(outcomes.sum(), outcomes.size - outcomes.sum()))
     if value is None or outcomes.size < min_interval_n or fewest < min_auc_interval_each:
         return value, None
     return value, _percentile_interval(
         outcomes.size,
-        lambda rows: ordered_auc_rows(pair_table, outcomes, rows),
+        lambda rows: ordered_auc_rows(pair_table, outcomes, rows, observed),
         seed=seed,
         resamples=resamples,
         level=level,
     )
 
 
-def _table_auc(pair_table: Array, y: Array) -> float | None:
-    if pair_table.shape != (y.size, y.size):
-        raise ForecastError(
-            f"a pair table for {y.size} hypotheses must be {y.size}x{y.size}, "
-            f"got {'x'.join(map(str, pair_table.shape))}"
-        )
-    mask = np.outer(y, 1.0 - y)
+def _table_auc(pair_table: Array, y: Array, observed: Array | None) -> float | None:
+    for name, table in (("a pair table", pair_table), ("its observed pairs", observed)):
+        if table is not None and table.shape != (y.size, y.size):
+            raise ForecastError(
+                f"{name} for {y.size} hypotheses must be {y.size}x{y.size}, "
+                f"got {'x'.join(map(str, table.shape))}"
+            )
+    mask = np.outer(y, 1.0 - y) if observed is None else np.outer(y, 1.0 - y) * observed
     pairs = float(mask.sum())
     return float((pair_table * mask).sum() / pairs) if pairs else None
 

@@ -8,10 +8,14 @@ dates (``debates.asof.case_as_of``): each hypothesis's own as-of date would let 
 cite the trial that settled the earlier one. Who is shown first is the tournament's own
 seeded coin (``scoring.pairing.shown_first``), so a judge's lean towards either position adds
 noise, not bias. ``workers.backtest_report`` grades the verdicts as a pair-table AUC.
+
+A judge that bills by the call can be asked about a seeded random sample of the pairs instead
+(``pairs_to_judge``); the grade is then the share right among those, with the same bootstrap.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -42,10 +46,11 @@ def judge_resolved_pairs(
     *,
     horizon_days: int,
     backend: AgentBackend,
+    pairs: Sequence[tuple[str, str]] | None = None,
     on_done: Callable[[], None] | None = None,
 ) -> list[JudgedPair]:
-    """Every (validated, refuted) pair judged once, blind as of the earlier as-of date, in id
-    order; ``on_done`` hears each verdict."""
+    """Each of ``pairs`` (default: every (validated, refuted) pair, in id order) judged once,
+    blind as of the earlier as-of date; ``on_done`` hears each verdict."""
     as_of = {r.hypothesis_id: r.resolved_on - timedelta(days=horizon_days) for r in resolved}
     blind: dict[tuple[str, date], Case] = {}
 
@@ -55,7 +60,9 @@ def judge_resolved_pairs(
         return blind[hypothesis_id, on]
 
     judged = []
-    for validated, refuted in resolved_pairs(resolved):
+    if pairs is None:
+        pairs = resolved_pairs({r.hypothesis_id: r.validated for r in resolved})
+    for validated, refuted in pairs:
         on = min(as_of[validated], as_of[refuted])
         first, second = shown_first(validated, refuted, seed=ORDER_SEED)
         verdict = judge_once(backend, cut(first, on), cut(second, on)).verdict
@@ -66,9 +73,22 @@ def judge_resolved_pairs(
     return judged
 
 
-def resolved_pairs(resolved: Sequence[ResolvedHypothesis]) -> list[tuple[str, str]]:
+def resolved_pairs(outcomes: Mapping[str, bool]) -> list[tuple[str, str]]:
     """Every (validated, refuted) pair of ids, in id order."""
-    ids = sorted(resolved, key=lambda r: r.hypothesis_id)
-    validated = [r.hypothesis_id for r in ids if r.validated]
-    refuted = [r.hypothesis_id for r in ids if not r.validated]
-    return [(v, r) for v in validated for r in refuted]
+    ids = sorted(outcomes)
+    return [(v, r) for v in ids if outcomes[v] for r in ids if not outcomes[r]]
+
+
+def pairs_to_judge(
+    outcomes: Mapping[str, bool], *, sample: int | None, seed: int
+) -> list[tuple[str, str]]:
+    """The pairs the judge is asked about: every validated-refuted pair, or with ``sample``, a
+    random ``sample`` of them drawn with ``seed`` (the report's), in id order. The same
+    arguments always give the same pairs, so a report can check it got the ones it asked."""
+    pairs = resolved_pairs(outcomes)
+    if sample is None or sample >= len(pairs):
+        return pairs
+    if sample < 1:
+        raise ValueError(f"a sample of the judge's pairs must hold at least 1, got {sample}")
+    chosen = random.Random(f"{ORDER_SEED}:{seed}").sample(range(len(pairs)), sample)
+    return [pairs[i] for i in sorted(chosen)]

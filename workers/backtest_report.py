@@ -41,7 +41,7 @@ from scoring.track_record import COMPOSITE_SERIES, EXCHANGE_RATING_SERIES
 from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
-from workers.backtest_judge import JudgedPair
+from workers.backtest_judge import JudgedPair, pairs_to_judge, resolved_pairs
 from workers.scoring_phase import plan_score
 
 REPORT_VERSION = 1
@@ -69,6 +69,8 @@ class ReportOptions:
     # Fewer graded hypotheses (or, for an AUC, of either outcome) get no interval.
     min_interval_n: int = MIN_INTERVAL_N
     min_auc_interval_each: int = MIN_AUC_INTERVAL_EACH
+    # The judge is asked about this many validated-refuted pairs, drawn with ``seed``; None: all.
+    judge_pairs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,20 +181,24 @@ def _judge(
     options: ReportOptions,
 ) -> dict[str, Any]:
     """The judge's verdicts as a pair table (1: it preferred the validated hypothesis, 0: the
-    refuted one, 1/2: an unreadable reply) and its AUC: the share of pairs it got right."""
+    refuted one, 1/2: an unreadable reply) and its AUC: the share of pairs it got right, over
+    every validated-refuted pair or the sample ``options.judge_pairs`` asks for."""
     ids = sorted(outcomes)
     index = {h: i for i, h in enumerate(ids)}
     credit = {(p.validated, p.refuted): _credit(p) for p in judged}
-    expected = {(v, r) for v in ids if outcomes[v] for r in ids if not outcomes[r]}
+    expected = set(pairs_to_judge(outcomes, sample=options.judge_pairs, seed=options.seed))
     if set(credit) != expected or len(judged) != len(expected):
+        which = "every validated-refuted pair" if options.judge_pairs is None else "its sample"
         raise ValueError(
-            f"the judge must see every validated-refuted pair once: {len(expected)} pairs, "
-            f"{len(set(credit) & expected)} judged, {len(set(credit) - expected)} not pairs, "
+            f"the judge must see {which} once: {len(expected)} pairs, "
+            f"{len(set(credit) & expected)} judged, {len(set(credit) - expected)} not asked, "
             f"{len(judged)} verdicts"
         )
-    table = np.zeros((len(ids), len(ids)))
+    table, observed = np.zeros((len(ids), len(ids))), np.zeros((len(ids), len(ids)))
     for (validated, refuted), value in credit.items():
         table[index[validated], index[refuted]] = value
+        observed[index[validated], index[refuted]] = 1.0
+    total = len(resolved_pairs(outcomes))
     share, interval = table_auc(
         table,
         [outcomes[h] for h in ids],
@@ -201,10 +207,12 @@ def _judge(
         level=options.level,
         min_interval_n=options.min_interval_n,
         min_auc_interval_each=options.min_auc_interval_each,
+        observed=None if len(judged) == total else observed,
     )
     return {
         "backend": config.backend,
         "pairs": len(judged),
+        "of_pairs": total,
         "validated_preferred": sum(1 for p in judged if p.preferred == p.validated),
         "unreadable": sum(1 for p in judged if p.preferred is None),
         "share": share,
@@ -275,6 +283,7 @@ def _settings(config: DebateConfig, options: ReportOptions) -> dict[str, Any]:
         "bins": options.bins,
         "min_interval_n": options.min_interval_n,
         "min_auc_interval_each": options.min_auc_interval_each,
+        "judge_pairs": options.judge_pairs,
     }
 
 

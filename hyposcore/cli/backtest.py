@@ -82,6 +82,13 @@ def backtest(
         help="Also judge every validated-refuted pair blind with the tournament's judge (one "
         "call a pair, in this process).",
     ),
+    judge_pairs: int | None = typer.Option(
+        None,
+        "--judge-pairs",
+        min=1,
+        help="Judge only a random sample of this many pairs, drawn with --seed (default: "
+        "every pair; a model judge bills each call).",
+    ),
     save: str | None = typer.Option(None, "--save", help="Store the report under this name."),
     replace: bool = typer.Option(False, "--replace", help="With --save: replace a stored one."),
     compare: tuple[str, str] | None = typer.Option(
@@ -114,6 +121,7 @@ def backtest(
             timeout=timeout,
             quiet=as_json,
             judge=judge,
+            judge_pairs=judge_pairs,
         )
     except BacktestError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
@@ -139,10 +147,12 @@ def graded_report(
     timeout: float = 3600.0,
     quiet: bool = False,
     judge: bool = True,
+    judge_pairs: int | None = None,
 ) -> dict[str, Any]:
     """Debate every resolved hypothesis blind, in this process (``local``) or on the workers,
     and grade the forecasts with the live market and interval; with ``judge``, the tournament's
-    judge on every validated-refuted pair too (in this process). Raises BacktestError."""
+    judge on every validated-refuted pair too (in this process), or on a random
+    ``judge_pairs`` of them. Raises BacktestError."""
     options = ReportOptions(
         horizon_days=horizon_days,
         seed=seed,
@@ -151,6 +161,7 @@ def graded_report(
         liquidity=settings.market_liquidity,
         interval_level=settings.interval_level,
         mode="local" if local else "pipeline",
+        judge_pairs=judge_pairs if judge else None,
     )
     # The configured debate, the same for both modes: what the workers would queue.
     config = debate_config(settings, urgent=local)  # on the workers it can wait for batches
@@ -164,7 +175,14 @@ def graded_report(
         )
     debate = DebateConfig.from_dict(config)
     judged = (
-        judge_in_process(settings, debate, horizon_days=horizon_days, quiet=quiet)
+        judge_in_process(
+            settings,
+            debate,
+            horizon_days=horizon_days,
+            sample=judge_pairs,
+            seed=seed,
+            quiet=quiet,
+        )
         if judge
         else None
     )

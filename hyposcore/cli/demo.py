@@ -244,7 +244,8 @@ def _backtest(settings: Settings) -> dict[str, Any] | None:
         console.print(
             f"skipped: the {settings.backend} backend calls a model, and a backtest debates "
             "every resolved hypothesis again and judges every validated-refuted pair; run "
-            f"`hyposcore backtest --save {DEMO_BACKTEST}` to grade it",
+            f"`hyposcore backtest --save {DEMO_BACKTEST}` to grade it (`--judge-pairs 200` "
+            "asks the judge about a random 200 pairs only)",
             markup=False,
             highlight=False,
         )

@@ -161,6 +161,24 @@ def test_the_tournament_judge_is_graded_on_every_pair_unless_skipped(
     assert skipped["forecasters"] == report["forecasters"]  # the rest is the same report
 
 
+def test_a_sample_of_the_pairs_is_graded_with_a_conservative_interval(
+    resolved_set: None,
+) -> None:
+    sampled = _json([*FAST, "--judge-pairs", "300"])
+    judge = sampled["judge"]
+    assert (judge["pairs"], judge["of_pairs"]) == (300, sampled["validated"] * sampled["refuted"])
+    assert judge["share"] == pytest.approx(judge["validated_preferred"] / 300)
+    assert judge["share_low"] < judge["share"] < judge["share_high"]
+    assert sampled["settings"]["judge_pairs"] == 300
+    said = " ".join(runner.invoke(app, ["backtest", *FAST, "--judge-pairs", "300"]).stdout.split())
+    assert (
+        f"{judge['validated_preferred']} of 300 validated-refuted pairs (a random 300 of "
+        f"{judge['of_pairs']}); share right {judge['share']:.3f} [at least 90%: "
+    ) in said
+    refused = runner.invoke(app, ["backtest", *FAST, "--judge-pairs", "0"])
+    assert refused.exit_code == 2 and "--judge-pairs" in refused.output
+
+
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:
     saved = runner.invoke(app, ["backtest", *FAST, "--save", "day-before"])
     assert saved.exit_code == 0, saved.output

@@ -19,4 +19,4 @@ def test_a_backend_that_calls_a_model_is_not_backtested_again(
     assert ran == []  # nothing debated, nothing judged, nothing billed
     said = " ".join(capsys.readouterr().out.split())
     assert "skipped: the openai backend calls a model" in said
-    assert "hyposcore backtest --save demo" in said
+    assert "hyposcore backtest --save demo" in said and "--judge-pairs 200" in said

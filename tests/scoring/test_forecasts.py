@@ -7,6 +7,7 @@ import math
 import random
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,8 +30,12 @@ from scoring.forecasts import (
     loo_base_rate,
     loo_believability,
     mid_ranks,
+    ordered_auc_rows,
     reliability,
+    table_auc,
 )
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def pairwise_auc(p: list[float], y: list[bool]) -> float:
@@ -253,3 +258,74 @@ def test_the_bootstrap_grades_every_resample_as_the_plain_metric_would(
                 assert np.isnan(value)
             else:
                 assert value == pytest.approx(plain, abs=1e-12)
+
+
+def _hypotheses(rng: np.random.Generator, n: int) -> tuple[FloatArray, FloatArray]:
+    """``n`` hypotheses' latent qualities, and outcomes: the better, the likelier validated."""
+    quality = rng.normal(size=n)
+    return quality, (rng.random(n) < 1.0 / (1.0 + np.exp(-1.5 * quality))).astype(np.float64)
+
+
+def _judged_world(
+    rng: np.random.Generator, n: int
+) -> tuple[FloatArray, FloatArray, list[tuple[int, int]]]:
+    """Outcomes of ``n`` hypotheses and the verdicts of a judge that prefers the better of a
+    pair by a logistic of their gap, on every pair; and the (validated, refuted) pairs."""
+    quality, y = _hypotheses(rng, n)
+    gap = quality[:, None] - quality[None, :]
+    table = (rng.random((n, n)) < 1.0 / (1.0 + np.exp(-gap))).astype(np.float64)
+    pairs = [(int(v), int(r)) for v in np.flatnonzero(y) for r in np.flatnonzero(y == 0)]
+    return y, table, pairs
+
+
+def _sample(
+    rng: np.random.Generator, n: int, pairs: list[tuple[int, int]], count: int
+) -> FloatArray:
+    observed = np.zeros((n, n))
+    for k in rng.choice(len(pairs), size=min(count, len(pairs)), replace=False):
+        observed[pairs[k]] = 1.0
+    return observed
+
+
+def test_a_sampled_pair_table_grades_each_resample_over_the_pairs_it_drew() -> None:
+    rng = np.random.default_rng(3)
+    y, table, pairs = _judged_world(rng, 12)
+    table[pairs[0]] = 0.5  # a tie counts half
+    observed = _sample(rng, 12, pairs, 15)
+    rows = rng.integers(0, 12, size=(50, 12))
+    for row, value in zip(rows, ordered_auc_rows(table, y, rows, observed), strict=True):
+        # Every (validated copy, refuted copy) of the resample whose pair was judged.
+        credits = [table[i, j] for i in row for j in row if y[i] and not y[j] and observed[i, j]]
+        assert (np.isnan(value) and not credits) or value == pytest.approx(np.mean(credits))
+    share, _ = table_auc(table, y, seed=0, observed=observed)
+    sampled = [table[i, j] for i, j in pairs if observed[i, j]]
+    assert share == pytest.approx(np.mean(sampled)) and len(sampled) == 15
+    # Every pair observed is the whole table, to rounding.
+    floors = {"min_interval_n": 5, "min_auc_interval_each": 2}
+    whole, whole_interval = table_auc(table, y, seed=0, **floors)
+    every, every_interval = table_auc(table, y, seed=0, observed=np.ones((12, 12)), **floors)
+    assert whole_interval is not None and every_interval is not None
+    assert every == pytest.approx(whole) and every_interval == pytest.approx(whole_interval)
+    with pytest.raises(ForecastError, match="its observed pairs for 12 hypotheses must be 12x12"):
+        table_auc(table, y, seed=0, observed=np.ones((3, 3)))
+
+
+@pytest.mark.parametrize("sampled", [40, 150])
+def test_a_sampled_tables_interval_is_conservative(sampled: int) -> None:
+    """The judge's share on a random sample of 60 hypotheses' pairs: its 90% interval holds the
+    population's share at least 90% of the time, and more often than the whole table's does,
+    since a pair's own noise reaches a resample through both its hypotheses
+    (scoring.forecasts.table_auc; docs/validation.md)."""
+    rng = np.random.default_rng(11)
+    quality, outcome = _hypotheses(rng, 6000)
+    gap = quality[outcome == 1][:, None] - quality[outcome == 0][None, :]
+    population_share = float(np.mean(1.0 / (1.0 + np.exp(-gap))))
+    held = {"whole": 0, "sampled": 0}
+    trials = 200
+    for trial in range(trials):
+        y, table, pairs = _judged_world(rng, 60)
+        for name, observed in (("whole", None), ("sampled", _sample(rng, 60, pairs, sampled))):
+            _, interval = table_auc(table, y, seed=trial, resamples=400, observed=observed)
+            assert interval is not None
+            held[name] += interval[0] <= population_share <= interval[1]
+    assert held["sampled"] / trials >= 0.9 and held["sampled"] > held["whole"]

@@ -3,6 +3,7 @@ of the earlier as-of date, and the verdicts graded as a pair table."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,13 @@ from debates.types import DebateConfig
 from scoring.pairing import shown_first
 from storage.queries.backtests import ResolvedHypothesis
 from tests.workers.backtest_items import OPTIONS, forecasted_items
-from workers.backtest_judge import ORDER_SEED, JudgedPair, judge_resolved_pairs, resolved_pairs
+from workers.backtest_judge import (
+    ORDER_SEED,
+    JudgedPair,
+    judge_resolved_pairs,
+    pairs_to_judge,
+    resolved_pairs,
+)
 from workers.backtest_report import build_report
 
 # Two validated, three refuted, settled in different years.
@@ -39,6 +46,7 @@ def _case(resolved: ResolvedHypothesis) -> Case:
 
 
 CASES = {r.hypothesis_id: _case(r) for r in RESOLVED}
+OUTCOMES = {r.hypothesis_id: r.validated for r in RESOLVED}
 
 
 def _newest_year(case: Case) -> int:
@@ -55,7 +63,7 @@ def test_every_pair_is_judged_once_blind_as_of_the_earlier_date() -> None:
 
     judge = ScriptedBackend(prefer_the_validated)
     judged = judge_resolved_pairs(RESOLVED, CASES, horizon_days=1, backend=judge)
-    assert [(p.validated, p.refuted) for p in judged] == resolved_pairs(RESOLVED)
+    assert [(p.validated, p.refuted) for p in judged] == resolved_pairs(OUTCOMES)
     assert len(judged) == 2 * 3 == len(judge.requests)
     settled = {r.hypothesis_id: r.resolved_on for r in RESOLVED}
     for pair, request in zip(judged, judge.requests, strict=True):
@@ -121,5 +129,41 @@ def test_a_report_refuses_verdicts_that_miss_a_pair() -> None:
     judged = _verdicts(outcomes, set())
     with pytest.raises(ValueError, match="every validated-refuted pair once: 6 pairs, 5 judged"):
         build_report(items, DebateConfig(), OPTIONS, judged[1:])
-    with pytest.raises(ValueError, match="6 judged, 0 not pairs, 7 verdicts"):
+    with pytest.raises(ValueError, match="6 judged, 0 not asked, 7 verdicts"):
         build_report(items, DebateConfig(), OPTIONS, [*judged, judged[0]])
+
+
+def test_a_sample_of_pairs_is_drawn_by_the_seed_and_judged_alone() -> None:
+    every = resolved_pairs(OUTCOMES)
+    sample = pairs_to_judge(OUTCOMES, sample=3, seed=7)
+    assert len(set(sample)) == 3 and set(sample) <= set(every)
+    assert sample == sorted(sample, key=every.index)  # in id order, as every pair is
+    assert sample == pairs_to_judge(OUTCOMES, sample=3, seed=7)
+    assert len({tuple(pairs_to_judge(OUTCOMES, sample=3, seed=s)) for s in range(10)}) > 1
+    assert (
+        pairs_to_judge(OUTCOMES, sample=6, seed=7)
+        == every
+        == pairs_to_judge(OUTCOMES, sample=None, seed=7)
+    )
+    with pytest.raises(ValueError, match="at least 1, got 0"):
+        pairs_to_judge(OUTCOMES, sample=0, seed=7)
+    judge = ScriptedBackend(lambda request: {"winner": "first", "rationale": "r"})
+    judged = judge_resolved_pairs(RESOLVED, CASES, horizon_days=1, backend=judge, pairs=sample)
+    assert [(p.validated, p.refuted) for p in judged] == sample and len(judge.requests) == 3
+
+
+def test_the_report_grades_a_sample_over_its_own_pairs() -> None:
+    items = forecasted_items()
+    outcomes = {item.hypothesis_id: item.validated for item in items}
+    options = dataclasses.replace(OPTIONS, judge_pairs=4)
+    sample = pairs_to_judge(outcomes, sample=4, seed=options.seed)
+    verdicts = _verdicts(outcomes, set(sample[:3]))
+    judged = [p for p in verdicts if (p.validated, p.refuted) in sample]
+    report = build_report(items, DebateConfig(), options, judged)
+    judge = report["judge"]
+    assert (judge["pairs"], judge["of_pairs"], judge["validated_preferred"]) == (4, 6, 3)
+    assert judge["share"] == pytest.approx(3 / 4)
+    assert report["settings"]["judge_pairs"] == 4
+    # Verdicts on every pair are not the sample the report asked for.
+    with pytest.raises(ValueError, match="see its sample once: 4 pairs, 4 judged, 2 not asked"):
+        build_report(items, DebateConfig(), options, verdicts)
