@@ -144,7 +144,7 @@ def ordered_auc_rows(
     drawn = np.bincount(
         (rows + size * np.arange(count)[:, None]).ravel(), minlength=count * size
     ).reshape(count, size)
-    mask = np.outer(y, 1.0 - y) if observed is None else np.outer(y, 1.0 - y) * observed
+    mask = _pair_mask(y, observed)
     right = ((drawn @ (ordered * mask)) * drawn).sum(axis=1)
     if observed is None:  # every pair: the count is a product, no n x n product needed
         pairs = (drawn @ y) * (drawn @ (1.0 - y))
@@ -360,6 +360,12 @@ def table_auc(
     )
 
 
+def _pair_mask(y: Array, observed: Array | None) -> Array:
+    """1 on every (validated, refuted) cell that holds a verdict, 0 elsewhere."""
+    pairs = np.outer(y, 1.0 - y)
+    return pairs if observed is None else pairs * observed
+
+
 def _table_auc(pair_table: Array, y: Array, observed: Array | None) -> float | None:
     for name, table in (("a pair table", pair_table), ("its observed pairs", observed)):
         if table is not None and table.shape != (y.size, y.size):
@@ -367,7 +373,7 @@ def _table_auc(pair_table: Array, y: Array, observed: Array | None) -> float | N
                 f"{name} for {y.size} hypotheses must be {y.size}x{y.size}, "
                 f"got {'x'.join(map(str, table.shape))}"
             )
-    mask = np.outer(y, 1.0 - y) if observed is None else np.outer(y, 1.0 - y) * observed
+    mask = _pair_mask(y, observed)
     pairs = float(mask.sum())
     return float((pair_table * mask).sum() / pairs) if pairs else None
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from storage.db import Database
 from storage.queries.backtests import latest_grades, save_report
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded, resolve
-from tests.workers.backtest_items import OPTIONS, seed_judged_report, seed_report
+from tests.workers.backtest_items import OPTIONS, in_band, seed_judged_report, seed_report
 
 # The report's name for each number of a snapshot, and the snapshot's own.
 NUMBERS = {"exchange rating": ("exchange_rating", "market_price"), "composite": ("composite",) * 2}
@@ -22,17 +22,6 @@ NUMBERS = {"exchange rating": ("exchange_rating", "market_price"), "composite": 
 def records_of(client: TestClient, hypothesis_id: str) -> dict[str, dict[str, Any]]:
     body = client.get(f"/hypotheses/{hypothesis_id}").json()
     return {record["number"]: record for record in body["track_record"]}
-
-
-def in_band(report: dict[str, Any], key: str, record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The report's hypotheses whose blind ``key`` fell in the record's band, counted from
-    the report's rows rather than from its reliability bins."""
-    low, high, last = record["band_low"], record["band_high"], record["band_high"] == 1.0
-    return [
-        h
-        for h in report["hypotheses"]
-        if h[key] is not None and low <= h[key] and (h[key] < high or (last and h[key] <= high))
-    ]
 
 
 def test_an_open_hypothesis_states_the_record_of_its_band(

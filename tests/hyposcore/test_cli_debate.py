@@ -20,9 +20,8 @@ from scoring.lmsr import MarketState
 from scoring.weights import Weights
 from storage.models import Evaluation, EvidenceItem, Hypothesis, MarketTrade
 from storage.queries.exchange import get_or_create_market
-from tests.api.test_track_record import in_band
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.workers.backtest_items import seed_report
+from tests.workers.backtest_items import in_band, seed_report
 from workers.scoring_phase import TurnView, plan_score
 
 runner = CliRunner()

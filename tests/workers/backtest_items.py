@@ -95,3 +95,14 @@ def seed_judged_report(database: Database, name: str = "judged") -> dict[str, An
     with database.transaction() as session:
         save_report(session, name=name, report=report, horizon_days=OPTIONS.horizon_days)
     return report
+
+
+def in_band(report: dict[str, Any], key: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's hypotheses whose blind ``key`` fell in a track record's band, counted from
+    the report's rows rather than from its reliability bins."""
+    low, high, last = record["band_low"], record["band_high"], record["band_high"] == 1.0
+    return [
+        h
+        for h in report["hypotheses"]
+        if h[key] is not None and low <= h[key] and (h[key] < high or (last and h[key] <= high))
+    ]
