@@ -24,6 +24,20 @@ from debates.backends import registry
 from debates.types import DebateConfig
 from hyposcore.cli.backtest_compare import compare_reports, interval_cell, signed_cell
 from hyposcore.cli.backtest_judge import judge_in_process
+from hyposcore.cli.backtest_options import (
+    AsJson,
+    Bins,
+    Compare,
+    HorizonDays,
+    Judge,
+    JudgePairs,
+    Local,
+    Replace,
+    Resamples,
+    Save,
+    Seed,
+    Timeout,
+)
 from hyposcore.cli.backtest_pipeline import run_on_workers
 from hyposcore.cli.common import (
     console,
@@ -42,7 +56,6 @@ from storage.queries.backtests import (
 )
 from workers.backtest import (
     DEFAULT_HORIZON_DAYS,
-    MAX_HORIZON_DAYS,
     BacktestError,
     Forecasted,
     run_local,
@@ -53,48 +66,18 @@ from workers.dispatch import debate_config
 
 @friendly_errors
 def backtest(
-    horizon_days: int = typer.Option(
-        DEFAULT_HORIZON_DAYS,
-        "--horizon-days",
-        min=1,
-        max=MAX_HORIZON_DAYS,
-        help="Debate each hypothesis as of this many days before its resolution date.",
-    ),
-    local: bool = typer.Option(
-        True,
-        "--local/--pipeline",
-        help="Debate in this process (the default), or queue as-of evaluations to the "
-        "workers and wait for them (--pipeline; start workers with hyposcore worker).",
-    ),
-    timeout: float = typer.Option(
-        3600.0, "--timeout", min=1.0, help="With --pipeline: seconds to wait for the workers."
-    ),
-    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap resampling."),
-    resamples: int = typer.Option(
-        DEFAULT_RESAMPLES, "--resamples", min=1, max=100_000, help="Bootstrap resamples."
-    ),
-    bins: int = typer.Option(
-        DEFAULT_BINS, "--bins", min=1, max=20, help="Bins of the reliability diagram."
-    ),
-    judge: bool = typer.Option(
-        True,
-        "--judge/--no-judge",
-        help="Also judge every validated-refuted pair blind with the tournament's judge (one "
-        "call a pair, in this process).",
-    ),
-    judge_pairs: int | None = typer.Option(
-        None,
-        "--judge-pairs",
-        min=1,
-        help="Judge only a random sample of this many pairs, drawn with --seed (default: "
-        "every pair; a model judge bills each call).",
-    ),
-    save: str | None = typer.Option(None, "--save", help="Store the report under this name."),
-    replace: bool = typer.Option(False, "--replace", help="With --save: replace a stored one."),
-    compare: tuple[str, str] | None = typer.Option(
-        None, "--compare", help="Compare two stored reports, A then B; nothing is run."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    horizon_days: HorizonDays = DEFAULT_HORIZON_DAYS,
+    local: Local = True,
+    timeout: Timeout = 3600.0,
+    seed: Seed = 0,
+    resamples: Resamples = DEFAULT_RESAMPLES,
+    bins: Bins = DEFAULT_BINS,
+    judge: Judge = True,
+    judge_pairs: JudgePairs = None,
+    save: Save = None,
+    replace: Replace = False,
+    compare: Compare = None,
+    as_json: AsJson = False,
 ) -> None:
     """Grade the exchange rating, the composite and every persona on the resolved hypotheses,
     each debated blind as of a horizon before its resolution, with believability learned
