@@ -9,17 +9,21 @@ that cannot be read is reported as ``None`` so the tournament records the match 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
 from debates.backends.base import (
     AgentBackend,
     BackendRequest,
+    BackendResult,
     DeferredMessages,
     InvalidOutputError,
     Message,
     RequestContext,
 )
+from debates.backends.batching import BatchingBackend
+from debates.backends.replies import RawReply
 from debates.case import Case
 from debates.fencing import fence_for
 from debates.prompts import check_prompt_size, environment, render_case
@@ -79,10 +83,22 @@ def judge_once(backend: AgentBackend, first: Case, second: Case) -> Verdict:
 
     Provider errors other than an unreadable reply propagate, so the caller can retry.
     """
+    return _read(backend.name, lambda: backend.complete(build_judge_request(first, second)))
+
+
+def judge_batch_answer(
+    backend: BatchingBackend, request: BackendRequest[JudgeOutput], reply: RawReply
+) -> Verdict:
+    """A provider batch's reply to a judge request, read as ``judge_once`` reads a live one
+    (an invalid reply is repaired by one live call first: ``complete_from``)."""
+    return _read(backend.name, lambda: backend.complete_from(request, reply))
+
+
+def _read(judge: str, call: Callable[[], BackendResult[JudgeOutput]]) -> Verdict:
     try:
-        result = backend.complete(build_judge_request(first, second))
+        result = call()
     except InvalidOutputError as exc:
-        return Verdict(verdict=None, rationale=f"unreadable verdict: {exc}", judge=backend.name)
+        return Verdict(verdict=None, rationale=f"unreadable verdict: {exc}", judge=judge)
     return Verdict(
-        verdict=result.output.winner.value, rationale=result.output.rationale, judge=backend.name
+        verdict=result.output.winner.value, rationale=result.output.rationale, judge=judge
     )

@@ -11,21 +11,27 @@ noise, not bias. ``workers.backtest_report`` grades the verdicts as a pair-table
 
 A judge that bills by the call can be asked about a seeded random sample of the pairs instead
 (``pairs_to_judge``); the grade is then the share right among those, with the same bootstrap.
+Where the backtest's work goes through the provider's batch API (half price), so do the judge's
+calls (``judge_in_batches``).
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from debates.asof import case_as_of
 from debates.backends.base import AgentBackend
+from debates.backends.batching import BatchAnswer, BatchingBackend, BatchItem, batching
+from debates.backends.replies import RawReply
 from debates.case import Case
-from debates.judge import judge_once
+from debates.judge import build_judge_request, judge_batch_answer, judge_once
 from scoring.pairing import shown_first
 from storage.queries.backtests import ResolvedHypothesis
+from workers.backtest import BacktestError
 
 # The coin's seed: one fixed string, so a rerun shows every pair in the same order.
 ORDER_SEED = "backtest-judge"
@@ -40,6 +46,50 @@ class JudgedPair:
     preferred: str | None  # the hypothesis the judge chose; None when its reply was unreadable
 
 
+@dataclass(frozen=True)
+class ShownPair:
+    """A pair as the judge is shown it: both cases cut at the earlier as-of date, in the order
+    the coin chose."""
+
+    validated: str
+    refuted: str
+    as_of: date
+    first: Case
+    second: Case
+
+    def judged(self, verdict: str | None) -> JudgedPair:
+        shown = {"first": self.first.hypothesis_id, "second": self.second.hypothesis_id}
+        first = self.first.hypothesis_id
+        return JudgedPair(self.validated, self.refuted, self.as_of, first, shown.get(verdict or ""))
+
+
+def shown_pairs(
+    resolved: Sequence[ResolvedHypothesis],
+    cases: Mapping[str, Case],
+    *,
+    horizon_days: int,
+    pairs: Sequence[tuple[str, str]] | None = None,
+) -> list[ShownPair]:
+    """Each of ``pairs`` (default: every (validated, refuted) pair, in id order) as the judge
+    is shown it."""
+    as_of = {r.hypothesis_id: r.resolved_on - timedelta(days=horizon_days) for r in resolved}
+    blind: dict[tuple[str, date], Case] = {}
+
+    def cut(hypothesis_id: str, on: date) -> Case:
+        if (hypothesis_id, on) not in blind:
+            blind[hypothesis_id, on] = case_as_of(cases[hypothesis_id], on)
+        return blind[hypothesis_id, on]
+
+    if pairs is None:
+        pairs = resolved_pairs({r.hypothesis_id: r.validated for r in resolved})
+    shown = []
+    for validated, refuted in pairs:
+        on = min(as_of[validated], as_of[refuted])
+        first, second = shown_first(validated, refuted, seed=ORDER_SEED)
+        shown.append(ShownPair(validated, refuted, on, cut(first, on), cut(second, on)))
+    return shown
+
+
 def judge_resolved_pairs(
     resolved: Sequence[ResolvedHypothesis],
     cases: Mapping[str, Case],
@@ -49,28 +99,81 @@ def judge_resolved_pairs(
     pairs: Sequence[tuple[str, str]] | None = None,
     on_done: Callable[[], None] | None = None,
 ) -> list[JudgedPair]:
-    """Each of ``pairs`` (default: every (validated, refuted) pair, in id order) judged once,
-    blind as of the earlier as-of date; ``on_done`` hears each verdict."""
-    as_of = {r.hypothesis_id: r.resolved_on - timedelta(days=horizon_days) for r in resolved}
-    blind: dict[tuple[str, date], Case] = {}
-
-    def cut(hypothesis_id: str, on: date) -> Case:
-        if (hypothesis_id, on) not in blind:
-            blind[hypothesis_id, on] = case_as_of(cases[hypothesis_id], on)
-        return blind[hypothesis_id, on]
-
+    """Each of ``pairs`` (default: every (validated, refuted) pair, in id order) judged once
+    live, blind as of the earlier as-of date; ``on_done`` hears each verdict."""
     judged = []
-    if pairs is None:
-        pairs = resolved_pairs({r.hypothesis_id: r.validated for r in resolved})
-    for validated, refuted in pairs:
-        on = min(as_of[validated], as_of[refuted])
-        first, second = shown_first(validated, refuted, seed=ORDER_SEED)
-        verdict = judge_once(backend, cut(first, on), cut(second, on)).verdict
-        preferred = {"first": first, "second": second}.get(verdict or "")
-        judged.append(JudgedPair(validated, refuted, on, first, preferred))
+    for shown in shown_pairs(resolved, cases, horizon_days=horizon_days, pairs=pairs):
+        judged.append(shown.judged(judge_once(backend, shown.first, shown.second).verdict))
         if on_done is not None:
             on_done()
     return judged
+
+
+@dataclass(frozen=True)
+class BatchWait:
+    """How the judge's provider batches are sent and waited for (the provider-batch settings,
+    and the backtest's own timeout)."""
+
+    poll_seconds: float
+    timeout_seconds: float
+    max_items: int
+    retry_live: bool  # ask an item live when it failed in a way a retry may pass
+    sleep: Callable[[float], None] = time.sleep
+
+
+def judge_in_batches(
+    shown: Sequence[ShownPair],
+    *,
+    backend: AgentBackend,
+    wait: BatchWait,
+    on_submitted: Callable[[str], None] | None = None,
+) -> list[JudgedPair]:
+    """The ``shown`` pairs judged through the provider's batch API, ``wait.max_items`` to a
+    batch: every batch is sent, then each is waited for. A reply is read as a live one is; an
+    item the batch did not answer is asked live when ``wait.retry_live`` and a retry may pass,
+    else the backtest stops naming it. Raises BacktestError."""
+    batch = batching(backend)
+    if batch is None:
+        raise BacktestError(f"the {backend.name} backend has no provider batch API")
+    requests = [build_judge_request(s.first, s.second) for s in shown]
+    sent = []
+    for start in range(0, len(shown), wait.max_items):
+        ids = range(start, min(start + wait.max_items, len(shown)))
+        batch_id = batch.submit_batch([BatchItem(f"judge-{k}", requests[k]) for k in ids])
+        sent.append((batch_id, ids))
+        if on_submitted is not None:
+            on_submitted(batch_id)
+    answers: dict[int, BatchAnswer | None] = {}
+    for batch_id, ids in sent:
+        _wait_until_ended(batch, batch_id, wait)
+        results = batch.batch_results(batch_id)
+        answers.update({k: results.get(f"judge-{k}") for k in ids})
+    judged = []
+    for k, pair in enumerate(shown):
+        answer = answers[k]
+        if isinstance(answer, RawReply):
+            verdict = judge_batch_answer(batch, requests[k], answer)
+        elif wait.retry_live and (answer is None or answer.retryable):  # missing: expired
+            verdict = judge_once(backend, pair.first, pair.second)
+        else:
+            what = "no answer" if answer is None else f"{answer.kind}: {answer.detail}"
+            raise BacktestError(
+                f"the judge's batch item for {pair.validated} against {pair.refuted} failed "
+                f"({what}), and live retries are off (HYPOSCORE_PROVIDER_BATCH_RETRY_LIVE)"
+            )
+        judged.append(pair.judged(verdict.verdict))
+    return judged
+
+
+def _wait_until_ended(batch: BatchingBackend, batch_id: str, wait: BatchWait) -> None:
+    deadline = time.monotonic() + wait.timeout_seconds
+    while not batch.batch_state(batch_id).ended:
+        if time.monotonic() >= deadline:
+            raise BacktestError(
+                f"the judge's provider batch {batch_id} had not ended after "
+                f"{wait.timeout_seconds:.0f} s (--timeout); its answers are lost to this run"
+            )
+        wait.sleep(wait.poll_seconds)
 
 
 def resolved_pairs(outcomes: Mapping[str, bool]) -> list[tuple[str, str]]:

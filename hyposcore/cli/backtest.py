@@ -54,12 +54,15 @@ from storage.queries.backtests import (
     check_report_name,
     save_report,
 )
+from storage.queries.delivery import BATCH_DELIVERY as BATCH
+from storage.queries.delivery import delivery_of
 from workers.backtest import (
     DEFAULT_HORIZON_DAYS,
     BacktestError,
     Forecasted,
     run_local,
 )
+from workers.backtest_judge import BatchWait
 from workers.backtest_report import ReportOptions, build_report
 from workers.dispatch import debate_config
 
@@ -165,11 +168,23 @@ def graded_report(
             sample=judge_pairs,
             seed=seed,
             quiet=quiet,
+            # Batch work (the workers' debates, never --local) batches the judge's calls too.
+            batches=batch_wait(settings, timeout) if delivery_of(config) == BATCH else None,
         )
         if judge
         else None
     )
     return build_report(items, debate, options, judged)
+
+
+def batch_wait(settings: Settings, timeout: float) -> BatchWait:
+    """The judge's batches wait as the workers' do, up to the backtest's own --timeout."""
+    return BatchWait(
+        poll_seconds=settings.provider_batch_poll_seconds,
+        timeout_seconds=timeout,
+        max_items=settings.provider_batch_max_items,
+        retry_live=settings.provider_batch_retry_live,
+    )
 
 
 def run_in_process(

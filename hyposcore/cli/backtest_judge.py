@@ -1,5 +1,6 @@
-"""``hyposcore backtest``'s judge step: every validated-refuted pair judged blind in this
-process (``workers.backtest_judge``), with a progress bar."""
+"""``hyposcore backtest``'s judge step: every validated-refuted pair (or a sample) judged blind
+from this process (``workers.backtest_judge``), live or, where the backtest's work goes through
+the provider's batch API, in batches; with a progress bar."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from debates.backends import registry
 from debates.types import DebateConfig
 from hyposcore.cli.common import open_database, quiet_progress
 from workers.backtest import resolved_cases
-from workers.backtest_judge import JudgedPair, judge_resolved_pairs, pairs_to_judge
+from workers.backtest_judge import (
+    BatchWait,
+    JudgedPair,
+    judge_in_batches,
+    judge_resolved_pairs,
+    pairs_to_judge,
+    shown_pairs,
+)
 
 
 def judge_in_process(
@@ -19,9 +27,11 @@ def judge_in_process(
     sample: int | None,
     seed: int,
     quiet: bool,
+    batches: BatchWait | None = None,
 ) -> list[JudgedPair]:
     """The tournament's judge (the configured backend) on every validated-refuted pair, or on
-    the random ``sample`` of them that ``seed`` draws."""
+    the random ``sample`` of them that ``seed`` draws; through the provider's batch API with
+    ``batches``."""
     database = open_database(settings)
     try:
         resolved, cases = resolved_cases(database, horizon_days=horizon_days)
@@ -30,6 +40,19 @@ def judge_in_process(
     outcomes = {r.hypothesis_id: r.validated for r in resolved}
     pairs = pairs_to_judge(outcomes, sample=sample, seed=seed)
     judge = registry.create_from_settings(config.backend, model=config.model)
+    if batches is not None:
+        shown = shown_pairs(resolved, cases, horizon_days=horizon_days, pairs=pairs)
+        progress = quiet_progress("judging pairs blind in batches", quiet=quiet, described=True)
+        task = progress.add_task("", total=len(pairs))
+        with progress:
+            judged = judge_in_batches(
+                shown,
+                backend=judge,
+                wait=batches,
+                on_submitted=lambda batch_id: progress.update(task, description=batch_id),
+            )
+            progress.update(task, completed=len(judged))
+        return judged
     progress = quiet_progress("judging pairs blind", quiet=quiet)
     task = progress.add_task("", total=len(pairs))
     with progress:

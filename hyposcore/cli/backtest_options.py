@@ -48,7 +48,8 @@ Judge = Annotated[
     typer.Option(
         "--judge/--no-judge",
         help="Also judge every validated-refuted pair blind with the tournament's judge (one "
-        "call a pair, in this process).",
+        "call a pair, sent from this process; with --pipeline as provider batches where the "
+        "backtest's work goes through them).",
     ),
 ]
 JudgePairs = Annotated[

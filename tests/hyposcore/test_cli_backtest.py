@@ -3,6 +3,7 @@ reports stored by name and compared side by side."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,9 @@ from typer.testing import CliRunner
 
 from common.numbers import signed
 from common.settings import get_settings
+from debates.types import DebateConfig
+from hyposcore.cli.backtest import batch_wait
+from hyposcore.cli.backtest_judge import judge_in_process
 from hyposcore.cli.common import open_database
 from hyposcore.cli.main import app
 from hyposcore.data import hypothesis_files
@@ -21,6 +25,7 @@ from scoring.forecasts import auc, brier_score
 from storage.importing import import_hypotheses
 from storage.models import BacktestReport, Evaluation, ScoreSnapshot
 from storage.queries.backtests import get_report
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.harness import WorkerProcess, hyposcore_env
 
 runner = CliRunner()
@@ -177,6 +182,35 @@ def test_a_sample_of_the_pairs_is_graded_with_a_conservative_interval(
     ) in said
     refused = runner.invoke(app, ["backtest", *FAST, "--judge-pairs", "0"])
     assert refused.exit_code == 2 and "--judge-pairs" in refused.output
+
+
+def test_batch_work_sends_the_judges_sample_as_one_provider_batch(
+    resolved_set: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verdict = '{"winner": "second", "rationale": "the second case is stronger"}'
+    with FakeOpenAIServer(default_content=verdict) as server:
+        monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
+        get_settings.cache_clear()
+        settings = get_settings()
+        wait = batch_wait(settings, timeout=60.0)
+        assert (wait.poll_seconds, wait.max_items) == (
+            settings.provider_batch_poll_seconds,
+            settings.provider_batch_max_items,
+        )
+        judged = judge_in_process(
+            settings,
+            DebateConfig(backend="openai", model="gpt-4o-mini"),
+            horizon_days=1,
+            sample=25,
+            seed=3,
+            quiet=True,
+            batches=dataclasses.replace(wait, sleep=lambda seconds: None),
+        )
+        assert [len(batch.items) for batch in server.batches] == [25]
+        assert not [r for r in server.requests if r.path.endswith("/chat/completions")]
+    assert len(judged) == 25
+    assert all(p.preferred not in (None, p.shown_first) for p in judged)
 
 
 def test_saved_reports_are_stored_and_compared(bundled: None) -> None:

@@ -10,18 +10,24 @@ from typing import Any
 import pytest
 
 from debates.backends.base import BackendRequest
+from debates.backends.registry import create
 from debates.backends.scripted import ScriptedBackend
 from debates.case import Case, Evidence
 from debates.types import DebateConfig
 from scoring.pairing import shown_first
 from storage.queries.backtests import ResolvedHypothesis
+from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.backtest_items import OPTIONS, forecasted_items
+from workers.backtest import BacktestError
 from workers.backtest_judge import (
     ORDER_SEED,
+    BatchWait,
     JudgedPair,
+    judge_in_batches,
     judge_resolved_pairs,
     pairs_to_judge,
     resolved_pairs,
+    shown_pairs,
 )
 from workers.backtest_report import build_report
 
@@ -167,3 +173,74 @@ def test_the_report_grades_a_sample_over_its_own_pairs() -> None:
     # Verdicts on every pair are not the sample the report asked for.
     with pytest.raises(ValueError, match="see its sample once: 4 pairs, 4 judged, 2 not asked"):
         build_report(items, DebateConfig(), options, verdicts)
+
+
+FIRST = '{"winner": "first", "rationale": "the first case is stronger"}'
+
+
+def _wait(
+    *, retry_live: bool = True, timeout: float = 60.0, slept: list[float] | None = None
+) -> BatchWait:
+    return BatchWait(
+        poll_seconds=7.0,
+        timeout_seconds=timeout,
+        max_items=4,
+        retry_live=retry_live,
+        sleep=(slept if slept is not None else []).append,
+    )
+
+
+def _chat_calls(server: FakeOpenAIServer) -> int:
+    return sum(1 for r in server.requests if r.path.endswith("/chat/completions"))
+
+
+def test_batch_judging_reads_every_verdict_from_the_providers_batches() -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+    slept: list[float] = []
+    with FakeOpenAIServer(default_content=FIRST, batch_polls=2) as server:
+        backend = create("openai", base_url=server.base_url, model="gpt-4o-mini", api_key="k")
+        submitted: list[str] = []
+        judged = judge_in_batches(
+            shown, backend=backend, wait=_wait(slept=slept), on_submitted=submitted.append
+        )
+        # Six pairs, four to a batch: two batches, each polled until it ended; nothing live.
+        assert [b.id for b in server.batches] == submitted and len(submitted) == 2
+        assert [len(b.items) for b in server.batches] == [4, 2]
+        assert _chat_calls(server) == 0
+    assert slept and set(slept) == {7.0}
+    # The same pairs, in the same order, as the live judge; each verdict names the one shown first.
+    live = judge_resolved_pairs(
+        RESOLVED,
+        CASES,
+        horizon_days=1,
+        backend=ScriptedBackend(lambda r: {"winner": "first", "rationale": "r"}),
+    )
+    assert judged == live
+    assert all(p.preferred == p.shown_first for p in judged)
+
+
+def test_an_item_the_batch_did_not_answer_is_asked_live_or_stops_the_backtest() -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+
+    def faults(custom_id: str) -> str | None:
+        return {"judge-1": "error", "judge-4": "expire"}.get(custom_id)
+
+    with FakeOpenAIServer(default_content=FIRST, batch_faults=faults) as server:
+        backend = create("openai", base_url=server.base_url, model="gpt-4o-mini", api_key="k")
+        judged = judge_in_batches(shown, backend=backend, wait=_wait())
+        assert _chat_calls(server) == 2  # the failed and the expired item, asked live
+        assert all(p.preferred == p.shown_first for p in judged)
+        with pytest.raises(
+            BacktestError, match=f"for {shown[1].validated} against {shown[1].refuted} failed"
+        ):
+            judge_in_batches(shown, backend=backend, wait=_wait(retry_live=False))
+
+
+def test_a_batch_that_does_not_end_in_time_stops_the_backtest() -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+    with FakeOpenAIServer(default_content=FIRST, batch_polls=1000) as server:
+        backend = create("openai", base_url=server.base_url, model="gpt-4o-mini", api_key="k")
+        with pytest.raises(BacktestError, match="had not ended after 0 s"):
+            judge_in_batches(shown, backend=backend, wait=_wait(timeout=0.0))
+    with pytest.raises(BacktestError, match="has no provider batch API"):
+        judge_in_batches(shown, backend=ScriptedBackend(lambda r: {}), wait=_wait())
