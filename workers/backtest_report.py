@@ -1,7 +1,7 @@
 """The backtest report: blind debates weighed leave-one-out, graded, as one JSON document.
 
 For each held-out hypothesis the personas' believabilities are learned from the other
-hypotheses' blind debates only (``scoring.forecasts.loo_believability``), and its composite
+hypotheses' blind debates only (``scoring.leave_one_out.loo_believability``), and its composite
 and exchange rating are recomputed with them by the scoring phase's own rule (``plan_score``),
 trading a fresh market: the stored market holds trades made with hindsight. The base-rate
 baseline is likewise each hypothesis's training folds' share validated.
@@ -28,12 +28,11 @@ from scoring.forecasts import (
     Array,
     Graded,
     grade,
-    loo_base_rate,
-    loo_believability,
     paired_difference,
     reliability,
     table_auc,
 )
+from scoring.leave_one_out import loo_base_rate, loo_believability
 from scoring.leave_pair_out import PairForecast, base_rate_pairs, pair_table
 from scoring.lmsr import MarketState
 from scoring.recalibration import loo_recalibrated, pair_recalibrated

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring.forecasts import ForecastError, auc, bootstrap_interval, grade, loo_base_rate
+from scoring.forecasts import ForecastError, auc, bootstrap_interval, grade
+from scoring.leave_one_out import loo_base_rate
 from scoring.leave_pair_out import base_rate_pairs, pair_table
 from scoring.recalibration import fit, loo_recalibrated, pair_recalibrated
 from tests.scoring.test_recalibration import drawn

@@ -19,8 +19,8 @@ from scoring.forecasts import (
     MIN_INTERVAL_N,
     brier_score,
     grade,
-    loo_believability,
 )
+from scoring.leave_one_out import loo_believability
 from scoring.leave_pair_out import pair_table
 from scoring.lmsr import MarketState
 from scoring.recalibration import loo_recalibrated, pair_recalibrated
