@@ -20,7 +20,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from common.settings import get_settings
+from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry
 from debates.backends.base import BackendError
@@ -45,7 +45,7 @@ from hyposcore.cli.debate_score import (
     would_score,
     would_track_records,
 )
-from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
+from hyposcore.cli.options import AsOf, Backend, MaxRounds, MinRounds, Model, Panel, panel_keys
 from scoring.dimensions import Dimension
 from scoring.legends import COMPOSITE, EXCHANGE_RATING, INTERVAL
 
@@ -61,10 +61,8 @@ def debate(
     backend: Backend = None,
     panel: Panel = None,
     max_rounds: MaxRounds = None,
-    min_rounds: int | None = typer.Option(None, "--min-rounds", help="At least N rounds (2-8)."),
-    model: str | None = typer.Option(
-        None, "--model", help="Model name for LLM backends.", callback=policy_checked
-    ),
+    min_rounds: MinRounds = None,
+    model: Model = None,
     as_of: AsOf = None,
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
@@ -76,8 +74,54 @@ def debate(
     {legends}
     """
     settings = get_settings()
+    config = _config(
+        settings,
+        backend=backend,
+        panel=panel,
+        min_rounds=min_rounds,
+        max_rounds=max_rounds,
+        model=model,
+    )
+    if as_of is not None and as_of.date() > datetime.now(UTC).date():
+        raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
+    inputs = stored_inputs(
+        settings, hypothesis_id=hypothesis_id, as_of=as_of.date() if as_of else None
+    )
+    outcome = _run(inputs.case, config)
+    score = would_score(outcome, inputs.believability, inputs.market.state, settings)
+    records = would_track_records(score, inputs)
+    if as_json:
+        document = {
+            **outcome_json(inputs.case, outcome),
+            "score": score_json(score, inputs.market, records),
+            "as_of": as_of.date().isoformat() if as_of else None,
+            "resolution_note": inputs.resolution,
+        }
+        typer.echo(json.dumps(document, indent=2, sort_keys=True))
+        return
+    if as_of is not None:
+        console.print(
+            Text(
+                f"as of {as_of.date()}: only evidence published before it and the facts dated "
+                "by then (drug statuses and brain reach, replications, gene-disease links)",
+                style="bold",
+            )
+        )
+    show_outcome(inputs.case, outcome)
+    show_score(score, inputs.market, resolution=inputs.resolution, records=records)
+
+
+def _config(
+    settings: Settings,
+    *,
+    backend: str | None,
+    panel: str | None,
+    min_rounds: int | None,
+    max_rounds: int | None,
+    model: str | None,
+) -> DebateConfig:
     rounds_max = max_rounds if max_rounds is not None else settings.max_rounds
-    config = validate_config(
+    return validate_config(
         DebateConfig(
             backend=backend or settings.backend,
             panel=panel_keys(panel),
@@ -90,42 +134,19 @@ def debate(
             model=model,
         )
     )
-    if as_of is not None and as_of.date() > datetime.now(UTC).date():
-        raise typer.BadParameter(f"{as_of.date()} is in the future", param_hint="--as-of")
-    inputs = stored_inputs(
-        settings, hypothesis_id=hypothesis_id, as_of=as_of.date() if as_of else None
-    )
-    case = inputs.case
+
+
+def _run(case: Case, config: DebateConfig) -> DebateOutcome:
+    """The debate, or exit 2 on a case or configuration it refuses and 1 on a backend error."""
     try:
         agent = registry.create_from_settings(config.backend, model=config.model)
-        outcome = run_debate(case, config=config, backend=agent)
+        return run_debate(case, config=config, backend=agent)
     except ValueError as exc:
         err_console.print(Text.assemble(("error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(2) from None
     except BackendError as exc:
         err_console.print(Text.assemble(("backend error: ", "bold red"), terminal_safe(str(exc))))
         raise typer.Exit(1) from None
-    score = would_score(outcome, inputs.believability, inputs.market.state, settings)
-    records = would_track_records(score, inputs)
-    if as_json:
-        document = {
-            **outcome_json(case, outcome),
-            "score": score_json(score, inputs.market, records),
-        }
-        document["as_of"] = as_of.date().isoformat() if as_of else None
-        document["resolution_note"] = inputs.resolution
-        typer.echo(json.dumps(document, indent=2, sort_keys=True))
-        return
-    if as_of is not None:
-        console.print(
-            Text(
-                f"as of {as_of.date()}: only evidence published before it and the facts dated "
-                "by then (drug statuses and brain reach, replications, gene-disease links)",
-                style="bold",
-            )
-        )
-    show_outcome(case, outcome)
-    show_score(score, inputs.market, resolution=inputs.resolution, records=records)
 
 
 debate.__doc__ = (debate.__doc__ or "").format(

@@ -1,4 +1,4 @@
-"""The debate options `hyposcore debate` and `hyposcore queue` share, declared once."""
+"""The debate options of `hyposcore debate` and `hyposcore queue`, declared once."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ AsOf = Annotated[
         "history. Default: now.",
         show_default=False,
     ),
+]
+MinRounds = Annotated[int | None, typer.Option("--min-rounds", help="At least N rounds (2-8).")]
+Model = Annotated[
+    str | None,
+    typer.Option("--model", help="Model name for LLM backends.", callback=policy_checked),
 ]
 
 

@@ -11,6 +11,7 @@ from common.settings import get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
 from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
+from storage.queries.evaluations import Enqueued
 from storage.queries.knowledge import list_hypotheses
 from workers.celery_app import QUEUES, get_app
 from workers.dispatch import debate_config, submit_evaluations
@@ -94,19 +95,23 @@ def queue(
     enqueued = submit_evaluations(
         database, settings, hypothesis_ids=hypothesis_ids or [], config=config, force=force
     )
-    for hypothesis_id, entry in zip(hypothesis_ids or [], enqueued, strict=True):
+    _say_queued(hypothesis_ids or [], enqueued, batches=config.get("delivery") == "batch")
+    if wait:
+        followed = follow(database, [e.evaluation.id for e in enqueued], timeout=timeout)
+        if any(row.state != "succeeded" for row in followed.rows):
+            raise typer.Exit(1)
+
+
+def _say_queued(hypothesis_ids: list[str], enqueued: list[Enqueued], *, batches: bool) -> None:
+    for hypothesis_id, entry in zip(hypothesis_ids, enqueued, strict=True):
         verb = "queued" if entry.created else "already live as"
         console.print(
             f"{escape(hypothesis_id)}: {verb} evaluation [bold]{entry.evaluation.id}[/]",
             highlight=False,
         )
-    if config.get("delivery") == "batch":
+    if batches:
         console.print(
             "through the provider's batch API: half the price, answers within 24 hours, one "
             "batch per round that beat sends and collects; --now asks every turn live",
             highlight=False,
         )
-    if wait:
-        followed = follow(database, [e.evaluation.id for e in enqueued], timeout=timeout)
-        if any(row.state != "succeeded" for row in followed.rows):
-            raise typer.Exit(1)
