@@ -4,7 +4,7 @@ One module per part of the schema; everything is re-exported here, so callers im
 ``storage.models``.
 """
 
-from storage.models.backtests import BacktestReport
+from storage.models.backtests import BacktestReport, JudgeBatch
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from storage.models.batches import ProviderBatch, ProviderBatchItem
 from storage.models.enums import (
@@ -66,6 +66,7 @@ __all__ = [
     "Hypothesis",
     "HypothesisStatus",
     "IdempotencyKey",
+    "JudgeBatch",
     "Market",
     "MarketTrade",
     "MatchOutcome",

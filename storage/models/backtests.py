@@ -1,4 +1,5 @@
-"""Stored backtest reports: a named run's grades, kept so two configurations can be compared."""
+"""Backtests in the ledger: a named run's stored report, kept so two configurations can be
+compared, and the provider batches its judge sent, kept so a rerun collects them."""
 
 from __future__ import annotations
 
@@ -26,3 +27,22 @@ class BacktestReport(Base):
     horizon_days: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(Integer)
     report: Mapped[dict[str, Any]] = mapped_column()
+
+
+class JudgeBatch(Base):
+    """A provider batch of the backtest judge's calls, recorded once the provider accepted it.
+
+    ``digest`` fingerprints what was asked (backend, model, every item's id and messages), so a
+    backtest stopped while it waited, and run again on the same data, finds the batch it sent
+    and collects it instead of paying for it twice (``workers.backtest_judge``).
+    """
+
+    __tablename__ = "judge_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    backend: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(200))
+    provider_batch_id: Mapped[str] = mapped_column(String(200))
+    item_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

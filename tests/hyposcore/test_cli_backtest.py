@@ -27,6 +27,7 @@ from storage.models import BacktestReport, Evaluation, ScoreSnapshot
 from storage.queries.backtests import get_report
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.harness import WorkerProcess, hyposcore_env
+from workers.backtest_judge import JudgedPair
 
 runner = CliRunner()
 BUNDLED = Path(__file__).resolve().parents[2] / "hyposcore" / "data" / "hypotheses.yaml"
@@ -198,17 +199,23 @@ def test_batch_work_sends_the_judges_sample_as_one_provider_batch(
             settings.provider_batch_poll_seconds,
             settings.provider_batch_max_items,
         )
-        judged = judge_in_process(
-            settings,
-            DebateConfig(backend="openai", model="gpt-4o-mini"),
-            horizon_days=1,
-            sample=25,
-            seed=3,
-            quiet=True,
-            batches=dataclasses.replace(wait, sleep=lambda seconds: None),
-        )
+
+        def judge() -> list[JudgedPair]:
+            return judge_in_process(
+                settings,
+                DebateConfig(backend="openai", model="gpt-4o-mini"),
+                horizon_days=1,
+                sample=25,
+                seed=3,
+                quiet=True,
+                batches=dataclasses.replace(wait, sleep=lambda seconds: None),
+            )
+
+        judged = judge()
         assert [len(batch.items) for batch in server.batches] == [25]
         assert not [r for r in server.requests if r.path.endswith("/chat/completions")]
+        # The batch is in the ledger: the same judge step run again reads it, sends nothing.
+        assert judge() == judged and len(server.batches) == 1
     assert len(judged) == 25
     assert all(p.preferred not in (None, p.shown_first) for p in judged)
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from debates.backends.base import BackendRequest
+from debates.backends.batching import BatchingBackend, BatchItem, batching
 from debates.backends.registry import create
 from debates.backends.scripted import ScriptedBackend
 from debates.case import Case, Evidence
+from debates.judge import build_judge_request
 from debates.types import DebateConfig
 from scoring.pairing import shown_first
 from storage.queries.backtests import ResolvedHypothesis
+from tests.databases import migrated_sqlite
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.workers.backtest_items import OPTIONS, forecasted_items
 from workers.backtest import BacktestError
@@ -23,6 +27,8 @@ from workers.backtest_judge import (
     ORDER_SEED,
     BatchWait,
     JudgedPair,
+    LedgerBatches,
+    batch_digest,
     judge_in_batches,
     judge_resolved_pairs,
     pairs_to_judge,
@@ -244,3 +250,101 @@ def test_a_batch_that_does_not_end_in_time_stops_the_backtest() -> None:
             judge_in_batches(shown, backend=backend, wait=_wait(timeout=0.0))
     with pytest.raises(BacktestError, match="has no provider batch API"):
         judge_in_batches(shown, backend=ScriptedBackend(lambda r: {}), wait=_wait())
+
+
+def _live_verdicts() -> list[JudgedPair]:
+    return judge_resolved_pairs(
+        RESOLVED,
+        CASES,
+        horizon_days=1,
+        backend=ScriptedBackend(lambda r: {"winner": "first", "rationale": "r"}),
+    )
+
+
+def test_a_rerun_collects_the_batches_a_stopped_backtest_sent(tmp_path: Path) -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+    sent = LedgerBatches(migrated_sqlite(tmp_path / "ledger.db"))
+    with FakeOpenAIServer(default_content=FIRST, batch_polls=1000) as server:
+        backend = create("openai", base_url=server.base_url, model="gpt-4o-mini", api_key="k")
+        with pytest.raises(BacktestError, match="run again collects it without sending it again"):
+            judge_in_batches(shown, backend=backend, wait=_wait(timeout=0.0), sent=sent)
+        first_run = [b.id for b in server.batches]
+        assert len(first_run) == 2
+        for batch in server.batches:
+            batch.polls_left = 0  # the provider has since finished them
+        submitted: list[str] = []
+        judged = judge_in_batches(
+            shown, backend=backend, wait=_wait(), sent=sent, on_submitted=submitted.append
+        )
+        # Nothing sent twice, nothing asked live: the rerun read the first run's batches.
+        assert [b.id for b in server.batches] == first_run == submitted
+        assert _chat_calls(server) == 0
+    assert judged == _live_verdicts()
+
+
+def test_other_pairs_or_another_model_are_other_batches(tmp_path: Path) -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+    sent = LedgerBatches(migrated_sqlite(tmp_path / "ledger.db"))
+    with FakeOpenAIServer(default_content=FIRST) as server:
+        backend = create("openai", base_url=server.base_url, model="gpt-4o-mini", api_key="k")
+        judge_in_batches(shown, backend=backend, wait=_wait(), sent=sent)
+        assert len(server.batches) == 2
+        # A sample: the first batch holds other pairs; the second holds judge-4 and judge-5
+        # of the whole set but nothing of the sample's.
+        judge_in_batches(shown[1:], backend=backend, wait=_wait(), sent=sent)
+        assert len(server.batches) == 4
+        other = create("openai", base_url=server.base_url, model="gpt-4o", api_key="k")
+        judge_in_batches(shown, backend=other, wait=_wait(), sent=sent)
+        assert len(server.batches) == 6
+        # The same pairs and model as the first run: both its batches are read again.
+        judge_in_batches(shown, backend=backend, wait=_wait(), sent=sent)
+        assert len(server.batches) == 6
+
+
+def test_a_batch_that_failed_an_item_is_forgotten_and_one_the_provider_lost_is_sent_again(
+    tmp_path: Path,
+) -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+    sent = LedgerBatches(migrated_sqlite(tmp_path / "ledger.db"))
+
+    def faults(custom_id: str) -> str | None:
+        return "error" if custom_id == "judge-1" else None
+
+    with FakeOpenAIServer(default_content=FIRST, batch_faults=faults) as server:
+        backend = create("openai", base_url=server.base_url, model="gpt-4o-mini", api_key="k")
+        with pytest.raises(BacktestError, match="live retries are off"):
+            judge_in_batches(shown, backend=backend, wait=_wait(retry_live=False), sent=sent)
+        assert len(server.batches) == 2
+        server.batch_faults = lambda custom_id: None
+        judge_in_batches(shown, backend=backend, wait=_wait(retry_live=False), sent=sent)
+        # The batch with the failed item was sent again; the one that answered was read again.
+        assert len(server.batches) == 3
+        assert server.batches[2].custom_ids == server.batches[0].custom_ids
+    # A provider that no longer knows a recorded batch (404): it is sent there anew.
+    with FakeOpenAIServer(default_content=FIRST) as elsewhere:
+        backend = create("openai", base_url=elsewhere.base_url, model="gpt-4o-mini", api_key="k")
+        judged = judge_in_batches(shown, backend=backend, wait=_wait(), sent=sent)
+        assert len(elsewhere.batches) == 2
+        assert _chat_calls(elsewhere) == 0
+    assert judged == _live_verdicts()
+
+
+def test_a_digest_names_what_was_asked() -> None:
+    shown = shown_pairs(RESOLVED, CASES, horizon_days=1)
+    batch = _batching("m")
+    items = [
+        BatchItem(f"judge-{k}", build_judge_request(s.first, s.second)) for k, s in enumerate(shown)
+    ]
+    digest = batch_digest(batch, items)
+    assert len(digest) == 64 and digest == batch_digest(batch, list(items))
+    swapped = [BatchItem(i.custom_id, items[1 - k].request) for k, i in enumerate(items[:2])]
+    assert batch_digest(batch, swapped + items[2:]) != digest
+    assert batch_digest(batch, items[:-1]) != digest
+    assert batch_digest(_batching("m2"), items) != digest
+
+
+def _batching(model: str) -> BatchingBackend:
+    backend = create("openai", base_url="http://127.0.0.1:9/v1", model=model, api_key="k")
+    batch = batching(backend)
+    assert batch is not None
+    return batch
