@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from storage.models import JudgeBatch, utcnow
@@ -30,16 +32,23 @@ def record_judge_batch(
     item_count: int,
     now: datetime | None = None,
 ) -> None:
-    """Record a batch the provider accepted, in place of any earlier one that asked the same."""
-    forget_judge_batch(session, digest=digest)
-    session.add(
-        JudgeBatch(
-            digest=digest,
-            backend=backend,
-            model=model,
-            provider_batch_id=provider_batch_id,
-            item_count=item_count,
-            created_at=now or utcnow(),
+    """Record a batch the provider accepted, in place of any earlier one that asked the same
+    (one statement, so two runs recording the same digest at once cannot collide)."""
+    dialect = session.get_bind().dialect.name
+    dialect_insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    row = {
+        "digest": digest,
+        "backend": backend,
+        "model": model,
+        "provider_batch_id": provider_batch_id,
+        "item_count": item_count,
+        "created_at": now or utcnow(),
+    }
+    statement = dialect_insert(JudgeBatch).values(row)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["digest"],
+            set_={column: statement.excluded[column] for column in row if column != "digest"},
         )
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -67,3 +68,34 @@ def test_one_digest_holds_one_batch(db: Database) -> None:
                 created_at=SENT,
             )
         )
+
+
+def test_two_runs_recording_the_same_batch_at_once_do_not_collide(db: Database) -> None:
+    """The second run's write waits for the first's and then replaces it; no unique error."""
+    errors: list[BaseException] = []
+    with db.transaction() as session:
+        record_judge_batch(
+            session,
+            digest=DIGEST,
+            backend="openai",
+            model="gpt-4o-mini",
+            provider_batch_id="batch_1",
+            item_count=4,
+            now=SENT,
+        )
+        session.flush()
+
+        def second() -> None:
+            try:
+                _record(db, "batch_2", now=SENT + timedelta(minutes=1))
+            except BaseException as exc:  # reported to the test thread below
+                errors.append(exc)
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=0.5)  # it waits on the first run's uncommitted row
+        assert racer.is_alive()
+    racer.join(timeout=30)
+    assert not racer.is_alive() and errors == []
+    with db.read_session() as session:
+        assert sent_judge_batch(session, digest=DIGEST, since=SENT) == "batch_2"
