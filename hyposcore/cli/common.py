@@ -86,17 +86,20 @@ def transient_progress() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        # Off the terminal Rich draws no bar but ends it with a newline: a blank line in logs.
+        disable=not console.is_terminal,
     )
 
 
 def quiet_progress(label: str, *, quiet: bool, described: bool = False) -> Progress:
     """A bar on stderr for a step of a command whose stdout may be JSON: ``label``, the bar,
     items done of all and, when ``described``, each task's description (the item just done);
-    gone when the step ends, and off when ``quiet``."""
+    gone when the step ends, and off when ``quiet`` or in a log (no terminal)."""
     columns = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
     if described:
         columns.append(TextColumn("{task.description}"))
-    return Progress(*columns, console=err_console, transient=True, disable=quiet)
+    disable = quiet or not err_console.is_terminal  # see transient_progress
+    return Progress(*columns, console=err_console, transient=True, disable=disable)
 
 
 # Between two columns of a compact_table: a space either side of the rule.
