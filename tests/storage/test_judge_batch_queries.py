@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import JudgeBatch
@@ -22,15 +23,19 @@ DIGEST = "a" * 64
 
 def _record(db: Database, provider_batch_id: str, *, now: datetime = SENT) -> None:
     with db.transaction() as session:
-        record_judge_batch(
-            session,
-            digest=DIGEST,
-            backend="openai",
-            model="gpt-4o-mini",
-            provider_batch_id=provider_batch_id,
-            item_count=4,
-            now=now,
-        )
+        _record_in(session, provider_batch_id, now=now)
+
+
+def _record_in(session: Session, provider_batch_id: str, *, now: datetime) -> None:
+    record_judge_batch(
+        session,
+        digest=DIGEST,
+        backend="openai",
+        model="gpt-4o-mini",
+        provider_batch_id=provider_batch_id,
+        item_count=4,
+        now=now,
+    )
 
 
 def test_a_batch_is_found_by_what_it_asked_while_it_is_recent(db: Database) -> None:
@@ -74,15 +79,7 @@ def test_two_runs_recording_the_same_batch_at_once_do_not_collide(db: Database) 
     """The second run's write waits for the first's and then replaces it; no unique error."""
     errors: list[BaseException] = []
     with db.transaction() as session:
-        record_judge_batch(
-            session,
-            digest=DIGEST,
-            backend="openai",
-            model="gpt-4o-mini",
-            provider_batch_id="batch_1",
-            item_count=4,
-            now=SENT,
-        )
+        _record_in(session, "batch_1", now=SENT)
         session.flush()
 
         def second() -> None:
