@@ -27,7 +27,12 @@ Local = Annotated[
 ]
 Timeout = Annotated[
     float,
-    typer.Option("--timeout", min=1.0, help="With --pipeline: seconds to wait for the workers."),
+    typer.Option(
+        "--timeout",
+        min=1.0,
+        help="With --pipeline: seconds to wait for the workers, and then for the judge's "
+        "provider batches (recorded in the ledger: the same backtest run again collects them).",
+    ),
 ]
 Seed = Annotated[
     int,
