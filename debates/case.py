@@ -6,8 +6,10 @@ and the same case always gives the same debate.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Hashable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -94,3 +96,10 @@ class Case:
     def __getstate__(self) -> dict[str, Any]:
         # Only the fields: cached values are recomputed by whoever holds the copy.
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def case_digest(case: Case) -> str:
+    """A SHA-256 (hex) of everything a debate of ``case`` reads: two cases with the same
+    digest give the same debate, so a finished one may stand for the other."""
+    canonical = json.dumps(asdict(case), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -5,7 +5,8 @@ before its resolution) and sends it to the workers, like any queued evaluation; 
 debate it blind (``debates.asof``) and store its turns and forecast in the ledger. Once they
 have all ended, ``collect`` reads back what each persona said, and ``workers.backtest_report``
 grades it exactly as it grades the in-process backtest: with the same backend and settings,
-both give the same report.
+both give the same report. A rerun on the same data and settings reuses the evaluations that
+succeeded before, unless asked to debate afresh.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from celery import Celery
 
 from common.settings import Settings
 from debates.asof import case_as_of
+from debates.case import case_digest
 from storage.db import Database
 from storage.models import EvaluationState
-from storage.queries.backtests import ResolvedHypothesis
-from storage.queries.evaluations import count_finished, get_evaluations
+from storage.queries.backtests import ResolvedHypothesis, finished_forecast, record_case_digest
+from storage.queries.evaluations import config_hash, count_finished, get_evaluations
 from storage.queries.turns import turn_scores_of
 from workers.backtest import BacktestError, Forecasted, resolved_cases
 from workers.dispatch import blind_config, submit_evaluation
@@ -38,6 +40,7 @@ class QueuedForecast:
     title: str
     evidence_total: int
     evidence_kept: int
+    reused: bool = False  # a finished evaluation of an earlier run, not queued anew
 
 
 def queue_forecasts(
@@ -46,36 +49,75 @@ def queue_forecasts(
     *,
     horizon_days: int,
     config: Mapping[str, Any],
+    fresh: bool = False,
     app: Celery | None = None,
 ) -> list[QueuedForecast]:
     """Queue an as-of evaluation of every resolved hypothesis, in id order.
 
     ``config`` is a debate configuration from ``workers.dispatch.debate_config``; each
     evaluation gets it with its own ``as_of``. A live twin (the same backtest already queued)
-    is reused, not queued twice.
+    is reused, not queued twice (it has not debated yet); so, unless ``fresh``, is one that
+    succeeded on the same blind case (``debates.case.case_digest``): a rerun pays for no
+    debate twice.
     """
     resolved, cases = resolved_cases(database, horizon_days=horizon_days)
     queued = []
     for item in resolved:
         as_of = item.resolved_on - timedelta(days=horizon_days)
-        enqueued = submit_evaluation(
+        case = cases[item.hypothesis_id]
+        blind = case_as_of(case, as_of)
+        evaluation_id, reused = _forecast_of(
             database,
             settings,
             hypothesis_id=item.hypothesis_id,
             config=blind_config(config, as_of),
+            digest=case_digest(blind),
+            fresh=fresh,
             app=app,
         )
-        case = cases[item.hypothesis_id]
         queued.append(
             QueuedForecast(
                 resolved=item,
-                evaluation_id=enqueued.evaluation.id,
+                evaluation_id=evaluation_id,
                 title=case.title,
                 evidence_total=len(case.evidence),
-                evidence_kept=len(case_as_of(case, as_of).evidence),
+                evidence_kept=len(blind.evidence),
+                reused=reused,
             )
         )
     return queued
+
+
+def _forecast_of(
+    database: Database,
+    settings: Settings,
+    *,
+    hypothesis_id: str,
+    config: Mapping[str, Any],
+    digest: str,
+    fresh: bool,
+    app: Celery | None,
+) -> tuple[int, bool]:
+    """The evaluation that forecasts one hypothesis: a finished one of the same case and
+    settings (True), or one queued now or still live (False)."""
+    if not fresh:
+        with database.read_session() as session:
+            found = finished_forecast(
+                session,
+                hypothesis_id=hypothesis_id,
+                config_hash=config_hash(config),
+                case_digest=digest,
+            )
+        if found is not None:
+            return found, True
+    enqueued = submit_evaluation(
+        database, settings, hypothesis_id=hypothesis_id, config=config, app=app
+    )
+    # Recorded after the row: a rerun between the two finds no digest and debates again,
+    # the safe side. A live twin takes the digest of the case it will now be read as.
+    with database.transaction() as session:
+        record_case_digest(session, evaluation_id=enqueued.evaluation.id, case_digest=digest)
+    return enqueued.evaluation.id, False
 
 
 def finished(database: Database, queued: Sequence[QueuedForecast]) -> int:

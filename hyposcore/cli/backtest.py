@@ -28,6 +28,7 @@ from hyposcore.cli.backtest_options import (
     AsJson,
     Bins,
     Compare,
+    Fresh,
     HorizonDays,
     Judge,
     JudgePairs,
@@ -71,6 +72,7 @@ from workers.dispatch import debate_config
 def backtest(
     horizon_days: HorizonDays = DEFAULT_HORIZON_DAYS,
     local: Local = True,
+    fresh: Fresh = False,
     timeout: Timeout = 3600.0,
     seed: Seed = 0,
     resamples: Resamples = DEFAULT_RESAMPLES,
@@ -101,6 +103,7 @@ def backtest(
             get_settings(),
             horizon_days=horizon_days,
             local=local,
+            fresh=fresh,
             seed=seed,
             resamples=resamples,
             bins=bins,
@@ -127,6 +130,7 @@ def graded_report(
     *,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     local: bool = True,
+    fresh: bool = False,
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
     bins: int = DEFAULT_BINS,
@@ -138,7 +142,8 @@ def graded_report(
     """Debate every resolved hypothesis blind, in this process (``local``) or on the workers,
     and grade the forecasts with the live market and interval; with ``judge``, the tournament's
     judge on every validated-refuted pair too (in this process), or on a random
-    ``judge_pairs`` of them. Raises BacktestError."""
+    ``judge_pairs`` of them. On the workers, blind debates that succeeded before on the same
+    case and settings are reused unless ``fresh``. Raises BacktestError."""
     options = ReportOptions(
         horizon_days=horizon_days,
         seed=seed,
@@ -157,7 +162,7 @@ def graded_report(
         )
     else:
         items = run_on_workers(
-            settings, config, horizon_days=horizon_days, timeout=timeout, quiet=quiet
+            settings, config, horizon_days=horizon_days, timeout=timeout, fresh=fresh, quiet=quiet
         )
     debate = DebateConfig.from_dict(config)
     judged = (

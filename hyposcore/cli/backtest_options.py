@@ -25,6 +25,15 @@ Local = Annotated[
         "workers and wait for them (--pipeline; start workers with hyposcore worker).",
     ),
 ]
+Fresh = Annotated[
+    bool,
+    typer.Option(
+        "--fresh",
+        help="With --pipeline: debate every hypothesis anew. By default a blind debate that "
+        "succeeded before on the same case and settings is reused, so a rerun pays for none "
+        "twice.",
+    ),
+]
 Timeout = Annotated[
     float,
     typer.Option(

@@ -30,16 +30,26 @@ def run_on_workers(
     horizon_days: int,
     timeout: float,
     quiet: bool,
+    fresh: bool = False,
 ) -> list[Forecasted]:
     """Queue every resolved hypothesis as of its horizon and wait for the workers to end them.
 
     ``config`` is a queued evaluation's (``workers.dispatch.debate_config``). Raises
     BacktestError if one failed; exits 1 if they are not all done within ``timeout`` (they
-    stay queued, and a later run reuses any still live).
+    stay queued, and a later run reuses any still live, as it reuses those that succeeded
+    unless ``fresh``).
     """
     database = open_database(settings)
     try:
-        queued = queue_forecasts(database, settings, horizon_days=horizon_days, config=config)
+        queued = queue_forecasts(
+            database, settings, horizon_days=horizon_days, config=config, fresh=fresh
+        )
+        if (reused := sum(q.reused for q in queued)) and not quiet:
+            err_console.print(
+                f"reusing {reused} of {len(queued)} blind debates that succeeded before on the "
+                "same case and settings (--fresh debates them anew)",
+                highlight=False,
+            )
         progress = quiet_progress("workers debating as of", quiet=quiet)
         deadline = time.monotonic() + timeout
         with progress:

@@ -1,4 +1,5 @@
-"""Backtests: the resolved hypotheses they forecast, and the reports they store by name."""
+"""Backtests: the resolved hypotheses they forecast, the blind debates a rerun may reuse, and
+the reports they store by name."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError, StorageError
-from storage.models import BacktestReport, Hypothesis, HypothesisStatus, utcnow
+from storage.models import (
+    BacktestReport,
+    Evaluation,
+    EvaluationState,
+    Hypothesis,
+    HypothesisStatus,
+    utcnow,
+)
 
 # A report's name appears in URLs and file names: letters, digits, dot, dash, underscore.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -59,6 +67,30 @@ def resolved_hypotheses(session: Session) -> list[ResolvedHypothesis]:
         for hypothesis_id, status, resolved_on in rows
         if resolved_on is not None  # the WHERE clause's promise, made to the type checker
     ]
+
+
+def finished_forecast(
+    session: Session, *, hypothesis_id: str, config_hash: str, case_digest: str
+) -> int | None:
+    """The newest succeeded evaluation of ``hypothesis_id`` with this configuration, queued
+    for a blind case with this digest (``record_case_digest``); None when there is none."""
+    return session.scalar(
+        select(Evaluation.id)
+        .where(
+            Evaluation.hypothesis_id == hypothesis_id,
+            Evaluation.config_hash == config_hash,
+            Evaluation.case_digest == case_digest,
+            Evaluation.state == EvaluationState.SUCCEEDED.value,
+        )
+        .order_by(Evaluation.id.desc())
+        .limit(1)
+    )
+
+
+def record_case_digest(session: Session, *, evaluation_id: int, case_digest: str) -> None:
+    session.execute(
+        update(Evaluation).where(Evaluation.id == evaluation_id).values(case_digest=case_digest)
+    )
 
 
 def check_report_name(name: str, *, field: str = "name") -> str:

@@ -332,3 +332,17 @@ def test_the_pipeline_gives_the_report_the_in_process_backtest_gives(
     database.dispose()
     assert len(blind) == local["n"] and all(e.state == "succeeded" and e.forecast for e in blind)
     assert snapshots == 0  # blind forecasts never enter the live score history
+    # Run again with no worker: every blind debate is reused, none queued, the same report.
+    again = runner.invoke(app, ["backtest", "--pipeline", "--timeout", "1", *FAST])
+    assert again.exit_code == 0, again.output
+    n = local["n"]
+    assert f"reusing {n} of {n} blind debates" in " ".join(again.output.split())
+    rerun = _json(["--pipeline", "--timeout", "1", *FAST])
+    assert (rerun["hypotheses"], rerun["forecasters"]) == (
+        local["hypotheses"],
+        local["forecasters"],
+    )
+    database = open_database()
+    with database.sessions() as session:
+        assert session.query(Evaluation).filter(Evaluation.as_of.is_not(None)).count() == n
+    database.dispose()

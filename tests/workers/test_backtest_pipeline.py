@@ -1,0 +1,87 @@
+"""The backtest on the workers: a rerun reuses the blind debates that succeeded on the same
+case and settings, and queues the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from common.settings import Settings
+from storage.db import Database
+from storage.importing import import_hypotheses
+from storage.models import Evaluation, EvaluationState, Hypothesis
+from tests.workers.pipeline_helpers import migrated_database
+from workers.backtest_pipeline import QueuedForecast, queue_forecasts
+from workers.celery_app import create_app
+from workers.dispatch import debate_config
+
+DATA = Path(__file__).resolve().parents[2] / "hyposcore" / "data"
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> tuple[Settings, Database]:
+    settings = Settings(data_dir=tmp_path / "var")
+    database = migrated_database(settings)
+    for name in ("hypotheses.yaml", "resolved.yaml"):  # the second names the first's genes
+        import_hypotheses(database, DATA / name)
+    return settings, database
+
+
+def _end(database: Database, ids: Sequence[int], state: EvaluationState) -> None:
+    with database.transaction() as session:
+        session.execute(update(Evaluation).where(Evaluation.id.in_(ids)).values(state=state.value))
+
+
+def _ids(queued: Sequence[QueuedForecast]) -> list[int]:
+    return [q.evaluation_id for q in queued]
+
+
+def test_a_rerun_reuses_what_succeeded_on_the_same_case_and_queues_the_rest(
+    embedded: tuple[Settings, Database],
+) -> None:
+    settings, database = embedded
+    app = create_app(settings)
+    config = debate_config(settings)
+
+    def queue(*, fresh: bool = False) -> list[QueuedForecast]:
+        return queue_forecasts(
+            database, settings, horizon_days=1, config=config, fresh=fresh, app=app
+        )
+
+    first = queue()
+    assert len(first) > 2 and not any(q.reused for q in first)
+    # Still live, they are their own twins: found again, not queued twice.
+    assert _ids(queue()) == _ids(first)
+    _end(database, _ids(first)[:-1], EvaluationState.SUCCEEDED)
+    _end(database, _ids(first)[-1:], EvaluationState.FAILED)
+    rerun = queue()
+    assert [q.reused for q in rerun] == [True] * (len(first) - 1) + [False]
+    assert _ids(rerun)[:-1] == _ids(first)[:-1]
+    assert rerun[-1].evaluation_id not in _ids(first)  # a failed one is debated again
+
+    # A case that changed since, or other settings, is not the debate that was run.
+    revised = first[0].resolved.hypothesis_id
+    with database.transaction() as session:
+        hypothesis = session.get(Hypothesis, revised)
+        assert hypothesis is not None
+        hypothesis.statement = f"{hypothesis.statement} (revised)"
+    changed = queue()
+    assert not changed[0].reused and changed[0].evaluation_id != first[0].evaluation_id
+    assert all(q.reused for q in changed[1:-1])
+    other = queue_forecasts(
+        database,
+        settings,
+        horizon_days=1,
+        config={**config, "max_rounds": config["max_rounds"] - 1},
+        app=app,
+    )
+    assert not any(q.reused for q in other)
+
+    # --fresh: nothing finished is reused; what is still live (not yet debated) still is.
+    fresh = queue(fresh=True)
+    assert not any(q.reused for q in fresh)
+    assert set(_ids(fresh)).isdisjoint(_ids(first)[1:-1])
+    assert fresh[-1].evaluation_id == rerun[-1].evaluation_id
