@@ -17,6 +17,8 @@ from rich.text import Text
 
 from common.settings import Settings
 from hyposcore.cli.common import err_console, open_database, quiet_progress
+from storage.queries.delivery import BATCH_DELIVERY as BATCH
+from storage.queries.delivery import delivery_of
 from workers.backtest import Forecasted
 from workers.backtest_pipeline import collect, finished, queue_forecasts
 
@@ -57,19 +59,26 @@ def run_on_workers(
             while (done := finished(database, queued)) < len(queued):
                 progress.update(task, completed=done)
                 if time.monotonic() > deadline:
-                    _timed_out(done, len(queued), timeout)
+                    _timed_out(done, len(queued), timeout, batches=delivery_of(config) == BATCH)
                 time.sleep(POLL_SECONDS)
         return collect(database, queued)
     finally:
         database.dispose()
 
 
-def _timed_out(done: int, total: int, timeout: float) -> None:
+def _timed_out(done: int, total: int, timeout: float, *, batches: bool) -> None:
+    why = (
+        "Their turns go through the provider's batch API, which may take up to 24 hours (and "
+        "beat sends them: is `hyposcore beat` running?)"
+        if batches
+        else "Is a worker running (hyposcore worker)?"
+    )
     err_console.print(
         Text.assemble(
             ("error: ", "bold red"),
-            f"{done} of {total} as-of evaluations ended within {timeout:.0f}s. Is a worker "
-            "running (hyposcore worker)? They stay queued; `hyposcore status` follows them.",
+            f"{done} of {total} as-of evaluations ended within {timeout:.0f}s. {why} They stay "
+            "queued; `hyposcore status` follows them, and the same backtest run again picks "
+            "them up.",
         )
     )
     raise typer.Exit(1)

@@ -305,6 +305,24 @@ def test_the_pipeline_without_a_worker_says_so_and_leaves_the_evaluations_queued
     assert all(e.as_of is not None and e.config["as_of"] == e.as_of.isoformat() for e in queued)
 
 
+def test_the_pipeline_on_provider_batches_says_they_may_take_a_day_and_a_rerun_picks_them_up(
+    bundled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("HYPOSCORE_BACKEND", "openai")
+        monkeypatch.setenv("HYPOSCORE_OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("HYPOSCORE_OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("HYPOSCORE_OPENAI_BATCHES", "true")
+        get_settings.cache_clear()
+        result = runner.invoke(app, ["backtest", "--pipeline", "--timeout", "1", "--no-judge"])
+        assert not server.requests  # nothing is asked before beat's batch pass sends it
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "0 of 7 as-of evaluations ended within 1s" in said
+    assert "batch API, which may take up to 24 hours" in said and "hyposcore beat" in said
+    assert "the same backtest run again picks them up" in said
+
+
 @pytest.mark.slow
 def test_the_pipeline_gives_the_report_the_in_process_backtest_gives(
     bundled: None, tmp_path: Path
