@@ -14,6 +14,7 @@ from workers.backtest_judge import (
     BatchWait,
     JudgedPair,
     LedgerBatches,
+    SentBatches,
     ShownPair,
     judge_in_batches,
     judge_resolved_pairs,
@@ -63,7 +64,7 @@ def _in_batches(
     shown: list[ShownPair],
     judge: AgentBackend,
     wait: BatchWait,
-    sent: LedgerBatches,
+    sent: SentBatches,
     *,
     quiet: bool,
 ) -> list[JudgedPair]:

@@ -11,6 +11,7 @@ from common.settings import get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
 from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
+from storage.queries.delivery import BATCH_DELIVERY, delivery_of
 from storage.queries.evaluations import Enqueued
 from storage.queries.knowledge import list_hypotheses
 from workers.celery_app import QUEUES, get_app
@@ -95,7 +96,7 @@ def queue(
     enqueued = submit_evaluations(
         database, settings, hypothesis_ids=hypothesis_ids or [], config=config, force=force
     )
-    _say_queued(hypothesis_ids or [], enqueued, batches=config.get("delivery") == "batch")
+    _say_queued(hypothesis_ids or [], enqueued, batches=delivery_of(config) == BATCH_DELIVERY)
     if wait:
         followed = follow(database, [e.evaluation.id for e in enqueued], timeout=timeout)
         if any(row.state != "succeeded" for row in followed.rows):

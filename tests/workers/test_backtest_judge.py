@@ -215,13 +215,7 @@ def test_batch_judging_reads_every_verdict_from_the_providers_batches() -> None:
         assert _chat_calls(server) == 0
     assert slept and set(slept) == {7.0}
     # The same pairs, in the same order, as the live judge; each verdict names the one shown first.
-    live = judge_resolved_pairs(
-        RESOLVED,
-        CASES,
-        horizon_days=1,
-        backend=ScriptedBackend(lambda r: {"winner": "first", "rationale": "r"}),
-    )
-    assert judged == live
+    assert judged == _live_verdicts()
     assert all(p.preferred == p.shown_first for p in judged)
 
 
