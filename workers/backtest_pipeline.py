@@ -23,7 +23,7 @@ from debates.asof import case_as_of
 from debates.case import case_digest
 from storage.db import Database
 from storage.models import EvaluationState
-from storage.queries.backtests import ResolvedHypothesis, finished_forecast, record_case_digest
+from storage.queries.backtests import ResolvedHypothesis, finished_forecast
 from storage.queries.evaluations import config_hash, count_finished, get_evaluations
 from storage.queries.turns import turn_scores_of
 from workers.backtest import BacktestError, Forecasted, resolved_cases
@@ -110,13 +110,11 @@ def _forecast_of(
             )
         if found is not None:
             return found, True
+    # The worker records the digest of the case it debates when the debate starts, so a
+    # debate that read other data than this queue saw is never taken for this case.
     enqueued = submit_evaluation(
         database, settings, hypothesis_id=hypothesis_id, config=config, app=app
     )
-    # Recorded after the row: a rerun between the two finds no digest and debates again,
-    # the safe side. A live twin takes the digest of the case it will now be read as.
-    with database.transaction() as session:
-        record_case_digest(session, evaluation_id=enqueued.evaluation.id, case_digest=digest)
     return enqueued.evaluation.id, False
 
 

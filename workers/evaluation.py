@@ -21,7 +21,7 @@ from common.settings import Settings
 from debates.asof import debate_inputs
 from debates.backends import registry
 from debates.backends.base import AgentBackend, Usage
-from debates.case import Case
+from debates.case import Case, case_digest
 from debates.fencing import new_fence
 from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
@@ -142,17 +142,30 @@ def _start_or_resume(database: Database, claimed: Claimed, *, owner: str) -> _St
         case, starting = debate_inputs(
             load_case(session, hypothesis_id=claimed.hypothesis_id), current, as_of
         )
+        digest = kept_case_digest(claimed, case)
         if believability is None:
             believability = starting
             fence_token = new_fence().token
-            ledger.record_believability(
+            ledger.record_debate_start(
                 session,
                 evaluation_id=evaluation_id,
                 worker=owner,
                 believability=believability,
                 fence_token=fence_token,
+                case_digest=digest,
             )
+        elif digest != claimed.case_digest:
+            ledger.forget_case_digest(session, evaluation_id=evaluation_id, worker=owner)
+            log.warning("evaluation %d resumes on a case changed since it began", evaluation_id)
     return _Start(case, prior, believability, fence_token)
+
+
+def kept_case_digest(claimed: Claimed, case: Case) -> str | None:
+    """The case digest (``debates.case.case_digest``) a debate of ``case`` leaves on its
+    evaluation: the case's, unless the debate began before on another case. Its turns then
+    read two cases, and it stands for neither, so a backtest's rerun never reuses it."""
+    digest = case_digest(case)
+    return digest if claimed.believability is None or claimed.case_digest == digest else None
 
 
 class TurnGuard:

@@ -43,6 +43,7 @@ from workers.evaluation import (
     BackendFactory,
     debate_progress,
     decision_dict,
+    kept_case_digest,
 )
 from workers.records import turn_fields, turn_record
 from workers.scoring_phase import RESOLVED, Debated, outcome_views, score_batch
@@ -109,6 +110,7 @@ class _Debate:
     claimed: Claimed
     outcome: DebateOutcome
     believability: dict[str, float]
+    case_digest: str | None
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ def _debate_all(
                 log.error("failed for good: %s: %s", type(exc).__name__, exc, exc_info=True)
                 failed[item.id] = f"{type(exc).__name__}: {exc}"
                 continue
-        debates.append(_Debate(item, outcome, believability))
+        debates.append(_Debate(item, outcome, believability, kept_case_digest(item, case)))
     return debates, failed
 
 
@@ -264,4 +266,5 @@ def _finished(debate: _Debate) -> Finished:
         quality=outcome.quality,
         progress=debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns)),
         believability=debate.believability,
+        case_digest=debate.case_digest,
     )

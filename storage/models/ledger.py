@@ -60,8 +60,9 @@ class Evaluation(Base):
     # An as-of evaluation's blind forecast (composite, interval, exchange rating on a fresh
     # market): kept here, never in the live score history or market.
     forecast: Mapped[dict[str, Any] | None] = mapped_column()
-    # For a backtest's as-of evaluation, debates.case.case_digest of the blind case it was
-    # queued for: a rerun on the same data reuses it once it succeeded (workers.backtest_pipeline).
+    # debates.case.case_digest of the case the debate read, recorded at its start (cleared if
+    # a resume reads another): a backtest's rerun on the same data reuses an as-of evaluation
+    # that succeeded on it (workers.backtest_pipeline).
     case_digest: Mapped[str | None] = mapped_column(String(64))
     # Equal to config_hash, or NULL for a forced evaluation that may run beside a live twin:
     # NULLs never collide in the unique index below.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError, StorageError
@@ -72,8 +72,9 @@ def resolved_hypotheses(session: Session) -> list[ResolvedHypothesis]:
 def finished_forecast(
     session: Session, *, hypothesis_id: str, config_hash: str, case_digest: str
 ) -> int | None:
-    """The newest succeeded evaluation of ``hypothesis_id`` with this configuration, queued
-    for a blind case with this digest (``record_case_digest``); None when there is none."""
+    """The newest succeeded evaluation of ``hypothesis_id`` with this configuration that
+    debated a blind case with this digest (recorded by ``record_debate_start``); None when
+    there is none."""
     return session.scalar(
         select(Evaluation.id)
         .where(
@@ -84,12 +85,6 @@ def finished_forecast(
         )
         .order_by(Evaluation.id.desc())
         .limit(1)
-    )
-
-
-def record_case_digest(session: Session, *, evaluation_id: int, case_digest: str) -> None:
-    session.execute(
-        update(Evaluation).where(Evaluation.id == evaluation_id).values(case_digest=case_digest)
     )
 
 

@@ -92,7 +92,7 @@ def claim_evaluations(
     gave it back because the worker running it died) is a new delivery even under the same
     token, so re-entering spends an attempt, and is refused once they are spent (see
     ``fail_lost_deliveries``). Returns the rows now leased to ``worker`` in id order, each with
-    its id, hypothesis, config, believability and fence token.
+    its id, hypothesis, config, believability, fence token and case digest.
     """
     now = now or utcnow()
     params: dict[str, Any] = {
@@ -154,6 +154,7 @@ def _claim_statement(*, redelivered: bool, of_backends: bool) -> Update:
             table.c.config,
             table.c.believability,
             table.c.fence_token,
+            table.c.case_digest,
         )
     )
 

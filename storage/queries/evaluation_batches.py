@@ -45,6 +45,7 @@ class Claimed:
     # Fixed when the evaluation's debate first started; None before that.
     believability: dict[str, float] | None = None
     fence_token: str | None = None
+    case_digest: str | None = None
 
 
 def claim_batch(
@@ -73,8 +74,15 @@ def claim_batch(
         now=now,
     )
     return [
-        Claimed(id=i, hypothesis_id=h, config=dict(c or {}), believability=b, fence_token=f)
-        for i, h, c, b, f in rows
+        Claimed(
+            id=i,
+            hypothesis_id=h,
+            config=dict(c or {}),
+            believability=b,
+            fence_token=f,
+            case_digest=d,
+        )
+        for i, h, c, b, f, d in rows
     ]
 
 
@@ -121,6 +129,8 @@ class Finished:
     quality: float
     progress: Mapping[str, Any]
     believability: Mapping[str, float]
+    # debates.case.case_digest of the case debated; None when a resume read another.
+    case_digest: str | None = None
 
 
 def complete_batch(
@@ -141,6 +151,7 @@ def complete_batch(
         quality=bindparam("quality"),
         progress=bindparam("progress"),
         believability=bindparam("believability"),
+        case_digest=bindparam("case_digest"),
         finished_at=now,
         updated_at=now,
     )
@@ -154,6 +165,7 @@ def complete_batch(
                 "quality": item.quality,
                 "progress": dict(item.progress),
                 "believability": dict(item.believability),
+                "case_digest": item.case_digest,
             }
             for item in finished
         ],

@@ -187,8 +187,10 @@ _RECORD_BELIEVABILITY = (
     .values(
         believability=column_param(EVALUATIONS, "believability"),
         fence_token=column_param(EVALUATIONS, "fence_token"),
+        case_digest=column_param(EVALUATIONS, "case_digest"),
     )
 )
+_FORGET_CASE_DIGEST = update_held().values(case_digest=None)
 
 
 def release_for_retry(
@@ -226,16 +228,19 @@ def release_for_retry(
     return released[0] if released else None
 
 
-def record_believability(
+def record_debate_start(
     session: Session,
     *,
     evaluation_id: int,
     worker: str,
     believability: Mapping[str, float],
     fence_token: str | None = None,
+    case_digest: str | None = None,
 ) -> bool:
     """Fix the persona believabilities the evaluation's debate weighs and the token of its data
-    fence (once, at its start), so that a resumed debate goes on exactly as it began."""
+    fence (once, at its start), so that a resumed debate goes on exactly as it began; and the
+    digest of the case it debates (``debates.case.case_digest``), which a backtest's rerun
+    matches before it reuses the debate."""
     result = session.connection().execute(
         _RECORD_BELIEVABILITY,
         {
@@ -243,7 +248,17 @@ def record_believability(
             "worker": worker,
             "believability": dict(believability),
             "fence_token": fence_token,
+            "case_digest": case_digest,
         },
+    )
+    return _one_row(result)
+
+
+def forget_case_digest(session: Session, *, evaluation_id: int, worker: str) -> bool:
+    """Clear the recorded case digest of a debate resumed on a case that changed since its
+    start: its turns read two cases, and it stands for neither."""
+    result = session.connection().execute(
+        _FORGET_CASE_DIGEST, {"evaluation_id": evaluation_id, "worker": worker}
     )
     return _one_row(result)
 

@@ -14,9 +14,12 @@ from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Evaluation, EvaluationState, Hypothesis
 from tests.workers.pipeline_helpers import migrated_database
+from workers import offline_batch
+from workers.agents import backend_factory
 from workers.backtest_pipeline import QueuedForecast, queue_forecasts
 from workers.celery_app import create_app
 from workers.dispatch import debate_config
+from workers.evaluation import run_debate_phase
 
 DATA = Path(__file__).resolve().parents[2] / "hyposcore" / "data"
 
@@ -30,7 +33,15 @@ def embedded(tmp_path: Path) -> tuple[Settings, Database]:
     return settings, database
 
 
-def _end(database: Database, ids: Sequence[int], state: EvaluationState) -> None:
+def _end(
+    database: Database, settings: Settings, ids: Sequence[int], state: EvaluationState
+) -> None:
+    """Debate each evaluation as a worker would (which records the case it read), then end
+    it in ``state``."""
+    for claimed in offline_batch.claim(database, settings, evaluation_ids=ids, owner="w"):
+        run_debate_phase(
+            database, settings, claimed, owner="w", backend_for=backend_factory(settings)
+        )
     with database.transaction() as session:
         session.execute(update(Evaluation).where(Evaluation.id.in_(ids)).values(state=state.value))
 
@@ -55,8 +66,8 @@ def test_a_rerun_reuses_what_succeeded_on_the_same_case_and_queues_the_rest(
     assert len(first) > 2 and not any(q.reused for q in first)
     # Still live, they are their own twins: found again, not queued twice.
     assert _ids(queue()) == _ids(first)
-    _end(database, _ids(first)[:-1], EvaluationState.SUCCEEDED)
-    _end(database, _ids(first)[-1:], EvaluationState.FAILED)
+    _end(database, settings, _ids(first)[:-1], EvaluationState.SUCCEEDED)
+    _end(database, settings, _ids(first)[-1:], EvaluationState.FAILED)
     rerun = queue()
     assert [q.reused for q in rerun] == [True] * (len(first) - 1) + [False]
     assert _ids(rerun)[:-1] == _ids(first)[:-1]

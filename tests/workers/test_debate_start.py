@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 from common.settings import Settings, get_settings
 from debates.backends.base import BackendRequest, BackendResult
 from debates.backends.registry import create
+from debates.case import case_digest
 from storage.db import Database
 from storage.importing import import_hypotheses
-from storage.models import DebateTurn
+from storage.models import DebateTurn, Evaluation, Hypothesis
 from tests.workers.pipeline_helpers import dataset_path, queue_evaluation
 from workers import evaluation, offline_batch
+from workers.cases import load_case
 from workers.evaluation import run_debate_phase
 
 
@@ -91,3 +93,35 @@ def test_a_debate_stopped_mid_way_resumes_from_its_stored_turns(
     assert reads == [evaluation_id]
     assert again.asked + 2 == _stored(db, evaluation_id)
     assert again.asked >= 2
+
+
+def _digest(db: Database, evaluation_id: int) -> str | None:
+    with db.sessions() as session:
+        return session.scalar(select(Evaluation.case_digest).where(Evaluation.id == evaluation_id))
+
+
+def _case_digest(db: Database, hypothesis_id: str) -> str:
+    with db.sessions() as session:
+        return case_digest(load_case(session, hypothesis_id=hypothesis_id))
+
+
+def test_a_debate_records_the_case_it_reads_and_forgets_it_if_a_resume_reads_another(
+    db: Database,
+) -> None:
+    evaluation_id = _queue(db)
+    with pytest.raises(RuntimeError, match="stopped"):
+        _run(db, evaluation_id, _Counting(fail_after=2))
+    began_on = _digest(db, evaluation_id)
+    assert began_on == _case_digest(db, "h-51e7234f")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        _run(db, evaluation_id, _Counting(fail_after=1))  # resumed on the same case: kept
+    assert _digest(db, evaluation_id) == began_on
+
+    with db.transaction() as session:
+        hypothesis = session.get(Hypothesis, "h-51e7234f")
+        assert hypothesis is not None
+        hypothesis.statement = f"{hypothesis.statement} (revised)"
+    _run(db, evaluation_id, _Counting())
+    # Its turns come from two cases now: a backtest's rerun may not take it for either.
+    assert _digest(db, evaluation_id) is None

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from common.settings import Settings
+from debates.case import case_digest
 from storage.db import Database
 from storage.models import (
     DebateTurn,
@@ -22,6 +23,7 @@ from storage.queries.evaluation_batches import enqueue_many
 from tests.workers.pipeline_helpers import assert_each_completed_exactly_once, prepared_database
 from workers import offline_batch
 from workers.agents import backend_factory
+from workers.cases import load_cases
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
 from workers.scoring_phase import score_debated
@@ -115,6 +117,7 @@ def _ledger(database: Database) -> dict[str, list[tuple[Any, ...]]]:
                     e.attempts,
                     e.as_of,
                     e.forecast,
+                    e.case_digest,
                 )
                 for e in session.scalars(select(Evaluation).order_by(Evaluation.id))
             ],
@@ -152,6 +155,7 @@ def test_a_batch_writes_what_one_by_one_evaluation_writes(tmp_path: Path) -> Non
     assert_each_completed_exactly_once(batched, live)
     blind = [e for e in got["evaluations"] if e[0] not in live]
     assert blind and all(e[1] == "succeeded" and e[7]["as_of"] == "2012-06-30" for e in blind)
+    assert all(e[8] for e in got["evaluations"]), "each records the case it debated"
     assert {s[1] for s in got["snapshots"]} == set(live)
 
 
@@ -240,3 +244,25 @@ def test_an_exception_in_one_debate_of_a_batch_fails_that_evaluation_alone(
         for model in (DebateTurn, MarketTrade, ScoreSnapshot):
             written = session.scalars(select(model).where(model.evaluation_id == row.id)).all()
             assert written == [], model.__name__
+
+
+def test_a_batch_resuming_a_debate_begun_on_another_case_records_no_case_digest(
+    tmp_path: Path,
+) -> None:
+    settings, database, ids = _prepared(tmp_path, "changed")
+    with database.transaction() as session:
+        # The first debate began (and fixed its weights) on a case that has changed since.
+        session.execute(
+            update(Evaluation)
+            .where(Evaluation.id == ids[0])
+            .values(believability={}, case_digest="0" * 64)
+        )
+    claimed = offline_batch.claim(database, settings, evaluation_ids=ids, owner="w")
+    offline_batch.run_batch(
+        database, settings, claimed, owner="w", backend_for=backend_factory(settings)
+    )
+    with database.sessions() as session:
+        digests = {i: session.get(Evaluation, i).case_digest for i in ids}  # type: ignore[union-attr]
+        cases = load_cases(session, hypothesis_ids=HYPOTHESES)
+    expected = [case_digest(cases[h]) for h in HYPOTHESES]
+    assert digests == dict(zip(ids, [None, *expected[1:]], strict=True))
