@@ -47,11 +47,24 @@ def limits_redis_url(settings: Settings) -> str | None:
     return None
 
 
+# Above the limiter's longest blocking wait (1 s, workers.limits), so a healthy Redis never
+# times out a BLPOP; redis-py 8's own default.
+REDIS_TIMEOUT_SECONDS = 5.0
+
+
 @lru_cache(maxsize=8)
 def shared_redis(redis_url: str) -> redis.Redis:
     """This process's client for ``redis_url``: the limits, the score wake-ups and the pending
-    publishes share its connection pool (which reconnects by itself in a forked child)."""
-    return redis.Redis.from_url(redis_url)
+    publishes share its connection pool (which reconnects by itself in a forked child).
+
+    Its calls give up after REDIS_TIMEOUT_SECONDS on a Redis that hangs, where redis-py before
+    8 would wait forever: the wake-ups and publishes then take their safe side (a message of
+    their own), and a debate waiting for a limiter slot is released for a retry."""
+    return redis.Redis.from_url(
+        redis_url,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+    )
 
 
 @lru_cache(maxsize=8)
