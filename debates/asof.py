@@ -4,17 +4,19 @@ An item of evidence is kept only if it was certainly published before the as-of 
 to a year counts from that year's last day, one dated to a month from that month's last day,
 and an undated one is left out, since nothing shows it was known. The publication that resolved
 the hypothesis is left out whatever its date, and so is the resolution itself, which a debate
-never sees. A drug's approval status is the latest of its dated changes certainly in effect
-before the as-of date, by the same rule, and none when no change is dated that early: today's
-status is often the outcome itself (approved on the trial that settled the hypothesis,
-discontinued after it failed). An item shows as replicated only if its replication is dated
-certainly before the as-of date, as not replicated if dated certainly after, and as not
-reported when undated or dated too coarsely to tell: today's flag may rest on a study that came
-later. A drug reads as reaching the brain only if that was published certainly before the as-of
-date (and as unknown otherwise). A gene's link to a disease is kept only if its first
-publication is dated certainly before the as-of date: a gene's disease list is today's, and a
-link may have been found after it. A gene's knowledge-graph edge count is left out: it counts
-what the graph held when the gene's page was imported, which grows with what was learnt since.
+never sees. A drug is shown only if one of its status changes is dated certainly before the
+as-of date, by the same rule: nothing else shows that it existed then, and a gene's drug list
+is today's (an SOD1 case as of 2007 would read tofersen, first approved in 2023). A shown
+drug's approval status is the latest of those changes: today's status is often the outcome
+itself (approved on the trial that settled the hypothesis, discontinued after it failed). An
+item shows as replicated only if its replication is dated certainly before the as-of date, as
+not replicated if dated certainly after, and as not reported when undated or dated too
+coarsely to tell: today's flag may rest on a study that came later. A drug reads as reaching
+the brain only if that was published certainly before the as-of date (and as unknown
+otherwise). A gene's link to a disease is kept only if its first publication is dated
+certainly before the as-of date: a gene's disease list is today's, and a link may have been
+found after it. A gene's knowledge-graph edge count is left out: it counts what the graph held
+when the gene's page was imported, which grows with what was learnt since.
 Pure: the same case and date always give the same blind case. Whenever what a blind case shows
 changes, ``common.as_of_rule.AS_OF_RULE_VERSION`` goes up, so that forecasts debated under the
 older rule stop grading personas.
@@ -32,10 +34,10 @@ from debates.case import Case, DrugFact, Evidence, GeneFacts
 # The rule in one line, as reports state it.
 RULE = (
     "evidence certainly published before the as-of date (a year or month counts from its last "
-    "day); undated evidence and the resolving publication left out; each drug's approval "
-    "status as dated by then, none if undated; an item replicated only if dated so by then, "
-    "not reported if undated; a drug's reaching the brain and a gene's disease links only if "
-    "dated by then; no knowledge-graph edge counts (they are today's)"
+    "day); undated evidence and the resolving publication left out; a drug only if a status "
+    "of it is dated by then, with the latest such status; an item replicated only if dated so "
+    "by then, not reported if undated; a drug's reaching the brain and a gene's disease links "
+    "only if dated by then; no knowledge-graph edge counts (they are today's)"
 )
 
 
@@ -79,17 +81,23 @@ def replication_as_of(item: Evidence, as_of: date) -> Evidence:
 
 
 def gene_as_of(gene: GeneFacts, as_of: date) -> GeneFacts:
-    """``gene`` with its drugs as of ``as_of``, only the disease links dated certainly before
-    it, and no knowledge-graph edge count."""
+    """``gene`` with only the drugs and disease links dated certainly before ``as_of`` (the
+    drugs as they then stood), and no knowledge-graph edge count."""
     known = tuple((name, since) for name, since in gene.linked_since if since.known_before(as_of))
     names = {name for name, _ in known}
     return dataclasses.replace(
         gene,
-        drugs=tuple(drug_as_of(drug, as_of) for drug in gene.drugs),
+        drugs=tuple(drug_as_of(drug, as_of) for drug in gene.drugs if drug_known_on(drug, as_of)),
         diseases=tuple(name for name in gene.diseases if name in names),
         linked_since=known,
         kg_edges=None,
     )
+
+
+def drug_known_on(drug: DrugFact, as_of: date) -> bool:
+    """Whether a status change of ``drug`` is dated certainly before ``as_of``: all that shows
+    the drug existed then (an undated drug is not known to have)."""
+    return any(change.since.known_before(as_of) for change in drug.status_history)
 
 
 def drug_as_of(drug: DrugFact, as_of: date) -> DrugFact:

@@ -153,18 +153,38 @@ def test_every_disease_link_a_bundled_blind_case_needs_is_dated_before_it() -> N
             assert (read_blind < reads) is later, (full.hypothesis_id, now.symbol)
 
 
-# Risdiplam reached the brain in print in November 2018 (Pharmacol Res Perspect), after the
-# nusinersen trial of February 2018 whose hypothesis names SMN2 (docs/dataset.md).
-REACHED_LATER = {("h-2fb2ad1a", "Risdiplam")}
-
-
 def test_every_drug_a_bundled_blind_case_reads_as_reaching_the_brain_was_dated_so() -> None:
+    # Risdiplam, the one drug first shown in the brain after a blind case that reads SMN2
+    # (November 2018, against the nusinersen trial of February 2018: docs/dataset.md), is not
+    # read there at all since rule 6: its first dated status is its approval of 2020.
     for full, blind in _bundled_blind_cases():
         for now, then in zip(full.genes, blind.genes, strict=True):
-            for drug_now, drug_then in zip(now.drugs, then.drugs, strict=True):
-                hidden = bool(drug_now.brain_penetrant) and not drug_then.brain_penetrant
-                later = (full.hypothesis_id, drug_now.name) in REACHED_LATER
-                assert hidden is later, (full.hypothesis_id, drug_now.name)
+            today = {drug.name: drug for drug in now.drugs}
+            for drug_then in then.drugs:
+                drug_now = today[drug_then.name]
+                assert drug_then.brain_penetrant == drug_now.brain_penetrant, drug_now.name
+
+
+def test_a_bundled_blind_case_reads_only_drugs_dated_before_it() -> None:
+    left_out = set()
+    for full, blind in _bundled_blind_cases():
+        as_of = full.resolved_on - timedelta(days=1)  # type: ignore[operator]
+        for now, then in zip(full.genes, blind.genes, strict=True):
+            shown = {drug.name for drug in then.drugs}
+            for drug in now.drugs:
+                dated = any(c.since.known_before(as_of) for c in drug.status_history)
+                assert (drug.name in shown) is dated, (full.hypothesis_id, drug.name)
+                if not dated:
+                    left_out.add((full.hypothesis_id, drug.name))
+    # Tofersen (first approved in April 2023) in the three SOD1 trials of 2006-2013, and
+    # each drug in the trial that led to its own later approval.
+    for expected in [
+        ("h-b67b99e3", "Tofersen"),
+        ("h-ce35e35d", "Tofersen"),
+        ("h-f44ea4c0", "Tofersen"),
+        ("h-aabc46c7", "Tetrabenazine"),
+    ]:
+        assert expected in left_out, expected
 
 
 def drug(*changes: tuple[str, str], status: str | None = None) -> DrugFact:
@@ -190,17 +210,18 @@ def _days() -> list[date]:
     return [date(1999, 12, 31), date(2000, 1, 1), date(2004, 9, 30), date(2004, 10, 1)]
 
 
-def test_an_undated_status_is_hidden_from_an_as_of_case_and_kept_for_now() -> None:
-    # Approved when? Perhaps on the very trial the backtest grades: nothing shows it was known.
-    undated = drug(status="approved")
+def test_a_drug_is_in_an_as_of_case_only_once_a_status_of_it_is_dated() -> None:
+    # Approved when, or even there at all? Perhaps only since the very trial the backtest
+    # grades: nothing shows the drug was known.
+    undated = dataclasses.replace(drug(status="approved"), name="Undated")
     gene = GeneFacts(symbol="SMN2", drugs=(undated, drug(("approved", "2016-12-23"))))
     full = dataclasses.replace(case(item("PMID:1", 2010)), genes=(gene,))
-    blind = case_as_of(full, date(2016, 6, 1))
-    assert [d.approval_status for d in blind.genes[0].drugs] == [None, None]
+    assert case_as_of(full, date(2016, 6, 1)).genes[0].drugs == ()
     later = case_as_of(full, date(2017, 1, 1))
-    assert [d.approval_status for d in later.genes[0].drugs] == [None, "approved"]
-    # Everything else about the gene and its drugs is the case's own.
-    assert blind.genes[0].symbol == "SMN2" and blind.genes[0].drugs[0].name == "Rofecoxib"
+    assert [(d.name, d.approval_status) for d in later.genes[0].drugs] == [
+        ("Rofecoxib", "approved")
+    ]
+    assert later.genes[0].symbol == "SMN2"
     now, _ = debate_inputs(full, {}, None)
     assert [d.approval_status for d in now.genes[0].drugs] == ["approved", "approved"]
 
@@ -283,10 +304,18 @@ def test_a_gene_reads_only_the_disease_links_dated_before_the_as_of_date() -> No
 
 def test_a_drug_reads_as_reaching_the_brain_only_from_its_dated_first_showing() -> None:
     # Semagacestat lowered amyloid-beta production in human CSF in a paper of June 2009.
+    # Both are in the case by then (in phase 3 and approved), so only their reach is at issue.
     shown = DrugFact(
-        name="Semagacestat", brain_penetrant=True, brain_penetrant_since=PartialDate(2009, 6)
+        name="Semagacestat",
+        brain_penetrant=True,
+        brain_penetrant_since=PartialDate(2009, 6),
+        status_history=(StatusChange("phase 3", PartialDate(2008)),),
     )
-    undated = DrugFact(name="Tetrabenazine", brain_penetrant=True)
+    undated = DrugFact(
+        name="Tetrabenazine",
+        brain_penetrant=True,
+        status_history=(StatusChange("approved", PartialDate(2008)),),
+    )
     gene = GeneFacts(symbol="PSEN1", drugs=(shown, undated))
     full = dataclasses.replace(case(item("PMID:1", 2005)), genes=(gene,))
     reads = {
