@@ -40,6 +40,7 @@ class QueuedForecast:
     title: str
     evidence_total: int
     evidence_kept: int
+    case_digest: str  # debates.case.case_digest of the blind case it is to debate
     reused: bool = False  # a finished evaluation of an earlier run, not queued anew
 
 
@@ -66,12 +67,13 @@ def queue_forecasts(
         as_of = item.resolved_on - timedelta(days=horizon_days)
         case = cases[item.hypothesis_id]
         blind = case_as_of(case, as_of)
+        digest = case_digest(blind)
         evaluation_id, reused = _forecast_of(
             database,
             settings,
             hypothesis_id=item.hypothesis_id,
             config=blind_config(config, as_of),
-            digest=case_digest(blind),
+            digest=digest,
             fresh=fresh,
             app=app,
         )
@@ -82,6 +84,7 @@ def queue_forecasts(
                 title=case.title,
                 evidence_total=len(case.evidence),
                 evidence_kept=len(blind.evidence),
+                case_digest=digest,
                 reused=reused,
             )
         )
@@ -125,7 +128,9 @@ def finished(database: Database, queued: Sequence[QueuedForecast]) -> int:
 
 
 def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Forecasted]:
-    """What each persona said in each ended evaluation; BacktestError names any that failed."""
+    """What each persona said in each ended evaluation; BacktestError names any that failed,
+    and any that debated another case than the one queued (the worker records the case its
+    debate read): the report grades exactly the blind cases it names."""
     ids = [q.evaluation_id for q in queued]
     with database.sessions() as session:
         rows = get_evaluations(session, evaluation_ids=ids)
@@ -139,6 +144,17 @@ def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Foreca
         ]
         if unfinished:
             raise BacktestError("; ".join(unfinished))
+        changed = [
+            f"evaluation {q.evaluation_id} of {q.resolved.hypothesis_id}"
+            for q in queued
+            if rows[q.evaluation_id].case_digest != q.case_digest
+        ]
+        if changed:
+            raise BacktestError(
+                f"{', '.join(changed)} debated another case than the one queued: the data "
+                "changed while it was queued or debated. Run the same backtest again: it "
+                "debates those anew and reuses the rest."
+            )
         return [_forecasted(q, rows[q.evaluation_id], turns[q.evaluation_id]) for q in queued]
 
 

@@ -16,7 +16,8 @@ from storage.models import Evaluation, EvaluationState, Hypothesis
 from tests.workers.pipeline_helpers import migrated_database
 from workers import offline_batch
 from workers.agents import backend_factory
-from workers.backtest_pipeline import QueuedForecast, queue_forecasts
+from workers.backtest import BacktestError
+from workers.backtest_pipeline import QueuedForecast, collect, queue_forecasts
 from workers.celery_app import create_app
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
@@ -96,3 +97,31 @@ def test_a_rerun_reuses_what_succeeded_on_the_same_case_and_queues_the_rest(
     assert not any(q.reused for q in fresh)
     assert set(_ids(fresh)).isdisjoint(_ids(first)[1:-1])
     assert fresh[-1].evaluation_id == rerun[-1].evaluation_id
+
+
+def test_a_debate_of_data_changed_after_queueing_is_not_graded_as_the_queued_case(
+    embedded: tuple[Settings, Database],
+) -> None:
+    settings, database = embedded
+    app = create_app(settings)
+    config = debate_config(settings)
+
+    def queue() -> list[QueuedForecast]:
+        return queue_forecasts(database, settings, horizon_days=1, config=config, app=app)
+
+    queued = queue()
+    revised = queued[0].resolved.hypothesis_id
+    with database.transaction() as session:  # an import while the evaluations wait
+        hypothesis = session.get(Hypothesis, revised)
+        assert hypothesis is not None
+        hypothesis.statement = f"{hypothesis.statement} (revised)"
+    _end(database, settings, _ids(queued), EvaluationState.SUCCEEDED)
+    with pytest.raises(BacktestError, match=rf"evaluation {queued[0].evaluation_id} of {revised}"):
+        collect(database, queued)
+
+    # Run again, the backtest names the case as it now stands, which is the one debated.
+    again = queue()
+    assert all(q.reused for q in again) and _ids(again) == _ids(queued)
+    assert [f.hypothesis_id for f in collect(database, again)] == [
+        q.resolved.hypothesis_id for q in queued
+    ]
