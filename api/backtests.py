@@ -156,6 +156,54 @@ def latest_judge_text(grades: ReportGrades | None) -> str | None:
     return f"{judge_text(judge, level=level)} (backtest {grades.name})"
 
 
+class KnowledgeOut(BaseModel):
+    """What the backend that debated may have known beyond the blind cases
+    (workers.backtest_knowledge): a model's training data may hold the outcomes."""
+
+    backend: str
+    model: str | None
+    reads_only_the_request: bool = Field(
+        description="True for a backend that knows nothing but what it is asked (offline)."
+    )
+    cutoff: str | None = Field(description="The model's configured training-data cutoff.")
+    blind: int | None = Field(
+        description="Outcomes settled certainly after what the backend knows; null when that "
+        "cannot be told (a model with no configured cutoff)."
+    )
+    forecasters: list[ForecasterOut] = Field(
+        description="The exchange rating and composite graded on those outcomes alone, when "
+        "the cutoff splits the set."
+    )
+
+
+def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
+    """One sentence for every view: which of the graded outcomes the backend cannot have read."""
+    who = known.backend + (f" ({known.model})" if known.model else "")
+    if known.reads_only_the_request:
+        return f"Debated by {who}, which reads only the blind case: all {n} outcomes are unseen."
+    if known.blind is None:
+        return (
+            f"Debated by {who}, a model with no configured training cutoff: it may have read "
+            f"any of these {n} outcomes in training, so the grades are not shown to be blind "
+            "(set its backend's knowledge_cutoffs)."
+        )
+    if known.blind == n:
+        return f"Debated by {who}, trained to {known.cutoff}: all {n} outcomes came after it."
+    if known.blind == 0:
+        return (
+            f"Debated by {who}, trained to {known.cutoff}: none of the {n} outcomes came after "
+            "it, so it may have read any of them in training and the grades are not blind."
+        )
+    said = (
+        f"Debated by {who}, trained to {known.cutoff}: {known.blind} of the {n} outcomes came "
+        "after it, and only those are certainly unseen"
+    )
+    for row in known.forecasters:
+        auc = "—" if row.auc is None else f"{row.auc:.3f}"
+        said += f"; on them, {row.name} Brier {row.brier:.3f}, AUC {auc}"
+    return said + "."
+
+
 class BacktestReportOut(BaseModel):
     name: str
     created_at: datetime
@@ -171,6 +219,9 @@ class BacktestReportOut(BaseModel):
         None,
         description="The tournament's judge graded on the same outcomes; null when the "
         "backtest skipped it (--no-judge) or was stored before it was graded.",
+    )
+    knowledge: KnowledgeOut | None = Field(
+        None, description="What the backend may have known; null in reports stored before it."
     )
     links: dict[str, str]
 

@@ -41,6 +41,7 @@ from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
 from workers.backtest_judge import JudgedPair, pairs_to_judge, resolved_pairs
+from workers.backtest_knowledge import knowledge_section
 from workers.scoring_phase import plan_score
 
 REPORT_VERSION = 1
@@ -147,6 +148,14 @@ def build_report(
             for item in items
         ],
         "judge": None if judged is None else _judge(judged, outcomes, config, options),
+        "knowledge": knowledge_section(
+            items,
+            config,
+            lambda blind: [
+                _forecaster(name, "rating", _only(series[name][1], blind), outcomes, options)
+                for name in (EXCHANGE_RATING, COMPOSITE)
+            ],
+        ),
     }
 
 
@@ -254,6 +263,10 @@ def _recalibrated_pairs(
     raw: Mapping[str, float], outcomes: Mapping[str, bool], ids: list[str]
 ) -> PairForecast:
     return pair_recalibrated([raw[h] for h in ids], [outcomes[h] for h in ids])
+
+
+def _only(forecasts: Mapping[str, float], ids: Sequence[str]) -> dict[str, float]:
+    return {h: forecasts[h] for h in ids if h in forecasts}
 
 
 def _by_id(items: Sequence[Forecasted]) -> dict[str, Forecasted]:

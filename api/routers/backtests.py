@@ -12,6 +12,7 @@ from api.backtests import (
     BacktestReportOut,
     BacktestSummaryOut,
     judge_text,
+    knowledge_text,
     report_out,
     summary_out,
 )
@@ -97,7 +98,9 @@ def backtest_page(request: Request, session: SessionDep, name: Name) -> HTMLResp
     settings = report.settings
     floors = few_for_an_interval(settings.min_interval_n, settings.min_auc_interval_each)
     judge = None if report.judge is None else judge_text(report.judge, level=settings.level)
+    known = None if report.knowledge is None else knowledge_text(report.knowledge, n=report.n)
     context = {
+        "knowledge": known,
         "report": report,
         "chart": chart,
         "few_for_an_interval": floors,

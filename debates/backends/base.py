@@ -169,7 +169,10 @@ class Capabilities:
     ``rate_limited``: every request goes to a provider, so it takes a slot of the provider-wide
     limits. ``streaming``: it can stream a reply. ``reports_usage``: its results carry real
     token counts and costs. ``provider_batches``: it can send work that can wait through the
-    provider's batch API (``debates.backends.batching``).
+    provider's batch API (``debates.backends.batching``). ``reads_only_the_request``: its answers
+    come from the request alone, so a blind case is all it knows; a model also knows what it
+    was trained on, which may include the outcome a backtest grades (``debates.backends.
+    knowledge``). Undeclared, a backend is taken to know more.
     """
 
     batchable: bool = False
@@ -178,6 +181,7 @@ class Capabilities:
     streaming: bool = False
     reports_usage: bool = False
     provider_batches: bool = False
+    reads_only_the_request: bool = False
 
 
 class BackendSettings(BaseSettings):

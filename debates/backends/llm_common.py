@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
+from common.dates import parse_partial_date
 from debates.backends.base import (
     BackendError,
     BackendRequest,
@@ -98,15 +99,33 @@ class ProviderSettings(BackendSettings):
 
     base_url: str | None = None
     batches: bool | None = None
+    knowledge_cutoffs: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "Each model's training-data cutoff (YYYY, YYYY-MM or YYYY-MM-DD), as JSON: "
+            '{"my-model": "2023-10"}. A backtest grades apart the hypotheses resolved after it, '
+            "whose outcomes the model cannot have read."
+        ),
+    )
+
+    @field_validator("knowledge_cutoffs")
+    @classmethod
+    def _dated(cls, cutoffs: dict[str, str]) -> dict[str, str]:
+        for model, cutoff in cutoffs.items():
+            try:
+                parse_partial_date(cutoff)
+            except ValueError as exc:
+                raise ValueError(f"knowledge cutoff of model {model!r}: {exc}") from None
+        return cutoffs
 
     def capabilities(self, declared: Capabilities) -> Capabilities:
         batches = self.base_url is None if self.batches is None else self.batches
         return replace(declared, provider_batches=batches)
 
     def options(self) -> dict[str, Any]:
-        # ``batches`` says what the backend can do (read through capabilities), not how to
-        # build it.
-        return {name: value for name, value in dict(self).items() if name != "batches"}
+        # ``batches`` and the cutoffs say what the backend can do or knows, not how to build it.
+        unused = {"batches", "knowledge_cutoffs"}
+        return {name: value for name, value in dict(self).items() if name not in unused}
 
 
 def load_sdk(module: str) -> Any:

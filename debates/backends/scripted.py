@@ -51,7 +51,9 @@ class ScriptedBackend:
     """An :class:`~debates.backends.base.AgentBackend` that replies from a script."""
 
     name = "scripted"
-    capabilities: ClassVar[Capabilities] = Capabilities(rate_limited=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        rate_limited=False, reads_only_the_request=True
+    )
     settings_model: ClassVar[type[BackendSettings]] = ScriptedSettings
 
     @classmethod

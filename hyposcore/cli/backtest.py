@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from api.backtests import JudgeOut, judge_text
+from api.backtests import JudgeOut, KnowledgeOut, judge_text, knowledge_text
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry
@@ -324,3 +324,6 @@ def show_report(report: dict[str, Any]) -> None:
         console.print(said, markup=False, highlight=False)
     console.print(track_record_table(report["settings"], report["forecasters"]))
     console.print(Text(f"as-of rule: {report['settings']['as_of_rule']}", style="dim"))
+    if report.get("knowledge"):
+        known = KnowledgeOut.model_validate(report["knowledge"])
+        console.print(knowledge_text(known, n=report["n"]), markup=False, highlight=False)

@@ -84,6 +84,7 @@ def test_the_view_shows_the_grades_and_an_accessible_diagram(
         assert f"{c['brier_difference']:+.3f} [{c['brier_difference_low']:+.3f}" in html
     # Titles are escaped like any stored text.
     assert "Hypothesis &lt;h-bt000001&gt;" in html
+    assert "which reads only the blind case: all 5 outcomes are unseen" in html
     svg_text = re.search(r"<svg[^>]*reliability-chart.*?</svg>", html, re.S)
     assert svg_text is not None
     svg = parse_svg(svg_text.group(0))

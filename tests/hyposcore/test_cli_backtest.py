@@ -162,6 +162,8 @@ def test_the_tournament_judge_is_graded_on_every_pair_unless_skipped(
         f"Tournament judge (evidence), blind: it preferred the validated hypothesis in "
         f"{judge['validated_preferred']} of {judge['pairs']} validated-refuted pairs"
     ) in said
+    n = report["n"]
+    assert f"Debated by evidence, which reads only the blind case: all {n} outcomes" in said
     skipped = _json([*FAST, "--no-judge"])
     assert skipped["judge"] is None
     assert skipped["forecasters"] == report["forecasters"]  # the rest is the same report

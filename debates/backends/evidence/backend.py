@@ -61,7 +61,7 @@ class EvidenceBackend:
 
     name = "evidence"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        batchable=True, recomputable=True, rate_limited=False
+        batchable=True, recomputable=True, rate_limited=False, reads_only_the_request=True
     )
     settings_model: ClassVar[type[BackendSettings]] = EvidenceSettings
 

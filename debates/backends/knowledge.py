@@ -1,0 +1,53 @@
+"""What a backend may know beyond the blind case a backtest shows it.
+
+A blind case holds only what was published before its as-of date (``debates.asof``), but a
+model also knows what it was trained on, and the trial that settled a hypothesis may be in
+there. A backtest's grades are blind only for the outcomes the backend cannot have read: all
+of them for a backend that reads only its request, those resolved after the model's training
+cutoff for a model whose cutoff is configured (``knowledge_cutoffs`` in its settings), and
+none that can be vouched for otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from common.dates import PartialDate, parse_partial_date
+from debates.backends import registry
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What one backend and model may know beyond the request."""
+
+    backend: str
+    model: str | None
+    reads_only_the_request: bool
+    # The model's training-data cutoff, when configured; None when unknown.
+    cutoff: PartialDate | None = None
+
+    def blind_to(self, settled_on: date) -> bool | None:
+        """Whether an outcome settled on ``settled_on`` is certainly beyond what it knows;
+        None when that cannot be told (a model with no configured cutoff)."""
+        if self.reads_only_the_request:
+            return True
+        if self.cutoff is None:
+            return None
+        return self.cutoff.latest < settled_on
+
+
+def knowledge_of(backend: str, model: str | None = None) -> Knowledge:
+    """What ``backend`` answering as ``model`` (None: its configured model) may know."""
+    if registry.capabilities(backend).reads_only_the_request:
+        return Knowledge(backend, model, reads_only_the_request=True)
+    settings = registry.backend_settings(backend)
+    model = model or getattr(settings, "model", None)
+    cutoffs: dict[str, str] = getattr(settings, "knowledge_cutoffs", None) or {}
+    cutoff = cutoffs.get(model) if model is not None else None
+    return Knowledge(
+        backend,
+        model,
+        reads_only_the_request=False,
+        cutoff=None if cutoff is None else parse_partial_date(cutoff),
+    )

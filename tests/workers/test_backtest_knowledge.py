@@ -1,0 +1,52 @@
+"""A backtest report says which outcomes its backend cannot have read, and grades the ratings
+on those alone when a model's training cutoff splits the set."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.backtests import KnowledgeOut, knowledge_text
+from debates.types import DebateConfig
+from tests.workers.backtest_items import OPTIONS, forecasted_items
+from workers.backtest_report import build_report
+
+
+def test_an_offline_backend_leaves_every_outcome_unseen() -> None:
+    report = build_report(forecasted_items(), DebateConfig(), OPTIONS)
+    known = report["knowledge"]
+    assert known["reads_only_the_request"] and known["blind"] == report["n"] == 5
+    assert known["forecasters"] == []
+    said = knowledge_text(KnowledgeOut.model_validate(known), n=report["n"])
+    assert "reads only the blind case: all 5 outcomes are unseen" in said
+
+
+def test_a_models_cutoff_splits_the_grades(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-a": "2020-06-02"}')
+    config = DebateConfig(backend="openai", model="model-a")
+    report = build_report(forecasted_items(), config, OPTIONS)
+    known = report["knowledge"]
+    # The five were settled on 1-5 June 2020: the last three came after the cutoff.
+    after = [h for h in report["hypotheses"] if h["resolved_on"] > "2020-06-02"]
+    assert [h["hypothesis_id"] for h in after] == ["h-bt000003", "h-bt000004", "h-bt000005"]
+    assert (known["cutoff"], known["blind"]) == ("2020-06-02", 3)
+    graded = {row["name"]: row for row in known["forecasters"]}
+    assert set(graded) == {"exchange rating", "composite"}
+    for name, key in (("exchange rating", "exchange_rating"), ("composite", "composite")):
+        row = graded[name]
+        assert row["n"] == 3
+        expected = sum((h[key] - h["validated"]) ** 2 for h in after) / len(after)
+        assert row["brier"] == pytest.approx(expected)
+    said = knowledge_text(KnowledgeOut.model_validate(known), n=report["n"])
+    assert "trained to 2020-06-02: 3 of the 5 outcomes came after it" in said
+    assert f"exchange rating Brier {graded['exchange rating']['brier']:.3f}" in said
+
+
+def test_a_model_without_a_cutoff_is_not_called_blind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", raising=False)
+    report = build_report(
+        forecasted_items(), DebateConfig(backend="openai", model="model-a"), OPTIONS
+    )
+    known = report["knowledge"]
+    assert known["blind"] is None and known["forecasters"] == []
+    said = knowledge_text(KnowledgeOut.model_validate(known), n=report["n"])
+    assert "may have read any of these 5 outcomes in training" in said
