@@ -19,6 +19,7 @@ from debates.config import MAX_ROUNDS, MIN_ROUNDS
 from debates.consistency import flag_reasons
 from debates.personas import all_personas
 from storage.models import DebateTurn, Evaluation
+from storage.queries.calibration import grades_personas
 from storage.queries.provider_batches import BatchOfEvaluation
 from storage.queries.spending import BilledUsage
 
@@ -108,7 +109,12 @@ class EvaluationOut(BaseModel):
     grades_personas: bool | None = Field(
         None,
         description="Whether this blind forecast counts toward persona calibration: made under "
-        "the current as-of rule. Null for an evaluation run as of now.",
+        "the current as-of rule by a backend that cannot have known the outcome (one that "
+        "reads only the case, or a model whose configured training cutoff came before the "
+        "resolution). Null for an evaluation run as of now.",
+    )
+    grading_note: str | None = Field(
+        None, description="Why it does or does not grade the personas, in words; null: now."
     )
     forecast: ForecastOut | None = Field(
         None,
@@ -268,6 +274,28 @@ class Transcript(BaseModel):
     turns: list[TurnOut]
 
 
+def grading_note(evaluation: Evaluation) -> str | None:
+    """Whether a blind forecast grades the personas, and why, for every view; None: now."""
+    version = evaluation.as_of_rule_version
+    if evaluation.as_of is None:
+        return None
+    if version != AS_OF_RULE_VERSION:
+        under = f" ({version})" if version else ""
+        return f"made under an older, looser as-of rule{under}, so it no longer grades the personas"
+    if evaluation.reads_only_request:
+        return f"as-of rule {version}, the current one: it grades the personas"
+    if evaluation.knowledge_cutoff is None:
+        return (
+            f"as-of rule {version}, but debated by a model with no configured training cutoff, "
+            "which may have read the outcome: it does not grade the personas"
+        )
+    return (
+        f"as-of rule {version}, debated by a model trained to "
+        f"{evaluation.knowledge_cutoff.isoformat()}: it grades the personas on an outcome "
+        "settled after that"
+    )
+
+
 def evaluation_out(
     evaluation: Evaluation,
     billed: BilledUsage | None = None,
@@ -289,9 +317,8 @@ def evaluation_out(
         paused_reason=evaluation.paused_reason,
         as_of=evaluation.as_of,
         as_of_rule_version=evaluation.as_of_rule_version,
-        grades_personas=None
-        if evaluation.as_of is None
-        else evaluation.as_of_rule_version == AS_OF_RULE_VERSION,
+        grades_personas=grades_personas(evaluation),
+        grading_note=grading_note(evaluation),
         forecast=ForecastOut.model_validate(evaluation.forecast) if evaluation.forecast else None,
         created_at=evaluation.created_at,
         started_at=evaluation.started_at,

@@ -9,8 +9,9 @@ if the link's first publication is dated by then; version 5 (2026-12-07) reads a
 reaching the brain only if that was first published by then; version 6 (2026-12-07) shows a
 drug at all only if a status of it is dated by then. Every as-of evaluation records the
 version its debate followed (``evaluations.as_of_rule_version``), so a forecast made under a
-looser rule stays in the ledger but no longer moves a believability. Bump this whenever
-``debates.asof`` shows a blind debate more or less than before.
+looser rule stays in the ledger but no longer moves a believability. (What a model may know
+from its training data is recorded apart, per debate: ``evaluations.knowledge_cutoff``.) Bump
+this whenever ``debates.asof`` shows a blind debate more or less than before.
 """
 
 from __future__ import annotations

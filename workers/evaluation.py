@@ -21,6 +21,7 @@ from common.settings import Settings
 from debates.asof import debate_inputs
 from debates.backends import registry
 from debates.backends.base import AgentBackend, Usage
+from debates.backends.knowledge import knowledge_of
 from debates.case import Case, case_digest
 from debates.fencing import new_fence
 from debates.runner import planned_rounds, run_debate
@@ -31,6 +32,7 @@ from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
 from storage.queries.debated import mark_debated
 from storage.queries.evaluation_batches import Claimed
+from storage.queries.evaluations import BackendKnowledge, DebateStart
 from storage.queries.spending import record_unanswered_call
 from storage.queries.turns import save_turns, stored_turns
 from workers.cases import load_case
@@ -79,7 +81,7 @@ def run_debate_phase(
     limits = SpendLimits.from_settings(settings)
     if not (limits.any and can.reports_usage):
         limits = SpendLimits(None, None)
-    start = _start_or_resume(database, claimed, owner=owner)
+    start = _start_or_resume(database, claimed, owner=owner, knowledge=backend_knowledge(config))
     backend = backend_for(config)
     with LeaseKeeper(
         database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
@@ -123,7 +125,19 @@ class _Start:
     fence_token: str | None
 
 
-def _start_or_resume(database: Database, claimed: Claimed, *, owner: str) -> _Start:
+def backend_knowledge(config: DebateConfig) -> BackendKnowledge:
+    """What the configuration's backend and model may know beyond the case, as the ledger
+    keeps it (``debates.backends.knowledge``)."""
+    known = knowledge_of(config.backend, config.model)
+    return BackendKnowledge(
+        reads_only_request=known.reads_only_the_request,
+        cutoff=None if known.cutoff is None else known.cutoff.latest,
+    )
+
+
+def _start_or_resume(
+    database: Database, claimed: Claimed, *, owner: str, knowledge: BackendKnowledge
+) -> _Start:
     """Read what a resumed debate goes on from, or record a fresh debate's start."""
     evaluation_id = claimed.id
     as_of = ledger.as_of_of(claimed.config)
@@ -146,14 +160,8 @@ def _start_or_resume(database: Database, claimed: Claimed, *, owner: str) -> _St
         if believability is None:
             believability = starting
             fence_token = new_fence().token
-            ledger.record_debate_start(
-                session,
-                evaluation_id=evaluation_id,
-                worker=owner,
-                believability=believability,
-                fence_token=fence_token,
-                case_digest=digest,
-            )
+            start = DebateStart(evaluation_id, believability, fence_token, digest, knowledge)
+            ledger.record_debate_start(session, start, worker=owner)
         elif digest != claimed.case_digest:
             ledger.forget_case_digest(session, evaluation_id=evaluation_id, worker=owner)
             log.warning("evaluation %d resumes on a case changed since it began", evaluation_id)

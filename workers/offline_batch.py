@@ -36,11 +36,13 @@ from storage.queries.evaluation_batches import (
     complete_batch,
     renew_batch,
 )
+from storage.queries.evaluations import DebateStart
 from storage.queries.turns import list_turns_of, save_turns
 from workers.agents import batchable_backends, is_batchable
 from workers.cases import cases_of
 from workers.evaluation import (
     BackendFactory,
+    backend_knowledge,
     debate_progress,
     decision_dict,
     kept_case_digest,
@@ -145,6 +147,7 @@ def run_batch(
         )
         debates = [d for d in debates if d.claimed.id in held]
         failed = {i: error for i, error in failed.items() if i in held}
+        _record_starts(session, debates, owner)
         done = _store_and_score(session, settings, debates, inputs, weights or Weights.default())
         failed.update({i: e for i, e in done.items() if e is not None})
         succeeded = sorted(i for i, e in done.items() if e is None)
@@ -258,6 +261,26 @@ def _store_and_score(
     return {**dict.fromkeys(scored), **unscorable}
 
 
+def _record_starts(session: Session, debates: Sequence[_Debate], owner: str) -> None:
+    """Fix what each debate weighed and read before scoring reads it: a fresh debate's start
+    (``storage.queries.evaluations.record_debate_starts``), and, for one resumed on a case that
+    changed since its start, no case digest."""
+    starts = [
+        DebateStart(
+            d.claimed.id,
+            d.believability,
+            case_digest=d.case_digest,
+            knowledge=backend_knowledge(DebateConfig.from_dict(d.claimed.config)),
+        )
+        for d in debates
+        if d.claimed.believability is None
+    ]
+    ledger.record_debate_starts(session, starts=starts, worker=owner)
+    for d in debates:
+        if d.claimed.believability is not None and d.case_digest != d.claimed.case_digest:
+            ledger.forget_case_digest(session, evaluation_id=d.claimed.id, worker=owner)
+
+
 def _finished(debate: _Debate) -> Finished:
     outcome = debate.outcome
     return Finished(
@@ -265,6 +288,4 @@ def _finished(debate: _Debate) -> Finished:
         decisions=[decision_dict(d) for d in outcome.decisions],
         quality=outcome.quality,
         progress=debate_progress("scoring", outcome.rounds, outcome.rounds, len(outcome.turns)),
-        believability=debate.believability,
-        case_digest=debate.case_digest,
     )

@@ -9,8 +9,8 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from api.evaluation_schemas import grading_note
 from api.ratings import exchange_rating
-from common.as_of_rule import AS_OF_RULE_VERSION
 from common.numbers import usd
 from common.settings import get_settings
 from common.text import batch_wait
@@ -24,6 +24,7 @@ from storage.db import Database
 from storage.models import DebateTurn, Evaluation, ScoreSnapshot, utcnow
 from storage.queries import delivery
 from storage.queries import evaluations as ledger
+from storage.queries.calibration import grades_personas
 from storage.queries.knowledge import get_hypothesis
 from storage.queries.provider_batches import BatchOfEvaluation, latest_batch_of
 from storage.queries.snapshots import snapshot_of_evaluation
@@ -175,12 +176,9 @@ def _as_of_text(row: Any) -> str:
     """When the debate was set, and whether its blind forecast still grades the personas."""
     if row.as_of is None:
         return "now"
-    if row.as_of_rule_version == AS_OF_RULE_VERSION:
+    if grades_personas(row) and row.reads_only_request:
         return f"{row.as_of.isoformat()} (blind forecast)"
-    return (
-        f"{row.as_of.isoformat()} (blind forecast under an older, looser as-of rule: "
-        "it no longer grades the personas)"
-    )
+    return f"{row.as_of.isoformat()} (blind forecast: {grading_note(row)})"
 
 
 def _billed_text(billed: BilledUsage) -> str:

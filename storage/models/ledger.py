@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -64,6 +65,12 @@ class Evaluation(Base):
     # a resume reads another): a backtest's rerun on the same data reuses an as-of evaluation
     # that succeeded on it (workers.backtest_pipeline).
     case_digest: Mapped[str | None] = mapped_column(String(64))
+    # What the debating backend may know beyond its case, recorded at the debate's start
+    # (debates.backends.knowledge): True when it reads only the request; else a model's
+    # configured training cutoff (its last possible day), or NULL when unknown. A blind
+    # forecast grades the personas only if one of them shows the outcome came later.
+    reads_only_request: Mapped[bool | None] = mapped_column(Boolean)
+    knowledge_cutoff: Mapped[date | None] = mapped_column(Date)
     # Equal to config_hash, or NULL for a forced evaluation that may run beside a live twin:
     # NULLs never collide in the unique index below.
     dedup_key: Mapped[str | None] = mapped_column(String(64))

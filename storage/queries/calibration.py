@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from common.as_of_rule import AS_OF_RULE_VERSION
@@ -79,12 +79,33 @@ def resolved_forecasts(
 
 def _blind() -> ColumnElement[bool]:
     """The evaluation was run as of a date before its hypothesis was resolved, under the
-    current as-of rule (a looser one may have let it read the answer)."""
+    current as-of rule (a looser one may have let it read the answer), by a backend that
+    cannot have known the outcome otherwise: one that reads only its request, or a model
+    whose training cutoff came before the resolution (``Evaluation.knowledge_cutoff``)."""
     return and_(
         Evaluation.as_of.is_not(None),
         Evaluation.as_of < Hypothesis.resolved_on,
         Evaluation.as_of_rule_version == AS_OF_RULE_VERSION,
+        or_(
+            Evaluation.reads_only_request.is_(True),
+            Evaluation.knowledge_cutoff < Hypothesis.resolved_on,
+        ),
     )
+
+
+def grades_personas(evaluation: Evaluation, resolved_on: date | None = None) -> bool | None:
+    """``_blind`` for one evaluation, for the views: None for a live one; else whether its
+    blind forecast grades the personas (with ``resolved_on`` unknown, whether it can)."""
+    if evaluation.as_of is None:
+        return None
+    if evaluation.as_of_rule_version != AS_OF_RULE_VERSION:
+        return False
+    if resolved_on is not None and evaluation.as_of >= resolved_on:
+        return False
+    if evaluation.reads_only_request:
+        return True
+    cutoff = evaluation.knowledge_cutoff
+    return cutoff is not None and (resolved_on is None or cutoff < resolved_on)
 
 
 def _sums_query(personas: Sequence[str]) -> Select[str, int, float, float, str]:

@@ -128,9 +128,6 @@ class Finished:
     decisions: Sequence[Mapping[str, Any]]
     quality: float
     progress: Mapping[str, Any]
-    believability: Mapping[str, float]
-    # debates.case.case_digest of the case debated; None when a resume read another.
-    case_digest: str | None = None
 
 
 def complete_batch(
@@ -138,7 +135,8 @@ def complete_batch(
 ) -> None:
     """Mark the batch succeeded with its decisions, quality and progress, and free the leases.
 
-    Call after ``renew_batch`` in the same transaction, with only the evaluations it returned.
+    Call after ``renew_batch`` and ``record_debate_starts`` in the same transaction, with only
+    the evaluations ``renew_batch`` returned.
     """
     if not finished:
         return
@@ -150,8 +148,6 @@ def complete_batch(
         decisions=bindparam("decisions"),
         quality=bindparam("quality"),
         progress=bindparam("progress"),
-        believability=bindparam("believability"),
-        case_digest=bindparam("case_digest"),
         finished_at=now,
         updated_at=now,
     )
@@ -164,8 +160,6 @@ def complete_batch(
                 "decisions": [dict(d) for d in item.decisions],
                 "quality": item.quality,
                 "progress": dict(item.progress),
-                "believability": dict(item.believability),
-                "case_digest": item.case_digest,
             }
             for item in finished
         ],

@@ -64,6 +64,16 @@ class Enqueued:
     created: bool
 
 
+@dataclass(frozen=True)
+class BackendKnowledge:
+    """What a debate's backend may know beyond its case, as the ledger keeps it: whether it
+    reads only the request, or the last day a model's training data may reach (None:
+    unknown)."""
+
+    reads_only_request: bool | None = None
+    cutoff: date | None = None
+
+
 def enqueue_evaluation(
     session: Session,
     *,
@@ -188,6 +198,8 @@ _RECORD_BELIEVABILITY = (
         believability=column_param(EVALUATIONS, "believability"),
         fence_token=column_param(EVALUATIONS, "fence_token"),
         case_digest=column_param(EVALUATIONS, "case_digest"),
+        reads_only_request=column_param(EVALUATIONS, "reads_only_request"),
+        knowledge_cutoff=column_param(EVALUATIONS, "knowledge_cutoff"),
     )
 )
 _FORGET_CASE_DIGEST = update_held().values(case_digest=None)
@@ -228,30 +240,47 @@ def release_for_retry(
     return released[0] if released else None
 
 
-def record_debate_start(
-    session: Session,
-    *,
-    evaluation_id: int,
-    worker: str,
-    believability: Mapping[str, float],
-    fence_token: str | None = None,
-    case_digest: str | None = None,
-) -> bool:
-    """Fix the persona believabilities the evaluation's debate weighs and the token of its data
-    fence (once, at its start), so that a resumed debate goes on exactly as it began; and the
-    digest of the case it debates (``debates.case.case_digest``), which a backtest's rerun
-    matches before it reuses the debate."""
-    result = session.connection().execute(
-        _RECORD_BELIEVABILITY,
-        {
-            "evaluation_id": evaluation_id,
-            "worker": worker,
-            "believability": dict(believability),
-            "fence_token": fence_token,
-            "case_digest": case_digest,
-        },
-    )
+@dataclass(frozen=True)
+class DebateStart:
+    """What a debate fixes on its evaluation when it starts (``record_debate_starts``)."""
+
+    evaluation_id: int
+    believability: Mapping[str, float]
+    fence_token: str | None = None
+    # debates.case.case_digest of the case it debates
+    case_digest: str | None = None
+    knowledge: BackendKnowledge = BackendKnowledge()
+
+
+def record_debate_start(session: Session, start: DebateStart, *, worker: str) -> bool:
+    """``record_debate_starts`` for one evaluation; True when it was recorded."""
+    result = session.connection().execute(_RECORD_BELIEVABILITY, _start_params(start, worker))
     return _one_row(result)
+
+
+def record_debate_starts(session: Session, *, starts: Sequence[DebateStart], worker: str) -> None:
+    """Fix what each evaluation's debate weighs and reads, once, at its start: the persona
+    believabilities and the token of its data fence, so that a resumed debate goes on exactly
+    as it began; the digest of its case, which a backtest's rerun matches before it reuses
+    the debate; and what its backend may know beyond the case, which decides whether its
+    blind forecast grades the personas (``storage.queries.calibration``). An evaluation whose
+    debate has started before keeps what it recorded then."""
+    if starts:
+        session.connection().execute(
+            _RECORD_BELIEVABILITY, [_start_params(start, worker) for start in starts]
+        )
+
+
+def _start_params(start: DebateStart, worker: str) -> dict[str, Any]:
+    return {
+        "evaluation_id": start.evaluation_id,
+        "worker": worker,
+        "believability": dict(start.believability),
+        "fence_token": start.fence_token,
+        "case_digest": start.case_digest,
+        "reads_only_request": start.knowledge.reads_only_request,
+        "knowledge_cutoff": start.knowledge.cutoff,
+    }
 
 
 def forget_case_digest(session: Session, *, evaluation_id: int, worker: str) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -38,6 +39,7 @@ def ledger(db: Database) -> None:
                         config_hash="c",
                         as_of=BEFORE,
                         as_of_rule_version=AS_OF_RULE_VERSION,
+                        reads_only_request=True,  # the offline backend
                     )
                     session.add(evaluation)
                     session.flush()
@@ -118,26 +120,48 @@ def test_open_hypotheses_cannot_be_scored(db: Database, ledger: None) -> None:
         assert forecasts == [] and calibration.calibration_table(session) == []
 
 
+CURRENT = AS_OF_RULE_VERSION
+OFFLINE = {"reads_only_request": True}
+
+
 @pytest.mark.parametrize(
-    ("as_of", "rule"),
+    ("as_of", "rule", "knowledge"),
     [
-        (None, None),
-        (RESOLVED_ON, AS_OF_RULE_VERSION),
-        (date(2022, 1, 1), AS_OF_RULE_VERSION),
-        (BEFORE, None),
-        (BEFORE, AS_OF_RULE_VERSION - 1),
+        (None, None, OFFLINE),
+        (RESOLVED_ON, CURRENT, OFFLINE),
+        (date(2022, 1, 1), CURRENT, OFFLINE),
+        (BEFORE, None, OFFLINE),
+        (BEFORE, CURRENT - 1, OFFLINE),
+        (BEFORE, CURRENT, {}),
+        (BEFORE, CURRENT, {"reads_only_request": False}),
+        (BEFORE, CURRENT, {"reads_only_request": False, "knowledge_cutoff": RESOLVED_ON}),
     ],
-    ids=["live", "on-the-day", "after", "before-rules-had-versions", "an-older-rule"],
+    ids=[
+        "live",
+        "on-the-day",
+        "after",
+        "before-rules-had-versions",
+        "an-older-rule",
+        "before-backends-were-recorded",
+        "a-model-of-unknown-cutoff",
+        "a-model-trained-up-to-the-resolution",
+    ],
 )
 def test_forecasts_not_made_blind_under_the_current_rule_never_move_believability(
-    db: Database, ledger: None, as_of: date | None, rule: int | None
+    db: Database, ledger: None, as_of: date | None, rule: int | None, knowledge: dict[str, Any]
 ) -> None:
     before = _resolve(db, "h-val", "validated")
     with db.transaction() as session:
-        # A debate that could have read the answer (after it, or under a rule that showed it
-        # today's facts): perfectly "right", and worth nothing.
+        # A debate that could have read the answer (after it, under a rule that showed it
+        # today's facts, or by a model that may have been trained on it): perfectly "right",
+        # and worth nothing.
         evaluation = Evaluation(
-            hypothesis_id="h-val", config={}, config_hash="h", as_of=as_of, as_of_rule_version=rule
+            hypothesis_id="h-val",
+            config={},
+            config_hash="h",
+            as_of=as_of,
+            as_of_rule_version=rule,
+            **knowledge,
         )
         session.add(evaluation)
         session.flush()
@@ -161,3 +185,36 @@ def test_forecasts_not_made_blind_under_the_current_rule_never_move_believabilit
     with db.sessions() as session:
         counted = calibration.resolved_forecasts(session, personas=["theorist"])
     assert sorted(f.probability for f in counted if f.hypothesis_id == "h-val") == [0.6, 0.8]
+
+
+def test_a_model_trained_before_the_resolution_grades_its_personas(
+    db: Database, ledger: None
+) -> None:
+    with db.transaction() as session:
+        evaluation = Evaluation(
+            hypothesis_id="h-val",
+            config={},
+            config_hash="m",
+            as_of=BEFORE,
+            as_of_rule_version=AS_OF_RULE_VERSION,
+            reads_only_request=False,
+            knowledge_cutoff=RESOLVED_ON - timedelta(days=1),
+        )
+        session.add(evaluation)
+        session.flush()
+        session.add(
+            DebateTurn(
+                evaluation_id=evaluation.id,
+                round=1,
+                persona="theorist",
+                backend="openai",
+                argument="...",
+                confidence=0.9,
+                probability=0.95,
+                verdict="support",
+            )
+        )
+    _resolve(db, "h-val", "validated")
+    with db.sessions() as session:
+        counted = calibration.resolved_forecasts(session, personas=["theorist"])
+    assert sorted(f.probability for f in counted if f.hypothesis_id == "h-val") == [0.6, 0.8, 0.95]

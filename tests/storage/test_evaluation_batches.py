@@ -18,6 +18,7 @@ from storage.queries.evaluation_batches import (
     enqueue_many,
     renew_batch,
 )
+from storage.queries.evaluations import BackendKnowledge, DebateStart, record_debate_starts
 from storage.queries.turns import list_turns_of, save_turns
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -167,10 +168,13 @@ def test_complete_batch_finishes_only_what_the_worker_still_holds(
     with db.transaction() as session:
         held = renew_batch(session, evaluation_ids=ids, worker="me", lease_seconds=60)
         assert held == {ids[0]}
+        offline = BackendKnowledge(reads_only_request=True)
+        starts = [DebateStart(i, {"a": 1.0}, case_digest="d", knowledge=offline) for i in ids]
+        record_debate_starts(session, starts=starts, worker="me")
         complete_batch(
             session,
             finished=[
-                Finished(i, [{"round": 1, "action": "stop"}], 0.7, {"phase": "scoring"}, {"a": 1.0})
+                Finished(i, [{"round": 1, "action": "stop"}], 0.7, {"phase": "scoring"})
                 for i in ids
             ],
             worker="me",
@@ -181,7 +185,9 @@ def test_complete_batch_finishes_only_what_the_worker_still_holds(
         assert (done.state, done.quality, done.lease_owner) == ("succeeded", 0.7, None)
         assert done.decisions == [{"round": 1, "action": "stop"}]
         assert done.believability == {"a": 1.0} and done.finished_at is not None
+        assert (done.case_digest, done.reads_only_request) == ("d", True)
         assert (taken.state, taken.lease_owner, taken.quality) == ("running", "other", None)
+        assert (taken.believability, taken.reads_only_request) == (None, None)
 
 
 def _turn(evaluation_id: int, round_: int, persona: str, argument: str) -> dict[str, object]:
