@@ -36,7 +36,7 @@ from storage.queries.evaluation_batches import (
     complete_batch,
     renew_batch,
 )
-from storage.queries.evaluations import DebateStart
+from storage.queries.evaluations import BackendKnowledge, DebateStart
 from storage.queries.turns import list_turns_of, save_turns
 from workers.agents import batchable_backends, is_batchable
 from workers.cases import cases_of
@@ -265,16 +265,17 @@ def _record_starts(session: Session, debates: Sequence[_Debate], owner: str) -> 
     """Fix what each debate weighed and read before scoring reads it: a fresh debate's start
     (``storage.queries.evaluations.record_debate_starts``), and, for one resumed on a case that
     changed since its start, no case digest."""
-    starts = [
-        DebateStart(
-            d.claimed.id,
-            d.believability,
-            case_digest=d.case_digest,
-            knowledge=backend_knowledge(DebateConfig.from_dict(d.claimed.config)),
+    known: dict[tuple[object, object], BackendKnowledge] = {}
+    starts = []
+    for d in debates:
+        if d.claimed.believability is not None:
+            continue
+        backend = (d.claimed.config.get("backend"), d.claimed.config.get("model"))
+        if backend not in known:
+            known[backend] = backend_knowledge(DebateConfig.from_dict(d.claimed.config))
+        starts.append(
+            DebateStart(d.claimed.id, d.believability, None, d.case_digest, known[backend])
         )
-        for d in debates
-        if d.claimed.believability is None
-    ]
     ledger.record_debate_starts(session, starts=starts, worker=owner)
     for d in debates:
         if d.claimed.believability is not None and d.case_digest != d.claimed.case_digest:
