@@ -151,33 +151,10 @@ def test_forecasts_not_made_blind_under_the_current_rule_never_move_believabilit
     db: Database, ledger: None, as_of: date | None, rule: int | None, knowledge: dict[str, Any]
 ) -> None:
     before = _resolve(db, "h-val", "validated")
-    with db.transaction() as session:
-        # A debate that could have read the answer (after it, under a rule that showed it
-        # today's facts, or by a model that may have been trained on it): perfectly "right",
-        # and worth nothing.
-        evaluation = Evaluation(
-            hypothesis_id="h-val",
-            config={},
-            config_hash="h",
-            as_of=as_of,
-            as_of_rule_version=rule,
-            **knowledge,
-        )
-        session.add(evaluation)
-        session.flush()
-        for persona in ("theorist", "skeptic"):
-            session.add(
-                DebateTurn(
-                    evaluation_id=evaluation.id,
-                    round=1,
-                    persona=persona,
-                    backend="evidence",
-                    argument="...",
-                    confidence=0.9,
-                    probability=1.0,
-                    verdict="support",
-                )
-            )
+    # A debate that could have read the answer (after it, under a rule that showed it today's
+    # facts, or by a model that may have been trained on it): perfectly "right", and worth
+    # nothing.
+    _forecast(db, 1.0, ["theorist", "skeptic"], as_of=as_of, as_of_rule_version=rule, **knowledge)
     after = _resolve(db, "h-val", "validated")
     assert [(r.persona, r.brier, r.believability) for r in after] == [
         (r.persona, r.brier, r.believability) for r in before
@@ -190,31 +167,36 @@ def test_forecasts_not_made_blind_under_the_current_rule_never_move_believabilit
 def test_a_model_trained_before_the_resolution_grades_its_personas(
     db: Database, ledger: None
 ) -> None:
-    with db.transaction() as session:
-        evaluation = Evaluation(
-            hypothesis_id="h-val",
-            config={},
-            config_hash="m",
-            as_of=BEFORE,
-            as_of_rule_version=AS_OF_RULE_VERSION,
-            reads_only_request=False,
-            knowledge_cutoff=RESOLVED_ON - timedelta(days=1),
-        )
-        session.add(evaluation)
-        session.flush()
-        session.add(
-            DebateTurn(
-                evaluation_id=evaluation.id,
-                round=1,
-                persona="theorist",
-                backend="openai",
-                argument="...",
-                confidence=0.9,
-                probability=0.95,
-                verdict="support",
-            )
-        )
+    cutoff = RESOLVED_ON - timedelta(days=1)
+    _forecast(
+        db, 0.95, ["theorist"], as_of=BEFORE, reads_only_request=False, knowledge_cutoff=cutoff
+    )
     _resolve(db, "h-val", "validated")
     with db.sessions() as session:
         counted = calibration.resolved_forecasts(session, personas=["theorist"])
     assert sorted(f.probability for f in counted if f.hypothesis_id == "h-val") == [0.6, 0.8, 0.95]
+
+
+def _forecast(db: Database, probability: float, personas: list[str], **evaluation: Any) -> None:
+    """One evaluation of h-val (under the current rule unless told) in which each persona
+    stated ``probability``."""
+    with db.transaction() as session:
+        row = Evaluation(
+            **{"hypothesis_id": "h-val", "config": {}, "config_hash": "x", **evaluation}
+        )
+        row.as_of_rule_version = evaluation.get("as_of_rule_version", AS_OF_RULE_VERSION)
+        session.add(row)
+        session.flush()
+        for persona in personas:
+            session.add(
+                DebateTurn(
+                    evaluation_id=row.id,
+                    round=1,
+                    persona=persona,
+                    backend="evidence",
+                    argument="...",
+                    confidence=0.9,
+                    probability=probability,
+                    verdict="support",
+                )
+            )

@@ -3,7 +3,7 @@ case and settings, and queues the rest."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,18 @@ def _end(
         session.execute(update(Evaluation).where(Evaluation.id.in_(ids)).values(state=state.value))
 
 
+def _queuer(settings: Settings, database: Database) -> Callable[..., list[QueuedForecast]]:
+    """``queue_forecasts`` of the resolved set, a day before each resolution, as the CLI's."""
+    app, config = create_app(settings), debate_config(settings)
+
+    def queue(*, fresh: bool = False) -> list[QueuedForecast]:
+        return queue_forecasts(
+            database, settings, horizon_days=1, config=config, fresh=fresh, app=app
+        )
+
+    return queue
+
+
 def _ids(queued: Sequence[QueuedForecast]) -> list[int]:
     return [q.evaluation_id for q in queued]
 
@@ -55,13 +67,7 @@ def test_a_rerun_reuses_what_succeeded_on_the_same_case_and_queues_the_rest(
     embedded: tuple[Settings, Database],
 ) -> None:
     settings, database = embedded
-    app = create_app(settings)
-    config = debate_config(settings)
-
-    def queue(*, fresh: bool = False) -> list[QueuedForecast]:
-        return queue_forecasts(
-            database, settings, horizon_days=1, config=config, fresh=fresh, app=app
-        )
+    queue = _queuer(settings, database)
 
     first = queue()
     assert len(first) > 2 and not any(q.reused for q in first)
@@ -83,12 +89,13 @@ def test_a_rerun_reuses_what_succeeded_on_the_same_case_and_queues_the_rest(
     changed = queue()
     assert not changed[0].reused and changed[0].evaluation_id != first[0].evaluation_id
     assert all(q.reused for q in changed[1:-1])
+    config = debate_config(settings)
     other = queue_forecasts(
         database,
         settings,
         horizon_days=1,
         config={**config, "max_rounds": config["max_rounds"] - 1},
-        app=app,
+        app=create_app(settings),
     )
     assert not any(q.reused for q in other)
 
@@ -103,11 +110,7 @@ def test_a_debate_of_data_changed_after_queueing_is_not_graded_as_the_queued_cas
     embedded: tuple[Settings, Database],
 ) -> None:
     settings, database = embedded
-    app = create_app(settings)
-    config = debate_config(settings)
-
-    def queue() -> list[QueuedForecast]:
-        return queue_forecasts(database, settings, horizon_days=1, config=config, app=app)
+    queue = _queuer(settings, database)
 
     queued = queue()
     revised = queued[0].resolved.hypothesis_id
