@@ -81,7 +81,7 @@ def run_debate_phase(
     limits = SpendLimits.from_settings(settings)
     if not (limits.any and can.reports_usage):
         limits = SpendLimits(None, None)
-    start = _start_or_resume(database, claimed, owner=owner, knowledge=backend_knowledge(config))
+    start = _start_or_resume(database, claimed, config, owner=owner)
     backend = backend_for(config)
     with LeaseKeeper(
         database, evaluation_id=evaluation_id, owner=owner, lease_seconds=settings.lease_seconds
@@ -136,7 +136,7 @@ def backend_knowledge(config: DebateConfig) -> BackendKnowledge:
 
 
 def _start_or_resume(
-    database: Database, claimed: Claimed, *, owner: str, knowledge: BackendKnowledge
+    database: Database, claimed: Claimed, config: DebateConfig, *, owner: str
 ) -> _Start:
     """Read what a resumed debate goes on from, or record a fresh debate's start."""
     evaluation_id = claimed.id
@@ -160,6 +160,7 @@ def _start_or_resume(
         if believability is None:
             believability = starting
             fence_token = new_fence().token
+            knowledge = backend_knowledge(config)
             start = DebateStart(evaluation_id, believability, fence_token, digest, knowledge)
             ledger.record_debate_start(session, start, worker=owner)
         elif digest != claimed.case_digest:
