@@ -185,7 +185,7 @@ def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
         return (
             f"Debated by {who}, a model with no configured training cutoff: it may have read "
             f"any of these {n} outcomes in training, so the grades are not shown to be blind "
-            "(set its backend's knowledge_cutoffs)."
+            f"(set HYPOSCORE_{known.backend.upper()}_KNOWLEDGE_CUTOFFS)."
         )
     if known.blind == n:
         return f"Debated by {who}, trained to {known.cutoff}: all {n} outcomes came after it."

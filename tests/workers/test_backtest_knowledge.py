@@ -50,3 +50,4 @@ def test_a_model_without_a_cutoff_is_not_called_blind(monkeypatch: pytest.Monkey
     assert known["blind"] is None and known["forecasters"] == []
     said = knowledge_text(KnowledgeOut.model_validate(known), n=report["n"])
     assert "may have read any of these 5 outcomes in training" in said
+    assert "(set HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS)" in said
