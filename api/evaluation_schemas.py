@@ -12,14 +12,13 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.schemas import Citation, citation
-from common.as_of_rule import AS_OF_RULE_VERSION
 from common.text import POLICY
 from debates.backends.registry import available
 from debates.config import MAX_ROUNDS, MIN_ROUNDS
 from debates.consistency import flag_reasons
 from debates.personas import all_personas
 from storage.models import DebateTurn, Evaluation
-from storage.queries.calibration import grades_personas
+from storage.queries.calibration import grades_personas, why_not_graded
 from storage.queries.provider_batches import BatchOfEvaluation
 from storage.queries.spending import BilledUsage
 
@@ -276,23 +275,23 @@ class Transcript(BaseModel):
 
 def grading_note(evaluation: Evaluation) -> str | None:
     """Whether a blind forecast grades the personas, and why, for every view; None: now."""
-    version = evaluation.as_of_rule_version
+    version, cutoff = evaluation.as_of_rule_version, evaluation.knowledge_cutoff
     if evaluation.as_of is None:
         return None
-    if version != AS_OF_RULE_VERSION:
+    why = why_not_graded(evaluation)
+    if why == "older rule":
         under = f" ({version})" if version else ""
         return f"made under an older, looser as-of rule{under}, so it no longer grades the personas"
-    if evaluation.reads_only_request:
-        return f"as-of rule {version}, the current one: it grades the personas"
-    if evaluation.knowledge_cutoff is None:
+    if why == "no cutoff":
         return (
             f"as-of rule {version}, but debated by a model with no configured training cutoff, "
             "which may have read the outcome: it does not grade the personas"
         )
+    if evaluation.reads_only_request or cutoff is None:
+        return f"as-of rule {version}, the current one: it grades the personas"
     return (
-        f"as-of rule {version}, debated by a model trained to "
-        f"{evaluation.knowledge_cutoff.isoformat()}: it grades the personas on an outcome "
-        "settled after that"
+        f"as-of rule {version}, debated by a model trained to {cutoff.isoformat()}: it grades "
+        "the personas on an outcome settled after that"
     )
 
 

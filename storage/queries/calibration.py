@@ -98,14 +98,23 @@ def grades_personas(evaluation: Evaluation, resolved_on: date | None = None) -> 
     blind forecast grades the personas (with ``resolved_on`` unknown, whether it can)."""
     if evaluation.as_of is None:
         return None
+    return why_not_graded(evaluation, resolved_on) is None
+
+
+def why_not_graded(evaluation: Evaluation, resolved_on: date | None = None) -> str | None:
+    """Why a blind forecast does not grade the personas ("older rule", "debated after",
+    "no cutoff", "trained past"), or None when it does (``_blind``, one evaluation at a
+    time; with ``resolved_on`` unknown, the checks that need it pass)."""
     if evaluation.as_of_rule_version != AS_OF_RULE_VERSION:
-        return False
-    if resolved_on is not None and evaluation.as_of >= resolved_on:
-        return False
+        return "older rule"
+    if resolved_on is not None and evaluation.as_of is not None and evaluation.as_of >= resolved_on:
+        return "debated after"
     if evaluation.reads_only_request:
-        return True
+        return None
     cutoff = evaluation.knowledge_cutoff
-    return cutoff is not None and (resolved_on is None or cutoff < resolved_on)
+    if cutoff is None:
+        return "no cutoff"
+    return "trained past" if resolved_on is not None and cutoff >= resolved_on else None
 
 
 def _sums_query(personas: Sequence[str]) -> Select[str, int, float, float, str]:
