@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from debates.asof import case_as_of
 from debates.backends.base import AgentBackend
+from debates.backends.knowledge import Knowledge
 from debates.case import Case
 from debates.runner import run_debate
 from debates.types import DebateConfig
@@ -43,6 +44,9 @@ class Forecasted:
     evidence_kept: int
     turns: tuple[TurnView, ...]
     quality: float
+    # What its debate's backend may know beyond the case, as the worker recorded it at the
+    # debate's start; None for a debate in this process, which the report's config describes.
+    knowledge: Knowledge | None = None
 
 
 Progress = Callable[[str], None]

@@ -4,6 +4,10 @@ The as-of rule (``debates.asof``) keeps the answer out of a blind case, not out 
 training data: a model trained after a trial was published may remember how it came out. The
 report says which outcomes the backend cannot have read (``debates.backends.knowledge``) and,
 when a model's training cutoff splits the set, grades the ratings on those outcomes alone.
+
+Each debate is judged by what its own backend knew: the worker records the model it asked
+for and that model's cutoff when the debate starts, and a worker may be configured otherwise
+than the process that builds the report.
 """
 
 from __future__ import annotations
@@ -21,18 +25,26 @@ def knowledge_section(
     config: DebateConfig,
     grade: Callable[[list[str]], list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """The report's ``knowledge``: the backend and model, whether it reads only the request,
-    the model's training cutoff if configured, how many outcomes were settled certainly after
-    what it knows (None: cannot be told), and ``grade`` of those hypotheses' ids when they are
-    some but not all of the set."""
-    known = knowledge_of(config.backend, config.model)
-    decidable = known.reads_only_the_request or known.cutoff is not None
-    blind = [item.hypothesis_id for item in items if known.blind_to(item.resolved_on)]
+    """The report's ``knowledge``: the backend and the models that debated, whether it reads
+    only the request, the models' training cutoffs (each its last possible day) where known,
+    how many outcomes were settled certainly after what their debate's model knew (None:
+    cannot be told for every one), and ``grade`` of those hypotheses' ids when they are some
+    but not all of the set."""
+    configured = knowledge_of(config.backend, config.model)
+    verdicts = {
+        item.hypothesis_id: (item.knowledge or configured).blind_to(item.resolved_on)
+        for item in items
+    }
+    decidable = None not in verdicts.values()
+    blind = [hypothesis for hypothesis, unseen in verdicts.items() if unseen]
+    known = [item.knowledge or configured for item in items] or [configured]
+    models = sorted({k.model for k in known if k.model is not None})
+    cutoffs = sorted({k.cutoff.latest for k in known if k.cutoff is not None})
     return {
-        "backend": known.backend,
-        "model": known.model,
-        "reads_only_the_request": known.reads_only_the_request,
-        "cutoff": None if known.cutoff is None else str(known.cutoff),
+        "backend": known[0].backend,
+        "model": ", ".join(models) or None,
+        "reads_only_the_request": all(k.reads_only_the_request for k in known),
+        "cutoff": ", ".join(map(str, cutoffs)) or None,
         "blind": len(blind) if decidable else None,
         "forecasters": grade(blind) if decidable and 0 < len(blind) < len(items) else [],
     }

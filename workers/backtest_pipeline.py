@@ -18,11 +18,14 @@ from typing import Any
 
 from celery import Celery
 
+from common.dates import parse_partial_date
 from common.settings import Settings
 from debates.asof import case_as_of
+from debates.backends.knowledge import Knowledge
 from debates.case import case_digest
+from debates.types import DebateConfig
 from storage.db import Database
-from storage.models import EvaluationState
+from storage.models import Evaluation, EvaluationState
 from storage.queries.backtests import ResolvedHypothesis, finished_forecast
 from storage.queries.evaluations import config_hash, count_finished, get_evaluations
 from storage.queries.turns import turn_scores_of
@@ -158,7 +161,9 @@ def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Foreca
         return [_forecasted(q, rows[q.evaluation_id], turns[q.evaluation_id]) for q in queued]
 
 
-def _forecasted(queued: QueuedForecast, row: Any, turns: Sequence[Any]) -> Forecasted:
+def _forecasted(queued: QueuedForecast, row: Evaluation, turns: Sequence[Any]) -> Forecasted:
+    # Every evaluation the backtest queues is an as-of one (``blind_config``).
+    assert row.as_of is not None, f"evaluation {row.id} is not an as-of evaluation"
     return Forecasted(
         hypothesis_id=queued.resolved.hypothesis_id,
         title=queued.title,
@@ -169,4 +174,17 @@ def _forecasted(queued: QueuedForecast, row: Any, turns: Sequence[Any]) -> Forec
         evidence_kept=queued.evidence_kept,
         turns=tuple(row_views(row, turns)),
         quality=row.quality if row.quality is not None else 0.0,
+        knowledge=_recorded_knowledge(row),
+    )
+
+
+def _recorded_knowledge(row: Evaluation) -> Knowledge:
+    """What the worker recorded, at the debate's start, that its backend may know: a worker
+    may ask another default model, or know other cutoffs, than the process grading it."""
+    cutoff = row.knowledge_cutoff
+    return Knowledge(
+        backend=DebateConfig.from_dict(row.config).backend,
+        model=row.model,
+        reads_only_the_request=bool(row.reads_only_request),
+        cutoff=None if cutoff is None else parse_partial_date(cutoff),
     )

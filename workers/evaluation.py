@@ -132,6 +132,7 @@ def backend_knowledge(config: DebateConfig) -> BackendKnowledge:
     return BackendKnowledge(
         reads_only_request=known.reads_only_the_request,
         cutoff=None if known.cutoff is None else known.cutoff.latest,
+        model=known.model,
     )
 
 

@@ -68,10 +68,11 @@ class Enqueued:
 class BackendKnowledge:
     """What a debate's backend may know beyond its case, as the ledger keeps it: whether it
     reads only the request, or the last day a model's training data may reach (None:
-    unknown)."""
+    unknown), and the model it asks for (None: a backend without models)."""
 
     reads_only_request: bool | None = None
     cutoff: date | None = None
+    model: str | None = None
 
 
 def enqueue_evaluation(
@@ -200,6 +201,7 @@ _RECORD_BELIEVABILITY = (
         case_digest=column_param(EVALUATIONS, "case_digest"),
         reads_only_request=column_param(EVALUATIONS, "reads_only_request"),
         knowledge_cutoff=column_param(EVALUATIONS, "knowledge_cutoff"),
+        model=column_param(EVALUATIONS, "model"),
     )
 )
 _FORGET_CASE_DIGEST = update_held().values(case_digest=None)
@@ -280,6 +282,7 @@ def _start_params(start: DebateStart, worker: str) -> dict[str, Any]:
         "case_digest": start.case_digest,
         "reads_only_request": start.knowledge.reads_only_request,
         "knowledge_cutoff": start.knowledge.cutoff,
+        "model": start.knowledge.model,
     }
 
 

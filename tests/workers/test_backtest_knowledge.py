@@ -3,9 +3,13 @@ on those alone when a model's training cutoff splits the set."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from api.backtests import KnowledgeOut, knowledge_text
+from common.dates import PartialDate
+from debates.backends.knowledge import Knowledge
 from debates.types import DebateConfig
 from tests.workers.backtest_items import OPTIONS, forecasted_items
 from workers.backtest_report import build_report
@@ -51,3 +55,27 @@ def test_a_model_without_a_cutoff_is_not_called_blind(monkeypatch: pytest.Monkey
     said = knowledge_text(KnowledgeOut.model_validate(known), n=report["n"])
     assert "may have read any of these 5 outcomes in training" in said
     assert "(set HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS)" in said
+
+
+def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
+    # Workers of two default models debated the five (settled on 1-5 June 2020).
+    early = Knowledge("openai", "model-a", False, PartialDate(2020, 6, 1))
+    late = Knowledge("openai", "model-b", False, PartialDate(2020, 6, 3))
+    items = [
+        replace(item, knowledge=early if n < 2 else late)
+        for n, item in enumerate(forecasted_items())
+    ]
+    known = build_report(items, DebateConfig(backend="openai"), OPTIONS)["knowledge"]
+    # Unseen: the 2nd by model-a, the 4th and 5th by model-b.
+    assert (known["model"], known["cutoff"]) == ("model-a, model-b", "2020-06-01, 2020-06-03")
+    assert known["blind"] == 3 and {row["n"] for row in known["forecasters"]} == {3}
+
+    # One debate whose worker kept no cutoff (or began before the ledger kept them) may have
+    # read its outcome: the set is then not shown to be blind.
+    unknown = Knowledge("openai", None, False)
+    known = build_report(
+        [*items[:-1], replace(items[-1], knowledge=unknown)],
+        DebateConfig(backend="openai"),
+        OPTIONS,
+    )["knowledge"]
+    assert known["blind"] is None and known["forecasters"] == []

@@ -4,20 +4,26 @@ case and settings, and queues the rest."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from common.settings import Settings
+from debates.backends.base import AgentBackend
+from debates.backends.registry import create
+from debates.types import DebateConfig
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Evaluation, EvaluationState, Hypothesis
+from tests.workers.backtest_items import OPTIONS
 from tests.workers.pipeline_helpers import migrated_database
 from workers import offline_batch
 from workers.agents import backend_factory
 from workers.backtest import BacktestError
 from workers.backtest_pipeline import QueuedForecast, collect, queue_forecasts
+from workers.backtest_report import build_report
 from workers.celery_app import create_app
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
@@ -35,13 +41,22 @@ def embedded(tmp_path: Path) -> tuple[Settings, Database]:
 
 
 def _end(
-    database: Database, settings: Settings, ids: Sequence[int], state: EvaluationState
+    database: Database,
+    settings: Settings,
+    ids: Sequence[int],
+    state: EvaluationState,
+    *,
+    backend_for: Callable[[DebateConfig], AgentBackend] | None = None,
 ) -> None:
     """Debate each evaluation as a worker would (which records the case it read), then end
     it in ``state``."""
     for claimed in offline_batch.claim(database, settings, evaluation_ids=ids, owner="w"):
         run_debate_phase(
-            database, settings, claimed, owner="w", backend_for=backend_factory(settings)
+            database,
+            settings,
+            claimed,
+            owner="w",
+            backend_for=backend_for or backend_factory(settings),
         )
     with database.transaction() as session:
         session.execute(update(Evaluation).where(Evaluation.id.in_(ids)).values(state=state.value))
@@ -128,3 +143,36 @@ def test_a_debate_of_data_changed_after_queueing_is_not_graded_as_the_queued_cas
     assert [f.hypothesis_id for f in collect(database, again)] == [
         q.resolved.hypothesis_id for q in queued
     ]
+
+
+def test_the_report_says_what_the_workers_model_knew_not_what_the_cli_would_ask(
+    embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, database = embedded
+    model = settings.model_copy(update={"backend": "openai"})  # the configured default model
+    queued = _queuer(model, database)()
+    # The workers answer as model-w, trained to the end of 2015 (a scripted stand-in speaks).
+    monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-w")
+    monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-w": "2015"}')
+    _end(
+        database,
+        model,
+        _ids(queued),
+        EvaluationState.SUCCEEDED,
+        backend_for=lambda _config: create("scripted"),
+    )
+    # The CLI that grades them has another default model, and no cutoffs.
+    monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-c")
+    monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS")
+    items = collect(database, queued)
+    report = build_report(items, DebateConfig.from_dict(debate_config(model)), OPTIONS)
+
+    later = [item for item in items if item.resolved_on > date(2015, 12, 31)]
+    assert 0 < len(later) < len(items)
+    known = report["knowledge"]
+    assert (known["model"], known["cutoff"], known["blind"]) == (
+        "model-w",
+        "2015-12-31",
+        len(later),
+    )
+    assert {row["n"] for row in known["forecasters"]} == {len(later)}

@@ -128,11 +128,11 @@ def test_a_debate_records_the_case_it_reads_and_forgets_it_if_a_resume_reads_ano
     assert _digest(db, evaluation_id) is None
 
 
-def _knowledge(db: Database, evaluation_id: int) -> tuple[bool | None, date | None]:
+def _knowledge(db: Database, evaluation_id: int) -> tuple[bool | None, date | None, str | None]:
     with db.sessions() as session:
         row = session.get(Evaluation, evaluation_id)
         assert row is not None
-        return row.reads_only_request, row.knowledge_cutoff
+        return row.reads_only_request, row.knowledge_cutoff, row.model
 
 
 def test_a_debate_records_what_its_backend_may_know_beyond_the_case(
@@ -141,13 +141,14 @@ def test_a_debate_records_what_its_backend_may_know_beyond_the_case(
     import_hypotheses(db, dataset_path())
     offline = queue_evaluation(db, _settings(), "h-51e7234f")
     _run(db, offline, _Counting())
-    assert _knowledge(db, offline) == (True, None)
+    assert _knowledge(db, offline) == (True, None, None)
 
-    # A model, configured with its training cutoff: the ledger keeps the cutoff's last day.
+    # A model, configured with its training cutoff: the ledger keeps the cutoff's last day,
+    # and the model the worker asked for, its default, which the config does not name.
     monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-a")
     monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-a": "2023-10"}')
     settings = _settings().model_copy(update={"backend": "openai"})
     model = queue_evaluation(db, settings, "h-51e7234f")
     [claimed] = offline_batch.claim(db, settings, evaluation_ids=[model], owner="w")
     run_debate_phase(db, settings, claimed, owner="w", backend_for=lambda _c: _Counting())
-    assert _knowledge(db, model) == (False, date(2023, 10, 31))
+    assert _knowledge(db, model) == (False, date(2023, 10, 31), "model-a")
