@@ -74,6 +74,12 @@ class EvaluationOut(BaseModel):
     state: str
     progress: dict[str, Any]
     config: dict[str, Any]
+    model: str | None = Field(
+        None,
+        description="The model its backend asked for: the one its worker recorded when the "
+        "debate started (the worker's default when the config names none), else the config's. "
+        "Null for a backend without models, or a debate not yet started on the default.",
+    )
     attempts: int
     max_attempts: int
     decisions: list[Any]
@@ -273,6 +279,11 @@ class Transcript(BaseModel):
     turns: list[TurnOut]
 
 
+def debated_model(evaluation: Evaluation) -> str | None:
+    """The model that debates: the one its worker recorded asking for, else the config's."""
+    return evaluation.model or (evaluation.config or {}).get("model")
+
+
 def grading_note(evaluation: Evaluation) -> str | None:
     """Whether a blind forecast grades the personas, and why, for every view; None: now."""
     version, cutoff = evaluation.as_of_rule_version, evaluation.knowledge_cutoff
@@ -308,6 +319,7 @@ def evaluation_out(
         state=evaluation.state,
         progress=dict(evaluation.progress or {}),
         config=dict(evaluation.config or {}),
+        model=debated_model(evaluation),
         attempts=evaluation.attempts,
         max_attempts=evaluation.max_attempts,
         decisions=list(evaluation.decisions or []),

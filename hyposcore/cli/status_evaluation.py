@@ -9,7 +9,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from api.evaluation_schemas import grading_note
+from api.evaluation_schemas import debated_model, grading_note
 from api.ratings import exchange_rating
 from common.numbers import usd
 from common.settings import get_settings
@@ -54,7 +54,7 @@ def show_evaluation(database: Database, evaluation_id: int) -> None:
     console.print(f"[bold]evaluation {row.id}[/] of {escape(row.hypothesis_id)}", highlight=False)
     facts = {
         "state": styled_state(row.state) + (f" · {detail}" if detail else ""),
-        "backend": escape(str((row.config or {}).get("backend", "?"))),
+        "backend": escape(_backend_text(row)),
         "panel": escape(described_panel(row.config or {}, row.decisions or [])),
         "rounds": _rounds_text(row, turns_rounds=[t.round for t in turns]),
         "attempts": f"{row.attempts} of at most {row.max_attempts}",
@@ -170,6 +170,11 @@ def _delivery_text(
         + (f": {batch.error}" if batch.error else "")
         + f"), sent {_when(batch.created_at)}"
     )
+
+
+def _backend_text(row: Evaluation) -> str:
+    backend, model = str((row.config or {}).get("backend", "?")), debated_model(row)
+    return f"{backend} ({model})" if model else backend
 
 
 def _as_of_text(row: Any) -> str:

@@ -288,3 +288,13 @@ def add_evaluation(
         session.add(evaluation)
         session.flush()
         return evaluation.id
+
+
+def debated_by(
+    db: Database, evaluation_id: int, *, recorded: str | None, asked: str | None
+) -> None:
+    with db.transaction() as session:
+        row = session.get(Evaluation, evaluation_id)
+        assert row is not None
+        row.config = {**row.config, "backend": "openai", "model": asked}
+        row.model = recorded

@@ -18,7 +18,7 @@ from storage.queries.workers import (
     record_pass,
     release_pass,
 )
-from tests.api.seed import HYPOTHESIS, add_evaluation, resolve, seed
+from tests.api.seed import HYPOTHESIS, add_evaluation, debated_by, resolve, seed
 
 
 @pytest.fixture(autouse=True)
@@ -295,3 +295,12 @@ def test_status_says_why_a_scheduled_pass_refused() -> None:
     lines = CliRunner().invoke(app, ["status"]).output.splitlines()
     said = next(line for line in lines if line.startswith("scheduled passes: "))
     assert said == f"scheduled passes: refit ratings: last ran 5 min ago; it refused: {why}"
+
+
+def test_status_id_names_the_model_its_worker_recorded() -> None:
+    database = open_database()
+    seeded = seed(database)
+    debated_by(database, seeded.evaluation_id, recorded="model-w", asked=None)
+    result = CliRunner().invoke(app, ["status", str(seeded.evaluation_id)])
+    assert result.exit_code == 0, result.output
+    assert "backend: openai (model-w)" in " ".join(result.output.split())
