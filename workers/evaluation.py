@@ -28,11 +28,12 @@ from debates.runner import planned_rounds, run_debate
 from debates.types import DebateConfig, DebateOutcome, Decision, TurnRecord
 from storage.db import Database
 from storage.models import utcnow
+from storage.queries import debate_starts
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
+from storage.queries.debate_starts import BackendKnowledge, DebateStart
 from storage.queries.debated import mark_debated
 from storage.queries.evaluation_batches import Claimed
-from storage.queries.evaluations import BackendKnowledge, DebateStart
 from storage.queries.spending import record_unanswered_call
 from storage.queries.turns import save_turns, stored_turns
 from workers.cases import load_case
@@ -163,9 +164,9 @@ def _start_or_resume(
             fence_token = new_fence().token
             knowledge = backend_knowledge(config)
             start = DebateStart(evaluation_id, believability, fence_token, digest, knowledge)
-            ledger.record_debate_start(session, start, worker=owner)
+            debate_starts.record_debate_start(session, start, worker=owner)
         elif digest != claimed.case_digest:
-            ledger.forget_case_digest(session, evaluation_id=evaluation_id, worker=owner)
+            debate_starts.forget_case_digest(session, evaluation_id=evaluation_id, worker=owner)
             log.warning("evaluation %d resumes on a case changed since it began", evaluation_id)
     return _Start(case, prior, believability, fence_token)
 

@@ -25,10 +25,12 @@ from debates.runner import run_debate
 from debates.types import DebateConfig, DebateOutcome, TurnRecord
 from scoring.weights import Weights
 from storage.db import Database
+from storage.queries import debate_starts
 from storage.queries import evaluations as ledger
 from storage.queries.calibration import persona_believability
 from storage.queries.case_rows import read_case_rows
 from storage.queries.claims import fail_lost_deliveries
+from storage.queries.debate_starts import BackendKnowledge, DebateStart
 from storage.queries.evaluation_batches import (
     Claimed,
     Finished,
@@ -36,7 +38,6 @@ from storage.queries.evaluation_batches import (
     complete_batch,
     renew_batch,
 )
-from storage.queries.evaluations import BackendKnowledge, DebateStart
 from storage.queries.turns import list_turns_of, save_turns
 from workers.agents import batchable_backends, is_batchable
 from workers.cases import cases_of
@@ -263,7 +264,7 @@ def _store_and_score(
 
 def _record_starts(session: Session, debates: Sequence[_Debate], owner: str) -> None:
     """Fix what each debate weighed and read before scoring reads it: a fresh debate's start
-    (``storage.queries.evaluations.record_debate_starts``), and, for one resumed on a case that
+    (``storage.queries.debate_starts.record_debate_starts``), and, for one resumed on a case that
     changed since its start, no case digest."""
     known: dict[tuple[object, object], BackendKnowledge] = {}
     starts = []
@@ -276,10 +277,10 @@ def _record_starts(session: Session, debates: Sequence[_Debate], owner: str) -> 
         starts.append(
             DebateStart(d.claimed.id, d.believability, None, d.case_digest, known[backend])
         )
-    ledger.record_debate_starts(session, starts=starts, worker=owner)
+    debate_starts.record_debate_starts(session, starts=starts, worker=owner)
     for d in debates:
         if d.claimed.believability is not None and d.case_digest != d.claimed.case_digest:
-            ledger.forget_case_digest(session, evaluation_id=d.claimed.id, worker=owner)
+            debate_starts.forget_case_digest(session, evaluation_id=d.claimed.id, worker=owner)
 
 
 def _finished(debate: _Debate) -> Finished:

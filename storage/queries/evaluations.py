@@ -1,6 +1,7 @@
 """The evaluation ledger: queueing with dedup, claims and releases of leases, and failures.
 
-A lease's heartbeat is in ``storage.queries.leases``.
+A lease's heartbeat is in ``storage.queries.leases``; what a debate fixes when it starts, in
+``storage.queries.debate_starts``.
 
 Every state change is a conditional UPDATE (compare-and-set on state and lease owner), so two
 workers holding the same redelivered message cannot both run an evaluation, and a worker whose
@@ -34,8 +35,6 @@ from storage.queries.claims import claim_evaluations as claim_evaluations
 from storage.queries.claims import fail_lost_deliveries as fail_lost_deliveries
 from storage.queries.idempotency import bind_key, evaluation_for_key, request_fingerprint
 from storage.queries.knowledge import missing_hypothesis
-from storage.queries.leases import EVALUATIONS, update_held
-from storage.queries.prebuilt import column_param
 
 _LIVE = [s.value for s in ACTIVE_STATES]
 
@@ -62,17 +61,6 @@ def as_of_rule_version_of(config: Mapping[str, Any]) -> int | None:
 class Enqueued:
     evaluation: Evaluation
     created: bool
-
-
-@dataclass(frozen=True)
-class BackendKnowledge:
-    """What a debate's backend may know beyond its case, as the ledger keeps it: whether it
-    reads only the request, or the last day a model's training data may reach (None:
-    unknown), and the model it asks for (None: a backend without models)."""
-
-    reads_only_request: bool | None = None
-    cutoff: date | None = None
-    model: str | None = None
 
 
 def enqueue_evaluation(
@@ -192,21 +180,6 @@ def mark_enqueued(
         )
 
 
-_RECORD_BELIEVABILITY = (
-    update_held()
-    .where(EVALUATIONS.c.believability.is_(None))
-    .values(
-        believability=column_param(EVALUATIONS, "believability"),
-        fence_token=column_param(EVALUATIONS, "fence_token"),
-        case_digest=column_param(EVALUATIONS, "case_digest"),
-        reads_only_request=column_param(EVALUATIONS, "reads_only_request"),
-        knowledge_cutoff=column_param(EVALUATIONS, "knowledge_cutoff"),
-        model=column_param(EVALUATIONS, "model"),
-    )
-)
-_FORGET_CASE_DIGEST = update_held().values(case_digest=None)
-
-
 def release_for_retry(
     session: Session,
     *,
@@ -240,59 +213,6 @@ def release_for_retry(
         .execution_options(synchronize_session=False)
     ).all()
     return released[0] if released else None
-
-
-@dataclass(frozen=True)
-class DebateStart:
-    """What a debate fixes on its evaluation when it starts (``record_debate_starts``)."""
-
-    evaluation_id: int
-    believability: Mapping[str, float]
-    fence_token: str | None = None
-    # debates.case.case_digest of the case it debates
-    case_digest: str | None = None
-    knowledge: BackendKnowledge = BackendKnowledge()
-
-
-def record_debate_start(session: Session, start: DebateStart, *, worker: str) -> bool:
-    """``record_debate_starts`` for one evaluation; True when it was recorded."""
-    result = session.connection().execute(_RECORD_BELIEVABILITY, _start_params(start, worker))
-    return _one_row(result)
-
-
-def record_debate_starts(session: Session, *, starts: Sequence[DebateStart], worker: str) -> None:
-    """Fix what each evaluation's debate weighs and reads, once, at its start: the persona
-    believabilities and the token of its data fence, so that a resumed debate goes on exactly
-    as it began; the digest of its case, which a backtest's rerun matches before it reuses
-    the debate; and what its backend may know beyond the case, which decides whether its
-    blind forecast grades the personas (``storage.queries.calibration``). An evaluation whose
-    debate has started before keeps what it recorded then."""
-    if starts:
-        session.connection().execute(
-            _RECORD_BELIEVABILITY, [_start_params(start, worker) for start in starts]
-        )
-
-
-def _start_params(start: DebateStart, worker: str) -> dict[str, Any]:
-    return {
-        "evaluation_id": start.evaluation_id,
-        "worker": worker,
-        "believability": dict(start.believability),
-        "fence_token": start.fence_token,
-        "case_digest": start.case_digest,
-        "reads_only_request": start.knowledge.reads_only_request,
-        "knowledge_cutoff": start.knowledge.cutoff,
-        "model": start.knowledge.model,
-    }
-
-
-def forget_case_digest(session: Session, *, evaluation_id: int, worker: str) -> bool:
-    """Clear the recorded case digest of a debate resumed on a case that changed since its
-    start: its turns read two cases, and it stands for neither."""
-    result = session.connection().execute(
-        _FORGET_CASE_DIGEST, {"evaluation_id": evaluation_id, "worker": worker}
-    )
-    return _one_row(result)
 
 
 def complete_evaluation(

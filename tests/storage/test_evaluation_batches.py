@@ -11,6 +11,7 @@ from storage.db import Database
 from storage.errors import NotFoundError
 from storage.models import DebateTurn, Evaluation, Hypothesis
 from storage.queries import evaluations as ledger
+from storage.queries.debate_starts import BackendKnowledge, DebateStart, record_debate_starts
 from storage.queries.evaluation_batches import (
     Finished,
     claim_batch,
@@ -18,7 +19,6 @@ from storage.queries.evaluation_batches import (
     enqueue_many,
     renew_batch,
 )
-from storage.queries.evaluations import BackendKnowledge, DebateStart, record_debate_starts
 from storage.queries.turns import list_turns_of, save_turns
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
