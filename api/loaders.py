@@ -10,13 +10,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from api.gene_schemas import GeneOut, GenePageInfo, gene_out
 from api.ratings import exchange_rating
 from api.schemas import (
-    GeneOut,
-    GenePageInfo,
     HypothesisDetail,
     HypothesisSummary,
-    gene_out,
     hypothesis_detail,
     hypothesis_summary,
 )

@@ -20,7 +20,6 @@ from common.limits import MAX_CLAIM, MAX_RESOLUTION_SOURCE, MAX_STATEMENT, MAX_T
 from scoring.legends import coverage_note, is_forecast_of, resolution_note
 from storage.models import (
     EvidenceItem,
-    Gene,
     Hypothesis,
     HypothesisStatus,
     MarketTrade,
@@ -244,25 +243,6 @@ class CalibrationEntry(BaseModel):
     updated_at: datetime
 
 
-class GenePageInfo(BaseModel):
-    name: str
-    imported_at: datetime
-    latest_revision: int | None
-    published_at: datetime | None
-
-
-class GeneOut(BaseModel):
-    symbol: str
-    full_name: str | None
-    location: str | None
-    ncbi_gene_id: str | None
-    uniprot_id: str | None
-    diseases: list[str]
-    hypotheses: list[HypothesisSummary]
-    page: GenePageInfo | None
-    links: dict[str, str]
-
-
 # --- construction from rows ------------------------------------------------------------------
 
 
@@ -389,27 +369,3 @@ def trade_out(trade: MarketTrade) -> TradeOut:
 
 def leaderboard_entry(row: LeaderboardRow) -> LeaderboardEntry:
     return LeaderboardEntry.model_validate(row, from_attributes=True)
-
-
-def gene_links(symbol: str) -> dict[str, str]:
-    symbol = quote(symbol, safe="")
-    return {
-        "self": f"/genes/{symbol}",
-        "page": f"/web/genes/{symbol}",
-        "badge_svg": f"/badges/genes/{symbol}.svg",
-        "badge_json": f"/badges/genes/{symbol}.json",
-    }
-
-
-def gene_out(gene: Gene, hypotheses: list[HypothesisSummary], page: GenePageInfo | None) -> GeneOut:
-    return GeneOut(
-        symbol=gene.symbol,
-        full_name=gene.full_name,
-        location=gene.location,
-        ncbi_gene_id=gene.ncbi_gene_id,
-        uniprot_id=gene.uniprot_id,
-        diseases=[disease.name for disease in gene.diseases],
-        hypotheses=hypotheses,
-        page=page,
-        links=gene_links(gene.symbol),
-    )

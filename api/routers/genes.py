@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.deps import PageDep, SessionDep
+from api.gene_schemas import GeneOut, gene_links
 from api.loaders import load_gene
 from api.negotiation import SEE_THE_VIEW, view_redirect
-from api.schemas import GeneOut, Paginated, gene_links
+from api.schemas import Paginated
 from common.limits import MAX_SYMBOL
 from storage.errors import NotFoundError
 from storage.queries.knowledge import list_genes
