@@ -122,24 +122,79 @@ class JudgeOut(BaseModel):
     share_low: float | None
     share_high: float | None
     as_of: str
+    # What the judge may know beyond the blind cases (workers.backtest_judge_grade); all
+    # null in a report from before it was kept.
+    model: str | None = None
+    reads_only_the_request: bool | None = Field(
+        default=None, description="True for a judge that knows nothing but what it is asked."
+    )
+    cutoff: str | None = Field(
+        default=None, description="The last day of the judge model's configured training cutoff."
+    )
+    unseen_pairs: int | None = Field(
+        default=None,
+        description="Judged pairs whose two outcomes were both settled certainly after what the "
+        "judge knows; null when that cannot be told (a model with no configured cutoff).",
+    )
+    unseen_share: float | None = Field(
+        default=None, description="The share right on those pairs alone, when they are some."
+    )
+    unseen_share_low: float | None = None
+    unseen_share_high: float | None = None
 
 
 def judge_text(judge: JudgeOut, *, level: float) -> str:
-    """One sentence for every view: how often the blind judge preferred the validated one."""
+    """One sentence for every view: how often the judge, shown blind cases, preferred the
+    validated one, and whether it may have known the outcomes all the same."""
     # A sample's interval is conservative (scoring.forecasts.table_auc), and says so.
     sampled = judge.of_pairs is not None and judge.of_pairs != judge.pairs
-    interval = ""
-    if judge.share_low is not None and judge.share_high is not None:
-        covers = f"at least {level:.0%}" if sampled else f"{level:.0%}"
-        interval = f" [{covers}: {judge.share_low:.3f}, {judge.share_high:.3f}]"
     unreadable = f", {judge.unreadable} unreadable (counted as ties)" if judge.unreadable else ""
-    share = "—" if judge.share is None else f"{judge.share:.3f}"
     of_all = f" (a random {judge.pairs} of {judge.of_pairs})" if sampled else ""
+    who = judge.backend + (f", {judge.model}" if judge.model else "")
+    blind = judge.reads_only_the_request or judge.unseen_pairs == judge.pairs
     return (
-        f"Tournament judge ({judge.backend}), blind: it preferred the validated hypothesis in "
-        f"{judge.validated_preferred} of {judge.pairs} validated-refuted pairs{of_all}"
-        f"{unreadable}; "
-        f"share right {share}{interval} (0.5 is chance), {judge.as_of}"
+        f"Tournament judge ({who}), {'blind' if blind else 'on blind cases'}: it preferred the "
+        f"validated hypothesis in {judge.validated_preferred} of {judge.pairs} "
+        f"validated-refuted pairs{of_all}{unreadable}; "
+        f"share right {_share_text(judge.share, judge.share_low, judge.share_high, level, sampled)}"
+        f" (0.5 is chance), {judge.as_of}{_judge_knowledge_text(judge, level)}"
+    )
+
+
+def _share_text(
+    share: float | None, low: float | None, high: float | None, level: float, sampled: bool
+) -> str:
+    interval = ""
+    if low is not None and high is not None:
+        covers = f"at least {level:.0%}" if sampled else f"{level:.0%}"
+        interval = f" [{covers}: {low:.3f}, {high:.3f}]"
+    return ("—" if share is None else f"{share:.3f}") + interval
+
+
+def _judge_knowledge_text(judge: JudgeOut, level: float) -> str:
+    """What a model judge may have read in training, after the sentence's facts."""
+    if judge.reads_only_the_request is not False:  # offline, or a report from before
+        return ""
+    if judge.unseen_pairs is None:
+        return (
+            "; a model with no configured training cutoff, which may have read these outcomes, "
+            f"so the share is not shown to be blind (set "
+            f"HYPOSCORE_{judge.backend.upper()}_KNOWLEDGE_CUTOFFS)"
+        )
+    if judge.unseen_pairs == judge.pairs:
+        return f"; trained to {judge.cutoff}, before every outcome"
+    if judge.unseen_pairs == 0:
+        return (
+            f"; trained to {judge.cutoff}: no pair was settled after it, so it may have read "
+            "them and the share is not blind"
+        )
+    sampled = judge.of_pairs is not None and judge.of_pairs != judge.pairs
+    share = _share_text(
+        judge.unseen_share, judge.unseen_share_low, judge.unseen_share_high, level, sampled
+    )
+    return (
+        f"; trained to {judge.cutoff}: on the {judge.unseen_pairs} pairs both settled after "
+        f"it, the only ones certainly unseen, share right {share}"
     )
 
 

@@ -40,7 +40,8 @@ from storage.queries.backtests import resolved_hypotheses
 from wiki.importer import import_pages
 from workers.backtest import resolved_cases, run_local
 from workers.backtest_judge import judge_resolved_pairs
-from workers.backtest_report import ReportOptions, build_report
+from workers.backtest_options import ReportOptions
+from workers.backtest_report import build_report
 from workers.cases import load_cases
 
 SEED = 0

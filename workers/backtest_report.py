@@ -16,21 +16,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from debates.asof import RULE
 from debates.transcript import latest_by_persona
 from debates.types import DebateConfig
 from scoring.blend import BlendError
 from scoring.forecasts import (
-    MIN_AUC_INTERVAL_EACH,
-    MIN_INTERVAL_N,
     Array,
     Graded,
     grade,
     paired_difference,
     reliability,
-    table_auc,
 )
 from scoring.leave_one_out import loo_base_rate, loo_believability
 from scoring.leave_pair_out import PairForecast, base_rate_pairs, pair_table
@@ -40,8 +35,10 @@ from scoring.track_record import COMPOSITE_SERIES, EXCHANGE_RATING_SERIES
 from scoring.weights import Weights
 from storage.models import utcnow
 from workers.backtest import Forecasted
-from workers.backtest_judge import JudgedPair, pairs_to_judge, resolved_pairs
+from workers.backtest_judge import JudgedPair
+from workers.backtest_judge_grade import judge_section
 from workers.backtest_knowledge import knowledge_section
+from workers.backtest_options import ReportOptions
 from workers.scoring_phase import plan_score
 
 REPORT_VERSION = 1
@@ -54,23 +51,6 @@ BASE_RATE = "base rate (training folds)"
 RECALIBRATED = "{}, recalibrated (training folds)"
 # The interim as-of rule, stated in every report until dated evidence lands.
 AS_OF_RULE = RULE
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    horizon_days: int
-    seed: int
-    resamples: int
-    bins: int
-    liquidity: float
-    interval_level: float  # the composite's interval, as the workers blend it
-    level: float = 0.9  # the bootstrap interval of every grade
-    mode: str = "local"  # debated in-process ("local") or by the workers ("pipeline")
-    # Fewer graded hypotheses (or, for an AUC, of either outcome) get no interval.
-    min_interval_n: int = MIN_INTERVAL_N
-    min_auc_interval_each: int = MIN_AUC_INTERVAL_EACH
-    # The judge is asked about this many validated-refuted pairs, drawn with ``seed``; None: all.
-    judge_pairs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +127,7 @@ def build_report(
             _hypothesis(item, blind[item.hypothesis_id], base_rates, finals, folds)
             for item in items
         ],
-        "judge": None if judged is None else _judge(judged, outcomes, config, options),
+        "judge": None if judged is None else judge_section(judged, items, config, options),
         "knowledge": knowledge_section(
             items,
             config,
@@ -180,60 +160,6 @@ def _series(
     for persona in sorted({p for said in finals.values() for p in said}):
         series[persona] = ("persona", {h: s[persona] for h, s in finals.items() if persona in s})
     return series
-
-
-def _judge(
-    judged: Sequence[JudgedPair],
-    outcomes: Mapping[str, bool],
-    config: DebateConfig,
-    options: ReportOptions,
-) -> dict[str, Any]:
-    """The judge's verdicts as a pair table (1: it preferred the validated hypothesis, 0: the
-    refuted one, 1/2: an unreadable reply) and its AUC: the share of pairs it got right, over
-    every validated-refuted pair or the sample ``options.judge_pairs`` asks for."""
-    ids = sorted(outcomes)
-    index = {h: i for i, h in enumerate(ids)}
-    credit = {(p.validated, p.refuted): _credit(p) for p in judged}
-    expected = set(pairs_to_judge(outcomes, sample=options.judge_pairs, seed=options.seed))
-    if set(credit) != expected or len(judged) != len(expected):
-        which = "every validated-refuted pair" if options.judge_pairs is None else "its sample"
-        raise ValueError(
-            f"the judge must see {which} once: {len(expected)} pairs, "
-            f"{len(set(credit) & expected)} judged, {len(set(credit) - expected)} not asked, "
-            f"{len(judged)} verdicts"
-        )
-    table, observed = np.zeros((len(ids), len(ids))), np.zeros((len(ids), len(ids)))
-    for (validated, refuted), value in credit.items():
-        table[index[validated], index[refuted]] = value
-        observed[index[validated], index[refuted]] = 1.0
-    total = len(resolved_pairs(outcomes))
-    share, interval = table_auc(
-        table,
-        [outcomes[h] for h in ids],
-        seed=options.seed,
-        resamples=options.resamples,
-        level=options.level,
-        min_interval_n=options.min_interval_n,
-        min_auc_interval_each=options.min_auc_interval_each,
-        observed=None if len(judged) == total else observed,
-    )
-    return {
-        "backend": config.backend,
-        "pairs": len(judged),
-        "of_pairs": total,
-        "validated_preferred": sum(1 for p in judged if p.preferred == p.validated),
-        "unreadable": sum(1 for p in judged if p.preferred is None),
-        "share": share,
-        "share_low": interval[0] if interval else None,
-        "share_high": interval[1] if interval else None,
-        "as_of": "each pair as of the earlier of its two as-of dates",
-    }
-
-
-def _credit(pair: JudgedPair) -> float:
-    if pair.preferred is None:
-        return 0.5
-    return 1.0 if pair.preferred == pair.validated else 0.0
 
 
 def _recalibrated(forecasts: Mapping[str, float], outcomes: Mapping[str, bool]) -> dict[str, float]:

@@ -64,7 +64,8 @@ from workers.backtest import (
     run_local,
 )
 from workers.backtest_judge import BatchWait
-from workers.backtest_report import ReportOptions, build_report
+from workers.backtest_options import ReportOptions
+from workers.backtest_report import build_report
 from workers.dispatch import debate_config
 
 

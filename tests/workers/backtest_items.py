@@ -10,7 +10,8 @@ from storage.db import Database
 from storage.queries.backtests import save_report
 from workers.backtest import Forecasted
 from workers.backtest_judge import JudgedPair
-from workers.backtest_report import ReportOptions, build_report
+from workers.backtest_options import ReportOptions
+from workers.backtest_report import build_report
 from workers.scoring_phase import TurnView
 
 # Five made-up hypotheses are far too few for the bootstrap (scoring.forecasts.MIN_INTERVAL_N);

@@ -1,17 +1,18 @@
 """A backtest report says which outcomes its backend cannot have read, and grades the ratings
-on those alone when a model's training cutoff splits the set."""
+and the judge on those alone when a model's training cutoff splits the set."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
-from api.backtests import KnowledgeOut, knowledge_text
+from api.backtests import JudgeOut, KnowledgeOut, judge_text, knowledge_text
 from common.dates import PartialDate
 from debates.backends.knowledge import Knowledge
 from debates.types import DebateConfig
-from tests.workers.backtest_items import OPTIONS, forecasted_items
+from tests.workers.backtest_items import OPTIONS, forecasted_items, judged_pairs
 from workers.backtest_report import build_report
 
 
@@ -79,3 +80,38 @@ def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
         OPTIONS,
     )["knowledge"]
     assert known["blind"] is None and known["forecasters"] == []
+
+
+def _judge_said(config: DebateConfig) -> tuple[dict[str, Any], str]:
+    judge = build_report(forecasted_items(), config, OPTIONS, judged_pairs())["judge"]
+    return judge, judge_text(JudgeOut.model_validate(judge), level=OPTIONS.level)
+
+
+def test_an_offline_judge_is_blind_to_every_pair() -> None:
+    judge, said = _judge_said(DebateConfig())
+    assert judge["reads_only_the_request"] and judge["unseen_pairs"] == judge["pairs"] == 6
+    assert said.startswith("Tournament judge (evidence), blind: it preferred")
+
+
+def test_a_judge_models_grade_is_blind_only_on_pairs_settled_after_its_cutoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-a": "2020-06-02"}')
+    judge, said = _judge_said(DebateConfig(backend="openai", model="model-a"))
+    # h-bt000003 (validated), -04 and -05 (refuted) were settled after 2 June 2020; the judge
+    # preferred the validated one against -04 and gave an unreadable reply against -05.
+    assert (judge["model"], judge["cutoff"], judge["unseen_pairs"]) == ("model-a", "2020-06-02", 2)
+    assert judge["unseen_share"] == pytest.approx((1.0 + 0.5) / 2)
+    assert said.startswith("Tournament judge (openai, model-a), on blind cases:")
+    assert "trained to 2020-06-02: on the 2 pairs both settled after it" in said
+    assert "share right 0.750" in said
+
+
+def test_a_judge_model_without_a_cutoff_is_not_called_blind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", raising=False)
+    judge, said = _judge_said(DebateConfig(backend="openai", model="model-a"))
+    assert judge["unseen_pairs"] is None and judge["unseen_share"] is None
+    assert "blind:" not in said
+    assert "may have read these outcomes, so the share is not shown to be blind" in said
