@@ -242,16 +242,20 @@ def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
             f"any of these {n} outcomes in training, so the grades are not shown to be blind "
             f"(set HYPOSCORE_{known.backend.upper()}_KNOWLEDGE_CUTOFFS)."
         )
+    # Workers of several models each debated by their own (workers.backtest_knowledge).
+    several = known.cutoff is not None and "," in known.cutoff
+    trained = f"{who}, trained to {known.cutoff}" + (" respectively" if several else "")
+    it = "its debate's cutoff" if several else "it"
     if known.blind == n:
-        return f"Debated by {who}, trained to {known.cutoff}: all {n} outcomes came after it."
+        return f"Debated by {trained}: all {n} outcomes came after {it}."
     if known.blind == 0:
         return (
-            f"Debated by {who}, trained to {known.cutoff}: none of the {n} outcomes came after "
-            "it, so it may have read any of them in training and the grades are not blind."
+            f"Debated by {trained}: none of the {n} outcomes came after {it}, so it may have "
+            "read any of them in training and the grades are not blind."
         )
     said = (
-        f"Debated by {who}, trained to {known.cutoff}: {known.blind} of the {n} outcomes came "
-        "after it, and only those are certainly unseen"
+        f"Debated by {trained}: {known.blind} of the {n} outcomes came after {it}, and only "
+        "those are certainly unseen"
     )
     for row in known.forecasters:
         auc = "—" if row.auc is None else f"{row.auc:.3f}"

@@ -70,6 +70,11 @@ def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
     # Unseen: the 2nd by model-a, the 4th and 5th by model-b.
     assert (known["model"], known["cutoff"]) == ("model-a, model-b", "2020-06-01, 2020-06-03")
     assert known["blind"] == 3 and {row["n"] for row in known["forecasters"]} == {3}
+    said = knowledge_text(KnowledgeOut.model_validate(known), n=5)
+    assert (
+        "Debated by openai (model-a, model-b), trained to 2020-06-01, 2020-06-03 "
+        "respectively: 3 of the 5 outcomes came after its debate's cutoff"
+    ) in said
 
     # One debate whose worker kept no cutoff (or began before the ledger kept them) may have
     # read its outcome: the set is then not shown to be blind.
