@@ -1,10 +1,12 @@
 """What a live number has meant before, from the newest stored blind backtest.
 
 Beside an open hypothesis's exchange rating and composite, the views state how the resolved
-hypotheses that the newest stored backtest (``hyposcore backtest --save NAME``) scored in the
-same band fared: how many there were and how many were validated, with an interval for that
-share (``scoring.track_record``). A resolved hypothesis gets none: its live numbers were
-debated with hindsight, and the backtest grades forecasts.
+hypotheses that the newest stored blind backtest (``hyposcore backtest --save NAME``) scored in
+the same band fared: how many there were and how many were validated, with an interval for
+that share (``scoring.track_record``). A resolved hypothesis gets none: its live numbers were
+debated with hindsight, and the backtest grades forecasts. Nor does a backtest whose backend
+may have read any of its outcomes stand as a record (``all_unseen``): a model trained after a
+trial remembers it, however blind its case was cut, so its bands would flatter.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from debates.backends import registry
 from scoring.track_record import (
     COMPOSITE_SERIES,
     DEFAULT_LEVEL,
@@ -76,7 +79,25 @@ def track_records(
     composite; none for a resolved or unscored one, or with no stored backtest."""
     if snapshot is None or hypothesis.status != HypothesisStatus.OPEN:
         return []
-    return records_for(latest_grades(session), snapshot)
+    return records_for(latest_blind_grades(session), snapshot)
+
+
+def latest_blind_grades(session: Session) -> ReportGrades | None:
+    """The newest stored backtest whose every outcome its backend cannot have read."""
+    return latest_grades(session, where=all_unseen)
+
+
+def all_unseen(grades: ReportGrades) -> bool:
+    """Whether the backend that debated the backtest cannot have read any of its outcomes: it
+    reads only the blind case, or a model's training cutoff came before every one of them
+    (``workers.backtest_knowledge``)."""
+    known = grades.knowledge
+    if known is None:  # a report from before it was kept: only its backend's class can tell
+        backend = _backend(grades.settings)
+        return backend in registry.available() and (
+            registry.capabilities(backend).reads_only_the_request
+        )
+    return bool(known.get("reads_only_the_request")) or known.get("blind") == grades.n
 
 
 def records_for(report: ReportGrades | None, snapshot: Scored) -> list[TrackRecordOut]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.text import Text
 
-from api.track_record import TrackRecordOut, records_for
+from api.track_record import TrackRecordOut, latest_blind_grades, records_for
 from common.settings import Settings
 from debates.asof import debate_inputs
 from debates.case import Case
@@ -33,7 +33,7 @@ from scoring.legends import (
 )
 from scoring.lmsr import MarketState
 from scoring.weights import Weights
-from storage.queries.backtests import ReportGrades, latest_grades
+from storage.queries.backtests import ReportGrades
 from storage.queries.calibration import persona_believability
 from storage.queries.exchange import get_market, market_has_traded
 from storage.queries.knowledge import get_hypothesis
@@ -84,7 +84,7 @@ def stored_inputs(settings: Settings, *, hypothesis_id: str, as_of: date | None)
             resolution = resolution_note(hypothesis.status, hypothesis.resolved_on, scored_on)
             settled = hypothesis.resolved_on
             forecast = settled is None or is_forecast_of(settled, scored_on)
-            backtest = latest_grades(session) if forecast else None
+            backtest = latest_blind_grades(session) if forecast else None
     finally:
         database.dispose()
     case, believability = debate_inputs(case, believability, as_of)

@@ -4,6 +4,7 @@ the reports they store by name."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -158,32 +159,53 @@ class ReportGrades:
     settings: dict[str, Any]
     forecasters: list[dict[str, Any]]
     judge: dict[str, Any] | None  # the tournament judge's blind pairs; None if not judged
+    n: int = 0  # resolved hypotheses graded
+    # What the debating backend may have known (workers.backtest_knowledge); None in a
+    # report from before it was kept.
+    knowledge: dict[str, Any] | None = None
 
 
-def latest_grades(session: Session) -> ReportGrades | None:
-    """The newest stored report's grades, or None when none is stored.
+def latest_grades(
+    session: Session, *, where: Callable[[ReportGrades], bool] | None = None
+) -> ReportGrades | None:
+    """The newest stored report's grades (the newest for which ``where`` holds), or None.
 
     Only the parts a view reads leave the database: a report's rows per hypothesis grow with
     the resolved set, and a page that shows one hypothesis needs none of them.
     """
-    row = session.execute(
-        select(
-            BacktestReport.name,
-            BacktestReport.created_at,
-            BacktestReport.horizon_days,
-            BacktestReport.report["settings"],
-            BacktestReport.report["forecasters"],
-            BacktestReport.report["judge"],
-        )
-        .order_by(BacktestReport.created_at.desc(), BacktestReport.id.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    name, created_at, horizon_days, settings, forecasters, judge = row
-    return ReportGrades(
-        name, created_at, horizon_days, settings or {}, forecasters or [], judge or None
-    )
+    newest_first = select(
+        BacktestReport.name,
+        BacktestReport.created_at,
+        BacktestReport.horizon_days,
+        BacktestReport.report["settings"],
+        BacktestReport.report["forecasters"],
+        BacktestReport.report["judge"],
+        BacktestReport.n,
+        BacktestReport.report["knowledge"],
+    ).order_by(BacktestReport.created_at.desc(), BacktestReport.id.desc())
+    # A few reports at a time: the newest is nearly always the one, and each carries its bins.
+    offset = 0
+    while True:
+        rows = session.execute(newest_first.limit(_GRADES_PAGE).offset(offset)).all()
+        for name, created_at, horizon, settings, forecasters, judge, n, knowledge in rows:
+            grades = ReportGrades(
+                name,
+                created_at,
+                horizon,
+                settings or {},
+                forecasters or [],
+                judge or None,
+                n,
+                knowledge or None,
+            )
+            if where is None or where(grades):
+                return grades
+        if len(rows) < _GRADES_PAGE:
+            return None
+        offset += _GRADES_PAGE
+
+
+_GRADES_PAGE = 8
 
 
 def count_reports(session: Session) -> int:

@@ -4,16 +4,26 @@ hypotheses fared in the same band, over the API and on the hypothesis's page."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from api.track_record import latest_blind_grades
+from debates.types import DebateConfig
 from storage.db import Database
 from storage.queries.backtests import latest_grades, save_report
 from tests.api.seed import HYPOTHESIS, UNSCORED, Seeded, resolve
-from tests.workers.backtest_items import OPTIONS, in_band, seed_judged_report, seed_report
+from tests.workers.backtest_items import (
+    OPTIONS,
+    forecasted_items,
+    in_band,
+    seed_judged_report,
+    seed_report,
+)
+from workers.backtest_report import build_report
 
 # The report's name for each number of a snapshot, and the snapshot's own.
 NUMBERS = {"exchange rating": ("exchange_rating", "market_price"), "composite": ("composite",) * 2}
@@ -151,3 +161,48 @@ def test_the_page_says_it_and_links_the_backtest(
         f"[{exchange['share_low']:.0%}–{exchange['share_high']:.0%}]"
     )
     assert f'<td class="num">{cell}</td>' in band_page
+
+
+def _save_model_report(
+    db: Database, name: str, monkeypatch: pytest.MonkeyPatch, *, cutoff: str | None
+) -> dict[str, Any]:
+    """A report debated by the model ``m``, trained to ``cutoff`` (None: not configured)."""
+    if cutoff is None:
+        monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", raising=False)
+    else:
+        monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", json.dumps({"m": cutoff}))
+    config = DebateConfig(backend="openai", model="m")
+    report = build_report(forecasted_items(), config, dataclasses.replace(OPTIONS, bins=1))
+    with db.transaction() as session:
+        save_report(session, name=name, report=report, horizon_days=1)
+    return report
+
+
+def test_a_backtest_its_model_may_have_read_is_no_track_record(
+    client: TestClient, db: Database, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_report(db, "offline")
+    # Newer, but by a model with no cutoff, or trained after some outcomes (all settled on
+    # 1-5 June 2020): the offline backtest stays the record.
+    _save_model_report(db, "unknown-cutoff", monkeypatch, cutoff=None)
+    _save_model_report(db, "trained-after-some", monkeypatch, cutoff="2020-06-03")
+    assert {r["backtest"] for r in records_of(client, HYPOTHESIS).values()} == {"offline"}
+    # A model trained before every outcome is as blind as the offline backend.
+    _save_model_report(db, "trained-before", monkeypatch, cutoff="2020-05")
+    records = records_of(client, HYPOTHESIS)
+    assert {r["backtest"] for r in records.values()} == {"trained-before"}
+    assert {r["backend"] for r in records.values()} == {"openai"}
+
+
+def test_a_report_from_before_knowledge_was_kept_counts_only_from_an_offline_backend(
+    client: TestClient, db: Database, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offline = {k: v for k, v in seed_report(db, "x").items() if k != "knowledge"}
+    model = _save_model_report(db, "y", monkeypatch, cutoff="2020-05")
+    model = {k: v for k, v in model.items() if k != "knowledge"}
+    with db.transaction() as session:
+        save_report(session, name="old-offline", report=offline, horizon_days=1)
+        save_report(session, name="old-model", report=model, horizon_days=1)
+    with db.sessions() as session:
+        chosen = latest_blind_grades(session)
+    assert chosen is not None and chosen.name == "old-offline"
