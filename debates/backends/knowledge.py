@@ -41,13 +41,14 @@ def knowledge_of(backend: str, model: str | None = None) -> Knowledge:
     """What ``backend`` answering as ``model`` (None: its configured model) may know."""
     if registry.capabilities(backend).reads_only_the_request:
         return Knowledge(backend, model, reads_only_the_request=True)
+    model = model or getattr(registry.backend_settings(backend), "model", None)
+    cutoff = configured_cutoffs(backend).get(model) if model is not None else None
+    return Knowledge(backend, model, reads_only_the_request=False, cutoff=cutoff)
+
+
+def configured_cutoffs(backend: str) -> dict[str, PartialDate]:
+    """Each model's training cutoff, as this process's settings of ``backend`` give them
+    (``knowledge_cutoffs``; none for a backend without the setting)."""
     settings = registry.backend_settings(backend)
-    model = model or getattr(settings, "model", None)
     cutoffs: dict[str, str] = getattr(settings, "knowledge_cutoffs", None) or {}
-    cutoff = cutoffs.get(model) if model is not None else None
-    return Knowledge(
-        backend,
-        model,
-        reads_only_the_request=False,
-        cutoff=None if cutoff is None else parse_partial_date(cutoff),
-    )
+    return {model: parse_partial_date(cutoff) for model, cutoff in cutoffs.items()}

@@ -20,7 +20,12 @@ from hyposcore.cli.common import err_console, open_database, quiet_progress
 from storage.queries.delivery import BATCH_DELIVERY as BATCH
 from storage.queries.delivery import delivery_of
 from workers.backtest import Forecasted
-from workers.backtest_pipeline import collect, finished, queue_forecasts
+from workers.backtest_pipeline import (
+    collect,
+    finished,
+    queue_forecasts,
+    record_configured_cutoffs,
+)
 
 POLL_SECONDS = 0.5
 
@@ -61,6 +66,12 @@ def run_on_workers(
                 if time.monotonic() > deadline:
                     _timed_out(done, len(queued), timeout, batches=delivery_of(config) == BATCH)
                 time.sleep(POLL_SECONDS)
+        if given := record_configured_cutoffs(database, queued, backend=str(config["backend"])):
+            err_console.print(
+                f"gave the blind debates of {given} hypotheses their model's configured "
+                "training cutoff (they began before it was set)",
+                highlight=False,
+            )
         return collect(database, queued)
     finally:
         database.dispose()

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from storage.models import Evaluation
 from storage.queries.leases import EVALUATIONS, update_held
 from storage.queries.prebuilt import column_param
 
@@ -97,3 +99,29 @@ def forget_case_digest(session: Session, *, evaluation_id: int, worker: str) -> 
         _FORGET_CASE_DIGEST, {"evaluation_id": evaluation_id, "worker": worker}
     )
     return bool(result.rowcount == 1)
+
+
+def record_cutoffs(
+    session: Session, *, evaluation_ids: Sequence[int], cutoffs: Mapping[str, date]
+) -> list[str]:
+    """Give each of these evaluations whose debate recorded a model of ``cutoffs`` but no
+    training cutoff (it began before one was configured) that model's cutoff: a cutoff is a
+    fact of the model, not of the worker. A recorded cutoff is never changed. Returns the
+    hypotheses of the evaluations changed."""
+    changed: set[str] = set()
+    for model, cutoff in cutoffs.items():
+        changed.update(
+            session.scalars(
+                update(Evaluation)
+                .where(
+                    Evaluation.id.in_(list(evaluation_ids)),
+                    Evaluation.model == model,
+                    Evaluation.reads_only_request.is_(False),
+                    Evaluation.knowledge_cutoff.is_(None),
+                )
+                .values(knowledge_cutoff=cutoff)
+                .returning(Evaluation.hypothesis_id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+    return sorted(changed)

@@ -22,7 +22,12 @@ from tests.workers.pipeline_helpers import migrated_database
 from workers import offline_batch
 from workers.agents import backend_factory
 from workers.backtest import BacktestError
-from workers.backtest_pipeline import QueuedForecast, collect, queue_forecasts
+from workers.backtest_pipeline import (
+    QueuedForecast,
+    collect,
+    queue_forecasts,
+    record_configured_cutoffs,
+)
 from workers.backtest_report import build_report
 from workers.celery_app import create_app
 from workers.dispatch import debate_config
@@ -176,3 +181,41 @@ def test_the_report_says_what_the_workers_model_knew_not_what_the_cli_would_ask(
         len(later),
     )
     assert {row["n"] for row in known["forecasters"]} == {len(later)}
+
+
+def test_a_cutoff_configured_after_the_debates_reaches_them_on_the_rerun(
+    embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, database = embedded
+    model = settings.model_copy(update={"backend": "openai"})
+    queued = _queuer(model, database)()
+    # The workers debate as model-w with no cutoff configured...
+    monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-w")
+    monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", raising=False)
+    _end(
+        database,
+        model,
+        _ids(queued),
+        EvaluationState.SUCCEEDED,
+        backend_for=lambda _config: create("scripted"),
+    )
+    config = DebateConfig.from_dict(debate_config(model))
+    assert build_report(collect(database, queued), config, OPTIONS)["knowledge"]["blind"] is None
+
+    # ...then the report's hint is followed, and the same backtest runs again: it reuses the
+    # debates, which get the model's cutoff; a cutoff already recorded is never changed.
+    monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-w": "2015"}')
+    with database.transaction() as session:
+        kept = session.get(Evaluation, queued[0].evaluation_id)
+        assert kept is not None
+        kept.knowledge_cutoff = date(2001, 1, 1)
+    again = _queuer(model, database)()
+    assert all(q.reused for q in again)
+    given = record_configured_cutoffs(database, again, backend="openai")
+    assert given == len(again) - 1
+    assert record_configured_cutoffs(database, again, backend="openai") == 0
+    items = collect(database, again)
+    later = [i for i in items[1:] if i.resolved_on > date(2015, 12, 31)]
+    first_unseen = items[0].resolved_on > date(2001, 1, 1)
+    known = build_report(items, config, OPTIONS)["knowledge"]
+    assert known["blind"] == len(later) + first_unseen
