@@ -31,13 +31,11 @@ def knowledge_section(
     cannot be told for every one), and ``grade`` of those hypotheses' ids when they are some
     but not all of the set."""
     configured = knowledge_of(config.backend, config.model)
-    verdicts = {
-        item.hypothesis_id: (item.knowledge or configured).blind_to(item.resolved_on)
-        for item in items
-    }
+    debated = [(item, item.knowledge or configured) for item in items]
+    verdicts = {item.hypothesis_id: knew.blind_to(item.resolved_on) for item, knew in debated}
     decidable = None not in verdicts.values()
     blind = [hypothesis for hypothesis, unseen in verdicts.items() if unseen]
-    known = [item.knowledge or configured for item in items] or [configured]
+    known = [knew for _, knew in debated] or [configured]
     models = sorted({k.model for k in known if k.model is not None})
     cutoffs = sorted({k.cutoff.latest for k in known if k.cutoff is not None})
     return {
