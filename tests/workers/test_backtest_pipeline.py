@@ -150,15 +150,23 @@ def test_a_debate_of_data_changed_after_queueing_is_not_graded_as_the_queued_cas
     ]
 
 
-def test_the_report_says_what_the_workers_model_knew_not_what_the_cli_would_ask(
-    embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings, database = embedded
-    model = settings.model_copy(update={"backend": "openai"})  # the configured default model
+def _debated_by_model_w(
+    settings: Settings,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    cutoffs: str | None,
+) -> tuple[list[QueuedForecast], DebateConfig]:
+    """The resolved set queued for the configured default model of openai, and debated by
+    workers whose default is model-w, with ``cutoffs`` configured (a scripted stand-in
+    speaks); and the queued config."""
+    model = settings.model_copy(update={"backend": "openai"})
     queued = _queuer(model, database)()
-    # The workers answer as model-w, trained to the end of 2015 (a scripted stand-in speaks).
     monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-w")
-    monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-w": "2015"}')
+    if cutoffs is None:
+        monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", raising=False)
+    else:
+        monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", cutoffs)
     _end(
         database,
         model,
@@ -166,11 +174,22 @@ def test_the_report_says_what_the_workers_model_knew_not_what_the_cli_would_ask(
         EvaluationState.SUCCEEDED,
         backend_for=lambda _config: create("scripted"),
     )
+    return queued, DebateConfig.from_dict(debate_config(model))
+
+
+def test_the_report_says_what_the_workers_model_knew_not_what_the_cli_would_ask(
+    embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, database = embedded
+    # The workers answer as model-w, trained to the end of 2015.
+    queued, config = _debated_by_model_w(
+        settings, database, monkeypatch, cutoffs='{"model-w": "2015"}'
+    )
     # The CLI that grades them has another default model, and no cutoffs.
     monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-c")
     monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS")
     items = collect(database, queued)
-    report = build_report(items, DebateConfig.from_dict(debate_config(model)), OPTIONS)
+    report = build_report(items, config, OPTIONS)
 
     later = [item for item in items if item.resolved_on > date(2015, 12, 31)]
     assert 0 < len(later) < len(items)
@@ -187,19 +206,8 @@ def test_a_cutoff_configured_after_the_debates_reaches_them_on_the_rerun(
     embedded: tuple[Settings, Database], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings, database = embedded
-    model = settings.model_copy(update={"backend": "openai"})
-    queued = _queuer(model, database)()
     # The workers debate as model-w with no cutoff configured...
-    monkeypatch.setenv("HYPOSCORE_OPENAI_MODEL", "model-w")
-    monkeypatch.delenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", raising=False)
-    _end(
-        database,
-        model,
-        _ids(queued),
-        EvaluationState.SUCCEEDED,
-        backend_for=lambda _config: create("scripted"),
-    )
-    config = DebateConfig.from_dict(debate_config(model))
+    queued, config = _debated_by_model_w(settings, database, monkeypatch, cutoffs=None)
     assert build_report(collect(database, queued), config, OPTIONS)["knowledge"]["blind"] is None
 
     # ...then the report's hint is followed, and the same backtest runs again: it reuses the
@@ -209,7 +217,7 @@ def test_a_cutoff_configured_after_the_debates_reaches_them_on_the_rerun(
         kept = session.get(Evaluation, queued[0].evaluation_id)
         assert kept is not None
         kept.knowledge_cutoff = date(2001, 1, 1)
-    again = _queuer(model, database)()
+    again = _queuer(settings.model_copy(update={"backend": "openai"}), database)()
     assert all(q.reused for q in again)
     given = record_configured_cutoffs(database, again, backend="openai")
     assert given == len(again) - 1
