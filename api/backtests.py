@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 
+from debates.backends.knowledge import reads_only_the_request
 from scoring.forecasts import DEFAULT_LEVEL
 from storage.queries.backtests import ReportGrades, StoredReport
 
@@ -151,7 +152,10 @@ def judge_text(judge: JudgeOut, *, level: float) -> str:
     unreadable = f", {judge.unreadable} unreadable (counted as ties)" if judge.unreadable else ""
     of_all = f" (a random {judge.pairs} of {judge.of_pairs})" if sampled else ""
     who = judge.backend + (f", {judge.model}" if judge.model else "")
-    blind = judge.reads_only_the_request or judge.unseen_pairs == judge.pairs
+    offline = judge.reads_only_the_request
+    if offline is None:  # a report from before it was kept: only the backend's class can tell
+        offline = reads_only_the_request(judge.backend)
+    blind = offline or judge.unseen_pairs == judge.pairs
     return (
         f"Tournament judge ({who}), {'blind' if blind else 'on blind cases'}: it preferred the "
         f"validated hypothesis in {judge.validated_preferred} of {judge.pairs} "

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from debates.backends import registry
+from debates.backends.knowledge import reads_only_the_request
 from scoring.track_record import (
     COMPOSITE_SERIES,
     DEFAULT_LEVEL,
@@ -93,10 +93,7 @@ def all_unseen(grades: ReportGrades) -> bool:
     (``workers.backtest_knowledge``)."""
     known = grades.knowledge
     if known is None:  # a report from before it was kept: only its backend's class can tell
-        backend = _backend(grades.settings)
-        return backend in registry.available() and (
-            registry.capabilities(backend).reads_only_the_request
-        )
+        return reads_only_the_request(_backend(grades.settings))
     return bool(known.get("reads_only_the_request")) or known.get("blind") == grades.n
 
 

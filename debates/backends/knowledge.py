@@ -46,6 +46,12 @@ def knowledge_of(backend: str, model: str | None = None) -> Knowledge:
     return Knowledge(backend, model, reads_only_the_request=False, cutoff=cutoff)
 
 
+def reads_only_the_request(backend: str | None) -> bool:
+    """Whether ``backend`` reads only its request; False for a name no longer registered,
+    whose knowledge cannot be vouched for (a stored report may name one)."""
+    return backend in registry.available() and registry.capabilities(backend).reads_only_the_request
+
+
 def configured_cutoffs(backend: str) -> dict[str, PartialDate]:
     """Each model's training cutoff, as this process's settings of ``backend`` give them
     (``knowledge_cutoffs``; none for a backend without the setting)."""

@@ -120,3 +120,13 @@ def test_a_judge_model_without_a_cutoff_is_not_called_blind(
     assert judge["unseen_pairs"] is None and judge["unseen_share"] is None
     assert "blind:" not in said
     assert "may have read these outcomes, so the share is not shown to be blind" in said
+
+
+def test_a_judge_from_before_its_knowledge_was_kept_is_blind_only_if_offline() -> None:
+    kept = ("model", "reads_only_the_request", "cutoff", "unseen_pairs", "unseen_share")
+    judge, _ = _judge_said(DebateConfig())
+    older = {key: value for key, value in judge.items() if not key.startswith(kept)}
+    said = judge_text(JudgeOut.model_validate(older), level=OPTIONS.level)
+    assert said.startswith("Tournament judge (evidence), blind: it preferred")
+    by_model = judge_text(JudgeOut.model_validate(older | {"backend": "openai"}), level=0.9)
+    assert by_model.startswith("Tournament judge (openai), on blind cases: it preferred")
