@@ -21,15 +21,12 @@ from celery import Celery
 from common.dates import parse_partial_date
 from common.settings import Settings
 from debates.asof import case_as_of
-from debates.backends.knowledge import Knowledge, configured_cutoffs
+from debates.backends.knowledge import Knowledge
 from debates.case import case_digest
 from debates.types import DebateConfig
-from scoring.calibration import brier_of_moments, update_believability
 from storage.db import Database
 from storage.models import Evaluation, EvaluationState
 from storage.queries.backtests import ResolvedHypothesis, finished_forecast
-from storage.queries.calibration import recalibrate_many
-from storage.queries.debate_starts import record_cutoffs
 from storage.queries.evaluations import config_hash, count_finished, get_evaluations
 from storage.queries.turns import turn_scores_of
 from workers.backtest import BacktestError, Forecasted, resolved_cases
@@ -131,32 +128,6 @@ def finished(database: Database, queued: Sequence[QueuedForecast]) -> int:
     """How many of the queued evaluations have ended."""
     with database.sessions() as session:
         return count_finished(session, evaluation_ids=[q.evaluation_id for q in queued])
-
-
-def record_configured_cutoffs(
-    database: Database, queued: Sequence[QueuedForecast], *, backend: str
-) -> int:
-    """Give the queued debates whose workers recorded their model but no training cutoff the
-    cutoff this process's settings give that model, and grade the personas again on the
-    resolved hypotheses they forecast; returns how many hypotheses that reached.
-
-    The report's hint says to configure a cutoff; a rerun then reuses the debates that
-    succeeded, and without this they would keep "unknown" for good."""
-    cutoffs = {model: cutoff.latest for model, cutoff in configured_cutoffs(backend).items()}
-    if not cutoffs:
-        return 0
-    with database.transaction() as session:
-        changed = record_cutoffs(
-            session, evaluation_ids=[q.evaluation_id for q in queued], cutoffs=cutoffs
-        )
-        if changed:
-            recalibrate_many(
-                session,
-                hypothesis_ids=changed,
-                brier=brier_of_moments,
-                believability=update_believability,
-            )
-    return len(changed)
 
 
 def collect(database: Database, queued: Sequence[QueuedForecast]) -> list[Forecasted]:

@@ -1,4 +1,5 @@
-"""Build the default agent backend and compile the prompts when a debates worker starts.
+"""Build the default agent backend and compile the prompts when a debates worker starts, and
+give the ledger's debates the training cutoffs configured since they ran.
 
 A provider SDK takes a second or more of CPU to import. Paid lazily, it fell in the first
 debate, while every other debate thread of the worker waited on the same import: the worker's
@@ -19,7 +20,9 @@ from celery import bootsteps
 from common.settings import Settings
 from debates import prompts
 from debates.types import DebateConfig
+from storage.db import Database
 from workers.agents import backend_factory
+from workers.model_cutoffs import record_configured_cutoffs
 from workers.runtime import runtime_for
 
 log = logging.getLogger("hyposcore.workers")
@@ -62,4 +65,21 @@ class BackendWarmup(bootsteps.StartStopStep):  # type: ignore[misc]
 
         if DEBATES_QUEUE in {queue.name for queue in parent.task_consumer.queues}:
             compile_prompts()
-            warm_default_backend(runtime_for(parent.app).settings)
+            runtime = runtime_for(parent.app)
+            warm_default_backend(runtime.settings)
+            give_configured_cutoffs(runtime.database, runtime.settings)
+
+
+def give_configured_cutoffs(database: Database, settings: Settings) -> int:
+    """Give the ledger's debates by the default backend's models the training cutoffs this
+    worker is configured with, where they recorded none (``workers.model_cutoffs``): a cutoff
+    set after a model's debates ran reaches them when the workers restart with it. A failure
+    is logged, never fatal: the worker debates as before."""
+    try:
+        given = record_configured_cutoffs(database, backend=settings.backend)
+    except Exception as exc:  # a database or settings error, any kind
+        log.warning("configured training cutoffs not recorded: %s: %s", type(exc).__name__, exc)
+        return 0
+    if given:
+        log.info("gave %d hypotheses' debates their model's configured training cutoff", given)
+    return given

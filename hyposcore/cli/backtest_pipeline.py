@@ -20,12 +20,8 @@ from hyposcore.cli.common import err_console, open_database, quiet_progress
 from storage.queries.delivery import BATCH_DELIVERY as BATCH
 from storage.queries.delivery import delivery_of
 from workers.backtest import Forecasted
-from workers.backtest_pipeline import (
-    collect,
-    finished,
-    queue_forecasts,
-    record_configured_cutoffs,
-)
+from workers.backtest_pipeline import collect, finished, queue_forecasts
+from workers.model_cutoffs import record_configured_cutoffs
 
 POLL_SECONDS = 0.5
 
@@ -66,7 +62,14 @@ def run_on_workers(
                 if time.monotonic() > deadline:
                     _timed_out(done, len(queued), timeout, batches=delivery_of(config) == BATCH)
                 time.sleep(POLL_SECONDS)
-        if given := record_configured_cutoffs(database, queued, backend=str(config["backend"])):
+        # The report's hint says to configure a model's cutoff; the rerun that follows reuses
+        # the debates, which would otherwise keep "unknown" for good.
+        given = record_configured_cutoffs(
+            database,
+            backend=str(config["backend"]),
+            evaluation_ids=[q.evaluation_id for q in queued],
+        )
+        if given:
             err_console.print(
                 f"gave the blind debates of {given} hypotheses their model's configured "
                 "training cutoff (they began before it was set)",

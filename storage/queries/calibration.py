@@ -222,6 +222,17 @@ def recalibrate_many(
     return updated
 
 
+def resolved_among(session: Session, *, hypothesis_ids: Sequence[str]) -> list[str]:
+    """Those of the hypotheses that are resolved (validated or refuted), sorted."""
+    return sorted(
+        session.scalars(
+            select(Hypothesis.id).where(
+                Hypothesis.id.in_(list(hypothesis_ids)), Hypothesis.status.in_(_RESOLVED)
+            )
+        )
+    )
+
+
 def _check_resolved(session: Session, hypothesis_ids: Sequence[str]) -> None:
     """Raises NotFoundError for an unknown hypothesis, ValueError for one not yet resolved."""
     found = {

@@ -102,19 +102,26 @@ def forget_case_digest(session: Session, *, evaluation_id: int, worker: str) -> 
 
 
 def record_cutoffs(
-    session: Session, *, evaluation_ids: Sequence[int], cutoffs: Mapping[str, date]
+    session: Session,
+    *,
+    backend: str,
+    cutoffs: Mapping[str, date],
+    evaluation_ids: Sequence[int] | None = None,
 ) -> list[str]:
-    """Give each of these evaluations whose debate recorded a model of ``cutoffs`` but no
-    training cutoff (it began before one was configured) that model's cutoff: a cutoff is a
-    fact of the model, not of the worker. A recorded cutoff is never changed. Returns the
-    hypotheses of the evaluations changed."""
+    """Give each evaluation of ``backend`` (of ``evaluation_ids`` only, when given) whose
+    debate recorded a model of ``cutoffs`` but no training cutoff (it began before one was
+    configured) that model's cutoff: a cutoff is a fact of the model, not of the worker. A
+    recorded cutoff is never changed. Returns the hypotheses of the evaluations changed."""
+    scope = [Evaluation.config["backend"].as_string() == backend]
+    if evaluation_ids is not None:
+        scope.append(Evaluation.id.in_(list(evaluation_ids)))
     changed: set[str] = set()
     for model, cutoff in cutoffs.items():
         changed.update(
             session.scalars(
                 update(Evaluation)
                 .where(
-                    Evaluation.id.in_(list(evaluation_ids)),
+                    *scope,
                     Evaluation.model == model,
                     Evaluation.reads_only_request.is_(False),
                     Evaluation.knowledge_cutoff.is_(None),

@@ -17,21 +17,18 @@ from debates.types import DebateConfig
 from storage.db import Database
 from storage.importing import import_hypotheses
 from storage.models import Evaluation, EvaluationState, Hypothesis
+from storage.queries.calibration import calibration_table
 from tests.workers.backtest_items import OPTIONS
 from tests.workers.pipeline_helpers import migrated_database
 from workers import offline_batch
 from workers.agents import backend_factory
 from workers.backtest import BacktestError
-from workers.backtest_pipeline import (
-    QueuedForecast,
-    collect,
-    queue_forecasts,
-    record_configured_cutoffs,
-)
+from workers.backtest_pipeline import QueuedForecast, collect, queue_forecasts
 from workers.backtest_report import build_report
 from workers.celery_app import create_app
 from workers.dispatch import debate_config
 from workers.evaluation import run_debate_phase
+from workers.model_cutoffs import record_configured_cutoffs
 
 DATA = Path(__file__).resolve().parents[2] / "hyposcore" / "data"
 
@@ -219,9 +216,14 @@ def test_a_cutoff_configured_after_the_debates_reaches_them_on_the_rerun(
         kept.knowledge_cutoff = date(2001, 1, 1)
     again = _queuer(settings.model_copy(update={"backend": "openai"}), database)()
     assert all(q.reused for q in again)
-    given = record_configured_cutoffs(database, again, backend="openai")
+    with database.sessions() as session:
+        assert calibration_table(session) == []  # a forecast of unknown knowledge grades nobody
+    ids = _ids(again)
+    given = record_configured_cutoffs(database, backend="openai", evaluation_ids=ids)
     assert given == len(again) - 1
-    assert record_configured_cutoffs(database, again, backend="openai") == 0
+    assert record_configured_cutoffs(database, backend="openai", evaluation_ids=ids) == 0
+    with database.sessions() as session:
+        assert {row.persona for row in calibration_table(session)}  # now they grade the panel
     items = collect(database, again)
     later = [i for i in items[1:] if i.resolved_on > date(2015, 12, 31)]
     first_unseen = items[0].resolved_on > date(2001, 1, 1)
