@@ -294,9 +294,17 @@ def grading_note(evaluation: Evaluation) -> str | None:
         under = f" ({version})" if version else ""
         return f"made under an older, looser as-of rule{under}, so it no longer grades the personas"
     if why == "no cutoff":
+        model = debated_model(evaluation)
+        backend = str((evaluation.config or {}).get("backend", "")).upper()
+        fix = (
+            f" (configure its cutoff in HYPOSCORE_{backend}_KNOWLEDGE_CUTOFFS: the workers give "
+            "it to this debate when they restart)"
+            if model and evaluation.model
+            else ""
+        )
         return (
-            f"as-of rule {version}, but debated by a model with no configured training cutoff, "
-            "which may have read the outcome: it does not grade the personas"
+            f"as-of rule {version}, but debated by {model or 'a model'}, which has no configured "
+            f"training cutoff and may have read the outcome: it does not grade the personas{fix}"
         )
     if evaluation.reads_only_request or cutoff is None:
         return f"as-of rule {version}, the current one: it grades the personas"

@@ -19,6 +19,7 @@ from celery import bootsteps
 
 from common.settings import Settings
 from debates import prompts
+from debates.backends import registry
 from debates.types import DebateConfig
 from storage.db import Database
 from workers.agents import backend_factory
@@ -67,19 +68,25 @@ class BackendWarmup(bootsteps.StartStopStep):  # type: ignore[misc]
             compile_prompts()
             runtime = runtime_for(parent.app)
             warm_default_backend(runtime.settings)
-            give_configured_cutoffs(runtime.database, runtime.settings)
+            give_configured_cutoffs(runtime.database)
 
 
-def give_configured_cutoffs(database: Database, settings: Settings) -> int:
-    """Give the ledger's debates by the default backend's models the training cutoffs this
-    worker is configured with, where they recorded none (``workers.model_cutoffs``): a cutoff
-    set after a model's debates ran reaches them when the workers restart with it. A failure
-    is logged, never fatal: the worker debates as before."""
-    try:
-        given = record_configured_cutoffs(database, backend=settings.backend)
-    except Exception as exc:  # a database or settings error, any kind
-        log.warning("configured training cutoffs not recorded: %s: %s", type(exc).__name__, exc)
-        return 0
+def give_configured_cutoffs(database: Database) -> int:
+    """Give the ledger's debates the training cutoffs this worker is configured with for
+    their models, where they recorded none (``workers.model_cutoffs``): a cutoff set after a
+    model's debates ran reaches them when the workers restart with it. A failure is logged,
+    never fatal: the worker debates as before. Returns the hypotheses reached, per backend."""
+    given = 0
+    for backend in registry.available():
+        try:
+            given += record_configured_cutoffs(database, backend=backend)
+        except Exception as exc:  # a database, settings or plugin error, any kind
+            log.warning(
+                "configured training cutoffs of backend %r not recorded: %s: %s",
+                backend,
+                type(exc).__name__,
+                exc,
+            )
     if given:
         log.info("gave %d hypotheses' debates their model's configured training cutoff", given)
     return given

@@ -30,12 +30,27 @@ def _blind(**fields: object) -> Evaluation:
         ),
         (_blind(reads_only_request=False), False, "no configured training cutoff"),
         (
+            _blind(reads_only_request=False, model="model-w", config={"backend": "openai"}),
+            False,
+            "debated by model-w, which has no configured training cutoff and may have read the "
+            "outcome: it does not grade the personas (configure its cutoff in "
+            "HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS: the workers give it to this debate when they "
+            "restart)",
+        ),
+        (
             _blind(reads_only_request=False, knowledge_cutoff=date(2016, 6, 30)),
             True,
             "trained to 2016-06-30: it grades the personas on an outcome settled after that",
         ),
     ],
-    ids=["live", "offline", "older-rule", "model-no-cutoff", "model-with-cutoff"],
+    ids=[
+        "live",
+        "offline",
+        "older-rule",
+        "model-no-cutoff",
+        "recorded-model-no-cutoff",
+        "model-with-cutoff",
+    ],
 )
 def test_the_note_follows_the_rule(
     evaluation: Evaluation, grades: bool | None, said: str | None

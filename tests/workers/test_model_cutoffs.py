@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from common.settings import Settings
 from storage.db import Database
 from storage.models import Evaluation, Hypothesis
 from workers.warmup import give_configured_cutoffs
@@ -50,7 +49,7 @@ def test_a_starting_worker_gives_its_models_cutoff_to_their_debates_that_recorde
 ) -> None:
     ids = _ledger(db)
     monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-w": "2015"}')
-    assert give_configured_cutoffs(db, Settings(backend="openai")) == 1  # of h-1
+    assert give_configured_cutoffs(db) == 1  # of h-1
     with db.sessions() as session:
         cutoffs = {name: session.get(Evaluation, i).knowledge_cutoff for name, i in ids.items()}  # type: ignore[union-attr]
     assert cutoffs == {
@@ -60,7 +59,7 @@ def test_a_starting_worker_gives_its_models_cutoff_to_their_debates_that_recorde
         "another backend": None,
         "begun before models were kept": None,
     }
-    assert give_configured_cutoffs(db, Settings(backend="openai")) == 0
+    assert give_configured_cutoffs(db) == 0
 
 
 def test_a_ledger_it_cannot_reach_is_logged_and_the_worker_starts(
@@ -69,5 +68,5 @@ def test_a_ledger_it_cannot_reach_is_logged_and_the_worker_starts(
     monkeypatch.setenv("HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS", '{"model-w": "2015"}')
     unreachable = Database(f"sqlite:///{tmp_path / 'missing' / 'ledger.db'}")
     with caplog.at_level(logging.WARNING, logger="hyposcore.workers"):
-        assert give_configured_cutoffs(unreachable, Settings(backend="openai")) == 0
-    assert "configured training cutoffs not recorded" in caplog.text
+        assert give_configured_cutoffs(unreachable) == 0
+    assert "configured training cutoffs of backend 'openai' not recorded" in caplog.text
