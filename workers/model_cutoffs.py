@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from debates.backends.knowledge import configured_cutoffs
-from scoring.calibration import brier_of_moments, update_believability
 from storage.db import Database
-from storage.queries.calibration import recalibrate_many, resolved_among
+from storage.queries.calibration import resolved_among
 from storage.queries.debate_starts import record_cutoffs
+from workers.scoring_phase import grade_personas_on
 
 
 def record_configured_cutoffs(
@@ -33,12 +33,5 @@ def record_configured_cutoffs(
         changed = record_cutoffs(
             session, backend=backend, cutoffs=cutoffs, evaluation_ids=evaluation_ids
         )
-        resolved = resolved_among(session, hypothesis_ids=changed)
-        if resolved:
-            recalibrate_many(
-                session,
-                hypothesis_ids=resolved,
-                brier=brier_of_moments,
-                believability=update_believability,
-            )
+        grade_personas_on(session, hypothesis_ids=resolved_among(session, hypothesis_ids=changed))
     return len(changed)

@@ -320,11 +320,18 @@ def score_batch(
 
 def _grade_resolved(session: Session, scored: Sequence[Debated]) -> None:
     """Debates about settled questions are forecasts we can grade at once."""
-    resolved = sorted({item.hypothesis_id for item in scored if item.resolved})
-    if resolved:
+    grade_personas_on(
+        session, hypothesis_ids=sorted({item.hypothesis_id for item in scored if item.resolved})
+    )
+
+
+def grade_personas_on(session: Session, *, hypothesis_ids: Sequence[str]) -> None:
+    """Grade every persona again on these resolved hypotheses, by the ledger's rules: the
+    Brier score of its forecasts, and the believability that follows from it."""
+    if hypothesis_ids:
         recalibrate_many(
             session,
-            hypothesis_ids=resolved,
+            hypothesis_ids=hypothesis_ids,
             brier=brier_of_moments,
             believability=update_believability,
         )
