@@ -69,7 +69,7 @@ def debate(
     """Run one debate in-process and print its transcript, scores, decisions, quality and the
     score it would record: the exchange rating it would trade to, then the composite with its
     interval, and for a forecast (an open hypothesis, or --as-of before its resolution) what
-    numbers in their bands have meant in the newest stored backtest. Nothing is written.
+    numbers in their bands have meant in the newest blind backtest. Nothing is written.
 
     {legends}
     """

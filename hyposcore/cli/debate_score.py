@@ -4,7 +4,7 @@ The inputs are read from the ledger as an evaluation would read them (the case, 
 believabilities, the market it trades); the score is planned by the workers' own
 ``plan_score``, and the exchange rating shown is the one the worker's snapshot would show.
 A forecast (a debate of a hypothesis unresolved at its date) also states what numbers in its
-bands have meant in the newest stored backtest, as the hypothesis page does.
+bands have meant in the newest stored blind backtest, as the hypothesis page does.
 """
 
 from __future__ import annotations
@@ -59,14 +59,15 @@ class DebateInputs:
     market: StartingMarket
     # What its rating would be read as, for a hypothesis resolved by the debate's date.
     resolution: str | None
-    # The newest stored backtest, for a forecast's track record; None for hindsight.
+    # The newest stored blind backtest (api.track_record.latest_blind_grades), for a
+    # forecast's track record; None for hindsight.
     backtest: ReportGrades | None
 
 
 def stored_inputs(settings: Settings, *, hypothesis_id: str, as_of: date | None) -> DebateInputs:
     """The case, the personas' believabilities and the market a debate starts from, what its
     rating would be to a resolved hypothesis (``scoring.legends.resolution_note``), and the
-    newest stored backtest when it is a forecast.
+    newest stored blind backtest when it is a forecast.
 
     An as-of debate is a blind forecast, as an as-of evaluation makes it (workers.evaluation):
     only evidence published before the date and the facts dated by then (drug statuses and brain
