@@ -183,10 +183,11 @@ def latest_grades(
         BacktestReport.n,
         BacktestReport.report["knowledge"],
     ).order_by(BacktestReport.created_at.desc(), BacktestReport.id.desc())
-    # A few reports at a time: the newest is nearly always the one, and each carries its bins.
-    offset = 0
+    # The newest alone first, since it is nearly always the one (and each report carries its
+    # bins); then a few at a time.
+    offset, page = 0, 1
     while True:
-        rows = session.execute(newest_first.limit(_GRADES_PAGE).offset(offset)).all()
+        rows = session.execute(newest_first.limit(page).offset(offset)).all()
         for name, created_at, horizon, settings, forecasters, judge, n, knowledge in rows:
             grades = ReportGrades(
                 name,
@@ -200,9 +201,9 @@ def latest_grades(
             )
             if where is None or where(grades):
                 return grades
-        if len(rows) < _GRADES_PAGE:
+        if len(rows) < page:
             return None
-        offset += _GRADES_PAGE
+        offset, page = offset + page, _GRADES_PAGE
 
 
 _GRADES_PAGE = 8
