@@ -7,9 +7,11 @@ command-line user expects (the ones click has always shown).
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 from typing import Any, get_args, get_origin
 
+import typer
 import typer.core
 
 _NAMES: dict[Any, str] = {int: "INTEGER", float: "NUMBER", str: "TEXT", datetime: "DATETIME"}
@@ -47,3 +49,27 @@ def install() -> None:
     """Use readable labels in every command's help (idempotent)."""
     typer.core.TyperOption.display_type = _option_type  # type: ignore[method-assign,assignment]
     typer.core.TyperArgument.display_type = _argument_type  # type: ignore[method-assign,assignment]
+
+
+def reflowed(doc: str) -> str:
+    """``doc`` with each paragraph on one line, so the terminal wraps it at its own width.
+
+    Typer's rich help keeps a docstring's hard line breaks after its first paragraph, so text
+    wrapped at 95 columns in the source came out ragged in an 80-column terminal. A paragraph
+    that starts with ``\\b`` keeps its lines, as click's own escape asks.
+    """
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs)
+
+
+def reflow_help(typer_app: typer.Typer) -> None:
+    """Reflow every command's help, and give each a one-line summary for the command lists."""
+    for info in typer_app.registered_commands:
+        doc = info.help or (info.callback.__doc__ if info.callback else None)
+        if doc:
+            info.help = reflowed(doc)
+            if info.short_help is None:
+                info.short_help = info.help.split("\n\n")[0]
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            reflow_help(group.typer_instance)

@@ -25,7 +25,10 @@ from storage.importing import ImportReport, import_hypotheses
 @friendly_errors
 def hypotheses(
     file: Path = typer.Argument(
-        ..., help="A hypothesis file, YAML or JSON (format version 1).", callback=policy_checked
+        ...,
+        metavar="FILE",
+        help="A hypothesis file, YAML or JSON (format version 1).",
+        callback=policy_checked,
     ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Write the valid records and report the invalid ones."

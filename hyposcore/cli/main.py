@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -70,22 +69,7 @@ def backend_settings_shown() -> dict[str, Any]:
     return shown
 
 
-def one_line_summaries(typer_app: typer.Typer) -> None:
-    """Give every command a one-line summary for the command lists of ``--help``.
-
-    Typer's rich help keeps the hard line breaks of a docstring's first paragraph in those
-    lists, so a summary wrapped at 95 columns in the source came out ragged in the terminal.
-    """
-    for info in typer_app.registered_commands:
-        doc = info.help or (info.callback.__doc__ if info.callback else None)
-        if info.short_help is None and doc:
-            info.short_help = " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
-    for group in typer_app.registered_groups:
-        if group.typer_instance is not None:
-            one_line_summaries(group.typer_instance)
-
-
-one_line_summaries(app)
+help.reflow_help(app)
 
 if __name__ == "__main__":
     app()

@@ -174,7 +174,9 @@ def list_pages() -> None:
 @pages_app.command("revisions")
 @friendly_errors
 def revisions(
-    name: str = typer.Argument(..., help="Page name, e.g. mtor (in any letter case)."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="Page name, e.g. mtor (in any letter case)."
+    ),
 ) -> None:
     """A page's revisions: when, its checksum and which snapshots it shows."""
     database = open_database()
@@ -196,7 +198,9 @@ def revisions(
 @pages_app.command("diff")
 @friendly_errors
 def diff(
-    name: str = typer.Argument(..., help="Page name, e.g. mtor (in any letter case)."),
+    name: str = typer.Argument(
+        ..., metavar="NAME", help="Page name, e.g. mtor (in any letter case)."
+    ),
     from_revision: int | None = typer.Option(
         None, "--from", help="Older revision (default: the first, the original page)."
     ),

@@ -12,7 +12,9 @@ app = typer.Typer(help="Create, list and revoke HTTP API write tokens.", no_args
 
 @app.command()
 @friendly_errors
-def create(name: str = typer.Argument(..., help="A unique name, e.g. the client's.")) -> None:
+def create(
+    name: str = typer.Argument(..., metavar="NAME", help="A unique name, e.g. the client's."),
+) -> None:
     """Create a token and print it; store it now, it cannot be shown again."""
     database = open_database()
     with database.transaction() as session:
@@ -43,7 +45,7 @@ def list_all() -> None:
 
 @app.command()
 @friendly_errors
-def revoke(name: str = typer.Argument(..., help="The token's name.")) -> None:
+def revoke(name: str = typer.Argument(..., metavar="NAME", help="The token's name.")) -> None:
     """Revoke a token: requests carrying it are refused from now on."""
     database = open_database()
     with database.transaction() as session:

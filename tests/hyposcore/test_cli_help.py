@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -82,3 +83,32 @@ def test_commands_that_show_the_headline_define_it_in_their_help(
     flat = " ".join(CliRunner().invoke(app, [command, "--help"]).output.split())
     for legend in (EXCHANGE_RATING, COMPOSITE, INTERVAL):
         assert " ".join(legend.split()) in flat, (command, legend)
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p))
+def test_every_paragraph_of_a_commands_help_wraps_at_the_terminal_width(
+    path: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each paragraph of the help fills the lines before it breaks, never where the docstring
+    did, so an 80-column terminal shows it ragged-free."""
+    monkeypatch.setenv("COLUMNS", "80")
+    output = CliRunner().invoke(app, [*path, "--help"]).output
+    description = output.split(" Usage: ", 1)[1].split("╭─", 1)[0].splitlines()[2:]
+    lines = [line.strip() for line in description]
+    for line, following in itertools.pairwise(lines):
+        if line and following:
+            next_word = following.split()[0]
+            # rich leaves a margin of one column on either side of the 80.
+            assert len(line) + 1 + len(next_word) > 78, f"{' '.join(path)}: {line!r}"
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p))
+def test_usage_names_every_argument_in_capitals(
+    path: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A placeholder reads as one (NAME, FILE), not as a word to type (name, file)."""
+    monkeypatch.setenv("COLUMNS", "160")
+    output = CliRunner().invoke(app, [*path, "--help"]).output
+    usage = next(line for line in output.splitlines() if "Usage:" in line)
+    placeholders = re.findall(r"[{\[]([A-Za-z_]+)[}\]]", usage.split("[OPTIONS]", 1)[1])
+    assert all(name.isupper() for name in placeholders), usage.strip()
