@@ -72,7 +72,8 @@ class Evaluation(Base):
     reads_only_request: Mapped[bool | None] = mapped_column(Boolean)
     knowledge_cutoff: Mapped[date | None] = mapped_column(Date)
     # The model the backend was asked for, the worker's default filled in when the config
-    # names none; NULL for a backend without models, or a debate begun before it was kept.
+    # names none; NULL for a backend without models, or a debate begun before it was kept
+    # whose request and turns name no single model (migration 0032).
     model: Mapped[str | None] = mapped_column(String(200))
     # Equal to config_hash, or NULL for a forced evaluation that may run beside a live twin:
     # NULLs never collide in the unique index below.

@@ -10,7 +10,8 @@ from sqlalchemy import inspect
 
 from storage.db import Database
 from storage.migrate import current_revision, downgrade
-from storage.models import Base, Evaluation, Hypothesis
+from storage.models import Base, DebateTurn, Evaluation, Hypothesis
+from storage.queries.debate_starts import record_cutoffs
 
 
 def test_migrations_match_models(db: Database) -> None:
@@ -58,3 +59,81 @@ def test_blind_forecasts_of_the_offline_backends_keep_grading_after_0030(db: Dat
     # The offline backend's blind forecast; a model's, which may have read the outcome, and a
     # live evaluation, which grades nobody, stay unknown.
     assert marked == [True, None, None]
+
+
+# backend, config model, state, its turns' models, (model, reads_only_request) after 0032
+_BEFORE_0031 = [
+    ("openai", "gpt-x", "queued", [], ("gpt-x", False)),
+    ("openai", None, "succeeded", ["gpt-y-2024-07-18"] * 3, ("gpt-y-2024-07-18", False)),
+    ("anthropic", None, "debated", ["claude-a", "claude-a"], ("claude-a", False)),
+    ("anthropic", None, "failed", ["claude-a", "claude-b"], (None, None)),
+    ("openai", None, "running", ["gpt-y"], (None, None)),  # more turns may come
+    ("openai", None, "succeeded", ["gpt-y", None], (None, None)),
+    ("openai", None, "succeeded", [], (None, None)),
+    ("evidence", None, "succeeded", ["evidence"], (None, None)),
+    ("plugin", None, "succeeded", ["m-1"], ("m-1", None)),  # what it reads is not known
+]
+
+
+def test_debates_begun_before_0031_get_the_model_the_ledger_shows(db: Database) -> None:
+    with db.transaction() as session:
+        session.add(Hypothesis(id="h-1", title="t"))
+        session.flush()
+        rows = []
+        for n, (backend, model, state, turns, _) in enumerate(_BEFORE_0031):
+            config = {"backend": backend, **({"model": model} if model else {})}
+            row = Evaluation(hypothesis_id="h-1", config=config, config_hash=str(n), state=state)
+            session.add(row)
+            session.flush()
+            rows.append(row.id)
+            session.add_all(
+                DebateTurn(
+                    evaluation_id=row.id,
+                    round=1,
+                    persona=f"p{k}",
+                    backend=backend,
+                    model=turn_model,
+                    argument="...",
+                    confidence=0.5,
+                    probability=0.5,
+                    verdict="uncertain",
+                )
+                for k, turn_model in enumerate(turns)
+            )
+        recorded = Evaluation(
+            hypothesis_id="h-1",
+            config={"backend": "openai"},
+            config_hash="recorded",
+            state="succeeded",
+            model="asked-for",
+            reads_only_request=False,
+        )
+        session.add(recorded)
+        session.flush()
+        session.add(
+            DebateTurn(
+                evaluation_id=recorded.id,
+                round=1,
+                persona="p",
+                backend="openai",
+                model="asked-for-2025-01-01",
+                argument="...",
+                confidence=0.5,
+                probability=0.5,
+                verdict="uncertain",
+            )
+        )
+        rows.append(recorded.id)
+    downgrade(db.engine, "0031")
+    db.upgrade()
+    with db.sessions() as session:
+        found = [session.get(Evaluation, i) for i in rows]
+        after = [(row.model, row.reads_only_request) for row in found if row is not None]
+    assert after == [case[-1] for case in _BEFORE_0031] + [("asked-for", False)]
+    # What the migration is for: a cutoff configured now reaches such a debate.
+    with db.transaction() as session:
+        reached = record_cutoffs(
+            session, backend="openai", cutoffs={"gpt-y-2024-07-18": date(2023, 10, 31)}
+        )
+        cutoff = session.get(Evaluation, rows[1]).knowledge_cutoff  # type: ignore[union-attr]
+    assert (reached, cutoff) == (["h-1"], date(2023, 10, 31))
