@@ -75,6 +75,20 @@ _BEFORE_0031 = [
 ]
 
 
+def _turn(evaluation_id: int, persona: str, backend: str, model: str | None) -> DebateTurn:
+    return DebateTurn(
+        evaluation_id=evaluation_id,
+        round=1,
+        persona=persona,
+        backend=backend,
+        model=model,
+        argument="...",
+        confidence=0.5,
+        probability=0.5,
+        verdict="uncertain",
+    )
+
+
 def test_debates_begun_before_0031_get_the_model_the_ledger_shows(db: Database) -> None:
     with db.transaction() as session:
         session.add(Hypothesis(id="h-1", title="t"))
@@ -87,18 +101,7 @@ def test_debates_begun_before_0031_get_the_model_the_ledger_shows(db: Database) 
             session.flush()
             rows.append(row.id)
             session.add_all(
-                DebateTurn(
-                    evaluation_id=row.id,
-                    round=1,
-                    persona=f"p{k}",
-                    backend=backend,
-                    model=turn_model,
-                    argument="...",
-                    confidence=0.5,
-                    probability=0.5,
-                    verdict="uncertain",
-                )
-                for k, turn_model in enumerate(turns)
+                _turn(row.id, f"p{k}", backend, turn_model) for k, turn_model in enumerate(turns)
             )
         recorded = Evaluation(
             hypothesis_id="h-1",
@@ -110,19 +113,7 @@ def test_debates_begun_before_0031_get_the_model_the_ledger_shows(db: Database) 
         )
         session.add(recorded)
         session.flush()
-        session.add(
-            DebateTurn(
-                evaluation_id=recorded.id,
-                round=1,
-                persona="p",
-                backend="openai",
-                model="asked-for-2025-01-01",
-                argument="...",
-                confidence=0.5,
-                probability=0.5,
-                verdict="uncertain",
-            )
-        )
+        session.add(_turn(recorded.id, "p", "openai", "asked-for-2025-01-01"))
         rows.append(recorded.id)
     downgrade(db.engine, "0031")
     db.upgrade()
