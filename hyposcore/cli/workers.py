@@ -60,7 +60,9 @@ def queue(
         bool, typer.Option("--all", help="Queue every hypothesis in the database.")
     ] = False,
     wait: Annotated[bool, typer.Option("--wait", help="Follow progress until it ends.")] = False,
-    force: Annotated[bool, typer.Option(help="Queue even if the same run is live.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Queue even if the same run is live.")
+    ] = False,
     backend: Backend = None,
     panel: Panel = None,
     max_rounds: MaxRounds = None,

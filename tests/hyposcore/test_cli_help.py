@@ -51,6 +51,9 @@ def test_values_are_named_and_flags_are_bare(monkeypatch: pytest.MonkeyPatch) ->
     assert re.search(r"--max-rounds\s+INTEGER\s+At most N rounds \(2-8\)", output)
     assert re.search(r"--timeout\s+NUMBER", output)
     assert re.search(r"--wait\s+Follow progress", output)
+    # An off-by-default flag needs no --no- twin (Typer adds one unless the flag is named).
+    assert re.search(r"--force\s+Queue even", output)
+    assert "--no-force" not in output
     assert "HYPOTHESIS_ID" in output
 
 
