@@ -10,7 +10,7 @@ from rich.markup import escape
 from common.settings import get_settings
 from hyposcore.cli.common import console, friendly_errors, open_database
 from hyposcore.cli.follow import follow
-from hyposcore.cli.options import AsOf, Backend, MaxRounds, Panel, panel_keys
+from hyposcore.cli.options import AsOf, Backend, MaxRounds, MinRounds, Panel, panel_keys
 from storage.queries.delivery import BATCH_DELIVERY, delivery_of
 from storage.queries.evaluations import Enqueued
 from storage.queries.knowledge import list_hypotheses
@@ -65,6 +65,7 @@ def queue(
     ] = False,
     backend: Backend = None,
     panel: Panel = None,
+    min_rounds: MinRounds = None,
     max_rounds: MaxRounds = None,
     as_of: AsOf = None,
     now: Annotated[
@@ -88,6 +89,7 @@ def queue(
         settings,
         backend=backend,
         panel=panel_keys(panel),
+        min_rounds=min_rounds,
         max_rounds=max_rounds,
         as_of=as_of.date() if as_of else None,
         urgent=now,

@@ -47,6 +47,12 @@ def _ledger_rows() -> int:
         (["--backend", "nosuchbackend"], "backend: unknown backend 'nosuchbackend'; available:"),
         (["--max-rounds", "9"], "max_rounds: 9 is outside [2, 8] (--max-rounds)"),
         (["--max-rounds", "1"], "max_rounds: 1 is outside [2, 8] (--max-rounds)"),
+        (["--min-rounds", "9"], "min_rounds: 9 is outside [2, 8] (--min-rounds)"),
+        (
+            ["--min-rounds", "5", "--max-rounds", "4"],
+            "min_rounds: 5 is greater than max_rounds 4 (got min_rounds=5, max_rounds=4) "
+            "(--min-rounds)",
+        ),
     ],
 )
 def test_queue_refuses_an_unusable_configuration(
@@ -67,3 +73,15 @@ def test_a_configured_default_that_cannot_be_debated_is_named(
     assert result.exit_code == 2
     assert "min_rounds: 6 is greater than max_rounds 4" in " ".join(result.stderr.split())
     assert _ledger_rows() == 0
+
+
+def test_queue_takes_the_rounds_the_api_takes(imported: None) -> None:
+    result = CliRunner().invoke(
+        app, ["queue", "h-51e7234f", "--min-rounds", "3", "--max-rounds", "4"]
+    )
+    assert result.exit_code == 0, result.output
+    database = open_database()
+    with database.sessions() as session:
+        (config,) = [row.config for row in session.query(Evaluation)]
+    database.dispose()
+    assert (config["min_rounds"], config["max_rounds"]) == (3, 4)
