@@ -1,8 +1,9 @@
-"""Readable value names in ``--help``: INTEGER, PATH, a|b, and nothing for on/off flags.
+"""``--help`` as a command-line user reads it: readable value names, and prose that wraps.
 
 Typer (0.29) labels every value with its Python annotation (``<bool>``, ``<list[Path]>``,
-``<int range>``), which reads as an implementation detail; these are the names a
-command-line user expects (the ones click has always shown).
+``<int range>``), which reads as an implementation detail; ``install`` gives the names a
+command-line user expects (INTEGER, PATH, a|b, nothing for on/off flags: the ones click has
+always shown). ``reflow_help`` lets the terminal, not the source's line breaks, wrap the text.
 """
 
 from __future__ import annotations
