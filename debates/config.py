@@ -39,6 +39,11 @@ def validate_config(config: DebateConfig) -> DebateConfig:
             "backend",
             f"unknown backend {config.backend!r}; available: {', '.join(registry.available())}",
         )
+    if config.model is not None and not registry.takes_a_model(config.backend):
+        # Built without it, the backend would debate as itself while the request named a model.
+        raise ConfigError(
+            "model", f"backend {config.backend!r} has no model to choose (got {config.model!r})"
+        )
     if config.panel is None:
         return config
     return replace(config, panel=validate_panel(config.panel))

@@ -71,13 +71,19 @@ def create_from_settings(name: str, *, model: str | None = None) -> AgentBackend
     """Build backend ``name`` from its own ``HYPOSCORE_<NAME>_*`` settings.
 
     ``model`` overrides the configured model of a backend that has one; a backend without a
-    model option ignores it.
+    model option ignores it (``debates.config.validate_config`` refuses a configuration that
+    names one for it).
     """
     cls = backend_class(name)
     options = cls.settings_model().options()
-    if model is not None and "model" in cls.settings_model.model_fields:
+    if model is not None and takes_a_model(name):
         options["model"] = model
     return cls.create(**options)
+
+
+def takes_a_model(name: str) -> bool:
+    """Whether backend ``name`` answers as a model one can choose (its settings have one)."""
+    return "model" in backend_class(name).settings_model.model_fields
 
 
 def capabilities(name: str) -> Capabilities:

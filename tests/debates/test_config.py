@@ -37,6 +37,12 @@ def test_a_damaged_configuration_names_the_field() -> None:
         (DebateConfig(panel=(" ", "")), "panel", "the configured panel is empty"),
         (DebateConfig(max_rounds=9, min_rounds=1), "max_rounds", "9 is outside [2, 8]"),
         (DebateConfig(min_rounds=4, max_rounds=3), "min_rounds", "min_rounds=4, max_rounds=3"),
+        # The offline backend would debate as itself, under a request that named a model.
+        (
+            DebateConfig(backend="evidence", model="gpt-4o"),
+            "model",
+            "backend 'evidence' has no model to choose (got 'gpt-4o')",
+        ),
     ],
 )
 def test_validate_config_names_the_field(config: DebateConfig, field: str, message: str) -> None:
@@ -52,3 +58,6 @@ def test_a_valid_configuration_comes_back_with_its_panel_trimmed() -> None:
         backend="scripted", panel=("theorist", "skeptic"), max_rounds=3
     )
     assert validate_config(DebateConfig()) == DebateConfig()
+    # A backend with models takes one.
+    named = DebateConfig(backend="scripted", model="my-model")
+    assert validate_config(named) == named

@@ -213,6 +213,7 @@ def test_max_rounds_below_the_opening_still_ends_with_the_synthesizer(hypothesis
         (["h-cli00001", "--backend", "scripted", "--panel", "theorist,oracle"], "'oracle'"),
         (["h-cli00001", "--backend", "oracle"], "unknown backend 'oracle'"),
         (["h-cli00001", "--backend", "scripted", "--max-rounds", "9"], "max_rounds: 9 is"),
+        (["h-cli00001", "--model", "gpt-4o"], "model: backend 'evidence' has no model to choose"),
     ],
 )
 def test_bad_input_is_a_clear_error(hypothesis: str, args: list[str], message: str) -> None:
