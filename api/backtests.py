@@ -161,7 +161,7 @@ def judge_text(judge: JudgeOut, *, level: float) -> str:
         f"validated hypothesis in {judge.validated_preferred} of {judge.pairs} "
         f"validated-refuted pairs{of_all}{unreadable}; "
         f"share right {_share_text(judge.share, judge.share_low, judge.share_high, level, sampled)}"
-        f" (0.5 is chance), {judge.as_of}{_judge_knowledge_text(judge, level)}"
+        f" (0.5 is chance), {judge.as_of}{_judge_knowledge_text(judge, level, sampled)}"
     )
 
 
@@ -175,7 +175,7 @@ def _share_text(
     return ("—" if share is None else f"{share:.3f}") + interval
 
 
-def _judge_knowledge_text(judge: JudgeOut, level: float) -> str:
+def _judge_knowledge_text(judge: JudgeOut, level: float, sampled: bool) -> str:
     """What a model judge may have read in training, after the sentence's facts."""
     if judge.reads_only_the_request is not False:  # offline, or a report from before
         return ""
@@ -192,7 +192,6 @@ def _judge_knowledge_text(judge: JudgeOut, level: float) -> str:
             f"; trained to {judge.cutoff}: no pair was settled after it, so it may have read "
             "them and the share is not blind"
         )
-    sampled = judge.of_pairs is not None and judge.of_pairs != judge.pairs
     share = _share_text(
         judge.unseen_share, judge.unseen_share_low, judge.unseen_share_high, level, sampled
     )
