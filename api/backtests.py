@@ -214,6 +214,11 @@ def latest_judge_text(grades: ReportGrades | None) -> str | None:
     return f"{judge_text(judge, level=level)} (backtest {grades.name})"
 
 
+class TrainedOut(BaseModel):
+    model: str | None
+    cutoff: str = Field(description="The last day of the model's configured training cutoff.")
+
+
 class KnowledgeOut(BaseModel):
     """What the backend that debated may have known beyond the blind cases
     (workers.backtest_knowledge): a model's training data may hold the outcomes."""
@@ -223,7 +228,15 @@ class KnowledgeOut(BaseModel):
     reads_only_the_request: bool = Field(
         description="True for a backend that knows nothing but what it is asked (offline)."
     )
-    cutoff: str | None = Field(description="The model's configured training-data cutoff.")
+    cutoff: str | None = Field(
+        description="The models' configured training-data cutoffs, earliest first; "
+        "`trained` says which model each belongs to."
+    )
+    trained: list[TrainedOut] = Field(
+        default_factory=list,
+        description="Each model that debated beside its configured cutoff; empty in reports "
+        "stored before it, and when no cutoff is configured.",
+    )
     blind: int | None = Field(
         description="Outcomes settled certainly after what the backend knows; null when that "
         "cannot be told (a model with no configured cutoff)."
@@ -236,7 +249,7 @@ class KnowledgeOut(BaseModel):
 
 def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
     """One sentence for every view: which of the graded outcomes the backend cannot have read."""
-    who = known.backend + (f" ({known.model})" if known.model else "")
+    who = _who(known.backend, known.model)
     if known.reads_only_the_request:
         return f"Debated by {who}, which reads only the blind case: all {n} outcomes are unseen."
     if known.blind is None:
@@ -245,10 +258,7 @@ def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
             f"any of these {n} outcomes in training, so the grades are not shown to be blind "
             f"(set HYPOSCORE_{known.backend.upper()}_KNOWLEDGE_CUTOFFS)."
         )
-    # Workers of several models each debated by their own (workers.backtest_knowledge).
-    several = known.cutoff is not None and "," in known.cutoff
-    trained = f"{who}, trained to {known.cutoff}" + (" respectively" if several else "")
-    it = "its debate's cutoff" if several else "it"
+    trained, it = _trained_text(known)
     if known.blind == n:
         return f"Debated by {trained}: all {n} outcomes came after {it}."
     if known.blind == 0:
@@ -264,6 +274,31 @@ def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
         auc = "—" if row.auc is None else f"{row.auc:.3f}"
         said += f"; on them, {row.name} Brier {row.brier:.3f}, AUC {auc}"
     return said + "."
+
+
+def _trained_text(known: KnowledgeOut) -> tuple[str, str]:
+    """Who debated and what each model was trained to, and how to name the cutoff after it:
+    workers of several models each debated by their own (workers.backtest_knowledge)."""
+    if len(known.trained) == 1:
+        only = known.trained[0]
+        return f"{_who(known.backend, only.model)}, trained to {only.cutoff}", "it"
+    if not known.trained:  # A report stored before each cutoff was kept beside its model.
+        who = _who(known.backend, known.model)
+        return f"{who}, trained to {known.cutoff}", "its debate's cutoff"
+    cutoffs: dict[str, list[str]] = {}
+    for row in known.trained:
+        cutoffs.setdefault(row.model or "its default model", []).append(row.cutoff)
+    each = [
+        f"{model}, trained to {days[0]}"
+        if len(days) == 1
+        else f"{model}, trained to {', '.join(days[:-1])} in some debates and {days[-1]} in others"
+        for model, days in cutoffs.items()
+    ]
+    return f"{known.backend} ({'; '.join(each)})", "its debate's cutoff"
+
+
+def _who(backend: str, model: str | None) -> str:
+    return backend + (f" ({model})" if model else "")
 
 
 class BacktestReportOut(BaseModel):

@@ -27,9 +27,10 @@ def knowledge_section(
 ) -> dict[str, Any]:
     """The report's ``knowledge``: the backend and the models that debated, whether it reads
     only the request, the models' training cutoffs (each its last possible day) where known,
-    how many outcomes were settled certainly after what their debate's model knew (None:
-    cannot be told for every one), and ``grade`` of those hypotheses' ids when they are some
-    but not all of the set."""
+    each beside its model in ``trained`` (a model whose cutoff was configured anew between
+    its debates appears once for each), how many outcomes were settled certainly after what
+    their debate's model knew (None: cannot be told for every one), and ``grade`` of those
+    hypotheses' ids when they are some but not all of the set."""
     configured = knowledge_of(config.backend, config.model)
     debated = [(item, item.knowledge or configured) for item in items]
     verdicts = {item.hypothesis_id: knew.blind_to(item.resolved_on) for item, knew in debated}
@@ -38,11 +39,13 @@ def knowledge_section(
     known = [knew for _, knew in debated] or [configured]
     models = sorted({k.model for k in known if k.model is not None})
     cutoffs = sorted({k.cutoff.latest for k in known if k.cutoff is not None})
+    trained = sorted({(k.model or "", k.cutoff.latest) for k in known if k.cutoff is not None})
     return {
         "backend": known[0].backend,
         "model": ", ".join(models) or None,
         "reads_only_the_request": all(k.reads_only_the_request for k in known),
         "cutoff": ", ".join(map(str, cutoffs)) or None,
+        "trained": [{"model": model or None, "cutoff": str(day)} for model, day in trained],
         "blind": len(blind) if decidable else None,
         "forecasters": grade(blind) if decidable and 0 < len(blind) < len(items) else [],
     }

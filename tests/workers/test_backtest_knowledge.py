@@ -13,6 +13,7 @@ from common.dates import PartialDate
 from debates.backends.knowledge import Knowledge
 from debates.types import DebateConfig
 from tests.workers.backtest_items import OPTIONS, forecasted_items, judged_pairs
+from workers.backtest import Forecasted
 from workers.backtest_report import build_report
 
 
@@ -58,22 +59,31 @@ def test_a_model_without_a_cutoff_is_not_called_blind(monkeypatch: pytest.Monkey
     assert "(set HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS)" in said
 
 
-def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
-    # Workers of two default models debated the five (settled on 1-5 June 2020).
-    early = Knowledge("openai", "model-a", False, PartialDate(2020, 6, 1))
-    late = Knowledge("openai", "model-b", False, PartialDate(2020, 6, 3))
-    items = [
-        replace(item, knowledge=early if n < 2 else late)
+def _debated_by(first: Knowledge, rest: Knowledge) -> list[Forecasted]:
+    """The five (settled on 1-5 June 2020), the first two debated by ``first``."""
+    return [
+        replace(item, knowledge=first if n < 2 else rest)
         for n, item in enumerate(forecasted_items())
     ]
+
+
+def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
+    # Workers of two default models debated the five.
+    early = Knowledge("openai", "model-a", False, PartialDate(2020, 6, 1))
+    late = Knowledge("openai", "model-b", False, PartialDate(2020, 6, 3))
+    items = _debated_by(early, late)
     known = build_report(items, DebateConfig(backend="openai"), OPTIONS)["knowledge"]
     # Unseen: the 2nd by model-a, the 4th and 5th by model-b.
     assert (known["model"], known["cutoff"]) == ("model-a, model-b", "2020-06-01, 2020-06-03")
+    assert known["trained"] == [
+        {"model": "model-a", "cutoff": "2020-06-01"},
+        {"model": "model-b", "cutoff": "2020-06-03"},
+    ]
     assert known["blind"] == 3 and {row["n"] for row in known["forecasters"]} == {3}
     said = knowledge_text(KnowledgeOut.model_validate(known), n=5)
     assert (
-        "Debated by openai (model-a, model-b), trained to 2020-06-01, 2020-06-03 "
-        "respectively: 3 of the 5 outcomes came after its debate's cutoff"
+        "Debated by openai (model-a, trained to 2020-06-01; model-b, trained to 2020-06-03): "
+        "3 of the 5 outcomes came after its debate's cutoff"
     ) in said
 
     # One debate whose worker kept no cutoff (or began before the ledger kept them) may have
@@ -85,6 +95,41 @@ def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
         OPTIONS,
     )["knowledge"]
     assert known["blind"] is None and known["forecasters"] == []
+
+
+def test_each_model_is_named_beside_its_own_cutoff() -> None:
+    # The model first by name has the later cutoff: sorting names and days apart would pair
+    # model-a with model-b's day.
+    late = Knowledge("openai", "model-a", False, PartialDate(2020, 6, 3))
+    early = Knowledge("openai", "model-b", False, PartialDate(2020, 6, 1))
+    known = build_report(_debated_by(late, early), DebateConfig(backend="openai"), OPTIONS)
+    said = knowledge_text(KnowledgeOut.model_validate(known["knowledge"]), n=5)
+    assert "(model-a, trained to 2020-06-03; model-b, trained to 2020-06-01): 3 of" in said
+
+    # One model whose cutoff was configured anew between its debates is one model.
+    before = Knowledge("openai", "model-a", False, PartialDate(2020, 6, 1))
+    known = build_report(_debated_by(before, late), DebateConfig(backend="openai"), OPTIONS)
+    said = knowledge_text(KnowledgeOut.model_validate(known["knowledge"]), n=5)
+    assert (
+        "Debated by openai (model-a, trained to 2020-06-01 in some debates and 2020-06-03 in "
+        "others): 3 of the 5 outcomes came after its debate's cutoff"
+    ) in said
+
+
+def test_a_report_stored_before_the_pairs_claims_no_pairing() -> None:
+    stored = {
+        "backend": "openai",
+        "model": "model-a, model-b",
+        "reads_only_the_request": False,
+        "cutoff": "2020-06-01, 2020-06-03",
+        "blind": 3,
+        "forecasters": [],
+    }
+    said = knowledge_text(KnowledgeOut.model_validate(stored), n=5)
+    assert said.startswith(
+        "Debated by openai (model-a, model-b), trained to 2020-06-01, 2020-06-03: 3 of the 5 "
+        "outcomes came after its debate's cutoff"
+    )
 
 
 def _judge_said(config: DebateConfig) -> tuple[dict[str, Any], str]:
