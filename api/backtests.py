@@ -8,48 +8,14 @@ web view show the same numbers.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 
+from api.backtest_knowledge import KnowledgeOut
+from api.forecaster_schemas import ForecasterOut
 from debates.backends.knowledge import reads_only_the_request
 from scoring.forecasts import DEFAULT_LEVEL
 from storage.queries.backtests import ReportGrades, StoredReport
-
-
-class ReliabilityBinOut(BaseModel):
-    low: float
-    high: float
-    count: int
-    mean_forecast: float | None = Field(description="Mean forecast in the bin; null if empty.")
-    observed: float | None = Field(description="Share validated in the bin; null if empty.")
-
-
-class ForecasterOut(BaseModel):
-    """One forecaster's grades; ``*_low``/``*_high`` bound the bootstrap interval. They are
-    null when undefined (an AUC with one outcome only) and when too few hypotheses were
-    graded for the bootstrap to cover what it claims (the report's ``min_interval_n`` and
-    ``min_auc_interval_each``)."""
-
-    name: str
-    kind: Literal["rating", "baseline", "persona"]
-    n: int
-    brier: float
-    brier_low: float | None
-    brier_high: float | None
-    log_loss: float
-    log_loss_low: float | None
-    log_loss_high: float | None
-    auc: float | None
-    auc_low: float | None
-    auc_high: float | None
-    auc_folds: Literal["leave-pair-out", "leave-one-out", "none"] | None = Field(
-        None,
-        description="How the AUC kept each outcome from the forecasts it ranks: leave-pair-out "
-        "for a forecaster fitted on outcomes (base rate, recalibration), leave-one-out for "
-        "believability weights, none when nothing is fitted; null in reports stored before it.",
-    )
-    reliability: list[ReliabilityBinOut]
 
 
 class ComparisonOut(BaseModel):
@@ -212,93 +178,6 @@ def latest_judge_text(grades: ReportGrades | None) -> str | None:
         return None
     level = float(grades.settings.get("level", DEFAULT_LEVEL))
     return f"{judge_text(judge, level=level)} (backtest {grades.name})"
-
-
-class TrainedOut(BaseModel):
-    model: str | None
-    cutoff: str = Field(description="The last day of the model's configured training cutoff.")
-
-
-class KnowledgeOut(BaseModel):
-    """What the backend that debated may have known beyond the blind cases
-    (workers.backtest_knowledge): a model's training data may hold the outcomes."""
-
-    backend: str
-    model: str | None
-    reads_only_the_request: bool = Field(
-        description="True for a backend that knows nothing but what it is asked (offline)."
-    )
-    cutoff: str | None = Field(
-        description="The models' configured training-data cutoffs, earliest first; "
-        "`trained` says which model each belongs to."
-    )
-    trained: list[TrainedOut] = Field(
-        default_factory=list,
-        description="Each model that debated beside its configured cutoff; empty in reports "
-        "stored before it, and when no cutoff is configured.",
-    )
-    blind: int | None = Field(
-        description="Outcomes settled certainly after what the backend knows; null when that "
-        "cannot be told (a model with no configured cutoff)."
-    )
-    forecasters: list[ForecasterOut] = Field(
-        description="The exchange rating and composite graded on those outcomes alone, when "
-        "the cutoff splits the set."
-    )
-
-
-def knowledge_text(known: KnowledgeOut, *, n: int) -> str:
-    """One sentence for every view: which of the graded outcomes the backend cannot have read."""
-    who = _who(known.backend, known.model)
-    if known.reads_only_the_request:
-        return f"Debated by {who}, which reads only the blind case: all {n} outcomes are unseen."
-    if known.blind is None:
-        return (
-            f"Debated by {who}, a model with no configured training cutoff: it may have read "
-            f"any of these {n} outcomes in training, so the grades are not shown to be blind "
-            f"(set HYPOSCORE_{known.backend.upper()}_KNOWLEDGE_CUTOFFS)."
-        )
-    trained, it = _trained_text(known)
-    if known.blind == n:
-        return f"Debated by {trained}: all {n} outcomes came after {it}."
-    if known.blind == 0:
-        return (
-            f"Debated by {trained}: none of the {n} outcomes came after {it}, so it may have "
-            "read any of them in training and the grades are not blind."
-        )
-    said = (
-        f"Debated by {trained}: {known.blind} of the {n} outcomes came after {it}, and only "
-        "those are certainly unseen"
-    )
-    for row in known.forecasters:
-        auc = "—" if row.auc is None else f"{row.auc:.3f}"
-        said += f"; on them, {row.name} Brier {row.brier:.3f}, AUC {auc}"
-    return said + "."
-
-
-def _trained_text(known: KnowledgeOut) -> tuple[str, str]:
-    """Who debated and what each model was trained to, and how to name the cutoff after it:
-    workers of several models each debated by their own (workers.backtest_knowledge)."""
-    if len(known.trained) == 1:
-        only = known.trained[0]
-        return f"{_who(known.backend, only.model)}, trained to {only.cutoff}", "it"
-    if not known.trained:  # A report stored before each cutoff was kept beside its model.
-        who = _who(known.backend, known.model)
-        return f"{who}, trained to {known.cutoff}", "its debate's cutoff"
-    cutoffs: dict[str, list[str]] = {}
-    for row in known.trained:
-        cutoffs.setdefault(row.model or "its default model", []).append(row.cutoff)
-    each = [
-        f"{model}, trained to {days[0]}"
-        if len(days) == 1
-        else f"{model}, trained to {', '.join(days[:-1])} in some debates and {days[-1]} in others"
-        for model, days in cutoffs.items()
-    ]
-    return f"{known.backend} ({'; '.join(each)})", "its debate's cutoff"
-
-
-def _who(backend: str, model: str | None) -> str:
-    return backend + (f" ({model})" if model else "")
 
 
 class BacktestReportOut(BaseModel):

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from api.backtest_knowledge import knowledge_text
 from api.backtests import (
     BacktestReportOut,
     BacktestSummaryOut,
     judge_text,
-    knowledge_text,
     report_out,
     summary_out,
 )

@@ -17,7 +17,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from api.backtests import JudgeOut, KnowledgeOut, judge_text, knowledge_text
+from api.backtest_knowledge import KnowledgeOut, knowledge_text
+from api.backtests import JudgeOut, judge_text
 from common.settings import Settings, get_settings
 from common.text import terminal_safe
 from debates.backends import registry

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from api.backtests import JudgeOut, KnowledgeOut, judge_text, knowledge_text
+from api.backtest_knowledge import KnowledgeOut, knowledge_text
+from api.backtests import JudgeOut, judge_text
 from common.dates import PartialDate
 from debates.backends.knowledge import Knowledge
 from debates.types import DebateConfig
@@ -21,7 +22,7 @@ def test_an_offline_backend_leaves_every_outcome_unseen() -> None:
     report = build_report(forecasted_items(), DebateConfig(), OPTIONS)
     known = report["knowledge"]
     assert known["reads_only_the_request"] and known["blind"] == report["n"] == 5
-    assert known["forecasters"] == []
+    assert known["forecasters"] == [] and known["models"] == []
     said = knowledge_text(KnowledgeOut.model_validate(known), n=report["n"])
     assert "reads only the blind case: all 5 outcomes are unseen" in said
 
@@ -75,9 +76,9 @@ def test_each_debate_is_judged_by_what_its_own_workers_model_knew() -> None:
     known = build_report(items, DebateConfig(backend="openai"), OPTIONS)["knowledge"]
     # Unseen: the 2nd by model-a, the 4th and 5th by model-b.
     assert (known["model"], known["cutoff"]) == ("model-a, model-b", "2020-06-01, 2020-06-03")
-    assert known["trained"] == [
-        {"model": "model-a", "cutoff": "2020-06-01"},
-        {"model": "model-b", "cutoff": "2020-06-03"},
+    assert known["models"] == [
+        {"model": "model-a", "cutoff": "2020-06-01", "debates": 2},
+        {"model": "model-b", "cutoff": "2020-06-03", "debates": 3},
     ]
     assert known["blind"] == 3 and {row["n"] for row in known["forecasters"]} == {3}
     said = knowledge_text(KnowledgeOut.model_validate(known), n=5)
@@ -111,9 +112,45 @@ def test_each_model_is_named_beside_its_own_cutoff() -> None:
     known = build_report(_debated_by(before, late), DebateConfig(backend="openai"), OPTIONS)
     said = knowledge_text(KnowledgeOut.model_validate(known["knowledge"]), n=5)
     assert (
-        "Debated by openai (model-a, trained to 2020-06-01 in some debates and 2020-06-03 in "
-        "others): 3 of the 5 outcomes came after its debate's cutoff"
+        "Debated by openai (model-a, trained to 2020-06-01 in some debates and to 2020-06-03 "
+        "in others): 3 of the 5 outcomes came after its debate's cutoff"
     ) in said
+
+
+def test_the_debates_that_keep_the_set_from_being_blind_are_named() -> None:
+    trained = Knowledge("openai", "model-a", False, PartialDate(2020, 6, 3))
+    uncut = Knowledge("openai", "model-b", False)
+    unrecorded = Knowledge("openai", None, False)
+    config = DebateConfig(backend="openai")
+
+    known = build_report(_debated_by(trained, uncut), config, OPTIONS)["knowledge"]
+    assert known["blind"] is None
+    said = knowledge_text(KnowledgeOut.model_validate(known), n=5)
+    # model-a has its cutoff: only model-b's debates keep the set from being shown blind.
+    assert said == (
+        "Debated by openai (model-a, trained to 2020-06-03; model-b, with no configured "
+        "training cutoff): a debate by a model with no configured training cutoff may have "
+        "read its outcome in training, so the grades are not shown to be blind "
+        "(set HYPOSCORE_OPENAI_KNOWLEDGE_CUTOFFS)."
+    )
+
+    known = build_report(_debated_by(unrecorded, trained), config, OPTIONS)["knowledge"]
+    assert known["models"][-1] == {"model": None, "cutoff": None, "debates": 2}
+    said = knowledge_text(KnowledgeOut.model_validate(known), n=5)
+    # No cutoff setting would help a debate whose model is not known: no hint to set one.
+    assert said == (
+        "Debated by openai (model-a, trained to 2020-06-03; 2 debates by a model not "
+        "recorded): a debate whose model was not recorded may have read its outcome in "
+        "training, so the grades are not shown to be blind."
+    )
+
+    # A cutoff configured for model-b after some of its debates had begun.
+    known = build_report(_debated_by(uncut, replace(trained, model="model-b")), config, OPTIONS)
+    said = knowledge_text(KnowledgeOut.model_validate(known["knowledge"]), n=5)
+    assert said.startswith(
+        "Debated by openai (model-b, trained to 2020-06-03 in some debates and with no "
+        "configured cutoff in others): a debate by a model with no configured training cutoff"
+    )
 
 
 def test_a_report_stored_before_the_pairs_claims_no_pairing() -> None:
