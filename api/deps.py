@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
@@ -19,6 +21,22 @@ from storage.queries.tokens import verify_token
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
+
+_PLAIN_DIGITS = re.compile(r"-?[0-9]+")
+
+
+def _plain_digits(value: object) -> object:
+    """A query or path integer as the OpenAPI document's integer: its decimal digits alone.
+    Pydantic's lax int would also read '1_0' as 10 and '8\x85' (a Unicode space) as 8."""
+    if isinstance(value, str) and not _PLAIN_DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number written in the digits 0-9 alone")
+    return value
+
+
+# Every integer a URL carries (path and query parameters) is read through this, placed after
+# its Query or Path: placed before it, FastAPI documents ge and le under those names instead
+# of minimum and maximum.
+PLAIN_DIGITS = BeforeValidator(_plain_digits)
 
 
 def get_database(request: Request) -> Database:
@@ -75,9 +93,13 @@ class Page:
 
 
 def pagination(
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")] = DEFAULT_PAGE,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Items per page."), PLAIN_DIGITS
+    ] = DEFAULT_PAGE,
     offset: Annotated[
-        int, Query(ge=0, le=MAX_INT64, description="Items to skip (at most 2^63 - 1).")
+        int,
+        Query(ge=0, le=MAX_INT64, description="Items to skip (at most 2^63 - 1)."),
+        PLAIN_DIGITS,
     ] = 0,
 ) -> Page:
     return Page(limit=limit, offset=offset)

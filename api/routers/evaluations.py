@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from api.deps import DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
+from api.deps import PLAIN_DIGITS, DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
 from api.errors import ApiError
 from api.evaluation_schemas import (
     DebateOptions,
@@ -61,7 +61,9 @@ class _EvaluationRef(StringConvertor):
 register_url_convertor("evaluation_ref", _EvaluationRef())
 
 EvaluationId = Annotated[
-    int, Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key).")
+    int,
+    Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key)."),
+    PLAIN_DIGITS,
 ]
 State = Literal[
     "queued", "running", "debated", "paused", "batched", "succeeded", "failed", "cancelled"

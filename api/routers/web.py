@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.backtests import latest_judge_text
 from api.charts import DimensionBar, HistoryPoint, Resolution, dimension_bars, history_chart
-from api.deps import SessionDep
+from api.deps import PLAIN_DIGITS, SessionDep
 from api.diseases import shown_diseases
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.front_page import load_front_page
@@ -259,7 +259,9 @@ def hypothesis_page(
 
 @router.get("/web/leaderboard", response_class=HTMLResponse, name="web_leaderboard")
 def leaderboard_page(
-    request: Request, session: SessionDep, offset: Annotated[int, Query(ge=0, le=MAX_INT64)] = 0
+    request: Request,
+    session: SessionDep,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT64), PLAIN_DIGITS] = 0,
 ) -> HTMLResponse:
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     summary = fit_summary(session)

@@ -3,6 +3,8 @@ defect 5), and paths answer the methods they serve (issue 11, defect 11)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi.testclient import TestClient
 
 from common.limits import MAX_INT32, MAX_INT64
@@ -57,6 +59,37 @@ def test_evaluation_ids_past_the_integer_column_are_422(client: TestClient, seed
             assert "evaluation_id" in response.json()["error"]["message"]
         missing = client.get(f"/evaluations/{MAX_INT32}{suffix}")
         assert missing.status_code == 404
+
+
+# Pydantic's lax int reads each of these as a number (" 8" and "8\x85", a Unicode space, as
+# 8; "1_0" as 10); a URL's integer is its digits alone, as the OpenAPI document says.
+NOT_PLAIN_DIGITS = [" 8", "8 ", "8\x85", "8\u2003", "1_0", "+8"]
+
+
+def test_a_url_integer_is_its_digits_alone(client: TestClient, seeded: Seeded) -> None:
+    for path in PAGED:
+        # The web leaderboard pages by offset alone.
+        for parameter in ("offset",) if path.startswith("/web/") else ("limit", "offset"):
+            for written in NOT_PLAIN_DIGITS:
+                response = client.get(path, params={parameter: written})
+                assert response.status_code == 422, (path, parameter, written, response.text)
+                assert f"query.{parameter}: " in response.text, (path, written)
+                assert "digits 0-9 alone" in response.text
+    evaluation = seeded.evaluation_id
+    for path in ("/evaluations/{}", "/evaluations/{}/transcript", "/web/evaluations/{}"):
+        assert client.get(path.format(evaluation)).status_code == 200, path
+        # "0_1" would otherwise be evaluation 1, "1_0" evaluation 10.
+        for written in (f"0_{evaluation}", f"{evaluation}\x85", f"+{evaluation}"):
+            response = client.get(path.format(quote(written)))
+            assert response.status_code == 422, (path, written, response.text)
+            assert "path.evaluation_id: " in response.text, (path, written)
+    # The check leaves the document's bounds as they were, under their JSON Schema names.
+    document = client.get("/openapi.json").json()["paths"]
+    listed = {p["name"]: p["schema"] for p in document["/hypotheses"]["get"]["parameters"]}
+    assert (listed["limit"]["minimum"], listed["limit"]["maximum"]) == (1, 500)
+    assert (listed["offset"]["minimum"], listed["offset"]["maximum"]) == (0, MAX_INT64)
+    one = document["/evaluations/{evaluation_id}"]["get"]["parameters"][0]["schema"]
+    assert (one["minimum"], one["maximum"]) == (1, MAX_INT32)
 
 
 def test_get_on_the_batch_path_is_405_naming_post(client: TestClient, seeded: Seeded) -> None:
