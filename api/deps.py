@@ -27,7 +27,7 @@ _PLAIN_DIGITS = re.compile(r"-?[0-9]+")
 
 def _plain_digits(value: object) -> object:
     """A query or path integer as the OpenAPI document's integer: its decimal digits alone.
-    Pydantic's lax int would also read '1_0' as 10 and '8\x85' (a Unicode space) as 8."""
+    Pydantic's lax int would also read '1_0' as 10 and '8' followed by a Unicode space as 8."""
     if isinstance(value, str) and not _PLAIN_DIGITS.fullmatch(value):
         raise ValueError("must be a whole number written in the digits 0-9 alone")
     return value
