@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
@@ -29,7 +30,10 @@ def _plain_digits(value: object) -> object:
     """A query or path integer as the OpenAPI document's integer: its decimal digits alone.
     Pydantic's lax int would also read '1_0' as 10 and '8' followed by a Unicode space as 8."""
     if isinstance(value, str) and not _PLAIN_DIGITS.fullmatch(value):
-        raise ValueError("must be a whole number written in the digits 0-9 alone")
+        # pydantic's own type and words for a string that is no integer at all
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, written in the digits 0-9 alone"
+        )
     return value
 
 

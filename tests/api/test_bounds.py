@@ -74,7 +74,9 @@ def test_a_url_integer_is_its_digits_alone(client: TestClient, seeded: Seeded) -
                 response = client.get(path, params={parameter: written})
                 assert response.status_code == 422, (path, parameter, written, response.text)
                 assert f"query.{parameter}: " in response.text, (path, written)
-                assert "digits 0-9 alone" in response.text
+                assert "Input should be a valid integer, written in the digits 0-9 alone" in (
+                    response.text
+                )
     evaluation = seeded.evaluation_id
     for path in ("/evaluations/{}", "/evaluations/{}/transcript", "/web/evaluations/{}"):
         assert client.get(path.format(evaluation)).status_code == 200, path
