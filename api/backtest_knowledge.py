@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from api.forecaster_schemas import ForecasterOut
+from debates.backends.knowledge import cutoffs_variable
 
 
 class DebatedByOut(BaseModel):
@@ -137,7 +138,7 @@ def _blind_text(known: KnowledgeOut, n: int, trained: str, it: str) -> str:
 
 
 def _cutoffs_hint(known: KnowledgeOut) -> str:
-    return f"(set HYPOSCORE_{known.backend.upper()}_KNOWLEDGE_CUTOFFS)"
+    return f"(set {cutoffs_variable(known.backend)})"
 
 
 def _who(backend: str, model: str | None) -> str:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from api.backtest_knowledge import KnowledgeOut
 from api.forecaster_schemas import ForecasterOut
-from debates.backends.knowledge import reads_only_the_request
+from debates.backends.knowledge import cutoffs_variable, reads_only_the_request
 from scoring.forecasts import DEFAULT_LEVEL
 from storage.queries.backtests import ReportGrades, StoredReport
 
@@ -148,8 +148,7 @@ def _judge_knowledge_text(judge: JudgeOut, level: float, sampled: bool) -> str:
     if judge.unseen_pairs is None:
         return (
             "; a model with no configured training cutoff, which may have read these outcomes, "
-            f"so the share is not shown to be blind (set "
-            f"HYPOSCORE_{judge.backend.upper()}_KNOWLEDGE_CUTOFFS)"
+            f"so the share is not shown to be blind (set {cutoffs_variable(judge.backend)})"
         )
     if judge.unseen_pairs == judge.pairs:
         return f"; trained to {judge.cutoff}, before every outcome"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from api.schemas import Citation, citation
 from common.text import POLICY
+from debates.backends.knowledge import cutoffs_variable
 from debates.backends.registry import available
 from debates.config import MAX_ROUNDS, MIN_ROUNDS
 from debates.consistency import flag_reasons
@@ -295,9 +296,9 @@ def grading_note(evaluation: Evaluation) -> str | None:
         return f"made under an older, looser as-of rule{under}, so it no longer grades the personas"
     if why == "no cutoff":
         model = debated_model(evaluation)
-        backend = str((evaluation.config or {}).get("backend", "")).upper()
+        backend = str((evaluation.config or {}).get("backend", ""))
         fix = (
-            f" (configure its cutoff in HYPOSCORE_{backend}_KNOWLEDGE_CUTOFFS: the workers give "
+            f" (configure its cutoff in {cutoffs_variable(backend)}: the workers give "
             "it to this debate when they restart)"
             if model and evaluation.model
             else ""

@@ -52,6 +52,12 @@ def reads_only_the_request(backend: str | None) -> bool:
     return backend in registry.available() and registry.capabilities(backend).reads_only_the_request
 
 
+def cutoffs_variable(backend: str) -> str:
+    """The environment variable that sets ``backend``'s models' cutoffs, as messages name it
+    (the backend's settings read it under their ``HYPOSCORE_<BACKEND>_`` prefix)."""
+    return f"HYPOSCORE_{backend.upper()}_KNOWLEDGE_CUTOFFS"
+
+
 def configured_cutoffs(backend: str) -> dict[str, PartialDate]:
     """Each model's training cutoff, as this process's settings of ``backend`` give them
     (``knowledge_cutoffs``; none for a backend without the setting)."""
