@@ -9,37 +9,22 @@ official SDK, an optional extra imported when a backend is created.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from debates.backends import anthropic_batches
-from debates.backends.base import (
-    BackendError,
-    BackendSettings,
-    Capabilities,
-    FatalError,
-    Message,
-)
-from debates.backends.batching import BatchAnswer, BatchItem, BatchState
-from debates.backends.json_post import JsonPost
-from debates.backends.llm_common import (
-    ProviderSettings,
-    RepairingChat,
-    display_url,
-    endpoint_and_key,
-    guarded,
-    load_sdk,
-    prompt_parts,
-)
-from debates.backends.llm_errors import sdk_error, unreadable_body
-from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
+from debates.backends.base import BackendSettings, Capabilities, FatalError, Message
+from debates.backends.batching import BatchItem
+from debates.backends.llm_common import ProviderSettings, prompt_parts
+from debates.backends.llm_errors import unreadable_body
+from debates.backends.llm_prices import PriceTable
 from debates.backends.replies import RawReply, count, fields
+from debates.backends.sdk_chat import BatchApi, Provider, ProviderSpec, SdkChat, connect
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
-T = TypeVar("T")
 
 
 class AnthropicSettings(ProviderSettings):
@@ -70,36 +55,44 @@ class AnthropicSettings(ProviderSettings):
     )
 
 
-class AnthropicBackend(RepairingChat):
+def _error_detail(exc: Any) -> str:
+    return _error_body_detail(getattr(exc, "body", None)) or str(getattr(exc, "message", exc))
+
+
+def _error_body_detail(body: Any) -> str | None:
+    """The type and message of an error reply, ``{"type": "error", "error": {...}}``."""
+    error = fields(fields(body).get("error"))
+    message = error.get("message")
+    return f"{error.get('type', 'error')}: {message}" if isinstance(message, str) else None
+
+
+SPEC = ProviderSpec(
+    name="anthropic",
+    client_class="Anthropic",
+    error_class="AnthropicError",
+    default_url=ANTHROPIC_API_URL,
+    endpoint_label="Anthropic endpoint",
+    keyless_hint="set HYPOSCORE_ANTHROPIC_BASE_URL to a gateway that needs none",
+    error_body_detail=_error_body_detail,
+    error_detail=_error_detail,
+)
+
+
+class AnthropicBackend(SdkChat):
     """Asks the Messages API for JSON and validates it against the output schema."""
 
     name = "anthropic"
     capabilities: ClassVar[Capabilities] = Capabilities(rate_limited=True, reports_usage=True)
     settings_model: ClassVar[type[BackendSettings]] = AnthropicSettings
+    spec: ClassVar[ProviderSpec] = SPEC
+    batch_api: ClassVar[BatchApi] = anthropic_batches
 
     @classmethod
     def create(cls, **options: Any) -> AnthropicBackend:
         return create_anthropic_backend(**options)
 
-    def __init__(
-        self,
-        *,
-        client: Any,
-        sdk: Any,
-        post: JsonPost,
-        model: str,
-        timeout: float,
-        prices: dict[str, ModelPrice],
-        endpoint: str,
-        max_tokens: int = 4096,
-    ) -> None:
-        self._client = client
-        self._sdk = sdk
-        self._post = post
-        self.model = model
-        self.timeout = timeout
-        self.prices = prices
-        self.endpoint = endpoint
+    def __init__(self, provider: Provider, *, model: str, max_tokens: int = 4096) -> None:
+        super().__init__(provider, model=model)
         self.max_tokens = max_tokens
 
     def _call(
@@ -130,27 +123,6 @@ class AnthropicBackend(RepairingChat):
             return self.message_params(system, turns)
 
         return self._guarded(lambda: anthropic_batches.submit(self._client, items, params_for))
-
-    def batch_state(self, batch_id: str) -> BatchState:
-        return self._guarded(lambda: anthropic_batches.state(self._client, batch_id))
-
-    def batch_results(self, batch_id: str) -> Mapping[str, BatchAnswer]:
-        return self._guarded(
-            lambda: anthropic_batches.results(self._client, batch_id, read=self._read)
-        )
-
-    def _guarded(self, action: Callable[[], T]) -> T:
-        return guarded(
-            action,
-            sdk_error=self._sdk.AnthropicError,
-            translate=self._translate,
-            endpoint=self.endpoint,
-        )
-
-    def _translate(self, exc: Exception) -> BackendError:
-        return sdk_error(
-            exc, self._sdk, provider=self.endpoint, timeout=self.timeout, detail=_error_detail
-        )
 
     def _read(self, message: Any) -> RawReply:
         """A Messages API message's JSON, live or from a batch's results."""
@@ -219,17 +191,6 @@ def _as_blocks(content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else content
 
 
-def _error_detail(exc: Any) -> str:
-    return _error_body_detail(getattr(exc, "body", None)) or str(getattr(exc, "message", exc))
-
-
-def _error_body_detail(body: Any) -> str | None:
-    """The type and message of an error reply, ``{"type": "error", "error": {...}}``."""
-    error = fields(fields(body).get("error"))
-    message = error.get("message")
-    return f"{error.get('type', 'error')}: {message}" if isinstance(message, str) else None
-
-
 def create_anthropic_backend(
     *,
     base_url: str | None = None,
@@ -242,33 +203,7 @@ def create_anthropic_backend(
     """Build the backend. ``base_url`` None means api.anthropic.com, which needs ``api_key``;
     another endpoint without a key gets a placeholder. Retries are left to the workers.
     """
-    sdk = load_sdk("anthropic")
     if max_tokens < 1:
         raise FatalError(f"anthropic backend: max_tokens must be at least 1, got {max_tokens!r}")
-    base_url, key = endpoint_and_key(
-        "anthropic",
-        base_url=base_url,
-        api_key=api_key,
-        timeout=timeout,
-        default_url=ANTHROPIC_API_URL,
-        keyless_hint="set HYPOSCORE_ANTHROPIC_BASE_URL to a gateway that needs none",
-    )
-    try:
-        prices_table = merged_prices(prices)
-        client = sdk.Anthropic(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
-    except (ValueError, sdk.AnthropicError) as exc:
-        raise FatalError(f"anthropic backend: {exc}") from exc
-    endpoint = f"Anthropic endpoint {display_url(base_url)}"
-    post = JsonPost.like(
-        client, timeout=timeout, provider=endpoint, error_detail=_error_body_detail
-    )
-    return AnthropicBackend(
-        client=client,
-        sdk=sdk,
-        post=post,
-        model=model,
-        timeout=timeout,
-        prices=prices_table,
-        endpoint=endpoint,
-        max_tokens=max_tokens,
-    )
+    provider = connect(SPEC, base_url=base_url, api_key=api_key, timeout=timeout, prices=prices)
+    return AnthropicBackend(provider, model=model, max_tokens=max_tokens)

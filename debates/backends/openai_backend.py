@@ -8,37 +8,22 @@ the registry imports it just to list the name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from debates.backends import openai_batches
-from debates.backends.base import (
-    BackendError,
-    BackendSettings,
-    Capabilities,
-    FatalError,
-    Message,
-)
-from debates.backends.batching import BatchAnswer, BatchItem, BatchState
-from debates.backends.json_post import JsonPost
-from debates.backends.llm_common import (
-    ProviderSettings,
-    RepairingChat,
-    display_url,
-    endpoint_and_key,
-    guarded,
-    load_sdk,
-    prompt_parts,
-)
-from debates.backends.llm_errors import sdk_error, unreadable_body
-from debates.backends.llm_prices import ModelPrice, PriceTable, merged_prices
+from debates.backends.base import BackendSettings, Capabilities, FatalError, Message
+from debates.backends.batching import BatchItem
+from debates.backends.llm_common import ProviderSettings, prompt_parts
+from debates.backends.llm_errors import unreadable_body
+from debates.backends.llm_prices import PriceTable
 from debates.backends.replies import RawReply, count, excerpt, fields
+from debates.backends.sdk_chat import BatchApi, Provider, ProviderSpec, SdkChat, connect
 
 OPENAI_API_URL = "https://api.openai.com/v1"
-T = TypeVar("T")
 
 
 class OpenAISettings(ProviderSettings):
@@ -67,12 +52,41 @@ class OpenAISettings(ProviderSettings):
     )
 
 
-class OpenAIBackend(RepairingChat):
+def _error_detail(exc: Any) -> str:
+    # The SDK's exceptions carry the error object itself as their body.
+    return _message_of(getattr(exc, "body", None)) or str(getattr(exc, "message", exc))
+
+
+def _error_body_detail(body: Any) -> str | None:
+    """The message of an error reply, ``{"error": {"message": ...}}``."""
+    return _message_of(fields(body).get("error"))
+
+
+def _message_of(error: Any) -> str | None:
+    message = fields(error).get("message")
+    return message if isinstance(message, str) else None
+
+
+SPEC = ProviderSpec(
+    name="openai",
+    client_class="OpenAI",
+    error_class="OpenAIError",
+    default_url=OPENAI_API_URL,
+    endpoint_label="OpenAI-compatible endpoint",
+    keyless_hint="set HYPOSCORE_OPENAI_BASE_URL to a local OpenAI-compatible server",
+    error_body_detail=_error_body_detail,
+    error_detail=_error_detail,
+)
+
+
+class OpenAIBackend(SdkChat):
     """Asks a chat-completions endpoint for JSON and validates it against the output schema."""
 
     name = "openai"
     capabilities: ClassVar[Capabilities] = Capabilities(rate_limited=True, reports_usage=True)
     settings_model: ClassVar[type[BackendSettings]] = OpenAISettings
+    spec: ClassVar[ProviderSpec] = SPEC
+    batch_api: ClassVar[BatchApi] = openai_batches
 
     @classmethod
     def create(cls, **options: Any) -> OpenAIBackend:
@@ -80,25 +94,14 @@ class OpenAIBackend(RepairingChat):
 
     def __init__(
         self,
+        provider: Provider,
         *,
-        client: Any,
-        sdk: Any,
-        post: JsonPost,
         model: str,
-        timeout: float,
-        prices: dict[str, ModelPrice],
-        endpoint: str,
         json_mode: bool = True,
         temperature: float | None = None,
         max_tokens: int | None = None,
     ) -> None:
-        self._client = client
-        self._sdk = sdk
-        self._post = post
-        self.model = model
-        self.timeout = timeout
-        self.prices = prices
-        self.endpoint = endpoint
+        super().__init__(provider, model=model)
         self.json_mode = json_mode
         self.temperature = temperature
         self.max_tokens = max_tokens
@@ -138,27 +141,6 @@ class OpenAIBackend(RepairingChat):
         data = openai_batches.input_file(items, body_for)
         return self._guarded(lambda: openai_batches.submit(self._client, data))
 
-    def batch_state(self, batch_id: str) -> BatchState:
-        return self._guarded(lambda: openai_batches.state(self._client, batch_id))
-
-    def batch_results(self, batch_id: str) -> Mapping[str, BatchAnswer]:
-        return self._guarded(
-            lambda: openai_batches.results(self._client, batch_id, read=self._read)
-        )
-
-    def _guarded(self, action: Callable[[], T]) -> T:
-        return guarded(
-            action,
-            sdk_error=self._sdk.OpenAIError,
-            translate=self._translate,
-            endpoint=self.endpoint,
-        )
-
-    def _translate(self, exc: Exception) -> BackendError:
-        return sdk_error(
-            exc, self._sdk, provider=self.endpoint, timeout=self.timeout, detail=_error_detail
-        )
-
     def _read(self, body: Any) -> RawReply:
         """A chat completion's JSON, live or from a batch's output file."""
         if isinstance(body, str):
@@ -186,21 +168,6 @@ class OpenAIBackend(RepairingChat):
         )
 
 
-def _error_detail(exc: Any) -> str:
-    # The SDK's exceptions carry the error object itself as their body.
-    return _message_of(getattr(exc, "body", None)) or str(getattr(exc, "message", exc))
-
-
-def _error_body_detail(body: Any) -> str | None:
-    """The message of an error reply, ``{"error": {"message": ...}}``."""
-    return _message_of(fields(body).get("error"))
-
-
-def _message_of(error: Any) -> str | None:
-    message = fields(error).get("message")
-    return message if isinstance(message, str) else None
-
-
 def create_openai_backend(
     *,
     base_url: str | None = None,
@@ -215,32 +182,10 @@ def create_openai_backend(
     """Build the backend. ``base_url`` None means api.openai.com, which needs ``api_key``;
     a local endpoint without a key gets a placeholder key. Retries are left to the workers.
     """
-    sdk = load_sdk("openai")
-    base_url, key = endpoint_and_key(
-        "openai",
-        base_url=base_url,
-        api_key=api_key,
-        timeout=timeout,
-        default_url=OPENAI_API_URL,
-        keyless_hint="set HYPOSCORE_OPENAI_BASE_URL to a local OpenAI-compatible server",
-    )
-    try:
-        prices_table = merged_prices(prices)
-        client = sdk.OpenAI(api_key=key, base_url=base_url, timeout=timeout, max_retries=0)
-    except (ValueError, sdk.OpenAIError) as exc:
-        raise FatalError(f"openai backend: {exc}") from exc
-    endpoint = f"OpenAI-compatible endpoint {display_url(base_url)}"
-    post = JsonPost.like(
-        client, timeout=timeout, provider=endpoint, error_detail=_error_body_detail
-    )
+    provider = connect(SPEC, base_url=base_url, api_key=api_key, timeout=timeout, prices=prices)
     return OpenAIBackend(
-        client=client,
-        sdk=sdk,
-        post=post,
+        provider,
         model=model,
-        timeout=timeout,
-        prices=prices_table,
-        endpoint=endpoint,
         json_mode=json_mode,
         temperature=temperature,
         max_tokens=max_tokens,
