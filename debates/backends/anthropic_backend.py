@@ -22,7 +22,7 @@ from debates.backends.llm_common import ProviderSettings, prompt_parts
 from debates.backends.llm_errors import unreadable_body
 from debates.backends.llm_prices import PriceTable
 from debates.backends.replies import RawReply, count, fields
-from debates.backends.sdk_chat import BatchApi, Provider, ProviderSpec, SdkChat, connect
+from debates.backends.sdk_chat import BatchApi, ProviderConnection, ProviderSpec, SdkChat, connect
 
 ANTHROPIC_API_URL = "https://api.anthropic.com"
 
@@ -91,8 +91,10 @@ class AnthropicBackend(SdkChat):
     def create(cls, **options: Any) -> AnthropicBackend:
         return create_anthropic_backend(**options)
 
-    def __init__(self, provider: Provider, *, model: str, max_tokens: int = 4096) -> None:
-        super().__init__(provider, model=model)
+    def __init__(
+        self, connection: ProviderConnection, *, model: str, max_tokens: int = 4096
+    ) -> None:
+        super().__init__(connection, model=model)
         self.max_tokens = max_tokens
 
     def _call(
@@ -205,5 +207,5 @@ def create_anthropic_backend(
     """
     if max_tokens < 1:
         raise FatalError(f"anthropic backend: max_tokens must be at least 1, got {max_tokens!r}")
-    provider = connect(SPEC, base_url=base_url, api_key=api_key, timeout=timeout, prices=prices)
-    return AnthropicBackend(provider, model=model, max_tokens=max_tokens)
+    connection = connect(SPEC, base_url=base_url, api_key=api_key, timeout=timeout, prices=prices)
+    return AnthropicBackend(connection, model=model, max_tokens=max_tokens)

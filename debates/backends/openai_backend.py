@@ -21,7 +21,7 @@ from debates.backends.llm_common import ProviderSettings, prompt_parts
 from debates.backends.llm_errors import unreadable_body
 from debates.backends.llm_prices import PriceTable
 from debates.backends.replies import RawReply, count, excerpt, fields
-from debates.backends.sdk_chat import BatchApi, Provider, ProviderSpec, SdkChat, connect
+from debates.backends.sdk_chat import BatchApi, ProviderConnection, ProviderSpec, SdkChat, connect
 
 OPENAI_API_URL = "https://api.openai.com/v1"
 
@@ -94,14 +94,14 @@ class OpenAIBackend(SdkChat):
 
     def __init__(
         self,
-        provider: Provider,
+        connection: ProviderConnection,
         *,
         model: str,
         json_mode: bool = True,
         temperature: float | None = None,
         max_tokens: int | None = None,
     ) -> None:
-        super().__init__(provider, model=model)
+        super().__init__(connection, model=model)
         self.json_mode = json_mode
         self.temperature = temperature
         self.max_tokens = max_tokens
@@ -182,9 +182,9 @@ def create_openai_backend(
     """Build the backend. ``base_url`` None means api.openai.com, which needs ``api_key``;
     a local endpoint without a key gets a placeholder key. Retries are left to the workers.
     """
-    provider = connect(SPEC, base_url=base_url, api_key=api_key, timeout=timeout, prices=prices)
+    connection = connect(SPEC, base_url=base_url, api_key=api_key, timeout=timeout, prices=prices)
     return OpenAIBackend(
-        provider,
+        connection,
         model=model,
         json_mode=json_mode,
         temperature=temperature,

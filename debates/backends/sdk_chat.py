@@ -43,7 +43,7 @@ class BatchApi(Protocol):
 
 
 @dataclass(frozen=True)
-class Provider:
+class ProviderConnection:
     """A provider's SDK client and everything a backend needs to talk through it."""
 
     sdk: Any
@@ -75,7 +75,7 @@ def connect(
     api_key: str | SecretStr | None,
     timeout: float,
     prices: PriceTable | None,
-) -> Provider:
+) -> ProviderConnection:
     """The provider's client, built with no retries of its own (the workers own retries: a
     retried call is a second bill); a bad setting is a ``FatalError`` naming it."""
     sdk = load_sdk(spec.name)
@@ -97,13 +97,13 @@ def connect(
     post = JsonPost.like(
         client, timeout=timeout, provider=endpoint, error_detail=spec.error_body_detail
     )
-    return Provider(
+    return ProviderConnection(
         sdk=sdk, client=client, post=post, endpoint=endpoint, timeout=timeout, prices=prices_table
     )
 
 
 class SdkChat(RepairingChat):
-    """``RepairingChat`` over a ``Provider``: guarded SDK calls and the batch API's reads.
+    """``RepairingChat`` over a ``ProviderConnection``: guarded SDK calls, batch reads.
 
     A subclass names its ``spec`` and ``batch_api`` and supplies ``_call`` (a live turn),
     ``_read`` (a reply's JSON, live or from a batch) and ``submit_batch``.
@@ -112,14 +112,14 @@ class SdkChat(RepairingChat):
     spec: ClassVar[ProviderSpec]
     batch_api: ClassVar[BatchApi]
 
-    def __init__(self, provider: Provider, *, model: str) -> None:
-        self._provider = provider
-        self._client = provider.client
-        self._post = provider.post
+    def __init__(self, connection: ProviderConnection, *, model: str) -> None:
+        self._connection = connection
+        self._client = connection.client
+        self._post = connection.post
         self.model = model
-        self.timeout = provider.timeout
-        self.prices = provider.prices
-        self.endpoint = provider.endpoint
+        self.timeout = connection.timeout
+        self.prices = connection.prices
+        self.endpoint = connection.endpoint
 
     def _read(self, body: Any) -> RawReply:
         raise NotImplementedError
@@ -135,7 +135,7 @@ class SdkChat(RepairingChat):
     def _guarded(self, action: Callable[[], T]) -> T:
         return guarded(
             action,
-            sdk_error=getattr(self._provider.sdk, self.spec.error_class),
+            sdk_error=getattr(self._connection.sdk, self.spec.error_class),
             translate=self._translate,
             endpoint=self.endpoint,
         )
@@ -143,7 +143,7 @@ class SdkChat(RepairingChat):
     def _translate(self, exc: Exception) -> BackendError:
         return sdk_error(
             exc,
-            self._provider.sdk,
+            self._connection.sdk,
             provider=self.endpoint,
             timeout=self.timeout,
             detail=self.spec.error_detail,
