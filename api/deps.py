@@ -7,15 +7,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from common.limits import MAX_INT64
+from common.limits import MAX_HYPOTHESIS_ID, MAX_INT64, MAX_SYMBOL
 from common.settings import Settings
+from common.text import POLICY
 from storage.db import Database
 from storage.models import ApiToken
 from storage.queries.tokens import verify_token
@@ -41,6 +42,18 @@ def _plain_digits(value: object) -> object:
 # its Query or Path: placed before it, FastAPI documents ge and le under those names instead
 # of minimum and maximum.
 PLAIN_DIGITS = BeforeValidator(_plain_digits)
+
+# Every string a URL carries is held to the text policy (docs/text-policy.md), as a body's
+# strings are: a refused character is a 422 naming the parameter and the position. Without
+# it a NUL reached the query, which PostgreSQL refuses to run (a 500; SQLite said 404).
+HypothesisIdPath = Annotated[
+    str,
+    Path(min_length=1, max_length=MAX_HYPOTHESIS_ID, description="e.g. h-51e7234f"),
+    POLICY,
+]
+SymbolPath = Annotated[
+    str, Path(min_length=1, max_length=MAX_SYMBOL, description="e.g. MTOR"), POLICY
+]
 
 
 def get_database(request: Request) -> Database:

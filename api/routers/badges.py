@@ -10,12 +10,12 @@ import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import HypothesisIdPath, SessionDep, SettingsDep, SymbolPath
 from api.loaders import badge_score, load_gene
-from common.limits import MAX_BADGE_LABEL, MAX_HYPOTHESIS_ID, MAX_SYMBOL
+from common.limits import MAX_BADGE_LABEL
 from common.text import POLICY
 from storage.queries.knowledge import get_hypothesis
 from storage.queries.views import latest_scores
@@ -38,8 +38,6 @@ _SVG_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-HypothesisId = Annotated[str, Path(min_length=1, max_length=MAX_HYPOTHESIS_ID)]
-Symbol = Annotated[str, Path(min_length=1, max_length=MAX_SYMBOL)]
 Label = Annotated[
     str | None,
     Query(min_length=1, max_length=MAX_BADGE_LABEL, description="Text instead of the title."),
@@ -62,7 +60,7 @@ def _svg(content: str) -> Response:
 
 @router.get("/hypotheses/{hypothesis_id}.svg", response_class=Response)
 def hypothesis_svg(
-    session: SessionDep, hypothesis_id: HypothesisId, label: Label = None
+    session: SessionDep, hypothesis_id: HypothesisIdPath, label: Label = None
 ) -> Response:
     """The hypothesis's exchange rating, coloured by score band, with its trend arrow."""
     return _svg(hypothesis_badge_svg(_hypothesis_badge(session, hypothesis_id, label)))
@@ -70,7 +68,7 @@ def hypothesis_svg(
 
 @router.get("/hypotheses/{hypothesis_id}.json")
 def hypothesis_json(
-    session: SessionDep, hypothesis_id: HypothesisId, label: Label = None
+    session: SessionDep, hypothesis_id: HypothesisIdPath, label: Label = None
 ) -> dict[str, Any]:
     """The same badge as a shields.io endpoint document (https://shields.io/badges/endpoint-badge)."""
     return shields_endpoint(
@@ -80,7 +78,7 @@ def hypothesis_json(
 
 @router.get("/hypotheses/{hypothesis_id}.html", response_class=PlainTextResponse)
 def hypothesis_snippet(
-    settings: SettingsDep, session: SessionDep, hypothesis_id: HypothesisId
+    settings: SettingsDep, session: SessionDep, hypothesis_id: HypothesisIdPath
 ) -> PlainTextResponse:
     """An HTML snippet to paste into a page: the badge image linking to the hypothesis page.
 
@@ -99,21 +97,23 @@ def hypothesis_snippet(
 
 
 @router.get("/genes/{symbol}.svg", response_class=Response)
-def gene_svg(session: SessionDep, symbol: Symbol) -> Response:
+def gene_svg(session: SessionDep, symbol: SymbolPath) -> Response:
     """A stacked badge: the gene, then each of its hypotheses with its rating."""
     view = load_gene(session, symbol=symbol)
     return _svg(gene_badge_svg(view.gene.symbol, view.badges))
 
 
 @router.get("/genes/{symbol}.json")
-def gene_json(session: SessionDep, symbol: Symbol) -> dict[str, Any]:
+def gene_json(session: SessionDep, symbol: SymbolPath) -> dict[str, Any]:
     """shields.io endpoint document for a gene: how many hypotheses and the best rating."""
     view = load_gene(session, symbol=symbol)
     return gene_shields_endpoint(view.gene.symbol, view.badges, cache_seconds=CACHE_SECONDS)
 
 
 @router.get("/genes/{symbol}.html", response_class=PlainTextResponse)
-def gene_snippet(settings: SettingsDep, session: SessionDep, symbol: Symbol) -> PlainTextResponse:
+def gene_snippet(
+    settings: SettingsDep, session: SessionDep, symbol: SymbolPath
+) -> PlainTextResponse:
     """An HTML snippet: the gene's stacked badge linking to its page (links as above)."""
     view = load_gene(session, symbol=symbol)
     quoted = quote(view.gene.symbol, safe="")

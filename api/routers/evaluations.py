@@ -24,7 +24,8 @@ from api.evaluation_schemas import (
     turn_outs,
 )
 from api.schemas import Paginated
-from common.limits import MAX_IDEMPOTENCY_KEY, MAX_INT32
+from common.limits import MAX_HYPOTHESIS_ID, MAX_IDEMPOTENCY_KEY, MAX_INT32
+from common.text import POLICY
 from debates.config import ConfigError
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
 from storage.queries.provider_batches import latest_batch_of
@@ -204,7 +205,9 @@ def _config(settings: Any, options: DebateOptions) -> dict[str, Any]:
 def list_all(
     session: SessionDep,
     page: PageDep,
-    hypothesis_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    hypothesis_id: Annotated[
+        str | None, Query(min_length=1, max_length=MAX_HYPOTHESIS_ID), POLICY
+    ] = None,
     state: State | None = None,
 ) -> Paginated[EvaluationOut]:
     """Evaluations newest first, optionally of one hypothesis or in one state."""

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from api.deps import PageDep, SessionDep
+from api.deps import PageDep, SessionDep, SymbolPath
 from api.gene_schemas import GeneOut, gene_links
 from api.loaders import load_gene
 from api.negotiation import SEE_THE_VIEW, view_redirect
 from api.schemas import Paginated
-from common.limits import MAX_SYMBOL
 from storage.errors import NotFoundError
 from storage.queries.knowledge import list_genes
 from storage.queries.views import count_genes, latest_page_revision
 
 router = APIRouter(prefix="/genes", tags=["genes"])
-
-Symbol = Annotated[str, Path(min_length=1, max_length=MAX_SYMBOL, description="e.g. MTOR")]
 
 
 @router.get("", response_model=Paginated[dict[str, str]])
@@ -35,7 +30,7 @@ def list_all(session: SessionDep, page: PageDep) -> Paginated[dict[str, str]]:
 
 
 @router.get("/{symbol}", response_model=GeneOut, responses=SEE_THE_VIEW)
-def get_one(request: Request, session: SessionDep, symbol: Symbol) -> GeneOut | Response:
+def get_one(request: Request, session: SessionDep, symbol: SymbolPath) -> GeneOut | Response:
     """A gene with its hypotheses (best-rated first), each with its live score and badge.
 
     A browser (Accept preferring text/html) is redirected to the web view instead."""
@@ -48,7 +43,7 @@ def get_one(request: Request, session: SessionDep, symbol: Symbol) -> GeneOut | 
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}}},
 )
-def published_page(session: SessionDep, symbol: Symbol) -> PlainTextResponse:
+def published_page(session: SessionDep, symbol: SymbolPath) -> PlainTextResponse:
     """The gene page's newest published revision as text (its scores are the live ones)."""
     view = load_gene(session, symbol=symbol)
     if view.out.page is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import PageDep, SessionDep
+from api.deps import HypothesisIdPath, PageDep, SessionDep
 from api.evaluation_schemas import EvaluationOut, evaluation_out
 from api.history import history_csv_text, score_history
 from api.loaders import load_hypothesis, summaries
@@ -22,7 +22,8 @@ from api.schemas import (
     TradeOut,
     trade_out,
 )
-from common.limits import MAX_HYPOTHESIS_ID, MAX_NAME, MAX_SYMBOL
+from common.limits import MAX_NAME, MAX_SYMBOL
+from common.text import POLICY
 from storage.queries.evaluations import list_evaluations
 from storage.queries.knowledge import get_hypothesis, list_hypotheses
 from storage.queries.spending import hypothesis_spend_by_day
@@ -36,9 +37,6 @@ from storage.queries.views import (
 
 router = APIRouter(prefix="/hypotheses", tags=["hypotheses"])
 
-HypothesisId = Annotated[
-    str, Path(min_length=1, max_length=MAX_HYPOTHESIS_ID, description="e.g. h-51e7234f")
-]
 Status = Literal["open", "validated", "refuted"]
 
 
@@ -47,10 +45,12 @@ def list_all(
     session: SessionDep,
     page: PageDep,
     gene: Annotated[
-        str | None, Query(min_length=1, max_length=MAX_SYMBOL, description="MTOR")
+        str | None, Query(min_length=1, max_length=MAX_SYMBOL, description="MTOR"), POLICY
     ] = None,
     disease: Annotated[
-        str | None, Query(min_length=1, max_length=MAX_NAME, description="Alzheimer's disease")
+        str | None,
+        Query(min_length=1, max_length=MAX_NAME, description="Alzheimer's disease"),
+        POLICY,
     ] = None,
     status: Status | None = None,
 ) -> Paginated[HypothesisSummary]:
@@ -66,7 +66,7 @@ def list_all(
 
 @router.get("/{hypothesis_id}", response_model=HypothesisDetail, responses=SEE_THE_VIEW)
 def get_one(
-    request: Request, session: SessionDep, hypothesis_id: HypothesisId
+    request: Request, session: SessionDep, hypothesis_id: HypothesisIdPath
 ) -> HypothesisDetail | Response:
     """One hypothesis with its evidence, its newest snapshot and its latest evaluation's id.
 
@@ -77,7 +77,7 @@ def get_one(
 
 @router.get("/{hypothesis_id}/history", response_model=Paginated[SnapshotOut])
 def history(
-    session: SessionDep, page: PageDep, hypothesis_id: HypothesisId
+    session: SessionDep, page: PageDep, hypothesis_id: HypothesisIdPath
 ) -> Paginated[SnapshotOut]:
     """Every score snapshot of the hypothesis, oldest version first."""
     items = score_history(
@@ -96,7 +96,7 @@ def history(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per snapshot."}},
 )
-def history_csv(session: SessionDep, hypothesis_id: HypothesisId) -> Response:
+def history_csv(session: SessionDep, hypothesis_id: HypothesisIdPath) -> Response:
     """The whole score history as CSV, one row per snapshot version."""
     return Response(
         history_csv_text(score_history(session, hypothesis_id=hypothesis_id, limit=None)),
@@ -106,7 +106,9 @@ def history_csv(session: SessionDep, hypothesis_id: HypothesisId) -> Response:
 
 
 @router.get("/{hypothesis_id}/market", response_model=Paginated[TradeOut])
-def market(session: SessionDep, page: PageDep, hypothesis_id: HypothesisId) -> Paginated[TradeOut]:
+def market(
+    session: SessionDep, page: PageDep, hypothesis_id: HypothesisIdPath
+) -> Paginated[TradeOut]:
     """The LMSR market's trades in order: each trade's price before and after."""
     get_hypothesis(session, hypothesis_id=hypothesis_id)
     trades = list_market_trades(
@@ -121,7 +123,7 @@ def market(session: SessionDep, page: PageDep, hypothesis_id: HypothesisId) -> P
 
 
 @router.get("/{hypothesis_id}/spend", response_model=HypothesisSpend)
-def spend(session: SessionDep, hypothesis_id: HypothesisId) -> HypothesisSpend:
+def spend(session: SessionDep, hypothesis_id: HypothesisIdPath) -> HypothesisSpend:
     """What model providers billed for this hypothesis's evaluations, by UTC day: tokens
     (of the input, how much came from the prompt cache) and US dollars."""
     get_hypothesis(session, hypothesis_id=hypothesis_id)
@@ -138,7 +140,7 @@ def spend(session: SessionDep, hypothesis_id: HypothesisId) -> HypothesisSpend:
 
 @router.get("/{hypothesis_id}/evaluations", response_model=Paginated[EvaluationOut])
 def evaluations(
-    session: SessionDep, page: PageDep, hypothesis_id: HypothesisId
+    session: SessionDep, page: PageDep, hypothesis_id: HypothesisIdPath
 ) -> Paginated[EvaluationOut]:
     """The hypothesis's evaluations, newest first."""
     get_hypothesis(session, hypothesis_id=hypothesis_id)

@@ -6,7 +6,7 @@ from http import HTTPStatus
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.backtests import latest_judge_text
 from api.charts import DimensionBar, HistoryPoint, Resolution, dimension_bars, history_chart
-from api.deps import PLAIN_DIGITS, SessionDep
+from api.deps import PLAIN_DIGITS, HypothesisIdPath, SessionDep, SymbolPath
 from api.diseases import shown_diseases
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.front_page import load_front_page
@@ -141,9 +141,7 @@ def index(request: Request, session: SessionDep) -> HTMLResponse:
 
 
 @router.get("/web/genes/{symbol}", response_class=HTMLResponse, name="web_gene")
-def gene_page(
-    request: Request, session: SessionDep, symbol: Annotated[str, Path(max_length=32)]
-) -> HTMLResponse:
+def gene_page(request: Request, session: SessionDep, symbol: SymbolPath) -> HTMLResponse:
     try:
         view = load_gene(session, symbol=symbol)
     except NotFoundError as exc:
@@ -219,7 +217,7 @@ def _scored_version(view: HypothesisView, debated: Evaluation | None) -> int | N
 
 @router.get("/web/hypotheses/{hypothesis_id}", response_class=HTMLResponse, name="web_hypothesis")
 def hypothesis_page(
-    request: Request, session: SessionDep, hypothesis_id: Annotated[str, Path(max_length=64)]
+    request: Request, session: SessionDep, hypothesis_id: HypothesisIdPath
 ) -> HTMLResponse:
     try:
         view = load_hypothesis(session, hypothesis_id=hypothesis_id)

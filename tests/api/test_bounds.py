@@ -1,5 +1,6 @@
 """Integers past what the databases store are 422s naming the parameter, never 500s (issue 11,
-defect 5), and paths answer the methods they serve (issue 11, defect 11)."""
+defect 5), a URL's strings are held to the text policy, and paths answer the methods they
+serve (issue 11, defect 11)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,47 @@ def test_a_url_integer_is_its_digits_alone(client: TestClient, seeded: Seeded) -
     assert (listed["offset"]["minimum"], listed["offset"]["maximum"]) == (0, MAX_INT64)
     one = document["/evaluations/{evaluation_id}"]["get"]["parameters"][0]["schema"]
     assert (one["minimum"], one["maximum"]) == (1, MAX_INT32)
+
+
+# Each URL that carries a string, the string's place in it ({}) and the parameter's location.
+URL_STRINGS = [
+    ("/hypotheses/{}", "path.hypothesis_id"),
+    ("/hypotheses/{}/history", "path.hypothesis_id"),
+    ("/hypotheses/{}/history.csv", "path.hypothesis_id"),
+    ("/hypotheses/{}/market", "path.hypothesis_id"),
+    ("/hypotheses/{}/spend", "path.hypothesis_id"),
+    ("/hypotheses/{}/evaluations", "path.hypothesis_id"),
+    ("/badges/hypotheses/{}.svg", "path.hypothesis_id"),
+    ("/badges/hypotheses/{}.json", "path.hypothesis_id"),
+    ("/badges/hypotheses/{}.html", "path.hypothesis_id"),
+    ("/web/hypotheses/{}", "path.hypothesis_id"),
+    ("/evaluations?hypothesis_id={}", "query.hypothesis_id"),
+    ("/genes/{}", "path.symbol"),
+    ("/genes/{}/page", "path.symbol"),
+    ("/badges/genes/{}.svg", "path.symbol"),
+    ("/badges/genes/{}.json", "path.symbol"),
+    ("/badges/genes/{}.html", "path.symbol"),
+    ("/web/genes/{}", "path.symbol"),
+    ("/hypotheses?gene={}", "query.gene"),
+]
+
+
+def test_a_url_string_is_held_to_the_text_policy(client: TestClient, seeded: Seeded) -> None:
+    """A NUL in a URL's id reached the query, which PostgreSQL refuses to run: a 500."""
+    stored = {"hypothesis_id": HYPOTHESIS, "symbol": "MTOR", "gene": "MTOR"}
+    for template, location in URL_STRINGS:
+        value = stored[location.split(".")[1]]
+        ok = client.get(template.format(quote(value)))
+        assert ok.status_code == 200, (template, ok.text[:200])
+        for written, named in (("\x00", "U+0000 (NUL)"), ("\x1b", "U+001B (ESC)")):
+            url = template.format(quote(value[:1] + written + value[1:]))
+            response = client.get(url)
+            assert response.status_code == 422, (url, response.text[:300])
+            assert f"{location}: " in response.text, url
+            assert f"{named} at character 2 is not allowed" in response.text, url
+    response = client.get("/hypotheses", params={"disease": "Alzheimer\x00s"})
+    assert response.status_code == 422, response.text
+    assert "query.disease: " in response.text and "U+0000 (NUL) at character 10" in response.text
 
 
 def test_get_on_the_batch_path_is_405_naming_post(client: TestClient, seeded: Seeded) -> None:
