@@ -10,7 +10,7 @@ import pytest
 
 from common.settings import get_settings
 from storage.db import Database
-from tests.databases import migrated_postgres_url, migrated_sqlite
+from tests.databases import DIALECTS, migrated_database
 
 # The CLI's module-level rich consoles read COLUMNS once, when first imported, and keep that
 # width for good if it is set; pytest-xdist's workers and developers' shells set it. Unset
@@ -36,15 +36,8 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     get_settings.cache_clear()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=DIALECTS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A database migrated to head, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        database = migrated_sqlite(tmp_path / "test.db")
+    with migrated_database(request.param, tmp_path) as database:
         yield database
-        database.dispose()
-        return
-    with migrated_postgres_url() as url:
-        database = Database(url)
-        yield database
-        database.dispose()

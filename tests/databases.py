@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
@@ -129,3 +130,22 @@ def migrated_postgres_url() -> Iterator[str]:
         yield postgres_url(name)
     finally:
         drop_postgres_database(name)
+
+
+# Both ledgers, for a test fixture to take as its params.
+DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def migrated_database(dialect: str, folder: Path) -> Iterator[Database]:
+    """A database of its own at the migrations' head, on ``dialect`` (a SQLite file in
+    ``folder``), disposed of (and a PostgreSQL one dropped) afterwards."""
+    if dialect == "sqlite":
+        database = migrated_sqlite(folder / "test.db")
+        yield database
+        database.dispose()
+        return
+    with migrated_postgres_url() as url:
+        database = Database(url)
+        yield database
+        database.dispose()

@@ -27,7 +27,7 @@ from common.settings import Settings
 from storage.db import Database
 from storage.queries.tokens import create_token
 from tests.api.seed import HYPOTHESIS, seed
-from tests.databases import migrated_postgres_url
+from tests.databases import DIALECTS, migrated_database
 from tests.workers.backtest_items import seed_report
 
 # Examples per operation and mode: enough to reach every documented status in a few seconds.
@@ -80,24 +80,14 @@ def documented_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> b
     return positive_data_acceptance(ctx, response, case)
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=DIALECTS)
 def fuzzed_database(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Database]:
     """Both dialects: PostgreSQL refuses what SQLite takes (a NUL in a looked-up id was a 500
     there and a 404 here)."""
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path_factory.mktemp('fuzz-db') / 'fuzz.db'}")
-        database.upgrade()
+    with migrated_database(request.param, tmp_path_factory.mktemp("fuzz-db")) as database:
         yield database
-        database.dispose()
-        return
-    with migrated_postgres_url() as url:
-        database = Database(url)
-        yield database
-        database.dispose()
 
 
 @pytest.fixture(scope="module")
