@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
-from common.limits import MAX_HYPOTHESIS_ID, MAX_INT64, MAX_SYMBOL
+from common.limits import MAX_HYPOTHESIS_ID, MAX_INT32, MAX_INT64, MAX_SYMBOL
 from common.settings import Settings
 from common.text import POLICY
 from storage.db import Database
@@ -53,6 +53,13 @@ HypothesisIdPath = Annotated[
 ]
 SymbolPath = Annotated[
     str, Path(min_length=1, max_length=MAX_SYMBOL, description="e.g. MTOR"), POLICY
+]
+# The API's and the view's evaluation id alike: past the 32-bit column PostgreSQL refuses
+# the lookup (a 500), where a 422 names the bound.
+EvaluationIdPath = Annotated[
+    int,
+    Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key)."),
+    PLAIN_DIGITS,
 ]
 
 

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from api.deps import PLAIN_DIGITS, DatabaseDep, PageDep, SessionDep, SettingsDep, TokenDep
+from api.deps import DatabaseDep, EvaluationIdPath, PageDep, SessionDep, SettingsDep, TokenDep
 from api.errors import ApiError
 from api.evaluation_schemas import (
     DebateOptions,
@@ -24,7 +24,7 @@ from api.evaluation_schemas import (
     turn_outs,
 )
 from api.schemas import Paginated
-from common.limits import MAX_HYPOTHESIS_ID, MAX_IDEMPOTENCY_KEY, MAX_INT32
+from common.limits import MAX_HYPOTHESIS_ID, MAX_IDEMPOTENCY_KEY
 from common.text import POLICY
 from debates.config import ConfigError
 from storage.queries.evaluations import Enqueued, get_evaluation, list_evaluations
@@ -61,11 +61,6 @@ class _EvaluationRef(StringConvertor):
 
 register_url_convertor("evaluation_ref", _EvaluationRef())
 
-EvaluationId = Annotated[
-    int,
-    Path(ge=1, le=MAX_INT32, description="The evaluation's id (a 32-bit database key)."),
-    PLAIN_DIGITS,
-]
 State = Literal[
     "queued", "running", "debated", "paused", "batched", "succeeded", "failed", "cancelled"
 ]
@@ -224,7 +219,7 @@ def list_all(
 
 
 @router.get("/{evaluation_id:evaluation_ref}", response_model=EvaluationOut)
-def get_one(session: SessionDep, evaluation_id: EvaluationId) -> EvaluationOut:
+def get_one(session: SessionDep, evaluation_id: EvaluationIdPath) -> EvaluationOut:
     """An evaluation's state, progress (round, turns done of total), decisions and error."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     billed = billed_usage(session, evaluation_id=evaluation_id)
@@ -232,7 +227,7 @@ def get_one(session: SessionDep, evaluation_id: EvaluationId) -> EvaluationOut:
 
 
 @router.get("/{evaluation_id:evaluation_ref}/transcript", response_model=Transcript)
-def transcript(session: SessionDep, evaluation_id: EvaluationId) -> Transcript:
+def transcript(session: SessionDep, evaluation_id: EvaluationIdPath) -> Transcript:
     """The debate: every turn by round, with claims and links to the papers they cite."""
     evaluation = get_evaluation(session, evaluation_id=evaluation_id)
     turns = list_turns(session, evaluation_id=evaluation_id)

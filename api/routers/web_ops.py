@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from api.deps import PLAIN_DIGITS, SessionDep, SettingsDep
+from api.deps import EvaluationIdPath, SessionDep, SettingsDep
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.routers.web import not_found_page, render_page
 from api.schemas import score_summary
@@ -35,7 +33,7 @@ def evaluation_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    evaluation_id: Annotated[int, Path(ge=1, le=2**63 - 1), PLAIN_DIGITS],
+    evaluation_id: EvaluationIdPath,
 ) -> HTMLResponse:
     """An evaluation's state, rounds and decisions, every turn, its scores and its error."""
     try:

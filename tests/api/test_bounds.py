@@ -60,6 +60,12 @@ def test_evaluation_ids_past_the_integer_column_are_422(client: TestClient, seed
             assert "evaluation_id" in response.json()["error"]["message"]
         missing = client.get(f"/evaluations/{MAX_INT32}{suffix}")
         assert missing.status_code == 404
+    # The view had its own bound, 2^63 - 1: on PostgreSQL an id past the column was a 500.
+    for evaluation_id in (MAX_INT32 + 1, HUGE - 1):
+        response = client.get(f"/web/evaluations/{evaluation_id}")
+        assert response.status_code == 422, (evaluation_id, response.text[:300])
+        assert "invalid request: path.evaluation_id: " in response.text
+    assert client.get(f"/web/evaluations/{MAX_INT32}").status_code == 404
 
 
 # Pydantic's lax int reads each of these as a number (" 8" and "8\x85", a Unicode space, as
