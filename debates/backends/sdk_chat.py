@@ -113,7 +113,7 @@ class SdkChat(RepairingChat):
     batch_api: ClassVar[BatchApi]
 
     def __init__(self, connection: ProviderConnection, *, model: str) -> None:
-        self._connection = connection
+        self._sdk = connection.sdk
         self._client = connection.client
         self._post = connection.post
         self.model = model
@@ -135,7 +135,7 @@ class SdkChat(RepairingChat):
     def _guarded(self, action: Callable[[], T]) -> T:
         return guarded(
             action,
-            sdk_error=getattr(self._connection.sdk, self.spec.error_class),
+            sdk_error=getattr(self._sdk, self.spec.error_class),
             translate=self._translate,
             endpoint=self.endpoint,
         )
@@ -143,7 +143,7 @@ class SdkChat(RepairingChat):
     def _translate(self, exc: Exception) -> BackendError:
         return sdk_error(
             exc,
-            self._connection.sdk,
+            self._sdk,
             provider=self.endpoint,
             timeout=self.timeout,
             detail=self.spec.error_detail,
