@@ -116,15 +116,18 @@ class Page:
     offset: int
 
 
+OffsetQuery = Annotated[
+    int,
+    Query(ge=0, le=MAX_INT64, description="Items to skip (at most 2^63 - 1)."),
+    PLAIN_DIGITS,
+]
+
+
 def pagination(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE, description="Items per page."), PLAIN_DIGITS
     ] = DEFAULT_PAGE,
-    offset: Annotated[
-        int,
-        Query(ge=0, le=MAX_INT64, description="Items to skip (at most 2^63 - 1)."),
-        PLAIN_DIGITS,
-    ] = 0,
+    offset: OffsetQuery = 0,
 ) -> Page:
     return Page(limit=limit, offset=offset)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.backtests import latest_judge_text
 from api.charts import DimensionBar, HistoryPoint, Resolution, dimension_bars, history_chart
-from api.deps import PLAIN_DIGITS, HypothesisIdPath, SessionDep, SymbolPath
+from api.deps import HypothesisIdPath, OffsetQuery, SessionDep, SymbolPath
 from api.diseases import shown_diseases
 from api.evaluation_schemas import evaluation_out, turn_outs
 from api.front_page import load_front_page
@@ -33,7 +33,6 @@ from api.prose import transcript_html
 from api.schemas import settled_on
 from api.strength_chart import strength_chart
 from api.track_record import track_record_text
-from common.limits import MAX_INT64
 from common.numbers import usd
 from common.text import ago, neutralise
 from scoring.dimensions import DEFAULT_WEIGHTS
@@ -259,7 +258,7 @@ def hypothesis_page(
 def leaderboard_page(
     request: Request,
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0, le=MAX_INT64), PLAIN_DIGITS] = 0,
+    offset: OffsetQuery = 0,
 ) -> HTMLResponse:
     rows = leaderboard(session, limit=PAGE_SIZE, offset=offset)
     summary = fit_summary(session)
